@@ -1,1 +1,46 @@
-//! placeholder
+//! # phone-verify-domain
+//!
+//! The centre of phone-verify's hexagon: the types a phone verification is made of and the
+//! port to the provider, with no HTTP, no async runtime and no database.
+//!
+//! - Validated values: [`PhoneNumber`] (real numbering-plan metadata, masked in `Debug` and
+//!   `Display`), [`TrustFlowId`], [`TrustValidationId`], [`ReferenceId`], [`OtpCode`]
+//!   (redacted in `Debug`). Each has one validating constructor and a typed error that never
+//!   echoes its input.
+//! - The provider's vocabularies: [`VerificationStatus`], [`CodeState`], [`DeliveryStatus`].
+//! - The two operations: [`SendCodeRequest`] → [`SendReceipt`], [`CheckCodeRequest`] →
+//!   [`CheckResult`].
+//! - The port: [`VerificationGateway`], whose [`GatewayError`] says what happened to the side
+//!   effect ([`GatewayError::may_have_been_sent`]).
+//!
+//! Adapters (`idmeta-adapter`) implement the port; the use cases (`phone-verify-app`) call it.
+//! With the `mocks` feature, `MockVerificationGateway` is a mockall double of the port.
+//!
+//! ```
+//! use phone_verify_domain::{PhoneNumber, RegionCode, SendCodeRequest, TrustFlowId, TrustValidationId};
+//!
+//! let request = SendCodeRequest {
+//!     phone: PhoneNumber::parse_national("018-225 8491", RegionCode::parse("MY")?)?,
+//!     trust_flow: TrustFlowId::new(147),
+//!     trust_validation: TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
+//! };
+//! assert_eq!(request.phone.e164(), "+60182258491");
+//! assert!(!format!("{request:?}").contains("182258491"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod gateway;
+mod ids;
+mod otp;
+mod phone;
+mod status;
+mod verification;
+
+#[cfg(feature = "mocks")]
+pub use gateway::MockVerificationGateway;
+pub use gateway::{BoxError, FieldErrors, GatewayError, RejectionKind, VerificationGateway};
+pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
+pub use otp::{MAX_OTP_LEN, MIN_OTP_LEN, OtpCode, OtpCodeError};
+pub use phone::{MAX_PHONE_INPUT_LEN, NumberKind, PhoneNumber, PhoneNumberError, RegionCode};
+pub use status::{CodeState, DeliveryStatus, VerificationStatus};
+pub use verification::{CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt};

@@ -1,0 +1,183 @@
+//! The port to the verification provider, and its error type.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::{CheckCodeRequest, CheckResult, SendCodeRequest, SendReceipt};
+
+/// A boxed transport error, kept as the `source` of a [`GatewayError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Per-field messages from the provider, keyed by its field name (`phone_number`, ...).
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Why the provider refused a request it understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// A field was invalid (HTTP 422); see the field errors.
+    InvalidRequest,
+    /// The trust validation, trust flow or reference is unknown to the provider (HTTP 404).
+    NotFound,
+    /// The token is valid but not allowed to do this (HTTP 403).
+    Forbidden,
+    /// The provider answered but said `success: false` without a more specific reason.
+    Unsuccessful,
+}
+
+/// What went wrong in a call to the provider, and above all what happened to its side effect.
+///
+/// A send costs money and there is no idempotency key, so the first question after a failure
+/// is [`GatewayError::may_have_been_sent`]: if it is `true`, a repeat may deliver a second SMS
+/// and void the first code. [`GatewayError::is_retryable`] is `true` only where a retry cannot
+/// duplicate anything.
+///
+/// `Display` never includes provider free text (which may echo personal data); read it through
+/// the variant's fields.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayError {
+    /// The request never left: the connection could not be made (refused, DNS failure, TLS
+    /// handshake failed before the request was written). Nothing was sent; safe to retry.
+    #[error("the request was not sent: could not reach the provider")]
+    NotSent {
+        /// The transport error.
+        #[source]
+        source: BoxError,
+    },
+    /// The provider understood the request and refused it (422, 404, 403, or a 200 with
+    /// `success: false`). Nothing was sent; repeating the same request will fail the same way.
+    #[error("the provider refused the request ({kind:?})")]
+    Rejected {
+        /// Why it refused.
+        kind: RejectionKind,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The provider's message, verbatim (may echo input: do not log it).
+        message: Option<String>,
+        /// Per-field messages, for 422.
+        field_errors: FieldErrors,
+    },
+    /// The token is missing, wrong or revoked (401). Nothing was sent; fix the configuration.
+    #[error("the provider did not accept the API token")]
+    Unauthorized,
+    /// The provider refused because of rate limits (429). Nothing was sent; it may be retried
+    /// after `retry_after`, when the provider said.
+    #[error("the provider rate-limited the request")]
+    RateLimited {
+        /// How long the provider asked to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The request may have reached the provider but no answer came: a timeout, or the
+    /// connection was cut after the request was written. The SMS may or may not have gone
+    /// out: record it as such and never resend automatically.
+    #[error("the outcome is unknown: the request may have reached the provider")]
+    OutcomeUnknown {
+        /// The transport error.
+        #[source]
+        source: BoxError,
+    },
+    /// The provider failed (HTTP 5xx). For 500 and 502 the request may have been processed
+    /// before the failure; 503 (service unavailable) means it was turned away unprocessed.
+    #[error("the provider failed with HTTP {status}")]
+    ProviderFault {
+        /// The HTTP status.
+        status: u16,
+        /// How long the provider asked to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The provider answered in a way we cannot read (not JSON, missing fields, a body over the
+    /// size cap). If the status was a success the request was most likely processed.
+    #[error("the provider's answer could not be understood (HTTP {status}): {reason}")]
+    InvalidResponse {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// What was wrong with it, without any of its content.
+        reason: String,
+    },
+}
+
+impl GatewayError {
+    /// Whether the provider may have acted on the request (sent the SMS, or counted a check
+    /// attempt). `true` means a blind retry risks a duplicate.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Self::NotSent { .. }
+            | Self::Rejected { .. }
+            | Self::Unauthorized
+            | Self::RateLimited { .. } => false,
+            Self::ProviderFault { status, .. } => *status != 503,
+            Self::OutcomeUnknown { .. } | Self::InvalidResponse { .. } => true,
+        }
+    }
+
+    /// Whether repeating the same request is safe (cannot duplicate a side effect) and may
+    /// succeed: not sent, rate limited, or 503. Honour [`GatewayError::retry_after`] first.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::NotSent { .. } | Self::RateLimited { .. } => true,
+            Self::ProviderFault { status, .. } => *status == 503,
+            Self::Rejected { .. }
+            | Self::Unauthorized
+            | Self::OutcomeUnknown { .. }
+            | Self::InvalidResponse { .. } => false,
+        }
+    }
+
+    /// How long the provider asked to wait before a retry, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after } | Self::ProviderFault { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// A short, stable, lowercase name of the variant, for records and metrics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Self::NotSent { .. } => "not_sent",
+            Self::Rejected { .. } => "rejected",
+            Self::Unauthorized => "unauthorized",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::OutcomeUnknown { .. } => "outcome_unknown",
+            Self::ProviderFault { .. } => "provider_fault",
+            Self::InvalidResponse { .. } => "invalid_response",
+        }
+    }
+}
+
+/// The port to a phone verification provider: send a code by SMS, check a code.
+///
+/// Implemented by `idmeta-adapter` over HTTP; with the `mocks` feature,
+/// `MockVerificationGateway` (mockall) serves the unit tests of the layers above. Usable as
+/// `Arc<dyn VerificationGateway>`.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+#[async_trait]
+pub trait VerificationGateway: Send + Sync {
+    /// Asks the provider to send a code by SMS.
+    ///
+    /// # Errors
+    ///
+    /// - [`GatewayError::NotSent`]: no SMS went out; safe to retry.
+    /// - [`GatewayError::Rejected`], [`GatewayError::Unauthorized`]: no SMS went out; a retry
+    ///   fails the same way.
+    /// - [`GatewayError::RateLimited`]: no SMS went out; retry after the wait.
+    /// - [`GatewayError::OutcomeUnknown`]: an SMS may have gone out. Record it; do not resend
+    ///   without the end user asking.
+    /// - [`GatewayError::ProviderFault`]: 500/502 may have sent, 503 did not.
+    /// - [`GatewayError::InvalidResponse`]: most likely sent; the answer was unreadable.
+    async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError>;
+
+    /// Asks the provider whether a code matches. A wrong, expired or exhausted code is an
+    /// `Ok` result with the matching [`crate::CodeState`], not an error.
+    ///
+    /// # Errors
+    ///
+    /// The same variants as [`VerificationGateway::send_code`], where "sent" means the provider
+    /// may have counted the attempt.
+    async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError>;
+}

@@ -1,0 +1,140 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use phone_verify_domain::{
+    FieldErrors, GatewayError, MockVerificationGateway, PhoneNumber, RejectionKind,
+    SendCodeRequest, TrustFlowId, TrustValidationId, VerificationGateway,
+};
+
+fn io_error() -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+}
+
+#[test]
+fn each_error_says_whether_the_code_may_have_been_sent_and_whether_to_retry() {
+    let rejected = GatewayError::Rejected {
+        kind: RejectionKind::InvalidRequest,
+        status: 422,
+        message: Some("The given data was invalid.".into()),
+        field_errors: FieldErrors::new(),
+    };
+    // (error, may_have_been_sent, is_retryable, class)
+    let cases = [
+        (
+            GatewayError::NotSent { source: io_error() },
+            false,
+            true,
+            "not_sent",
+        ),
+        (rejected, false, false, "rejected"),
+        (GatewayError::Unauthorized, false, false, "unauthorized"),
+        (
+            GatewayError::RateLimited {
+                retry_after: Some(Duration::from_secs(30)),
+            },
+            false,
+            true,
+            "rate_limited",
+        ),
+        (
+            GatewayError::OutcomeUnknown { source: io_error() },
+            true,
+            false,
+            "outcome_unknown",
+        ),
+        (
+            GatewayError::ProviderFault {
+                status: 500,
+                retry_after: None,
+            },
+            true,
+            false,
+            "provider_fault",
+        ),
+        (
+            GatewayError::ProviderFault {
+                status: 502,
+                retry_after: None,
+            },
+            true,
+            false,
+            "provider_fault",
+        ),
+        (
+            GatewayError::ProviderFault {
+                status: 503,
+                retry_after: None,
+            },
+            false,
+            true,
+            "provider_fault",
+        ),
+        (
+            GatewayError::InvalidResponse {
+                status: 200,
+                reason: "not JSON".into(),
+            },
+            true,
+            false,
+            "invalid_response",
+        ),
+    ];
+    for (error, sent, retry, class) in cases {
+        assert_eq!(error.may_have_been_sent(), sent, "{error:?}");
+        assert_eq!(error.is_retryable(), retry, "{error:?}");
+        assert_eq!(error.class(), class);
+    }
+}
+
+#[test]
+fn display_of_a_rejection_leaves_out_the_providers_text() {
+    let error = GatewayError::Rejected {
+        kind: RejectionKind::InvalidRequest,
+        status: 422,
+        message: Some("+60182258491 is not valid".into()),
+        field_errors: FieldErrors::from([("phone_number".into(), vec!["+60182258491 bad".into()])]),
+    };
+    assert!(!error.to_string().contains("182258491"), "{error}");
+}
+
+#[test]
+fn the_retry_after_hint_is_exposed() {
+    let wait = Duration::from_secs(7);
+    assert_eq!(
+        GatewayError::RateLimited {
+            retry_after: Some(wait)
+        }
+        .retry_after(),
+        Some(wait)
+    );
+    assert_eq!(GatewayError::Unauthorized.retry_after(), None);
+}
+
+#[test]
+fn the_mock_gateway_is_usable_as_a_shared_trait_object() {
+    let mut mock = MockVerificationGateway::new();
+    mock.expect_send_code()
+        .times(1)
+        .returning(|_| Err(GatewayError::Unauthorized));
+    let gateway: Arc<dyn VerificationGateway> = Arc::new(mock);
+    let request = SendCodeRequest {
+        phone: PhoneNumber::parse("+60182258491").expect("valid"),
+        trust_flow: TrustFlowId::new(1),
+        trust_validation: TrustValidationId::parse("tv").expect("valid"),
+    };
+    let outcome = futures_lite_block_on(gateway.send_code(&request));
+    assert!(matches!(outcome, Err(GatewayError::Unauthorized)));
+}
+
+/// Drives a future that never waits to completion, without an async runtime (the domain has
+/// none).
+fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+    }
+}
