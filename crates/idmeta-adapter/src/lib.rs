@@ -1,10 +1,50 @@
 //! # idmeta-adapter
 //!
-//! The adapter that implements the domain's `VerificationGateway` port over HTTP against
+//! The adapter that implements the domain's [`VerificationGateway`] port over HTTP against
 //! IDMeta's phone verification API (v3). It is an outer ring of the hexagon: it depends on
-//! [`phone_verify_domain`] and nothing depends on it except composition roots (the CLI,
+//! [`phone_verify_domain`], and nothing depends on it except composition roots (the CLI,
 //! examples, tests).
 //!
-//! This crate is thin until the adapter issue lands; it holds no HTTP code yet.
+//! What it promises:
+//! - The token is a [`secrecy::SecretString`], sent only over HTTPS (plain HTTP only when
+//!   explicitly allowed, for a local simulator), never to a redirect target, and never shown by
+//!   `Debug` or in traces.
+//! - Every failure is a [`GatewayError`] that says whether the SMS may have gone out: a
+//!   connection never made is `NotSent`, a timeout or a cut after the request went out is
+//!   `OutcomeUnknown`. Only the former is retried by default ([`RetryPolicy`]).
+//! - Answers are read up to a size cap and classified by one pure function per operation.
+//! - One `tracing` span per call with the operation, masked phone, trust flow and validation,
+//!   reference, HTTP status, attempts and latency; never the token, the full number or the code.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use idmeta_adapter::IdmetaClient;
+//! use phone_verify_domain::VerificationGateway;
+//! use secrecy::SecretString;
+//!
+//! # fn main() -> Result<(), idmeta_adapter::ConfigError> {
+//! let gateway: Arc<dyn VerificationGateway> = Arc::new(
+//!     IdmetaClient::builder()
+//!         .environment("integrate")
+//!         .token(SecretString::from(std::env::var("IDMETA_API_TOKEN").unwrap_or_default()))
+//!         .build()?,
+//! );
+//! # Ok(()) }
+//! ```
+//!
+//! [`VerificationGateway`]: phone_verify_domain::VerificationGateway
+//! [`GatewayError`]: phone_verify_domain::GatewayError
 
-pub use phone_verify_domain as domain;
+mod classify;
+mod client;
+mod config;
+mod retry;
+mod wire;
+
+pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
+pub use config::{
+    ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
+    IdmetaClientBuilder,
+};
+pub use retry::RetryPolicy;
+pub use secrecy::SecretString;

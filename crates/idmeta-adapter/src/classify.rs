@@ -1,0 +1,325 @@
+//! Classifying an answer (status, `Retry-After`, body) into a domain result or error: one pure
+//! function per operation, tested as a table.
+
+use std::time::Duration;
+
+use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
+
+use crate::wire::{Envelope, field_errors};
+
+/// An HTTP answer, fully read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Answer<'a> {
+    pub(crate) status: u16,
+    /// The raw `Retry-After` header, if any.
+    pub(crate) retry_after: Option<&'a str>,
+    pub(crate) body: &'a [u8],
+}
+
+/// Classifies the answer to a send.
+pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
+    classify(answer, Envelope::into_send_receipt)
+}
+
+/// Classifies the answer to a check.
+pub(crate) fn classify_check(answer: Answer<'_>) -> Result<CheckResult, GatewayError> {
+    classify(answer, Envelope::into_check_result)
+}
+
+fn classify<T>(
+    answer: Answer<'_>,
+    convert: impl FnOnce(Envelope) -> Result<T, String>,
+) -> Result<T, GatewayError> {
+    let status = answer.status;
+    let retry_after = answer.retry_after.and_then(parse_retry_after);
+    match status {
+        200..=299 => {
+            let envelope = decode(answer.body)
+                .map_err(|reason| GatewayError::InvalidResponse { status, reason })?;
+            match envelope.success {
+                Some(true) => convert(envelope)
+                    .map_err(|reason| GatewayError::InvalidResponse { status, reason }),
+                // IDMeta's own SDK treats a 200 with `success: false` as a failure.
+                Some(false) => Err(rejection(
+                    RejectionKind::Unsuccessful,
+                    status,
+                    Some(&envelope),
+                )),
+                None => Err(GatewayError::InvalidResponse {
+                    status,
+                    reason: "`success` is missing".to_owned(),
+                }),
+            }
+        }
+        401 => Err(GatewayError::Unauthorized),
+        403 => Err(rejection(
+            RejectionKind::Forbidden,
+            status,
+            decode(answer.body).ok().as_ref(),
+        )),
+        404 => Err(rejection(
+            RejectionKind::NotFound,
+            status,
+            decode(answer.body).ok().as_ref(),
+        )),
+        429 => Err(GatewayError::RateLimited { retry_after }),
+        500..=599 => Err(GatewayError::ProviderFault {
+            status,
+            retry_after,
+        }),
+        300..=399 => Err(GatewayError::InvalidResponse {
+            status,
+            reason: "a redirect, which is never followed".to_owned(),
+        }),
+        400..=499 => Err(rejection(
+            RejectionKind::InvalidRequest,
+            status,
+            decode(answer.body).ok().as_ref(),
+        )),
+        _ => Err(GatewayError::InvalidResponse {
+            status,
+            reason: "an unexpected HTTP status".to_owned(),
+        }),
+    }
+}
+
+fn rejection(kind: RejectionKind, status: u16, envelope: Option<&Envelope>) -> GatewayError {
+    GatewayError::Rejected {
+        kind,
+        status,
+        message: envelope.and_then(|e| e.message.clone()),
+        field_errors: envelope.map(field_errors).unwrap_or_default(),
+    }
+}
+
+/// Decodes the envelope. The reason names the kind of fault and its position, never the
+/// content (serde's messages can quote values, and values can be phone numbers).
+fn decode(body: &[u8]) -> Result<Envelope, String> {
+    serde_json::from_slice(body).map_err(|error| {
+        let kind = match error.classify() {
+            serde_json::error::Category::Io => "could not be read",
+            serde_json::error::Category::Syntax => "is not valid JSON",
+            serde_json::error::Category::Data => "does not have the documented shape",
+            serde_json::error::Category::Eof => "ends early (truncated JSON)",
+        };
+        format!(
+            "the body {kind} (line {}, column {})",
+            error.line(),
+            error.column()
+        )
+    })
+}
+
+/// `Retry-After` in delay-seconds. An HTTP-date or garbage gives `None` (no hint).
+fn parse_retry_after(raw: &str) -> Option<Duration> {
+    raw.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phone_verify_domain::{CodeState, VerificationStatus};
+
+    const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
+    const VERIFY_OK: &str = include_str!("../tests/fixtures/verify_response.json");
+
+    fn answer<'a>(status: u16, retry_after: Option<&'a str>, body: &'a str) -> Answer<'a> {
+        Answer {
+            status,
+            retry_after,
+            body: body.as_bytes(),
+        }
+    }
+
+    /// What a classification must produce, stated independently of the code under test.
+    #[derive(Debug, PartialEq)]
+    enum Expect {
+        Ok,
+        Unauthorized,
+        Rejected(RejectionKind, usize),
+        RateLimited(Option<u64>),
+        Fault(u16, Option<u64>),
+        Invalid,
+    }
+
+    fn observed<T>(result: &Result<T, GatewayError>) -> Expect {
+        match result {
+            Ok(_) => Expect::Ok,
+            Err(GatewayError::Unauthorized) => Expect::Unauthorized,
+            Err(GatewayError::Rejected {
+                kind, field_errors, ..
+            }) => Expect::Rejected(*kind, field_errors.len()),
+            Err(GatewayError::RateLimited { retry_after }) => {
+                Expect::RateLimited(retry_after.map(|d| d.as_secs()))
+            }
+            Err(GatewayError::ProviderFault {
+                status,
+                retry_after,
+            }) => Expect::Fault(*status, retry_after.map(|d| d.as_secs())),
+            Err(GatewayError::InvalidResponse { .. }) => Expect::Invalid,
+            Err(other) => panic!("not produced by classification: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn answers_are_classified_as_the_table_says() {
+        let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        let unprocessable = r#"{"message":"The given data was invalid.","errors":{"phone_number":["must be digits"],"country_code":"needs +"}}"#;
+        let cases: Vec<(Answer<'_>, Expect)> = vec![
+            (answer(200, None, SEND_OK), Expect::Ok),
+            (
+                answer(401, None, r#"{"message":"Unauthenticated."}"#),
+                Expect::Unauthorized,
+            ),
+            (answer(401, None, ""), Expect::Unauthorized),
+            (
+                answer(403, None, r#"{"message":"Forbidden"}"#),
+                Expect::Rejected(RejectionKind::Forbidden, 0),
+            ),
+            (
+                answer(404, None, r#"{"success":false,"message":"not found"}"#),
+                Expect::Rejected(RejectionKind::NotFound, 0),
+            ),
+            (
+                answer(404, None, html),
+                Expect::Rejected(RejectionKind::NotFound, 0),
+            ),
+            (
+                answer(422, None, unprocessable),
+                Expect::Rejected(RejectionKind::InvalidRequest, 2),
+            ),
+            (
+                answer(400, None, "garbage"),
+                Expect::Rejected(RejectionKind::InvalidRequest, 0),
+            ),
+            (
+                answer(429, Some("30"), r#"{"message":"Too Many Attempts."}"#),
+                Expect::RateLimited(Some(30)),
+            ),
+            (answer(429, None, ""), Expect::RateLimited(None)),
+            (
+                answer(429, Some("Wed, 21 Oct 2026 07:28:00 GMT"), ""),
+                Expect::RateLimited(None),
+            ),
+            (
+                answer(500, None, r#"{"message":"Server Error"}"#),
+                Expect::Fault(500, None),
+            ),
+            (answer(502, None, html), Expect::Fault(502, None)),
+            (answer(503, Some("5"), html), Expect::Fault(503, Some(5))),
+            (
+                answer(503, None, r#"{"message":"down"}"#),
+                Expect::Fault(503, None),
+            ),
+            (
+                answer(200, None, r#"{"success":false,"message":"Invalid OTP"}"#),
+                Expect::Rejected(RejectionKind::Unsuccessful, 0),
+            ),
+            (answer(200, None, "<html>ok</html>"), Expect::Invalid),
+            (
+                answer(200, None, r#"{"success":true,"data":"#),
+                Expect::Invalid,
+            ),
+            (answer(200, None, r#"{"success":true}"#), Expect::Invalid),
+            (
+                answer(200, None, r#"{"message":"no success field"}"#),
+                Expect::Invalid,
+            ),
+            (answer(200, None, ""), Expect::Invalid),
+            (answer(302, None, ""), Expect::Invalid),
+        ];
+        for (answer, expected) in cases {
+            let got = observed(&classify_send(answer));
+            assert_eq!(
+                got,
+                expected,
+                "HTTP {} {:?}",
+                answer.status,
+                String::from_utf8_lossy(answer.body)
+            );
+        }
+    }
+
+    #[test]
+    fn the_documented_send_example_parses_field_by_field() {
+        let receipt = classify_send(answer(200, None, SEND_OK)).expect("documented example");
+        assert_eq!(
+            receipt.reference.as_str(),
+            "0123456789ABCDEF0123456789ABCDEF"
+        );
+        assert_eq!(
+            receipt.submitted_at.to_rfc3339(),
+            "2026-05-14T10:00:00+00:00"
+        );
+        assert_eq!(receipt.delivery.code, 103);
+        assert_eq!(receipt.delivery.description, "Call in progress");
+        assert_eq!(receipt.delivery.updated_on, Some(receipt.submitted_at));
+        assert_eq!(receipt.code_state, CodeState::Unknown);
+        assert_eq!(receipt.verification_status, VerificationStatus::Pending);
+    }
+
+    #[test]
+    fn the_documented_verify_example_parses_field_by_field() {
+        let result = classify_check(answer(200, None, VERIFY_OK)).expect("documented example");
+        assert_eq!(result.code_state, CodeState::Valid);
+        assert_eq!(result.verification_status, VerificationStatus::Verified);
+        assert_eq!(result.verification_status.code(), Some(3));
+        assert_eq!(result.delivery.code, 200);
+        assert_eq!(result.delivery.description, "Verify success");
+        assert_eq!(result.delivery.updated_on, None);
+        assert_eq!(
+            result.reference.as_ref().map(|r| r.as_str()),
+            Some("0123456789ABCDEF0123456789ABCDEF")
+        );
+        assert_eq!(result.checked_at.to_rfc3339(), "2026-05-14T10:01:00+00:00");
+        assert!(result.is_verified());
+    }
+
+    #[test]
+    fn loose_parts_of_the_answer_are_tolerated() {
+        let variants = [
+            SEND_OK.replace("10:00:00.000Z", "10:00:00.12Z"),
+            SEND_OK.replace("10:00:00.000Z", "10:00:00.123456Z"),
+            SEND_OK.replace("10:00:00.000Z", "10:00:00Z"),
+            SEND_OK.replace("\"trustFlowId\":0", "\"trustFlowId\":\"0\""),
+            SEND_OK.replace("\"metadata\":null", "\"metadata\":{\"a\":[1,{\"b\":null}]}"),
+            SEND_OK.replace("\"success\":true", "\"success\":true,\"unknownField\":42"),
+            SEND_OK.replace("\"updatedOn\":\"2026-05-14T10:00:00.000Z\",", ""),
+            SEND_OK.replace("\"PENDING\"", "\"ON_HOLD\""),
+        ];
+        for body in &variants {
+            let receipt = classify_send(answer(200, None, body));
+            assert!(receipt.is_ok(), "{body}: {receipt:?}");
+        }
+        let on_hold = classify_send(answer(200, None, &variants[7])).expect("tolerated");
+        assert_eq!(on_hold.verification_status.as_str(), "ON_HOLD");
+    }
+
+    #[test]
+    fn errors_of_undecodable_answers_do_not_quote_the_body() {
+        let body = SEND_OK.replace("\"code\":103", "\"code\":\"+60182258491\"");
+        let error = classify_send(answer(200, None, &body)).expect_err("retyped field");
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains("182258491"), "{text}");
+        assert!(matches!(
+            error,
+            GatewayError::InvalidResponse { status: 200, .. }
+        ));
+    }
+
+    #[test]
+    fn a_send_answer_without_a_reference_is_not_a_success() {
+        let body = SEND_OK.replace("\"referenceId\":\"0123456789ABCDEF0123456789ABCDEF\",", "");
+        assert!(matches!(
+            classify_send(answer(200, None, &body)),
+            Err(GatewayError::InvalidResponse { .. })
+        ));
+        let check = classify_check(answer(
+            200,
+            None,
+            &VERIFY_OK.replace("\"referenceId\":\"0123456789ABCDEF0123456789ABCDEF\",", ""),
+        ))
+        .expect("a check may omit the reference");
+        assert_eq!(check.reference, None);
+    }
+}

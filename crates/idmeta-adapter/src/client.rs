@@ -1,0 +1,299 @@
+//! The HTTP client: one pooled `reqwest` client, the transport-failure classification, retries
+//! and the tracing span of each call.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use backon::Retryable;
+use phone_verify_domain::{
+    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
+};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::{Url, redirect};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tracing::{Instrument, Span, field};
+
+use crate::RetryPolicy;
+use crate::classify::{Answer, classify_check, classify_send};
+use crate::config::{ConfigError, IdmetaClientBuilder};
+use crate::wire::{SendBody, VerifyBody};
+
+/// The path of the send endpoint, below the base URL.
+pub const SEND_PATH: &str = "api/v3/verifications/phone-verification/send";
+/// The path of the verify endpoint, below the base URL.
+pub const VERIFY_PATH: &str = "api/v3/verifications/phone-verification/verify";
+
+/// IDMeta's phone verification API v3 as a [`VerificationGateway`].
+///
+/// Cheap to clone (one `Arc`); every clone shares one connection pool. `Debug` never shows the
+/// token. Build it with [`IdmetaClient::builder`].
+#[derive(Clone)]
+pub struct IdmetaClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: Url,
+    send_url: Url,
+    verify_url: Url,
+    /// `Bearer <token>`, marked sensitive so `reqwest` and `http` never print it.
+    authorization: HeaderValue,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+}
+
+/// The operation of a call, for spans and logs.
+#[derive(Debug, Clone, Copy)]
+enum Operation {
+    SendCode,
+    CheckCode,
+}
+
+impl IdmetaClient {
+    /// Starts a builder. See [`IdmetaClientBuilder`].
+    pub fn builder() -> IdmetaClientBuilder {
+        IdmetaClientBuilder::default()
+    }
+
+    pub(crate) fn from_config(
+        config: IdmetaClientBuilder,
+        base_url: Url,
+        token: &SecretString,
+    ) -> Result<Self, ConfigError> {
+        let secret = token.expose_secret().trim();
+        if secret.is_empty() {
+            return Err(ConfigError::InvalidToken);
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {secret}"))
+            .map_err(|_| ConfigError::InvalidToken)?;
+        authorization.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .https_only(base_url.scheme() == "https")
+            .redirect(redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(config.user_agent.clone())
+            .pool_idle_timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(ConfigError::Client)?;
+        let join = |path| {
+            base_url
+                .join(path)
+                .map_err(|_| ConfigError::InvalidBaseUrl {
+                    reason: "the endpoint path cannot be joined to it",
+                })
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                send_url: join(SEND_PATH)?,
+                verify_url: join(VERIFY_PATH)?,
+                base_url,
+                http,
+                authorization,
+                retry: config.retry,
+                max_response_bytes: config.max_response_bytes,
+            }),
+        })
+    }
+
+    /// The base URL every endpoint is joined to (always ends with `/`).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Sends one body, retrying under the policy, inside `span`; classifies the answer.
+    async fn call<T>(
+        &self,
+        operation: Operation,
+        url: &Url,
+        body: &impl Serialize,
+        classify: fn(Answer<'_>) -> Result<T, GatewayError>,
+        span: Span,
+    ) -> Result<T, GatewayError> {
+        let started = Instant::now();
+        let body = serde_json::to_vec(body).map_err(|error| GatewayError::NotSent {
+            source: Box::new(error),
+        })?;
+        let attempts = AtomicU32::new(0);
+        let retry = self.inner.retry;
+        let result = (|| async {
+            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            let outcome = self.attempt(url, body.clone()).await;
+            let status = outcome.as_ref().map(|(status, _, _)| *status).ok();
+            tracing::debug!(
+                ?operation,
+                attempt,
+                http.status = status,
+                "attempt finished"
+            );
+            let (status, retry_after, bytes) = outcome?;
+            Span::current().record("http.status", status);
+            classify(Answer {
+                status,
+                retry_after: retry_after.as_deref(),
+                body: &bytes,
+            })
+        })
+        .retry(retry.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|error| retry.should_retry(error))
+        .adjust(|error, backoff| backoff.map(|wait| retry.delay_for(error, wait)))
+        .notify(|error, wait| {
+            tracing::warn!(
+                error.class = error.class(),
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+        })
+        .instrument(span.clone())
+        .await;
+        span.record("attempts", attempts.load(Ordering::Relaxed));
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        let _entered = span.enter();
+        match &result {
+            Ok(_) => tracing::info!(outcome = "ok", "idmeta call succeeded"),
+            Err(error) => tracing::warn!(
+                outcome = error.class(),
+                may_have_been_sent = error.may_have_been_sent(),
+                error = %error,
+                "idmeta call failed"
+            ),
+        }
+        result
+    }
+
+    /// One HTTP exchange: status, `Retry-After`, and the body read up to the cap.
+    async fn attempt(
+        &self,
+        url: &Url,
+        body: Vec<u8>,
+    ) -> Result<(u16, Option<String>, Vec<u8>), GatewayError> {
+        let inner = &self.inner;
+        let mut response = inner
+            .http
+            .post(url.clone())
+            .header(AUTHORIZATION, inner.authorization.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let cap = inner.max_response_bytes;
+        let too_big = || GatewayError::InvalidResponse {
+            status,
+            reason: format!("the body exceeds the cap of {cap} bytes"),
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > cap as u64)
+        {
+            return Err(too_big());
+        }
+        let mut bytes =
+            Vec::with_capacity(response.content_length().unwrap_or(1024).min(cap as u64) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if bytes.len() + chunk.len() > cap {
+                return Err(too_big());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, retry_after, bytes))
+    }
+}
+
+/// A transport failure: "not sent" only when no connection was ever made; anything later (a
+/// timeout, a connection cut once the request may have been written, a body cut short) is
+/// "outcome unknown".
+fn transport_error(error: reqwest::Error) -> GatewayError {
+    if error.is_connect() {
+        GatewayError::NotSent {
+            source: Box::new(error),
+        }
+    } else {
+        GatewayError::OutcomeUnknown {
+            source: Box::new(error),
+        }
+    }
+}
+
+#[async_trait]
+impl VerificationGateway for IdmetaClient {
+    async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
+        let span = tracing::info_span!(
+            "idmeta.send_code",
+            operation = "send_code",
+            phone = %request.phone,
+            trust_flow = request.trust_flow.get(),
+            trust_validation = %request.trust_validation,
+            reference = field::Empty,
+            http.status = field::Empty,
+            attempts = field::Empty,
+            latency_ms = field::Empty,
+        );
+        let result = self
+            .call(
+                Operation::SendCode,
+                &self.inner.send_url,
+                &SendBody::from(request),
+                classify_send,
+                span.clone(),
+            )
+            .await;
+        if let Ok(receipt) = &result {
+            span.record("reference", receipt.reference.as_str());
+        }
+        result
+    }
+
+    async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
+        let span = tracing::info_span!(
+            "idmeta.check_code",
+            operation = "check_code",
+            phone = request.phone.as_ref().map(|p| p.masked()),
+            trust_flow = request.trust_flow.get(),
+            trust_validation = %request.trust_validation,
+            reference = request.reference.as_ref().map(|r| r.as_str()),
+            code_state = field::Empty,
+            http.status = field::Empty,
+            attempts = field::Empty,
+            latency_ms = field::Empty,
+        );
+        let result = self
+            .call(
+                Operation::CheckCode,
+                &self.inner.verify_url,
+                &VerifyBody::from(request),
+                classify_check,
+                span.clone(),
+            )
+            .await;
+        if let Ok(check) = &result {
+            span.record("code_state", check.code_state.as_str());
+        }
+        result
+    }
+}
+
+impl fmt::Debug for IdmetaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdmetaClient")
+            .field("base_url", &self.inner.base_url.as_str())
+            .field("token", &"<redacted>")
+            .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,315 @@
+//! Configuration of the client: where IDMeta is, how to authenticate, and the safety limits.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::RetryPolicy;
+
+/// Default time allowed to open a connection (TCP and TLS).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time allowed for a whole request, from sending to the last byte of the answer.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Default cap on a response body. IDMeta's answers are under 1 KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// Why a configuration was refused. Never contains the token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Neither an environment subdomain nor a base URL was given.
+    #[error("no IDMeta location: set an environment subdomain or a base URL")]
+    MissingLocation,
+    /// Both an environment subdomain and a base URL were given.
+    #[error("set either an environment subdomain or a base URL, not both")]
+    ConflictingLocation,
+    /// No API token was given.
+    #[error("no API token was given")]
+    MissingToken,
+    /// The token is empty or holds characters not allowed in an HTTP header.
+    #[error("the API token is empty or contains characters not allowed in an HTTP header")]
+    InvalidToken,
+    /// The subdomain is not one DNS label (1 to 63 of `a-z`, `0-9`, `-`, not at either end).
+    #[error("the environment subdomain must be one DNS label (letters, digits, '-')")]
+    InvalidSubdomain,
+    /// The base URL could not be parsed, or has user info, a query or a fragment.
+    #[error("the base URL is not valid: {reason}")]
+    InvalidBaseUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The base URL is plain `http` and plain HTTP was not explicitly allowed.
+    #[error("the base URL is not HTTPS; plain HTTP must be allowed explicitly")]
+    InsecureScheme,
+    /// A timeout or limit is zero.
+    #[error("{what} must be greater than zero")]
+    ZeroLimit {
+        /// Which setting.
+        what: &'static str,
+    },
+    /// The HTTP client could not be built (TLS backend initialisation).
+    #[error("the HTTP client could not be built")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Where IDMeta is.
+#[derive(Clone, PartialEq, Eq)]
+enum Location {
+    Subdomain(String),
+    BaseUrl(String),
+}
+
+/// Builds an [`crate::IdmetaClient`]. Every setting has a safe default except the location
+/// and the token; [`IdmetaClientBuilder::build`] validates everything and never panics.
+///
+/// ```
+/// use idmeta_adapter::IdmetaClient;
+/// use secrecy::SecretString;
+///
+/// let client = IdmetaClient::builder()
+///     .environment("integrate")
+///     .token(SecretString::from("my-api-token"))
+///     .build()?;
+/// assert_eq!(client.base_url().as_str(), "https://integrate.idmetagroup.com/");
+/// assert!(!format!("{client:?}").contains("my-api-token"));
+/// # Ok::<(), idmeta_adapter::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct IdmetaClientBuilder {
+    subdomain: Option<String>,
+    base_url: Option<String>,
+    token: Option<SecretString>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) max_response_bytes: usize,
+    allow_plain_http: bool,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: String,
+}
+
+impl Default for IdmetaClientBuilder {
+    fn default() -> Self {
+        Self {
+            subdomain: None,
+            base_url: None,
+            token: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_plain_http: false,
+            retry: RetryPolicy::default(),
+            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl IdmetaClientBuilder {
+    /// The IDMeta environment subdomain: `integrate` gives `https://integrate.idmetagroup.com`.
+    pub fn environment(mut self, subdomain: impl Into<String>) -> Self {
+        self.subdomain = Some(subdomain.into());
+        self
+    }
+
+    /// A whole base URL instead of a subdomain, e.g. the simulator's `http://127.0.0.1:PORT`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The API token created in IDMeta's dashboard.
+    pub fn token(mut self, token: SecretString) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Time allowed to open a connection. Default [`DEFAULT_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for a whole request and its answer. Default [`DEFAULT_REQUEST_TIMEOUT`].
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Cap on a response body; reading stops there with
+    /// [`phone_verify_domain::GatewayError::InvalidResponse`]. Default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`].
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Allows a plain `http://` base URL. Only for a local simulator: the token would travel
+    /// in clear text.
+    pub fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
+    }
+
+    /// The retry policy. Default [`RetryPolicy::default`]: only requests that provably never
+    /// left are retried.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Validates the settings and builds the client (one connection pool, built once).
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the first invalid setting.
+    pub fn build(self) -> Result<crate::IdmetaClient, ConfigError> {
+        let location = match (self.subdomain.clone(), self.base_url.clone()) {
+            (Some(_), Some(_)) => return Err(ConfigError::ConflictingLocation),
+            (Some(sub), None) => Location::Subdomain(sub),
+            (None, Some(url)) => Location::BaseUrl(url),
+            (None, None) => return Err(ConfigError::MissingLocation),
+        };
+        let base_url = resolve_base_url(&location, self.allow_plain_http)?;
+        let token = self.token.clone().ok_or(ConfigError::MissingToken)?;
+        for (what, zero) in [
+            ("the connect timeout", self.connect_timeout.is_zero()),
+            ("the request timeout", self.request_timeout.is_zero()),
+            ("the response size cap", self.max_response_bytes == 0),
+        ] {
+            if zero {
+                return Err(ConfigError::ZeroLimit { what });
+            }
+        }
+        crate::IdmetaClient::from_config(self, base_url, &token)
+    }
+}
+
+impl fmt::Debug for IdmetaClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdmetaClientBuilder")
+            .field("subdomain", &self.subdomain)
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("allow_plain_http", &self.allow_plain_http)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Checks that a subdomain is exactly one DNS label, so nothing can be smuggled into the host
+/// (`evil.com/`, `user@`, `:8080`, ...).
+fn is_dns_label(label: &str) -> bool {
+    (1..=63).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
+fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, ConfigError> {
+    let mut url = match location {
+        Location::Subdomain(sub) => {
+            let sub = sub.to_ascii_lowercase();
+            if !is_dns_label(&sub) {
+                return Err(ConfigError::InvalidSubdomain);
+            }
+            Url::parse(&format!("https://{sub}.idmetagroup.com/"))
+                .map_err(|_| ConfigError::InvalidSubdomain)?
+        }
+        Location::BaseUrl(raw) => {
+            Url::parse(raw.trim()).map_err(|_| ConfigError::InvalidBaseUrl {
+                reason: "it does not parse as an absolute URL",
+            })?
+        }
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_plain_http => {}
+        "http" => return Err(ConfigError::InsecureScheme),
+        _ => {
+            return Err(ConfigError::InvalidBaseUrl {
+                reason: "the scheme must be https (or http when allowed)",
+            });
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(ConfigError::InvalidBaseUrl {
+            reason: "it has no host",
+        });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::InvalidBaseUrl {
+            reason: "it must not contain user info",
+        });
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::InvalidBaseUrl {
+            reason: "it must not contain a query or a fragment",
+        });
+    }
+    // A base path is kept (a proxy prefix); endpoint paths are joined below it.
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subdomains_must_be_one_dns_label() {
+        for good in ["integrate", "eu-1", "a", "x9"] {
+            assert!(is_dns_label(good), "{good}");
+        }
+        let long = "a".repeat(64);
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "a.b",
+            "evil.com/",
+            "user@host",
+            "host:8080",
+            "a b",
+            "a/b",
+            "a?b",
+            "a#b",
+            "é",
+            &long,
+        ] {
+            assert!(!is_dns_label(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_normalised_and_checked() {
+        let url = resolve_base_url(
+            &Location::BaseUrl("https://proxy.example/idmeta".into()),
+            false,
+        )
+        .expect("valid");
+        assert_eq!(url.as_str(), "https://proxy.example/idmeta/");
+        let cases = [
+            ("http://127.0.0.1:1", false, "not HTTPS"),
+            ("ftp://x.example", true, "scheme"),
+            ("https://user:pw@x.example", false, "user info"),
+            ("https://x.example/?a=1", false, "query"),
+            ("not a url", false, "parse"),
+        ];
+        for (raw, allow, what) in cases {
+            let error = resolve_base_url(&Location::BaseUrl(raw.into()), allow)
+                .expect_err(raw)
+                .to_string();
+            assert!(error.contains(what), "{raw}: {error}");
+        }
+        assert!(resolve_base_url(&Location::BaseUrl("http://127.0.0.1:1".into()), true).is_ok());
+    }
+}

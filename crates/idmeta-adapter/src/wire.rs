@@ -1,0 +1,209 @@
+//! IDMeta's JSON, as private structs, and the one place where it becomes domain types.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use phone_verify_domain::{
+    CheckCodeRequest, CheckResult, CodeState, DeliveryStatus, FieldErrors, ReferenceId,
+    SendCodeRequest, SendReceipt, VerificationStatus,
+};
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST …/send`. The mixed casing is IDMeta's own.
+#[derive(Serialize)]
+pub(crate) struct SendBody<'a> {
+    country_code: &'a str,
+    phone_number: &'a str,
+    #[serde(rename = "trustFlowId")]
+    trust_flow_id: u64,
+    #[serde(rename = "trustValidationId")]
+    trust_validation_id: &'a str,
+}
+
+impl<'a> From<&'a SendCodeRequest> for SendBody<'a> {
+    fn from(request: &'a SendCodeRequest) -> Self {
+        Self {
+            country_code: request.phone.country_calling_code(),
+            phone_number: request.phone.national_number(),
+            trust_flow_id: request.trust_flow.get(),
+            trust_validation_id: request.trust_validation.as_str(),
+        }
+    }
+}
+
+/// Body of `POST …/verify`; the optional fields are omitted when absent.
+#[derive(Serialize)]
+pub(crate) struct VerifyBody<'a> {
+    otp: &'a str,
+    #[serde(rename = "trustFlowId")]
+    trust_flow_id: u64,
+    #[serde(rename = "trustValidationId")]
+    trust_validation_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ref_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    country_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<&'a str>,
+}
+
+impl<'a> From<&'a CheckCodeRequest> for VerifyBody<'a> {
+    fn from(request: &'a CheckCodeRequest) -> Self {
+        Self {
+            otp: request.code.expose(),
+            trust_flow_id: request.trust_flow.get(),
+            trust_validation_id: request.trust_validation.as_str(),
+            ref_id: request.reference.as_ref().map(ReferenceId::as_str),
+            country_code: request.phone.as_ref().map(|p| p.country_calling_code()),
+            phone_number: request.phone.as_ref().map(|p| p.national_number()),
+        }
+    }
+}
+
+/// The envelope of every answer. Only what we use is declared: unknown fields, `metadata`
+/// (any JSON) and the `trustFlowId` echo (a number or a numeric string) are ignored.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Envelope {
+    pub(crate) success: Option<bool>,
+    pub(crate) message: Option<String>,
+    pub(crate) data: Option<Data>,
+    pub(crate) verification_status: Option<String>,
+    pub(crate) verification_status_code: Option<i64>,
+    #[serde(default)]
+    pub(crate) errors: Option<BTreeMap<String, Messages>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Data {
+    reference_id: Option<String>,
+    submit_time: Option<String>,
+    status: Option<WireStatus>,
+    verify: Option<Verify>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireStatus {
+    updated_on: Option<String>,
+    code: i64,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Verify {
+    code_state: Option<String>,
+}
+
+/// A field's messages: a list, as documented for 422, or a lone string, tolerated.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Messages {
+    Many(Vec<String>),
+    One(String),
+}
+
+/// The error bodies of 401/404/422/429/5xx: everything optional, decoded best effort.
+pub(crate) fn field_errors(envelope: &Envelope) -> FieldErrors {
+    envelope
+        .errors
+        .iter()
+        .flatten()
+        .map(|(field, messages)| {
+            let list = match messages {
+                Messages::Many(list) => list.clone(),
+                Messages::One(one) => vec![one.clone()],
+            };
+            (field.clone(), list)
+        })
+        .collect()
+}
+
+/// Parses an RFC 3339 timestamp with any number of fractional digits, into UTC.
+fn timestamp(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| "a timestamp is not RFC 3339".to_owned())
+}
+
+impl Envelope {
+    fn data(&self) -> Result<&Data, String> {
+        self.data
+            .as_ref()
+            .ok_or_else(|| "`data` is missing".to_owned())
+    }
+
+    fn status(&self) -> Result<VerificationStatus, String> {
+        let name = self
+            .verification_status
+            .as_deref()
+            .ok_or_else(|| "`verificationStatus` is missing".to_owned())?;
+        Ok(VerificationStatus::from_wire(
+            name,
+            self.verification_status_code,
+        ))
+    }
+
+    fn delivery(data: &Data) -> Result<DeliveryStatus, String> {
+        let status = data
+            .status
+            .as_ref()
+            .ok_or_else(|| "`data.status` is missing".to_owned())?;
+        Ok(DeliveryStatus {
+            code: status.code,
+            description: status.description.clone(),
+            updated_on: status.updated_on.as_deref().map(timestamp).transpose()?,
+        })
+    }
+
+    fn code_state(data: &Data) -> Result<CodeState, String> {
+        data.verify
+            .as_ref()
+            .and_then(|v| v.code_state.as_deref())
+            .map(CodeState::from_wire)
+            .ok_or_else(|| "`data.verify.codeState` is missing".to_owned())
+    }
+
+    fn submit_time(data: &Data) -> Result<DateTime<Utc>, String> {
+        timestamp(
+            data.submit_time
+                .as_deref()
+                .ok_or_else(|| "`data.submitTime` is missing".to_owned())?,
+        )
+    }
+
+    fn reference(data: &Data) -> Result<Option<ReferenceId>, String> {
+        data.reference_id
+            .as_deref()
+            .map(|raw| ReferenceId::parse(raw).map_err(|e| format!("`data.referenceId`: {e}")))
+            .transpose()
+    }
+
+    /// The answer to a send, as a domain receipt. The reason of an `Err` never holds content.
+    pub(crate) fn into_send_receipt(self) -> Result<SendReceipt, String> {
+        let data = self.data()?;
+        Ok(SendReceipt {
+            reference: Self::reference(data)?
+                .ok_or_else(|| "`data.referenceId` is missing".to_owned())?,
+            submitted_at: Self::submit_time(data)?,
+            delivery: Self::delivery(data)?,
+            code_state: Self::code_state(data)?,
+            verification_status: self.status()?,
+        })
+    }
+
+    /// The answer to a check, as a domain result.
+    pub(crate) fn into_check_result(self) -> Result<CheckResult, String> {
+        let data = self.data()?;
+        Ok(CheckResult {
+            code_state: Self::code_state(data)?,
+            verification_status: self.status()?,
+            delivery: Self::delivery(data)?,
+            reference: Self::reference(data)?,
+            checked_at: Self::submit_time(data)?,
+        })
+    }
+}
