@@ -1,0 +1,251 @@
+//! What a simulator accepts and how it behaves: [`SimConfig`] and its builder methods.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::clock::SimClock;
+use crate::error::ConfigError;
+
+/// The token the simulator accepts when none is configured.
+pub const DEFAULT_TOKEN: &str = "sim-token";
+
+/// How a simulator behaves. Build it from [`SimConfig::default`] with the builder methods, then
+/// hand it to [`start`](crate::start).
+///
+/// ```
+/// use std::time::Duration;
+/// use idmeta_sim::SimConfig;
+///
+/// let config = SimConfig::default()
+///     .token("test-token")
+///     .fixed_code("123456")
+///     .resend_cooldown(Duration::ZERO);
+/// # let _ = config;
+/// ```
+///
+/// The defaults, each an assumption of ours (see `docs/simulator.md`): token `sim-token`, 6-digit
+/// random codes valid 300 s, 5 verify attempts, 30 s resend cooldown, at most 5 codes per number
+/// per hour, the system clock.
+#[derive(Clone)]
+pub struct SimConfig {
+    pub(crate) token: String,
+    pub(crate) code_length: usize,
+    pub(crate) code_lifetime: Duration,
+    pub(crate) resend_cooldown: Duration,
+    pub(crate) max_attempts: u32,
+    pub(crate) codes: CodeSource,
+    pub(crate) send_limit: Option<SendLimit>,
+    pub(crate) clock: SimClock,
+    pub(crate) inbox_capacity_per_number: usize,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) trickle_interval: Duration,
+    pub(crate) shutdown_grace: Duration,
+}
+
+/// How codes are made.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum CodeSource {
+    Random,
+    Fixed(String),
+}
+
+/// At most `max` codes to one number within any `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SendLimit {
+    pub(crate) max: u32,
+    pub(crate) window: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            token: DEFAULT_TOKEN.to_owned(),
+            code_length: 6,
+            code_lifetime: Duration::from_secs(300),
+            resend_cooldown: Duration::from_secs(30),
+            max_attempts: 5,
+            codes: CodeSource::Random,
+            send_limit: Some(SendLimit {
+                max: 5,
+                window: Duration::from_secs(3600),
+            }),
+            clock: SimClock::system(),
+            inbox_capacity_per_number: 100,
+            max_body_bytes: 64 * 1024,
+            trickle_interval: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(1),
+        }
+    }
+}
+
+impl SimConfig {
+    /// The bearer token the API routes accept (`Authorization: Bearer <token>`, compared exactly).
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// The number of digits of a random code (4 to 10; default 6).
+    #[must_use]
+    pub fn code_length(mut self, digits: usize) -> Self {
+        self.code_length = digits;
+        self
+    }
+
+    /// How long a code can be verified after it was sent (default 300 s).
+    #[must_use]
+    pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.code_lifetime = lifetime;
+        self
+    }
+
+    /// How long a number must wait after a code before it can be sent another one (default
+    /// 30 s; [`Duration::ZERO`] turns the cooldown off).
+    #[must_use]
+    pub fn resend_cooldown(mut self, cooldown: Duration) -> Self {
+        self.resend_cooldown = cooldown;
+        self
+    }
+
+    /// How many verify attempts one code allows, the right one included (at least 1; default 5).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Every code is `code` (digits only), for deterministic tests. Overrides
+    /// [`code_length`](Self::code_length).
+    #[must_use]
+    pub fn fixed_code(mut self, code: impl Into<String>) -> Self {
+        self.codes = CodeSource::Fixed(code.into());
+        self
+    }
+
+    /// Codes are random digits (the default).
+    #[must_use]
+    pub fn random_codes(mut self) -> Self {
+        self.codes = CodeSource::Random;
+        self
+    }
+
+    /// At most `max` codes to one number within any sliding `window` (default 5 per hour);
+    /// the next send is answered 429.
+    #[must_use]
+    pub fn send_limit(mut self, max: u32, window: Duration) -> Self {
+        self.send_limit = Some(SendLimit { max, window });
+        self
+    }
+
+    /// No per-number window limit (the resend cooldown still applies). For load benchmarks.
+    #[must_use]
+    pub fn no_send_limit(mut self) -> Self {
+        self.send_limit = None;
+        self
+    }
+
+    /// The clock for expiry, cooldowns and timestamps (default: the system clock). Pass a
+    /// [`SimClock::manual`] and keep a clone to move time in tests.
+    #[must_use]
+    pub fn clock(mut self, clock: SimClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// How many delivered messages the inbox keeps per number, oldest dropped first (default 100).
+    #[must_use]
+    pub fn inbox_capacity_per_number(mut self, messages: usize) -> Self {
+        self.inbox_capacity_per_number = messages;
+        self
+    }
+
+    /// The largest request body accepted; larger ones are answered 413 (default 64 KiB).
+    #[must_use]
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The pause between two bytes of a [`Fault::Trickle`](crate::Fault::Trickle) body
+    /// (default 1 s).
+    #[must_use]
+    pub fn trickle_interval(mut self, interval: Duration) -> Self {
+        self.trickle_interval = interval;
+        self
+    }
+
+    /// How long [`Simulator::shutdown`](crate::Simulator::shutdown) lets requests in flight
+    /// finish before it closes their connections (default 1 s).
+    #[must_use]
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// The clock this configuration uses.
+    pub fn configured_clock(&self) -> &SimClock {
+        &self.clock
+    }
+
+    /// Checks the knobs that [`start`](crate::start) cannot work with.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        if self.token.is_empty() {
+            return Err(ConfigError::EmptyToken);
+        }
+        if !(MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&self.code_length) {
+            return Err(ConfigError::CodeLength {
+                digits: self.code_length,
+            });
+        }
+        if let CodeSource::Fixed(code) = &self.codes {
+            let digits_only = code.bytes().all(|b| b.is_ascii_digit());
+            if code.is_empty() || code.len() > MAX_OTP_DIGITS || !digits_only {
+                return Err(ConfigError::FixedCode);
+            }
+        }
+        if self.max_attempts == 0 {
+            return Err(ConfigError::ZeroAttempts);
+        }
+        if self.send_limit.is_some_and(|limit| limit.max == 0) {
+            return Err(ConfigError::ZeroSendLimit);
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError::ZeroBodyLimit);
+        }
+        Ok(())
+    }
+}
+
+/// The shortest random code.
+pub(crate) const MIN_CODE_LENGTH: usize = 4;
+/// The longest random code.
+pub(crate) const MAX_CODE_LENGTH: usize = 10;
+/// The longest `otp` a verify request may carry (longer ones are answered 422).
+pub(crate) const MAX_OTP_DIGITS: usize = 12;
+
+impl fmt::Debug for SimConfig {
+    // The token and a fixed code are secrets of a sort: keep them out of logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("token", &"[redacted]")
+            .field("code_length", &self.code_length)
+            .field("code_lifetime", &self.code_lifetime)
+            .field("resend_cooldown", &self.resend_cooldown)
+            .field("max_attempts", &self.max_attempts)
+            .field(
+                "codes",
+                &match self.codes {
+                    CodeSource::Random => "random",
+                    CodeSource::Fixed(_) => "fixed",
+                },
+            )
+            .field("send_limit", &self.send_limit)
+            .field("clock", &self.clock)
+            .field("inbox_capacity_per_number", &self.inbox_capacity_per_number)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("trickle_interval", &self.trickle_interval)
+            .field("shutdown_grace", &self.shutdown_grace)
+            .finish()
+    }
+}

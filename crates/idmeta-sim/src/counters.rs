@@ -1,0 +1,81 @@
+//! Counters a test can read to prove what a client did: requests per route, codes per number,
+//! connections accepted.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+
+/// A snapshot of the simulator's counters, from [`Simulator::counters`](crate::Simulator::counters)
+/// or `GET /__sim/counters`. Requests to `/__sim/` are not counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Requests received outside `/__sim/`, whatever their route, method or outcome.
+    pub requests_total: u64,
+    /// Requests to the send route (with the right method), whatever their outcome.
+    pub send_requests: u64,
+    /// Requests to the verify route (with the right method), whatever their outcome.
+    pub verify_requests: u64,
+    /// Requests answered 404 or 405 because of their path or method.
+    pub other_requests: u64,
+    /// TCP connections accepted. With a client that reuses connections this stays at 1.
+    pub connections_accepted: u64,
+    /// Codes sent (SMS delivered to the inbox), all numbers together.
+    pub codes_sent: u64,
+    /// Codes sent per E.164 number.
+    pub codes_sent_per_number: HashMap<String, u64>,
+    /// Sends answered 429 because of the cooldown or the window limit (faults not included).
+    pub sends_rate_limited: u64,
+    /// Faults applied to requests.
+    pub faults_applied: u64,
+}
+
+/// The live counters, as atomics.
+#[derive(Debug, Default)]
+pub(crate) struct Metrics {
+    pub(crate) requests_total: AtomicU64,
+    pub(crate) send_requests: AtomicU64,
+    pub(crate) verify_requests: AtomicU64,
+    pub(crate) other_requests: AtomicU64,
+    pub(crate) connections_accepted: AtomicU64,
+    pub(crate) codes_sent: AtomicU64,
+    pub(crate) sends_rate_limited: AtomicU64,
+    pub(crate) faults_applied: AtomicU64,
+}
+
+impl Metrics {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self, codes_sent_per_number: HashMap<String, u64>) -> Counters {
+        let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Counters {
+            requests_total: read(&self.requests_total),
+            send_requests: read(&self.send_requests),
+            verify_requests: read(&self.verify_requests),
+            other_requests: read(&self.other_requests),
+            connections_accepted: read(&self.connections_accepted),
+            codes_sent: read(&self.codes_sent),
+            codes_sent_per_number,
+            sends_rate_limited: read(&self.sends_rate_limited),
+            faults_applied: read(&self.faults_applied),
+        }
+    }
+
+    pub(crate) fn reset(&self) {
+        for counter in [
+            &self.requests_total,
+            &self.send_requests,
+            &self.verify_requests,
+            &self.other_requests,
+            &self.connections_accepted,
+            &self.codes_sent,
+            &self.sends_rate_limited,
+            &self.faults_applied,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+}

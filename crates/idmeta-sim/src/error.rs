@@ -1,0 +1,49 @@
+//! Why a simulator could not start.
+
+use std::io;
+use std::net::SocketAddr;
+
+/// Why [`start`](crate::start) or [`start_on`](crate::start_on) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The configuration has a knob the simulator cannot work with.
+    #[error("invalid simulator configuration")]
+    Config(#[from] ConfigError),
+    /// The address could not be bound (in use, not local, no permission).
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A configuration knob out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The accepted token is empty.
+    #[error("the token is empty")]
+    EmptyToken,
+    /// Random codes must have 4 to 10 digits.
+    #[error("a code length of {digits} digits is outside 4..=10")]
+    CodeLength {
+        /// The length asked for.
+        digits: usize,
+    },
+    /// A fixed code must be 1 to 12 ASCII digits.
+    #[error("the fixed code is not 1 to 12 digits")]
+    FixedCode,
+    /// A code must allow at least one attempt.
+    #[error("max attempts is zero")]
+    ZeroAttempts,
+    /// A send limit must allow at least one code per window.
+    #[error("the send limit allows no code at all")]
+    ZeroSendLimit,
+    /// The request body limit must be at least one byte.
+    #[error("the request body limit is zero")]
+    ZeroBodyLimit,
+}

@@ -1,0 +1,52 @@
+//! `idmeta-sim`: a local, stateful simulator of IDMeta's phone verification API v3, in the spirit
+//! of stripe-mock.
+//!
+//! No test, demo or benchmark of phone-verify may reach a real IDMeta host, and IDMeta offers no
+//! sandbox. This crate answers `POST /api/v3/verifications/phone-verification/send` and `…/verify`
+//! over real HTTP on a loopback port, with the request and response shapes IDMeta documents and
+//! the behaviour the project assumes where the documentation is silent (see `docs/simulator.md`).
+//! It keeps codes in memory, delivers them to a "handset inbox" that tests read, counts what
+//! clients did, and misbehaves on demand ([`Fault`]).
+//!
+//! Embed it in tests:
+//!
+//! ```no_run
+//! use idmeta_sim::{Fault, FaultScope, SimConfig};
+//!
+//! # async fn demo() -> Result<(), idmeta_sim::SimError> {
+//! let sim = idmeta_sim::start(SimConfig::default().token("t").fixed_code("123456")).await?;
+//! let base_url = sim.base_url(); // give this to the client under test
+//! sim.inject(Fault::ServerError { status: 503, html: false }, FaultScope::Next(1));
+//! // … the client's first request gets a 503, the next ones are answered normally …
+//! let code = sim.last_code_for("+60182258491");
+//! sim.shutdown().await;
+//! # let _ = (base_url, code);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! or run it as a program for tests in other languages: `idmeta-sim --port 8080 --token t`, and
+//! drive it over the `/__sim/` routes.
+
+mod admin;
+mod api;
+mod clock;
+mod config;
+mod counters;
+mod error;
+mod faults;
+mod mask;
+mod respond;
+mod routes;
+mod server;
+mod state;
+mod wire;
+
+pub use clock::SimClock;
+pub use config::{DEFAULT_TOKEN, SimConfig};
+pub use counters::Counters;
+pub use error::{ConfigError, SimError};
+pub use faults::{Fault, FaultScope};
+pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
+pub use server::{Simulator, start, start_on};
+pub use state::DeliveredSms;

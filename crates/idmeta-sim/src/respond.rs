@@ -1,0 +1,364 @@
+//! Building answers: the JSON errors we assume IDMeta sends, and the bodies of faults.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::stream;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::server::Shared;
+use crate::state::{CheckOutcome, Rejection};
+use crate::wire::{Data, DeliveryStatus, Envelope, FieldErrors, VERIFICATION_TYPE, VerifyState};
+
+/// Which API route a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    Send,
+    Verify,
+}
+
+impl Route {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Route::Send => "send",
+            Route::Verify => "verify",
+        }
+    }
+}
+
+/// A timestamp as the documentation shows them: UTC, three fractional digits, `Z`.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => json_bytes(status, bytes),
+        // Our own types always serialize; this only keeps a bug from panicking a connection.
+        Err(_) => json_bytes(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            br#"{"message":"Server Error"}"#.to_vec(),
+        ),
+    }
+}
+
+fn json_bytes(status: StatusCode, bytes: impl Into<Body>) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes.into(),
+    )
+        .into_response()
+}
+
+/// `{"message": …}` with a status.
+pub(crate) fn message(status: StatusCode, message: &str) -> Response {
+    json(status, &json!({ "message": message }))
+}
+
+/// 401, as Laravel's API guard answers.
+pub(crate) fn unauthenticated() -> Response {
+    message(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+}
+
+/// 422 with per-field messages.
+pub(crate) fn invalid(errors: &FieldErrors) -> Response {
+    json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "message": "The given data was invalid.", "errors": errors }),
+    )
+}
+
+/// 404 `{"success": false, "message": …}` for ids the simulator does not know.
+pub(crate) fn not_found(message: &str) -> Response {
+    json(
+        StatusCode::NOT_FOUND,
+        &json!({ "success": false, "message": message }),
+    )
+}
+
+/// 429, with `Retry-After` when given.
+pub(crate) fn too_many(retry_after_secs: Option<u64>) -> Response {
+    let mut response = message(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
+    if let Some(secs) = retry_after_secs {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+/// A 5xx, as JSON or as the HTML page a proxy in front of the API would send.
+pub(crate) fn server_error(status: u16, html: bool) -> Response {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(StatusCode::is_server_error)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if !html {
+        return message(status, "Server Error");
+    }
+    let reason = status.canonical_reason().unwrap_or("Server Error");
+    let code = status.as_u16();
+    let page = format!(
+        "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n\
+         <center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+         </body>\r\n</html>\r\n"
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+        page,
+    )
+        .into_response()
+}
+
+/// The ids and number an API answer echoes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Echo<'a> {
+    pub(crate) reference_id: &'a str,
+    pub(crate) e164: &'a str,
+    pub(crate) trust_flow_id: i64,
+    pub(crate) trust_validation_id: &'a str,
+    pub(crate) now: DateTime<Utc>,
+}
+
+/// A verify's verdict as the answer words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub(crate) status_code: u16,
+    pub(crate) status_description: &'static str,
+    pub(crate) code_state: &'static str,
+    pub(crate) verification_status: &'static str,
+    pub(crate) verification_status_code: u8,
+}
+
+impl Verdict {
+    pub(crate) fn of(outcome: CheckOutcome) -> Self {
+        let (status_code, status_description, code_state, verification_status, code) = match outcome
+        {
+            CheckOutcome::Valid => (200, "Verify success", "VALID", "VERIFIED", 3),
+            CheckOutcome::Invalid => (400, "Invalid code", "INVALID", "PENDING", 0),
+            CheckOutcome::Rejected(Rejection::Expired) => {
+                (410, "Code expired", "EXPIRED", "REJECTED", 1)
+            }
+            CheckOutcome::Rejected(Rejection::MaxAttempts) => (
+                429,
+                "Too many attempts",
+                "MAX_ATTEMPTS_EXCEEDED",
+                "REJECTED",
+                1,
+            ),
+        };
+        Self {
+            status_code,
+            status_description,
+            code_state,
+            verification_status,
+            verification_status_code: code,
+        }
+    }
+}
+
+/// The envelope of a send that went out.
+pub(crate) fn send_envelope(echo: Echo<'_>) -> Envelope<'_> {
+    let at = timestamp(echo.now);
+    Envelope {
+        success: true,
+        message: SEND_MESSAGE,
+        data: Some(Data {
+            reference_id: echo.reference_id,
+            submit_time: at.clone(),
+            status: DeliveryStatus {
+                updated_on: Some(at),
+                code: 103,
+                description: "Call in progress",
+            },
+            verify: VerifyState {
+                code_state: "UNKNOWN",
+                input_phone_number: echo.e164,
+            },
+        }),
+        verification_status: "PENDING",
+        verification_status_code: 0,
+        trust_flow_id: echo.trust_flow_id,
+        trust_validation_id: echo.trust_validation_id,
+        verification_type: VERIFICATION_TYPE,
+        metadata: None,
+    }
+}
+
+/// The envelope of a processed verify.
+pub(crate) fn verify_envelope(echo: Echo<'_>, verdict: Verdict) -> Envelope<'_> {
+    Envelope {
+        success: true,
+        message: VERIFY_MESSAGE,
+        data: Some(Data {
+            reference_id: echo.reference_id,
+            submit_time: timestamp(echo.now),
+            status: DeliveryStatus {
+                updated_on: None,
+                code: verdict.status_code,
+                description: verdict.status_description,
+            },
+            verify: VerifyState {
+                code_state: verdict.code_state,
+                input_phone_number: echo.e164,
+            },
+        }),
+        verification_status: verdict.verification_status,
+        verification_status_code: verdict.verification_status_code,
+        trust_flow_id: echo.trust_flow_id,
+        trust_validation_id: echo.trust_validation_id,
+        verification_type: VERIFICATION_TYPE,
+        metadata: None,
+    }
+}
+
+const SEND_MESSAGE: &str = "Phone verification code sent successfully";
+const VERIFY_MESSAGE: &str = "Phone verification processed successfully";
+
+/// The `SuccessFalse` fault: the envelope with `success: false` and no data.
+pub(crate) fn success_false(
+    route: Route,
+    trust_flow_id: i64,
+    trust_validation_id: &str,
+) -> Response {
+    let message = match route {
+        Route::Send => "Phone verification code could not be sent",
+        Route::Verify => "Phone verification could not be processed",
+    };
+    json(
+        StatusCode::OK,
+        &Envelope {
+            success: false,
+            message,
+            data: None,
+            verification_status: "PENDING",
+            verification_status_code: 0,
+            trust_flow_id,
+            trust_validation_id,
+            verification_type: VERIFICATION_TYPE,
+            metadata: None,
+        },
+    )
+}
+
+/// The `MalformedJson` fault.
+pub(crate) fn malformed_json() -> Response {
+    json_bytes(
+        StatusCode::OK,
+        Bytes::from_static(
+            b"{\"success\":true,\"message\":'Phone verification',data:{referenceId:}",
+        ),
+    )
+}
+
+/// The `TruncatedJson` fault: a plausible answer of the route, cut in half.
+pub(crate) fn truncated_json(
+    route: Route,
+    trust_flow_id: i64,
+    trust_validation_id: &str,
+    now: DateTime<Utc>,
+) -> Response {
+    let echo = Echo {
+        reference_id: "0123456789ABCDEF0123456789ABCDEF",
+        e164: "+60182258491",
+        trust_flow_id,
+        trust_validation_id,
+        now,
+    };
+    let full = match route {
+        Route::Send => serde_json::to_vec(&send_envelope(echo)),
+        Route::Verify => {
+            serde_json::to_vec(&verify_envelope(echo, Verdict::of(CheckOutcome::Valid)))
+        }
+    }
+    .unwrap_or_default();
+    let mut half = full;
+    half.truncate(half.len() / 2);
+    json_bytes(StatusCode::OK, half)
+}
+
+/// The largest body the `Oversized` fault sends.
+const MAX_OVERSIZED: usize = 256 * 1024 * 1024;
+
+/// The `Oversized` fault: exactly `bytes` bytes of JSON, streamed in chunks, with a
+/// `Content-Length`.
+pub(crate) fn oversized(bytes: usize) -> Response {
+    const PREFIX: &[u8] = b"{\"success\":true,\"message\":\"Phone verification code sent successfully\",\"padding\":\"";
+    const SUFFIX: &[u8] = b"\"}";
+    const CHUNK: usize = 64 * 1024;
+    let total = bytes.min(MAX_OVERSIZED);
+    let mut head = Vec::with_capacity(PREFIX.len());
+    head.extend_from_slice(&PREFIX[..PREFIX.len().min(total)]);
+    let tail_len = SUFFIX.len().min(total - head.len());
+    let padding = total - head.len() - tail_len;
+    let filler = Bytes::from(vec![b'x'; CHUNK.min(padding.max(1))]);
+    let mut chunks: Vec<Bytes> = vec![Bytes::from(head)];
+    let mut left = padding;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        chunks.push(filler.slice(..n));
+        left -= n;
+    }
+    chunks.push(Bytes::from_static(&SUFFIX[..tail_len]));
+    let body = Body::from_stream(stream::iter(chunks.into_iter().map(Ok::<_, io::Error>)));
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CONTENT_LENGTH, HeaderValue::from(total)),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The `Trickle` fault: 200 headers, `{` at once, then a space per interval until shutdown, when
+/// the body fails so the connection closes.
+pub(crate) fn trickle(shared: &Arc<Shared>) -> Response {
+    #[derive(Clone, Copy)]
+    enum Step {
+        First,
+        Next,
+        Done,
+    }
+    let interval: Duration = shared.config.trickle_interval;
+    let shared = Arc::clone(shared);
+    let body = stream::unfold(Step::First, move |step| {
+        let shared = Arc::clone(&shared);
+        async move {
+            match step {
+                Step::First => Some((Ok(Bytes::from_static(b"{")), Step::Next)),
+                Step::Next => tokio::select! {
+                    () = tokio::time::sleep(interval) => Some((Ok(Bytes::from_static(b" ")), Step::Next)),
+                    () = shared.stopped() => Some((Err(io::Error::other("simulator shutting down")), Step::Done)),
+                },
+                Step::Done => None,
+            }
+        }
+    });
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Body::from_stream(body),
+    )
+        .into_response()
+}

@@ -1,0 +1,100 @@
+//! Starting, configuring and stopping the simulator as a library.
+
+use std::time::Duration;
+
+use idmeta_sim::{ConfigError, SimConfig, SimError};
+
+use crate::support::{TOKEN, harness};
+
+#[tokio::test]
+async fn the_base_url_is_loopback_without_a_trailing_slash() {
+    let h = harness().await;
+    let url = h.sim.base_url();
+    assert_eq!(url, format!("http://127.0.0.1:{}", h.sim.addr().port()));
+    assert!(h.sim.addr().port() > 0);
+}
+
+#[tokio::test]
+async fn after_shutdown_nothing_listens_on_the_port() {
+    let h = harness().await;
+    let url = h.sim.base_url();
+    h.sim.shutdown().await;
+    let error = h
+        .client
+        .get(format!("{url}/__sim/health"))
+        .send()
+        .await
+        .expect_err("nothing listens");
+    assert!(error.is_connect(), "{error}");
+}
+
+#[tokio::test]
+async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
+    let h = harness().await;
+    assert!(h.send("tv-idle").await.status().is_success());
+    // The client keeps its connection open in its pool.
+    let shutdown = tokio::time::timeout(Duration::from_secs(5), h.sim.shutdown()).await;
+    assert!(shutdown.is_ok());
+}
+
+#[tokio::test]
+async fn an_invalid_configuration_is_refused_at_start() {
+    let cases = [
+        (SimConfig::default().token(""), ConfigError::EmptyToken),
+        (
+            SimConfig::default().code_length(3),
+            ConfigError::CodeLength { digits: 3 },
+        ),
+        (
+            SimConfig::default().fixed_code("12a4"),
+            ConfigError::FixedCode,
+        ),
+        (
+            SimConfig::default().max_attempts(0),
+            ConfigError::ZeroAttempts,
+        ),
+        (
+            SimConfig::default().send_limit(0, Duration::from_secs(1)),
+            ConfigError::ZeroSendLimit,
+        ),
+    ];
+    for (config, expected) in cases {
+        match idmeta_sim::start(config).await {
+            Err(SimError::Config(error)) => assert_eq!(error, expected),
+            other => panic!("expected {expected:?}, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn starting_on_a_taken_port_fails_with_a_bind_error() {
+    let h = harness().await;
+    let taken = idmeta_sim::start_on(h.sim.addr(), SimConfig::default().token(TOKEN)).await;
+    assert!(matches!(taken, Err(SimError::Bind { .. })), "{taken:?}");
+}
+
+#[test]
+fn the_config_debug_output_hides_the_token_and_a_fixed_code() {
+    let shown = format!(
+        "{:?}",
+        SimConfig::default()
+            .token("s3cret-token")
+            .fixed_code("987654")
+    );
+    assert!(
+        !shown.contains("s3cret-token") && !shown.contains("987654"),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn a_delivered_sms_debug_output_masks_the_number_and_the_code() {
+    let h = crate::support::harness_with(crate::support::config().fixed_code("987654")).await;
+    h.send_ok("tv-debug").await;
+    let shown = format!("{:?}", h.sim.inbox());
+    assert!(
+        !shown.contains("182258491") && !shown.contains("987654"),
+        "{shown}"
+    );
+    assert!(shown.contains("+*********91"), "{shown}");
+}
