@@ -1,12 +1,95 @@
 //! # phone-verify-app
 //!
-//! The use cases of phone-verify, the layer an embedding system calls: *send a code, then
-//! record it* and *check a code, then record the result*. It sits in the middle of the
-//! hexagon: it depends on [`phone_verify_domain`] (types and the `VerificationGateway` port)
-//! and defines the storage and clock ports it needs, so the provider and the store can be
-//! swapped or mocked. It depends on no adapter.
+//! The use cases of phone-verify, the layer an embedding system calls. It sits in the middle
+//! of the hexagon: it depends on [`phone_verify_domain`] (the types and the
+//! `VerificationGateway` port) and defines the ports it needs besides, so the provider, the
+//! storage, the clock and the id source can all be swapped or faked. It depends on no
+//! adapter.
 //!
-//! This crate is thin until the use-case issue lands; today it only re-exports the domain so
-//! that embedding code can depend on one crate.
+//! - Use cases: [`SendCode`], [`CheckCode`], [`VerificationHistory`]. Each holds
+//!   `Arc<dyn …>` ports ([`Ports`]), is cheap to clone, and has one error enum
+//!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
+//! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
+//! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`] and
+//!   [`ManualClock`], [`RandomIds`] and [`SequentialIds`].
+//! - Guards: [`SendPolicy`] (with [`SendLimits`]) and [`CheckPolicy`], refusing with
+//!   [`SendRefusal`] / [`CheckRefusal`], which say when to try again.
+//! - With the `store-contract` feature, `store_contract` is the test suite every
+//!   [`VerificationStore`] must pass.
+//!
+//! Every provider call leaves exactly one record: written "in flight" before the call and
+//! finished after it, so a crash in between reads as "outcome unknown", never as nothing. See
+//! `docs/architecture.md` for the lifecycle and the reasoning behind the guard defaults.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use chrono::Utc;
+//! use phone_verify_app::{
+//!     CheckCode, CheckPolicy, InMemoryVerificationStore, Ports, SendCode, SendPolicy,
+//! };
+//! use phone_verify_domain::{
+//!     CodeState, DeliveryStatus, MockVerificationGateway, PhoneNumber, ReferenceId,
+//!     SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId, VerificationStatus,
+//! };
+//!
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! let mut gateway = MockVerificationGateway::new();
+//! gateway.expect_send_code().returning(|_| {
+//!     Ok(SendReceipt {
+//!         reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF").unwrap(),
+//!         submitted_at: Utc::now(),
+//!         delivery: DeliveryStatus { code: 103, description: "Call in progress".into(), updated_on: None },
+//!         code_state: CodeState::Unknown,
+//!         verification_status: VerificationStatus::Pending,
+//!     })
+//! });
+//! let ports = Ports::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
+//! let send = SendCode::new(ports.clone(), SendPolicy::default());
+//! let sent = send
+//!     .send(SendCodeRequest {
+//!         phone: PhoneNumber::parse("+60 18-225 8491")?,
+//!         trust_flow: TrustFlowId::new(147),
+//!         trust_validation: TrustValidationId::parse("tv-1")?,
+//!     })
+//!     .await?;
+//! assert_eq!(sent.receipt.reference.as_str(), "0123456789ABCDEF0123456789ABCDEF");
+//! let _check = CheckCode::new(ports, CheckPolicy::default());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod check_code;
+mod clock;
+mod guards;
+mod history;
+mod ids;
+mod in_memory;
+mod ports;
+mod record;
+mod send_code;
+mod store;
+#[cfg(feature = "store-contract")]
+pub mod store_contract;
+mod time;
 
 pub use phone_verify_domain as domain;
+
+pub use check_code::{CheckCode, CheckCodeError, CheckedCode};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use guards::{
+    CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy, SendRefusal,
+};
+pub use history::{HistoryError, VerificationHistory};
+pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds, SequentialIds};
+pub use in_memory::InMemoryVerificationStore;
+pub use ports::Ports;
+pub use record::{
+    AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewCheck, NewSend,
+    RefusalReason, SendOutcome, SendRecord, SendState,
+};
+pub use send_code::{SendCode, SendCodeError, SentCode};
+pub use store::{
+    ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor, PageRequest, Reservation,
+    StoreError, VerificationStore,
+};

@@ -1,0 +1,71 @@
+//! The clock port: every time-dependent rule reads the time from here, never from
+//! `Utc::now()` inline, so tests move time by hand instead of sleeping.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+
+use crate::time::add;
+
+/// Where the use cases get the current time.
+///
+/// [`SystemClock`] in production; [`ManualClock`], a fake that only moves when told, in tests.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The operating system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved: the fake for tests of time-dependent rules.
+///
+/// ```
+/// use std::time::Duration;
+/// use chrono::{TimeZone, Utc};
+/// use phone_verify_app::{Clock, ManualClock};
+///
+/// let start = Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 0).unwrap();
+/// let clock = ManualClock::new(start);
+/// clock.advance(Duration::from_secs(30));
+/// assert_eq!(clock.now(), Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 30).unwrap());
+/// ```
+#[derive(Debug)]
+pub struct ManualClock {
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    /// A clock showing `start`.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            now: Mutex::new(start),
+        }
+    }
+
+    /// Sets the time (it may go backwards, like a wall clock corrected by NTP).
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.now.lock() = now;
+    }
+
+    /// Moves the time forward by `by` (saturating at the latest representable instant).
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock();
+        *now = add(*now, by);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock()
+    }
+}

@@ -1,0 +1,342 @@
+//! The guards in front of the provider: what may be sent to whom and how often, what may be
+//! checked, and the typed refusals that tell the caller when to try again.
+//!
+//! The defaults and the reasoning behind each are in `docs/architecture.md`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use phone_verify_domain::{NumberKind, PhoneNumber, RegionCode};
+
+use crate::time::{add, sub};
+
+/// The guards that depend on the sends already recorded. A store checks them and records the
+/// new send in one atomic step ([`crate::VerificationStore::reserve_send`]), so two
+/// concurrent sends cannot both slip through.
+///
+/// Only sends that may have delivered a code count (sent, in flight, outcome unknown): a send
+/// the provider refused, rate-limited or never received cost nothing and does not use up the
+/// end user's allowance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLimits {
+    /// Least time between two sends to one number. Default 30 s.
+    pub cooldown: Duration,
+    /// Most sends to one number within [`SendLimits::window`]. Default 5.
+    pub max_per_number: u32,
+    /// The rolling window of [`SendLimits::max_per_number`]. Default 1 hour.
+    pub window: Duration,
+    /// Most sends for one trust validation, ever. Default 10.
+    pub max_per_trust_validation: u32,
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        Self {
+            cooldown: Duration::from_secs(30),
+            max_per_number: 5,
+            window: Duration::from_secs(60 * 60),
+            max_per_trust_validation: 10,
+        }
+    }
+}
+
+impl SendLimits {
+    /// How far back the sends to a number matter: the longer of the window and the cooldown.
+    /// A store passes [`SendLimits::evaluate`] the sends started after `now - horizon()`.
+    pub fn horizon(&self) -> Duration {
+        self.window.max(self.cooldown)
+    }
+
+    /// Decides a new send at `now` from the start times of the earlier sends to the same
+    /// number (any order; those older than [`SendLimits::horizon`] are ignored) and the number of earlier
+    /// sends for the same trust validation. Only sends that may have delivered a code are to
+    /// be passed.
+    ///
+    /// This is the one implementation of the rules: every store calls it inside its atomic
+    /// step. When several guards refuse, the refusal with the latest retry time wins, so the
+    /// caller is told a time at which the send will pass.
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::TrustValidationLimitReached`], [`SendRefusal::NumberLimitReached`] or
+    /// [`SendRefusal::CoolingDown`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chrono::{TimeZone, Utc};
+    /// use phone_verify_app::{SendLimits, SendRefusal};
+    ///
+    /// let limits = SendLimits::default();
+    /// let first = Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 0).unwrap();
+    /// let ten_seconds_later = first + Duration::from_secs(10);
+    /// assert_eq!(
+    ///     limits.evaluate([first], 1, ten_seconds_later),
+    ///     Err(SendRefusal::CoolingDown { retry_at: first + Duration::from_secs(30) }),
+    /// );
+    /// ```
+    pub fn evaluate(
+        &self,
+        sends_to_number: impl IntoIterator<Item = DateTime<Utc>>,
+        sends_for_trust_validation: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendRefusal> {
+        if sends_for_trust_validation >= u64::from(self.max_per_trust_validation) {
+            return Err(SendRefusal::TrustValidationLimitReached {
+                limit: self.max_per_trust_validation,
+            });
+        }
+        let mut recent: Vec<DateTime<Utc>> = sends_to_number
+            .into_iter()
+            .filter(|at| *at > sub(now, self.horizon()))
+            .collect();
+        recent.sort_unstable();
+        let window_start = sub(now, self.window);
+        let in_window: Vec<DateTime<Utc>> = recent
+            .iter()
+            .copied()
+            .filter(|at| *at > window_start)
+            .collect();
+
+        let mut refusal: Option<SendRefusal> = None;
+        let max = usize::try_from(self.max_per_number).unwrap_or(usize::MAX);
+        if in_window.len() >= max {
+            // The send passes once enough of the sends in the window have aged out of it.
+            let retry_at = in_window
+                .get(in_window.len() - max)
+                .map_or(now, |oldest| add(*oldest, self.window));
+            refusal = Some(SendRefusal::NumberLimitReached {
+                limit: self.max_per_number,
+                window: self.window,
+                retry_at,
+            });
+        }
+        let cooldown_start = sub(now, self.cooldown);
+        if let Some(latest) = recent.last().copied().filter(|at| *at > cooldown_start) {
+            let retry_at = add(latest, self.cooldown);
+            if refusal.as_ref().and_then(SendRefusal::retry_at) < Some(retry_at) {
+                refusal = Some(SendRefusal::CoolingDown { retry_at });
+            }
+        }
+        refusal.map_or(Ok(()), Err)
+    }
+}
+
+/// Why a send was refused before it reached the provider, and when it may be tried again.
+///
+/// `Display` names the guard, never the number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendRefusal {
+    /// A code went to this number less than the cooldown ago.
+    #[error("a code was sent to this number too recently")]
+    CoolingDown {
+        /// When the cooldown is over.
+        retry_at: DateTime<Utc>,
+    },
+    /// The number received its allowance of codes within the rolling window.
+    #[error("this number has received {limit} codes within the window")]
+    NumberLimitReached {
+        /// The cap.
+        limit: u32,
+        /// The rolling window.
+        window: Duration,
+        /// When enough sends have aged out of the window.
+        retry_at: DateTime<Utc>,
+    },
+    /// The trust validation has had its allowance of codes; start a new one.
+    #[error("this trust validation has had {limit} codes")]
+    TrustValidationLimitReached {
+        /// The cap.
+        limit: u32,
+    },
+    /// The number's country is not on the allow-list (or it belongs to no country).
+    #[error("codes are not sent to this country")]
+    CountryNotAllowed,
+    /// The number starts with a denied prefix.
+    #[error("codes are not sent to numbers with this prefix")]
+    PrefixDenied,
+    /// The number is of a denied kind (premium-rate, shared-cost, ...).
+    #[error("codes are not sent to {kind:?} numbers")]
+    NumberKindDenied {
+        /// The number's kind.
+        kind: NumberKind,
+    },
+}
+
+impl SendRefusal {
+    /// When the same send may be tried again; `None` when waiting will not help (a new trust
+    /// validation or another number is needed).
+    pub fn retry_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::CoolingDown { retry_at } | Self::NumberLimitReached { retry_at, .. } => {
+                Some(*retry_at)
+            }
+            Self::TrustValidationLimitReached { .. }
+            | Self::CountryNotAllowed
+            | Self::PrefixDenied
+            | Self::NumberKindDenied { .. } => None,
+        }
+    }
+}
+
+/// A denied number prefix in E.164 form: `+` and 1 to 15 digits (`"+882"`, `"+4470"`).
+///
+/// ```
+/// use phone_verify_app::NumberPrefix;
+/// assert!(NumberPrefix::parse("+882").is_ok());
+/// assert!(NumberPrefix::parse("882").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NumberPrefix(String);
+
+/// Why a string is not a [`NumberPrefix`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a number prefix is a `+` followed by 1 to 15 digits")]
+pub struct NumberPrefixError;
+
+impl NumberPrefix {
+    /// Validates a prefix: `+` and 1 to 15 ASCII digits.
+    ///
+    /// # Errors
+    ///
+    /// [`NumberPrefixError`] for anything else.
+    pub fn parse(input: &str) -> Result<Self, NumberPrefixError> {
+        let digits = input.strip_prefix('+').ok_or(NumberPrefixError)?;
+        if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(NumberPrefixError);
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The prefix, `+` included.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `phone` starts with this prefix.
+    pub fn matches(&self, phone: &PhoneNumber) -> bool {
+        phone.e164().starts_with(&self.0)
+    }
+}
+
+impl fmt::Debug for NumberPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NumberPrefix({})", self.0)
+    }
+}
+
+impl FromStr for NumberPrefix {
+    type Err = NumberPrefixError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+/// Every guard of the send use case.
+///
+/// ```
+/// use phone_verify_app::{NumberPrefix, SendPolicy};
+/// use phone_verify_domain::RegionCode;
+///
+/// let policy = SendPolicy {
+///     allowed_regions: Some([RegionCode::parse("MY")?].into()),
+///     denied_prefixes: vec![NumberPrefix::parse("+881")?],
+///     ..SendPolicy::default()
+/// };
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendPolicy {
+    /// The guards checked against the recorded sends.
+    pub limits: SendLimits,
+    /// When set, codes go only to numbers of these regions. Default: no allow-list.
+    pub allowed_regions: Option<BTreeSet<RegionCode>>,
+    /// Numbers starting with any of these prefixes are refused. Default: none.
+    pub denied_prefixes: Vec<NumberPrefix>,
+    /// Numbers of these kinds are refused. Default: premium-rate and shared-cost, where
+    /// SMS-pumping fraud pays and no end user expects a code.
+    pub denied_kinds: Vec<NumberKind>,
+}
+
+impl Default for SendPolicy {
+    fn default() -> Self {
+        Self {
+            limits: SendLimits::default(),
+            allowed_regions: None,
+            denied_prefixes: Vec::new(),
+            denied_kinds: vec![NumberKind::PremiumRate, NumberKind::SharedCost],
+        }
+    }
+}
+
+impl SendPolicy {
+    /// The guards that need nothing but the number: allow-list of regions, deny-lists of
+    /// prefixes and kinds.
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::CountryNotAllowed`], [`SendRefusal::PrefixDenied`] or
+    /// [`SendRefusal::NumberKindDenied`].
+    pub fn check_number(&self, phone: &PhoneNumber) -> Result<(), SendRefusal> {
+        if let Some(allowed) = &self.allowed_regions
+            && !phone
+                .region()
+                .is_some_and(|region| allowed.contains(&region))
+        {
+            return Err(SendRefusal::CountryNotAllowed);
+        }
+        if self
+            .denied_prefixes
+            .iter()
+            .any(|prefix| prefix.matches(phone))
+        {
+            return Err(SendRefusal::PrefixDenied);
+        }
+        let kind = phone.kind();
+        if self.denied_kinds.contains(&kind) {
+            return Err(SendRefusal::NumberKindDenied { kind });
+        }
+        Ok(())
+    }
+}
+
+/// The guards of the check use case, enforced locally so that brute force never reaches the
+/// provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckPolicy {
+    /// Most checks against one send. Default 5.
+    pub max_attempts: u32,
+    /// How long a code stays valid after the send started. Default 5 minutes.
+    pub code_lifetime: Duration,
+}
+
+impl Default for CheckPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 5,
+            code_lifetime: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// Why a check was refused before it reached the provider. Either way, the end user needs a
+/// new code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckRefusal {
+    /// The code's lifetime is over.
+    #[error("the code has expired")]
+    CodeExpired {
+        /// When it expired.
+        expired_at: DateTime<Utc>,
+    },
+    /// The send has had its allowance of checks.
+    #[error("the code has been checked {limit} times already")]
+    TooManyAttempts {
+        /// The cap.
+        limit: u32,
+    },
+}

@@ -1,0 +1,66 @@
+//! The ports a use case holds, bundled so they are wired once.
+
+use std::fmt;
+use std::sync::Arc;
+
+use phone_verify_domain::VerificationGateway;
+
+use crate::{Clock, IdSource, RandomIds, SystemClock, VerificationStore};
+
+/// The ports of the use cases: the provider, the store, the clock and the id source.
+///
+/// Cloning clones four `Arc`s. The composition root builds it once and hands clones to the
+/// use cases.
+///
+/// ```
+/// use std::sync::Arc;
+/// use phone_verify_app::{InMemoryVerificationStore, Ports};
+/// # use phone_verify_domain::MockVerificationGateway;
+/// # let gateway = MockVerificationGateway::new();
+/// let ports = Ports::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
+/// ```
+#[derive(Clone)]
+pub struct Ports {
+    /// The verification provider.
+    pub gateway: Arc<dyn VerificationGateway>,
+    /// The record of attempts.
+    pub store: Arc<dyn VerificationStore>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The ids of new attempts.
+    pub ids: Arc<dyn IdSource>,
+}
+
+impl Ports {
+    /// The given provider and store, with the system clock and random ids.
+    pub fn new(gateway: Arc<dyn VerificationGateway>, store: Arc<dyn VerificationStore>) -> Self {
+        Self {
+            gateway,
+            store,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(RandomIds),
+        }
+    }
+
+    /// The same ports with another clock.
+    #[must_use]
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// The same ports with another id source.
+    #[must_use]
+    pub fn with_ids(self, ids: Arc<dyn IdSource>) -> Self {
+        Self { ids, ..self }
+    }
+}
+
+impl fmt::Debug for Ports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ports")
+            .field("store", &self.store)
+            .field("clock", &self.clock)
+            .field("ids", &self.ids)
+            .finish_non_exhaustive()
+    }
+}

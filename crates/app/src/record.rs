@@ -1,0 +1,463 @@
+//! What the store keeps of each attempt: who, which trust flow and validation, when, the
+//! provider's reference, and the outcome. Never the code.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use phone_verify_domain::{
+    CheckVerdict, GatewayError, PhoneNumber, ReferenceId, RejectionKind, TrustFlowId,
+    TrustValidationId, VerificationStatus,
+};
+
+use crate::AttemptId;
+
+/// The class of a provider failure, as recorded: the variants of [`GatewayError`], named by
+/// [`GatewayError::class`]. A class read back that this version does not know is kept in
+/// [`ErrorClass::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// `not_sent`: the request never left.
+    NotSent,
+    /// `rejected`: the provider refused the request.
+    Rejected,
+    /// `unauthorized`: the provider refused the token.
+    Unauthorized,
+    /// `rate_limited`: the provider asked to wait.
+    RateLimited,
+    /// `outcome_unknown`: no answer after the request went out.
+    OutcomeUnknown,
+    /// `provider_fault`: HTTP 5xx.
+    ProviderFault,
+    /// `invalid_response`: an answer that could not be read.
+    InvalidResponse,
+    /// A class this version does not know, kept as stored.
+    Other(String),
+}
+
+impl ErrorClass {
+    /// The class of a gateway error.
+    pub fn of(error: &GatewayError) -> Self {
+        Self::from_name(error.class())
+    }
+
+    /// The class with this stable name; an unknown name becomes [`ErrorClass::Other`].
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "not_sent" => Self::NotSent,
+            "rejected" => Self::Rejected,
+            "unauthorized" => Self::Unauthorized,
+            "rate_limited" => Self::RateLimited,
+            "outcome_unknown" => Self::OutcomeUnknown,
+            "provider_fault" => Self::ProviderFault,
+            "invalid_response" => Self::InvalidResponse,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// The stable name, as [`GatewayError::class`] spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NotSent => "not_sent",
+            Self::Rejected => "rejected",
+            Self::Unauthorized => "unauthorized",
+            Self::RateLimited => "rate_limited",
+            Self::OutcomeUnknown => "outcome_unknown",
+            Self::ProviderFault => "provider_fault",
+            Self::InvalidResponse => "invalid_response",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ErrorClass {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::from_name(s))
+    }
+}
+
+/// Why the provider refused a send or a check it understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// A field was invalid (HTTP 422).
+    InvalidRequest,
+    /// The trust validation, trust flow or reference is unknown to the provider (HTTP 404).
+    NotFound,
+    /// The token may not do this (HTTP 403).
+    Forbidden,
+    /// The provider said `success: false` without a more specific reason.
+    Unsuccessful,
+    /// The provider refused the token (HTTP 401).
+    Unauthorized,
+}
+
+impl RefusalReason {
+    fn of(kind: RejectionKind) -> Self {
+        match kind {
+            RejectionKind::InvalidRequest => Self::InvalidRequest,
+            RejectionKind::NotFound => Self::NotFound,
+            RejectionKind::Forbidden => Self::Forbidden,
+            _ => Self::Unsuccessful,
+        }
+    }
+}
+
+/// How a send ended. A send whose outcome was never recorded reads as
+/// [`SendOutcome::OutcomeUnknown`] without a class (see [`SendRecord::outcome`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendOutcome {
+    /// The provider accepted the send.
+    Sent {
+        /// The provider's id of the send.
+        reference: ReferenceId,
+    },
+    /// The provider refused the send; nothing went out.
+    Refused {
+        /// Why.
+        reason: RefusalReason,
+    },
+    /// The provider rate-limited the send; nothing went out.
+    RateLimited {
+        /// How long the provider asked to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The request provably did not reach the provider (or was turned away unprocessed, HTTP
+    /// 503); nothing went out.
+    NotSent {
+        /// The failure.
+        class: ErrorClass,
+    },
+    /// A code may or may not have gone out.
+    OutcomeUnknown {
+        /// The failure; `None` when the outcome was never recorded (a crash or a store
+        /// failure after the provider call).
+        class: Option<ErrorClass>,
+    },
+}
+
+impl SendOutcome {
+    /// The outcome a gateway answer leads to: a failure that may have sent anything is
+    /// "outcome unknown", whatever its class.
+    pub fn from_gateway(answer: &Result<phone_verify_domain::SendReceipt, GatewayError>) -> Self {
+        match answer {
+            Ok(receipt) => Self::Sent {
+                reference: receipt.reference.clone(),
+            },
+            Err(error) if error.may_have_been_sent() => Self::OutcomeUnknown {
+                class: Some(ErrorClass::of(error)),
+            },
+            Err(GatewayError::Rejected { kind, .. }) => Self::Refused {
+                reason: RefusalReason::of(*kind),
+            },
+            Err(GatewayError::Unauthorized) => Self::Refused {
+                reason: RefusalReason::Unauthorized,
+            },
+            Err(GatewayError::RateLimited { retry_after }) => Self::RateLimited {
+                retry_after: *retry_after,
+            },
+            Err(error) => Self::NotSent {
+                class: ErrorClass::of(error),
+            },
+        }
+    }
+
+    /// Whether a code may have reached the end user: sent or outcome unknown. Only these
+    /// count against the send limits, and only these can be checked.
+    pub fn may_have_delivered(&self) -> bool {
+        matches!(self, Self::Sent { .. } | Self::OutcomeUnknown { .. })
+    }
+}
+
+/// Where a send stands: in flight between the provider call and the recording of its
+/// outcome, or finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendState {
+    /// Recorded before the provider call; no outcome yet. Reads as outcome unknown.
+    InFlight,
+    /// The outcome is recorded.
+    Finished {
+        /// When the outcome was recorded.
+        at: DateTime<Utc>,
+        /// The outcome.
+        outcome: SendOutcome,
+    },
+}
+
+/// A send to be recorded, before the provider is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSend {
+    /// The attempt's id.
+    pub id: AttemptId,
+    /// Who receives the code (`Debug` masks it).
+    pub phone: PhoneNumber,
+    /// The trust flow.
+    pub trust_flow: TrustFlowId,
+    /// The trust validation.
+    pub trust_validation: TrustValidationId,
+    /// When the attempt started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// One recorded send. `Debug` masks the phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendRecord {
+    /// The attempt's id.
+    pub id: AttemptId,
+    /// Who receives the code: the store keeps the full number to query it; `Debug` masks it.
+    pub phone: PhoneNumber,
+    /// The trust flow.
+    pub trust_flow: TrustFlowId,
+    /// The trust validation.
+    pub trust_validation: TrustValidationId,
+    /// When the attempt started (before the provider call).
+    pub started_at: DateTime<Utc>,
+    /// In flight or finished.
+    pub state: SendState,
+}
+
+impl SendRecord {
+    /// A send just reserved: in flight.
+    pub fn in_flight(send: NewSend) -> Self {
+        Self {
+            id: send.id,
+            phone: send.phone,
+            trust_flow: send.trust_flow,
+            trust_validation: send.trust_validation,
+            started_at: send.started_at,
+            state: SendState::InFlight,
+        }
+    }
+
+    /// The outcome as a reader should take it: a send still in flight (its outcome never
+    /// recorded) reads as [`SendOutcome::OutcomeUnknown`] without a class, never as nothing.
+    pub fn outcome(&self) -> SendOutcome {
+        match &self.state {
+            SendState::InFlight => SendOutcome::OutcomeUnknown { class: None },
+            SendState::Finished { outcome, .. } => outcome.clone(),
+        }
+    }
+
+    /// The provider's reference, once the send is recorded as sent.
+    pub fn reference(&self) -> Option<&ReferenceId> {
+        match &self.state {
+            SendState::Finished {
+                outcome: SendOutcome::Sent { reference },
+                ..
+            } => Some(reference),
+            _ => None,
+        }
+    }
+
+    /// Whether a code may have reached the end user (in flight, sent or outcome unknown).
+    pub fn may_have_delivered(&self) -> bool {
+        self.outcome().may_have_delivered()
+    }
+}
+
+/// How a check ended. The code itself is never recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckOutcome {
+    /// The provider answered; a wrong code is an answer too.
+    Answered {
+        /// What the answer means.
+        verdict: CheckVerdict,
+        /// The trust validation's status after the check.
+        status: VerificationStatus,
+    },
+    /// The request provably did not reach the provider, or it refused it unprocessed: the
+    /// attempt was not counted there and is not counted here.
+    NotChecked {
+        /// The failure.
+        class: ErrorClass,
+    },
+    /// The provider may have counted the attempt without us learning the answer.
+    OutcomeUnknown {
+        /// The failure; `None` when the outcome was never recorded.
+        class: Option<ErrorClass>,
+    },
+}
+
+impl CheckOutcome {
+    /// The outcome a gateway answer leads to.
+    pub fn from_gateway(answer: &Result<phone_verify_domain::CheckResult, GatewayError>) -> Self {
+        match answer {
+            Ok(result) => Self::Answered {
+                verdict: result.verdict(),
+                status: result.verification_status.clone(),
+            },
+            Err(error) if error.may_have_been_sent() => Self::OutcomeUnknown {
+                class: Some(ErrorClass::of(error)),
+            },
+            Err(error) => Self::NotChecked {
+                class: ErrorClass::of(error),
+            },
+        }
+    }
+
+    /// Whether the check counts against the attempt limit: everything that may have reached
+    /// the provider.
+    pub fn counts_as_attempt(&self) -> bool {
+        !matches!(self, Self::NotChecked { .. })
+    }
+}
+
+/// Where a check stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckState {
+    /// Recorded before the provider call; no outcome yet. Reads as outcome unknown.
+    InFlight,
+    /// The outcome is recorded.
+    Finished {
+        /// When the outcome was recorded.
+        at: DateTime<Utc>,
+        /// The outcome.
+        outcome: CheckOutcome,
+    },
+}
+
+/// A check to be recorded, before the provider is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCheck {
+    /// The attempt's id.
+    pub id: AttemptId,
+    /// The send the code belongs to.
+    pub send: AttemptId,
+    /// The number of that send (`Debug` masks it).
+    pub phone: PhoneNumber,
+    /// The trust flow.
+    pub trust_flow: TrustFlowId,
+    /// The trust validation.
+    pub trust_validation: TrustValidationId,
+    /// The provider's reference of the send, when known.
+    pub reference: Option<ReferenceId>,
+    /// When the attempt started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// One recorded check. `Debug` masks the phone number; the code is not in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRecord {
+    /// The attempt's id.
+    pub id: AttemptId,
+    /// The send the code belongs to.
+    pub send: AttemptId,
+    /// The number of that send.
+    pub phone: PhoneNumber,
+    /// The trust flow.
+    pub trust_flow: TrustFlowId,
+    /// The trust validation.
+    pub trust_validation: TrustValidationId,
+    /// The provider's reference of the send, when known.
+    pub reference: Option<ReferenceId>,
+    /// When the attempt started (before the provider call).
+    pub started_at: DateTime<Utc>,
+    /// In flight or finished.
+    pub state: CheckState,
+}
+
+impl CheckRecord {
+    /// A check just reserved: in flight.
+    pub fn in_flight(check: NewCheck) -> Self {
+        Self {
+            id: check.id,
+            send: check.send,
+            phone: check.phone,
+            trust_flow: check.trust_flow,
+            trust_validation: check.trust_validation,
+            reference: check.reference,
+            started_at: check.started_at,
+            state: CheckState::InFlight,
+        }
+    }
+
+    /// The outcome as a reader should take it: in flight reads as
+    /// [`CheckOutcome::OutcomeUnknown`] without a class.
+    pub fn outcome(&self) -> CheckOutcome {
+        match &self.state {
+            CheckState::InFlight => CheckOutcome::OutcomeUnknown { class: None },
+            CheckState::Finished { outcome, .. } => outcome.clone(),
+        }
+    }
+
+    /// Whether the check counts against the attempt limit.
+    pub fn counts_as_attempt(&self) -> bool {
+        self.outcome().counts_as_attempt()
+    }
+}
+
+/// One recorded attempt of either kind, as history lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptRecord {
+    /// A send.
+    Send(SendRecord),
+    /// A check.
+    Check(CheckRecord),
+}
+
+impl AttemptRecord {
+    /// The attempt's id.
+    pub fn id(&self) -> AttemptId {
+        match self {
+            Self::Send(send) => send.id,
+            Self::Check(check) => check.id,
+        }
+    }
+
+    /// When the attempt started.
+    pub fn started_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Send(send) => send.started_at,
+            Self::Check(check) => check.started_at,
+        }
+    }
+
+    /// The number (`Debug` and `Display` mask it).
+    pub fn phone(&self) -> &PhoneNumber {
+        match self {
+            Self::Send(send) => &send.phone,
+            Self::Check(check) => &check.phone,
+        }
+    }
+
+    /// The trust validation.
+    pub fn trust_validation(&self) -> &TrustValidationId {
+        match self {
+            Self::Send(send) => &send.trust_validation,
+            Self::Check(check) => &check.trust_validation,
+        }
+    }
+
+    /// The provider's reference of the send involved, when known.
+    pub fn reference(&self) -> Option<&ReferenceId> {
+        match self {
+            Self::Send(send) => send.reference(),
+            Self::Check(check) => check.reference.as_ref(),
+        }
+    }
+
+    /// Whether the outcome was never recorded.
+    pub fn is_in_flight(&self) -> bool {
+        matches!(
+            self,
+            Self::Send(SendRecord {
+                state: SendState::InFlight,
+                ..
+            }) | Self::Check(CheckRecord {
+                state: CheckState::InFlight,
+                ..
+            })
+        )
+    }
+}

@@ -1,0 +1,192 @@
+//! Use case: send a code, with the record written before and after the provider call.
+
+use std::sync::Arc;
+
+use phone_verify_domain::{GatewayError, SendCodeRequest, SendReceipt};
+use tracing::field::{Empty, display};
+use tracing::{Span, error, info, warn};
+
+use crate::store::Reservation;
+use crate::{AttemptId, NewSend, Ports, SendOutcome, SendPolicy, SendRefusal, StoreError};
+
+/// What a successful send returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentCode {
+    /// The recorded attempt.
+    pub attempt: AttemptId,
+    /// What the provider answered (its reference above all).
+    pub receipt: SendReceipt,
+}
+
+/// Why a send failed, and what happened to the SMS and to its record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendCodeError {
+    /// A guard refused the send; the provider was not called and nothing was recorded.
+    /// [`SendRefusal::retry_at`] says when to try again.
+    #[error("the send was refused before reaching the provider")]
+    Refused(#[from] SendRefusal),
+    /// The attempt could not be recorded (or the limits read) before the call, so the
+    /// provider was not called. Nothing was sent.
+    #[error("the send could not be recorded, so it was not made")]
+    Store(#[from] StoreError),
+    /// The provider call failed; the failure is recorded. Whether an SMS may have gone out
+    /// is [`GatewayError::may_have_been_sent`]: an "outcome unknown" send is not retried here,
+    /// the caller decides.
+    #[error("the provider did not accept the send")]
+    Gateway(#[from] GatewayError),
+    /// The provider accepted the send (the code is on its way) but recording its outcome
+    /// failed: the record may still read "in flight". Reconcile with the receipt's reference.
+    #[error("the code was sent but its outcome could not be recorded")]
+    SentButNotRecorded {
+        /// The attempt left without an outcome.
+        attempt: AttemptId,
+        /// What the provider answered.
+        receipt: SendReceipt,
+        /// Why the outcome could not be recorded.
+        #[source]
+        source: StoreError,
+    },
+    /// The provider call failed and recording that failed too: the record may still read
+    /// "in flight" (outcome unknown).
+    #[error("the send failed and its outcome could not be recorded")]
+    FailedAndNotRecorded {
+        /// The attempt left without an outcome.
+        attempt: AttemptId,
+        /// What the provider call returned.
+        gateway: GatewayError,
+        /// Why the outcome could not be recorded.
+        #[source]
+        source: StoreError,
+    },
+}
+
+impl SendCodeError {
+    /// Whether an SMS may have gone out despite the error: if so, sending again may deliver
+    /// a second code and void the first.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Self::Refused(_) | Self::Store(_) => false,
+            Self::Gateway(gateway) | Self::FailedAndNotRecorded { gateway, .. } => {
+                gateway.may_have_been_sent()
+            }
+            Self::SentButNotRecorded { .. } => true,
+        }
+    }
+}
+
+/// Sends a code: checks the guards, records the attempt in flight (atomically with the
+/// limits), calls the provider, records the outcome.
+///
+/// Cheap to clone (a few `Arc`s) and shareable across tasks.
+#[derive(Debug, Clone)]
+pub struct SendCode {
+    ports: Ports,
+    policy: Arc<SendPolicy>,
+}
+
+impl SendCode {
+    /// The use case over `ports`, guarded by `policy`.
+    pub fn new(ports: Ports, policy: SendPolicy) -> Self {
+        Self {
+            ports,
+            policy: Arc::new(policy),
+        }
+    }
+
+    /// Sends a code to `request.phone` for its trust validation.
+    ///
+    /// Exactly one record is written per provider call, in flight before it and finished
+    /// after it. Nothing is retried: a failure is reported with what it means for the SMS.
+    ///
+    /// # Errors
+    ///
+    /// - [`SendCodeError::Refused`]: a guard said no; nothing was sent or recorded.
+    /// - [`SendCodeError::Store`]: the first write failed; the provider was not called.
+    /// - [`SendCodeError::Gateway`]: the provider call failed; the failure is recorded.
+    /// - [`SendCodeError::SentButNotRecorded`], [`SendCodeError::FailedAndNotRecorded`]: the
+    ///   second write failed; the error carries the provider's answer for reconciliation.
+    #[tracing::instrument(
+        name = "send_code",
+        skip_all,
+        fields(
+            phone = %request.phone,
+            trust_flow = %request.trust_flow,
+            trust_validation = %request.trust_validation,
+            attempt = Empty,
+            reference = Empty,
+        ),
+    )]
+    pub async fn send(&self, request: SendCodeRequest) -> Result<SentCode, SendCodeError> {
+        if let Err(refusal) = self.policy.check_number(&request.phone) {
+            warn!(%refusal, "send refused by a number guard");
+            return Err(refusal.into());
+        }
+        let attempt = self.ports.ids.next_id();
+        Span::current().record("attempt", display(attempt));
+        let new_send = NewSend {
+            id: attempt,
+            phone: request.phone.clone(),
+            trust_flow: request.trust_flow,
+            trust_validation: request.trust_validation.clone(),
+            started_at: self.ports.clock.now(),
+        };
+        let reservation = self
+            .ports
+            .store
+            .reserve_send(new_send, &self.policy.limits)
+            .await
+            .inspect_err(|error| error!(%error, "send not recorded, provider not called"))?;
+        if let Reservation::Refused(refusal) = reservation {
+            warn!(%refusal, retry_at = ?refusal.retry_at(), "send refused by a limit");
+            return Err(refusal.into());
+        }
+
+        let answer = self.ports.gateway.send_code(&request).await;
+        if let Ok(receipt) = &answer {
+            Span::current().record("reference", display(&receipt.reference));
+        }
+        let outcome = SendOutcome::from_gateway(&answer);
+        let recorded = self
+            .ports
+            .store
+            .finish_send(attempt, outcome, self.ports.clock.now())
+            .await;
+
+        match (answer, recorded) {
+            (Ok(receipt), Ok(())) => {
+                info!("code sent");
+                Ok(SentCode { attempt, receipt })
+            }
+            (Err(gateway), Ok(())) => {
+                warn!(
+                    error = %gateway,
+                    class = gateway.class(),
+                    may_have_been_sent = gateway.may_have_been_sent(),
+                    "send failed"
+                );
+                Err(gateway.into())
+            }
+            (Ok(receipt), Err(source)) => {
+                error!(error = %source, "code sent but its outcome could not be recorded");
+                Err(SendCodeError::SentButNotRecorded {
+                    attempt,
+                    receipt,
+                    source,
+                })
+            }
+            (Err(gateway), Err(source)) => {
+                error!(
+                    error = %source,
+                    class = gateway.class(),
+                    "send failed and its outcome could not be recorded"
+                );
+                Err(SendCodeError::FailedAndNotRecorded {
+                    attempt,
+                    gateway,
+                    source,
+                })
+            }
+        }
+    }
+}

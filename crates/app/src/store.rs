@@ -1,0 +1,268 @@
+//! The storage port: a record of every send and every check, and the queries the use cases
+//! need.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use phone_verify_domain::{BoxError, PhoneNumber, TrustValidationId};
+
+use crate::{
+    AttemptId, AttemptRecord, CheckOutcome, CheckRefusal, NewCheck, NewSend, SendLimits,
+    SendOutcome, SendRecord, SendRefusal,
+};
+
+/// Why a write contradicts what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConflictKind {
+    /// An attempt with this id is already stored.
+    DuplicateId,
+    /// No attempt of the right kind (send or check) has this id.
+    UnknownAttempt,
+    /// The check names a send that is not stored.
+    UnknownSend,
+    /// The attempt's outcome is already recorded: an outcome is written once.
+    AlreadyFinished,
+}
+
+/// What went wrong in the store, and what it means for the write.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The store could not be reached or failed (connection, I/O, timeout). A write may or
+    /// may not have happened; reading it back tells.
+    #[error("the store is unavailable")]
+    Unavailable {
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+    /// The write contradicts what is stored and was not made.
+    #[error("the write conflicts with the stored attempts ({kind:?})")]
+    Conflict {
+        /// How.
+        kind: ConflictKind,
+    },
+    /// A stored attempt could not be read back as a valid record (a bad number, an unknown
+    /// state): the data needs a human.
+    #[error("a stored attempt could not be read back: {reason}")]
+    Corrupt {
+        /// What was wrong, without any personal data.
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// A [`StoreError::Conflict`] of this kind.
+    pub fn conflict(kind: ConflictKind) -> Self {
+        Self::Conflict { kind }
+    }
+
+    /// A [`StoreError::Unavailable`] caused by `source`.
+    pub fn unavailable(source: impl Into<BoxError>) -> Self {
+        Self::Unavailable {
+            source: source.into(),
+        }
+    }
+}
+
+/// The answer to a reservation: recorded in flight, or refused by a guard (nothing written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Reservation<R> {
+    /// The attempt is recorded in flight; go ahead and call the provider.
+    Reserved,
+    /// A guard refused; nothing was written.
+    Refused(R),
+}
+
+/// Whose attempts a history lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistorySubject {
+    /// Every send to the number and every check of those sends.
+    Number(PhoneNumber),
+    /// Every send and check of the trust validation.
+    TrustValidation(TrustValidationId),
+}
+
+/// Where a page of history ends: the last attempt on it. Pass it to
+/// [`PageRequest::after`] for the next page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageCursor {
+    /// When the last attempt on the page started.
+    pub started_at: DateTime<Utc>,
+    /// Its id (breaks ties between attempts started at the same instant).
+    pub id: AttemptId,
+}
+
+impl PageCursor {
+    /// The cursor just past `record`.
+    pub fn after(record: &AttemptRecord) -> Self {
+        Self {
+            started_at: record.started_at(),
+            id: record.id(),
+        }
+    }
+
+    /// Whether `record` comes after this cursor in the history order (newest first, then by
+    /// id, highest first).
+    pub fn precedes(&self, record: &AttemptRecord) -> bool {
+        (record.started_at(), record.id()) < (self.started_at, self.id)
+    }
+}
+
+/// Largest page a store returns.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Which page of a history to read: newest first, `size` attempts, after a cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    size: u32,
+    after: Option<PageCursor>,
+}
+
+impl PageRequest {
+    /// The first (newest) page of `size` attempts, `size` clamped to 1..=[`MAX_PAGE_SIZE`].
+    pub fn first(size: u32) -> Self {
+        Self {
+            size: size.clamp(1, MAX_PAGE_SIZE),
+            after: None,
+        }
+    }
+
+    /// The page of `size` attempts that follows `cursor`.
+    pub fn after(size: u32, cursor: PageCursor) -> Self {
+        Self {
+            after: Some(cursor),
+            ..Self::first(size)
+        }
+    }
+
+    /// How many attempts at most.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Where the previous page ended, if this is not the first.
+    pub fn cursor(&self) -> Option<PageCursor> {
+        self.after
+    }
+}
+
+/// One page of a history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The attempts, newest first.
+    pub items: Vec<T>,
+    /// The cursor of the next page; `None` on the last page.
+    pub next: Option<PageCursor>,
+}
+
+/// The record of every send and every check, the port behind which the app keeps its state.
+///
+/// [`crate::InMemoryVerificationStore`] ships with the crate; SQL stores implement the same
+/// port and prove it with the contract suite (`store_contract`, feature `store-contract`).
+/// Phone numbers are stored in full (the queries need them) and never logged; an
+/// implementation's `Debug` must not show them.
+///
+/// A send is written twice: [`VerificationStore::reserve_send`] before the provider call (in
+/// flight), [`VerificationStore::finish_send`] after it. A crash in between leaves the in
+/// flight record, which reads as "outcome unknown". Checks follow the same pattern.
+#[async_trait]
+pub trait VerificationStore: Send + Sync + fmt::Debug {
+    /// Checks the send limits against the sends already recorded and, if they pass, records
+    /// `send` in flight, in **one atomic step**: of two concurrent reservations for one
+    /// number, at most as many pass as the limits allow. The limits are decided by
+    /// [`SendLimits::evaluate`] over the sends that may have delivered a code.
+    ///
+    /// # Errors
+    ///
+    /// - [`StoreError::Conflict`] ([`ConflictKind::DuplicateId`]): nothing was written.
+    /// - [`StoreError::Unavailable`]: the send may or may not be recorded; do not call the
+    ///   provider.
+    /// - [`StoreError::Corrupt`]: stored sends could not be read; nothing was written.
+    async fn reserve_send(
+        &self,
+        send: NewSend,
+        limits: &SendLimits,
+    ) -> Result<Reservation<SendRefusal>, StoreError>;
+
+    /// Records the outcome of a send reserved in flight.
+    ///
+    /// # Errors
+    ///
+    /// - [`StoreError::Conflict`]: no such send ([`ConflictKind::UnknownAttempt`]) or its
+    ///   outcome is already recorded ([`ConflictKind::AlreadyFinished`]); nothing changed.
+    /// - [`StoreError::Unavailable`]: the outcome may or may not be recorded; the send stays
+    ///   in flight (outcome unknown) if not.
+    async fn finish_send(
+        &self,
+        id: AttemptId,
+        outcome: SendOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Counts the checks of `check.send` that count as attempts and, if fewer than
+    /// `max_attempts`, records `check` in flight, in one atomic step.
+    ///
+    /// # Errors
+    ///
+    /// - [`StoreError::Conflict`]: [`ConflictKind::DuplicateId`], or the send is not stored
+    ///   ([`ConflictKind::UnknownSend`]); nothing was written.
+    /// - [`StoreError::Unavailable`]: the check may or may not be recorded; do not call the
+    ///   provider.
+    /// - [`StoreError::Corrupt`]: stored checks could not be read; nothing was written.
+    async fn reserve_check(
+        &self,
+        check: NewCheck,
+        max_attempts: u32,
+    ) -> Result<Reservation<CheckRefusal>, StoreError>;
+
+    /// Records the outcome of a check reserved in flight.
+    ///
+    /// # Errors
+    ///
+    /// As [`VerificationStore::finish_send`].
+    async fn finish_check(
+        &self,
+        id: AttemptId,
+        outcome: CheckOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The newest send of the trust validation that may have delivered a code (in flight,
+    /// sent or outcome unknown), if any.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
+    async fn latest_send(
+        &self,
+        trust_validation: &TrustValidationId,
+    ) -> Result<Option<SendRecord>, StoreError>;
+
+    /// Every send to the number started at or after `since`, whatever its outcome, newest
+    /// first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
+    async fn sends_to_number_since(
+        &self,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SendRecord>, StoreError>;
+
+    /// A page of the attempts (sends and checks) of a number or a trust validation, newest
+    /// first (ties broken by id, highest first).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
+    async fn history(
+        &self,
+        subject: &HistorySubject,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, StoreError>;
+}
