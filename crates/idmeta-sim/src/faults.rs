@@ -36,7 +36,7 @@ pub enum Fault {
     /// Answer 200 with a documented example response cut in half (correct HTTP framing).
     TruncatedJson,
     /// Answer 200 with a body of exactly this many bytes: a JSON object with a huge `padding`
-    /// string (valid JSON from 90 bytes up; capped at 256 MiB).
+    /// string (valid JSON from 83 bytes up; capped at 256 MiB).
     Oversized {
         /// The body's size in bytes.
         bytes: usize,

@@ -123,16 +123,21 @@ async fn malformed_and_truncated_json_faults_answer_200_with_bodies_that_do_not_
 #[tokio::test]
 async fn an_oversized_fault_sends_exactly_that_many_bytes_of_json() {
     let h = harness().await;
-    let bytes = 3 * 1024 * 1024 + 17;
+    for bytes in [83, 64 * 1024, 3 * 1024 * 1024 + 17] {
+        h.sim
+            .inject(Fault::Oversized { bytes }, FaultScope::Next(1));
+        let response = h.send("tv-huge").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.content_length(), Some(bytes as u64));
+        let body = response.bytes().await.expect("the whole body");
+        assert_eq!(body.len(), bytes);
+        let parsed: Value = serde_json::from_slice(&body).expect("valid JSON");
+        assert_eq!(parsed["success"], true);
+    }
     h.sim
-        .inject(Fault::Oversized { bytes }, FaultScope::Next(1));
-    let response = h.send("tv-huge").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.content_length(), Some(bytes as u64));
-    let body = response.bytes().await.expect("the whole body");
-    assert_eq!(body.len(), bytes);
-    let parsed: Value = serde_json::from_slice(&body).expect("valid JSON");
-    assert_eq!(parsed["success"], true);
+        .inject(Fault::Oversized { bytes: 10 }, FaultScope::Next(1));
+    let body = h.send("tv-small").await.bytes().await.expect("a body");
+    assert_eq!(&body[..], b"{\"success\"");
 }
 
 #[tokio::test]
