@@ -183,11 +183,6 @@ impl SimConfig {
         self
     }
 
-    /// The clock this configuration uses.
-    pub fn configured_clock(&self) -> &SimClock {
-        &self.clock
-    }
-
     /// Checks the knobs that [`start`](crate::start) cannot work with.
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         if self.token.is_empty() {

@@ -98,3 +98,31 @@ async fn a_delivered_sms_debug_output_masks_the_number_and_the_code() {
     );
     assert!(shown.contains("+*********91"), "{shown}");
 }
+
+#[tokio::test]
+async fn the_clock_of_the_handle_is_the_one_the_simulator_reads() {
+    let h = crate::support::harness_with(crate::support::config().fixed_code("123456")).await;
+    h.send_ok("tv-shared-clock").await;
+    h.sim.clock().advance(Duration::from_secs(300));
+    let (_, body) = crate::support::json_of(h.verify("tv-shared-clock", "123456").await).await;
+    assert_eq!(body["data"]["verify"]["codeState"], "EXPIRED");
+}
+
+#[tokio::test]
+async fn dropping_the_simulator_with_an_endless_answer_in_flight_does_not_block() {
+    let h = crate::support::harness_with(
+        crate::support::config().trickle_interval(Duration::from_secs(3600)),
+    )
+    .await;
+    h.sim
+        .inject(idmeta_sim::Fault::Trickle, idmeta_sim::FaultScope::Next(1));
+    let mut response = h.send("tv-drop").await;
+    assert_eq!(
+        response.chunk().await.ok().flatten().as_deref(),
+        Some(&b"{"[..])
+    );
+    drop(h.sim);
+    // The trickle ends with an error once the simulator has wound down, instead of going on.
+    let rest = tokio::time::timeout(Duration::from_secs(5), response.chunk()).await;
+    assert!(matches!(rest, Ok(Err(_))), "{rest:?}");
+}
