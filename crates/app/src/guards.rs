@@ -22,7 +22,7 @@ use crate::time::{add, sub};
 /// end user's allowance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendLimits {
-    /// Least time between two sends to one number. Default 30 s.
+    /// Least time between two sends to one number; zero switches it off. Default 30 s.
     pub cooldown: Duration,
     /// Most sends to one number within [`SendLimits::window`]. Default 5.
     pub max_per_number: u32,
@@ -113,8 +113,11 @@ impl SendLimits {
                 retry_at,
             });
         }
+        // A send stamped later than `now` (another process's clock runs ahead) counts as
+        // recent; a zero cooldown switches the guard off.
         let cooldown_start = sub(now, self.cooldown);
-        if let Some(latest) = recent.last().copied().filter(|at| *at > cooldown_start) {
+        let latest = recent.last().copied();
+        if let Some(latest) = latest.filter(|at| !self.cooldown.is_zero() && *at > cooldown_start) {
             let retry_at = add(latest, self.cooldown);
             if refusal.as_ref().and_then(SendRefusal::retry_at) < Some(retry_at) {
                 refusal = Some(SendRefusal::CoolingDown { retry_at });

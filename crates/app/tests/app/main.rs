@@ -1,0 +1,11 @@
+//! Tests of the use cases (with the mockall gateway and the in-memory store), the guards, the
+//! in-memory store against the store contract, and masking in traces.
+
+mod check_code;
+mod clock_and_ids;
+mod guards;
+mod history;
+mod send_code;
+mod store_contract;
+mod support;
+mod tracing_masking;

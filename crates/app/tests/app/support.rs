@@ -1,0 +1,322 @@
+//! Fixtures, a harness wiring the use cases over fakes, and `FailingStore`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use parking_lot::Mutex;
+use phone_verify_app::{
+    AttemptId, AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, CheckRefusal, HistorySubject,
+    InMemoryVerificationStore, ManualClock, NewCheck, NewSend, Page, PageRequest, Ports,
+    Reservation, SendCode, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal,
+    SequentialIds, StoreError, VerificationHistory, VerificationStore,
+};
+use phone_verify_domain::{
+    CheckResult, CodeState, DeliveryStatus, GatewayError, MockVerificationGateway, OtpCode,
+    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId,
+    VerificationStatus,
+};
+
+pub(crate) const FULL_NUMBER: &str = "+60182258491";
+pub(crate) const NATIONAL_NUMBER: &str = "182258491";
+pub(crate) const REFERENCE: &str = "0123456789ABCDEF0123456789ABCDEF";
+pub(crate) const CODE: &str = "918273";
+
+pub(crate) fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+pub(crate) fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+pub(crate) fn phone() -> PhoneNumber {
+    PhoneNumber::parse(FULL_NUMBER).expect("a valid number")
+}
+
+pub(crate) fn tv() -> TrustValidationId {
+    TrustValidationId::parse("tv-1").expect("a valid id")
+}
+
+pub(crate) fn code() -> OtpCode {
+    OtpCode::parse(CODE).expect("a valid code")
+}
+
+pub(crate) fn reference(n: u8) -> ReferenceId {
+    ReferenceId::parse(&format!("0123456789ABCDEF0123456789ABCD{n:02}")).expect("a valid ref")
+}
+
+pub(crate) fn request_to(phone: PhoneNumber, trust_validation: &str) -> SendCodeRequest {
+    SendCodeRequest {
+        phone,
+        trust_flow: TrustFlowId::new(147),
+        trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
+    }
+}
+
+pub(crate) fn request() -> SendCodeRequest {
+    request_to(phone(), "tv-1")
+}
+
+pub(crate) fn receipt(reference: ReferenceId) -> SendReceipt {
+    SendReceipt {
+        reference,
+        submitted_at: t0(),
+        delivery: DeliveryStatus {
+            code: 103,
+            description: "Call in progress".into(),
+            updated_on: Some(t0()),
+        },
+        code_state: CodeState::Unknown,
+        verification_status: VerificationStatus::Pending,
+    }
+}
+
+pub(crate) fn check_result(code_state: CodeState, status: VerificationStatus) -> CheckResult {
+    CheckResult {
+        code_state,
+        verification_status: status,
+        delivery: DeliveryStatus {
+            code: 200,
+            description: "Verify success".into(),
+            updated_on: None,
+        },
+        reference: Some(ReferenceId::parse(REFERENCE).expect("a valid ref")),
+        checked_at: t0(),
+    }
+}
+
+pub(crate) fn verified() -> CheckResult {
+    check_result(CodeState::Valid, VerificationStatus::Verified)
+}
+
+pub(crate) fn wrong() -> CheckResult {
+    check_result(CodeState::Invalid, VerificationStatus::Pending)
+}
+
+pub(crate) fn io_error() -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut))
+}
+
+/// A gateway that accepts every send with reference `REFERENCE` and is never asked to check.
+pub(crate) fn accepting_gateway(times: usize) -> MockVerificationGateway {
+    let mut gateway = MockVerificationGateway::new();
+    gateway
+        .expect_send_code()
+        .times(times)
+        .returning(|_| Ok(receipt(ReferenceId::parse(REFERENCE).expect("a valid ref"))));
+    gateway
+}
+
+/// The use cases wired over a gateway, a store, a manual clock at `t0()` and sequential ids.
+pub(crate) struct Harness {
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) store: Arc<dyn VerificationStore>,
+    pub(crate) send: SendCode,
+    pub(crate) check: CheckCode,
+    pub(crate) history: VerificationHistory,
+}
+
+impl Harness {
+    pub(crate) fn new(gateway: MockVerificationGateway) -> Self {
+        Self::with(
+            gateway,
+            Arc::new(InMemoryVerificationStore::new()),
+            SendPolicy::default(),
+        )
+    }
+
+    pub(crate) fn with(
+        gateway: MockVerificationGateway,
+        store: Arc<dyn VerificationStore>,
+        policy: SendPolicy,
+    ) -> Self {
+        let clock = Arc::new(ManualClock::new(t0()));
+        let ports = Ports::new(Arc::new(gateway), Arc::clone(&store))
+            .with_clock(clock.clone())
+            .with_ids(Arc::new(SequentialIds::default()));
+        Self {
+            clock,
+            send: SendCode::new(ports.clone(), policy),
+            check: CheckCode::new(ports, CheckPolicy::default()),
+            history: VerificationHistory::new(Arc::clone(&store)),
+            store,
+        }
+    }
+
+    /// Every attempt of the trust validation `tv-1`, newest first.
+    pub(crate) async fn recorded(&self) -> Vec<AttemptRecord> {
+        self.store
+            .history(
+                &HistorySubject::TrustValidation(tv()),
+                PageRequest::first(100),
+            )
+            .await
+            .expect("the store lists the history")
+            .items
+    }
+
+    /// The outcome of the only recorded send.
+    pub(crate) async fn only_send(&self) -> SendRecord {
+        let recorded = self.recorded().await;
+        let [AttemptRecord::Send(send)] = recorded.as_slice() else {
+            panic!("exactly one send is recorded, got {recorded:?}");
+        };
+        send.clone()
+    }
+
+    /// The outcomes of the recorded checks, newest first.
+    pub(crate) async fn check_outcomes(&self) -> Vec<CheckOutcome> {
+        self.recorded()
+            .await
+            .into_iter()
+            .filter_map(|record| match record {
+                AttemptRecord::Check(check) => Some(check.outcome()),
+                AttemptRecord::Send(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// The store operations `FailingStore` can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Op {
+    ReserveSend,
+    FinishSend,
+    ReserveCheck,
+    FinishCheck,
+    Read,
+}
+
+/// A fake store: the in-memory store, except that the chosen operations fail as if the
+/// database were down (without writing anything).
+#[derive(Debug)]
+pub(crate) struct FailingStore {
+    inner: InMemoryVerificationStore,
+    failing: Mutex<HashSet<Op>>,
+}
+
+impl FailingStore {
+    pub(crate) fn failing(ops: &[Op]) -> Arc<Self> {
+        Arc::new(Self {
+            inner: InMemoryVerificationStore::new(),
+            failing: Mutex::new(ops.iter().copied().collect()),
+        })
+    }
+
+    pub(crate) fn recover(&self) {
+        self.failing.lock().clear();
+    }
+
+    fn fail(&self, op: Op) -> Result<(), StoreError> {
+        if self.failing.lock().contains(&op) {
+            Err(StoreError::unavailable(std::io::Error::other(
+                "connection reset by the database",
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl VerificationStore for FailingStore {
+    async fn reserve_send(
+        &self,
+        send: NewSend,
+        limits: &SendLimits,
+    ) -> Result<Reservation<SendRefusal>, StoreError> {
+        self.fail(Op::ReserveSend)?;
+        self.inner.reserve_send(send, limits).await
+    }
+
+    async fn finish_send(
+        &self,
+        id: AttemptId,
+        outcome: SendOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.fail(Op::FinishSend)?;
+        self.inner.finish_send(id, outcome, finished_at).await
+    }
+
+    async fn reserve_check(
+        &self,
+        check: NewCheck,
+        max_attempts: u32,
+    ) -> Result<Reservation<CheckRefusal>, StoreError> {
+        self.fail(Op::ReserveCheck)?;
+        self.inner.reserve_check(check, max_attempts).await
+    }
+
+    async fn finish_check(
+        &self,
+        id: AttemptId,
+        outcome: CheckOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.fail(Op::FinishCheck)?;
+        self.inner.finish_check(id, outcome, finished_at).await
+    }
+
+    async fn latest_send(
+        &self,
+        trust_validation: &TrustValidationId,
+    ) -> Result<Option<SendRecord>, StoreError> {
+        self.fail(Op::Read)?;
+        self.inner.latest_send(trust_validation).await
+    }
+
+    async fn sends_to_number_since(
+        &self,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SendRecord>, StoreError> {
+        self.fail(Op::Read)?;
+        self.inner.sends_to_number_since(phone, since).await
+    }
+
+    async fn history(
+        &self,
+        subject: &HistorySubject,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, StoreError> {
+        self.fail(Op::Read)?;
+        self.inner.history(subject, page).await
+    }
+}
+
+/// Every gateway error, built fresh (they are not `Clone`).
+pub(crate) fn gateway_error(class: &str) -> GatewayError {
+    match class {
+        "not_sent" => GatewayError::NotSent { source: io_error() },
+        "rejected" => GatewayError::Rejected {
+            kind: phone_verify_domain::RejectionKind::InvalidRequest,
+            status: 422,
+            message: Some(format!("The phone number {FULL_NUMBER} is invalid.")),
+            field_errors: Default::default(),
+        },
+        "unauthorized" => GatewayError::Unauthorized,
+        "rate_limited" => GatewayError::RateLimited {
+            retry_after: Some(secs(30)),
+        },
+        "outcome_unknown" => GatewayError::OutcomeUnknown { source: io_error() },
+        "provider_fault_500" => GatewayError::ProviderFault {
+            status: 500,
+            retry_after: None,
+        },
+        "provider_fault_503" => GatewayError::ProviderFault {
+            status: 503,
+            retry_after: Some(secs(5)),
+        },
+        "invalid_response" => GatewayError::InvalidResponse {
+            status: 200,
+            reason: "missing field `data`".into(),
+        },
+        other => panic!("no gateway error named {other}"),
+    }
+}
