@@ -1,0 +1,49 @@
+//! Sends a code and checks it, against the local simulator (never a real IDMeta host).
+//!
+//! ```sh
+//! cargo run -p idmeta-adapter --example send_code
+//! ```
+
+use idmeta_adapter::{IdmetaClient, SecretString};
+use phone_verify_domain::{
+    CheckCodeRequest, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
+    VerificationGateway,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token("example-token")).await?;
+    println!("simulator listening on {}", sim.base_url());
+
+    let gateway = IdmetaClient::builder()
+        .base_url(sim.base_url())
+        .allow_plain_http(true) // loopback simulator only
+        .token(SecretString::from("example-token"))
+        .build()?;
+
+    let phone = PhoneNumber::parse("+60 18-225 8491")?;
+    let trust_validation = TrustValidationId::parse("example-trust-validation")?;
+    let receipt = gateway
+        .send_code(&SendCodeRequest {
+            phone: phone.clone(),
+            trust_flow: TrustFlowId::new(0),
+            trust_validation: trust_validation.clone(),
+        })
+        .await?;
+    println!("sent to {phone}: reference {}", receipt.reference);
+
+    // The simulator's handset inbox stands in for the end user reading the SMS.
+    let code = sim.last_code_for(phone.e164()).ok_or("no code was delivered")?;
+    let result = gateway
+        .check_code(&CheckCodeRequest {
+            code: OtpCode::parse(&code)?,
+            trust_flow: TrustFlowId::new(0),
+            trust_validation,
+            reference: Some(receipt.reference),
+            phone: Some(phone),
+        })
+        .await?;
+    println!("check: {:?} ({})", result.verdict(), result.verification_status);
+    sim.shutdown().await;
+    Ok(())
+}
