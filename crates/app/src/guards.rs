@@ -24,7 +24,8 @@ use crate::time::{add, sub};
 pub struct SendLimits {
     /// Least time between two sends to one number; zero switches it off. Default 30 s.
     pub cooldown: Duration,
-    /// Most sends to one number within [`SendLimits::window`]. Default 5.
+    /// Most sends to one number within [`SendLimits::window`]. Default 5. Zero refuses every
+    /// send (with `now` as the retry time: configuration, not a wait, has to change).
     pub max_per_number: u32,
     /// The rolling window of [`SendLimits::max_per_number`]. Default 1 hour.
     pub window: Duration,

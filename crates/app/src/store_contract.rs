@@ -6,7 +6,7 @@
 //! [`crate::store_contract_tests!`] generates one `#[tokio::test]` per case, which reads
 //! better in a test report:
 //!
-//! ```ignore
+//! ```text
 //! // In the tests of a store crate (tokio with `macros` and `rt-multi-thread` as a
 //! // dev-dependency):
 //! phone_verify_app::store_contract_tests!(|| async {
