@@ -3,6 +3,7 @@
 
 mod check_code;
 mod clock_and_ids;
+mod end_to_end;
 mod guards;
 mod history;
 mod send_code;

@@ -1,0 +1,90 @@
+//! The use cases end to end: the real adapter over real HTTP to the simulator, with the
+//! in-memory store.
+
+use std::sync::Arc;
+
+use idmeta_adapter::{IdmetaClient, SecretString};
+use phone_verify_app::{
+    AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, InMemoryVerificationStore, PageRequest,
+    Ports, SendCode, SendOutcome, SendPolicy, VerificationHistory,
+};
+use phone_verify_domain::{
+    CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
+};
+
+const TOKEN: &str = "e2e-token";
+
+#[tokio::test]
+async fn send_read_the_inbox_check_and_the_history_shows_both() {
+    let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token(TOKEN))
+        .await
+        .expect("the simulator starts");
+    let gateway = IdmetaClient::builder()
+        .base_url(sim.base_url())
+        .allow_plain_http(true)
+        .token(SecretString::from(TOKEN))
+        .build()
+        .expect("valid configuration");
+    let store = Arc::new(InMemoryVerificationStore::new());
+    let ports = Ports::new(Arc::new(gateway), store.clone());
+    let send = SendCode::new(ports.clone(), SendPolicy::default());
+    let check = CheckCode::new(ports, CheckPolicy::default());
+    let history = VerificationHistory::new(store);
+
+    let phone = PhoneNumber::parse("+60 18-225 8491").expect("valid");
+    let trust_validation = TrustValidationId::parse("tv-e2e").expect("valid");
+    let sent = send
+        .send(SendCodeRequest {
+            phone: phone.clone(),
+            trust_flow: TrustFlowId::new(147),
+            trust_validation: trust_validation.clone(),
+        })
+        .await
+        .expect("the send succeeds");
+
+    let code = sim
+        .last_code_for(phone.e164())
+        .expect("the handset got the code");
+    let checked = check
+        .check(
+            trust_validation.clone(),
+            OtpCode::parse(&code).expect("a valid code"),
+        )
+        .await
+        .expect("the check succeeds");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
+    assert_eq!(checked.send, sent.attempt);
+
+    let page = history
+        .of_trust_validation(&trust_validation, PageRequest::first(10))
+        .await
+        .expect("history");
+    assert_eq!(page.items.len(), 2);
+    let AttemptRecord::Check(check_record) = &page.items[0] else {
+        panic!("newest first: the check, got {:?}", page.items[0]);
+    };
+    assert!(matches!(
+        check_record.outcome(),
+        CheckOutcome::Answered {
+            verdict: CheckVerdict::Verified,
+            ..
+        }
+    ));
+    let AttemptRecord::Send(send_record) = &page.items[1] else {
+        panic!("then the send, got {:?}", page.items[1]);
+    };
+    assert_eq!(
+        send_record.outcome(),
+        SendOutcome::Sent {
+            reference: sent.receipt.reference.clone()
+        }
+    );
+    let by_number = history
+        .of_number(&phone, PageRequest::first(10))
+        .await
+        .expect("history");
+    assert_eq!(by_number.items, page.items);
+    let counters = sim.counters();
+    assert_eq!((counters.send_requests, counters.verify_requests), (1, 1));
+    sim.shutdown().await;
+}
