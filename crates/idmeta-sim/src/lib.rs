@@ -30,6 +30,8 @@
 
 mod admin;
 mod api;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod clock;
 mod config;
 mod counters;

@@ -1,0 +1,153 @@
+//! The simulator as a program (feature `cli`): the flags, and serving until interrupted.
+//! Shared by the `idmeta-sim` binary and `phone-verify sim`.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::{SimClock, SimConfig, SimError};
+
+/// The simulator's command-line settings: `idmeta-sim`'s flags, and those of
+/// `phone-verify sim`, which flattens them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one. The bound URL is printed on the first stdout line.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Bearer token the API routes accept.
+    #[arg(long, env = "IDMETA_SIM_TOKEN", default_value = crate::DEFAULT_TOKEN, hide_env_values = true)]
+    pub token: String,
+    /// Digits of a random code (4 to 10).
+    #[arg(long, default_value_t = 6)]
+    pub code_length: usize,
+    /// Seconds a code stays valid.
+    #[arg(long, default_value_t = 300)]
+    pub code_lifetime_secs: u64,
+    /// Seconds a number waits before it can be sent another code (0: no cooldown).
+    #[arg(long, default_value_t = 30)]
+    pub resend_cooldown_secs: u64,
+    /// Verify attempts one code allows, the right one included.
+    #[arg(long, default_value_t = 5)]
+    pub max_attempts: u32,
+    /// Send this code every time instead of random ones.
+    #[arg(long)]
+    pub fixed_code: Option<String>,
+    /// Codes per number per window (0: no window limit).
+    #[arg(long, default_value_t = 5)]
+    pub max_sends_per_window: u32,
+    /// The window of --max-sends-per-window, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub send_window_secs: u64,
+    /// Start a manual clock at the current time, moved only by POST /__sim/clock/advance.
+    #[arg(long)]
+    pub manual_clock: bool,
+    /// Milliseconds between two bytes of a trickle fault.
+    #[arg(long, default_value_t = 1000)]
+    pub trickle_interval_ms: u64,
+}
+
+impl SimArgs {
+    /// The configuration these flags describe.
+    pub fn config(&self) -> SimConfig {
+        let mut config = SimConfig::default()
+            .token(self.token.clone())
+            .code_length(self.code_length)
+            .code_lifetime(Duration::from_secs(self.code_lifetime_secs))
+            .resend_cooldown(Duration::from_secs(self.resend_cooldown_secs))
+            .max_attempts(self.max_attempts)
+            .trickle_interval(Duration::from_millis(self.trickle_interval_ms));
+        if let Some(code) = &self.fixed_code {
+            config = config.fixed_code(code.clone());
+        }
+        config = if self.max_sends_per_window == 0 {
+            config.no_send_limit()
+        } else {
+            config.send_limit(
+                self.max_sends_per_window,
+                Duration::from_secs(self.send_window_secs),
+            )
+        };
+        if self.manual_clock {
+            config = config.clock(SimClock::manual(Utc::now()));
+        }
+        config
+    }
+}
+
+/// Starts the simulator described by `args`, prints `idmeta-sim listening on <url>` as the
+/// first stdout line (wrappers read the URL from it), and serves until Ctrl-C or SIGTERM.
+///
+/// # Errors
+///
+/// [`ServeError::Start`] when the configuration is invalid or the address cannot be bound,
+/// [`ServeError::Stdout`] when the URL line cannot be written.
+pub async fn serve(args: &SimArgs) -> Result<(), ServeError> {
+    let addr = SocketAddr::new(args.host, args.port);
+    let sim = crate::start_on(addr, args.config()).await?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "idmeta-sim listening on {}", sim.base_url())
+        .and_then(|()| stdout.flush())
+        .map_err(ServeError::Stdout)?;
+    wait_for_interrupt().await;
+    tracing::info!("shutting down");
+    sim.shutdown().await;
+    Ok(())
+}
+
+/// Why [`serve`] stopped early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The simulator could not start.
+    #[error("the simulator could not start")]
+    Start(#[from] SimError),
+    /// The URL line could not be written to stdout.
+    #[error("cannot write to stdout")]
+    Stdout(#[source] std::io::Error),
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+pub async fn wait_for_interrupt() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// An error and its sources on one line, `a: b: c`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
