@@ -33,7 +33,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("sent to {phone}: reference {}", receipt.reference);
 
     // The simulator's handset inbox stands in for the end user reading the SMS.
-    let code = sim.last_code_for(phone.e164()).ok_or("no code was delivered")?;
+    let code = sim
+        .last_code_for(phone.e164())
+        .ok_or("no code was delivered")?;
     let result = gateway
         .check_code(&CheckCodeRequest {
             code: OtpCode::parse(&code)?,
@@ -43,7 +45,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             phone: Some(phone),
         })
         .await?;
-    println!("check: {:?} ({})", result.verdict(), result.verification_status);
+    println!(
+        "check: {:?} ({})",
+        result.verdict(),
+        result.verification_status
+    );
     sim.shutdown().await;
     Ok(())
 }
