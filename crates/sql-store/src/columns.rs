@@ -1,0 +1,444 @@
+//! What a row holds and how each record maps to it, in one place for both backends: pure
+//! functions, no SQL. Reading a row that is not a valid record is
+//! [`StoreError::Corrupt`], with the attempt's id (not personal data) and never the number.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use phone_verify_app::{
+    AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewCheck, NewSend,
+    RefusalReason, SendOutcome, SendRecord, SendState, StoreError,
+};
+use phone_verify_domain::{
+    CheckVerdict, PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId, VerificationStatus,
+};
+use uuid::Uuid;
+
+use crate::failure::{SqlFailure, SqlFailureKind};
+
+pub(crate) const SEND: &str = "send";
+pub(crate) const CHECK: &str = "check";
+
+/// One row of `verification_attempts`, as read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredAttempt {
+    pub(crate) id: Uuid,
+    pub(crate) kind: String,
+    pub(crate) phone_e164: String,
+    pub(crate) trust_flow: i64,
+    pub(crate) trust_validation: String,
+    pub(crate) send_id: Option<Uuid>,
+    pub(crate) reference: Option<String>,
+    pub(crate) started_at_ns: i64,
+    pub(crate) finished_at_ns: Option<i64>,
+    pub(crate) outcome: Option<String>,
+    pub(crate) error_class: Option<String>,
+    pub(crate) refusal_reason: Option<String>,
+    pub(crate) retry_after_ns: Option<i64>,
+    pub(crate) verdict: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) status_code: Option<i64>,
+}
+
+/// The columns of a new attempt, in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct InFlightRow {
+    pub(crate) id: Uuid,
+    pub(crate) kind: &'static str,
+    pub(crate) phone_e164: String,
+    pub(crate) trust_flow: i64,
+    pub(crate) trust_validation: String,
+    pub(crate) send_id: Option<Uuid>,
+    pub(crate) reference: Option<String>,
+    pub(crate) started_at_ns: i64,
+}
+
+/// The columns an outcome sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct OutcomeColumns {
+    pub(crate) outcome: &'static str,
+    pub(crate) error_class: Option<String>,
+    pub(crate) refusal_reason: Option<&'static str>,
+    pub(crate) retry_after_ns: Option<i64>,
+    pub(crate) verdict: Option<&'static str>,
+    pub(crate) status: Option<String>,
+    pub(crate) status_code: Option<i64>,
+    pub(crate) reference: Option<String>,
+    /// Whether the attempt still counts against the guards.
+    pub(crate) counts: bool,
+}
+
+pub(crate) fn uuid(id: AttemptId) -> Uuid {
+    Uuid::from_u128(id.as_u128())
+}
+
+fn attempt_id(id: Uuid) -> AttemptId {
+    AttemptId::from_u128(id.as_u128())
+}
+
+/// An instant to store: nanoseconds since the Unix epoch, UTC.
+///
+/// # Errors
+///
+/// [`SqlFailureKind::Unrepresentable`] outside 1677-09-21 to 2262-04-11.
+pub(crate) fn nanos(at: DateTime<Utc>) -> Result<i64, StoreError> {
+    at.timestamp_nanos_opt().ok_or_else(|| {
+        StoreError::unavailable(SqlFailure::new(
+            SqlFailureKind::Unrepresentable,
+            "an instant outside 1677-09-21 to 2262-04-11",
+        ))
+    })
+}
+
+/// An instant as a query bound: clamped to the storable range, so a bound far in the past
+/// or the future still selects what it should.
+pub(crate) fn bound(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}
+
+/// `at - duration`, saturating at the earliest instant.
+pub(crate) fn before(at: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
+    at.checked_sub_signed(TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn instant(nanos: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(nanos)
+}
+
+impl InFlightRow {
+    pub(crate) fn send(send: &NewSend) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: uuid(send.id),
+            kind: SEND,
+            phone_e164: send.phone.e164().to_owned(),
+            trust_flow: send.trust_flow.get().cast_signed(),
+            trust_validation: send.trust_validation.as_str().to_owned(),
+            send_id: None,
+            reference: None,
+            started_at_ns: nanos(send.started_at)?,
+        })
+    }
+
+    pub(crate) fn check(check: &NewCheck) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: uuid(check.id),
+            kind: CHECK,
+            phone_e164: check.phone.e164().to_owned(),
+            trust_flow: check.trust_flow.get().cast_signed(),
+            trust_validation: check.trust_validation.as_str().to_owned(),
+            send_id: Some(uuid(check.send)),
+            reference: check.reference.as_ref().map(|r| r.as_str().to_owned()),
+            started_at_ns: nanos(check.started_at)?,
+        })
+    }
+}
+
+fn unrepresentable(what: &'static str) -> StoreError {
+    StoreError::unavailable(SqlFailure::new(SqlFailureKind::Unrepresentable, what))
+}
+
+/// A wait as nanoseconds, saturating at about 292 years (a wait that long means "forever").
+fn wait_nanos(wait: Duration) -> i64 {
+    i64::try_from(wait.as_nanos()).unwrap_or(i64::MAX)
+}
+
+impl OutcomeColumns {
+    /// The columns of a send's outcome.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlFailureKind::Unrepresentable`] for an outcome newer than this crate.
+    pub(crate) fn send(outcome: &SendOutcome) -> Result<Self, StoreError> {
+        let counts = outcome.may_have_delivered();
+        let columns = match outcome {
+            SendOutcome::Sent { reference } => Self {
+                outcome: "sent",
+                reference: Some(reference.as_str().to_owned()),
+                ..Self::default()
+            },
+            SendOutcome::Refused { reason } => Self {
+                outcome: "refused",
+                refusal_reason: Some(refusal_name(*reason)?),
+                ..Self::default()
+            },
+            SendOutcome::RateLimited { retry_after } => Self {
+                outcome: "rate_limited",
+                retry_after_ns: retry_after.map(wait_nanos),
+                ..Self::default()
+            },
+            SendOutcome::NotSent { class } => Self {
+                outcome: "not_sent",
+                error_class: Some(class.as_str().to_owned()),
+                ..Self::default()
+            },
+            SendOutcome::OutcomeUnknown { class } => Self {
+                outcome: "outcome_unknown",
+                error_class: class.as_ref().map(|c| c.as_str().to_owned()),
+                ..Self::default()
+            },
+            _ => return Err(unrepresentable("a send outcome this version does not know")),
+        };
+        Ok(Self { counts, ..columns })
+    }
+
+    /// The columns of a check's outcome.
+    ///
+    /// # Errors
+    ///
+    /// [`SqlFailureKind::Unrepresentable`] for an outcome or verdict newer than this crate.
+    pub(crate) fn check(outcome: &CheckOutcome) -> Result<Self, StoreError> {
+        let counts = outcome.counts_as_attempt();
+        let columns = match outcome {
+            CheckOutcome::Answered { verdict, status } => Self {
+                outcome: "answered",
+                verdict: Some(verdict_name(*verdict)?),
+                status: Some(status.as_str().to_owned()),
+                status_code: status.code(),
+                ..Self::default()
+            },
+            CheckOutcome::NotChecked { class } => Self {
+                outcome: "not_checked",
+                error_class: Some(class.as_str().to_owned()),
+                ..Self::default()
+            },
+            CheckOutcome::OutcomeUnknown { class } => Self {
+                outcome: "outcome_unknown",
+                error_class: class.as_ref().map(|c| c.as_str().to_owned()),
+                ..Self::default()
+            },
+            _ => {
+                return Err(unrepresentable(
+                    "a check outcome this version does not know",
+                ));
+            }
+        };
+        Ok(Self { counts, ..columns })
+    }
+}
+
+const REFUSAL_REASONS: [(RefusalReason, &str); 5] = [
+    (RefusalReason::InvalidRequest, "invalid_request"),
+    (RefusalReason::NotFound, "not_found"),
+    (RefusalReason::Forbidden, "forbidden"),
+    (RefusalReason::Unsuccessful, "unsuccessful"),
+    (RefusalReason::Unauthorized, "unauthorized"),
+];
+
+const VERDICTS: [(CheckVerdict, &str); 5] = [
+    (CheckVerdict::Verified, "verified"),
+    (CheckVerdict::WrongCode, "wrong_code"),
+    (CheckVerdict::Expired, "expired"),
+    (CheckVerdict::TooManyAttempts, "too_many_attempts"),
+    (CheckVerdict::Undetermined, "undetermined"),
+];
+
+fn name_of<T: PartialEq + Copy>(table: &[(T, &'static str)], value: T) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(v, _)| *v == value)
+        .map(|(_, name)| *name)
+}
+
+fn value_of<T: Copy>(table: &[(T, &'static str)], name: &str) -> Option<T> {
+    table
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|(value, _)| *value)
+}
+
+fn refusal_name(reason: RefusalReason) -> Result<&'static str, StoreError> {
+    name_of(&REFUSAL_REASONS, reason)
+        .ok_or_else(|| unrepresentable("a refusal reason this version does not know"))
+}
+
+fn verdict_name(verdict: CheckVerdict) -> Result<&'static str, StoreError> {
+    name_of(&VERDICTS, verdict)
+        .ok_or_else(|| unrepresentable("a check verdict this version does not know"))
+}
+
+/// Reads a row back as a record.
+struct Reader<'a> {
+    row: &'a StoredAttempt,
+}
+
+impl Reader<'_> {
+    fn corrupt(&self, what: &str) -> StoreError {
+        StoreError::Corrupt {
+            reason: format!("attempt {}: {what}", attempt_id(self.row.id)),
+        }
+    }
+
+    fn required<'v, T>(&self, value: Option<&'v T>, column: &str) -> Result<&'v T, StoreError>
+    where
+        T: ?Sized,
+    {
+        value.ok_or_else(|| self.corrupt(&format!("{column} is missing")))
+    }
+
+    fn phone(&self) -> Result<PhoneNumber, StoreError> {
+        PhoneNumber::parse(&self.row.phone_e164)
+            .map_err(|_| self.corrupt("the phone number is not a valid E.164 number"))
+    }
+
+    fn trust_validation(&self) -> Result<TrustValidationId, StoreError> {
+        TrustValidationId::parse(&self.row.trust_validation)
+            .map_err(|_| self.corrupt("the trust validation id is not valid"))
+    }
+
+    fn reference(&self) -> Result<Option<ReferenceId>, StoreError> {
+        self.row
+            .reference
+            .as_deref()
+            .map(|reference| {
+                ReferenceId::parse(reference)
+                    .map_err(|_| self.corrupt("the reference is not valid"))
+            })
+            .transpose()
+    }
+
+    fn error_class(&self) -> Option<ErrorClass> {
+        self.row.error_class.as_deref().map(ErrorClass::from_name)
+    }
+
+    fn finished_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match (self.row.outcome.is_some(), self.row.finished_at_ns) {
+            (false, None) => Ok(None),
+            (true, Some(at)) => Ok(Some(instant(at))),
+            _ => Err(self.corrupt("the outcome and its time disagree")),
+        }
+    }
+
+    fn send_outcome(&self, outcome: &str) -> Result<SendOutcome, StoreError> {
+        Ok(match outcome {
+            "sent" => SendOutcome::Sent {
+                reference: self
+                    .reference()?
+                    .ok_or_else(|| self.corrupt("a sent send has no reference"))?,
+            },
+            "refused" => {
+                let reason = self.required(self.row.refusal_reason.as_deref(), "refusal_reason")?;
+                SendOutcome::Refused {
+                    reason: value_of(&REFUSAL_REASONS, reason)
+                        .ok_or_else(|| self.corrupt("unknown refusal reason"))?,
+                }
+            }
+            "rate_limited" => SendOutcome::RateLimited {
+                retry_after: self
+                    .row
+                    .retry_after_ns
+                    .map(|ns| {
+                        u64::try_from(ns)
+                            .map(Duration::from_nanos)
+                            .map_err(|_| self.corrupt("a negative retry wait"))
+                    })
+                    .transpose()?,
+            },
+            "not_sent" => SendOutcome::NotSent {
+                class: self
+                    .error_class()
+                    .ok_or_else(|| self.corrupt("error_class is missing"))?,
+            },
+            "outcome_unknown" => SendOutcome::OutcomeUnknown {
+                class: self.error_class(),
+            },
+            _ => return Err(self.corrupt("unknown send outcome")),
+        })
+    }
+
+    fn check_outcome(&self, outcome: &str) -> Result<CheckOutcome, StoreError> {
+        Ok(match outcome {
+            "answered" => {
+                let verdict = self.required(self.row.verdict.as_deref(), "verdict")?;
+                let status = self.required(self.row.status.as_deref(), "status")?;
+                CheckOutcome::Answered {
+                    verdict: value_of(&VERDICTS, verdict)
+                        .ok_or_else(|| self.corrupt("unknown check verdict"))?,
+                    status: VerificationStatus::from_wire(status, self.row.status_code),
+                }
+            }
+            "not_checked" => CheckOutcome::NotChecked {
+                class: self
+                    .error_class()
+                    .ok_or_else(|| self.corrupt("error_class is missing"))?,
+            },
+            "outcome_unknown" => CheckOutcome::OutcomeUnknown {
+                class: self.error_class(),
+            },
+            _ => return Err(self.corrupt("unknown check outcome")),
+        })
+    }
+
+    fn send(&self) -> Result<SendRecord, StoreError> {
+        let state = match (self.finished_at()?, self.row.outcome.as_deref()) {
+            (Some(at), Some(outcome)) => SendState::Finished {
+                at,
+                outcome: self.send_outcome(outcome)?,
+            },
+            _ => SendState::InFlight,
+        };
+        Ok(SendRecord {
+            id: attempt_id(self.row.id),
+            phone: self.phone()?,
+            trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
+            trust_validation: self.trust_validation()?,
+            started_at: instant(self.row.started_at_ns),
+            state,
+        })
+    }
+
+    fn check(&self) -> Result<CheckRecord, StoreError> {
+        let state = match (self.finished_at()?, self.row.outcome.as_deref()) {
+            (Some(at), Some(outcome)) => CheckState::Finished {
+                at,
+                outcome: self.check_outcome(outcome)?,
+            },
+            _ => CheckState::InFlight,
+        };
+        let send = self.required(self.row.send_id.as_ref(), "send_id")?;
+        Ok(CheckRecord {
+            id: attempt_id(self.row.id),
+            send: attempt_id(*send),
+            phone: self.phone()?,
+            trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
+            trust_validation: self.trust_validation()?,
+            reference: self.reference()?,
+            started_at: instant(self.row.started_at_ns),
+            state,
+        })
+    }
+}
+
+impl StoredAttempt {
+    /// The record this row holds.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Corrupt`] when it holds no valid record.
+    pub(crate) fn into_record(self) -> Result<AttemptRecord, StoreError> {
+        let reader = Reader { row: &self };
+        match self.kind.as_str() {
+            SEND => reader.send().map(AttemptRecord::Send),
+            CHECK => reader.check().map(AttemptRecord::Check),
+            _ => Err(reader.corrupt("unknown kind")),
+        }
+    }
+
+    /// The send this row holds.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Corrupt`] when it holds no valid send.
+    pub(crate) fn into_send(self) -> Result<SendRecord, StoreError> {
+        match self.into_record()? {
+            AttemptRecord::Send(send) => Ok(send),
+            AttemptRecord::Check(check) => Err(StoreError::Corrupt {
+                reason: format!("attempt {}: a check where a send was asked for", check.id),
+            }),
+        }
+    }
+}

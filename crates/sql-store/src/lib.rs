@@ -1,0 +1,56 @@
+//! # phone-verify-sql-store
+//!
+//! The app's storage port, [`phone_verify_app::VerificationStore`], on SQL: an adapter at the
+//! edge of the hexagon, next to the provider's. [`SqlVerificationStore`] keeps every send and
+//! every check in one table, on either backend:
+//!
+//! - **SQLite** (feature `sqlite`): a file, nothing to install; the embedded default. WAL
+//!   mode, a busy timeout ([`SqliteOptions`]), `BEGIN IMMEDIATE` around each write.
+//! - **PostgreSQL** (feature `postgres`): one database shared by many instances, in a schema
+//!   of its own ([`PgOptions`]), with advisory locks per number, trust validation and send.
+//!
+//! Both are on by default. Opening a store creates its schema through versioned migrations,
+//! safe to run from several instances at once. The guards of the app hold across processes:
+//! of fifty sends to one number racing from two instances, one passes. Times are kept to the
+//! nanosecond in UTC, numbers in E.164, and codes never. A database that is locked,
+//! read-only, full or damaged makes the store [`phone_verify_app::StoreError::Unavailable`],
+//! with a [`SqlFailure`] source that says which. `docs/storage.md` has the schema, the
+//! indexes, the locking and the migrations.
+//!
+//! ```no_run
+//! use phone_verify_app::{SendLimits, VerificationStore};
+//! use phone_verify_sql_store::{PgOptions, SqlVerificationStore, SqliteOptions};
+//!
+//! # async fn wire() -> Result<(), phone_verify_app::StoreError> {
+//! // One process: a file.
+//! let embedded = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default()).await?;
+//! // Many instances: PostgreSQL.
+//! let shared = SqlVerificationStore::connect_postgres(
+//!     "postgres://app@db.internal/app",
+//!     PgOptions::default(),
+//! )
+//! .await?;
+//! // Or whichever a URL names.
+//! let configured = SqlVerificationStore::open("sqlite://phone-verify.db").await?.into_port();
+//! # Ok(())
+//! # }
+//! ```
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("phone-verify-sql-store needs a backend: enable the `sqlite` or `postgres` feature");
+
+mod columns;
+mod failure;
+mod migrations;
+mod options;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod session;
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod store;
+
+pub use failure::{SqlFailure, SqlFailureKind};
+pub use options::{DEFAULT_LOCK_WAIT, PgOptions, SchemaName, SchemaNameError, SqliteOptions};
+pub use store::SqlVerificationStore;

@@ -1,0 +1,221 @@
+//! How to open each store: timeouts, pool size, and the PostgreSQL schema.
+
+use std::fmt;
+use std::time::Duration;
+
+/// How long a write waits for another connection's lock before failing with
+/// [`crate::SqlFailureKind::Locked`], unless set.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// Options of [`crate::SqlVerificationStore::open_sqlite`].
+///
+/// ```
+/// use std::time::Duration;
+/// use phone_verify_sql_store::SqliteOptions;
+///
+/// let options = SqliteOptions::default().busy_timeout(Duration::from_secs(2));
+/// assert_eq!(options.get_busy_timeout(), Duration::from_secs(2));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteOptions {
+    busy_timeout: Duration,
+    max_connections: u32,
+    read_only: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        Self {
+            busy_timeout: DEFAULT_LOCK_WAIT,
+            max_connections: 8,
+            read_only: false,
+        }
+    }
+}
+
+impl SqliteOptions {
+    /// How long a statement waits for another connection's write lock before failing with
+    /// [`crate::SqlFailureKind::Locked`]. Default 5 s.
+    pub fn busy_timeout(self, busy_timeout: Duration) -> Self {
+        Self {
+            busy_timeout,
+            ..self
+        }
+    }
+
+    /// The busy timeout.
+    pub fn get_busy_timeout(&self) -> Duration {
+        self.busy_timeout
+    }
+
+    /// Most connections in the pool (at least 1). Default 8. SQLite runs one writer at a
+    /// time whatever this is; more connections serve more concurrent reads.
+    pub fn max_connections(self, max_connections: u32) -> Self {
+        Self {
+            max_connections: max_connections.max(1),
+            ..self
+        }
+    }
+
+    /// The pool size.
+    pub fn get_max_connections(&self) -> u32 {
+        self.max_connections
+    }
+
+    /// Opens the file read-only: reads work, every write fails with
+    /// [`crate::SqlFailureKind::ReadOnly`]. The file must exist and be migrated already (no
+    /// migration runs). Default off.
+    pub fn read_only(self, read_only: bool) -> Self {
+        Self { read_only, ..self }
+    }
+
+    /// Whether the file is opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// Options of [`crate::SqlVerificationStore::connect_postgres`].
+///
+/// ```
+/// use phone_verify_sql_store::{PgOptions, SchemaName};
+///
+/// let options = PgOptions::default().schema(SchemaName::parse("otp")?);
+/// assert_eq!(options.get_schema().as_str(), "otp");
+/// # Ok::<(), phone_verify_sql_store::SchemaNameError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgOptions {
+    schema: SchemaName,
+    lock_timeout: Duration,
+    max_connections: u32,
+    acquire_timeout: Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        Self {
+            schema: SchemaName(String::from("phone_verify")),
+            lock_timeout: DEFAULT_LOCK_WAIT,
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl PgOptions {
+    /// The schema that holds the store's tables (created if missing). Default
+    /// `phone_verify`. A schema of its own keeps the table and the migration history apart
+    /// from the host application's.
+    pub fn schema(self, schema: SchemaName) -> Self {
+        Self { schema, ..self }
+    }
+
+    /// The schema.
+    pub fn get_schema(&self) -> &SchemaName {
+        &self.schema
+    }
+
+    /// How long a statement waits for a lock held by another instance before failing with
+    /// [`crate::SqlFailureKind::Locked`] (PostgreSQL's `lock_timeout`). Default 5 s.
+    pub fn lock_timeout(self, lock_timeout: Duration) -> Self {
+        Self {
+            lock_timeout,
+            ..self
+        }
+    }
+
+    /// The lock timeout.
+    pub fn get_lock_timeout(&self) -> Duration {
+        self.lock_timeout
+    }
+
+    /// Most connections in the pool (at least 1). Default 8.
+    pub fn max_connections(self, max_connections: u32) -> Self {
+        Self {
+            max_connections: max_connections.max(1),
+            ..self
+        }
+    }
+
+    /// The pool size.
+    pub fn get_max_connections(&self) -> u32 {
+        self.max_connections
+    }
+
+    /// How long to wait for a connection (from the pool, or a new one to the server) before
+    /// failing with [`crate::SqlFailureKind::Connection`]. Default 10 s.
+    pub fn acquire_timeout(self, acquire_timeout: Duration) -> Self {
+        Self {
+            acquire_timeout,
+            ..self
+        }
+    }
+
+    /// The acquire timeout.
+    pub fn get_acquire_timeout(&self) -> Duration {
+        self.acquire_timeout
+    }
+}
+
+/// A PostgreSQL schema name the store may use unquoted: a lowercase ASCII letter or `_`,
+/// then up to 62 lowercase ASCII letters, digits or `_`.
+///
+/// ```
+/// use phone_verify_sql_store::SchemaName;
+///
+/// assert!(SchemaName::parse("phone_verify").is_ok());
+/// assert!(SchemaName::parse("Robert'); DROP TABLE students;--").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SchemaName(String);
+
+/// Why a string is not a [`SchemaName`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "a schema name is a lowercase letter or `_`, then up to 62 lowercase letters, digits or `_`"
+)]
+pub struct SchemaNameError;
+
+impl SchemaName {
+    /// Validates a schema name.
+    ///
+    /// # Errors
+    ///
+    /// [`SchemaNameError`] for anything but `[a-z_][a-z0-9_]{0,62}`.
+    pub fn parse(input: &str) -> Result<Self, SchemaNameError> {
+        let mut bytes = input.bytes();
+        let first_ok = bytes
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_');
+        let rest_ok = bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !first_ok || !rest_ok || input.len() > 63 {
+            return Err(SchemaNameError);
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SchemaName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SchemaName({})", self.0)
+    }
+}
+
+impl fmt::Display for SchemaName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for SchemaName {
+    type Err = SchemaNameError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}

@@ -1,0 +1,131 @@
+//! The PostgreSQL backend: a schema of its own, and transactions that take advisory locks
+//! (per number and per trust validation for a send, per send for a check) before they read
+//! the guards' counts, so that instances on one database reserve one at a time per key.
+
+use std::time::Duration;
+
+use phone_verify_app::StoreError;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::failure::{failure, migration_error, store_error};
+use crate::migrations;
+use crate::options::PgOptions;
+use crate::session::{Session, Value};
+
+/// The first key of the store's advisory locks, one per kind of thing locked: the two-key
+/// lock space, which does not overlap the one-key space sqlx's migrator locks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(i32)]
+pub(crate) enum LockClass {
+    /// The schema, while it is created.
+    Schema = 0x5076_0000,
+    /// A phone number (E.164), while a send to it is reserved.
+    Number = 0x5076_0001,
+    /// A trust validation, while a send for it is reserved.
+    TrustValidation = 0x5076_0002,
+    /// A send, while a check of it is reserved.
+    Send = 0x5076_0003,
+}
+
+/// The second key: 32-bit FNV-1a of the locked value. Two values with one hash share a lock,
+/// which only makes them wait for each other.
+fn lock_key(value: &str) -> i32 {
+    let hash = value.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash.cast_signed()
+}
+
+const LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+
+/// Opens a pool whose connections work in the options' schema, creating it and migrating.
+pub(crate) async fn connect(
+    base: PgConnectOptions,
+    options: &PgOptions,
+) -> Result<PgPool, StoreError> {
+    let schema = options.get_schema().as_str();
+    let connect = base.options([
+        ("search_path", schema.to_owned()),
+        ("lock_timeout", millis(options.get_lock_timeout())),
+    ]);
+    let pool = PgPoolOptions::new()
+        .max_connections(options.get_max_connections())
+        .acquire_timeout(options.get_acquire_timeout())
+        .connect_with(connect)
+        .await
+        .map_err(|error| StoreError::unavailable(failure(error)))?;
+    create_schema(&pool, schema).await?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{}ms", duration.as_millis())
+}
+
+/// Creates the schema if missing. Two sessions creating one schema at once can fail on
+/// PostgreSQL's catalog, even with `IF NOT EXISTS`, so it is done under an advisory lock.
+async fn create_schema(pool: &PgPool, schema: &str) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    sqlx::query(LOCK)
+        .bind(LockClass::Schema as i32)
+        .bind(lock_key(schema))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+    // `schema` is a validated `SchemaName`: safe to splice, as identifiers cannot be bound.
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+    tx.commit().await.map_err(store_error)
+}
+
+/// Brings the schema up to date. sqlx's migrator holds a database-wide advisory lock while it
+/// runs, so instances starting together migrate one after the other.
+pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let migrator = migrations::POSTGRES
+        .migrator()
+        .await
+        .map_err(migration_error)?;
+    migrator.run(pool).await.map_err(migration_error)
+}
+
+/// A transaction holding the advisory locks of `keys`, taken in the order given. Every
+/// caller takes them in [`LockClass`] order (a number before a trust validation), so two
+/// transactions never wait for each other in a cycle.
+pub(crate) async fn begin_locked(
+    pool: &PgPool,
+    keys: &[(LockClass, &str)],
+) -> Result<Session, StoreError> {
+    debug_assert!(keys.is_sorted_by_key(|(class, _)| *class));
+    let mut session = begin_read(pool).await?;
+    for (class, value) in keys {
+        session
+            .execute(
+                LOCK,
+                vec![Value::from(*class as i32), lock_key(value).into()],
+            )
+            .await?;
+    }
+    Ok(session)
+}
+
+/// A plain transaction (read committed).
+pub(crate) async fn begin_read(pool: &PgPool) -> Result<Session, StoreError> {
+    let tx = pool.begin().await.map_err(store_error)?;
+    Ok(Session::Postgres(tx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_are_fnv_1a_so_every_release_locks_the_same_key() {
+        // Published FNV-1a 32-bit test vectors.
+        assert_eq!(lock_key(""), 0x811c_9dc5_u32.cast_signed());
+        assert_eq!(lock_key("a"), 0xe40c_292c_u32.cast_signed());
+        assert_eq!(lock_key("foobar"), 0xbf9c_f968_u32.cast_signed());
+    }
+}

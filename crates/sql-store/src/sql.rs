@@ -1,0 +1,102 @@
+//! The SQL the store runs, shared by both backends: `$1`-style parameters, which SQLite reads
+//! as numbered parameters too. Each query names in a comment the index that serves it; the
+//! plan tests hold them to it.
+
+/// The columns of a stored attempt, in the order [`crate::columns::StoredAttempt`] reads them.
+macro_rules! attempt_columns {
+    () => {
+        "id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
+         finished_at_ns, outcome, error_class, refusal_reason, retry_after_ns, verdict, status, \
+         status_code"
+    };
+}
+
+/// Whether an attempt with this id (of either kind) is stored. Primary key.
+pub(crate) const COUNT_ID: &str = "SELECT COUNT(*) FROM verification_attempts WHERE id = $1";
+
+/// Whether a send with this id is stored. Primary key.
+pub(crate) const COUNT_SEND: &str =
+    "SELECT COUNT(*) FROM verification_attempts WHERE id = $1 AND kind = 'send'";
+
+/// The start times of the counted sends to a number after an instant: the guard per number.
+/// Index `verification_attempts_counted_sends_by_number`.
+pub(crate) const COUNTED_SENDS_TO_NUMBER_AFTER: &str = "SELECT started_at_ns FROM verification_attempts \
+     WHERE kind = 'send' AND counts AND phone_e164 = $1 AND started_at_ns > $2";
+
+/// How many counted sends a trust validation has: the guard per trust validation.
+/// Index `verification_attempts_counted_sends_by_trust_validation`.
+pub(crate) const COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION: &str = "SELECT COUNT(*) FROM verification_attempts \
+     WHERE kind = 'send' AND counts AND trust_validation = $1";
+
+/// How many counted checks a send has: the guard of a check.
+/// Index `verification_attempts_counted_checks_by_send`.
+pub(crate) const COUNT_COUNTED_CHECKS_OF_SEND: &str = "SELECT COUNT(*) FROM verification_attempts \
+     WHERE kind = 'check' AND counts AND send_id = $1";
+
+/// A new attempt, in flight.
+pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
+     (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, counts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE)";
+
+/// Records the outcome of an attempt of kind `$2` still in flight. Primary key.
+pub(crate) const FINISH: &str = "UPDATE verification_attempts SET \
+     finished_at_ns = $3, outcome = $4, error_class = $5, refusal_reason = $6, \
+     retry_after_ns = $7, verdict = $8, status = $9, status_code = $10, counts = $11, \
+     reference = COALESCE($12, reference) \
+     WHERE id = $1 AND kind = $2 AND outcome IS NULL";
+
+/// The kind of an attempt and whether it is finished, to explain a refused [`FINISH`].
+pub(crate) const KIND_AND_FINISHED: &str = "SELECT kind, outcome IS NOT NULL AS finished \
+     FROM verification_attempts WHERE id = $1";
+
+/// The newest counted send of a trust validation.
+/// Index `verification_attempts_counted_sends_by_trust_validation`, read backwards.
+pub(crate) const LATEST_COUNTED_SEND: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE kind = 'send' AND counts AND trust_validation = $1 \
+     ORDER BY started_at_ns DESC, id DESC LIMIT 1"
+);
+
+/// Every send to a number started at or after an instant, newest first.
+/// Index `verification_attempts_by_number`.
+pub(crate) const SENDS_TO_NUMBER_SINCE: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE phone_e164 = $1 AND started_at_ns >= $2 AND kind = 'send' \
+     ORDER BY started_at_ns DESC, id DESC"
+);
+
+/// The first page of a number's history. Index `verification_attempts_by_number`.
+pub(crate) const HISTORY_OF_NUMBER: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE phone_e164 = $1 \
+     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
+);
+
+/// A later page of a number's history. Index `verification_attempts_by_number`.
+pub(crate) const HISTORY_OF_NUMBER_AFTER: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE phone_e164 = $1 AND (started_at_ns, id) < ($3, $4) \
+     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
+);
+
+/// The first page of a trust validation's history.
+/// Index `verification_attempts_by_trust_validation`.
+pub(crate) const HISTORY_OF_TRUST_VALIDATION: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE trust_validation = $1 \
+     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
+);
+
+/// A later page of a trust validation's history.
+/// Index `verification_attempts_by_trust_validation`.
+pub(crate) const HISTORY_OF_TRUST_VALIDATION_AFTER: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE trust_validation = $1 AND (started_at_ns, id) < ($3, $4) \
+     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
+);

@@ -1,0 +1,550 @@
+//! [`SqlVerificationStore`]: the app's storage port on SQLite or PostgreSQL.
+
+use std::fmt;
+#[cfg(feature = "sqlite")]
+use std::path::Path;
+use std::str::FromStr;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use phone_verify_app::{
+    AttemptId, AttemptRecord, CheckOutcome, CheckRefusal, ConflictKind, HistorySubject, NewCheck,
+    NewSend, Page, PageCursor, PageRequest, Reservation, SendLimits, SendOutcome, SendRecord,
+    SendRefusal, StoreError, VerificationStore,
+};
+use phone_verify_domain::{PhoneNumber, TrustValidationId};
+
+#[cfg(feature = "postgres")]
+use crate::PgOptions;
+#[cfg(feature = "sqlite")]
+use crate::SqliteOptions;
+use crate::columns::{self, CHECK, InFlightRow, OutcomeColumns, SEND};
+use crate::failure::{SqlFailure, SqlFailureKind};
+#[cfg(feature = "postgres")]
+use crate::postgres::{self, LockClass};
+use crate::session::{Session, Value};
+use crate::sql;
+#[cfg(feature = "sqlite")]
+use crate::sqlite;
+
+/// The app's [`VerificationStore`] on SQL: SQLite (one file, embedded) or PostgreSQL (shared
+/// by many instances), chosen when it is opened.
+///
+/// Every reservation checks the guards and records the attempt in one transaction that holds
+/// a lock no other instance can hold at the same time: SQLite's write lock (`BEGIN
+/// IMMEDIATE`), or PostgreSQL advisory locks on the number and the trust validation (a send)
+/// or on the send (a check). The schema, the indexes and the locking are described in
+/// `docs/storage.md`. Cheap to clone: clones share one connection pool. `Debug` names the
+/// backend only.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use phone_verify_app::{InMemoryVerificationStore, Ports, VerificationStore};
+/// use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
+///
+/// # async fn wire() -> Result<(), phone_verify_app::StoreError> {
+/// let store = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default()).await?;
+/// let store: Arc<dyn VerificationStore> = Arc::new(store);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SqlVerificationStore {
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+}
+
+impl fmt::Debug for SqlVerificationStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlVerificationStore")
+            .field("backend", &self.backend_name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn bad_url(detail: &'static str) -> StoreError {
+    StoreError::unavailable(SqlFailure::new(SqlFailureKind::Connection, detail))
+}
+
+impl SqlVerificationStore {
+    /// Opens (creating it if missing) the SQLite database file at `path`, in WAL mode with
+    /// the options' busy timeout, and brings its schema up to date (unless read-only).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`], its source a [`SqlFailure`] saying why:
+    /// [`SqlFailureKind::Connection`] (no such directory), [`SqlFailureKind::Damaged`] (not a
+    /// database), [`SqlFailureKind::Locked`], [`SqlFailureKind::ReadOnly`],
+    /// [`SqlFailureKind::Migration`].
+    #[cfg(feature = "sqlite")]
+    pub async fn open_sqlite(
+        path: impl AsRef<Path>,
+        options: SqliteOptions,
+    ) -> Result<Self, StoreError> {
+        let base = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+        Self::with_sqlite(base, &options).await
+    }
+
+    #[cfg(feature = "sqlite")]
+    async fn with_sqlite(
+        base: sqlx::sqlite::SqliteConnectOptions,
+        options: &SqliteOptions,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            backend: Backend::Sqlite(sqlite::open(base, options).await?),
+        })
+    }
+
+    /// Connects to PostgreSQL at `url` (`postgres://user@host:5432/database`), creates the
+    /// options' schema if missing and brings it up to date. Every connection of the pool
+    /// works in that schema (`search_path`).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`], its source a [`SqlFailure`]:
+    /// [`SqlFailureKind::Connection`] (a bad URL, no server), [`SqlFailureKind::Migration`],
+    /// or what the server answered.
+    #[cfg(feature = "postgres")]
+    pub async fn connect_postgres(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+        let base = sqlx::postgres::PgConnectOptions::from_str(url)
+            .map_err(|_| bad_url("not a PostgreSQL URL"))?;
+        Ok(Self {
+            backend: Backend::Postgres(postgres::connect(base, &options).await?),
+        })
+    }
+
+    /// Opens the store a database URL names, with default options: `sqlite:` (as sqlx reads
+    /// it: `sqlite://path/to/file.db`, `sqlite:file.db?mode=ro`) or `postgres:` /
+    /// `postgresql:`. Meant for a command line or a configuration file.
+    ///
+    /// # Errors
+    ///
+    /// As [`SqlVerificationStore::open_sqlite`] and
+    /// [`SqlVerificationStore::connect_postgres`]; a URL of another scheme, or of a backend
+    /// this build leaves out, is [`SqlFailureKind::Connection`].
+    pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+        let scheme = database_url
+            .split_once(':')
+            .map(|(scheme, _)| scheme.to_ascii_lowercase())
+            .unwrap_or_default();
+        match scheme.as_str() {
+            #[cfg(feature = "sqlite")]
+            "sqlite" => {
+                let base = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)
+                    .map_err(|_| bad_url("not a SQLite URL"))?;
+                let read_only = database_url
+                    .split_once('?')
+                    .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "mode=ro"));
+                Self::with_sqlite(base, &SqliteOptions::default().read_only(read_only)).await
+            }
+            #[cfg(feature = "postgres")]
+            "postgres" | "postgresql" => {
+                Self::connect_postgres(database_url, PgOptions::default()).await
+            }
+            _ => Err(bad_url("the URL names no backend of this build")),
+        }
+    }
+
+    /// Brings the schema up to date. Opening does it already; this is for a deployment that
+    /// migrates in a separate step. Safe to run from several instances at once.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] with a [`SqlFailure`] source.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlite::migrate(pool).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => postgres::migrate(pool).await,
+        }
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. Dropping the store
+    /// closes them too, in the background.
+    pub async fn close(&self) {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => pool.close().await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// This store as the app's port.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub fn into_port(self) -> Arc<dyn VerificationStore> {
+        Arc::new(self)
+    }
+
+    async fn read(&self) -> Result<Session, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlite::begin_read(pool).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => postgres::begin_read(pool).await,
+        }
+    }
+
+    /// A transaction in which no other reservation for this number or trust validation runs.
+    async fn lock_for_send(&self, send: &NewSend) -> Result<Session, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => {
+                let _ = send;
+                sqlite::begin_immediate(pool).await
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                let keys = [
+                    (LockClass::Number, send.phone.e164()),
+                    (LockClass::TrustValidation, send.trust_validation.as_str()),
+                ];
+                postgres::begin_locked(pool, &keys).await
+            }
+        }
+    }
+
+    /// A transaction in which no other check of this send is reserved.
+    async fn lock_for_check(&self, check: &NewCheck) -> Result<Session, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => {
+                let _ = check;
+                sqlite::begin_immediate(pool).await
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                let send = columns::uuid(check.send).to_string();
+                postgres::begin_locked(pool, &[(LockClass::Send, &send)]).await
+            }
+        }
+    }
+
+    /// A transaction for a write that needs no guard.
+    async fn write(&self) -> Result<Session, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlite::begin_immediate(pool).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => postgres::begin_read(pool).await,
+        }
+    }
+
+    /// Runs `body` in `session`, then commits if it asks to and rolls back otherwise
+    /// (an error included), so that locks are released at once.
+    async fn finish<T>(
+        session: Session,
+        outcome: Result<(T, bool), StoreError>,
+    ) -> Result<T, StoreError> {
+        match outcome {
+            Ok((value, commit)) => {
+                session.end(commit).await?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The error is what the caller needs; a failed rollback adds nothing to it.
+                let _ = session.end(false).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn finish_attempt(
+        &self,
+        id: AttemptId,
+        kind: &'static str,
+        columns: OutcomeColumns,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let finished_at = columns::nanos(finished_at)?;
+        let id = columns::uuid(id);
+        let mut session = self.write().await?;
+        let outcome = async {
+            let changed = session
+                .execute(
+                    sql::FINISH,
+                    vec![
+                        id.into(),
+                        kind.into(),
+                        finished_at.into(),
+                        columns.outcome.into(),
+                        columns.error_class.into(),
+                        columns.refusal_reason.into(),
+                        columns.retry_after_ns.into(),
+                        columns.verdict.into(),
+                        columns.status.into(),
+                        columns.status_code.into(),
+                        columns.counts.into(),
+                        columns.reference.into(),
+                    ],
+                )
+                .await?;
+            if changed == 1 {
+                return Ok(((), true));
+            }
+            let conflict = match session.kind_and_finished(id).await? {
+                Some((stored, true)) if stored == kind => ConflictKind::AlreadyFinished,
+                _ => ConflictKind::UnknownAttempt,
+            };
+            Err(StoreError::conflict(conflict))
+        }
+        .await;
+        Self::finish(session, outcome).await
+    }
+
+    async fn history_page(
+        &self,
+        subject: &HistorySubject,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, StoreError> {
+        let key: Value = match subject {
+            HistorySubject::Number(phone) => phone.e164().into(),
+            HistorySubject::TrustValidation(id) => id.as_str().into(),
+        };
+        let limit = i64::from(page.size()) + 1;
+        let (query, values) = match (subject, page.cursor()) {
+            (HistorySubject::Number(_), None) => (sql::HISTORY_OF_NUMBER, vec![key, limit.into()]),
+            (HistorySubject::TrustValidation(_), None) => {
+                (sql::HISTORY_OF_TRUST_VALIDATION, vec![key, limit.into()])
+            }
+            (subject, Some(cursor)) => {
+                let query = match subject {
+                    HistorySubject::Number(_) => sql::HISTORY_OF_NUMBER_AFTER,
+                    HistorySubject::TrustValidation(_) => sql::HISTORY_OF_TRUST_VALIDATION_AFTER,
+                };
+                let values = vec![
+                    key,
+                    limit.into(),
+                    columns::bound(cursor.started_at).into(),
+                    columns::uuid(cursor.id).into(),
+                ];
+                (query, values)
+            }
+        };
+        let rows = self.read_attempts(query, values).await?;
+        let mut items = rows
+            .into_iter()
+            .map(columns::StoredAttempt::into_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
+        let has_more = items.len() > size;
+        items.truncate(size);
+        let next = if has_more {
+            items.last().map(PageCursor::after)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn read_attempts(
+        &self,
+        query: &'static str,
+        values: Vec<Value>,
+    ) -> Result<Vec<columns::StoredAttempt>, StoreError> {
+        let mut session = self.read().await?;
+        let rows = session.attempts(query, values).await;
+        Self::finish(session, rows.map(|rows| (rows, true))).await
+    }
+}
+
+/// Whether an attempt with this id is stored, of either kind.
+async fn id_is_stored(session: &mut Session, id: AttemptId) -> Result<bool, StoreError> {
+    let count = session
+        .count(sql::COUNT_ID, vec![columns::uuid(id).into()])
+        .await?;
+    Ok(count > 0)
+}
+
+/// The guards of a send, inside its locked transaction; `true` when it was recorded.
+async fn reserve_send_in(
+    session: &mut Session,
+    send: &NewSend,
+    limits: &SendLimits,
+) -> Result<Reservation<SendRefusal>, StoreError> {
+    let row = InFlightRow::send(send)?;
+    if id_is_stored(session, send.id).await? {
+        return Err(StoreError::conflict(ConflictKind::DuplicateId));
+    }
+    let horizon_start = columns::bound(columns::before(send.started_at, limits.horizon()));
+    let to_number = session
+        .integers(
+            sql::COUNTED_SENDS_TO_NUMBER_AFTER,
+            vec![row.phone_e164.clone().into(), horizon_start.into()],
+        )
+        .await?;
+    let for_validation = session
+        .count(
+            sql::COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION,
+            vec![row.trust_validation.clone().into()],
+        )
+        .await?;
+    let to_number = to_number.into_iter().map(DateTime::from_timestamp_nanos);
+    if let Err(refusal) = limits.evaluate(to_number, for_validation, send.started_at) {
+        return Ok(Reservation::Refused(refusal));
+    }
+    insert(session, row).await?;
+    Ok(Reservation::Reserved)
+}
+
+/// The guard of a check, inside its locked transaction.
+async fn reserve_check_in(
+    session: &mut Session,
+    check: &NewCheck,
+    max_attempts: u32,
+) -> Result<Reservation<CheckRefusal>, StoreError> {
+    let row = InFlightRow::check(check)?;
+    if id_is_stored(session, check.id).await? {
+        return Err(StoreError::conflict(ConflictKind::DuplicateId));
+    }
+    let send = columns::uuid(check.send);
+    if session.count(sql::COUNT_SEND, vec![send.into()]).await? == 0 {
+        return Err(StoreError::conflict(ConflictKind::UnknownSend));
+    }
+    let counted = session
+        .count(sql::COUNT_COUNTED_CHECKS_OF_SEND, vec![send.into()])
+        .await?;
+    if counted >= u64::from(max_attempts) {
+        return Ok(Reservation::Refused(CheckRefusal::TooManyAttempts {
+            limit: max_attempts,
+        }));
+    }
+    insert(session, row).await?;
+    Ok(Reservation::Reserved)
+}
+
+async fn insert(session: &mut Session, row: InFlightRow) -> Result<(), StoreError> {
+    session
+        .execute(
+            sql::INSERT_IN_FLIGHT,
+            vec![
+                row.id.into(),
+                row.kind.into(),
+                row.phone_e164.into(),
+                row.trust_flow.into(),
+                row.trust_validation.into(),
+                row.send_id.into(),
+                row.reference.into(),
+                row.started_at_ns.into(),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+fn reserved<R>(reservation: &Reservation<R>) -> bool {
+    matches!(reservation, Reservation::Reserved)
+}
+
+#[async_trait]
+impl VerificationStore for SqlVerificationStore {
+    async fn reserve_send(
+        &self,
+        send: NewSend,
+        limits: &SendLimits,
+    ) -> Result<Reservation<SendRefusal>, StoreError> {
+        let mut session = self.lock_for_send(&send).await?;
+        let outcome = reserve_send_in(&mut session, &send, limits)
+            .await
+            .map(|reservation| {
+                let commit = reserved(&reservation);
+                (reservation, commit)
+            });
+        Self::finish(session, outcome).await
+    }
+
+    async fn finish_send(
+        &self,
+        id: AttemptId,
+        outcome: SendOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let columns = OutcomeColumns::send(&outcome)?;
+        self.finish_attempt(id, SEND, columns, finished_at).await
+    }
+
+    async fn reserve_check(
+        &self,
+        check: NewCheck,
+        max_attempts: u32,
+    ) -> Result<Reservation<CheckRefusal>, StoreError> {
+        let mut session = self.lock_for_check(&check).await?;
+        let outcome = reserve_check_in(&mut session, &check, max_attempts)
+            .await
+            .map(|reservation| {
+                let commit = reserved(&reservation);
+                (reservation, commit)
+            });
+        Self::finish(session, outcome).await
+    }
+
+    async fn finish_check(
+        &self,
+        id: AttemptId,
+        outcome: CheckOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let columns = OutcomeColumns::check(&outcome)?;
+        self.finish_attempt(id, CHECK, columns, finished_at).await
+    }
+
+    async fn latest_send(
+        &self,
+        trust_validation: &TrustValidationId,
+    ) -> Result<Option<SendRecord>, StoreError> {
+        let rows = self
+            .read_attempts(
+                sql::LATEST_COUNTED_SEND,
+                vec![trust_validation.as_str().into()],
+            )
+            .await?;
+        rows.into_iter()
+            .next()
+            .map(columns::StoredAttempt::into_send)
+            .transpose()
+    }
+
+    async fn sends_to_number_since(
+        &self,
+        phone: &PhoneNumber,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SendRecord>, StoreError> {
+        let rows = self
+            .read_attempts(
+                sql::SENDS_TO_NUMBER_SINCE,
+                vec![phone.e164().into(), columns::bound(since).into()],
+            )
+            .await?;
+        rows.into_iter()
+            .map(columns::StoredAttempt::into_send)
+            .collect()
+    }
+
+    async fn history(
+        &self,
+        subject: &HistorySubject,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, StoreError> {
+        self.history_page(subject, page).await
+    }
+}
