@@ -54,3 +54,5 @@ mod store;
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PgOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use store::SqlVerificationStore;
+#[cfg(all(test, feature = "sqlite", feature = "postgres"))]
+mod plan_tests;
