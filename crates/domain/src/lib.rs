@@ -41,6 +41,9 @@ pub use gateway::MockVerificationGateway;
 pub use gateway::{BoxError, FieldErrors, GatewayError, RejectionKind, VerificationGateway};
 pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
 pub use otp::{MAX_OTP_LEN, MIN_OTP_LEN, OtpCode, OtpCodeError};
-pub use phone::{MAX_PHONE_INPUT_LEN, NumberKind, PhoneNumber, PhoneNumberError, RegionCode};
+pub use phone::{
+    MAX_PHONE_INPUT_LEN, NumberKind, PHONE_LOGGING_TARGETS, PhoneNumber, PhoneNumberError,
+    RegionCode,
+};
 pub use status::{CodeState, DeliveryStatus, VerificationStatus};
 pub use verification::{CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt};

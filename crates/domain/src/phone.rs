@@ -5,6 +5,23 @@ use std::str::FromStr;
 
 use rlibphonenumber::{PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat, PhoneNumberType, Region};
 
+/// Log targets of dependencies that write phone numbers in clear into their `log` records.
+///
+/// `rlibphonenumber` logs the digits it parses at `trace` and `debug` level through the `log`
+/// crate. An application that forwards `log` records (for example `tracing-subscriber` with
+/// its default `tracing-log` bridge) must switch these targets off, or the numbers reach its
+/// logs:
+///
+/// ```
+/// use phone_verify_domain::PHONE_LOGGING_TARGETS;
+/// let mut filter = String::from("debug");
+/// for target in PHONE_LOGGING_TARGETS {
+///     filter.push_str(&format!(",{target}=off"));
+/// }
+/// assert_eq!(filter, "debug,rlibphonenumber=off");
+/// ```
+pub const PHONE_LOGGING_TARGETS: &[&str] = &["rlibphonenumber"];
+
 /// Longest input accepted before any parsing is attempted.
 ///
 /// The longest human-formatted international number is well under this; anything longer is
