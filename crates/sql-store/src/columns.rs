@@ -148,6 +148,15 @@ fn wait_nanos(wait: Duration) -> i64 {
 }
 
 impl OutcomeColumns {
+    /// An outcome that is a failure of some class.
+    fn failed(outcome: &'static str, class: Option<&ErrorClass>) -> Self {
+        Self {
+            outcome,
+            error_class: class.map(|class| class.as_str().to_owned()),
+            ..Self::default()
+        }
+    }
+
     /// The columns of a send's outcome.
     ///
     /// # Errors
@@ -171,16 +180,10 @@ impl OutcomeColumns {
                 retry_after_ns: retry_after.map(wait_nanos),
                 ..Self::default()
             },
-            SendOutcome::NotSent { class } => Self {
-                outcome: "not_sent",
-                error_class: Some(class.as_str().to_owned()),
-                ..Self::default()
-            },
-            SendOutcome::OutcomeUnknown { class } => Self {
-                outcome: "outcome_unknown",
-                error_class: class.as_ref().map(|c| c.as_str().to_owned()),
-                ..Self::default()
-            },
+            SendOutcome::NotSent { class } => Self::failed("not_sent", Some(class)),
+            SendOutcome::OutcomeUnknown { class } => {
+                Self::failed("outcome_unknown", class.as_ref())
+            }
             _ => return Err(unrepresentable("a send outcome this version does not know")),
         };
         Ok(Self { counts, ..columns })
@@ -201,16 +204,10 @@ impl OutcomeColumns {
                 status_code: status.code(),
                 ..Self::default()
             },
-            CheckOutcome::NotChecked { class } => Self {
-                outcome: "not_checked",
-                error_class: Some(class.as_str().to_owned()),
-                ..Self::default()
-            },
-            CheckOutcome::OutcomeUnknown { class } => Self {
-                outcome: "outcome_unknown",
-                error_class: class.as_ref().map(|c| c.as_str().to_owned()),
-                ..Self::default()
-            },
+            CheckOutcome::NotChecked { class } => Self::failed("not_checked", Some(class)),
+            CheckOutcome::OutcomeUnknown { class } => {
+                Self::failed("outcome_unknown", class.as_ref())
+            }
             _ => {
                 return Err(unrepresentable(
                     "a check outcome this version does not know",
@@ -305,6 +302,11 @@ impl Reader<'_> {
         self.row.error_class.as_deref().map(ErrorClass::from_name)
     }
 
+    fn required_error_class(&self) -> Result<ErrorClass, StoreError> {
+        self.error_class()
+            .ok_or_else(|| self.corrupt("error_class is missing"))
+    }
+
     fn finished_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         match (self.row.outcome.is_some(), self.row.finished_at_ns) {
             (false, None) => Ok(None),
@@ -339,9 +341,7 @@ impl Reader<'_> {
                     .transpose()?,
             },
             "not_sent" => SendOutcome::NotSent {
-                class: self
-                    .error_class()
-                    .ok_or_else(|| self.corrupt("error_class is missing"))?,
+                class: self.required_error_class()?,
             },
             "outcome_unknown" => SendOutcome::OutcomeUnknown {
                 class: self.error_class(),
@@ -362,9 +362,7 @@ impl Reader<'_> {
                 }
             }
             "not_checked" => CheckOutcome::NotChecked {
-                class: self
-                    .error_class()
-                    .ok_or_else(|| self.corrupt("error_class is missing"))?,
+                class: self.required_error_class()?,
             },
             "outcome_unknown" => CheckOutcome::OutcomeUnknown {
                 class: self.error_class(),
@@ -440,5 +438,99 @@ impl StoredAttempt {
                 reason: format!("attempt {}: a check where a send was asked for", check.id),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished_send_row() -> StoredAttempt {
+        StoredAttempt {
+            id: Uuid::from_u128(7),
+            kind: SEND.to_owned(),
+            phone_e164: "+60182258491".to_owned(),
+            trust_flow: -1,
+            trust_validation: "tv-a".to_owned(),
+            send_id: None,
+            reference: None,
+            started_at_ns: 1_778_752_800_123_456_789,
+            finished_at_ns: Some(1_778_752_801_000_000_000),
+            outcome: Some("not_sent".to_owned()),
+            error_class: Some("not_sent".to_owned()),
+            refusal_reason: None,
+            retry_after_ns: None,
+            verdict: None,
+            status: None,
+            status_code: None,
+        }
+    }
+
+    fn corrupt_reason(row: StoredAttempt) -> String {
+        match row.into_record() {
+            Err(StoreError::Corrupt { reason }) => reason,
+            other => panic!("expected a corrupt record, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_row_reads_back_with_its_nanoseconds_and_its_flow_id_bits() {
+        let Ok(AttemptRecord::Send(send)) = finished_send_row().into_record() else {
+            panic!("a valid send");
+        };
+        assert_eq!(send.started_at.timestamp_subsec_nanos(), 123_456_789);
+        assert_eq!(send.trust_flow, TrustFlowId::new(u64::MAX));
+        assert_eq!(
+            send.outcome(),
+            SendOutcome::NotSent {
+                class: ErrorClass::NotSent
+            }
+        );
+    }
+
+    #[test]
+    fn rows_that_hold_no_valid_record_are_corrupt_and_never_name_the_number() {
+        type Breakage = (&'static str, fn(&mut StoredAttempt));
+        let broken: [Breakage; 7] = [
+            ("unknown kind", |row| row.kind = "call".into()),
+            ("unknown send outcome", |row| {
+                row.outcome = Some("lost".into())
+            }),
+            ("error_class is missing", |row| row.error_class = None),
+            ("disagree", |row| row.finished_at_ns = None),
+            ("not a valid E.164", |row| {
+                row.phone_e164 = "+6018225849".into()
+            }),
+            ("trust validation id", |row| {
+                row.trust_validation = String::new()
+            }),
+            ("a sent send has no reference", |row| {
+                row.outcome = Some("sent".into());
+            }),
+        ];
+        for (expected, breaks) in broken {
+            let mut row = finished_send_row();
+            breaks(&mut row);
+            let phone = row.phone_e164.clone();
+            let reason = corrupt_reason(row);
+            assert!(reason.contains(expected), "{reason:?} says {expected:?}");
+            assert!(
+                reason.contains("00000000-0000-0000-0000-000000000007"),
+                "{reason:?} names the attempt"
+            );
+            assert!(!reason.contains(&phone[3..]), "{reason:?} hides the number");
+        }
+    }
+
+    #[test]
+    fn instants_outside_the_storable_range_are_refused_as_values_and_clamped_as_bounds() {
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert!(matches!(nanos(far), Err(StoreError::Unavailable { .. })));
+        assert_eq!(bound(far), i64::MAX);
+        assert_eq!(bound(DateTime::<Utc>::MIN_UTC), i64::MIN);
+        assert_eq!(
+            before(DateTime::<Utc>::MIN_UTC, Duration::MAX),
+            DateTime::<Utc>::MIN_UTC
+        );
     }
 }

@@ -67,36 +67,33 @@ pub(crate) const SENDS_TO_NUMBER_SINCE: &str = concat!(
      ORDER BY started_at_ns DESC, id DESC"
 );
 
-/// The first page of a number's history. Index `verification_attempts_by_number`.
-pub(crate) const HISTORY_OF_NUMBER: &str = concat!(
-    "SELECT ",
-    attempt_columns!(),
-    " FROM verification_attempts WHERE phone_e164 = $1 \
-     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
-);
+/// A page of history, newest first: the attempts matching `$where` (with `$2` the page size
+/// plus one).
+macro_rules! history_page {
+    ($where:literal) => {
+        concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM verification_attempts WHERE ",
+            $where,
+            " ORDER BY started_at_ns DESC, id DESC LIMIT $2"
+        )
+    };
+}
 
-/// A later page of a number's history. Index `verification_attempts_by_number`.
-pub(crate) const HISTORY_OF_NUMBER_AFTER: &str = concat!(
-    "SELECT ",
-    attempt_columns!(),
-    " FROM verification_attempts WHERE phone_e164 = $1 AND (started_at_ns, id) < ($3, $4) \
-     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
-);
+/// The first page of a number's history. Index `verification_attempts_by_number`.
+pub(crate) const HISTORY_OF_NUMBER: &str = history_page!("phone_e164 = $1");
+
+/// A later page of a number's history, after the cursor `($3, $4)`.
+/// Index `verification_attempts_by_number`.
+pub(crate) const HISTORY_OF_NUMBER_AFTER: &str =
+    history_page!("phone_e164 = $1 AND (started_at_ns, id) < ($3, $4)");
 
 /// The first page of a trust validation's history.
 /// Index `verification_attempts_by_trust_validation`.
-pub(crate) const HISTORY_OF_TRUST_VALIDATION: &str = concat!(
-    "SELECT ",
-    attempt_columns!(),
-    " FROM verification_attempts WHERE trust_validation = $1 \
-     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
-);
+pub(crate) const HISTORY_OF_TRUST_VALIDATION: &str = history_page!("trust_validation = $1");
 
-/// A later page of a trust validation's history.
+/// A later page of a trust validation's history, after the cursor `($3, $4)`.
 /// Index `verification_attempts_by_trust_validation`.
-pub(crate) const HISTORY_OF_TRUST_VALIDATION_AFTER: &str = concat!(
-    "SELECT ",
-    attempt_columns!(),
-    " FROM verification_attempts WHERE trust_validation = $1 AND (started_at_ns, id) < ($3, $4) \
-     ORDER BY started_at_ns DESC, id DESC LIMIT $2"
-);
+pub(crate) const HISTORY_OF_TRUST_VALIDATION_AFTER: &str =
+    history_page!("trust_validation = $1 AND (started_at_ns, id) < ($3, $4)");

@@ -9,11 +9,9 @@ use sqlx::{ConnectOptions, Connection};
 
 use crate::support::{self, SqliteDir};
 
-#[tokio::test]
-async fn a_write_while_another_connection_holds_the_lock_fails_as_locked_and_writes_nothing() {
-    let dir = SqliteDir::new();
-    let options = SqliteOptions::default().busy_timeout(Duration::from_millis(100));
-    let store = dir.open(options.clone()).await;
+/// A store on a new file in `dir`, with one send reserved (in flight).
+async fn store_with_one_send(dir: &SqliteDir, options: SqliteOptions) -> SqlVerificationStore {
+    let store = dir.open(options).await;
     let reservation = store
         .reserve_send(
             support::new_send(1, "tv-a", support::t0()),
@@ -22,6 +20,14 @@ async fn a_write_while_another_connection_holds_the_lock_fails_as_locked_and_wri
         .await
         .expect("reserve");
     assert_eq!(reservation, Reservation::Reserved);
+    store
+}
+
+#[tokio::test]
+async fn a_write_while_another_connection_holds_the_lock_fails_as_locked_and_writes_nothing() {
+    let dir = SqliteDir::new();
+    let options = SqliteOptions::default().busy_timeout(Duration::from_millis(100));
+    let store = store_with_one_send(&dir, options.clone()).await;
 
     let mut holder = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(dir.file())
@@ -68,15 +74,7 @@ async fn a_write_while_another_connection_holds_the_lock_fails_as_locked_and_wri
 #[tokio::test]
 async fn a_read_only_file_serves_reads_and_refuses_writes_as_read_only() {
     let dir = SqliteDir::new();
-    let store = dir.open(SqliteOptions::default()).await;
-    let reservation = store
-        .reserve_send(
-            support::new_send(1, "tv-a", support::t0()),
-            &SendLimits::default(),
-        )
-        .await
-        .expect("reserve");
-    assert_eq!(reservation, Reservation::Reserved);
+    let store = store_with_one_send(&dir, SqliteOptions::default()).await;
     let written = support::history_of_number(&store).await;
     store.close().await;
 
