@@ -116,6 +116,108 @@ fn parse_retry_after(raw: &str) -> Option<Duration> {
 }
 
 #[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+
+    const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
+
+    fn classify_any(status: u16, body: &[u8]) {
+        let answer = Answer {
+            status,
+            retry_after: Some("x"),
+            body,
+        };
+        let _ = classify_send(answer);
+        let _ = classify_check(answer);
+    }
+
+    /// Every path to a value in the example, as JSON pointers.
+    fn pointers(value: &Value, prefix: String, out: &mut Vec<String>) {
+        if let Value::Object(map) = value {
+            for (key, child) in map {
+                let path = format!("{prefix}/{key}");
+                out.push(path.clone());
+                pointers(child, path, out);
+            }
+        }
+    }
+
+    fn example() -> Value {
+        serde_json::from_str(SEND_OK).expect("the fixture is JSON")
+    }
+
+    /// The mutated example, and the pointer that was mutated.
+    fn mutated(index: usize, mutation: u8) -> (String, String) {
+        let mut doc = example();
+        let mut paths = Vec::new();
+        pointers(&doc, String::new(), &mut paths);
+        let path = &paths[index % paths.len()];
+        let (parent_path, key) = path.rsplit_once('/').expect("a pointer");
+        let replacement = match mutation % 6 {
+            0 => None,
+            1 => Some(Value::Null),
+            2 => Some(Value::from(12345)),
+            3 => Some(Value::from("+60182258491")),
+            4 => Some(serde_json::json!([[[[{"a": [1, 2, {"b": null}]}]]]])),
+            _ => Some(Value::Bool(false)),
+        };
+        if let Some(Value::Object(parent)) = doc.pointer_mut(parent_path) {
+            match replacement {
+                Some(value) => {
+                    parent.insert(key.to_owned(), value);
+                }
+                None => {
+                    parent.remove(key);
+                }
+            }
+        }
+        (doc.to_string(), path.clone())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            classify_any(status, &body);
+        }
+
+        #[test]
+        fn mutations_of_the_example_give_a_result_or_a_typed_error(index in 0usize..64, mutation in 0u8..6) {
+            let (body, path) = mutated(index, mutation);
+            match classify_send(Answer { status: 200, retry_after: None, body: body.as_bytes() }) {
+                // Only a mutation of the reference itself may change it.
+                Ok(receipt) => prop_assert!(
+                    path == "/data/referenceId"
+                        || receipt.reference.as_str() == "0123456789ABCDEF0123456789ABCDEF",
+                    "{} changed the reference", path
+                ),
+                Err(error) => {
+                    let text = format!("{error} {error:?}");
+                    prop_assert!(!text.contains("182258491"), "{}", text);
+                    prop_assert!(matches!(
+                        error,
+                        GatewayError::InvalidResponse { .. } | GatewayError::Rejected { .. }
+                    ), "{:?}", error);
+                }
+            }
+        }
+
+        #[test]
+        fn duplicated_keys_and_deep_nesting_never_panic(depth in 0usize..300, key in "(success|data|message|verificationStatus)") {
+            let duplicated = SEND_OK.replacen('{', &format!("{{\"{key}\":1,"), 1);
+            classify_any(200, duplicated.as_bytes());
+            let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let body = SEND_OK.replace("\"metadata\":null", &format!("\"metadata\":{nested}"));
+            classify_any(200, body.as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use phone_verify_domain::{CodeState, VerificationStatus};

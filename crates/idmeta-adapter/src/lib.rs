@@ -41,6 +41,49 @@ mod config;
 mod retry;
 mod wire;
 
+/// The pure answer decoder, for the fuzz targets in `fuzz/` (feature `fuzzing`); not a stable
+/// API.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing {
+    use phone_verify_domain::{CheckResult, GatewayError, SendReceipt};
+
+    use crate::classify::{Answer, classify_check, classify_send};
+
+    /// Classifies an answer to a send, as the client does.
+    ///
+    /// # Errors
+    ///
+    /// The [`GatewayError`] the answer stands for.
+    pub fn decode_send(
+        status: u16,
+        retry_after: Option<&str>,
+        body: &[u8],
+    ) -> Result<SendReceipt, GatewayError> {
+        classify_send(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+
+    /// Classifies an answer to a check, as the client does.
+    ///
+    /// # Errors
+    ///
+    /// The [`GatewayError`] the answer stands for.
+    pub fn decode_check(
+        status: u16,
+        retry_after: Option<&str>,
+        body: &[u8],
+    ) -> Result<CheckResult, GatewayError> {
+        classify_check(Answer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
 pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
 pub use config::{
     ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
