@@ -1,0 +1,181 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use idmeta_sim::cli::SimArgs;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done (sent, verified, listed)
+  1  the code was checked and is wrong, expired or exhausted
+  2  a malformed argument
+  3  provider or token configuration missing or invalid
+  4  refused by a local guard (cooldown, caps, country, prefix, no code sent)
+  5  refused by the provider (token, unknown id, invalid field, rate limit): nothing sent
+  6  provider unreachable: nothing sent, safe to retry
+  7  outcome unknown: a code may have been sent, do not resend blindly
+  8  store error (database locked, corrupt, unreachable)
+  9  the provider answered but the answer could not be recorded
+
+Logging: RUST_LOG (e.g. RUST_LOG=debug) goes to stderr; phone numbers are masked and the
+token and codes are never logged.";
+
+/// Send and check SMS one-time passcodes through IDMeta, and see what happened to a number.
+#[derive(Debug, Parser)]
+#[command(name = "phone-verify", version, about, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a whole verification locally: simulator, SQLite store, send, inbox, check, history.
+    #[command(after_help = "Example:\n  phone-verify demo\n  phone-verify demo --json")]
+    Demo(DemoArgs),
+    /// Send a code by SMS, guarded and recorded.
+    #[command(after_help = "Examples:\n  \
+        IDMETA_API_TOKEN=… phone-verify send --environment integrate --phone '+60 18-225 8491' \\\n      \
+        --trust-flow 147 --trust-validation 7f0c2a4e\n  \
+        phone-verify send --base-url http://127.0.0.1:8080 --allow-plain-http --token-file token.txt \\\n      \
+        --phone '018-225 8491' --region MY --trust-flow 0 --trust-validation tv-1")]
+    Send(SendArgs),
+    /// Check a code the end user typed, for the latest send of a trust validation.
+    #[command(after_help = "Example:\n  \
+        IDMETA_API_TOKEN=… phone-verify check --environment integrate --trust-validation 7f0c2a4e --code 012345")]
+    Check(CheckArgs),
+    /// List the sends and checks of a number or of a trust validation, newest first.
+    #[command(after_help = "Examples:\n  \
+        phone-verify history --phone '+60182258491'\n  \
+        phone-verify history --trust-validation 7f0c2a4e --limit 5 --json")]
+    History(HistoryArgs),
+    /// Run the IDMeta simulator as a server until interrupted (for tests in other languages).
+    #[command(
+        after_help = "Example:\n  phone-verify sim --port 8080 --token test-token --fixed-code 123456"
+    )]
+    Sim(SimCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// The SQLite file to record in (default: a new file in the temporary directory).
+    #[arg(long)]
+    pub(crate) database: Option<PathBuf>,
+    /// The sample number to verify.
+    #[arg(long, default_value = "+60 18-225 8491")]
+    pub(crate) phone: String,
+}
+
+/// Where the provider is and how to authenticate. The token is never a flag: it would land in
+/// shell history and process lists.
+#[derive(Debug, Args)]
+pub(crate) struct ProviderArgs {
+    /// The provider's base URL (e.g. a simulator's `http://127.0.0.1:8080`).
+    #[arg(
+        long,
+        conflicts_with = "environment",
+        required_unless_present = "environment"
+    )]
+    pub(crate) base_url: Option<String>,
+    /// The IDMeta environment subdomain (`integrate` → https://integrate.idmetagroup.com).
+    #[arg(long)]
+    pub(crate) environment: Option<String>,
+    /// A file holding the API token (else the IDMETA_API_TOKEN environment variable).
+    #[arg(long)]
+    pub(crate) token_file: Option<PathBuf>,
+    /// Allow a plain-HTTP base URL (a local simulator only: the token travels in clear).
+    #[arg(long)]
+    pub(crate) allow_plain_http: bool,
+    /// Seconds allowed for a whole provider request.
+    #[arg(long, default_value_t = 15)]
+    pub(crate) timeout_secs: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// Where attempts are recorded: `sqlite://path` or `postgres://…`.
+    #[arg(
+        long,
+        env = "PHONE_VERIFY_DATABASE_URL",
+        default_value = "sqlite://phone-verify.db"
+    )]
+    pub(crate) database_url: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PhoneArgs {
+    /// The phone number: E.164 or any human form with `+`, or a national form with --region.
+    #[arg(long)]
+    pub(crate) phone: String,
+    /// Two-letter region for a national form (`MY` for `018-225 8491`).
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SendArgs {
+    #[command(flatten)]
+    pub(crate) phone: PhoneArgs,
+    /// The Trust Flow id (an integer from IDMeta's dashboard).
+    #[arg(long)]
+    pub(crate) trust_flow: String,
+    /// The Trust Validation id.
+    #[arg(long)]
+    pub(crate) trust_validation: String,
+    #[command(flatten)]
+    pub(crate) provider: ProviderArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The Trust Validation the code was sent for.
+    #[arg(long)]
+    pub(crate) trust_validation: String,
+    /// The code the end user typed (4 to 10 digits), or `-` to read it from stdin.
+    #[arg(long)]
+    pub(crate) code: String,
+    #[command(flatten)]
+    pub(crate) provider: ProviderArgs,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false, id = "subject")]
+pub(crate) struct Subject {
+    /// The number whose attempts to list.
+    #[arg(long, group = "subject")]
+    pub(crate) phone: Option<String>,
+    /// The Trust Validation whose attempts to list.
+    #[arg(long, group = "subject")]
+    pub(crate) trust_validation: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    #[command(flatten)]
+    pub(crate) subject: Subject,
+    /// Two-letter region for a national form of --phone.
+    #[arg(long, requires = "phone")]
+    pub(crate) region: Option<String>,
+    /// Attempts per page (1 to 100).
+    #[arg(long, default_value_t = 20)]
+    pub(crate) limit: u32,
+    /// The cursor printed at the end of the previous page.
+    #[arg(long)]
+    pub(crate) after: Option<String>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimCommand {
+    #[command(flatten)]
+    pub(crate) sim: SimArgs,
+}

@@ -1,0 +1,75 @@
+//! `phone-verify check`.
+
+use std::io::BufRead;
+
+use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode, Ports};
+use phone_verify_domain::{OtpCode, TrustValidationId};
+use serde_json::json;
+
+use crate::args::CheckArgs;
+use crate::exit::{CliError, Exit};
+use crate::output::Output;
+use crate::wiring;
+
+pub(crate) async fn run(args: CheckArgs, out: Output) -> Result<Exit, CliError> {
+    let trust_validation = wiring::arg(
+        "--trust-validation",
+        &args.trust_validation,
+        TrustValidationId::parse,
+    )?;
+    let raw_code = if args.code == "-" {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|error| CliError::usage(format!("--code -: cannot read stdin: {error}")))?;
+        line.trim().to_owned()
+    } else {
+        args.code.clone()
+    };
+    let code = wiring::arg("--code", &raw_code, OtpCode::parse)?;
+    let gateway = wiring::gateway(&args.provider)?;
+    let store = wiring::store(&args.store).await?;
+    let check = CheckCode::new(Ports::new(gateway, store), CheckPolicy::default());
+    let checked = check.check(trust_validation.clone(), code).await?;
+    out.json(&check_json(&trust_validation, &checked));
+    Ok(report(&trust_validation, &checked, out))
+}
+
+/// Prints a check's answer as text (shared with the demo); verified is exit 0, anything else 1.
+pub(crate) fn report(
+    trust_validation: &TrustValidationId,
+    checked: &CheckedCode,
+    out: Output,
+) -> Exit {
+    let verified = checked.is_verified();
+    let verdict = format!("{:?}", checked.verdict());
+    out.field("trust validation", trust_validation);
+    out.status("verdict", &verdict, verified);
+    out.field("code state", &checked.result.code_state);
+    out.field("status", &checked.result.verification_status);
+    out.field("attempt", checked.attempt);
+    if verified {
+        Exit::Ok
+    } else {
+        Exit::NotVerified
+    }
+}
+
+pub(crate) fn check_json(
+    trust_validation: &TrustValidationId,
+    checked: &CheckedCode,
+) -> serde_json::Value {
+    let verified = checked.is_verified();
+    let verdict = format!("{:?}", checked.verdict());
+    json!({
+        "ok": verified,
+        "verdict": verdict,
+        "trust_validation": trust_validation.as_str(),
+        "code_state": checked.result.code_state.as_str(),
+        "verification_status": checked.result.verification_status.as_str(),
+        "reference": checked.result.reference.as_ref().map(|r| r.as_str()),
+        "attempt": checked.attempt.to_string(),
+        "send": checked.send.to_string(),
+    })
+}

@@ -1,0 +1,97 @@
+//! `phone-verify demo`: the main job on embedded defaults. The simulator runs in this process
+//! on loopback (no real IDMeta host is ever called), the store is a SQLite file, and each step
+//! of a verification is shown.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+use idmeta_adapter::{IdmetaClient, SecretString};
+use phone_verify_app::{CheckCode, CheckPolicy, Ports, SendCode, SendPolicy};
+use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
+use serde_json::json;
+
+use crate::args::DemoArgs;
+use crate::commands::{check, history, send};
+use crate::exit::{CliError, Exit};
+use crate::output::Output;
+use crate::wiring;
+
+/// The token the in-process simulator accepts: it is not a real credential.
+const DEMO_TOKEN: &str = "demo-token";
+
+pub(crate) async fn run(args: DemoArgs, out: Output) -> Result<Exit, CliError> {
+    let phone = wiring::phone(&args.phone, None)?;
+    let stamp = Utc::now().format("%Y%m%dT%H%M%S%.6f").to_string();
+
+    out.heading("1. start the IDMeta simulator (in this process, on loopback)");
+    let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token(DEMO_TOKEN))
+        .await
+        .map_err(|error| CliError::new(Exit::Config, format!("simulator: {error}")))?;
+    out.field("listening on", sim.base_url());
+
+    out.heading("2. open the SQLite store");
+    let path = args
+        .database
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("phone-verify-demo-{stamp}.db")));
+    let url = sqlite_url(&path);
+    let store = wiring::store(&crate::args::StoreArgs {
+        database_url: url.clone(),
+    })
+    .await?;
+    out.field("database", path.display());
+
+    let gateway = IdmetaClient::builder()
+        .base_url(sim.base_url())
+        .allow_plain_http(true)
+        .token(SecretString::from(DEMO_TOKEN))
+        .build()?;
+    let ports = Ports::new(Arc::new(gateway), Arc::clone(&store));
+
+    out.heading("3. send a code");
+    let request = SendCodeRequest {
+        phone: phone.clone(),
+        trust_flow: TrustFlowId::new(0),
+        trust_validation: TrustValidationId::parse(&format!("demo-{stamp}"))
+            .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
+    };
+    let sent = SendCode::new(ports.clone(), SendPolicy::default())
+        .send(request.clone())
+        .await?;
+    send::report(&request, &sent, out);
+
+    out.heading("4. read the handset's inbox (the simulator's)");
+    let code = sim
+        .last_code_for(phone.e164())
+        .ok_or_else(|| CliError::new(Exit::OutcomeUnknown, "the simulator delivered no code"))?;
+    out.field(
+        "received",
+        format!("a {}-digit code for {phone}", code.len()),
+    );
+
+    out.heading("5. check the code");
+    let otp = OtpCode::parse(&code)
+        .map_err(|error| CliError::new(Exit::OutcomeUnknown, format!("delivered code: {error}")))?;
+    let checked = CheckCode::new(ports, CheckPolicy::default())
+        .check(request.trust_validation.clone(), otp)
+        .await?;
+    let exit = check::report(&request.trust_validation, &checked, out);
+
+    out.heading("6. the recorded history, newest first");
+    let page = history::of_trust_validation(store, &request.trust_validation).await?;
+    out.records(&page.items, page.next);
+    sim.shutdown().await;
+
+    out.json(&json!({
+        "ok": exit == Exit::Ok,
+        "database": path.display().to_string(),
+        "send": send::send_json(&request, &sent),
+        "check": check::check_json(&request.trust_validation, &checked),
+        "history": history::page_json(&page),
+    }));
+    Ok(exit)
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}

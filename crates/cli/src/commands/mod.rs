@@ -1,0 +1,9 @@
+//! One module per command. Each returns the exit code of a success, or a [`CliError`].
+//!
+//! [`CliError`]: crate::exit::CliError
+
+pub(crate) mod check;
+pub(crate) mod demo;
+pub(crate) mod history;
+pub(crate) mod send;
+pub(crate) mod sim;

@@ -1,0 +1,61 @@
+//! `phone-verify send`.
+
+use phone_verify_app::{Ports, SendCode, SendPolicy, SentCode};
+use phone_verify_domain::{SendCodeRequest, TrustFlowId, TrustValidationId};
+use serde_json::json;
+
+use crate::args::SendArgs;
+use crate::exit::{CliError, Exit};
+use crate::output::Output;
+use crate::wiring;
+
+pub(crate) async fn run(args: SendArgs, out: Output) -> Result<Exit, CliError> {
+    let request = SendCodeRequest {
+        phone: args.phone.parse()?,
+        trust_flow: wiring::arg("--trust-flow", &args.trust_flow, TrustFlowId::parse)?,
+        trust_validation: wiring::arg(
+            "--trust-validation",
+            &args.trust_validation,
+            TrustValidationId::parse,
+        )?,
+    };
+    let gateway = wiring::gateway(&args.provider)?;
+    let store = wiring::store(&args.store).await?;
+    let send = SendCode::new(Ports::new(gateway, store), SendPolicy::default());
+    let sent = send.send(request.clone()).await?;
+    report(&request, &sent, out);
+    out.json(&send_json(&request, &sent));
+    Ok(Exit::Ok)
+}
+
+/// Prints a successful send as text (shared with the demo).
+pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
+    out.field("phone", &request.phone);
+    out.field("trust flow", request.trust_flow);
+    out.field("trust validation", &request.trust_validation);
+    out.status("result", "sent", true);
+    out.field("reference", &sent.receipt.reference);
+    out.field(
+        "delivery",
+        format!(
+            "{} {}",
+            sent.receipt.delivery.code, sent.receipt.delivery.description
+        ),
+    );
+    out.field("attempt", sent.attempt);
+}
+
+pub(crate) fn send_json(request: &SendCodeRequest, sent: &SentCode) -> serde_json::Value {
+    json!({
+        "ok": true,
+        "result": "sent",
+        "phone": request.phone.masked(),
+        "trust_flow": request.trust_flow.get(),
+        "trust_validation": request.trust_validation.as_str(),
+        "reference": sent.receipt.reference.as_str(),
+        "submitted_at": sent.receipt.submitted_at.to_rfc3339(),
+        "delivery_code": sent.receipt.delivery.code,
+        "verification_status": sent.receipt.verification_status.as_str(),
+        "attempt": sent.attempt.to_string(),
+    })
+}

@@ -1,0 +1,200 @@
+//! Exit codes, one per error class, and the error type that carries them.
+
+use std::process::ExitCode;
+
+use idmeta_adapter::ConfigError;
+use phone_verify_app::{CheckCodeError, HistoryError, SendCodeError, StoreError};
+use phone_verify_domain::GatewayError;
+
+/// The documented exit codes (`phone-verify --help`, `docs/cli.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Done: sent, verified, listed.
+    Ok = 0,
+    /// A check was answered, but the code is wrong, expired or exhausted.
+    NotVerified = 1,
+    /// A malformed argument (clap uses 2 for usage errors too).
+    Usage = 2,
+    /// The provider or token configuration is missing or invalid.
+    Config = 3,
+    /// A local guard refused (cooldown, caps, country, prefix, no code sent, local expiry).
+    RefusedLocally = 4,
+    /// The provider refused (401, 403, 404, 422, 429, `success: false`): nothing was sent.
+    ProviderRefused = 5,
+    /// The provider could not be reached (or said 503): nothing was sent; safe to retry.
+    ProviderUnreachable = 6,
+    /// A code may have been sent but no answer says so: do not resend blindly.
+    OutcomeUnknown = 7,
+    /// The store failed (database locked, corrupt, unreachable).
+    Store = 8,
+    /// The provider answered but the answer could not be recorded: reconcile.
+    NotRecorded = 9,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// An error of the command line: one clear line for humans, a class for scripts.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct CliError {
+    pub(crate) exit: Exit,
+    pub(crate) message: String,
+    /// What to do about it, when there is something to say.
+    pub(crate) hint: Option<String>,
+}
+
+impl CliError {
+    pub(crate) fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+
+    /// The snake-case name of the class, for `--json`.
+    pub(crate) fn class(&self) -> &'static str {
+        match self.exit {
+            Exit::Ok => "ok",
+            Exit::NotVerified => "not_verified",
+            Exit::Usage => "usage",
+            Exit::Config => "config",
+            Exit::RefusedLocally => "refused_locally",
+            Exit::ProviderRefused => "provider_refused",
+            Exit::ProviderUnreachable => "provider_unreachable",
+            Exit::OutcomeUnknown => "outcome_unknown",
+            Exit::Store => "store",
+            Exit::NotRecorded => "not_recorded",
+        }
+    }
+}
+
+/// An error and its sources on one line, `a: b: c` (the simulator program's helper, shared).
+/// Sources here never hold personal data: every error type of the workspace keeps it out of
+/// its message.
+pub(crate) use idmeta_sim::cli::error_chain as chain;
+
+impl From<ConfigError> for CliError {
+    fn from(error: ConfigError) -> Self {
+        Self::new(
+            Exit::Config,
+            format!("provider configuration: {}", chain(&error)),
+        )
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(error: StoreError) -> Self {
+        Self::new(Exit::Store, format!("store: {}", chain(&error))).hint(
+            "nothing was sent; check --database-url and that no other process holds the database",
+        )
+    }
+}
+
+const UNKNOWN_HINT: &str = "a code may have reached the phone: do not send again blindly; \
+     look at `phone-verify history` and let the user ask for a new code";
+
+impl From<GatewayError> for CliError {
+    fn from(error: GatewayError) -> Self {
+        let message = format!("provider: {}", chain(&error));
+        if error.may_have_been_sent() {
+            return Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT);
+        }
+        match error {
+            GatewayError::NotSent { .. } | GatewayError::ProviderFault { .. } => {
+                Self::new(Exit::ProviderUnreachable, message)
+                    .hint("nothing was sent; it is safe to try again")
+            }
+            GatewayError::Unauthorized => Self::new(Exit::ProviderRefused, message)
+                .hint("check the token in IDMETA_API_TOKEN or --token-file"),
+            GatewayError::RateLimited { retry_after } => {
+                let hint = match retry_after {
+                    Some(wait) => format!("nothing was sent; try again in {} s", wait.as_secs()),
+                    None => "nothing was sent; try again later".to_owned(),
+                };
+                Self::new(Exit::ProviderRefused, message).hint(hint)
+            }
+            _ => Self::new(Exit::ProviderRefused, message).hint("nothing was sent"),
+        }
+    }
+}
+
+impl From<SendCodeError> for CliError {
+    fn from(error: SendCodeError) -> Self {
+        match error {
+            SendCodeError::Refused(refusal) => {
+                let cli = Self::new(Exit::RefusedLocally, format!("send refused: {refusal}"));
+                match refusal.retry_at() {
+                    Some(at) => cli.hint(format!(
+                        "nothing was sent; try again after {}",
+                        at.to_rfc3339()
+                    )),
+                    None => cli.hint("nothing was sent"),
+                }
+            }
+            SendCodeError::Store(store) => store.into(),
+            SendCodeError::Gateway(gateway) => gateway.into(),
+            SendCodeError::SentButNotRecorded {
+                attempt,
+                receipt,
+                source,
+            } => Self::new(
+                Exit::NotRecorded,
+                format!(
+                    "the code was sent (reference {}) but not recorded: {}",
+                    receipt.reference,
+                    chain(&source)
+                ),
+            )
+            .hint(format!(
+                "attempt {attempt} still reads \"in flight\"; reconcile it with the reference"
+            )),
+            error @ SendCodeError::FailedAndNotRecorded { .. } => {
+                Self::new(Exit::NotRecorded, chain(&error)).hint(UNKNOWN_HINT)
+            }
+            other => Self::new(Exit::Store, chain(&other)),
+        }
+    }
+}
+
+impl From<CheckCodeError> for CliError {
+    fn from(error: CheckCodeError) -> Self {
+        match error {
+            CheckCodeError::NoCodeSent => Self::new(
+                Exit::RefusedLocally,
+                "no code was sent for this trust validation",
+            )
+            .hint("send one first with `phone-verify send`"),
+            CheckCodeError::Refused(refusal) => {
+                Self::new(Exit::RefusedLocally, format!("check refused: {refusal}"))
+                    .hint("the provider was not asked; send a new code")
+            }
+            CheckCodeError::Store(store) => store.into(),
+            CheckCodeError::Gateway(gateway) => gateway.into(),
+            error @ (CheckCodeError::CheckedButNotRecorded { .. }
+            | CheckCodeError::FailedAndNotRecorded { .. }) => {
+                Self::new(Exit::NotRecorded, chain(&error))
+            }
+            other => Self::new(Exit::Store, chain(&other)),
+        }
+    }
+}
+
+impl From<HistoryError> for CliError {
+    fn from(error: HistoryError) -> Self {
+        Self::new(Exit::Store, format!("history: {}", chain(&error)))
+    }
+}

@@ -1,0 +1,133 @@
+//! Human output (aligned, masked, colour only on a terminal) or JSON for scripts.
+
+use std::io::IsTerminal;
+
+use phone_verify_app::{AttemptRecord, CheckOutcome, PageCursor, SendOutcome};
+use serde_json::{Value, json};
+
+/// Where a command's results go: text for people, or one JSON document on stdout.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Output {
+    json: bool,
+    colour: bool,
+}
+
+const LABEL_WIDTH: usize = 18;
+
+impl Output {
+    pub(crate) fn new(json: bool) -> Self {
+        let colour = !json
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self { json, colour }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// A step of a command, in bold.
+    pub(crate) fn heading(&self, text: &str) {
+        if !self.json {
+            println!("{}", self.paint("1", text));
+        }
+    }
+
+    /// An aligned `label  value` line.
+    pub(crate) fn field(&self, label: &str, value: impl std::fmt::Display) {
+        if !self.json {
+            println!("  {label:<LABEL_WIDTH$} {value}");
+        }
+    }
+
+    /// A status word, green when good and red when not.
+    pub(crate) fn status(&self, label: &str, value: &str, good: bool) {
+        let painted = self.paint(if good { "32" } else { "31" }, value);
+        self.field(label, painted);
+    }
+
+    /// The whole result as one JSON document (JSON mode only).
+    pub(crate) fn json(&self, value: &Value) {
+        if self.json {
+            println!("{value}");
+        }
+    }
+
+    /// A history page: a table for people.
+    pub(crate) fn records(&self, records: &[AttemptRecord], next: Option<PageCursor>) {
+        if self.json {
+            return;
+        }
+        if records.is_empty() {
+            println!("  (no attempts)");
+        }
+        println!(
+            "  {:<24} {:<6} {:<14} {:<20} reference",
+            "started (UTC)", "kind", "phone", "outcome"
+        );
+        for record in records {
+            let row = record_json(record);
+            println!(
+                "  {:<24} {:<6} {:<14} {:<20} {}",
+                record.started_at().format("%Y-%m-%d %H:%M:%S%.3f"),
+                row["kind"].as_str().unwrap_or_default(),
+                record.phone().masked(),
+                row["outcome"].as_str().unwrap_or_default(),
+                record.reference().map(|r| r.as_str()).unwrap_or("-"),
+            );
+        }
+        if let Some(cursor) = next {
+            println!("  more: --after {}", cursor_text(&cursor));
+        }
+    }
+}
+
+/// A cursor as `--after` takes it: `<started_at RFC 3339>,<attempt id>`.
+pub(crate) fn cursor_text(cursor: &PageCursor) -> String {
+    format!("{},{}", cursor.started_at.to_rfc3339(), cursor.id)
+}
+
+/// The outcome of a send as one word.
+pub(crate) fn send_outcome_name(outcome: &SendOutcome) -> String {
+    match outcome {
+        SendOutcome::Sent { .. } => "sent".to_owned(),
+        SendOutcome::Refused { reason } => format!("refused ({reason:?})"),
+        SendOutcome::RateLimited { .. } => "rate limited".to_owned(),
+        SendOutcome::NotSent { .. } => "not sent".to_owned(),
+        SendOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
+        SendOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
+        _ => "other".to_owned(),
+    }
+}
+
+fn check_outcome_name(outcome: &CheckOutcome) -> String {
+    match outcome {
+        CheckOutcome::Answered { verdict, .. } => format!("{verdict:?}"),
+        CheckOutcome::NotChecked { .. } => "not checked".to_owned(),
+        CheckOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
+        CheckOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
+        _ => "other".to_owned(),
+    }
+}
+
+/// One attempt as JSON; the number masked, never the code (which is never stored anyway).
+pub(crate) fn record_json(record: &AttemptRecord) -> Value {
+    let (kind, outcome) = match record {
+        AttemptRecord::Send(send) => ("send", send_outcome_name(&send.outcome())),
+        AttemptRecord::Check(check) => ("check", check_outcome_name(&check.outcome())),
+    };
+    json!({
+        "id": record.id().to_string(),
+        "kind": kind,
+        "started_at": record.started_at().to_rfc3339(),
+        "phone": record.phone().masked(),
+        "trust_validation": record.trust_validation().as_str(),
+        "reference": record.reference().map(|r| r.as_str()),
+        "outcome": outcome,
+        "in_flight": record.is_in_flight(),
+    })
+}

@@ -1,0 +1,145 @@
+use crate::support::{CODE, NUMBER, TOKEN, Workspace, binary, check, run, send, simulator};
+
+#[tokio::test]
+async fn the_demo_succeeds_and_shows_every_step() {
+    let ws = Workspace::new();
+    let run = run(binary().args(["demo", "--database"]).arg(ws.db())).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    for step in [
+        "1. start the IDMeta simulator",
+        "2. open the SQLite store",
+        "3. send a code",
+        "4. read the handset's inbox",
+        "5. check the code",
+        "6. the recorded history",
+        "Verified",
+        "+60*****8491",
+    ] {
+        assert!(
+            run.stdout.contains(step),
+            "missing {step:?} in:\n{}",
+            run.stdout
+        );
+    }
+    assert!(ws.db().exists(), "the SQLite file was written");
+    assert!(
+        !run.all().contains("182258491"),
+        "the full number leaked:\n{}",
+        run.all()
+    );
+}
+
+#[tokio::test]
+async fn the_demo_in_json_is_one_parseable_document() {
+    let ws = Workspace::new();
+    let run = run(binary().args(["demo", "--json", "--database"]).arg(ws.db())).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let doc = run.json();
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["check"]["verdict"], "Verified");
+    let attempts = doc["history"]["attempts"].as_array().expect("a list");
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[0]["kind"], "check");
+    assert_eq!(attempts[1]["kind"], "send");
+}
+
+#[tokio::test]
+async fn send_check_and_history_work_against_a_simulator() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let sent =
+        run(send(&sim.base_url(), &ws.db(), "+60 18-225 8491", "tv-cli-1").arg("--json")).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    let doc = sent.json();
+    assert_eq!(doc["result"], "sent");
+    assert_eq!(doc["phone"], "+60*****8491");
+    assert_eq!(sim.last_code_for(NUMBER).as_deref(), Some(CODE));
+
+    let checked = run(&mut check(&sim.base_url(), &ws.db(), "tv-cli-1", CODE)).await;
+    assert_eq!(checked.code, 0, "{}", checked.all());
+    assert!(checked.stdout.contains("Verified"), "{}", checked.stdout);
+
+    let listed = run(binary().args([
+        "history",
+        "--json",
+        "--trust-validation",
+        "tv-cli-1",
+        "--database-url",
+        &ws.database_url(),
+    ]))
+    .await;
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    let attempts = listed.json()["attempts"]
+        .as_array()
+        .expect("a list")
+        .clone();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts[1]["outcome"], "sent");
+
+    let by_number = run(binary().args([
+        "history",
+        "--phone",
+        "018-225 8491",
+        "--region",
+        "MY",
+        "--database-url",
+        &ws.database_url(),
+    ]))
+    .await;
+    assert_eq!(by_number.code, 0, "{}", by_number.all());
+    assert!(by_number.stdout.contains("sent"), "{}", by_number.stdout);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_code_exits_with_one() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    assert_eq!(
+        run(&mut send(&sim.base_url(), &ws.db(), NUMBER, "tv-wrong"))
+            .await
+            .code,
+        0
+    );
+    let checked = run(check(&sim.base_url(), &ws.db(), "tv-wrong", "000000").arg("--json")).await;
+    assert_eq!(checked.code, 1, "{}", checked.all());
+    assert_eq!(checked.json()["verdict"], "WrongCode");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_token_number_and_code_never_appear_even_at_trace_level() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let sent =
+        run(send(&sim.base_url(), &ws.db(), NUMBER, "tv-trace").env("RUST_LOG", "trace")).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    let checked =
+        run(check(&sim.base_url(), &ws.db(), "tv-trace", CODE).env("RUST_LOG", "trace")).await;
+    assert_eq!(checked.code, 0, "{}", checked.all());
+    for output in [sent.all(), checked.all()] {
+        assert!(
+            output.contains("+60*****8491"),
+            "the masked number is logged:\n{output}"
+        );
+        for secret in [TOKEN, "182258491", CODE] {
+            assert!(!output.contains(secret), "{secret:?} leaked:\n{output}");
+        }
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_command_has_help_with_an_example() {
+    for command in ["demo", "send", "check", "history", "sim"] {
+        let help = run(binary().args([command, "--help"])).await;
+        assert_eq!(help.code, 0, "{command}: {}", help.all());
+        assert!(
+            help.stdout.contains("Example"),
+            "{command}:\n{}",
+            help.stdout
+        );
+    }
+    let top = run(binary().arg("--help")).await;
+    assert!(top.stdout.contains("Exit codes"), "{}", top.stdout);
+}

@@ -1,0 +1,126 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use idmeta_sim::{SimConfig, Simulator};
+
+pub(crate) const TOKEN: &str = "cli-test-token-73ab";
+pub(crate) const CODE: &str = "482913";
+pub(crate) const NUMBER: &str = "+60182258491";
+
+/// A finished run of the binary.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+
+    pub(crate) fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code().expect("exited normally"),
+            stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+            stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+        }
+    }
+}
+
+pub(crate) fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_phone-verify"));
+    command
+        .env_remove("IDMETA_API_TOKEN")
+        .env_remove("RUST_LOG")
+        .env_remove("PHONE_VERIFY_DATABASE_URL");
+    command
+}
+
+/// Runs the binary off the async runtime, so a simulator in this test process keeps serving.
+pub(crate) async fn run(command: &mut Command) -> Run {
+    let mut command = std::mem::replace(command, Command::new("true"));
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the runner thread")
+        .expect("the binary runs")
+        .into()
+}
+
+pub(crate) async fn simulator() -> Simulator {
+    idmeta_sim::start(SimConfig::default().token(TOKEN).fixed_code(CODE))
+        .await
+        .expect("the simulator starts")
+}
+
+/// A temporary directory with a database URL inside it.
+pub(crate) struct Workspace {
+    pub(crate) dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub(crate) fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("a temp dir"),
+        }
+    }
+
+    pub(crate) fn db(&self) -> PathBuf {
+        self.dir.path().join("records.db")
+    }
+
+    pub(crate) fn database_url(&self) -> String {
+        format!("sqlite://{}", self.db().display())
+    }
+
+    pub(crate) fn file(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+}
+
+/// `command` (`send` or `check`) against `base_url`, the token in the environment, recording
+/// in `db`.
+pub(crate) fn provider_command(command: &str, base_url: &str, db: &Path) -> Command {
+    let mut binary = binary();
+    binary
+        .env("IDMETA_API_TOKEN", TOKEN)
+        .args([
+            command,
+            "--base-url",
+            base_url,
+            "--allow-plain-http",
+            "--timeout-secs",
+            "1",
+        ])
+        .args(["--database-url", &format!("sqlite://{}", db.display())]);
+    binary
+}
+
+/// `send` against `base_url`.
+pub(crate) fn send(base_url: &str, db: &Path, phone: &str, trust_validation: &str) -> Command {
+    let mut command = provider_command("send", base_url, db);
+    command.args([
+        "--phone",
+        phone,
+        "--trust-flow",
+        "147",
+        "--trust-validation",
+        trust_validation,
+    ]);
+    command
+}
+
+/// `check` against `base_url`.
+pub(crate) fn check(base_url: &str, db: &Path, trust_validation: &str, code: &str) -> Command {
+    let mut command = provider_command("check", base_url, db);
+    command.args(["--trust-validation", trust_validation, "--code", code]);
+    command
+}
