@@ -34,6 +34,8 @@ pub(crate) async fn open(
     };
     let pool = SqlitePoolOptions::new()
         .max_connections(options.get_max_connections())
+        // Waiting for a free connection is waiting for the lock by other means: bounded
+        // alike, with room for the connection's own busy wait.
         .acquire_timeout(options.get_busy_timeout().saturating_mul(2))
         .connect_with(connect)
         .await

@@ -4,7 +4,6 @@ use std::fmt;
 #[cfg(feature = "sqlite")]
 use std::path::Path;
 use std::str::FromStr;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -191,7 +190,6 @@ impl SqlVerificationStore {
     }
 
     /// This store as the app's port.
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub fn into_port(self) -> Arc<dyn VerificationStore> {
         Arc::new(self)
     }
@@ -210,6 +208,7 @@ impl SqlVerificationStore {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
+                // SQLite's lock is the whole file's: the send's keys do not matter.
                 let _ = send;
                 sqlite::begin_immediate(pool).await
             }
@@ -229,6 +228,7 @@ impl SqlVerificationStore {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
+                // SQLite's lock is the whole file's: the send checked does not matter.
                 let _ = check;
                 sqlite::begin_immediate(pool).await
             }
@@ -250,8 +250,8 @@ impl SqlVerificationStore {
         }
     }
 
-    /// Runs `body` in `session`, then commits if it asks to and rolls back otherwise
-    /// (an error included), so that locks are released at once.
+    /// Ends `session` after the work whose `outcome` is given: commits when the work asks
+    /// for it, rolls back otherwise (an error included), so that locks are released at once.
     async fn finish<T>(
         session: Session,
         outcome: Result<(T, bool), StoreError>,
@@ -376,7 +376,7 @@ async fn id_is_stored(session: &mut Session, id: AttemptId) -> Result<bool, Stor
     Ok(count > 0)
 }
 
-/// The guards of a send, inside its locked transaction; `true` when it was recorded.
+/// The guards of a send, inside its locked transaction; records it when they pass.
 async fn reserve_send_in(
     session: &mut Session,
     send: &NewSend,
