@@ -81,7 +81,7 @@ pub(crate) struct ProviderArgs {
         required_unless_present = "environment"
     )]
     pub(crate) base_url: Option<String>,
-    /// The IDMeta environment subdomain (`integrate` → https://integrate.idmetagroup.com).
+    /// The IDMeta environment subdomain (`integrate` → `https://integrate.idmetagroup.com`).
     #[arg(long)]
     pub(crate) environment: Option<String>,
     /// A file holding the API token (else the IDMETA_API_TOKEN environment variable).
