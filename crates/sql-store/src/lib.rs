@@ -56,3 +56,8 @@ pub use options::{DEFAULT_LOCK_WAIT, PgOptions, SchemaName, SchemaNameError, Sql
 pub use store::SqlVerificationStore;
 #[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod plan_tests;
+
+/// The README's code blocks, compiled and run as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
