@@ -1,0 +1,65 @@
+//! # phone-verify-bench
+//!
+//! The benchmark program of phone-verify: it measures, in one run and side by side, what the
+//! library costs next to the network. It sits outside the hexagon, as a composition root: it
+//! wires the real adapter, the use cases and the stores against the IDMeta simulator on
+//! loopback, and never reaches a real IDMeta host.
+//!
+//! What one run measures (`docs/performance.md` explains every number):
+//!
+//! - **Sends**: throughput and latency (p50, p99, max) of sending a code at several
+//!   concurrencies, for a bare `reqwest` POST of the same JSON (the baseline), the adapter's
+//!   `send_code`, and the app's `SendCode` over the in-memory, SQLite and (given its URL)
+//!   PostgreSQL stores. Each row has its ratio to the baseline of the same run, the CPU time
+//!   the client and the simulator spent per send, and its checks: errors, and records found
+//!   against records expected.
+//! - **History**: send latency with a SQL store already holding a small and a large number
+//!   of past records, and their ratio.
+//! - **Memory**: the process's peak and current resident set, and the memory per in-flight
+//!   send (heap bytes and resident bytes) with hundreds and thousands of sends held open by
+//!   the simulator.
+//!
+//! The simulator runs in a child process (this program, re-executed with a hidden
+//! `simulator` command) so that its CPU time and memory are measured apart from the
+//! client's. The library entry point is [`run`]; `main` only parses flags and prints.
+//!
+//! ```no_run
+//! use phone_verify_bench::{Plan, run};
+//!
+//! # async fn demo() -> anyhow::Result<()> {
+//! let plan = Plan::smoke();
+//! let report = run(&plan).await?;
+//! print!("{}", report.to_markdown());
+//! assert_eq!(report.total_errors(), 0);
+//! # Ok(())
+//! # }
+//! ```
+
+mod history;
+mod in_flight;
+mod load;
+mod machine;
+mod memory;
+mod plan;
+mod report;
+mod run;
+mod sim;
+mod stats;
+mod stores;
+mod targets;
+mod workload;
+
+pub use machine::Machine;
+pub use plan::{BenchArgs, Plan, SimPlacement};
+pub use report::{
+    ADAPTER_TARGET, APP_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow, Report, SendRow,
+};
+pub use run::run;
+pub use sim::SIMULATOR_COMMAND;
+
+/// Every allocation of the process goes through this counting wrapper of the system
+/// allocator, so the memory per in-flight send is the client's own heap, apart from the
+/// simulator's (another process) and the kernel's socket buffers. It costs a few relaxed
+/// atomic additions per allocation, in every row alike.
+#[global_allocator]
+static ALLOCATOR: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;

@@ -1,0 +1,69 @@
+//! `phone-verify-bench`: runs the benchmark and prints its Markdown report. Only parses flags
+//! and prints; the work is in the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use phone_verify_bench::{BenchArgs, Plan, SIMULATOR_COMMAND};
+
+/// Benchmarks phone-verify against the IDMeta simulator on loopback and prints a Markdown
+/// table. Release builds only (`cargo run --release -p phone-verify-bench`), except --smoke.
+#[derive(Debug, Parser)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    args: BenchArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serves the simulator (the benchmark starts itself this way, in a child process).
+    #[command(name = SIMULATOR_COMMAND, hide = true)]
+    Simulator(idmeta_sim::cli::SimArgs),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Simulator(args)) = cli.command {
+        return match idmeta_sim::cli::serve(&args).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("simulator: {}", idmeta_sim::cli::error_chain(&error));
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let plan = Plan::from_args(cli.args);
+    if cfg!(debug_assertions) && !plan.smoke {
+        eprintln!(
+            "error: a debug build measures nothing worth printing; run \
+             `cargo run --release -p phone-verify-bench` (or pass --smoke to check it works)"
+        );
+        return ExitCode::from(2);
+    }
+    let report = match phone_verify_bench::run(&plan).await {
+        Ok(report) => report,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print!("{}", report.to_markdown());
+    if let Some(path) = &plan.json {
+        let written = serde_json::to_vec_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(path, json));
+        if let Err(error) = written {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if report.total_errors() > 0 || report.record_mismatches() > 0 {
+        eprintln!("error: some sends failed or records are missing (see the checks)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

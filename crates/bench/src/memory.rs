@@ -1,0 +1,73 @@
+//! Readings of the process: resident memory and CPU time from `/proc`, live heap bytes from
+//! the counting allocator.
+
+use std::time::Duration;
+
+/// Linux reports CPU time in `/proc/<pid>/stat` in clock ticks of `USER_HZ`, which is 100 on
+/// every architecture Linux supports.
+const TICKS_PER_SECOND: u64 = 100;
+
+fn proc_file(pid: Option<u32>, file: &str) -> Option<String> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/{file}"),
+        None => format!("/proc/self/{file}"),
+    };
+    std::fs::read_to_string(path).ok()
+}
+
+/// A `kB` line of `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in bytes; `None` off Linux.
+pub(crate) fn status_bytes(pid: Option<u32>, field: &str) -> Option<u64> {
+    let status = proc_file(pid, "status")?;
+    let line = status
+        .lines()
+        .find(|line| line.split(':').next() == Some(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// User plus system CPU time of a process (this one when `pid` is `None`), all its threads;
+/// `None` off Linux. Resolution: 10 ms.
+pub(crate) fn cpu_time(pid: Option<u32>) -> Option<Duration> {
+    let stat = proc_file(pid, "stat")?;
+    // The command name may hold spaces; the fields after it are space-separated, utime and
+    // stime being the 12th and 13th.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis(
+        (user + system) * 1000 / TICKS_PER_SECOND,
+    ))
+}
+
+/// Bytes the process has allocated and not freed, from the counting allocator.
+pub(crate) fn heap_live_bytes() -> i64 {
+    let stats = crate::ALLOCATOR.stats();
+    let allocated = i64::try_from(stats.bytes_allocated).unwrap_or(i64::MAX);
+    let freed = i64::try_from(stats.bytes_deallocated).unwrap_or(i64::MAX);
+    let reallocated = i64::try_from(stats.bytes_reallocated).unwrap_or(i64::MAX);
+    allocated - freed + reallocated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_has_a_resident_set_and_a_peak_at_least_as_large() {
+        if let (Some(rss), Some(peak)) = (status_bytes(None, "VmRSS"), status_bytes(None, "VmHWM"))
+        {
+            assert!(rss > 0);
+            assert!(peak >= rss);
+        }
+    }
+
+    #[test]
+    fn holding_a_megabyte_shows_in_the_live_heap() {
+        let before = heap_live_bytes();
+        let held = vec![1_u8; 1 << 20];
+        let during = heap_live_bytes();
+        assert!(during - before >= 1 << 20, "{before} -> {during}");
+        drop(held);
+    }
+}

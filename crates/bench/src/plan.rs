@@ -1,0 +1,159 @@
+//! What a run measures: the command-line flags and the plan they resolve to.
+
+use std::path::PathBuf;
+
+/// The environment variable the PostgreSQL rows read their URL from, as the tests do.
+pub(crate) const POSTGRES_URL_VAR: &str = "PHONE_VERIFY_TEST_POSTGRES_URL";
+
+/// Where the simulator runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimPlacement {
+    /// A child process (this program re-executed): its CPU time and memory are measured apart
+    /// from the client's. The default of a real run.
+    Child,
+    /// Inside this process, on its own runtime: needs no executable of its own (the smoke
+    /// test), but the client's CPU time and heap then include the simulator's.
+    InProcess,
+}
+
+/// The flags of `phone-verify-bench`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BenchArgs {
+    /// A tiny configuration that finishes in seconds (CI): few requests, concurrency 1 and 4,
+    /// a small history, few sends in flight. Its timings mean nothing.
+    #[arg(long, visible_alias = "quick")]
+    pub smoke: bool,
+    /// Sends counted per row, after the warm-up [default: 20000; smoke: 200].
+    #[arg(long)]
+    pub requests: Option<usize>,
+    /// Sends made and not counted before each row [default: a tenth of --requests, at least
+    /// 4 per concurrent sender].
+    #[arg(long)]
+    pub warmup: Option<usize>,
+    /// The concurrencies to measure, comma-separated [default: 1,16,64,256; smoke: 1,4].
+    #[arg(long, value_delimiter = ',')]
+    pub concurrency: Vec<usize>,
+    /// PostgreSQL URL for the PostgreSQL rows (each row works in a schema of its own, dropped
+    /// afterwards). Without it those rows are skipped, with a note.
+    #[arg(long, env = POSTGRES_URL_VAR, hide_env_values = true)]
+    pub postgres_url: Option<String>,
+    /// Past records in the large history [default: 1000000; smoke: 200].
+    #[arg(long)]
+    pub history_records: Option<u64>,
+    /// Past records in the small history [default: 1000; smoke: 20].
+    #[arg(long)]
+    pub history_small: Option<u64>,
+    /// Sends counted in each history row [default: 5000; smoke: 50].
+    #[arg(long)]
+    pub history_requests: Option<usize>,
+    /// Concurrency of the history rows [default: 1].
+    #[arg(long)]
+    pub history_concurrency: Option<usize>,
+    /// Sends held in flight to measure memory per send, comma-separated [default: 256,10000;
+    /// smoke: 16].
+    #[arg(long, value_delimiter = ',')]
+    pub in_flight: Vec<usize>,
+    /// Where the simulator runs [default: child; smoke: in-process].
+    #[arg(long, value_enum)]
+    pub sim: Option<SimPlacement>,
+    /// Also write the report as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// A free-text note about the machine, printed in the header (what else was running).
+    #[arg(long)]
+    pub machine_note: Option<String>,
+}
+
+/// A resolved plan: every number a run needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Whether this is the smoke configuration.
+    pub smoke: bool,
+    /// Sends counted per row.
+    pub requests: usize,
+    /// Sends made before each row and not counted.
+    pub warmup: usize,
+    /// The concurrencies of the send rows.
+    pub concurrencies: Vec<usize>,
+    /// PostgreSQL URL, when the PostgreSQL rows are to run.
+    pub postgres_url: Option<String>,
+    /// The small and the large history, in past records.
+    pub histories: [u64; 2],
+    /// Sends counted in each history row.
+    pub history_requests: usize,
+    /// Concurrency of the history rows.
+    pub history_concurrency: usize,
+    /// How many sends to hold in flight for each memory measurement.
+    pub in_flight: Vec<usize>,
+    /// Where the simulator runs.
+    pub sim: SimPlacement,
+    /// Where to write the JSON report, if anywhere.
+    pub json: Option<PathBuf>,
+    /// Free text about the machine.
+    pub machine_note: Option<String>,
+}
+
+/// The most past records a history can hold: its numbers are drawn from one block of ten
+/// million Malaysian mobile numbers.
+pub(crate) const MAX_HISTORY_RECORDS: u64 = 10_000_000;
+
+impl Plan {
+    /// The smoke configuration, with the simulator in this process and no PostgreSQL unless
+    /// its variable is set.
+    pub fn smoke() -> Self {
+        Self::from_args(BenchArgs {
+            smoke: true,
+            postgres_url: std::env::var(POSTGRES_URL_VAR).ok(),
+            ..BenchArgs::default()
+        })
+    }
+
+    /// Resolves the flags, filling in the defaults of a real or a smoke run.
+    pub fn from_args(args: BenchArgs) -> Self {
+        let smoke = args.smoke;
+        let pick = |given: Option<usize>, real: usize, tiny: usize| {
+            given.unwrap_or(if smoke { tiny } else { real })
+        };
+        let list = |given: Vec<usize>, real: &[usize], tiny: &[usize]| {
+            let list = if given.is_empty() {
+                (if smoke { tiny } else { real }).to_vec()
+            } else {
+                given
+            };
+            list.into_iter().filter(|n| *n > 0).collect::<Vec<_>>()
+        };
+        let requests = pick(args.requests, 20_000, 200).max(1);
+        let concurrencies = list(args.concurrency, &[1, 16, 64, 256], &[1, 4]);
+        let max_concurrency = concurrencies.iter().copied().max().unwrap_or(1);
+        let warmup = args
+            .warmup
+            .unwrap_or_else(|| (requests / 10).max(4 * max_concurrency));
+        let large = args
+            .history_records
+            .unwrap_or(if smoke { 200 } else { 1_000_000 })
+            .min(MAX_HISTORY_RECORDS);
+        let small = args
+            .history_small
+            .unwrap_or(if smoke { 20 } else { 1_000 })
+            .min(large);
+        Self {
+            smoke,
+            requests,
+            warmup,
+            concurrencies,
+            postgres_url: args.postgres_url.filter(|url| !url.trim().is_empty()),
+            histories: [small, large],
+            history_requests: pick(args.history_requests, 5_000, 50).max(1),
+            history_concurrency: args.history_concurrency.unwrap_or(1).max(1),
+            in_flight: list(args.in_flight, &[256, 10_000], &[16]),
+            sim: args.sim.unwrap_or(if smoke {
+                SimPlacement::InProcess
+            } else {
+                SimPlacement::Child
+            }),
+            json: args.json,
+            machine_note: args.machine_note,
+        }
+    }
+}

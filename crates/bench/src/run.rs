@@ -1,0 +1,216 @@
+//! One whole run: the send table, the history table, the memory measurements, in that
+//! order, against one simulator.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::load::drive;
+use crate::memory;
+use crate::report::{ADAPTER, BASELINE, Report, SendRow, app_row_name};
+use crate::sim::Sim;
+use crate::stats::Percentiles;
+use crate::stores::{StoreKind, StoreUnderTest};
+use crate::targets::{Adapter, App, Baseline, Sender, adapter};
+use crate::workload::Numbers;
+use crate::{Plan, SimPlacement, history, in_flight, machine::Machine};
+
+/// Runs the plan and returns what it found. Progress goes to stderr, one line per row.
+///
+/// # Errors
+///
+/// When the simulator, a store or a control call fails: the run cannot go on. Failed
+/// sends are not errors here; they are counted in the report.
+pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
+    let mut report = Report::new(Machine::read(plan));
+    let open_files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024);
+    let sim = Sim::start(plan.sim).await?;
+    let mut bench = Bench {
+        plan,
+        sim,
+        // The seeded histories take the numbers below their size.
+        numbers: Numbers::starting_at(plan.histories[1]),
+    };
+    let stores = app_stores(plan, &mut report);
+
+    for &concurrency in &plan.concurrencies {
+        let url = bench.sim.base_url().to_owned();
+        let baseline = bench
+            .measure(
+                BASELINE.to_owned(),
+                Arc::new(Baseline::new(&url)?),
+                None,
+                concurrency,
+                plan.requests,
+            )
+            .await?;
+        let floor = baseline.throughput;
+        report.sends.push(baseline);
+        let row = bench
+            .measure(
+                ADAPTER.to_owned(),
+                Arc::new(Adapter(adapter(&url)?)),
+                None,
+                concurrency,
+                plan.requests,
+            )
+            .await?;
+        report.sends.push(row);
+        for &kind in &stores {
+            let store = StoreUnderTest::open(kind, plan.postgres_url.as_deref()).await?;
+            let app = Arc::new(App::new(adapter(&url)?, &store));
+            let row = bench
+                .measure(
+                    app_row_name(kind.label()),
+                    app,
+                    Some(&store),
+                    concurrency,
+                    plan.requests,
+                )
+                .await;
+            store.remove().await?;
+            report.sends.push(row?);
+        }
+        for row in report
+            .sends
+            .iter_mut()
+            .filter(|row| row.concurrency == concurrency)
+        {
+            row.ratio_to_baseline = Some(row.throughput / floor);
+        }
+    }
+
+    for &kind in stores.iter().filter(|kind| **kind != StoreKind::InMemory) {
+        let rows = history::rows(&mut bench, kind).await?;
+        report.history.extend(rows);
+    }
+
+    let in_process = plan.sim == SimPlacement::InProcess;
+    for &count in &plan.in_flight {
+        // Each send holds a socket here, and one in the simulator when it shares the process.
+        let needed = count as u64 * if in_process { 2 } else { 1 } + 256;
+        if needed > open_files {
+            report.notes.push(format!(
+                "{count} sends in flight skipped: they need {needed} open files and the limit is {open_files}"
+            ));
+            continue;
+        }
+        let url = bench.sim.base_url().to_owned();
+        let baseline: Arc<dyn Sender> = Arc::new(Baseline::new(&url)?);
+        let row = in_flight::measure(&bench, BASELINE, &baseline, None, count).await?;
+        report.in_flight.push(row);
+        let store = StoreUnderTest::open(StoreKind::InMemory, None).await?;
+        let app: Arc<dyn Sender> = Arc::new(App::new(adapter(&url)?, &store));
+        let name = app_row_name(StoreKind::InMemory.label());
+        let row = in_flight::measure(&bench, &name, &app, Some(&store), count).await?;
+        report.in_flight.push(row);
+    }
+
+    report.peak_rss_bytes = memory::status_bytes(None, "VmHWM");
+    report.rss_bytes = memory::status_bytes(None, "VmRSS");
+    report.sim_rss_bytes = bench.sim.rss_bytes();
+    bench.sim.stop().await;
+    Ok(report)
+}
+
+/// The stores of the app rows: in memory and SQLite always, PostgreSQL given its URL.
+fn app_stores(plan: &Plan, report: &mut Report) -> Vec<StoreKind> {
+    let mut stores = vec![StoreKind::InMemory, StoreKind::Sqlite];
+    if plan.postgres_url.is_some() {
+        stores.push(StoreKind::Postgres);
+    } else {
+        report.notes.push(format!(
+            "PostgreSQL rows skipped: no --postgres-url and no {}",
+            crate::plan::POSTGRES_URL_VAR
+        ));
+    }
+    stores
+}
+
+/// The state a run shares between its rows.
+pub(crate) struct Bench<'a> {
+    pub(crate) plan: &'a Plan,
+    pub(crate) sim: Sim,
+    pub(crate) numbers: Numbers,
+}
+
+impl Bench<'_> {
+    /// One row: the simulator reset, a warm-up, then `requests` counted sends at
+    /// `concurrency`, and the records they left checked (in `store`, or else as codes the
+    /// simulator sent).
+    pub(crate) async fn measure(
+        &mut self,
+        name: String,
+        sender: Arc<dyn Sender>,
+        store: Option<&StoreUnderTest>,
+        concurrency: usize,
+        requests: usize,
+    ) -> anyhow::Result<SendRow> {
+        self.sim.reset().await?;
+        let warm = drive(
+            Arc::clone(&sender),
+            self.numbers.jobs(self.plan.warmup)?,
+            concurrency,
+        )
+        .await;
+        let jobs = self.numbers.jobs(requests)?;
+        let (cpu, sim_cpu) = (memory::cpu_time(None), self.sim.cpu_time());
+        let mut measured = drive(sender, jobs, concurrency).await;
+        let per_send = |before: Option<Duration>, after: Option<Duration>| {
+            let spent = after?.checked_sub(before?)?;
+            Some(spent.as_secs_f64() * 1e6 / requests as f64)
+        };
+        let client_cpu_us = per_send(cpu, memory::cpu_time(None));
+        let sim_cpu_us = per_send(sim_cpu, self.sim.cpu_time());
+        let expected = (self.plan.warmup + requests) as u64;
+        let codes_sent = self.sim.counters().await?.codes_sent;
+        let records_found = match store {
+            Some(store) => {
+                let records = store
+                    .records()
+                    .await
+                    .context("the store's records could not be counted")?;
+                // A record for every code the simulator sent, and every record finished.
+                if records.all != records.sent || codes_sent != records.sent {
+                    records.sent.min(codes_sent)
+                } else {
+                    records.sent
+                }
+            }
+            None => codes_sent,
+        };
+        let percentiles = Percentiles::of(&mut measured.latencies);
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let row = SendRow {
+            name,
+            concurrency,
+            requests,
+            throughput: requests as f64 / measured.wall.as_secs_f64(),
+            p50_ms: ms(percentiles.p50),
+            p99_ms: ms(percentiles.p99),
+            max_ms: ms(percentiles.max),
+            ratio_to_baseline: None,
+            errors: warm.errors + measured.errors,
+            first_error: warm.first_error.or(measured.first_error),
+            records_expected: expected,
+            records_found,
+            client_cpu_us,
+            sim_cpu_us,
+        };
+        eprintln!(
+            "{} @{}: {:.0}/s p50 {:.3} ms p99 {:.3} ms, {} errors{}",
+            row.name,
+            row.concurrency,
+            row.throughput,
+            row.p50_ms,
+            row.p99_ms,
+            row.errors,
+            row.first_error
+                .as_deref()
+                .map(|e| format!(" (first: {e})"))
+                .unwrap_or_default()
+        );
+        Ok(row)
+    }
+}
