@@ -1,0 +1,88 @@
+//! A client whose memory is measured on its own, apart from the simulator and the test
+//! harness: `memory_probe <base URL> <requests> <concurrency> <max response bytes>
+//! <timeout ms>`.
+//!
+//! Builds the adapter (no retries, the given answer cap and request timeout), reads this
+//! process's peak resident size, makes `requests` sends with `concurrency` in flight, reads
+//! the peak again and prints one line:
+//! `peak_before_kib=… peak_after_kib=… invalid_response=… outcome_unknown=… other=…`
+//! (the error classes of the answers; the test arms the faults that cause them).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use idmeta_adapter::RetryPolicy;
+use phone_verify_domain::{GatewayError, VerificationGateway};
+use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
+use phone_verify_reliability::gateway_builder;
+use phone_verify_reliability::process::peak_rss_kib;
+
+#[derive(Default)]
+struct Tally {
+    invalid_response: AtomicU32,
+    outcome_unknown: AtomicU32,
+    other: AtomicU32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let usage =
+        "usage: memory_probe <base URL> <requests> <concurrency> <max response bytes> <timeout ms>";
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [base_url, requests, concurrency, cap, timeout_ms] = args.as_slice() else {
+        anyhow::bail!(usage);
+    };
+    let requests: u32 = requests.parse().context(usage)?;
+    let concurrency: u32 = concurrency.parse().context(usage)?;
+    let cap: usize = cap.parse().context(usage)?;
+    let timeout = Duration::from_millis(timeout_ms.parse().context(usage)?);
+
+    let client: Arc<dyn VerificationGateway> = Arc::new(
+        gateway_builder(base_url)
+            .request_timeout(timeout)
+            .max_response_bytes(cap)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .context("the adapter's configuration is valid")?,
+    );
+    let before = peak_rss_kib().context("no /proc/self/status")?;
+
+    let next = Arc::new(AtomicU32::new(0));
+    let tally = Arc::new(Tally::default());
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, next, tally) = (client.clone(), next.clone(), tally.clone());
+            tokio::spawn(async move {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= requests {
+                        break;
+                    }
+                    let request =
+                        send_request(mobile_number(index), trust_validation("probe", index));
+                    let counter = match client.send_code(&request).await {
+                        Err(GatewayError::InvalidResponse { .. }) => &tally.invalid_response,
+                        Err(GatewayError::OutcomeUnknown { .. }) => &tally.outcome_unknown,
+                        _ => &tally.other,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.context("a worker panicked")?;
+    }
+
+    let after = peak_rss_kib().context("no /proc/self/status")?;
+    let read = |counter: &AtomicU32| counter.load(Ordering::Relaxed);
+    println!(
+        "peak_before_kib={before} peak_after_kib={after} invalid_response={} outcome_unknown={} other={}",
+        read(&tally.invalid_response),
+        read(&tally.outcome_unknown),
+        read(&tally.other),
+    );
+    Ok(())
+}

@@ -1,0 +1,24 @@
+//! # phone-verify-reliability
+//!
+//! Tests that break phone-verify on purpose, across the adapter, the use cases and the SQLite
+//! store, and the helpers they share. It is a composition root like the CLI: it wires the real
+//! [`idmeta_adapter::IdmetaClient`], the real [`SqlVerificationStore`] on a temporary file and
+//! the use cases of [`phone_verify_app`] against the local simulator ([`idmeta_sim`]). Nothing
+//! depends on it; it is not published.
+//!
+//! - [`Stack`]: the simulator, the adapter, a SQLite store and the use cases, wired once.
+//! - [`fixture`]: the token, distinct valid numbers, requests.
+//! - [`process`]: the process's peak memory, and the helper programs' protocol.
+//!
+//! The helper programs (`src/bin/`) run as separate processes: `crash_child` sends until it is
+//! killed, `lock_holder` holds a SQLite file's write lock, `memory_probe` is a client whose
+//! memory is measured apart from the test's. The promises these tests prove, and which test
+//! proves each, are listed in `docs/reliability.md` and `docs/security.md`.
+//!
+//! [`SqlVerificationStore`]: phone_verify_sql_store::SqlVerificationStore
+
+pub mod fixture;
+pub mod process;
+mod stack;
+
+pub use stack::{Stack, StackConfig, gateway, gateway_builder, open_store, sql_failure_kind};

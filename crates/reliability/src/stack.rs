@@ -1,0 +1,187 @@
+//! The whole library wired as an embedding system would wire it: the simulator, the real
+//! adapter over loopback HTTP, the SQLite store on a temporary file, and the use cases.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::DateTime;
+use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
+use idmeta_sim::{SimConfig, Simulator};
+use phone_verify_app::{
+    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, PageRequest, Ports, SendCode,
+    SendPolicy, SendRecord, StoreError, VerificationStore,
+};
+use phone_verify_domain::{PhoneNumber, TrustValidationId, VerificationGateway};
+use phone_verify_sql_store::{SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions};
+use tempfile::TempDir;
+
+use crate::fixture::TOKEN;
+
+/// How a [`Stack`] is built. The defaults suit a fault test: a short request timeout, so a
+/// delayed or trickling answer ends quickly, and the adapter's default retry policy.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// The simulator's configuration; its token is replaced by [`TOKEN`].
+    pub sim: SimConfig,
+    /// The adapter's request timeout.
+    pub request_timeout: Duration,
+    /// The adapter's retry policy.
+    pub retry: RetryPolicy,
+    /// The send guards.
+    pub send_policy: SendPolicy,
+    /// The SQLite store's options.
+    pub sqlite: SqliteOptions,
+}
+
+impl Default for StackConfig {
+    fn default() -> Self {
+        Self {
+            sim: SimConfig::default(),
+            request_timeout: Duration::from_millis(300),
+            retry: RetryPolicy::default(),
+            send_policy: SendPolicy::default(),
+            sqlite: SqliteOptions::default(),
+        }
+    }
+}
+
+/// The simulator, the adapter, a SQLite store on a temporary file and the use cases over
+/// them. The file is removed when the stack is dropped.
+#[derive(Debug)]
+pub struct Stack {
+    /// The simulator the adapter talks to.
+    pub sim: Simulator,
+    /// The store, on [`Stack::database`].
+    pub store: Arc<SqlVerificationStore>,
+    /// Sends through the adapter, recorded in the store.
+    pub send: SendCode,
+    /// Checks through the adapter, recorded in the store.
+    pub check: CheckCode,
+    dir: TempDir,
+}
+
+impl Stack {
+    /// Starts the simulator and wires the rest to it.
+    ///
+    /// # Errors
+    ///
+    /// The simulator does not start, the adapter's configuration is refused, or the store
+    /// does not open.
+    pub async fn start(config: StackConfig) -> anyhow::Result<Self> {
+        Self::start_with(config, |gateway, _| gateway).await
+    }
+
+    /// As [`Stack::start`], with the adapter wrapped by `wrap`, which is given the database
+    /// file (to act on the store between the provider call and the second write).
+    ///
+    /// # Errors
+    ///
+    /// As [`Stack::start`].
+    pub async fn start_with(
+        config: StackConfig,
+        wrap: impl FnOnce(Arc<dyn VerificationGateway>, &Path) -> Arc<dyn VerificationGateway>,
+    ) -> anyhow::Result<Self> {
+        let sim = idmeta_sim::start(config.sim.token(TOKEN))
+            .await
+            .context("the simulator starts")?;
+        let dir = tempfile::tempdir().context("a temporary directory")?;
+        let database = dir.path().join("phone-verify.db");
+        let store = Arc::new(open_store(&database, config.sqlite).await?);
+        let client = gateway(&sim.base_url(), config.request_timeout, config.retry)?;
+        let gateway = wrap(Arc::new(client), &database);
+        let ports = Ports::new(gateway, store.clone());
+        Ok(Self {
+            send: SendCode::new(ports.clone(), config.send_policy),
+            check: CheckCode::new(ports, CheckPolicy::default()),
+            store,
+            sim,
+            dir,
+        })
+    }
+
+    /// The store's SQLite file.
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("phone-verify.db")
+    }
+
+    /// Every recorded send to `phone`, newest first.
+    ///
+    /// # Errors
+    ///
+    /// The store fails to read.
+    pub async fn sends_to(&self, phone: &PhoneNumber) -> Result<Vec<SendRecord>, StoreError> {
+        self.store
+            .sends_to_number_since(phone, DateTime::UNIX_EPOCH)
+            .await
+    }
+
+    /// The recorded attempts of `trust_validation` (up to 100), newest first.
+    ///
+    /// # Errors
+    ///
+    /// The store fails to read.
+    pub async fn attempts_of(
+        &self,
+        trust_validation: &TrustValidationId,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        let subject = HistorySubject::TrustValidation(trust_validation.clone());
+        Ok(self
+            .store
+            .history(&subject, PageRequest::first(100))
+            .await?
+            .items)
+    }
+}
+
+/// The adapter's builder pointed at a simulator's `base_url` (plain HTTP on loopback), with
+/// [`TOKEN`]; the rest is the adapter's defaults.
+pub fn gateway_builder(base_url: &str) -> IdmetaClientBuilder {
+    IdmetaClient::builder()
+        .base_url(base_url)
+        .allow_plain_http(true)
+        .token(SecretString::from(TOKEN))
+}
+
+/// The adapter pointed at a simulator's `base_url`, with [`TOKEN`], this request timeout and
+/// retry policy.
+///
+/// # Errors
+///
+/// The adapter refuses the configuration.
+pub fn gateway(
+    base_url: &str,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+) -> anyhow::Result<IdmetaClient> {
+    gateway_builder(base_url)
+        .request_timeout(request_timeout)
+        .retry_policy(retry)
+        .build()
+        .context("the adapter's configuration is valid")
+}
+
+/// The SQLite store on `path` (created if missing).
+///
+/// # Errors
+///
+/// The store does not open.
+pub async fn open_store(
+    path: &Path,
+    options: SqliteOptions,
+) -> anyhow::Result<SqlVerificationStore> {
+    SqlVerificationStore::open_sqlite(path, options)
+        .await
+        .context("the SQLite store opens")
+}
+
+/// The SQL failure behind a store error, if it is one.
+pub fn sql_failure_kind(error: &StoreError) -> Option<SqlFailureKind> {
+    match error {
+        StoreError::Unavailable { source } => {
+            source.downcast_ref::<SqlFailure>().map(SqlFailure::kind)
+        }
+        _ => None,
+    }
+}

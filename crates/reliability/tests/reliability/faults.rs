@@ -1,0 +1,361 @@
+//! Every fault the simulator can inject, through the use cases, the real adapter and the
+//! SQLite store, for a send and for a check: the error the caller gets, whether it says the
+//! code may have been sent, how many requests reached the simulator (one: a send or a check
+//! whose outcome is unknown is never repeated), and the exact record left in the store.
+
+use std::time::Duration;
+
+use idmeta_sim::{Fault, FaultScope, SimConfig};
+use phone_verify_app::{
+    AttemptRecord, CheckCodeError, CheckOutcome, CheckState, ErrorClass, RefusalReason,
+    SendCodeError, SendOutcome, SendState,
+};
+use phone_verify_domain::{GatewayError, OtpCode};
+use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
+use phone_verify_reliability::{Stack, StackConfig};
+
+/// What one fault must lead to.
+struct Case {
+    fault: Fault,
+    /// The inner gateway error, as [`shape`] writes it.
+    error: &'static str,
+    may_have_been_sent: bool,
+    /// Whether the simulator delivered the code of a faulted send; `None` where either is
+    /// right (an answer delayed past the timeout may be processed after the client gave up).
+    delivered: Option<bool>,
+    /// The send's record.
+    send: SendOutcome,
+    /// The check's record.
+    check: CheckOutcome,
+}
+
+fn unknown(class: ErrorClass) -> (SendOutcome, CheckOutcome) {
+    (
+        SendOutcome::OutcomeUnknown {
+            class: Some(class.clone()),
+        },
+        CheckOutcome::OutcomeUnknown { class: Some(class) },
+    )
+}
+
+fn case(
+    fault: Fault,
+    error: &'static str,
+    may_have_been_sent: bool,
+    delivered: Option<bool>,
+    (send, check): (SendOutcome, CheckOutcome),
+) -> Case {
+    Case {
+        fault,
+        error,
+        may_have_been_sent,
+        delivered,
+        send,
+        check,
+    }
+}
+
+fn server_error(status: u16, html: bool) -> Fault {
+    Fault::ServerError { status, html }
+}
+
+/// Every fault, with what it must lead to.
+fn cases() -> Vec<Case> {
+    let none = Some(false);
+    let fault_5xx = || unknown(ErrorClass::ProviderFault);
+    let unreadable = || unknown(ErrorClass::InvalidResponse);
+    let lost = || unknown(ErrorClass::OutcomeUnknown);
+    let turned_away = || {
+        (
+            SendOutcome::NotSent {
+                class: ErrorClass::ProviderFault,
+            },
+            CheckOutcome::NotChecked {
+                class: ErrorClass::ProviderFault,
+            },
+        )
+    };
+    let rate_limited = |retry_after| {
+        (
+            SendOutcome::RateLimited { retry_after },
+            CheckOutcome::NotChecked {
+                class: ErrorClass::RateLimited,
+            },
+        )
+    };
+    let refused = (
+        SendOutcome::Refused {
+            reason: RefusalReason::Unsuccessful,
+        },
+        CheckOutcome::NotChecked {
+            class: ErrorClass::Rejected,
+        },
+    );
+    vec![
+        case(
+            Fault::Delay(Duration::from_secs(2)),
+            "outcome_unknown",
+            true,
+            None,
+            lost(),
+        ),
+        case(
+            server_error(500, false),
+            "provider_fault 500 None",
+            true,
+            none,
+            fault_5xx(),
+        ),
+        case(
+            server_error(500, true),
+            "provider_fault 500 None",
+            true,
+            none,
+            fault_5xx(),
+        ),
+        case(
+            server_error(502, false),
+            "provider_fault 502 None",
+            true,
+            none,
+            fault_5xx(),
+        ),
+        case(
+            server_error(502, true),
+            "provider_fault 502 None",
+            true,
+            none,
+            fault_5xx(),
+        ),
+        case(
+            server_error(503, false),
+            "provider_fault 503 None",
+            false,
+            none,
+            turned_away(),
+        ),
+        case(
+            server_error(503, true),
+            "provider_fault 503 None",
+            false,
+            none,
+            turned_away(),
+        ),
+        case(
+            Fault::RateLimited {
+                retry_after_secs: Some(7),
+            },
+            "rate_limited Some(7s)",
+            false,
+            none,
+            rate_limited(Some(Duration::from_secs(7))),
+        ),
+        case(
+            Fault::RateLimited {
+                retry_after_secs: None,
+            },
+            "rate_limited None",
+            false,
+            none,
+            rate_limited(None),
+        ),
+        case(
+            Fault::SuccessFalse,
+            "rejected Unsuccessful 200",
+            false,
+            none,
+            refused,
+        ),
+        case(
+            Fault::MalformedJson,
+            "invalid_response 200",
+            true,
+            none,
+            unreadable(),
+        ),
+        case(
+            Fault::TruncatedJson,
+            "invalid_response 200",
+            true,
+            none,
+            unreadable(),
+        ),
+        case(
+            Fault::Oversized { bytes: 1024 * 1024 },
+            "invalid_response 200",
+            true,
+            none,
+            unreadable(),
+        ),
+        case(Fault::Trickle, "outcome_unknown", true, none, lost()),
+        case(
+            Fault::CloseBeforeRead,
+            "outcome_unknown",
+            true,
+            none,
+            lost(),
+        ),
+        case(Fault::CloseAfterRead, "outcome_unknown", true, none, lost()),
+        // The code went out, and the client cannot know: the case "outcome unknown" is for.
+        case(
+            Fault::CloseAfterProcessing,
+            "outcome_unknown",
+            true,
+            Some(true),
+            lost(),
+        ),
+    ]
+}
+
+/// The gateway error's variant and the fields that matter to the caller.
+fn shape(error: &GatewayError) -> String {
+    match error {
+        GatewayError::ProviderFault {
+            status,
+            retry_after,
+        } => format!("provider_fault {status} {retry_after:?}"),
+        GatewayError::RateLimited { retry_after } => format!("rate_limited {retry_after:?}"),
+        GatewayError::Rejected { kind, status, .. } => format!("rejected {kind:?} {status}"),
+        GatewayError::InvalidResponse { status, .. } => format!("invalid_response {status}"),
+        other => other.class().to_owned(),
+    }
+}
+
+async fn stack() -> Stack {
+    Stack::start(StackConfig {
+        // A trickle keeps bytes coming well inside the timeout: only the total time stops it.
+        sim: SimConfig::default().trickle_interval(Duration::from_millis(10)),
+        request_timeout: Duration::from_millis(300),
+        ..StackConfig::default()
+    })
+    .await
+    .expect("the stack starts")
+}
+
+#[tokio::test]
+async fn every_fault_on_a_send_gives_a_typed_error_one_request_and_its_exact_record() {
+    let mut failures = Vec::new();
+    for (index, case) in (0_u32..).zip(cases()) {
+        let stack = stack().await;
+        let phone = mobile_number(index);
+        let request = send_request(phone.clone(), trust_validation("send-fault", index));
+        stack.sim.inject(case.fault.clone(), FaultScope::Next(1));
+
+        let error = stack
+            .send
+            .send(request)
+            .await
+            .expect_err("the fault fails it");
+        let SendCodeError::Gateway(gateway) = &error else {
+            panic!("{:?}: a provider failure, recorded: {error:?}", case.fault);
+        };
+        let counters = stack.sim.counters();
+        let records = stack.sends_to(&phone).await.expect("the store reads");
+        let [record] = records.as_slice() else {
+            panic!("{:?}: exactly one record: {records:?}", case.fault);
+        };
+        let delivered = !stack.sim.inbox_for(phone.e164()).is_empty();
+
+        let got = (
+            shape(gateway),
+            error.may_have_been_sent(),
+            counters.send_requests,
+            case.delivered.map(|_| delivered),
+            &record.state,
+        );
+        let expected = (
+            case.error.to_owned(),
+            case.may_have_been_sent,
+            1,
+            case.delivered,
+            &finished_send(&record.state, case.send.clone()),
+        );
+        if got != expected {
+            failures.push(format!(
+                "{:?}:\n  got      {got:?}\n  expected {expected:?}",
+                case.fault
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_record() {
+    let mut failures = Vec::new();
+    for (index, case) in (0_u32..).zip(cases()) {
+        let stack = stack().await;
+        let phone = mobile_number(index);
+        let tv = trust_validation("check-fault", index);
+        let sent = stack
+            .send
+            .send(send_request(phone.clone(), tv.clone()))
+            .await
+            .expect("the send, unfaulted, succeeds");
+        let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
+        stack.sim.inject(case.fault.clone(), FaultScope::Next(1));
+
+        let error = stack
+            .check
+            .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+            .await
+            .expect_err("the fault fails it");
+        let CheckCodeError::Gateway(gateway) = &error else {
+            panic!("{:?}: a provider failure, recorded: {error:?}", case.fault);
+        };
+        let counters = stack.sim.counters();
+        let attempts = stack.attempts_of(&tv).await.expect("the store reads");
+        let [AttemptRecord::Check(check), AttemptRecord::Send(send)] = attempts.as_slice() else {
+            panic!("{:?}: the check, then the send: {attempts:?}", case.fault);
+        };
+
+        let got = (
+            shape(gateway),
+            gateway.may_have_been_sent(),
+            (counters.send_requests, counters.verify_requests),
+            stack.sim.inbox().len(),
+            send.reference(),
+            check.send,
+            &check.state,
+        );
+        let expected = (
+            case.error.to_owned(),
+            case.may_have_been_sent,
+            (1, 1),
+            1,
+            Some(&sent.receipt.reference),
+            sent.attempt,
+            &finished_check(&check.state, case.check.clone()),
+        );
+        if got != expected {
+            failures.push(format!(
+                "{:?}:\n  got      {got:?}\n  expected {expected:?}",
+                case.fault
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The finished state with `outcome`, at the time the store recorded (which the test does
+/// not control); an in-flight record stays in flight, and fails the comparison.
+fn finished_send(state: &SendState, outcome: SendOutcome) -> SendState {
+    match state {
+        SendState::Finished { at, .. } => SendState::Finished { at: *at, outcome },
+        SendState::InFlight => SendState::Finished {
+            at: chrono::DateTime::UNIX_EPOCH,
+            outcome,
+        },
+    }
+}
+
+/// As [`finished_send`], for a check.
+fn finished_check(state: &CheckState, outcome: CheckOutcome) -> CheckState {
+    match state {
+        CheckState::Finished { at, .. } => CheckState::Finished { at: *at, outcome },
+        CheckState::InFlight => CheckState::Finished {
+            at: chrono::DateTime::UNIX_EPOCH,
+            outcome,
+        },
+    }
+}

@@ -1,0 +1,8 @@
+//! Reliability and security tests across the adapter, the use cases and the SQLite store.
+//! One test binary; the parts that need a process of their own (a crash, another process's
+//! lock, a memory measurement) run the helper programs of `src/bin/`.
+
+mod crash;
+mod faults;
+mod store_failures;
+mod support;
