@@ -4,5 +4,7 @@
 
 mod crash;
 mod faults;
+mod leaks;
+mod memory;
 mod store_failures;
 mod support;

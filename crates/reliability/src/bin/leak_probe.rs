@@ -1,0 +1,143 @@
+//! Runs sends and checks, successful and failing, through the whole library with logging at
+//! its most verbose, as an application would set it up: `leak_probe documented` or
+//! `leak_probe unfiltered`.
+//!
+//! Logging goes to stderr through a global `tracing` subscriber at `trace`, with the `log`
+//! crate bridged into it (`tracing_log::LogTracer`), as an application that also wants its
+//! dependencies' `log` records does. `documented` applies the filter `docs/security.md`
+//! prescribes (every target of `PHONE_LOGGING_TARGETS` off); `unfiltered` does not. The
+//! simulator runs in this process and its own target is off: it stands in for the provider,
+//! its logs are not the library's.
+//!
+//! When done, it prints on stdout every secret the logs must not hold, one per line: the
+//! token, each number (E.164, E.164 digits, national digits) and each code (delivered or
+//! typed). The test searches stderr for each.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use idmeta_sim::{Fault, FaultScope, SimConfig};
+use phone_verify_domain::{OtpCode, PHONE_LOGGING_TARGETS, PhoneNumber};
+use phone_verify_reliability::fixture::{TOKEN, mobile_number, send_request, trust_validation};
+use phone_verify_reliability::{Stack, StackConfig};
+use tracing_subscriber::EnvFilter;
+
+/// A code no delivered code can be (codes are 8 random digits, this one has 9), typed by a
+/// careless end user.
+const TYPED_WRONG: &str = "314159265";
+
+fn filter(documented: bool) -> anyhow::Result<EnvFilter> {
+    let mut directives = String::from("trace,idmeta_sim=off");
+    if documented {
+        for target in PHONE_LOGGING_TARGETS {
+            directives.push_str(&format!(",{target}=off"));
+        }
+    }
+    EnvFilter::try_new(directives).context("a valid filter")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let documented = match std::env::args().nth(1).as_deref() {
+        Some("documented") => true,
+        Some("unfiltered") => false,
+        _ => anyhow::bail!("usage: leak_probe documented|unfiltered"),
+    };
+    tracing_log::LogTracer::init().context("the log bridge installs")?;
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter(documented)?)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).context("the subscriber installs")?;
+
+    let stack = Stack::start(StackConfig {
+        sim: SimConfig::default().code_length(8),
+        ..StackConfig::default()
+    })
+    .await?;
+    // Numbers with digits found nowhere else in the output, one per send: a failed send may
+    // have delivered, so the cooldown guard would refuse a second one to its number.
+    let numbers: Vec<PhoneNumber> = (0..9).map(|i| mobile_number(7_346_512 + 11 * i)).collect();
+    let send = |index: usize| {
+        let request = send_request(
+            numbers[index].clone(),
+            trust_validation("leak", index as u32),
+        );
+        let send = stack.send.clone();
+        async move { send.send(request).await }
+    };
+    let tv = |index| trust_validation("leak", index);
+    let delivered = |index: usize| -> anyhow::Result<OtpCode> {
+        let code = stack
+            .sim
+            .last_code_for(numbers[index].e164())
+            .context("delivered")?;
+        Ok(OtpCode::parse(&code)?)
+    };
+
+    // A send and the right code; then the used code again (the provider refuses it); then
+    // the same number again at once (refused by the cooldown guard).
+    send(0).await.context("the first send succeeds")?;
+    stack.check.check(tv(0), delivered(0)?).await?;
+    stack.check.check(tv(0), delivered(0)?).await.ok();
+    stack
+        .send
+        .send(send_request(
+            numbers[0].clone(),
+            trust_validation("leak-again", 0),
+        ))
+        .await
+        .ok();
+    // A send whose answer is lost after delivery, then its code checked.
+    stack
+        .sim
+        .inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
+    send(1).await.ok();
+    stack.check.check(tv(1), delivered(1)?).await?;
+    // Provider failures: 500, 503, `success: false`, an unreadable answer, a timeout.
+    let faults = [
+        Fault::ServerError {
+            status: 500,
+            html: true,
+        },
+        Fault::ServerError {
+            status: 503,
+            html: false,
+        },
+        Fault::SuccessFalse,
+        Fault::MalformedJson,
+        Fault::Delay(Duration::from_secs(1)),
+    ];
+    for (index, fault) in (2..).zip(faults) {
+        stack.sim.inject(fault, FaultScope::Next(1));
+        send(index).await.ok();
+    }
+    // A wrong code typed, then a check whose answer is lost.
+    send(7).await?;
+    stack
+        .check
+        .check(tv(7), OtpCode::parse(TYPED_WRONG)?)
+        .await?;
+    stack.sim.inject(Fault::CloseAfterRead, FaultScope::Next(1));
+    stack
+        .check
+        .check(tv(7), OtpCode::parse(TYPED_WRONG)?)
+        .await
+        .ok();
+    // A number that is not one, parsed (the numbering-plan library logs what it refuses).
+    PhoneNumber::parse("+60 12 734").ok();
+
+    println!("{TOKEN}");
+    println!("{TYPED_WRONG}");
+    for phone in &numbers {
+        println!("{}", phone.e164());
+        println!("{}", &phone.e164()[1..]);
+        println!("{}", phone.national_number());
+    }
+    for sms in stack.sim.inbox() {
+        println!("{}", sms.code);
+    }
+    Ok(())
+}
