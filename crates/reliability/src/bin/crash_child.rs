@@ -1,8 +1,8 @@
 //! Sends codes until it is killed, as a busy application would:
 //! `crash_child <simulator base URL> <database file> <concurrency> <max sends>`.
 //!
-//! Wires the adapter, the SQLite store and `SendCode` as the CLI does, prints `ready` once the
-//! store is open, then runs `concurrency` workers that send to distinct numbers
+//! Wires the adapter, the SQLite store and `SendCode` as the CLI does, makes one send, prints
+//! `ready`, then runs `concurrency` workers that send to distinct numbers
 //! (`fixture::mobile_number(i)`, trust validation `crash-i`) until `max sends` were made or
 //! the process is killed. Failures are expected (the test may inject faults) and ignored: the
 //! test judges what was recorded, not what this process saw.
@@ -35,9 +35,17 @@ async fn main() -> anyhow::Result<()> {
         Ports::new(Arc::new(client), Arc::new(store)),
         SendPolicy::default(),
     );
+    let next = Arc::new(AtomicU32::new(0));
+    // One send before `ready`, so the kill, timed from `ready`, always lands while sending.
+    let first = next.fetch_add(1, Ordering::Relaxed);
+    let _ = send
+        .send(send_request(
+            mobile_number(first),
+            trust_validation("crash", first),
+        ))
+        .await;
     println!("{READY}");
 
-    let next = Arc::new(AtomicU32::new(0));
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
             let (send, next) = (send.clone(), next.clone());

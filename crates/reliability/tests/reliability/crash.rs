@@ -16,9 +16,8 @@ use phone_verify_reliability::fixture::{TOKEN, mobile_number, trust_validation};
 use phone_verify_reliability::open_store;
 use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
 use rand::{Rng as _, SeedableRng as _};
-use sqlx::{ConnectOptions as _, Connection as _};
 
-use crate::support::Helper;
+use crate::support::{Helper, rows};
 
 const CRASH_CHILD: &str = env!("CARGO_BIN_EXE_crash_child");
 const ROUNDS: usize = 3;
@@ -78,21 +77,6 @@ async fn records(
         }
     }
     found
-}
-
-/// The rows of the table, counted with SQL: the scan by trust validation must find them all.
-async fn rows(database: &std::path::Path) -> u64 {
-    let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(database)
-        .connect()
-        .await
-        .expect("opens");
-    let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM verification_attempts")
-        .fetch_one(&mut connection)
-        .await
-        .expect("counts");
-    connection.close().await.expect("closes");
-    u64::try_from(rows).expect("a count")
 }
 
 fn judge(records: &HashMap<String, Vec<SendRecord>>, inbox: &[DeliveredSms]) -> Vec<String> {

@@ -5,6 +5,7 @@
 mod crash;
 mod faults;
 mod leaks;
+mod load;
 mod memory;
 mod store_failures;
 mod support;

@@ -1,6 +1,6 @@
-//! A hostile server cannot exhaust the client: answers of 50 MiB (2,500 MiB in all) are cut at the answer cap,
-//! endless ones at the timeout, and the client process's peak memory stays far below what
-//! was offered. Measured on `memory_probe`, a process of its own, so the simulator and the
+//! A hostile server cannot exhaust the client: answers of 50 MiB (2,500 MiB in all) are cut
+//! at the answer cap, endless ones at the timeout, and the client process's peak memory stays
+//! far below what was offered. Measured on `memory_probe`, a process of its own, so the simulator and the
 //! other tests of this binary do not count; asserted on the peak, not on time.
 
 use std::time::Duration;

@@ -1,9 +1,11 @@
-//! Shared by the tests: running the helper programs.
+//! Shared by the tests: running the helper programs, counting what a store file holds.
 
 use std::io::{BufRead as _, BufReader};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
 
 use phone_verify_reliability::process::READY;
+use sqlx::{ConnectOptions as _, Connection as _};
 
 /// A helper program running as a child process, killed when dropped.
 pub(crate) struct Helper {
@@ -57,4 +59,20 @@ impl Drop for Helper {
         self.child.kill().ok();
         self.child.wait().ok();
     }
+}
+
+/// The rows of the store's table in the SQLite file at `database`, counted with SQL: what a
+/// test finds through the store's queries must add up to it.
+pub(crate) async fn rows(database: &Path) -> u64 {
+    let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(database)
+        .connect()
+        .await
+        .expect("opens");
+    let (rows,): (i64,) = sqlx::query_as("SELECT count(*) FROM verification_attempts")
+        .fetch_one(&mut connection)
+        .await
+        .expect("counts");
+    connection.close().await.expect("closes");
+    u64::try_from(rows).expect("a count")
 }
