@@ -7,5 +7,6 @@ mod faults;
 mod leaks;
 mod load;
 mod memory;
+mod properties;
 mod store_failures;
 mod support;
