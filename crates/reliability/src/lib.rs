@@ -8,6 +8,7 @@
 //!
 //! - [`Stack`]: the simulator, the adapter, a SQLite store and the use cases, wired once.
 //! - [`fixture`]: the token, distinct valid numbers, requests.
+//! - [`drive`]: many operations at once, as a busy application runs them.
 //! - [`process`]: the process's peak memory, and the helper programs' protocol.
 //!
 //! The helper programs (`src/bin/`) run as separate processes: `crash_child` sends until it is
@@ -17,6 +18,7 @@
 //!
 //! [`SqlVerificationStore`]: phone_verify_sql_store::SqlVerificationStore
 
+pub mod drive;
 pub mod fixture;
 pub mod process;
 mod stack;

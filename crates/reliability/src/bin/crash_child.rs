@@ -8,12 +8,12 @@
 //! test judges what was recorded, not what this process saw.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::RetryPolicy;
 use phone_verify_app::{Ports, SendCode, SendPolicy};
+use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::process::READY;
 use phone_verify_reliability::{gateway, open_store};
@@ -35,36 +35,17 @@ async fn main() -> anyhow::Result<()> {
         Ports::new(Arc::new(client), Arc::new(store)),
         SendPolicy::default(),
     );
-    let next = Arc::new(AtomicU32::new(0));
     // One send before `ready`, so the kill, timed from `ready`, always lands while sending.
-    let first = next.fetch_add(1, Ordering::Relaxed);
-    let _ = send
-        .send(send_request(
-            mobile_number(first),
-            trust_validation("crash", first),
-        ))
-        .await;
+    let send_one = move |index| {
+        let send = send.clone();
+        async move {
+            let request = send_request(mobile_number(index), trust_validation("crash", index));
+            // Any outcome will do: the record is what the test judges.
+            let _ = send.send(request).await;
+        }
+    };
+    send_one(0).await;
     println!("{READY}");
-
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (send, next) = (send.clone(), next.clone());
-            tokio::spawn(async move {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= max_sends {
-                        break;
-                    }
-                    let request =
-                        send_request(mobile_number(index), trust_validation("crash", index));
-                    // Any outcome will do: the record is what the test judges.
-                    let _ = send.send(request).await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.context("a worker panicked")?;
-    }
+    concurrently(1..max_sends, concurrency, send_one).await;
     Ok(())
 }

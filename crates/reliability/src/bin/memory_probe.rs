@@ -9,22 +9,15 @@
 //! (the error classes of the answers; the test arms the faults that cause them).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::RetryPolicy;
 use phone_verify_domain::{GatewayError, VerificationGateway};
+use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::gateway_builder;
 use phone_verify_reliability::process::peak_rss_kib;
-
-#[derive(Default)]
-struct Tally {
-    invalid_response: AtomicU32,
-    outcome_unknown: AtomicU32,
-    other: AtomicU32,
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -49,40 +42,31 @@ async fn main() -> anyhow::Result<()> {
     );
     let before = peak_rss_kib().context("no /proc/self/status")?;
 
-    let next = Arc::new(AtomicU32::new(0));
-    let tally = Arc::new(Tally::default());
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, next, tally) = (client.clone(), next.clone(), tally.clone());
-            tokio::spawn(async move {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= requests {
-                        break;
-                    }
-                    let request =
-                        send_request(mobile_number(index), trust_validation("probe", index));
-                    let counter = match client.send_code(&request).await {
-                        Err(GatewayError::InvalidResponse { .. }) => &tally.invalid_response,
-                        Err(GatewayError::OutcomeUnknown { .. }) => &tally.outcome_unknown,
-                        _ => &tally.other,
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.context("a worker panicked")?;
-    }
+    let answers = concurrently(0..requests, concurrency, move |index| {
+        let client = client.clone();
+        async move {
+            let request = send_request(mobile_number(index), trust_validation("probe", index));
+            match client.send_code(&request).await {
+                Err(GatewayError::InvalidResponse { .. }) => "invalid_response",
+                Err(GatewayError::OutcomeUnknown { .. }) => "outcome_unknown",
+                _ => "other",
+            }
+        }
+    })
+    .await;
 
     let after = peak_rss_kib().context("no /proc/self/status")?;
-    let read = |counter: &AtomicU32| counter.load(Ordering::Relaxed);
+    let count = |class| {
+        answers
+            .iter()
+            .filter(|(_, answer)| *answer == class)
+            .count()
+    };
     println!(
         "peak_before_kib={before} peak_after_kib={after} invalid_response={} outcome_unknown={} other={}",
-        read(&tally.invalid_response),
-        read(&tally.outcome_unknown),
-        read(&tally.other),
+        count("invalid_response"),
+        count("outcome_unknown"),
+        count("other"),
     );
     Ok(())
 }

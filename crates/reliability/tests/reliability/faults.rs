@@ -234,7 +234,7 @@ async fn stack() -> Stack {
 
 #[tokio::test]
 async fn every_fault_on_a_send_gives_a_typed_error_one_request_and_its_exact_record() {
-    let mut failures = Vec::new();
+    let mut failures = Failures::default();
     for (index, case) in (0_u32..).zip(cases()) {
         let stack = stack().await;
         let phone = mobile_number(index);
@@ -270,19 +270,14 @@ async fn every_fault_on_a_send_gives_a_typed_error_one_request_and_its_exact_rec
             case.delivered,
             &finished_send(&record.state, case.send.clone()),
         );
-        if got != expected {
-            failures.push(format!(
-                "{:?}:\n  got      {got:?}\n  expected {expected:?}",
-                case.fault
-            ));
-        }
+        failures.compare(&case.fault, got, expected);
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    failures.assert_none();
 }
 
 #[tokio::test]
 async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_record() {
-    let mut failures = Vec::new();
+    let mut failures = Failures::default();
     for (index, case) in (0_u32..).zip(cases()) {
         let stack = stack().await;
         let phone = mobile_number(index);
@@ -327,14 +322,27 @@ async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_re
             sent.attempt,
             &finished_check(&check.state, case.check.clone()),
         );
+        failures.compare(&case.fault, got, expected);
+    }
+    failures.assert_none();
+}
+
+/// The cases that went wrong, all reported at once so one run shows the whole matrix.
+#[derive(Default)]
+struct Failures(Vec<String>);
+
+impl Failures {
+    fn compare<T: PartialEq + std::fmt::Debug>(&mut self, fault: &Fault, got: T, expected: T) {
         if got != expected {
-            failures.push(format!(
-                "{:?}:\n  got      {got:?}\n  expected {expected:?}",
-                case.fault
+            self.0.push(format!(
+                "{fault:?}:\n  got      {got:?}\n  expected {expected:?}"
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    fn assert_none(self) {
+        assert!(self.0.is_empty(), "{}", self.0.join("\n"));
+    }
 }
 
 /// The finished state with `outcome`, at the time the store recorded (which the test does

@@ -5,20 +5,14 @@
 
 use phone_verify_reliability::fixture::TOKEN;
 
+use crate::support::run_to_end;
+
 const LEAK_PROBE: &str = env!("CARGO_BIN_EXE_leak_probe");
 
 /// The probe's logs (stderr) and the secrets it used (stdout, one per line).
 async fn probe(mode: &'static str) -> (String, Vec<String>) {
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(LEAK_PROBE)
-            .arg(mode)
-            .output()
-            .expect("the probe runs")
-    })
-    .await
-    .expect("joined");
+    let output = run_to_end(LEAK_PROBE, vec![mode.to_owned()]).await;
     let logs = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "the probe failed:\n{logs}");
     let secrets = String::from_utf8(output.stdout)
         .expect("utf-8")
         .lines()

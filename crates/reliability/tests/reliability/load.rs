@@ -10,11 +10,11 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use idmeta_sim::{Fault, FaultScope, SimConfig};
 use phone_verify_app::{ErrorClass, RefusalReason, SendCodeError, SendOutcome, SendState};
+use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig};
 
@@ -146,31 +146,17 @@ async fn sends_under_load_with_one_percent_faulted_each_leave_exactly_their_one_
     }
 
     let started = Instant::now();
-    let next = Arc::new(AtomicU32::new(0));
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (stack, next) = (stack.clone(), next.clone());
-            tokio::spawn(async move {
-                let mut answers = Vec::new();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= sends {
-                        break answers;
-                    }
-                    let request =
-                        send_request(mobile_number(index), trust_validation("load", index));
-                    answers.push((index, stack.send.send(request).await));
-                }
-            })
-        })
-        .collect();
-    let mut answers = BTreeMap::new();
-    let all = async {
-        for worker in workers {
-            answers.extend(worker.await.expect("a worker panicked"));
+    let work = {
+        let stack = stack.clone();
+        move |index| {
+            let stack = stack.clone();
+            async move {
+                let request = send_request(mobile_number(index), trust_validation("load", index));
+                stack.send.send(request).await
+            }
         }
     };
-    tokio::time::timeout(DEADLINE, all)
+    let answers = tokio::time::timeout(DEADLINE, concurrently(0..sends, concurrency, work))
         .await
         .expect("the load ends by itself");
     let elapsed = started.elapsed();

@@ -9,6 +9,8 @@ use idmeta_sim::{Fault, FaultScope, SimConfig, Simulator};
 use phone_verify_reliability::fixture::TOKEN;
 use phone_verify_reliability::process::field;
 
+use crate::support::run_to_end;
+
 const MEMORY_PROBE: &str = env!("CARGO_BIN_EXE_memory_probe");
 const MIB: usize = 1024 * 1024;
 /// The most the client's peak may grow by: far below one oversized answer.
@@ -35,22 +37,14 @@ async fn simulator() -> Simulator {
 
 /// Runs the probe against `sim`: `requests` sends, `concurrency` at once, this answer cap.
 async fn probe(sim: &Simulator, requests: u32, concurrency: u32, cap: usize) -> Report {
-    let args = [
+    let args = vec![
         sim.base_url(),
         requests.to_string(),
         concurrency.to_string(),
         cap.to_string(),
         "1000".to_owned(),
     ];
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(MEMORY_PROBE)
-            .args(args)
-            .output()
-            .expect("the probe runs")
-    })
-    .await
-    .expect("joined");
-    assert!(output.status.success(), "the probe failed: {output:?}");
+    let output = run_to_end(MEMORY_PROBE, args).await;
     let line = String::from_utf8(output.stdout).expect("utf-8");
     let number = |key| -> u64 {
         field(&line, key)

@@ -12,11 +12,11 @@ use async_trait::async_trait;
 use idmeta_sim::{Fault, FaultScope};
 use parking_lot::Mutex;
 use phone_verify_app::{
-    CheckCodeError, CheckOutcome, SendCodeError, SendOutcome, SendState, StoreError,
+    AttemptId, CheckCodeError, CheckOutcome, SendCodeError, SendOutcome, SendState, StoreError,
 };
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode, SendCodeRequest,
-    SendReceipt, VerificationGateway,
+    CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode, PhoneNumber,
+    SendCodeRequest, SendReceipt, VerificationGateway,
 };
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig, sql_failure_kind};
@@ -96,6 +96,28 @@ async fn stack_with_lock_between_writes() -> (Stack, Arc<LockAfterNextCall>) {
     (stack, gateway.expect("wrapped"))
 }
 
+/// Once the lock is released: the send's one record is still in flight (it reads as
+/// outcome unknown, left for reconciliation), its code was delivered once, and the send was
+/// never repeated.
+async fn assert_left_in_flight(
+    stack: &Stack,
+    gateway: &LockAfterNextCall,
+    phone: &PhoneNumber,
+    attempt: AttemptId,
+) {
+    gateway.release();
+    let records = stack.sends_to(phone).await.expect("reads");
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0].id, attempt);
+    assert_eq!(records[0].state, SendState::InFlight);
+    assert_eq!(
+        records[0].outcome(),
+        SendOutcome::OutcomeUnknown { class: None }
+    );
+    assert_eq!(stack.sim.inbox_for(phone.e164()).len(), 1, "delivered once");
+    assert_eq!(stack.sim.counters().send_requests, 1, "never sent again");
+}
+
 fn assert_locked(error: &StoreError) {
     assert_eq!(
         sql_failure_kind(error),
@@ -166,20 +188,7 @@ async fn a_code_sent_while_another_process_takes_the_lock_is_returned_with_its_r
     assert_eq!(delivered.len(), 1);
     assert_eq!(receipt.reference.as_str(), delivered[0].reference_id);
 
-    gateway.release();
-    let records = stack.sends_to(&phone).await.expect("reads");
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0].id, *attempt);
-    assert_eq!(
-        records[0].state,
-        SendState::InFlight,
-        "left for reconciliation"
-    );
-    assert_eq!(
-        records[0].outcome(),
-        SendOutcome::OutcomeUnknown { class: None }
-    );
-    assert_eq!(stack.sim.counters().send_requests, 1, "never sent again");
+    assert_left_in_flight(&stack, &gateway, &phone, *attempt).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -211,17 +220,7 @@ async fn a_failed_send_whose_failure_cannot_be_recorded_says_what_failed() {
     );
     assert!(error.may_have_been_sent());
 
-    gateway.release();
-    let records = stack.sends_to(&phone).await.expect("reads");
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0].id, *attempt);
-    assert_eq!(
-        records[0].outcome(),
-        SendOutcome::OutcomeUnknown { class: None },
-        "the delivered code has a record that says it may have gone out"
-    );
-    assert_eq!(stack.sim.inbox_for(phone.e164()).len(), 1);
-    assert_eq!(stack.sim.counters().send_requests, 1);
+    assert_left_in_flight(&stack, &gateway, &phone, *attempt).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use phone_verify_reliability::process::READY;
 use sqlx::{ConnectOptions as _, Connection as _};
@@ -75,4 +75,23 @@ pub(crate) async fn rows(database: &Path) -> u64 {
         .expect("counts");
     connection.close().await.expect("closes");
     u64::try_from(rows).expect("a count")
+}
+
+/// Runs `program` with `args` to its end, off the runtime's threads (the simulator it talks
+/// to runs on them), and returns what it printed; fails the test if it failed.
+pub(crate) async fn run_to_end(program: &'static str, args: Vec<String>) -> Output {
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|error| panic!("{program} starts: {error}"))
+    })
+    .await
+    .expect("joined");
+    assert!(
+        output.status.success(),
+        "{program} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
