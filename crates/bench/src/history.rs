@@ -35,6 +35,7 @@ pub(crate) async fn rows(
                 Some(&store),
                 plan.history_concurrency,
                 plan.history_requests,
+                None,
             )
             .await;
         store.remove().await?;

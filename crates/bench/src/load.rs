@@ -21,9 +21,15 @@ pub(crate) struct Measured {
     pub(crate) wall: Duration,
 }
 
-/// Sends every job through `sender`, `concurrency` at a time: each of `concurrency` tasks
-/// takes the next job as soon as its previous send returns (a closed loop).
-pub(crate) async fn drive(sender: Arc<dyn Sender>, jobs: Vec<Job>, concurrency: usize) -> Measured {
+/// Sends the jobs through `sender`, `concurrency` at a time: each of `concurrency` tasks
+/// takes the next job as soon as its previous send returns (a closed loop). With a
+/// `deadline`, no job is started after it (the rest are left unsent).
+pub(crate) async fn drive(
+    sender: Arc<dyn Sender>,
+    jobs: Vec<Job>,
+    concurrency: usize,
+    deadline: Option<Instant>,
+) -> Measured {
     let jobs = Arc::new(jobs);
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -33,6 +39,9 @@ pub(crate) async fn drive(sender: Arc<dyn Sender>, jobs: Vec<Job>, concurrency: 
             tokio::spawn(async move {
                 let mut mine = Measured::default();
                 loop {
+                    if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                        break;
+                    }
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(index) else { break };
                     let sent_at = Instant::now();

@@ -22,8 +22,8 @@ pub struct Machine {
     pub rustc: Option<&'static str>,
     /// Where the simulator ran.
     pub simulator: &'static str,
-    /// Sends counted per row.
-    pub requests: usize,
+    /// How each row of the send table is counted: a duration or a number of sends.
+    pub per_row: String,
     /// Sends made before each row and not counted.
     pub warmup: usize,
     /// The operator's note.
@@ -61,7 +61,10 @@ impl Machine {
                 SimPlacement::Child => "child process (its CPU and memory measured apart)",
                 SimPlacement::InProcess => "in this process (client figures include it)",
             },
-            requests: plan.requests,
+            per_row: match plan.duration {
+                Some(duration) => format!("{} s of counted sends", duration.as_secs_f64()),
+                None => format!("{} counted sends", plan.requests),
+            },
             warmup: plan.warmup,
             note: plan.machine_note.clone(),
         }

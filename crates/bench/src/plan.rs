@@ -1,6 +1,7 @@
 //! What a run measures: the command-line flags and the plan they resolve to.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// The environment variable the PostgreSQL rows read their URL from, as the tests do.
 pub(crate) const POSTGRES_URL_VAR: &str = "PHONE_VERIFY_TEST_POSTGRES_URL";
@@ -23,7 +24,11 @@ pub struct BenchArgs {
     /// a small history, few sends in flight. Its timings mean nothing.
     #[arg(long, visible_alias = "quick")]
     pub smoke: bool,
-    /// Sends counted per row, after the warm-up [default: 20000; smoke: 200].
+    /// Seconds of counted sends per row of the send table, after the warm-up [default: 3;
+    /// ignored when --requests is given or with --smoke].
+    #[arg(long)]
+    pub duration_secs: Option<f64>,
+    /// A fixed number of counted sends per row instead of a duration [smoke: 200].
     #[arg(long)]
     pub requests: Option<usize>,
     /// Sends made and not counted before each row [default: a tenth of --requests, at least
@@ -70,7 +75,9 @@ pub struct BenchArgs {
 pub struct Plan {
     /// Whether this is the smoke configuration.
     pub smoke: bool,
-    /// Sends counted per row.
+    /// How long the rows of the send table count sends; `None`: [`Plan::requests`] each.
+    pub duration: Option<Duration>,
+    /// Sends counted per row when there is no duration.
     pub requests: usize,
     /// Sends made before each row and not counted.
     pub warmup: usize,
@@ -124,11 +131,18 @@ impl Plan {
             list.into_iter().filter(|n| *n > 0).collect::<Vec<_>>()
         };
         let requests = pick(args.requests, 20_000, 200).max(1);
+        let duration = (args.requests.is_none() && !smoke)
+            .then(|| Duration::from_secs_f64(args.duration_secs.unwrap_or(3.0).clamp(0.1, 600.0)));
         let concurrencies = list(args.concurrency, &[1, 16, 64, 256], &[1, 4]);
         let max_concurrency = concurrencies.iter().copied().max().unwrap_or(1);
-        let warmup = args
-            .warmup
-            .unwrap_or_else(|| (requests / 10).max(4 * max_concurrency));
+        let warmup = args.warmup.unwrap_or_else(|| {
+            let tenth = if duration.is_some() {
+                2_000
+            } else {
+                requests / 10
+            };
+            tenth.max(4 * max_concurrency)
+        });
         let large = args
             .history_records
             .unwrap_or(if smoke { 200 } else { 1_000_000 })
@@ -139,6 +153,7 @@ impl Plan {
             .min(large);
         Self {
             smoke,
+            duration,
             requests,
             warmup,
             concurrencies,

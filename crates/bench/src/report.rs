@@ -177,8 +177,8 @@ impl Report {
         let _ = writeln!(out, "- simulator: {}", m.simulator);
         let _ = writeln!(
             out,
-            "- per row: {} counted sends after {} warm-up sends",
-            m.requests, m.warmup
+            "- per row of the send table: {} after {} warm-up sends",
+            m.per_row, m.warmup
         );
         if let Some(note) = &m.note {
             let _ = writeln!(out, "- note: {note}");

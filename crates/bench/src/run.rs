@@ -2,7 +2,7 @@
 //! order, against one simulator.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -43,6 +43,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
                 None,
                 concurrency,
                 plan.requests,
+                plan.duration,
             )
             .await?;
         let floor = baseline.throughput;
@@ -54,6 +55,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
                 None,
                 concurrency,
                 plan.requests,
+                plan.duration,
             )
             .await?;
         report.sends.push(row);
@@ -67,6 +69,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
                     Some(&store),
                     concurrency,
                     plan.requests,
+                    plan.duration,
                 )
                 .await;
             store.remove().await?;
@@ -136,8 +139,8 @@ pub(crate) struct Bench<'a> {
 }
 
 impl Bench<'_> {
-    /// One row: the simulator reset, a warm-up, then `requests` counted sends at
-    /// `concurrency`, and the records they left checked (in `store`, or else as codes the
+    /// One row: the simulator reset, a warm-up, then `requests` counted sends (or as many as
+    /// `duration` allows) at `concurrency`, and the records they left checked (in `store`, or else as codes the
     /// simulator sent).
     pub(crate) async fn measure(
         &mut self,
@@ -146,17 +149,30 @@ impl Bench<'_> {
         store: Option<&StoreUnderTest>,
         concurrency: usize,
         requests: usize,
+        duration: Option<Duration>,
     ) -> anyhow::Result<SendRow> {
         self.sim.reset().await?;
         let warm = drive(
             Arc::clone(&sender),
             self.numbers.jobs(self.plan.warmup)?,
             concurrency,
+            None,
         )
         .await;
-        let jobs = self.numbers.jobs(requests)?;
+        // A timed row gets twice what the warm-up's pace would send in the time, prepared
+        // beforehand like every job (and bounded, for memory).
+        let (jobs, deadline) = match duration {
+            Some(duration) => {
+                let pace = warm.latencies.len() as f64 / warm.wall.as_secs_f64().max(1e-3);
+                let count = (pace * duration.as_secs_f64() * 2.0).clamp(2_000.0, 400_000.0);
+                (self.numbers.jobs(count as usize)?, Some(duration))
+            }
+            None => (self.numbers.jobs(requests)?, None),
+        };
         let (cpu, sim_cpu) = (memory::cpu_time(None), self.sim.cpu_time());
-        let mut measured = drive(sender, jobs, concurrency).await;
+        let started = Instant::now();
+        let mut measured = drive(sender, jobs, concurrency, deadline.map(|d| started + d)).await;
+        let requests = measured.latencies.len();
         let per_send = |before: Option<Duration>, after: Option<Duration>| {
             let spent = after?.checked_sub(before?)?;
             Some(spent.as_secs_f64() * 1e6 / requests as f64)

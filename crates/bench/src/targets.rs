@@ -11,6 +11,8 @@ use phone_verify_domain::VerificationGateway;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::SecretString;
 
+use idmeta_sim::cli::error_chain;
+
 use crate::sim::TOKEN;
 use crate::stores::StoreUnderTest;
 use crate::workload::Job;
@@ -38,6 +40,7 @@ impl Baseline {
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(REQUEST_TIMEOUT)
             .build()
             .context("no HTTP client for the baseline")?;
         let url = reqwest::Url::parse(base_url)?.join(SEND_PATH)?;
@@ -81,6 +84,9 @@ pub(crate) fn adapter(base_url: &str) -> anyhow::Result<IdmetaClient> {
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))
         .request_timeout(REQUEST_TIMEOUT)
+        // 10,000 connections opened at once can wait in the listen backlog longer than the
+        // default 5 s.
+        .connect_timeout(REQUEST_TIMEOUT)
         .build()
         .context("the adapter refused its configuration")
 }
@@ -95,7 +101,7 @@ impl Sender for Adapter {
             .send_code(&job.request)
             .await
             .map(drop)
-            .map_err(|error| error.to_string())
+            .map_err(|error| error_chain(&error))
     }
 }
 
@@ -121,6 +127,6 @@ impl Sender for App {
             .send(job.request.clone())
             .await
             .map(drop)
-            .map_err(|error| error.to_string())
+            .map_err(|error| error_chain(&error))
     }
 }
