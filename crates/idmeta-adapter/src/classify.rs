@@ -18,17 +18,17 @@ pub(crate) struct Answer<'a> {
 
 /// Classifies the answer to a send.
 pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
-    classify(answer, Envelope::into_send_receipt)
+    classify(answer, |envelope| envelope.into_send_receipt())
 }
 
 /// Classifies the answer to a check.
 pub(crate) fn classify_check(answer: Answer<'_>) -> Result<CheckResult, GatewayError> {
-    classify(answer, Envelope::into_check_result)
+    classify(answer, |envelope| envelope.into_check_result())
 }
 
 fn classify<T>(
     answer: Answer<'_>,
-    convert: impl FnOnce(Envelope) -> Result<T, String>,
+    convert: impl FnOnce(Envelope<'_>) -> Result<T, String>,
 ) -> Result<T, GatewayError> {
     let status = answer.status;
     let retry_after = answer.retry_after.and_then(parse_retry_after);
@@ -83,18 +83,18 @@ fn classify<T>(
     }
 }
 
-fn rejection(kind: RejectionKind, status: u16, envelope: Option<&Envelope>) -> GatewayError {
+fn rejection(kind: RejectionKind, status: u16, envelope: Option<&Envelope<'_>>) -> GatewayError {
     GatewayError::Rejected {
         kind,
         status,
-        message: envelope.and_then(|e| e.message.clone()),
+        message: envelope.and_then(|e| e.message.as_deref().map(str::to_owned)),
         field_errors: envelope.map(field_errors).unwrap_or_default(),
     }
 }
 
 /// Decodes the envelope. The reason names the kind of fault and its position, never the
 /// content (serde's messages can quote values, and values can be phone numbers).
-fn decode(body: &[u8]) -> Result<Envelope, String> {
+fn decode(body: &[u8]) -> Result<Envelope<'_>, String> {
     serde_json::from_slice(body).map_err(|error| {
         let kind = match error.classify() {
             serde_json::error::Category::Io => "could not be read",

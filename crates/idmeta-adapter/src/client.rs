@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use backon::Retryable;
+use bytes::{Bytes, BytesMut};
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
 };
@@ -117,9 +118,13 @@ impl IdmetaClient {
         span: Span,
     ) -> Result<T, GatewayError> {
         let started = Instant::now();
-        let body = serde_json::to_vec(body).map_err(|error| GatewayError::NotSent {
-            source: Box::new(error),
-        })?;
+        // Serialised once; every attempt shares the buffer.
+        let body =
+            Bytes::from(
+                serde_json::to_vec(body).map_err(|error| GatewayError::NotSent {
+                    source: Box::new(error),
+                })?,
+            );
         let attempts = AtomicU32::new(0);
         let retry = self.inner.retry;
         let result = (|| async {
@@ -172,8 +177,8 @@ impl IdmetaClient {
     async fn attempt(
         &self,
         url: &Url,
-        body: Vec<u8>,
-    ) -> Result<(u16, Option<String>, Vec<u8>), GatewayError> {
+        body: Bytes,
+    ) -> Result<(u16, Option<String>, Bytes), GatewayError> {
         let inner = &self.inner;
         let mut response = inner
             .http
@@ -202,14 +207,27 @@ impl IdmetaClient {
         {
             return Err(too_big());
         }
-        let mut bytes =
-            Vec::with_capacity(response.content_length().unwrap_or(1024).min(cap as u64) as usize);
+        // A small answer arrives as one chunk: keep it as it is; copy only to join several.
+        let mut first: Option<Bytes> = None;
+        let mut joined: Option<BytesMut> = None;
+        let mut len = 0usize;
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-            if bytes.len() + chunk.len() > cap {
+            len += chunk.len();
+            if len > cap {
                 return Err(too_big());
             }
-            bytes.extend_from_slice(&chunk);
+            match (&mut joined, first.take()) {
+                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+                (None, None) => first = Some(chunk),
+                (None, Some(previous)) => {
+                    let mut buffer = BytesMut::with_capacity(len);
+                    buffer.extend_from_slice(&previous);
+                    buffer.extend_from_slice(&chunk);
+                    joined = Some(buffer);
+                }
+            }
         }
+        let bytes = joined.map(BytesMut::freeze).or(first).unwrap_or_default();
         Ok((status, retry_after, bytes))
     }
 }

@@ -1,5 +1,6 @@
 //! IDMeta's JSON, as private structs, and the one place where it becomes domain types.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -61,14 +62,18 @@ impl<'a> From<&'a CheckCodeRequest> for VerifyBody<'a> {
 }
 
 /// The envelope of every answer. Only what we use is declared: unknown fields, `metadata`
-/// (any JSON) and the `trustFlowId` echo (a number or a numeric string) are ignored.
+/// (any JSON) and the `trustFlowId` echo (a number or a numeric string) are ignored. Strings
+/// borrow from the body where they can (no escapes), so decoding allocates little.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Envelope {
+pub(crate) struct Envelope<'a> {
     pub(crate) success: Option<bool>,
-    pub(crate) message: Option<String>,
-    pub(crate) data: Option<Data>,
-    pub(crate) verification_status: Option<String>,
+    #[serde(borrow)]
+    pub(crate) message: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) data: Option<Data<'a>>,
+    #[serde(borrow)]
+    pub(crate) verification_status: Option<Cow<'a, str>>,
     pub(crate) verification_status_code: Option<i64>,
     #[serde(default)]
     pub(crate) errors: Option<BTreeMap<String, Messages>>,
@@ -76,26 +81,32 @@ pub(crate) struct Envelope {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Data {
-    reference_id: Option<String>,
-    submit_time: Option<String>,
-    status: Option<WireStatus>,
-    verify: Option<Verify>,
+pub(crate) struct Data<'a> {
+    #[serde(borrow)]
+    reference_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    submit_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    status: Option<WireStatus<'a>>,
+    #[serde(borrow)]
+    verify: Option<Verify<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct WireStatus {
-    updated_on: Option<String>,
+struct WireStatus<'a> {
+    #[serde(borrow)]
+    updated_on: Option<Cow<'a, str>>,
     code: i64,
-    #[serde(default)]
-    description: String,
+    #[serde(default, borrow)]
+    description: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Verify {
-    code_state: Option<String>,
+struct Verify<'a> {
+    #[serde(borrow)]
+    code_state: Option<Cow<'a, str>>,
 }
 
 /// A field's messages: a list, as documented for 422, or a lone string, tolerated.
@@ -107,7 +118,7 @@ pub(crate) enum Messages {
 }
 
 /// The error bodies of 401/404/422/429/5xx: everything optional, decoded best effort.
-pub(crate) fn field_errors(envelope: &Envelope) -> FieldErrors {
+pub(crate) fn field_errors(envelope: &Envelope<'_>) -> FieldErrors {
     envelope
         .errors
         .iter()
@@ -129,8 +140,8 @@ fn timestamp(raw: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| "a timestamp is not RFC 3339".to_owned())
 }
 
-impl Envelope {
-    fn data(&self) -> Result<&Data, String> {
+impl<'a> Envelope<'a> {
+    fn data(&self) -> Result<&Data<'a>, String> {
         self.data
             .as_ref()
             .ok_or_else(|| "`data` is missing".to_owned())
@@ -147,19 +158,19 @@ impl Envelope {
         ))
     }
 
-    fn delivery(data: &Data) -> Result<DeliveryStatus, String> {
+    fn delivery(data: &Data<'a>) -> Result<DeliveryStatus, String> {
         let status = data
             .status
             .as_ref()
             .ok_or_else(|| "`data.status` is missing".to_owned())?;
         Ok(DeliveryStatus {
             code: status.code,
-            description: status.description.clone(),
+            description: status.description.clone().into_owned(),
             updated_on: status.updated_on.as_deref().map(timestamp).transpose()?,
         })
     }
 
-    fn code_state(data: &Data) -> Result<CodeState, String> {
+    fn code_state(data: &Data<'a>) -> Result<CodeState, String> {
         data.verify
             .as_ref()
             .and_then(|v| v.code_state.as_deref())
@@ -167,7 +178,7 @@ impl Envelope {
             .ok_or_else(|| "`data.verify.codeState` is missing".to_owned())
     }
 
-    fn submit_time(data: &Data) -> Result<DateTime<Utc>, String> {
+    fn submit_time(data: &Data<'a>) -> Result<DateTime<Utc>, String> {
         timestamp(
             data.submit_time
                 .as_deref()
@@ -175,7 +186,7 @@ impl Envelope {
         )
     }
 
-    fn reference(data: &Data) -> Result<Option<ReferenceId>, String> {
+    fn reference(data: &Data<'a>) -> Result<Option<ReferenceId>, String> {
         data.reference_id
             .as_deref()
             .map(|raw| ReferenceId::parse(raw).map_err(|e| format!("`data.referenceId`: {e}")))

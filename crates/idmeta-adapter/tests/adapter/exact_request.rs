@@ -167,3 +167,25 @@ async fn a_redirect_is_not_followed_so_the_token_goes_nowhere_else() {
         "the client connected to the redirect target"
     );
 }
+
+#[tokio::test]
+async fn an_answer_in_several_chunks_is_joined_before_decoding() {
+    let (head, tail) = SEND_OK.split_at(SEND_OK.len() / 3);
+    let (middle, last) = tail.split_at(tail.len() / 2);
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n\
+         {:x}\r\n{head}\r\n{:x}\r\n{middle}\r\n{:x}\r\n{last}\r\n0\r\n\r\n",
+        head.len(),
+        middle.len(),
+        last.len()
+    );
+    let (url, _request) = one_shot_server(answer).await;
+    let receipt = client(&url)
+        .send_code(&send_request("+60182258491", "tv-chunks"))
+        .await
+        .expect("a chunked answer decodes");
+    assert_eq!(
+        receipt.reference.as_str(),
+        "0123456789ABCDEF0123456789ABCDEF"
+    );
+}
