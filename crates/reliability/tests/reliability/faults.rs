@@ -1,10 +1,13 @@
 //! Every fault the simulator can inject, through the use cases, the real adapter and the
 //! SQLite store, for a send and for a check: the error the caller gets, whether it says the
 //! code may have been sent, how many requests reached the simulator (one: a send or a check
-//! whose outcome is unknown is never repeated), and the exact record left in the store.
+//! whose outcome is unknown is never repeated), and the exact record left in the store. And
+//! the one failure the simulator cannot inject, a provider nothing answers for.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use idmeta_adapter::RetryPolicy;
 use idmeta_sim::{Fault, FaultScope, SimConfig};
 use phone_verify_app::{
     AttemptRecord, CheckCodeError, CheckOutcome, CheckState, ErrorClass, RefusalReason,
@@ -12,7 +15,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{GatewayError, OtpCode};
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
-use phone_verify_reliability::{Stack, StackConfig};
+use phone_verify_reliability::{Stack, StackConfig, gateway};
 
 /// What one fault must lead to.
 struct Case {
@@ -366,4 +369,52 @@ fn finished_check(state: &CheckState, outcome: CheckOutcome) -> CheckState {
             outcome,
         },
     }
+}
+
+#[tokio::test]
+async fn a_provider_that_cannot_be_reached_is_recorded_as_not_sent_after_the_policys_retries() {
+    // Bind a port, then free it: nothing listens there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let stack = Stack::start_with(StackConfig::default(), |_, _| {
+        let retries =
+            RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(2));
+        Arc::new(
+            gateway(
+                &format!("http://{dead}"),
+                Duration::from_millis(300),
+                retries,
+            )
+            .expect("valid"),
+        )
+    })
+    .await
+    .expect("the stack starts");
+    let phone = mobile_number(1);
+
+    let error = stack
+        .send
+        .send(send_request(phone.clone(), trust_validation("dead", 1)))
+        .await
+        .expect_err("nothing answers");
+
+    assert!(
+        matches!(error, SendCodeError::Gateway(GatewayError::NotSent { .. })),
+        "{error:?}"
+    );
+    assert!(!error.may_have_been_sent());
+    let records = stack.sends_to(&phone).await.expect("the store reads");
+    let [record] = records.as_slice() else {
+        panic!("exactly one record, retries included: {records:?}");
+    };
+    assert_eq!(
+        record.state,
+        finished_send(
+            &record.state,
+            SendOutcome::NotSent {
+                class: ErrorClass::NotSent
+            }
+        )
+    );
 }
