@@ -49,6 +49,32 @@ impl Default for StackConfig {
 
 /// The simulator, the adapter, a SQLite store on a temporary file and the use cases over
 /// them. The file is removed when the stack is dropped.
+///
+/// ```
+/// use idmeta_sim::{Fault, FaultScope};
+/// use phone_verify_app::{ErrorClass, SendOutcome};
+/// use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
+/// use phone_verify_reliability::{Stack, StackConfig};
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let stack = Stack::start(StackConfig::default()).await?;
+/// stack.sim.inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
+/// let phone = mobile_number(1);
+/// let error = stack
+///     .send
+///     .send(send_request(phone.clone(), trust_validation("doc", 1)))
+///     .await
+///     .unwrap_err();
+/// assert!(error.may_have_been_sent());
+/// let records = stack.sends_to(&phone).await?;
+/// assert_eq!(
+///     records[0].outcome(),
+///     SendOutcome::OutcomeUnknown { class: Some(ErrorClass::OutcomeUnknown) }
+/// );
+/// # Ok::<(), anyhow::Error>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Stack {
     /// The simulator the adapter talks to.
