@@ -81,6 +81,20 @@ pub enum CheckCodeError {
     },
 }
 
+impl CheckCodeError {
+    /// Whether the provider may have counted this check as an attempt despite the error: if
+    /// so, repeating it may use up one more of the code's attempts.
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Self::NoCodeSent | Self::Refused(_) | Self::Store(_) => false,
+            Self::Gateway(gateway) | Self::FailedAndNotRecorded { gateway, .. } => {
+                gateway.may_have_been_sent()
+            }
+            Self::CheckedButNotRecorded { .. } => true,
+        }
+    }
+}
+
 /// Checks a code against the latest send of a trust validation.
 ///
 /// The code lifetime and the attempt limit are enforced here, from the record, so guessing

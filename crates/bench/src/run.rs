@@ -103,6 +103,9 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         let baseline: Arc<dyn Sender> = Arc::new(Baseline::new(&url)?);
         let row = in_flight::measure(&bench, BASELINE, &baseline, None, count).await?;
         report.in_flight.push(row);
+        // Close the baseline's pool first: its idle connections would otherwise hold `count`
+        // open files while the app opens as many again (the limit is often 20,000).
+        drop(baseline);
         let store = StoreUnderTest::open(StoreKind::InMemory, None).await?;
         let app: Arc<dyn Sender> = Arc::new(App::new(adapter(&url)?, &store));
         let name = app_row_name(StoreKind::InMemory.label());

@@ -1,3 +1,5 @@
+use idmeta_sim::{Fault, FaultScope};
+
 use crate::support::{CODE, NUMBER, TOKEN, Workspace, binary, check, run, send, simulator};
 
 #[tokio::test]
@@ -111,18 +113,44 @@ async fn a_wrong_code_exits_with_one() {
 async fn the_token_number_and_code_never_appear_even_at_trace_level() {
     let sim = simulator().await;
     let ws = Workspace::new();
-    let sent =
-        run(send(&sim.base_url(), &ws.db(), NUMBER, "tv-trace").env("RUST_LOG", "trace")).await;
-    assert_eq!(sent.code, 0, "{}", sent.all());
-    let checked =
-        run(check(&sim.base_url(), &ws.db(), "tv-trace", CODE).env("RUST_LOG", "trace")).await;
-    assert_eq!(checked.code, 0, "{}", checked.all());
-    for output in [sent.all(), checked.all()] {
+    let url = sim.base_url();
+    let mut runs = Vec::new();
+    // Success paths.
+    runs.push(run(send(&url, &ws.db(), NUMBER, "tv-trace").env("RUST_LOG", "trace")).await);
+    runs.push(run(check(&url, &ws.db(), "tv-trace", CODE).env("RUST_LOG", "trace")).await);
+    // Failure paths: a wrong code, a provider fault, a lost answer.
+    let other = "+60123456789";
+    runs.push(run(send(&url, &ws.db(), other, "tv-trace-2").env("RUST_LOG", "trace")).await);
+    runs.push(run(check(&url, &ws.db(), "tv-trace-2", "999999").env("RUST_LOG", "trace")).await);
+    sim.inject(
+        Fault::ServerError {
+            status: 500,
+            html: true,
+        },
+        FaultScope::Next(1),
+    );
+    runs.push(
+        run(send(&url, &ws.db(), "+60133456789", "tv-trace-3").env("RUST_LOG", "trace")).await,
+    );
+    sim.inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
+    runs.push(
+        run(send(&url, &ws.db(), "+60143456789", "tv-trace-4").env("RUST_LOG", "trace")).await,
+    );
+    let codes: Vec<i32> = runs.iter().map(|r| r.code).collect();
+    assert_eq!(codes, [0, 0, 0, 1, 7, 7], "exit codes");
+    for output in runs.iter().map(|r| r.all()) {
         assert!(
-            output.contains("+60*****8491"),
-            "the masked number is logged:\n{output}"
+            output.contains("*****"),
+            "a masked number is logged:\n{output}"
         );
-        for secret in [TOKEN, "182258491", CODE] {
+        for secret in [
+            TOKEN,
+            "182258491",
+            "123456789",
+            "133456789",
+            "143456789",
+            CODE,
+        ] {
             assert!(!output.contains(secret), "{secret:?} leaked:\n{output}");
         }
     }
