@@ -164,7 +164,10 @@ async fn checks_that_never_reached_the_provider_do_not_use_up_attempts() {
             .await
             .expect_err("not sent");
         assert!(matches!(error, CheckCodeError::Gateway(_)), "{error:?}");
-        assert!(!error.may_have_been_sent(), "a check that never left was not counted");
+        assert!(
+            !error.may_have_been_sent(),
+            "a check that never left was not counted"
+        );
     }
     assert_eq!(
         harness.check_outcomes().await[0],
@@ -285,7 +288,10 @@ async fn a_failed_second_write_after_an_answer_returns_the_answer_and_leaves_out
         panic!("expected CheckedButNotRecorded, got {error:?}");
     };
     assert!(result.is_verified(), "the answer is not lost");
-    assert!(error.may_have_been_sent(), "the provider did count this check");
+    assert!(
+        error.may_have_been_sent(),
+        "the provider did count this check"
+    );
     assert!(matches!(source, StoreError::Unavailable { .. }));
     assert_eq!(
         harness.check_outcomes().await,
@@ -309,5 +315,8 @@ async fn a_failed_second_write_after_a_failed_check_returns_the_gateway_error() 
         panic!("expected FailedAndNotRecorded, got {error:?}");
     };
     assert_eq!(gateway.class(), "provider_fault");
-    assert!(error.may_have_been_sent(), "a 500 may have counted the attempt");
+    assert!(
+        error.may_have_been_sent(),
+        "a 500 may have counted the attempt"
+    );
 }
