@@ -160,7 +160,8 @@ fn required_string(
     errors: &mut FieldErrors,
 ) -> Option<String> {
     match object.get(field) {
-        None | Some(Value::Null) => {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        None | Some(Value::Null) | Some(Value::String(_)) => {
             push(
                 errors,
                 field,
@@ -168,15 +169,6 @@ fn required_string(
             );
             None
         }
-        Some(Value::String(s)) if s.is_empty() => {
-            push(
-                errors,
-                field,
-                format!("The {} field is required.", label(field)),
-            );
-            None
-        }
-        Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
             push(
                 errors,
