@@ -100,6 +100,17 @@ impl RegionCode {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// The region the metadata assigned to a parsed number: known by construction, so only
+    /// its form is checked (the non-geographic "001" has none of ours).
+    fn assigned(region: Region) -> Option<Self> {
+        match region.as_region_str().as_bytes() {
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Some(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+            }
+            _ => None,
+        }
+    }
+
     fn to_region(self) -> Option<Region> {
         Region::from_code(self.as_str()).ok()
     }
@@ -300,9 +311,7 @@ impl PhoneNumber {
         }
         let e164 = parsed.format_as(PhoneNumberFormat::E164).into_owned();
         let prefix_len = 1 + parsed.country_code.to_string().len();
-        let region = parsed
-            .get_region_code()
-            .and_then(|r| RegionCode::parse(r.as_region_str().as_str()).ok());
+        let region = parsed.get_region_code().and_then(RegionCode::assigned);
         Ok(Self {
             prefix_len,
             region,
