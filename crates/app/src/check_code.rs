@@ -8,8 +8,7 @@ use phone_verify_domain::{
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
-use crate::store::Reservation;
-use crate::time::add;
+use crate::store::CheckReservation;
 use crate::{AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, Ports, StoreError};
 
 /// What a check answered by the provider returns, whatever the verdict: a wrong code is an
@@ -40,14 +39,20 @@ impl CheckedCode {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckCodeError {
-    /// No code that may have been delivered is recorded for this trust validation: there is
-    /// nothing to check. The provider was not called.
-    #[error("no code was sent for this trust validation")]
-    NoCodeSent,
-    /// The code expired or has been tried too often; the provider was not called and nothing
-    /// was recorded. The end user needs a new code.
+    /// A guard refused before the provider was called, and nothing was recorded: no code
+    /// that may have been delivered is recorded for this trust validation, or the code
+    /// expired, or it has been tried too often. The end user needs a new code.
     #[error("the check was refused before reaching the provider")]
     Refused(#[from] CheckRefusal),
+    /// The provider holds no pending code for this trust validation (it answered 404): the
+    /// code expired or was used there, or a newer send replaced it. The check is recorded
+    /// ([`CheckOutcome::NoPendingCode`]) and counts as no attempt. The end user needs a new
+    /// code.
+    #[error("the provider holds no pending code for this trust validation")]
+    NoPendingCode {
+        /// The recorded check.
+        attempt: AttemptId,
+    },
     /// The send could not be read or the check recorded before the call, so the provider was
     /// not called.
     #[error("the check could not be recorded, so it was not made")]
@@ -86,7 +91,7 @@ impl CheckCodeError {
     /// so, repeating it may use up one more of the code's attempts.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            Self::NoCodeSent | Self::Refused(_) | Self::Store(_) => false,
+            Self::Refused(_) | Self::Store(_) | Self::NoPendingCode { .. } => false,
             Self::Gateway(gateway) | Self::FailedAndNotRecorded { gateway, .. } => {
                 gateway.may_have_been_sent()
             }
@@ -95,7 +100,8 @@ impl CheckCodeError {
     }
 }
 
-/// Checks a code against the latest send of a trust validation.
+/// Checks a code against the current send of a trust validation (see
+/// [`crate::CheckPolicy::choose_send`]).
 ///
 /// The code lifetime and the attempt limit are enforced here, from the record, so guessing
 /// never reaches the provider. Cheap to clone and shareable across tasks.
@@ -114,16 +120,17 @@ impl CheckCode {
         }
     }
 
-    /// Checks `code` against the newest send of `trust_validation` that may have delivered a
-    /// code. The code is passed to the provider and stored nowhere.
+    /// Checks `code` against the current send of `trust_validation`, chosen by the store
+    /// inside the check's reservation ([`crate::CheckPolicy::choose_send`]: the send the
+    /// provider accepted last, or the provider's live code when that order is unknown). The
+    /// code is passed to the provider and stored nowhere.
     ///
     /// # Errors
     ///
-    /// - [`CheckCodeError::NoCodeSent`]: nothing to check against.
-    /// - [`CheckCodeError::Refused`]: expired or too many attempts; the provider was not
-    ///   called.
-    /// - [`CheckCodeError::Store`]: reading the send or the first write failed; the provider
-    ///   was not called.
+    /// - [`CheckCodeError::Refused`]: no code sent, expired or too many attempts; the
+    ///   provider was not called.
+    /// - [`CheckCodeError::Store`]: the reservation failed; the provider was not called.
+    /// - [`CheckCodeError::NoPendingCode`]: the provider has no code to check; recorded.
     /// - [`CheckCodeError::Gateway`]: the provider call failed; the failure is recorded.
     /// - [`CheckCodeError::CheckedButNotRecorded`], [`CheckCodeError::FailedAndNotRecorded`]:
     ///   the second write failed; the error carries the provider's answer.
@@ -134,6 +141,7 @@ impl CheckCode {
             trust_validation = %trust_validation,
             phone = Empty,
             trust_flow = Empty,
+            narrowed = Empty,
             reference = Empty,
             attempt = Empty,
         ),
@@ -143,59 +151,45 @@ impl CheckCode {
         trust_validation: TrustValidationId,
         code: OtpCode,
     ) -> Result<CheckedCode, CheckCodeError> {
-        let Some(send) = self.ports.store.latest_send(&trust_validation).await? else {
-            warn!("check refused: no code was sent");
-            return Err(CheckCodeError::NoCodeSent);
-        };
-        let span = Span::current();
-        span.record("phone", display(&send.phone));
-        span.record("trust_flow", display(send.trust_flow));
-        if let Some(reference) = send.reference() {
-            span.record("reference", display(reference));
-        }
-
-        let now = self.ports.clock.now();
-        let expires_at = add(send.started_at, self.policy.code_lifetime);
-        if now >= expires_at {
-            let refusal = CheckRefusal::CodeExpired {
-                expired_at: expires_at,
-            };
-            warn!(%refusal, "check refused");
-            return Err(refusal.into());
-        }
-
         let attempt = self.ports.ids.next_id();
+        let span = Span::current();
         span.record("attempt", display(attempt));
-        let reference = send.reference().cloned();
         let new_check = NewCheck {
             id: attempt,
-            send: send.id,
-            phone: send.phone.clone(),
-            trust_flow: send.trust_flow,
             trust_validation: trust_validation.clone(),
-            reference: reference.clone(),
-            started_at: now,
+            started_at: self.ports.clock.now(),
         };
         let reservation = self
             .ports
             .store
-            .reserve_check(new_check, self.policy.max_attempts)
+            .reserve_check(new_check, &self.policy)
             .await
             .inspect_err(|error| error!(%error, "check not recorded, provider not called"))?;
-        if let Reservation::Refused(refusal) = reservation {
-            warn!(%refusal, "check refused");
-            return Err(refusal.into());
+        let target = match reservation {
+            CheckReservation::Reserved(target) => target,
+            CheckReservation::Refused(refusal) => {
+                warn!(%refusal, "check refused");
+                return Err(refusal.into());
+            }
+        };
+        let send = target.send.id;
+        span.record("phone", display(&target.send.phone));
+        span.record("trust_flow", display(target.send.trust_flow));
+        span.record("narrowed", target.narrowed);
+        if let Some(reference) = target.reference() {
+            span.record("reference", display(reference));
         }
 
         let request = CheckCodeRequest {
             code,
-            trust_flow: send.trust_flow,
+            trust_flow: target.send.trust_flow,
             trust_validation,
-            reference,
-            phone: Some(send.phone),
+            reference: target.reference().cloned(),
+            phone: target.phone().cloned(),
         };
         let answer = self.ports.gateway.check_code(&request).await;
         let outcome = CheckOutcome::from_gateway(&answer);
+        let no_pending_code = outcome == CheckOutcome::NoPendingCode;
         let recorded = self
             .ports
             .store
@@ -207,9 +201,13 @@ impl CheckCode {
                 info!(verdict = ?result.verdict(), "code checked");
                 Ok(CheckedCode {
                     attempt,
-                    send: send.id,
+                    send,
                     result,
                 })
+            }
+            (Err(_), Ok(())) if no_pending_code => {
+                warn!("check answered: the provider holds no pending code");
+                Err(CheckCodeError::NoPendingCode { attempt })
             }
             (Err(gateway), Ok(())) => {
                 warn!(error = %gateway, class = gateway.class(), "check failed");

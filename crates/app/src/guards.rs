@@ -331,6 +331,9 @@ impl Default for CheckPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CheckRefusal {
+    /// No send of the trust validation may have delivered a code: there is nothing to check.
+    #[error("no code was sent for this trust validation")]
+    NoCodeSent,
     /// The code's lifetime is over.
     #[error("the code has expired")]
     CodeExpired {

@@ -6,12 +6,14 @@ use std::fmt;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use phone_verify_domain::{PhoneNumber, TrustValidationId};
+use phone_verify_domain::{PhoneNumber, ReferenceId, TrustValidationId};
 
-use crate::store::{ConflictKind, HistorySubject, Page, PageCursor, PageRequest, Reservation};
+use crate::store::{
+    CheckReservation, ConflictKind, HistorySubject, Page, PageCursor, PageRequest, Reservation,
+};
 use crate::time::sub;
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckRefusal, CheckState, NewCheck,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState, NewCheck,
     NewSend, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState, StoreError,
     VerificationStore,
 };
@@ -117,6 +119,49 @@ impl Inner {
             AttemptRecord::Send(_) => None,
         }
     }
+
+    /// What a check answered with `reference` tells about the sends (see
+    /// [`VerificationStore::finish_check`]): the check records the reference and moves to the
+    /// send that has it, or closes its own send, if still in flight, as sent.
+    fn reconcile(
+        &mut self,
+        check_id: AttemptId,
+        send_id: AttemptId,
+        trust_validation: &TrustValidationId,
+        reference: ReferenceId,
+        finished_at: DateTime<Utc>,
+    ) {
+        let owner = self
+            .sends(self.by_trust_validation.get(trust_validation))
+            .find(|send| send.reference() == Some(&reference))
+            .map(|send| send.id);
+        let closes_its_send = owner.is_none();
+        if let Some(send) = self.send_mut(send_id)
+            && closes_its_send
+            && send.state == SendState::InFlight
+        {
+            send.state = SendState::Finished {
+                at: finished_at,
+                outcome: SendOutcome::Sent {
+                    reference: reference.clone(),
+                    submitted_at: None,
+                },
+            };
+        }
+        let moved = owner.filter(|owner| *owner != send_id);
+        if let Some(check) = self.check_mut(check_id) {
+            check.reference = Some(reference);
+            if let Some(owner) = moved {
+                check.send = owner;
+            }
+        }
+        if let (Some(owner), Some(index)) = (moved, self.by_id.get(&check_id).copied()) {
+            if let Some(list) = self.checks_by_send.get_mut(&send_id) {
+                list.retain(|other| *other != index);
+            }
+            self.checks_by_send.entry(owner).or_default().push(index);
+        }
+    }
 }
 
 #[async_trait]
@@ -158,47 +203,55 @@ impl VerificationStore for InMemoryVerificationStore {
         let send = inner
             .send_mut(id)
             .ok_or(StoreError::conflict(ConflictKind::UnknownAttempt))?;
-        if send.state != SendState::InFlight {
-            return Err(StoreError::conflict(ConflictKind::AlreadyFinished));
-        }
-        send.state = SendState::Finished {
-            at: finished_at,
-            outcome,
+        let outcome = match &send.state {
+            SendState::InFlight => outcome,
+            SendState::Finished {
+                outcome:
+                    SendOutcome::Sent {
+                        reference,
+                        submitted_at: None,
+                    },
+                ..
+            } => outcome
+                .after_closed_by_check(reference)
+                .ok_or(StoreError::conflict(ConflictKind::AlreadyFinished))?,
+            SendState::Finished { .. } => {
+                return Err(StoreError::conflict(ConflictKind::AlreadyFinished));
+            }
         };
+        let at = send.finished_at().unwrap_or(finished_at);
+        send.state = SendState::Finished { at, outcome };
         Ok(())
     }
 
     async fn reserve_check(
         &self,
         check: NewCheck,
-        max_attempts: u32,
-    ) -> Result<Reservation<CheckRefusal>, StoreError> {
+        policy: &CheckPolicy,
+    ) -> Result<CheckReservation, StoreError> {
         let mut inner = self.inner.lock();
         if inner.by_id.contains_key(&check.id) {
             return Err(StoreError::conflict(ConflictKind::DuplicateId));
         }
-        let send_is_stored = inner
-            .by_id
-            .get(&check.send)
-            .and_then(|index| inner.attempts.get(*index))
-            .is_some_and(|record| matches!(record, AttemptRecord::Send(_)));
-        if !send_is_stored {
-            return Err(StoreError::conflict(ConflictKind::UnknownSend));
-        }
+        let sends = inner
+            .sends(inner.by_trust_validation.get(&check.trust_validation))
+            .cloned();
+        let target = match policy.choose_send(sends, check.started_at) {
+            Ok(target) => target,
+            Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
+        };
         let counted = inner
-            .records(inner.checks_by_send.get(&check.send))
+            .records(inner.checks_by_send.get(&target.send.id))
             .filter(|record| match record {
                 AttemptRecord::Check(earlier) => earlier.counts_as_attempt(),
                 AttemptRecord::Send(_) => false,
             })
             .count();
-        if u64::try_from(counted).unwrap_or(u64::MAX) >= u64::from(max_attempts) {
-            return Ok(Reservation::Refused(CheckRefusal::TooManyAttempts {
-                limit: max_attempts,
-            }));
+        if let Err(refusal) = policy.evaluate_attempts(u64::try_from(counted).unwrap_or(u64::MAX)) {
+            return Ok(CheckReservation::Refused(refusal));
         }
-        inner.insert(AttemptRecord::Check(CheckRecord::in_flight(check)));
-        Ok(Reservation::Reserved)
+        inner.insert(AttemptRecord::Check(CheckRecord::in_flight(check, &target)));
+        Ok(CheckReservation::Reserved(target))
     }
 
     async fn finish_check(
@@ -214,23 +267,27 @@ impl VerificationStore for InMemoryVerificationStore {
         if check.state != CheckState::InFlight {
             return Err(StoreError::conflict(ConflictKind::AlreadyFinished));
         }
+        let mut outcome = outcome;
+        let answered = match &mut outcome {
+            CheckOutcome::Answered {
+                reference: Some(reference),
+                ..
+            } => Some(reference.clone()),
+            CheckOutcome::Answered { reference, .. } => {
+                reference.clone_from(&check.reference);
+                None
+            }
+            _ => None,
+        };
+        let (trust_validation, send_id) = (check.trust_validation.clone(), check.send);
         check.state = CheckState::Finished {
             at: finished_at,
             outcome,
         };
+        if let Some(reference) = answered {
+            inner.reconcile(id, send_id, &trust_validation, reference, finished_at);
+        }
         Ok(())
-    }
-
-    async fn latest_send(
-        &self,
-        trust_validation: &TrustValidationId,
-    ) -> Result<Option<SendRecord>, StoreError> {
-        let inner = self.inner.lock();
-        Ok(inner
-            .sends(inner.by_trust_validation.get(trust_validation))
-            .filter(|send| send.may_have_delivered())
-            .max_by_key(|send| (send.started_at, send.id))
-            .cloned())
     }
 
     async fn sends_to_number_since(

@@ -61,6 +61,7 @@
 
 mod check_code;
 mod clock;
+mod current_send;
 mod guards;
 mod history;
 mod ids;
@@ -77,6 +78,7 @@ pub use phone_verify_domain as domain;
 
 pub use check_code::{CheckCode, CheckCodeError, CheckedCode};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use current_send::CheckTarget;
 pub use guards::{
     CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy, SendRefusal,
 };
@@ -90,6 +92,6 @@ pub use record::{
 };
 pub use send_code::{SendCode, SendCodeError, SentCode};
 pub use store::{
-    ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor, PageRequest, Reservation,
-    StoreError, VerificationStore,
+    CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor, PageRequest,
+    Reservation, StoreError, VerificationStore,
 };

@@ -11,7 +11,7 @@ use phone_verify_domain::{
     TrustValidationId, VerificationStatus,
 };
 
-use crate::AttemptId;
+use crate::{AttemptId, CheckTarget};
 
 /// The class of a provider failure, as recorded: the variants of [`GatewayError`], named by
 /// [`GatewayError::class`]. A class read back that this version does not know is kept in
@@ -121,6 +121,11 @@ pub enum SendOutcome {
     Sent {
         /// The provider's id of the send.
         reference: ReferenceId,
+        /// When the provider says it accepted the send (its `submitTime`), on the provider's
+        /// clock: the order in which the provider processed sends, which decides whose code
+        /// is live. `None` when the send was closed from a check's answer (the process died
+        /// before recording the provider's receipt) or recorded before this was kept.
+        submitted_at: Option<DateTime<Utc>>,
     },
     /// The provider refused the send; nothing went out.
     Refused {
@@ -153,6 +158,7 @@ impl SendOutcome {
         match answer {
             Ok(receipt) => Self::Sent {
                 reference: receipt.reference.clone(),
+                submitted_at: Some(receipt.submitted_at),
             },
             Err(error) if error.may_have_been_sent() => Self::OutcomeUnknown {
                 class: Some(ErrorClass::of(error)),
@@ -176,6 +182,27 @@ impl SendOutcome {
     /// count against the send limits, and only these can be checked.
     pub fn may_have_delivered(&self) -> bool {
         matches!(self, Self::Sent { .. } | Self::OutcomeUnknown { .. })
+    }
+
+    /// What a store records when the send's outcome arrives after a check already closed the
+    /// send as sent with `reference` (see [`VerificationStore::finish_check`]): the provider's
+    /// receipt of that same send completes the record (its submit time); an unknown outcome
+    /// (the call timed out although the code arrived) leaves the record as the check wrote it.
+    /// `None` for any other outcome: it contradicts the record, a conflict.
+    ///
+    /// [`VerificationStore::finish_check`]: crate::VerificationStore::finish_check
+    pub fn after_closed_by_check(&self, reference: &ReferenceId) -> Option<SendOutcome> {
+        match self {
+            Self::Sent {
+                reference: answered,
+                ..
+            } if answered == reference => Some(self.clone()),
+            Self::OutcomeUnknown { .. } => Some(Self::Sent {
+                reference: reference.clone(),
+                submitted_at: None,
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -252,10 +279,29 @@ impl SendRecord {
     pub fn reference(&self) -> Option<&ReferenceId> {
         match &self.state {
             SendState::Finished {
-                outcome: SendOutcome::Sent { reference },
+                outcome: SendOutcome::Sent { reference, .. },
                 ..
             } => Some(reference),
             _ => None,
+        }
+    }
+
+    /// When the provider says it accepted the send, when it said and it was recorded.
+    pub fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        match &self.state {
+            SendState::Finished {
+                outcome: SendOutcome::Sent { submitted_at, .. },
+                ..
+            } => *submitted_at,
+            _ => None,
+        }
+    }
+
+    /// When the outcome was recorded; `None` in flight.
+    pub fn finished_at(&self) -> Option<DateTime<Utc>> {
+        match &self.state {
+            SendState::InFlight => None,
+            SendState::Finished { at, .. } => Some(*at),
         }
     }
 
@@ -275,7 +321,17 @@ pub enum CheckOutcome {
         verdict: CheckVerdict,
         /// The trust validation's status after the check.
         status: VerificationStatus,
+        /// The reference of the send the provider checked the code against, when it said:
+        /// the store records it on the check (and on a send still in flight, which it closes
+        /// as sent), and moves the check to the send of that reference. Read back, it is the
+        /// check's reference ([`CheckRecord::reference`]): the one the check named when the
+        /// provider did not say.
+        reference: Option<ReferenceId>,
     },
+    /// The provider holds no pending code for the trust validation (HTTP 404 on a check): the
+    /// send is unknown to it, was replaced by a newer send, or expired or was used. Nothing
+    /// was checked, so the attempt does not count; the end user needs a new code.
+    NoPendingCode,
     /// The request provably did not reach the provider, or it refused it unprocessed: the
     /// attempt was not counted there and is not counted here.
     NotChecked {
@@ -296,10 +352,15 @@ impl CheckOutcome {
             Ok(result) => Self::Answered {
                 verdict: result.verdict(),
                 status: result.verification_status.clone(),
+                reference: result.reference.clone(),
             },
             Err(error) if error.may_have_been_sent() => Self::OutcomeUnknown {
                 class: Some(ErrorClass::of(error)),
             },
+            Err(GatewayError::Rejected {
+                kind: RejectionKind::NotFound,
+                ..
+            }) => Self::NoPendingCode,
             Err(error) => Self::NotChecked {
                 class: ErrorClass::of(error),
             },
@@ -307,9 +368,10 @@ impl CheckOutcome {
     }
 
     /// Whether the check counts against the attempt limit: everything that may have reached
-    /// the provider.
+    /// the provider and been counted there (not a check that never arrived, nor one the
+    /// provider had no code for).
     pub fn counts_as_attempt(&self) -> bool {
-        !matches!(self, Self::NotChecked { .. })
+        !matches!(self, Self::NotChecked { .. } | Self::NoPendingCode)
     }
 }
 
@@ -327,21 +389,15 @@ pub enum CheckState {
     },
 }
 
-/// A check to be recorded, before the provider is called.
+/// A check to be recorded, before the provider is called. Which send it goes to is chosen
+/// by the store inside the reservation ([`crate::VerificationStore::reserve_check`]), from the
+/// sends recorded at that moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewCheck {
     /// The attempt's id.
     pub id: AttemptId,
-    /// The send the code belongs to.
-    pub send: AttemptId,
-    /// The number of that send (`Debug` masks it).
-    pub phone: PhoneNumber,
-    /// The trust flow.
-    pub trust_flow: TrustFlowId,
-    /// The trust validation.
+    /// The trust validation whose code is checked.
     pub trust_validation: TrustValidationId,
-    /// The provider's reference of the send, when known.
-    pub reference: Option<ReferenceId>,
     /// When the attempt started.
     pub started_at: DateTime<Utc>,
 }
@@ -368,15 +424,16 @@ pub struct CheckRecord {
 }
 
 impl CheckRecord {
-    /// A check just reserved: in flight.
-    pub fn in_flight(check: NewCheck) -> Self {
+    /// A check just reserved against `target`: in flight, with the send's number and trust
+    /// flow, and the reference the check names (none when it is not narrowed to the send).
+    pub fn in_flight(check: NewCheck, target: &CheckTarget) -> Self {
         Self {
             id: check.id,
-            send: check.send,
-            phone: check.phone,
-            trust_flow: check.trust_flow,
+            send: target.send.id,
+            phone: target.send.phone.clone(),
+            trust_flow: target.send.trust_flow,
             trust_validation: check.trust_validation,
-            reference: check.reference,
+            reference: target.reference().cloned(),
             started_at: check.started_at,
             state: CheckState::InFlight,
         }

@@ -7,9 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{BoxError, PhoneNumber, TrustValidationId};
 
+#[cfg(doc)]
+use crate::CheckRecord;
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRefusal, NewCheck, NewSend, SendLimits,
-    SendOutcome, SendRecord, SendRefusal,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRefusal, CheckTarget, NewCheck,
+    NewSend, SendLimits, SendOutcome, SendRecord, SendRefusal,
 };
 
 /// Why a write contradicts what is stored.
@@ -20,8 +22,6 @@ pub enum ConflictKind {
     DuplicateId,
     /// No attempt of the right kind (send or check) has this id.
     UnknownAttempt,
-    /// The check names a send that is not stored.
-    UnknownSend,
     /// The attempt's outcome is already recorded: an outcome is written once.
     AlreadyFinished,
 }
@@ -75,6 +75,18 @@ pub enum Reservation<R> {
     Reserved,
     /// A guard refused; nothing was written.
     Refused(R),
+}
+
+/// The answer to a check's reservation: recorded in flight against the send the store chose,
+/// or refused by a guard (nothing written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum CheckReservation {
+    /// The check is recorded in flight against [`CheckTarget::send`]; call the provider with
+    /// the reference and number the target names (none when it is not narrowed).
+    Reserved(CheckTarget),
+    /// A guard refused (no code sent, expired, too many attempts); nothing was written.
+    Refused(CheckRefusal),
 }
 
 /// Whose attempts a history lists.
@@ -188,7 +200,9 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         limits: &SendLimits,
     ) -> Result<Reservation<SendRefusal>, StoreError>;
 
-    /// Records the outcome of a send reserved in flight.
+    /// Records the outcome of a send reserved in flight. A send a check already closed as
+    /// sent (see [`VerificationStore::finish_check`]) takes what
+    /// [`SendOutcome::after_closed_by_check`] says.
     ///
     /// # Errors
     ///
@@ -203,23 +217,33 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Counts the checks of `check.send` that count as attempts and, if fewer than
-    /// `max_attempts`, records `check` in flight, in one atomic step.
+    /// Chooses the send of `check.trust_validation` the check goes to
+    /// ([`CheckPolicy::choose_send`] over the trust validation's sends), counts that send's
+    /// checks that count as attempts ([`CheckPolicy::evaluate_attempts`]) and, if the guards
+    /// pass, records `check` in flight against it ([`CheckRecord::in_flight`]), all in **one
+    /// atomic step**: no send of the trust validation can be reserved between the choice and
+    /// the record, and of concurrent checks of one send at most the limit pass.
     ///
     /// # Errors
     ///
-    /// - [`StoreError::Conflict`]: [`ConflictKind::DuplicateId`], or the send is not stored
-    ///   ([`ConflictKind::UnknownSend`]); nothing was written.
+    /// - [`StoreError::Conflict`] ([`ConflictKind::DuplicateId`]): nothing was written.
     /// - [`StoreError::Unavailable`]: the check may or may not be recorded; do not call the
     ///   provider.
-    /// - [`StoreError::Corrupt`]: stored checks could not be read; nothing was written.
+    /// - [`StoreError::Corrupt`]: stored sends or checks could not be read; nothing was
+    ///   written.
     async fn reserve_check(
         &self,
         check: NewCheck,
-        max_attempts: u32,
-    ) -> Result<Reservation<CheckRefusal>, StoreError>;
+        policy: &CheckPolicy,
+    ) -> Result<CheckReservation, StoreError>;
 
-    /// Records the outcome of a check reserved in flight.
+    /// Records the outcome of a check reserved in flight. When the provider answered with
+    /// the reference of the send it checked ([`CheckOutcome::Answered`]), in the same atomic
+    /// step: the check records that reference; if another send of the trust validation has
+    /// it, the check is moved to that send; otherwise, if the check's send is still in
+    /// flight (its process died after the provider accepted it), that send is closed as sent
+    /// with the reference (and no submit time). A later [`VerificationStore::finish_send`] of
+    /// a send closed so follows [`SendOutcome::after_closed_by_check`].
     ///
     /// # Errors
     ///
@@ -230,17 +254,6 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-
-    /// The newest send of the trust validation that may have delivered a code (in flight,
-    /// sent or outcome unknown), if any.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
-    async fn latest_send(
-        &self,
-        trust_validation: &TrustValidationId,
-    ) -> Result<Option<SendRecord>, StoreError>;
 
     /// Every send to the number started at or after `since`, whatever its outcome, newest
     /// first.

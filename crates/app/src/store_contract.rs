@@ -28,9 +28,10 @@ use phone_verify_domain::{
 };
 
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRefusal, ConflictKind, ErrorClass, HistorySubject,
-    NewCheck, NewSend, PageRequest, RefusalReason, Reservation, SendLimits, SendOutcome,
-    SendRefusal, SendState, StoreError, VerificationStore,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckRefusal,
+    CheckReservation, CheckTarget, ConflictKind, ErrorClass, HistorySubject, NewCheck, NewSend,
+    PageRequest, RefusalReason, Reservation, SendLimits, SendOutcome, SendRecord, SendRefusal,
+    SendState, StoreError, VerificationStore,
 };
 
 /// Generates one `#[tokio::test]` (multi-thread) per contract case, each with a store from
@@ -47,10 +48,14 @@ macro_rules! store_contract_tests {
             sends_beyond_the_cap_per_number_are_refused_until_the_oldest_leaves_the_window,
             sends_beyond_the_cap_per_trust_validation_are_refused_for_good,
             sends_that_delivered_nothing_do_not_use_up_the_limits,
-            the_latest_send_is_the_newest_that_may_have_delivered_a_code,
+            a_check_goes_to_the_send_the_provider_accepted_last,
+            a_send_reserved_before_a_check_is_the_send_it_goes_to,
             sends_to_a_number_since_a_time_are_listed_newest_first,
             checks_are_refused_once_the_attempt_limit_is_reached,
-            a_check_of_an_unknown_send_is_a_conflict,
+            a_check_without_a_live_code_is_refused_and_writes_nothing,
+            an_answer_closes_the_send_in_flight_and_names_the_reference,
+            an_answer_naming_another_send_moves_the_check_to_it,
+            a_check_the_provider_had_no_code_for_is_no_attempt,
             history_lists_sends_and_checks_newest_first_in_pages,
             history_pages_do_not_skip_or_repeat_attempts_started_at_the_same_instant,
             concurrent_sends_to_one_number_let_exactly_one_through,
@@ -88,10 +93,14 @@ where
     .await;
     sends_beyond_the_cap_per_trust_validation_are_refused_for_good(make_store().await).await;
     sends_that_delivered_nothing_do_not_use_up_the_limits(make_store().await).await;
-    the_latest_send_is_the_newest_that_may_have_delivered_a_code(make_store().await).await;
+    a_check_goes_to_the_send_the_provider_accepted_last(make_store().await).await;
+    a_send_reserved_before_a_check_is_the_send_it_goes_to(make_store().await).await;
     sends_to_a_number_since_a_time_are_listed_newest_first(make_store().await).await;
     checks_are_refused_once_the_attempt_limit_is_reached(make_store().await).await;
-    a_check_of_an_unknown_send_is_a_conflict(make_store().await).await;
+    a_check_without_a_live_code_is_refused_and_writes_nothing(make_store().await).await;
+    an_answer_closes_the_send_in_flight_and_names_the_reference(make_store().await).await;
+    an_answer_naming_another_send_moves_the_check_to_it(make_store().await).await;
+    a_check_the_provider_had_no_code_for_is_no_attempt(make_store().await).await;
     history_lists_sends_and_checks_newest_first_in_pages(make_store().await).await;
     history_pages_do_not_skip_or_repeat_attempts_started_at_the_same_instant(make_store().await)
         .await;
@@ -151,28 +160,105 @@ fn new_send(id: AttemptId, phone: &PhoneNumber, tv: &str, started_at: DateTime<U
     }
 }
 
-fn new_check(id: AttemptId, send: AttemptId, tv: &str, started_at: DateTime<Utc>) -> NewCheck {
+fn new_check(id: AttemptId, tv: &str, started_at: DateTime<Utc>) -> NewCheck {
     NewCheck {
         id,
-        send,
-        phone: number(1),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
-        reference: Some(reference(1)),
         started_at,
     }
 }
 
+/// The default check policy: 5 attempts, codes valid 5 minutes.
+fn checks(max_attempts: u32) -> CheckPolicy {
+    CheckPolicy {
+        max_attempts,
+        ..CheckPolicy::default()
+    }
+}
+
+/// Sent, with no submit time from the provider.
 fn sent(n: u8) -> SendOutcome {
     SendOutcome::Sent {
         reference: reference(n),
+        submitted_at: None,
+    }
+}
+
+/// Sent, and accepted by the provider at `submitted_at`.
+fn sent_at(n: u8, submitted_at: DateTime<Utc>) -> SendOutcome {
+    SendOutcome::Sent {
+        reference: reference(n),
+        submitted_at: Some(submitted_at),
     }
 }
 
 fn wrong_code() -> CheckOutcome {
+    answered(CheckVerdict::WrongCode, None)
+}
+
+fn answered(verdict: CheckVerdict, reference: Option<ReferenceId>) -> CheckOutcome {
     CheckOutcome::Answered {
-        verdict: CheckVerdict::WrongCode,
+        verdict,
         status: VerificationStatus::Pending,
+        reference,
+    }
+}
+
+/// Reserves a check; panics unless it is reserved. Returns the target the store chose.
+async fn reserve_check(
+    store: &dyn VerificationStore,
+    check_id: AttemptId,
+    tv: &str,
+    started_at: DateTime<Utc>,
+) -> CheckTarget {
+    match store
+        .reserve_check(new_check(check_id, tv, started_at), &checks(5))
+        .await
+        .expect("the store reserves a check")
+    {
+        CheckReservation::Reserved(target) => target,
+        CheckReservation::Refused(refusal) => panic!("the check is reserved, got {refusal:?}"),
+    }
+}
+
+/// Reserves a send with no limits and leaves it in flight; returns its id.
+async fn send_in_flight(
+    store: &dyn VerificationStore,
+    phone: &PhoneNumber,
+    tv: &str,
+    started_at: DateTime<Utc>,
+) -> AttemptId {
+    let send_id = id();
+    let reservation = reserve(
+        store,
+        new_send(send_id, phone, tv, started_at),
+        &no_limits(),
+    )
+    .await;
+    assert_eq!(reservation, Reservation::Reserved);
+    send_id
+}
+
+/// The stored attempt with this id, from the trust validation's history.
+async fn stored(store: &dyn VerificationStore, tv: &str, attempt: AttemptId) -> AttemptRecord {
+    all_history(store, &HistorySubject::TrustValidation(validation(tv)))
+        .await
+        .into_iter()
+        .find(|record| record.id() == attempt)
+        .expect("the attempt is stored")
+}
+
+async fn stored_send(store: &dyn VerificationStore, tv: &str, attempt: AttemptId) -> SendRecord {
+    match stored(store, tv, attempt).await {
+        AttemptRecord::Send(send) => send,
+        AttemptRecord::Check(check) => panic!("a send, got {check:?}"),
+    }
+}
+
+async fn stored_check(store: &dyn VerificationStore, tv: &str, attempt: AttemptId) -> CheckRecord {
+    match stored(store, tv, attempt).await {
+        AttemptRecord::Check(check) => check,
+        AttemptRecord::Send(send) => panic!("a check, got {send:?}"),
     }
 }
 
@@ -247,12 +333,7 @@ pub async fn a_reserved_send_reads_back_in_flight_as_outcome_unknown(
     .await;
     assert_eq!(reservation, Reservation::Reserved);
 
-    let latest = store
-        .latest_send(&validation("tv-a"))
-        .await
-        .expect("the store reads the latest send")
-        .expect("the in-flight send is the latest send");
-    assert_eq!(latest.id, send_id);
+    let latest = stored_send(&*store, "tv-a", send_id).await;
     assert_eq!(
         latest.phone.e164(),
         number(1).e164(),
@@ -271,6 +352,7 @@ pub async fn a_reserved_send_reads_back_in_flight_as_outcome_unknown(
 pub async fn a_finished_send_reads_back_with_its_outcome(store: Arc<dyn VerificationStore>) {
     let outcomes = [
         sent(1),
+        sent_at(2, at(3) + Duration::from_nanos(123_456_789)),
         SendOutcome::Refused {
             reason: RefusalReason::InvalidRequest,
         },
@@ -325,19 +407,14 @@ pub async fn an_outcome_is_recorded_once_and_only_for_a_stored_attempt(
         store.finish_check(send_id, wrong_code(), at(5)).await,
         ConflictKind::UnknownAttempt,
     );
-    let latest = store.latest_send(&validation("tv-a")).await.expect("read");
     assert_eq!(
-        latest.map(|send| send.outcome()),
-        Some(sent(1)),
+        stored_send(&*store, "tv-a", send_id).await.outcome(),
+        sent(1),
         "the first outcome stays"
     );
 
     let check_id = id();
-    let reserved = store
-        .reserve_check(new_check(check_id, send_id, "tv-a", at(10)), 5)
-        .await
-        .expect("the store reserves a check");
-    assert_eq!(reserved, Reservation::Reserved);
+    reserve_check(&*store, check_id, "tv-a", at(10)).await;
     store
         .finish_check(check_id, wrong_code(), at(11))
         .await
@@ -363,7 +440,7 @@ pub async fn an_attempt_id_is_stored_once(store: Arc<dyn VerificationStore>) {
     );
     assert_conflict(
         store
-            .reserve_check(new_check(send_id, send_id, "tv-a", at(60)), 5)
+            .reserve_check(new_check(send_id, "tv-a", at(60)), &checks(5))
             .await,
         ConflictKind::DuplicateId,
     );
@@ -501,40 +578,82 @@ pub async fn sends_that_delivered_nothing_do_not_use_up_the_limits(
     assert_eq!(next, Reservation::Reserved);
 }
 
-/// The latest send of a trust validation skips sends that delivered nothing, and counts a
-/// send in flight.
-pub async fn the_latest_send_is_the_newest_that_may_have_delivered_a_code(
+/// The check goes to the send the provider accepted last, by its submit time, even when it
+/// started first; while an overlapping send is in flight the order is unknown and the check
+/// names no send (the provider checks the code it holds).
+pub async fn a_check_goes_to_the_send_the_provider_accepted_last(
     store: Arc<dyn VerificationStore>,
 ) {
-    let tv = validation("tv-a");
-    assert_eq!(store.latest_send(&tv).await.expect("read"), None);
+    let first = send_in_flight(&*store, &number(1), "tv-a", t0()).await;
+    let second = send_in_flight(&*store, &number(2), "tv-a", at(1)).await;
+    store
+        .finish_send(second, sent_at(2, at(1)), at(2))
+        .await
+        .expect("finish");
+    let target = reserve_check(&*store, id(), "tv-a", at(3)).await;
+    assert_eq!(
+        target.send.id, second,
+        "the newest, while the order is unknown"
+    );
+    assert!(
+        !target.narrowed,
+        "the first send may still reach the provider"
+    );
 
-    let delivered = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    store
+        .finish_send(first, sent_at(1, at(8)), at(9))
+        .await
+        .expect("finish");
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(10)).await;
+    assert_eq!(
+        target.send.id, first,
+        "the provider accepted the first send last"
+    );
+    assert!(target.narrowed);
+    assert_eq!(target.reference(), Some(&reference(1)));
+    assert_eq!(target.phone(), Some(&number(1)));
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!(check.send, first);
+    assert_eq!(check.phone, number(1));
+    assert_eq!(check.reference, Some(reference(1)));
+
+    record_send(&*store, &number(1), "tv-other", at(20), sent_at(3, at(20))).await;
+    let target = reserve_check(&*store, id(), "tv-a", at(30)).await;
+    assert_eq!(
+        target.send.id, first,
+        "another trust validation's send plays no part"
+    );
+}
+
+/// A send reserved before the check's reservation is the one the check goes to: the store
+/// chooses the send inside the check's atomic step, never from an earlier read.
+pub async fn a_send_reserved_before_a_check_is_the_send_it_goes_to(
+    store: Arc<dyn VerificationStore>,
+) {
+    record_send(&*store, &number(1), "tv-a", t0(), sent_at(1, t0())).await;
     record_send(
         &*store,
         &number(1),
         "tv-a",
-        at(60),
+        at(30),
         SendOutcome::NotSent {
             class: ErrorClass::NotSent,
         },
     )
     .await;
-    record_send(&*store, &number(1), "tv-other", at(120), sent(2)).await;
-    let latest = store.latest_send(&tv).await.expect("read").expect("a send");
-    assert_eq!(latest.id, delivered);
-    assert_eq!(latest.reference(), Some(&reference(1)));
-
-    let in_flight = id();
-    let reservation = reserve(
-        &*store,
-        new_send(in_flight, &number(1), "tv-a", at(180)),
-        &no_limits(),
-    )
-    .await;
-    assert_eq!(reservation, Reservation::Reserved);
-    let latest = store.latest_send(&tv).await.expect("read").expect("a send");
-    assert_eq!(latest.id, in_flight);
+    let newer = send_in_flight(&*store, &number(2), "tv-a", at(60)).await;
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(61)).await;
+    assert_eq!(
+        target.send.id, newer,
+        "the send reserved last, not the older sent one"
+    );
+    assert_eq!(stored_check(&*store, "tv-a", check_id).await.send, newer);
+    assert!(
+        !target.narrowed,
+        "a send in flight has no reference to name"
+    );
 }
 
 /// The sends to a number since a time, whatever their outcome, newest first; other numbers'
@@ -569,13 +688,13 @@ pub async fn sends_to_a_number_since_a_time_are_listed_newest_first(
 pub async fn checks_are_refused_once_the_attempt_limit_is_reached(
     store: Arc<dyn VerificationStore>,
 ) {
-    let send_id = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
     let not_checked = id();
     let reserved = store
-        .reserve_check(new_check(not_checked, send_id, "tv-a", at(5)), 3)
+        .reserve_check(new_check(not_checked, "tv-a", at(5)), &checks(3))
         .await
         .expect("reserve");
-    assert_eq!(reserved, Reservation::Reserved);
+    assert!(matches!(reserved, CheckReservation::Reserved(_)));
     store
         .finish_check(
             not_checked,
@@ -590,29 +709,32 @@ pub async fn checks_are_refused_once_the_attempt_limit_is_reached(
     // One left in flight (counts: it may have reached the provider), two wrong codes.
     let in_flight = id();
     let reserved = store
-        .reserve_check(new_check(in_flight, send_id, "tv-a", at(10)), 3)
+        .reserve_check(new_check(in_flight, "tv-a", at(10)), &checks(3))
         .await
         .expect("reserve");
-    assert_eq!(reserved, Reservation::Reserved);
+    assert!(matches!(reserved, CheckReservation::Reserved(_)));
     for second in [20, 30] {
         let check_id = id();
         let reserved = store
-            .reserve_check(new_check(check_id, send_id, "tv-a", at(second)), 3)
+            .reserve_check(new_check(check_id, "tv-a", at(second)), &checks(3))
             .await
             .expect("reserve");
-        assert_eq!(reserved, Reservation::Reserved, "check at {second}s");
+        assert!(
+            matches!(reserved, CheckReservation::Reserved(_)),
+            "check at {second}s"
+        );
         store
             .finish_check(check_id, wrong_code(), at(second + 1))
             .await
             .expect("finish");
     }
     let refused = store
-        .reserve_check(new_check(id(), send_id, "tv-a", at(40)), 3)
+        .reserve_check(new_check(id(), "tv-a", at(40)), &checks(3))
         .await
         .expect("reserve");
     assert_eq!(
         refused,
-        Reservation::Refused(CheckRefusal::TooManyAttempts { limit: 3 })
+        CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 3 })
     );
     let history = all_history(
         &*store,
@@ -622,26 +744,196 @@ pub async fn checks_are_refused_once_the_attempt_limit_is_reached(
     assert_eq!(history.len(), 5, "one send and four checks: {history:?}");
 }
 
-/// A check must belong to a stored send.
-pub async fn a_check_of_an_unknown_send_is_a_conflict(store: Arc<dyn VerificationStore>) {
-    assert_conflict(
-        store
-            .reserve_check(new_check(id(), id(), "tv-a", t0()), 5)
-            .await,
-        ConflictKind::UnknownSend,
-    );
-    let check_id = id();
-    let send_id = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
-    let reserved = store
-        .reserve_check(new_check(check_id, send_id, "tv-a", at(1)), 5)
+/// Without a send that may have delivered a code, or once every such code has expired, a
+/// check is refused and nothing is written.
+pub async fn a_check_without_a_live_code_is_refused_and_writes_nothing(
+    store: Arc<dyn VerificationStore>,
+) {
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", t0()), &checks(5))
         .await
         .expect("reserve");
-    assert_eq!(reserved, Reservation::Reserved);
+    assert_eq!(refused, CheckReservation::Refused(CheckRefusal::NoCodeSent));
+    record_send(
+        &*store,
+        &number(1),
+        "tv-a",
+        t0(),
+        SendOutcome::RateLimited { retry_after: None },
+    )
+    .await;
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(1)), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(refused, CheckReservation::Refused(CheckRefusal::NoCodeSent));
+
+    record_send(&*store, &number(1), "tv-a", at(10), sent(1)).await;
+    let lifetime = CheckPolicy::default().code_lifetime;
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(10) + lifetime), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(
+        refused,
+        CheckReservation::Refused(CheckRefusal::CodeExpired {
+            expired_at: at(10) + lifetime
+        })
+    );
+    let history = all_history(
+        &*store,
+        &HistorySubject::TrustValidation(validation("tv-a")),
+    )
+    .await;
+    assert_eq!(history.len(), 2, "only the two sends: {history:?}");
+}
+
+/// A check answered with the reference of a send still in flight (its process died after the
+/// provider accepted it) closes that send as sent, and both record the reference. The send's
+/// own outcome, arriving late, completes the record when it agrees and is refused when not.
+pub async fn an_answer_closes_the_send_in_flight_and_names_the_reference(
+    store: Arc<dyn VerificationStore>,
+) {
+    let send_id = send_in_flight(&*store, &number(1), "tv-a", t0()).await;
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(10)).await;
+    assert_eq!(target.send.id, send_id);
+    store
+        .finish_check(
+            check_id,
+            answered(CheckVerdict::Verified, Some(reference(7))),
+            at(11),
+        )
+        .await
+        .expect("finish");
+    let send = stored_send(&*store, "tv-a", send_id).await;
+    assert_eq!(
+        send.state,
+        SendState::Finished {
+            at: at(11),
+            outcome: sent(7),
+        }
+    );
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!(check.reference, Some(reference(7)));
+    assert_eq!(check.send, send_id);
+
     assert_conflict(
         store
-            .reserve_check(new_check(id(), check_id, "tv-a", at(2)), 5)
+            .finish_send(
+                send_id,
+                SendOutcome::NotSent {
+                    class: ErrorClass::NotSent,
+                },
+                at(12),
+            )
             .await,
-        ConflictKind::UnknownSend,
+        ConflictKind::AlreadyFinished,
+    );
+    assert_conflict(
+        store.finish_send(send_id, sent_at(8, t0()), at(12)).await,
+        ConflictKind::AlreadyFinished,
+    );
+    store
+        .finish_send(
+            send_id,
+            SendOutcome::OutcomeUnknown {
+                class: Some(ErrorClass::OutcomeUnknown),
+            },
+            at(12),
+        )
+        .await
+        .expect("an unknown outcome leaves the send as the check closed it");
+    assert_eq!(
+        stored_send(&*store, "tv-a", send_id).await.outcome(),
+        sent(7)
+    );
+    store
+        .finish_send(send_id, sent_at(7, at(1)), at(13))
+        .await
+        .expect("the receipt of the same send completes the record");
+    let send = stored_send(&*store, "tv-a", send_id).await;
+    assert_eq!(send.outcome(), sent_at(7, at(1)));
+    assert_conflict(
+        store.finish_send(send_id, sent_at(7, at(1)), at(14)).await,
+        ConflictKind::AlreadyFinished,
+    );
+}
+
+/// A check the provider answered with the reference of another send of the trust validation
+/// is moved to that send, whose checks it then counts against.
+pub async fn an_answer_naming_another_send_moves_the_check_to_it(
+    store: Arc<dyn VerificationStore>,
+) {
+    let first = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    let second = send_in_flight(&*store, &number(2), "tv-a", at(1)).await;
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(5)).await;
+    assert_eq!(target.send.id, second);
+    store
+        .finish_check(
+            check_id,
+            answered(CheckVerdict::WrongCode, Some(reference(1))),
+            at(6),
+        )
+        .await
+        .expect("finish");
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!((check.send, check.reference), (first, Some(reference(1))));
+    assert_eq!(
+        stored_send(&*store, "tv-a", second).await.state,
+        SendState::InFlight,
+        "the other send stays as it was"
+    );
+    store
+        .finish_send(
+            second,
+            SendOutcome::NotSent {
+                class: ErrorClass::NotSent,
+            },
+            at(7),
+        )
+        .await
+        .expect("finish");
+    for attempt in 0..4 {
+        let check_id = id();
+        let target = reserve_check(&*store, check_id, "tv-a", at(10 + attempt)).await;
+        assert_eq!(target.send.id, first);
+        store
+            .finish_check(check_id, wrong_code(), at(10 + attempt))
+            .await
+            .expect("finish");
+    }
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(20)), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(
+        refused,
+        CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 5 }),
+        "the moved check counts against the send it was moved to"
+    );
+}
+
+/// A check the provider had no pending code for is recorded as such and uses up no attempt.
+pub async fn a_check_the_provider_had_no_code_for_is_no_attempt(store: Arc<dyn VerificationStore>) {
+    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    let check_id = id();
+    reserve_check(&*store, check_id, "tv-a", at(1)).await;
+    store
+        .finish_check(check_id, CheckOutcome::NoPendingCode, at(2))
+        .await
+        .expect("finish");
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!(check.outcome(), CheckOutcome::NoPendingCode);
+    assert!(!check.counts_as_attempt());
+    let reserved = store
+        .reserve_check(new_check(id(), "tv-a", at(3)), &checks(1))
+        .await
+        .expect("reserve");
+    assert!(
+        matches!(reserved, CheckReservation::Reserved(_)),
+        "the one attempt allowed is still there: {reserved:?}"
     );
 }
 
@@ -652,11 +944,7 @@ pub async fn history_lists_sends_and_checks_newest_first_in_pages(
 ) {
     let first_send = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
     let check_id = id();
-    let reserved = store
-        .reserve_check(new_check(check_id, first_send, "tv-a", at(10)), 5)
-        .await
-        .expect("reserve");
-    assert_eq!(reserved, Reservation::Reserved);
+    reserve_check(&*store, check_id, "tv-a", at(10)).await;
     store
         .finish_check(check_id, wrong_code(), at(11))
         .await
@@ -700,7 +988,11 @@ pub async fn history_lists_sends_and_checks_newest_first_in_pages(
     };
     assert_eq!(check.send, first_send);
     assert_eq!(check.reference, Some(reference(1)));
-    assert_eq!(check.outcome(), wrong_code());
+    assert_eq!(
+        check.outcome(),
+        answered(CheckVerdict::WrongCode, Some(reference(1))),
+        "an answer that names no send reads back with the reference the check named"
+    );
 }
 
 /// Attempts started at the same instant are ordered by id, so paging one by one returns each
@@ -781,7 +1073,7 @@ pub async fn concurrent_checks_of_one_send_let_exactly_the_limit_through(
             let store = Arc::clone(&store);
             tokio::spawn(async move {
                 store
-                    .reserve_check(new_check(id(), send_id, "tv-a", at(10)), 5)
+                    .reserve_check(new_check(id(), "tv-a", at(10)), &checks(5))
                     .await
             })
         })
@@ -789,8 +1081,11 @@ pub async fn concurrent_checks_of_one_send_let_exactly_the_limit_through(
     let mut reserved = 0;
     for task in tasks {
         match task.await.expect("the task completes") {
-            Ok(Reservation::Reserved) => reserved += 1,
-            Ok(Reservation::Refused(CheckRefusal::TooManyAttempts { limit: 5 })) => {}
+            Ok(CheckReservation::Reserved(target)) => {
+                assert_eq!(target.send.id, send_id);
+                reserved += 1;
+            }
+            Ok(CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 5 })) => {}
             other => panic!("a concurrent check is reserved or refused, got {other:?}"),
         }
     }

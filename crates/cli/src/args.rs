@@ -7,16 +7,17 @@ use idmeta_sim::cli::SimArgs;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  done (sent, verified, listed)
-  1  the code was checked and is wrong, expired or exhausted
-  2  a malformed argument
-  3  provider or token configuration missing or invalid
-  4  refused by a local guard (cooldown, caps, country, prefix, no code sent)
-  5  refused by the provider (token, unknown id, invalid field, rate limit): nothing sent
-  6  provider unreachable: nothing sent, safe to retry
-  7  outcome unknown: a code may have been sent, do not resend blindly
-  8  store error (database locked, corrupt, unreachable)
-  9  the provider answered but the answer could not be recorded
+  0   done (sent, verified, listed)
+  1   the code was checked and is wrong, expired or exhausted
+  2   a malformed argument
+  3   provider or token configuration missing or invalid
+  4   refused by a local guard (cooldown, caps, country, prefix, no code sent)
+  5   refused by the provider (token, unknown id, invalid field, rate limit): nothing sent
+  6   provider unreachable: nothing sent, safe to retry
+  7   outcome unknown: a code may have been sent, do not resend blindly
+  8   store error (database locked, corrupt, unreachable)
+  9   the provider answered but the answer could not be recorded
+  10  a check found no pending code at the provider (expired, used or replaced): send a new one
 
 Logging: RUST_LOG (e.g. RUST_LOG=debug) goes to stderr; phone numbers are masked and the
 token and codes are never logged.";
@@ -44,7 +45,8 @@ pub(crate) enum Command {
         phone-verify send --base-url http://127.0.0.1:8080 --allow-plain-http --token-file token.txt \\\n      \
         --phone '018-225 8491' --region MY --trust-flow 0 --trust-validation tv-1")]
     Send(SendArgs),
-    /// Check a code the end user typed, for the latest send of a trust validation.
+    /// Check a code the end user typed, for the current send of a trust validation (the one
+    /// the provider accepted last).
     #[command(after_help = "Example:\n  \
         IDMETA_API_TOKEN=… phone-verify check --environment integrate --trust-validation 7f0c2a4e --code 012345")]
     Check(CheckArgs),

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use idmeta_adapter::ConfigError;
-use phone_verify_app::{CheckCodeError, HistoryError, SendCodeError, StoreError};
+use phone_verify_app::{CheckCodeError, CheckRefusal, HistoryError, SendCodeError, StoreError};
 use phone_verify_domain::GatewayError;
 
 /// The documented exit codes (`phone-verify --help`, `docs/cli.md`).
@@ -29,6 +29,9 @@ pub(crate) enum Exit {
     Store = 8,
     /// The provider answered but the answer could not be recorded: reconcile.
     NotRecorded = 9,
+    /// The provider holds no pending code for the trust validation (404 on a check): it
+    /// expired or was used there, or a newer send replaced it. Not counted as an attempt.
+    NoPendingCode = 10,
 }
 
 impl From<Exit> for ExitCode {
@@ -78,6 +81,7 @@ impl CliError {
             Exit::OutcomeUnknown => "outcome_unknown",
             Exit::Store => "store",
             Exit::NotRecorded => "not_recorded",
+            Exit::NoPendingCode => "no_pending_code",
         }
     }
 }
@@ -173,11 +177,19 @@ impl From<SendCodeError> for CliError {
 impl From<CheckCodeError> for CliError {
     fn from(error: CheckCodeError) -> Self {
         match error {
-            CheckCodeError::NoCodeSent => Self::new(
+            CheckCodeError::Refused(CheckRefusal::NoCodeSent) => Self::new(
                 Exit::RefusedLocally,
                 "no code was sent for this trust validation",
             )
             .hint("send one first with `phone-verify send`"),
+            CheckCodeError::NoPendingCode { .. } => Self::new(
+                Exit::NoPendingCode,
+                "the provider holds no pending code for this trust validation",
+            )
+            .hint(
+                "the code expired or was used, or a newer send replaced it; this check used \
+                 up no attempt; send a new code with `phone-verify send`",
+            ),
             CheckCodeError::Refused(refusal) => {
                 Self::new(Exit::RefusedLocally, format!("check refused: {refusal}"))
                     .hint("the provider was not asked; send a new code")

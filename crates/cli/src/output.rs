@@ -108,6 +108,7 @@ fn check_outcome_name(outcome: &CheckOutcome) -> String {
     match outcome {
         CheckOutcome::Answered { verdict, .. } => format!("{verdict:?}"),
         CheckOutcome::NotChecked { .. } => "not checked".to_owned(),
+        CheckOutcome::NoPendingCode => "no pending code".to_owned(),
         CheckOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
         CheckOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
         _ => "other".to_owned(),

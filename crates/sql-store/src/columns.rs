@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewCheck, NewSend,
+    AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewSend,
     RefusalReason, SendOutcome, SendRecord, SendState, StoreError,
 };
 use phone_verify_domain::{
@@ -38,6 +38,7 @@ pub(crate) struct StoredAttempt {
     pub(crate) verdict: Option<String>,
     pub(crate) status: Option<String>,
     pub(crate) status_code: Option<i64>,
+    pub(crate) submitted_at_ns: Option<i64>,
 }
 
 /// The columns of a new attempt, in flight.
@@ -64,6 +65,7 @@ pub(crate) struct OutcomeColumns {
     pub(crate) status: Option<String>,
     pub(crate) status_code: Option<i64>,
     pub(crate) reference: Option<String>,
+    pub(crate) submitted_at_ns: Option<i64>,
     /// Whether the attempt still counts against the guards.
     pub(crate) counts: bool,
 }
@@ -124,7 +126,7 @@ impl InFlightRow {
         })
     }
 
-    pub(crate) fn check(check: &NewCheck) -> Result<Self, StoreError> {
+    pub(crate) fn check(check: &CheckRecord) -> Result<Self, StoreError> {
         Ok(Self {
             id: uuid(check.id),
             kind: CHECK,
@@ -165,9 +167,13 @@ impl OutcomeColumns {
     pub(crate) fn send(outcome: &SendOutcome) -> Result<Self, StoreError> {
         let counts = outcome.may_have_delivered();
         let columns = match outcome {
-            SendOutcome::Sent { reference } => Self {
+            SendOutcome::Sent {
+                reference,
+                submitted_at,
+            } => Self {
                 outcome: "sent",
                 reference: Some(reference.as_str().to_owned()),
+                submitted_at_ns: submitted_at.map(nanos).transpose()?,
                 ..Self::default()
             },
             SendOutcome::Refused { reason } => Self {
@@ -197,11 +203,20 @@ impl OutcomeColumns {
     pub(crate) fn check(outcome: &CheckOutcome) -> Result<Self, StoreError> {
         let counts = outcome.counts_as_attempt();
         let columns = match outcome {
-            CheckOutcome::Answered { verdict, status } => Self {
+            CheckOutcome::Answered {
+                verdict,
+                status,
+                reference,
+            } => Self {
                 outcome: "answered",
                 verdict: Some(verdict_name(*verdict)?),
                 status: Some(status.as_str().to_owned()),
                 status_code: status.code(),
+                reference: reference.as_ref().map(|r| r.as_str().to_owned()),
+                ..Self::default()
+            },
+            CheckOutcome::NoPendingCode => Self {
+                outcome: "no_pending_code",
                 ..Self::default()
             },
             CheckOutcome::NotChecked { class } => Self::failed("not_checked", Some(class)),
@@ -321,6 +336,7 @@ impl Reader<'_> {
                 reference: self
                     .reference()?
                     .ok_or_else(|| self.corrupt("a sent send has no reference"))?,
+                submitted_at: self.row.submitted_at_ns.map(instant),
             },
             "refused" => {
                 let reason = self.required(self.row.refusal_reason.as_deref(), "refusal_reason")?;
@@ -359,8 +375,10 @@ impl Reader<'_> {
                     verdict: value_of(&VERDICTS, verdict)
                         .ok_or_else(|| self.corrupt("unknown check verdict"))?,
                     status: VerificationStatus::from_wire(status, self.row.status_code),
+                    reference: self.reference()?,
                 }
             }
+            "no_pending_code" => CheckOutcome::NoPendingCode,
             "not_checked" => CheckOutcome::NotChecked {
                 class: self.required_error_class()?,
             },
@@ -463,6 +481,7 @@ mod tests {
             verdict: None,
             status: None,
             status_code: None,
+            submitted_at_ns: None,
         }
     }
 

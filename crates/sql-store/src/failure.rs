@@ -190,19 +190,13 @@ pub(crate) fn failure(error: sqlx::Error) -> SqlFailure {
 }
 
 /// The [`StoreError`] of a driver error: a duplicate primary key is the conflict
-/// [`ConflictKind::DuplicateId`] (two instances reserving one id at once); a check naming no
-/// stored send is [`ConflictKind::UnknownSend`]; anything else makes the store unavailable.
+/// [`ConflictKind::DuplicateId`] (two instances reserving one id at once); anything else
+/// makes the store unavailable.
 pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(database) = &error {
-        match database.kind() {
-            sqlx::error::ErrorKind::UniqueViolation => {
-                return StoreError::conflict(ConflictKind::DuplicateId);
-            }
-            sqlx::error::ErrorKind::ForeignKeyViolation => {
-                return StoreError::conflict(ConflictKind::UnknownSend);
-            }
-            _ => {}
-        }
+    if let sqlx::Error::Database(database) = &error
+        && database.kind() == sqlx::error::ErrorKind::UniqueViolation
+    {
+        return StoreError::conflict(ConflictKind::DuplicateId);
     }
     StoreError::unavailable(failure(error))
 }

@@ -19,18 +19,32 @@ type Embedded = (i64, &'static str, &'static str);
 pub(crate) struct Migrations(&'static [Embedded]);
 
 #[cfg(feature = "sqlite")]
-pub(crate) const SQLITE: Migrations = Migrations(&[(
-    1,
-    "verification attempts",
-    include_str!("../migrations/sqlite/0001_verification_attempts.sql"),
-)]);
+pub(crate) const SQLITE: Migrations = Migrations(&[
+    (
+        1,
+        "verification attempts",
+        include_str!("../migrations/sqlite/0001_verification_attempts.sql"),
+    ),
+    (
+        2,
+        "current send",
+        include_str!("../migrations/sqlite/0002_current_send.sql"),
+    ),
+]);
 
 #[cfg(feature = "postgres")]
-pub(crate) const POSTGRES: Migrations = Migrations(&[(
-    1,
-    "verification attempts",
-    include_str!("../migrations/postgres/0001_verification_attempts.sql"),
-)]);
+pub(crate) const POSTGRES: Migrations = Migrations(&[
+    (
+        1,
+        "verification attempts",
+        include_str!("../migrations/postgres/0001_verification_attempts.sql"),
+    ),
+    (
+        2,
+        "current send",
+        include_str!("../migrations/postgres/0002_current_send.sql"),
+    ),
+]);
 
 impl MigrationSource<'static> for Migrations {
     fn resolve(
@@ -62,5 +76,202 @@ impl Migrations {
         let mut migrator = Migrator::new(self).await?;
         migrator.set_ignore_missing(true);
         Ok(migrator)
+    }
+}
+
+/// A database of the first schema, with a send and a check in it, migrated to the current
+/// one: the rows read back unchanged and the new outcome can be written.
+#[cfg(test)]
+mod upgrade_tests {
+    use chrono::{TimeZone, Utc};
+    use phone_verify_app::{
+        AttemptRecord, CheckOutcome, CheckPolicy, CheckReservation, HistorySubject, NewCheck,
+        PageRequest, SendOutcome, VerificationStore,
+    };
+    use phone_verify_domain::{ReferenceId, TrustValidationId};
+    use uuid::Uuid;
+
+    use super::Migrations;
+    use crate::SqlVerificationStore;
+
+    /// One sent send and one answered check of it, in the columns of the first schema. The
+    /// placeholders are `$1`-style, which both engines read.
+    const FIRST_SCHEMA_ROWS: [&str; 2] = [
+        "INSERT INTO verification_attempts (id, kind, phone_e164, trust_flow, trust_validation, \
+         reference, started_at_ns, finished_at_ns, outcome, counts) \
+         VALUES ($1, 'send', '+60182258491', 147, 'tv-old', '0123456789ABCDEF0123456789ABCDEF', \
+         1778752800000000000, 1778752801000000000, 'sent', TRUE)",
+        "INSERT INTO verification_attempts (id, kind, phone_e164, trust_flow, trust_validation, \
+         send_id, reference, started_at_ns, finished_at_ns, outcome, verdict, status, \
+         status_code, counts) \
+         VALUES ($2, 'check', '+60182258491', 147, 'tv-old', $1, \
+         '0123456789ABCDEF0123456789ABCDEF', 1778752810000000000, 1778752811000000000, \
+         'answered', 'wrong_code', 'PENDING', 0, TRUE)",
+    ];
+
+    fn ids() -> (Uuid, Uuid) {
+        (Uuid::from_u128(1), Uuid::from_u128(2))
+    }
+
+    /// Reads back what [`FIRST_SCHEMA_ROWS`] wrote, then records a check the provider had
+    /// no code for (an outcome the first schema refused).
+    async fn assert_upgraded(store: &SqlVerificationStore) {
+        let tv = TrustValidationId::parse("tv-old").expect("an id");
+        let history = store
+            .history(
+                &HistorySubject::TrustValidation(tv.clone()),
+                PageRequest::first(10),
+            )
+            .await
+            .expect("the history reads");
+        let [AttemptRecord::Check(check), AttemptRecord::Send(send)] = history.items.as_slice()
+        else {
+            panic!("a check and a send, got {:?}", history.items);
+        };
+        let reference = ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF").expect("a ref");
+        assert_eq!(
+            send.outcome(),
+            SendOutcome::Sent {
+                reference: reference.clone(),
+                submitted_at: None
+            }
+        );
+        assert_eq!(check.send, send.id);
+        assert_eq!(check.reference.as_ref(), Some(&reference));
+
+        let started_at = Utc
+            .timestamp_opt(1_778_752_820, 0)
+            .single()
+            .expect("an instant");
+        let id = phone_verify_app::AttemptId::from_u128(3);
+        let check = NewCheck {
+            id,
+            trust_validation: tv,
+            started_at,
+        };
+        let reserved = store
+            .reserve_check(check, &CheckPolicy::default())
+            .await
+            .expect("reserves");
+        assert!(
+            matches!(reserved, CheckReservation::Reserved(_)),
+            "{reserved:?}"
+        );
+        store
+            .finish_check(id, CheckOutcome::NoPendingCode, started_at)
+            .await
+            .expect("the new outcome is accepted");
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_sqlite_file_of_the_first_schema_keeps_its_attempts_through_the_upgrade() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("first-schema.db");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = sqlx::SqlitePool::connect_with(options)
+            .await
+            .expect("opens");
+        Migrations(&super::SQLITE.0[..1])
+            .migrator()
+            .await
+            .expect("a migrator")
+            .run(&pool)
+            .await
+            .expect("the first schema");
+        let (send, check) = ids();
+        for row in FIRST_SCHEMA_ROWS {
+            sqlx::query(row)
+                .bind(send)
+                .bind(check)
+                .execute(&pool)
+                .await
+                .expect("a row of the first schema");
+        }
+        pool.close().await;
+
+        let store = SqlVerificationStore::open_sqlite(&path, crate::SqliteOptions::default())
+            .await
+            .expect("opens and upgrades");
+        assert_upgraded(&store).await;
+        let schema: String = {
+            let pool = sqlx::SqlitePool::connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new().filename(&path),
+            )
+            .await
+            .expect("opens");
+            let (sql,): (String,) = sqlx::query_as(
+                "SELECT group_concat(name, ',') FROM sqlite_master WHERE name LIKE 'verification%'",
+            )
+            .fetch_one(&pool)
+            .await
+            .expect("reads the schema");
+            sql
+        };
+        assert!(!schema.contains("0001"), "the old table is gone: {schema}");
+        assert_eq!(
+            schema.split(',').count(),
+            6,
+            "the table and its five indexes: {schema}"
+        );
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn a_postgres_schema_of_the_first_version_keeps_its_attempts_through_the_upgrade() {
+        let Ok(url) = std::env::var("PHONE_VERIFY_TEST_POSTGRES_URL") else {
+            eprintln!(
+                "skipped: PHONE_VERIFY_TEST_POSTGRES_URL not set, so \
+                 a_postgres_schema_of_the_first_version_keeps_its_attempts_through_the_upgrade \
+                 did not run"
+            );
+            return;
+        };
+        let schema = format!(
+            "pv_test_{}_upgrade_{}",
+            Utc::now().timestamp(),
+            &Uuid::new_v4().simple().to_string()[..8]
+        );
+        let admin = sqlx::PgPool::connect(&url).await.expect("connects");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("a schema");
+        let base: sqlx::postgres::PgConnectOptions = url.parse().expect("a URL");
+        let pool = sqlx::PgPool::connect_with(base.options([("search_path", schema.as_str())]))
+            .await
+            .expect("connects");
+        Migrations(&super::POSTGRES.0[..1])
+            .migrator()
+            .await
+            .expect("a migrator")
+            .run(&pool)
+            .await
+            .expect("the first schema");
+        let (send, check) = ids();
+        for row in FIRST_SCHEMA_ROWS {
+            sqlx::query(row)
+                .bind(send)
+                .bind(check)
+                .execute(&pool)
+                .await
+                .expect("a row of the first schema");
+        }
+        pool.close().await;
+
+        let options = crate::PgOptions::default()
+            .schema(crate::SchemaName::parse(&schema).expect("a schema name"));
+        let store = SqlVerificationStore::connect_postgres(&url, options)
+            .await
+            .expect("connects and upgrades");
+        assert_upgraded(&store).await;
+        store.close().await;
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .expect("drops the schema");
     }
 }

@@ -1,7 +1,7 @@
 //! The plans of the queries the use cases make, on a table of 40 000 attempts (20 000 sends
 //! to 5 000 numbers, a check of each), analyzed: every one is a search of its index, never a
 //! scan of the table, so it costs the same with ten rows and with ten million. The guard queries and the
-//! latest-send lookup use the partial indexes of counted attempts, which hold no more rows
+//! sends a check chooses from use the partial indexes of counted attempts, which hold no more rows
 //! per key than the guards let through.
 
 use std::io::Write;
@@ -18,7 +18,7 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
     let id = || Param::Id(Uuid::from_u128(42));
     vec![
         (sql::COUNT_ID, "primary key", vec![id()]),
-        (sql::COUNT_SEND, "primary key", vec![id()]),
+        (sql::ATTEMPT, "primary key", vec![id()]),
         (
             sql::COUNTED_SENDS_TO_NUMBER_AFTER,
             "verification_attempts_counted_sends_by_number",
@@ -35,9 +35,17 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![id()],
         ),
         (
-            sql::LATEST_COUNTED_SEND,
+            sql::COUNTED_SENDS_OF_TRUST_VALIDATION,
             "verification_attempts_counted_sends_by_trust_validation",
             vec![validation()],
+        ),
+        (
+            sql::SEND_OF_TRUST_VALIDATION_WITH_REFERENCE,
+            "verification_attempts_by_trust_validation",
+            vec![
+                validation(),
+                Param::Text("0123456789ABCDEF0123456789ABCDEF"),
+            ],
         ),
         (
             sql::SENDS_TO_NUMBER_SINCE,

@@ -21,10 +21,10 @@ pub(crate) enum LockClass {
     Schema = 0x5076_0000,
     /// A phone number (E.164), while a send to it is reserved.
     Number = 0x5076_0001,
-    /// A trust validation, while a send for it is reserved.
+    /// A trust validation, while a send or a check for it is reserved. (`0x5076_0003`, a
+    /// send while a check of it was reserved, is retired: a check now chooses its send under
+    /// the trust validation's lock.)
     TrustValidation = 0x5076_0002,
-    /// A send, while a check of it is reserved.
-    Send = 0x5076_0003,
 }
 
 /// The second key: 32-bit FNV-1a of the locked value. Two values with one hash share a lock,

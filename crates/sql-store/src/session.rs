@@ -132,6 +132,7 @@ where
         verdict: row.try_get("verdict")?,
         status: row.try_get("status")?,
         status_code: row.try_get("status_code")?,
+        submitted_at_ns: row.try_get("submitted_at_ns")?,
     })
 }
 

@@ -7,16 +7,12 @@ macro_rules! attempt_columns {
     () => {
         "id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
          finished_at_ns, outcome, error_class, refusal_reason, retry_after_ns, verdict, status, \
-         status_code"
+         status_code, submitted_at_ns"
     };
 }
 
 /// Whether an attempt with this id (of either kind) is stored. Primary key.
 pub(crate) const COUNT_ID: &str = "SELECT COUNT(*) FROM verification_attempts WHERE id = $1";
-
-/// Whether a send with this id is stored. Primary key.
-pub(crate) const COUNT_SEND: &str =
-    "SELECT COUNT(*) FROM verification_attempts WHERE id = $1 AND kind = 'send'";
 
 /// The start times of the counted sends to a number after an instant: the guard per number.
 /// Index `verification_attempts_counted_sends_by_number`.
@@ -42,20 +38,52 @@ pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
 pub(crate) const FINISH: &str = "UPDATE verification_attempts SET \
      finished_at_ns = $3, outcome = $4, error_class = $5, refusal_reason = $6, \
      retry_after_ns = $7, verdict = $8, status = $9, status_code = $10, counts = $11, \
-     reference = COALESCE($12, reference) \
+     reference = COALESCE($12, reference), submitted_at_ns = $13 \
      WHERE id = $1 AND kind = $2 AND outcome IS NULL";
+
+/// The attempt with this id. Primary key.
+pub(crate) const ATTEMPT: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE id = $1"
+);
+
+/// The send of a trust validation with a reference (`$2`): the send a check's answer names.
+/// Index `verification_attempts_by_trust_validation`.
+pub(crate) const SEND_OF_TRUST_VALIDATION_WITH_REFERENCE: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM verification_attempts WHERE trust_validation = $1 AND kind = 'send' \
+     AND reference = $2 LIMIT 1"
+);
+
+/// Moves a check (`$1`) to the send (`$2`) its answer named. Primary key.
+pub(crate) const MOVE_CHECK: &str =
+    "UPDATE verification_attempts SET send_id = $2 WHERE id = $1 AND kind = 'check'";
+
+/// Closes a send (`$1`) still in flight as sent with the reference (`$2`) a check's answer
+/// named, at `$3`. Primary key.
+pub(crate) const CLOSE_SEND_FROM_CHECK: &str = "UPDATE verification_attempts SET \
+     outcome = 'sent', reference = $2, finished_at_ns = $3, counts = TRUE \
+     WHERE id = $1 AND kind = 'send' AND outcome IS NULL";
+
+/// Completes a send a check closed as sent with the provider's submit time (`$2`), once the
+/// send's own receipt arrives. Primary key.
+pub(crate) const COMPLETE_SEND_CLOSED_BY_CHECK: &str = "UPDATE verification_attempts SET \
+     submitted_at_ns = $2 \
+     WHERE id = $1 AND kind = 'send' AND outcome = 'sent' AND submitted_at_ns IS NULL";
 
 /// The kind of an attempt and whether it is finished, to explain a refused [`FINISH`].
 pub(crate) const KIND_AND_FINISHED: &str = "SELECT kind, outcome IS NOT NULL AS finished \
      FROM verification_attempts WHERE id = $1";
 
-/// The newest counted send of a trust validation.
-/// Index `verification_attempts_counted_sends_by_trust_validation`, read backwards.
-pub(crate) const LATEST_COUNTED_SEND: &str = concat!(
+/// The counted sends of a trust validation: those a check may go to. No more than the cap
+/// per trust validation lets through.
+/// Index `verification_attempts_counted_sends_by_trust_validation`.
+pub(crate) const COUNTED_SENDS_OF_TRUST_VALIDATION: &str = concat!(
     "SELECT ",
     attempt_columns!(),
-    " FROM verification_attempts WHERE kind = 'send' AND counts AND trust_validation = $1 \
-     ORDER BY started_at_ns DESC, id DESC LIMIT 1"
+    " FROM verification_attempts WHERE kind = 'send' AND counts AND trust_validation = $1"
 );
 
 /// Every send to a number started at or after an instant, newest first.

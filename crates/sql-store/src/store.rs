@@ -9,11 +9,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRefusal, ConflictKind, HistorySubject, NewCheck,
-    NewSend, Page, PageCursor, PageRequest, Reservation, SendLimits, SendOutcome, SendRecord,
-    SendRefusal, StoreError, VerificationStore,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckReservation,
+    ConflictKind, HistorySubject, NewCheck, NewSend, Page, PageCursor, PageRequest, Reservation,
+    SendLimits, SendOutcome, SendRecord, SendRefusal, StoreError, VerificationStore,
 };
-use phone_verify_domain::{PhoneNumber, TrustValidationId};
+use phone_verify_domain::{PhoneNumber, ReferenceId};
 
 #[cfg(feature = "postgres")]
 use crate::PgOptions;
@@ -223,19 +223,20 @@ impl SqlVerificationStore {
         }
     }
 
-    /// A transaction in which no other check of this send is reserved.
+    /// A transaction in which no send and no other check of this trust validation is
+    /// reserved: the check's choice of send and its record are one step.
     async fn lock_for_check(&self, check: &NewCheck) -> Result<Session, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => {
-                // SQLite's lock is the whole file's: the send checked does not matter.
+                // SQLite's lock is the whole file's: the trust validation does not matter.
                 let _ = check;
                 sqlite::begin_immediate(pool).await
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
-                let send = columns::uuid(check.send).to_string();
-                postgres::begin_locked(pool, &[(LockClass::Send, &send)]).await
+                let keys = [(LockClass::TrustValidation, check.trust_validation.as_str())];
+                postgres::begin_locked(pool, &keys).await
             }
         }
     }
@@ -269,47 +270,55 @@ impl SqlVerificationStore {
         }
     }
 
-    async fn finish_attempt(
+    /// Records a send's outcome in one transaction.
+    async fn finish_send_in(
         &self,
         id: AttemptId,
-        kind: &'static str,
-        columns: OutcomeColumns,
+        outcome: &SendOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let columns = OutcomeColumns::send(outcome)?;
         let finished_at = columns::nanos(finished_at)?;
-        let id = columns::uuid(id);
         let mut session = self.write().await?;
-        let outcome = async {
-            let changed = session
-                .execute(
-                    sql::FINISH,
-                    vec![
-                        id.into(),
-                        kind.into(),
-                        finished_at.into(),
-                        columns.outcome.into(),
-                        columns.error_class.into(),
-                        columns.refusal_reason.into(),
-                        columns.retry_after_ns.into(),
-                        columns.verdict.into(),
-                        columns.status.into(),
-                        columns.status_code.into(),
-                        columns.counts.into(),
-                        columns.reference.into(),
-                    ],
-                )
-                .await?;
-            if changed == 1 {
+        let result = async {
+            if record_outcome(&mut session, id, SEND, columns, finished_at).await? {
                 return Ok(((), true));
             }
-            let conflict = match session.kind_and_finished(id).await? {
-                Some((stored, true)) if stored == kind => ConflictKind::AlreadyFinished,
-                _ => ConflictKind::UnknownAttempt,
-            };
-            Err(StoreError::conflict(conflict))
+            complete_send_closed_by_check(&mut session, id, outcome).await?;
+            Ok(((), true))
         }
         .await;
-        Self::finish(session, outcome).await
+        Self::finish(session, result).await
+    }
+
+    /// Records a check's outcome, and what its answer tells of the sends, in one
+    /// transaction.
+    async fn finish_check_in(
+        &self,
+        id: AttemptId,
+        outcome: &CheckOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let columns = OutcomeColumns::check(outcome)?;
+        let finished_at = columns::nanos(finished_at)?;
+        let mut session = self.write().await?;
+        let result = async {
+            if !record_outcome(&mut session, id, CHECK, columns, finished_at).await? {
+                return Err(StoreError::conflict(
+                    explain_refused_finish(&mut session, id, CHECK).await?,
+                ));
+            }
+            if let CheckOutcome::Answered {
+                reference: Some(reference),
+                ..
+            } = outcome
+            {
+                reconcile(&mut session, id, reference, finished_at).await?;
+            }
+            Ok(((), true))
+        }
+        .await;
+        Self::finish(session, result).await
     }
 
     async fn history_page(
@@ -368,6 +377,150 @@ impl SqlVerificationStore {
     }
 }
 
+/// Writes an outcome on an attempt of `kind` still in flight; whether it was.
+async fn record_outcome(
+    session: &mut Session,
+    id: AttemptId,
+    kind: &'static str,
+    columns: OutcomeColumns,
+    finished_at: i64,
+) -> Result<bool, StoreError> {
+    let changed = session
+        .execute(
+            sql::FINISH,
+            vec![
+                columns::uuid(id).into(),
+                kind.into(),
+                finished_at.into(),
+                columns.outcome.into(),
+                columns.error_class.into(),
+                columns.refusal_reason.into(),
+                columns.retry_after_ns.into(),
+                columns.verdict.into(),
+                columns.status.into(),
+                columns.status_code.into(),
+                columns.counts.into(),
+                columns.reference.into(),
+                columns.submitted_at_ns.into(),
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Why [`record_outcome`] changed nothing.
+async fn explain_refused_finish(
+    session: &mut Session,
+    id: AttemptId,
+    kind: &'static str,
+) -> Result<ConflictKind, StoreError> {
+    Ok(match session.kind_and_finished(columns::uuid(id)).await? {
+        Some((stored, true)) if stored == kind => ConflictKind::AlreadyFinished,
+        _ => ConflictKind::UnknownAttempt,
+    })
+}
+
+/// The stored attempt with this id, if any.
+async fn attempt(
+    session: &mut Session,
+    id: AttemptId,
+) -> Result<Option<AttemptRecord>, StoreError> {
+    let rows = session
+        .attempts(sql::ATTEMPT, vec![columns::uuid(id).into()])
+        .await?;
+    rows.into_iter()
+        .next()
+        .map(columns::StoredAttempt::into_record)
+        .transpose()
+}
+
+/// A send's outcome arriving after a check closed the send as sent: takes what
+/// [`SendOutcome::after_closed_by_check`] says, or is the conflict it is.
+async fn complete_send_closed_by_check(
+    session: &mut Session,
+    id: AttemptId,
+    outcome: &SendOutcome,
+) -> Result<(), StoreError> {
+    let closed = match attempt(session, id).await? {
+        Some(AttemptRecord::Send(send)) => send,
+        _ => return Err(StoreError::conflict(ConflictKind::UnknownAttempt)),
+    };
+    let merged = match (closed.reference(), closed.submitted_at()) {
+        (Some(reference), None) => outcome.after_closed_by_check(reference),
+        _ => None,
+    };
+    match merged {
+        Some(SendOutcome::Sent {
+            submitted_at: Some(submitted_at),
+            ..
+        }) => {
+            session
+                .execute(
+                    sql::COMPLETE_SEND_CLOSED_BY_CHECK,
+                    vec![
+                        columns::uuid(id).into(),
+                        columns::nanos(submitted_at)?.into(),
+                    ],
+                )
+                .await?;
+            Ok(())
+        }
+        Some(_) => Ok(()),
+        None => Err(StoreError::conflict(ConflictKind::AlreadyFinished)),
+    }
+}
+
+/// What a check's answer naming `reference` tells of the sends (see
+/// [`VerificationStore::finish_check`]): the check moves to the send of its trust validation
+/// that has the reference, or, when none has, closes its own send, if still in flight, as
+/// sent.
+async fn reconcile(
+    session: &mut Session,
+    check_id: AttemptId,
+    reference: &ReferenceId,
+    finished_at: i64,
+) -> Result<(), StoreError> {
+    let Some(AttemptRecord::Check(check)) = attempt(session, check_id).await? else {
+        return Err(StoreError::conflict(ConflictKind::UnknownAttempt));
+    };
+    let owner = session
+        .attempts(
+            sql::SEND_OF_TRUST_VALIDATION_WITH_REFERENCE,
+            vec![
+                check.trust_validation.as_str().into(),
+                reference.as_str().into(),
+            ],
+        )
+        .await?
+        .into_iter()
+        .next()
+        .map(|row| row.id);
+    match owner {
+        Some(owner) if owner != columns::uuid(check.send) => {
+            session
+                .execute(
+                    sql::MOVE_CHECK,
+                    vec![columns::uuid(check_id).into(), owner.into()],
+                )
+                .await?;
+        }
+        Some(_) => {}
+        None => {
+            session
+                .execute(
+                    sql::CLOSE_SEND_FROM_CHECK,
+                    vec![
+                        columns::uuid(check.send).into(),
+                        reference.as_str().into(),
+                        finished_at.into(),
+                    ],
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether an attempt with this id is stored, of either kind.
 async fn id_is_stored(session: &mut Session, id: AttemptId) -> Result<bool, StoreError> {
     let count = session
@@ -407,30 +560,41 @@ async fn reserve_send_in(
     Ok(Reservation::Reserved)
 }
 
-/// The guard of a check, inside its locked transaction.
+/// The choice of send and the guards of a check, inside its locked transaction; records it
+/// when they pass.
 async fn reserve_check_in(
     session: &mut Session,
-    check: &NewCheck,
-    max_attempts: u32,
-) -> Result<Reservation<CheckRefusal>, StoreError> {
-    let row = InFlightRow::check(check)?;
+    check: NewCheck,
+    policy: &CheckPolicy,
+) -> Result<CheckReservation, StoreError> {
     if id_is_stored(session, check.id).await? {
         return Err(StoreError::conflict(ConflictKind::DuplicateId));
     }
-    let send = columns::uuid(check.send);
-    if session.count(sql::COUNT_SEND, vec![send.into()]).await? == 0 {
-        return Err(StoreError::conflict(ConflictKind::UnknownSend));
-    }
+    let sends = session
+        .attempts(
+            sql::COUNTED_SENDS_OF_TRUST_VALIDATION,
+            vec![check.trust_validation.as_str().into()],
+        )
+        .await?
+        .into_iter()
+        .map(columns::StoredAttempt::into_send)
+        .collect::<Result<Vec<_>, _>>()?;
+    let target = match policy.choose_send(sends, check.started_at) {
+        Ok(target) => target,
+        Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
+    };
     let counted = session
-        .count(sql::COUNT_COUNTED_CHECKS_OF_SEND, vec![send.into()])
+        .count(
+            sql::COUNT_COUNTED_CHECKS_OF_SEND,
+            vec![columns::uuid(target.send.id).into()],
+        )
         .await?;
-    if counted >= u64::from(max_attempts) {
-        return Ok(Reservation::Refused(CheckRefusal::TooManyAttempts {
-            limit: max_attempts,
-        }));
+    if let Err(refusal) = policy.evaluate_attempts(counted) {
+        return Ok(CheckReservation::Refused(refusal));
     }
+    let row = InFlightRow::check(&CheckRecord::in_flight(check, &target))?;
     insert(session, row).await?;
-    Ok(Reservation::Reserved)
+    Ok(CheckReservation::Reserved(target))
 }
 
 async fn insert(session: &mut Session, row: InFlightRow) -> Result<(), StoreError> {
@@ -479,20 +643,19 @@ impl VerificationStore for SqlVerificationStore {
         outcome: SendOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let columns = OutcomeColumns::send(&outcome)?;
-        self.finish_attempt(id, SEND, columns, finished_at).await
+        self.finish_send_in(id, &outcome, finished_at).await
     }
 
     async fn reserve_check(
         &self,
         check: NewCheck,
-        max_attempts: u32,
-    ) -> Result<Reservation<CheckRefusal>, StoreError> {
+        policy: &CheckPolicy,
+    ) -> Result<CheckReservation, StoreError> {
         let mut session = self.lock_for_check(&check).await?;
-        let outcome = reserve_check_in(&mut session, &check, max_attempts)
+        let outcome = reserve_check_in(&mut session, check, policy)
             .await
             .map(|reservation| {
-                let commit = reserved(&reservation);
+                let commit = matches!(reservation, CheckReservation::Reserved(_));
                 (reservation, commit)
             });
         Self::finish(session, outcome).await
@@ -504,24 +667,7 @@ impl VerificationStore for SqlVerificationStore {
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let columns = OutcomeColumns::check(&outcome)?;
-        self.finish_attempt(id, CHECK, columns, finished_at).await
-    }
-
-    async fn latest_send(
-        &self,
-        trust_validation: &TrustValidationId,
-    ) -> Result<Option<SendRecord>, StoreError> {
-        let rows = self
-            .read_attempts(
-                sql::LATEST_COUNTED_SEND,
-                vec![trust_validation.as_str().into()],
-            )
-            .await?;
-        rows.into_iter()
-            .next()
-            .map(columns::StoredAttempt::into_send)
-            .transpose()
+        self.finish_check_in(id, &outcome, finished_at).await
     }
 
     async fn sends_to_number_since(

@@ -1,9 +1,10 @@
 use phone_verify_app::{
-    CheckCodeError, CheckOutcome, CheckRefusal, ErrorClass, SendPolicy, StoreError,
+    AttemptId, AttemptRecord, CheckCodeError, CheckOutcome, CheckRefusal, ErrorClass, NewSend,
+    Reservation, SendLimits, SendPolicy, StoreError,
 };
 use phone_verify_domain::{
-    CheckResult, CheckVerdict, CodeState, GatewayError, MockVerificationGateway, TrustFlowId,
-    VerificationStatus,
+    CheckResult, CheckVerdict, CodeState, GatewayError, MockVerificationGateway, PhoneNumber,
+    ReferenceId, RejectionKind, TrustFlowId, VerificationStatus,
 };
 
 use crate::support::{
@@ -23,6 +24,15 @@ fn gateway_answering(
         .times(times)
         .returning(move |_| answer());
     gateway
+}
+
+fn reference_of_send() -> ReferenceId {
+    ReferenceId::parse(REFERENCE).expect("a valid ref")
+}
+
+/// What [`CheckCodeError::may_have_been_sent`] says of a no-pending-code answer.
+fn error_may_have_been_sent(attempt: AttemptId) -> bool {
+    CheckCodeError::NoPendingCode { attempt }.may_have_been_sent()
 }
 
 async fn sent(harness: &Harness) {
@@ -60,6 +70,7 @@ async fn the_right_code_verifies_and_the_check_is_recorded_without_the_code() {
         [CheckOutcome::Answered {
             verdict: CheckVerdict::Verified,
             status: VerificationStatus::Verified,
+            reference: Some(reference_of_send()),
         }]
     );
     let stored = format!("{:?}", harness.recorded().await);
@@ -80,6 +91,7 @@ async fn a_wrong_code_is_an_answer_not_an_error() {
         [CheckOutcome::Answered {
             verdict: CheckVerdict::WrongCode,
             status: VerificationStatus::Pending,
+            reference: Some(reference_of_send()),
         }]
     );
 }
@@ -96,7 +108,10 @@ async fn a_check_without_a_send_is_refused_without_calling_the_provider() {
         .await
         .expect_err("no send");
 
-    assert!(matches!(error, CheckCodeError::NoCodeSent), "{error:?}");
+    assert!(
+        matches!(error, CheckCodeError::Refused(CheckRefusal::NoCodeSent)),
+        "{error:?}"
+    );
     assert!(!error.may_have_been_sent());
 }
 
@@ -218,7 +233,7 @@ async fn an_expired_answer_from_the_provider_is_reported_as_such() {
 }
 
 #[tokio::test]
-async fn a_check_applies_to_the_latest_send() {
+async fn a_check_after_a_later_send_applies_to_the_later_send() {
     let mut gateway = MockVerificationGateway::new();
     let mut sends = 0;
     gateway.expect_send_code().times(2).returning(move |_| {
@@ -241,16 +256,91 @@ async fn a_check_applies_to_the_latest_send() {
 }
 
 #[tokio::test]
-async fn a_failed_read_of_the_send_keeps_the_provider_uncalled() {
-    let mut gateway = MockVerificationGateway::new();
-    gateway.expect_check_code().never();
-    let harness = Harness::with(
-        gateway,
-        FailingStore::failing(&[Op::Read]),
-        SendPolicy::default(),
+async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_number() {
+    let mut gateway = crate::support::accepting_gateway(1);
+    gateway
+        .expect_check_code()
+        .withf(|asked| asked.reference.is_none() && asked.phone.is_none())
+        .times(1)
+        .returning(|_| Ok(verified()));
+    let harness = Harness::new(gateway);
+    sent(&harness).await;
+    // A second send, to a corrected number, whose provider call has not returned yet.
+    harness.clock.advance(secs(40));
+    let newer = AttemptId::from_u128(99);
+    let reserved = harness
+        .store
+        .reserve_send(
+            NewSend {
+                id: newer,
+                phone: PhoneNumber::parse("+60 12-345 6789").expect("a valid number"),
+                trust_flow: TrustFlowId::new(147),
+                trust_validation: tv(),
+                started_at: t0() + secs(40),
+            },
+            &SendLimits::default(),
+        )
+        .await
+        .expect("reserve");
+    assert_eq!(reserved, Reservation::Reserved);
+
+    let checked = harness.check.check(tv(), code()).await.expect("answered");
+
+    assert!(checked.is_verified());
+    assert_eq!(checked.send, newer, "checked as the newest send's code");
+    let recorded = harness.recorded().await;
+    let first = recorded
+        .iter()
+        .find(|record| {
+            record.reference() == Some(&reference_of_send()) && record.id() != checked.attempt
+        })
+        .map(AttemptRecord::id)
+        .expect("the first send");
+    let Some(AttemptRecord::Check(check)) = recorded
+        .iter()
+        .find(|record| record.id() == checked.attempt)
+    else {
+        panic!("the check is recorded: {recorded:?}");
+    };
+    assert_eq!(
+        (check.send, check.reference.clone()),
+        (first, Some(reference_of_send())),
+        "then moved to the send whose reference the provider answered with"
     );
-    let error = harness.check.check(tv(), code()).await.expect_err("failed");
-    assert!(matches!(error, CheckCodeError::Store(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_404_on_check_means_no_pending_code_and_uses_up_no_attempt() {
+    let harness = Harness::new(gateway_answering(2, || {
+        Err(GatewayError::Rejected {
+            kind: RejectionKind::NotFound,
+            status: 404,
+            message: Some("Verification not found".into()),
+            field_errors: Default::default(),
+        })
+    }));
+    sent(&harness).await;
+
+    let error = harness
+        .check
+        .check(tv(), code())
+        .await
+        .expect_err("no code");
+
+    let CheckCodeError::NoPendingCode { attempt } = error else {
+        panic!("expected no pending code, got {error:?}");
+    };
+    assert!(!error_may_have_been_sent(attempt));
+    assert_eq!(
+        harness.check_outcomes().await,
+        [CheckOutcome::NoPendingCode]
+    );
+    let again = harness
+        .check
+        .check(tv(), code())
+        .await
+        .expect_err("no code");
+    assert!(matches!(again, CheckCodeError::NoPendingCode { .. }));
 }
 
 #[tokio::test]

@@ -76,7 +76,8 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
     assert_eq!(
         send_record.outcome(),
         SendOutcome::Sent {
-            reference: sent.receipt.reference.clone()
+            reference: sent.receipt.reference.clone(),
+            submitted_at: Some(sent.receipt.submitted_at),
         }
     );
     let by_number = history

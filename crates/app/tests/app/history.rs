@@ -42,6 +42,7 @@ async fn history_shows_the_send_and_the_check_newest_first_by_number_and_by_vali
         CheckOutcome::Answered {
             verdict: CheckVerdict::Verified,
             status: phone_verify_domain::VerificationStatus::Verified,
+            reference: sent.receipt.reference.clone().into(),
         }
     );
     assert_eq!(send.id, sent.attempt);

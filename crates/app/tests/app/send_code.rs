@@ -39,7 +39,8 @@ async fn a_sent_code_is_recorded_with_the_providers_reference() {
         SendState::Finished {
             at: t0(),
             outcome: SendOutcome::Sent {
-                reference: reference(7)
+                reference: reference(7),
+                submitted_at: Some(t0()),
             },
         }
     );

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use parking_lot::Mutex;
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, CheckRefusal, HistorySubject,
-    InMemoryVerificationStore, ManualClock, NewCheck, NewSend, Page, PageRequest, Ports,
-    Reservation, SendCode, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal,
+    AttemptId, AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, CheckReservation,
+    HistorySubject, InMemoryVerificationStore, ManualClock, NewCheck, NewSend, Page, PageRequest,
+    Ports, Reservation, SendCode, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal,
     SequentialIds, StoreError, VerificationHistory, VerificationStore,
 };
 use phone_verify_domain::{
@@ -247,10 +247,10 @@ impl VerificationStore for FailingStore {
     async fn reserve_check(
         &self,
         check: NewCheck,
-        max_attempts: u32,
-    ) -> Result<Reservation<CheckRefusal>, StoreError> {
+        policy: &CheckPolicy,
+    ) -> Result<CheckReservation, StoreError> {
         self.fail(Op::ReserveCheck)?;
-        self.inner.reserve_check(check, max_attempts).await
+        self.inner.reserve_check(check, policy).await
     }
 
     async fn finish_check(
@@ -261,14 +261,6 @@ impl VerificationStore for FailingStore {
     ) -> Result<(), StoreError> {
         self.fail(Op::FinishCheck)?;
         self.inner.finish_check(id, outcome, finished_at).await
-    }
-
-    async fn latest_send(
-        &self,
-        trust_validation: &TrustValidationId,
-    ) -> Result<Option<SendRecord>, StoreError> {
-        self.fail(Op::Read)?;
-        self.inner.latest_send(trust_validation).await
     }
 
     async fn sends_to_number_since(

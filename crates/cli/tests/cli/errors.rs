@@ -232,3 +232,58 @@ async fn json_mode_reports_errors_as_a_document_too() {
     assert_eq!(doc["error"]["class"], "config");
     assert_eq!(doc["error"]["exit_code"], 3);
 }
+
+#[tokio::test]
+async fn a_check_the_provider_has_no_code_for_exits_with_ten_and_says_to_send_a_new_one() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let elsewhere = Workspace::new();
+    assert_eq!(
+        run(&mut send(&sim.base_url(), &ws.db(), NUMBER, "tv-n"))
+            .await
+            .code,
+        0
+    );
+    // Another instance, with a store of its own, sends for the same trust validation: the
+    // provider's live code is now that one, and the first send's reference is void there.
+    assert_eq!(
+        run(&mut send(
+            &sim.base_url(),
+            &elsewhere.db(),
+            "+60 12-345 6789",
+            "tv-n"
+        ))
+        .await
+        .code,
+        0
+    );
+    fails_with(
+        &mut crate::support::check(&sim.base_url(), &ws.db(), "tv-n", crate::support::CODE),
+        10,
+        "send a new code",
+    )
+    .await;
+    let listed = run(binary().args([
+        "history",
+        "--json",
+        "--trust-validation",
+        "tv-n",
+        "--database-url",
+        &ws.database_url(),
+    ]))
+    .await;
+    assert_eq!(
+        listed.json()["attempts"][0]["outcome"],
+        "no pending code",
+        "{}",
+        listed.stdout
+    );
+    let json = run(
+        crate::support::check(&sim.base_url(), &ws.db(), "tv-n", crate::support::CODE)
+            .arg("--json"),
+    )
+    .await;
+    assert_eq!(json.code, 10);
+    assert_eq!(json.json()["error"]["class"], "no_pending_code");
+    sim.shutdown().await;
+}

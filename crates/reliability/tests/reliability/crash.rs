@@ -107,7 +107,7 @@ fn judge(records: &HashMap<String, Vec<SendRecord>>, inbox: &[DeliveredSms]) -> 
     }
     for (tv, sends) in records {
         for send in sends {
-            if let SendOutcome::Sent { reference } = send.outcome() {
+            if let SendOutcome::Sent { reference, .. } = send.outcome() {
                 match delivered.get(tv.as_str()) {
                     Some(sms) if sms.reference_id == reference.as_str() => {}
                     other => wrong.push(format!("{tv}: recorded as sent, delivered {other:?}")),

@@ -193,6 +193,7 @@ async fn sends_under_load_with_one_percent_faulted_each_leave_exactly_their_one_
                 }
                 SendOutcome::Sent {
                     reference: sent.receipt.reference.clone(),
+                    submitted_at: Some(sent.receipt.submitted_at),
                 }
             }
             (_, answer) => {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use phone_verify_app::{
-    AttemptId, CheckOutcome, ErrorClass, NewCheck, Reservation, SendLimits, SendOutcome,
-    VerificationStore,
+    AttemptId, CheckOutcome, CheckPolicy, CheckReservation, ErrorClass, NewCheck, Reservation,
+    SendLimits, SendOutcome, VerificationStore,
 };
 use phone_verify_domain::{CheckVerdict, ReferenceId, VerificationStatus};
 use phone_verify_sql_store::SqliteOptions;
@@ -31,6 +31,7 @@ async fn write_attempts(store: &dyn VerificationStore) -> Vec<phone_verify_app::
             AttemptId::from_u128(1),
             SendOutcome::Sent {
                 reference: reference.clone(),
+                submitted_at: Some(t0 + Duration::from_nanos(7)),
             },
             t0 + Duration::from_nanos(1),
         )
@@ -38,19 +39,16 @@ async fn write_attempts(store: &dyn VerificationStore) -> Vec<phone_verify_app::
         .expect("the send finishes");
     let check = NewCheck {
         id: AttemptId::from_u128(2),
-        send: AttemptId::from_u128(1),
-        phone: support::number(),
-        trust_flow: phone_verify_domain::TrustFlowId::new(u64::MAX),
         trust_validation: support::validation("tv-a"),
-        reference: Some(reference),
         started_at: t0 + Duration::from_millis(1500),
     };
-    assert_eq!(
-        store
-            .reserve_check(check, 5)
-            .await
-            .expect("the check reserves"),
-        Reservation::Reserved
+    let reserved = store
+        .reserve_check(check, &CheckPolicy::default())
+        .await
+        .expect("the check reserves");
+    assert!(
+        matches!(reserved, CheckReservation::Reserved(_)),
+        "{reserved:?}"
     );
     store
         .finish_check(
@@ -58,6 +56,7 @@ async fn write_attempts(store: &dyn VerificationStore) -> Vec<phone_verify_app::
             CheckOutcome::Answered {
                 verdict: CheckVerdict::WrongCode,
                 status: VerificationStatus::from_wire("SOMETHING_NEW", Some(42)),
+                reference: Some(reference),
             },
             t0 + Duration::from_secs(2),
         )

@@ -10,9 +10,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRefusal, HistorySubject, NewSend, Page,
-    PageRequest, Reservation, SendLimits, SendOutcome, SendRecord, SendRefusal, StoreError,
-    VerificationStore,
+    AttemptId, AttemptRecord, CheckOutcome, HistorySubject, NewSend, Page, PageRequest,
+    Reservation, SendLimits, SendOutcome, SendRecord, SendRefusal, StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::{
@@ -220,9 +219,9 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
     async fn reserve_check(
         &self,
         check: phone_verify_app::NewCheck,
-        max_attempts: u32,
-    ) -> Result<Reservation<CheckRefusal>, StoreError> {
-        self.store.reserve_check(check, max_attempts).await
+        policy: &phone_verify_app::CheckPolicy,
+    ) -> Result<phone_verify_app::CheckReservation, StoreError> {
+        self.store.reserve_check(check, policy).await
     }
 
     async fn finish_check(
@@ -232,13 +231,6 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.store.finish_check(id, outcome, finished_at).await
-    }
-
-    async fn latest_send(
-        &self,
-        trust_validation: &TrustValidationId,
-    ) -> Result<Option<SendRecord>, StoreError> {
-        self.store.latest_send(trust_validation).await
     }
 
     async fn sends_to_number_since(
