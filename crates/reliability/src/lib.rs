@@ -23,4 +23,6 @@ pub mod fixture;
 pub mod process;
 mod stack;
 
-pub use stack::{Stack, StackConfig, gateway, gateway_builder, open_store, sql_failure_kind};
+pub use stack::{
+    Engine, Stack, StackConfig, gateway, gateway_builder, open_store, sql_failure_kind,
+};

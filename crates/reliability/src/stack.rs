@@ -14,7 +14,9 @@ use phone_verify_app::{
     SendPolicy, SendRecord, StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId, VerificationGateway};
-use phone_verify_sql_store::{SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions};
+use phone_verify_sql_store::{
+    PgOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
+};
 use tempfile::TempDir;
 
 use crate::fixture::TOKEN;
@@ -33,6 +35,24 @@ pub struct StackConfig {
     pub send_policy: SendPolicy,
     /// The SQLite store's options.
     pub sqlite: SqliteOptions,
+    /// Where the store is: a SQLite file in a temporary directory (the default), or a
+    /// PostgreSQL schema.
+    pub engine: Engine,
+}
+
+/// The engine a [`Stack`]'s store runs on.
+#[derive(Debug, Clone, Default)]
+pub enum Engine {
+    /// A SQLite file in the stack's temporary directory, with [`StackConfig::sqlite`].
+    #[default]
+    Sqlite,
+    /// PostgreSQL at `url`, in `schema` (created if missing; the caller drops it).
+    Postgres {
+        /// The server (`postgres://user@host:5432/database`).
+        url: String,
+        /// The schema the store works in.
+        schema: SchemaName,
+    },
 }
 
 impl Default for StackConfig {
@@ -43,6 +63,7 @@ impl Default for StackConfig {
             retry: RetryPolicy::default(),
             send_policy: SendPolicy::default(),
             sqlite: SqliteOptions::default(),
+            engine: Engine::Sqlite,
         }
     }
 }
@@ -114,7 +135,15 @@ impl Stack {
             .context("the simulator starts")?;
         let dir = tempfile::tempdir().context("a temporary directory")?;
         let database = dir.path().join("phone-verify.db");
-        let store = Arc::new(open_store(&database, config.sqlite).await?);
+        let store = match config.engine {
+            Engine::Sqlite => open_store(&database, config.sqlite).await?,
+            Engine::Postgres { url, schema } => {
+                SqlVerificationStore::connect_postgres(&url, PgOptions::default().schema(schema))
+                    .await
+                    .context("the PostgreSQL store connects")?
+            }
+        };
+        let store = Arc::new(store);
         let client = gateway(&sim.base_url(), config.request_timeout, config.retry)?;
         let gateway = wrap(Arc::new(client), &database);
         let ports = Ports::new(gateway, store.clone());
@@ -127,7 +156,7 @@ impl Stack {
         })
     }
 
-    /// The store's SQLite file.
+    /// The store's SQLite file (with [`Engine::Sqlite`]).
     pub fn database(&self) -> PathBuf {
         self.dir.path().join("phone-verify.db")
     }

@@ -3,6 +3,7 @@
 //! lock, a memory measurement) run the helper programs of `src/bin/`.
 
 mod crash;
+mod current_send;
 mod faults;
 mod leaks;
 mod load;
