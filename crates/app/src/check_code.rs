@@ -17,7 +17,9 @@ use crate::{AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, Ports,
 pub struct CheckedCode {
     /// The recorded check.
     pub attempt: AttemptId,
-    /// The send the code belongs to.
+    /// The send whose code was checked: the one the provider's answer names when it names
+    /// one of the trust validation's sends, otherwise the one the check was reserved
+    /// against.
     pub send: AttemptId,
     /// What the provider answered.
     pub result: CheckResult,
@@ -172,7 +174,6 @@ impl CheckCode {
                 return Err(refusal.into());
             }
         };
-        let send = target.send.id;
         span.record("phone", display(&target.send.phone));
         span.record("trust_flow", display(target.send.trust_flow));
         span.record("narrowed", target.narrowed);
@@ -197,7 +198,7 @@ impl CheckCode {
             .await;
 
         match (answer, recorded) {
-            (Ok(result), Ok(())) => {
+            (Ok(result), Ok(send)) => {
                 info!(verdict = ?result.verdict(), "code checked");
                 Ok(CheckedCode {
                     attempt,
@@ -205,11 +206,11 @@ impl CheckCode {
                     result,
                 })
             }
-            (Err(_), Ok(())) if no_pending_code => {
+            (Err(_), Ok(_)) if no_pending_code => {
                 warn!("check answered: the provider holds no pending code");
                 Err(CheckCodeError::NoPendingCode { attempt })
             }
-            (Err(gateway), Ok(())) => {
+            (Err(gateway), Ok(_)) => {
                 warn!(error = %gateway, class = gateway.class(), "check failed");
                 Err(gateway.into())
             }

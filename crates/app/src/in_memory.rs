@@ -122,7 +122,8 @@ impl Inner {
 
     /// What a check answered with `reference` tells about the sends (see
     /// [`VerificationStore::finish_check`]): the check records the reference and moves to the
-    /// send that has it, or closes its own send, if still in flight, as sent.
+    /// send that has it, or closes its own send, if still in flight, as sent. Returns the
+    /// send the check is recorded against.
     fn reconcile(
         &mut self,
         check_id: AttemptId,
@@ -130,7 +131,7 @@ impl Inner {
         trust_validation: &TrustValidationId,
         reference: ReferenceId,
         finished_at: DateTime<Utc>,
-    ) {
+    ) -> AttemptId {
         let owner = self
             .sends(self.by_trust_validation.get(trust_validation))
             .find(|send| send.reference() == Some(&reference))
@@ -161,6 +162,7 @@ impl Inner {
             }
             self.checks_by_send.entry(owner).or_default().push(index);
         }
+        moved.unwrap_or(send_id)
     }
 }
 
@@ -259,7 +261,7 @@ impl VerificationStore for InMemoryVerificationStore {
         id: AttemptId,
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<AttemptId, StoreError> {
         let mut inner = self.inner.lock();
         let check = inner
             .check_mut(id)
@@ -284,10 +286,12 @@ impl VerificationStore for InMemoryVerificationStore {
             at: finished_at,
             outcome,
         };
-        if let Some(reference) = answered {
-            inner.reconcile(id, send_id, &trust_validation, reference, finished_at);
-        }
-        Ok(())
+        Ok(match answered {
+            Some(reference) => {
+                inner.reconcile(id, send_id, &trust_validation, reference, finished_at)
+            }
+            None => send_id,
+        })
     }
 
     async fn sends_to_number_since(

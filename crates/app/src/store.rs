@@ -245,6 +245,9 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
     /// with the reference (and no submit time). A later [`VerificationStore::finish_send`] of
     /// a send closed so follows [`SendOutcome::after_closed_by_check`].
     ///
+    /// Returns the send the check is recorded against once finished: the one it was reserved
+    /// against, or the one it moved to.
+    ///
     /// # Errors
     ///
     /// As [`VerificationStore::finish_send`].
@@ -253,7 +256,7 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         id: AttemptId,
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<AttemptId, StoreError>;
 
     /// Every send to the number started at or after `since`, whatever its outcome, newest
     /// first.

@@ -798,7 +798,7 @@ pub async fn an_answer_closes_the_send_in_flight_and_names_the_reference(
     let check_id = id();
     let target = reserve_check(&*store, check_id, "tv-a", at(10)).await;
     assert_eq!(target.send.id, send_id);
-    store
+    let send_of_check = store
         .finish_check(
             check_id,
             answered(CheckVerdict::Verified, Some(reference(7))),
@@ -806,6 +806,7 @@ pub async fn an_answer_closes_the_send_in_flight_and_names_the_reference(
         )
         .await
         .expect("finish");
+    assert_eq!(send_of_check, send_id);
     let send = stored_send(&*store, "tv-a", send_id).await;
     assert_eq!(
         send.state,
@@ -870,7 +871,7 @@ pub async fn an_answer_naming_another_send_moves_the_check_to_it(
     let check_id = id();
     let target = reserve_check(&*store, check_id, "tv-a", at(5)).await;
     assert_eq!(target.send.id, second);
-    store
+    let moved_to = store
         .finish_check(
             check_id,
             answered(CheckVerdict::WrongCode, Some(reference(1))),
@@ -878,6 +879,10 @@ pub async fn an_answer_naming_another_send_moves_the_check_to_it(
         )
         .await
         .expect("finish");
+    assert_eq!(
+        moved_to, first,
+        "finishing says which send the check went to"
+    );
     let check = stored_check(&*store, "tv-a", check_id).await;
     assert_eq!((check.send, check.reference), (first, Some(reference(1))));
     assert_eq!(

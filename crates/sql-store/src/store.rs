@@ -298,7 +298,7 @@ impl SqlVerificationStore {
         id: AttemptId,
         outcome: &CheckOutcome,
         finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<AttemptId, StoreError> {
         let columns = OutcomeColumns::check(outcome)?;
         let finished_at = columns::nanos(finished_at)?;
         let mut session = self.write().await?;
@@ -308,14 +308,17 @@ impl SqlVerificationStore {
                     explain_refused_finish(&mut session, id, CHECK).await?,
                 ));
             }
-            if let CheckOutcome::Answered {
-                reference: Some(reference),
-                ..
-            } = outcome
-            {
-                reconcile(&mut session, id, reference, finished_at).await?;
-            }
-            Ok(((), true))
+            let Some(AttemptRecord::Check(check)) = attempt(&mut session, id).await? else {
+                return Err(StoreError::conflict(ConflictKind::UnknownAttempt));
+            };
+            let send = match outcome {
+                CheckOutcome::Answered {
+                    reference: Some(reference),
+                    ..
+                } => reconcile(&mut session, &check, reference, finished_at).await?,
+                _ => check.send,
+            };
+            Ok((send, true))
         }
         .await;
         Self::finish(session, result).await
@@ -473,16 +476,13 @@ async fn complete_send_closed_by_check(
 /// What a check's answer naming `reference` tells of the sends (see
 /// [`VerificationStore::finish_check`]): the check moves to the send of its trust validation
 /// that has the reference, or, when none has, closes its own send, if still in flight, as
-/// sent.
+/// sent. Returns the send the check is recorded against.
 async fn reconcile(
     session: &mut Session,
-    check_id: AttemptId,
+    check: &CheckRecord,
     reference: &ReferenceId,
     finished_at: i64,
-) -> Result<(), StoreError> {
-    let Some(AttemptRecord::Check(check)) = attempt(session, check_id).await? else {
-        return Err(StoreError::conflict(ConflictKind::UnknownAttempt));
-    };
+) -> Result<AttemptId, StoreError> {
     let owner = session
         .attempts(
             sql::SEND_OF_TRUST_VALIDATION_WITH_REFERENCE,
@@ -500,9 +500,10 @@ async fn reconcile(
             session
                 .execute(
                     sql::MOVE_CHECK,
-                    vec![columns::uuid(check_id).into(), owner.into()],
+                    vec![columns::uuid(check.id).into(), owner.into()],
                 )
                 .await?;
+            return Ok(AttemptId::from_u128(owner.as_u128()));
         }
         Some(_) => {}
         None => {
@@ -518,7 +519,7 @@ async fn reconcile(
                 .await?;
         }
     }
-    Ok(())
+    Ok(check.send)
 }
 
 /// Whether an attempt with this id is stored, of either kind.
@@ -666,7 +667,7 @@ impl VerificationStore for SqlVerificationStore {
         id: AttemptId,
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<AttemptId, StoreError> {
         self.finish_check_in(id, &outcome, finished_at).await
     }
 

@@ -287,7 +287,10 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
     let checked = harness.check.check(tv(), code()).await.expect("answered");
 
     assert!(checked.is_verified());
-    assert_eq!(checked.send, newer, "checked as the newest send's code");
+    assert_ne!(
+        checked.send, newer,
+        "the provider checked the first send's code"
+    );
     let recorded = harness.recorded().await;
     let first = recorded
         .iter()
@@ -305,8 +308,9 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
     assert_eq!(
         (check.send, check.reference.clone()),
         (first, Some(reference_of_send())),
-        "then moved to the send whose reference the provider answered with"
+        "moved to the send whose reference the provider answered with"
     );
+    assert_eq!(checked.send, first, "and the caller is told which");
 }
 
 #[tokio::test]

@@ -258,7 +258,7 @@ impl VerificationStore for FailingStore {
         id: AttemptId,
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<AttemptId, StoreError> {
         self.fail(Op::FinishCheck)?;
         self.inner.finish_check(id, outcome, finished_at).await
     }

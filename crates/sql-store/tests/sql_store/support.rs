@@ -229,7 +229,7 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
         id: AttemptId,
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<AttemptId, StoreError> {
         self.store.finish_check(id, outcome, finished_at).await
     }
 
