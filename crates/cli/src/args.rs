@@ -95,6 +95,10 @@ pub(crate) struct ProviderArgs {
     /// Seconds allowed for a whole provider request.
     #[arg(long, default_value_t = 15)]
     pub(crate) timeout_secs: u64,
+    /// Seconds allowed to open a connection to the provider (TCP and TLS). A request whose
+    /// connection never completed is "not sent", whichever of the two timeouts fires first.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) connect_timeout_secs: u64,
 }
 
 #[derive(Debug, Args)]

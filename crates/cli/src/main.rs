@@ -22,8 +22,14 @@ use crate::output::Output;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
+    // The simulator logs one line per request at `info`, as `idmeta-sim` does; the other
+    // commands say only what went wrong.
+    let default_level = match cli.command {
+        Command::Sim(_) => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(log_filter())
+        .with_env_filter(log_filter(default_level))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
@@ -41,10 +47,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// `RUST_LOG` (default `warn`), with the dependencies that log phone numbers in clear switched
-/// off whatever `RUST_LOG` says.
-fn log_filter() -> EnvFilter {
-    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+/// `RUST_LOG` (default `default_level`), with the dependencies that log phone numbers in clear
+/// switched off whatever `RUST_LOG` says.
+fn log_filter(default_level: &str) -> EnvFilter {
+    let mut filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     for target in phone_verify_domain::PHONE_LOGGING_TARGETS {
         if let Ok(directive) = format!("{target}=off").parse() {
             filter = filter.add_directive(directive);

@@ -40,7 +40,8 @@ pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGat
     let mut builder = IdmetaClient::builder()
         .token(token(provider)?)
         .allow_plain_http(provider.allow_plain_http)
-        .request_timeout(Duration::from_secs(provider.timeout_secs.max(1)));
+        .request_timeout(Duration::from_secs(provider.timeout_secs.max(1)))
+        .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
     if let Some(url) = &provider.base_url {
         builder = builder.base_url(url.clone());
     }

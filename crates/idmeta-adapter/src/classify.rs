@@ -1,7 +1,7 @@
 //! Classifying an answer (status, `Retry-After`, body) into a domain result or error: one pure
 //! function per operation, tested as a table.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
 
@@ -14,6 +14,8 @@ pub(crate) struct Answer<'a> {
     /// The raw `Retry-After` header, if any.
     pub(crate) retry_after: Option<&'a str>,
     pub(crate) body: &'a [u8],
+    /// When the answer arrived: an HTTP-date `Retry-After` is a wait from then.
+    pub(crate) received_at: SystemTime,
 }
 
 /// Classifies the answer to a send.
@@ -31,7 +33,9 @@ fn classify<T>(
     convert: impl FnOnce(Envelope<'_>) -> Result<T, String>,
 ) -> Result<T, GatewayError> {
     let status = answer.status;
-    let retry_after = answer.retry_after.and_then(parse_retry_after);
+    let retry_after = answer
+        .retry_after
+        .and_then(|raw| parse_retry_after(raw, answer.received_at));
     match status {
         200..=299 => {
             let envelope = decode(answer.body)
@@ -110,9 +114,15 @@ fn decode(body: &[u8]) -> Result<Envelope<'_>, String> {
     })
 }
 
-/// `Retry-After` in delay-seconds. An HTTP-date or garbage gives `None` (no hint).
-fn parse_retry_after(raw: &str) -> Option<Duration> {
-    raw.trim().parse::<u64>().ok().map(Duration::from_secs)
+/// `Retry-After` (RFC 9110, 10.2.3) as a wait from `now`: delay-seconds, or an HTTP-date (any of
+/// its three formats), a date already past giving no wait at all. Garbage gives `None` (no hint).
+fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
+    let raw = raw.trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = httpdate::parse_http_date(raw).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -129,6 +139,7 @@ mod properties {
             status,
             retry_after: Some("x"),
             body,
+            received_at: SystemTime::UNIX_EPOCH,
         };
         let _ = classify_send(answer);
         let _ = classify_check(answer);
@@ -188,7 +199,7 @@ mod properties {
         #[test]
         fn mutations_of_the_example_give_a_result_or_a_typed_error(index in 0usize..64, mutation in 0u8..6) {
             let (body, path) = mutated(index, mutation);
-            match classify_send(Answer { status: 200, retry_after: None, body: body.as_bytes() }) {
+            match classify_send(Answer { status: 200, retry_after: None, body: body.as_bytes(), received_at: SystemTime::UNIX_EPOCH }) {
                 // Only a mutation of the reference itself may change it.
                 Ok(receipt) => prop_assert!(
                     path == "/data/referenceId"
@@ -230,7 +241,13 @@ mod tests {
             status,
             retry_after,
             body: body.as_bytes(),
+            received_at: received_at(),
         }
+    }
+
+    /// Wed, 21 Oct 2026 07:28:00 GMT: when every answer of the tables arrived.
+    fn received_at() -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_792_567_680)
     }
 
     /// What a classification must produce, stated independently of the code under test.
@@ -300,8 +317,13 @@ mod tests {
             ),
             (answer(429, None, ""), Expect::RateLimited(None)),
             (
-                answer(429, Some("Wed, 21 Oct 2026 07:28:00 GMT"), ""),
-                Expect::RateLimited(None),
+                answer(429, Some("Wed, 21 Oct 2026 07:28:30 GMT"), ""),
+                Expect::RateLimited(Some(30)),
+            ),
+            (answer(429, Some("soon"), ""), Expect::RateLimited(None)),
+            (
+                answer(503, Some("Wed, 21 Oct 2026 07:29:00 GMT"), html),
+                Expect::Fault(503, Some(60)),
             ),
             (
                 answer(500, None, r#"{"message":"Server Error"}"#),
@@ -339,6 +361,32 @@ mod tests {
                 answer.status,
                 String::from_utf8_lossy(answer.body)
             );
+        }
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_as_an_http_date() {
+        let cases: &[(&str, Option<u64>)] = &[
+            ("0", Some(0)),
+            ("120", Some(120)),
+            (" 7 ", Some(7)),
+            // The three HTTP-date formats, 90 s after the answer arrived.
+            ("Wed, 21 Oct 2026 07:29:30 GMT", Some(90)),
+            ("Wednesday, 21-Oct-26 07:29:30 GMT", Some(90)),
+            ("Wed Oct 21 07:29:30 2026", Some(90)),
+            ("Wed, 21 Oct 2026 07:28:00 GMT", Some(0)),
+            // A date already past means "now", not "no hint".
+            ("Tue, 20 Oct 2026 07:28:00 GMT", Some(0)),
+            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
+            ("-5", None),
+            ("1.5", None),
+            ("", None),
+            ("soon", None),
+            ("Wed, 21 Oct 2026 25:00:00 GMT", None),
+        ];
+        for (raw, expected) in cases {
+            let got = parse_retry_after(raw, received_at()).map(|wait| wait.as_secs());
+            assert_eq!(got, *expected, "{raw:?}");
         }
     }
 

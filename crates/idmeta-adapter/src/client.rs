@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use async_trait::async_trait;
 use backon::Retryable;
@@ -21,6 +21,7 @@ use tracing::{Instrument, Span, field};
 use crate::RetryPolicy;
 use crate::classify::{Answer, classify_check, classify_send};
 use crate::config::{ConfigError, IdmetaClientBuilder};
+use crate::handover::Handover;
 use crate::wire::{SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
@@ -143,6 +144,7 @@ impl IdmetaClient {
                 status,
                 retry_after: retry_after.as_deref(),
                 body: &bytes,
+                received_at: SystemTime::now(),
             })
         })
         .retry(retry.backoff())
@@ -180,16 +182,17 @@ impl IdmetaClient {
         body: Bytes,
     ) -> Result<(u16, Option<String>, Bytes), GatewayError> {
         let inner = &self.inner;
+        let (handover, body) = Handover::of(body);
         let mut response = inner
             .http
             .post(url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json")
-            .body(body)
+            .body(reqwest::Body::wrap(body))
             .send()
             .await
-            .map_err(transport_error)?;
+            .map_err(|error| transport_error(error, handover.withhold()))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -211,7 +214,12 @@ impl IdmetaClient {
         let mut first: Option<Bytes> = None;
         let mut joined: Option<BytesMut> = None;
         let mut len = 0usize;
-        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        // An answer is arriving: the request was handed over.
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| transport_error(error, true))?
+        {
             len += chunk.len();
             if len > cap {
                 return Err(too_big());
@@ -232,11 +240,11 @@ impl IdmetaClient {
     }
 }
 
-/// A transport failure: "not sent" only when no connection was ever made; anything later (a
-/// timeout, a connection cut once the request may have been written, a body cut short) is
-/// "outcome unknown".
-fn transport_error(error: reqwest::Error) -> GatewayError {
-    if error.is_connect() {
+/// A transport failure: "not sent" when no connection was ever made or the request body was
+/// never handed to one (whichever timeout fired first); anything later (a timeout, a connection
+/// cut once the request may have been written, a body cut short) is "outcome unknown".
+fn transport_error(error: reqwest::Error, handed_over: bool) -> GatewayError {
+    if error.is_connect() || !handed_over {
         GatewayError::NotSent {
             source: Box::new(error),
         }

@@ -8,9 +8,11 @@ use secrecy::SecretString;
 
 use crate::RetryPolicy;
 
-/// Default time allowed to open a connection (TCP and TLS).
+/// Default time allowed to open a connection (TCP and TLS). A request whose connection never
+/// completed is `NotSent` whether this or the request timeout fires first.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default time allowed for a whole request, from sending to the last byte of the answer.
+/// Default time allowed for a whole request, from opening its connection to the last byte of the
+/// answer.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default cap on a response body. IDMeta's answers are under 1 KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;

@@ -10,8 +10,9 @@
 //!   explicitly allowed, for a local simulator), never to a redirect target, and never shown by
 //!   `Debug` or in traces.
 //! - Every failure is a [`GatewayError`] that says whether the SMS may have gone out: a
-//!   connection never made is `NotSent`, a timeout or a cut after the request went out is
-//!   `OutcomeUnknown`. Only the former is retried by default ([`RetryPolicy`]).
+//!   connection never made or never completed (whichever timeout fired) is `NotSent`, a timeout
+//!   or a cut after the request was handed to a connection is `OutcomeUnknown`. Only the former
+//!   is retried by default ([`RetryPolicy`]).
 //! - Answers are read up to a size cap and classified by one pure function per operation.
 //! - One `tracing` span per call with the operation, masked phone, trust flow and validation,
 //!   reference, HTTP status, attempts and latency; never the token, the full number or the code.
@@ -38,6 +39,7 @@
 mod classify;
 mod client;
 mod config;
+mod handover;
 mod retry;
 mod wire;
 
@@ -45,11 +47,14 @@ mod wire;
 /// API.
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing {
+    use std::time::SystemTime;
+
     use phone_verify_domain::{CheckResult, GatewayError, SendReceipt};
 
     use crate::classify::{Answer, classify_check, classify_send};
 
-    /// Classifies an answer to a send, as the client does.
+    /// Classifies an answer to a send, as the client does, as if it arrived at the Unix epoch
+    /// (a `Retry-After` date is a wait from then).
     ///
     /// # Errors
     ///
@@ -63,10 +68,11 @@ pub mod fuzzing {
             status,
             retry_after,
             body,
+            received_at: SystemTime::UNIX_EPOCH,
         })
     }
 
-    /// Classifies an answer to a check, as the client does.
+    /// Classifies an answer to a check, as the client does, as if it arrived at the Unix epoch.
     ///
     /// # Errors
     ///
@@ -80,6 +86,7 @@ pub mod fuzzing {
             status,
             retry_after,
             body,
+            received_at: SystemTime::UNIX_EPOCH,
         })
     }
 }

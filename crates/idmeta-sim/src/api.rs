@@ -328,7 +328,8 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
         .is_some_and(|given| given == token)
 }
 
-/// Reads the body up to the configured limit; 413 beyond it.
+/// Reads the body up to the configured limit; 413 beyond it; 408, closing the connection, when
+/// it does not arrive within the body read timeout.
 async fn read_body(shared: &Shared, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
     let limit = shared.config.max_body_bytes;
     let declared = headers
@@ -338,7 +339,14 @@ async fn read_body(shared: &Shared, headers: &HeaderMap, body: Body) -> Result<B
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
+    let read = tokio::time::timeout(
+        shared.config.body_read_timeout,
+        axum::body::to_bytes(body, limit),
+    );
+    let Ok(read) = read.await else {
+        return Err(respond::body_timeout());
+    };
+    read.map_err(|error| {
         let over =
             std::error::Error::source(&error).is_some_and(|source| source.is::<LengthLimitError>());
         if over {

@@ -38,6 +38,7 @@ pub struct SimConfig {
     pub(crate) clock: SimClock,
     pub(crate) inbox_capacity_per_number: usize,
     pub(crate) max_body_bytes: usize,
+    pub(crate) body_read_timeout: Duration,
     pub(crate) trickle_interval: Duration,
     pub(crate) shutdown_grace: Duration,
 }
@@ -72,6 +73,7 @@ impl Default for SimConfig {
             clock: SimClock::system(),
             inbox_capacity_per_number: 100,
             max_body_bytes: 64 * 1024,
+            body_read_timeout: Duration::from_secs(5),
             trickle_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(1),
         }
@@ -115,7 +117,7 @@ impl SimConfig {
         self
     }
 
-    /// Every code is `code` (digits only), for deterministic tests. Overrides
+    /// Every code is `code` (4 to 10 digits), for deterministic tests. Overrides
     /// [`code_length`](Self::code_length).
     #[must_use]
     pub fn fixed_code(mut self, code: impl Into<String>) -> Self {
@@ -167,6 +169,15 @@ impl SimConfig {
         self
     }
 
+    /// How long the rest of a request body may take to arrive once its headers have; past it the
+    /// request is answered 408 and its connection closed (default 5 s). A client that sends half
+    /// a body then stalls does not hold a connection forever.
+    #[must_use]
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
     /// The pause between two bytes of a [`Fault::Trickle`](crate::Fault::Trickle) body
     /// (default 1 s).
     #[must_use]
@@ -195,7 +206,7 @@ impl SimConfig {
         }
         if let CodeSource::Fixed(code) = &self.codes {
             let digits_only = code.bytes().all(|b| b.is_ascii_digit());
-            if code.is_empty() || code.len() > MAX_OTP_DIGITS || !digits_only {
+            if !(MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&code.len()) || !digits_only {
                 return Err(ConfigError::FixedCode);
             }
         }
@@ -208,16 +219,17 @@ impl SimConfig {
         if self.max_body_bytes == 0 {
             return Err(ConfigError::ZeroBodyLimit);
         }
+        if self.body_read_timeout.is_zero() {
+            return Err(ConfigError::ZeroBodyReadTimeout);
+        }
         Ok(())
     }
 }
 
-/// The shortest random code.
+/// The shortest code, random or fixed, and the shortest `otp` a verify accepts (shorter: 422).
 pub(crate) const MIN_CODE_LENGTH: usize = 4;
-/// The longest random code.
+/// The longest code, random or fixed, and the longest `otp` a verify accepts (longer: 422).
 pub(crate) const MAX_CODE_LENGTH: usize = 10;
-/// The longest `otp` a verify request may carry (longer ones are answered 422).
-pub(crate) const MAX_OTP_DIGITS: usize = 12;
 
 impl fmt::Debug for SimConfig {
     // The token and a fixed code are secrets of a sort: keep them out of logs.
@@ -239,6 +251,7 @@ impl fmt::Debug for SimConfig {
             .field("clock", &self.clock)
             .field("inbox_capacity_per_number", &self.inbox_capacity_per_number)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("body_read_timeout", &self.body_read_timeout)
             .field("trickle_interval", &self.trickle_interval)
             .field("shutdown_grace", &self.shutdown_grace)
             .finish()

@@ -1,5 +1,5 @@
 //! Counters a test can read to prove what a client did: requests per route, codes per number,
-//! connections accepted.
+//! connections used.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +19,8 @@ pub struct Counters {
     pub verify_requests: u64,
     /// Requests answered 404 or 405 because of their path or method.
     pub other_requests: u64,
-    /// TCP connections accepted. With a client that reuses connections this stays at 1.
+    /// TCP connections that carried a request outside `/__sim/`. With a client that reuses
+    /// connections this stays at 1.
     pub connections_accepted: u64,
     /// Codes sent (SMS delivered to the inbox), all numbers together.
     pub codes_sent: u64,

@@ -34,8 +34,8 @@ pub enum ConfigError {
         /// The length asked for.
         digits: usize,
     },
-    /// A fixed code must be 1 to 12 ASCII digits.
-    #[error("the fixed code is not 1 to 12 digits")]
+    /// A fixed code must be 4 to 10 ASCII digits, as a verify's `otp` must.
+    #[error("the fixed code is not 4 to 10 digits")]
     FixedCode,
     /// A code must allow at least one attempt.
     #[error("max attempts is zero")]
@@ -46,4 +46,7 @@ pub enum ConfigError {
     /// The request body limit must be at least one byte.
     #[error("the request body limit is zero")]
     ZeroBodyLimit,
+    /// The time allowed to read a request body must be more than zero.
+    #[error("the body read timeout is zero")]
+    ZeroBodyReadTimeout,
 }

@@ -72,6 +72,19 @@ pub(crate) fn unauthenticated() -> Response {
     message(StatusCode::UNAUTHORIZED, "Unauthenticated.")
 }
 
+/// 408 for a body that stopped arriving, with `Connection: close`: the rest of the body may still
+/// come, so the connection cannot carry another request.
+pub(crate) fn body_timeout() -> Response {
+    let mut response = message(
+        StatusCode::REQUEST_TIMEOUT,
+        "The request body was not received in time.",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// 422 with per-field messages.
 pub(crate) fn invalid(errors: &FieldErrors) -> Response {
     json(

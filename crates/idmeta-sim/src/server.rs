@@ -5,6 +5,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -242,10 +243,10 @@ async fn accept_loop(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
-                    Metrics::bump(&shared.metrics.connections_accepted);
                     connections.spawn(serve_connection(
                         stream,
                         router.clone(),
+                        Arc::clone(&shared),
                         stopping.clone(),
                         grace,
                     ));
@@ -273,6 +274,7 @@ async fn accept_loop(
 async fn serve_connection(
     stream: TcpStream,
     router: Router,
+    shared: Arc<Shared>,
     mut stopping: watch::Receiver<bool>,
     grace: Duration,
 ) {
@@ -282,7 +284,15 @@ async fn serve_connection(
         kill: Arc::new(Notify::new()),
     };
     let kill = Arc::clone(&connection.kill);
+    // Counted once, at its first request outside `/__sim/`: a connection a test harness opens
+    // only to arm faults or read the inbox is not one the client under test made.
+    let counted = AtomicBool::new(false);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        if !request.uri().path().starts_with(routes::CONTROL_PREFIX)
+            && !counted.swap(true, Ordering::Relaxed)
+        {
+            Metrics::bump(&shared.metrics.connections_accepted);
+        }
         request.extensions_mut().insert(connection.clone());
         router.clone().oneshot(request)
     });

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::config::MAX_OTP_DIGITS;
+use crate::config::{MAX_CODE_LENGTH, MIN_CODE_LENGTH};
 
 /// Per-field validation messages, the `errors` of a 422 answer.
 pub(crate) type FieldErrors = BTreeMap<&'static str, Vec<String>>;
@@ -57,10 +57,10 @@ pub(crate) fn parse_verify(body: &[u8]) -> Result<VerifyRequest, FieldErrors> {
     let mut errors = FieldErrors::new();
     let otp = required_string(&object, "otp", &mut errors).and_then(|otp| {
         let digits = otp.bytes().all(|b| b.is_ascii_digit());
-        if digits && otp.len() <= MAX_OTP_DIGITS {
+        if digits && (MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&otp.len()) {
             Some(otp)
         } else {
-            push(&mut errors, "otp", "The otp must be 1 to 12 digits.");
+            push(&mut errors, "otp", "The otp must be 4 to 10 digits.");
             None
         }
     });
@@ -214,6 +214,14 @@ fn required_integer(
             );
             None
         }
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|n| n < 0) => {
+            push(
+                errors,
+                field,
+                format!("The {} must be at least 0.", label(field)),
+            );
+            None
+        }
         Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
         Some(_) => {
             push(
@@ -245,14 +253,18 @@ fn phone(
     phone_number: Option<String>,
     errors: &mut FieldErrors,
 ) -> Option<String> {
+    // Up to 4 digits: country pickers send a NANP area with its code (`+1684`, American Samoa).
+    // No calling code starts with 0.
     let country_code = country_code.filter(|cc| {
         let digits = cc.strip_prefix('+').unwrap_or("");
-        let ok = (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+        let ok = (1..=4).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
         if !ok {
             push(
                 errors,
                 "country_code",
-                "The country code must be a plus sign followed by 1 to 3 digits.",
+                "The country code must be a plus sign followed by 1 to 4 digits, the first not 0.",
             );
         }
         ok
@@ -366,14 +378,9 @@ mod tests {
                 "The country code field is required.",
             ),
             (
-                r#"{"country_code":"60","phone_number":"182258491","trustFlowId":0,"trustValidationId":"t"}"#,
-                "country_code",
-                "The country code must be a plus sign followed by 1 to 3 digits.",
-            ),
-            (
-                r#"{"country_code":"+6a","phone_number":"182258491","trustFlowId":0,"trustValidationId":"t"}"#,
-                "country_code",
-                "The country code must be a plus sign followed by 1 to 3 digits.",
+                r#"{"country_code":"+60","phone_number":"182258491","trustFlowId":-1,"trustValidationId":"t"}"#,
+                "trustFlowId",
+                "The trust flow id must be at least 0.",
             ),
             (
                 r#"{"country_code":"+60","phone_number":"18225849x","trustFlowId":0,"trustValidationId":"t"}"#,
@@ -423,6 +430,31 @@ mod tests {
     }
 
     #[test]
+    fn a_country_code_is_a_plus_and_1_to_4_digits_the_first_not_0() {
+        let send = |country_code: &str| {
+            parse_send(format!(
+                r#"{{"country_code":"{country_code}","phone_number":"6330000","trustFlowId":0,"trustValidationId":"t"}}"#
+            ).as_bytes())
+        };
+        let refusal =
+            "The country code must be a plus sign followed by 1 to 4 digits, the first not 0.";
+        for country_code in ["60", "+", "+6a", "+0", "+01", "+16841", "60+"] {
+            let errors = send(country_code).expect_err(country_code);
+            assert_eq!(
+                errors["country_code"],
+                vec![refusal.to_string()],
+                "{country_code}"
+            );
+        }
+        for country_code in ["+1", "+60", "+852"] {
+            assert!(send(country_code).is_ok(), "{country_code}");
+        }
+        // Country pickers send a NANP area with its code: American Samoa.
+        let samoa = send("+1684").expect("valid");
+        assert_eq!(samoa.e164, "+16846330000");
+    }
+
+    #[test]
     fn a_body_that_is_not_a_json_object_is_reported_as_such() {
         for body in ["", "not json", "[1,2]", "\"x\"", "{\"country_code\":"] {
             assert!(send_errors(body).contains_key("body"), "{body}");
@@ -445,10 +477,15 @@ mod tests {
             otp_errors("12345"),
             vec!["The otp must be a string.".to_string()]
         );
-        assert_eq!(
-            otp_errors(r#""12a456""#),
-            vec!["The otp must be 1 to 12 digits.".to_string()]
-        );
+        for bad in [r#""12a456""#, r#""123""#, r#""12345678901""#] {
+            assert_eq!(
+                otp_errors(bad),
+                vec!["The otp must be 4 to 10 digits.".to_string()],
+                "{bad}"
+            );
+        }
+        assert!(verify(r#""1234""#).is_ok());
+        assert!(verify(r#""1234567890""#).is_ok());
         assert_eq!(
             otp_errors(r#""""#),
             vec!["The otp field is required.".to_string()]
@@ -458,12 +495,12 @@ mod tests {
     #[test]
     fn a_verify_phone_needs_both_halves() {
         let errors = parse_verify(
-            br#"{"otp":"1","trustFlowId":0,"trustValidationId":"t","country_code":"+60"}"#,
+            br#"{"otp":"1234","trustFlowId":0,"trustValidationId":"t","country_code":"+60"}"#,
         )
         .expect_err("half a number");
         assert!(errors.contains_key("phone_number"));
         let request = parse_verify(
-            br#"{"otp":"1","trustFlowId":0,"trustValidationId":"t","country_code":"+60","phone_number":"182258491","ref_id":"R"}"#,
+            br#"{"otp":"1234","trustFlowId":0,"trustValidationId":"t","country_code":"+60","phone_number":"182258491","ref_id":"R"}"#,
         )
         .expect("valid");
         assert_eq!(request.e164.as_deref(), Some("+60182258491"));

@@ -171,3 +171,46 @@ async fn every_command_has_help_with_an_example() {
     let top = run(binary().arg("--help")).await;
     assert!(top.stdout.contains("Exit codes"), "{}", top.stdout);
 }
+
+#[tokio::test]
+async fn the_sim_command_logs_one_masked_line_per_request_by_default() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let ws = Workspace::new();
+    // No RUST_LOG: `binary()` removes it, so this is the default level.
+    let mut server = binary()
+        .args(["sim", "--port", "0", "--token", TOKEN, "--fixed-code", CODE])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the simulator starts");
+    let mut first_line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut first_line)
+        .expect("a first line");
+    let url = first_line
+        .trim()
+        .strip_prefix("idmeta-sim listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
+        .to_owned();
+    let sent = run(&mut send(&url, &ws.db(), NUMBER, "tv-sim-log")).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let stopped = tokio::task::spawn_blocking(move || server.wait_with_output())
+        .await
+        .expect("joins")
+        .expect("the simulator exits");
+    let log = String::from_utf8_lossy(&stopped.stderr);
+    assert!(stopped.status.success(), "{log}");
+    let answered: Vec<&str> = log.lines().filter(|l| l.contains("answered")).collect();
+    assert_eq!(answered.len(), 1, "one line for the one request:\n{log}");
+    assert!(answered[0].contains("INFO"), "{log}");
+    assert!(answered[0].contains("+*********91"), "{log}");
+    assert!(!log.contains("182258491") && !log.contains(CODE), "{log}");
+}

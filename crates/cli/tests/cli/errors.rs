@@ -23,6 +23,24 @@ async fn fails_with(command: &mut std::process::Command, code: i32, says: &str) 
     line.to_owned()
 }
 
+/// The outcome `history` shows for the latest attempt of a trust validation.
+async fn latest_outcome(ws: &Workspace, trust_validation: &str) -> String {
+    let listed = run(binary().args([
+        "history",
+        "--json",
+        "--trust-validation",
+        trust_validation,
+        "--database-url",
+        &ws.database_url(),
+    ]))
+    .await;
+    let outcome = &listed.json()["attempts"][0]["outcome"];
+    outcome
+        .as_str()
+        .unwrap_or_else(|| panic!("no outcome in {}", listed.stdout))
+        .to_owned()
+}
+
 #[tokio::test]
 async fn malformed_arguments_exit_with_two() {
     let sim = simulator().await;
@@ -172,6 +190,33 @@ async fn an_unreachable_provider_exits_with_six() {
 }
 
 #[tokio::test]
+async fn a_handshake_that_never_completes_exits_with_six_and_does_not_block_the_number() {
+    let ws = Workspace::new();
+    // Never accepted: the kernel completes TCP, nobody ever answers the TLS handshake. The
+    // request timeout (1 s) fires before the connect timeout (5 s by default).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    fails_with(
+        &mut send(
+            &format!("https://127.0.0.1:{port}"),
+            &ws.db(),
+            NUMBER,
+            "tv-silent",
+        ),
+        6,
+        "safe to try again",
+    )
+    .await;
+    drop(silent);
+    assert_eq!(latest_outcome(&ws, "tv-silent").await, "not sent");
+    // Nothing went out, so no cooldown holds the number back.
+    let sim = simulator().await;
+    let sent = run(&mut send(&sim.base_url(), &ws.db(), NUMBER, "tv-silent")).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_unknown_outcome_exits_with_seven_and_says_what_to_do() {
     let sim = simulator().await;
     let ws = Workspace::new();
@@ -182,21 +227,7 @@ async fn an_unknown_outcome_exits_with_seven_and_says_what_to_do() {
         "do not send again blindly",
     )
     .await;
-    let listed = run(binary().args([
-        "history",
-        "--json",
-        "--trust-validation",
-        "tv-u",
-        "--database-url",
-        &ws.database_url(),
-    ]))
-    .await;
-    assert_eq!(
-        listed.json()["attempts"][0]["outcome"],
-        "outcome unknown",
-        "{}",
-        listed.stdout
-    );
+    assert_eq!(latest_outcome(&ws, "tv-u").await, "outcome unknown");
     sim.shutdown().await;
 }
 

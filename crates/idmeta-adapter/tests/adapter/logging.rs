@@ -37,6 +37,11 @@ async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
         .with_writer(captured.clone())
         .with_ansi(false)
         .finish();
+    // With exactly one scoped subscriber alive, tracing-core registers a new callsite against the
+    // registering thread's default only: a test on another thread (no subscriber) hitting a
+    // callsite first would switch it off for this one too. A second, silent dispatcher kept alive
+    // for the test makes registration ask every live dispatcher instead.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let sim = simulator().await;

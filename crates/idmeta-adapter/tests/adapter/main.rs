@@ -2,6 +2,7 @@
 //! exact bytes on the wire matter.
 
 mod config;
+mod connect;
 mod exact_request;
 mod faults;
 mod flow;

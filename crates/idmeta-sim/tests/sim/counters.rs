@@ -44,6 +44,24 @@ async fn a_client_without_a_pool_opens_a_connection_per_request() {
 }
 
 #[tokio::test]
+async fn connections_used_only_for_control_routes_are_not_counted() {
+    let h = harness_with(config()).await;
+    // A client of its own, so its connection carries nothing but control routes.
+    let harness_client = reqwest::Client::new();
+    for path in ["/__sim/health", "/__sim/counters", "/__sim/inbox"] {
+        let response = harness_client
+            .get(h.url(path))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+    assert_eq!(h.sim.counters().connections_accepted, 0);
+    assert_eq!(h.send("tv-after-control").await.status(), StatusCode::OK);
+    assert_eq!(h.sim.counters().connections_accepted, 1);
+}
+
+#[tokio::test]
 async fn counters_count_requests_per_route_and_codes_per_number() {
     let h = harness_with(config().fixed_code("123456")).await;
     h.send_ok("tv-count").await;

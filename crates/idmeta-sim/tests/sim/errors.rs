@@ -63,6 +63,14 @@ async fn malformed_send_bodies_are_answered_422_with_per_field_messages() {
             json!({"country_code": "+60", "phone_number": "182258491", "trustFlowId": 0, "trustValidationId": 5}),
             "trustValidationId",
         ),
+        (
+            json!({"country_code": "+0", "phone_number": "182258491", "trustFlowId": 0, "trustValidationId": "t"}),
+            "country_code",
+        ),
+        (
+            json!({"country_code": "+60", "phone_number": "182258491", "trustFlowId": -1, "trustValidationId": "t"}),
+            "trustFlowId",
+        ),
         (json!(["not", "an", "object"]), "body"),
     ];
     for (body, field) in cases {
@@ -99,6 +107,18 @@ async fn malformed_verify_bodies_are_answered_422_with_per_field_messages() {
             "otp",
         ),
         (
+            json!({"otp": "123", "trustFlowId": 0, "trustValidationId": "t"}),
+            "otp",
+        ),
+        (
+            json!({"otp": "12345678901", "trustFlowId": 0, "trustValidationId": "t"}),
+            "otp",
+        ),
+        (
+            json!({"otp": "123456", "trustFlowId": -147, "trustValidationId": "t"}),
+            "trustFlowId",
+        ),
+        (
             json!({"otp": "123456", "trustFlowId": 0.5, "trustValidationId": "t"}),
             "trustFlowId",
         ),
@@ -116,6 +136,27 @@ async fn malformed_verify_bodies_are_answered_422_with_per_field_messages() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(answer["errors"][field].is_array(), "{answer}");
     }
+}
+
+#[tokio::test]
+async fn a_four_digit_dialling_code_from_a_country_picker_gets_its_code() {
+    let h = harness().await;
+    let body = crate::support::send_body("+1684", "6330000", "tv-samoa");
+    assert_eq!(h.post(SEND_PATH, &body).await.status(), StatusCode::OK);
+    assert!(h.sim.last_code_for("+16846330000").is_some());
+}
+
+#[tokio::test]
+async fn an_otp_of_the_wrong_length_counts_no_attempt() {
+    let h = crate::support::harness_with(crate::support::config().max_attempts(1)).await;
+    let code = h.send_ok("tv-length").await;
+    for otp in ["123", "12345678901"] {
+        let (status, _) = json_of(h.verify("tv-length", otp).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{otp}");
+    }
+    // The one attempt is still there.
+    let (_, body) = json_of(h.verify("tv-length", &code).await).await;
+    assert_eq!(body["data"]["verify"]["codeState"], "VALID");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Starting, configuring and stopping the simulator as a library.
 
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use idmeta_sim::{ConfigError, SimConfig, SimError};
@@ -48,6 +49,18 @@ async fn an_invalid_configuration_is_refused_at_start() {
         (
             SimConfig::default().fixed_code("12a4"),
             ConfigError::FixedCode,
+        ),
+        (
+            SimConfig::default().fixed_code("123"),
+            ConfigError::FixedCode,
+        ),
+        (
+            SimConfig::default().fixed_code("12345678901"),
+            ConfigError::FixedCode,
+        ),
+        (
+            SimConfig::default().body_read_timeout(Duration::ZERO),
+            ConfigError::ZeroBodyReadTimeout,
         ),
         (
             SimConfig::default().max_attempts(0),
@@ -125,4 +138,37 @@ async fn dropping_the_simulator_with_an_endless_answer_in_flight_does_not_block(
     // The trickle ends with an error once the simulator has wound down, instead of going on.
     let rest = tokio::time::timeout(Duration::from_secs(5), response.chunk()).await;
     assert!(matches!(rest, Ok(Err(_))), "{rest:?}");
+}
+
+#[tokio::test]
+async fn a_client_that_sends_half_a_body_is_answered_408_and_disconnected() {
+    let h = crate::support::harness_with(
+        crate::support::config().body_read_timeout(Duration::from_millis(200)),
+    )
+    .await;
+    let addr = h.sim.addr();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut socket = std::net::TcpStream::connect(addr).expect("connects");
+        // Generous: the simulator gives up after 200 ms; this only stops a hung test.
+        socket
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("a read timeout");
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"country_code\":",
+            idmeta_sim::SEND_PATH
+        );
+        socket.write_all(head.as_bytes()).expect("writes");
+        // Reads until the simulator closes the connection (EOF); a timeout fails the test.
+        let mut answer = String::new();
+        socket
+            .read_to_string(&mut answer)
+            .expect("the simulator closes the connection");
+        answer
+    })
+    .await
+    .expect("joins");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("not received in time"), "{answer}");
+    assert!(h.sim.inbox().is_empty());
 }
