@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod exit;
 mod output;
+mod provider_text;
 mod wiring;
 
 use std::io::IsTerminal;

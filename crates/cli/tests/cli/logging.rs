@@ -5,28 +5,16 @@ use std::time::Duration;
 
 use idmeta_sim::{Fault, FaultScope, SimConfig};
 
-use crate::support::{CODE, NUMBER, Run, TOKEN, Workspace, binary, check, run, send, simulator};
-
-/// The number sent to, in each form it could be printed in: E.164, its digits, the national
-/// digits, and the spaced forms people (and the numbering library's formatter) write.
-const FORMS: [&str; 6] = [
-    NUMBER,
-    "60182258491",
-    "182258491",
-    "18-225 8491",
-    "18 225 8491",
-    "018-225 8491",
-];
+use crate::support::{
+    CODE, NUMBER, Run, TOKEN, Workspace, assert_no_number, binary, check, run, send, simulator,
+};
 
 /// Typed with spaces and dashes, as a user would, so a log of the raw input would show them.
 const TYPED: &str = "+60 18-225 8491";
 
-/// A number the numbering plan refuses (too short): the library logs what it cannot parse.
+/// A number the numbering plan refuses (too short): the library logs what it cannot parse. Its
+/// national digits are `support::LEADING_DIGITS`.
 const REFUSED: &str = "+60 18-225 84";
-
-/// The national digits of [`REFUSED`], and so the first seven of [`NUMBER`]'s: a line whose
-/// digits, separators taken out, hold these shows (part of) a number.
-const REFUSED_DIGITS: &str = "1822584";
 
 /// `RUST_LOG` values that once printed numbers: span filters over each use-case and adapter
 /// span, field filters on `phone`, and every module path of `rlibphonenumber` that logs (and
@@ -55,27 +43,6 @@ const RUST_LOG_VALUES: &[(&str, bool)] = &[
     ),
     ("trace,rlibphonenumber=trace,[{phone}]=trace", true),
 ];
-
-/// Fails when `output` shows the number in any form, even with its digits split by separators.
-fn assert_no_number(output: &str, rust_log: &str) {
-    for form in FORMS {
-        assert!(
-            !output.contains(form),
-            "RUST_LOG={rust_log:?}: {form:?} leaked:\n{output}"
-        );
-    }
-    for line in output.lines() {
-        let digits: String = line.chars().filter(char::is_ascii_digit).collect();
-        assert!(
-            !digits.contains(REFUSED_DIGITS),
-            "RUST_LOG={rust_log:?}: national digits leaked in {line:?}"
-        );
-    }
-    assert!(
-        !output.contains(TOKEN) && !output.contains(CODE),
-        "RUST_LOG={rust_log:?}: the token or the code leaked:\n{output}"
-    );
-}
 
 #[tokio::test]
 async fn no_rust_log_value_brings_a_number_into_the_output() {
@@ -110,7 +77,7 @@ async fn no_rust_log_value_brings_a_number_into_the_output() {
             runs[0].all()
         );
         for output in runs.iter().map(Run::all) {
-            assert_no_number(&output, rust_log);
+            assert_no_number(&output, &format!("RUST_LOG={rust_log:?}"));
         }
         // The directive did switch logging on: the number shows, masked.
         let logged: String = runs.iter().map(|r| r.stderr.as_str()).collect();
