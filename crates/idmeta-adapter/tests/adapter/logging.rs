@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use phone_verify_domain::{PhoneNumber, VerificationGateway};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
+use crate::exact_request::{VERIFY_OK, ok, one_shot_server};
 use crate::support::{TOKEN, check_request, client, send_request, simulator};
 
 #[derive(Clone, Default)]
@@ -29,15 +31,28 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+impl Captured {
+    /// Captures everything at `trace` on this thread while the guard lives, and each span when
+    /// it closes with every field recorded into it.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("not poisoned").clone()).expect("utf-8")
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = captured.install();
 
     let sim = simulator().await;
     let gateway = client(&sim);
@@ -58,7 +73,7 @@ async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
         .ok();
     sim.shutdown().await;
 
-    let text = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("utf-8");
+    let text = captured.text();
     assert!(
         text.contains("idmeta.send_code"),
         "the span was captured:\n{text}"
@@ -70,4 +85,36 @@ async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
     for secret in [TOKEN, number, "182258491", code.as_str(), wrong] {
         assert!(!text.contains(secret), "{secret:?} leaked into:\n{text}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_unlisted_code_state_is_not_copied_into_the_span() {
+    let captured = Captured::default();
+    let _guard = captured.install();
+    let echo = VERIFY_OK.replace(r#""codeState":"VALID""#, r#""codeState":"+60182258491""#);
+    assert_ne!(echo, VERIFY_OK, "the fixture has the code state to replace");
+    let (url, _request) = one_shot_server(ok(&echo)).await;
+    let checked = crate::exact_request::client(&url)
+        .check_code(&check_request("012345", "tv-echo"))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        checked.code_state.as_str(),
+        "+60182258491",
+        "kept for the caller"
+    );
+
+    let text = captured.text();
+    assert!(
+        text.contains("idmeta.check_code"),
+        "the span was captured:\n{text}"
+    );
+    assert!(
+        text.contains("code_state"),
+        "the field is recorded:\n{text}"
+    );
+    assert!(
+        !text.contains("182258491"),
+        "the provider's text leaked into:\n{text}"
+    );
 }
