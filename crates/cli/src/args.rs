@@ -18,8 +18,8 @@ Exit codes:
   8  store error (database locked, corrupt, unreachable)
   9  the provider answered but the answer could not be recorded
 
-Logging: RUST_LOG (e.g. RUST_LOG=debug) goes to stderr; phone numbers are masked and the
-token and codes are never logged.";
+Logging: off unless RUST_LOG is set (e.g. RUST_LOG=warn or RUST_LOG=debug), to stderr; phone
+numbers are masked and the token and codes are never logged.";
 
 /// Send and check SMS one-time passcodes through IDMeta, and see what happened to a number.
 #[derive(Debug, Parser)]
