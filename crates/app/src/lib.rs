@@ -16,6 +16,9 @@
 //!   [`SendRefusal`] / [`CheckRefusal`], which say when to try again.
 //! - With the `store-contract` feature, `store_contract` is the test suite every
 //!   [`VerificationStore`] must pass.
+//! - With the `log-guard` feature, `PhoneLogGuard` is a `tracing-subscriber` layer that keeps
+//!   the numbering-plan library's logs (numbers in clear) out of a subscriber, whatever its
+//!   filter says (`docs/operations.md`).
 //!
 //! Every provider call leaves exactly one record: written "in flight" before the call and
 //! finished after it, so a crash in between reads as "outcome unknown", never as nothing. See
@@ -66,6 +69,8 @@ mod guards;
 mod history;
 mod ids;
 mod in_memory;
+#[cfg(feature = "log-guard")]
+mod log_guard;
 mod ports;
 mod record;
 mod send_code;
@@ -85,6 +90,8 @@ pub use guards::{
 pub use history::{HistoryError, VerificationHistory};
 pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds, SequentialIds};
 pub use in_memory::InMemoryVerificationStore;
+#[cfg(feature = "log-guard")]
+pub use log_guard::PhoneLogGuard;
 pub use ports::Ports;
 pub use record::{
     AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewCheck, NewSend,

@@ -19,8 +19,9 @@ Exit codes:
   9   the provider answered but the answer could not be recorded
   10  a check found no pending code at the provider (expired, used or replaced): send a new one
 
-Logging: RUST_LOG (e.g. RUST_LOG=debug) goes to stderr; phone numbers are masked and the
-token and codes are never logged.";
+Logging: off unless RUST_LOG is set (e.g. RUST_LOG=warn or RUST_LOG=debug), to stderr, except
+`sim`, which logs one line per request at info; phone numbers are masked and the token and
+codes are never logged.";
 
 /// Send and check SMS one-time passcodes through IDMeta, and see what happened to a number.
 #[derive(Debug, Parser)]

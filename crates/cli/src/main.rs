@@ -6,14 +6,18 @@ mod args;
 mod commands;
 mod exit;
 mod output;
+mod provider_text;
 mod wiring;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use phone_verify_app::PhoneLogGuard;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::args::{Cli, Command};
 use crate::exit::{CliError, Exit};
@@ -22,16 +26,12 @@ use crate::output::Output;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
-    // The simulator logs one line per request at `info`, as `idmeta-sim` does; the other
-    // commands say only what went wrong.
-    let default_level = match cli.command {
-        Command::Sim(_) => "info",
-        _ => "warn",
-    };
     tracing_subscriber::fmt()
-        .with_env_filter(log_filter(default_level))
+        .with_env_filter(log_filter(&cli.command))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(PhoneLogGuard::new())
         .init();
     let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -47,17 +47,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// `RUST_LOG` (default `default_level`), with the dependencies that log phone numbers in clear
-/// switched off whatever `RUST_LOG` says.
-fn log_filter(default_level: &str) -> EnvFilter {
-    let mut filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    for target in phone_verify_domain::PHONE_LOGGING_TARGETS {
-        if let Ok(directive) = format!("{target}=off").parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    filter
+/// `RUST_LOG`, or when it is unset no logs at all: a failed command says everything in its one
+/// error line and hint. The `sim` server logs one line per request at `info`, as `idmeta-sim`
+/// does (its warnings have no other outlet). Whatever the filter, [`PhoneLogGuard`] drops the
+/// dependencies that log numbers in clear.
+fn log_filter(command: &Command) -> EnvFilter {
+    let default = match command {
+        Command::Sim(_) => "info",
+        _ => "off",
+    };
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
 }
 
 async fn run(command: Command, out: Output) -> Result<Exit, CliError> {

@@ -5,20 +5,20 @@ use std::str::FromStr;
 
 use rlibphonenumber::{PHONE_NUMBER_UTIL, ParseError, PhoneNumberFormat, PhoneNumberType, Region};
 
-/// Log targets of dependencies that write phone numbers in clear into their `log` records.
+/// Log targets of dependencies that write phone numbers in clear into their `log` records:
+/// prefixes, so each covers every module below it (`rlibphonenumber::phonenumberutil::…`).
 ///
 /// `rlibphonenumber` logs the digits it parses at `trace` and `debug` level through the `log`
 /// crate. An application that forwards `log` records (for example `tracing-subscriber` with
-/// its default `tracing-log` bridge) must switch these targets off, or the numbers reach its
-/// logs:
+/// its default `tracing-log` bridge) must keep them out of its logs. A target directive
+/// (`rlibphonenumber=off`) is not enough: span and field directives (`[send_code]=trace`,
+/// `[{phone}]=trace`) and longer targets re-enable them. `phone_verify_app::PhoneLogGuard`
+/// (feature `log-guard`) is a layer that refuses these targets whatever the filter says.
 ///
 /// ```
 /// use phone_verify_domain::PHONE_LOGGING_TARGETS;
-/// let mut filter = String::from("debug");
-/// for target in PHONE_LOGGING_TARGETS {
-///     filter.push_str(&format!(",{target}=off"));
-/// }
-/// assert_eq!(filter, "debug,rlibphonenumber=off");
+/// let target = "rlibphonenumber::phonenumberutil::phonenumberutil_internal";
+/// assert!(PHONE_LOGGING_TARGETS.iter().any(|refused| target.starts_with(refused)));
 /// ```
 pub const PHONE_LOGGING_TARGETS: &[&str] = &["rlibphonenumber"];
 

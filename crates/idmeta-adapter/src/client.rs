@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use backon::Retryable;
 use bytes::{Bytes, BytesMut};
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
+    CheckCodeRequest, CheckResult, CodeState, GatewayError, SendCodeRequest, SendReceipt,
+    VerificationGateway,
 };
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Url, redirect};
@@ -307,7 +308,13 @@ impl VerificationGateway for IdmetaClient {
             )
             .await;
         if let Ok(check) = &result {
-            span.record("code_state", check.code_state.as_str());
+            // An unlisted state is the provider's free text (it could echo the number): the
+            // span says only that it was unlisted; the caller gets it whole.
+            let code_state = match &check.code_state {
+                CodeState::Other(_) => "OTHER",
+                listed => listed.as_str(),
+            };
+            span.record("code_state", code_state);
         }
         result
     }

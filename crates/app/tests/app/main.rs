@@ -1,11 +1,12 @@
 //! Tests of the use cases (with the mockall gateway and the in-memory store), the guards, the
-//! in-memory store against the store contract, and masking in traces.
+//! in-memory store against the store contract, masking in traces, and the log guard.
 
 mod check_code;
 mod clock_and_ids;
 mod end_to_end;
 mod guards;
 mod history;
+mod log_guard;
 mod send_code;
 mod store_contract;
 mod support;

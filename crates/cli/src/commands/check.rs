@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::args::CheckArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring;
+use crate::{provider_text, wiring};
 
 pub(crate) async fn run(args: CheckArgs, out: Output) -> Result<Exit, CliError> {
     let trust_validation = wiring::arg(
@@ -36,7 +36,8 @@ pub(crate) async fn run(args: CheckArgs, out: Output) -> Result<Exit, CliError> 
     Ok(report(&trust_validation, &checked, out))
 }
 
-/// Prints a check's answer as text (shared with the demo); verified is exit 0, anything else 1.
+/// Prints a check's answer as text (shared with the demo), the provider's words made safe for a
+/// terminal; verified is exit 0, anything else 1.
 pub(crate) fn report(
     trust_validation: &TrustValidationId,
     checked: &CheckedCode,
@@ -46,8 +47,15 @@ pub(crate) fn report(
     let verdict = format!("{:?}", checked.verdict());
     out.field("trust validation", trust_validation);
     out.status("verdict", &verdict, verified);
-    out.field("code state", &checked.result.code_state);
-    out.field("status", &checked.result.verification_status);
+    let result = &checked.result;
+    out.field(
+        "code state",
+        provider_text::clean(result.code_state.as_str()),
+    );
+    out.field(
+        "status",
+        provider_text::clean(result.verification_status.as_str()),
+    );
     out.field("attempt", checked.attempt);
     if verified {
         Exit::Ok

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::args::SendArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring;
+use crate::{provider_text, wiring};
 
 pub(crate) async fn run(args: SendArgs, out: Output) -> Result<Exit, CliError> {
     let request = SendCodeRequest {
@@ -28,7 +28,8 @@ pub(crate) async fn run(args: SendArgs, out: Output) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// Prints a successful send as text (shared with the demo).
+/// Prints a successful send as text (shared with the demo); the provider's description made
+/// safe for a terminal.
 pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
     out.field("phone", &request.phone);
     out.field("trust flow", request.trust_flow);
@@ -39,7 +40,8 @@ pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
         "delivery",
         format!(
             "{} {}",
-            sent.receipt.delivery.code, sent.receipt.delivery.description
+            sent.receipt.delivery.code,
+            provider_text::clean(&sent.receipt.delivery.description)
         ),
     );
     out.field("attempt", sent.attempt);

@@ -1,7 +1,9 @@
 //! The `phone-verify` binary, run as a process: the demo, send/check/history against a
-//! simulator started by the test, JSON output, every error class's exit code, and no secret
-//! in any output.
+//! simulator started by the test, JSON output, every error class's exit code, no secret in any
+//! output whatever `RUST_LOG` says, and provider text made safe for a terminal.
 
 mod commands;
 mod errors;
+mod logging;
+mod provider_text;
 mod support;

@@ -7,6 +7,43 @@ pub(crate) const TOKEN: &str = "cli-test-token-73ab";
 pub(crate) const CODE: &str = "482913";
 pub(crate) const NUMBER: &str = "+60182258491";
 
+/// [`NUMBER`] in each form it could be printed in: E.164, its digits, the national digits, and
+/// the spaced forms people (and the numbering library's formatter) write.
+pub(crate) const NUMBER_FORMS: [&str; 6] = [
+    NUMBER,
+    "60182258491",
+    "182258491",
+    "18-225 8491",
+    "18 225 8491",
+    "018-225 8491",
+];
+
+/// The first seven national digits of [`NUMBER`]: a line whose digits, separators taken out,
+/// hold these shows (most of) the number.
+pub(crate) const LEADING_DIGITS: &str = "1822584";
+
+/// Fails, naming `context`, when `output` shows [`NUMBER`] in any form (even with its digits
+/// split by other separators), the token or the code.
+pub(crate) fn assert_no_number(output: &str, context: &str) {
+    for form in NUMBER_FORMS {
+        assert!(
+            !output.contains(form),
+            "{context}: {form:?} leaked:\n{output}"
+        );
+    }
+    for line in output.lines() {
+        let digits: String = line.chars().filter(char::is_ascii_digit).collect();
+        assert!(
+            !digits.contains(LEADING_DIGITS),
+            "{context}: national digits leaked in {line:?}"
+        );
+    }
+    assert!(
+        !output.contains(TOKEN) && !output.contains(CODE),
+        "{context}: the token or the code leaked:\n{output}"
+    );
+}
+
 /// A finished run of the binary.
 pub(crate) struct Run {
     pub(crate) code: i32,

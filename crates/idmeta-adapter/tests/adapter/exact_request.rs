@@ -12,10 +12,10 @@ use tokio::sync::oneshot;
 use crate::support::{check_request, send_request};
 
 const SEND_OK: &str = include_str!("../fixtures/send_response.json");
-const VERIFY_OK: &str = include_str!("../fixtures/verify_response.json");
+pub(crate) const VERIFY_OK: &str = include_str!("../fixtures/verify_response.json");
 
 /// Serves one request with `answer` and hands back the request as text.
-async fn one_shot_server(answer: String) -> (String, oneshot::Receiver<String>) {
+pub(crate) async fn one_shot_server(answer: String) -> (String, oneshot::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = oneshot::channel();
@@ -51,14 +51,14 @@ async fn one_shot_server(answer: String) -> (String, oneshot::Receiver<String>) 
     (url, rx)
 }
 
-fn ok(body: &str) -> String {
+pub(crate) fn ok(body: &str) -> String {
     format!(
         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     )
 }
 
-fn client(url: &str) -> IdmetaClient {
+pub(crate) fn client(url: &str) -> IdmetaClient {
     IdmetaClient::builder()
         .base_url(url)
         .allow_plain_http(true)

@@ -6,11 +6,20 @@ use std::sync::{Arc, Mutex};
 
 use phone_verify_domain::{PhoneNumber, VerificationGateway};
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
+use crate::exact_request::{VERIFY_OK, ok, one_shot_server};
 use crate::support::{TOKEN, check_request, client, send_request, simulator};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
+
+/// What [`Captured::install`] keeps alive: the capturing subscriber as this thread's default,
+/// and a second dispatcher (see there).
+struct Capturing {
+    _guard: tracing::subscriber::DefaultGuard,
+    _second: tracing::Dispatch,
+}
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -29,20 +38,37 @@ impl<'a> MakeWriter<'a> for Captured {
     }
 }
 
+impl Captured {
+    /// Captures everything at `trace` on this thread while the result lives, and each span
+    /// when it closes with every field recorded into it.
+    fn install(&self) -> Capturing {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(FmtSpan::CLOSE)
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .finish();
+        // With exactly one scoped subscriber alive, tracing-core registers a new callsite
+        // against the registering thread's default only: a test on another thread (no
+        // subscriber) hitting a callsite first would switch it off for this one too. A
+        // second, silent dispatcher kept alive for the test makes registration ask every live
+        // dispatcher instead.
+        let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        Capturing {
+            _guard: tracing::subscriber::set_default(subscriber),
+            _second: second,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("not poisoned").clone()).expect("utf-8")
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    // With exactly one scoped subscriber alive, tracing-core registers a new callsite against the
-    // registering thread's default only: a test on another thread (no subscriber) hitting a
-    // callsite first would switch it off for this one too. A second, silent dispatcher kept alive
-    // for the test makes registration ask every live dispatcher instead.
-    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _capturing = captured.install();
 
     let sim = simulator().await;
     let gateway = client(&sim);
@@ -63,7 +89,7 @@ async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
         .ok();
     sim.shutdown().await;
 
-    let text = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("utf-8");
+    let text = captured.text();
     assert!(
         text.contains("idmeta.send_code"),
         "the span was captured:\n{text}"
@@ -75,4 +101,36 @@ async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
     for secret in [TOKEN, number, "182258491", code.as_str(), wrong] {
         assert!(!text.contains(secret), "{secret:?} leaked into:\n{text}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_unlisted_code_state_is_not_copied_into_the_span() {
+    let captured = Captured::default();
+    let _capturing = captured.install();
+    let echo = VERIFY_OK.replace(r#""codeState":"VALID""#, r#""codeState":"+60182258491""#);
+    assert_ne!(echo, VERIFY_OK, "the fixture has the code state to replace");
+    let (url, _request) = one_shot_server(ok(&echo)).await;
+    let checked = crate::exact_request::client(&url)
+        .check_code(&check_request("012345", "tv-echo"))
+        .await
+        .expect("an answer");
+    assert_eq!(
+        checked.code_state.as_str(),
+        "+60182258491",
+        "kept for the caller"
+    );
+
+    let text = captured.text();
+    assert!(
+        text.contains("idmeta.check_code"),
+        "the span was captured:\n{text}"
+    );
+    assert!(
+        text.contains("code_state"),
+        "the field is recorded:\n{text}"
+    );
+    assert!(
+        !text.contains("182258491"),
+        "the provider's text leaked into:\n{text}"
+    );
 }

@@ -1,55 +1,55 @@
 //! Runs sends and checks, successful and failing, through the whole library with logging at
-//! its most verbose, as an application would set it up: `leak_probe documented` or
-//! `leak_probe unfiltered`.
+//! its most verbose, as an application would set it up: `leak_probe documented [FILTER]` or
+//! `leak_probe unfiltered [FILTER]`.
 //!
-//! Logging goes to stderr through a global `tracing` subscriber at `trace`, with the `log`
-//! crate bridged into it (`tracing_log::LogTracer`), as an application that also wants its
-//! dependencies' `log` records does. `documented` applies the filter `docs/security.md`
-//! prescribes (every target of `PHONE_LOGGING_TARGETS` off); `unfiltered` does not. The
-//! simulator runs in this process and its own target is off: it stands in for the provider,
-//! its logs are not the library's.
+//! Logging goes to stderr through a global `tracing` subscriber filtered by `FILTER` (an
+//! `EnvFilter`, `trace` by default: span and field directives such as `[{phone}]=trace` are
+//! what a target directive cannot hold back), with the `log` crate bridged into it
+//! (`tracing_log::LogTracer`), as an application that also wants its dependencies' `log`
+//! records does. `documented` adds the layer `docs/security.md` prescribes
+//! (`phone_verify_app::PhoneLogGuard`); `unfiltered` does not. The simulator runs in this
+//! process and its own target is off: it stands in for the provider, its logs are not the
+//! library's.
 //!
 //! When done, it prints on stdout every secret the logs must not hold, one per line: the
-//! token, each number (E.164, E.164 digits, national digits) and each code (delivered or
-//! typed). The test searches stderr for each.
+//! token, each number (E.164, E.164 digits, national digits, and spaced as the national
+//! format writes it) and each code (delivered or typed). The test searches stderr for each.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_sim::{Fault, FaultScope, SimConfig};
-use phone_verify_domain::{OtpCode, PHONE_LOGGING_TARGETS, PhoneNumber};
+use phone_verify_app::PhoneLogGuard;
+use phone_verify_domain::{OtpCode, PhoneNumber};
 use phone_verify_reliability::fixture::{TOKEN, mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
 
 /// A code no delivered code can be (codes are 8 random digits, this one has 9), typed by a
 /// careless end user.
 const TYPED_WRONG: &str = "314159265";
-
-fn filter(documented: bool) -> anyhow::Result<EnvFilter> {
-    let mut directives = String::from("trace,idmeta_sim=off");
-    if documented {
-        for target in PHONE_LOGGING_TARGETS {
-            directives.push_str(&format!(",{target}=off"));
-        }
-    }
-    EnvFilter::try_new(directives).context("a valid filter")
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let documented = match std::env::args().nth(1).as_deref() {
         Some("documented") => true,
         Some("unfiltered") => false,
-        _ => anyhow::bail!("usage: leak_probe documented|unfiltered"),
+        _ => anyhow::bail!("usage: leak_probe documented|unfiltered [FILTER]"),
     };
+    let directives = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| "trace".to_owned());
+    let filter =
+        EnvFilter::try_new(format!("{directives},idmeta_sim=off")).context("a valid filter")?;
     tracing_log::LogTracer::init().context("the log bridge installs")?;
     let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter(documented)?)
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .without_time()
-        .finish();
+        .finish()
+        .with(documented.then(PhoneLogGuard::new));
     tracing::subscriber::set_global_default(subscriber).context("the subscriber installs")?;
 
     let stack = Stack::start(StackConfig {
@@ -135,9 +135,23 @@ async fn main() -> anyhow::Result<()> {
         println!("{}", phone.e164());
         println!("{}", &phone.e164()[1..]);
         println!("{}", phone.national_number());
+        for separator in [" ", "-"] {
+            println!("{}", spaced(phone.national_number(), separator));
+        }
     }
     for sms in stack.sim.inbox() {
         println!("{}", sms.code);
     }
     Ok(())
+}
+
+/// A national number as people and the national format space it, `12 734 6512` or
+/// `12-734 6512`: a log that reformats a number would show one of these.
+fn spaced(national: &str, separator: &str) -> String {
+    format!(
+        "{}{separator}{} {}",
+        &national[..2],
+        &national[2..5],
+        &national[5..]
+    )
 }
