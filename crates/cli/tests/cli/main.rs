@@ -4,4 +4,6 @@
 
 mod commands;
 mod errors;
+mod inputs;
+mod store_file;
 mod support;
