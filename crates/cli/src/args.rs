@@ -95,7 +95,11 @@ pub(crate) struct ProviderArgs {
     #[arg(long)]
     pub(crate) allow_plain_http: bool,
     /// Seconds allowed for a whole provider request (1 to 300).
-    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS))]
+    #[arg(
+        long,
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
     pub(crate) timeout_secs: u64,
 }
 
@@ -169,7 +173,11 @@ pub(crate) struct HistoryArgs {
     #[arg(long, requires = "phone")]
     pub(crate) region: Option<String>,
     /// Attempts per page (1 to 100).
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PAGE_SIZE)))]
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PAGE_SIZE))
+    )]
     pub(crate) limit: u32,
     /// The cursor printed at the end of the previous page.
     #[arg(long)]

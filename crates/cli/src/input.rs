@@ -59,7 +59,7 @@ pub(crate) fn code_from_stdin() -> Result<String, CliError> {
     if line.len() as u64 > MAX_CODE_LINE_BYTES {
         return Err(CliError::new(
             Exit::Config,
-            format!("--code -: the first line of stdin is longer than {MAX_CODE_LINE_BYTES} bytes"),
+            format!("--code -: the line on stdin is longer than {MAX_CODE_LINE_BYTES} bytes"),
         )
         .hint("pipe the code alone, on one line"));
     }
