@@ -4,18 +4,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use idmeta_sim::cli::SimArgs;
+use phone_verify_app::MAX_PAGE_SIZE;
+
+/// The longest `--timeout-secs`: a provider request that takes longer has failed.
+const MAX_TIMEOUT_SECS: u64 = 300;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0   done (sent, verified, listed)
   1   the code was checked and is wrong, expired or exhausted
   2   a malformed argument
-  3   provider or token configuration missing or invalid
+  3   provider, token or database URL configuration missing or invalid
   4   refused by a local guard (cooldown, caps, country, prefix, no code sent)
   5   refused by the provider (token, unknown id, invalid field, rate limit): nothing sent
   6   provider unreachable: nothing sent, safe to retry
   7   outcome unknown: a code may have been sent, do not resend blindly
-  8   store error (database locked, corrupt, unreachable)
+  8   store error (database locked, corrupt, unreachable; no store for check or history)
   9   the provider answered but the answer could not be recorded
   10  a check found no pending code at the provider (expired, used or replaced): send a new one
 
@@ -93,8 +97,12 @@ pub(crate) struct ProviderArgs {
     /// Allow a plain-HTTP base URL (a local simulator only: the token travels in clear).
     #[arg(long)]
     pub(crate) allow_plain_http: bool,
-    /// Seconds allowed for a whole provider request.
-    #[arg(long, default_value_t = 15)]
+    /// Seconds allowed for a whole provider request (1 to 300).
+    #[arg(
+        long,
+        default_value_t = 15,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
     pub(crate) timeout_secs: u64,
     /// Seconds allowed to open a connection to the provider (TCP and TLS). A request whose
     /// connection never completed is "not sent", whichever of the two timeouts fires first.
@@ -172,7 +180,11 @@ pub(crate) struct HistoryArgs {
     #[arg(long, requires = "phone")]
     pub(crate) region: Option<String>,
     /// Attempts per page (1 to 100).
-    #[arg(long, default_value_t = 20)]
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PAGE_SIZE))
+    )]
     pub(crate) limit: u32,
     /// The cursor printed at the end of the previous page.
     #[arg(long)]

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use idmeta_adapter::ConfigError;
 use phone_verify_app::{CheckCodeError, CheckRefusal, HistoryError, SendCodeError, StoreError};
 use phone_verify_domain::GatewayError;
+use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
 
 /// The documented exit codes (`phone-verify --help`, `docs/cli.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +16,7 @@ pub(crate) enum Exit {
     NotVerified = 1,
     /// A malformed argument (clap uses 2 for usage errors too).
     Usage = 2,
-    /// The provider or token configuration is missing or invalid.
+    /// The provider, token or database URL configuration is missing or invalid.
     Config = 3,
     /// A local guard refused (cooldown, caps, country, prefix, no code sent, local expiry).
     RefusedLocally = 4,
@@ -25,7 +26,7 @@ pub(crate) enum Exit {
     ProviderUnreachable = 6,
     /// A code may have been sent but no answer says so: do not resend blindly.
     OutcomeUnknown = 7,
-    /// The store failed (database locked, corrupt, unreachable).
+    /// The store failed (database locked, corrupt, unreachable), or there is none to read.
     Store = 8,
     /// The provider answered but the answer could not be recorded: reconcile.
     NotRecorded = 9,
@@ -102,9 +103,25 @@ impl From<ConfigError> for CliError {
 
 impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
+        if let Some(missing) = missing_store(&error) {
+            return Self::new(Exit::Store, format!("store: {missing}")).hint(
+                "`check` and `history` never create a store (`send` does): \
+                 check --database-url, and whether the file was moved or deleted",
+            );
+        }
         Self::new(Exit::Store, format!("store: {}", chain(&error))).hint(
             "nothing was sent; check --database-url and that no other process holds the database",
         )
+    }
+}
+
+/// The SQL store's "no store at …", when that is the error.
+fn missing_store(error: &StoreError) -> Option<&SqlFailure> {
+    match error {
+        StoreError::Unavailable { source } => source
+            .downcast_ref::<SqlFailure>()
+            .filter(|failure| failure.kind() == SqlFailureKind::Missing),
+        _ => None,
     }
 }
 

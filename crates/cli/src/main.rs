@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod exit;
+mod input;
 mod output;
 mod provider_text;
 mod wiring;
@@ -24,7 +25,10 @@ use crate::exit::{CliError, Exit};
 use crate::output::Output;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return refused(&error),
+    };
     let out = Output::new(cli.json);
     tracing_subscriber::fmt()
         .with_env_filter(log_filter(&cli.command))
@@ -59,14 +63,45 @@ fn log_filter(command: &Command) -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
 }
 
+/// Runs the command, then closes the stores it opened, whatever its outcome.
 async fn run(command: Command, out: Output) -> Result<Exit, CliError> {
-    match command {
-        Command::Demo(args) => commands::demo::run(args, out).await,
-        Command::Send(args) => commands::send::run(args, out).await,
-        Command::Check(args) => commands::check::run(args, out).await,
-        Command::History(args) => commands::history::run(args, out).await,
+    let stores = wiring::Stores::default();
+    let outcome = match command {
+        Command::Demo(args) => commands::demo::run(args, out, &stores).await,
+        Command::Send(args) => commands::send::run(args, out, &stores).await,
+        Command::Check(args) => commands::check::run(args, out, &stores).await,
+        Command::History(args) => commands::history::run(args, out, &stores).await,
         Command::Sim(args) => commands::sim::run(args).await,
+    };
+    stores.close().await;
+    outcome
+}
+
+/// A command line clap refused: its text on stderr as clap writes it, and with `--json` the
+/// error document on stdout; exit 2. `--json` is looked for in the raw arguments (before any
+/// `--`), as parsing failed. Help and version are not errors: printed, exit 0.
+fn refused(error: &clap::Error) -> ExitCode {
+    if !error.use_stderr() {
+        error.exit();
     }
+    let _ = error.print();
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json");
+    // clap's first paragraph, on one line: "error: the following required arguments were not
+    // provided:" and the arguments under it.
+    let rendered = error.render().to_string();
+    let paragraph: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    let message = paragraph.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let error = CliError::usage(message).hint("see --help");
+    Output::new(json).json(&error_document(&error));
+    error.exit.into()
 }
 
 /// One line on stderr (and a hint), and with `--json` an error document on stdout.
@@ -75,7 +110,12 @@ fn report(error: &CliError, out: Output) {
     if let Some(hint) = &error.hint {
         eprintln!("  hint: {hint}");
     }
-    out.json(&json!({
+    out.json(&error_document(error));
+}
+
+/// The `--json` document of an error.
+fn error_document(error: &CliError) -> serde_json::Value {
+    json!({
         "ok": false,
         "error": {
             "class": error.class(),
@@ -83,5 +123,5 @@ fn report(error: &CliError, out: Output) {
             "message": error.message,
             "hint": error.hint,
         }
-    }));
+    })
 }

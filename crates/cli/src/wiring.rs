@@ -1,15 +1,17 @@
 //! Building the adapters and use cases from arguments: the composition root's one job.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use idmeta_adapter::IdmetaClient;
 use phone_verify_app::VerificationStore;
 use phone_verify_domain::{PhoneNumber, RegionCode, VerificationGateway};
+use phone_verify_sql_store::{DatabaseUrl, PgOptions, SqlVerificationStore, SqliteOptions};
 use secrecy::SecretString;
 
 use crate::args::{PhoneArgs, ProviderArgs, StoreArgs};
 use crate::exit::{CliError, Exit};
+use crate::input;
 
 /// The environment variable that holds the API token.
 pub(crate) const TOKEN_VAR: &str = "IDMETA_API_TOKEN";
@@ -17,12 +19,7 @@ pub(crate) const TOKEN_VAR: &str = "IDMETA_API_TOKEN";
 /// The token from `--token-file`, else from `IDMETA_API_TOKEN`. Never from a flag.
 fn token(provider: &ProviderArgs) -> Result<SecretString, CliError> {
     let raw = match &provider.token_file {
-        Some(path) => std::fs::read_to_string(path).map_err(|error| {
-            CliError::new(
-                Exit::Config,
-                format!("cannot read the token file {}: {error}", path.display()),
-            )
-        })?,
+        Some(path) => input::token_file(path)?,
         None => std::env::var(TOKEN_VAR).map_err(|_| {
             CliError::new(Exit::Config, "no API token")
                 .hint(format!("set {TOKEN_VAR} or pass --token-file"))
@@ -32,6 +29,15 @@ fn token(provider: &ProviderArgs) -> Result<SecretString, CliError> {
     if token.is_empty() {
         return Err(CliError::new(Exit::Config, "the API token is empty"));
     }
+    if token.len() as u64 > input::MAX_TOKEN_BYTES {
+        return Err(CliError::new(
+            Exit::Config,
+            format!(
+                "the API token is longer than {} bytes",
+                input::MAX_TOKEN_BYTES
+            ),
+        ));
+    }
     Ok(SecretString::from(token.to_owned()))
 }
 
@@ -40,7 +46,7 @@ pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGat
     let mut builder = IdmetaClient::builder()
         .token(token(provider)?)
         .allow_plain_http(provider.allow_plain_http)
-        .request_timeout(Duration::from_secs(provider.timeout_secs.max(1)))
+        .request_timeout(Duration::from_secs(provider.timeout_secs))
         .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
     if let Some(url) = &provider.base_url {
         builder = builder.base_url(url.clone());
@@ -51,10 +57,69 @@ pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGat
     Ok(Arc::new(builder.build()?))
 }
 
-/// The store at `--database-url`, its schema migrated.
-pub(crate) async fn store(store: &StoreArgs) -> Result<Arc<dyn VerificationStore>, CliError> {
-    let opened = phone_verify_sql_store::SqlVerificationStore::open(&store.database_url).await?;
-    Ok(Arc::new(opened))
+/// Whether a command may create the store when there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Create {
+    /// `send` and `demo`: a first send starts a store (and says so on stderr).
+    IfMissing,
+    /// `check` and `history`: they need what an earlier run recorded, and a new empty store
+    /// would silently stand in for a lost one.
+    Never,
+}
+
+/// The stores a run opened, closed before the process exits (errors included): SQLite's
+/// last connection to close checkpoints the WAL and removes the `-wal` and `-shm` files.
+#[derive(Debug, Default)]
+pub(crate) struct Stores {
+    opened: Mutex<Vec<SqlVerificationStore>>,
+}
+
+impl Stores {
+    /// The store at `url`, its schema migrated; a note on stderr when it was created, a
+    /// warning when its file is readable by group or others.
+    pub(crate) async fn open(
+        &self,
+        url: &DatabaseUrl,
+        create: Create,
+    ) -> Result<Arc<dyn VerificationStore>, CliError> {
+        let sqlite = SqliteOptions::default().create_if_missing(create == Create::IfMissing);
+        let store = SqlVerificationStore::open_url(url, sqlite, PgOptions::default()).await?;
+        self.opened
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(store.clone());
+        match (store.created(), url.sqlite_path()) {
+            (Some(created), _) => {
+                eprintln!("phone-verify: created a new store at {}", created.display());
+            }
+            (None, Some(path)) => {
+                if let Ok(metadata) = std::fs::metadata(path) {
+                    input::warn_if_shared(path, &metadata, "the store", "it holds phone numbers");
+                }
+            }
+            (None, None) => {}
+        }
+        Ok(store.into_port())
+    }
+
+    /// Closes every store opened, waiting until each connection is closed.
+    pub(crate) async fn close(&self) {
+        let opened =
+            std::mem::take(&mut *self.opened.lock().unwrap_or_else(PoisonError::into_inner));
+        for store in opened {
+            store.close().await;
+        }
+    }
+}
+
+impl StoreArgs {
+    /// `--database-url`, parsed: a malformed one is a configuration error, not a store's.
+    pub(crate) fn url(&self) -> Result<DatabaseUrl, CliError> {
+        DatabaseUrl::parse(&self.database_url).map_err(|error| {
+            CliError::new(Exit::Config, format!("--database-url: {error}"))
+                .hint("for example sqlite://phone-verify.db or postgres://user@host/database")
+        })
+    }
 }
 
 /// A phone number in any form the domain accepts.

@@ -4,6 +4,7 @@
 //! Classifying a driver error is a pure function of its code, tested as a table.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use phone_verify_app::{ConflictKind, StoreError};
 use phone_verify_domain::BoxError;
@@ -22,9 +23,12 @@ pub enum SqlFailureKind {
     Full,
     /// The file is not a database, or the database is damaged: it needs a human.
     Damaged,
-    /// The database could not be reached: no such file or directory, no server, a dropped
+    /// The database could not be reached: no such directory, no server, a dropped
     /// connection, a pool that timed out.
     Connection,
+    /// There is no SQLite file at the path, and the options say not to create one
+    /// ([`crate::SqliteOptions::create_if_missing`]): [`SqlFailure::path`] names it.
+    Missing,
     /// The schema could not be brought up to date (a migration failed or was altered).
     Migration,
     /// A value has no stored form in this version (an instant outside 1677 to 2262, an
@@ -42,6 +46,7 @@ impl SqlFailureKind {
             Self::Full => "the database or its disk is full",
             Self::Damaged => "the file is not a database or the database is damaged",
             Self::Connection => "the database could not be reached",
+            Self::Missing => "no store at the path given",
             Self::Migration => "the database schema could not be migrated",
             Self::Unrepresentable => "a value has no stored form",
             Self::Database => "the database failed",
@@ -68,6 +73,7 @@ impl SqlFailureKind {
 pub struct SqlFailure {
     kind: SqlFailureKind,
     detail: Option<&'static str>,
+    path: Option<PathBuf>,
     source: Option<BoxError>,
 }
 
@@ -76,6 +82,18 @@ impl SqlFailure {
         Self {
             kind,
             detail: Some(detail),
+            path: None,
+            source: None,
+        }
+    }
+
+    /// [`SqlFailureKind::Missing`]: no file at `path`.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn missing(path: &Path) -> Self {
+        Self {
+            kind: SqlFailureKind::Missing,
+            detail: None,
+            path: Some(path.to_owned()),
             source: None,
         }
     }
@@ -84,6 +102,7 @@ impl SqlFailure {
         Self {
             kind,
             detail: None,
+            path: None,
             source: Some(source.into()),
         }
     }
@@ -92,6 +111,12 @@ impl SqlFailure {
     pub fn kind(&self) -> SqlFailureKind {
         self.kind
     }
+
+    /// The SQLite file that is missing, for [`SqlFailureKind::Missing`]. A path is not
+    /// personal data; it is the one detail an operator needs to find the file.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
 }
 
 impl fmt::Debug for SqlFailure {
@@ -99,6 +124,7 @@ impl fmt::Debug for SqlFailure {
         f.debug_struct("SqlFailure")
             .field("kind", &self.kind)
             .field("detail", &self.detail)
+            .field("path", &self.path)
             .field("source", &self.source)
             .finish()
     }
@@ -106,6 +132,9 @@ impl fmt::Debug for SqlFailure {
 
 impl fmt::Display for SqlFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.path {
+            return write!(f, "no store at {}", path.display());
+        }
         f.write_str(self.kind.describe())?;
         if let Some(detail) = self.detail {
             write!(f, ": {detail}")?;

@@ -50,10 +50,12 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
+mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PgOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use store::SqlVerificationStore;
+pub use url::{DatabaseUrl, DatabaseUrlError};
 #[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod plan_tests;
 

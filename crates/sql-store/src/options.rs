@@ -21,6 +21,7 @@ pub struct SqliteOptions {
     busy_timeout: Duration,
     max_connections: u32,
     read_only: bool,
+    create_if_missing: bool,
 }
 
 impl Default for SqliteOptions {
@@ -29,6 +30,7 @@ impl Default for SqliteOptions {
             busy_timeout: DEFAULT_LOCK_WAIT,
             max_connections: 8,
             read_only: false,
+            create_if_missing: true,
         }
     }
 }
@@ -72,6 +74,34 @@ impl SqliteOptions {
     /// Whether the file is opened read-only.
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Whether opening creates the file when there is none. Default on. The store creates it
+    /// itself, readable and writable by its owner only (`0600` on Unix; SQLite gives the
+    /// `-wal` and `-shm` files the same mode), and
+    /// [`crate::SqlVerificationStore::created`] names it. Off, a missing file fails with
+    /// [`crate::SqlFailureKind::Missing`]: right for a program that only reads, or that
+    /// needs what an earlier run recorded, where a new empty store would silently stand in
+    /// for the lost one. A read-only open never creates.
+    ///
+    /// ```
+    /// use phone_verify_sql_store::SqliteOptions;
+    ///
+    /// assert!(SqliteOptions::default().creates_if_missing());
+    /// assert!(!SqliteOptions::default().create_if_missing(false).creates_if_missing());
+    /// assert!(!SqliteOptions::default().read_only(true).creates_if_missing());
+    /// ```
+    pub fn create_if_missing(self, create_if_missing: bool) -> Self {
+        Self {
+            create_if_missing,
+            ..self
+        }
+    }
+
+    /// Whether a missing file is created: [`SqliteOptions::create_if_missing`], and not
+    /// read-only.
+    pub fn creates_if_missing(&self) -> bool {
+        self.create_if_missing && !self.read_only
     }
 }
 

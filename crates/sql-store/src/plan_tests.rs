@@ -99,10 +99,15 @@ macro_rules! bind_params {
 #[tokio::test]
 async fn every_sqlite_query_searches_its_index() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let base = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("plans.db"));
-    let pool = crate::sqlite::open(base, &crate::SqliteOptions::default())
+    let crate::url::Target::Sqlite(target) =
+        crate::DatabaseUrl::sqlite_file(dir.path().join("plans.db")).target
+    else {
+        unreachable!("a SQLite file")
+    };
+    let pool = crate::sqlite::open(&target, &crate::SqliteOptions::default())
         .await
-        .expect("opens");
+        .expect("opens")
+        .pool;
     sqlx::raw_sql(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts

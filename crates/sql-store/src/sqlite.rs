@@ -2,30 +2,48 @@
 //! write, so that a reservation's read and write hold the file's one write lock together,
 //! across connections and processes.
 
-use phone_verify_app::StoreError;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
 
-use crate::failure::{failure, migration_error, store_error};
+use phone_verify_app::StoreError;
+use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::failure::{SqlFailure, SqlFailureKind, failure, migration_error, store_error};
 use crate::migrations;
 use crate::options::SqliteOptions;
 use crate::session::Session;
+use crate::url::SqliteTarget;
 
-/// Opens a pool on `base` with the store's settings, migrating unless read-only.
+/// An open SQLite pool, and the file opening it created, if it did.
+pub(crate) struct Opened {
+    pub(crate) pool: SqlitePool,
+    pub(crate) created: Option<PathBuf>,
+}
+
+/// Opens a pool on `target` with the store's settings, creating the file first when it is
+/// missing and the options allow it, and migrating unless read-only.
 pub(crate) async fn open(
-    base: SqliteConnectOptions,
+    target: &SqliteTarget,
     options: &SqliteOptions,
-) -> Result<SqlitePool, StoreError> {
-    let connect = base
+) -> Result<Opened, StoreError> {
+    let read_only = options.is_read_only() || target.read_only;
+    let options = options.clone().read_only(read_only);
+    let created = match target.file() {
+        Some(file) => prepare_file(&file, &options)?.then_some(file),
+        None => None,
+    };
+    let connect = target
+        .connect
+        .clone()
         .busy_timeout(options.get_busy_timeout())
         .foreign_keys(true)
-        .read_only(options.is_read_only())
-        .create_if_missing(!options.is_read_only());
+        .read_only(read_only)
+        // The store creates a missing file itself, with the mode it wants (`prepare_file`).
+        .create_if_missing(target.in_memory);
     // WAL lets readers run beside the writer; it is a property of the file, set by the first
     // read-write open. FULL syncs the WAL at each commit: a committed attempt survives a
     // power cut, not only a crash.
-    let connect = if options.is_read_only() {
+    let connect = if read_only {
         connect
     } else {
         connect
@@ -40,10 +58,40 @@ pub(crate) async fn open(
         .connect_with(connect)
         .await
         .map_err(|error| StoreError::unavailable(failure(error)))?;
-    if !options.is_read_only() {
-        migrate(&pool).await?;
+    if !read_only && let Err(error) = migrate(&pool).await {
+        // Closed, not dropped: the last connection to close checkpoints the WAL away.
+        crate::store::close_pool(&pool).await;
+        return Err(error);
     }
-    Ok(pool)
+    Ok(Opened { pool, created })
+}
+
+/// Makes sure `file` is there before SQLite opens it. When it is missing and the options
+/// allow it, creates it readable and writable by its owner only (`0600` on Unix, whatever
+/// the umask, which can only narrow it; SQLite gives the `-wal` and `-shm` files the mode of
+/// the database file). A file that exists keeps its mode. Whether it created the file.
+fn prepare_file(file: &Path, options: &SqliteOptions) -> Result<bool, StoreError> {
+    if !options.creates_if_missing() {
+        return match std::fs::metadata(file) {
+            Err(error) if error.kind() == ErrorKind::NotFound => {
+                Err(StoreError::unavailable(SqlFailure::missing(file)))
+            }
+            // Anything else is SQLite's to report when it opens the file.
+            _ => Ok(false),
+        };
+    }
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+    match create.open(file) {
+        Ok(_) => Ok(true),
+        Err(error) if error.kind() == ErrorKind::AlreadyExists => Ok(false),
+        Err(error) => Err(StoreError::unavailable(SqlFailure::caused_by(
+            SqlFailureKind::Connection,
+            error,
+        ))),
+    }
 }
 
 /// Brings the schema up to date inside one `BEGIN IMMEDIATE` transaction: sqlx's migrator

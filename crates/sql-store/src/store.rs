@@ -1,8 +1,8 @@
 //! [`SqlVerificationStore`]: the app's storage port on SQLite or PostgreSQL.
 
 use std::fmt;
-#[cfg(feature = "sqlite")]
 use std::path::Path;
+#[cfg(feature = "postgres")]
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -15,10 +15,6 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{PhoneNumber, ReferenceId};
 
-#[cfg(feature = "postgres")]
-use crate::PgOptions;
-#[cfg(feature = "sqlite")]
-use crate::SqliteOptions;
 use crate::columns::{self, CHECK, InFlightRow, OutcomeColumns, SEND};
 use crate::failure::{SqlFailure, SqlFailureKind};
 #[cfg(feature = "postgres")]
@@ -27,6 +23,8 @@ use crate::session::{Session, Value};
 use crate::sql;
 #[cfg(feature = "sqlite")]
 use crate::sqlite;
+use crate::url::{DatabaseUrl, DatabaseUrlError, Target};
+use crate::{PgOptions, SqliteOptions};
 
 /// The app's [`VerificationStore`] on SQL: SQLite (one file, embedded) or PostgreSQL (shared
 /// by many instances), chosen when it is opened.
@@ -52,6 +50,8 @@ use crate::sqlite;
 #[derive(Clone)]
 pub struct SqlVerificationStore {
     backend: Backend,
+    /// The SQLite file opening created, if it did.
+    created: Option<Arc<Path>>,
 }
 
 #[derive(Clone)]
@@ -70,17 +70,33 @@ impl fmt::Debug for SqlVerificationStore {
     }
 }
 
-fn bad_url(detail: &'static str) -> StoreError {
-    StoreError::unavailable(SqlFailure::new(SqlFailureKind::Connection, detail))
+/// A URL that names no store this build can open: the database cannot be reached.
+fn bad_url(error: DatabaseUrlError) -> StoreError {
+    StoreError::unavailable(SqlFailure::caused_by(SqlFailureKind::Connection, error))
+}
+
+/// Closes `pool` and every connection in it. sqlx's `close` misses a connection that is being
+/// returned to the pool as it runs (it reaches the idle queue after `close` emptied it, and
+/// is then only dropped, its closing left to a background thread): closing again closes it.
+/// Each pass waits for every connection in use, so a pool that still has connections after
+/// one holds only such idle ones.
+pub(crate) async fn close_pool<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) {
+    pool.close().await;
+    while pool.size() > 0 {
+        pool.close().await;
+    }
 }
 
 impl SqlVerificationStore {
-    /// Opens (creating it if missing) the SQLite database file at `path`, in WAL mode with
-    /// the options' busy timeout, and brings its schema up to date (unless read-only).
+    /// Opens the SQLite database file at `path` (a path, not a URL: see
+    /// [`DatabaseUrl::sqlite_file`]), in WAL mode with the options' busy timeout, and brings
+    /// its schema up to date (unless read-only). A missing file is created, owner-only,
+    /// unless [`SqliteOptions::create_if_missing`] is off.
     ///
     /// # Errors
     ///
     /// [`StoreError::Unavailable`], its source a [`SqlFailure`] saying why:
+    /// [`SqlFailureKind::Missing`] (no file, and not to create one),
     /// [`SqlFailureKind::Connection`] (no such directory), [`SqlFailureKind::Damaged`] (not a
     /// database), [`SqlFailureKind::Locked`], [`SqlFailureKind::ReadOnly`],
     /// [`SqlFailureKind::Migration`].
@@ -89,18 +105,12 @@ impl SqlVerificationStore {
         path: impl AsRef<Path>,
         options: SqliteOptions,
     ) -> Result<Self, StoreError> {
-        let base = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
-        Self::with_sqlite(base, &options).await
-    }
-
-    #[cfg(feature = "sqlite")]
-    async fn with_sqlite(
-        base: sqlx::sqlite::SqliteConnectOptions,
-        options: &SqliteOptions,
-    ) -> Result<Self, StoreError> {
-        Ok(Self {
-            backend: Backend::Sqlite(sqlite::open(base, options).await?),
-        })
+        Self::open_url(
+            &DatabaseUrl::sqlite_file(path),
+            options,
+            PgOptions::default(),
+        )
+        .await
     }
 
     /// Connects to PostgreSQL at `url` (`postgres://user@host:5432/database`), creates the
@@ -114,43 +124,79 @@ impl SqlVerificationStore {
     /// or what the server answered.
     #[cfg(feature = "postgres")]
     pub async fn connect_postgres(url: &str, options: PgOptions) -> Result<Self, StoreError> {
-        let base = sqlx::postgres::PgConnectOptions::from_str(url)
-            .map_err(|_| bad_url("not a PostgreSQL URL"))?;
+        let connect = sqlx::postgres::PgConnectOptions::from_str(url)
+            .map_err(|_| bad_url(DatabaseUrlError::BadPostgres))?;
         Ok(Self {
-            backend: Backend::Postgres(postgres::connect(base, &options).await?),
+            backend: Backend::Postgres(postgres::connect(connect, &options).await?),
+            created: None,
         })
     }
 
     /// Opens the store a database URL names, with default options: `sqlite:` (as sqlx reads
     /// it: `sqlite://path/to/file.db`, `sqlite:file.db?mode=ro`) or `postgres:` /
-    /// `postgresql:`. Meant for a command line or a configuration file.
+    /// `postgresql:`. Meant for a command line or a configuration file; to tell a malformed
+    /// URL from a database failure, or to set options, parse a [`DatabaseUrl`] and use
+    /// [`SqlVerificationStore::open_url`].
     ///
     /// # Errors
     ///
     /// As [`SqlVerificationStore::open_sqlite`] and
-    /// [`SqlVerificationStore::connect_postgres`]; a URL of another scheme, or of a backend
-    /// this build leaves out, is [`SqlFailureKind::Connection`].
+    /// [`SqlVerificationStore::connect_postgres`]; a URL of another scheme, of a backend this
+    /// build leaves out, or that its backend cannot read is [`SqlFailureKind::Connection`],
+    /// its source the [`DatabaseUrlError`].
     pub async fn open(database_url: &str) -> Result<Self, StoreError> {
-        let scheme = database_url
-            .split_once(':')
-            .map(|(scheme, _)| scheme.to_ascii_lowercase())
-            .unwrap_or_default();
-        match scheme.as_str() {
+        let url = DatabaseUrl::parse(database_url).map_err(bad_url)?;
+        Self::open_url(&url, SqliteOptions::default(), PgOptions::default()).await
+    }
+
+    /// Opens the store at `url` with the options of its backend (the other's are unused). A
+    /// `?mode=ro` SQLite URL opens read-only whatever the options say.
+    ///
+    /// ```no_run
+    /// use phone_verify_sql_store::{DatabaseUrl, PgOptions, SqlVerificationStore, SqliteOptions};
+    ///
+    /// # async fn wire() -> Result<(), Box<dyn std::error::Error>> {
+    /// let url = DatabaseUrl::parse("sqlite://phone-verify.db")?;
+    /// // Reading the history must not replace a lost file with an empty one.
+    /// let sqlite = SqliteOptions::default().create_if_missing(false);
+    /// let store = SqlVerificationStore::open_url(&url, sqlite, PgOptions::default()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`SqlVerificationStore::open_sqlite`] and
+    /// [`SqlVerificationStore::connect_postgres`].
+    pub async fn open_url(
+        url: &DatabaseUrl,
+        sqlite_options: SqliteOptions,
+        pg_options: PgOptions,
+    ) -> Result<Self, StoreError> {
+        // A build with one backend has no use for the other's options.
+        let _ = (&sqlite_options, &pg_options);
+        match &url.target {
             #[cfg(feature = "sqlite")]
-            "sqlite" => {
-                let base = sqlx::sqlite::SqliteConnectOptions::from_str(database_url)
-                    .map_err(|_| bad_url("not a SQLite URL"))?;
-                let read_only = database_url
-                    .split_once('?')
-                    .is_some_and(|(_, query)| query.split('&').any(|pair| pair == "mode=ro"));
-                Self::with_sqlite(base, &SqliteOptions::default().read_only(read_only)).await
+            Target::Sqlite(target) => {
+                let opened = sqlite::open(target, &sqlite_options).await?;
+                Ok(Self {
+                    backend: Backend::Sqlite(opened.pool),
+                    created: opened.created.map(Arc::from),
+                })
             }
             #[cfg(feature = "postgres")]
-            "postgres" | "postgresql" => {
-                Self::connect_postgres(database_url, PgOptions::default()).await
-            }
-            _ => Err(bad_url("the URL names no backend of this build")),
+            Target::Postgres(connect) => Ok(Self {
+                backend: Backend::Postgres(postgres::connect(connect.clone(), &pg_options).await?),
+                created: None,
+            }),
         }
+    }
+
+    /// The SQLite file opening this store created ([`SqliteOptions::create_if_missing`]), or
+    /// `None` when the file was there already, and for an in-memory database or PostgreSQL.
+    /// Worth telling a user: a new store has no history and no cooldowns.
+    pub fn created(&self) -> Option<&Path> {
+        self.created.as_deref()
     }
 
     /// Brings the schema up to date. Opening does it already; this is for a deployment that
@@ -168,14 +214,16 @@ impl SqlVerificationStore {
         }
     }
 
-    /// Closes every connection, waiting for those in use to be returned. Dropping the store
-    /// closes them too, in the background.
+    /// Closes every connection, waiting for those in use to be returned, and for each to be
+    /// closed. On SQLite the last one checkpoints the WAL into the file and removes the
+    /// `-wal` and `-shm` files. Dropping the store closes the connections too, but in the
+    /// background: a process that exits right after may leave them open, and the WAL behind.
     pub async fn close(&self) {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => pool.close().await,
+            Backend::Sqlite(pool) => close_pool(pool).await,
             #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => pool.close().await,
+            Backend::Postgres(pool) => close_pool(pool).await,
         }
     }
 

@@ -1,35 +1,30 @@
 //! `phone-verify check`.
 
-use std::io::BufRead;
-
 use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode, Ports};
 use phone_verify_domain::{OtpCode, TrustValidationId};
 use serde_json::json;
 
 use crate::args::CheckArgs;
 use crate::exit::{CliError, Exit};
+use crate::input;
 use crate::output::Output;
-use crate::{provider_text, wiring};
+use crate::provider_text;
+use crate::wiring::{self, Create, Stores};
 
-pub(crate) async fn run(args: CheckArgs, out: Output) -> Result<Exit, CliError> {
+pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let trust_validation = wiring::arg(
         "--trust-validation",
         &args.trust_validation,
         TrustValidationId::parse,
     )?;
     let raw_code = if args.code == "-" {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|error| CliError::usage(format!("--code -: cannot read stdin: {error}")))?;
-        line.trim().to_owned()
+        input::code_from_stdin()?.trim().to_owned()
     } else {
         args.code.clone()
     };
     let code = wiring::arg("--code", &raw_code, OtpCode::parse)?;
     let gateway = wiring::gateway(&args.provider)?;
-    let store = wiring::store(&args.store).await?;
+    let store = stores.open(&args.store.url()?, Create::Never).await?;
     let check = CheckCode::new(Ports::new(gateway, store), CheckPolicy::default());
     let checked = check.check(trust_validation.clone(), code).await?;
     out.json(&check_json(&trust_validation, &checked));

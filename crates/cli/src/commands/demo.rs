@@ -2,25 +2,25 @@
 //! on loopback (no real IDMeta host is ever called), the store is a SQLite file, and each step
 //! of a verification is shown.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
 use idmeta_adapter::{IdmetaClient, SecretString};
 use phone_verify_app::{CheckCode, CheckPolicy, Ports, SendCode, SendPolicy};
 use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
 
 use crate::args::DemoArgs;
 use crate::commands::{check, history, send};
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring;
+use crate::wiring::{self, Create, Stores};
 
 /// The token the in-process simulator accepts: it is not a real credential.
 const DEMO_TOKEN: &str = "demo-token";
 
-pub(crate) async fn run(args: DemoArgs, out: Output) -> Result<Exit, CliError> {
+pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let phone = wiring::phone(&args.phone, None)?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.6f").to_string();
 
@@ -34,11 +34,10 @@ pub(crate) async fn run(args: DemoArgs, out: Output) -> Result<Exit, CliError> {
     let path = args
         .database
         .unwrap_or_else(|| std::env::temp_dir().join(format!("phone-verify-demo-{stamp}.db")));
-    let url = sqlite_url(&path);
-    let store = wiring::store(&crate::args::StoreArgs {
-        database_url: url.clone(),
-    })
-    .await?;
+    // A path, not a URL: `a?mode=memory` and `e%41.db` are files of those names.
+    let store = stores
+        .open(&DatabaseUrl::sqlite_file(&path), Create::IfMissing)
+        .await?;
     out.field("database", path.display());
 
     let gateway = IdmetaClient::builder()
@@ -90,8 +89,4 @@ pub(crate) async fn run(args: DemoArgs, out: Output) -> Result<Exit, CliError> {
         "history": history::page_json(&page),
     }));
     Ok(exit)
-}
-
-fn sqlite_url(path: &Path) -> String {
-    format!("sqlite://{}", path.display())
 }

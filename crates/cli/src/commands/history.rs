@@ -13,9 +13,9 @@ use serde_json::json;
 use crate::args::HistoryArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::{Output, cursor_text, record_json};
-use crate::wiring;
+use crate::wiring::{self, Create, Stores};
 
-pub(crate) async fn run(args: HistoryArgs, out: Output) -> Result<Exit, CliError> {
+pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let page = match &args.after {
         Some(raw) => PageRequest::after(args.limit, parse_cursor(raw)?),
         None => PageRequest::first(args.limit),
@@ -32,7 +32,7 @@ pub(crate) async fn run(args: HistoryArgs, out: Output) -> Result<Exit, CliError
         .as_deref()
         .map(|raw| wiring::arg("--trust-validation", raw, TrustValidationId::parse))
         .transpose()?;
-    let store = wiring::store(&args.store).await?;
+    let store = stores.open(&args.store.url()?, Create::Never).await?;
     let history = VerificationHistory::new(store);
     let listed = match (&phone, &trust_validation) {
         (Some(phone), _) => {

@@ -7,9 +7,10 @@ use serde_json::json;
 use crate::args::SendArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::{provider_text, wiring};
+use crate::provider_text;
+use crate::wiring::{self, Create, Stores};
 
-pub(crate) async fn run(args: SendArgs, out: Output) -> Result<Exit, CliError> {
+pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let request = SendCodeRequest {
         phone: args.phone.parse()?,
         trust_flow: wiring::arg("--trust-flow", &args.trust_flow, TrustFlowId::parse)?,
@@ -20,7 +21,7 @@ pub(crate) async fn run(args: SendArgs, out: Output) -> Result<Exit, CliError> {
         )?,
     };
     let gateway = wiring::gateway(&args.provider)?;
-    let store = wiring::store(&args.store).await?;
+    let store = stores.open(&args.store.url()?, Create::IfMissing).await?;
     let send = SendCode::new(Ports::new(gateway, store), SendPolicy::default());
     let sent = send.send(request.clone()).await?;
     report(&request, &sent, out);

@@ -2,26 +2,7 @@ use std::time::Duration;
 
 use idmeta_sim::{Fault, FaultScope};
 
-use crate::support::{NUMBER, TOKEN, Workspace, binary, run, send, simulator};
-
-/// Runs a command that must fail, and checks its exit code and that it said one clear line.
-async fn fails_with(command: &mut std::process::Command, code: i32, says: &str) -> String {
-    let run = run(command).await;
-    assert_eq!(run.code, code, "{}", run.all());
-    let first = run
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("phone-verify: ") || l.starts_with("error: "));
-    let line = first.unwrap_or_else(|| panic!("no error line in:\n{}", run.stderr));
-    assert!(
-        run.stderr.contains(says),
-        "expected {says:?} in:\n{}",
-        run.stderr
-    );
-    assert!(!run.all().contains("panicked"), "{}", run.all());
-    assert!(!run.all().contains(TOKEN), "{}", run.all());
-    line.to_owned()
-}
+use crate::support::{NUMBER, TOKEN, Workspace, binary, fails_with, run, send, simulator};
 
 /// The outcome `history` shows for the latest attempt of a trust validation.
 async fn latest_outcome(ws: &Workspace, trust_validation: &str) -> String {

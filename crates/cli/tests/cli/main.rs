@@ -4,6 +4,8 @@
 
 mod commands;
 mod errors;
+mod inputs;
 mod logging;
 mod provider_text;
+mod store_file;
 mod support;

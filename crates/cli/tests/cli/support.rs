@@ -1,5 +1,6 @@
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use idmeta_sim::{SimConfig, Simulator};
 
@@ -82,12 +83,89 @@ pub(crate) fn binary() -> Command {
 
 /// Runs the binary off the async runtime, so a simulator in this test process keeps serving.
 pub(crate) async fn run(command: &mut Command) -> Run {
+    run_with_stdin(command, Vec::new()).await
+}
+
+/// Runs a command that must fail, and checks its exit code and that it said one clear line.
+pub(crate) async fn fails_with(
+    command: &mut std::process::Command,
+    code: i32,
+    says: &str,
+) -> String {
+    let run = run(command).await;
+    assert_eq!(run.code, code, "{}", run.all());
+    let first = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("phone-verify: ") || l.starts_with("error: "));
+    let line = first.unwrap_or_else(|| panic!("no error line in:\n{}", run.stderr));
+    assert!(
+        run.stderr.contains(says),
+        "expected {says:?} in:\n{}",
+        run.stderr
+    );
+    assert!(!run.all().contains("panicked"), "{}", run.all());
+    assert!(!run.all().contains(TOKEN), "{}", run.all());
+    line.to_owned()
+}
+
+/// [`run`] with `stdin` written to the binary's standard input (as much as it reads of it).
+pub(crate) async fn run_with_stdin(command: &mut Command, stdin: Vec<u8>) -> Run {
     let mut command = std::mem::replace(command, Command::new("true"));
-    tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("the runner thread")
-        .expect("the binary runs")
-        .into()
+    tokio::task::spawn_blocking(move || {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let mut input = child.stdin.take().expect("a stdin pipe");
+        // The binary may stop reading and exit early: a broken pipe here is expected.
+        let writer = std::thread::spawn(move || drop(input.write_all(&stdin)));
+        let output = child.wait_with_output().expect("the binary runs");
+        writer.join().expect("the stdin writer");
+        output
+    })
+    .await
+    .expect("the runner thread")
+    .into()
+}
+
+/// `command` run by `sh` under umask `000`, so that any mode narrower than `0666` on a file
+/// it creates is the program's doing.
+pub(crate) fn under_umask_000(command: &Command) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg("umask 000 && exec \"$0\" \"$@\"")
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh
+}
+
+/// The `-wal` and `-shm` files SQLite keeps beside `db` while it is open.
+pub(crate) fn wal_and_shm(db: &Path) -> [PathBuf; 2] {
+    ["-wal", "-shm"].map(|suffix| {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    })
+}
+
+/// The permission bits of `path`.
+#[cfg(unix)]
+pub(crate) fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 pub(crate) async fn simulator() -> Simulator {

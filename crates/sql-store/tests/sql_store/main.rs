@@ -7,6 +7,7 @@
 
 mod contract;
 mod durability;
+mod files;
 mod migrations;
 mod races;
 mod sqlite_failures;

@@ -3,31 +3,17 @@
 
 use std::time::Duration;
 
-use phone_verify_app::{AttemptId, Reservation, SendLimits, SendOutcome, VerificationStore};
+use phone_verify_app::{AttemptId, SendLimits, SendOutcome, VerificationStore};
 use phone_verify_sql_store::{SqlFailureKind, SqlVerificationStore, SqliteOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::support::{self, SqliteDir};
 
-/// A store on a new file in `dir`, with one send reserved (in flight).
-async fn store_with_one_send(dir: &SqliteDir, options: SqliteOptions) -> SqlVerificationStore {
-    let store = dir.open(options).await;
-    let reservation = store
-        .reserve_send(
-            support::new_send(1, "tv-a", support::t0()),
-            &SendLimits::default(),
-        )
-        .await
-        .expect("reserve");
-    assert_eq!(reservation, Reservation::Reserved);
-    store
-}
-
 #[tokio::test]
 async fn a_write_while_another_connection_holds_the_lock_fails_as_locked_and_writes_nothing() {
     let dir = SqliteDir::new();
     let options = SqliteOptions::default().busy_timeout(Duration::from_millis(100));
-    let store = store_with_one_send(&dir, options.clone()).await;
+    let store = dir.open_with_one_send(options.clone()).await;
 
     let mut holder = sqlx::sqlite::SqliteConnectOptions::new()
         .filename(dir.file())
@@ -74,7 +60,7 @@ async fn a_write_while_another_connection_holds_the_lock_fails_as_locked_and_wri
 #[tokio::test]
 async fn a_read_only_file_serves_reads_and_refuses_writes_as_read_only() {
     let dir = SqliteDir::new();
-    let store = store_with_one_send(&dir, SqliteOptions::default()).await;
+    let store = dir.open_with_one_send(SqliteOptions::default()).await;
     let written = support::history_of_number(&store).await;
     store.close().await;
 

@@ -58,6 +58,17 @@ impl SqliteDir {
             .await
             .expect("the SQLite store opens")
     }
+
+    /// A store on the file, with one send reserved (in flight).
+    pub(crate) async fn open_with_one_send(&self, options: SqliteOptions) -> SqlVerificationStore {
+        let store = self.open(options).await;
+        let reservation = store
+            .reserve_send(new_send(1, "tv-a", t0()), &SendLimits::default())
+            .await
+            .expect("reserve");
+        assert_eq!(reservation, Reservation::Reserved);
+        store
+    }
 }
 
 /// A PostgreSQL schema of its own, dropped (with everything in it) on drop.

@@ -1,0 +1,87 @@
+//! What the tool reads besides its arguments: the token file and a code on stdin, each read
+//! up to a bound (a file or a pipe can be endless), and a warning when a file holding a
+//! secret or personal data is readable by group or others.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::exit::{CliError, Exit};
+
+/// The most bytes of an API token (a token is a few hundred bytes; an HTTP header of more
+/// than a few KiB is refused by servers anyway).
+pub(crate) const MAX_TOKEN_BYTES: u64 = 4096;
+
+/// The most bytes of the line `--code -` reads (a code is 4 to 10 digits; the rest is room
+/// for spaces and a line ending).
+pub(crate) const MAX_CODE_LINE_BYTES: u64 = 64;
+
+/// The token file's contents (untrimmed), read up to [`MAX_TOKEN_BYTES`], after a warning if
+/// the file is readable by group or others.
+pub(crate) fn token_file(path: &Path) -> Result<String, CliError> {
+    let unreadable = |error: std::io::Error| {
+        CliError::new(
+            Exit::Config,
+            format!("cannot read the token file {}: {error}", path.display()),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    if let Ok(metadata) = file.metadata() {
+        warn_if_shared(path, &metadata, "the token file", "it holds the API token");
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_TOKEN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+        return Err(CliError::new(
+            Exit::Config,
+            format!(
+                "the token file {} holds more than {MAX_TOKEN_BYTES} bytes",
+                path.display()
+            ),
+        )
+        .hint("the file should hold the API token alone"));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::new(
+            Exit::Config,
+            format!("the token file {} is not UTF-8 text", path.display()),
+        )
+    })
+}
+
+/// The first line of stdin (untrimmed), up to [`MAX_CODE_LINE_BYTES`].
+pub(crate) fn code_from_stdin() -> Result<String, CliError> {
+    let mut line = String::new();
+    BufReader::new(std::io::stdin().lock().take(MAX_CODE_LINE_BYTES + 1))
+        .read_line(&mut line)
+        .map_err(|error| CliError::usage(format!("--code -: cannot read stdin: {error}")))?;
+    if line.len() as u64 > MAX_CODE_LINE_BYTES {
+        return Err(CliError::new(
+            Exit::Config,
+            format!("--code -: the line on stdin is longer than {MAX_CODE_LINE_BYTES} bytes"),
+        )
+        .hint("pipe the code alone, on one line"));
+    }
+    Ok(line)
+}
+
+/// One line on stderr (not a log event: logs are off by default) when `path` is readable by
+/// group or others, as ssh does for a private key. `what` names the file, `why` says what it
+/// holds.
+pub(crate) fn warn_if_shared(path: &Path, metadata: &std::fs::Metadata, what: &str, why: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o044 != 0 {
+            eprintln!(
+                "phone-verify: warning: {what} {} is readable by group or others (mode {mode:04o}) \
+                 and {why}: chmod 600 it",
+                path.display()
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, metadata, what, why);
+}
