@@ -95,6 +95,9 @@ async fn without_rust_log_a_failure_prints_exactly_its_error_line_and_hint() {
     let sim = simulator().await;
     let ws = Workspace::new();
     let url = sim.base_url();
+    // A first send creates the store (and says so on stderr, a line of its own).
+    let created = run(&mut send(&url, &ws.db(), "+60143456789", "tv-quiet-0")).await;
+    assert_eq!(created.code, 0, "{}", created.all());
     let mut failures = Vec::new();
     sim.inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
     failures.push(run(&mut send(&url, &ws.db(), NUMBER, "tv-quiet-1")).await);
