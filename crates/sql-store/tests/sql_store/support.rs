@@ -104,6 +104,14 @@ impl FreshSchema {
         PgOptions::default().schema(self.name.clone())
     }
 
+    /// A plain pool on the schema, for a test that acts as another instance would in SQL.
+    pub(crate) async fn raw_pool(&self) -> sqlx::PgPool {
+        let options: sqlx::postgres::PgConnectOptions = self.url.parse().expect("a URL");
+        sqlx::PgPool::connect_with(options.options([("search_path", self.name.as_str())]))
+            .await
+            .expect("connects")
+    }
+
     pub(crate) async fn connect(&self) -> SqlVerificationStore {
         SqlVerificationStore::connect_postgres(&self.url, self.options())
             .await
