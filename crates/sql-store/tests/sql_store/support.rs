@@ -198,14 +198,15 @@ pub(crate) async fn disposable_sqlite() -> Arc<dyn VerificationStore> {
     Arc::new(Disposable { store, _guard: dir })
 }
 
-/// A store in a new PostgreSQL schema.
-pub(crate) async fn disposable_postgres(url: &str) -> Arc<dyn VerificationStore> {
-    let schema = FreshSchema::new(url).await;
+/// A store in a new PostgreSQL schema, or `None` (said on the terminal) without a URL.
+pub(crate) async fn disposable_postgres() -> Option<Arc<dyn VerificationStore>> {
+    let url = postgres_url("a case of the store contract on PostgreSQL")?;
+    let schema = FreshSchema::new(&url).await;
     let store = schema.connect().await;
-    Arc::new(Disposable {
+    Some(Arc::new(Disposable {
         store,
         _guard: schema,
-    })
+    }))
 }
 
 #[async_trait]
