@@ -4,9 +4,14 @@
 use std::sync::Arc;
 
 use phone_verify_app::{Reservation, SendLimits, SendRefusal, VerificationStore};
+#[cfg(feature = "sqlite")]
 use phone_verify_sql_store::SqliteOptions;
 
-use crate::support::{self, FreshSchema, SqliteDir};
+use crate::support;
+#[cfg(feature = "postgres")]
+use crate::support::FreshSchema;
+#[cfg(feature = "sqlite")]
+use crate::support::SqliteDir;
 
 async fn race_fifty_sends(instances: [Arc<dyn VerificationStore>; 2]) {
     let limits = Arc::new(SendLimits::default());
@@ -38,6 +43,7 @@ async fn race_fifty_sends(instances: [Arc<dyn VerificationStore>; 2]) {
     }
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_sends_racing_from_two_sqlite_instances_let_exactly_one_through() {
     let dir = SqliteDir::new();
@@ -46,9 +52,10 @@ async fn fifty_sends_racing_from_two_sqlite_instances_let_exactly_one_through() 
     race_fifty_sends([first.into_port(), second.into_port()]).await;
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_sends_racing_from_two_postgres_instances_let_exactly_one_through() {
-    let Some(url) = support::postgres_url(
+    let Some(url) = phone_verify_sql_store::test_postgres_url(
         "fifty_sends_racing_from_two_postgres_instances_let_exactly_one_through",
     ) else {
         return;
