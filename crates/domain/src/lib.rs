@@ -29,6 +29,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod error_chain;
 mod gateway;
 mod ids;
 mod otp;
@@ -37,6 +38,7 @@ mod status;
 mod verification;
 
 #[cfg(feature = "mocks")]
+pub use error_chain::error_chain;
 pub use gateway::MockVerificationGateway;
 pub use gateway::{BoxError, FieldErrors, GatewayError, RejectionKind, VerificationGateway};
 pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
