@@ -48,11 +48,6 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             ],
         ),
         (
-            sql::SENDS_TO_NUMBER_SINCE,
-            "verification_attempts_by_number",
-            vec![number(), Param::Int(0)],
-        ),
-        (
             sql::HISTORY_OF_NUMBER,
             "verification_attempts_by_number",
             vec![number(), Param::Int(11)],

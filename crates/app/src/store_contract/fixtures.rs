@@ -225,6 +225,21 @@ pub(super) async fn all_history(
         .items
 }
 
+/// The sends in the number's history, newest first.
+pub(super) async fn sends_to(
+    store: &dyn VerificationStore,
+    phone: &PhoneNumber,
+) -> Vec<SendRecord> {
+    all_history(store, &HistorySubject::Number(phone.clone()))
+        .await
+        .into_iter()
+        .filter_map(|record| match record {
+            AttemptRecord::Send(send) => Some(send),
+            AttemptRecord::Check(_) => None,
+        })
+        .collect()
+}
+
 pub(super) fn assert_conflict(
     result: Result<impl std::fmt::Debug, StoreError>,
     expected: ConflictKind,

@@ -78,7 +78,6 @@ macro_rules! store_contract_tests {
             sends::sends_beyond_the_cap_per_number_are_refused_until_the_oldest_leaves_the_window,
             sends::sends_beyond_the_cap_per_trust_validation_are_refused_for_good,
             sends::sends_that_delivered_nothing_do_not_use_up_the_limits,
-            sends::sends_to_a_number_since_a_time_are_listed_newest_first,
             checks::a_check_goes_to_the_send_the_provider_accepted_last,
             checks::a_send_reserved_before_a_check_is_the_send_it_goes_to,
             checks::checks_are_refused_once_the_attempt_limit_is_reached,

@@ -8,7 +8,7 @@ use phone_verify_domain::TrustFlowId;
 
 use super::fixtures::*;
 use crate::{
-    AttemptId, AttemptRecord, ConflictKind, ErrorClass, HistorySubject, RefusalReason, Reservation,
+    AttemptRecord, ConflictKind, ErrorClass, HistorySubject, RefusalReason, Reservation,
     SendLimits, SendOutcome, SendRefusal, SendState, VerificationStore,
 };
 
@@ -164,11 +164,11 @@ pub async fn a_send_within_the_cooldown_is_refused_until_the_cooldown_ends(
 
     let at_retry = reserve(&*store, new_send(id(), &number(1), "tv-b", at(30)), &limits).await;
     assert_eq!(at_retry, Reservation::Reserved);
-    let sends = store
-        .sends_to_number_since(&number(1), t0())
-        .await
-        .expect("read");
-    assert_eq!(sends.len(), 2, "the refused send was not written");
+    assert_eq!(
+        sends_to(&*store, &number(1)).await.len(),
+        2,
+        "the refused send was not written"
+    );
 }
 
 /// The sixth send to a number within an hour is refused until the oldest of the five leaves
@@ -268,31 +268,4 @@ pub async fn sends_that_delivered_nothing_do_not_use_up_the_limits(
     }
     let next = reserve(&*store, new_send(id(), &number(1), "tv-a", at(1)), &limits).await;
     assert_eq!(next, Reservation::Reserved);
-}
-
-/// The sends to a number since a time, whatever their outcome, newest first; other numbers'
-/// and older sends are left out.
-pub async fn sends_to_a_number_since_a_time_are_listed_newest_first(
-    store: Arc<dyn VerificationStore>,
-) {
-    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
-    let second = record_send(
-        &*store,
-        &number(1),
-        "tv-b",
-        at(60),
-        SendOutcome::NotSent {
-            class: ErrorClass::NotSent,
-        },
-    )
-    .await;
-    let third = record_send(&*store, &number(1), "tv-c", at(120), sent(3)).await;
-    record_send(&*store, &number(2), "tv-d", at(90), sent(4)).await;
-
-    let sends = store
-        .sends_to_number_since(&number(1), at(60))
-        .await
-        .expect("read");
-    let ids: Vec<AttemptId> = sends.iter().map(|send| send.id).collect();
-    assert_eq!(ids, [third, second]);
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckOutcome, HistorySubject, NewSend, Page, PageRequest,
-    Reservation, SendLimits, SendOutcome, SendRecord, SendRefusal, StoreError, VerificationStore,
+    Reservation, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::SqlVerificationStore;
@@ -64,14 +64,6 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError> {
         self.store.finish_check(id, outcome, finished_at).await
-    }
-
-    async fn sends_to_number_since(
-        &self,
-        phone: &PhoneNumber,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SendRecord>, StoreError> {
-        self.store.sends_to_number_since(phone, since).await
     }
 
     async fn history(
