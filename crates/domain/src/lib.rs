@@ -37,8 +37,8 @@ mod phone;
 mod status;
 mod verification;
 
-#[cfg(feature = "mocks")]
 pub use error_chain::error_chain;
+#[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;
 pub use gateway::{BoxError, FieldErrors, GatewayError, RejectionKind, VerificationGateway};
 pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
