@@ -6,7 +6,7 @@ use std::fmt;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use phone_verify_domain::{PhoneNumber, ReferenceId, TrustValidationId};
+use phone_verify_domain::{ReferenceId, TrustValidationId};
 
 use crate::store::{
     CheckReservation, ConflictKind, HistorySubject, Page, PageCursor, PageRequest, Reservation,
@@ -292,21 +292,6 @@ impl VerificationStore for InMemoryVerificationStore {
             }
             None => send_id,
         })
-    }
-
-    async fn sends_to_number_since(
-        &self,
-        phone: &PhoneNumber,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SendRecord>, StoreError> {
-        let inner = self.inner.lock();
-        let mut sends: Vec<SendRecord> = inner
-            .sends(inner.by_number.get(phone.e164()))
-            .filter(|send| send.started_at >= since)
-            .cloned()
-            .collect();
-        sends.sort_unstable_by_key(|send| std::cmp::Reverse((send.started_at, send.id)));
-        Ok(sends)
     }
 
     async fn history(

@@ -11,7 +11,7 @@ use phone_verify_domain::{BoxError, PhoneNumber, TrustValidationId};
 use crate::CheckRecord;
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRefusal, CheckTarget, NewCheck,
-    NewSend, SendLimits, SendOutcome, SendRecord, SendRefusal,
+    NewSend, SendLimits, SendOutcome, SendRefusal,
 };
 
 /// Why a write contradicts what is stored.
@@ -257,18 +257,6 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError>;
-
-    /// Every send to the number started at or after `since`, whatever its outcome, newest
-    /// first.
-    ///
-    /// # Errors
-    ///
-    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
-    async fn sends_to_number_since(
-        &self,
-        phone: &PhoneNumber,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SendRecord>, StoreError>;
 
     /// A page of the attempts (sends and checks) of a number or a trust validation, newest
     /// first (ties broken by id, highest first).

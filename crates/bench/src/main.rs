@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
         return match idmeta_sim::cli::serve(&args).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("simulator: {}", idmeta_sim::cli::error_chain(&error));
+                eprintln!("simulator: {}", phone_verify_domain::error_chain(&error));
                 ExitCode::FAILURE
             }
         };

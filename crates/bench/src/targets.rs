@@ -11,7 +11,7 @@ use phone_verify_domain::VerificationGateway;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::SecretString;
 
-use idmeta_sim::cli::error_chain;
+use phone_verify_domain::error_chain;
 
 use crate::sim::TOKEN;
 use crate::stores::StoreUnderTest;

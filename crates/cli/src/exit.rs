@@ -87,10 +87,9 @@ impl CliError {
     }
 }
 
-/// An error and its sources on one line, `a: b: c` (the simulator program's helper, shared).
-/// Sources here never hold personal data: every error type of the workspace keeps it out of
-/// its message.
-pub(crate) use idmeta_sim::cli::error_chain as chain;
+/// An error and its sources on one line, `a: b: c`. Sources here never hold personal data:
+/// every error type of the workspace keeps it out of its message.
+pub(crate) use phone_verify_domain::error_chain as chain;
 
 impl From<ConfigError> for CliError {
     fn from(error: ConfigError) -> Self {

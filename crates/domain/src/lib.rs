@@ -29,6 +29,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod error_chain;
 mod gateway;
 mod ids;
 mod otp;
@@ -36,6 +37,7 @@ mod phone;
 mod status;
 mod verification;
 
+pub use error_chain::error_chain;
 #[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;
 pub use gateway::{BoxError, FieldErrors, GatewayError, RejectionKind, VerificationGateway};

@@ -139,15 +139,3 @@ pub async fn wait_for_interrupt() {
         () = terminate => {}
     }
 }
-
-/// An error and its sources on one line, `a: b: c`.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}

@@ -6,7 +6,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use idmeta_sim::cli::{SimArgs, error_chain, serve};
+use idmeta_sim::cli::{SimArgs, serve};
+use phone_verify_domain::error_chain;
 use tracing_subscriber::EnvFilter;
 
 /// A local simulator of IDMeta's phone verification API v3.

@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use chrono::DateTime;
 use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
 use idmeta_sim::{SimConfig, Simulator};
 use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, PageRequest, Ports, SendCode,
-    SendPolicy, SendRecord, StoreError, VerificationStore,
+    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, Ports,
+    SendCode, SendPolicy, SendRecord, StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId, VerificationGateway};
 use phone_verify_sql_store::{
@@ -161,15 +160,27 @@ impl Stack {
         self.dir.path().join("phone-verify.db")
     }
 
-    /// Every recorded send to `phone`, newest first.
+    /// Every recorded send to `phone`, newest first: the sends of the number's history, every
+    /// page of it.
     ///
     /// # Errors
     ///
     /// The store fails to read.
     pub async fn sends_to(&self, phone: &PhoneNumber) -> Result<Vec<SendRecord>, StoreError> {
-        self.store
-            .sends_to_number_since(phone, DateTime::UNIX_EPOCH)
-            .await
+        let subject = HistorySubject::Number(phone.clone());
+        let mut sends = Vec::new();
+        let mut page = PageRequest::first(MAX_PAGE_SIZE);
+        loop {
+            let answer = self.store.history(&subject, page).await?;
+            sends.extend(answer.items.into_iter().filter_map(|record| match record {
+                AttemptRecord::Send(send) => Some(send),
+                AttemptRecord::Check(_) => None,
+            }));
+            match answer.next {
+                Some(cursor) => page = PageRequest::after(MAX_PAGE_SIZE, cursor),
+                None => return Ok(sends),
+            }
+        }
     }
 
     /// The recorded attempts of `trust_validation` (up to 100), newest first.

@@ -50,11 +50,15 @@ mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
+#[cfg(any(test, feature = "test-support"))]
+mod test_postgres;
 mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PgOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use store::SqlVerificationStore;
+#[cfg(any(test, feature = "test-support"))]
+pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};
 pub use url::{DatabaseUrl, DatabaseUrlError};
 #[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod plan_tests;

@@ -222,12 +222,9 @@ mod upgrade_tests {
     #[cfg(feature = "postgres")]
     #[tokio::test]
     async fn a_postgres_schema_of_the_first_version_keeps_its_attempts_through_the_upgrade() {
-        let Ok(url) = std::env::var("PHONE_VERIFY_TEST_POSTGRES_URL") else {
-            eprintln!(
-                "skipped: PHONE_VERIFY_TEST_POSTGRES_URL not set, so \
-                 a_postgres_schema_of_the_first_version_keeps_its_attempts_through_the_upgrade \
-                 did not run"
-            );
+        let Some(url) = crate::test_postgres_url(
+            "a_postgres_schema_of_the_first_version_keeps_its_attempts_through_the_upgrade",
+        ) else {
             return;
         };
         let schema = format!(

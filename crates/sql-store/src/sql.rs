@@ -86,15 +86,6 @@ pub(crate) const COUNTED_SENDS_OF_TRUST_VALIDATION: &str = concat!(
     " FROM verification_attempts WHERE kind = 'send' AND counts AND trust_validation = $1"
 );
 
-/// Every send to a number started at or after an instant, newest first.
-/// Index `verification_attempts_by_number`.
-pub(crate) const SENDS_TO_NUMBER_SINCE: &str = concat!(
-    "SELECT ",
-    attempt_columns!(),
-    " FROM verification_attempts WHERE phone_e164 = $1 AND started_at_ns >= $2 AND kind = 'send' \
-     ORDER BY started_at_ns DESC, id DESC"
-);
-
 /// A page of history, newest first: the attempts matching `$where` (with `$2` the page size
 /// plus one).
 macro_rules! history_page {

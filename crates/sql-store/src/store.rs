@@ -11,9 +11,9 @@ use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckReservation,
     ConflictKind, HistorySubject, NewCheck, NewSend, Page, PageCursor, PageRequest, Reservation,
-    SendLimits, SendOutcome, SendRecord, SendRefusal, StoreError, VerificationStore,
+    SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
 };
-use phone_verify_domain::{PhoneNumber, ReferenceId};
+use phone_verify_domain::ReferenceId;
 
 use crate::columns::{self, CHECK, InFlightRow, OutcomeColumns, SEND};
 use crate::failure::{SqlFailure, SqlFailureKind};
@@ -717,22 +717,6 @@ impl VerificationStore for SqlVerificationStore {
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError> {
         self.finish_check_in(id, &outcome, finished_at).await
-    }
-
-    async fn sends_to_number_since(
-        &self,
-        phone: &PhoneNumber,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SendRecord>, StoreError> {
-        let rows = self
-            .read_attempts(
-                sql::SENDS_TO_NUMBER_SINCE,
-                vec![phone.e164().into(), columns::bound(since).into()],
-            )
-            .await?;
-        rows.into_iter()
-            .map(columns::StoredAttempt::into_send)
-            .collect()
     }
 
     async fn history(

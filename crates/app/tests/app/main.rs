@@ -3,7 +3,6 @@
 
 mod check_code;
 mod clock_and_ids;
-mod end_to_end;
 mod guards;
 mod history;
 mod log_guard;

@@ -9,8 +9,3 @@ fn in_memory() -> Arc<dyn VerificationStore> {
 }
 
 phone_verify_app::store_contract_tests!(|| async { in_memory() });
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_in_memory_store_passes_the_whole_contract_in_one_run() {
-    phone_verify_app::store_contract::run_all(|| async { in_memory() }).await;
-}

@@ -263,15 +263,6 @@ impl VerificationStore for FailingStore {
         self.inner.finish_check(id, outcome, finished_at).await
     }
 
-    async fn sends_to_number_since(
-        &self,
-        phone: &PhoneNumber,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<SendRecord>, StoreError> {
-        self.fail(Op::Read)?;
-        self.inner.sends_to_number_since(phone, since).await
-    }
-
     async fn history(
         &self,
         subject: &HistorySubject,

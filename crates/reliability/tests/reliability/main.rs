@@ -1,9 +1,11 @@
-//! Reliability and security tests across the adapter, the use cases and the SQLite store.
+//! Reliability and security tests across the adapter, the use cases and the SQLite store, and
+//! the use cases end to end through the adapter and the simulator.
 //! One test binary; the parts that need a process of their own (a crash, another process's
 //! lock, a memory measurement) run the helper programs of `src/bin/`.
 
 mod crash;
 mod current_send;
+mod end_to_end;
 mod faults;
 mod leaks;
 mod load;

@@ -8,9 +8,14 @@ use phone_verify_app::{
     SendLimits, SendOutcome, VerificationStore,
 };
 use phone_verify_domain::{CheckVerdict, ReferenceId, VerificationStatus};
+#[cfg(feature = "sqlite")]
 use phone_verify_sql_store::SqliteOptions;
 
-use crate::support::{self, FreshSchema, SqliteDir};
+use crate::support;
+#[cfg(feature = "postgres")]
+use crate::support::FreshSchema;
+#[cfg(feature = "sqlite")]
+use crate::support::SqliteDir;
 
 /// A finished send, a check of it with an answer (and an undocumented status), a send of
 /// unknown outcome (of an undocumented class) and a send left in flight; returns the number's history as read before the restart.
@@ -98,6 +103,7 @@ async fn write_attempts(store: &dyn VerificationStore) -> Vec<phone_verify_app::
     history
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn a_sqlite_file_reopened_after_its_pool_is_dropped_reads_back_the_same_records() {
     let dir = SqliteDir::new();
@@ -109,9 +115,10 @@ async fn a_sqlite_file_reopened_after_its_pool_is_dropped_reads_back_the_same_re
     assert_eq!(support::history_of_number(&reopened).await, written);
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn a_postgres_schema_reconnected_after_its_pool_is_dropped_reads_back_the_same_records() {
-    let Some(url) = support::postgres_url(
+    let Some(url) = phone_verify_sql_store::test_postgres_url(
         "a_postgres_schema_reconnected_after_its_pool_is_dropped_reads_back_the_same_records",
     ) else {
         return;

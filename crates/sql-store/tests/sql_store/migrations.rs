@@ -2,10 +2,16 @@
 //! succeed: one migrates, the others find the schema up to date.
 
 use futures_util::future::join_all;
-use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
+use phone_verify_sql_store::SqlVerificationStore;
+#[cfg(feature = "sqlite")]
+use phone_verify_sql_store::SqliteOptions;
 
-use crate::support::{self, FreshSchema, SqliteDir};
+#[cfg(feature = "postgres")]
+use crate::support::FreshSchema;
+#[cfg(feature = "sqlite")]
+use crate::support::{self, SqliteDir};
 
+#[cfg(feature = "sqlite")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_instances_opening_a_new_sqlite_file_at_once_all_open_it() {
     let dir = SqliteDir::new();
@@ -19,9 +25,10 @@ async fn four_instances_opening_a_new_sqlite_file_at_once_all_open_it() {
     }
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_instances_connecting_to_a_new_postgres_schema_at_once_all_connect() {
-    let Some(url) = support::postgres_url(
+    let Some(url) = phone_verify_sql_store::test_postgres_url(
         "four_instances_connecting_to_a_new_postgres_schema_at_once_all_connect",
     ) else {
         return;
@@ -36,6 +43,7 @@ async fn four_instances_connecting_to_a_new_postgres_schema_at_once_all_connect(
     }
 }
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn a_url_names_the_backend() {
     let dir = SqliteDir::new();

@@ -1,0 +1,349 @@
+//! Cases about checks: which send a check goes to, the attempt limit, refusals without a live
+//! code, and what an answer naming a send does.
+
+use std::sync::Arc;
+
+use phone_verify_domain::CheckVerdict;
+
+use super::fixtures::*;
+use crate::{
+    CheckOutcome, CheckPolicy, CheckRefusal, CheckReservation, ConflictKind, ErrorClass,
+    HistorySubject, SendOutcome, SendState, VerificationStore,
+};
+
+/// The check goes to the send the provider accepted last, by its submit time, even when it
+/// started first; while an overlapping send is in flight the order is unknown and the check
+/// names no send (the provider checks the code it holds).
+pub async fn a_check_goes_to_the_send_the_provider_accepted_last(
+    store: Arc<dyn VerificationStore>,
+) {
+    let first = send_in_flight(&*store, &number(1), "tv-a", t0()).await;
+    let second = send_in_flight(&*store, &number(2), "tv-a", at(1)).await;
+    store
+        .finish_send(second, sent_at(2, at(1)), at(2))
+        .await
+        .expect("finish");
+    let target = reserve_check(&*store, id(), "tv-a", at(3)).await;
+    assert_eq!(
+        target.send.id, second,
+        "the newest, while the order is unknown"
+    );
+    assert!(
+        !target.narrowed,
+        "the first send may still reach the provider"
+    );
+
+    store
+        .finish_send(first, sent_at(1, at(8)), at(9))
+        .await
+        .expect("finish");
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(10)).await;
+    assert_eq!(
+        target.send.id, first,
+        "the provider accepted the first send last"
+    );
+    assert!(target.narrowed);
+    assert_eq!(target.reference(), Some(&reference(1)));
+    assert_eq!(target.phone(), Some(&number(1)));
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!(check.send, first);
+    assert_eq!(check.phone, number(1));
+    assert_eq!(check.reference, Some(reference(1)));
+
+    record_send(&*store, &number(1), "tv-other", at(20), sent_at(3, at(20))).await;
+    let target = reserve_check(&*store, id(), "tv-a", at(30)).await;
+    assert_eq!(
+        target.send.id, first,
+        "another trust validation's send plays no part"
+    );
+}
+
+/// A send reserved before the check's reservation is the one the check goes to: the store
+/// chooses the send inside the check's atomic step, never from an earlier read.
+pub async fn a_send_reserved_before_a_check_is_the_send_it_goes_to(
+    store: Arc<dyn VerificationStore>,
+) {
+    record_send(&*store, &number(1), "tv-a", t0(), sent_at(1, t0())).await;
+    record_send(
+        &*store,
+        &number(1),
+        "tv-a",
+        at(30),
+        SendOutcome::NotSent {
+            class: ErrorClass::NotSent,
+        },
+    )
+    .await;
+    let newer = send_in_flight(&*store, &number(2), "tv-a", at(60)).await;
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(61)).await;
+    assert_eq!(
+        target.send.id, newer,
+        "the send reserved last, not the older sent one"
+    );
+    assert_eq!(stored_check(&*store, "tv-a", check_id).await.send, newer);
+    assert!(
+        !target.narrowed,
+        "a send in flight has no reference to name"
+    );
+}
+
+/// Checks that may have reached the provider count against the limit; one that provably did
+/// not is free. At the limit the check is refused and nothing is written.
+pub async fn checks_are_refused_once_the_attempt_limit_is_reached(
+    store: Arc<dyn VerificationStore>,
+) {
+    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    let not_checked = id();
+    let reserved = store
+        .reserve_check(new_check(not_checked, "tv-a", at(5)), &checks(3))
+        .await
+        .expect("reserve");
+    assert!(matches!(reserved, CheckReservation::Reserved(_)));
+    store
+        .finish_check(
+            not_checked,
+            CheckOutcome::NotChecked {
+                class: ErrorClass::NotSent,
+            },
+            at(6),
+        )
+        .await
+        .expect("finish");
+
+    // One left in flight (counts: it may have reached the provider), two wrong codes.
+    let in_flight = id();
+    let reserved = store
+        .reserve_check(new_check(in_flight, "tv-a", at(10)), &checks(3))
+        .await
+        .expect("reserve");
+    assert!(matches!(reserved, CheckReservation::Reserved(_)));
+    for second in [20, 30] {
+        let check_id = id();
+        let reserved = store
+            .reserve_check(new_check(check_id, "tv-a", at(second)), &checks(3))
+            .await
+            .expect("reserve");
+        assert!(
+            matches!(reserved, CheckReservation::Reserved(_)),
+            "check at {second}s"
+        );
+        store
+            .finish_check(check_id, wrong_code(), at(second + 1))
+            .await
+            .expect("finish");
+    }
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(40)), &checks(3))
+        .await
+        .expect("reserve");
+    assert_eq!(
+        refused,
+        CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 3 })
+    );
+    let history = all_history(
+        &*store,
+        &HistorySubject::TrustValidation(validation("tv-a")),
+    )
+    .await;
+    assert_eq!(history.len(), 5, "one send and four checks: {history:?}");
+}
+
+/// Without a send that may have delivered a code, or once every such code has expired, a
+/// check is refused and nothing is written.
+pub async fn a_check_without_a_live_code_is_refused_and_writes_nothing(
+    store: Arc<dyn VerificationStore>,
+) {
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", t0()), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(refused, CheckReservation::Refused(CheckRefusal::NoCodeSent));
+    record_send(
+        &*store,
+        &number(1),
+        "tv-a",
+        t0(),
+        SendOutcome::RateLimited { retry_after: None },
+    )
+    .await;
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(1)), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(refused, CheckReservation::Refused(CheckRefusal::NoCodeSent));
+
+    record_send(&*store, &number(1), "tv-a", at(10), sent(1)).await;
+    let lifetime = CheckPolicy::default().code_lifetime;
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(10) + lifetime), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(
+        refused,
+        CheckReservation::Refused(CheckRefusal::CodeExpired {
+            expired_at: at(10) + lifetime
+        })
+    );
+    let history = all_history(
+        &*store,
+        &HistorySubject::TrustValidation(validation("tv-a")),
+    )
+    .await;
+    assert_eq!(history.len(), 2, "only the two sends: {history:?}");
+}
+
+/// A check answered with the reference of a send still in flight (its process died after the
+/// provider accepted it) closes that send as sent, and both record the reference. The send's
+/// own outcome, arriving late, completes the record when it agrees and is refused when not.
+pub async fn an_answer_closes_the_send_in_flight_and_names_the_reference(
+    store: Arc<dyn VerificationStore>,
+) {
+    let send_id = send_in_flight(&*store, &number(1), "tv-a", t0()).await;
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(10)).await;
+    assert_eq!(target.send.id, send_id);
+    let send_of_check = store
+        .finish_check(
+            check_id,
+            answered(CheckVerdict::Verified, Some(reference(7))),
+            at(11),
+        )
+        .await
+        .expect("finish");
+    assert_eq!(send_of_check, send_id);
+    let send = stored_send(&*store, "tv-a", send_id).await;
+    assert_eq!(
+        send.state,
+        SendState::Finished {
+            at: at(11),
+            outcome: sent(7),
+        }
+    );
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!(check.reference, Some(reference(7)));
+    assert_eq!(check.send, send_id);
+
+    assert_conflict(
+        store
+            .finish_send(
+                send_id,
+                SendOutcome::NotSent {
+                    class: ErrorClass::NotSent,
+                },
+                at(12),
+            )
+            .await,
+        ConflictKind::AlreadyFinished,
+    );
+    assert_conflict(
+        store.finish_send(send_id, sent_at(8, t0()), at(12)).await,
+        ConflictKind::AlreadyFinished,
+    );
+    store
+        .finish_send(
+            send_id,
+            SendOutcome::OutcomeUnknown {
+                class: Some(ErrorClass::OutcomeUnknown),
+            },
+            at(12),
+        )
+        .await
+        .expect("an unknown outcome leaves the send as the check closed it");
+    assert_eq!(
+        stored_send(&*store, "tv-a", send_id).await.outcome(),
+        sent(7)
+    );
+    store
+        .finish_send(send_id, sent_at(7, at(1)), at(13))
+        .await
+        .expect("the receipt of the same send completes the record");
+    let send = stored_send(&*store, "tv-a", send_id).await;
+    assert_eq!(send.outcome(), sent_at(7, at(1)));
+    assert_conflict(
+        store.finish_send(send_id, sent_at(7, at(1)), at(14)).await,
+        ConflictKind::AlreadyFinished,
+    );
+}
+
+/// A check the provider answered with the reference of another send of the trust validation
+/// is moved to that send, whose checks it then counts against.
+pub async fn an_answer_naming_another_send_moves_the_check_to_it(
+    store: Arc<dyn VerificationStore>,
+) {
+    let first = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    let second = send_in_flight(&*store, &number(2), "tv-a", at(1)).await;
+    let check_id = id();
+    let target = reserve_check(&*store, check_id, "tv-a", at(5)).await;
+    assert_eq!(target.send.id, second);
+    let moved_to = store
+        .finish_check(
+            check_id,
+            answered(CheckVerdict::WrongCode, Some(reference(1))),
+            at(6),
+        )
+        .await
+        .expect("finish");
+    assert_eq!(
+        moved_to, first,
+        "finishing says which send the check went to"
+    );
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!((check.send, check.reference), (first, Some(reference(1))));
+    assert_eq!(
+        stored_send(&*store, "tv-a", second).await.state,
+        SendState::InFlight,
+        "the other send stays as it was"
+    );
+    store
+        .finish_send(
+            second,
+            SendOutcome::NotSent {
+                class: ErrorClass::NotSent,
+            },
+            at(7),
+        )
+        .await
+        .expect("finish");
+    for attempt in 0..4 {
+        let check_id = id();
+        let target = reserve_check(&*store, check_id, "tv-a", at(10 + attempt)).await;
+        assert_eq!(target.send.id, first);
+        store
+            .finish_check(check_id, wrong_code(), at(10 + attempt))
+            .await
+            .expect("finish");
+    }
+    let refused = store
+        .reserve_check(new_check(id(), "tv-a", at(20)), &checks(5))
+        .await
+        .expect("reserve");
+    assert_eq!(
+        refused,
+        CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 5 }),
+        "the moved check counts against the send it was moved to"
+    );
+}
+
+/// A check the provider had no pending code for is recorded as such and uses up no attempt.
+pub async fn a_check_the_provider_had_no_code_for_is_no_attempt(store: Arc<dyn VerificationStore>) {
+    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    let check_id = id();
+    reserve_check(&*store, check_id, "tv-a", at(1)).await;
+    store
+        .finish_check(check_id, CheckOutcome::NoPendingCode, at(2))
+        .await
+        .expect("finish");
+    let check = stored_check(&*store, "tv-a", check_id).await;
+    assert_eq!(check.outcome(), CheckOutcome::NoPendingCode);
+    assert!(!check.counts_as_attempt());
+    let reserved = store
+        .reserve_check(new_check(id(), "tv-a", at(3)), &checks(1))
+        .await
+        .expect("reserve");
+    assert!(
+        matches!(reserved, CheckReservation::Reserved(_)),
+        "the one attempt allowed is still there: {reserved:?}"
+    );
+}

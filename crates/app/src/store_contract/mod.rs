@@ -1,0 +1,113 @@
+//! The contract of the [`VerificationStore`] port, as a test suite every implementation runs
+//! (feature `store-contract`).
+//!
+//! Each case is an async function taking a fresh, empty store and panicking when the store
+//! breaks the contract. [`crate::store_contract_tests!`] generates one `#[tokio::test]` per
+//! case, each with a store of its own:
+//!
+//! ```text
+//! // In the tests of a store crate (tokio with `macros` and `rt-multi-thread` as a
+//! // dev-dependency):
+//! phone_verify_app::store_contract_tests!(|| async {
+//!     std::sync::Arc::new(MySqlStore::connect_fresh().await) as std::sync::Arc<dyn VerificationStore>
+//! });
+//! ```
+//!
+//! The cases are listed once, in that macro, and every store runs them through it: a case
+//! cannot be left out of one store and run on another. The cases live in private modules by
+//! topic and are public only through that list, so a case written but not listed does not
+//! compile (`dead_code` is denied here).
+//!
+//! The concurrency cases spawn tasks with `tokio::spawn`: the generated tests run on a
+//! multi-thread tokio runtime so that they really run in parallel.
+
+use std::sync::Arc;
+
+use crate::VerificationStore;
+
+#[deny(dead_code)]
+mod checks;
+#[deny(dead_code)]
+mod concurrency;
+#[deny(dead_code)]
+mod fixtures;
+#[deny(dead_code)]
+mod history;
+#[deny(dead_code)]
+mod sends;
+
+crate::store_contract_tests!(@list @export);
+
+/// What a store maker given to [`crate::store_contract_tests!`] returns: a store, or `None`
+/// when the store cannot be had here (a database not configured), which skips the case. A
+/// maker that skips says why itself.
+pub trait FreshStore {
+    /// The store to run the case on, if any.
+    fn into_store(self) -> Option<Arc<dyn VerificationStore>>;
+}
+
+impl FreshStore for Arc<dyn VerificationStore> {
+    fn into_store(self) -> Option<Arc<dyn VerificationStore>> {
+        Some(self)
+    }
+}
+
+impl FreshStore for Option<Arc<dyn VerificationStore>> {
+    fn into_store(self) -> Option<Arc<dyn VerificationStore>> {
+        self
+    }
+}
+
+/// Generates one `#[tokio::test]` (multi-thread) per contract case, each with a store from
+/// `$make_store`: a closure returning a future of `Arc<dyn VerificationStore>`, or of
+/// `Option<Arc<dyn VerificationStore>>` to skip the case with `None` (see
+/// [`store_contract::FreshStore`](crate::store_contract::FreshStore)).
+///
+/// The list of cases below is the only one: the cases' public names in
+/// [`store_contract`](crate::store_contract) are made from it too.
+#[macro_export]
+macro_rules! store_contract_tests {
+    // The one list of cases, `topic::case`, handed to the rule `$then` names.
+    (@list $($then:tt)*) => {
+        $crate::store_contract_tests!($($then)* [
+            sends::a_reserved_send_reads_back_in_flight_as_outcome_unknown,
+            sends::a_finished_send_reads_back_with_its_outcome,
+            sends::an_outcome_is_recorded_once_and_only_for_a_stored_attempt,
+            sends::an_attempt_id_is_stored_once,
+            sends::a_send_within_the_cooldown_is_refused_until_the_cooldown_ends,
+            sends::sends_beyond_the_cap_per_number_are_refused_until_the_oldest_leaves_the_window,
+            sends::sends_beyond_the_cap_per_trust_validation_are_refused_for_good,
+            sends::sends_that_delivered_nothing_do_not_use_up_the_limits,
+            checks::a_check_goes_to_the_send_the_provider_accepted_last,
+            checks::a_send_reserved_before_a_check_is_the_send_it_goes_to,
+            checks::checks_are_refused_once_the_attempt_limit_is_reached,
+            checks::a_check_without_a_live_code_is_refused_and_writes_nothing,
+            checks::an_answer_closes_the_send_in_flight_and_names_the_reference,
+            checks::an_answer_naming_another_send_moves_the_check_to_it,
+            checks::a_check_the_provider_had_no_code_for_is_no_attempt,
+            history::history_lists_sends_and_checks_newest_first_in_pages,
+            history::history_pages_do_not_skip_or_repeat_attempts_started_at_the_same_instant,
+            concurrency::concurrent_sends_to_one_number_let_exactly_one_through,
+            concurrency::concurrent_checks_of_one_send_let_exactly_the_limit_through,
+        ]);
+    };
+    // In `phone_verify_app::store_contract`: the cases' public names.
+    (@export [$($topic:ident :: $case:ident),* $(,)?]) => {
+        $(pub use $topic::$case;)*
+    };
+    // In a store's tests: one test per case.
+    (@tests $make_store:expr, [$($topic:ident :: $case:ident),* $(,)?]) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let fresh = ($make_store)().await;
+                if let Some(store) = $crate::store_contract::FreshStore::into_store(fresh) {
+                    $crate::store_contract::$case(store).await;
+                }
+            }
+        )*
+    };
+    ($make_store:expr) => {
+        $crate::store_contract_tests!(@list @tests $make_store,);
+    };
+}

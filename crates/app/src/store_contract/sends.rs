@@ -1,0 +1,271 @@
+//! Cases about sends: what a send reads back as, outcomes written once, ids, and each
+//! limit with its retry time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use phone_verify_domain::TrustFlowId;
+
+use super::fixtures::*;
+use crate::{
+    AttemptRecord, ConflictKind, ErrorClass, HistorySubject, RefusalReason, Reservation,
+    SendLimits, SendOutcome, SendRefusal, SendState, VerificationStore,
+};
+
+/// A reserved send is stored in flight, and reads as "outcome unknown", never as nothing.
+pub async fn a_reserved_send_reads_back_in_flight_as_outcome_unknown(
+    store: Arc<dyn VerificationStore>,
+) {
+    let send_id = id();
+    let reservation = reserve(
+        &*store,
+        new_send(send_id, &number(1), "tv-a", t0()),
+        &no_limits(),
+    )
+    .await;
+    assert_eq!(reservation, Reservation::Reserved);
+
+    let latest = stored_send(&*store, "tv-a", send_id).await;
+    assert_eq!(
+        latest.phone.e164(),
+        number(1).e164(),
+        "the full number is kept"
+    );
+    assert_eq!(latest.trust_flow, TrustFlowId::new(147));
+    assert_eq!(latest.started_at, t0());
+    assert_eq!(latest.state, SendState::InFlight);
+    assert_eq!(
+        latest.outcome(),
+        SendOutcome::OutcomeUnknown { class: None }
+    );
+}
+
+/// Every final outcome of a send reads back as it was recorded, with when.
+pub async fn a_finished_send_reads_back_with_its_outcome(store: Arc<dyn VerificationStore>) {
+    let outcomes = [
+        sent(1),
+        sent_at(2, at(3) + Duration::from_nanos(123_456_789)),
+        SendOutcome::Refused {
+            reason: RefusalReason::InvalidRequest,
+        },
+        SendOutcome::Refused {
+            reason: RefusalReason::Unauthorized,
+        },
+        SendOutcome::RateLimited {
+            retry_after: Some(Duration::from_secs(30)),
+        },
+        SendOutcome::RateLimited { retry_after: None },
+        SendOutcome::NotSent {
+            class: ErrorClass::NotSent,
+        },
+        SendOutcome::OutcomeUnknown {
+            class: Some(ErrorClass::InvalidResponse),
+        },
+    ];
+    for (n, outcome) in (0u64..).zip(outcomes) {
+        let tv = format!("tv-outcome-{n}");
+        let started_at = at(n * 60);
+        let send_id = record_send(&*store, &number(1), &tv, started_at, outcome.clone()).await;
+        let history = all_history(&*store, &HistorySubject::TrustValidation(validation(&tv))).await;
+        let [AttemptRecord::Send(send)] = history.as_slice() else {
+            panic!("one send in the history of {tv}, got {history:?}");
+        };
+        assert_eq!(send.id, send_id);
+        assert_eq!(
+            send.state,
+            SendState::Finished {
+                at: started_at + Duration::from_secs(1),
+                outcome: outcome.clone(),
+            },
+        );
+        assert_eq!(send.outcome(), outcome);
+    }
+}
+
+/// An outcome is written once, and only for an attempt of the right kind that is stored.
+pub async fn an_outcome_is_recorded_once_and_only_for_a_stored_attempt(
+    store: Arc<dyn VerificationStore>,
+) {
+    let send_id = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    assert_conflict(
+        store.finish_send(send_id, sent(2), at(5)).await,
+        ConflictKind::AlreadyFinished,
+    );
+    assert_conflict(
+        store.finish_send(id(), sent(2), at(5)).await,
+        ConflictKind::UnknownAttempt,
+    );
+    assert_conflict(
+        store.finish_check(send_id, wrong_code(), at(5)).await,
+        ConflictKind::UnknownAttempt,
+    );
+    assert_eq!(
+        stored_send(&*store, "tv-a", send_id).await.outcome(),
+        sent(1),
+        "the first outcome stays"
+    );
+
+    let check_id = id();
+    reserve_check(&*store, check_id, "tv-a", at(10)).await;
+    store
+        .finish_check(check_id, wrong_code(), at(11))
+        .await
+        .expect("the store records the outcome of a check");
+    assert_conflict(
+        store.finish_check(check_id, wrong_code(), at(12)).await,
+        ConflictKind::AlreadyFinished,
+    );
+    assert_conflict(
+        store.finish_send(check_id, sent(1), at(12)).await,
+        ConflictKind::UnknownAttempt,
+    );
+}
+
+/// A second attempt with an id already stored is refused and changes nothing.
+pub async fn an_attempt_id_is_stored_once(store: Arc<dyn VerificationStore>) {
+    let send_id = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    assert_conflict(
+        store
+            .reserve_send(new_send(send_id, &number(2), "tv-b", at(60)), &no_limits())
+            .await,
+        ConflictKind::DuplicateId,
+    );
+    assert_conflict(
+        store
+            .reserve_check(new_check(send_id, "tv-a", at(60)), &checks(5))
+            .await,
+        ConflictKind::DuplicateId,
+    );
+    let history = all_history(&*store, &HistorySubject::Number(number(2))).await;
+    assert!(history.is_empty(), "nothing was written: {history:?}");
+}
+
+/// A send to a number that had one less than the cooldown ago is refused, with the end of
+/// the cooldown as the retry time, and nothing is written; at that time it passes.
+pub async fn a_send_within_the_cooldown_is_refused_until_the_cooldown_ends(
+    store: Arc<dyn VerificationStore>,
+) {
+    let limits = SendLimits::default();
+    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+
+    let refused = reserve(&*store, new_send(id(), &number(1), "tv-b", at(10)), &limits).await;
+    assert_eq!(
+        refused,
+        Reservation::Refused(SendRefusal::CoolingDown {
+            retry_at: t0() + limits.cooldown,
+        })
+    );
+    let other_number = reserve(&*store, new_send(id(), &number(2), "tv-c", at(10)), &limits).await;
+    assert_eq!(
+        other_number,
+        Reservation::Reserved,
+        "the cooldown is per number"
+    );
+
+    let at_retry = reserve(&*store, new_send(id(), &number(1), "tv-b", at(30)), &limits).await;
+    assert_eq!(at_retry, Reservation::Reserved);
+    assert_eq!(
+        sends_to(&*store, &number(1)).await.len(),
+        2,
+        "the refused send was not written"
+    );
+}
+
+/// The sixth send to a number within an hour is refused until the oldest of the five leaves
+/// the window.
+pub async fn sends_beyond_the_cap_per_number_are_refused_until_the_oldest_leaves_the_window(
+    store: Arc<dyn VerificationStore>,
+) {
+    let limits = SendLimits::default();
+    for minute in 0..5 {
+        let reservation = reserve(
+            &*store,
+            new_send(id(), &number(1), &format!("tv-{minute}"), at(minute * 60)),
+            &limits,
+        )
+        .await;
+        assert_eq!(reservation, Reservation::Reserved, "send {minute} passes");
+    }
+    let sixth = reserve(
+        &*store,
+        new_send(id(), &number(1), "tv-6", at(5 * 60)),
+        &limits,
+    )
+    .await;
+    assert_eq!(
+        sixth,
+        Reservation::Refused(SendRefusal::NumberLimitReached {
+            limit: 5,
+            window: limits.window,
+            retry_at: t0() + limits.window,
+        })
+    );
+    let just_before = reserve(
+        &*store,
+        new_send(id(), &number(1), "tv-6", at(3599)),
+        &limits,
+    )
+    .await;
+    assert!(
+        matches!(just_before, Reservation::Refused(_)),
+        "{just_before:?}"
+    );
+    let at_retry = reserve(
+        &*store,
+        new_send(id(), &number(1), "tv-6", at(3600)),
+        &limits,
+    )
+    .await;
+    assert_eq!(at_retry, Reservation::Reserved);
+}
+
+/// A trust validation that had its allowance of codes gets no more, to any number, and no
+/// retry time.
+pub async fn sends_beyond_the_cap_per_trust_validation_are_refused_for_good(
+    store: Arc<dyn VerificationStore>,
+) {
+    let limits = SendLimits {
+        max_per_trust_validation: 2,
+        ..SendLimits::default()
+    };
+    for n in 1..=2 {
+        let reservation = reserve(&*store, new_send(id(), &number(n), "tv-a", t0()), &limits).await;
+        assert_eq!(reservation, Reservation::Reserved);
+    }
+    let third = reserve(
+        &*store,
+        new_send(id(), &number(3), "tv-a", at(86_400)),
+        &limits,
+    )
+    .await;
+    assert_eq!(
+        third,
+        Reservation::Refused(SendRefusal::TrustValidationLimitReached { limit: 2 })
+    );
+}
+
+/// Sends the provider refused, rate-limited or never received cost nothing and do not count
+/// against the cooldown or the caps.
+pub async fn sends_that_delivered_nothing_do_not_use_up_the_limits(
+    store: Arc<dyn VerificationStore>,
+) {
+    let limits = SendLimits {
+        max_per_number: 1,
+        max_per_trust_validation: 1,
+        ..SendLimits::default()
+    };
+    let nothing_delivered = [
+        SendOutcome::Refused {
+            reason: RefusalReason::NotFound,
+        },
+        SendOutcome::RateLimited { retry_after: None },
+        SendOutcome::NotSent {
+            class: ErrorClass::ProviderFault,
+        },
+    ];
+    for outcome in nothing_delivered {
+        record_send(&*store, &number(1), "tv-a", t0(), outcome).await;
+    }
+    let next = reserve(&*store, new_send(id(), &number(1), "tv-a", at(1)), &limits).await;
+    assert_eq!(next, Reservation::Reserved);
+}
