@@ -38,8 +38,9 @@ impl CheckedCode {
 }
 
 /// Why a check has no answer, and what happened to its record.
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`crate::SendCodeError`].
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum CheckCodeError {
     /// A guard refused before the provider was called, and nothing was recorded: no code
     /// that may have been delivered is recorded for this trust validation, or the code
@@ -211,7 +212,7 @@ impl CheckCode {
                 Err(CheckCodeError::NoPendingCode { attempt })
             }
             (Err(gateway), Ok(_)) => {
-                warn!(error = %gateway, class = gateway.class(), "check failed");
+                warn!(error = %gateway, class = gateway.class().as_str(), "check failed");
                 Err(gateway.into())
             }
             (Ok(result), Err(source)) => {
@@ -229,7 +230,7 @@ impl CheckCode {
             (Err(gateway), Err(source)) => {
                 error!(
                     error = %source,
-                    class = gateway.class(),
+                    class = gateway.class().as_str(),
                     "check failed and its outcome could not be recorded"
                 );
                 Err(CheckCodeError::FailedAndNotRecorded {

@@ -80,6 +80,9 @@ pub mod store_contract;
 mod time;
 
 pub use phone_verify_domain as domain;
+/// The class of a provider failure, as a record holds it (defined in the domain, next to
+/// [`domain::GatewayError`]).
+pub use phone_verify_domain::ErrorClass;
 
 pub use check_code::{CheckCode, CheckCodeError, CheckedCode};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -94,8 +97,8 @@ pub use in_memory::InMemoryVerificationStore;
 pub use log_guard::PhoneLogGuard;
 pub use ports::Ports;
 pub use record::{
-    AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewCheck, NewSend,
-    RefusalReason, SendOutcome, SendRecord, SendState,
+    AttemptRecord, CheckOutcome, CheckRecord, CheckState, NewCheck, NewSend, RefusalReason,
+    SendOutcome, SendRecord, SendState,
 };
 pub use send_code::{SendCode, SendCodeError, SentCode};
 pub use store::{

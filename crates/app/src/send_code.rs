@@ -19,8 +19,11 @@ pub struct SentCode {
 }
 
 /// Why a send failed, and what happened to the SMS and to its record.
+///
+/// Not `#[non_exhaustive]`: a caller maps each variant to what it tells its user (the command
+/// line to an exit code), and a new variant must be a compile error there, never fall into a
+/// catch-all that reports it as something else.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SendCodeError {
     /// A guard refused the send; the provider was not called and nothing was recorded.
     /// [`SendRefusal::retry_at`] says when to try again.
@@ -161,7 +164,7 @@ impl SendCode {
             (Err(gateway), Ok(())) => {
                 warn!(
                     error = %gateway,
-                    class = gateway.class(),
+                    class = gateway.class().as_str(),
                     may_have_been_sent = gateway.may_have_been_sent(),
                     "send failed"
                 );
@@ -178,7 +181,7 @@ impl SendCode {
             (Err(gateway), Err(source)) => {
                 error!(
                     error = %source,
-                    class = gateway.class(),
+                    class = gateway.class().as_str(),
                     "send failed and its outcome could not be recorded"
                 );
                 Err(SendCodeError::FailedAndNotRecorded {

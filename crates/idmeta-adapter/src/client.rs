@@ -23,6 +23,7 @@ use crate::RetryPolicy;
 use crate::classify::{Answer, classify_check, classify_send};
 use crate::config::{ConfigError, IdmetaClientBuilder};
 use crate::handover::Handover;
+use crate::unreadable::Unreadable;
 use crate::wire::{SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
@@ -121,12 +122,11 @@ impl IdmetaClient {
     ) -> Result<T, GatewayError> {
         let started = Instant::now();
         // Serialised once; every attempt shares the buffer.
-        let body =
-            Bytes::from(
-                serde_json::to_vec(body).map_err(|error| GatewayError::NotSent {
-                    source: Box::new(error),
-                })?,
-            );
+        let body = Bytes::from(serde_json::to_vec(body).map_err(|error| {
+            GatewayError::RequestNotBuilt {
+                source: Box::new(error),
+            }
+        })?);
         let attempts = AtomicU32::new(0);
         let retry = self.inner.retry;
         let result = (|| async {
@@ -154,7 +154,7 @@ impl IdmetaClient {
         .adjust(|error, backoff| backoff.map(|wait| retry.delay_for(error, wait)))
         .notify(|error, wait| {
             tracing::warn!(
-                error.class = error.class(),
+                error.class = error.class().as_str(),
                 wait_ms = wait.as_millis() as u64,
                 "retrying"
             );
@@ -167,7 +167,7 @@ impl IdmetaClient {
         match &result {
             Ok(_) => tracing::info!(outcome = "ok", "idmeta call succeeded"),
             Err(error) => tracing::warn!(
-                outcome = error.class(),
+                outcome = error.class().as_str(),
                 may_have_been_sent = error.may_have_been_sent(),
                 error = %error,
                 "idmeta call failed"
@@ -201,10 +201,7 @@ impl IdmetaClient {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let cap = inner.max_response_bytes;
-        let too_big = || GatewayError::InvalidResponse {
-            status,
-            reason: format!("the body exceeds the cap of {cap} bytes"),
-        };
+        let too_big = || Unreadable::TooBig { cap }.at(status);
         if response
             .content_length()
             .is_some_and(|len| len > cap as u64)

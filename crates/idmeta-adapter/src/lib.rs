@@ -41,6 +41,7 @@ mod client;
 mod config;
 mod handover;
 mod retry;
+mod unreadable;
 mod wire;
 
 /// The pure answer decoder, for the fuzz targets in `fuzz/` (feature `fuzzing`); not a stable

@@ -137,7 +137,7 @@ mod tests {
             GatewayError::Unauthorized,
             GatewayError::InvalidResponse {
                 status: 200,
-                reason: String::new(),
+                reason: "unreadable".into(),
             },
         ];
         for error in &never {

@@ -40,6 +40,7 @@
 compile_error!("phone-verify-sql-store needs a backend: enable the `sqlite` or `postgres` feature");
 
 mod columns;
+mod corrupt;
 mod failure;
 mod migrations;
 mod options;

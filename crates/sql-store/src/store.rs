@@ -347,7 +347,7 @@ impl SqlVerificationStore {
         outcome: &CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError> {
-        let columns = OutcomeColumns::check(outcome)?;
+        let columns = OutcomeColumns::check(outcome);
         let finished_at = columns::nanos(finished_at)?;
         let mut session = self.write().await?;
         let result = async {

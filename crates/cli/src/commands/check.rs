@@ -39,9 +39,9 @@ pub(crate) fn report(
     out: Output,
 ) -> Exit {
     let verified = checked.is_verified();
-    let verdict = format!("{:?}", checked.verdict());
+    let verdict = checked.verdict().as_str();
     out.field("trust validation", trust_validation);
-    out.status("verdict", &verdict, verified);
+    out.status("verdict", verdict, verified);
     let result = &checked.result;
     out.field(
         "code state",
@@ -64,7 +64,7 @@ pub(crate) fn check_json(
     checked: &CheckedCode,
 ) -> serde_json::Value {
     let verified = checked.is_verified();
-    let verdict = format!("{:?}", checked.verdict());
+    let verdict = checked.verdict().as_str();
     json!({
         "ok": verified,
         "verdict": verdict,

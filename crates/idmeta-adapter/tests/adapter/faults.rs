@@ -23,7 +23,7 @@ async fn send_with_fault(fault: Fault) -> (GatewayError, Seen) {
         .expect_err("the fault makes the send fail");
     let counters = sim.counters();
     let seen = Seen {
-        class: error.class(),
+        class: error.class().as_str(),
         may_have_been_sent: error.may_have_been_sent(),
         // Requests that reached the server, and connections, since a fault may close early.
         requests: counters.send_requests.max(counters.connections_accepted),
@@ -124,7 +124,10 @@ async fn an_oversized_body_is_cut_at_the_cap() {
         panic!("expected InvalidResponse, got {error:?}");
     };
     assert_eq!(*status, 200);
-    assert!(reason.contains("cap of 65536 bytes"), "{reason}");
+    assert!(
+        reason.to_string().contains("cap of 65536 bytes"),
+        "{reason}"
+    );
 }
 
 #[tokio::test]

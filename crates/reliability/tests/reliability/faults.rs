@@ -34,9 +34,7 @@ struct Case {
 
 fn unknown(class: ErrorClass) -> (SendOutcome, CheckOutcome) {
     (
-        SendOutcome::OutcomeUnknown {
-            class: Some(class.clone()),
-        },
+        SendOutcome::OutcomeUnknown { class: Some(class) },
         CheckOutcome::OutcomeUnknown { class: Some(class) },
     )
 }
@@ -220,7 +218,7 @@ fn shape(error: &GatewayError) -> String {
         GatewayError::RateLimited { retry_after } => format!("rate_limited {retry_after:?}"),
         GatewayError::Rejected { kind, status, .. } => format!("rejected {kind:?} {status}"),
         GatewayError::InvalidResponse { status, .. } => format!("invalid_response {status}"),
-        other => other.class().to_owned(),
+        other => other.class().as_str().to_owned(),
     }
 }
 
