@@ -7,7 +7,7 @@ use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
 use crate::store::Reservation;
-use crate::{AttemptId, NewSend, Ports, SendOutcome, SendPolicy, SendRefusal, StoreError};
+use crate::{AttemptId, NewSend, SendOutcome, SendPolicy, SendRefusal, StoreError, Wiring};
 
 /// What a successful send returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,15 +84,15 @@ impl SendCodeError {
 /// Cheap to clone (a few `Arc`s) and shareable across tasks.
 #[derive(Debug, Clone)]
 pub struct SendCode {
-    ports: Ports,
+    wiring: Wiring,
     policy: Arc<SendPolicy>,
 }
 
 impl SendCode {
-    /// The use case over `ports`, guarded by `policy`.
-    pub fn new(ports: Ports, policy: SendPolicy) -> Self {
+    /// The use case over `wiring`, guarded by `policy`.
+    pub fn new(wiring: Wiring, policy: SendPolicy) -> Self {
         Self {
-            ports,
+            wiring,
             policy: Arc::new(policy),
         }
     }
@@ -125,17 +125,17 @@ impl SendCode {
             warn!(%refusal, "send refused by a number guard");
             return Err(refusal.into());
         }
-        let attempt = self.ports.ids.next_id();
+        let attempt = self.wiring.ids.next_id();
         Span::current().record("attempt", display(attempt));
         let new_send = NewSend {
             id: attempt,
             phone: request.phone.clone(),
             trust_flow: request.trust_flow,
             trust_validation: request.trust_validation.clone(),
-            started_at: self.ports.clock.now(),
+            started_at: self.wiring.clock.now(),
         };
         let reservation = self
-            .ports
+            .wiring
             .store
             .reserve_send(new_send, &self.policy.limits)
             .await
@@ -145,15 +145,15 @@ impl SendCode {
             return Err(refusal.into());
         }
 
-        let answer = self.ports.gateway.send_code(&request).await;
+        let answer = self.wiring.gateway.send_code(&request).await;
         if let Ok(receipt) = &answer {
             Span::current().record("reference", display(&receipt.reference));
         }
         let outcome = SendOutcome::from_gateway(&answer);
         let recorded = self
-            .ports
+            .wiring
             .store
-            .finish_send(attempt, outcome, self.ports.clock.now())
+            .finish_send(attempt, outcome, self.wiring.clock.now())
             .await;
 
         match (answer, recorded) {

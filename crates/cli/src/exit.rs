@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use idmeta_adapter::ConfigError;
+use idmeta_adapter::ClientConfigError;
 use phone_verify_app::{CheckCodeError, CheckRefusal, HistoryError, SendCodeError, StoreError};
 use phone_verify_domain::GatewayError;
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
@@ -96,8 +96,8 @@ impl CliError {
 /// its message.
 pub(crate) use idmeta_sim::cli::error_chain as chain;
 
-impl From<ConfigError> for CliError {
-    fn from(error: ConfigError) -> Self {
+impl From<ClientConfigError> for CliError {
+    fn from(error: ClientConfigError) -> Self {
         Self::new(
             Exit::Config,
             format!("provider configuration: {}", chain(&error)),

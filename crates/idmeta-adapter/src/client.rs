@@ -21,7 +21,7 @@ use tracing::{Instrument, Span, field};
 
 use crate::RetryPolicy;
 use crate::classify::{Answer, classify_check, classify_send};
-use crate::config::{ConfigError, IdmetaClientBuilder};
+use crate::config::{ClientConfigError, IdmetaClientBuilder};
 use crate::handover::Handover;
 use crate::unreadable::Unreadable;
 use crate::wire::{SendBody, VerifyBody};
@@ -68,13 +68,13 @@ impl IdmetaClient {
         config: IdmetaClientBuilder,
         base_url: Url,
         token: &SecretString,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, ClientConfigError> {
         let secret = token.expose_secret().trim();
         if secret.is_empty() {
-            return Err(ConfigError::InvalidToken);
+            return Err(ClientConfigError::InvalidToken);
         }
         let mut authorization = HeaderValue::from_str(&format!("Bearer {secret}"))
-            .map_err(|_| ConfigError::InvalidToken)?;
+            .map_err(|_| ClientConfigError::InvalidToken)?;
         authorization.set_sensitive(true);
         let http = reqwest::Client::builder()
             .use_rustls_tls()
@@ -85,11 +85,11 @@ impl IdmetaClient {
             .user_agent(config.user_agent.clone())
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build()
-            .map_err(ConfigError::Client)?;
+            .map_err(ClientConfigError::Client)?;
         let join = |path| {
             base_url
                 .join(path)
-                .map_err(|_| ConfigError::InvalidBaseUrl {
+                .map_err(|_| ClientConfigError::InvalidBaseUrl {
                     reason: "the endpoint path cannot be joined to it",
                 })
         };

@@ -155,7 +155,7 @@ async fn a_dead_server_is_not_sent_and_retried_under_the_policy() {
         .allow_plain_http(true)
         .token(idmeta_adapter::SecretString::from("t"))
         .retry_policy(
-            RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(2)),
+            RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(2)),
         )
         .build()
         .expect("valid");
@@ -179,7 +179,7 @@ async fn retry_after_is_honoured_only_when_the_caller_opts_in() {
     );
     let opted_in = client_with(
         &sim,
-        RetryPolicy::default().honour_retry_after(Duration::from_secs(1)),
+        RetryPolicy::default().retry_after_ceiling(Duration::from_secs(1)),
     );
     opted_in
         .send_code(&send_request("+60182258491", "tv-retry"))

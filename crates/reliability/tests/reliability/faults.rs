@@ -377,7 +377,7 @@ async fn a_provider_that_cannot_be_reached_is_recorded_as_not_sent_after_the_pol
         .expect("a free port");
     let stack = Stack::start_with(StackConfig::default(), |_, _| {
         let retries =
-            RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(2));
+            RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(2));
         Arc::new(
             gateway(
                 &format!("http://{dead}"),

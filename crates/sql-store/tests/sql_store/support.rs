@@ -15,7 +15,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{PhoneNumber, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::{
-    PgOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
+    PostgresOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
 };
 use sqlx::Connection;
 use tempfile::TempDir;
@@ -100,12 +100,12 @@ impl FreshSchema {
         }
     }
 
-    pub(crate) fn options(&self) -> PgOptions {
-        PgOptions::default().schema(self.name.clone())
+    pub(crate) fn options(&self) -> PostgresOptions {
+        PostgresOptions::default().schema(self.name.clone())
     }
 
     pub(crate) async fn connect(&self) -> SqlVerificationStore {
-        SqlVerificationStore::connect_postgres(&self.url, self.options())
+        SqlVerificationStore::open_postgres(&self.url, self.options())
             .await
             .expect("the PostgreSQL store connects")
     }
