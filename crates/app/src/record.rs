@@ -147,7 +147,10 @@ impl SendOutcome {
                 reference: reference.clone(),
                 submitted_at: None,
             }),
-            _ => None,
+            Self::Sent { .. }
+            | Self::Refused { .. }
+            | Self::RateLimited { .. }
+            | Self::NotSent { .. } => None,
         }
     }
 }

@@ -191,7 +191,12 @@ impl GatewayError {
             Self::RateLimited { retry_after } | Self::ProviderFault { retry_after, .. } => {
                 *retry_after
             }
-            _ => None,
+            Self::NotSent { .. }
+            | Self::RequestNotBuilt { .. }
+            | Self::Rejected { .. }
+            | Self::Unauthorized
+            | Self::OutcomeUnknown { .. }
+            | Self::InvalidResponse { .. } => None,
         }
     }
 

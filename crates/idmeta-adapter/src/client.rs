@@ -327,3 +327,60 @@ impl fmt::Debug for IdmetaClient {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+
+    use serde::Serializer;
+
+    use super::*;
+    use crate::classify::classify_send;
+
+    /// A body whose serialisation fails, as a bug in a wire type would.
+    struct Unserialisable;
+
+    impl Serialize for Unserialisable {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom(
+                "a wire type that cannot be written",
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_cannot_be_serialised_is_not_built_and_never_opens_a_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let client = IdmetaClient::builder()
+            .base_url(format!("http://{}", listener.local_addr().expect("bound")))
+            .allow_plain_http(true)
+            .token(SecretString::from("token"))
+            .build()
+            .expect("a valid configuration");
+        let url = client.inner.send_url.clone();
+        let error = client
+            .call(
+                Operation::SendCode,
+                &url,
+                &Unserialisable,
+                classify_send,
+                Span::none(),
+            )
+            .await
+            .expect_err("the body cannot be written");
+        assert!(
+            matches!(error, GatewayError::RequestNotBuilt { .. }),
+            "{error:?}"
+        );
+        assert!(!error.may_have_been_sent() && !error.is_retryable());
+        assert!(!error.to_string().contains("reach"), "{error}");
+        let accepted = listener.accept();
+        assert!(
+            accepted
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "no connection was opened: {accepted:?}"
+        );
+    }
+}
