@@ -148,6 +148,42 @@ fn wait_nanos(wait: Duration) -> i64 {
     i64::try_from(wait.as_nanos()).unwrap_or(i64::MAX)
 }
 
+/// The `outcome` column of a send: a name per [`SendOutcome`] variant, written and read from
+/// this one list. Writing matches every outcome and reading every name, so a new outcome does
+/// not compile until it can be read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SendOutcomeName {
+    Sent,
+    Refused,
+    RateLimited,
+    NotSent,
+    OutcomeUnknown,
+}
+
+phone_verify_domain::stable_names!(SendOutcomeName, "send outcome", {
+    Sent => "sent",
+    Refused => "refused",
+    RateLimited => "rate_limited",
+    NotSent => "not_sent",
+    OutcomeUnknown => "outcome_unknown",
+});
+
+/// The `outcome` column of a check, as [`SendOutcomeName`] is of a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CheckOutcomeName {
+    Answered,
+    NoPendingCode,
+    NotChecked,
+    OutcomeUnknown,
+}
+
+phone_verify_domain::stable_names!(CheckOutcomeName, "check outcome", {
+    Answered => "answered",
+    NoPendingCode => "no_pending_code",
+    NotChecked => "not_checked",
+    OutcomeUnknown => "outcome_unknown",
+});
+
 impl OutcomeColumns {
     /// An outcome that is a failure of some class.
     fn failed(outcome: &'static str, class: Option<&ErrorClass>) -> Self {
@@ -170,24 +206,26 @@ impl OutcomeColumns {
                 reference,
                 submitted_at,
             } => Self {
-                outcome: "sent",
+                outcome: SendOutcomeName::Sent.as_str(),
                 reference: Some(reference.as_str().to_owned()),
                 submitted_at_ns: submitted_at.map(nanos).transpose()?,
                 ..Self::default()
             },
             SendOutcome::Refused { reason } => Self {
-                outcome: "refused",
+                outcome: SendOutcomeName::Refused.as_str(),
                 refusal_reason: Some(reason.as_str()),
                 ..Self::default()
             },
             SendOutcome::RateLimited { retry_after } => Self {
-                outcome: "rate_limited",
+                outcome: SendOutcomeName::RateLimited.as_str(),
                 retry_after_ns: retry_after.map(wait_nanos),
                 ..Self::default()
             },
-            SendOutcome::NotSent { class } => Self::failed("not_sent", Some(class)),
+            SendOutcome::NotSent { class } => {
+                Self::failed(SendOutcomeName::NotSent.as_str(), Some(class))
+            }
             SendOutcome::OutcomeUnknown { class } => {
-                Self::failed("outcome_unknown", class.as_ref())
+                Self::failed(SendOutcomeName::OutcomeUnknown.as_str(), class.as_ref())
             }
         };
         Ok(Self { counts, ..columns })
@@ -202,7 +240,7 @@ impl OutcomeColumns {
                 status,
                 reference,
             } => Self {
-                outcome: "answered",
+                outcome: CheckOutcomeName::Answered.as_str(),
                 verdict: Some(verdict.as_str()),
                 status: Some(status.as_str().to_owned()),
                 status_code: status.code(),
@@ -210,12 +248,14 @@ impl OutcomeColumns {
                 ..Self::default()
             },
             CheckOutcome::NoPendingCode => Self {
-                outcome: "no_pending_code",
+                outcome: CheckOutcomeName::NoPendingCode.as_str(),
                 ..Self::default()
             },
-            CheckOutcome::NotChecked { class } => Self::failed("not_checked", Some(class)),
+            CheckOutcome::NotChecked { class } => {
+                Self::failed(CheckOutcomeName::NotChecked.as_str(), Some(class))
+            }
             CheckOutcome::OutcomeUnknown { class } => {
-                Self::failed("outcome_unknown", class.as_ref())
+                Self::failed(CheckOutcomeName::OutcomeUnknown.as_str(), class.as_ref())
             }
         };
         Self { counts, ..columns }
@@ -293,20 +333,20 @@ impl Reader<'_> {
     }
 
     fn send_outcome(&self, outcome: &str) -> Result<SendOutcome, StoreError> {
-        Ok(match outcome {
-            "sent" => SendOutcome::Sent {
+        Ok(match self.named(outcome, "outcome")? {
+            SendOutcomeName::Sent => SendOutcome::Sent {
                 reference: self
                     .reference()?
                     .ok_or_else(|| self.corrupt(Defect::SentWithoutReference))?,
                 submitted_at: self.row.submitted_at_ns.map(instant),
             },
-            "refused" => {
+            SendOutcomeName::Refused => {
                 let reason = self.required(self.row.refusal_reason.as_deref(), "refusal_reason")?;
                 SendOutcome::Refused {
                     reason: self.named(reason, "refusal_reason")?,
                 }
             }
-            "rate_limited" => SendOutcome::RateLimited {
+            SendOutcomeName::RateLimited => SendOutcome::RateLimited {
                 retry_after: self
                     .row
                     .retry_after_ns
@@ -317,19 +357,18 @@ impl Reader<'_> {
                     })
                     .transpose()?,
             },
-            "not_sent" => SendOutcome::NotSent {
+            SendOutcomeName::NotSent => SendOutcome::NotSent {
                 class: self.required_error_class()?,
             },
-            "outcome_unknown" => SendOutcome::OutcomeUnknown {
+            SendOutcomeName::OutcomeUnknown => SendOutcome::OutcomeUnknown {
                 class: self.error_class()?,
             },
-            _ => return Err(self.corrupt(Defect::UnknownSendOutcome)),
         })
     }
 
     fn check_outcome(&self, outcome: &str) -> Result<CheckOutcome, StoreError> {
-        Ok(match outcome {
-            "answered" => {
+        Ok(match self.named(outcome, "outcome")? {
+            CheckOutcomeName::Answered => {
                 let verdict = self.required(self.row.verdict.as_deref(), "verdict")?;
                 let status = self.required(self.row.status.as_deref(), "status")?;
                 CheckOutcome::Answered {
@@ -338,14 +377,13 @@ impl Reader<'_> {
                     reference: self.reference()?,
                 }
             }
-            "no_pending_code" => CheckOutcome::NoPendingCode,
-            "not_checked" => CheckOutcome::NotChecked {
+            CheckOutcomeName::NoPendingCode => CheckOutcome::NoPendingCode,
+            CheckOutcomeName::NotChecked => CheckOutcome::NotChecked {
                 class: self.required_error_class()?,
             },
-            "outcome_unknown" => CheckOutcome::OutcomeUnknown {
+            CheckOutcomeName::OutcomeUnknown => CheckOutcome::OutcomeUnknown {
                 class: self.error_class()?,
             },
-            _ => return Err(self.corrupt(Defect::UnknownCheckOutcome)),
         })
     }
 
@@ -479,11 +517,20 @@ mod tests {
     #[test]
     fn rows_that_hold_no_valid_record_are_corrupt_and_never_name_the_number() {
         type Breakage = (&'static str, fn(&mut StoredAttempt));
-        let broken: [Breakage; 10] = [
+        let broken: [Breakage; 11] = [
             ("unknown kind", |row| row.kind = "call".into()),
-            ("unknown send outcome", |row| {
-                row.outcome = Some("lost".into())
-            }),
+            (
+                "outcome holds an unknown name: not a known send outcome",
+                |row| row.outcome = Some("lost".into()),
+            ),
+            (
+                "outcome holds an unknown name: not a known check outcome",
+                |row| {
+                    row.kind = CHECK.into();
+                    row.send_id = Some(Uuid::from_u128(1));
+                    row.outcome = Some("sent".into());
+                },
+            ),
             ("error_class is missing", |row| row.error_class = None),
             (
                 "error_class holds an unknown name: not a known error class",

@@ -20,10 +20,6 @@ pub(crate) enum Defect {
     },
     #[error("unknown kind")]
     UnknownKind,
-    #[error("unknown send outcome")]
-    UnknownSendOutcome,
-    #[error("unknown check outcome")]
-    UnknownCheckOutcome,
     #[error("the phone number is not a valid E.164 number")]
     InvalidPhone,
     #[error("the trust validation id is not valid")]
