@@ -171,10 +171,10 @@ impl SqlVerificationStore {
     pub async fn open_url(
         url: &DatabaseUrl,
         sqlite_options: SqliteOptions,
-        pg_options: PostgresOptions,
+        postgres_options: PostgresOptions,
     ) -> Result<Self, StoreError> {
         // A build with one backend has no use for the other's options.
-        let _ = (&sqlite_options, &pg_options);
+        let _ = (&sqlite_options, &postgres_options);
         match &url.target {
             #[cfg(feature = "sqlite")]
             Target::Sqlite(target) => {
@@ -186,7 +186,9 @@ impl SqlVerificationStore {
             }
             #[cfg(feature = "postgres")]
             Target::Postgres(connect) => Ok(Self {
-                backend: Backend::Postgres(postgres::connect(connect.clone(), &pg_options).await?),
+                backend: Backend::Postgres(
+                    postgres::connect(connect.clone(), &postgres_options).await?,
+                ),
                 created: None,
             }),
         }
