@@ -169,7 +169,9 @@ impl IdmetaClient {
             Err(error) => tracing::warn!(
                 outcome = error.class().as_str(),
                 may_have_been_sent = error.may_have_been_sent(),
-                error = %error,
+                // As an error, so a subscriber also shows its sources (an unreadable
+                // answer's reason is one), none of which holds the answer's content.
+                error = error as &(dyn std::error::Error + 'static),
                 "idmeta call failed"
             ),
         }
