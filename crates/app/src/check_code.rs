@@ -9,7 +9,7 @@ use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
 use crate::store::CheckReservation;
-use crate::{AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, Ports, StoreError};
+use crate::{AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, StoreError, Wiring};
 
 /// What a check answered by the provider returns, whatever the verdict: a wrong code is an
 /// answer, not an error.
@@ -38,8 +38,9 @@ impl CheckedCode {
 }
 
 /// Why a check has no answer, and what happened to its record.
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`crate::SendCodeError`].
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum CheckCodeError {
     /// A guard refused before the provider was called, and nothing was recorded: no code
     /// that may have been delivered is recorded for this trust validation, or the code
@@ -109,15 +110,15 @@ impl CheckCodeError {
 /// never reaches the provider. Cheap to clone and shareable across tasks.
 #[derive(Debug, Clone)]
 pub struct CheckCode {
-    ports: Ports,
+    wiring: Wiring,
     policy: Arc<CheckPolicy>,
 }
 
 impl CheckCode {
-    /// The use case over `ports`, guarded by `policy`.
-    pub fn new(ports: Ports, policy: CheckPolicy) -> Self {
+    /// The use case over `wiring`, guarded by `policy`.
+    pub fn new(wiring: Wiring, policy: CheckPolicy) -> Self {
         Self {
-            ports,
+            wiring,
             policy: Arc::new(policy),
         }
     }
@@ -153,16 +154,16 @@ impl CheckCode {
         trust_validation: TrustValidationId,
         code: OtpCode,
     ) -> Result<CheckedCode, CheckCodeError> {
-        let attempt = self.ports.ids.next_id();
+        let attempt = self.wiring.ids.next_id();
         let span = Span::current();
         span.record("attempt", display(attempt));
         let new_check = NewCheck {
             id: attempt,
             trust_validation: trust_validation.clone(),
-            started_at: self.ports.clock.now(),
+            started_at: self.wiring.clock.now(),
         };
         let reservation = self
-            .ports
+            .wiring
             .store
             .reserve_check(new_check, &self.policy)
             .await
@@ -188,13 +189,13 @@ impl CheckCode {
             reference: target.reference().cloned(),
             phone: target.phone().cloned(),
         };
-        let answer = self.ports.gateway.check_code(&request).await;
+        let answer = self.wiring.gateway.check_code(&request).await;
         let outcome = CheckOutcome::from_gateway(&answer);
         let no_pending_code = outcome == CheckOutcome::NoPendingCode;
         let recorded = self
-            .ports
+            .wiring
             .store
-            .finish_check(attempt, outcome, self.ports.clock.now())
+            .finish_check(attempt, outcome, self.wiring.clock.now())
             .await;
 
         match (answer, recorded) {
@@ -211,7 +212,7 @@ impl CheckCode {
                 Err(CheckCodeError::NoPendingCode { attempt })
             }
             (Err(gateway), Ok(_)) => {
-                warn!(error = %gateway, class = gateway.class(), "check failed");
+                warn!(error = %gateway, class = gateway.class().as_str(), "check failed");
                 Err(gateway.into())
             }
             (Ok(result), Err(source)) => {
@@ -229,7 +230,7 @@ impl CheckCode {
             (Err(gateway), Err(source)) => {
                 error!(
                     error = %source,
-                    class = gateway.class(),
+                    class = gateway.class().as_str(),
                     "check failed and its outcome could not be recorded"
                 );
                 Err(CheckCodeError::FailedAndNotRecorded {

@@ -163,7 +163,7 @@ pub enum SendRefusal {
     #[error("codes are not sent to numbers with this prefix")]
     PrefixDenied,
     /// The number is of a denied kind (premium-rate, shared-cost, ...).
-    #[error("codes are not sent to {kind:?} numbers")]
+    #[error("codes are not sent to {kind} numbers")]
     NumberKindDenied {
         /// The number's kind.
         kind: NumberKind,

@@ -7,7 +7,7 @@
 //! adapter.
 //!
 //! - Use cases: [`SendCode`], [`CheckCode`], [`VerificationHistory`]. Each holds
-//!   `Arc<dyn …>` ports ([`Ports`]), is cheap to clone, and has one error enum
+//!   `Arc<dyn …>` ports, bundled in a [`Wiring`], is cheap to clone, and has one error enum
 //!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
 //! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
 //! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`] and
@@ -28,7 +28,7 @@
 //! use std::sync::Arc;
 //! use chrono::Utc;
 //! use phone_verify_app::{
-//!     CheckCode, CheckPolicy, InMemoryVerificationStore, Ports, SendCode, SendPolicy,
+//!     CheckCode, CheckPolicy, InMemoryVerificationStore, SendCode, SendPolicy, Wiring,
 //! };
 //! use phone_verify_domain::{
 //!     CodeState, DeliveryStatus, MockVerificationGateway, PhoneNumber, ReferenceId,
@@ -46,8 +46,8 @@
 //!         verification_status: VerificationStatus::Pending,
 //!     })
 //! });
-//! let ports = Ports::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
-//! let send = SendCode::new(ports.clone(), SendPolicy::default());
+//! let wiring = Wiring::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
+//! let send = SendCode::new(wiring.clone(), SendPolicy::default());
 //! let sent = send
 //!     .send(SendCodeRequest {
 //!         phone: PhoneNumber::parse("+60 18-225 8491")?,
@@ -56,7 +56,7 @@
 //!     })
 //!     .await?;
 //! assert_eq!(sent.receipt.reference.as_str(), "0123456789ABCDEF0123456789ABCDEF");
-//! let _check = CheckCode::new(ports, CheckPolicy::default());
+//! let _check = CheckCode::new(wiring, CheckPolicy::default());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # })?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -71,15 +71,18 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
-mod ports;
 mod record;
 mod send_code;
 mod store;
 #[cfg(feature = "store-contract")]
 pub mod store_contract;
 mod time;
+mod wiring;
 
 pub use phone_verify_domain as domain;
+/// The class of a provider failure, as a record holds it (defined in the domain, next to
+/// [`domain::GatewayError`]).
+pub use phone_verify_domain::ErrorClass;
 
 pub use check_code::{CheckCode, CheckCodeError, CheckedCode};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -92,13 +95,13 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds, SequentialIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
-pub use ports::Ports;
 pub use record::{
-    AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewCheck, NewSend,
-    RefusalReason, SendOutcome, SendRecord, SendState,
+    AttemptRecord, CheckOutcome, CheckRecord, CheckState, NewCheck, NewSend, RefusalReason,
+    SendOutcome, SendRecord, SendState,
 };
 pub use send_code::{SendCode, SendCodeError, SentCode};
 pub use store::{
     CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor, PageRequest,
     Reservation, StoreError, VerificationStore,
 };
+pub use wiring::Wiring;

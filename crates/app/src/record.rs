@@ -1,93 +1,21 @@
 //! What the store keeps of each attempt: who, which trust flow and validation, when, the
 //! provider's reference, and the outcome. Never the code.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckVerdict, GatewayError, PhoneNumber, ReferenceId, RejectionKind, TrustFlowId,
+    CheckVerdict, ErrorClass, GatewayError, PhoneNumber, ReferenceId, RejectionKind, TrustFlowId,
     TrustValidationId, VerificationStatus,
 };
 
 use crate::{AttemptId, CheckTarget};
 
-/// The class of a provider failure, as recorded: the variants of [`GatewayError`], named by
-/// [`GatewayError::class`]. A class read back that this version does not know is kept in
-/// [`ErrorClass::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorClass {
-    /// `not_sent`: the request never left.
-    NotSent,
-    /// `rejected`: the provider refused the request.
-    Rejected,
-    /// `unauthorized`: the provider refused the token.
-    Unauthorized,
-    /// `rate_limited`: the provider asked to wait.
-    RateLimited,
-    /// `outcome_unknown`: no answer after the request went out.
-    OutcomeUnknown,
-    /// `provider_fault`: HTTP 5xx.
-    ProviderFault,
-    /// `invalid_response`: an answer that could not be read.
-    InvalidResponse,
-    /// A class this version does not know, kept as stored.
-    Other(String),
-}
-
-impl ErrorClass {
-    /// The class of a gateway error.
-    pub fn of(error: &GatewayError) -> Self {
-        Self::from_name(error.class())
-    }
-
-    /// The class with this stable name; an unknown name becomes [`ErrorClass::Other`].
-    pub fn from_name(name: &str) -> Self {
-        match name {
-            "not_sent" => Self::NotSent,
-            "rejected" => Self::Rejected,
-            "unauthorized" => Self::Unauthorized,
-            "rate_limited" => Self::RateLimited,
-            "outcome_unknown" => Self::OutcomeUnknown,
-            "provider_fault" => Self::ProviderFault,
-            "invalid_response" => Self::InvalidResponse,
-            other => Self::Other(other.to_owned()),
-        }
-    }
-
-    /// The stable name, as [`GatewayError::class`] spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::NotSent => "not_sent",
-            Self::Rejected => "rejected",
-            Self::Unauthorized => "unauthorized",
-            Self::RateLimited => "rate_limited",
-            Self::OutcomeUnknown => "outcome_unknown",
-            Self::ProviderFault => "provider_fault",
-            Self::InvalidResponse => "invalid_response",
-            Self::Other(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for ErrorClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ErrorClass {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from_name(s))
-    }
-}
-
 /// Why the provider refused a send or a check it understood.
+///
+/// Not `#[non_exhaustive]`: stores record every reason by its stable name (`as_str`, read back
+/// with `FromStr`), and a new reason must be a compile error where it is mapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum RefusalReason {
     /// A field was invalid (HTTP 422).
     InvalidRequest,
@@ -101,21 +29,31 @@ pub enum RefusalReason {
     Unauthorized,
 }
 
+phone_verify_domain::stable_names!(RefusalReason, "refusal reason", {
+    InvalidRequest => "invalid_request",
+    NotFound => "not_found",
+    Forbidden => "forbidden",
+    Unsuccessful => "unsuccessful",
+    Unauthorized => "unauthorized",
+});
+
 impl RefusalReason {
     fn of(kind: RejectionKind) -> Self {
         match kind {
             RejectionKind::InvalidRequest => Self::InvalidRequest,
             RejectionKind::NotFound => Self::NotFound,
             RejectionKind::Forbidden => Self::Forbidden,
-            _ => Self::Unsuccessful,
+            RejectionKind::Unsuccessful => Self::Unsuccessful,
         }
     }
 }
 
 /// How a send ended. A send whose outcome was never recorded reads as
 /// [`SendOutcome::OutcomeUnknown`] without a class (see [`SendRecord::outcome`]).
+///
+/// Not `#[non_exhaustive]`: every store maps every outcome to what it writes, and a new
+/// outcome must be a compile error there, not a run-time "unrepresentable".
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum SendOutcome {
     /// The provider accepted the send.
     Sent {
@@ -161,7 +99,7 @@ impl SendOutcome {
                 submitted_at: Some(receipt.submitted_at),
             },
             Err(error) if error.may_have_been_sent() => Self::OutcomeUnknown {
-                class: Some(ErrorClass::of(error)),
+                class: Some(error.class()),
             },
             Err(GatewayError::Rejected { kind, .. }) => Self::Refused {
                 reason: RefusalReason::of(*kind),
@@ -172,8 +110,16 @@ impl SendOutcome {
             Err(GatewayError::RateLimited { retry_after }) => Self::RateLimited {
                 retry_after: *retry_after,
             },
-            Err(error) => Self::NotSent {
-                class: ErrorClass::of(error),
+            // Every variant, not a wildcard: a new one must be placed here by hand. The ones
+            // that may have sent never get this far (the first arm).
+            Err(
+                error @ (GatewayError::NotSent { .. }
+                | GatewayError::RequestNotBuilt { .. }
+                | GatewayError::ProviderFault { .. }
+                | GatewayError::OutcomeUnknown { .. }
+                | GatewayError::InvalidResponse { .. }),
+            ) => Self::NotSent {
+                class: error.class(),
             },
         }
     }
@@ -201,7 +147,10 @@ impl SendOutcome {
                 reference: reference.clone(),
                 submitted_at: None,
             }),
-            _ => None,
+            Self::Sent { .. }
+            | Self::Refused { .. }
+            | Self::RateLimited { .. }
+            | Self::NotSent { .. } => None,
         }
     }
 }
@@ -312,8 +261,9 @@ impl SendRecord {
 }
 
 /// How a check ended. The code itself is never recorded.
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`SendOutcome`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum CheckOutcome {
     /// The provider answered; a wrong code is an answer too.
     Answered {
@@ -355,14 +305,24 @@ impl CheckOutcome {
                 reference: result.reference.clone(),
             },
             Err(error) if error.may_have_been_sent() => Self::OutcomeUnknown {
-                class: Some(ErrorClass::of(error)),
+                class: Some(error.class()),
             },
             Err(GatewayError::Rejected {
                 kind: RejectionKind::NotFound,
                 ..
             }) => Self::NoPendingCode,
-            Err(error) => Self::NotChecked {
-                class: ErrorClass::of(error),
+            // Every variant, not a wildcard, as for a send.
+            Err(
+                error @ (GatewayError::NotSent { .. }
+                | GatewayError::RequestNotBuilt { .. }
+                | GatewayError::Rejected { .. }
+                | GatewayError::Unauthorized
+                | GatewayError::RateLimited { .. }
+                | GatewayError::ProviderFault { .. }
+                | GatewayError::OutcomeUnknown { .. }
+                | GatewayError::InvalidResponse { .. }),
+            ) => Self::NotChecked {
+                class: error.class(),
             },
         }
     }

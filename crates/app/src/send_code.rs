@@ -7,7 +7,7 @@ use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
 use crate::store::Reservation;
-use crate::{AttemptId, NewSend, Ports, SendOutcome, SendPolicy, SendRefusal, StoreError};
+use crate::{AttemptId, NewSend, SendOutcome, SendPolicy, SendRefusal, StoreError, Wiring};
 
 /// What a successful send returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,8 +19,11 @@ pub struct SentCode {
 }
 
 /// Why a send failed, and what happened to the SMS and to its record.
+///
+/// Not `#[non_exhaustive]`: a caller maps each variant to what it tells its user (the command
+/// line to an exit code), and a new variant must be a compile error there, never fall into a
+/// catch-all that reports it as something else.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum SendCodeError {
     /// A guard refused the send; the provider was not called and nothing was recorded.
     /// [`SendRefusal::retry_at`] says when to try again.
@@ -81,15 +84,15 @@ impl SendCodeError {
 /// Cheap to clone (a few `Arc`s) and shareable across tasks.
 #[derive(Debug, Clone)]
 pub struct SendCode {
-    ports: Ports,
+    wiring: Wiring,
     policy: Arc<SendPolicy>,
 }
 
 impl SendCode {
-    /// The use case over `ports`, guarded by `policy`.
-    pub fn new(ports: Ports, policy: SendPolicy) -> Self {
+    /// The use case over `wiring`, guarded by `policy`.
+    pub fn new(wiring: Wiring, policy: SendPolicy) -> Self {
         Self {
-            ports,
+            wiring,
             policy: Arc::new(policy),
         }
     }
@@ -122,17 +125,17 @@ impl SendCode {
             warn!(%refusal, "send refused by a number guard");
             return Err(refusal.into());
         }
-        let attempt = self.ports.ids.next_id();
+        let attempt = self.wiring.ids.next_id();
         Span::current().record("attempt", display(attempt));
         let new_send = NewSend {
             id: attempt,
             phone: request.phone.clone(),
             trust_flow: request.trust_flow,
             trust_validation: request.trust_validation.clone(),
-            started_at: self.ports.clock.now(),
+            started_at: self.wiring.clock.now(),
         };
         let reservation = self
-            .ports
+            .wiring
             .store
             .reserve_send(new_send, &self.policy.limits)
             .await
@@ -142,15 +145,15 @@ impl SendCode {
             return Err(refusal.into());
         }
 
-        let answer = self.ports.gateway.send_code(&request).await;
+        let answer = self.wiring.gateway.send_code(&request).await;
         if let Ok(receipt) = &answer {
             Span::current().record("reference", display(&receipt.reference));
         }
         let outcome = SendOutcome::from_gateway(&answer);
         let recorded = self
-            .ports
+            .wiring
             .store
-            .finish_send(attempt, outcome, self.ports.clock.now())
+            .finish_send(attempt, outcome, self.wiring.clock.now())
             .await;
 
         match (answer, recorded) {
@@ -161,7 +164,7 @@ impl SendCode {
             (Err(gateway), Ok(())) => {
                 warn!(
                     error = %gateway,
-                    class = gateway.class(),
+                    class = gateway.class().as_str(),
                     may_have_been_sent = gateway.may_have_been_sent(),
                     "send failed"
                 );
@@ -178,7 +181,7 @@ impl SendCode {
             (Err(gateway), Err(source)) => {
                 error!(
                     error = %source,
-                    class = gateway.class(),
+                    class = gateway.class().as_str(),
                     "send failed and its outcome could not be recorded"
                 );
                 Err(SendCodeError::FailedAndNotRecorded {

@@ -26,6 +26,12 @@ pub enum ConflictKind {
     AlreadyFinished,
 }
 
+phone_verify_domain::stable_names!(ConflictKind, "conflict kind", {
+    DuplicateId => "duplicate_id",
+    UnknownAttempt => "unknown_attempt",
+    AlreadyFinished => "already_finished",
+});
+
 /// What went wrong in the store, and what it means for the write.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -39,17 +45,18 @@ pub enum StoreError {
         source: BoxError,
     },
     /// The write contradicts what is stored and was not made.
-    #[error("the write conflicts with the stored attempts ({kind:?})")]
+    #[error("the write conflicts with the stored attempts ({kind})")]
     Conflict {
         /// How.
         kind: ConflictKind,
     },
     /// A stored attempt could not be read back as a valid record (a bad number, an unknown
     /// state): the data needs a human.
-    #[error("a stored attempt could not be read back: {reason}")]
+    #[error("a stored attempt could not be read back")]
     Corrupt {
-        /// What was wrong, without any personal data.
-        reason: String,
+        /// What was wrong (the store's own error type), without any personal data.
+        #[source]
+        source: BoxError,
     },
 }
 
@@ -57,6 +64,13 @@ impl StoreError {
     /// A [`StoreError::Conflict`] of this kind.
     pub fn conflict(kind: ConflictKind) -> Self {
         Self::Conflict { kind }
+    }
+
+    /// A [`StoreError::Corrupt`] saying what was wrong in `source`.
+    pub fn corrupt(source: impl Into<BoxError>) -> Self {
+        Self::Corrupt {
+            source: source.into(),
+        }
     }
 
     /// A [`StoreError::Unavailable`] caused by `source`.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context;
 use phone_verify_app::{InMemoryVerificationStore, VerificationStore};
-use phone_verify_sql_store::{PgOptions, SchemaName, SqlVerificationStore, SqliteOptions};
+use phone_verify_sql_store::{PostgresOptions, SchemaName, SqlVerificationStore, SqliteOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::workload::TRUST_VALIDATION_PREFIX;
@@ -88,8 +88,8 @@ impl StoreUnderTest {
                     std::process::id(),
                     SCHEMAS.fetch_add(1, Ordering::Relaxed)
                 );
-                let options = PgOptions::default().schema(SchemaName::parse(&schema)?);
-                let store = SqlVerificationStore::connect_postgres(&url, options)
+                let options = PostgresOptions::default().schema(SchemaName::parse(&schema)?);
+                let store = SqlVerificationStore::open_postgres(&url, options)
                     .await
                     .context("the PostgreSQL store did not connect")?;
                 Backend::Postgres { store, url, schema }

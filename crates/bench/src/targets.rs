@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use async_trait::async_trait;
 use idmeta_adapter::{IdmetaClient, SEND_PATH};
-use phone_verify_app::{Ports, SendCode, SendLimits, SendPolicy};
+use phone_verify_app::{SendCode, SendLimits, SendPolicy, Wiring};
 use phone_verify_domain::VerificationGateway;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::SecretString;
@@ -111,12 +111,12 @@ pub(crate) struct App(SendCode);
 
 impl App {
     pub(crate) fn new(gateway: IdmetaClient, store: &StoreUnderTest) -> Self {
-        let ports = Ports::new(Arc::new(gateway), store.port());
+        let wiring = Wiring::new(Arc::new(gateway), store.port());
         let policy = SendPolicy {
             limits: SendLimits::default(),
             ..SendPolicy::default()
         };
-        Self(SendCode::new(ports, policy))
+        Self(SendCode::new(wiring, policy))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use idmeta_adapter::ConfigError;
+use idmeta_adapter::ClientConfigError;
 use phone_verify_app::{CheckCodeError, CheckRefusal, HistoryError, SendCodeError, StoreError};
 use phone_verify_domain::GatewayError;
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
@@ -33,6 +33,9 @@ pub(crate) enum Exit {
     /// The provider holds no pending code for the trust validation (404 on a check): it
     /// expired or was used there, or a newer send replaced it. Not counted as an attempt.
     NoPendingCode = 10,
+    /// phone-verify could not build the request (a bug): nothing was sent, and a retry fails
+    /// the same way.
+    Internal = 11,
 }
 
 impl From<Exit> for ExitCode {
@@ -83,6 +86,7 @@ impl CliError {
             Exit::Store => "store",
             Exit::NotRecorded => "not_recorded",
             Exit::NoPendingCode => "no_pending_code",
+            Exit::Internal => "internal",
         }
     }
 }
@@ -91,8 +95,8 @@ impl CliError {
 /// every error type of the workspace keeps it out of its message.
 pub(crate) use phone_verify_domain::error_chain as chain;
 
-impl From<ConfigError> for CliError {
-    fn from(error: ConfigError) -> Self {
+impl From<ClientConfigError> for CliError {
+    fn from(error: ClientConfigError) -> Self {
         Self::new(
             Exit::Config,
             format!("provider configuration: {}", chain(&error)),
@@ -127,6 +131,8 @@ fn missing_store(error: &StoreError) -> Option<&SqlFailure> {
 const UNKNOWN_HINT: &str = "a code may have reached the phone: do not send again blindly; \
      look at `phone-verify history` and let the user ask for a new code";
 
+/// Every variant is matched by name (the error enums are not `#[non_exhaustive]`): a new one
+/// does not compile until it has an exit code, so it can never fall into "store error".
 impl From<GatewayError> for CliError {
     fn from(error: GatewayError) -> Self {
         let message = format!("provider: {}", chain(&error));
@@ -134,10 +140,17 @@ impl From<GatewayError> for CliError {
             return Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT);
         }
         match error {
+            // Always "may have been sent", so caught above; named here so that holds by type.
+            GatewayError::OutcomeUnknown { .. } | GatewayError::InvalidResponse { .. } => {
+                Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT)
+            }
+            // A 503, for a provider fault (500 and 502 may have sent).
             GatewayError::NotSent { .. } | GatewayError::ProviderFault { .. } => {
                 Self::new(Exit::ProviderUnreachable, message)
                     .hint("nothing was sent; it is safe to try again")
             }
+            GatewayError::RequestNotBuilt { .. } => Self::new(Exit::Internal, message)
+                .hint("nothing was sent; trying again fails the same way: please report this"),
             GatewayError::Unauthorized => Self::new(Exit::ProviderRefused, message)
                 .hint("check the token in IDMETA_API_TOKEN or --token-file"),
             GatewayError::RateLimited { retry_after } => {
@@ -147,8 +160,20 @@ impl From<GatewayError> for CliError {
                 };
                 Self::new(Exit::ProviderRefused, message).hint(hint)
             }
-            _ => Self::new(Exit::ProviderRefused, message).hint("nothing was sent"),
+            GatewayError::Rejected { .. } => {
+                Self::new(Exit::ProviderRefused, message).hint("nothing was sent")
+            }
         }
+    }
+}
+
+/// The hint of a failure whose outcome could not be recorded: it follows whether the provider
+/// may have acted on the request.
+fn not_recorded_hint(may_have_been_sent: bool) -> &'static str {
+    if may_have_been_sent {
+        UNKNOWN_HINT
+    } else {
+        "nothing was sent, but the attempt still reads \"in flight\" in the history"
     }
 }
 
@@ -183,9 +208,9 @@ impl From<SendCodeError> for CliError {
                 "attempt {attempt} still reads \"in flight\"; reconcile it with the reference"
             )),
             error @ SendCodeError::FailedAndNotRecorded { .. } => {
-                Self::new(Exit::NotRecorded, chain(&error)).hint(UNKNOWN_HINT)
+                let hint = not_recorded_hint(error.may_have_been_sent());
+                Self::new(Exit::NotRecorded, chain(&error)).hint(hint)
             }
-            other => Self::new(Exit::Store, chain(&other)),
         }
     }
 }
@@ -212,11 +237,13 @@ impl From<CheckCodeError> for CliError {
             }
             CheckCodeError::Store(store) => store.into(),
             CheckCodeError::Gateway(gateway) => gateway.into(),
-            error @ (CheckCodeError::CheckedButNotRecorded { .. }
-            | CheckCodeError::FailedAndNotRecorded { .. }) => {
+            error @ CheckCodeError::CheckedButNotRecorded { .. } => {
                 Self::new(Exit::NotRecorded, chain(&error))
             }
-            other => Self::new(Exit::Store, chain(&other)),
+            error @ CheckCodeError::FailedAndNotRecorded { .. } => {
+                let hint = not_recorded_hint(error.may_have_been_sent());
+                Self::new(Exit::NotRecorded, chain(&error)).hint(hint)
+            }
         }
     }
 }
@@ -224,5 +251,90 @@ impl From<CheckCodeError> for CliError {
 impl From<HistoryError> for CliError {
     fn from(error: HistoryError) -> Self {
         Self::new(Exit::Store, format!("history: {}", chain(&error)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use phone_verify_app::{AttemptId, ConflictKind};
+
+    use super::*;
+
+    fn io_error() -> phone_verify_domain::BoxError {
+        Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+    }
+
+    fn store_error() -> StoreError {
+        StoreError::conflict(ConflictKind::AlreadyFinished)
+    }
+
+    #[test]
+    fn a_request_that_could_not_be_built_is_neither_unreachable_nor_a_store_error() {
+        let error = CliError::from(SendCodeError::Gateway(GatewayError::RequestNotBuilt {
+            source: io_error(),
+        }));
+        assert_eq!(error.exit, Exit::Internal);
+        assert_eq!(error.class(), "internal");
+        assert!(!error.message.contains("reach"), "{}", error.message);
+    }
+
+    #[test]
+    fn only_a_store_failure_exits_as_a_store_error() {
+        let attempt = AttemptId::from_u128(1);
+        let unsent = || GatewayError::NotSent { source: io_error() };
+        let sends = [
+            (SendCodeError::Store(store_error()), Exit::Store),
+            (SendCodeError::Gateway(unsent()), Exit::ProviderUnreachable),
+            (
+                SendCodeError::FailedAndNotRecorded {
+                    attempt,
+                    gateway: unsent(),
+                    source: store_error(),
+                },
+                Exit::NotRecorded,
+            ),
+        ];
+        for (error, exit) in sends {
+            assert_eq!(CliError::from(error).exit, exit);
+        }
+        let checks = [
+            (CheckCodeError::Store(store_error()), Exit::Store),
+            (
+                CheckCodeError::NoPendingCode { attempt },
+                Exit::NoPendingCode,
+            ),
+            (
+                CheckCodeError::FailedAndNotRecorded {
+                    attempt,
+                    gateway: unsent(),
+                    source: store_error(),
+                },
+                Exit::NotRecorded,
+            ),
+        ];
+        for (error, exit) in checks {
+            assert_eq!(CliError::from(error).exit, exit);
+        }
+    }
+
+    #[test]
+    fn an_unrecorded_failure_says_a_code_may_be_out_only_when_the_provider_may_have_sent_one() {
+        let attempt = AttemptId::from_u128(1);
+        let failed = |gateway| SendCodeError::FailedAndNotRecorded {
+            attempt,
+            gateway,
+            source: store_error(),
+        };
+        let unsent = CliError::from(failed(GatewayError::NotSent { source: io_error() }));
+        assert!(
+            unsent
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.starts_with("nothing was sent")),
+            "{:?}",
+            unsent.hint
+        );
+        let unknown = CliError::from(failed(GatewayError::OutcomeUnknown { source: io_error() }));
+        assert_eq!(unknown.hint.as_deref(), Some(UNKNOWN_HINT));
     }
 }

@@ -95,23 +95,21 @@ pub(crate) fn cursor_text(cursor: &PageCursor) -> String {
 pub(crate) fn send_outcome_name(outcome: &SendOutcome) -> String {
     match outcome {
         SendOutcome::Sent { .. } => "sent".to_owned(),
-        SendOutcome::Refused { reason } => format!("refused ({reason:?})"),
+        SendOutcome::Refused { reason } => format!("refused ({reason})"),
         SendOutcome::RateLimited { .. } => "rate limited".to_owned(),
         SendOutcome::NotSent { .. } => "not sent".to_owned(),
         SendOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
         SendOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
-        _ => "other".to_owned(),
     }
 }
 
 fn check_outcome_name(outcome: &CheckOutcome) -> String {
     match outcome {
-        CheckOutcome::Answered { verdict, .. } => format!("{verdict:?}"),
+        CheckOutcome::Answered { verdict, .. } => verdict.as_str().to_owned(),
         CheckOutcome::NotChecked { .. } => "not checked".to_owned(),
         CheckOutcome::NoPendingCode => "no pending code".to_owned(),
         CheckOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
         CheckOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
-        _ => "other".to_owned(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use idmeta_adapter::IdmetaClient;
 use phone_verify_app::VerificationStore;
 use phone_verify_domain::{PhoneNumber, RegionCode, VerificationGateway};
-use phone_verify_sql_store::{DatabaseUrl, PgOptions, SqlVerificationStore, SqliteOptions};
+use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use secrecy::SecretString;
 
 use crate::args::{PhoneArgs, ProviderArgs, StoreArgs};
@@ -83,7 +83,7 @@ impl Stores {
         create: Create,
     ) -> Result<Arc<dyn VerificationStore>, CliError> {
         let sqlite = SqliteOptions::default().create_if_missing(create == Create::IfMissing);
-        let store = SqlVerificationStore::open_url(url, sqlite, PgOptions::default()).await?;
+        let store = SqlVerificationStore::open_url(url, sqlite, PostgresOptions::default()).await?;
         self.opened
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -1,6 +1,7 @@
 //! The port to the verification provider, and its error type.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,8 +15,10 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
 /// Why the provider refused a request it understood.
+///
+/// Not `#[non_exhaustive]`: the use cases map every kind to what they record, and a new kind
+/// must be a compile error there, not fall into a catch-all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum RejectionKind {
     /// A field was invalid (HTTP 422); see the field errors.
     InvalidRequest,
@@ -27,6 +30,48 @@ pub enum RejectionKind {
     Unsuccessful,
 }
 
+crate::stable_names!(RejectionKind, "rejection kind", {
+    InvalidRequest => "invalid_request",
+    NotFound => "not_found",
+    Forbidden => "forbidden",
+    Unsuccessful => "unsuccessful",
+});
+
+/// The class of a [`GatewayError`]: its variant without the details, as records and metrics
+/// name it ([`GatewayError::class`]). `as_str` and `FromStr` give the stable names.
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`GatewayError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// `not_sent`: the request never left.
+    NotSent,
+    /// `request_not_built`: the request could not be built, so it never left.
+    RequestNotBuilt,
+    /// `rejected`: the provider refused the request.
+    Rejected,
+    /// `unauthorized`: the provider refused the token.
+    Unauthorized,
+    /// `rate_limited`: the provider asked to wait.
+    RateLimited,
+    /// `outcome_unknown`: no answer after the request went out.
+    OutcomeUnknown,
+    /// `provider_fault`: HTTP 5xx.
+    ProviderFault,
+    /// `invalid_response`: an answer that could not be read.
+    InvalidResponse,
+}
+
+crate::stable_names!(ErrorClass, "error class", {
+    NotSent => "not_sent",
+    RequestNotBuilt => "request_not_built",
+    Rejected => "rejected",
+    Unauthorized => "unauthorized",
+    RateLimited => "rate_limited",
+    OutcomeUnknown => "outcome_unknown",
+    ProviderFault => "provider_fault",
+    InvalidResponse => "invalid_response",
+});
+
 /// What went wrong in a call to the provider, and above all what happened to its side effect.
 ///
 /// A send costs money and there is no idempotency key, so the first question after a failure
@@ -36,8 +81,11 @@ pub enum RejectionKind {
 ///
 /// `Display` never includes provider free text (which may echo personal data); read it through
 /// the variant's fields.
+///
+/// Not `#[non_exhaustive]`: every layer (the use cases, the command line, an embedder) must
+/// decide what a new failure means for the side effect, so a new variant is meant to break
+/// every `match` on this type instead of falling into a wildcard arm.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum GatewayError {
     /// The request never left: the connection could not be made (refused, DNS failure, TLS
     /// handshake failed before the request was written). Nothing was sent; safe to retry.
@@ -47,9 +95,17 @@ pub enum GatewayError {
         #[source]
         source: BoxError,
     },
+    /// The request could not be built (its body could not be serialised): a fault of this
+    /// side, not of the network. Nothing was sent; a retry fails the same way.
+    #[error("the request was not sent: it could not be built")]
+    RequestNotBuilt {
+        /// Why it could not be built.
+        #[source]
+        source: BoxError,
+    },
     /// The provider understood the request and refused it (422, 404, 403, or a 200 with
     /// `success: false`). Nothing was sent; repeating the same request will fail the same way.
-    #[error("the provider refused the request ({kind:?})")]
+    #[error("the provider refused the request ({kind})")]
     Rejected {
         /// Why it refused.
         kind: RejectionKind,
@@ -90,12 +146,13 @@ pub enum GatewayError {
     },
     /// The provider answered in a way we cannot read (not JSON, missing fields, a body over the
     /// size cap). If the status was a success the request was most likely processed.
-    #[error("the provider's answer could not be understood (HTTP {status}): {reason}")]
+    #[error("the provider's answer could not be understood (HTTP {status})")]
     InvalidResponse {
         /// The HTTP status of the answer.
         status: u16,
-        /// What was wrong with it, without any of its content.
-        reason: String,
+        /// What was wrong with it (the adapter's own error type), without any of its content.
+        #[source]
+        reason: BoxError,
     },
 }
 
@@ -105,6 +162,7 @@ impl GatewayError {
     pub fn may_have_been_sent(&self) -> bool {
         match self {
             Self::NotSent { .. }
+            | Self::RequestNotBuilt { .. }
             | Self::Rejected { .. }
             | Self::Unauthorized
             | Self::RateLimited { .. } => false,
@@ -119,7 +177,8 @@ impl GatewayError {
         match self {
             Self::NotSent { .. } | Self::RateLimited { .. } => true,
             Self::ProviderFault { status, .. } => *status == 503,
-            Self::Rejected { .. }
+            Self::RequestNotBuilt { .. }
+            | Self::Rejected { .. }
             | Self::Unauthorized
             | Self::OutcomeUnknown { .. }
             | Self::InvalidResponse { .. } => false,
@@ -132,20 +191,27 @@ impl GatewayError {
             Self::RateLimited { retry_after } | Self::ProviderFault { retry_after, .. } => {
                 *retry_after
             }
-            _ => None,
+            Self::NotSent { .. }
+            | Self::RequestNotBuilt { .. }
+            | Self::Rejected { .. }
+            | Self::Unauthorized
+            | Self::OutcomeUnknown { .. }
+            | Self::InvalidResponse { .. } => None,
         }
     }
 
-    /// A short, stable, lowercase name of the variant, for records and metrics.
-    pub fn class(&self) -> &'static str {
+    /// The variant without its details, for records and metrics; its stable name is
+    /// [`ErrorClass::as_str`].
+    pub fn class(&self) -> ErrorClass {
         match self {
-            Self::NotSent { .. } => "not_sent",
-            Self::Rejected { .. } => "rejected",
-            Self::Unauthorized => "unauthorized",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::OutcomeUnknown { .. } => "outcome_unknown",
-            Self::ProviderFault { .. } => "provider_fault",
-            Self::InvalidResponse { .. } => "invalid_response",
+            Self::NotSent { .. } => ErrorClass::NotSent,
+            Self::RequestNotBuilt { .. } => ErrorClass::RequestNotBuilt,
+            Self::Rejected { .. } => ErrorClass::Rejected,
+            Self::Unauthorized => ErrorClass::Unauthorized,
+            Self::RateLimited { .. } => ErrorClass::RateLimited,
+            Self::OutcomeUnknown { .. } => ErrorClass::OutcomeUnknown,
+            Self::ProviderFault { .. } => ErrorClass::ProviderFault,
+            Self::InvalidResponse { .. } => ErrorClass::InvalidResponse,
         }
     }
 }
@@ -154,15 +220,17 @@ impl GatewayError {
 ///
 /// Implemented by `idmeta-adapter` over HTTP; with the `mocks` feature,
 /// `MockVerificationGateway` (mockall) serves the unit tests of the layers above. Usable as
-/// `Arc<dyn VerificationGateway>`.
+/// `Arc<dyn VerificationGateway>`. `Debug` is required, as of every port, so whatever holds
+/// one can show it (an implementation's `Debug` must not show its token).
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
-pub trait VerificationGateway: Send + Sync {
+pub trait VerificationGateway: Send + Sync + fmt::Debug {
     /// Asks the provider to send a code by SMS.
     ///
     /// # Errors
     ///
     /// - [`GatewayError::NotSent`]: no SMS went out; safe to retry.
+    /// - [`GatewayError::RequestNotBuilt`]: no SMS went out; a retry fails the same way.
     /// - [`GatewayError::Rejected`], [`GatewayError::Unauthorized`]: no SMS went out; a retry
     ///   fails the same way.
     /// - [`GatewayError::RateLimited`]: no SMS went out; retry after the wait.

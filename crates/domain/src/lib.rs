@@ -11,7 +11,9 @@
 //! - The two operations: [`SendCodeRequest`] → [`SendReceipt`], [`CheckCodeRequest`] →
 //!   [`CheckResult`].
 //! - The port: [`VerificationGateway`], whose [`GatewayError`] says what happened to the side
-//!   effect ([`GatewayError::may_have_been_sent`]).
+//!   effect ([`GatewayError::may_have_been_sent`]) and has a class ([`ErrorClass`]).
+//! - Stable names: [`ErrorClass`], [`RejectionKind`] and [`CheckVerdict`] each have `as_str`
+//!   and `FromStr` from one list (an unknown name is [`UnknownName`]), for records and metrics.
 //!
 //! Adapters (`idmeta-adapter`) implement the port; the use cases (`phone-verify-app`) call it.
 //! With the `mocks` feature, `MockVerificationGateway` is a mockall double of the port.
@@ -32,6 +34,7 @@
 mod error_chain;
 mod gateway;
 mod ids;
+mod names;
 mod otp;
 mod phone;
 mod status;
@@ -40,8 +43,11 @@ mod verification;
 pub use error_chain::error_chain;
 #[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;
-pub use gateway::{BoxError, FieldErrors, GatewayError, RejectionKind, VerificationGateway};
+pub use gateway::{
+    BoxError, ErrorClass, FieldErrors, GatewayError, RejectionKind, VerificationGateway,
+};
 pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
+pub use names::UnknownName;
 pub use otp::{MAX_OTP_LEN, MIN_OTP_LEN, OtpCode, OtpCodeError};
 pub use phone::{
     MAX_PHONE_INPUT_LEN, NumberKind, PHONE_LOGGING_TARGETS, PhoneNumber, PhoneNumberError,

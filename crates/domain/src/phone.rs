@@ -167,6 +167,21 @@ pub enum NumberKind {
     Unknown,
 }
 
+crate::stable_names!(NumberKind, "number kind", {
+    Mobile => "mobile",
+    FixedLine => "fixed_line",
+    FixedLineOrMobile => "fixed_line_or_mobile",
+    TollFree => "toll_free",
+    PremiumRate => "premium_rate",
+    SharedCost => "shared_cost",
+    Voip => "voip",
+    PersonalNumber => "personal_number",
+    Pager => "pager",
+    UniversalAccess => "universal_access",
+    Voicemail => "voicemail",
+    Unknown => "unknown",
+});
+
 impl From<PhoneNumberType> for NumberKind {
     fn from(value: PhoneNumberType) -> Self {
         match value {

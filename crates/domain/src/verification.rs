@@ -54,8 +54,10 @@ pub struct CheckCodeRequest {
 }
 
 /// How a check ended, read from the code state and the verification status together.
+///
+/// Not `#[non_exhaustive]`: stores record every verdict by its stable name, and a new verdict
+/// must be a compile error where it is mapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum CheckVerdict {
     /// The code matched: the end user holds the number.
     Verified,
@@ -68,6 +70,14 @@ pub enum CheckVerdict {
     /// The provider's answer does not say (an undocumented state): treat as not verified.
     Undetermined,
 }
+
+crate::stable_names!(CheckVerdict, "check verdict", {
+    Verified => "verified",
+    WrongCode => "wrong_code",
+    Expired => "expired",
+    TooManyAttempts => "too_many_attempts",
+    Undetermined => "undetermined",
+});
 
 /// What the provider answered to a check. A wrong code is a result, not an error.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
 
+use crate::unreadable::Unreadable;
 use crate::wire::{Envelope, field_errors};
 
 /// An HTTP answer, fully read.
@@ -30,7 +31,7 @@ pub(crate) fn classify_check(answer: Answer<'_>) -> Result<CheckResult, GatewayE
 
 fn classify<T>(
     answer: Answer<'_>,
-    convert: impl FnOnce(Envelope<'_>) -> Result<T, String>,
+    convert: impl FnOnce(Envelope<'_>) -> Result<T, Unreadable>,
 ) -> Result<T, GatewayError> {
     let status = answer.status;
     let retry_after = answer
@@ -38,21 +39,16 @@ fn classify<T>(
         .and_then(|raw| parse_retry_after(raw, answer.received_at));
     match status {
         200..=299 => {
-            let envelope = decode(answer.body)
-                .map_err(|reason| GatewayError::InvalidResponse { status, reason })?;
+            let envelope = decode(answer.body).map_err(|reason| reason.at(status))?;
             match envelope.success {
-                Some(true) => convert(envelope)
-                    .map_err(|reason| GatewayError::InvalidResponse { status, reason }),
+                Some(true) => convert(envelope).map_err(|reason| reason.at(status)),
                 // IDMeta's own SDK treats a 200 with `success: false` as a failure.
                 Some(false) => Err(rejection(
                     RejectionKind::Unsuccessful,
                     status,
                     Some(&envelope),
                 )),
-                None => Err(GatewayError::InvalidResponse {
-                    status,
-                    reason: "`success` is missing".to_owned(),
-                }),
+                None => Err(Unreadable::Missing("success").at(status)),
             }
         }
         401 => Err(GatewayError::Unauthorized),
@@ -71,19 +67,13 @@ fn classify<T>(
             status,
             retry_after,
         }),
-        300..=399 => Err(GatewayError::InvalidResponse {
-            status,
-            reason: "a redirect, which is never followed".to_owned(),
-        }),
+        300..=399 => Err(Unreadable::Redirect.at(status)),
         400..=499 => Err(rejection(
             RejectionKind::InvalidRequest,
             status,
             decode(answer.body).ok().as_ref(),
         )),
-        _ => Err(GatewayError::InvalidResponse {
-            status,
-            reason: "an unexpected HTTP status".to_owned(),
-        }),
+        _ => Err(Unreadable::UnexpectedStatus.at(status)),
     }
 }
 
@@ -96,22 +86,10 @@ fn rejection(kind: RejectionKind, status: u16, envelope: Option<&Envelope<'_>>) 
     }
 }
 
-/// Decodes the envelope. The reason names the kind of fault and its position, never the
+/// Decodes the envelope. The error names the kind of fault and its position, never the
 /// content (serde's messages can quote values, and values can be phone numbers).
-fn decode(body: &[u8]) -> Result<Envelope<'_>, String> {
-    serde_json::from_slice(body).map_err(|error| {
-        let kind = match error.classify() {
-            serde_json::error::Category::Io => "could not be read",
-            serde_json::error::Category::Syntax => "is not valid JSON",
-            serde_json::error::Category::Data => "does not have the documented shape",
-            serde_json::error::Category::Eof => "ends early (truncated JSON)",
-        };
-        format!(
-            "the body {kind} (line {}, column {})",
-            error.line(),
-            error.column()
-        )
-    })
+fn decode(body: &[u8]) -> Result<Envelope<'_>, Unreadable> {
+    serde_json::from_slice(body).map_err(|error| Unreadable::body(&error))
 }
 
 /// `Retry-After` (RFC 9110, 10.2.3) as a wait from `now`: delay-seconds, or an HTTP-date (any of
@@ -460,10 +438,25 @@ mod tests {
     #[test]
     fn a_send_answer_without_a_reference_is_not_a_success() {
         let body = SEND_OK.replace("\"referenceId\":\"0123456789ABCDEF0123456789ABCDEF\",", "");
-        assert!(matches!(
-            classify_send(answer(200, None, &body)),
-            Err(GatewayError::InvalidResponse { .. })
-        ));
+        let Err(error @ GatewayError::InvalidResponse { .. }) =
+            classify_send(answer(200, None, &body))
+        else {
+            panic!("a send answer without a reference is unreadable");
+        };
+        // The reason is the adapter's typed error, its message in the source, not the top line.
+        assert_eq!(
+            error.to_string(),
+            "the provider's answer could not be understood (HTTP 200)"
+        );
+        let reason = std::error::Error::source(&error).expect("a reason");
+        assert!(
+            matches!(
+                reason.downcast_ref::<Unreadable>(),
+                Some(Unreadable::Missing("data.referenceId"))
+            ),
+            "{reason:?}"
+        );
+        assert_eq!(reason.to_string(), "`data.referenceId` is missing");
         let check = classify_check(answer(
             200,
             None,

@@ -21,8 +21,9 @@ use tracing::{Instrument, Span, field};
 
 use crate::RetryPolicy;
 use crate::classify::{Answer, classify_check, classify_send};
-use crate::config::{ConfigError, IdmetaClientBuilder};
+use crate::config::{ClientConfigError, IdmetaClientBuilder};
 use crate::handover::Handover;
+use crate::unreadable::Unreadable;
 use crate::wire::{SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
@@ -67,13 +68,13 @@ impl IdmetaClient {
         config: IdmetaClientBuilder,
         base_url: Url,
         token: &SecretString,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, ClientConfigError> {
         let secret = token.expose_secret().trim();
         if secret.is_empty() {
-            return Err(ConfigError::InvalidToken);
+            return Err(ClientConfigError::InvalidToken);
         }
         let mut authorization = HeaderValue::from_str(&format!("Bearer {secret}"))
-            .map_err(|_| ConfigError::InvalidToken)?;
+            .map_err(|_| ClientConfigError::InvalidToken)?;
         authorization.set_sensitive(true);
         let http = reqwest::Client::builder()
             .use_rustls_tls()
@@ -84,11 +85,11 @@ impl IdmetaClient {
             .user_agent(config.user_agent.clone())
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build()
-            .map_err(ConfigError::Client)?;
+            .map_err(ClientConfigError::Client)?;
         let join = |path| {
             base_url
                 .join(path)
-                .map_err(|_| ConfigError::InvalidBaseUrl {
+                .map_err(|_| ClientConfigError::InvalidBaseUrl {
                     reason: "the endpoint path cannot be joined to it",
                 })
         };
@@ -121,12 +122,11 @@ impl IdmetaClient {
     ) -> Result<T, GatewayError> {
         let started = Instant::now();
         // Serialised once; every attempt shares the buffer.
-        let body =
-            Bytes::from(
-                serde_json::to_vec(body).map_err(|error| GatewayError::NotSent {
-                    source: Box::new(error),
-                })?,
-            );
+        let body = Bytes::from(serde_json::to_vec(body).map_err(|error| {
+            GatewayError::RequestNotBuilt {
+                source: Box::new(error),
+            }
+        })?);
         let attempts = AtomicU32::new(0);
         let retry = self.inner.retry;
         let result = (|| async {
@@ -154,7 +154,7 @@ impl IdmetaClient {
         .adjust(|error, backoff| backoff.map(|wait| retry.delay_for(error, wait)))
         .notify(|error, wait| {
             tracing::warn!(
-                error.class = error.class(),
+                error.class = error.class().as_str(),
                 wait_ms = wait.as_millis() as u64,
                 "retrying"
             );
@@ -167,9 +167,11 @@ impl IdmetaClient {
         match &result {
             Ok(_) => tracing::info!(outcome = "ok", "idmeta call succeeded"),
             Err(error) => tracing::warn!(
-                outcome = error.class(),
+                outcome = error.class().as_str(),
                 may_have_been_sent = error.may_have_been_sent(),
-                error = %error,
+                // As an error, so a subscriber also shows its sources (an unreadable
+                // answer's reason is one), none of which holds the answer's content.
+                error = error as &(dyn std::error::Error + 'static),
                 "idmeta call failed"
             ),
         }
@@ -201,10 +203,7 @@ impl IdmetaClient {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let cap = inner.max_response_bytes;
-        let too_big = || GatewayError::InvalidResponse {
-            status,
-            reason: format!("the body exceeds the cap of {cap} bytes"),
-        };
+        let too_big = || Unreadable::TooBig { cap }.at(status);
         if response
             .content_length()
             .is_some_and(|len| len > cap as u64)
@@ -328,5 +327,62 @@ impl fmt::Debug for IdmetaClient {
             .field("retry", &self.inner.retry)
             .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+
+    use serde::Serializer;
+
+    use super::*;
+    use crate::classify::classify_send;
+
+    /// A body whose serialisation fails, as a bug in a wire type would.
+    struct Unserialisable;
+
+    impl Serialize for Unserialisable {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom(
+                "a wire type that cannot be written",
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_cannot_be_serialised_is_not_built_and_never_opens_a_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let client = IdmetaClient::builder()
+            .base_url(format!("http://{}", listener.local_addr().expect("bound")))
+            .allow_plain_http(true)
+            .token(SecretString::from("token"))
+            .build()
+            .expect("a valid configuration");
+        let url = client.inner.send_url.clone();
+        let error = client
+            .call(
+                Operation::SendCode,
+                &url,
+                &Unserialisable,
+                classify_send,
+                Span::none(),
+            )
+            .await
+            .expect_err("the body cannot be written");
+        assert!(
+            matches!(error, GatewayError::RequestNotBuilt { .. }),
+            "{error:?}"
+        );
+        assert!(!error.may_have_been_sent() && !error.is_retryable());
+        assert!(!error.to_string().contains("reach"), "{error}");
+        let accepted = listener.accept();
+        assert!(
+            accepted
+                .as_ref()
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+            "no connection was opened: {accepted:?}"
+        );
     }
 }

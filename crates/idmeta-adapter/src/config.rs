@@ -20,7 +20,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// Why a configuration was refused. Never contains the token.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub enum ClientConfigError {
     /// Neither an environment subdomain nor a base URL was given.
     #[error("no IDMeta location: set an environment subdomain or a base URL")]
     MissingLocation,
@@ -76,7 +76,7 @@ enum Location {
 ///     .build()?;
 /// assert_eq!(client.base_url().as_str(), "https://integrate.idmetagroup.com/");
 /// assert!(!format!("{client:?}").contains("my-api-token"));
-/// # Ok::<(), idmeta_adapter::ConfigError>(())
+/// # Ok::<(), idmeta_adapter::ClientConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct IdmetaClientBuilder {
@@ -164,23 +164,23 @@ impl IdmetaClientBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] naming the first invalid setting.
-    pub fn build(self) -> Result<crate::IdmetaClient, ConfigError> {
+    /// A [`ClientConfigError`] naming the first invalid setting.
+    pub fn build(self) -> Result<crate::IdmetaClient, ClientConfigError> {
         let location = match (self.subdomain.clone(), self.base_url.clone()) {
-            (Some(_), Some(_)) => return Err(ConfigError::ConflictingLocation),
+            (Some(_), Some(_)) => return Err(ClientConfigError::ConflictingLocation),
             (Some(sub), None) => Location::Subdomain(sub),
             (None, Some(url)) => Location::BaseUrl(url),
-            (None, None) => return Err(ConfigError::MissingLocation),
+            (None, None) => return Err(ClientConfigError::MissingLocation),
         };
         let base_url = resolve_base_url(&location, self.allow_plain_http)?;
-        let token = self.token.clone().ok_or(ConfigError::MissingToken)?;
+        let token = self.token.clone().ok_or(ClientConfigError::MissingToken)?;
         for (what, zero) in [
             ("the connect timeout", self.connect_timeout.is_zero()),
             ("the request timeout", self.request_timeout.is_zero()),
             ("the response size cap", self.max_response_bytes == 0),
         ] {
             if zero {
-                return Err(ConfigError::ZeroLimit { what });
+                return Err(ClientConfigError::ZeroLimit { what });
             }
         }
         crate::IdmetaClient::from_config(self, base_url, &token)
@@ -213,18 +213,18 @@ fn is_dns_label(label: &str) -> bool {
         && !label.ends_with('-')
 }
 
-fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, ConfigError> {
+fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, ClientConfigError> {
     let mut url = match location {
         Location::Subdomain(sub) => {
             let sub = sub.to_ascii_lowercase();
             if !is_dns_label(&sub) {
-                return Err(ConfigError::InvalidSubdomain);
+                return Err(ClientConfigError::InvalidSubdomain);
             }
             Url::parse(&format!("https://{sub}.idmetagroup.com/"))
-                .map_err(|_| ConfigError::InvalidSubdomain)?
+                .map_err(|_| ClientConfigError::InvalidSubdomain)?
         }
         Location::BaseUrl(raw) => {
-            Url::parse(raw.trim()).map_err(|_| ConfigError::InvalidBaseUrl {
+            Url::parse(raw.trim()).map_err(|_| ClientConfigError::InvalidBaseUrl {
                 reason: "it does not parse as an absolute URL",
             })?
         }
@@ -232,25 +232,25 @@ fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, 
     match url.scheme() {
         "https" => {}
         "http" if allow_plain_http => {}
-        "http" => return Err(ConfigError::InsecureScheme),
+        "http" => return Err(ClientConfigError::InsecureScheme),
         _ => {
-            return Err(ConfigError::InvalidBaseUrl {
+            return Err(ClientConfigError::InvalidBaseUrl {
                 reason: "the scheme must be https (or http when allowed)",
             });
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(ConfigError::InvalidBaseUrl {
+        return Err(ClientConfigError::InvalidBaseUrl {
             reason: "it has no host",
         });
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(ConfigError::InvalidBaseUrl {
+        return Err(ClientConfigError::InvalidBaseUrl {
             reason: "it must not contain user info",
         });
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::InvalidBaseUrl {
+        return Err(ClientConfigError::InvalidBaseUrl {
             reason: "it must not contain a query or a fragment",
         });
     }

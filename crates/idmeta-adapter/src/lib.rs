@@ -23,7 +23,7 @@
 //! use phone_verify_domain::VerificationGateway;
 //! use secrecy::SecretString;
 //!
-//! # fn main() -> Result<(), idmeta_adapter::ConfigError> {
+//! # fn main() -> Result<(), idmeta_adapter::ClientConfigError> {
 //! let gateway: Arc<dyn VerificationGateway> = Arc::new(
 //!     IdmetaClient::builder()
 //!         .environment("integrate")
@@ -41,6 +41,7 @@ mod client;
 mod config;
 mod handover;
 mod retry;
+mod unreadable;
 mod wire;
 
 /// The pure answer decoder, for the fuzz targets in `fuzz/` (feature `fuzzing`); not a stable
@@ -93,8 +94,8 @@ pub mod fuzzing {
 
 pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
 pub use config::{
-    ConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
-    IdmetaClientBuilder,
+    ClientConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT, IdmetaClientBuilder,
 };
 pub use retry::RetryPolicy;
 pub use secrecy::SecretString;

@@ -16,8 +16,8 @@ use phone_verify_domain::GatewayError;
 /// use std::time::Duration;
 /// use idmeta_adapter::RetryPolicy;
 ///
-/// let policy = RetryPolicy::default().honour_retry_after(Duration::from_secs(10));
-/// assert_eq!(policy.max_retries(), 2);
+/// let policy = RetryPolicy::default().retry_after_ceiling(Duration::from_secs(10));
+/// assert_ne!(policy, RetryPolicy::default());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -50,13 +50,13 @@ impl RetryPolicy {
     }
 
     /// At most this many retries after the first attempt.
-    pub fn with_max_retries(mut self, retries: usize) -> Self {
+    pub fn max_retries(mut self, retries: usize) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The first backoff delay and the largest one.
-    pub fn with_delays(mut self, min: Duration, max: Duration) -> Self {
+    pub fn delays(mut self, min: Duration, max: Duration) -> Self {
         self.min_delay = min;
         self.max_delay = max.max(min);
         self
@@ -64,14 +64,9 @@ impl RetryPolicy {
 
     /// Opt in: retry a 429, or a 503, that came with a `Retry-After` of at most `ceiling`,
     /// after waiting that long. Neither was processed by the provider, so no SMS is doubled.
-    pub fn honour_retry_after(mut self, ceiling: Duration) -> Self {
+    pub fn retry_after_ceiling(mut self, ceiling: Duration) -> Self {
         self.retry_after_ceiling = Some(ceiling);
         self
-    }
-
-    /// The most retries after the first attempt.
-    pub fn max_retries(&self) -> usize {
-        self.max_retries
     }
 
     /// Whether `error` is retried under this policy (the number of retries aside).
@@ -81,7 +76,13 @@ impl RetryPolicy {
             GatewayError::RateLimited { .. } | GatewayError::ProviderFault { status: 503, .. } => {
                 self.allowed_wait(error).is_some()
             }
-            _ => false,
+            // Named, not a wildcard: a new variant must be decided on here.
+            GatewayError::RequestNotBuilt { .. }
+            | GatewayError::Rejected { .. }
+            | GatewayError::Unauthorized
+            | GatewayError::OutcomeUnknown { .. }
+            | GatewayError::ProviderFault { .. }
+            | GatewayError::InvalidResponse { .. } => false,
         }
     }
 
@@ -135,9 +136,12 @@ mod tests {
                 retry_after: None,
             },
             GatewayError::Unauthorized,
+            GatewayError::RequestNotBuilt {
+                source: "unserialisable".into(),
+            },
             GatewayError::InvalidResponse {
                 status: 200,
-                reason: String::new(),
+                reason: "unreadable".into(),
             },
         ];
         for error in &never {
@@ -147,7 +151,7 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_only_when_allowed_and_under_the_ceiling() {
-        let policy = RetryPolicy::default().honour_retry_after(Duration::from_secs(5));
+        let policy = RetryPolicy::default().retry_after_ceiling(Duration::from_secs(5));
         let wait = |secs| Some(Duration::from_secs(secs));
         assert!(policy.should_retry(&GatewayError::RateLimited {
             retry_after: wait(5)

@@ -10,6 +10,8 @@ use phone_verify_domain::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::unreadable::Unreadable;
+
 /// Body of `POST …/send`. The mixed casing is IDMeta's own.
 #[derive(Serialize)]
 pub(crate) struct SendBody<'a> {
@@ -134,35 +136,33 @@ pub(crate) fn field_errors(envelope: &Envelope<'_>) -> FieldErrors {
 }
 
 /// Parses an RFC 3339 timestamp with any number of fractional digits, into UTC.
-fn timestamp(raw: &str) -> Result<DateTime<Utc>, String> {
+fn timestamp(raw: &str) -> Result<DateTime<Utc>, Unreadable> {
     DateTime::parse_from_rfc3339(raw)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| "a timestamp is not RFC 3339".to_owned())
+        .map_err(|_| Unreadable::Timestamp)
 }
 
 impl<'a> Envelope<'a> {
-    fn data(&self) -> Result<&Data<'a>, String> {
-        self.data
-            .as_ref()
-            .ok_or_else(|| "`data` is missing".to_owned())
+    fn data(&self) -> Result<&Data<'a>, Unreadable> {
+        self.data.as_ref().ok_or(Unreadable::Missing("data"))
     }
 
-    fn status(&self) -> Result<VerificationStatus, String> {
+    fn status(&self) -> Result<VerificationStatus, Unreadable> {
         let name = self
             .verification_status
             .as_deref()
-            .ok_or_else(|| "`verificationStatus` is missing".to_owned())?;
+            .ok_or(Unreadable::Missing("verificationStatus"))?;
         Ok(VerificationStatus::from_wire(
             name,
             self.verification_status_code,
         ))
     }
 
-    fn delivery(data: &Data<'a>) -> Result<DeliveryStatus, String> {
+    fn delivery(data: &Data<'a>) -> Result<DeliveryStatus, Unreadable> {
         let status = data
             .status
             .as_ref()
-            .ok_or_else(|| "`data.status` is missing".to_owned())?;
+            .ok_or(Unreadable::Missing("data.status"))?;
         Ok(DeliveryStatus {
             code: status.code,
             description: status.description.clone().into_owned(),
@@ -170,35 +170,34 @@ impl<'a> Envelope<'a> {
         })
     }
 
-    fn code_state(data: &Data<'a>) -> Result<CodeState, String> {
+    fn code_state(data: &Data<'a>) -> Result<CodeState, Unreadable> {
         data.verify
             .as_ref()
             .and_then(|v| v.code_state.as_deref())
             .map(CodeState::from_wire)
-            .ok_or_else(|| "`data.verify.codeState` is missing".to_owned())
+            .ok_or(Unreadable::Missing("data.verify.codeState"))
     }
 
-    fn submit_time(data: &Data<'a>) -> Result<DateTime<Utc>, String> {
+    fn submit_time(data: &Data<'a>) -> Result<DateTime<Utc>, Unreadable> {
         timestamp(
             data.submit_time
                 .as_deref()
-                .ok_or_else(|| "`data.submitTime` is missing".to_owned())?,
+                .ok_or(Unreadable::Missing("data.submitTime"))?,
         )
     }
 
-    fn reference(data: &Data<'a>) -> Result<Option<ReferenceId>, String> {
+    fn reference(data: &Data<'a>) -> Result<Option<ReferenceId>, Unreadable> {
         data.reference_id
             .as_deref()
-            .map(|raw| ReferenceId::parse(raw).map_err(|e| format!("`data.referenceId`: {e}")))
+            .map(|raw| ReferenceId::parse(raw).map_err(Unreadable::Reference))
             .transpose()
     }
 
-    /// The answer to a send, as a domain receipt. The reason of an `Err` never holds content.
-    pub(crate) fn into_send_receipt(self) -> Result<SendReceipt, String> {
+    /// The answer to a send, as a domain receipt. An `Err` never holds content.
+    pub(crate) fn into_send_receipt(self) -> Result<SendReceipt, Unreadable> {
         let data = self.data()?;
         Ok(SendReceipt {
-            reference: Self::reference(data)?
-                .ok_or_else(|| "`data.referenceId` is missing".to_owned())?,
+            reference: Self::reference(data)?.ok_or(Unreadable::Missing("data.referenceId"))?,
             submitted_at: Self::submit_time(data)?,
             delivery: Self::delivery(data)?,
             code_state: Self::code_state(data)?,
@@ -207,7 +206,7 @@ impl<'a> Envelope<'a> {
     }
 
     /// The answer to a check, as a domain result.
-    pub(crate) fn into_check_result(self) -> Result<CheckResult, String> {
+    pub(crate) fn into_check_result(self) -> Result<CheckResult, Unreadable> {
         let data = self.data()?;
         Ok(CheckResult {
             code_state: Self::code_state(data)?,

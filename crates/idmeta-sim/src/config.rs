@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::clock::SimClock;
-use crate::error::ConfigError;
+use crate::error::SimConfigError;
 
 /// The token the simulator accepts when none is configured.
 pub const DEFAULT_TOKEN: &str = "sim-token";
@@ -195,32 +195,32 @@ impl SimConfig {
     }
 
     /// Checks the knobs that [`start`](crate::start) cannot work with.
-    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), SimConfigError> {
         if self.token.is_empty() {
-            return Err(ConfigError::EmptyToken);
+            return Err(SimConfigError::EmptyToken);
         }
         if !(MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&self.code_length) {
-            return Err(ConfigError::CodeLength {
+            return Err(SimConfigError::CodeLength {
                 digits: self.code_length,
             });
         }
         if let CodeSource::Fixed(code) = &self.codes {
             let digits_only = code.bytes().all(|b| b.is_ascii_digit());
             if !(MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&code.len()) || !digits_only {
-                return Err(ConfigError::FixedCode);
+                return Err(SimConfigError::FixedCode);
             }
         }
         if self.max_attempts == 0 {
-            return Err(ConfigError::ZeroAttempts);
+            return Err(SimConfigError::ZeroAttempts);
         }
         if self.send_limit.is_some_and(|limit| limit.max == 0) {
-            return Err(ConfigError::ZeroSendLimit);
+            return Err(SimConfigError::ZeroSendLimit);
         }
         if self.max_body_bytes == 0 {
-            return Err(ConfigError::ZeroBodyLimit);
+            return Err(SimConfigError::ZeroBodyLimit);
         }
         if self.body_read_timeout.is_zero() {
-            return Err(ConfigError::ZeroBodyReadTimeout);
+            return Err(SimConfigError::ZeroBodyReadTimeout);
         }
         Ok(())
     }

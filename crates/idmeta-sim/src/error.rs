@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 pub enum SimError {
     /// The configuration has a knob the simulator cannot work with.
     #[error("invalid simulator configuration")]
-    Config(#[from] ConfigError),
+    Config(#[from] SimConfigError),
     /// The address could not be bound (in use, not local, no permission).
     #[error("cannot listen on {addr}")]
     Bind {
@@ -24,7 +24,7 @@ pub enum SimError {
 /// A configuration knob out of range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ConfigError {
+pub enum SimConfigError {
     /// The accepted token is empty.
     #[error("the token is empty")]
     EmptyToken,

@@ -47,7 +47,7 @@ mod wire;
 pub use clock::SimClock;
 pub use config::{DEFAULT_TOKEN, SimConfig};
 pub use counters::Counters;
-pub use error::{ConfigError, SimError};
+pub use error::{SimConfigError, SimError};
 pub use faults::{Fault, FaultScope};
 pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
 pub use server::{Simulator, start, start_on};

@@ -9,12 +9,12 @@ use anyhow::Context as _;
 use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
 use idmeta_sim::{SimConfig, Simulator};
 use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, Ports,
-    SendCode, SendPolicy, SendRecord, StoreError, VerificationStore,
+    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, SendCode,
+    SendPolicy, SendRecord, StoreError, VerificationStore, Wiring,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId, VerificationGateway};
 use phone_verify_sql_store::{
-    PgOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
+    PostgresOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
 };
 use tempfile::TempDir;
 
@@ -137,7 +137,7 @@ impl Stack {
         let store = match config.engine {
             Engine::Sqlite => open_store(&database, config.sqlite).await?,
             Engine::Postgres { url, schema } => {
-                SqlVerificationStore::connect_postgres(&url, PgOptions::default().schema(schema))
+                SqlVerificationStore::open_postgres(&url, PostgresOptions::default().schema(schema))
                     .await
                     .context("the PostgreSQL store connects")?
             }
@@ -145,10 +145,10 @@ impl Stack {
         let store = Arc::new(store);
         let client = gateway(&sim.base_url(), config.request_timeout, config.retry)?;
         let gateway = wrap(Arc::new(client), &database);
-        let ports = Ports::new(gateway, store.clone());
+        let wiring = Wiring::new(gateway, store.clone());
         Ok(Self {
-            send: SendCode::new(ports.clone(), config.send_policy),
-            check: CheckCode::new(ports, CheckPolicy::default()),
+            send: SendCode::new(wiring.clone(), config.send_policy),
+            check: CheckCode::new(wiring, CheckPolicy::default()),
             store,
             sim,
             dir,

@@ -1,19 +1,22 @@
 //! What a row holds and how each record maps to it, in one place for both backends: pure
 //! functions, no SQL. Reading a row that is not a valid record is
 //! [`StoreError::Corrupt`], with the attempt's id (not personal data) and never the number.
+//! The names in `refusal_reason`, `verdict` and `error_class` are their enums' own (`as_str`,
+//! read back with `FromStr`); a name this version does not know is corrupt too.
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewSend,
-    RefusalReason, SendOutcome, SendRecord, SendState, StoreError,
+    SendOutcome, SendRecord, SendState, StoreError,
 };
 use phone_verify_domain::{
-    CheckVerdict, PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId, VerificationStatus,
+    PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId, UnknownName, VerificationStatus,
 };
 use uuid::Uuid;
 
+use crate::corrupt::{CorruptRow, Defect};
 use crate::failure::{SqlFailure, SqlFailureKind};
 
 pub(crate) const SEND: &str = "send";
@@ -58,7 +61,7 @@ pub(crate) struct InFlightRow {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct OutcomeColumns {
     pub(crate) outcome: &'static str,
-    pub(crate) error_class: Option<String>,
+    pub(crate) error_class: Option<&'static str>,
     pub(crate) refusal_reason: Option<&'static str>,
     pub(crate) retry_after_ns: Option<i64>,
     pub(crate) verdict: Option<&'static str>,
@@ -140,21 +143,53 @@ impl InFlightRow {
     }
 }
 
-fn unrepresentable(what: &'static str) -> StoreError {
-    StoreError::unavailable(SqlFailure::new(SqlFailureKind::Unrepresentable, what))
-}
-
 /// A wait as nanoseconds, saturating at about 292 years (a wait that long means "forever").
 fn wait_nanos(wait: Duration) -> i64 {
     i64::try_from(wait.as_nanos()).unwrap_or(i64::MAX)
 }
+
+/// The `outcome` column of a send: a name per [`SendOutcome`] variant, written and read from
+/// this one list. Writing matches every outcome and reading every name, so a new outcome does
+/// not compile until it can be read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SendOutcomeName {
+    Sent,
+    Refused,
+    RateLimited,
+    NotSent,
+    OutcomeUnknown,
+}
+
+phone_verify_domain::stable_names!(SendOutcomeName, "send outcome", {
+    Sent => "sent",
+    Refused => "refused",
+    RateLimited => "rate_limited",
+    NotSent => "not_sent",
+    OutcomeUnknown => "outcome_unknown",
+});
+
+/// The `outcome` column of a check, as [`SendOutcomeName`] is of a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CheckOutcomeName {
+    Answered,
+    NoPendingCode,
+    NotChecked,
+    OutcomeUnknown,
+}
+
+phone_verify_domain::stable_names!(CheckOutcomeName, "check outcome", {
+    Answered => "answered",
+    NoPendingCode => "no_pending_code",
+    NotChecked => "not_checked",
+    OutcomeUnknown => "outcome_unknown",
+});
 
 impl OutcomeColumns {
     /// An outcome that is a failure of some class.
     fn failed(outcome: &'static str, class: Option<&ErrorClass>) -> Self {
         Self {
             outcome,
-            error_class: class.map(|class| class.as_str().to_owned()),
+            error_class: class.map(ErrorClass::as_str),
             ..Self::default()
         }
     }
@@ -163,7 +198,7 @@ impl OutcomeColumns {
     ///
     /// # Errors
     ///
-    /// [`SqlFailureKind::Unrepresentable`] for an outcome newer than this crate.
+    /// [`SqlFailureKind::Unrepresentable`] for a submit time outside the storable range.
     pub(crate) fn send(outcome: &SendOutcome) -> Result<Self, StoreError> {
         let counts = outcome.may_have_delivered();
         let columns = match outcome {
@@ -171,36 +206,33 @@ impl OutcomeColumns {
                 reference,
                 submitted_at,
             } => Self {
-                outcome: "sent",
+                outcome: SendOutcomeName::Sent.as_str(),
                 reference: Some(reference.as_str().to_owned()),
                 submitted_at_ns: submitted_at.map(nanos).transpose()?,
                 ..Self::default()
             },
             SendOutcome::Refused { reason } => Self {
-                outcome: "refused",
-                refusal_reason: Some(refusal_name(*reason)?),
+                outcome: SendOutcomeName::Refused.as_str(),
+                refusal_reason: Some(reason.as_str()),
                 ..Self::default()
             },
             SendOutcome::RateLimited { retry_after } => Self {
-                outcome: "rate_limited",
+                outcome: SendOutcomeName::RateLimited.as_str(),
                 retry_after_ns: retry_after.map(wait_nanos),
                 ..Self::default()
             },
-            SendOutcome::NotSent { class } => Self::failed("not_sent", Some(class)),
-            SendOutcome::OutcomeUnknown { class } => {
-                Self::failed("outcome_unknown", class.as_ref())
+            SendOutcome::NotSent { class } => {
+                Self::failed(SendOutcomeName::NotSent.as_str(), Some(class))
             }
-            _ => return Err(unrepresentable("a send outcome this version does not know")),
+            SendOutcome::OutcomeUnknown { class } => {
+                Self::failed(SendOutcomeName::OutcomeUnknown.as_str(), class.as_ref())
+            }
         };
         Ok(Self { counts, ..columns })
     }
 
     /// The columns of a check's outcome.
-    ///
-    /// # Errors
-    ///
-    /// [`SqlFailureKind::Unrepresentable`] for an outcome or verdict newer than this crate.
-    pub(crate) fn check(outcome: &CheckOutcome) -> Result<Self, StoreError> {
+    pub(crate) fn check(outcome: &CheckOutcome) -> Self {
         let counts = outcome.counts_as_attempt();
         let columns = match outcome {
             CheckOutcome::Answered {
@@ -208,69 +240,26 @@ impl OutcomeColumns {
                 status,
                 reference,
             } => Self {
-                outcome: "answered",
-                verdict: Some(verdict_name(*verdict)?),
+                outcome: CheckOutcomeName::Answered.as_str(),
+                verdict: Some(verdict.as_str()),
                 status: Some(status.as_str().to_owned()),
                 status_code: status.code(),
                 reference: reference.as_ref().map(|r| r.as_str().to_owned()),
                 ..Self::default()
             },
             CheckOutcome::NoPendingCode => Self {
-                outcome: "no_pending_code",
+                outcome: CheckOutcomeName::NoPendingCode.as_str(),
                 ..Self::default()
             },
-            CheckOutcome::NotChecked { class } => Self::failed("not_checked", Some(class)),
-            CheckOutcome::OutcomeUnknown { class } => {
-                Self::failed("outcome_unknown", class.as_ref())
+            CheckOutcome::NotChecked { class } => {
+                Self::failed(CheckOutcomeName::NotChecked.as_str(), Some(class))
             }
-            _ => {
-                return Err(unrepresentable(
-                    "a check outcome this version does not know",
-                ));
+            CheckOutcome::OutcomeUnknown { class } => {
+                Self::failed(CheckOutcomeName::OutcomeUnknown.as_str(), class.as_ref())
             }
         };
-        Ok(Self { counts, ..columns })
+        Self { counts, ..columns }
     }
-}
-
-const REFUSAL_REASONS: [(RefusalReason, &str); 5] = [
-    (RefusalReason::InvalidRequest, "invalid_request"),
-    (RefusalReason::NotFound, "not_found"),
-    (RefusalReason::Forbidden, "forbidden"),
-    (RefusalReason::Unsuccessful, "unsuccessful"),
-    (RefusalReason::Unauthorized, "unauthorized"),
-];
-
-const VERDICTS: [(CheckVerdict, &str); 5] = [
-    (CheckVerdict::Verified, "verified"),
-    (CheckVerdict::WrongCode, "wrong_code"),
-    (CheckVerdict::Expired, "expired"),
-    (CheckVerdict::TooManyAttempts, "too_many_attempts"),
-    (CheckVerdict::Undetermined, "undetermined"),
-];
-
-fn name_of<T: PartialEq + Copy>(table: &[(T, &'static str)], value: T) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(v, _)| *v == value)
-        .map(|(_, name)| *name)
-}
-
-fn value_of<T: Copy>(table: &[(T, &'static str)], name: &str) -> Option<T> {
-    table
-        .iter()
-        .find(|(_, n)| *n == name)
-        .map(|(value, _)| *value)
-}
-
-fn refusal_name(reason: RefusalReason) -> Result<&'static str, StoreError> {
-    name_of(&REFUSAL_REASONS, reason)
-        .ok_or_else(|| unrepresentable("a refusal reason this version does not know"))
-}
-
-fn verdict_name(verdict: CheckVerdict) -> Result<&'static str, StoreError> {
-    name_of(&VERDICTS, verdict)
-        .ok_or_else(|| unrepresentable("a check verdict this version does not know"))
 }
 
 /// Reads a row back as a record.
@@ -279,27 +268,37 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn corrupt(&self, what: &str) -> StoreError {
-        StoreError::Corrupt {
-            reason: format!("attempt {}: {what}", attempt_id(self.row.id)),
-        }
+    fn corrupt(&self, defect: Defect) -> StoreError {
+        CorruptRow::of(Some(attempt_id(self.row.id)), defect)
     }
 
-    fn required<'v, T>(&self, value: Option<&'v T>, column: &str) -> Result<&'v T, StoreError>
+    fn required<'v, T>(
+        &self,
+        value: Option<&'v T>,
+        column: &'static str,
+    ) -> Result<&'v T, StoreError>
     where
         T: ?Sized,
     {
-        value.ok_or_else(|| self.corrupt(&format!("{column} is missing")))
+        value.ok_or_else(|| self.corrupt(Defect::Missing { column }))
+    }
+
+    /// The variant a stored name names, by the enum's own `FromStr`.
+    fn named<T>(&self, name: &str, column: &'static str) -> Result<T, StoreError>
+    where
+        T: std::str::FromStr<Err = UnknownName>,
+    {
+        name.parse()
+            .map_err(|source| self.corrupt(Defect::UnknownName { column, source }))
     }
 
     fn phone(&self) -> Result<PhoneNumber, StoreError> {
-        PhoneNumber::parse(&self.row.phone_e164)
-            .map_err(|_| self.corrupt("the phone number is not a valid E.164 number"))
+        PhoneNumber::parse(&self.row.phone_e164).map_err(|_| self.corrupt(Defect::InvalidPhone))
     }
 
     fn trust_validation(&self) -> Result<TrustValidationId, StoreError> {
         TrustValidationId::parse(&self.row.trust_validation)
-            .map_err(|_| self.corrupt("the trust validation id is not valid"))
+            .map_err(|_| self.corrupt(Defect::InvalidTrustValidation))
     }
 
     fn reference(&self) -> Result<Option<ReferenceId>, StoreError> {
@@ -307,85 +306,84 @@ impl Reader<'_> {
             .reference
             .as_deref()
             .map(|reference| {
-                ReferenceId::parse(reference)
-                    .map_err(|_| self.corrupt("the reference is not valid"))
+                ReferenceId::parse(reference).map_err(|_| self.corrupt(Defect::InvalidReference))
             })
             .transpose()
     }
 
-    fn error_class(&self) -> Option<ErrorClass> {
-        self.row.error_class.as_deref().map(ErrorClass::from_name)
+    fn error_class(&self) -> Result<Option<ErrorClass>, StoreError> {
+        self.row
+            .error_class
+            .as_deref()
+            .map(|name| self.named(name, "error_class"))
+            .transpose()
     }
 
     fn required_error_class(&self) -> Result<ErrorClass, StoreError> {
-        self.error_class()
-            .ok_or_else(|| self.corrupt("error_class is missing"))
+        let name = self.required(self.row.error_class.as_deref(), "error_class")?;
+        self.named(name, "error_class")
     }
 
     fn finished_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         match (self.row.outcome.is_some(), self.row.finished_at_ns) {
             (false, None) => Ok(None),
             (true, Some(at)) => Ok(Some(instant(at))),
-            _ => Err(self.corrupt("the outcome and its time disagree")),
+            _ => Err(self.corrupt(Defect::OutcomeTimeDisagree)),
         }
     }
 
     fn send_outcome(&self, outcome: &str) -> Result<SendOutcome, StoreError> {
-        Ok(match outcome {
-            "sent" => SendOutcome::Sent {
+        Ok(match self.named(outcome, "outcome")? {
+            SendOutcomeName::Sent => SendOutcome::Sent {
                 reference: self
                     .reference()?
-                    .ok_or_else(|| self.corrupt("a sent send has no reference"))?,
+                    .ok_or_else(|| self.corrupt(Defect::SentWithoutReference))?,
                 submitted_at: self.row.submitted_at_ns.map(instant),
             },
-            "refused" => {
+            SendOutcomeName::Refused => {
                 let reason = self.required(self.row.refusal_reason.as_deref(), "refusal_reason")?;
                 SendOutcome::Refused {
-                    reason: value_of(&REFUSAL_REASONS, reason)
-                        .ok_or_else(|| self.corrupt("unknown refusal reason"))?,
+                    reason: self.named(reason, "refusal_reason")?,
                 }
             }
-            "rate_limited" => SendOutcome::RateLimited {
+            SendOutcomeName::RateLimited => SendOutcome::RateLimited {
                 retry_after: self
                     .row
                     .retry_after_ns
                     .map(|ns| {
                         u64::try_from(ns)
                             .map(Duration::from_nanos)
-                            .map_err(|_| self.corrupt("a negative retry wait"))
+                            .map_err(|_| self.corrupt(Defect::NegativeWait))
                     })
                     .transpose()?,
             },
-            "not_sent" => SendOutcome::NotSent {
+            SendOutcomeName::NotSent => SendOutcome::NotSent {
                 class: self.required_error_class()?,
             },
-            "outcome_unknown" => SendOutcome::OutcomeUnknown {
-                class: self.error_class(),
+            SendOutcomeName::OutcomeUnknown => SendOutcome::OutcomeUnknown {
+                class: self.error_class()?,
             },
-            _ => return Err(self.corrupt("unknown send outcome")),
         })
     }
 
     fn check_outcome(&self, outcome: &str) -> Result<CheckOutcome, StoreError> {
-        Ok(match outcome {
-            "answered" => {
+        Ok(match self.named(outcome, "outcome")? {
+            CheckOutcomeName::Answered => {
                 let verdict = self.required(self.row.verdict.as_deref(), "verdict")?;
                 let status = self.required(self.row.status.as_deref(), "status")?;
                 CheckOutcome::Answered {
-                    verdict: value_of(&VERDICTS, verdict)
-                        .ok_or_else(|| self.corrupt("unknown check verdict"))?,
+                    verdict: self.named(verdict, "verdict")?,
                     status: VerificationStatus::from_wire(status, self.row.status_code),
                     reference: self.reference()?,
                 }
             }
-            "no_pending_code" => CheckOutcome::NoPendingCode,
-            "not_checked" => CheckOutcome::NotChecked {
+            CheckOutcomeName::NoPendingCode => CheckOutcome::NoPendingCode,
+            CheckOutcomeName::NotChecked => CheckOutcome::NotChecked {
                 class: self.required_error_class()?,
             },
-            "outcome_unknown" => CheckOutcome::OutcomeUnknown {
-                class: self.error_class(),
+            CheckOutcomeName::OutcomeUnknown => CheckOutcome::OutcomeUnknown {
+                class: self.error_class()?,
             },
-            _ => return Err(self.corrupt("unknown check outcome")),
         })
     }
 
@@ -440,7 +438,7 @@ impl StoredAttempt {
         match self.kind.as_str() {
             SEND => reader.send().map(AttemptRecord::Send),
             CHECK => reader.check().map(AttemptRecord::Check),
-            _ => Err(reader.corrupt("unknown kind")),
+            _ => Err(reader.corrupt(Defect::UnknownKind)),
         }
     }
 
@@ -452,9 +450,9 @@ impl StoredAttempt {
     pub(crate) fn into_send(self) -> Result<SendRecord, StoreError> {
         match self.into_record()? {
             AttemptRecord::Send(send) => Ok(send),
-            AttemptRecord::Check(check) => Err(StoreError::Corrupt {
-                reason: format!("attempt {}: a check where a send was asked for", check.id),
-            }),
+            AttemptRecord::Check(check) => {
+                Err(CorruptRow::of(Some(check.id), Defect::CheckForSend))
+            }
         }
     }
 }
@@ -485,9 +483,18 @@ mod tests {
         }
     }
 
+    /// The whole message of the corrupt error, its sources included.
     fn corrupt_reason(row: StoredAttempt) -> String {
         match row.into_record() {
-            Err(StoreError::Corrupt { reason }) => reason,
+            Err(error @ StoreError::Corrupt { .. }) => {
+                let mut reason = error.to_string();
+                let mut source = std::error::Error::source(&error);
+                while let Some(cause) = source {
+                    reason = format!("{reason}: {cause}");
+                    source = cause.source();
+                }
+                reason
+            }
             other => panic!("expected a corrupt record, got {other:?}"),
         }
     }
@@ -510,12 +517,44 @@ mod tests {
     #[test]
     fn rows_that_hold_no_valid_record_are_corrupt_and_never_name_the_number() {
         type Breakage = (&'static str, fn(&mut StoredAttempt));
-        let broken: [Breakage; 7] = [
+        let broken: [Breakage; 11] = [
             ("unknown kind", |row| row.kind = "call".into()),
-            ("unknown send outcome", |row| {
-                row.outcome = Some("lost".into())
-            }),
+            (
+                "outcome holds an unknown name: not a known send outcome",
+                |row| row.outcome = Some("lost".into()),
+            ),
+            (
+                "outcome holds an unknown name: not a known check outcome",
+                |row| {
+                    row.kind = CHECK.into();
+                    row.send_id = Some(Uuid::from_u128(1));
+                    row.outcome = Some("sent".into());
+                },
+            ),
             ("error_class is missing", |row| row.error_class = None),
+            (
+                "error_class holds an unknown name: not a known error class",
+                |row| {
+                    row.error_class = Some("from_the_future".into());
+                },
+            ),
+            (
+                "refusal_reason holds an unknown name: not a known refusal reason",
+                |row| {
+                    row.outcome = Some("refused".into());
+                    row.refusal_reason = Some("Forbidden".into());
+                },
+            ),
+            (
+                "verdict holds an unknown name: not a known check verdict",
+                |row| {
+                    row.kind = CHECK.into();
+                    row.send_id = Some(Uuid::from_u128(1));
+                    row.outcome = Some("answered".into());
+                    row.verdict = Some("maybe".into());
+                    row.status = Some("PENDING".into());
+                },
+            ),
             ("disagree", |row| row.finished_at_ns = None),
             ("not a valid E.164", |row| {
                 row.phone_e164 = "+6018225849".into()

@@ -31,8 +31,7 @@ pub enum SqlFailureKind {
     Missing,
     /// The schema could not be brought up to date (a migration failed or was altered).
     Migration,
-    /// A value has no stored form in this version (an instant outside 1677 to 2262, an
-    /// outcome added to the app after this crate).
+    /// A value has no stored form (an instant outside 1677 to 2262).
     Unrepresentable,
     /// Any other database error.
     Database,

@@ -7,7 +7,7 @@
 //! - **SQLite** (feature `sqlite`): a file, nothing to install; the embedded default. WAL
 //!   mode, a busy timeout ([`SqliteOptions`]), `BEGIN IMMEDIATE` around each write.
 //! - **PostgreSQL** (feature `postgres`): one database shared by many instances, in a schema
-//!   of its own ([`PgOptions`]), with advisory locks per number, trust validation and send.
+//!   of its own ([`PostgresOptions`]), with advisory locks per number, trust validation and send.
 //!
 //! Both are on by default. Opening a store creates its schema through versioned migrations,
 //! safe to run from several instances at once. The guards of the app hold across processes:
@@ -19,15 +19,15 @@
 //!
 //! ```no_run
 //! use phone_verify_app::{SendLimits, VerificationStore};
-//! use phone_verify_sql_store::{PgOptions, SqlVerificationStore, SqliteOptions};
+//! use phone_verify_sql_store::{PostgresOptions, SqlVerificationStore, SqliteOptions};
 //!
 //! # async fn wire() -> Result<(), phone_verify_app::StoreError> {
 //! // One process: a file.
 //! let embedded = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default()).await?;
 //! // Many instances: PostgreSQL.
-//! let shared = SqlVerificationStore::connect_postgres(
+//! let shared = SqlVerificationStore::open_postgres(
 //!     "postgres://app@db.internal/app",
-//!     PgOptions::default(),
+//!     PostgresOptions::default(),
 //! )
 //! .await?;
 //! // Or whichever a URL names.
@@ -40,6 +40,7 @@
 compile_error!("phone-verify-sql-store needs a backend: enable the `sqlite` or `postgres` feature");
 
 mod columns;
+mod corrupt;
 mod failure;
 mod migrations;
 mod options;
@@ -55,7 +56,7 @@ mod test_postgres;
 mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
-pub use options::{DEFAULT_LOCK_WAIT, PgOptions, SchemaName, SchemaNameError, SqliteOptions};
+pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use store::SqlVerificationStore;
 #[cfg(any(test, feature = "test-support"))]
 pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};

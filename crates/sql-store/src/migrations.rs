@@ -259,9 +259,9 @@ mod upgrade_tests {
         }
         pool.close().await;
 
-        let options = crate::PgOptions::default()
+        let options = crate::PostgresOptions::default()
             .schema(crate::SchemaName::parse(&schema).expect("a schema name"));
-        let store = SqlVerificationStore::connect_postgres(&url, options)
+        let store = SqlVerificationStore::open_postgres(&url, options)
             .await
             .expect("connects and upgrades");
         assert_upgraded(&store).await;

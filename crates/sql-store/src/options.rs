@@ -1,4 +1,8 @@
 //! How to open each store: timeouts, pool size, and the PostgreSQL schema.
+//!
+//! Setters are named for what they set (`busy_timeout(..)`), like every builder of the
+//! workspace; the store reads the values itself, so there are no getters beyond the two
+//! predicates that combine them.
 
 use std::fmt;
 use std::time::Duration;
@@ -14,12 +18,12 @@ pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(5);
 /// use phone_verify_sql_store::SqliteOptions;
 ///
 /// let options = SqliteOptions::default().busy_timeout(Duration::from_secs(2));
-/// assert_eq!(options.get_busy_timeout(), Duration::from_secs(2));
+/// assert_ne!(options, SqliteOptions::default());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqliteOptions {
-    busy_timeout: Duration,
-    max_connections: u32,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) max_connections: u32,
     read_only: bool,
     create_if_missing: bool,
 }
@@ -45,11 +49,6 @@ impl SqliteOptions {
         }
     }
 
-    /// The busy timeout.
-    pub fn get_busy_timeout(&self) -> Duration {
-        self.busy_timeout
-    }
-
     /// Most connections in the pool (at least 1). Default 8. SQLite runs one writer at a
     /// time whatever this is; more connections serve more concurrent reads.
     pub fn max_connections(self, max_connections: u32) -> Self {
@@ -57,11 +56,6 @@ impl SqliteOptions {
             max_connections: max_connections.max(1),
             ..self
         }
-    }
-
-    /// The pool size.
-    pub fn get_max_connections(&self) -> u32 {
-        self.max_connections
     }
 
     /// Opens the file read-only: reads work, every write fails with
@@ -105,24 +99,24 @@ impl SqliteOptions {
     }
 }
 
-/// Options of [`crate::SqlVerificationStore::connect_postgres`].
+/// Options of [`crate::SqlVerificationStore::open_postgres`].
 ///
 /// ```
-/// use phone_verify_sql_store::{PgOptions, SchemaName};
+/// use phone_verify_sql_store::{PostgresOptions, SchemaName};
 ///
-/// let options = PgOptions::default().schema(SchemaName::parse("otp")?);
-/// assert_eq!(options.get_schema().as_str(), "otp");
+/// let options = PostgresOptions::default().schema(SchemaName::parse("otp")?);
+/// assert_ne!(options, PostgresOptions::default());
 /// # Ok::<(), phone_verify_sql_store::SchemaNameError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PgOptions {
-    schema: SchemaName,
-    lock_timeout: Duration,
-    max_connections: u32,
-    acquire_timeout: Duration,
+pub struct PostgresOptions {
+    pub(crate) schema: SchemaName,
+    pub(crate) lock_timeout: Duration,
+    pub(crate) max_connections: u32,
+    pub(crate) acquire_timeout: Duration,
 }
 
-impl Default for PgOptions {
+impl Default for PostgresOptions {
     fn default() -> Self {
         Self {
             schema: SchemaName(String::from("phone_verify")),
@@ -133,17 +127,12 @@ impl Default for PgOptions {
     }
 }
 
-impl PgOptions {
+impl PostgresOptions {
     /// The schema that holds the store's tables (created if missing). Default
     /// `phone_verify`. A schema of its own keeps the table and the migration history apart
     /// from the host application's.
     pub fn schema(self, schema: SchemaName) -> Self {
         Self { schema, ..self }
-    }
-
-    /// The schema.
-    pub fn get_schema(&self) -> &SchemaName {
-        &self.schema
     }
 
     /// How long a statement waits for a lock held by another instance before failing with
@@ -155,22 +144,12 @@ impl PgOptions {
         }
     }
 
-    /// The lock timeout.
-    pub fn get_lock_timeout(&self) -> Duration {
-        self.lock_timeout
-    }
-
     /// Most connections in the pool (at least 1). Default 8.
     pub fn max_connections(self, max_connections: u32) -> Self {
         Self {
             max_connections: max_connections.max(1),
             ..self
         }
-    }
-
-    /// The pool size.
-    pub fn get_max_connections(&self) -> u32 {
-        self.max_connections
     }
 
     /// How long to wait for a connection (from the pool, or a new one to the server) before
@@ -180,11 +159,6 @@ impl PgOptions {
             acquire_timeout,
             ..self
         }
-    }
-
-    /// The acquire timeout.
-    pub fn get_acquire_timeout(&self) -> Duration {
-        self.acquire_timeout
     }
 }
 

@@ -164,7 +164,7 @@ async fn every_postgres_query_searches_its_index() {
         "pv_test_{seconds}_plans_{}",
         &Uuid::new_v4().simple().to_string()[..8]
     );
-    let options = crate::PgOptions::default()
+    let options = crate::PostgresOptions::default()
         .schema(crate::SchemaName::parse(&schema).expect("a schema name"));
     let base: sqlx::postgres::PgConnectOptions = url.parse().expect("a PostgreSQL URL");
     let pool = crate::postgres::connect(base, &options)

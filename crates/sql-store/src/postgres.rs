@@ -9,7 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use crate::failure::{failure, migration_error, store_error};
 use crate::migrations;
-use crate::options::PgOptions;
+use crate::options::PostgresOptions;
 use crate::session::{Session, Value};
 
 /// The first key of the store's advisory locks, one per kind of thing locked: the two-key
@@ -41,16 +41,16 @@ const LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 /// Opens a pool whose connections work in the options' schema, creating it and migrating.
 pub(crate) async fn connect(
     base: PgConnectOptions,
-    options: &PgOptions,
+    options: &PostgresOptions,
 ) -> Result<PgPool, StoreError> {
-    let schema = options.get_schema().as_str();
+    let schema = options.schema.as_str();
     let connect = base.options([
         ("search_path", schema.to_owned()),
-        ("lock_timeout", millis(options.get_lock_timeout())),
+        ("lock_timeout", millis(options.lock_timeout)),
     ]);
     let pool = PgPoolOptions::new()
-        .max_connections(options.get_max_connections())
-        .acquire_timeout(options.get_acquire_timeout())
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
         .connect_with(connect)
         .await
         .map_err(|error| StoreError::unavailable(failure(error)))?;

@@ -9,6 +9,7 @@ use sqlx::{ColumnIndex, Decode, Encode, Row, Type};
 use uuid::Uuid;
 
 use crate::columns::StoredAttempt;
+use crate::corrupt::{CorruptRow, Defect};
 use crate::failure::store_error;
 
 /// A value bound to a `$n` parameter.
@@ -140,9 +141,9 @@ where
 /// message is left out, as it may quote the value.
 fn undecodable(error: sqlx::Error) -> StoreError {
     match error {
-        sqlx::Error::ColumnDecode { index, .. } => StoreError::Corrupt {
-            reason: format!("column {index} holds a value of the wrong type"),
-        },
+        sqlx::Error::ColumnDecode { index, .. } => {
+            CorruptRow::of(None, Defect::WrongType { index })
+        }
         other => store_error(other),
     }
 }

@@ -35,7 +35,7 @@ pub(crate) async fn open(
     let connect = target
         .connect
         .clone()
-        .busy_timeout(options.get_busy_timeout())
+        .busy_timeout(options.busy_timeout)
         .foreign_keys(true)
         .read_only(read_only)
         // The store creates a missing file itself, with the mode it wants (`prepare_file`).
@@ -51,10 +51,10 @@ pub(crate) async fn open(
             .synchronous(SqliteSynchronous::Full)
     };
     let pool = SqlitePoolOptions::new()
-        .max_connections(options.get_max_connections())
+        .max_connections(options.max_connections)
         // Waiting for a free connection is waiting for the lock by other means: bounded
         // alike, with room for the connection's own busy wait.
-        .acquire_timeout(options.get_busy_timeout().saturating_mul(2))
+        .acquire_timeout(options.busy_timeout.saturating_mul(2))
         .connect_with(connect)
         .await
         .map_err(|error| StoreError::unavailable(failure(error)))?;

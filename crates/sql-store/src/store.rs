@@ -24,7 +24,7 @@ use crate::sql;
 #[cfg(feature = "sqlite")]
 use crate::sqlite;
 use crate::url::{DatabaseUrl, DatabaseUrlError, Target};
-use crate::{PgOptions, SqliteOptions};
+use crate::{PostgresOptions, SqliteOptions};
 
 /// The app's [`VerificationStore`] on SQL: SQLite (one file, embedded) or PostgreSQL (shared
 /// by many instances), chosen when it is opened.
@@ -38,7 +38,7 @@ use crate::{PgOptions, SqliteOptions};
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use phone_verify_app::{InMemoryVerificationStore, Ports, VerificationStore};
+/// use phone_verify_app::{InMemoryVerificationStore, VerificationStore, Wiring};
 /// use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
 ///
 /// # async fn wire() -> Result<(), phone_verify_app::StoreError> {
@@ -108,7 +108,7 @@ impl SqlVerificationStore {
         Self::open_url(
             &DatabaseUrl::sqlite_file(path),
             options,
-            PgOptions::default(),
+            PostgresOptions::default(),
         )
         .await
     }
@@ -123,7 +123,7 @@ impl SqlVerificationStore {
     /// [`SqlFailureKind::Connection`] (a bad URL, no server), [`SqlFailureKind::Migration`],
     /// or what the server answered.
     #[cfg(feature = "postgres")]
-    pub async fn connect_postgres(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+    pub async fn open_postgres(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
         let connect = sqlx::postgres::PgConnectOptions::from_str(url)
             .map_err(|_| bad_url(DatabaseUrlError::BadPostgres))?;
         Ok(Self {
@@ -141,25 +141,25 @@ impl SqlVerificationStore {
     /// # Errors
     ///
     /// As [`SqlVerificationStore::open_sqlite`] and
-    /// [`SqlVerificationStore::connect_postgres`]; a URL of another scheme, of a backend this
+    /// [`SqlVerificationStore::open_postgres`]; a URL of another scheme, of a backend this
     /// build leaves out, or that its backend cannot read is [`SqlFailureKind::Connection`],
     /// its source the [`DatabaseUrlError`].
     pub async fn open(database_url: &str) -> Result<Self, StoreError> {
         let url = DatabaseUrl::parse(database_url).map_err(bad_url)?;
-        Self::open_url(&url, SqliteOptions::default(), PgOptions::default()).await
+        Self::open_url(&url, SqliteOptions::default(), PostgresOptions::default()).await
     }
 
     /// Opens the store at `url` with the options of its backend (the other's are unused). A
     /// `?mode=ro` SQLite URL opens read-only whatever the options say.
     ///
     /// ```no_run
-    /// use phone_verify_sql_store::{DatabaseUrl, PgOptions, SqlVerificationStore, SqliteOptions};
+    /// use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
     ///
     /// # async fn wire() -> Result<(), Box<dyn std::error::Error>> {
     /// let url = DatabaseUrl::parse("sqlite://phone-verify.db")?;
     /// // Reading the history must not replace a lost file with an empty one.
     /// let sqlite = SqliteOptions::default().create_if_missing(false);
-    /// let store = SqlVerificationStore::open_url(&url, sqlite, PgOptions::default()).await?;
+    /// let store = SqlVerificationStore::open_url(&url, sqlite, PostgresOptions::default()).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -167,14 +167,14 @@ impl SqlVerificationStore {
     /// # Errors
     ///
     /// As [`SqlVerificationStore::open_sqlite`] and
-    /// [`SqlVerificationStore::connect_postgres`].
+    /// [`SqlVerificationStore::open_postgres`].
     pub async fn open_url(
         url: &DatabaseUrl,
         sqlite_options: SqliteOptions,
-        pg_options: PgOptions,
+        postgres_options: PostgresOptions,
     ) -> Result<Self, StoreError> {
         // A build with one backend has no use for the other's options.
-        let _ = (&sqlite_options, &pg_options);
+        let _ = (&sqlite_options, &postgres_options);
         match &url.target {
             #[cfg(feature = "sqlite")]
             Target::Sqlite(target) => {
@@ -186,7 +186,9 @@ impl SqlVerificationStore {
             }
             #[cfg(feature = "postgres")]
             Target::Postgres(connect) => Ok(Self {
-                backend: Backend::Postgres(postgres::connect(connect.clone(), &pg_options).await?),
+                backend: Backend::Postgres(
+                    postgres::connect(connect.clone(), &postgres_options).await?,
+                ),
                 created: None,
             }),
         }
@@ -347,7 +349,7 @@ impl SqlVerificationStore {
         outcome: &CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError> {
-        let columns = OutcomeColumns::check(outcome)?;
+        let columns = OutcomeColumns::check(outcome);
         let finished_at = columns::nanos(finished_at)?;
         let mut session = self.write().await?;
         let result = async {

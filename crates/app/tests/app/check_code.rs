@@ -408,7 +408,7 @@ async fn a_failed_second_write_after_a_failed_check_returns_the_gateway_error() 
     let CheckCodeError::FailedAndNotRecorded { gateway, .. } = &error else {
         panic!("expected FailedAndNotRecorded, got {error:?}");
     };
-    assert_eq!(gateway.class(), "provider_fault");
+    assert_eq!(gateway.class(), ErrorClass::ProviderFault);
     assert!(
         error.may_have_been_sent(),
         "a 500 may have counted the attempt"

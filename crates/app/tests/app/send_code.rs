@@ -352,7 +352,7 @@ async fn a_failed_second_write_after_a_failed_send_returns_the_gateway_error() {
     let SendCodeError::FailedAndNotRecorded { gateway, .. } = &error else {
         panic!("expected FailedAndNotRecorded, got {error:?}");
     };
-    assert_eq!(gateway.class(), "outcome_unknown");
+    assert_eq!(gateway.class(), ErrorClass::OutcomeUnknown);
     assert!(error.may_have_been_sent());
     assert_eq!(
         harness.only_send().await.outcome(),

@@ -10,8 +10,8 @@ use parking_lot::Mutex;
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, CheckReservation,
     HistorySubject, InMemoryVerificationStore, ManualClock, NewCheck, NewSend, Page, PageRequest,
-    Ports, Reservation, SendCode, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal,
-    SequentialIds, StoreError, VerificationHistory, VerificationStore,
+    Reservation, SendCode, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal,
+    SequentialIds, StoreError, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryStatus, GatewayError, MockVerificationGateway, OtpCode,
@@ -136,13 +136,13 @@ impl Harness {
         policy: SendPolicy,
     ) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
-        let ports = Ports::new(Arc::new(gateway), Arc::clone(&store))
-            .with_clock(clock.clone())
-            .with_ids(Arc::new(SequentialIds::default()));
+        let wiring = Wiring::new(Arc::new(gateway), Arc::clone(&store))
+            .clock(clock.clone())
+            .ids(Arc::new(SequentialIds::default()));
         Self {
             clock,
-            send: SendCode::new(ports.clone(), policy),
-            check: CheckCode::new(ports, CheckPolicy::default()),
+            send: SendCode::new(wiring.clone(), policy),
+            check: CheckCode::new(wiring, CheckPolicy::default()),
             history: VerificationHistory::new(Arc::clone(&store)),
             store,
         }

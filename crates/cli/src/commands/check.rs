@@ -1,6 +1,6 @@
 //! `phone-verify check`.
 
-use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode, Ports};
+use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode, Wiring};
 use phone_verify_domain::{OtpCode, TrustValidationId};
 use serde_json::json;
 
@@ -25,7 +25,7 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
     let code = wiring::arg("--code", &raw_code, OtpCode::parse)?;
     let gateway = wiring::gateway(&args.provider)?;
     let store = stores.open(&args.store.url()?, Create::Never).await?;
-    let check = CheckCode::new(Ports::new(gateway, store), CheckPolicy::default());
+    let check = CheckCode::new(Wiring::new(gateway, store), CheckPolicy::default());
     let checked = check.check(trust_validation.clone(), code).await?;
     out.json(&check_json(&trust_validation, &checked));
     Ok(report(&trust_validation, &checked, out))
@@ -39,9 +39,9 @@ pub(crate) fn report(
     out: Output,
 ) -> Exit {
     let verified = checked.is_verified();
-    let verdict = format!("{:?}", checked.verdict());
+    let verdict = checked.verdict().as_str();
     out.field("trust validation", trust_validation);
-    out.status("verdict", &verdict, verified);
+    out.status("verdict", verdict, verified);
     let result = &checked.result;
     out.field(
         "code state",
@@ -64,7 +64,7 @@ pub(crate) fn check_json(
     checked: &CheckedCode,
 ) -> serde_json::Value {
     let verified = checked.is_verified();
-    let verdict = format!("{:?}", checked.verdict());
+    let verdict = checked.verdict().as_str();
     json!({
         "ok": verified,
         "verdict": verdict,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use idmeta_adapter::{IdmetaClient, SecretString};
-use phone_verify_app::{CheckCode, CheckPolicy, Ports, SendCode, SendPolicy};
+use phone_verify_app::{CheckCode, CheckPolicy, SendCode, SendPolicy, Wiring};
 use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
@@ -45,7 +45,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .allow_plain_http(true)
         .token(SecretString::from(DEMO_TOKEN))
         .build()?;
-    let ports = Ports::new(Arc::new(gateway), Arc::clone(&store));
+    let wiring = Wiring::new(Arc::new(gateway), Arc::clone(&store));
 
     out.heading("3. send a code");
     let request = SendCodeRequest {
@@ -54,7 +54,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         trust_validation: TrustValidationId::parse(&format!("demo-{stamp}"))
             .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
     };
-    let sent = SendCode::new(ports.clone(), SendPolicy::default())
+    let sent = SendCode::new(wiring.clone(), SendPolicy::default())
         .send(request.clone())
         .await?;
     send::report(&request, &sent, out);
@@ -71,7 +71,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     out.heading("5. check the code");
     let otp = OtpCode::parse(&code)
         .map_err(|error| CliError::new(Exit::OutcomeUnknown, format!("delivered code: {error}")))?;
-    let checked = CheckCode::new(ports, CheckPolicy::default())
+    let checked = CheckCode::new(wiring, CheckPolicy::default())
         .check(request.trust_validation.clone(), otp)
         .await?;
     let exit = check::report(&request.trust_validation, &checked, out);

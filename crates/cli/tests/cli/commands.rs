@@ -14,7 +14,7 @@ async fn the_demo_succeeds_and_shows_every_step() {
         "4. read the handset's inbox",
         "5. check the code",
         "6. the recorded history",
-        "Verified",
+        "verified",
         "+60*****8491",
     ] {
         assert!(
@@ -38,7 +38,7 @@ async fn the_demo_in_json_is_one_parseable_document() {
     assert_eq!(run.code, 0, "{}", run.all());
     let doc = run.json();
     assert_eq!(doc["ok"], true);
-    assert_eq!(doc["check"]["verdict"], "Verified");
+    assert_eq!(doc["check"]["verdict"], "verified");
     let attempts = doc["history"]["attempts"].as_array().expect("a list");
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0]["kind"], "check");
@@ -59,7 +59,7 @@ async fn send_check_and_history_work_against_a_simulator() {
 
     let checked = run(&mut check(&sim.base_url(), &ws.db(), "tv-cli-1", CODE)).await;
     assert_eq!(checked.code, 0, "{}", checked.all());
-    assert!(checked.stdout.contains("Verified"), "{}", checked.stdout);
+    assert!(checked.stdout.contains("verified"), "{}", checked.stdout);
 
     let listed = run(binary().args([
         "history",
@@ -105,7 +105,7 @@ async fn a_wrong_code_exits_with_one() {
     );
     let checked = run(check(&sim.base_url(), &ws.db(), "tv-wrong", "000000").arg("--json")).await;
     assert_eq!(checked.code, 1, "{}", checked.all());
-    assert_eq!(checked.json()["verdict"], "WrongCode");
+    assert_eq!(checked.json()["verdict"], "wrong_code");
     sim.shutdown().await;
 }
 

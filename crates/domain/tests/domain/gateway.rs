@@ -2,8 +2,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use phone_verify_domain::{
-    FieldErrors, GatewayError, MockVerificationGateway, PhoneNumber, RejectionKind,
-    SendCodeRequest, TrustFlowId, TrustValidationId, VerificationGateway,
+    CheckVerdict, ErrorClass, FieldErrors, GatewayError, MockVerificationGateway, PhoneNumber,
+    RejectionKind, SendCodeRequest, TrustFlowId, TrustValidationId, UnknownName,
+    VerificationGateway,
 };
 
 fn io_error() -> Box<dyn std::error::Error + Send + Sync> {
@@ -25,6 +26,12 @@ fn each_error_says_whether_the_code_may_have_been_sent_and_whether_to_retry() {
             false,
             true,
             "not_sent",
+        ),
+        (
+            GatewayError::RequestNotBuilt { source: io_error() },
+            false,
+            false,
+            "request_not_built",
         ),
         (rejected, false, false, "rejected"),
         (GatewayError::Unauthorized, false, false, "unauthorized"),
@@ -82,8 +89,54 @@ fn each_error_says_whether_the_code_may_have_been_sent_and_whether_to_retry() {
     for (error, sent, retry, class) in cases {
         assert_eq!(error.may_have_been_sent(), sent, "{error:?}");
         assert_eq!(error.is_retryable(), retry, "{error:?}");
-        assert_eq!(error.class(), class);
+        assert_eq!(error.class().as_str(), class);
+        assert_eq!(class.parse::<ErrorClass>(), Ok(error.class()), "{class}");
     }
+}
+
+#[test]
+fn every_stable_name_reads_back_as_its_variant_and_unknown_names_are_typed_errors() {
+    for kind in [
+        RejectionKind::InvalidRequest,
+        RejectionKind::NotFound,
+        RejectionKind::Forbidden,
+        RejectionKind::Unsuccessful,
+    ] {
+        assert_eq!(kind.as_str().parse::<RejectionKind>(), Ok(kind));
+    }
+    for verdict in [
+        CheckVerdict::Verified,
+        CheckVerdict::WrongCode,
+        CheckVerdict::Expired,
+        CheckVerdict::TooManyAttempts,
+        CheckVerdict::Undetermined,
+    ] {
+        assert_eq!(verdict.as_str().parse::<CheckVerdict>(), Ok(verdict));
+        assert_eq!(verdict.to_string(), verdict.as_str());
+    }
+    let unknown = "call_me".parse::<ErrorClass>().unwrap_err();
+    assert_eq!(unknown, UnknownName::new("error class"));
+    assert_eq!(unknown.to_string(), "not a known error class");
+    assert!(
+        "Verified".parse::<CheckVerdict>().is_err(),
+        "names are lowercase"
+    );
+}
+
+#[test]
+fn messages_name_kinds_by_their_stable_names_and_a_request_not_built_never_blames_the_network() {
+    let rejected = GatewayError::Rejected {
+        kind: RejectionKind::NotFound,
+        status: 404,
+        message: None,
+        field_errors: FieldErrors::new(),
+    };
+    assert_eq!(
+        rejected.to_string(),
+        "the provider refused the request (not_found)"
+    );
+    let not_built = GatewayError::RequestNotBuilt { source: io_error() };
+    assert!(!not_built.to_string().contains("reach"), "{not_built}");
 }
 
 #[test]
@@ -117,6 +170,8 @@ fn the_mock_gateway_is_usable_as_a_shared_trait_object() {
         .times(1)
         .returning(|_| Err(GatewayError::Unauthorized));
     let gateway: Arc<dyn VerificationGateway> = Arc::new(mock);
+    // `Debug` is a supertrait of the port: whatever holds one can show it.
+    assert!(format!("{gateway:?}").contains("MockVerificationGateway"));
     let request = SendCodeRequest {
         phone: PhoneNumber::parse("+60182258491").expect("valid"),
         trust_flow: TrustFlowId::new(1),

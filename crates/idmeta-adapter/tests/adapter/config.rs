@@ -1,8 +1,8 @@
 use std::time::Duration;
 
-use idmeta_adapter::{ConfigError, IdmetaClient, SecretString};
+use idmeta_adapter::{ClientConfigError, IdmetaClient, SecretString};
 
-fn with_subdomain(subdomain: &str) -> Result<IdmetaClient, ConfigError> {
+fn with_subdomain(subdomain: &str) -> Result<IdmetaClient, ClientConfigError> {
     IdmetaClient::builder()
         .environment(subdomain)
         .token(SecretString::from("t0k3n-secret"))
@@ -27,7 +27,7 @@ fn a_subdomain_holding_url_syntax_is_refused() {
     ] {
         let error = with_subdomain(bad).expect_err(bad);
         assert!(
-            matches!(error, ConfigError::InvalidSubdomain),
+            matches!(error, ClientConfigError::InvalidSubdomain),
             "{bad:?}: {error:?}"
         );
     }
@@ -45,7 +45,7 @@ fn plain_http_is_refused_unless_explicitly_allowed() {
         .token(SecretString::from("t"));
     assert!(matches!(
         builder.clone().build(),
-        Err(ConfigError::InsecureScheme)
+        Err(ClientConfigError::InsecureScheme)
     ));
     assert!(builder.allow_plain_http(true).build().is_ok());
 }
@@ -53,7 +53,7 @@ fn plain_http_is_refused_unless_explicitly_allowed() {
 #[test]
 fn missing_or_conflicting_settings_are_typed_errors() {
     let token = || SecretString::from("t");
-    let cases: Vec<(Result<IdmetaClient, ConfigError>, &str)> = vec![
+    let cases: Vec<(Result<IdmetaClient, ClientConfigError>, &str)> = vec![
         (
             IdmetaClient::builder().token(token()).build(),
             "MissingLocation",

@@ -134,3 +134,33 @@ async fn an_unlisted_code_state_is_not_copied_into_the_span() {
         "the provider's text leaked into:\n{text}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_log_of_an_unreadable_answer_says_why_without_quoting_it() {
+    let captured = Captured::default();
+    let _capturing = captured.install();
+    let echo = VERIFY_OK.replace(r#""codeState":"VALID""#, r#""codeState":"+60182258491","#);
+    let (url, _request) = one_shot_server(ok(&echo)).await;
+    let error = crate::exact_request::client(&url)
+        .check_code(&check_request("012345", "tv-unreadable"))
+        .await
+        .expect_err("the answer is not JSON");
+    assert!(
+        matches!(
+            error,
+            phone_verify_domain::GatewayError::InvalidResponse { .. }
+        ),
+        "{error:?}"
+    );
+
+    let text = captured.text();
+    // The reason is the error's source, recorded with it.
+    assert!(
+        text.contains("is not valid JSON"),
+        "the reason is logged:\n{text}"
+    );
+    assert!(
+        !text.contains("182258491"),
+        "the answer leaked into:\n{text}"
+    );
+}

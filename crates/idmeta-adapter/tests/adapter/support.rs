@@ -29,7 +29,7 @@ pub(crate) fn client_with(sim: &Simulator, retry: RetryPolicy) -> IdmetaClient {
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))
         .request_timeout(TIMEOUT)
-        .retry_policy(retry.with_delays(Duration::from_millis(1), Duration::from_millis(5)))
+        .retry_policy(retry.delays(Duration::from_millis(1), Duration::from_millis(5)))
         .build()
         .expect("a valid configuration")
 }

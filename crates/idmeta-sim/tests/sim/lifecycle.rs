@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use idmeta_sim::{ConfigError, SimConfig, SimError};
+use idmeta_sim::{SimConfig, SimConfigError, SimError};
 
 use crate::support::{TOKEN, harness};
 
@@ -41,34 +41,34 @@ async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
 #[tokio::test]
 async fn an_invalid_configuration_is_refused_at_start() {
     let cases = [
-        (SimConfig::default().token(""), ConfigError::EmptyToken),
+        (SimConfig::default().token(""), SimConfigError::EmptyToken),
         (
             SimConfig::default().code_length(3),
-            ConfigError::CodeLength { digits: 3 },
+            SimConfigError::CodeLength { digits: 3 },
         ),
         (
             SimConfig::default().fixed_code("12a4"),
-            ConfigError::FixedCode,
+            SimConfigError::FixedCode,
         ),
         (
             SimConfig::default().fixed_code("123"),
-            ConfigError::FixedCode,
+            SimConfigError::FixedCode,
         ),
         (
             SimConfig::default().fixed_code("12345678901"),
-            ConfigError::FixedCode,
+            SimConfigError::FixedCode,
         ),
         (
             SimConfig::default().body_read_timeout(Duration::ZERO),
-            ConfigError::ZeroBodyReadTimeout,
+            SimConfigError::ZeroBodyReadTimeout,
         ),
         (
             SimConfig::default().max_attempts(0),
-            ConfigError::ZeroAttempts,
+            SimConfigError::ZeroAttempts,
         ),
         (
             SimConfig::default().send_limit(0, Duration::from_secs(1)),
-            ConfigError::ZeroSendLimit,
+            SimConfigError::ZeroSendLimit,
         ),
     ];
     for (config, expected) in cases {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::RetryPolicy;
-use phone_verify_app::{Ports, SendCode, SendPolicy};
+use phone_verify_app::{SendCode, SendPolicy, Wiring};
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::process::READY;
@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
     let store = open_store(database.as_ref(), SqliteOptions::default()).await?;
     let client = gateway(base_url, Duration::from_secs(5), RetryPolicy::default())?;
     let send = SendCode::new(
-        Ports::new(Arc::new(client), Arc::new(store)),
+        Wiring::new(Arc::new(client), Arc::new(store)),
         SendPolicy::default(),
     );
     // One send before `ready`, so the kill, timed from `ready`, always lands while sending.

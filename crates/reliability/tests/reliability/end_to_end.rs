@@ -6,7 +6,7 @@ use std::sync::Arc;
 use idmeta_adapter::{IdmetaClient, SecretString};
 use phone_verify_app::{
     AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, InMemoryVerificationStore, PageRequest,
-    Ports, SendCode, SendOutcome, SendPolicy, VerificationHistory,
+    SendCode, SendOutcome, SendPolicy, VerificationHistory, Wiring,
 };
 use phone_verify_domain::{
     CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
@@ -26,9 +26,9 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
         .build()
         .expect("valid configuration");
     let store = Arc::new(InMemoryVerificationStore::new());
-    let ports = Ports::new(Arc::new(gateway), store.clone());
-    let send = SendCode::new(ports.clone(), SendPolicy::default());
-    let check = CheckCode::new(ports, CheckPolicy::default());
+    let wiring = Wiring::new(Arc::new(gateway), store.clone());
+    let send = SendCode::new(wiring.clone(), SendPolicy::default());
+    let check = CheckCode::new(wiring, CheckPolicy::default());
     let history = VerificationHistory::new(store);
 
     let phone = PhoneNumber::parse("+60 18-225 8491").expect("valid");

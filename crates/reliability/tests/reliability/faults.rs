@@ -34,9 +34,7 @@ struct Case {
 
 fn unknown(class: ErrorClass) -> (SendOutcome, CheckOutcome) {
     (
-        SendOutcome::OutcomeUnknown {
-            class: Some(class.clone()),
-        },
+        SendOutcome::OutcomeUnknown { class: Some(class) },
         CheckOutcome::OutcomeUnknown { class: Some(class) },
     )
 }
@@ -220,7 +218,7 @@ fn shape(error: &GatewayError) -> String {
         GatewayError::RateLimited { retry_after } => format!("rate_limited {retry_after:?}"),
         GatewayError::Rejected { kind, status, .. } => format!("rejected {kind:?} {status}"),
         GatewayError::InvalidResponse { status, .. } => format!("invalid_response {status}"),
-        other => other.class().to_owned(),
+        other => other.class().as_str().to_owned(),
     }
 }
 
@@ -379,7 +377,7 @@ async fn a_provider_that_cannot_be_reached_is_recorded_as_not_sent_after_the_pol
         .expect("a free port");
     let stack = Stack::start_with(StackConfig::default(), |_, _| {
         let retries =
-            RetryPolicy::default().with_delays(Duration::from_millis(1), Duration::from_millis(2));
+            RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(2));
         Arc::new(
             gateway(
                 &format!("http://{dead}"),

@@ -49,6 +49,7 @@ proptest! {
         no_echo(NumberPrefix::parse(&input))?;
         no_echo(AttemptId::from_str(&input))?;
         no_echo(SchemaName::parse(&input))?;
+        no_echo(ErrorClass::from_str(&input))?;
     }
 
     #[test]
@@ -82,7 +83,8 @@ proptest! {
         if let Ok(id) = AttemptId::from_str(&input) {
             prop_assert_eq!(AttemptId::from_str(&id.to_string()).ok(), Some(id));
         }
-        let class = ErrorClass::from_str(&input).expect("every name is a class");
-        prop_assert_eq!(class.as_str(), input.as_str());
+        if let Ok(class) = ErrorClass::from_str(&input) {
+            prop_assert_eq!(class.as_str(), input.as_str());
+        }
     }
 }

@@ -41,6 +41,15 @@ struct LockAfterNextCall {
     holder: Mutex<Option<Helper>>,
 }
 
+impl std::fmt::Debug for LockAfterNextCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockAfterNextCall")
+            .field("inner", &self.inner)
+            .field("armed", &self.armed)
+            .finish_non_exhaustive()
+    }
+}
+
 impl LockAfterNextCall {
     fn lock_if_armed(&self) {
         if self.armed.swap(false, Ordering::SeqCst) {

@@ -76,7 +76,7 @@ async fn write_attempts(store: &dyn VerificationStore) -> Vec<phone_verify_app::
         .finish_send(
             AttemptId::from_u128(3),
             SendOutcome::OutcomeUnknown {
-                class: Some(ErrorClass::Other("from_the_future".into())),
+                class: Some(ErrorClass::RequestNotBuilt),
             },
             t0 + Duration::from_secs(90),
         )

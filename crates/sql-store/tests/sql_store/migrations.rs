@@ -35,8 +35,7 @@ async fn four_instances_connecting_to_a_new_postgres_schema_at_once_all_connect(
     };
     let schema = FreshSchema::new(&url).await;
     let connected =
-        join_all((0..4).map(|_| SqlVerificationStore::connect_postgres(&url, schema.options())))
-            .await;
+        join_all((0..4).map(|_| SqlVerificationStore::open_postgres(&url, schema.options()))).await;
     for store in connected {
         let store = store.expect("every instance connects");
         store.migrate().await.expect("migrating again is a no-op");

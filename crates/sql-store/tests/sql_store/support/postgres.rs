@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use phone_verify_app::VerificationStore;
-use phone_verify_sql_store::{PgOptions, SchemaName, SqlVerificationStore};
+use phone_verify_sql_store::{PostgresOptions, SchemaName, SqlVerificationStore};
 use sqlx::Connection;
 
 use super::Disposable;
@@ -40,8 +40,8 @@ impl FreshSchema {
         }
     }
 
-    pub(crate) fn options(&self) -> PgOptions {
-        PgOptions::default().schema(self.name.clone())
+    pub(crate) fn options(&self) -> PostgresOptions {
+        PostgresOptions::default().schema(self.name.clone())
     }
 
     /// A plain pool on the schema, for a test that acts as another instance would in SQL.
@@ -53,7 +53,7 @@ impl FreshSchema {
     }
 
     pub(crate) async fn connect(&self) -> SqlVerificationStore {
-        SqlVerificationStore::connect_postgres(&self.url, self.options())
+        SqlVerificationStore::open_postgres(&self.url, self.options())
             .await
             .expect("the PostgreSQL store connects")
     }

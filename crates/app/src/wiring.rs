@@ -1,4 +1,4 @@
-//! The ports a use case holds, bundled so they are wired once.
+//! What a use case is wired to: its ports, bundled so they are wired once.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,20 +7,21 @@ use phone_verify_domain::VerificationGateway;
 
 use crate::{Clock, IdSource, RandomIds, SystemClock, VerificationStore};
 
-/// The ports of the use cases: the provider, the store, the clock and the id source.
+/// The ports a use case is wired to (a bundle, not a port): the provider, the store, the clock
+/// and the id source.
 ///
 /// Cloning clones four `Arc`s. The composition root builds it once and hands clones to the
 /// use cases.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use phone_verify_app::{InMemoryVerificationStore, Ports};
+/// use phone_verify_app::{InMemoryVerificationStore, Wiring};
 /// # use phone_verify_domain::MockVerificationGateway;
 /// # let gateway = MockVerificationGateway::new();
-/// let ports = Ports::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
+/// let wiring = Wiring::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
 /// ```
 #[derive(Clone)]
-pub struct Ports {
+pub struct Wiring {
     /// The verification provider.
     pub gateway: Arc<dyn VerificationGateway>,
     /// The record of attempts.
@@ -31,7 +32,7 @@ pub struct Ports {
     pub ids: Arc<dyn IdSource>,
 }
 
-impl Ports {
+impl Wiring {
     /// The given provider and store, with the system clock and random ids.
     pub fn new(gateway: Arc<dyn VerificationGateway>, store: Arc<dyn VerificationStore>) -> Self {
         Self {
@@ -44,23 +45,45 @@ impl Ports {
 
     /// The same ports with another clock.
     #[must_use]
-    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+    pub fn clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
     }
 
     /// The same ports with another id source.
     #[must_use]
-    pub fn with_ids(self, ids: Arc<dyn IdSource>) -> Self {
+    pub fn ids(self, ids: Arc<dyn IdSource>) -> Self {
         Self { ids, ..self }
     }
 }
 
-impl fmt::Debug for Ports {
+impl fmt::Debug for Wiring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ports")
+        f.debug_struct("Wiring")
+            .field("gateway", &self.gateway)
             .field("store", &self.store)
             .field("clock", &self.clock)
             .field("ids", &self.ids)
-            .finish_non_exhaustive()
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use phone_verify_domain::MockVerificationGateway;
+
+    use super::*;
+    use crate::InMemoryVerificationStore;
+
+    #[test]
+    fn debug_shows_every_port_the_gateway_included() {
+        let wiring = Wiring::new(
+            Arc::new(MockVerificationGateway::new()),
+            Arc::new(InMemoryVerificationStore::new()),
+        );
+        let shown = format!("{wiring:?}");
+        assert!(
+            shown.contains("gateway: MockVerificationGateway"),
+            "{shown}"
+        );
     }
 }

@@ -1,0 +1,60 @@
+//! Stable names of unit enums: one list per enum gives both directions, so a name written to a
+//! record or a metric always reads back as the variant it came from.
+
+/// A stable name that names no variant (a record written by a newer version, or damaged).
+/// The name itself is left out of the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a known {what}")]
+pub struct UnknownName {
+    what: &'static str,
+}
+
+impl UnknownName {
+    /// A name that is not one of `what`'s (`"error class"`, `"check verdict"`, ...).
+    pub fn new(what: &'static str) -> Self {
+        Self { what }
+    }
+
+    /// What the name should have named.
+    pub fn what(&self) -> &'static str {
+        self.what
+    }
+}
+
+/// Gives a unit enum its stable lowercase names from one list: `as_str` (an exhaustive
+/// `match`: a variant left out of the list does not compile), `Display` (the same name) and
+/// `FromStr` (the reverse, [`UnknownName`] for any other string).
+///
+/// For the enums of this workspace; not part of the API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! stable_names {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The stable lowercase name, as records and metrics spell it.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::UnknownName;
+
+            /// The variant `name` names, as [`Self::as_str`] spells it.
+            fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+                match name {
+                    $($name => Ok(Self::$variant),)+
+                    _ => Err($crate::UnknownName::new($what)),
+                }
+            }
+        }
+    };
+}
