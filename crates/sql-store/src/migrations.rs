@@ -113,6 +113,32 @@ mod upgrade_tests {
         (Uuid::from_u128(1), Uuid::from_u128(2))
     }
 
+    /// Brings `$pool`'s database to the first schema of `$migrations` only, writes
+    /// [`FIRST_SCHEMA_ROWS`] and closes the pool (a macro: the two engines' pools share no
+    /// trait that sqlx's queries accept).
+    macro_rules! first_schema_with_rows {
+        ($pool:expr, $migrations:expr) => {{
+            let pool = $pool;
+            Migrations(&$migrations.0[..1])
+                .migrator()
+                .await
+                .expect("a migrator")
+                .run(&pool)
+                .await
+                .expect("the first schema");
+            let (send, check) = ids();
+            for row in FIRST_SCHEMA_ROWS {
+                sqlx::query(row)
+                    .bind(send)
+                    .bind(check)
+                    .execute(&pool)
+                    .await
+                    .expect("a row of the first schema");
+            }
+            pool.close().await;
+        }};
+    }
+
     /// Reads back what [`FIRST_SCHEMA_ROWS`] wrote, then records a check the provider had
     /// no code for (an outcome the first schema refused).
     async fn assert_upgraded(store: &SqlVerificationStore) {
@@ -175,23 +201,7 @@ mod upgrade_tests {
         let pool = sqlx::SqlitePool::connect_with(options)
             .await
             .expect("opens");
-        Migrations(&super::SQLITE.0[..1])
-            .migrator()
-            .await
-            .expect("a migrator")
-            .run(&pool)
-            .await
-            .expect("the first schema");
-        let (send, check) = ids();
-        for row in FIRST_SCHEMA_ROWS {
-            sqlx::query(row)
-                .bind(send)
-                .bind(check)
-                .execute(&pool)
-                .await
-                .expect("a row of the first schema");
-        }
-        pool.close().await;
+        first_schema_with_rows!(pool, super::SQLITE);
 
         let store = SqlVerificationStore::open_sqlite(&path, crate::SqliteOptions::default())
             .await
@@ -241,23 +251,7 @@ mod upgrade_tests {
         let pool = sqlx::PgPool::connect_with(base.options([("search_path", schema.as_str())]))
             .await
             .expect("connects");
-        Migrations(&super::POSTGRES.0[..1])
-            .migrator()
-            .await
-            .expect("a migrator")
-            .run(&pool)
-            .await
-            .expect("the first schema");
-        let (send, check) = ids();
-        for row in FIRST_SCHEMA_ROWS {
-            sqlx::query(row)
-                .bind(send)
-                .bind(check)
-                .execute(&pool)
-                .await
-                .expect("a row of the first schema");
-        }
-        pool.close().await;
+        first_schema_with_rows!(pool, super::POSTGRES);
 
         let options = crate::PostgresOptions::default()
             .schema(crate::SchemaName::parse(&schema).expect("a schema name"));
