@@ -1,7 +1,6 @@
 //! Why a [`crate::PhoneVerification`] could not be built.
 
-/// Why [`crate::PhoneVerificationBuilder::build`] failed. Nothing was sent; a store that was
-/// opened is closed again when the error is dropped.
+/// Why [`crate::PhoneVerificationBuilder::build`] failed. Nothing was sent or recorded.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new()?.block_on(async {

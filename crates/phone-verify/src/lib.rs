@@ -124,7 +124,7 @@ pub use phone_verify_app::{
 };
 
 /// The README's Rust blocks, compiled and run as doctests of this crate (the quick start needs
-/// the simulator: `cargo test -p phone-verify --all-features`).
+/// the simulator: `cargo test --workspace --all-features`).
 #[cfg(all(doctest, feature = "test-util", feature = "mocks"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
