@@ -2,16 +2,22 @@
 //! `Utc::now()` inline, so tests move time by hand instead of sleeping.
 
 use std::fmt;
+#[cfg(feature = "test-util")]
+use std::sync::Arc;
+#[cfg(feature = "test-util")]
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+#[cfg(feature = "test-util")]
 use parking_lot::Mutex;
 
+#[cfg(feature = "test-util")]
 use crate::time::add;
 
 /// Where the use cases get the current time.
 ///
-/// [`SystemClock`] in production; [`ManualClock`], a fake that only moves when told, in tests.
+/// [`SystemClock`] in production; `ManualClock` (feature `test-util`), a fake that only moves
+/// when told, in tests.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant, in UTC.
     fn now(&self) -> DateTime<Utc>;
@@ -29,6 +35,8 @@ impl Clock for SystemClock {
 
 /// A clock that stands still until moved: the fake for tests of time-dependent rules.
 ///
+/// Clones share one time, so a test keeps a clone to move the clock it handed over.
+///
 /// ```
 /// use std::time::Duration;
 /// use chrono::{TimeZone, Utc};
@@ -39,16 +47,18 @@ impl Clock for SystemClock {
 /// clock.advance(Duration::from_secs(30));
 /// assert_eq!(clock.now(), Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 30).unwrap());
 /// ```
-#[derive(Debug)]
+#[cfg(feature = "test-util")]
+#[derive(Debug, Clone)]
 pub struct ManualClock {
-    now: Mutex<DateTime<Utc>>,
+    now: Arc<Mutex<DateTime<Utc>>>,
 }
 
+#[cfg(feature = "test-util")]
 impl ManualClock {
     /// A clock showing `start`.
     pub fn new(start: DateTime<Utc>) -> Self {
         Self {
-            now: Mutex::new(start),
+            now: Arc::new(Mutex::new(start)),
         }
     }
 
@@ -64,6 +74,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(feature = "test-util")]
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         *self.now.lock()

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+#[cfg(feature = "test-util")]
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use uuid::Uuid;
@@ -53,7 +54,8 @@ impl fmt::Debug for AttemptId {
 
 /// Where the use cases get the id of each new attempt.
 ///
-/// [`RandomIds`] in production; [`SequentialIds`] where a test wants predictable ids.
+/// [`RandomIds`] in production; `SequentialIds` (feature `test-util`) where a test wants
+/// predictable ids.
 pub trait IdSource: Send + Sync + fmt::Debug {
     /// A fresh id, never returned before by this source.
     fn next_id(&self) -> AttemptId;
@@ -78,11 +80,13 @@ impl IdSource for RandomIds {
 /// assert_eq!(ids.next_id(), AttemptId::from_u128(1));
 /// assert_eq!(ids.next_id(), AttemptId::from_u128(2));
 /// ```
+#[cfg(feature = "test-util")]
 #[derive(Debug, Default)]
 pub struct SequentialIds {
     last: AtomicU64,
 }
 
+#[cfg(feature = "test-util")]
 impl IdSource for SequentialIds {
     fn next_id(&self) -> AttemptId {
         AttemptId::from_u128(u128::from(self.last.fetch_add(1, Ordering::Relaxed) + 1))

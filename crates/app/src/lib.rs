@@ -10,8 +10,10 @@
 //!   `Arc<dyn …>` ports, bundled in a [`Wiring`], is cheap to clone, and has one error enum
 //!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
 //! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
-//! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`] and
-//!   [`ManualClock`], [`RandomIds`] and [`SequentialIds`].
+//! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`], [`RandomIds`].
+//! - With the `test-util` feature, the fakes for tests: `ManualClock` (time moves only when
+//!   told), `SequentialIds` (ids 1, 2, 3, ...) and `FailingStore` (the in-memory store with
+//!   chosen operations failing as if the database were down).
 //! - Guards: [`SendPolicy`] (with [`SendLimits`]) and [`CheckPolicy`], refusing with
 //!   [`SendRefusal`] / [`CheckRefusal`], which say when to try again.
 //! - With the `store-contract` feature, `store_contract` is the test suite every
@@ -49,7 +51,7 @@
 //! let wiring = Wiring::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
 //! let send = SendCode::new(wiring.clone(), SendPolicy::default());
 //! let sent = send
-//!     .send(SendCodeRequest {
+//!     .send(&SendCodeRequest {
 //!         phone: PhoneNumber::parse("+60 18-225 8491")?,
 //!         trust_flow: TrustFlowId::new(147),
 //!         trust_validation: TrustValidationId::parse("tv-1")?,
@@ -65,6 +67,8 @@
 mod check_code;
 mod clock;
 mod current_send;
+#[cfg(feature = "test-util")]
+mod failing;
 mod guards;
 mod history;
 mod ids;
@@ -85,13 +89,19 @@ pub use phone_verify_domain as domain;
 pub use phone_verify_domain::ErrorClass;
 
 pub use check_code::{CheckCode, CheckCodeError, CheckedCode};
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use current_send::CheckTarget;
+#[cfg(feature = "test-util")]
+pub use failing::{FailingStore, StoreOperation};
 pub use guards::{
     CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy, SendRefusal,
 };
 pub use history::{HistoryError, VerificationHistory};
-pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds, SequentialIds};
+#[cfg(feature = "test-util")]
+pub use ids::SequentialIds;
+pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;

@@ -120,7 +120,7 @@ impl SendCode {
             reference = Empty,
         ),
     )]
-    pub async fn send(&self, request: SendCodeRequest) -> Result<SentCode, SendCodeError> {
+    pub async fn send(&self, request: &SendCodeRequest) -> Result<SentCode, SendCodeError> {
         if let Err(refusal) = self.policy.check_number(&request.phone) {
             warn!(%refusal, "send refused by a number guard");
             return Err(refusal.into());
@@ -145,7 +145,7 @@ impl SendCode {
             return Err(refusal.into());
         }
 
-        let answer = self.wiring.gateway.send_code(&request).await;
+        let answer = self.wiring.gateway.send_code(request).await;
         if let Ok(receipt) = &answer {
             Span::current().record("reference", display(&receipt.reference));
         }

@@ -124,7 +124,7 @@ impl App {
 impl Sender for App {
     async fn send(&self, job: &Job) -> Result<(), String> {
         self.0
-            .send(job.request.clone())
+            .send(&job.request)
             .await
             .map(drop)
             .map_err(|error| error_chain(&error))

@@ -141,6 +141,12 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
+    /// The API token the simulator accepts ([`crate::SimConfig::token`]): give it to the client under
+    /// test. A test token, not a credential.
+    pub fn token(&self) -> &str {
+        &self.shared.config.token
+    }
+
     /// The address the simulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -82,7 +82,7 @@ impl Default for StackConfig {
 /// let phone = mobile_number(1);
 /// let error = stack
 ///     .send
-///     .send(send_request(phone.clone(), trust_validation("doc", 1)))
+///     .send(&send_request(phone.clone(), trust_validation("doc", 1)))
 ///     .await
 ///     .unwrap_err();
 /// assert!(error.may_have_been_sent());

@@ -63,8 +63,3 @@ pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};
 pub use url::{DatabaseUrl, DatabaseUrlError};
 #[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod plan_tests;
-
-/// The README's code blocks, compiled and run as doctests of this crate.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;

@@ -1,6 +1,8 @@
+use std::sync::Arc;
+
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckCodeError, CheckOutcome, CheckRefusal, ErrorClass, NewSend,
-    Reservation, SendLimits, SendPolicy, StoreError,
+    AttemptId, AttemptRecord, CheckCodeError, CheckOutcome, CheckRefusal, ErrorClass, FailingStore,
+    NewSend, Reservation, SendLimits, SendPolicy, StoreError, StoreOperation as Op,
 };
 use phone_verify_domain::{
     CheckResult, CheckVerdict, CodeState, GatewayError, MockVerificationGateway, PhoneNumber,
@@ -8,8 +10,8 @@ use phone_verify_domain::{
 };
 
 use crate::support::{
-    CODE, FailingStore, Harness, Op, REFERENCE, code, gateway_error, phone, receipt, reference,
-    request, secs, t0, tv, verified, wrong,
+    CODE, Harness, REFERENCE, code, gateway_error, phone, receipt, reference, request, secs, t0,
+    tv, verified, wrong,
 };
 
 /// A gateway that accepts one send (reference `REFERENCE`) and answers checks with `answer`,
@@ -38,7 +40,7 @@ fn error_may_have_been_sent(attempt: AttemptId) -> bool {
 async fn sent(harness: &Harness) {
     harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect("the code is sent");
 }
@@ -349,7 +351,7 @@ async fn a_404_on_check_means_no_pending_code_and_uses_up_no_attempt() {
 
 #[tokio::test]
 async fn a_failed_first_write_of_a_check_keeps_the_provider_uncalled() {
-    let store = FailingStore::failing(&[Op::ReserveCheck]);
+    let store = Arc::new(FailingStore::failing(&[Op::ReserveCheck]));
     let harness = Harness::with(
         gateway_answering(0, || Ok(verified())),
         store,
@@ -368,7 +370,7 @@ async fn a_failed_first_write_of_a_check_keeps_the_provider_uncalled() {
 
 #[tokio::test]
 async fn a_failed_second_write_after_an_answer_returns_the_answer_and_leaves_outcome_unknown() {
-    let store = FailingStore::failing(&[Op::FinishCheck]);
+    let store = Arc::new(FailingStore::failing(&[Op::FinishCheck]));
     let harness = Harness::with(
         gateway_answering(1, || Ok(verified())),
         store,
@@ -395,7 +397,7 @@ async fn a_failed_second_write_after_an_answer_returns_the_answer_and_leaves_out
 
 #[tokio::test]
 async fn a_failed_second_write_after_a_failed_check_returns_the_gateway_error() {
-    let store = FailingStore::failing(&[Op::FinishCheck]);
+    let store = Arc::new(FailingStore::failing(&[Op::FinishCheck]));
     let harness = Harness::with(
         gateway_answering(1, || Err(gateway_error("provider_fault_500"))),
         store,

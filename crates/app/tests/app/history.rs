@@ -1,11 +1,12 @@
+use std::sync::Arc;
+
 use phone_verify_app::{
-    AttemptRecord, CheckOutcome, HistoryError, PageRequest, SendOutcome, SendPolicy,
+    AttemptRecord, CheckOutcome, FailingStore, HistoryError, PageRequest, SendOutcome, SendPolicy,
+    StoreOperation as Op,
 };
 use phone_verify_domain::CheckVerdict;
 
-use crate::support::{
-    FailingStore, Harness, Op, accepting_gateway, code, phone, request, secs, tv, verified,
-};
+use crate::support::{Harness, accepting_gateway, code, phone, request, secs, tv, verified};
 
 #[tokio::test]
 async fn history_shows_the_send_and_the_check_newest_first_by_number_and_by_validation() {
@@ -15,7 +16,7 @@ async fn history_shows_the_send_and_the_check_newest_first_by_number_and_by_vali
         .times(1)
         .returning(|_| Ok(verified()));
     let harness = Harness::new(gateway);
-    let sent = harness.send.send(request()).await.expect("sent");
+    let sent = harness.send.send(&request()).await.expect("sent");
     harness.clock.advance(secs(30));
     let checked = harness.check.check(tv(), code()).await.expect("checked");
 
@@ -52,11 +53,11 @@ async fn history_shows_the_send_and_the_check_newest_first_by_number_and_by_vali
 
 #[tokio::test]
 async fn history_shows_a_send_whose_outcome_was_never_recorded_as_outcome_unknown() {
-    let store = FailingStore::failing(&[Op::FinishSend]);
+    let store = Arc::new(FailingStore::failing(&[Op::FinishSend]));
     let harness = Harness::with(accepting_gateway(1), store.clone(), SendPolicy::default());
     harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect_err("not recorded");
     store.recover();
@@ -81,7 +82,7 @@ async fn history_shows_a_send_whose_outcome_was_never_recorded_as_outcome_unknow
 async fn history_reports_a_store_failure() {
     let harness = Harness::with(
         accepting_gateway(0),
-        FailingStore::failing(&[Op::Read]),
+        Arc::new(FailingStore::failing(&[Op::Read])),
         SendPolicy::default(),
     );
     let error = harness

@@ -2,14 +2,15 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use phone_verify_app::{
-    AttemptId, ErrorClass, InMemoryVerificationStore, NumberPrefix, RefusalReason, SendCodeError,
-    SendLimits, SendOutcome, SendPolicy, SendRefusal, SendState, StoreError,
+    AttemptId, ErrorClass, FailingStore, InMemoryVerificationStore, NumberPrefix, RefusalReason,
+    SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRefusal, SendState, StoreError,
+    StoreOperation as Op,
 };
 use phone_verify_domain::{MockVerificationGateway, NumberKind, PhoneNumber, RegionCode};
 
 use crate::support::{
-    FailingStore, Harness, Op, REFERENCE, accepting_gateway, gateway_error, phone, receipt,
-    reference, request, request_to, secs, t0,
+    Harness, REFERENCE, accepting_gateway, gateway_error, phone, receipt, reference, request,
+    request_to, secs, t0,
 };
 
 #[tokio::test]
@@ -24,7 +25,7 @@ async fn a_sent_code_is_recorded_with_the_providers_reference() {
 
     let sent = harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect("the code is sent");
 
@@ -53,7 +54,7 @@ async fn refused_by(policy: SendPolicy, phone: PhoneNumber) -> SendRefusal {
     let harness = Harness::with(gateway, Arc::new(InMemoryVerificationStore::new()), policy);
     let error = harness
         .send
-        .send(request_to(phone, "tv-1"))
+        .send(&request_to(phone, "tv-1"))
         .await
         .expect_err("the send is refused");
     assert!(harness.recorded().await.is_empty(), "nothing is recorded");
@@ -99,12 +100,12 @@ async fn a_premium_rate_number_is_refused_by_default() {
 #[tokio::test]
 async fn a_second_send_within_the_cooldown_is_refused_until_it_ends() {
     let harness = Harness::new(accepting_gateway(2));
-    harness.send.send(request()).await.expect("the first send");
+    harness.send.send(&request()).await.expect("the first send");
 
     harness.clock.advance(secs(10));
     let error = harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect_err("the second send is refused");
     let SendCodeError::Refused(refusal) = error else {
@@ -115,7 +116,7 @@ async fn a_second_send_within_the_cooldown_is_refused_until_it_ends() {
     harness.clock.advance(secs(20));
     harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect("the send passes once the cooldown is over");
 }
@@ -126,14 +127,14 @@ async fn a_sixth_send_to_a_number_within_an_hour_is_refused_until_the_first_ages
     for n in 0..5 {
         harness
             .send
-            .send(request_to(phone(), &format!("tv-{n}")))
+            .send(&request_to(phone(), &format!("tv-{n}")))
             .await
             .expect("sends within the cap pass");
         harness.clock.advance(secs(60));
     }
     let error = harness
         .send
-        .send(request_to(phone(), "tv-5"))
+        .send(&request_to(phone(), "tv-5"))
         .await
         .expect_err("the sixth send is refused");
     assert!(
@@ -147,7 +148,7 @@ async fn a_sixth_send_to_a_number_within_an_hour_is_refused_until_the_first_ages
     harness.clock.set(t0() + secs(3600));
     harness
         .send
-        .send(request_to(phone(), "tv-5"))
+        .send(&request_to(phone(), "tv-5"))
         .await
         .expect("the send passes once the first left the window");
 }
@@ -167,10 +168,10 @@ async fn a_trust_validation_gets_no_more_codes_than_its_cap() {
         policy,
     );
     for _ in 0..2 {
-        harness.send.send(request()).await.expect("within the cap");
+        harness.send.send(&request()).await.expect("within the cap");
         harness.clock.advance(secs(60));
     }
-    let error = harness.send.send(request()).await.expect_err("refused");
+    let error = harness.send.send(&request()).await.expect_err("refused");
     let SendCodeError::Refused(refusal) = error else {
         panic!("expected a refusal, got {error:?}");
     };
@@ -250,7 +251,7 @@ async fn each_gateway_error_is_recorded_with_what_it_means_for_the_sms() {
             .returning(move |_| Err(gateway_error(class)));
         let harness = Harness::new(gateway);
 
-        let error = harness.send.send(request()).await.expect_err(class);
+        let error = harness.send.send(&request()).await.expect_err(class);
 
         assert!(
             matches!(&error, SendCodeError::Gateway(_)),
@@ -279,10 +280,10 @@ async fn a_send_that_delivered_nothing_does_not_start_a_cooldown() {
         }
     });
     let harness = Harness::new(gateway);
-    harness.send.send(request()).await.expect_err("not sent");
+    harness.send.send(&request()).await.expect_err("not sent");
     harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect("an immediate second try passes");
 }
@@ -291,12 +292,12 @@ async fn a_send_that_delivered_nothing_does_not_start_a_cooldown() {
 async fn a_failed_first_write_keeps_the_provider_uncalled() {
     let mut gateway = MockVerificationGateway::new();
     gateway.expect_send_code().never();
-    let store = FailingStore::failing(&[Op::ReserveSend]);
+    let store = Arc::new(FailingStore::failing(&[Op::ReserveSend]));
     let harness = Harness::with(gateway, store.clone(), SendPolicy::default());
 
     let error = harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect_err("not recorded");
 
@@ -311,12 +312,12 @@ async fn a_failed_first_write_keeps_the_provider_uncalled() {
 
 #[tokio::test]
 async fn a_failed_second_write_after_a_send_returns_the_reference_and_leaves_outcome_unknown() {
-    let store = FailingStore::failing(&[Op::FinishSend]);
+    let store = Arc::new(FailingStore::failing(&[Op::FinishSend]));
     let harness = Harness::with(accepting_gateway(1), store, SendPolicy::default());
 
     let error = harness
         .send
-        .send(request())
+        .send(&request())
         .await
         .expect_err("not recorded");
 
@@ -344,10 +345,10 @@ async fn a_failed_second_write_after_a_failed_send_returns_the_gateway_error() {
         .expect_send_code()
         .times(1)
         .returning(|_| Err(gateway_error("outcome_unknown")));
-    let store = FailingStore::failing(&[Op::FinishSend]);
+    let store = Arc::new(FailingStore::failing(&[Op::FinishSend]));
     let harness = Harness::with(gateway, store, SendPolicy::default());
 
-    let error = harness.send.send(request()).await.expect_err("failed");
+    let error = harness.send.send(&request()).await.expect_err("failed");
 
     let SendCodeError::FailedAndNotRecorded { gateway, .. } = &error else {
         panic!("expected FailedAndNotRecorded, got {error:?}");
@@ -372,7 +373,7 @@ fn fifty_concurrent_sends_to_one_number_reach_the_provider_once() {
             .map(|n| {
                 let send = harness.send.clone();
                 tokio::spawn(
-                    async move { send.send(request_to(phone(), &format!("tv-{n}"))).await },
+                    async move { send.send(&request_to(phone(), &format!("tv-{n}"))).await },
                 )
             })
             .collect();

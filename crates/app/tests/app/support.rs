@@ -1,17 +1,13 @@
-//! Fixtures, a harness wiring the use cases over fakes, and `FailingStore`.
+//! Fixtures and a harness wiring the use cases over fakes.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use parking_lot::Mutex;
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, CheckReservation,
-    HistorySubject, InMemoryVerificationStore, ManualClock, NewCheck, NewSend, Page, PageRequest,
-    Reservation, SendCode, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal,
-    SequentialIds, StoreError, VerificationHistory, VerificationStore, Wiring,
+    AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, HistorySubject, InMemoryVerificationStore,
+    ManualClock, PageRequest, SendCode, SendPolicy, SendRecord, SequentialIds, VerificationHistory,
+    VerificationStore, Wiring,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryStatus, GatewayError, MockVerificationGateway, OtpCode,
@@ -136,13 +132,13 @@ impl Harness {
         policy: SendPolicy,
     ) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
-        let wiring = Wiring::new(Arc::new(gateway), Arc::clone(&store))
+        let ports = Wiring::new(Arc::new(gateway), Arc::clone(&store))
             .clock(clock.clone())
             .ids(Arc::new(SequentialIds::default()));
         Self {
             clock,
-            send: SendCode::new(wiring.clone(), policy),
-            check: CheckCode::new(wiring, CheckPolicy::default()),
+            send: SendCode::new(ports.clone(), policy),
+            check: CheckCode::new(ports, CheckPolicy::default()),
             history: VerificationHistory::new(Arc::clone(&store)),
             store,
         }
@@ -179,97 +175,6 @@ impl Harness {
                 AttemptRecord::Send(_) => None,
             })
             .collect()
-    }
-}
-
-/// The store operations `FailingStore` can fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Op {
-    ReserveSend,
-    FinishSend,
-    ReserveCheck,
-    FinishCheck,
-    Read,
-}
-
-/// A fake store: the in-memory store, except that the chosen operations fail as if the
-/// database were down (without writing anything).
-#[derive(Debug)]
-pub(crate) struct FailingStore {
-    inner: InMemoryVerificationStore,
-    failing: Mutex<HashSet<Op>>,
-}
-
-impl FailingStore {
-    pub(crate) fn failing(ops: &[Op]) -> Arc<Self> {
-        Arc::new(Self {
-            inner: InMemoryVerificationStore::new(),
-            failing: Mutex::new(ops.iter().copied().collect()),
-        })
-    }
-
-    pub(crate) fn recover(&self) {
-        self.failing.lock().clear();
-    }
-
-    fn fail(&self, op: Op) -> Result<(), StoreError> {
-        if self.failing.lock().contains(&op) {
-            Err(StoreError::unavailable(std::io::Error::other(
-                "connection reset by the database",
-            )))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-#[async_trait]
-impl VerificationStore for FailingStore {
-    async fn reserve_send(
-        &self,
-        send: NewSend,
-        limits: &SendLimits,
-    ) -> Result<Reservation<SendRefusal>, StoreError> {
-        self.fail(Op::ReserveSend)?;
-        self.inner.reserve_send(send, limits).await
-    }
-
-    async fn finish_send(
-        &self,
-        id: AttemptId,
-        outcome: SendOutcome,
-        finished_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.fail(Op::FinishSend)?;
-        self.inner.finish_send(id, outcome, finished_at).await
-    }
-
-    async fn reserve_check(
-        &self,
-        check: NewCheck,
-        policy: &CheckPolicy,
-    ) -> Result<CheckReservation, StoreError> {
-        self.fail(Op::ReserveCheck)?;
-        self.inner.reserve_check(check, policy).await
-    }
-
-    async fn finish_check(
-        &self,
-        id: AttemptId,
-        outcome: CheckOutcome,
-        finished_at: DateTime<Utc>,
-    ) -> Result<AttemptId, StoreError> {
-        self.fail(Op::FinishCheck)?;
-        self.inner.finish_check(id, outcome, finished_at).await
-    }
-
-    async fn history(
-        &self,
-        subject: &HistorySubject,
-        page: PageRequest,
-    ) -> Result<Page<AttemptRecord>, StoreError> {
-        self.fail(Op::Read)?;
-        self.inner.history(subject, page).await
     }
 }
 

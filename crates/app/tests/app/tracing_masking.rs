@@ -68,11 +68,11 @@ async fn traces_of_sends_and_checks_mask_the_number_and_never_show_the_code() {
         .returning(|_| Ok(verified()));
     let harness = Harness::new(gateway);
 
-    harness.send.send(request()).await.expect("sent");
+    harness.send.send(&request()).await.expect("sent");
     harness.check.check(tv(), code()).await.expect("checked");
     harness.clock.advance(secs(60));
     let other = request_to(crate::support::phone(), "tv-2");
-    harness.send.send(other).await.expect_err("rejected");
+    harness.send.send(&other).await.expect_err("rejected");
 
     let text = captured.text();
     assert!(text.contains("send_code"), "the send is traced: {text}");

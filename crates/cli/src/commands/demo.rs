@@ -55,7 +55,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
             .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
     };
     let sent = SendCode::new(wiring.clone(), SendPolicy::default())
-        .send(request.clone())
+        .send(&request)
         .await?;
     send::report(&request, &sent, out);
 

@@ -23,7 +23,7 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
     let gateway = wiring::gateway(&args.provider)?;
     let store = stores.open(&args.store.url()?, Create::IfMissing).await?;
     let send = SendCode::new(Wiring::new(gateway, store), SendPolicy::default());
-    let sent = send.send(request.clone()).await?;
+    let sent = send.send(&request).await?;
     report(&request, &sent, out);
     out.json(&send_json(&request, &sent));
     Ok(Exit::Ok)

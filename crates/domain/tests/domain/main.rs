@@ -5,6 +5,10 @@ mod error_chain;
 mod gateway;
 mod ids;
 mod masking;
+// Runs when the feature is on: `cargo test -p phone-verify-domain --features mocks`, or any
+// workspace-wide test run (the layers above enable it).
+#[cfg(feature = "mocks")]
+mod mocks;
 mod otp;
 mod phone;
 mod properties;

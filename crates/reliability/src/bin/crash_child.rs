@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
         async move {
             let request = send_request(mobile_number(index), trust_validation("crash", index));
             // Any outcome will do: the record is what the test judges.
-            let _ = send.send(request).await;
+            let _ = send.send(&request).await;
         }
     };
     send_one(0).await;

@@ -66,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
             trust_validation("leak", index as u32),
         );
         let send = stack.send.clone();
-        async move { send.send(request).await }
+        async move { send.send(&request).await }
     };
     let tv = |index| trust_validation("leak", index);
     let delivered = |index: usize| -> anyhow::Result<OtpCode> {
@@ -84,7 +84,7 @@ async fn main() -> anyhow::Result<()> {
     stack.check.check(tv(0), delivered(0)?).await.ok();
     stack
         .send
-        .send(send_request(
+        .send(&send_request(
             numbers[0].clone(),
             trust_validation("leak-again", 0),
         ))

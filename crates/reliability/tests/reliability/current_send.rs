@@ -100,7 +100,7 @@ async fn send_then_check_while_another_send_is_on_its_way(
     let tv = trust_validation("check-while-sending", index);
     stack
         .send
-        .send(send_request(first, tv.clone()))
+        .send(&send_request(first, tv.clone()))
         .await
         .map_err(|error| format!("the first send: {error}"))?;
     let code = OtpCode::parse(&last_delivered(&stack, &tv).code).expect("a code");
@@ -108,8 +108,9 @@ async fn send_then_check_while_another_send_is_on_its_way(
         Fault::Delay(LATE),
         FaultScope::PhoneNext(second.e164().to_owned(), 1),
     );
+    let resend_request = send_request(second, tv.clone());
     let (resend, checked) = tokio::join!(
-        stack.send.send(send_request(second, tv.clone())),
+        stack.send.send(&resend_request),
         stack.check.check(tv.clone(), code),
     );
     resend.map_err(|error| format!("the second send: {error}"))?;
@@ -143,7 +144,7 @@ async fn overlapping_sends_answered_out_of_order(
     let started = {
         let stack = Arc::clone(&stack);
         let request = send_request(late, tv.clone());
-        tokio::spawn(async move { stack.send.send(request).await })
+        tokio::spawn(async move { stack.send.send(&request).await })
     };
     // The late send is reserved (in flight) before the second one starts.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -160,7 +161,7 @@ async fn overlapping_sends_answered_out_of_order(
     }
     stack
         .send
-        .send(send_request(early, tv.clone()))
+        .send(&send_request(early, tv.clone()))
         .await
         .map_err(|error| format!("the second send: {error}"))?;
     started

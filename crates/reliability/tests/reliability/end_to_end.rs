@@ -34,7 +34,7 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
     let phone = PhoneNumber::parse("+60 18-225 8491").expect("valid");
     let trust_validation = TrustValidationId::parse("tv-e2e").expect("valid");
     let sent = send
-        .send(SendCodeRequest {
+        .send(&SendCodeRequest {
             phone: phone.clone(),
             trust_flow: TrustFlowId::new(147),
             trust_validation: trust_validation.clone(),

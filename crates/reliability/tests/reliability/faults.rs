@@ -244,7 +244,7 @@ async fn every_fault_on_a_send_gives_a_typed_error_one_request_and_its_exact_rec
 
         let error = stack
             .send
-            .send(request)
+            .send(&request)
             .await
             .expect_err("the fault fails it");
         let SendCodeError::Gateway(gateway) = &error else {
@@ -285,7 +285,7 @@ async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_re
         let tv = trust_validation("check-fault", index);
         let sent = stack
             .send
-            .send(send_request(phone.clone(), tv.clone()))
+            .send(&send_request(phone.clone(), tv.clone()))
             .await
             .expect("the send, unfaulted, succeeds");
         let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
@@ -393,7 +393,7 @@ async fn a_provider_that_cannot_be_reached_is_recorded_as_not_sent_after_the_pol
 
     let error = stack
         .send
-        .send(send_request(phone.clone(), trust_validation("dead", 1)))
+        .send(&send_request(phone.clone(), trust_validation("dead", 1)))
         .await
         .expect_err("nothing answers");
 

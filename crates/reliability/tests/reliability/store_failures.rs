@@ -144,7 +144,7 @@ async fn a_send_while_another_process_holds_the_lock_is_not_made_and_can_be_made
 
     let error = stack
         .send
-        .send(request.clone())
+        .send(&request)
         .await
         .expect_err("the first write cannot be made");
     let SendCodeError::Store(store_error) = &error else {
@@ -163,7 +163,7 @@ async fn a_send_while_another_process_holds_the_lock_is_not_made_and_can_be_made
     assert_eq!(stack.sends_to(&phone).await.expect("reads"), vec![]);
     let sent = stack
         .send
-        .send(request)
+        .send(&request)
         .await
         .expect("once the lock is gone, it is made");
     let records = stack.sends_to(&phone).await.expect("reads");
@@ -180,7 +180,7 @@ async fn a_code_sent_while_another_process_takes_the_lock_is_returned_with_its_r
 
     let error = stack
         .send
-        .send(send_request(phone.clone(), trust_validation("locked", 2)))
+        .send(&send_request(phone.clone(), trust_validation("locked", 2)))
         .await
         .expect_err("the second write cannot be made");
     let SendCodeError::SentButNotRecorded {
@@ -211,7 +211,7 @@ async fn a_failed_send_whose_failure_cannot_be_recorded_says_what_failed() {
 
     let error = stack
         .send
-        .send(send_request(phone.clone(), trust_validation("locked", 3)))
+        .send(&send_request(phone.clone(), trust_validation("locked", 3)))
         .await
         .expect_err("the send fails, then its record");
     let SendCodeError::FailedAndNotRecorded {
@@ -239,7 +239,7 @@ async fn a_check_answered_while_another_process_takes_the_lock_returns_the_verdi
     let tv = trust_validation("locked", 4);
     stack
         .send
-        .send(send_request(phone.clone(), tv.clone()))
+        .send(&send_request(phone.clone(), tv.clone()))
         .await
         .expect("sent");
     let code = stack.sim.last_code_for(phone.e164()).expect("delivered");

@@ -1,0 +1,134 @@
+//! A store that fails on demand, for tests of what the use cases do when the database is down
+//! (feature `test-util`).
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+
+use crate::store::{CheckReservation, HistorySubject, Page, PageRequest, Reservation};
+use crate::{
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, InMemoryVerificationStore, NewCheck,
+    NewSend, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+};
+
+/// The operations of a [`VerificationStore`] a [`FailingStore`] can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreOperation {
+    /// [`VerificationStore::reserve_send`]: the write before a send.
+    ReserveSend,
+    /// [`VerificationStore::finish_send`]: the write after a send.
+    FinishSend,
+    /// [`VerificationStore::reserve_check`]: the write before a check.
+    ReserveCheck,
+    /// [`VerificationStore::finish_check`]: the write after a check.
+    FinishCheck,
+    /// The reads: [`VerificationStore::sends_to_number_since`] and
+    /// [`VerificationStore::history`].
+    Read,
+}
+
+/// A fake store: the in-memory store, except that the chosen operations fail with
+/// [`StoreError::Unavailable`] as if the database were down, without writing anything.
+///
+/// ```
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// use phone_verify_app::{FailingStore, HistorySubject, PageRequest, StoreOperation, VerificationStore};
+/// use phone_verify_domain::TrustValidationId;
+///
+/// let store = FailingStore::failing(&[StoreOperation::Read]);
+/// let subject = HistorySubject::TrustValidation(TrustValidationId::parse("tv-1")?);
+/// assert!(store.history(&subject, PageRequest::first(10)).await.is_err());
+/// store.recover();
+/// assert!(store.history(&subject, PageRequest::first(10)).await?.items.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct FailingStore {
+    inner: InMemoryVerificationStore,
+    failing: Mutex<HashSet<StoreOperation>>,
+}
+
+impl FailingStore {
+    /// An empty store on which `operations` fail until [`FailingStore::recover`].
+    pub fn failing(operations: &[StoreOperation]) -> Self {
+        Self {
+            inner: InMemoryVerificationStore::new(),
+            failing: Mutex::new(operations.iter().copied().collect()),
+        }
+    }
+
+    /// Makes `operation` fail from now on.
+    pub fn fail_on(&self, operation: StoreOperation) {
+        self.failing.lock().insert(operation);
+    }
+
+    /// Makes every operation succeed again (the database is back).
+    pub fn recover(&self) {
+        self.failing.lock().clear();
+    }
+
+    fn fail(&self, operation: StoreOperation) -> Result<(), StoreError> {
+        if self.failing.lock().contains(&operation) {
+            Err(StoreError::unavailable(std::io::Error::other(
+                "connection reset by the database",
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl VerificationStore for FailingStore {
+    async fn reserve_send(
+        &self,
+        send: NewSend,
+        limits: &SendLimits,
+    ) -> Result<Reservation<SendRefusal>, StoreError> {
+        self.fail(StoreOperation::ReserveSend)?;
+        self.inner.reserve_send(send, limits).await
+    }
+
+    async fn finish_send(
+        &self,
+        id: AttemptId,
+        outcome: SendOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.fail(StoreOperation::FinishSend)?;
+        self.inner.finish_send(id, outcome, finished_at).await
+    }
+
+    async fn reserve_check(
+        &self,
+        check: NewCheck,
+        policy: &CheckPolicy,
+    ) -> Result<CheckReservation, StoreError> {
+        self.fail(StoreOperation::ReserveCheck)?;
+        self.inner.reserve_check(check, policy).await
+    }
+
+    async fn finish_check(
+        &self,
+        id: AttemptId,
+        outcome: CheckOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<AttemptId, StoreError> {
+        self.fail(StoreOperation::FinishCheck)?;
+        self.inner.finish_check(id, outcome, finished_at).await
+    }
+
+    async fn history(
+        &self,
+        subject: &HistorySubject,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, StoreError> {
+        self.fail(StoreOperation::Read)?;
+        self.inner.history(subject, page).await
+    }
+}

@@ -1,0 +1,46 @@
+//! Doubles for tests (features `mocks` and `test-util`).
+//!
+//! - `mocks`: `MockVerificationGateway`, a mockall double of the gateway port.
+//! - `test-util`: `sim`, the IDMeta simulator (real HTTP on loopback, a handset inbox, fault
+//!   injection), which `PhoneVerificationBuilder::simulator` wires; the fakes `ManualClock`
+//!   (time moves only when told; clones share one time), `SequentialIds` (ids 1, 2, 3, ...)
+//!   and `FailingStore` (the in-memory store with chosen operations failing).
+//!
+//! ```
+//! # #[cfg(feature = "test-util")]
+//! # {
+//! # tokio::runtime::Runtime::new()?.block_on(async {
+//! use phone_verify::testing::{FailingStore, StoreOperation, sim};
+//! use phone_verify::{PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest, TrustFlowId, TrustValidationId};
+//!
+//! let sim = sim::start(sim::SimConfig::default()).await?;
+//! let verification = PhoneVerification::builder()
+//!     .simulator(&sim)
+//!     .store(FailingStore::failing(&[StoreOperation::ReserveSend]))
+//!     .build()
+//!     .await?;
+//! let request = SendCodeRequest {
+//!     phone: PhoneNumber::parse("+60182258491")?,
+//!     trust_flow: TrustFlowId::new(1),
+//!     trust_validation: TrustValidationId::parse("tv-1")?,
+//! };
+//! let error = verification.send_code(&request).await.unwrap_err();
+//! assert!(matches!(error, SendCodeError::Store(_)));
+//! assert_eq!(sim.counters().send_requests, 0, "nothing unrecorded is sent");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#[cfg(feature = "test-util")]
+pub use phone_verify_app::{FailingStore, ManualClock, SequentialIds, StoreOperation};
+#[cfg(feature = "mocks")]
+pub use phone_verify_domain::MockVerificationGateway;
+
+/// The IDMeta simulator (feature `test-util`): [`sim::start`] gives a [`sim::Simulator`] on a
+/// loopback port, with its inbox ([`sim::Simulator::last_code_for`]), counters and faults.
+#[cfg(feature = "test-util")]
+pub mod sim {
+    pub use idmeta_sim::*;
+}

@@ -1,0 +1,147 @@
+//! The builder: what it wires is what the use cases use.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use phone_verify::idmeta::IdmetaClient;
+use phone_verify::testing::sim::{self, SimConfig};
+use phone_verify::testing::{ManualClock, SequentialIds};
+use phone_verify::{
+    AttemptId, BuildError, CheckCodeError, CheckPolicy, CheckRefusal, OtpCode, PageRequest,
+    PhoneVerification, SendCodeError, SendLimits, SendPolicy, SendRefusal,
+};
+
+use crate::support::{CODE, request, simulator};
+
+#[tokio::test]
+async fn a_builder_without_a_provider_is_refused() {
+    let error = PhoneVerification::builder()
+        .build()
+        .await
+        .expect_err("no provider");
+    assert!(matches!(error, BuildError::NoGateway), "{error:?}");
+}
+
+#[tokio::test]
+async fn an_idmeta_client_without_a_token_is_a_configuration_error() {
+    let error = PhoneVerification::builder()
+        .idmeta(IdmetaClient::builder().environment("integrate"))
+        .build()
+        .await
+        .expect_err("no token");
+    assert!(matches!(error, BuildError::Idmeta(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_sqlite_file_that_cannot_be_created_is_a_store_error() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sim = simulator().await;
+    let error = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(dir.path().join("no-such-directory").join("phone-verify.db"))
+        .build()
+        .await
+        .expect_err("no such directory");
+    assert!(matches!(error, BuildError::Store(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_sqlite_file_keeps_the_record_for_the_next_instance() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("phone-verify.db");
+    let sim = simulator().await;
+    let first = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(&path)
+        .build()
+        .await
+        .expect("builds");
+    let sent = first.send_code(&request("tv-1")).await.expect("sent");
+    drop(first);
+
+    let next = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(&path)
+        .build()
+        .await
+        .expect("reopens");
+    let history = next
+        .history_of_trust_validation(&request("tv-1").trust_validation, PageRequest::first(10))
+        .await
+        .expect("read");
+    assert_eq!(history.items.len(), 1);
+    assert_eq!(history.items[0].id(), sent.attempt);
+    // The guards read the file too: the cooldown of the first instance's send holds.
+    let again = next
+        .send_code(&request("tv-1"))
+        .await
+        .expect_err("cooling down");
+    assert!(
+        matches!(
+            again,
+            SendCodeError::Refused(SendRefusal::CoolingDown { .. })
+        ),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_clock_ids_and_policies_given_are_the_ones_used() {
+    // The simulator's own resend cooldown off, so that only ours could refuse.
+    let sim = sim::start(
+        SimConfig::default()
+            .fixed_code(CODE)
+            .resend_cooldown(Duration::ZERO),
+    )
+    .await
+    .expect("the simulator starts");
+    let start = Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 0).unwrap();
+    let clock = ManualClock::new(start);
+    let verification = PhoneVerification::builder()
+        .simulator(&sim)
+        .clock(clock.clone())
+        .ids(SequentialIds::default())
+        .send_policy(SendPolicy {
+            limits: SendLimits {
+                cooldown: Duration::ZERO,
+                ..SendLimits::default()
+            },
+            ..SendPolicy::default()
+        })
+        .check_policy(CheckPolicy {
+            code_lifetime: Duration::from_secs(60),
+            ..CheckPolicy::default()
+        })
+        .build()
+        .await
+        .expect("builds");
+
+    let first = verification
+        .send_code(&request("tv-1"))
+        .await
+        .expect("sent");
+    // No cooldown: a second send at the same instant passes.
+    let second = verification
+        .send_code(&request("tv-1"))
+        .await
+        .expect("sent again");
+    assert_eq!(
+        (first.attempt, second.attempt),
+        (AttemptId::from_u128(1), AttemptId::from_u128(2))
+    );
+    clock.advance(Duration::from_secs(61));
+    let late = verification
+        .check_code(
+            request("tv-1").trust_validation,
+            OtpCode::parse(CODE).expect("a code"),
+        )
+        .await
+        .expect_err("past the 60 s lifetime");
+    assert!(
+        matches!(
+            late,
+            CheckCodeError::Refused(CheckRefusal::CodeExpired { .. })
+        ),
+        "{late:?}"
+    );
+}

@@ -1,0 +1,11 @@
+//! Tests of the facade: the builder wires what it is given (real SQLite files, the simulator
+//! over real HTTP), and the axum example maps every outcome to the status a front end needs.
+
+// The example's router, driven over HTTP; its `main` runs only as the example.
+#[allow(dead_code)]
+#[path = "../../examples/axum_signup.rs"]
+mod axum_signup;
+
+mod builder;
+mod signup;
+mod support;

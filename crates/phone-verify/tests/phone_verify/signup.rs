@@ -1,0 +1,220 @@
+//! The axum example over real HTTP, against the simulator: each outcome a front end sees.
+
+use std::collections::BTreeSet;
+
+use phone_verify::idmeta::{IdmetaClient, SecretString};
+use phone_verify::testing::sim::{Fault, FaultScope};
+use phone_verify::testing::{FailingStore, StoreOperation};
+use phone_verify::{PhoneVerification, RegionCode, SendPolicy};
+
+use crate::support::{Backend, CODE, NUMBER, simulator};
+
+#[tokio::test]
+async fn a_sign_up_sends_a_code_and_verifies_it() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+
+    let sent = backend.ask_for_code("signup-1", "+60 18-225 8491").await;
+    assert_eq!((sent.status, sent.says()), (202, "code_sent"), "{sent:?}");
+    let code = sim
+        .last_code_for(NUMBER)
+        .expect("the phone received a code");
+    let verified = backend.verify("signup-1", &code).await;
+    assert_eq!(
+        (verified.status, verified.says()),
+        (200, "verified"),
+        "{verified:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_second_code_asked_at_once_is_429_with_retry_after_and_not_sent() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+
+    assert_eq!(backend.ask_for_code("signup-1", NUMBER).await.status, 202);
+    let again = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (again.status, again.says()),
+        (429, "too_many_codes"),
+        "{again:?}"
+    );
+    let wait = again.retry_after.expect("a Retry-After header");
+    assert!((1..=30).contains(&wait), "the 30 s cooldown, not {wait} s");
+    assert_eq!(
+        sim.counters().send_requests,
+        1,
+        "the refused send never left"
+    );
+}
+
+#[tokio::test]
+async fn a_send_whose_outcome_is_unknown_is_409_and_is_not_resent() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+    sim.inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
+
+    let unknown = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (unknown.status, unknown.says()),
+        (409, "code_may_be_on_its_way"),
+        "{unknown:?}"
+    );
+    assert_eq!(sim.counters().send_requests, 1, "never resent");
+    assert_eq!(
+        sim.counters().codes_sent,
+        1,
+        "the code is indeed on its way"
+    );
+}
+
+#[tokio::test]
+async fn a_provider_that_turns_sends_away_is_503_and_nothing_was_sent() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+    let down = Fault::ServerError {
+        status: 503,
+        html: false,
+    };
+    sim.inject(down, FaultScope::Phone(NUMBER.to_owned()));
+
+    let answer = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (answer.status, answer.says()),
+        (503, "provider_unavailable"),
+        "{answer:?}"
+    );
+    assert_eq!(sim.counters().codes_sent, 0);
+}
+
+#[tokio::test]
+async fn a_back_end_with_a_wrong_token_is_502() {
+    let sim = simulator().await;
+    let idmeta = IdmetaClient::builder()
+        .base_url(sim.base_url())
+        .allow_plain_http(true)
+        .token(SecretString::from("not-the-simulator-token"));
+    let backend = Backend::start(PhoneVerification::builder().idmeta(idmeta)).await;
+
+    let answer = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (answer.status, answer.says()),
+        (502, "provider_misconfigured"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_is_down_is_500_and_the_provider_is_not_called() {
+    let sim = simulator().await;
+    let builder = PhoneVerification::builder()
+        .simulator(&sim)
+        .store(FailingStore::failing(&[StoreOperation::ReserveSend]));
+    let backend = Backend::start(builder).await;
+
+    let answer = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (answer.status, answer.says()),
+        (500, "storage_unavailable"),
+        "{answer:?}"
+    );
+    assert_eq!(sim.counters().send_requests, 0);
+}
+
+#[tokio::test]
+async fn a_number_the_policy_does_not_serve_is_422() {
+    let sim = simulator().await;
+    let policy = SendPolicy {
+        allowed_regions: Some(BTreeSet::from([RegionCode::parse("SG").expect("a region")])),
+        ..SendPolicy::default()
+    };
+    let builder = PhoneVerification::builder()
+        .simulator(&sim)
+        .send_policy(policy);
+    let backend = Backend::start(builder).await;
+
+    let answer = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (answer.status, answer.says()),
+        (422, "number_not_supported"),
+        "{answer:?}"
+    );
+    assert_eq!(sim.counters().send_requests, 0);
+}
+
+#[tokio::test]
+async fn a_malformed_body_or_number_is_400_and_not_echoed() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+
+    let not_json = backend.post("/signup/phone", "phone=+60182258491").await;
+    let bad_number = backend.ask_for_code("signup-1", "+99 1234 99999").await;
+
+    for answer in [&not_json, &bad_number] {
+        assert_eq!(
+            (answer.status, answer.says()),
+            (400, "invalid_request"),
+            "{answer:?}"
+        );
+    }
+    assert!(!bad_number.text.contains("99999"), "{}", bad_number.text);
+    assert_eq!(sim.counters().send_requests, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_422_and_the_right_one_still_verifies() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+    assert_eq!(backend.ask_for_code("signup-1", NUMBER).await.status, 202);
+
+    let wrong = backend.verify("signup-1", "654321").await;
+    let right = backend.verify("signup-1", CODE).await;
+
+    assert_eq!(
+        (wrong.status, wrong.says()),
+        (422, "wrong_code"),
+        "{wrong:?}"
+    );
+    assert_eq!((right.status, right.says()), (200, "verified"), "{right:?}");
+}
+
+#[tokio::test]
+async fn a_check_with_no_code_sent_is_410_and_does_not_reach_the_provider() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+
+    let answer = backend.verify("signup-without-a-send", CODE).await;
+
+    assert_eq!(
+        (answer.status, answer.says()),
+        (410, "no_code_sent"),
+        "{answer:?}"
+    );
+    assert_eq!(sim.counters().verify_requests, 0);
+}
+
+#[tokio::test]
+async fn a_check_the_provider_cannot_answer_is_503() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+    assert_eq!(backend.ask_for_code("signup-1", NUMBER).await.status, 202);
+    let down = Fault::ServerError {
+        status: 503,
+        html: false,
+    };
+    sim.inject(down, FaultScope::Phone(NUMBER.to_owned()));
+
+    let answer = backend.verify("signup-1", CODE).await;
+
+    assert_eq!(
+        (answer.status, answer.says()),
+        (503, "provider_unavailable"),
+        "{answer:?}"
+    );
+}

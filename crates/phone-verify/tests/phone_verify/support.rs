@@ -1,0 +1,124 @@
+//! Fixtures: numbers, requests and a sign-up back end on a loopback port.
+
+use phone_verify::testing::sim::{self, SimConfig, Simulator};
+use phone_verify::{
+    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, SendCodeRequest, TrustFlowId,
+    TrustValidationId,
+};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::axum_signup::{Signup, router};
+
+pub(crate) const NUMBER: &str = "+60182258491";
+pub(crate) const CODE: &str = "123456";
+
+pub(crate) fn request(trust_validation: &str) -> SendCodeRequest {
+    SendCodeRequest {
+        phone: PhoneNumber::parse(NUMBER).expect("a valid number"),
+        trust_flow: TrustFlowId::new(147),
+        trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
+    }
+}
+
+/// A simulator that always sends [`CODE`].
+pub(crate) async fn simulator() -> Simulator {
+    sim::start(SimConfig::default().fixed_code(CODE))
+        .await
+        .expect("the simulator starts")
+}
+
+/// The example's back end on a loopback port, over the verification `builder` makes.
+pub(crate) struct Backend {
+    base_url: String,
+    client: reqwest::Client,
+    server: JoinHandle<()>,
+}
+
+/// An HTTP answer: status, `Retry-After` and the JSON body.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<u64>,
+    pub(crate) body: Value,
+    pub(crate) text: String,
+}
+
+impl Answer {
+    /// The body's `error` (or `status`) field.
+    pub(crate) fn says(&self) -> &str {
+        self.body["error"]
+            .as_str()
+            .or_else(|| self.body["status"].as_str())
+            .unwrap_or("")
+    }
+}
+
+impl Backend {
+    pub(crate) async fn start(builder: PhoneVerificationBuilder) -> Self {
+        let verification: PhoneVerification =
+            builder.build().await.expect("the verification builds");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let base_url = format!("http://{}", listener.local_addr().expect("an address"));
+        let app = router(Signup {
+            verification,
+            trust_flow: TrustFlowId::new(147),
+        });
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .await
+                .expect("the back end serves");
+        });
+        Self {
+            base_url,
+            client: reqwest::Client::new(),
+            server,
+        }
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: &str) -> Answer {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("the back end answers");
+        let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").map(|value| {
+            value
+                .to_str()
+                .expect("ascii")
+                .parse()
+                .expect("whole seconds")
+        });
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).expect("a JSON body");
+        Answer {
+            status,
+            retry_after,
+            body,
+            text,
+        }
+    }
+
+    pub(crate) async fn ask_for_code(&self, signup_id: &str, phone: &str) -> Answer {
+        let body = serde_json::json!({"signup_id": signup_id, "phone": phone});
+        self.post("/signup/phone", &body.to_string()).await
+    }
+
+    pub(crate) async fn verify(&self, signup_id: &str, code: &str) -> Answer {
+        let body = serde_json::json!({"signup_id": signup_id, "code": code});
+        self.post("/signup/verify", &body.to_string()).await
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
