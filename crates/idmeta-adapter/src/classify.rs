@@ -1,9 +1,10 @@
 //! Classifying an answer (status, `Retry-After`, body) into a domain result or error: one pure
 //! function per operation, tested as a table.
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
+use phone_verify_http::{json_error_reason, parse_retry_after};
 
 use crate::wire::{Envelope, field_errors};
 
@@ -97,32 +98,9 @@ fn rejection(kind: RejectionKind, status: u16, envelope: Option<&Envelope<'_>>) 
 }
 
 /// Decodes the envelope. The reason names the kind of fault and its position, never the
-/// content (serde's messages can quote values, and values can be phone numbers).
+/// content.
 fn decode(body: &[u8]) -> Result<Envelope<'_>, String> {
-    serde_json::from_slice(body).map_err(|error| {
-        let kind = match error.classify() {
-            serde_json::error::Category::Io => "could not be read",
-            serde_json::error::Category::Syntax => "is not valid JSON",
-            serde_json::error::Category::Data => "does not have the documented shape",
-            serde_json::error::Category::Eof => "ends early (truncated JSON)",
-        };
-        format!(
-            "the body {kind} (line {}, column {})",
-            error.line(),
-            error.column()
-        )
-    })
-}
-
-/// `Retry-After` (RFC 9110, 10.2.3) as a wait from `now`: delay-seconds, or an HTTP-date (any of
-/// its three formats), a date already past giving no wait at all. Garbage gives `None` (no hint).
-fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
-    let raw = raw.trim();
-    if let Ok(secs) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let date = httpdate::parse_http_date(raw).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+    serde_json::from_slice(body).map_err(|error| json_error_reason(&error))
 }
 
 #[cfg(test)]
@@ -232,6 +210,7 @@ mod properties {
 mod tests {
     use super::*;
     use phone_verify_domain::{CodeState, VerificationStatus};
+    use std::time::Duration;
 
     const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
     const VERIFY_OK: &str = include_str!("../tests/fixtures/verify_response.json");
@@ -361,32 +340,6 @@ mod tests {
                 answer.status,
                 String::from_utf8_lossy(answer.body)
             );
-        }
-    }
-
-    #[test]
-    fn retry_after_is_read_in_seconds_and_as_an_http_date() {
-        let cases: &[(&str, Option<u64>)] = &[
-            ("0", Some(0)),
-            ("120", Some(120)),
-            (" 7 ", Some(7)),
-            // The three HTTP-date formats, 90 s after the answer arrived.
-            ("Wed, 21 Oct 2026 07:29:30 GMT", Some(90)),
-            ("Wednesday, 21-Oct-26 07:29:30 GMT", Some(90)),
-            ("Wed Oct 21 07:29:30 2026", Some(90)),
-            ("Wed, 21 Oct 2026 07:28:00 GMT", Some(0)),
-            // A date already past means "now", not "no hint".
-            ("Tue, 20 Oct 2026 07:28:00 GMT", Some(0)),
-            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
-            ("-5", None),
-            ("1.5", None),
-            ("", None),
-            ("soon", None),
-            ("Wed, 21 Oct 2026 25:00:00 GMT", None),
-        ];
-        for (raw, expected) in cases {
-            let got = parse_retry_after(raw, received_at()).map(|wait| wait.as_secs());
-            assert_eq!(got, *expected, "{raw:?}");
         }
     }
 

@@ -3,18 +3,17 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime};
 
 use async_trait::async_trait;
-use backon::Retryable;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeState, GatewayError, SendCodeRequest, SendReceipt,
     VerificationGateway,
 };
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use reqwest::{Url, redirect};
+use phone_verify_http::{RawAnswer, Transport, retrying};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tracing::{Instrument, Span, field};
@@ -22,7 +21,6 @@ use tracing::{Instrument, Span, field};
 use crate::RetryPolicy;
 use crate::classify::{Answer, classify_check, classify_send};
 use crate::config::{ConfigError, IdmetaClientBuilder};
-use crate::handover::Handover;
 use crate::wire::{SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
@@ -40,7 +38,7 @@ pub struct IdmetaClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base_url: Url,
     send_url: Url,
     verify_url: Url,
@@ -75,16 +73,12 @@ impl IdmetaClient {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {secret}"))
             .map_err(|_| ConfigError::InvalidToken)?;
         authorization.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .https_only(base_url.scheme() == "https")
-            .redirect(redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(config.user_agent.clone())
-            .pool_idle_timeout(std::time::Duration::from_secs(60))
-            .build()
-            .map_err(ConfigError::Client)?;
+        let transport = Transport::new(
+            config.limits(),
+            &config.user_agent,
+            base_url.scheme() == "https",
+        )
+        .map_err(ConfigError::Client)?;
         let join = |path| {
             base_url
                 .join(path)
@@ -97,7 +91,7 @@ impl IdmetaClient {
                 send_url: join(SEND_PATH)?,
                 verify_url: join(VERIFY_PATH)?,
                 base_url,
-                http,
+                transport,
                 authorization,
                 retry: config.retry,
                 max_response_bytes: config.max_response_bytes,
@@ -127,41 +121,30 @@ impl IdmetaClient {
                     source: Box::new(error),
                 })?,
             );
-        let attempts = AtomicU32::new(0);
-        let retry = self.inner.retry;
-        let result = (|| async {
-            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let outcome = self.attempt(url, body.clone()).await;
-            let status = outcome.as_ref().map(|(status, _, _)| *status).ok();
-            tracing::debug!(
-                ?operation,
-                attempt,
-                http.status = status,
-                "attempt finished"
-            );
-            let (status, retry_after, bytes) = outcome?;
-            Span::current().record("http.status", status);
-            classify(Answer {
-                status,
-                retry_after: retry_after.as_deref(),
-                body: &bytes,
-                received_at: SystemTime::now(),
-            })
-        })
-        .retry(retry.backoff())
-        .sleep(tokio::time::sleep)
-        .when(|error| retry.should_retry(error))
-        .adjust(|error, backoff| backoff.map(|wait| retry.delay_for(error, wait)))
-        .notify(|error, wait| {
-            tracing::warn!(
-                error.class = error.class(),
-                wait_ms = wait.as_millis() as u64,
-                "retrying"
-            );
+        let (result, attempts) = retrying(self.inner.retry, |attempt| {
+            let body = body.clone();
+            async move {
+                let outcome = self.attempt(url, body).await;
+                let status = outcome.as_ref().map(|answer| answer.status).ok();
+                tracing::debug!(
+                    ?operation,
+                    attempt,
+                    http.status = status,
+                    "attempt finished"
+                );
+                let answer = outcome?;
+                Span::current().record("http.status", answer.status);
+                classify(Answer {
+                    status: answer.status,
+                    retry_after: answer.retry_after.as_deref(),
+                    body: &answer.body,
+                    received_at: SystemTime::now(),
+                })
+            }
         })
         .instrument(span.clone())
         .await;
-        span.record("attempts", attempts.load(Ordering::Relaxed));
+        span.record("attempts", attempts);
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         let _entered = span.enter();
         match &result {
@@ -177,82 +160,16 @@ impl IdmetaClient {
     }
 
     /// One HTTP exchange: status, `Retry-After`, and the body read up to the cap.
-    async fn attempt(
-        &self,
-        url: &Url,
-        body: Bytes,
-    ) -> Result<(u16, Option<String>, Bytes), GatewayError> {
+    async fn attempt(&self, url: &Url, body: Bytes) -> Result<RawAnswer, GatewayError> {
         let inner = &self.inner;
-        let (handover, body) = Handover::of(body);
-        let mut response = inner
-            .http
+        let request = inner
+            .transport
+            .http()
             .post(url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json")
-            .body(reqwest::Body::wrap(body))
-            .send()
-            .await
-            .map_err(|error| transport_error(error, handover.withhold()))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let cap = inner.max_response_bytes;
-        let too_big = || GatewayError::InvalidResponse {
-            status,
-            reason: format!("the body exceeds the cap of {cap} bytes"),
-        };
-        if response
-            .content_length()
-            .is_some_and(|len| len > cap as u64)
-        {
-            return Err(too_big());
-        }
-        // A small answer arrives as one chunk: keep it as it is; copy only to join several.
-        let mut first: Option<Bytes> = None;
-        let mut joined: Option<BytesMut> = None;
-        let mut len = 0usize;
-        // An answer is arriving: the request was handed over.
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| transport_error(error, true))?
-        {
-            len += chunk.len();
-            if len > cap {
-                return Err(too_big());
-            }
-            match (&mut joined, first.take()) {
-                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
-                (None, None) => first = Some(chunk),
-                (None, Some(previous)) => {
-                    let mut buffer = BytesMut::with_capacity(len);
-                    buffer.extend_from_slice(&previous);
-                    buffer.extend_from_slice(&chunk);
-                    joined = Some(buffer);
-                }
-            }
-        }
-        let bytes = joined.map(BytesMut::freeze).or(first).unwrap_or_default();
-        Ok((status, retry_after, bytes))
-    }
-}
-
-/// A transport failure: "not sent" when no connection was ever made or the request body was
-/// never handed to one (whichever timeout fired first); anything later (a timeout, a connection
-/// cut once the request may have been written, a body cut short) is "outcome unknown".
-fn transport_error(error: reqwest::Error, handed_over: bool) -> GatewayError {
-    if error.is_connect() || !handed_over {
-        GatewayError::NotSent {
-            source: Box::new(error),
-        }
-    } else {
-        GatewayError::OutcomeUnknown {
-            source: Box::new(error),
-        }
+            .header(ACCEPT, "application/json");
+        inner.transport.exchange(request, body).await
     }
 }
 

@@ -3,19 +3,13 @@
 use std::fmt;
 use std::time::Duration;
 
+use phone_verify_http::{BaseUrlError, Limits, validate_base_url};
 use reqwest::Url;
 use secrecy::SecretString;
 
-use crate::RetryPolicy;
-
-/// Default time allowed to open a connection (TCP and TLS). A request whose connection never
-/// completed is `NotSent` whether this or the request timeout fires first.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default time allowed for a whole request, from opening its connection to the last byte of the
-/// answer.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default cap on a response body. IDMeta's answers are under 1 KiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
+use crate::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, RetryPolicy,
+};
 
 /// Why a configuration was refused. Never contains the token.
 #[derive(Debug, thiserror::Error)]
@@ -174,16 +168,18 @@ impl IdmetaClientBuilder {
         };
         let base_url = resolve_base_url(&location, self.allow_plain_http)?;
         let token = self.token.clone().ok_or(ConfigError::MissingToken)?;
-        for (what, zero) in [
-            ("the connect timeout", self.connect_timeout.is_zero()),
-            ("the request timeout", self.request_timeout.is_zero()),
-            ("the response size cap", self.max_response_bytes == 0),
-        ] {
-            if zero {
-                return Err(ConfigError::ZeroLimit { what });
-            }
-        }
+        self.limits()
+            .validate()
+            .map_err(|zero| ConfigError::ZeroLimit { what: zero.what })?;
         crate::IdmetaClient::from_config(self, base_url, &token)
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            max_response_bytes: self.max_response_bytes,
+        }
     }
 }
 
@@ -214,52 +210,24 @@ fn is_dns_label(label: &str) -> bool {
 }
 
 fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, ConfigError> {
-    let mut url = match location {
+    let raw = match location {
         Location::Subdomain(sub) => {
             let sub = sub.to_ascii_lowercase();
             if !is_dns_label(&sub) {
                 return Err(ConfigError::InvalidSubdomain);
             }
-            Url::parse(&format!("https://{sub}.idmetagroup.com/"))
-                .map_err(|_| ConfigError::InvalidSubdomain)?
+            format!("https://{sub}.idmetagroup.com/")
         }
-        Location::BaseUrl(raw) => {
-            Url::parse(raw.trim()).map_err(|_| ConfigError::InvalidBaseUrl {
-                reason: "it does not parse as an absolute URL",
-            })?
-        }
+        Location::BaseUrl(raw) => raw.clone(),
     };
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_plain_http => {}
-        "http" => return Err(ConfigError::InsecureScheme),
-        _ => {
-            return Err(ConfigError::InvalidBaseUrl {
-                reason: "the scheme must be https (or http when allowed)",
-            });
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(ConfigError::InvalidBaseUrl {
-            reason: "it has no host",
-        });
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ConfigError::InvalidBaseUrl {
-            reason: "it must not contain user info",
-        });
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ConfigError::InvalidBaseUrl {
-            reason: "it must not contain a query or a fragment",
-        });
-    }
     // A base path is kept (a proxy prefix); endpoint paths are joined below it.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
+    validate_base_url(&raw, allow_plain_http).map_err(|error| match error {
+        BaseUrlError::InsecureScheme => ConfigError::InsecureScheme,
+        BaseUrlError::Invalid { reason } => ConfigError::InvalidBaseUrl { reason },
+        _ => ConfigError::InvalidBaseUrl {
+            reason: "it was refused",
+        },
+    })
 }
 
 #[cfg(test)]
@@ -292,26 +260,17 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_are_normalised_and_checked() {
-        let url = resolve_base_url(
-            &Location::BaseUrl("https://proxy.example/idmeta".into()),
-            false,
-        )
-        .expect("valid");
-        assert_eq!(url.as_str(), "https://proxy.example/idmeta/");
-        let cases = [
-            ("http://127.0.0.1:1", false, "not HTTPS"),
-            ("ftp://x.example", true, "scheme"),
-            ("https://user:pw@x.example", false, "user info"),
-            ("https://x.example/?a=1", false, "query"),
-            ("not a url", false, "parse"),
-        ];
-        for (raw, allow, what) in cases {
-            let error = resolve_base_url(&Location::BaseUrl(raw.into()), allow)
-                .expect_err(raw)
-                .to_string();
-            assert!(error.contains(what), "{raw}: {error}");
-        }
-        assert!(resolve_base_url(&Location::BaseUrl("http://127.0.0.1:1".into()), true).is_ok());
+    fn base_url_refusals_keep_their_idmeta_config_errors() {
+        let location = |raw: &str| Location::BaseUrl(raw.into());
+        assert!(matches!(
+            resolve_base_url(&location("http://127.0.0.1:1"), false),
+            Err(ConfigError::InsecureScheme)
+        ));
+        assert!(matches!(
+            resolve_base_url(&location("https://x.example/?a=1"), false),
+            Err(ConfigError::InvalidBaseUrl { .. })
+        ));
+        let url = resolve_base_url(&Location::Subdomain("Integrate".into()), false).expect("valid");
+        assert_eq!(url.as_str(), "https://integrate.idmetagroup.com/");
     }
 }

@@ -1,0 +1,35 @@
+//! # phone-verify-http
+//!
+//! The HTTP plumbing that every provider adapter of phone-verify shares, so that each adapter
+//! (`idmeta-adapter`, `twilio-verify-adapter`) holds only its provider's wire format and
+//! classification. It sits beside the adapters in the outer ring of the hexagon: it depends on
+//! [`phone_verify_domain`] for [`GatewayError`], and `domain` stays free of HTTP.
+//!
+//! What it gives an adapter:
+//! - [`validate_base_url`]: the base-URL rules (HTTPS only unless plain HTTP is allowed, no
+//!   user info, query or fragment, a trailing `/` so endpoint paths join below it).
+//! - [`Transport`]: one pooled `reqwest` client that never follows a redirect, with a connect
+//!   and a request timeout, whose [`Transport::exchange`] reads the answer under a size cap and
+//!   says, on a transport failure, whether the request body ever reached a connection
+//!   ([`GatewayError::NotSent`] when it provably did not, [`GatewayError::OutcomeUnknown`]
+//!   otherwise).
+//! - [`RetryPolicy`] and [`retrying`]: retries of only what provably never left (and, opt-in,
+//!   of a rate limit with a short `Retry-After`), with jittered exponential backoff.
+//! - [`parse_retry_after`] and [`json_error_reason`]: `Retry-After` in both of its forms, and a
+//!   JSON decoding error described without quoting the body.
+//!
+//! [`GatewayError`]: phone_verify_domain::GatewayError
+//! [`GatewayError::NotSent`]: phone_verify_domain::GatewayError::NotSent
+//! [`GatewayError::OutcomeUnknown`]: phone_verify_domain::GatewayError::OutcomeUnknown
+
+mod base_url;
+mod handover;
+mod retry;
+mod transport;
+
+pub use base_url::{BaseUrlError, validate_base_url};
+pub use retry::{RetryPolicy, retrying};
+pub use transport::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, Limits,
+    LimitsError, RawAnswer, Transport, json_error_reason, parse_retry_after,
+};
