@@ -15,6 +15,9 @@
 //!   otherwise).
 //! - [`RetryPolicy`] and [`retrying`]: retries of only what provably never left (and, opt-in,
 //!   of a rate limit with a short `Retry-After`), with jittered exponential backoff.
+//! - [`HttpOptions`] and [`http_option_setters!`]: the builder settings every adapter offers,
+//!   with one set of setters; [`record_outcome`], [`record_send`] and
+//!   [`record_check`]: the end of every call's span.
 //! - [`parse_retry_after`] and [`json_error_reason`]: `Retry-After` in both of its forms, and a
 //!   JSON decoding error described without quoting the body.
 //!
@@ -24,12 +27,14 @@
 
 mod base_url;
 mod handover;
+mod options;
 mod retry;
 mod transport;
 
 pub use base_url::{BaseUrlError, validate_base_url};
-pub use retry::{RetryPolicy, retrying};
+pub use options::HttpOptions;
+pub use retry::{RetryPolicy, record_check, record_outcome, record_send, retrying};
 pub use transport::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, Limits,
+    Answer, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, Limits,
     LimitsError, RawAnswer, Transport, json_error_reason, parse_retry_after,
 };

@@ -7,15 +7,15 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
-use phone_verify_domain::GatewayError;
+use phone_verify_domain::{CheckResult, CodeState, GatewayError, SendReceipt};
 
 /// How failed calls are retried. Backoff is exponential with full jitter (via `backon`).
 ///
 /// ```
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use phone_verify_http::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default().honour_retry_after(Duration::from_secs(10));
@@ -147,6 +147,48 @@ where
         })
         .await;
     (result, attempts.load(Ordering::Relaxed))
+}
+
+/// Ends a call's span: records `attempts` and `latency_ms` into it, and logs the outcome inside
+/// it (the error's class and whether it may have been sent; never provider free text).
+pub fn record_outcome<T>(
+    span: &tracing::Span,
+    started: Instant,
+    attempts: u32,
+    result: &Result<T, GatewayError>,
+) {
+    span.record("attempts", attempts);
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    let _entered = span.enter();
+    match result {
+        Ok(_) => tracing::info!(outcome = "ok", "provider call succeeded"),
+        Err(error) => tracing::warn!(
+            outcome = error.class(),
+            may_have_been_sent = error.may_have_been_sent(),
+            error = %error,
+            "provider call failed"
+        ),
+    }
+}
+
+/// Records a send's reference into its span, once it is known.
+pub fn record_send(span: &tracing::Span, result: &Result<SendReceipt, GatewayError>) {
+    if let Ok(receipt) = result {
+        span.record("reference", receipt.reference.as_str());
+    }
+}
+
+/// Records a check's code state into its span. An unlisted state is the provider's free text
+/// (it could echo the number): the span says only that it was unlisted; the caller gets it
+/// whole.
+pub fn record_check(span: &tracing::Span, result: &Result<CheckResult, GatewayError>) {
+    if let Ok(check) = result {
+        let code_state = match &check.code_state {
+            CodeState::Other(_) => "OTHER",
+            listed => listed.as_str(),
+        };
+        span.record("code_state", code_state);
+    }
 }
 
 #[cfg(test)]

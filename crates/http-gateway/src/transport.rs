@@ -87,6 +87,39 @@ pub struct RawAnswer {
     pub body: Bytes,
 }
 
+impl RawAnswer {
+    /// The answer as a classifier reads it, received at `received_at`.
+    pub fn at(&self, received_at: SystemTime) -> Answer<'_> {
+        Answer {
+            status: self.status,
+            retry_after: self.retry_after.as_deref(),
+            body: &self.body,
+            received_at,
+        }
+    }
+}
+
+/// An HTTP answer as a pure classifier reads it: borrowed, and stamped with when it arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The raw `Retry-After` header, if any.
+    pub retry_after: Option<&'a str>,
+    /// The body.
+    pub body: &'a [u8],
+    /// When the answer arrived: an HTTP-date `Retry-After` is a wait from then.
+    pub received_at: SystemTime,
+}
+
+impl Answer<'_> {
+    /// The `Retry-After` hint as a wait from when the answer arrived.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+            .and_then(|raw| parse_retry_after(raw, self.received_at))
+    }
+}
+
 /// One pooled `reqwest` client (built once; clones of it share the pool) and the body cap.
 #[derive(Debug, Clone)]
 pub struct Transport {

@@ -1,23 +1,10 @@
 //! Classifying an answer (status, `Retry-After`, body) into a domain result or error: one pure
 //! function per operation, tested as a table.
 
-use std::time::SystemTime;
-
 use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
-use phone_verify_http::{json_error_reason, parse_retry_after};
+use phone_verify_http::{Answer, json_error_reason};
 
 use crate::wire::{Envelope, field_errors};
-
-/// An HTTP answer, fully read.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Answer<'a> {
-    pub(crate) status: u16,
-    /// The raw `Retry-After` header, if any.
-    pub(crate) retry_after: Option<&'a str>,
-    pub(crate) body: &'a [u8],
-    /// When the answer arrived: an HTTP-date `Retry-After` is a wait from then.
-    pub(crate) received_at: SystemTime,
-}
 
 /// Classifies the answer to a send.
 pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
@@ -34,9 +21,7 @@ fn classify<T>(
     convert: impl FnOnce(Envelope<'_>) -> Result<T, String>,
 ) -> Result<T, GatewayError> {
     let status = answer.status;
-    let retry_after = answer
-        .retry_after
-        .and_then(|raw| parse_retry_after(raw, answer.received_at));
+    let retry_after = answer.retry_after();
     match status {
         200..=299 => {
             let envelope = decode(answer.body)
@@ -109,6 +94,7 @@ mod properties {
     use serde_json::Value;
 
     use super::*;
+    use std::time::SystemTime;
 
     const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
 
@@ -211,6 +197,7 @@ mod tests {
     use super::*;
     use phone_verify_domain::{CodeState, VerificationStatus};
     use std::time::Duration;
+    use std::time::SystemTime;
 
     const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
     const VERIFY_OK: &str = include_str!("../tests/fixtures/verify_response.json");

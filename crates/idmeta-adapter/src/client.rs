@@ -8,10 +8,11 @@ use std::time::{Instant, SystemTime};
 use async_trait::async_trait;
 use bytes::Bytes;
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CodeState, GatewayError, SendCodeRequest, SendReceipt,
-    VerificationGateway,
+    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
 };
-use phone_verify_http::{RawAnswer, Transport, retrying};
+use phone_verify_http::{
+    Answer, RawAnswer, Transport, record_check, record_outcome, record_send, retrying,
+};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -19,7 +20,7 @@ use serde::Serialize;
 use tracing::{Instrument, Span, field};
 
 use crate::RetryPolicy;
-use crate::classify::{Answer, classify_check, classify_send};
+use crate::classify::{classify_check, classify_send};
 use crate::config::{ConfigError, IdmetaClientBuilder};
 use crate::wire::{SendBody, VerifyBody};
 
@@ -74,7 +75,7 @@ impl IdmetaClient {
             .map_err(|_| ConfigError::InvalidToken)?;
         authorization.set_sensitive(true);
         let transport = Transport::new(
-            config.limits(),
+            config.http.limits,
             &config.user_agent,
             base_url.scheme() == "https",
         )
@@ -93,8 +94,8 @@ impl IdmetaClient {
                 base_url,
                 transport,
                 authorization,
-                retry: config.retry,
-                max_response_bytes: config.max_response_bytes,
+                retry: config.http.retry,
+                max_response_bytes: config.http.limits.max_response_bytes,
             }),
         })
     }
@@ -134,28 +135,12 @@ impl IdmetaClient {
                 );
                 let answer = outcome?;
                 Span::current().record("http.status", answer.status);
-                classify(Answer {
-                    status: answer.status,
-                    retry_after: answer.retry_after.as_deref(),
-                    body: &answer.body,
-                    received_at: SystemTime::now(),
-                })
+                classify(answer.at(SystemTime::now()))
             }
         })
         .instrument(span.clone())
         .await;
-        span.record("attempts", attempts);
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        let _entered = span.enter();
-        match &result {
-            Ok(_) => tracing::info!(outcome = "ok", "idmeta call succeeded"),
-            Err(error) => tracing::warn!(
-                outcome = error.class(),
-                may_have_been_sent = error.may_have_been_sent(),
-                error = %error,
-                "idmeta call failed"
-            ),
-        }
+        record_outcome(&span, started, attempts, &result);
         result
     }
 
@@ -196,9 +181,7 @@ impl VerificationGateway for IdmetaClient {
                 span.clone(),
             )
             .await;
-        if let Ok(receipt) = &result {
-            span.record("reference", receipt.reference.as_str());
-        }
+        record_send(&span, &result);
         result
     }
 
@@ -224,15 +207,7 @@ impl VerificationGateway for IdmetaClient {
                 span.clone(),
             )
             .await;
-        if let Ok(check) = &result {
-            // An unlisted state is the provider's free text (it could echo the number): the
-            // span says only that it was unlisted; the caller gets it whole.
-            let code_state = match &check.code_state {
-                CodeState::Other(_) => "OTHER",
-                listed => listed.as_str(),
-            };
-            span.record("code_state", code_state);
-        }
+        record_check(&span, &result);
         result
     }
 }

@@ -1,15 +1,10 @@
 //! Configuration of the client: where IDMeta is, how to authenticate, and the safety limits.
 
 use std::fmt;
-use std::time::Duration;
 
-use phone_verify_http::{BaseUrlError, Limits, validate_base_url};
+use phone_verify_http::{BaseUrlError, HttpOptions, validate_base_url};
 use reqwest::Url;
 use secrecy::SecretString;
-
-use crate::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, RetryPolicy,
-};
 
 /// Why a configuration was refused. Never contains the token.
 #[derive(Debug, thiserror::Error)]
@@ -77,11 +72,7 @@ pub struct IdmetaClientBuilder {
     subdomain: Option<String>,
     base_url: Option<String>,
     token: Option<SecretString>,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) request_timeout: Duration,
-    pub(crate) max_response_bytes: usize,
-    allow_plain_http: bool,
-    pub(crate) retry: RetryPolicy,
+    pub(crate) http: HttpOptions,
     pub(crate) user_agent: String,
 }
 
@@ -91,11 +82,7 @@ impl Default for IdmetaClientBuilder {
             subdomain: None,
             base_url: None,
             token: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            allow_plain_http: false,
-            retry: RetryPolicy::default(),
+            http: HttpOptions::default(),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -120,39 +107,7 @@ impl IdmetaClientBuilder {
         self
     }
 
-    /// Time allowed to open a connection. Default [`DEFAULT_CONNECT_TIMEOUT`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for a whole request and its answer. Default [`DEFAULT_REQUEST_TIMEOUT`].
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// Cap on a response body; reading stops there with
-    /// [`phone_verify_domain::GatewayError::InvalidResponse`]. Default
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`].
-    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
-        self
-    }
-
-    /// Allows a plain `http://` base URL. Only for a local simulator: the token would travel
-    /// in clear text.
-    pub fn allow_plain_http(mut self, allow: bool) -> Self {
-        self.allow_plain_http = allow;
-        self
-    }
-
-    /// The retry policy. Default [`RetryPolicy::default`]: only requests that provably never
-    /// left are retried.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
+    phone_verify_http::http_option_setters!(http);
 
     /// Validates the settings and builds the client (one connection pool, built once).
     ///
@@ -166,20 +121,13 @@ impl IdmetaClientBuilder {
             (None, Some(url)) => Location::BaseUrl(url),
             (None, None) => return Err(ConfigError::MissingLocation),
         };
-        let base_url = resolve_base_url(&location, self.allow_plain_http)?;
+        let base_url = resolve_base_url(&location, self.http.allow_plain_http)?;
         let token = self.token.clone().ok_or(ConfigError::MissingToken)?;
-        self.limits()
+        self.http
+            .limits
             .validate()
             .map_err(|zero| ConfigError::ZeroLimit { what: zero.what })?;
         crate::IdmetaClient::from_config(self, base_url, &token)
-    }
-
-    pub(crate) fn limits(&self) -> Limits {
-        Limits {
-            connect_timeout: self.connect_timeout,
-            request_timeout: self.request_timeout,
-            max_response_bytes: self.max_response_bytes,
-        }
     }
 }
 
@@ -189,11 +137,7 @@ impl fmt::Debug for IdmetaClientBuilder {
             .field("subdomain", &self.subdomain)
             .field("base_url", &self.base_url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("connect_timeout", &self.connect_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("allow_plain_http", &self.allow_plain_http)
-            .field("retry", &self.retry)
+            .field("http", &self.http)
             .finish()
     }
 }

@@ -51,7 +51,9 @@ pub mod fuzzing {
 
     use phone_verify_domain::{CheckResult, GatewayError, SendReceipt};
 
-    use crate::classify::{Answer, classify_check, classify_send};
+    use phone_verify_http::Answer;
+
+    use crate::classify::{classify_check, classify_send};
 
     /// Classifies an answer to a send, as the client does, as if it arrived at the Unix epoch
     /// (a `Retry-After` date is a wait from then).
