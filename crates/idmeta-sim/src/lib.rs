@@ -38,6 +38,7 @@ mod counters;
 mod error;
 mod faults;
 mod mask;
+mod pipeline;
 mod respond;
 mod routes;
 mod server;
