@@ -106,12 +106,11 @@ async fn process_send(
     ) {
         return response;
     }
-    let phone = request.e164.clone();
     if let Some(response) = phone_fault(
         shared,
         connection,
         Route::Send,
-        &phone,
+        || Some(request.e164.clone()),
         bytes,
         trace,
         close_after_processing,
@@ -167,25 +166,24 @@ async fn process_verify(
     ) {
         return response;
     }
-    if shared.faults.any_for_phones() {
-        let phone = request
+    let phone = || {
+        request
             .e164
             .clone()
-            .or_else(|| shared.store.number_of(&request.trust_validation_id));
-        if let Some(phone) = phone
-            && let Some(response) = phone_fault(
-                shared,
-                connection,
-                Route::Verify,
-                &phone,
-                bytes,
-                trace,
-                close_after_processing,
-            )
-            .await
-        {
-            return response;
-        }
+            .or_else(|| shared.store.number_of(&request.trust_validation_id))
+    };
+    if let Some(response) = phone_fault(
+        shared,
+        connection,
+        Route::Verify,
+        phone,
+        bytes,
+        trace,
+        close_after_processing,
+    )
+    .await
+    {
+        return response;
     }
     let now = shared.config.clock.now();
     match shared

@@ -43,10 +43,15 @@ mod respond;
 mod routes;
 mod server;
 mod state;
+mod twilio_api;
+mod twilio_state;
 mod wire;
 
 pub use clock::SimClock;
-pub use config::{DEFAULT_TOKEN, SimConfig};
+pub use config::{
+    DEFAULT_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
+    DEFAULT_TWILIO_SERVICE_SID, SimConfig,
+};
 pub use counters::Counters;
 pub use error::{ConfigError, SimError};
 pub use faults::{Fault, FaultScope};

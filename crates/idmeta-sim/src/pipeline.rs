@@ -118,18 +118,23 @@ async fn answer<R: ApiRoute>(
     response
 }
 
-/// Applies a fault armed for `phone`, if any: waits, marks the request to be closed after
-/// processing, or gives the answer that replaces the normal one.
+/// Applies a fault armed for the request's number, if any: waits, marks the request to be
+/// closed after processing, or gives the answer that replaces the normal one. `phone` finds the
+/// number (it may have to look it up), and is called only while some fault is armed for a
+/// number.
 pub(crate) async fn phone_fault<R: ApiRoute>(
     shared: &Arc<Shared>,
     connection: &Connection,
     route: R,
-    phone: &str,
+    phone: impl FnOnce() -> Option<String>,
     bytes: &[u8],
     trace: &mut Trace,
     close_after_processing: &mut bool,
 ) -> Option<Response> {
-    let fault = shared.faults.take_for_phone(phone)?;
+    if !shared.faults.any_for_phones() {
+        return None;
+    }
+    let fault = shared.faults.take_for_phone(&phone()?)?;
     fault_applied(shared, route.name(), &fault, trace);
     match fault {
         Fault::Delay(delay) => pause(shared, connection, delay).await,
