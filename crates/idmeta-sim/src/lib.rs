@@ -39,6 +39,7 @@ mod error;
 mod faults;
 mod mask;
 mod pipeline;
+mod recorder;
 mod respond;
 mod routes;
 mod server;
@@ -55,6 +56,7 @@ pub use config::{
 pub use counters::Counters;
 pub use error::{ConfigError, SimError};
 pub use faults::{Fault, FaultScope};
+pub use recorder::{one_shot_server, raw_answer};
 pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
 pub use server::{Simulator, start, start_on};
 pub use state::DeliveredSms;

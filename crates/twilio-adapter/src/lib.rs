@@ -56,6 +56,7 @@ mod wire;
 pub use client::TwilioClient;
 pub use config::{ConfigError, DEFAULT_BASE_URL, TwilioClientBuilder};
 pub use phone_verify_http::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, RetryPolicy,
+    BaseUrlError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
+    LimitsError, RetryPolicy,
 };
 pub use secrecy::SecretString;
