@@ -10,11 +10,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use bytes::Bytes;
 
 use crate::counters::Metrics;
 use crate::faults::Fault;
-use crate::pipeline::{ApiRoute, Trace, handle, phone_fault};
+use crate::pipeline::{ApiRoute, Call, Trace, handle, phone_fault};
 use crate::respond::{self, Echo, Route, Verdict};
 use crate::server::{Connection, Shared};
 use crate::state::{SendRefused, VerifyRefused};
@@ -64,66 +63,40 @@ impl ApiRoute for Route {
         fault_answer(shared, self, fault, bytes)
     }
 
-    async fn process(
-        self,
-        shared: &Arc<Shared>,
-        connection: &Connection,
-        bytes: &Bytes,
-        trace: &mut Trace,
-        close_after_processing: &mut bool,
-    ) -> Response {
+    async fn process(self, call: &mut Call<'_>) -> Response {
         match self {
-            Route::Send => {
-                process_send(shared, connection, bytes, trace, close_after_processing).await
-            }
-            Route::Verify => {
-                process_verify(shared, connection, bytes, trace, close_after_processing).await
-            }
+            Route::Send => process_send(call).await,
+            Route::Verify => process_verify(call).await,
         }
     }
 }
 
-async fn process_send(
-    shared: &Arc<Shared>,
-    connection: &Connection,
-    bytes: &Bytes,
-    trace: &mut Trace,
-    close_after_processing: &mut bool,
-) -> Response {
+async fn process_send(call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
     let request = match wire::parse_send(bytes) {
         Ok(request) => request,
         Err(errors) => {
-            trace.outcome = "invalid";
+            call.trace.outcome = "invalid";
             return respond::invalid(&errors);
         }
     };
-    trace.phone = Some(request.e164.clone());
+    call.trace.phone = Some(request.e164.clone());
     if let Some(response) = refuse_unknown(
         shared,
         request.trust_flow_id,
         &request.trust_validation_id,
-        trace,
+        call.trace,
     ) {
         return response;
     }
-    if let Some(response) = phone_fault(
-        shared,
-        connection,
-        Route::Send,
-        || Some(request.e164.clone()),
-        bytes,
-        trace,
-        close_after_processing,
-    )
-    .await
-    {
+    if let Some(response) = phone_fault(call, Route::Send, || Some(request.e164.clone())).await {
         return response;
     }
     let now = shared.config.clock.now();
     match shared.store.send(&request, now, &shared.config) {
         Ok(sent) => {
             Metrics::bump(&shared.metrics.codes_sent);
-            trace.outcome = "code sent";
+            call.trace.outcome = "code sent";
             respond::json(
                 StatusCode::OK,
                 &respond::send_envelope(Echo {
@@ -137,32 +110,27 @@ async fn process_send(
         }
         Err(SendRefused::RateLimited { retry_after_secs }) => {
             Metrics::bump(&shared.metrics.sends_rate_limited);
-            trace.outcome = "rate limited";
+            call.trace.outcome = "rate limited";
             respond::too_many(Some(retry_after_secs))
         }
     }
 }
 
-async fn process_verify(
-    shared: &Arc<Shared>,
-    connection: &Connection,
-    bytes: &Bytes,
-    trace: &mut Trace,
-    close_after_processing: &mut bool,
-) -> Response {
+async fn process_verify(call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
     let request = match wire::parse_verify(bytes) {
         Ok(request) => request,
         Err(errors) => {
-            trace.outcome = "invalid";
+            call.trace.outcome = "invalid";
             return respond::invalid(&errors);
         }
     };
-    trace.phone = request.e164.clone();
+    call.trace.phone = request.e164.clone();
     if let Some(response) = refuse_unknown(
         shared,
         request.trust_flow_id,
         &request.trust_validation_id,
-        trace,
+        call.trace,
     ) {
         return response;
     }
@@ -172,17 +140,7 @@ async fn process_verify(
             .clone()
             .or_else(|| shared.store.number_of(&request.trust_validation_id))
     };
-    if let Some(response) = phone_fault(
-        shared,
-        connection,
-        Route::Verify,
-        phone,
-        bytes,
-        trace,
-        close_after_processing,
-    )
-    .await
-    {
+    if let Some(response) = phone_fault(call, Route::Verify, phone).await {
         return response;
     }
     let now = shared.config.clock.now();
@@ -192,8 +150,8 @@ async fn process_verify(
     {
         Ok(checked) => {
             let verdict = Verdict::of(checked.outcome);
-            trace.phone = Some(checked.e164.clone());
-            trace.outcome = verdict.code_state;
+            call.trace.phone = Some(checked.e164.clone());
+            call.trace.outcome = verdict.code_state;
             respond::json(
                 StatusCode::OK,
                 &respond::verify_envelope(
@@ -227,7 +185,7 @@ async fn process_verify(
                     "The code of this trust validation was already verified.",
                 ),
             };
-            trace.outcome = outcome;
+            call.trace.outcome = outcome;
             respond::not_found(message)
         }
     }

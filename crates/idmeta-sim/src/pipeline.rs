@@ -32,14 +32,18 @@ pub(crate) trait ApiRoute: Copy + Send + Sync + 'static {
     /// The answer of a fault that replaces the normal one; `None` closes the connection.
     fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
     /// Validates and processes the request's body.
-    fn process(
-        self,
-        shared: &Arc<Shared>,
-        connection: &Connection,
-        bytes: &Bytes,
-        trace: &mut Trace,
-        close_after_processing: &mut bool,
-    ) -> impl Future<Output = Response> + Send;
+    fn process(self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
+}
+
+/// One request on its way through a route: what processing reads, and what it may change.
+pub(crate) struct Call<'a> {
+    pub(crate) shared: &'a Arc<Shared>,
+    pub(crate) connection: &'a Connection,
+    /// The request's body, read whole.
+    pub(crate) bytes: &'a Bytes,
+    pub(crate) trace: &'a mut Trace,
+    /// Set by a `CloseAfterProcessing` fault: close the connection instead of answering.
+    pub(crate) close_after_processing: bool,
 }
 
 /// What the log line of a request says.
@@ -103,16 +107,15 @@ async fn answer<R: ApiRoute>(
             return response;
         }
     };
-    let response = route
-        .process(
-            shared,
-            connection,
-            &bytes,
-            trace,
-            &mut close_after_processing,
-        )
-        .await;
-    if close_after_processing {
+    let mut call = Call {
+        shared,
+        connection,
+        bytes: &bytes,
+        trace,
+        close_after_processing,
+    };
+    let response = route.process(&mut call).await;
+    if call.close_after_processing {
         close(route.name(), trace, connection).await
     }
     response
@@ -123,14 +126,17 @@ async fn answer<R: ApiRoute>(
 /// number (it may have to look it up), and is called only while some fault is armed for a
 /// number.
 pub(crate) async fn phone_fault<R: ApiRoute>(
-    shared: &Arc<Shared>,
-    connection: &Connection,
+    call: &mut Call<'_>,
     route: R,
     phone: impl FnOnce() -> Option<String>,
-    bytes: &[u8],
-    trace: &mut Trace,
-    close_after_processing: &mut bool,
 ) -> Option<Response> {
+    let Call {
+        shared,
+        connection,
+        bytes,
+        trace,
+        close_after_processing,
+    } = call;
     if !shared.faults.any_for_phones() {
         return None;
     }

@@ -14,14 +14,13 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::{DEFAULT_TWILIO_ACCOUNT_SID, MAX_CODE_LENGTH, MIN_CODE_LENGTH};
 use crate::counters::Metrics;
 use crate::faults::Fault;
-use crate::pipeline::{ApiRoute, Trace, handle, phone_fault};
+use crate::pipeline::{ApiRoute, Call, handle, phone_fault};
 use crate::respond;
 use crate::server::{Connection, Shared};
 use crate::twilio_state::{CheckRefused, Checked, MaxSendAttempts, Target, Verification, sid};
@@ -151,73 +150,30 @@ impl ApiRoute for TwilioRoute {
         })
     }
 
-    async fn process(
-        self,
-        shared: &Arc<Shared>,
-        connection: &Connection,
-        bytes: &Bytes,
-        trace: &mut Trace,
-        close_after_processing: &mut bool,
-    ) -> Response {
+    async fn process(self, call: &mut Call<'_>) -> Response {
         if !self.known_service {
-            trace.outcome = "unknown service";
+            call.trace.outcome = "unknown service";
             return not_found();
         }
         match self.operation {
-            Operation::Send => {
-                process_send(
-                    self,
-                    shared,
-                    connection,
-                    bytes,
-                    trace,
-                    close_after_processing,
-                )
-                .await
-            }
-            Operation::Check => {
-                process_check(
-                    self,
-                    shared,
-                    connection,
-                    bytes,
-                    trace,
-                    close_after_processing,
-                )
-                .await
-            }
+            Operation::Send => process_send(self, call).await,
+            Operation::Check => process_check(self, call).await,
         }
     }
 }
 
-async fn process_send(
-    route: TwilioRoute,
-    shared: &Arc<Shared>,
-    connection: &Connection,
-    bytes: &Bytes,
-    trace: &mut Trace,
-    close_after_processing: &mut bool,
-) -> Response {
+async fn process_send(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
     let Some(to) = form_value(bytes, "To").filter(|to| is_e164(to)) else {
-        trace.outcome = "invalid";
+        call.trace.outcome = "invalid";
         return invalid("Invalid parameter `To`");
     };
     if form_value(bytes, "Channel").as_deref() != Some("sms") {
-        trace.outcome = "invalid";
+        call.trace.outcome = "invalid";
         return invalid("Invalid parameter `Channel`");
     }
-    trace.phone = Some(to.clone());
-    if let Some(response) = phone_fault(
-        shared,
-        connection,
-        route,
-        || Some(to.clone()),
-        bytes,
-        trace,
-        close_after_processing,
-    )
-    .await
-    {
+    call.trace.phone = Some(to.clone());
+    if let Some(response) = phone_fault(call, route, || Some(to.clone())).await {
         return response;
     }
     let now = shared.config.clock.now();
@@ -233,12 +189,12 @@ async fn process_send(
                 now,
                 shared.config.inbox_capacity_per_number,
             );
-            trace.outcome = "code sent";
+            call.trace.outcome = "code sent";
             route.resource(shared, &verification, "pending", false)
         }
         Err(MaxSendAttempts) => {
             Metrics::bump(&shared.metrics.sends_rate_limited);
-            trace.outcome = "rate limited";
+            call.trace.outcome = "rate limited";
             error(
                 StatusCode::TOO_MANY_REQUESTS,
                 60203,
@@ -248,18 +204,12 @@ async fn process_send(
     }
 }
 
-async fn process_check(
-    route: TwilioRoute,
-    shared: &Arc<Shared>,
-    connection: &Connection,
-    bytes: &Bytes,
-    trace: &mut Trace,
-    close_after_processing: &mut bool,
-) -> Response {
+async fn process_check(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
     let code = form_value(bytes, "Code")
         .filter(|code| (MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&code.chars().count()));
     let Some(code) = code else {
-        trace.outcome = "invalid";
+        call.trace.outcome = "invalid";
         return invalid("Invalid parameter `Code`");
     };
     let target = match (
@@ -269,41 +219,31 @@ async fn process_check(
         (Some(sid), _) => Target::Sid(sid),
         (None, Some(to)) if is_e164(&to) => Target::To(to),
         _ => {
-            trace.outcome = "invalid";
+            call.trace.outcome = "invalid";
             return invalid("Either a 'To' number or 'VerificationSid' must be specified");
         }
     };
-    trace.phone = shared.twilio.number_of(&target);
-    let phone = trace.phone.clone();
-    if let Some(response) = phone_fault(
-        shared,
-        connection,
-        route,
-        || phone,
-        bytes,
-        trace,
-        close_after_processing,
-    )
-    .await
-    {
+    call.trace.phone = shared.twilio.number_of(&target);
+    let phone = call.trace.phone.clone();
+    if let Some(response) = phone_fault(call, route, || phone).await {
         return response;
     }
     let now = shared.config.clock.now();
     match shared.twilio.check(&target, &code, now) {
         Ok(Checked::Approved(verification)) => {
-            trace.outcome = "approved";
+            call.trace.outcome = "approved";
             route.resource(shared, &verification, "approved", true)
         }
         Ok(Checked::Wrong(verification)) => {
-            trace.outcome = "wrong code";
+            call.trace.outcome = "wrong code";
             route.resource(shared, &verification, "pending", false)
         }
         Err(CheckRefused::NotFound) => {
-            trace.outcome = "no pending verification";
+            call.trace.outcome = "no pending verification";
             not_found()
         }
         Err(CheckRefused::MaxAttempts) => {
-            trace.outcome = "max check attempts";
+            call.trace.outcome = "max check attempts";
             error(
                 StatusCode::TOO_MANY_REQUESTS,
                 60202,
