@@ -3,6 +3,9 @@
 use reqwest::Url;
 
 /// Why a base URL was refused.
+///
+/// Not `#[non_exhaustive]`: each adapter maps it onto its own configuration error variant by
+/// variant, so a new kind must be decided on there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BaseUrlError {
     /// The URL is malformed or not one the client may send credentials to.

@@ -9,6 +9,8 @@ use phone_verify_domain::{GatewayError, IdError};
 ///
 /// It is the `reason` of a [`GatewayError::InvalidResponse`] (build one with
 /// [`Unreadable::at`]); a caller that wants the kind downcasts the reason to it.
+/// `#[non_exhaustive]`: a new adapter may add a kind, and nothing maps it variant by variant
+/// (it is read through `Display`, or downcast to test one kind).
 ///
 /// ```
 /// use phone_verify_domain::GatewayError;
