@@ -1,23 +1,10 @@
 //! Classifying an answer (status, `Retry-After`, body) into a domain result or error: one pure
 //! function per operation, tested as a table.
 
-use std::time::{Duration, SystemTime};
-
 use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
+use phone_verify_http::{Answer, Unreadable};
 
-use crate::unreadable::Unreadable;
 use crate::wire::{Envelope, field_errors};
-
-/// An HTTP answer, fully read.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Answer<'a> {
-    pub(crate) status: u16,
-    /// The raw `Retry-After` header, if any.
-    pub(crate) retry_after: Option<&'a str>,
-    pub(crate) body: &'a [u8],
-    /// When the answer arrived: an HTTP-date `Retry-After` is a wait from then.
-    pub(crate) received_at: SystemTime,
-}
 
 /// Classifies the answer to a send.
 pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
@@ -34,9 +21,7 @@ fn classify<T>(
     convert: impl FnOnce(Envelope<'_>) -> Result<T, Unreadable>,
 ) -> Result<T, GatewayError> {
     let status = answer.status;
-    let retry_after = answer
-        .retry_after
-        .and_then(|raw| parse_retry_after(raw, answer.received_at));
+    let retry_after = answer.retry_after();
     match status {
         200..=299 => {
             let envelope = decode(answer.body).map_err(|reason| reason.at(status))?;
@@ -92,23 +77,13 @@ fn decode(body: &[u8]) -> Result<Envelope<'_>, Unreadable> {
     serde_json::from_slice(body).map_err(|error| Unreadable::body(&error))
 }
 
-/// `Retry-After` (RFC 9110, 10.2.3) as a wait from `now`: delay-seconds, or an HTTP-date (any of
-/// its three formats), a date already past giving no wait at all. Garbage gives `None` (no hint).
-fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
-    let raw = raw.trim();
-    if let Ok(secs) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let date = httpdate::parse_http_date(raw).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod properties {
     use proptest::prelude::*;
     use serde_json::Value;
 
     use super::*;
+    use std::time::SystemTime;
 
     const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
 
@@ -210,6 +185,8 @@ mod properties {
 mod tests {
     use super::*;
     use phone_verify_domain::{CodeState, VerificationStatus};
+    use std::time::Duration;
+    use std::time::SystemTime;
 
     const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
     const VERIFY_OK: &str = include_str!("../tests/fixtures/verify_response.json");
@@ -339,32 +316,6 @@ mod tests {
                 answer.status,
                 String::from_utf8_lossy(answer.body)
             );
-        }
-    }
-
-    #[test]
-    fn retry_after_is_read_in_seconds_and_as_an_http_date() {
-        let cases: &[(&str, Option<u64>)] = &[
-            ("0", Some(0)),
-            ("120", Some(120)),
-            (" 7 ", Some(7)),
-            // The three HTTP-date formats, 90 s after the answer arrived.
-            ("Wed, 21 Oct 2026 07:29:30 GMT", Some(90)),
-            ("Wednesday, 21-Oct-26 07:29:30 GMT", Some(90)),
-            ("Wed Oct 21 07:29:30 2026", Some(90)),
-            ("Wed, 21 Oct 2026 07:28:00 GMT", Some(0)),
-            // A date already past means "now", not "no hint".
-            ("Tue, 20 Oct 2026 07:28:00 GMT", Some(0)),
-            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
-            ("-5", None),
-            ("1.5", None),
-            ("", None),
-            ("soon", None),
-            ("Wed, 21 Oct 2026 25:00:00 GMT", None),
-        ];
-        for (raw, expected) in cases {
-            let got = parse_retry_after(raw, received_at()).map(|wait| wait.as_secs());
-            assert_eq!(got, *expected, "{raw:?}");
         }
     }
 

@@ -3,27 +3,25 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Instant, SystemTime};
 
 use async_trait::async_trait;
-use backon::Retryable;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CodeState, GatewayError, SendCodeRequest, SendReceipt,
-    VerificationGateway,
+    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
 };
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
-use reqwest::{Url, redirect};
+use phone_verify_http::{
+    Answer, RawAnswer, Transport, record_check, record_outcome, record_send, retrying,
+};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tracing::{Instrument, Span, field};
 
 use crate::RetryPolicy;
-use crate::classify::{Answer, classify_check, classify_send};
+use crate::classify::{classify_check, classify_send};
 use crate::config::{ClientConfigError, IdmetaClientBuilder};
-use crate::handover::Handover;
-use crate::unreadable::Unreadable;
 use crate::wire::{SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
@@ -41,7 +39,7 @@ pub struct IdmetaClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base_url: Url,
     send_url: Url,
     verify_url: Url,
@@ -76,16 +74,12 @@ impl IdmetaClient {
         let mut authorization = HeaderValue::from_str(&format!("Bearer {secret}"))
             .map_err(|_| ClientConfigError::InvalidToken)?;
         authorization.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .https_only(base_url.scheme() == "https")
-            .redirect(redirect::Policy::none())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(config.user_agent.clone())
-            .pool_idle_timeout(std::time::Duration::from_secs(60))
-            .build()
-            .map_err(ClientConfigError::Client)?;
+        let transport = Transport::new(
+            config.http.limits,
+            &config.user_agent,
+            base_url.scheme() == "https",
+        )
+        .map_err(ClientConfigError::Client)?;
         let join = |path| {
             base_url
                 .join(path)
@@ -98,10 +92,10 @@ impl IdmetaClient {
                 send_url: join(SEND_PATH)?,
                 verify_url: join(VERIFY_PATH)?,
                 base_url,
-                http,
+                transport,
                 authorization,
-                retry: config.retry,
-                max_response_bytes: config.max_response_bytes,
+                retry: config.http.retry,
+                max_response_bytes: config.http.limits.max_response_bytes,
             }),
         })
     }
@@ -127,131 +121,39 @@ impl IdmetaClient {
                 source: Box::new(error),
             }
         })?);
-        let attempts = AtomicU32::new(0);
-        let retry = self.inner.retry;
-        let result = (|| async {
-            let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-            let outcome = self.attempt(url, body.clone()).await;
-            let status = outcome.as_ref().map(|(status, _, _)| *status).ok();
-            tracing::debug!(
-                ?operation,
-                attempt,
-                http.status = status,
-                "attempt finished"
-            );
-            let (status, retry_after, bytes) = outcome?;
-            Span::current().record("http.status", status);
-            classify(Answer {
-                status,
-                retry_after: retry_after.as_deref(),
-                body: &bytes,
-                received_at: SystemTime::now(),
-            })
-        })
-        .retry(retry.backoff())
-        .sleep(tokio::time::sleep)
-        .when(|error| retry.should_retry(error))
-        .adjust(|error, backoff| backoff.map(|wait| retry.delay_for(error, wait)))
-        .notify(|error, wait| {
-            tracing::warn!(
-                error.class = error.class().as_str(),
-                wait_ms = wait.as_millis() as u64,
-                "retrying"
-            );
+        let (result, attempts) = retrying(self.inner.retry, |attempt| {
+            let body = body.clone();
+            async move {
+                let outcome = self.attempt(url, body).await;
+                let status = outcome.as_ref().map(|answer| answer.status).ok();
+                tracing::debug!(
+                    ?operation,
+                    attempt,
+                    http.status = status,
+                    "attempt finished"
+                );
+                let answer = outcome?;
+                Span::current().record("http.status", answer.status);
+                classify(answer.at(SystemTime::now()))
+            }
         })
         .instrument(span.clone())
         .await;
-        span.record("attempts", attempts.load(Ordering::Relaxed));
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        let _entered = span.enter();
-        match &result {
-            Ok(_) => tracing::info!(outcome = "ok", "idmeta call succeeded"),
-            Err(error) => tracing::warn!(
-                outcome = error.class().as_str(),
-                may_have_been_sent = error.may_have_been_sent(),
-                // As an error, so a subscriber also shows its sources (an unreadable
-                // answer's reason is one), none of which holds the answer's content.
-                error = error as &(dyn std::error::Error + 'static),
-                "idmeta call failed"
-            ),
-        }
+        record_outcome(&span, started, attempts, &result);
         result
     }
 
     /// One HTTP exchange: status, `Retry-After`, and the body read up to the cap.
-    async fn attempt(
-        &self,
-        url: &Url,
-        body: Bytes,
-    ) -> Result<(u16, Option<String>, Bytes), GatewayError> {
+    async fn attempt(&self, url: &Url, body: Bytes) -> Result<RawAnswer, GatewayError> {
         let inner = &self.inner;
-        let (handover, body) = Handover::of(body);
-        let mut response = inner
-            .http
+        let request = inner
+            .transport
+            .http()
             .post(url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json")
-            .body(reqwest::Body::wrap(body))
-            .send()
-            .await
-            .map_err(|error| transport_error(error, handover.withhold()))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let cap = inner.max_response_bytes;
-        let too_big = || Unreadable::TooBig { cap }.at(status);
-        if response
-            .content_length()
-            .is_some_and(|len| len > cap as u64)
-        {
-            return Err(too_big());
-        }
-        // A small answer arrives as one chunk: keep it as it is; copy only to join several.
-        let mut first: Option<Bytes> = None;
-        let mut joined: Option<BytesMut> = None;
-        let mut len = 0usize;
-        // An answer is arriving: the request was handed over.
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|error| transport_error(error, true))?
-        {
-            len += chunk.len();
-            if len > cap {
-                return Err(too_big());
-            }
-            match (&mut joined, first.take()) {
-                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
-                (None, None) => first = Some(chunk),
-                (None, Some(previous)) => {
-                    let mut buffer = BytesMut::with_capacity(len);
-                    buffer.extend_from_slice(&previous);
-                    buffer.extend_from_slice(&chunk);
-                    joined = Some(buffer);
-                }
-            }
-        }
-        let bytes = joined.map(BytesMut::freeze).or(first).unwrap_or_default();
-        Ok((status, retry_after, bytes))
-    }
-}
-
-/// A transport failure: "not sent" when no connection was ever made or the request body was
-/// never handed to one (whichever timeout fired first); anything later (a timeout, a connection
-/// cut once the request may have been written, a body cut short) is "outcome unknown".
-fn transport_error(error: reqwest::Error, handed_over: bool) -> GatewayError {
-    if error.is_connect() || !handed_over {
-        GatewayError::NotSent {
-            source: Box::new(error),
-        }
-    } else {
-        GatewayError::OutcomeUnknown {
-            source: Box::new(error),
-        }
+            .header(ACCEPT, "application/json");
+        inner.transport.exchange(request, body).await
     }
 }
 
@@ -278,9 +180,7 @@ impl VerificationGateway for IdmetaClient {
                 span.clone(),
             )
             .await;
-        if let Ok(receipt) = &result {
-            span.record("reference", receipt.reference.as_str());
-        }
+        record_send(&span, &result);
         result
     }
 
@@ -306,15 +206,7 @@ impl VerificationGateway for IdmetaClient {
                 span.clone(),
             )
             .await;
-        if let Ok(check) = &result {
-            // An unlisted state is the provider's free text (it could echo the number): the
-            // span says only that it was unlisted; the caller gets it whole.
-            let code_state = match &check.code_state {
-                CodeState::Other(_) => "OTHER",
-                listed => listed.as_str(),
-            };
-            span.record("code_state", code_state);
-        }
+        record_check(&span, &result);
         result
     }
 }
@@ -332,8 +224,7 @@ impl fmt::Debug for IdmetaClient {
 
 #[cfg(test)]
 mod tests {
-    use std::net::TcpListener;
-
+    use idmeta_sim::UnvisitedPort;
     use serde::Serializer;
 
     use super::*;
@@ -352,10 +243,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_cannot_be_serialised_is_not_built_and_never_opens_a_connection() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a local port");
-        listener.set_nonblocking(true).expect("non-blocking");
+        let port = UnvisitedPort::bind();
         let client = IdmetaClient::builder()
-            .base_url(format!("http://{}", listener.local_addr().expect("bound")))
+            .base_url(port.url())
             .allow_plain_http(true)
             .token(SecretString::from("token"))
             .build()
@@ -377,12 +267,6 @@ mod tests {
         );
         assert!(!error.may_have_been_sent() && !error.is_retryable());
         assert!(!error.to_string().contains("reach"), "{error}");
-        let accepted = listener.accept();
-        assert!(
-            accepted
-                .as_ref()
-                .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
-            "no connection was opened: {accepted:?}"
-        );
+        port.assert_unvisited();
     }
 }

@@ -1,21 +1,10 @@
 //! Configuration of the client: where IDMeta is, how to authenticate, and the safety limits.
 
 use std::fmt;
-use std::time::Duration;
 
+use phone_verify_http::{BaseUrlError, HttpOptions, validate_base_url};
 use reqwest::Url;
 use secrecy::SecretString;
-
-use crate::RetryPolicy;
-
-/// Default time allowed to open a connection (TCP and TLS). A request whose connection never
-/// completed is `NotSent` whether this or the request timeout fires first.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default time allowed for a whole request, from opening its connection to the last byte of the
-/// answer.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default cap on a response body. IDMeta's answers are under 1 KiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// Why a configuration was refused. Never contains the token.
 #[derive(Debug, thiserror::Error)]
@@ -83,11 +72,7 @@ pub struct IdmetaClientBuilder {
     subdomain: Option<String>,
     base_url: Option<String>,
     token: Option<SecretString>,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) request_timeout: Duration,
-    pub(crate) max_response_bytes: usize,
-    allow_plain_http: bool,
-    pub(crate) retry: RetryPolicy,
+    pub(crate) http: HttpOptions,
     pub(crate) user_agent: String,
 }
 
@@ -97,11 +82,7 @@ impl Default for IdmetaClientBuilder {
             subdomain: None,
             base_url: None,
             token: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            allow_plain_http: false,
-            retry: RetryPolicy::default(),
+            http: HttpOptions::default(),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
@@ -126,39 +107,7 @@ impl IdmetaClientBuilder {
         self
     }
 
-    /// Time allowed to open a connection. Default [`DEFAULT_CONNECT_TIMEOUT`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for a whole request and its answer. Default [`DEFAULT_REQUEST_TIMEOUT`].
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// Cap on a response body; reading stops there with
-    /// [`phone_verify_domain::GatewayError::InvalidResponse`]. Default
-    /// [`DEFAULT_MAX_RESPONSE_BYTES`].
-    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.max_response_bytes = bytes;
-        self
-    }
-
-    /// Allows a plain `http://` base URL. Only for a local simulator: the token would travel
-    /// in clear text.
-    pub fn allow_plain_http(mut self, allow: bool) -> Self {
-        self.allow_plain_http = allow;
-        self
-    }
-
-    /// The retry policy. Default [`RetryPolicy::default`]: only requests that provably never
-    /// left are retried.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
+    phone_verify_http::http_option_setters!(http);
 
     /// Validates the settings and builds the client (one connection pool, built once).
     ///
@@ -172,17 +121,12 @@ impl IdmetaClientBuilder {
             (None, Some(url)) => Location::BaseUrl(url),
             (None, None) => return Err(ClientConfigError::MissingLocation),
         };
-        let base_url = resolve_base_url(&location, self.allow_plain_http)?;
+        let base_url = resolve_base_url(&location, self.http.allow_plain_http)?;
         let token = self.token.clone().ok_or(ClientConfigError::MissingToken)?;
-        for (what, zero) in [
-            ("the connect timeout", self.connect_timeout.is_zero()),
-            ("the request timeout", self.request_timeout.is_zero()),
-            ("the response size cap", self.max_response_bytes == 0),
-        ] {
-            if zero {
-                return Err(ClientConfigError::ZeroLimit { what });
-            }
-        }
+        self.http
+            .limits
+            .validate()
+            .map_err(|zero| ClientConfigError::ZeroLimit { what: zero.what })?;
         crate::IdmetaClient::from_config(self, base_url, &token)
     }
 }
@@ -193,11 +137,7 @@ impl fmt::Debug for IdmetaClientBuilder {
             .field("subdomain", &self.subdomain)
             .field("base_url", &self.base_url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("connect_timeout", &self.connect_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("allow_plain_http", &self.allow_plain_http)
-            .field("retry", &self.retry)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -214,52 +154,21 @@ fn is_dns_label(label: &str) -> bool {
 }
 
 fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, ClientConfigError> {
-    let mut url = match location {
+    let raw = match location {
         Location::Subdomain(sub) => {
             let sub = sub.to_ascii_lowercase();
             if !is_dns_label(&sub) {
                 return Err(ClientConfigError::InvalidSubdomain);
             }
-            Url::parse(&format!("https://{sub}.idmetagroup.com/"))
-                .map_err(|_| ClientConfigError::InvalidSubdomain)?
+            format!("https://{sub}.idmetagroup.com/")
         }
-        Location::BaseUrl(raw) => {
-            Url::parse(raw.trim()).map_err(|_| ClientConfigError::InvalidBaseUrl {
-                reason: "it does not parse as an absolute URL",
-            })?
-        }
+        Location::BaseUrl(raw) => raw.clone(),
     };
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_plain_http => {}
-        "http" => return Err(ClientConfigError::InsecureScheme),
-        _ => {
-            return Err(ClientConfigError::InvalidBaseUrl {
-                reason: "the scheme must be https (or http when allowed)",
-            });
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(ClientConfigError::InvalidBaseUrl {
-            reason: "it has no host",
-        });
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ClientConfigError::InvalidBaseUrl {
-            reason: "it must not contain user info",
-        });
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(ClientConfigError::InvalidBaseUrl {
-            reason: "it must not contain a query or a fragment",
-        });
-    }
     // A base path is kept (a proxy prefix); endpoint paths are joined below it.
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    Ok(url)
+    validate_base_url(&raw, allow_plain_http).map_err(|error| match error {
+        BaseUrlError::InsecureScheme => ClientConfigError::InsecureScheme,
+        BaseUrlError::Invalid { reason } => ClientConfigError::InvalidBaseUrl { reason },
+    })
 }
 
 #[cfg(test)]
@@ -292,26 +201,17 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_are_normalised_and_checked() {
-        let url = resolve_base_url(
-            &Location::BaseUrl("https://proxy.example/idmeta".into()),
-            false,
-        )
-        .expect("valid");
-        assert_eq!(url.as_str(), "https://proxy.example/idmeta/");
-        let cases = [
-            ("http://127.0.0.1:1", false, "not HTTPS"),
-            ("ftp://x.example", true, "scheme"),
-            ("https://user:pw@x.example", false, "user info"),
-            ("https://x.example/?a=1", false, "query"),
-            ("not a url", false, "parse"),
-        ];
-        for (raw, allow, what) in cases {
-            let error = resolve_base_url(&Location::BaseUrl(raw.into()), allow)
-                .expect_err(raw)
-                .to_string();
-            assert!(error.contains(what), "{raw}: {error}");
-        }
-        assert!(resolve_base_url(&Location::BaseUrl("http://127.0.0.1:1".into()), true).is_ok());
+    fn base_url_refusals_keep_their_idmeta_config_errors() {
+        let location = |raw: &str| Location::BaseUrl(raw.into());
+        assert!(matches!(
+            resolve_base_url(&location("http://127.0.0.1:1"), false),
+            Err(ClientConfigError::InsecureScheme)
+        ));
+        assert!(matches!(
+            resolve_base_url(&location("https://x.example/?a=1"), false),
+            Err(ClientConfigError::InvalidBaseUrl { .. })
+        ));
+        let url = resolve_base_url(&Location::Subdomain("Integrate".into()), false).expect("valid");
+        assert_eq!(url.as_str(), "https://integrate.idmetagroup.com/");
     }
 }

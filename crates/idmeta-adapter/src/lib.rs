@@ -14,6 +14,8 @@
 //!   or a cut after the request was handed to a connection is `OutcomeUnknown`. Only the former
 //!   is retried by default ([`RetryPolicy`]).
 //! - Answers are read up to a size cap and classified by one pure function per operation.
+//! - The HTTP plumbing (base-URL rules, the client, capped reads, the "never left" decision,
+//!   retries) is `phone-verify-http`'s, shared with the other provider adapters.
 //! - One `tracing` span per call with the operation, masked phone, trust flow and validation,
 //!   reference, HTTP status, attempts and latency; never the token, the full number or the code.
 //!
@@ -39,9 +41,6 @@
 mod classify;
 mod client;
 mod config;
-mod handover;
-mod retry;
-mod unreadable;
 mod wire;
 
 /// The pure answer decoder, for the fuzz targets in `fuzz/` (feature `fuzzing`); not a stable
@@ -52,7 +51,9 @@ pub mod fuzzing {
 
     use phone_verify_domain::{CheckResult, GatewayError, SendReceipt};
 
-    use crate::classify::{Answer, classify_check, classify_send};
+    use phone_verify_http::Answer;
+
+    use crate::classify::{classify_check, classify_send};
 
     /// Classifies an answer to a send, as the client does, as if it arrived at the Unix epoch
     /// (a `Retry-After` date is a wait from then).
@@ -93,9 +94,8 @@ pub mod fuzzing {
 }
 
 pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
-pub use config::{
-    ClientConfigError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_REQUEST_TIMEOUT, IdmetaClientBuilder,
+pub use config::{ClientConfigError, IdmetaClientBuilder};
+pub use phone_verify_http::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, RetryPolicy,
 };
-pub use retry::RetryPolicy;
 pub use secrecy::SecretString;

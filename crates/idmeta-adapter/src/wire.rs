@@ -8,9 +8,8 @@ use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeState, DeliveryStatus, FieldErrors, ReferenceId,
     SendCodeRequest, SendReceipt, VerificationStatus,
 };
+use phone_verify_http::{Unreadable, parse_timestamp};
 use serde::{Deserialize, Serialize};
-
-use crate::unreadable::Unreadable;
 
 /// Body of `POST …/send`. The mixed casing is IDMeta's own.
 #[derive(Serialize)]
@@ -135,13 +134,6 @@ pub(crate) fn field_errors(envelope: &Envelope<'_>) -> FieldErrors {
         .collect()
 }
 
-/// Parses an RFC 3339 timestamp with any number of fractional digits, into UTC.
-fn timestamp(raw: &str) -> Result<DateTime<Utc>, Unreadable> {
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| Unreadable::Timestamp)
-}
-
 impl<'a> Envelope<'a> {
     fn data(&self) -> Result<&Data<'a>, Unreadable> {
         self.data.as_ref().ok_or(Unreadable::Missing("data"))
@@ -166,7 +158,11 @@ impl<'a> Envelope<'a> {
         Ok(DeliveryStatus {
             code: status.code,
             description: status.description.clone().into_owned(),
-            updated_on: status.updated_on.as_deref().map(timestamp).transpose()?,
+            updated_on: status
+                .updated_on
+                .as_deref()
+                .map(|raw| parse_timestamp("data.status.updatedOn", raw))
+                .transpose()?,
         })
     }
 
@@ -179,17 +175,22 @@ impl<'a> Envelope<'a> {
     }
 
     fn submit_time(data: &Data<'a>) -> Result<DateTime<Utc>, Unreadable> {
-        timestamp(
-            data.submit_time
-                .as_deref()
-                .ok_or(Unreadable::Missing("data.submitTime"))?,
-        )
+        let raw = data
+            .submit_time
+            .as_deref()
+            .ok_or(Unreadable::Missing("data.submitTime"))?;
+        parse_timestamp("data.submitTime", raw)
     }
 
     fn reference(data: &Data<'a>) -> Result<Option<ReferenceId>, Unreadable> {
         data.reference_id
             .as_deref()
-            .map(|raw| ReferenceId::parse(raw).map_err(Unreadable::Reference))
+            .map(|raw| {
+                ReferenceId::parse(raw).map_err(|source| Unreadable::Reference {
+                    field: "data.referenceId",
+                    source,
+                })
+            })
             .transpose()
     }
 

@@ -49,6 +49,15 @@ pub struct SimArgs {
     /// Milliseconds between two bytes of a trickle fault.
     #[arg(long, default_value_t = 1000)]
     pub trickle_interval_ms: u64,
+    /// HTTP Basic user the Twilio routes accept (an Account SID or an API key SID).
+    #[arg(long, default_value = crate::DEFAULT_TWILIO_ACCOUNT_SID)]
+    pub twilio_user: String,
+    /// HTTP Basic secret the Twilio routes accept (the Auth Token or the API key secret).
+    #[arg(long, env = "IDMETA_SIM_TWILIO_SECRET", default_value = crate::DEFAULT_TWILIO_AUTH_TOKEN, hide_env_values = true)]
+    pub twilio_secret: String,
+    /// The Verify Service SID the Twilio routes serve.
+    #[arg(long, default_value = crate::DEFAULT_TWILIO_SERVICE_SID)]
+    pub twilio_service_sid: String,
 }
 
 impl SimArgs {
@@ -60,7 +69,9 @@ impl SimArgs {
             .code_lifetime(Duration::from_secs(self.code_lifetime_secs))
             .resend_cooldown(Duration::from_secs(self.resend_cooldown_secs))
             .max_attempts(self.max_attempts)
-            .trickle_interval(Duration::from_millis(self.trickle_interval_ms));
+            .trickle_interval(Duration::from_millis(self.trickle_interval_ms))
+            .twilio_credentials(self.twilio_user.clone(), self.twilio_secret.clone())
+            .twilio_service_sid(self.twilio_service_sid.clone());
         if let Some(code) = &self.fixed_code {
             config = config.fixed_code(code.clone());
         }

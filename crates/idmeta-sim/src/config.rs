@@ -8,6 +8,12 @@ use crate::error::SimConfigError;
 
 /// The token the simulator accepts when none is configured.
 pub const DEFAULT_TOKEN: &str = "sim-token";
+/// The Account SID the Twilio routes accept (HTTP Basic user) when none is configured.
+pub const DEFAULT_TWILIO_ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
+/// The Auth Token the Twilio routes accept (HTTP Basic password) when none is configured.
+pub const DEFAULT_TWILIO_AUTH_TOKEN: &str = "sim-auth-token";
+/// The Verify Service SID the Twilio routes serve when none is configured.
+pub const DEFAULT_TWILIO_SERVICE_SID: &str = "VA00000000000000000000000000000000";
 
 /// How a simulator behaves. Build it from [`SimConfig::default`] with the builder methods, then
 /// hand it to [`start`](crate::start).
@@ -41,6 +47,15 @@ pub struct SimConfig {
     pub(crate) body_read_timeout: Duration,
     pub(crate) trickle_interval: Duration,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) twilio: TwilioAccount,
+}
+
+/// What the Twilio routes accept: one HTTP Basic pair and one Verify Service.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct TwilioAccount {
+    pub(crate) user: String,
+    pub(crate) secret: String,
+    pub(crate) service_sid: String,
 }
 
 /// How codes are made.
@@ -76,6 +91,11 @@ impl Default for SimConfig {
             body_read_timeout: Duration::from_secs(5),
             trickle_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(1),
+            twilio: TwilioAccount {
+                user: DEFAULT_TWILIO_ACCOUNT_SID.to_owned(),
+                secret: DEFAULT_TWILIO_AUTH_TOKEN.to_owned(),
+                service_sid: DEFAULT_TWILIO_SERVICE_SID.to_owned(),
+            },
         }
     }
 }
@@ -194,10 +214,35 @@ impl SimConfig {
         self
     }
 
+    /// The HTTP Basic pair the Twilio routes accept: an Account SID and its Auth Token, or an
+    /// API key SID and its secret (default [`DEFAULT_TWILIO_ACCOUNT_SID`] and
+    /// [`DEFAULT_TWILIO_AUTH_TOKEN`]).
+    #[must_use]
+    pub fn twilio_credentials(
+        mut self,
+        user: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.twilio.user = user.into();
+        self.twilio.secret = secret.into();
+        self
+    }
+
+    /// The Verify Service SID the Twilio routes serve; any other answers 404 (default
+    /// [`DEFAULT_TWILIO_SERVICE_SID`]).
+    #[must_use]
+    pub fn twilio_service_sid(mut self, sid: impl Into<String>) -> Self {
+        self.twilio.service_sid = sid.into();
+        self
+    }
+
     /// Checks the knobs that [`start`](crate::start) cannot work with.
     pub(crate) fn validate(&self) -> Result<(), SimConfigError> {
         if self.token.is_empty() {
             return Err(SimConfigError::EmptyToken);
+        }
+        if self.twilio.user.is_empty() || self.twilio.secret.is_empty() {
+            return Err(SimConfigError::EmptyTwilioCredentials);
         }
         if !(MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&self.code_length) {
             return Err(SimConfigError::CodeLength {
@@ -254,6 +299,8 @@ impl fmt::Debug for SimConfig {
             .field("body_read_timeout", &self.body_read_timeout)
             .field("trickle_interval", &self.trickle_interval)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("twilio_credentials", &"[redacted]")
+            .field("twilio_service_sid", &self.twilio.service_sid)
             .finish()
     }
 }

@@ -17,16 +17,23 @@ pub struct Counters {
     pub send_requests: u64,
     /// Requests to the verify route (with the right method), whatever their outcome.
     pub verify_requests: u64,
+    /// Requests to Twilio's send route (`POST /v2/Services/{sid}/Verifications`).
+    pub twilio_send_requests: u64,
+    /// Requests to Twilio's check route (`POST /v2/Services/{sid}/VerificationCheck`).
+    pub twilio_check_requests: u64,
     /// Requests answered 404 or 405 because of their path or method.
     pub other_requests: u64,
     /// TCP connections that carried a request outside `/__sim/`. With a client that reuses
     /// connections this stays at 1.
     pub connections_accepted: u64,
-    /// Codes sent (SMS delivered to the inbox), all numbers together.
+    /// Codes sent (SMS delivered to the inbox), all numbers and both providers together.
     pub codes_sent: u64,
+    /// Of those, SMS sent through the Twilio routes (a resend of a pending code counts).
+    pub twilio_codes_sent: u64,
     /// Codes sent per E.164 number.
     pub codes_sent_per_number: HashMap<String, u64>,
-    /// Sends answered 429 because of the cooldown or the window limit (faults not included).
+    /// Sends answered 429 because of the cooldown or the window limit, Twilio's 60203 included
+    /// (faults not included).
     pub sends_rate_limited: u64,
     /// Faults applied to requests.
     pub faults_applied: u64,
@@ -38,9 +45,12 @@ pub(crate) struct Metrics {
     pub(crate) requests_total: AtomicU64,
     pub(crate) send_requests: AtomicU64,
     pub(crate) verify_requests: AtomicU64,
+    pub(crate) twilio_send_requests: AtomicU64,
+    pub(crate) twilio_check_requests: AtomicU64,
     pub(crate) other_requests: AtomicU64,
     pub(crate) connections_accepted: AtomicU64,
     pub(crate) codes_sent: AtomicU64,
+    pub(crate) twilio_codes_sent: AtomicU64,
     pub(crate) sends_rate_limited: AtomicU64,
     pub(crate) faults_applied: AtomicU64,
 }
@@ -56,9 +66,12 @@ impl Metrics {
             requests_total: read(&self.requests_total),
             send_requests: read(&self.send_requests),
             verify_requests: read(&self.verify_requests),
+            twilio_send_requests: read(&self.twilio_send_requests),
+            twilio_check_requests: read(&self.twilio_check_requests),
             other_requests: read(&self.other_requests),
             connections_accepted: read(&self.connections_accepted),
             codes_sent: read(&self.codes_sent),
+            twilio_codes_sent: read(&self.twilio_codes_sent),
             codes_sent_per_number,
             sends_rate_limited: read(&self.sends_rate_limited),
             faults_applied: read(&self.faults_applied),
@@ -70,9 +83,12 @@ impl Metrics {
             &self.requests_total,
             &self.send_requests,
             &self.verify_requests,
+            &self.twilio_send_requests,
+            &self.twilio_check_requests,
             &self.other_requests,
             &self.connections_accepted,
             &self.codes_sent,
+            &self.twilio_codes_sent,
             &self.sends_rate_limited,
             &self.faults_applied,
         ] {

@@ -28,6 +28,9 @@ pub enum SimConfigError {
     /// The accepted token is empty.
     #[error("the token is empty")]
     EmptyToken,
+    /// The Twilio routes' Basic user or secret is empty.
+    #[error("the twilio credentials are empty")]
+    EmptyTwilioCredentials,
     /// Random codes must have 4 to 10 digits.
     #[error("a code length of {digits} digits is outside 4..=10")]
     CodeLength {

@@ -1,10 +1,12 @@
-//! `idmeta-sim`: a local, stateful simulator of IDMeta's phone verification API v3, in the spirit
-//! of stripe-mock.
+//! `idmeta-sim`: a local, stateful simulator of IDMeta's phone verification API v3 and of Twilio
+//! Verify v2's send and check, in the spirit of stripe-mock.
 //!
-//! No test, demo or benchmark of phone-verify may reach a real IDMeta host, and IDMeta offers no
-//! sandbox. This crate answers `POST /api/v3/verifications/phone-verification/send` and `…/verify`
-//! over real HTTP on a loopback port, with the request and response shapes IDMeta documents and
-//! the behaviour the project assumes where the documentation is silent (see `docs/simulator.md`).
+//! No test, demo or benchmark of phone-verify may reach a real provider, and neither offers a
+//! sandbox. This crate answers `POST /api/v3/verifications/phone-verification/send` and
+//! `…/verify`, and Twilio's `POST /v2/Services/{sid}/Verifications` and `…/VerificationCheck`
+//! (HTTP Basic, form bodies, Twilio's rules and error JSON), over real HTTP on one loopback port,
+//! with the request and response shapes the providers document and the behaviour the project
+//! assumes where IDMeta's documentation is silent (see `docs/simulator.md`).
 //! It keeps codes in memory, delivers them to a "handset inbox" that tests read, counts what
 //! clients did, and misbehaves on demand ([`Fault`]).
 //!
@@ -25,7 +27,10 @@
 //! # }
 //! ```
 //!
-//! or run it as a program for tests in other languages: `idmeta-sim --port 8080 --token t`, and
+//! For assertions on the exact bytes a client sends, [`one_shot_server`] answers one request with
+//! bytes given in advance and hands the request back.
+//!
+//! Run it as a program for tests in other languages: `idmeta-sim --port 8080 --token t`, and
 //! drive it over the `/__sim/` routes.
 
 mod admin;
@@ -38,17 +43,25 @@ mod counters;
 mod error;
 mod faults;
 mod mask;
+mod pipeline;
+mod recorder;
 mod respond;
 mod routes;
 mod server;
 mod state;
+mod twilio_api;
+mod twilio_state;
 mod wire;
 
 pub use clock::SimClock;
-pub use config::{DEFAULT_TOKEN, SimConfig};
+pub use config::{
+    DEFAULT_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
+    DEFAULT_TWILIO_SERVICE_SID, SimConfig,
+};
 pub use counters::Counters;
 pub use error::{SimConfigError, SimError};
 pub use faults::{Fault, FaultScope};
+pub use recorder::{UnvisitedPort, one_shot_server, raw_answer};
 pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
 pub use server::{Simulator, start, start_on};
 pub use state::DeliveredSms;

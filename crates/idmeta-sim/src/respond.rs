@@ -50,7 +50,8 @@ pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
     }
 }
 
-fn json_bytes(status: StatusCode, bytes: impl Into<Body>) -> Response {
+/// A JSON answer from bytes already serialised.
+pub(crate) fn json_bytes(status: StatusCode, bytes: impl Into<Body>) -> Response {
     (
         status,
         [(

@@ -13,6 +13,7 @@ use crate::api;
 use crate::counters::Metrics;
 use crate::respond;
 use crate::server::Shared;
+use crate::twilio_api;
 
 /// The send route's path.
 pub const SEND_PATH: &str = "/api/v3/verifications/phone-verification/send";
@@ -25,6 +26,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(SEND_PATH, post(api::send))
         .route(VERIFY_PATH, post(api::verify))
+        .route(twilio_api::SEND_ROUTE, post(twilio_api::handler::<false>))
+        .route(twilio_api::CHECK_ROUTE, post(twilio_api::handler::<true>))
         .route("/__sim/health", get(admin::health))
         .route("/__sim/inbox", get(admin::inbox))
         .route("/__sim/counters", get(admin::counters))

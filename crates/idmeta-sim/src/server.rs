@@ -23,11 +23,14 @@ use crate::error::SimError;
 use crate::faults::{Fault, FaultBook, FaultScope};
 use crate::routes;
 use crate::state::{DeliveredSms, Store};
+use crate::twilio_state::TwilioStore;
 
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
     pub(crate) store: Store,
+    /// The Twilio routes' verifications (their SMS go to `store`'s inbox).
+    pub(crate) twilio: TwilioStore,
     pub(crate) faults: FaultBook,
     pub(crate) metrics: Metrics,
     /// Turns true when the simulator shuts down; endless bodies and delays watch it.
@@ -46,6 +49,7 @@ impl Shared {
 
     pub(crate) fn reset(&self) {
         self.store.reset();
+        self.twilio.reset();
         self.faults.clear();
         self.metrics.reset();
     }
@@ -114,6 +118,7 @@ pub async fn start_on(addr: SocketAddr, config: SimConfig) -> Result<Simulator, 
     let shared = Arc::new(Shared {
         config,
         store: Store::new(),
+        twilio: TwilioStore::default(),
         faults: FaultBook::default(),
         metrics: Metrics::default(),
         stopping: stopping.clone(),

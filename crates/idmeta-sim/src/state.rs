@@ -17,7 +17,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::clock::to_delta;
-use crate::config::{CodeSource, SimConfig};
+use crate::config::{CodeSource, SendLimit, SimConfig};
 use crate::mask::Masked;
 use crate::wire::{SendRequest, VerifyRequest};
 
@@ -54,15 +54,17 @@ impl<K: Hash + Eq, V> Sharded<K, V> {
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct DeliveredSms {
+    /// The provider whose route sent it: `"idmeta"` or `"twilio"`.
+    pub provider: &'static str,
     /// The number it went to, E.164 (`+60182258491`).
     pub phone: String,
     /// The code it carried.
     pub code: String,
-    /// The send's `data.referenceId`.
+    /// The send's reference: IDMeta's `data.referenceId`, or Twilio's verification `sid`.
     pub reference_id: String,
-    /// The send's `trustValidationId`.
+    /// The send's `trustValidationId` (empty for Twilio, which has none).
     pub trust_validation_id: String,
-    /// The send's `trustFlowId`.
+    /// The send's `trustFlowId` (0 for Twilio, which has none).
     pub trust_flow_id: i64,
     /// When it was sent, by the simulator's clock.
     pub sent_at: DateTime<Utc>,
@@ -75,6 +77,7 @@ impl fmt::Debug for DeliveredSms {
     // Phone numbers and codes are personal data: masked here like everywhere else in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeliveredSms")
+            .field("provider", &self.provider)
             .field("phone", &Masked(&self.phone))
             .field("code", &"[redacted]")
             .field("reference_id", &self.reference_id)
@@ -206,44 +209,27 @@ impl Store {
             }
         }
         if let Some(limit) = config.send_limit {
-            let window = to_delta(limit.window);
-            while number
-                .recent_sends
-                .front()
-                .is_some_and(|&sent| sent + window <= now)
-            {
-                number.recent_sends.pop_front();
-            }
-            if number.recent_sends.len() >= limit.max as usize {
-                let oldest = number.recent_sends.front().copied().unwrap_or(now);
-                return Err(SendRefused::RateLimited {
-                    retry_after_secs: ceil_secs(oldest + window - now),
-                });
-            }
-            number.recent_sends.push_back(now);
+            admit(&mut number.recent_sends, now, limit)
+                .map_err(|retry_after_secs| SendRefused::RateLimited { retry_after_secs })?;
         }
 
-        let code = match &config.codes {
-            CodeSource::Fixed(code) => code.clone(),
-            CodeSource::Random => random_code(config.code_length),
-        };
+        let code = new_code(config);
         let reference_id = format!("{:032X}", rand::rng().random::<u128>());
         number.last_sent = Some(now);
-        number.codes_sent += 1;
-        if config.inbox_capacity_per_number > 0 {
-            while number.inbox.len() >= config.inbox_capacity_per_number {
-                number.inbox.pop_front();
-            }
-            number.inbox.push_back(DeliveredSms {
+        self.deliver_to(
+            number,
+            DeliveredSms {
+                provider: "idmeta",
                 phone: request.e164.clone(),
                 code: code.clone(),
                 reference_id: reference_id.clone(),
                 trust_validation_id: request.trust_validation_id.clone(),
                 trust_flow_id: request.trust_flow_id,
                 sent_at: now,
-                sequence: self.sequence.fetch_add(1, Ordering::Relaxed),
-            });
-        }
+                sequence: 0,
+            },
+            config.inbox_capacity_per_number,
+        );
         codes.insert(
             request.trust_validation_id.clone(),
             PendingCode {
@@ -257,6 +243,44 @@ impl Store {
             },
         );
         Ok(Sent { reference_id })
+    }
+
+    /// Delivers an SMS of another provider's route to its number's inbox, and counts it.
+    pub(crate) fn deliver(
+        &self,
+        provider: &'static str,
+        phone: &str,
+        code: &str,
+        reference_id: &str,
+        sent_at: DateTime<Utc>,
+        capacity: usize,
+    ) {
+        let mut numbers = self.numbers.shard(phone).lock();
+        let number = numbers.entry(phone.to_owned()).or_default();
+        let sms = DeliveredSms {
+            provider,
+            phone: phone.to_owned(),
+            code: code.to_owned(),
+            reference_id: reference_id.to_owned(),
+            trust_validation_id: String::new(),
+            trust_flow_id: 0,
+            sent_at,
+            sequence: 0,
+        };
+        self.deliver_to(number, sms, capacity);
+    }
+
+    /// Counts an SMS to `number` and puts it in its inbox, the oldest dropped beyond `capacity`.
+    fn deliver_to(&self, number: &mut NumberState, mut sms: DeliveredSms, capacity: usize) {
+        number.codes_sent += 1;
+        if capacity == 0 {
+            return;
+        }
+        while number.inbox.len() >= capacity {
+            number.inbox.pop_front();
+        }
+        sms.sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
+        number.inbox.push_back(sms);
     }
 
     /// Checks a code: counts the attempt, expires it, or burns it after too many attempts.
@@ -390,6 +414,36 @@ impl Store {
         self.numbers.clear();
         self.unknown_trust_validations.write().clear();
         self.unknown_trust_flows.write().clear();
+    }
+}
+
+/// Admits one more send into a sliding window of `limit`, or gives the seconds until the oldest
+/// send leaves it.
+pub(crate) fn admit(
+    recent_sends: &mut VecDeque<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    limit: SendLimit,
+) -> Result<(), u64> {
+    let window = to_delta(limit.window);
+    while recent_sends
+        .front()
+        .is_some_and(|&sent| sent + window <= now)
+    {
+        recent_sends.pop_front();
+    }
+    if recent_sends.len() >= limit.max as usize {
+        let oldest = recent_sends.front().copied().unwrap_or(now);
+        return Err(ceil_secs(oldest + window - now));
+    }
+    recent_sends.push_back(now);
+    Ok(())
+}
+
+/// A new code, as the configuration says.
+pub(crate) fn new_code(config: &SimConfig) -> String {
+    match &config.codes {
+        CodeSource::Fixed(code) => code.clone(),
+        CodeSource::Random => random_code(config.code_length),
     }
 }
 

@@ -5,57 +5,17 @@ use std::time::Duration;
 
 use idmeta_adapter::{IdmetaClient, RetryPolicy, SecretString};
 use phone_verify_domain::{GatewayError, OtpCode, PhoneNumber, ReferenceId, VerificationGateway};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 use crate::support::{check_request, send_request};
 
 const SEND_OK: &str = include_str!("../fixtures/send_response.json");
 pub(crate) const VERIFY_OK: &str = include_str!("../fixtures/verify_response.json");
 
-/// Serves one request with `answer` and hands back the request as text.
-pub(crate) async fn one_shot_server(answer: String) -> (String, oneshot::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let (tx, rx) = oneshot::channel();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.expect("accept");
-        let mut request = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = socket.read(&mut buf).await.expect("read");
-            if n == 0 {
-                break;
-            }
-            request.extend_from_slice(&buf[..n]);
-            let text = String::from_utf8_lossy(&request).to_string();
-            if let Some(head_end) = text.find("\r\n\r\n") {
-                let length = text[..head_end]
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse::<usize>().expect("length"))
-                    })
-                    .unwrap_or(0);
-                if request.len() >= head_end + 4 + length {
-                    break;
-                }
-            }
-        }
-        socket.write_all(answer.as_bytes()).await.expect("write");
-        socket.shutdown().await.ok();
-        tx.send(String::from_utf8_lossy(&request).to_string()).ok();
-    });
-    (url, rx)
-}
+pub(crate) use idmeta_sim::one_shot_server;
 
 pub(crate) fn ok(body: &str) -> String {
-    format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    )
+    idmeta_sim::raw_answer("200 OK", "application/json", body)
 }
 
 pub(crate) fn client(url: &str) -> IdmetaClient {

@@ -10,3 +10,4 @@ mod program;
 mod rate_limits;
 mod shapes;
 mod support;
+mod twilio;

@@ -17,6 +17,8 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
             "prog-token",
             "--fixed-code",
             "246810",
+            "--twilio-secret",
+            "prog-twilio-secret",
         ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
@@ -53,6 +55,21 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
         .await
         .expect("JSON");
     assert_eq!(inbox[0]["code"], "246810");
+    let twilio = client
+        .post(format!(
+            "{url}/v2/Services/{}/Verifications",
+            idmeta_sim::DEFAULT_TWILIO_SERVICE_SID
+        ))
+        .basic_auth(
+            idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID,
+            Some("prog-twilio-secret"),
+        )
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("To=%2B60182258491&Channel=sms")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(twilio.status(), StatusCode::CREATED);
 
     let interrupted = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -81,7 +98,7 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
     );
     assert!(!log.contains("246810"), "codes never appear: {log}");
     assert!(
-        !log.contains("prog-token"),
-        "the token never appears: {log}"
+        !log.contains("prog-token") && !log.contains("prog-twilio-secret"),
+        "the credentials never appear: {log}"
     );
 }

@@ -1,20 +1,22 @@
 //! The retry policy: which failures are retried, how often, and how long to wait.
 //!
-//! There is no idempotency key in IDMeta's API, so a repeated send most likely delivers a
-//! second SMS. The policy therefore retries only what provably did not reach the provider
-//! ([`GatewayError::NotSent`]), and, when the caller opts in, a 429 or 503 that came with a
-//! `Retry-After` no longer than a ceiling. An "outcome unknown" failure is never retried.
+//! Neither IDMeta's nor Twilio Verify's API has an idempotency key, so a repeated send most
+//! likely delivers a second SMS. The policy therefore retries only what provably did not reach
+//! the provider ([`GatewayError::NotSent`]), and, when the caller opts in, a 429 or 503 that came
+//! with a `Retry-After` no longer than a ceiling. An "outcome unknown" failure is never retried.
 
-use std::time::Duration;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
-use backon::{BackoffBuilder, ExponentialBuilder};
-use phone_verify_domain::GatewayError;
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
+use phone_verify_domain::{CheckResult, CodeState, GatewayError, SendReceipt};
 
 /// How failed calls are retried. Backoff is exponential with full jitter (via `backon`).
 ///
 /// ```
 /// use std::time::Duration;
-/// use idmeta_adapter::RetryPolicy;
+/// use phone_verify_http::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default().retry_after_ceiling(Duration::from_secs(10));
 /// assert_ne!(policy, RetryPolicy::default());
@@ -93,16 +95,103 @@ impl RetryPolicy {
     }
 
     /// The wait before the next attempt: the provider's hint when honoured, else the backoff.
-    pub(crate) fn delay_for(&self, error: &GatewayError, backoff: Duration) -> Duration {
+    fn delay_for(&self, error: &GatewayError, backoff: Duration) -> Duration {
         self.allowed_wait(error).unwrap_or(backoff)
     }
 
-    pub(crate) fn backoff(&self) -> impl BackoffBuilder {
+    fn backoff(&self) -> impl BackoffBuilder {
         ExponentialBuilder::default()
             .with_min_delay(self.min_delay)
             .with_max_delay(self.max_delay)
             .with_max_times(self.max_retries)
             .with_jitter()
+    }
+}
+
+/// Runs `attempt` (given its number, from 1) until it succeeds, fails in a way `policy` does not
+/// retry, or the retries are used up, sleeping the backoff (or the honoured `Retry-After`) in
+/// between. Returns the last result and the number of attempts made.
+///
+/// ```
+/// use phone_verify_domain::GatewayError;
+/// use phone_verify_http::{RetryPolicy, retrying};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let (result, attempts) = retrying(RetryPolicy::default(), |_| async {
+///     Err::<(), _>(GatewayError::Unauthorized)
+/// })
+/// .await;
+/// assert!(result.is_err());
+/// assert_eq!(attempts, 1); // a refusal is never retried
+/// # }
+/// ```
+pub async fn retrying<T, F, Fut>(
+    policy: RetryPolicy,
+    mut attempt: F,
+) -> (Result<T, GatewayError>, u32)
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, GatewayError>>,
+{
+    let attempts = AtomicU32::new(0);
+    let result = (|| attempt(attempts.fetch_add(1, Ordering::Relaxed) + 1))
+        .retry(policy.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|error| policy.should_retry(error))
+        .adjust(|error, backoff| backoff.map(|wait| policy.delay_for(error, wait)))
+        .notify(|error, wait| {
+            tracing::warn!(
+                error.class = error.class().as_str(),
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+        })
+        .await;
+    (result, attempts.load(Ordering::Relaxed))
+}
+
+/// Ends a call's span: records `attempts` and `latency_ms` into it, and logs the outcome inside
+/// it (the error's class, whether it may have been sent, and the error with its sources, none
+/// of which holds provider free text or the answer's content).
+pub fn record_outcome<T>(
+    span: &tracing::Span,
+    started: Instant,
+    attempts: u32,
+    result: &Result<T, GatewayError>,
+) {
+    span.record("attempts", attempts);
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    let _entered = span.enter();
+    match result {
+        Ok(_) => tracing::info!(outcome = "ok", "provider call succeeded"),
+        Err(error) => tracing::warn!(
+            outcome = error.class().as_str(),
+            may_have_been_sent = error.may_have_been_sent(),
+            // As an error, so a subscriber also shows its sources (an unreadable answer's
+            // reason is one).
+            error = error as &(dyn std::error::Error + 'static),
+            "provider call failed"
+        ),
+    }
+}
+
+/// Records a send's reference into its span, once it is known.
+pub fn record_send(span: &tracing::Span, result: &Result<SendReceipt, GatewayError>) {
+    if let Ok(receipt) = result {
+        span.record("reference", receipt.reference.as_str());
+    }
+}
+
+/// Records a check's code state into its span. An unlisted state is the provider's free text
+/// (it could echo the number): the span says only that it was unlisted; the caller gets it
+/// whole.
+pub fn record_check(span: &tracing::Span, result: &Result<CheckResult, GatewayError>) {
+    if let Ok(check) = result {
+        let code_state = match &check.code_state {
+            CodeState::Other(_) => "OTHER",
+            listed => listed.as_str(),
+        };
+        span.record("code_state", code_state);
     }
 }
 
@@ -179,5 +268,21 @@ mod tests {
             policy.delay_for(&refused(), Duration::from_millis(7)),
             Duration::from_millis(7)
         );
+    }
+
+    #[tokio::test]
+    async fn a_failure_that_never_left_is_retried_until_the_retries_are_used_up() {
+        let policy = RetryPolicy::default()
+            .max_retries(3)
+            .delays(Duration::from_millis(1), Duration::from_millis(1));
+        let (result, attempts) = retrying(policy, |_| async { Err::<(), _>(refused()) }).await;
+        assert!(matches!(result, Err(GatewayError::NotSent { .. })));
+        assert_eq!(attempts, 4);
+        let (result, attempts) = retrying(policy, |n| async move {
+            if n < 2 { Err(refused()) } else { Ok(n) }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(2));
+        assert_eq!(attempts, 2);
     }
 }

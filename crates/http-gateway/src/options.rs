@@ -1,0 +1,71 @@
+//! The settings every adapter's builder shares, and the setters that write them.
+
+use crate::{Limits, RetryPolicy};
+
+/// The HTTP settings of an adapter's builder: limits, the plain-HTTP opt-in, the retry policy.
+/// An adapter's builder holds one and gets its setters from [`http_option_setters!`].
+///
+/// [`http_option_setters!`]: crate::http_option_setters
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HttpOptions {
+    /// Timeouts and the response size cap.
+    pub limits: Limits,
+    /// Whether a plain `http://` base URL is allowed (a local simulator only).
+    pub allow_plain_http: bool,
+    /// The retry policy.
+    pub retry: RetryPolicy,
+}
+
+/// Writes, inside an adapter builder's `impl` block, the setters of its [`HttpOptions`] field
+/// (`connect_timeout`, `request_timeout`, `max_response_bytes`, `allow_plain_http`,
+/// `retry_policy`), so every adapter offers the same ones with the same documentation. The
+/// adapter must have `DEFAULT_CONNECT_TIMEOUT`, `DEFAULT_REQUEST_TIMEOUT`,
+/// `DEFAULT_MAX_RESPONSE_BYTES` and `RetryPolicy` at its root, for the documentation's links.
+///
+/// [`HttpOptions`]: crate::HttpOptions
+#[macro_export]
+macro_rules! http_option_setters {
+    ($field:ident) => {
+        /// Time allowed to open a connection. Default [`DEFAULT_CONNECT_TIMEOUT`].
+        ///
+        /// [`DEFAULT_CONNECT_TIMEOUT`]: crate::DEFAULT_CONNECT_TIMEOUT
+        pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.limits.connect_timeout = timeout;
+            self
+        }
+
+        /// Time allowed for a whole request and its answer. Default [`DEFAULT_REQUEST_TIMEOUT`].
+        ///
+        /// [`DEFAULT_REQUEST_TIMEOUT`]: crate::DEFAULT_REQUEST_TIMEOUT
+        pub fn request_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.limits.request_timeout = timeout;
+            self
+        }
+
+        /// Cap on a response body; reading stops there with
+        /// [`phone_verify_domain::GatewayError::InvalidResponse`]. Default
+        /// [`DEFAULT_MAX_RESPONSE_BYTES`].
+        ///
+        /// [`DEFAULT_MAX_RESPONSE_BYTES`]: crate::DEFAULT_MAX_RESPONSE_BYTES
+        pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+            self.$field.limits.max_response_bytes = bytes;
+            self
+        }
+
+        /// Allows a plain `http://` base URL. Only for a local simulator: the credentials
+        /// would travel in clear text.
+        pub fn allow_plain_http(mut self, allow: bool) -> Self {
+            self.$field.allow_plain_http = allow;
+            self
+        }
+
+        /// The retry policy. Default [`RetryPolicy::default`]: only requests that provably
+        /// never left are retried.
+        ///
+        /// [`RetryPolicy::default`]: crate::RetryPolicy::default
+        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
+            self.$field.retry = policy;
+            self
+        }
+    };
+}

@@ -1,0 +1,446 @@
+//! Twilio Verify's two routes, `POST /v2/Services/{sid}/Verifications` (send) and
+//! `POST /v2/Services/{sid}/VerificationCheck` (check), run through the shared pipeline with
+//! the same inbox, faults, counters and clock as IDMeta's. Requests are form-encoded with
+//! PascalCase fields, answers are Twilio's snake_case JSON, errors Twilio's
+//! `{code, message, more_info, status}`.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::config::{DEFAULT_TWILIO_ACCOUNT_SID, MAX_CODE_LENGTH, MIN_CODE_LENGTH};
+use crate::counters::Metrics;
+use crate::faults::Fault;
+use crate::pipeline::{ApiRoute, Call, handle, phone_fault};
+use crate::respond;
+use crate::server::{Connection, Shared};
+use crate::twilio_state::{CheckRefused, Checked, MaxSendAttempts, Target, Verification, sid};
+
+/// The send route, below the base URL (axum's path syntax).
+pub(crate) const SEND_ROUTE: &str = "/v2/Services/{service_sid}/Verifications";
+/// The check route, below the base URL (axum's path syntax).
+pub(crate) const CHECK_ROUTE: &str = "/v2/Services/{service_sid}/VerificationCheck";
+
+/// Which Twilio operation, and whether the path named the Verify Service the simulator serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TwilioRoute {
+    operation: Operation,
+    known_service: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Send,
+    Check,
+}
+
+/// `POST /v2/Services/{sid}/Verifications` (`CHECK = false`) and
+/// `POST /v2/Services/{sid}/VerificationCheck` (`CHECK = true`).
+pub(crate) async fn handler<const CHECK: bool>(
+    State(shared): State<Arc<Shared>>,
+    Extension(connection): Extension<Connection>,
+    Path(service_sid): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let route = TwilioRoute {
+        operation: if CHECK {
+            Operation::Check
+        } else {
+            Operation::Send
+        },
+        known_service: service_sid == shared.config.twilio.service_sid,
+    };
+    handle(shared, connection, route, headers, body).await
+}
+
+impl ApiRoute for TwilioRoute {
+    fn name(self) -> &'static str {
+        match self.operation {
+            Operation::Send => "twilio send",
+            Operation::Check => "twilio check",
+        }
+    }
+
+    fn counter(self, metrics: &Metrics) -> &AtomicU64 {
+        match self.operation {
+            Operation::Send => &metrics.twilio_send_requests,
+            Operation::Check => &metrics.twilio_check_requests,
+        }
+    }
+
+    /// `Authorization: Basic base64(user:secret)`, compared exactly.
+    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool {
+        let account = &shared.config.twilio;
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Basic "))
+            .and_then(|encoded| STANDARD.decode(encoded).ok())
+            .and_then(|decoded| String::from_utf8(decoded).ok())
+            .and_then(|pair| {
+                pair.split_once(':')
+                    .map(|(user, secret)| user == account.user && secret == account.secret)
+            })
+            .unwrap_or(false)
+    }
+
+    fn unauthenticated(self) -> Response {
+        let mut response = error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"Twilio API\""),
+        );
+        response
+    }
+
+    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+        let example = || {
+            let to = form_value(bytes, "To").unwrap_or_else(|| "+15017122661".to_owned());
+            example_verification(&to, shared.config.clock.now())
+        };
+        Some(match fault {
+            Fault::ServerError { status, html: true } => respond::server_error(status, true),
+            Fault::ServerError {
+                status,
+                html: false,
+            } => {
+                let status = StatusCode::from_u16(status)
+                    .ok()
+                    .filter(StatusCode::is_server_error)
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let code = 20_000 + u32::from(status.as_u16());
+                error(
+                    status,
+                    code,
+                    status.canonical_reason().unwrap_or("Server Error"),
+                )
+            }
+            Fault::RateLimited { retry_after_secs } => {
+                let mut response = error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
+                if let Some(secs) = retry_after_secs {
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                response
+            }
+            Fault::SuccessFalse => self.resource(shared, &example(), "failed", false),
+            Fault::MalformedJson => respond::malformed_json(),
+            Fault::TruncatedJson => {
+                let mut half = self.body_of(shared, &example(), "pending", false);
+                half.truncate(half.len() / 2);
+                respond::json_bytes(self.success_status(), half)
+            }
+            Fault::Oversized { bytes } => respond::oversized(bytes),
+            Fault::Trickle => respond::trickle(shared),
+            Fault::CloseBeforeRead
+            | Fault::CloseAfterRead
+            | Fault::Delay(_)
+            | Fault::CloseAfterProcessing => return None,
+        })
+    }
+
+    async fn process(self, call: &mut Call<'_>) -> Response {
+        if !self.known_service {
+            call.trace.outcome = "unknown service";
+            return not_found();
+        }
+        match self.operation {
+            Operation::Send => process_send(self, call).await,
+            Operation::Check => process_check(self, call).await,
+        }
+    }
+}
+
+async fn process_send(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
+    let Some(to) = form_value(bytes, "To").filter(|to| is_e164(to)) else {
+        call.trace.outcome = "invalid";
+        return invalid("Invalid parameter `To`");
+    };
+    if form_value(bytes, "Channel").as_deref() != Some("sms") {
+        call.trace.outcome = "invalid";
+        return invalid("Invalid parameter `Channel`");
+    }
+    call.trace.phone = Some(to.clone());
+    if let Some(response) = phone_fault(call, route, || Some(to.clone())).await {
+        return response;
+    }
+    let now = shared.config.clock.now();
+    match shared.twilio.send(&to, now, &shared.config) {
+        Ok(verification) => {
+            Metrics::bump(&shared.metrics.codes_sent);
+            Metrics::bump(&shared.metrics.twilio_codes_sent);
+            shared.store.deliver(
+                "twilio",
+                &to,
+                &verification.code,
+                &verification.sid,
+                now,
+                shared.config.inbox_capacity_per_number,
+            );
+            call.trace.outcome = "code sent";
+            route.resource(shared, &verification, "pending", false)
+        }
+        Err(MaxSendAttempts) => {
+            Metrics::bump(&shared.metrics.sends_rate_limited);
+            call.trace.outcome = "rate limited";
+            error(
+                StatusCode::TOO_MANY_REQUESTS,
+                60203,
+                "Max send attempts reached",
+            )
+        }
+    }
+}
+
+async fn process_check(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
+    let code = form_value(bytes, "Code")
+        .filter(|code| (MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&code.chars().count()));
+    let Some(code) = code else {
+        call.trace.outcome = "invalid";
+        return invalid("Invalid parameter `Code`");
+    };
+    let target = match (
+        form_value(bytes, "VerificationSid"),
+        form_value(bytes, "To"),
+    ) {
+        (Some(sid), _) => Target::Sid(sid),
+        (None, Some(to)) if is_e164(&to) => Target::To(to),
+        _ => {
+            call.trace.outcome = "invalid";
+            return invalid("Either a 'To' number or 'VerificationSid' must be specified");
+        }
+    };
+    call.trace.phone = shared.twilio.number_of(&target);
+    let phone = call.trace.phone.clone();
+    if let Some(response) = phone_fault(call, route, || phone).await {
+        return response;
+    }
+    let now = shared.config.clock.now();
+    match shared.twilio.check(&target, &code, now) {
+        Ok(Checked::Approved(verification)) => {
+            call.trace.outcome = "approved";
+            route.resource(shared, &verification, "approved", true)
+        }
+        Ok(Checked::Wrong(verification)) => {
+            call.trace.outcome = "wrong code";
+            route.resource(shared, &verification, "pending", false)
+        }
+        Err(CheckRefused::NotFound) => {
+            call.trace.outcome = "no pending verification";
+            not_found()
+        }
+        Err(CheckRefused::MaxAttempts) => {
+            call.trace.outcome = "max check attempts";
+            error(
+                StatusCode::TOO_MANY_REQUESTS,
+                60202,
+                "Max check attempts reached",
+            )
+        }
+    }
+}
+
+impl TwilioRoute {
+    /// The verification (201, on send) or verification check (200) resource.
+    fn resource(
+        self,
+        shared: &Shared,
+        verification: &Verification,
+        status: &str,
+        valid: bool,
+    ) -> Response {
+        respond::json_bytes(
+            self.success_status(),
+            self.body_of(shared, verification, status, valid),
+        )
+    }
+
+    /// 201 for a send (a verification was created), 200 for a check.
+    fn success_status(self) -> StatusCode {
+        match self.operation {
+            Operation::Send => StatusCode::CREATED,
+            Operation::Check => StatusCode::OK,
+        }
+    }
+
+    fn body_of(
+        self,
+        shared: &Shared,
+        verification: &Verification,
+        status: &str,
+        valid: bool,
+    ) -> Vec<u8> {
+        let account = &shared.config.twilio;
+        let account_sid = if account.user.starts_with("AC") {
+            account.user.as_str()
+        } else {
+            DEFAULT_TWILIO_ACCOUNT_SID
+        };
+        let common = Common {
+            sid: &verification.sid,
+            service_sid: &account.service_sid,
+            account_sid,
+            to: &verification.to,
+            channel: "sms",
+            status,
+            valid,
+        };
+        let created = timestamp(verification.created);
+        let updated = timestamp(verification.updated);
+        let serialized = match self.operation {
+            Operation::Send => serde_json::to_vec(&SendResource {
+                common,
+                date_created: created,
+                date_updated: updated,
+                lookup: Empty {},
+                amount: None,
+                payee: None,
+                send_code_attempts: verification
+                    .attempts
+                    .iter()
+                    .map(|attempt| WireAttempt {
+                        time: timestamp(attempt.time),
+                        channel: "SMS",
+                        attempt_sid: &attempt.attempt_sid,
+                    })
+                    .collect(),
+                sna: None,
+                url: format!(
+                    "https://verify.twilio.com/v2/Services/{}/Verifications/{}",
+                    account.service_sid, verification.sid
+                ),
+            }),
+            Operation::Check => serde_json::to_vec(&CheckResource {
+                common,
+                amount: None,
+                payee: None,
+                sna_attempts_error_codes: [],
+                date_created: created,
+                date_updated: updated,
+            }),
+        };
+        serialized.unwrap_or_default()
+    }
+}
+
+/// The fields both resources start with, in the reference's order.
+#[derive(Serialize)]
+struct Common<'a> {
+    sid: &'a str,
+    service_sid: &'a str,
+    account_sid: &'a str,
+    to: &'a str,
+    channel: &'a str,
+    status: &'a str,
+    valid: bool,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+#[derive(Serialize)]
+struct WireAttempt<'a> {
+    time: String,
+    channel: &'a str,
+    attempt_sid: &'a str,
+}
+
+#[derive(Serialize)]
+struct SendResource<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    date_created: String,
+    date_updated: String,
+    lookup: Empty,
+    amount: Option<()>,
+    payee: Option<()>,
+    send_code_attempts: Vec<WireAttempt<'a>>,
+    sna: Option<()>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct CheckResource<'a> {
+    #[serde(flatten)]
+    common: Common<'a>,
+    amount: Option<()>,
+    payee: Option<()>,
+    sna_attempts_error_codes: [u32; 0],
+    date_created: String,
+    date_updated: String,
+}
+
+/// A verification to show in a fault's answer.
+fn example_verification(to: &str, now: DateTime<Utc>) -> Verification {
+    Verification {
+        sid: sid("VE"),
+        to: to.to_owned(),
+        code: String::new(),
+        created: now,
+        updated: now,
+        wrong_codes: 0,
+        attempts: vec![crate::twilio_state::SendAttempt {
+            time: now,
+            attempt_sid: sid("VL"),
+        }],
+    }
+}
+
+/// Twilio's error JSON.
+fn error(status: StatusCode, code: u32, message: &str) -> Response {
+    respond::json(
+        status,
+        &serde_json::json!({
+            "code": code,
+            "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+            "status": status.as_u16(),
+        }),
+    )
+}
+
+fn invalid(message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, 60200, message)
+}
+
+fn not_found() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        20404,
+        "The requested resource was not found",
+    )
+}
+
+/// The first value of `name` in a form body.
+fn form_value(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// `+` and 2 to 15 digits, the first not 0.
+fn is_e164(value: &str) -> bool {
+    value.strip_prefix('+').is_some_and(|digits| {
+        (2..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0')
+    })
+}
+
+/// Twilio's timestamps: UTC, whole seconds, `Z`.
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}

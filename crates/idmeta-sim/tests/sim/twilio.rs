@@ -1,0 +1,199 @@
+//! Twilio Verify's routes: Basic auth, form bodies, and Twilio's rules (a resend while pending
+//! keeps the `sid` and the code; 10-minute lifetime; the 5th wrong code ends it with 60202; an
+//! ended verification answers 404; 5 sends per number per 10 minutes, then 60203).
+
+use std::time::Duration;
+
+use idmeta_sim::{
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID,
+};
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+use crate::support::{Harness, harness};
+
+const TO: &str = "+15017122661";
+
+impl Harness {
+    async fn twilio(&self, operation: &str, form: &[(&str, &str)]) -> Response {
+        self.twilio_as(
+            DEFAULT_TWILIO_AUTH_TOKEN,
+            DEFAULT_TWILIO_SERVICE_SID,
+            operation,
+            form,
+        )
+        .await
+    }
+
+    async fn twilio_as(
+        &self,
+        secret: &str,
+        service: &str,
+        operation: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.replace('+', "%2B")))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.client
+            .post(self.url(&format!("/v2/Services/{service}/{operation}")))
+            .basic_auth(DEFAULT_TWILIO_ACCOUNT_SID, Some(secret))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the simulator answers")
+    }
+
+    async fn twilio_send(&self) -> (StatusCode, Value) {
+        let response = self
+            .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+            .await;
+        (response.status(), response.json().await.expect("json"))
+    }
+
+    async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
+        let response = self
+            .twilio("VerificationCheck", &[("Code", code), by])
+            .await;
+        (response.status(), response.json().await.expect("json"))
+    }
+}
+
+#[tokio::test]
+async fn a_send_answers_201_with_a_verification_and_delivers_the_code() {
+    let h = harness().await;
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["status"], "pending");
+    assert_eq!(body["valid"], false);
+    assert_eq!(body["to"], TO);
+    assert_eq!(body["service_sid"], DEFAULT_TWILIO_SERVICE_SID);
+    assert_eq!(body["date_created"], "2026-05-14T10:00:00Z");
+    let sid = body["sid"].as_str().expect("sid");
+    assert!(sid.starts_with("VE") && sid.len() == 34, "{sid}");
+    let inbox = h.sim.inbox_for(TO);
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].provider, "twilio");
+    assert_eq!(inbox[0].reference_id, sid);
+    let counters = h.sim.counters();
+    assert_eq!(
+        (counters.twilio_send_requests, counters.twilio_codes_sent),
+        (1, 1)
+    );
+    assert_eq!(counters.send_requests, 0);
+}
+
+#[tokio::test]
+async fn a_resend_while_pending_re_sends_the_same_code_on_the_same_sid() {
+    let h = harness().await;
+    let (_, first) = h.twilio_send().await;
+    h.clock.advance(Duration::from_secs(30));
+    let (status, again) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again["sid"], first["sid"]);
+    assert_eq!(
+        again["send_code_attempts"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let inbox = h.sim.inbox_for(TO);
+    assert_eq!(inbox.len(), 2);
+    assert_eq!(inbox[0].code, inbox[1].code);
+    // The first code still works.
+    let (status, checked) = h.twilio_check(("To", TO), &inbox[0].code).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (checked["status"].as_str(), checked["valid"].as_bool()),
+        (Some("approved"), Some(true))
+    );
+}
+
+#[tokio::test]
+async fn the_fifth_wrong_code_is_60202_and_the_verification_is_gone_after_it() {
+    let h = harness().await;
+    let (_, sent) = h.twilio_send().await;
+    let sid = sent["sid"].as_str().expect("sid").to_owned();
+    let code = h.sim.last_code_for(TO).expect("delivered");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (body["status"].as_str(), body["valid"].as_bool()),
+            (Some("pending"), Some(false))
+        );
+    }
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], 60202);
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["code"], 20404);
+    assert_eq!(
+        body["more_info"],
+        "https://www.twilio.com/docs/errors/20404"
+    );
+}
+
+#[tokio::test]
+async fn an_approved_or_expired_verification_answers_404() {
+    let h = harness().await;
+    h.twilio_send().await;
+    let code = h.sim.last_code_for(TO).expect("delivered");
+    assert_eq!(h.twilio_check(("To", TO), &code).await.0, StatusCode::OK);
+    assert_eq!(
+        h.twilio_check(("To", TO), &code).await.0,
+        StatusCode::NOT_FOUND
+    );
+    h.twilio_send().await;
+    let code = h.sim.last_code_for(TO).expect("delivered");
+    h.clock.advance(Duration::from_secs(600));
+    assert_eq!(
+        h.twilio_check(("To", TO), &code).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_sixth_send_to_a_number_in_ten_minutes_is_60203() {
+    let h = harness().await;
+    for _ in 0..5 {
+        assert_eq!(h.twilio_send().await.0, StatusCode::CREATED);
+    }
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], 60203);
+    assert_eq!(h.sim.counters().twilio_codes_sent, 5);
+    h.clock.advance(Duration::from_secs(600));
+    assert_eq!(h.twilio_send().await.0, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn wrong_credentials_an_unknown_service_and_a_bad_number_are_twilio_errors() {
+    let h = harness().await;
+    let form = [("To", TO), ("Channel", "sms")];
+    let response = h
+        .twilio_as("wrong", DEFAULT_TWILIO_SERVICE_SID, "Verifications", &form)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.headers().contains_key("www-authenticate"));
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        (body["code"].as_u64(), body["status"].as_u64()),
+        (Some(20003), Some(401))
+    );
+    let other = "VA11111111111111111111111111111111";
+    let response = h
+        .twilio_as(DEFAULT_TWILIO_AUTH_TOKEN, other, "Verifications", &form)
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = h
+        .twilio("Verifications", &[("To", "0182258491"), ("Channel", "sms")])
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["code"], 60200);
+    assert_eq!(h.sim.counters().twilio_codes_sent, 0);
+}
