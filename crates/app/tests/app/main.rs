@@ -5,6 +5,7 @@ mod check_code;
 mod clock_and_ids;
 mod guards;
 mod history;
+mod in_memory;
 mod log_guard;
 mod send_code;
 mod store_contract;
