@@ -87,15 +87,7 @@ async fn a_store_failing_during_a_purge_is_reported_with_what_was_deleted() {
 
 #[tokio::test]
 async fn a_send_left_in_flight_is_closed_as_abandoned_once_older_than_the_margin() {
-    // The outcome of the send cannot be recorded: it stays in flight, as after a crash.
-    let store = Arc::new(FailingStore::failing(&[StoreOperation::FinishSend]));
-    let harness = Harness::with(accepting_gateway(1), store.clone(), SendPolicy::default());
-    harness
-        .send
-        .send(&request())
-        .await
-        .expect_err("not recorded");
-    store.recover();
+    let harness = Harness::with_a_send_left_in_flight().await;
     let reconcile = ReconcileInFlight::new(
         Arc::clone(&harness.store),
         harness.clock.clone(),
