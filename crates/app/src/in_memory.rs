@@ -41,7 +41,9 @@ use crate::{
 /// trust validation's evicted sends stay counted against its cap for as long as any attempt
 /// of it is kept. [`InMemoryVerificationStore::max_attempts`] caps the count besides,
 /// whichever is smaller: past it, the oldest go whatever their age (and with them what
-/// the guards would have counted).
+/// the guards would have counted). An attempt still in flight past the retention is evicted
+/// like any other (a provider call lasts seconds, the retention at least the guards'
+/// horizon); its late outcome is then [`ConflictKind::UnknownAttempt`].
 ///
 /// ```
 /// use std::time::Duration;
