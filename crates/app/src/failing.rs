@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 
-use crate::store::{CheckReservation, HistorySubject, Page, PageRequest, Reservation};
+use crate::store::{
+    AttemptCounts, CheckReservation, HistorySubject, Page, PageRequest, Reservation,
+};
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, InMemoryVerificationStore, NewCheck,
     NewSend, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
@@ -25,9 +27,11 @@ pub enum StoreOperation {
     ReserveCheck,
     /// [`VerificationStore::finish_check`]: the write after a check.
     FinishCheck,
-    /// The reads: [`VerificationStore::sends_to_number_since`] and
-    /// [`VerificationStore::history`].
+    /// The reads: [`VerificationStore::history`] and [`VerificationStore::count_purgeable`].
     Read,
+    /// The lifecycle writes: [`VerificationStore::purge`] and
+    /// [`VerificationStore::close_abandoned`].
+    Lifecycle,
 }
 
 /// A fake store: the in-memory store, except that the chosen operations fail with
@@ -130,5 +134,31 @@ impl VerificationStore for FailingStore {
     ) -> Result<Page<AttemptRecord>, StoreError> {
         self.fail(StoreOperation::Read)?;
         self.inner.history(subject, page).await
+    }
+
+    async fn purge(
+        &self,
+        finished_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<AttemptCounts, StoreError> {
+        self.fail(StoreOperation::Lifecycle)?;
+        self.inner.purge(finished_before, limit).await
+    }
+
+    async fn count_purgeable(
+        &self,
+        finished_before: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        self.fail(StoreOperation::Read)?;
+        self.inner.count_purgeable(finished_before).await
+    }
+
+    async fn close_abandoned(
+        &self,
+        started_before: DateTime<Utc>,
+        closed_at: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        self.fail(StoreOperation::Lifecycle)?;
+        self.inner.close_abandoned(started_before, closed_at).await
     }
 }

@@ -347,3 +347,19 @@ pub enum CheckRefusal {
         limit: u32,
     },
 }
+
+/// How long the guards need an attempt after it started: the longer of the send limits'
+/// horizon ([`SendLimits::horizon`]) and the code lifetime. Records younger than this are
+/// never evicted or purged; the cap per trust validation is kept by keeping (or purging)
+/// a trust validation's records together instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use phone_verify_app::{CheckPolicy, SendLimits, minimum_retention};
+///
+/// let needed = minimum_retention(&SendLimits::default(), &CheckPolicy::default());
+/// assert_eq!(needed, Duration::from_secs(60 * 60));
+/// ```
+pub fn minimum_retention(limits: &SendLimits, check: &CheckPolicy) -> Duration {
+    limits.horizon().max(check.code_lifetime)
+}

@@ -1,54 +1,154 @@
 //! The in-memory store: the default for embedding and for tests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use phone_verify_domain::{ReferenceId, TrustValidationId};
 
+use crate::guards::minimum_retention;
 use crate::store::{
-    CheckReservation, ConflictKind, HistorySubject, Page, PageCursor, PageRequest, Reservation,
+    AttemptCounts, CheckReservation, ConflictKind, HistorySubject, Page, PageCursor, PageRequest,
+    Reservation,
 };
 use crate::time::sub;
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState, NewCheck,
-    NewSend, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState, StoreError,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState, ErrorClass,
+    NewCheck, NewSend, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState, StoreError,
     VerificationStore,
 };
 
-/// A [`VerificationStore`] in memory: every attempt in a vector behind one lock, indexed by
-/// id, number, trust validation and send.
+/// A [`VerificationStore`] in memory: every attempt in a queue behind one lock, oldest
+/// first, indexed by id, number, trust validation and send.
 ///
 /// The lock is a synchronous one, taken only inside each method and never held across an
-/// `.await`, which makes each reservation one atomic step. Nothing is ever evicted and
-/// nothing survives the process: fine for tests and single-process embedding, not for a
-/// fleet (use a SQL store there). `Debug` shows counts only, never a number.
-#[derive(Default)]
+/// `.await`, which makes each reservation one atomic step. Nothing survives the process: fine
+/// for tests and single-process embedding, not for a fleet (use a SQL store there). `Debug`
+/// shows counts only, never a number.
+///
+/// # Bounded memory
+///
+/// The store keeps what the guards and checks can still need and drops the rest as it goes:
+/// each reservation evicts up to a few of the oldest attempts (never a scan) once they
+/// started more than the retention before the newest attempt, so a long-running process
+/// holds a flat number of records. The retention is the longest of
+/// [`InMemoryVerificationStore::keep_for`] (default: the default guards' one hour), the
+/// longest [`SendLimits::horizon`] and the longest [`CheckPolicy::code_lifetime`] any call
+/// has passed: an eviction never loses a send a guard per number or a live code needs. A
+/// trust validation's evicted sends stay counted against its cap for as long as any attempt
+/// of it is kept. [`InMemoryVerificationStore::max_attempts`] caps the count besides,
+/// whichever is smaller: past it, the oldest go whatever their age (and with them what
+/// the guards would have counted). An attempt still in flight past the retention is evicted
+/// like any other (a provider call lasts seconds, the retention at least the guards'
+/// horizon); its late outcome is then [`ConflictKind::UnknownAttempt`].
+///
+/// ```
+/// use std::time::Duration;
+/// use phone_verify_app::InMemoryVerificationStore;
+///
+/// // History for a day, and never more than 100 000 attempts.
+/// let store = InMemoryVerificationStore::new()
+///     .keep_for(Duration::from_secs(24 * 60 * 60))
+///     .max_attempts(100_000);
+/// assert!(store.is_empty());
+/// ```
 pub struct InMemoryVerificationStore {
     inner: Mutex<Inner>,
 }
 
-#[derive(Default)]
+impl Default for InMemoryVerificationStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How many old attempts a reservation evicts at most: more than the one it adds, so that a
+/// backlog (after the clock jumped, or a longer retention was lowered) drains, in small
+/// steps.
+const EVICTIONS_PER_RESERVATION: usize = 4;
+
+/// The retention of a store nobody configured: the default guards' longest horizon.
+fn default_retention() -> Duration {
+    minimum_retention(&SendLimits::default(), &CheckPolicy::default())
+}
+
 struct Inner {
-    attempts: Vec<AttemptRecord>,
-    by_id: HashMap<AttemptId, usize>,
-    /// Keyed by E.164: sends and checks of the number.
-    by_number: HashMap<String, Vec<usize>>,
-    by_trust_validation: HashMap<TrustValidationId, Vec<usize>>,
-    checks_by_send: HashMap<AttemptId, Vec<usize>>,
+    /// The attempts in the order they were reserved, oldest first; `None` where one was
+    /// purged from the middle. The attempt at position `p` has the sequence number
+    /// `first + p`; the indices hold sequence numbers.
+    attempts: VecDeque<Option<AttemptRecord>>,
+    first: u64,
+    /// How many of `attempts` are `Some`.
+    stored: usize,
+    by_id: HashMap<AttemptId, u64>,
+    /// Keyed by E.164: sends and checks of the number, oldest first.
+    by_number: HashMap<String, VecDeque<u64>>,
+    by_trust_validation: HashMap<TrustValidationId, Validation>,
+    checks_by_send: HashMap<AttemptId, Vec<u64>>,
+    /// How long an attempt is kept at least (grows with the guards the calls pass).
+    retention: Duration,
+    max_attempts: Option<usize>,
+    /// The latest start time seen: the store's "now" for eviction.
+    newest: Option<DateTime<Utc>>,
+}
+
+/// What the store holds of one trust validation.
+#[derive(Default)]
+struct Validation {
+    /// Its attempts, oldest first.
+    attempts: VecDeque<u64>,
+    /// Sends that may have delivered a code, evicted while later attempts of the trust
+    /// validation were kept: still counted against its cap.
+    evicted_sends: u64,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            attempts: VecDeque::new(),
+            first: 0,
+            stored: 0,
+            by_id: HashMap::new(),
+            by_number: HashMap::new(),
+            by_trust_validation: HashMap::new(),
+            checks_by_send: HashMap::new(),
+            retention: default_retention(),
+            max_attempts: None,
+            newest: None,
+        }
+    }
 }
 
 impl InMemoryVerificationStore {
-    /// An empty store.
+    /// An empty store, keeping what the guards need (see "Bounded memory" above).
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// Keeps every attempt for at least `keep_for` after it started (for history), and
+    /// never less than the guards need.
+    #[must_use]
+    pub fn keep_for(self, keep_for: Duration) -> Self {
+        self.inner.lock().retention = keep_for;
+        self
+    }
+
+    /// Keeps at most `max_attempts` attempts (at least one): past it, each reservation
+    /// evicts the oldest, whatever their age.
+    #[must_use]
+    pub fn max_attempts(self, max_attempts: usize) -> Self {
+        self.inner.lock().max_attempts = Some(max_attempts.max(1));
+        self
     }
 
     /// How many attempts are stored.
     pub fn len(&self) -> usize {
-        self.inner.lock().attempts.len()
+        self.inner.lock().stored
     }
 
     /// Whether no attempt is stored.
@@ -65,40 +165,168 @@ impl fmt::Debug for InMemoryVerificationStore {
     }
 }
 
+/// Removes `seq` from an index list kept oldest first: at the front when it is the oldest
+/// (eviction), searched otherwise (a purge).
+fn remove_from(list: &mut VecDeque<u64>, seq: u64) {
+    if list.front() == Some(&seq) {
+        list.pop_front();
+    } else if let Some(position) = list.iter().position(|other| *other == seq) {
+        list.remove(position);
+    }
+}
+
+/// Adds `record`, if any, to the count of its kind.
+fn count(counts: &mut AttemptCounts, record: Option<&AttemptRecord>) {
+    match record {
+        Some(AttemptRecord::Send(_)) => counts.sends += 1,
+        Some(AttemptRecord::Check(_)) => counts.checks += 1,
+        None => {}
+    }
+}
+
+/// Whether an attempt is purgeable with its trust validation (see
+/// [`VerificationStore::purge`]).
+fn finished_before(record: &AttemptRecord, cutoff: DateTime<Utc>) -> bool {
+    let finished = match record {
+        AttemptRecord::Send(send) => send.finished_at(),
+        AttemptRecord::Check(check) => match &check.state {
+            CheckState::InFlight => None,
+            CheckState::Finished { at, .. } => Some(*at),
+        },
+    };
+    finished.is_some_and(|at| at < cutoff)
+}
+
 impl Inner {
+    fn get(&self, seq: u64) -> Option<&AttemptRecord> {
+        let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        self.attempts.get(position)?.as_ref()
+    }
+
+    fn get_mut(&mut self, seq: u64) -> Option<&mut AttemptRecord> {
+        let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        self.attempts.get_mut(position)?.as_mut()
+    }
+
     fn insert(&mut self, record: AttemptRecord) {
-        let index = self.attempts.len();
-        self.by_id.insert(record.id(), index);
+        let seq = self.first + self.attempts.len() as u64;
+        self.by_id.insert(record.id(), seq);
         self.by_number
             .entry(record.phone().e164().to_owned())
             .or_default()
-            .push(index);
+            .push_back(seq);
         self.by_trust_validation
             .entry(record.trust_validation().clone())
             .or_default()
-            .push(index);
+            .attempts
+            .push_back(seq);
         if let AttemptRecord::Check(check) = &record {
-            self.checks_by_send
-                .entry(check.send)
-                .or_default()
-                .push(index);
+            self.checks_by_send.entry(check.send).or_default().push(seq);
         }
-        self.attempts.push(record);
+        self.newest = self.newest.max(Some(record.started_at()));
+        self.attempts.push_back(Some(record));
+        self.stored += 1;
+    }
+
+    /// Takes the attempt `seq` out of the queue and every index. An evicted send that may
+    /// have delivered a code stays counted for its trust validation while the trust
+    /// validation has other attempts; a purged one does not (its trust validation goes
+    /// whole).
+    fn remove(&mut self, seq: u64, evicted: bool) -> Option<AttemptRecord> {
+        let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        let record = self.attempts.get_mut(position)?.take()?;
+        self.stored -= 1;
+        self.by_id.remove(&record.id());
+        let e164 = record.phone().e164();
+        if let Some(list) = self.by_number.get_mut(e164) {
+            remove_from(list, seq);
+            if list.is_empty() {
+                self.by_number.remove(e164);
+            }
+        }
+        let tv = record.trust_validation();
+        if let Some(validation) = self.by_trust_validation.get_mut(tv) {
+            remove_from(&mut validation.attempts, seq);
+            if validation.attempts.is_empty() {
+                self.by_trust_validation.remove(tv);
+            } else if let AttemptRecord::Send(send) = &record
+                && evicted
+                && send.may_have_delivered()
+            {
+                validation.evicted_sends += 1;
+            }
+        }
+        if let AttemptRecord::Check(check) = &record
+            && let Some(list) = self.checks_by_send.get_mut(&check.send)
+        {
+            list.retain(|other| *other != seq);
+            if list.is_empty() {
+                self.checks_by_send.remove(&check.send);
+            }
+        }
+        while matches!(self.attempts.front(), Some(None)) {
+            self.attempts.pop_front();
+            self.first += 1;
+        }
+        Some(record)
+    }
+
+    /// Evicts up to [`EVICTIONS_PER_RESERVATION`] of the oldest attempts past the
+    /// retention, and as many as it takes to get under the cap.
+    fn evict(&mut self) {
+        let Some(newest) = self.newest else { return };
+        let horizon = sub(newest, self.retention);
+        let mut budget = EVICTIONS_PER_RESERVATION;
+        while let Some(Some(oldest)) = self.attempts.front() {
+            let over_cap = self.max_attempts.is_some_and(|max| self.stored > max);
+            let expired = budget > 0 && oldest.started_at() < horizon;
+            if !over_cap && !expired {
+                break;
+            }
+            budget = budget.saturating_sub(1);
+            let seq = self.first;
+            self.remove(seq, true);
+        }
+    }
+
+    /// Widens the retention to what a guard passed to a call needs.
+    fn retain_for(&mut self, needed: Duration) {
+        self.retention = self.retention.max(needed);
+    }
+
+    /// The sequence numbers purgeable before `cutoff`, checks first.
+    fn purgeable(&self, cutoff: DateTime<Utc>) -> Vec<u64> {
+        let (mut checks, mut sends) = (Vec::new(), Vec::new());
+        for validation in self.by_trust_validation.values() {
+            let whole = validation
+                .attempts
+                .iter()
+                .all(|seq| self.get(*seq).is_some_and(|r| finished_before(r, cutoff)));
+            if !whole {
+                continue;
+            }
+            for seq in &validation.attempts {
+                match self.get(*seq) {
+                    Some(AttemptRecord::Check(_)) => checks.push(*seq),
+                    Some(AttemptRecord::Send(_)) => sends.push(*seq),
+                    None => {}
+                }
+            }
+        }
+        checks.append(&mut sends);
+        checks
     }
 
     fn records<'a>(
         &'a self,
-        indices: Option<&'a Vec<usize>>,
+        indices: impl IntoIterator<Item = &'a u64> + 'a,
     ) -> impl Iterator<Item = &'a AttemptRecord> {
-        indices
-            .into_iter()
-            .flatten()
-            .filter_map(|index| self.attempts.get(*index))
+        indices.into_iter().filter_map(|seq| self.get(*seq))
     }
 
     fn sends<'a>(
         &'a self,
-        indices: Option<&'a Vec<usize>>,
+        indices: impl IntoIterator<Item = &'a u64> + 'a,
     ) -> impl Iterator<Item = &'a SendRecord> {
         self.records(indices).filter_map(|record| match record {
             AttemptRecord::Send(send) => Some(send),
@@ -106,15 +334,22 @@ impl Inner {
         })
     }
 
+    fn of_validation(&self, tv: &TrustValidationId) -> impl Iterator<Item = &u64> {
+        self.by_trust_validation
+            .get(tv)
+            .into_iter()
+            .flat_map(|validation| validation.attempts.iter())
+    }
+
     fn send_mut(&mut self, id: AttemptId) -> Option<&mut SendRecord> {
-        match self.attempts.get_mut(*self.by_id.get(&id)?)? {
+        match self.get_mut(*self.by_id.get(&id)?)? {
             AttemptRecord::Send(send) => Some(send),
             AttemptRecord::Check(_) => None,
         }
     }
 
     fn check_mut(&mut self, id: AttemptId) -> Option<&mut CheckRecord> {
-        match self.attempts.get_mut(*self.by_id.get(&id)?)? {
+        match self.get_mut(*self.by_id.get(&id)?)? {
             AttemptRecord::Check(check) => Some(check),
             AttemptRecord::Send(_) => None,
         }
@@ -133,7 +368,7 @@ impl Inner {
         finished_at: DateTime<Utc>,
     ) -> AttemptId {
         let owner = self
-            .sends(self.by_trust_validation.get(trust_validation))
+            .sends(self.of_validation(trust_validation))
             .find(|send| send.reference() == Some(&reference))
             .map(|send| send.id);
         let closes_its_send = owner.is_none();
@@ -177,21 +412,29 @@ impl VerificationStore for InMemoryVerificationStore {
         if inner.by_id.contains_key(&send.id) {
             return Err(StoreError::conflict(ConflictKind::DuplicateId));
         }
+        inner.retain_for(limits.horizon());
         let horizon_start = sub(send.started_at, limits.horizon());
         let to_number: Vec<DateTime<Utc>> = inner
-            .sends(inner.by_number.get(send.phone.e164()))
+            .sends(inner.by_number.get(send.phone.e164()).into_iter().flatten())
             .filter(|earlier| earlier.may_have_delivered() && earlier.started_at > horizon_start)
             .map(|earlier| earlier.started_at)
             .collect();
-        let for_validation = inner
-            .sends(inner.by_trust_validation.get(&send.trust_validation))
+        let kept = inner
+            .sends(inner.of_validation(&send.trust_validation))
             .filter(|earlier| earlier.may_have_delivered())
             .count();
-        let for_validation = u64::try_from(for_validation).unwrap_or(u64::MAX);
+        let evicted = inner
+            .by_trust_validation
+            .get(&send.trust_validation)
+            .map_or(0, |validation| validation.evicted_sends);
+        let for_validation = u64::try_from(kept)
+            .unwrap_or(u64::MAX)
+            .saturating_add(evicted);
         if let Err(refusal) = limits.evaluate(to_number, for_validation, send.started_at) {
             return Ok(Reservation::Refused(refusal));
         }
         inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));
+        inner.evict();
         Ok(Reservation::Reserved)
     }
 
@@ -235,15 +478,22 @@ impl VerificationStore for InMemoryVerificationStore {
         if inner.by_id.contains_key(&check.id) {
             return Err(StoreError::conflict(ConflictKind::DuplicateId));
         }
+        inner.retain_for(policy.code_lifetime);
         let sends = inner
-            .sends(inner.by_trust_validation.get(&check.trust_validation))
+            .sends(inner.of_validation(&check.trust_validation))
             .cloned();
         let target = match policy.choose_send(sends, check.started_at) {
             Ok(target) => target,
             Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
         };
         let counted = inner
-            .records(inner.checks_by_send.get(&target.send.id))
+            .records(
+                inner
+                    .checks_by_send
+                    .get(&target.send.id)
+                    .into_iter()
+                    .flatten(),
+            )
             .filter(|record| match record {
                 AttemptRecord::Check(earlier) => earlier.counts_as_attempt(),
                 AttemptRecord::Send(_) => false,
@@ -253,6 +503,7 @@ impl VerificationStore for InMemoryVerificationStore {
             return Ok(CheckReservation::Refused(refusal));
         }
         inner.insert(AttemptRecord::Check(CheckRecord::in_flight(check, &target)));
+        inner.evict();
         Ok(CheckReservation::Reserved(target))
     }
 
@@ -300,12 +551,18 @@ impl VerificationStore for InMemoryVerificationStore {
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError> {
         let inner = self.inner.lock();
-        let indices = match subject {
-            HistorySubject::Number(phone) => inner.by_number.get(phone.e164()),
-            HistorySubject::TrustValidation(id) => inner.by_trust_validation.get(id),
+        let indices: Vec<u64> = match subject {
+            HistorySubject::Number(phone) => inner
+                .by_number
+                .get(phone.e164())
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect(),
+            HistorySubject::TrustValidation(id) => inner.of_validation(id).copied().collect(),
         };
         let mut items: Vec<&AttemptRecord> = inner
-            .records(indices)
+            .records(&indices)
             .filter(|record| page.cursor().is_none_or(|cursor| cursor.precedes(record)))
             .collect();
         items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
@@ -319,5 +576,63 @@ impl VerificationStore for InMemoryVerificationStore {
             None
         };
         Ok(Page { items, next })
+    }
+
+    async fn purge(
+        &self,
+        finished_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<AttemptCounts, StoreError> {
+        let mut inner = self.inner.lock();
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut counts = AttemptCounts::default();
+        for seq in inner.purgeable(finished_before).into_iter().take(limit) {
+            count(&mut counts, inner.remove(seq, false).as_ref());
+        }
+        Ok(counts)
+    }
+
+    async fn count_purgeable(
+        &self,
+        finished_before: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        let inner = self.inner.lock();
+        let mut counts = AttemptCounts::default();
+        for seq in inner.purgeable(finished_before) {
+            count(&mut counts, inner.get(seq));
+        }
+        Ok(counts)
+    }
+
+    async fn close_abandoned(
+        &self,
+        started_before: DateTime<Utc>,
+        closed_at: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        let mut inner = self.inner.lock();
+        let class = Some(ErrorClass::Abandoned);
+        let mut counts = AttemptCounts::default();
+        for record in inner.attempts.iter_mut().flatten() {
+            if !record.is_in_flight() || record.started_at() >= started_before {
+                continue;
+            }
+            match record {
+                AttemptRecord::Send(send) => {
+                    send.state = SendState::Finished {
+                        at: closed_at,
+                        outcome: SendOutcome::OutcomeUnknown { class },
+                    };
+                    counts.sends += 1;
+                }
+                AttemptRecord::Check(check) => {
+                    check.state = CheckState::Finished {
+                        at: closed_at,
+                        outcome: CheckOutcome::OutcomeUnknown { class },
+                    };
+                    counts.checks += 1;
+                }
+            }
+        }
+        Ok(counts)
     }
 }

@@ -6,7 +6,8 @@
 //! storage, the clock and the id source can all be swapped or faked. It depends on no
 //! adapter.
 //!
-//! - Use cases: [`SendCode`], [`CheckCode`], [`VerificationHistory`]. Each holds
+//! - Use cases: [`SendCode`], [`CheckCode`], [`VerificationHistory`], and for the records'
+//!   lifecycle [`PurgeRecords`] and [`ReconcileInFlight`] (`docs/operations.md`). Each holds
 //!   `Arc<dyn …>` ports, bundled in a [`Wiring`], is cheap to clone, and has one error enum
 //!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
 //! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
@@ -75,6 +76,8 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
+mod purge;
+mod reconcile;
 mod record;
 mod send_code;
 mod store;
@@ -96,7 +99,8 @@ pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
 pub use failing::{FailingStore, StoreOperation};
 pub use guards::{
-    CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy, SendRefusal,
+    CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy,
+    SendRefusal, minimum_retention,
 };
 pub use history::{HistoryError, VerificationHistory};
 #[cfg(feature = "test-util")]
@@ -105,13 +109,15 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
+pub use purge::{DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport};
+pub use reconcile::{DEFAULT_ABANDONED_AFTER, ReconcileError, ReconcileInFlight, ReconcileReport};
 pub use record::{
     AttemptRecord, CheckOutcome, CheckRecord, CheckState, NewCheck, NewSend, RefusalReason,
     SendOutcome, SendRecord, SendState,
 };
 pub use send_code::{SendCode, SendCodeError, SentCode};
 pub use store::{
-    CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor, PageRequest,
-    Reservation, StoreError, VerificationStore,
+    AttemptCounts, CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor,
+    PageRequest, Reservation, StoreError, VerificationStore,
 };
 pub use wiring::Wiring;

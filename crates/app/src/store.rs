@@ -185,6 +185,31 @@ pub struct Page<T> {
     pub next: Option<PageCursor>,
 }
 
+/// How many sends and checks an operation on many attempts touched (a purge, a
+/// reconciliation), or would touch (a dry run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct AttemptCounts {
+    /// Sends.
+    pub sends: u64,
+    /// Checks.
+    pub checks: u64,
+}
+
+impl AttemptCounts {
+    /// Sends and checks together.
+    pub fn total(&self) -> u64 {
+        self.sends.saturating_add(self.checks)
+    }
+
+    /// The sum of both counts, kind by kind.
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            sends: self.sends.saturating_add(other.sends),
+            checks: self.checks.saturating_add(other.checks),
+        }
+    }
+}
+
 /// The record of every send and every check, the port behind which the app keeps its state.
 ///
 /// [`crate::InMemoryVerificationStore`] ships with the crate; SQL stores implement the same
@@ -283,4 +308,59 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         subject: &HistorySubject,
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError>;
+
+    /// Deletes at most `limit` attempts that are purgeable before `finished_before`, in one
+    /// short write (a lock held for one batch only), and returns how many of each kind went.
+    /// Zero means nothing purgeable is left; a purge calls this until then.
+    ///
+    /// An attempt is purgeable when **every** attempt of its trust validation, itself
+    /// included, is finished and finished before `finished_before`. A trust validation's
+    /// records thus go together, never while one of them is in flight (a pending send or
+    /// check: reconcile it first) or recent, so the cap per trust validation never forgets a
+    /// send of a trust validation still in use, and a check never loses its send. Within a
+    /// batch checks go before their sends. The guards per number need the sends of the last
+    /// [`SendLimits::horizon`]: a caller passes a cutoff at least that old (the purge use
+    /// case refuses a newer one).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]: the batch may or may not be deleted (it is one
+    /// transaction: all of it or none); calling again is safe. [`StoreError::Corrupt`]:
+    /// nothing was deleted.
+    async fn purge(
+        &self,
+        finished_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<AttemptCounts, StoreError>;
+
+    /// How many attempts [`VerificationStore::purge`] with this cutoff would delete, without
+    /// deleting anything (a dry run).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
+    async fn count_purgeable(
+        &self,
+        finished_before: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError>;
+
+    /// Closes every attempt still in flight that started before `started_before` as
+    /// abandoned: finished at `closed_at`, outcome unknown with [`ErrorClass::Abandoned`]
+    /// ([`SendOutcome::OutcomeUnknown`], [`CheckOutcome::OutcomeUnknown`]). A send so closed
+    /// still counts against the send limits (a code may have gone out) and can still be
+    /// checked while its code lives; a check so closed still counts as an attempt. A later
+    /// finish of such an attempt is [`ConflictKind::AlreadyFinished`]. Returns how many of
+    /// each kind were closed.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]: some may be closed; calling again is safe (closed ones
+    /// are no longer in flight).
+    ///
+    /// [`ErrorClass::Abandoned`]: phone_verify_domain::ErrorClass::Abandoned
+    async fn close_abandoned(
+        &self,
+        started_before: DateTime<Utc>,
+        closed_at: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError>;
 }

@@ -1,6 +1,7 @@
 //! The command line, as clap types.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use idmeta_sim::cli::SimArgs;
@@ -11,7 +12,7 @@ const MAX_TIMEOUT_SECS: u64 = 300;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0   done (sent, verified, listed)
+  0   done (sent, verified, listed, purged, reconciled)
   1   the code was checked and is wrong, expired or exhausted
   2   a malformed argument
   3   provider, token or database URL configuration missing or invalid
@@ -61,6 +62,16 @@ pub(crate) enum Command {
         phone-verify history --phone '+60182258491'\n  \
         phone-verify history --trust-validation 7f0c2a4e --limit 5 --json")]
     History(HistoryArgs),
+    /// Delete the records of trust validations whose every attempt finished long ago. Counts
+    /// what would go unless --delete is given.
+    #[command(after_help = "Examples:\n  \
+        phone-verify purge --older-than 90d\n  \
+        phone-verify purge --older-than 90d --delete --json")]
+    Purge(PurgeArgs),
+    /// Close the sends and checks a crash left in flight as \"outcome unknown (abandoned)\":
+    /// still counted by the guards, never resent.
+    #[command(after_help = "Example:\n  phone-verify reconcile --older-than 15m")]
+    Reconcile(ReconcileArgs),
     /// Run the IDMeta simulator as a server until interrupted (for tests in other languages).
     #[command(
         after_help = "Example:\n  phone-verify sim --port 8080 --token test-token --fixed-code 123456"
@@ -194,8 +205,72 @@ pub(crate) struct HistoryArgs {
     pub(crate) store: StoreArgs,
 }
 
+/// An age on the command line: a whole number and a unit, `s`, `m`, `h` or `d` (`90d`,
+/// `15m`).
+fn parse_age(raw: &str) -> Result<Duration, String> {
+    let bad = || format!("`{raw}`: expected a whole number and s, m, h or d (e.g. 90d)");
+    let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 60 * 60,
+        "d" => 24 * 60 * 60,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(unit)
+        .map(Duration::from_secs)
+        .ok_or_else(bad)
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PurgeArgs {
+    /// Purge the trust validations whose every attempt finished longer ago than this: a
+    /// number and s, m, h or d. At least the guards' horizon (1h).
+    #[arg(long, value_parser = parse_age)]
+    pub(crate) older_than: Duration,
+    /// Delete. Without it, nothing is deleted: the command counts what would go.
+    #[arg(long)]
+    pub(crate) delete: bool,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReconcileArgs {
+    /// Close attempts in flight that started longer ago than this: longer than any provider
+    /// request lasts with its retries (a number and s, m, h or d).
+    #[arg(long, default_value = "15m", value_parser = parse_age)]
+    pub(crate) older_than: Duration,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct SimCommand {
     #[command(flatten)]
     pub(crate) sim: SimArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_age_is_a_whole_number_and_a_unit() {
+        let cases = [
+            ("90d", Ok(Duration::from_secs(90 * 86_400))),
+            ("15m", Ok(Duration::from_secs(900))),
+            ("1h", Ok(Duration::from_secs(3600))),
+            ("30s", Ok(Duration::from_secs(30))),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(parse_age(raw), expected, "{raw}");
+        }
+        for raw in ["90", "d", "1.5h", "10w", "-1d", "99999999999999999999d", ""] {
+            assert!(parse_age(raw).is_err(), "{raw}");
+        }
+    }
 }

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use idmeta_adapter::ClientConfigError;
-use phone_verify_app::{CheckCodeError, CheckRefusal, HistoryError, SendCodeError, StoreError};
+use phone_verify_app::{
+    CheckCodeError, CheckRefusal, HistoryError, PurgeError, ReconcileError, SendCodeError,
+    StoreError,
+};
 use phone_verify_domain::GatewayError;
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
 
@@ -251,6 +254,32 @@ impl From<CheckCodeError> for CliError {
 impl From<HistoryError> for CliError {
     fn from(error: HistoryError) -> Self {
         Self::new(Exit::Store, format!("history: {}", chain(&error)))
+    }
+}
+
+impl From<PurgeError> for CliError {
+    fn from(error: PurgeError) -> Self {
+        match error {
+            PurgeError::TooRecent { minimum } => Self::usage(format!(
+                "--older-than: records younger than {}s are still needed by the guards",
+                minimum.as_secs()
+            ))
+            .hint("purge only what the cooldown, the window and live codes no longer need"),
+            PurgeError::Store { deleted, source } => {
+                Self::new(Exit::Store, format!("purge: {}", chain(&source))).hint(format!(
+                    "{} attempts were deleted before the failure; running the purge again is safe",
+                    deleted.total()
+                ))
+            }
+            other => Self::new(Exit::Store, format!("purge: {}", chain(&other))),
+        }
+    }
+}
+
+impl From<ReconcileError> for CliError {
+    fn from(error: ReconcileError) -> Self {
+        Self::new(Exit::Store, format!("reconcile: {}", chain(&error)))
+            .hint("running it again is safe")
     }
 }
 

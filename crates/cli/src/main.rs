@@ -71,6 +71,8 @@ async fn run(command: Command, out: Output) -> Result<Exit, CliError> {
         Command::Send(args) => commands::send::run(args, out, &stores).await,
         Command::Check(args) => commands::check::run(args, out, &stores).await,
         Command::History(args) => commands::history::run(args, out, &stores).await,
+        Command::Purge(args) => commands::purge::run(args, out, &stores).await,
+        Command::Reconcile(args) => commands::reconcile::run(args, out, &stores).await,
         Command::Sim(args) => commands::sim::run(args).await,
     };
     stores.close().await;

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use phone_verify_app::{AttemptRecord, CheckOutcome, PageCursor, SendOutcome};
+use phone_verify_app::{AttemptRecord, CheckOutcome, ErrorClass, PageCursor, SendOutcome};
 use serde_json::{Value, json};
 
 /// Where a command's results go: text for people, or one JSON document on stdout.
@@ -98,9 +98,19 @@ pub(crate) fn send_outcome_name(outcome: &SendOutcome) -> String {
         SendOutcome::Refused { reason } => format!("refused ({reason})"),
         SendOutcome::RateLimited { .. } => "rate limited".to_owned(),
         SendOutcome::NotSent { .. } => "not sent".to_owned(),
-        SendOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
-        SendOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
+        SendOutcome::OutcomeUnknown { class } => unknown_outcome_name(*class),
     }
+}
+
+/// An unknown outcome: in flight (never recorded), abandoned (closed by `reconcile`), or
+/// a failure that may have reached the provider.
+fn unknown_outcome_name(class: Option<ErrorClass>) -> String {
+    match class {
+        None => "outcome unknown (in flight)",
+        Some(ErrorClass::Abandoned) => "outcome unknown (abandoned)",
+        Some(_) => "outcome unknown",
+    }
+    .to_owned()
 }
 
 fn check_outcome_name(outcome: &CheckOutcome) -> String {
@@ -108,8 +118,7 @@ fn check_outcome_name(outcome: &CheckOutcome) -> String {
         CheckOutcome::Answered { verdict, .. } => verdict.as_str().to_owned(),
         CheckOutcome::NotChecked { .. } => "not checked".to_owned(),
         CheckOutcome::NoPendingCode => "no pending code".to_owned(),
-        CheckOutcome::OutcomeUnknown { class: None } => "outcome unknown (in flight)".to_owned(),
-        CheckOutcome::OutcomeUnknown { class: Some(_) } => "outcome unknown".to_owned(),
+        CheckOutcome::OutcomeUnknown { class } => unknown_outcome_name(*class),
     }
 }
 

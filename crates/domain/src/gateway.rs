@@ -59,6 +59,10 @@ pub enum ErrorClass {
     ProviderFault,
     /// `invalid_response`: an answer that could not be read.
     InvalidResponse,
+    /// `abandoned`: no answer was ever recorded. A send or check left in flight (its process
+    /// died mid-call) that reconciliation closed as outcome unknown. Never a
+    /// [`GatewayError::class`]: only a record holds it.
+    Abandoned,
 }
 
 crate::stable_names!(ErrorClass, "error class", {
@@ -70,6 +74,7 @@ crate::stable_names!(ErrorClass, "error class", {
     OutcomeUnknown => "outcome_unknown",
     ProviderFault => "provider_fault",
     InvalidResponse => "invalid_response",
+    Abandoned => "abandoned",
 });
 
 /// What went wrong in a call to the provider, and above all what happened to its side effect.

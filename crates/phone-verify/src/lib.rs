@@ -114,13 +114,15 @@ pub use phone_verify_domain::{
 };
 
 pub use phone_verify_app::{
-    AttemptId, AttemptIdError, AttemptRecord, CheckCodeError, CheckOutcome, CheckPolicy,
-    CheckRecord, CheckRefusal, CheckReservation, CheckState, CheckTarget, CheckedCode, Clock,
-    ConflictKind, ErrorClass, HistoryError, HistorySubject, IdSource, InMemoryVerificationStore,
-    MAX_PAGE_SIZE, NewCheck, NewSend, NumberPrefix, NumberPrefixError, Page, PageCursor,
-    PageRequest, RandomIds, RefusalReason, Reservation, SendCodeError, SendLimits, SendOutcome,
-    SendPolicy, SendRecord, SendRefusal, SendState, SentCode, StoreError, SystemClock,
-    VerificationStore,
+    AttemptCounts, AttemptId, AttemptIdError, AttemptRecord, CheckCodeError, CheckOutcome,
+    CheckPolicy, CheckRecord, CheckRefusal, CheckReservation, CheckState, CheckTarget, CheckedCode,
+    Clock, ConflictKind, DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, ErrorClass, HistoryError,
+    HistorySubject, IdSource, InMemoryVerificationStore, MAX_PAGE_SIZE, NewCheck, NewSend,
+    NumberPrefix, NumberPrefixError, Page, PageCursor, PageRequest, PurgeError, PurgeMode,
+    PurgeRecords, PurgeReport, RandomIds, ReconcileError, ReconcileInFlight, ReconcileReport,
+    RefusalReason, Reservation, SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRecord,
+    SendRefusal, SendState, SentCode, StoreError, SystemClock, VerificationStore,
+    minimum_retention,
 };
 
 /// The README's Rust blocks, compiled and run as doctests of this crate (the quick start needs

@@ -11,7 +11,8 @@ use std::pin::Pin;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
-/// One migration: version, description, SQL.
+/// One migration: version, description, SQL. A migration whose SQL both engines read alike
+/// is written once, in `migrations/common/`, and listed for each.
 type Embedded = (i64, &'static str, &'static str);
 
 /// The migrations of one backend, in version order.
@@ -30,6 +31,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "current send",
         include_str!("../migrations/sqlite/0002_current_send.sql"),
     ),
+    (
+        3,
+        "lifecycle",
+        include_str!("../migrations/common/0003_lifecycle.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -43,6 +49,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         2,
         "current send",
         include_str!("../migrations/postgres/0002_current_send.sql"),
+    ),
+    (
+        3,
+        "lifecycle",
+        include_str!("../migrations/common/0003_lifecycle.sql"),
     ),
 ]);
 
@@ -224,8 +235,8 @@ mod upgrade_tests {
         assert!(!schema.contains("0001"), "the old table is gone: {schema}");
         assert_eq!(
             schema.split(',').count(),
-            6,
-            "the table and its five indexes: {schema}"
+            8,
+            "the table and its seven indexes: {schema}"
         );
     }
 

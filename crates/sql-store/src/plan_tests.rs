@@ -16,6 +16,9 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
     let number = || Param::Text("+60180000042");
     let validation = || Param::Text("tv-42");
     let id = || Param::Id(Uuid::from_u128(42));
+    // A purge's cutoff: the first 100 of the table's 20 000 seconds, as a purge that runs
+    // every day finds a day's worth of candidates behind the ones it deleted the day before.
+    let cutoff = || Param::Int(100 * 1_000_000_000);
     vec![
         (sql::COUNT_ID, "primary key", vec![id()]),
         (sql::ATTEMPT, "primary key", vec![id()]),
@@ -31,7 +34,7 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
         ),
         (
             sql::COUNT_COUNTED_CHECKS_OF_SEND,
-            "verification_attempts_counted_checks_by_send",
+            "verification_attempts_checks_by_send",
             vec![id()],
         ),
         (
@@ -46,6 +49,31 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
                 validation(),
                 Param::Text("0123456789ABCDEF0123456789ABCDEF"),
             ],
+        ),
+        (
+            sql::PURGE_CHECKS,
+            "verification_attempts_by_finished_at",
+            vec![cutoff(), Param::Int(500)],
+        ),
+        (
+            sql::PURGE_SENDS,
+            "verification_attempts_by_finished_at",
+            vec![cutoff(), Param::Int(500)],
+        ),
+        (
+            sql::COUNT_PURGEABLE_CHECKS,
+            "verification_attempts_by_finished_at",
+            vec![cutoff()],
+        ),
+        (
+            sql::COUNT_PURGEABLE_SENDS,
+            "verification_attempts_by_trust_validation",
+            vec![cutoff()],
+        ),
+        (
+            sql::CLOSE_ABANDONED,
+            "verification_attempts_in_flight",
+            vec![Param::Int(0), Param::Int(1), Param::Text("send")],
         ),
         (
             sql::HISTORY_OF_NUMBER,

@@ -25,7 +25,7 @@ pub(crate) const COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION: &str = "SELECT COUNT(*
      WHERE kind = 'send' AND counts AND trust_validation = $1";
 
 /// How many counted checks a send has: the guard of a check.
-/// Index `verification_attempts_counted_checks_by_send`.
+/// Index `verification_attempts_checks_by_send`.
 pub(crate) const COUNT_COUNTED_CHECKS_OF_SEND: &str = "SELECT COUNT(*) FROM verification_attempts \
      WHERE kind = 'check' AND counts AND send_id = $1";
 
@@ -116,3 +116,51 @@ pub(crate) const HISTORY_OF_TRUST_VALIDATION: &str = history_page!("trust_valida
 /// Index `verification_attempts_by_trust_validation`.
 pub(crate) const HISTORY_OF_TRUST_VALIDATION_AFTER: &str =
     history_page!("trust_validation = $1 AND (started_at_ns, id) < ($3, $4)");
+
+/// The attempts of kind `$kind` purgeable before the cutoff `$1` (see
+/// `VerificationStore::purge`): finished before it, in a trust validation with no attempt in
+/// flight or finished since. Indexes `verification_attempts_by_finished_at` and
+/// `verification_attempts_by_trust_validation`.
+macro_rules! purgeable {
+    ($kind:literal) => {
+        concat!(
+            "FROM verification_attempts AS a WHERE a.kind = '",
+            $kind,
+            "' AND a.finished_at_ns IS NOT NULL AND a.finished_at_ns < $1 AND NOT EXISTS (SELECT 1 FROM verification_attempts AS b \
+             WHERE b.trust_validation = a.trust_validation \
+             AND (b.finished_at_ns IS NULL OR b.finished_at_ns >= $1))"
+        )
+    };
+}
+
+/// Deletes at most `$2` purgeable checks (before the cutoff `$1`): one batch.
+/// Index `verification_attempts_by_finished_at`.
+pub(crate) const PURGE_CHECKS: &str = concat!(
+    "DELETE FROM verification_attempts WHERE id IN (SELECT a.id ",
+    purgeable!("check"),
+    " LIMIT $2)"
+);
+
+/// Deletes at most `$2` purgeable sends (before the cutoff `$1`), run once no purgeable
+/// check is left, so that no check outlives its send.
+/// Index `verification_attempts_by_finished_at`.
+pub(crate) const PURGE_SENDS: &str = concat!(
+    "DELETE FROM verification_attempts WHERE id IN (SELECT a.id ",
+    purgeable!("send"),
+    " LIMIT $2)"
+);
+
+/// How many checks a purge before `$1` would delete.
+/// Index `verification_attempts_by_finished_at`.
+pub(crate) const COUNT_PURGEABLE_CHECKS: &str = concat!("SELECT COUNT(*) ", purgeable!("check"));
+
+/// How many sends a purge before `$1` would delete.
+/// Index `verification_attempts_by_finished_at`.
+pub(crate) const COUNT_PURGEABLE_SENDS: &str = concat!("SELECT COUNT(*) ", purgeable!("send"));
+
+/// Closes the attempts of kind `$3` still in flight that started before `$1` as abandoned,
+/// finished at `$2`: outcome unknown, class `abandoned`, still counted.
+/// Index `verification_attempts_in_flight`.
+pub(crate) const CLOSE_ABANDONED: &str = "UPDATE verification_attempts SET \
+     finished_at_ns = $2, outcome = 'outcome_unknown', error_class = 'abandoned', counts = TRUE \
+     WHERE finished_at_ns IS NULL AND started_at_ns < $1 AND kind = $3";

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckReservation,
-    ConflictKind, HistorySubject, NewCheck, NewSend, Page, PageCursor, PageRequest, Reservation,
-    SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+    AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord,
+    CheckReservation, ConflictKind, HistorySubject, NewCheck, NewSend, Page, PageCursor,
+    PageRequest, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
 };
 use phone_verify_domain::ReferenceId;
 
@@ -419,6 +419,84 @@ impl SqlVerificationStore {
         Ok(Page { items, next })
     }
 
+    /// One batch of a purge, in one short write: checks first; sends, in the room the
+    /// checks left, once no purgeable check is left, so that no check outlives its send.
+    async fn purge_batch(
+        &self,
+        finished_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<AttemptCounts, StoreError> {
+        let cutoff = columns::bound(finished_before);
+        let limit = i64::from(limit);
+        let mut session = self.write().await?;
+        let result = async {
+            let checks = session
+                .execute(sql::PURGE_CHECKS, vec![cutoff.into(), limit.into()])
+                .await?;
+            // Fewer checks than the limit: none purgeable is left, and the rest of the
+            // batch may take sends.
+            let room = limit.saturating_sub(i64::try_from(checks).unwrap_or(i64::MAX));
+            let sends = if room > 0 {
+                session
+                    .execute(sql::PURGE_SENDS, vec![cutoff.into(), room.into()])
+                    .await?
+            } else {
+                0
+            };
+            Ok((AttemptCounts { sends, checks }, true))
+        }
+        .await;
+        Self::finish(session, result).await
+    }
+
+    async fn count_purgeable_before(
+        &self,
+        finished_before: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        let cutoff = columns::bound(finished_before);
+        let mut session = self.read().await?;
+        let result = async {
+            let checks = session
+                .count(sql::COUNT_PURGEABLE_CHECKS, vec![cutoff.into()])
+                .await?;
+            let sends = session
+                .count(sql::COUNT_PURGEABLE_SENDS, vec![cutoff.into()])
+                .await?;
+            Ok((AttemptCounts { sends, checks }, true))
+        }
+        .await;
+        Self::finish(session, result).await
+    }
+
+    async fn close_abandoned_before(
+        &self,
+        started_before: DateTime<Utc>,
+        closed_at: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        let cutoff = columns::bound(started_before);
+        let closed_at = columns::nanos(closed_at)?;
+        let mut session = self.write().await?;
+        let result = async {
+            let mut closed = AttemptCounts::default();
+            for kind in [SEND, CHECK] {
+                let count = session
+                    .execute(
+                        sql::CLOSE_ABANDONED,
+                        vec![cutoff.into(), closed_at.into(), kind.into()],
+                    )
+                    .await?;
+                if kind == SEND {
+                    closed.sends = count;
+                } else {
+                    closed.checks = count;
+                }
+            }
+            Ok((closed, true))
+        }
+        .await;
+        Self::finish(session, result).await
+    }
+
     async fn read_attempts(
         &self,
         query: &'static str,
@@ -727,5 +805,28 @@ impl VerificationStore for SqlVerificationStore {
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError> {
         self.history_page(subject, page).await
+    }
+
+    async fn purge(
+        &self,
+        finished_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<AttemptCounts, StoreError> {
+        self.purge_batch(finished_before, limit).await
+    }
+
+    async fn count_purgeable(
+        &self,
+        finished_before: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        self.count_purgeable_before(finished_before).await
+    }
+
+    async fn close_abandoned(
+        &self,
+        started_before: DateTime<Utc>,
+        closed_at: DateTime<Utc>,
+    ) -> Result<AttemptCounts, StoreError> {
+        self.close_abandoned_before(started_before, closed_at).await
     }
 }

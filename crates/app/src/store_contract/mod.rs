@@ -34,6 +34,8 @@ mod fixtures;
 #[deny(dead_code)]
 mod history;
 #[deny(dead_code)]
+mod lifecycle;
+#[deny(dead_code)]
 mod sends;
 
 crate::store_contract_tests!(@list @export);
@@ -89,6 +91,10 @@ macro_rules! store_contract_tests {
             history::history_pages_do_not_skip_or_repeat_attempts_started_at_the_same_instant,
             concurrency::concurrent_sends_to_one_number_let_exactly_one_through,
             concurrency::concurrent_checks_of_one_send_let_exactly_the_limit_through,
+            lifecycle::a_purge_deletes_the_trust_validations_finished_before_the_cutoff,
+            lifecycle::a_purge_keeps_a_trust_validation_still_in_use,
+            lifecycle::a_purge_goes_in_batches_of_its_limit_checks_first,
+            lifecycle::attempts_left_in_flight_are_closed_as_abandoned_and_still_count,
         ]);
     };
     // In `phone_verify_app::store_contract`: the cases' public names.

@@ -53,14 +53,7 @@ async fn history_shows_the_send_and_the_check_newest_first_by_number_and_by_vali
 
 #[tokio::test]
 async fn history_shows_a_send_whose_outcome_was_never_recorded_as_outcome_unknown() {
-    let store = Arc::new(FailingStore::failing(&[Op::FinishSend]));
-    let harness = Harness::with(accepting_gateway(1), store.clone(), SendPolicy::default());
-    harness
-        .send
-        .send(&request())
-        .await
-        .expect_err("not recorded");
-    store.recover();
+    let harness = Harness::with_a_send_left_in_flight().await;
 
     let page = harness
         .history

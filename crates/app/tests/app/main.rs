@@ -5,6 +5,8 @@ mod check_code;
 mod clock_and_ids;
 mod guards;
 mod history;
+mod in_memory;
+mod lifecycle;
 mod log_guard;
 mod send_code;
 mod store_contract;

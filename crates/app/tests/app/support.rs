@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, HistorySubject, InMemoryVerificationStore,
-    ManualClock, PageRequest, SendCode, SendPolicy, SendRecord, SequentialIds, VerificationHistory,
-    VerificationStore, Wiring,
+    AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, FailingStore, HistorySubject,
+    InMemoryVerificationStore, ManualClock, PageRequest, SendCode, SendPolicy, SendRecord,
+    SequentialIds, StoreOperation, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryStatus, GatewayError, MockVerificationGateway, OtpCode,
@@ -142,6 +142,20 @@ impl Harness {
             history: VerificationHistory::new(Arc::clone(&store)),
             store,
         }
+    }
+
+    /// A harness whose one send (of [`request`]) the provider accepted but whose outcome
+    /// could not be recorded: it stays in flight, as after a crash.
+    pub(crate) async fn with_a_send_left_in_flight() -> Self {
+        let store = Arc::new(FailingStore::failing(&[StoreOperation::FinishSend]));
+        let harness = Self::with(accepting_gateway(1), store.clone(), SendPolicy::default());
+        harness
+            .send
+            .send(&request())
+            .await
+            .expect_err("not recorded");
+        store.recover();
+        harness
     }
 
     /// Every attempt of the trust validation `tv-1`, newest first.

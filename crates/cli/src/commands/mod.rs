@@ -5,5 +5,7 @@
 pub(crate) mod check;
 pub(crate) mod demo;
 pub(crate) mod history;
+pub(crate) mod purge;
+pub(crate) mod reconcile;
 pub(crate) mod send;
 pub(crate) mod sim;

@@ -5,6 +5,7 @@
 mod commands;
 mod errors;
 mod inputs;
+mod lifecycle;
 mod logging;
 mod provider_text;
 mod store_file;

@@ -12,4 +12,5 @@ mod load;
 mod memory;
 mod properties;
 mod store_failures;
+mod store_memory;
 mod support;

@@ -73,6 +73,29 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
     ) -> Result<Page<AttemptRecord>, StoreError> {
         self.store.history(subject, page).await
     }
+
+    async fn purge(
+        &self,
+        finished_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<phone_verify_app::AttemptCounts, StoreError> {
+        self.store.purge(finished_before, limit).await
+    }
+
+    async fn count_purgeable(
+        &self,
+        finished_before: DateTime<Utc>,
+    ) -> Result<phone_verify_app::AttemptCounts, StoreError> {
+        self.store.count_purgeable(finished_before).await
+    }
+
+    async fn close_abandoned(
+        &self,
+        started_before: DateTime<Utc>,
+        closed_at: DateTime<Utc>,
+    ) -> Result<phone_verify_app::AttemptCounts, StoreError> {
+        self.store.close_abandoned(started_before, closed_at).await
+    }
 }
 
 // ---- fixtures ---------------------------------------------------------------------------

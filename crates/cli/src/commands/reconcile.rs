@@ -1,0 +1,33 @@
+//! `phone-verify reconcile`.
+
+use std::sync::Arc;
+
+use phone_verify_app::{ReconcileInFlight, SystemClock};
+use serde_json::json;
+
+use crate::args::ReconcileArgs;
+use crate::exit::{CliError, Exit};
+use crate::output::Output;
+use crate::wiring::{Create, Stores};
+
+pub(crate) async fn run(
+    args: ReconcileArgs,
+    out: Output,
+    stores: &Stores,
+) -> Result<Exit, CliError> {
+    let store = stores.open(&args.store.url()?, Create::Never).await?;
+    let report = ReconcileInFlight::new(store, Arc::new(SystemClock), args.older_than)
+        .reconcile()
+        .await?;
+    out.heading("reconcile");
+    out.field("started before", report.cutoff.to_rfc3339());
+    out.field("sends abandoned", report.closed.sends);
+    out.field("checks abandoned", report.closed.checks);
+    out.json(&json!({
+        "ok": true,
+        "started_before": report.cutoff.to_rfc3339(),
+        "sends": report.closed.sends,
+        "checks": report.closed.checks,
+    }));
+    Ok(Exit::Ok)
+}
