@@ -6,6 +6,7 @@ mod clock_and_ids;
 mod guards;
 mod history;
 mod log_guard;
+mod metrics;
 mod send_code;
 mod store_contract;
 mod support;
