@@ -11,7 +11,7 @@ use backon::Retryable;
 use bytes::{Bytes, BytesMut};
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeState, GatewayError, SendCodeRequest, SendReceipt,
-    VerificationGateway,
+    VerificationGateway, metric_names,
 };
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Url, redirect};
@@ -153,6 +153,12 @@ impl IdmetaClient {
         .when(|error| retry.should_retry(error))
         .adjust(|error, backoff| backoff.map(|wait| retry.delay_for(error, wait)))
         .notify(|error, wait| {
+            metrics::counter!(
+                metric_names::RETRIES_TOTAL,
+                metric_names::label::PROVIDER => crate::PROVIDER,
+                metric_names::label::CLASS => error.class().as_str(),
+            )
+            .increment(1);
             tracing::warn!(
                 error.class = error.class().as_str(),
                 wait_ms = wait.as_millis() as u64,

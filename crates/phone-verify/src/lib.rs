@@ -77,6 +77,10 @@
 //! - The ports, to plug in your own provider or storage: [`VerificationGateway`] (failing with
 //!   [`GatewayError`]), [`VerificationStore`] (failing with [`StoreError`]), [`Clock`],
 //!   [`IdSource`], and [`macro@async_trait`] to implement them.
+//! - Metrics through the `metrics` facade (install the exporter you run): every send and check
+//!   by outcome, provider and store latency, store errors, retries; the names are in
+//!   [`metric_names`], the provider label is [`PhoneVerificationBuilder::provider_name`]
+//!   (`idmeta` for [`PhoneVerificationBuilder::idmeta`]).
 //! - Behind features, one module each: `idmeta` (the IDMeta v3 adapter, default), `sql`
 //!   (SQLite by default, PostgreSQL with `postgres`), `testing` (`mocks`: the mockall gateway;
 //!   `test-util`: the simulator, a manual clock, sequential ids, a failing store).
@@ -118,10 +122,13 @@ pub use phone_verify_app::{
     CheckRecord, CheckRefusal, CheckReservation, CheckState, CheckTarget, CheckedCode, Clock,
     ConflictKind, ErrorClass, HistoryError, HistorySubject, IdSource, InMemoryVerificationStore,
     MAX_PAGE_SIZE, NewCheck, NewSend, NumberPrefix, NumberPrefixError, Page, PageCursor,
-    PageRequest, RandomIds, RefusalReason, Reservation, SendCodeError, SendLimits, SendOutcome,
-    SendPolicy, SendRecord, SendRefusal, SendState, SentCode, StoreError, SystemClock,
-    VerificationStore,
+    PageRequest, ProviderName, ProviderNameError, RandomIds, RefusalReason, Reservation,
+    SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal, SendState,
+    SentCode, StoreError, StoreOperation, SystemClock, VerificationStore,
 };
+
+/// The names of the metrics the library emits and of their labels (`docs/operations.md`).
+pub use phone_verify_domain::metric_names;
 
 /// The README's Rust blocks, compiled and run as doctests of this crate (the quick start needs
 /// the simulator: `cargo test --workspace --all-features`).
