@@ -9,7 +9,11 @@ use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
 use crate::store::CheckReservation;
-use crate::{AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, StoreError, Wiring};
+use crate::telemetry::{self, CheckCounted, InFlight, ProviderOperation};
+use crate::{
+    AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, StoreError, StoreOperation,
+    Wiring,
+};
 
 /// What a check answered by the provider returns, whatever the verdict: a wrong code is an
 /// answer, not an error.
@@ -126,7 +130,9 @@ impl CheckCode {
     /// Checks `code` against the current send of `trust_validation`, chosen by the store
     /// inside the check's reservation ([`crate::CheckPolicy::choose_send`]: the send the
     /// provider accepted last, or the provider's live code when that order is unknown). The
-    /// code is passed to the provider and stored nowhere.
+    /// code is passed to the provider and stored nowhere. Every check is counted once in
+    /// `phone_verify_checks_total` by what became of it, and the provider call and the store
+    /// operations are timed (`docs/operations.md`).
     ///
     /// # Errors
     ///
@@ -162,16 +168,23 @@ impl CheckCode {
             trust_validation: trust_validation.clone(),
             started_at: self.wiring.clock.now(),
         };
-        let reservation = self
-            .wiring
-            .store
-            .reserve_check(new_check, &self.policy)
-            .await
-            .inspect_err(|error| error!(%error, "check not recorded, provider not called"))?;
+        let provider = &self.wiring.provider;
+        let store = &*self.wiring.store;
+        let reservation = telemetry::store_call(
+            store,
+            StoreOperation::ReserveCheck,
+            store.reserve_check(new_check, &self.policy),
+        )
+        .await
+        .inspect_err(|error| {
+            error!(%error, "check not recorded, provider not called");
+            telemetry::count_check(provider, CheckCounted::StoreFailed, None, None);
+        })?;
         let target = match reservation {
             CheckReservation::Reserved(target) => target,
             CheckReservation::Refused(refusal) => {
                 warn!(%refusal, "check refused");
+                telemetry::count_check(provider, CheckCounted::Refused, None, Some(&refusal));
                 return Err(refusal.into());
             }
         };
@@ -189,14 +202,31 @@ impl CheckCode {
             reference: target.reference().cloned(),
             phone: target.phone().cloned(),
         };
-        let answer = self.wiring.gateway.check_code(&request).await;
+        let in_flight = InFlight::start(provider, ProviderOperation::CheckCode);
+        let answer = telemetry::provider_call(
+            provider,
+            ProviderOperation::CheckCode,
+            self.wiring.gateway.check_code(&request),
+        )
+        .await;
         let outcome = CheckOutcome::from_gateway(&answer);
         let no_pending_code = outcome == CheckOutcome::NoPendingCode;
-        let recorded = self
-            .wiring
-            .store
-            .finish_check(attempt, outcome, self.wiring.clock.now())
-            .await;
+        // Counted by what the write does: the outcome moves into it.
+        let if_recorded = CheckCounted::after_call(&outcome, true);
+        let if_not_recorded = CheckCounted::after_call(&outcome, false);
+        let recorded = telemetry::store_call(
+            store,
+            StoreOperation::FinishCheck,
+            store.finish_check(attempt, outcome, self.wiring.clock.now()),
+        )
+        .await;
+        in_flight.recorded(recorded.is_ok());
+        let (counted, verdict) = if recorded.is_ok() {
+            if_recorded
+        } else {
+            if_not_recorded
+        };
+        telemetry::count_check(provider, counted, verdict, None);
 
         match (answer, recorded) {
             (Ok(result), Ok(send)) => {

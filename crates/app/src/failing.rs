@@ -8,31 +8,12 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 
 use crate::store::{
-    AttemptCounts, CheckReservation, HistorySubject, Page, PageRequest, Reservation,
+    AttemptCounts, CheckReservation, HistorySubject, Page, PageRequest, Reservation, StoreOperation,
 };
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, InMemoryVerificationStore, NewCheck,
     NewSend, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
 };
-
-/// The operations of a [`VerificationStore`] a [`FailingStore`] can fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum StoreOperation {
-    /// [`VerificationStore::reserve_send`]: the write before a send.
-    ReserveSend,
-    /// [`VerificationStore::finish_send`]: the write after a send.
-    FinishSend,
-    /// [`VerificationStore::reserve_check`]: the write before a check.
-    ReserveCheck,
-    /// [`VerificationStore::finish_check`]: the write after a check.
-    FinishCheck,
-    /// The reads: [`VerificationStore::history`] and [`VerificationStore::count_purgeable`].
-    Read,
-    /// The lifecycle writes: [`VerificationStore::purge`] and
-    /// [`VerificationStore::close_abandoned`].
-    Lifecycle,
-}
 
 /// A fake store: the in-memory store, except that the chosen operations fail with
 /// [`StoreError::Unavailable`] as if the database were down, without writing anything.
@@ -42,7 +23,7 @@ pub enum StoreOperation {
 /// use phone_verify_app::{FailingStore, HistorySubject, PageRequest, StoreOperation, VerificationStore};
 /// use phone_verify_domain::TrustValidationId;
 ///
-/// let store = FailingStore::failing(&[StoreOperation::Read]);
+/// let store = FailingStore::failing(&[StoreOperation::History]);
 /// let subject = HistorySubject::TrustValidation(TrustValidationId::parse("tv-1")?);
 /// assert!(store.history(&subject, PageRequest::first(10)).await.is_err());
 /// store.recover();
@@ -132,7 +113,7 @@ impl VerificationStore for FailingStore {
         subject: &HistorySubject,
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError> {
-        self.fail(StoreOperation::Read)?;
+        self.fail(StoreOperation::History)?;
         self.inner.history(subject, page).await
     }
 
@@ -141,7 +122,7 @@ impl VerificationStore for FailingStore {
         finished_before: DateTime<Utc>,
         limit: u32,
     ) -> Result<AttemptCounts, StoreError> {
-        self.fail(StoreOperation::Lifecycle)?;
+        self.fail(StoreOperation::Purge)?;
         self.inner.purge(finished_before, limit).await
     }
 
@@ -149,7 +130,7 @@ impl VerificationStore for FailingStore {
         &self,
         finished_before: DateTime<Utc>,
     ) -> Result<AttemptCounts, StoreError> {
-        self.fail(StoreOperation::Read)?;
+        self.fail(StoreOperation::CountPurgeable)?;
         self.inner.count_purgeable(finished_before).await
     }
 
@@ -158,7 +139,7 @@ impl VerificationStore for FailingStore {
         started_before: DateTime<Utc>,
         closed_at: DateTime<Utc>,
     ) -> Result<AttemptCounts, StoreError> {
-        self.fail(StoreOperation::Lifecycle)?;
+        self.fail(StoreOperation::CloseAbandoned)?;
         self.inner.close_abandoned(started_before, closed_at).await
     }
 }

@@ -184,6 +184,20 @@ impl SendRefusal {
             | Self::NumberKindDenied { .. } => None,
         }
     }
+
+    /// The guard's stable name, as metrics label the refusal: `cooling_down`,
+    /// `number_limit_reached`, `trust_validation_limit_reached`, `country_not_allowed`,
+    /// `prefix_denied` or `number_kind_denied`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::CoolingDown { .. } => "cooling_down",
+            Self::NumberLimitReached { .. } => "number_limit_reached",
+            Self::TrustValidationLimitReached { .. } => "trust_validation_limit_reached",
+            Self::CountryNotAllowed => "country_not_allowed",
+            Self::PrefixDenied => "prefix_denied",
+            Self::NumberKindDenied { .. } => "number_kind_denied",
+        }
+    }
 }
 
 /// A denied number prefix in E.164 form: `+` and 1 to 15 digits (`"+882"`, `"+4470"`).
@@ -362,4 +376,16 @@ pub enum CheckRefusal {
 /// ```
 pub fn minimum_retention(limits: &SendLimits, check: &CheckPolicy) -> Duration {
     limits.horizon().max(check.code_lifetime)
+}
+
+impl CheckRefusal {
+    /// The guard's stable name, as metrics label the refusal: `no_code_sent`, `code_expired`
+    /// or `too_many_attempts`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::NoCodeSent => "no_code_sent",
+            Self::CodeExpired { .. } => "code_expired",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use phone_verify_domain::{PhoneNumber, TrustValidationId};
 
 use crate::store::{HistorySubject, Page, PageRequest};
-use crate::{AttemptRecord, StoreError, VerificationStore};
+use crate::{AttemptRecord, StoreError, StoreOperation, VerificationStore, telemetry};
 
 /// Why a history could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,17 @@ pub struct VerificationHistory {
 }
 
 impl VerificationHistory {
+    /// One page, the read timed as `history` (`docs/operations.md`).
+    async fn read(
+        &self,
+        subject: &HistorySubject,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, HistoryError> {
+        let store = &*self.store;
+        let read = store.history(subject, page);
+        Ok(telemetry::store_call(store, StoreOperation::History, read).await?)
+    }
+
     /// The use case over `store`.
     pub fn new(store: Arc<dyn VerificationStore>) -> Self {
         Self { store }
@@ -43,7 +54,7 @@ impl VerificationHistory {
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, HistoryError> {
         let subject = HistorySubject::Number(phone.clone());
-        Ok(self.store.history(&subject, page).await?)
+        self.read(&subject, page).await
     }
 
     /// The sends and checks of `trust_validation`.
@@ -58,6 +69,6 @@ impl VerificationHistory {
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, HistoryError> {
         let subject = HistorySubject::TrustValidation(trust_validation.clone());
-        Ok(self.store.history(&subject, page).await?)
+        self.read(&subject, page).await
     }
 }

@@ -403,6 +403,11 @@ impl Inner {
 
 #[async_trait]
 impl VerificationStore for InMemoryVerificationStore {
+    /// `memory`.
+    fn engine(&self) -> &'static str {
+        "memory"
+    }
+
     async fn reserve_send(
         &self,
         send: NewSend,

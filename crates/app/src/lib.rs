@@ -11,6 +11,10 @@
 //!   `Arc<dyn …>` ports, bundled in a [`Wiring`], is cheap to clone, and has one error enum
 //!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
 //! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
+//! - Metrics: every send, check, provider call and store operation is counted and timed
+//!   through the `metrics` facade, labelled with the provider's [`ProviderName`] and the
+//!   store's engine; the embedder installs the exporter (names in
+//!   [`domain::metric_names`], the table in `docs/operations.md`).
 //! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`], [`RandomIds`].
 //! - With the `test-util` feature, the fakes for tests: `ManualClock` (time moves only when
 //!   told), `SequentialIds` (ids 1, 2, 3, ...) and `FailingStore` (the in-memory store with
@@ -76,6 +80,7 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
+mod provider;
 mod purge;
 mod reconcile;
 mod record;
@@ -83,6 +88,7 @@ mod send_code;
 mod store;
 #[cfg(feature = "store-contract")]
 pub mod store_contract;
+mod telemetry;
 mod time;
 mod wiring;
 
@@ -97,7 +103,7 @@ pub use clock::ManualClock;
 pub use clock::{Clock, SystemClock};
 pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
-pub use failing::{FailingStore, StoreOperation};
+pub use failing::FailingStore;
 pub use guards::{
     CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy,
     SendRefusal, minimum_retention,
@@ -109,6 +115,7 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
+pub use provider::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
 pub use purge::{DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport};
 pub use reconcile::{DEFAULT_ABANDONED_AFTER, ReconcileError, ReconcileInFlight, ReconcileReport};
 pub use record::{
@@ -118,6 +125,6 @@ pub use record::{
 pub use send_code::{SendCode, SendCodeError, SentCode};
 pub use store::{
     AttemptCounts, CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor,
-    PageRequest, Reservation, StoreError, VerificationStore,
+    PageRequest, Reservation, StoreError, StoreOperation, VerificationStore,
 };
 pub use wiring::Wiring;

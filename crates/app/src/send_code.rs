@@ -7,7 +7,10 @@ use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
 use crate::store::Reservation;
-use crate::{AttemptId, NewSend, SendOutcome, SendPolicy, SendRefusal, StoreError, Wiring};
+use crate::telemetry::{self, InFlight, ProviderOperation, SendCounted};
+use crate::{
+    AttemptId, NewSend, SendOutcome, SendPolicy, SendRefusal, StoreError, StoreOperation, Wiring,
+};
 
 /// What a successful send returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +104,8 @@ impl SendCode {
     ///
     /// Exactly one record is written per provider call, in flight before it and finished
     /// after it. Nothing is retried: a failure is reported with what it means for the SMS.
+    /// Every send is counted once in `phone_verify_sends_total` by what became of it, and
+    /// the provider call and the store operations are timed (`docs/operations.md`).
     ///
     /// # Errors
     ///
@@ -121,8 +126,11 @@ impl SendCode {
         ),
     )]
     pub async fn send(&self, request: &SendCodeRequest) -> Result<SentCode, SendCodeError> {
+        let provider = &self.wiring.provider;
+        let store = &*self.wiring.store;
         if let Err(refusal) = self.policy.check_number(&request.phone) {
             warn!(%refusal, "send refused by a number guard");
+            telemetry::count_send_refusal(provider, &refusal, &request.phone);
             return Err(refusal.into());
         }
         let attempt = self.wiring.ids.next_id();
@@ -134,27 +142,49 @@ impl SendCode {
             trust_validation: request.trust_validation.clone(),
             started_at: self.wiring.clock.now(),
         };
-        let reservation = self
-            .wiring
-            .store
-            .reserve_send(new_send, &self.policy.limits)
-            .await
-            .inspect_err(|error| error!(%error, "send not recorded, provider not called"))?;
+        let reservation = telemetry::store_call(
+            store,
+            StoreOperation::ReserveSend,
+            store.reserve_send(new_send, &self.policy.limits),
+        )
+        .await
+        .inspect_err(|error| {
+            error!(%error, "send not recorded, provider not called");
+            telemetry::count_send(provider, SendCounted::StoreFailed, None);
+        })?;
         if let Reservation::Refused(refusal) = reservation {
             warn!(%refusal, retry_at = ?refusal.retry_at(), "send refused by a limit");
+            telemetry::count_send_refusal(provider, &refusal, &request.phone);
             return Err(refusal.into());
         }
 
-        let answer = self.wiring.gateway.send_code(request).await;
+        let in_flight = InFlight::start(provider, ProviderOperation::SendCode);
+        let answer = telemetry::provider_call(
+            provider,
+            ProviderOperation::SendCode,
+            self.wiring.gateway.send_code(request),
+        )
+        .await;
         if let Ok(receipt) = &answer {
             Span::current().record("reference", display(&receipt.reference));
         }
         let outcome = SendOutcome::from_gateway(&answer);
-        let recorded = self
-            .wiring
-            .store
-            .finish_send(attempt, outcome, self.wiring.clock.now())
-            .await;
+        // Counted by what the write does: the outcome moves into it.
+        let if_recorded = SendCounted::after_call(&outcome, true);
+        let if_not_recorded = SendCounted::after_call(&outcome, false);
+        let recorded = telemetry::store_call(
+            store,
+            StoreOperation::FinishSend,
+            store.finish_send(attempt, outcome, self.wiring.clock.now()),
+        )
+        .await;
+        in_flight.recorded(recorded.is_ok());
+        let (counted, reason) = if recorded.is_ok() {
+            if_recorded
+        } else {
+            if_not_recorded
+        };
+        telemetry::count_send(provider, counted, reason);
 
         match (answer, recorded) {
             (Ok(receipt), Ok(())) => {

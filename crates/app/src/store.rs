@@ -32,6 +32,40 @@ phone_verify_domain::stable_names!(ConflictKind, "conflict kind", {
     AlreadyFinished => "already_finished",
 });
 
+/// The operations of a [`VerificationStore`], as metrics name them (`as_str`) and a
+/// `FailingStore` (feature `test-util`) fails them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreOperation {
+    /// [`VerificationStore::reserve_send`]: the write before a send.
+    ReserveSend,
+    /// [`VerificationStore::finish_send`]: the write after a send.
+    FinishSend,
+    /// [`VerificationStore::reserve_check`]: the write before a check.
+    ReserveCheck,
+    /// [`VerificationStore::finish_check`]: the write after a check.
+    FinishCheck,
+    /// [`VerificationStore::history`]: the read.
+    History,
+    /// [`VerificationStore::purge`]: a batch of the retention's deletes.
+    Purge,
+    /// [`VerificationStore::count_purgeable`]: the retention's dry run.
+    CountPurgeable,
+    /// [`VerificationStore::close_abandoned`]: reconciliation's write.
+    CloseAbandoned,
+}
+
+phone_verify_domain::stable_names!(StoreOperation, "store operation", {
+    ReserveSend => "reserve_send",
+    FinishSend => "finish_send",
+    ReserveCheck => "reserve_check",
+    FinishCheck => "finish_check",
+    History => "history",
+    Purge => "purge",
+    CountPurgeable => "count_purgeable",
+    CloseAbandoned => "close_abandoned",
+});
+
 /// What went wrong in the store, and what it means for the write.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -77,6 +111,15 @@ impl StoreError {
     pub fn unavailable(source: impl Into<BoxError>) -> Self {
         Self::Unavailable {
             source: source.into(),
+        }
+    }
+
+    /// The variant's stable name, as metrics label it: `unavailable`, `conflict`, `corrupt`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Unavailable { .. } => "unavailable",
+            Self::Conflict { .. } => "conflict",
+            Self::Corrupt { .. } => "corrupt",
         }
     }
 }
@@ -222,6 +265,12 @@ impl AttemptCounts {
 /// flight record, which reads as "outcome unknown". Checks follow the same pattern.
 #[async_trait]
 pub trait VerificationStore: Send + Sync + fmt::Debug {
+    /// The engine behind the store, as metrics label its operations (`memory`, `sqlite`,
+    /// `postgres`): a fixed lowercase name, never a path or a URL. Default `custom`.
+    fn engine(&self) -> &'static str {
+        "custom"
+    }
+
     /// Checks the send limits against the sends already recorded and, if they pass, records
     /// `send` in flight, in **one atomic step**: of two concurrent reservations for one
     /// number, at most as many pass as the limits allow. The limits are decided by

@@ -5,12 +5,16 @@ use std::sync::Arc;
 
 use phone_verify_domain::VerificationGateway;
 
-use crate::{Clock, IdSource, RandomIds, SystemClock, VerificationStore};
+use crate::{Clock, IdSource, ProviderName, RandomIds, SystemClock, VerificationStore};
 
-/// The ports a use case is wired to (a bundle, not a port): the provider, the store, the clock
-/// and the id source.
+/// The ports a use case is wired to (a bundle, not a port): the provider and its name, the
+/// store, the clock and the id source.
 ///
-/// Cloning clones four `Arc`s. The composition root builds it once and hands clones to the
+/// The provider's name is the `provider` label of the use cases' metrics
+/// (`docs/operations.md`); it is `default` until [`Wiring::provider_name`] names it (the
+/// facade and the command line name IDMeta `idmeta`).
+///
+/// Cloning clones four `Arc`s and the name. The composition root builds it once and hands clones to the
 /// use cases.
 ///
 /// ```
@@ -24,6 +28,8 @@ use crate::{Clock, IdSource, RandomIds, SystemClock, VerificationStore};
 pub struct Wiring {
     /// The verification provider.
     pub gateway: Arc<dyn VerificationGateway>,
+    /// The provider's name, as metrics label its calls.
+    pub provider: ProviderName,
     /// The record of attempts.
     pub store: Arc<dyn VerificationStore>,
     /// The time.
@@ -33,10 +39,12 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// The given provider and store, with the system clock and random ids.
+    /// The given provider and store, with the system clock and random ids; the provider
+    /// named `default`.
     pub fn new(gateway: Arc<dyn VerificationGateway>, store: Arc<dyn VerificationStore>) -> Self {
         Self {
             gateway,
+            provider: ProviderName::default(),
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
@@ -47,6 +55,12 @@ impl Wiring {
     #[must_use]
     pub fn clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// The same ports with the provider named `provider`.
+    #[must_use]
+    pub fn provider_name(self, provider: ProviderName) -> Self {
+        Self { provider, ..self }
     }
 
     /// The same ports with another id source.
@@ -60,6 +74,7 @@ impl fmt::Debug for Wiring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wiring")
             .field("gateway", &self.gateway)
+            .field("provider", &self.provider)
             .field("store", &self.store)
             .field("clock", &self.clock)
             .field("ids", &self.ids)

@@ -13,6 +13,9 @@
 //!   PostgreSQL stores. Each row has its ratio to the baseline of the same run, the CPU time
 //!   the client and the simulator spent per send, and its checks: errors, and records found
 //!   against records expected.
+//! - **Metrics**: with `--metrics` (and in the smoke run), each app row again with a
+//!   Prometheus recorder installed (`metrics-exporter-prometheus`, no HTTP listener), and the
+//!   app's ratio to the baseline with metrics on next to the ratio with them off.
 //! - **History**: send latency with a SQL store already holding a small and a large number
 //!   of past records, and their ratio.
 //! - **Memory**: the process's peak and current resident set, and the memory per in-flight
@@ -41,6 +44,7 @@ mod load;
 mod machine;
 mod memory;
 mod plan;
+mod recorder;
 mod report;
 mod run;
 mod sim;
@@ -52,7 +56,8 @@ mod workload;
 pub use machine::Machine;
 pub use plan::{BenchArgs, Plan, SimPlacement};
 pub use report::{
-    ADAPTER_TARGET, APP_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow, Report, SendRow,
+    ADAPTER_TARGET, APP_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow, METRICS_TARGET, Report,
+    SendRow,
 };
 pub use run::run;
 pub use sim::SIMULATOR_COMMAND;

@@ -61,6 +61,10 @@ pub struct BenchArgs {
     /// Where the simulator runs [default: child; smoke: in-process].
     #[arg(long, value_enum)]
     pub sim: Option<SimPlacement>,
+    /// Also measure each app row with a Prometheus recorder installed, next to the same row
+    /// without [always on with --smoke].
+    #[arg(long)]
+    pub metrics: bool,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -95,6 +99,8 @@ pub struct Plan {
     pub in_flight: Vec<usize>,
     /// Where the simulator runs.
     pub sim: SimPlacement,
+    /// Whether each app row is measured again with a recorder installed.
+    pub metrics: bool,
     /// Where to write the JSON report, if anywhere.
     pub json: Option<PathBuf>,
     /// Free text about the machine.
@@ -167,6 +173,7 @@ impl Plan {
             } else {
                 SimPlacement::Child
             }),
+            metrics: args.metrics || smoke,
             json: args.json,
             machine_note: args.machine_note,
         }

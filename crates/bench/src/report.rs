@@ -11,6 +11,9 @@ use crate::machine::Machine;
 pub const ADAPTER_TARGET: f64 = 0.95;
 /// The app's (in-memory store) least throughput, as a share of the baseline's.
 pub const APP_TARGET: f64 = 0.90;
+/// The most the app's throughput ratio to the baseline may fall with a metrics recorder
+/// installed, as a share of the ratio without.
+pub const METRICS_TARGET: f64 = 0.02;
 /// The most the median send latency may grow from the small to the large history.
 pub const HISTORY_TARGET: f64 = 1.2;
 
@@ -54,6 +57,9 @@ pub struct SendRow {
     pub client_cpu_us: Option<f64>,
     /// CPU time the simulator's process spent per counted send, µs.
     pub sim_cpu_us: Option<f64>,
+    /// With a recorder installed: the sends it counted (`phone_verify_sends_total`), the
+    /// warm-up's included; one per send.
+    pub sends_counted_by_metrics: Option<u64>,
 }
 
 /// One row of the history table.
@@ -305,6 +311,32 @@ impl Report {
                 );
             }
         }
+        for on in self
+            .sends
+            .iter()
+            .filter(|row| row.sends_counted_by_metrics.is_some())
+        {
+            let off = self.sends.iter().find(|off| {
+                off.concurrency == on.concurrency && with_metrics(&off.name) == on.name
+            });
+            if let (Some(r_on), Some(r_off)) = (
+                on.ratio_to_baseline,
+                off.and_then(|off| off.ratio_to_baseline),
+            ) {
+                let change = r_on / r_off - 1.0;
+                let _ = writeln!(
+                    out,
+                    "- {} at concurrency {}: ratio to the baseline {r_on:.3} with metrics, {r_off:.3} without ({:+.1} %); target within {:.0} %: {}; sends counted by the recorder {} of {}",
+                    on.name,
+                    on.concurrency,
+                    change * 100.0,
+                    METRICS_TARGET * 100.0,
+                    met(change >= -METRICS_TARGET),
+                    on.sends_counted_by_metrics.unwrap_or(0),
+                    on.records_expected,
+                );
+            }
+        }
         for row in &self.history {
             if let Some(r) = row.p50_ratio_to_small {
                 let _ = writeln!(
@@ -317,6 +349,11 @@ impl Report {
             }
         }
     }
+}
+
+/// The name of the row measuring `row` again with a metrics recorder installed.
+pub(crate) fn with_metrics(row: &str) -> String {
+    format!("{row} + metrics")
 }
 
 /// The name of an app row over the store labelled `store`.

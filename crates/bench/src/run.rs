@@ -8,7 +8,8 @@ use anyhow::Context;
 
 use crate::load::drive;
 use crate::memory;
-use crate::report::{ADAPTER, BASELINE, Report, SendRow, app_row_name};
+use crate::recorder::{self, MetricsOn};
+use crate::report::{ADAPTER, BASELINE, Report, SendRow, app_row_name, with_metrics};
 use crate::sim::Sim;
 use crate::stats::Percentiles;
 use crate::stores::{StoreKind, StoreUnderTest};
@@ -59,21 +60,16 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             )
             .await?;
         report.sends.push(row);
+        let metrics = if plan.metrics {
+            vec![false, true]
+        } else {
+            vec![false]
+        };
         for &kind in &stores {
-            let store = StoreUnderTest::open(kind, plan.postgres_url.as_deref()).await?;
-            let app = Arc::new(App::new(adapter(&url)?, &store));
-            let row = bench
-                .measure(
-                    app_row_name(kind.label()),
-                    app,
-                    Some(&store),
-                    concurrency,
-                    plan.requests,
-                    plan.duration,
-                )
-                .await;
-            store.remove().await?;
-            report.sends.push(row?);
+            for &on in &metrics {
+                let row = bench.measure_app(kind, &url, concurrency, on).await?;
+                report.sends.push(row);
+            }
         }
         for row in report
             .sends
@@ -142,6 +138,39 @@ pub(crate) struct Bench<'a> {
 }
 
 impl Bench<'_> {
+    /// One app row over a new store of `kind`, with the recorder switched on or not. With
+    /// it on, the row also says how many sends the recorder counted.
+    async fn measure_app(
+        &mut self,
+        kind: StoreKind,
+        url: &str,
+        concurrency: usize,
+        metrics: bool,
+    ) -> anyhow::Result<SendRow> {
+        let store = StoreUnderTest::open(kind, self.plan.postgres_url.as_deref()).await?;
+        let app = Arc::new(App::new(adapter(url)?, &store));
+        let name = app_row_name(kind.label());
+        let counted_before = recorder::sends_counted();
+        let on = metrics.then(MetricsOn::start);
+        let row = self
+            .measure(
+                if metrics { with_metrics(&name) } else { name },
+                app,
+                Some(&store),
+                concurrency,
+                self.plan.requests,
+                self.plan.duration,
+            )
+            .await;
+        drop(on);
+        store.remove().await?;
+        let mut row = row?;
+        if metrics {
+            row.sends_counted_by_metrics = Some(recorder::sends_counted() - counted_before);
+        }
+        Ok(row)
+    }
+
     /// One row: the simulator reset, a warm-up, then `requests` counted sends (or as many as
     /// `duration` allows) at `concurrency`, and the records they left checked (in `store`, or else as codes the
     /// simulator sent).
@@ -216,6 +245,7 @@ impl Bench<'_> {
             records_found,
             client_cpu_us,
             sim_cpu_us,
+            sends_counted_by_metrics: None,
         };
         eprintln!(
             "{} @{}: {:.0}/s p50 {:.3} ms p99 {:.3} ms, {} errors{}",

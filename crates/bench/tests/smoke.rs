@@ -8,14 +8,30 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     let plan = Plan::smoke();
     let report = run(&plan).await.expect("the smoke run completes");
 
-    // Baseline, adapter, app over in-memory and SQLite (and PostgreSQL when configured), at
-    // each concurrency.
-    let per_concurrency = if plan.postgres_url.is_some() { 5 } else { 4 };
+    // Baseline, adapter, app over in-memory and SQLite (and PostgreSQL when configured), each
+    // without and with a metrics recorder, at each concurrency.
+    let app_stores = if plan.postgres_url.is_some() { 3 } else { 2 };
+    assert!(plan.metrics, "the smoke run measures with metrics too");
     assert_eq!(
         report.sends.len(),
-        per_concurrency * plan.concurrencies.len()
+        (2 + 2 * app_stores) * plan.concurrencies.len()
     );
-    let backends = per_concurrency - 3;
+    let with_metrics: Vec<_> = report
+        .sends
+        .iter()
+        .filter(|row| row.name.ends_with("+ metrics"))
+        .collect();
+    assert_eq!(with_metrics.len(), app_stores * plan.concurrencies.len());
+    for row in with_metrics {
+        // The recorder was on and counted every send of the row, none of the others'.
+        assert_eq!(
+            row.sends_counted_by_metrics,
+            Some(row.records_expected),
+            "{}",
+            row.name
+        );
+    }
+    let backends = app_stores - 1;
     assert_eq!(report.history.len(), backends * 2);
     assert_eq!(report.in_flight.len(), 2 * plan.in_flight.len());
     for row in report
@@ -42,4 +58,9 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
         markdown.contains("errors: 0; records missing or extra: 0"),
         "{markdown}"
     );
+    assert!(
+        markdown.contains("| app SendCode (in-memory) + metrics | 1 |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("with metrics,"), "{markdown}");
 }

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use idmeta_adapter::IdmetaClient;
-use phone_verify_app::VerificationStore;
+use phone_verify_app::{ProviderName, VerificationStore, Wiring};
 use phone_verify_domain::{PhoneNumber, RegionCode, VerificationGateway};
 use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use secrecy::SecretString;
@@ -55,6 +55,18 @@ pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGat
         builder = builder.environment(environment.clone());
     }
     Ok(Arc::new(builder.build()?))
+}
+
+/// IDMeta's name in the use cases' metrics, checked when the program compiles.
+const IDMETA: ProviderName = ProviderName::from_static(idmeta_adapter::PROVIDER);
+
+/// The use cases' ports over the IDMeta adapter and `store`, the provider named `idmeta` in
+/// their metrics.
+pub(crate) fn use_cases(
+    gateway: Arc<dyn VerificationGateway>,
+    store: Arc<dyn VerificationStore>,
+) -> Wiring {
+    Wiring::new(gateway, store).provider_name(IDMETA)
 }
 
 /// Whether a command may create the store when there is none.
@@ -160,4 +172,26 @@ pub(crate) fn arg<T, E: std::fmt::Display>(
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, CliError> {
     parse(raw).map_err(|error| CliError::usage(format!("{flag}: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use phone_verify_app::InMemoryVerificationStore;
+
+    use super::*;
+
+    #[test]
+    fn the_use_cases_name_their_provider_idmeta_in_their_metrics() {
+        let gateway = IdmetaClient::builder()
+            .base_url("http://127.0.0.1:9")
+            .allow_plain_http(true)
+            .token(SecretString::from("t"))
+            .build()
+            .expect("a valid configuration");
+        let wiring = use_cases(
+            Arc::new(gateway),
+            Arc::new(InMemoryVerificationStore::new()),
+        );
+        assert_eq!(wiring.provider.as_str(), "idmeta");
+    }
 }

@@ -14,6 +14,7 @@
 //!   effect ([`GatewayError::may_have_been_sent`]) and has a class ([`ErrorClass`]).
 //! - Stable names: [`ErrorClass`], [`RejectionKind`] and [`CheckVerdict`] each have `as_str`
 //!   and `FromStr` from one list (an unknown name is [`UnknownName`]), for records and metrics.
+//! - [`metric_names`]: the name of every metric phone-verify emits and of its labels.
 //!
 //! Adapters (`idmeta-adapter`) implement the port; the use cases (`phone-verify-app`) call it.
 //! With the `mocks` feature, `MockVerificationGateway` is a mockall double of the port.
@@ -34,6 +35,7 @@
 mod error_chain;
 mod gateway;
 mod ids;
+pub mod metric_names;
 mod names;
 mod otp;
 mod phone;

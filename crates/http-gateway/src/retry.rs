@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
-use phone_verify_domain::{CheckResult, CodeState, GatewayError, SendReceipt};
+use phone_verify_domain::{CheckResult, CodeState, GatewayError, SendReceipt, metric_names};
 
 /// How failed calls are retried. Backoff is exponential with full jitter (via `backon`).
 ///
@@ -110,14 +110,16 @@ impl RetryPolicy {
 
 /// Runs `attempt` (given its number, from 1) until it succeeds, fails in a way `policy` does not
 /// retry, or the retries are used up, sleeping the backoff (or the honoured `Retry-After`) in
-/// between. Returns the last result and the number of attempts made.
+/// between. Returns the last result and the number of attempts made. Each retry is counted as
+/// `phone_verify_retries_total{provider, class}` (`docs/operations.md`), `provider` being the
+/// adapter's name for its provider.
 ///
 /// ```
 /// use phone_verify_domain::GatewayError;
 /// use phone_verify_http::{RetryPolicy, retrying};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let (result, attempts) = retrying(RetryPolicy::default(), |_| async {
+/// let (result, attempts) = retrying(RetryPolicy::default(), "example", |_| async {
 ///     Err::<(), _>(GatewayError::Unauthorized)
 /// })
 /// .await;
@@ -127,6 +129,7 @@ impl RetryPolicy {
 /// ```
 pub async fn retrying<T, F, Fut>(
     policy: RetryPolicy,
+    provider: &'static str,
     mut attempt: F,
 ) -> (Result<T, GatewayError>, u32)
 where
@@ -140,6 +143,12 @@ where
         .when(|error| policy.should_retry(error))
         .adjust(|error, backoff| backoff.map(|wait| policy.delay_for(error, wait)))
         .notify(|error, wait| {
+            metrics::counter!(
+                metric_names::RETRIES_TOTAL,
+                metric_names::label::PROVIDER => provider,
+                metric_names::label::CLASS => error.class().as_str(),
+            )
+            .increment(1);
             tracing::warn!(
                 error.class = error.class().as_str(),
                 wait_ms = wait.as_millis() as u64,
@@ -275,10 +284,11 @@ mod tests {
         let policy = RetryPolicy::default()
             .max_retries(3)
             .delays(Duration::from_millis(1), Duration::from_millis(1));
-        let (result, attempts) = retrying(policy, |_| async { Err::<(), _>(refused()) }).await;
+        let (result, attempts) =
+            retrying(policy, "test", |_| async { Err::<(), _>(refused()) }).await;
         assert!(matches!(result, Err(GatewayError::NotSent { .. })));
         assert_eq!(attempts, 4);
-        let (result, attempts) = retrying(policy, |n| async move {
+        let (result, attempts) = retrying(policy, "test", |n| async move {
             if n < 2 { Err(refused()) } else { Ok(n) }
         })
         .await;

@@ -121,7 +121,7 @@ impl IdmetaClient {
                 source: Box::new(error),
             }
         })?);
-        let (result, attempts) = retrying(self.inner.retry, |attempt| {
+        let (result, attempts) = retrying(self.inner.retry, crate::PROVIDER, |attempt| {
             let body = body.clone();
             async move {
                 let outcome = self.attempt(url, body).await;

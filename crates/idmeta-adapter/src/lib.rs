@@ -18,6 +18,9 @@
 //!   retries) is `phone-verify-http`'s, shared with the other provider adapters.
 //! - One `tracing` span per call with the operation, masked phone, trust flow and validation,
 //!   reference, HTTP status, attempts and latency; never the token, the full number or the code.
+//! - Each retry is counted through the `metrics` facade, as
+//!   `phone_verify_retries_total{provider="idmeta", class}` (`docs/operations.md`); the use
+//!   cases time the calls themselves.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -40,6 +43,10 @@
 
 mod classify;
 mod client;
+
+/// The provider's name in the metrics this adapter emits (the `provider` label of
+/// `phone_verify_retries_total`), and the name to give the use cases' `Wiring` for it.
+pub const PROVIDER: &str = "idmeta";
 mod config;
 mod wire;
 

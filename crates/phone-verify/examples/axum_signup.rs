@@ -1,7 +1,10 @@
 //! A sign-up back end on axum that verifies the end user's phone number:
 //!
 //! - `POST /signup/phone` `{"signup_id": "…", "phone": "+60 18-225 8491"}` sends a code;
-//! - `POST /signup/verify` `{"signup_id": "…", "code": "123456"}` checks it.
+//! - `POST /signup/verify` `{"signup_id": "…", "code": "123456"}` checks it;
+//! - `GET /metrics` shows the library's metrics in Prometheus' text format
+//!   (`metrics-exporter-prometheus`, installed as the process's recorder in `main`; the names
+//!   are in `docs/operations.md`).
 //!
 //! The signup id is the IDMeta trust validation the back end opened for this sign-up. Every
 //! outcome is an HTTP status and a JSON body `{"status": …}` or `{"error": …, "message": …}` a
@@ -36,9 +39,10 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Json, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Router, serve};
 use chrono::{DateTime, Utc};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use phone_verify::idmeta::{IdmetaClient, SecretString};
 use phone_verify::{
     CheckCodeError, CheckRefusal, CheckVerdict, GatewayError, OtpCode, PhoneNumber,
@@ -47,21 +51,39 @@ use phone_verify::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// The back end's state: the verification (cheap to clone) and the trust flow of sign-ups.
+/// The back end's state: the verification (cheap to clone), the trust flow of sign-ups and
+/// the Prometheus recorder's handle.
 #[derive(Debug, Clone)]
 pub(crate) struct Signup {
     /// Sends and checks codes.
     pub(crate) verification: PhoneVerification,
     /// The IDMeta trust flow the sign-up's trust validations belong to.
     pub(crate) trust_flow: TrustFlowId,
+    /// Renders what the recorder holds.
+    pub(crate) metrics: PrometheusHandle,
 }
 
-/// The routes: `POST /signup/phone` and `POST /signup/verify`.
+/// The routes: `POST /signup/phone`, `POST /signup/verify` and `GET /metrics`.
 pub(crate) fn router(signup: Signup) -> Router {
     Router::new()
         .route("/signup/phone", post(send_code))
         .route("/signup/verify", post(verify_code))
+        .route("/metrics", get(metrics))
         .with_state(signup)
+}
+
+/// The Prometheus recorder: the library's two latency metrics (`…_seconds`) as histograms,
+/// with buckets from a millisecond (the store) to the provider's request timeout.
+pub(crate) fn prometheus() -> PrometheusBuilder {
+    const BUCKETS: &[f64] = &[0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0];
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+        .expect("the buckets are not empty")
+}
+
+/// `GET /metrics`: Prometheus' text format.
+async fn metrics(State(signup): State<Signup>) -> String {
+    signup.metrics.render()
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,9 +349,21 @@ async fn main() -> anyhow::Result<()> {
         builder = builder.sqlite(path);
     }
     let trust_flow = TrustFlowId::new(env("IDMETA_TRUST_FLOW").map_or(Ok(147), |id| id.parse())?);
+    // The process's recorder: every metric the library emits from here on.
+    let metrics = prometheus().install_recorder()?;
+    let upkeep = metrics.clone();
+    tokio::spawn(async move {
+        // Drains the histograms' samples into their buckets, as the exporter asks of its users.
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
     let signup = Signup {
         verification: builder.build().await?,
         trust_flow,
+        metrics,
     };
 
     let addr = env("SIGNUP_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use phone_verify_app::{
-    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, SendCode, SendPolicy,
-    VerificationHistory, VerificationStore, Wiring,
+    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, ProviderName, SendCode,
+    SendPolicy, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -52,6 +52,7 @@ pub struct PhoneVerificationBuilder {
     check_policy: CheckPolicy,
     clock: Option<Arc<dyn Clock>>,
     ids: Option<Arc<dyn IdSource>>,
+    provider_name: Option<ProviderName>,
 }
 
 /// Where the provider comes from.
@@ -242,6 +243,22 @@ impl PhoneVerificationBuilder {
         self
     }
 
+    /// Names the provider `name` in the metrics (`docs/operations.md`). Default: `idmeta` for
+    /// [`PhoneVerificationBuilder::idmeta`], `default` for a gateway given by
+    /// [`PhoneVerificationBuilder::gateway`].
+    ///
+    /// ```
+    /// use phone_verify::{PhoneVerification, ProviderName};
+    ///
+    /// let builder = PhoneVerification::builder().provider_name(ProviderName::parse("my-sms")?);
+    /// # let _ = builder;
+    /// # Ok::<(), phone_verify::ProviderNameError>(())
+    /// ```
+    pub fn provider_name(mut self, name: ProviderName) -> Self {
+        self.provider_name = Some(name);
+        self
+    }
+
     /// Takes the id of each new attempt from `ids` (default: random UUIDs, unique across
     /// processes).
     ///
@@ -283,9 +300,10 @@ impl PhoneVerificationBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn build(self) -> Result<PhoneVerification, BuildError> {
-        let gateway = self.gateway.ok_or(BuildError::NoGateway)?.build()?;
+        let (gateway, provider) = self.gateway.ok_or(BuildError::NoGateway)?.build()?;
         let store = self.store.open().await?;
-        let mut wiring = Wiring::new(gateway, Arc::clone(&store));
+        let mut wiring = Wiring::new(gateway, Arc::clone(&store))
+            .provider_name(self.provider_name.unwrap_or(provider));
         if let Some(clock) = self.clock {
             wiring = wiring.clock(clock);
         }
@@ -300,12 +318,20 @@ impl PhoneVerificationBuilder {
     }
 }
 
+/// IDMeta's name in the metrics, checked when this crate compiles.
+#[cfg(feature = "idmeta")]
+const IDMETA: ProviderName = ProviderName::from_static(crate::idmeta::PROVIDER);
+
 impl GatewayChoice {
-    fn build(self) -> Result<Arc<dyn VerificationGateway>, BuildError> {
+    /// The gateway and its name in the metrics.
+    fn build(self) -> Result<(Arc<dyn VerificationGateway>, ProviderName), BuildError> {
         match self {
-            Self::Given(gateway) => Ok(gateway),
+            Self::Given(gateway) => Ok((gateway, ProviderName::default())),
             #[cfg(feature = "idmeta")]
-            Self::Idmeta(idmeta) => Ok(Arc::new(idmeta.build().map_err(BuildError::Idmeta)?)),
+            Self::Idmeta(idmeta) => Ok((
+                Arc::new(idmeta.build().map_err(BuildError::Idmeta)?),
+                IDMETA,
+            )),
         }
     }
 }
@@ -358,6 +384,7 @@ impl fmt::Debug for PhoneVerificationBuilder {
             .field("store", &store)
             .field("send_policy", &self.send_policy)
             .field("check_policy", &self.check_policy)
+            .field("provider_name", &self.provider_name)
             .finish_non_exhaustive()
     }
 }

@@ -77,6 +77,10 @@
 //! - The ports, to plug in your own provider or storage: [`VerificationGateway`] (failing with
 //!   [`GatewayError`]), [`VerificationStore`] (failing with [`StoreError`]), [`Clock`],
 //!   [`IdSource`], and [`macro@async_trait`] to implement them.
+//! - Metrics through the `metrics` facade (install the exporter you run): every send and check
+//!   by outcome, provider and store latency, store errors, retries; the names are in
+//!   [`metric_names`], the provider label is [`PhoneVerificationBuilder::provider_name`]
+//!   (`idmeta` for [`PhoneVerificationBuilder::idmeta`]).
 //! - Behind features, one module each: `idmeta` (the IDMeta v3 adapter, default), `sql`
 //!   (SQLite by default, PostgreSQL with `postgres`), `testing` (`mocks`: the mockall gateway;
 //!   `test-util`: the simulator, a manual clock, sequential ids, a failing store).
@@ -118,12 +122,15 @@ pub use phone_verify_app::{
     CheckPolicy, CheckRecord, CheckRefusal, CheckReservation, CheckState, CheckTarget, CheckedCode,
     Clock, ConflictKind, DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, ErrorClass, HistoryError,
     HistorySubject, IdSource, InMemoryVerificationStore, MAX_PAGE_SIZE, NewCheck, NewSend,
-    NumberPrefix, NumberPrefixError, Page, PageCursor, PageRequest, PurgeError, PurgeMode,
-    PurgeRecords, PurgeReport, RandomIds, ReconcileError, ReconcileInFlight, ReconcileReport,
-    RefusalReason, Reservation, SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRecord,
-    SendRefusal, SendState, SentCode, StoreError, SystemClock, VerificationStore,
-    minimum_retention,
+    NumberPrefix, NumberPrefixError, Page, PageCursor, PageRequest, ProviderName,
+    ProviderNameError, PurgeError, PurgeMode, PurgeRecords, PurgeReport, RandomIds, ReconcileError,
+    ReconcileInFlight, ReconcileReport, RefusalReason, Reservation, SendCodeError, SendLimits,
+    SendOutcome, SendPolicy, SendRecord, SendRefusal, SendState, SentCode, StoreError,
+    StoreOperation, SystemClock, VerificationStore, minimum_retention,
 };
+
+/// The names of the metrics the library emits and of their labels (`docs/operations.md`).
+pub use phone_verify_domain::metric_names;
 
 /// The README's Rust blocks, compiled and run as doctests of this crate (the quick start needs
 /// the simulator: `cargo test --workspace --all-features`).

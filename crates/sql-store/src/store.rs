@@ -751,6 +751,11 @@ fn reserved<R>(reservation: &Reservation<R>) -> bool {
 
 #[async_trait]
 impl VerificationStore for SqlVerificationStore {
+    /// [`SqlVerificationStore::backend_name`]: `sqlite` or `postgres`.
+    fn engine(&self) -> &'static str {
+        self.backend_name()
+    }
+
     async fn reserve_send(
         &self,
         send: NewSend,

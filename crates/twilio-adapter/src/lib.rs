@@ -53,6 +53,9 @@ mod client;
 mod config;
 mod wire;
 
+/// The provider's name in metrics (`provider` label) and logs: `twilio`.
+pub const PROVIDER: &str = "twilio";
+
 pub use client::TwilioClient;
 pub use config::{DEFAULT_BASE_URL, TwilioClientBuilder, TwilioConfigError};
 pub use phone_verify_http::{

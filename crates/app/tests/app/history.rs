@@ -75,7 +75,7 @@ async fn history_shows_a_send_whose_outcome_was_never_recorded_as_outcome_unknow
 async fn history_reports_a_store_failure() {
     let harness = Harness::with(
         accepting_gateway(0),
-        Arc::new(FailingStore::failing(&[Op::Read])),
+        Arc::new(FailingStore::failing(&[Op::History])),
         SendPolicy::default(),
     );
     let error = harness

@@ -74,7 +74,7 @@ async fn a_purge_younger_than_the_guards_need_is_refused_and_deletes_nothing() {
 
 #[tokio::test]
 async fn a_store_failing_during_a_purge_is_reported_with_what_was_deleted() {
-    let store = Arc::new(FailingStore::failing(&[StoreOperation::Lifecycle]));
+    let store = Arc::new(FailingStore::failing(&[StoreOperation::Purge]));
     let harness = Harness::with(accepting_gateway(0), store, SendPolicy::default());
     let failed = purge_over(&harness)
         .purge(secs(DAY), PurgeMode::Delete)

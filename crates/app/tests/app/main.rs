@@ -8,6 +8,7 @@ mod history;
 mod in_memory;
 mod lifecycle;
 mod log_guard;
+mod metrics;
 mod send_code;
 mod store_contract;
 mod support;

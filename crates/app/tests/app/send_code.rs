@@ -9,8 +9,8 @@ use phone_verify_app::{
 use phone_verify_domain::{MockVerificationGateway, NumberKind, PhoneNumber, RegionCode};
 
 use crate::support::{
-    Harness, REFERENCE, accepting_gateway, gateway_error, phone, receipt, reference, request,
-    request_to, secs, t0,
+    Harness, REFERENCE, accepting_gateway, failing_gateway, gateway_error, phone, receipt,
+    reference, request, request_to, secs, t0,
 };
 
 #[tokio::test]
@@ -243,13 +243,7 @@ async fn each_gateway_error_is_recorded_with_what_it_means_for_the_sms() {
         ),
     ];
     for (class, recorded, may_have_been_sent) in cases {
-        let mut gateway = MockVerificationGateway::new();
-        // Once: the use case never retries, not even what would be safe to retry.
-        gateway
-            .expect_send_code()
-            .times(1)
-            .returning(move |_| Err(gateway_error(class)));
-        let harness = Harness::new(gateway);
+        let harness = Harness::new(failing_gateway(class));
 
         let error = harness.send.send(&request()).await.expect_err(class);
 

@@ -108,6 +108,17 @@ pub(crate) fn accepting_gateway(times: usize) -> MockVerificationGateway {
     gateway
 }
 
+/// A gateway whose one send fails with the error `class` names ([`gateway_error`]).
+pub(crate) fn failing_gateway(class: &'static str) -> MockVerificationGateway {
+    let mut gateway = MockVerificationGateway::new();
+    // Once: the use case never retries, not even what would be safe to retry.
+    gateway
+        .expect_send_code()
+        .times(1)
+        .returning(move |_| Err(gateway_error(class)));
+    gateway
+}
+
 /// The use cases wired over a gateway, a store, a manual clock at `t0()` and sequential ids.
 pub(crate) struct Harness {
     pub(crate) clock: Arc<ManualClock>,

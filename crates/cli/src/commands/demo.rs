@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use idmeta_adapter::{IdmetaClient, SecretString};
-use phone_verify_app::{CheckCode, CheckPolicy, SendCode, SendPolicy, Wiring};
+use phone_verify_app::{CheckCode, CheckPolicy, SendCode, SendPolicy};
 use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
@@ -45,7 +45,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .allow_plain_http(true)
         .token(SecretString::from(DEMO_TOKEN))
         .build()?;
-    let wiring = Wiring::new(Arc::new(gateway), Arc::clone(&store));
+    let wiring = wiring::use_cases(Arc::new(gateway), Arc::clone(&store));
 
     out.heading("3. send a code");
     let request = SendCodeRequest {

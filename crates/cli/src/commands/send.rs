@@ -1,6 +1,6 @@
 //! `phone-verify send`.
 
-use phone_verify_app::{SendCode, SendPolicy, SentCode, Wiring};
+use phone_verify_app::{SendCode, SendPolicy, SentCode};
 use phone_verify_domain::{SendCodeRequest, TrustFlowId, TrustValidationId};
 use serde_json::json;
 
@@ -22,7 +22,7 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
     };
     let gateway = wiring::gateway(&args.provider)?;
     let store = stores.open(&args.store.url()?, Create::IfMissing).await?;
-    let send = SendCode::new(Wiring::new(gateway, store), SendPolicy::default());
+    let send = SendCode::new(wiring::use_cases(gateway, store), SendPolicy::default());
     let sent = send.send(&request).await?;
     report(&request, &sent, out);
     out.json(&send_json(&request, &sent));

@@ -142,23 +142,27 @@ async fn a_server_that_never_finishes_its_answer_hits_the_timeout() {
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
-#[tokio::test]
-async fn a_dead_server_is_not_sent_and_retried_under_the_policy() {
-    // Bind a port, then free it: nothing listens there.
+/// A client of a port nothing listens on (bound, then freed), retrying under `policy`.
+fn dead_server_client(policy: RetryPolicy) -> idmeta_adapter::IdmetaClient {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
         .expect("addr")
         .port();
-    let gateway = idmeta_adapter::IdmetaClient::builder()
+    idmeta_adapter::IdmetaClient::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .allow_plain_http(true)
         .token(idmeta_adapter::SecretString::from("t"))
-        .retry_policy(
-            RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(2)),
-        )
+        .retry_policy(policy)
         .build()
-        .expect("valid");
+        .expect("valid")
+}
+
+#[tokio::test]
+async fn a_dead_server_is_not_sent_and_retried_under_the_policy() {
+    let gateway = dead_server_client(
+        RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(2)),
+    );
     let error = gateway
         .send_code(&send_request("+60182258491", "tv-dead"))
         .await
@@ -166,6 +170,41 @@ async fn a_dead_server_is_not_sent_and_retried_under_the_policy() {
     assert!(matches!(error, GatewayError::NotSent { .. }), "{error:?}");
     assert!(!error.may_have_been_sent());
     assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn each_retry_is_counted_with_the_provider_and_the_class_retried() {
+    // The recorder of this thread only: the test's runtime polls everything on it.
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _local = metrics::set_default_local_recorder(&recorder);
+    let gateway = dead_server_client(
+        RetryPolicy::default()
+            .max_retries(3)
+            .delays(Duration::from_millis(1), Duration::from_millis(2)),
+    );
+    gateway
+        .send_code(&send_request("+60182258491", "tv-dead"))
+        .await
+        .expect_err("nothing listens");
+
+    let counted: Vec<String> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let (_, key) = key.into_parts();
+            let labels: Vec<String> = key
+                .labels()
+                .map(|label| format!("{}={}", label.key(), label.value()))
+                .collect();
+            format!("{}{{{}}} {value:?}", key.name(), labels.join(","))
+        })
+        .collect();
+    assert_eq!(
+        counted,
+        ["phone_verify_retries_total{provider=idmeta,class=not_sent} Counter(3)"]
+    );
 }
 
 #[tokio::test]

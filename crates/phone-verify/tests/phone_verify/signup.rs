@@ -28,6 +28,38 @@ async fn a_sign_up_sends_a_code_and_verifies_it() {
 }
 
 #[tokio::test]
+async fn metrics_shows_the_send_and_the_check_of_a_sign_up() {
+    let sim = simulator().await;
+    let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+    assert_eq!(backend.ask_for_code("signup-1", NUMBER).await.status, 202);
+    let code = sim
+        .last_code_for(NUMBER)
+        .expect("the phone received a code");
+    assert_eq!(backend.verify("signup-1", &code).await.status, 200);
+
+    let (status, scraped) = backend.metrics().await;
+
+    assert_eq!(status, 200);
+    let series: BTreeSet<&str> = scraped
+        .lines()
+        .filter(|line| line.starts_with("phone_verify_") && !line.contains("_bucket"))
+        .collect();
+    for expected in [
+        r#"phone_verify_sends_total{provider="idmeta",outcome="sent"} 1"#,
+        r#"phone_verify_checks_total{provider="idmeta",outcome="answered",verdict="verified"} 1"#,
+        r#"phone_verify_provider_call_seconds_count{operation="send_code",provider="idmeta",class="ok"} 1"#,
+        r#"phone_verify_provider_call_seconds_count{operation="check_code",provider="idmeta",class="ok"} 1"#,
+        r#"phone_verify_store_operation_seconds_count{operation="reserve_send",engine="memory"} 1"#,
+        r#"phone_verify_store_operation_seconds_count{operation="finish_check",engine="memory"} 1"#,
+    ] {
+        assert!(series.contains(expected), "{expected} not in:\n{scraped}");
+    }
+    for secret in ["182258491", "signup-1", code.as_str()] {
+        assert!(!scraped.contains(secret), "{secret} in the metrics");
+    }
+}
+
+#[tokio::test]
 async fn a_second_code_asked_at_once_is_429_with_retry_after_and_not_sent() {
     let sim = simulator().await;
     let backend = Backend::start(PhoneVerification::builder().simulator(&sim)).await;

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::axum_signup::{Signup, router};
+use crate::axum_signup::{Signup, prometheus, router};
 
 pub(crate) const NUMBER: &str = "+60182258491";
 pub(crate) const CODE: &str = "123456";
@@ -29,11 +29,14 @@ pub(crate) async fn simulator() -> Simulator {
         .expect("the simulator starts")
 }
 
-/// The example's back end on a loopback port, over the verification `builder` makes.
+/// The example's back end on a loopback port, over the verification `builder` makes, with
+/// its Prometheus recorder installed for this test's thread only (the test's runtime runs the
+/// server on that thread), so `/metrics` shows this test's sends and checks alone.
 pub(crate) struct Backend {
     base_url: String,
     client: reqwest::Client,
     server: JoinHandle<()>,
+    _metrics: metrics::LocalRecorderGuard<'static>,
 }
 
 /// An HTTP answer: status, `Retry-After` and the JSON body.
@@ -59,6 +62,10 @@ impl Backend {
     pub(crate) async fn start(builder: PhoneVerificationBuilder) -> Self {
         let verification: PhoneVerification =
             builder.build().await.expect("the verification builds");
+        // Leaked: a test's recorder lives as long as the test process.
+        let recorder = Box::leak(Box::new(prometheus().build_recorder()));
+        let metrics = recorder.handle();
+        let local = metrics::set_default_local_recorder(recorder);
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback port");
@@ -66,6 +73,7 @@ impl Backend {
         let app = router(Signup {
             verification,
             trust_flow: TrustFlowId::new(147),
+            metrics,
         });
         let server = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -76,7 +84,20 @@ impl Backend {
             base_url,
             client: reqwest::Client::new(),
             server,
+            _metrics: local,
         }
+    }
+
+    /// `GET /metrics`: the status and the text.
+    pub(crate) async fn metrics(&self) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.base_url))
+            .send()
+            .await
+            .expect("the back end answers");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("a body"))
     }
 
     pub(crate) async fn post(&self, path: &str, body: &str) -> Answer {

@@ -49,6 +49,8 @@ async fn a_url_names_the_backend() {
     let url = support::sqlite_url(&dir.file(), "rwc");
     let store = SqlVerificationStore::open(&url).await.expect("opens");
     assert_eq!(store.backend_name(), "sqlite");
+    // The engine its metrics are labelled with (docs/operations.md).
+    assert_eq!(store.clone().into_port().engine(), "sqlite");
     let error = SqlVerificationStore::open("mysql://localhost/db")
         .await
         .expect_err("no MySQL backend");
