@@ -132,6 +132,7 @@ impl SendCode {
             phone: request.phone.clone(),
             trust_flow: request.trust_flow,
             trust_validation: request.trust_validation.clone(),
+            provider: phone_verify_domain::ProviderName::idmeta(),
             started_at: self.wiring.clock.now(),
         };
         let reservation = self
