@@ -125,8 +125,8 @@ impl CheckCode {
 
     /// Checks `code` against the current send of `trust_validation`, chosen by the store
     /// inside the check's reservation ([`crate::CheckPolicy::choose_send`]: the send the
-    /// provider accepted last, or the provider's live code when that order is unknown). The
-    /// code is passed to the provider and stored nowhere.
+    /// provider accepted last, or the provider's live code when that order is unknown), at
+    /// the provider of that send. The code is passed to the provider and stored nowhere.
     ///
     /// # Errors
     ///
@@ -144,6 +144,7 @@ impl CheckCode {
             trust_validation = %trust_validation,
             phone = Empty,
             trust_flow = Empty,
+            provider = Empty,
             narrowed = Empty,
             reference = Empty,
             attempt = Empty,
@@ -177,6 +178,7 @@ impl CheckCode {
         };
         span.record("phone", display(&target.send.phone));
         span.record("trust_flow", display(target.send.trust_flow));
+        span.record("provider", display(&target.send.provider));
         span.record("narrowed", target.narrowed);
         if let Some(reference) = target.reference() {
             span.record("reference", display(reference));
@@ -189,7 +191,11 @@ impl CheckCode {
             reference: target.reference().cloned(),
             phone: target.phone().cloned(),
         };
-        let answer = self.wiring.gateway.check_code(&request).await;
+        let answer = self
+            .wiring
+            .providers
+            .check_code(&target.send.provider, &request)
+            .await;
         let outcome = CheckOutcome::from_gateway(&answer);
         let no_pending_code = outcome == CheckOutcome::NoPendingCode;
         let recorded = self

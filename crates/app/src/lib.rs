@@ -76,6 +76,7 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
+mod providers;
 mod purge;
 mod reconcile;
 mod record;
@@ -109,6 +110,7 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
+pub use providers::{ProviderNotWired, Providers, ProvidersError, Route, fails_over};
 pub use purge::{DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport};
 pub use reconcile::{DEFAULT_ABANDONED_AFTER, ReconcileError, ReconcileInFlight, ReconcileReport};
 pub use record::{

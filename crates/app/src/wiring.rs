@@ -3,12 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use phone_verify_domain::VerificationGateway;
+use phone_verify_domain::{ProviderName, VerificationGateway};
 
-use crate::{Clock, IdSource, RandomIds, SystemClock, VerificationStore};
+use crate::{Clock, IdSource, Providers, RandomIds, SystemClock, VerificationStore};
 
-/// The ports a use case is wired to (a bundle, not a port): the provider, the store, the clock
-/// and the id source.
+/// The ports a use case is wired to (a bundle, not a port): the providers (one or more named
+/// gateways, with their routing and failover), the store, the clock and the id source.
 ///
 /// Cloning clones four `Arc`s. The composition root builds it once and hands clones to the
 /// use cases.
@@ -22,8 +22,8 @@ use crate::{Clock, IdSource, RandomIds, SystemClock, VerificationStore};
 /// ```
 #[derive(Clone)]
 pub struct Wiring {
-    /// The verification provider.
-    pub gateway: Arc<dyn VerificationGateway>,
+    /// The verification providers.
+    pub providers: Arc<Providers>,
     /// The record of attempts.
     pub store: Arc<dyn VerificationStore>,
     /// The time.
@@ -33,10 +33,16 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// The given provider and store, with the system clock and random ids.
+    /// One provider, named [`ProviderName::idmeta`] in the records, and the store, with the
+    /// system clock and random ids.
     pub fn new(gateway: Arc<dyn VerificationGateway>, store: Arc<dyn VerificationStore>) -> Self {
+        Self::with_providers(Providers::new(ProviderName::idmeta(), gateway), store)
+    }
+
+    /// The given providers and store, with the system clock and random ids.
+    pub fn with_providers(providers: Providers, store: Arc<dyn VerificationStore>) -> Self {
         Self {
-            gateway,
+            providers: Arc::new(providers),
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
@@ -59,7 +65,7 @@ impl Wiring {
 impl fmt::Debug for Wiring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wiring")
-            .field("gateway", &self.gateway)
+            .field("providers", &self.providers)
             .field("store", &self.store)
             .field("clock", &self.clock)
             .field("ids", &self.ids)
@@ -81,9 +87,6 @@ mod tests {
             Arc::new(InMemoryVerificationStore::new()),
         );
         let shown = format!("{wiring:?}");
-        assert!(
-            shown.contains("gateway: MockVerificationGateway"),
-            "{shown}"
-        );
+        assert!(shown.contains("MockVerificationGateway"), "{shown}");
     }
 }
