@@ -11,6 +11,10 @@
 //!   `Arc<dyn …>` ports, bundled in a [`Wiring`], is cheap to clone, and has one error enum
 //!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
 //! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
+//! - Providers: [`Providers`] wires one or more named gateways, routes each number to one
+//!   ([`Route`]) and fails a send over to the next only when [`fails_over`] says the one
+//!   before provably sent nothing; every send record names its provider, and a check goes
+//!   to it (`docs/architecture.md`, "Routing and failover").
 //! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`], [`RandomIds`].
 //! - With the `test-util` feature, the fakes for tests: `ManualClock` (time moves only when
 //!   told), `SequentialIds` (ids 1, 2, 3, ...) and `FailingStore` (the in-memory store with
