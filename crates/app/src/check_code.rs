@@ -129,10 +129,10 @@ impl CheckCode {
 
     /// Checks `code` against the current send of `trust_validation`, chosen by the store
     /// inside the check's reservation ([`crate::CheckPolicy::choose_send`]: the send the
-    /// provider accepted last, or the provider's live code when that order is unknown). The
-    /// code is passed to the provider and stored nowhere. Every check is counted once in
-    /// `phone_verify_checks_total` by what became of it, and the provider call and the store
-    /// operations are timed (`docs/operations.md`).
+    /// provider accepted last, or the provider's live code when that order is unknown), at
+    /// the provider of that send. The code is passed to the provider and stored nowhere. Every
+    /// check is counted once in `phone_verify_checks_total` by what became of it, and the
+    /// provider call and the store operations are timed (`docs/operations.md`).
     ///
     /// # Errors
     ///
@@ -150,6 +150,7 @@ impl CheckCode {
             trust_validation = %trust_validation,
             phone = Empty,
             trust_flow = Empty,
+            provider = Empty,
             narrowed = Empty,
             reference = Empty,
             attempt = Empty,
@@ -168,7 +169,8 @@ impl CheckCode {
             trust_validation: trust_validation.clone(),
             started_at: self.wiring.clock.now(),
         };
-        let provider = &self.wiring.provider;
+        // Before the store chose the send, a check is counted under the default provider.
+        let provider = self.wiring.providers.default_provider();
         let store = &*self.wiring.store;
         let reservation = telemetry::store_call(
             store,
@@ -190,6 +192,7 @@ impl CheckCode {
         };
         span.record("phone", display(&target.send.phone));
         span.record("trust_flow", display(target.send.trust_flow));
+        span.record("provider", display(&target.send.provider));
         span.record("narrowed", target.narrowed);
         if let Some(reference) = target.reference() {
             span.record("reference", display(reference));
@@ -202,11 +205,12 @@ impl CheckCode {
             reference: target.reference().cloned(),
             phone: target.phone().cloned(),
         };
+        let provider = &target.send.provider;
         let in_flight = InFlight::start(provider, ProviderOperation::CheckCode);
         let answer = telemetry::provider_call(
             provider,
             ProviderOperation::CheckCode,
-            self.wiring.gateway.check_code(&request),
+            self.wiring.providers.check_code(provider, &request),
         )
         .await;
         let outcome = CheckOutcome::from_gateway(&answer);

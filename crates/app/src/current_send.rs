@@ -138,7 +138,7 @@ mod tests {
     use std::time::Duration;
 
     use chrono::TimeZone;
-    use phone_verify_domain::{TrustFlowId, TrustValidationId};
+    use phone_verify_domain::{ProviderName, TrustFlowId, TrustValidationId};
 
     use super::*;
     use crate::{AttemptId, ErrorClass, SendOutcome, SendState};
@@ -159,6 +159,7 @@ mod tests {
             phone: PhoneNumber::parse(&format!("+6018225849{}", id % 10)).expect("a number"),
             trust_flow: TrustFlowId::new(1),
             trust_validation: TrustValidationId::parse("tv").expect("an id"),
+            provider: ProviderName::idmeta(),
             started_at: at(started),
             state,
         }

@@ -15,6 +15,10 @@
 //!   through the `metrics` facade, labelled with the provider's [`ProviderName`] and the
 //!   store's engine; the embedder installs the exporter (names in
 //!   [`domain::metric_names`], the table in `docs/operations.md`).
+//! - Providers: [`Providers`] wires one or more named gateways, routes each number to one
+//!   ([`Route`]) and fails a send over to the next only when [`fails_over`] says the one
+//!   before provably sent nothing; every send record names its provider, and a check goes
+//!   to it (`docs/architecture.md`, "Routing and failover").
 //! - Shipped implementations: [`InMemoryVerificationStore`], [`SystemClock`], [`RandomIds`].
 //! - With the `test-util` feature, the fakes for tests: `ManualClock` (time moves only when
 //!   told), `SequentialIds` (ids 1, 2, 3, ...) and `FailingStore` (the in-memory store with
@@ -80,7 +84,7 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
-mod provider;
+mod providers;
 mod purge;
 mod reconcile;
 mod record;
@@ -115,7 +119,8 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
-pub use provider::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
+pub use phone_verify_domain::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
+pub use providers::{ProviderNotWired, Providers, ProvidersError, Route, fails_over};
 pub use purge::{DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport};
 pub use reconcile::{DEFAULT_ABANDONED_AFTER, ReconcileError, ReconcileInFlight, ReconcileReport};
 pub use record::{

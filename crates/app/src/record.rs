@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckVerdict, ErrorClass, GatewayError, PhoneNumber, ReferenceId, RejectionKind, TrustFlowId,
-    TrustValidationId, VerificationStatus,
+    CheckVerdict, ErrorClass, GatewayError, PhoneNumber, ProviderName, ReferenceId, RejectionKind,
+    TrustFlowId, TrustValidationId, VerificationStatus,
 };
 
 use crate::{AttemptId, CheckTarget};
@@ -181,6 +181,8 @@ pub struct NewSend {
     pub trust_flow: TrustFlowId,
     /// The trust validation.
     pub trust_validation: TrustValidationId,
+    /// The provider the send goes to.
+    pub provider: ProviderName,
     /// When the attempt started.
     pub started_at: DateTime<Utc>,
 }
@@ -196,6 +198,10 @@ pub struct SendRecord {
     pub trust_flow: TrustFlowId,
     /// The trust validation.
     pub trust_validation: TrustValidationId,
+    /// The provider the send went to: the one that holds its code, so the one a check of it
+    /// goes to. Records written before providers were named read as
+    /// [`ProviderName::idmeta`].
+    pub provider: ProviderName,
     /// When the attempt started (before the provider call).
     pub started_at: DateTime<Utc>,
     /// In flight or finished.
@@ -210,6 +216,7 @@ impl SendRecord {
             phone: send.phone,
             trust_flow: send.trust_flow,
             trust_validation: send.trust_validation,
+            provider: send.provider,
             started_at: send.started_at,
             state: SendState::InFlight,
         }

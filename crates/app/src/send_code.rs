@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use phone_verify_domain::{GatewayError, SendCodeRequest, SendReceipt};
+use phone_verify_domain::{
+    GatewayError, ProviderName, SendCodeRequest, SendReceipt, VerificationGateway,
+};
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
 
@@ -10,13 +12,16 @@ use crate::store::Reservation;
 use crate::telemetry::{self, InFlight, ProviderOperation, SendCounted};
 use crate::{
     AttemptId, NewSend, SendOutcome, SendPolicy, SendRefusal, StoreError, StoreOperation, Wiring,
+    fails_over,
 };
 
 /// What a successful send returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentCode {
-    /// The recorded attempt.
+    /// The recorded attempt (of the provider that sent, after a failover).
     pub attempt: AttemptId,
+    /// The provider that sent the code, the one a check of it goes to.
+    pub provider: ProviderName,
     /// What the provider answered (its reference above all).
     pub receipt: SendReceipt,
 }
@@ -38,7 +43,7 @@ pub enum SendCodeError {
     Store(#[from] StoreError),
     /// The provider call failed; the failure is recorded. Whether an SMS may have gone out
     /// is [`GatewayError::may_have_been_sent`]: an "outcome unknown" send is not retried here,
-    /// the caller decides.
+    /// the caller decides. After a failover, the failure of the last provider tried.
     #[error("the provider did not accept the send")]
     Gateway(#[from] GatewayError),
     /// The provider accepted the send (the code is on its way) but recording its outcome
@@ -100,12 +105,14 @@ impl SendCode {
         }
     }
 
-    /// Sends a code to `request.phone` for its trust validation.
+    /// Sends a code to `request.phone` for its trust validation, through the provider the
+    /// number is routed to ([`crate::Providers::plan`]).
     ///
     /// Exactly one record is written per provider call, in flight before it and finished
-    /// after it. Nothing is retried: a failure is reported with what it means for the SMS.
-    /// Every send is counted once in `phone_verify_sends_total` by what became of it, and
-    /// the provider call and the store operations are timed (`docs/operations.md`).
+    /// after it, naming the provider. Nothing is retried at the same provider; a failure
+    /// that provably sent nothing and was the provider's ([`crate::fails_over`]) moves on to
+    /// the next provider of the failover chain, as a new attempt under the same guards. Any
+    /// other failure is reported with what it means for the SMS.
     ///
     /// # Errors
     ///
@@ -121,18 +128,41 @@ impl SendCode {
             phone = %request.phone,
             trust_flow = %request.trust_flow,
             trust_validation = %request.trust_validation,
+            provider = Empty,
             attempt = Empty,
             reference = Empty,
         ),
     )]
     pub async fn send(&self, request: &SendCodeRequest) -> Result<SentCode, SendCodeError> {
-        let provider = &self.wiring.provider;
-        let store = &*self.wiring.store;
         if let Err(refusal) = self.policy.check_number(&request.phone) {
             warn!(%refusal, "send refused by a number guard");
+            let provider = self.wiring.providers.routed(&request.phone);
             telemetry::count_send_refusal(provider, &refusal, &request.phone);
             return Err(refusal.into());
         }
+        let mut plan = self.wiring.providers.plan(&request.phone).peekable();
+        while let Some((provider, gateway)) = plan.next() {
+            match self.attempt(request, provider, &**gateway).await {
+                Err(SendCodeError::Gateway(error))
+                    if fails_over(&error) && plan.peek().is_some() =>
+                {
+                    warn!(%provider, class = error.class().as_str(), "send failed over to the next provider");
+                }
+                answer => return answer,
+            }
+        }
+        unreachable!("a plan names at least the routed provider")
+    }
+
+    /// One attempt at one provider: reserve, call, record.
+    async fn attempt(
+        &self,
+        request: &SendCodeRequest,
+        provider: &ProviderName,
+        gateway: &dyn VerificationGateway,
+    ) -> Result<SentCode, SendCodeError> {
+        Span::current().record("provider", display(provider));
+        let store = &*self.wiring.store;
         let attempt = self.wiring.ids.next_id();
         Span::current().record("attempt", display(attempt));
         let new_send = NewSend {
@@ -140,6 +170,7 @@ impl SendCode {
             phone: request.phone.clone(),
             trust_flow: request.trust_flow,
             trust_validation: request.trust_validation.clone(),
+            provider: provider.clone(),
             started_at: self.wiring.clock.now(),
         };
         let reservation = telemetry::store_call(
@@ -162,7 +193,7 @@ impl SendCode {
         let answer = telemetry::provider_call(
             provider,
             ProviderOperation::SendCode,
-            self.wiring.gateway.send_code(request),
+            gateway.send_code(request),
         )
         .await;
         if let Ok(receipt) = &answer {
@@ -189,7 +220,11 @@ impl SendCode {
         match (answer, recorded) {
             (Ok(receipt), Ok(())) => {
                 info!("code sent");
-                Ok(SentCode { attempt, receipt })
+                Ok(SentCode {
+                    attempt,
+                    provider: provider.clone(),
+                    receipt,
+                })
             }
             (Err(gateway), Ok(())) => {
                 warn!(

@@ -166,7 +166,7 @@ pub(crate) fn count_send(
     reason: Option<&'static str>,
 ) {
     let mut labels = vec![
-        Label::new(label::PROVIDER, provider.label()),
+        Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, outcome.as_str()),
     ];
     if let Some(reason) = reason {
@@ -182,7 +182,7 @@ pub(crate) fn count_send_refusal(
     phone: &PhoneNumber,
 ) {
     let labels = vec![
-        Label::new(label::PROVIDER, provider.label()),
+        Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, SendCounted::Refused.as_str()),
         Label::new(label::REASON, refusal.as_str()),
         Label::new(
@@ -206,7 +206,7 @@ pub(crate) fn count_check(
     refusal: Option<&CheckRefusal>,
 ) {
     let mut labels = vec![
-        Label::new(label::PROVIDER, provider.label()),
+        Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, outcome.as_str()),
     ];
     if let Some(verdict) = verdict {
@@ -233,7 +233,7 @@ pub(crate) async fn provider_call<T>(
     histogram!(
         name::PROVIDER_CALL_SECONDS,
         label::OPERATION => operation.as_str(),
-        label::PROVIDER => provider.label(),
+        label::PROVIDER => label_of(provider),
         label::CLASS => class,
     )
     .record(started.elapsed());
@@ -282,7 +282,7 @@ impl InFlight {
     pub(crate) fn start(provider: &ProviderName, operation: ProviderOperation) -> Self {
         let call = Self {
             operation,
-            provider: provider.label(),
+            provider: label_of(provider),
             ended: false,
         };
         call.gauge().increment(1.0);
@@ -323,4 +323,9 @@ impl Drop for InFlight {
             self.end(Some("cancelled"));
         }
     }
+}
+
+/// A provider's name as a label value (no copy for the names the program spells).
+fn label_of(provider: &ProviderName) -> metrics::SharedString {
+    provider.to_cow().into()
 }

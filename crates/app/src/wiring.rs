@@ -3,18 +3,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use phone_verify_domain::VerificationGateway;
+use phone_verify_domain::{ProviderName, VerificationGateway};
 
-use crate::{Clock, IdSource, ProviderName, RandomIds, SystemClock, VerificationStore};
+use crate::{Clock, IdSource, Providers, RandomIds, SystemClock, VerificationStore};
 
-/// The ports a use case is wired to (a bundle, not a port): the provider and its name, the
-/// store, the clock and the id source.
+/// The ports a use case is wired to (a bundle, not a port): the providers (one or more named
+/// gateways, with their routing and failover), the store, the clock and the id source.
 ///
-/// The provider's name is the `provider` label of the use cases' metrics
-/// (`docs/operations.md`); it is `default` until [`Wiring::provider_name`] names it (the
-/// facade and the command line name IDMeta `idmeta`).
+/// Each provider's name is the `provider` label of the use cases' metrics
+/// (`docs/operations.md`) and is written to every send record.
 ///
-/// Cloning clones four `Arc`s and the name. The composition root builds it once and hands clones to the
+/// Cloning clones four `Arc`s. The composition root builds it once and hands clones to the
 /// use cases.
 ///
 /// ```
@@ -26,10 +25,8 @@ use crate::{Clock, IdSource, ProviderName, RandomIds, SystemClock, VerificationS
 /// ```
 #[derive(Clone)]
 pub struct Wiring {
-    /// The verification provider.
-    pub gateway: Arc<dyn VerificationGateway>,
-    /// The provider's name, as metrics label its calls.
-    pub provider: ProviderName,
+    /// The verification providers.
+    pub providers: Arc<Providers>,
     /// The record of attempts.
     pub store: Arc<dyn VerificationStore>,
     /// The time.
@@ -39,12 +36,16 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// The given provider and store, with the system clock and random ids; the provider
-    /// named `default`.
+    /// One provider, named [`ProviderName::idmeta`] in the records, and the store, with the
+    /// system clock and random ids.
     pub fn new(gateway: Arc<dyn VerificationGateway>, store: Arc<dyn VerificationStore>) -> Self {
+        Self::with_providers(Providers::new(ProviderName::idmeta(), gateway), store)
+    }
+
+    /// The given providers and store, with the system clock and random ids.
+    pub fn with_providers(providers: Providers, store: Arc<dyn VerificationStore>) -> Self {
         Self {
-            gateway,
-            provider: ProviderName::default(),
+            providers: Arc::new(providers),
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
@@ -57,12 +58,6 @@ impl Wiring {
         Self { clock, ..self }
     }
 
-    /// The same ports with the provider named `provider`.
-    #[must_use]
-    pub fn provider_name(self, provider: ProviderName) -> Self {
-        Self { provider, ..self }
-    }
-
     /// The same ports with another id source.
     #[must_use]
     pub fn ids(self, ids: Arc<dyn IdSource>) -> Self {
@@ -73,8 +68,7 @@ impl Wiring {
 impl fmt::Debug for Wiring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Wiring")
-            .field("gateway", &self.gateway)
-            .field("provider", &self.provider)
+            .field("providers", &self.providers)
             .field("store", &self.store)
             .field("clock", &self.clock)
             .field("ids", &self.ids)
@@ -96,9 +90,6 @@ mod tests {
             Arc::new(InMemoryVerificationStore::new()),
         );
         let shown = format!("{wiring:?}");
-        assert!(
-            shown.contains("gateway: MockVerificationGateway"),
-            "{shown}"
-        );
+        assert!(shown.contains("MockVerificationGateway"), "{shown}");
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use idmeta_sim::cli::SimArgs;
 use phone_verify_app::MAX_PAGE_SIZE;
 
@@ -29,7 +29,8 @@ Logging: off unless RUST_LOG is set (e.g. RUST_LOG=warn or RUST_LOG=debug), to s
 `sim`, which logs one line per request at info; phone numbers are masked and the token and
 codes are never logged.";
 
-/// Send and check SMS one-time passcodes through IDMeta, and see what happened to a number.
+/// Send and check SMS one-time passcodes through IDMeta or Twilio Verify, and see what
+/// happened to a number.
 #[derive(Debug, Parser)]
 #[command(name = "phone-verify", version, about, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
@@ -43,14 +44,19 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a whole verification locally: simulator, SQLite store, send, inbox, check, history.
-    #[command(after_help = "Example:\n  phone-verify demo\n  phone-verify demo --json")]
+    #[command(
+        after_help = "Examples:\n  phone-verify demo\n  phone-verify demo --json\n  phone-verify demo --failover"
+    )]
     Demo(DemoArgs),
     /// Send a code by SMS, guarded and recorded.
     #[command(after_help = "Examples:\n  \
         IDMETA_API_TOKEN=… phone-verify send --environment integrate --phone '+60 18-225 8491' \\\n      \
         --trust-flow 147 --trust-validation 7f0c2a4e\n  \
         phone-verify send --base-url http://127.0.0.1:8080 --allow-plain-http --token-file token.txt \\\n      \
-        --phone '018-225 8491' --region MY --trust-flow 0 --trust-validation tv-1")]
+        --phone '018-225 8491' --region MY --trust-flow 0 --trust-validation tv-1\n  \
+        TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… TWILIO_VERIFY_SERVICE_SID=VA… IDMETA_API_TOKEN=… \\\n      \
+        phone-verify send --environment integrate --failover-to twilio --phone '+60 18-225 8491' \\\n      \
+        --trust-flow 147 --trust-validation 7f0c2a4e")]
     Send(SendArgs),
     /// Check a code the end user typed, for the current send of a trust validation (the one
     /// the provider accepted last).
@@ -84,21 +90,42 @@ pub(crate) struct DemoArgs {
     /// The SQLite file to record in (default: a new file in the temporary directory).
     #[arg(long)]
     pub(crate) database: Option<PathBuf>,
+    /// The provider that sends: IDMeta or Twilio, both served by the simulator.
+    #[arg(long, value_enum, default_value_t = ProviderChoice::Idmeta, conflicts_with = "failover")]
+    pub(crate) provider: ProviderChoice,
+    /// Show failover: IDMeta is unreachable (a closed port), so the send fails over to
+    /// Twilio, and the check goes to Twilio.
+    #[arg(long)]
+    pub(crate) failover: bool,
     /// The sample number to verify.
     #[arg(long, default_value = "+60 18-225 8491")]
     pub(crate) phone: String,
 }
 
-/// Where the provider is and how to authenticate. The token is never a flag: it would land in
-/// shell history and process lists.
+/// A provider the command line can wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProviderChoice {
+    /// IDMeta v3 (`--base-url` or `--environment`, `IDMETA_API_TOKEN` or `--token-file`).
+    Idmeta,
+    /// Twilio Verify v2 (`TWILIO_*` environment variables, `--twilio-secret-file`).
+    Twilio,
+}
+
+/// Which providers are wired, where they are and how to authenticate. Tokens and secrets are
+/// never flags: they would land in shell history and process lists.
 #[derive(Debug, Args)]
 pub(crate) struct ProviderArgs {
-    /// The provider's base URL (e.g. a simulator's `http://127.0.0.1:8080`).
-    #[arg(
-        long,
-        conflicts_with = "environment",
-        required_unless_present = "environment"
-    )]
+    /// The provider a send goes to (a check goes to the provider of the send it checks,
+    /// which must be this one or --failover-to).
+    #[arg(long, value_enum, default_value_t = ProviderChoice::Idmeta)]
+    pub(crate) provider: ProviderChoice,
+    /// A second provider, tried only when --provider provably sent nothing and the failure
+    /// was its own (unreachable, 503, credentials refused); never after an unknown outcome.
+    #[arg(long, value_enum)]
+    pub(crate) failover_to: Option<ProviderChoice>,
+    /// IDMeta's base URL (e.g. a simulator's `http://127.0.0.1:8080`); IDMeta needs it or
+    /// --environment.
+    #[arg(long, conflicts_with = "environment")]
     pub(crate) base_url: Option<String>,
     /// The IDMeta environment subdomain (`integrate` → `https://integrate.idmetagroup.com`).
     #[arg(long)]
@@ -106,6 +133,13 @@ pub(crate) struct ProviderArgs {
     /// A file holding the API token (else the IDMETA_API_TOKEN environment variable).
     #[arg(long)]
     pub(crate) token_file: Option<PathBuf>,
+    /// Twilio's base URL (default `https://verify.twilio.com`; a simulator's for tests).
+    #[arg(long)]
+    pub(crate) twilio_base_url: Option<String>,
+    /// A file holding the Twilio Auth Token or API key secret (else TWILIO_AUTH_TOKEN or
+    /// TWILIO_API_KEY_SECRET).
+    #[arg(long)]
+    pub(crate) twilio_secret_file: Option<PathBuf>,
     /// Allow a plain-HTTP base URL (a local simulator only: the token travels in clear).
     #[arg(long)]
     pub(crate) allow_plain_http: bool,

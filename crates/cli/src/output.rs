@@ -66,16 +66,17 @@ impl Output {
             println!("  (no attempts)");
         }
         println!(
-            "  {:<24} {:<6} {:<14} {:<20} reference",
-            "started (UTC)", "kind", "phone", "outcome"
+            "  {:<24} {:<6} {:<14} {:<8} {:<20} reference",
+            "started (UTC)", "kind", "phone", "provider", "outcome"
         );
         for record in records {
             let row = record_json(record);
             println!(
-                "  {:<24} {:<6} {:<14} {:<20} {}",
+                "  {:<24} {:<6} {:<14} {:<8} {:<20} {}",
                 record.started_at().format("%Y-%m-%d %H:%M:%S%.3f"),
                 row["kind"].as_str().unwrap_or_default(),
                 record.phone().masked(),
+                row["provider"].as_str().unwrap_or("-"),
                 row["outcome"].as_str().unwrap_or_default(),
                 record.reference().map(|r| r.as_str()).unwrap_or("-"),
             );
@@ -124,9 +125,13 @@ fn check_outcome_name(outcome: &CheckOutcome) -> String {
 
 /// One attempt as JSON; the number masked, never the code (which is never stored anyway).
 pub(crate) fn record_json(record: &AttemptRecord) -> Value {
-    let (kind, outcome) = match record {
-        AttemptRecord::Send(send) => ("send", send_outcome_name(&send.outcome())),
-        AttemptRecord::Check(check) => ("check", check_outcome_name(&check.outcome())),
+    let (kind, outcome, provider) = match record {
+        AttemptRecord::Send(send) => (
+            "send",
+            send_outcome_name(&send.outcome()),
+            Some(send.provider.as_str()),
+        ),
+        AttemptRecord::Check(check) => ("check", check_outcome_name(&check.outcome()), None),
     };
     json!({
         "id": record.id().to_string(),
@@ -135,6 +140,7 @@ pub(crate) fn record_json(record: &AttemptRecord) -> Value {
         "phone": record.phone().masked(),
         "trust_validation": record.trust_validation().as_str(),
         "reference": record.reference().map(|r| r.as_str()),
+        "provider": provider,
         "outcome": outcome,
         "in_flight": record.is_in_flight(),
     })

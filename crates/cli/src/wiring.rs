@@ -1,48 +1,151 @@
 //! Building the adapters and use cases from arguments: the composition root's one job.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use idmeta_adapter::IdmetaClient;
-use phone_verify_app::{ProviderName, VerificationStore, Wiring};
-use phone_verify_domain::{PhoneNumber, RegionCode, VerificationGateway};
+use phone_verify_app::{Providers, VerificationStore};
+use phone_verify_domain::{PhoneNumber, ProviderName, RegionCode, VerificationGateway};
 use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use secrecy::SecretString;
+use twilio_verify_adapter::TwilioClient;
 
-use crate::args::{PhoneArgs, ProviderArgs, StoreArgs};
+use crate::args::{PhoneArgs, ProviderArgs, ProviderChoice, StoreArgs};
 use crate::exit::{CliError, Exit};
 use crate::input;
 
 /// The environment variable that holds the API token.
 pub(crate) const TOKEN_VAR: &str = "IDMETA_API_TOKEN";
 
-/// The token from `--token-file`, else from `IDMETA_API_TOKEN`. Never from a flag.
-fn token(provider: &ProviderArgs) -> Result<SecretString, CliError> {
-    let raw = match &provider.token_file {
+/// The Twilio variables: the Verify Service, then an Account SID with its Auth Token or an
+/// API key SID with its secret.
+pub(crate) const TWILIO_SERVICE_SID_VAR: &str = "TWILIO_VERIFY_SERVICE_SID";
+const TWILIO_ACCOUNT_SID_VAR: &str = "TWILIO_ACCOUNT_SID";
+const TWILIO_AUTH_TOKEN_VAR: &str = "TWILIO_AUTH_TOKEN";
+const TWILIO_API_KEY_SID_VAR: &str = "TWILIO_API_KEY_SID";
+const TWILIO_API_KEY_SECRET_VAR: &str = "TWILIO_API_KEY_SECRET";
+
+/// A secret from `file`, else from the environment variable `var`; `what` names it in
+/// messages and `hint` says how to give it. Never from a flag.
+fn secret(
+    file: Option<&Path>,
+    var: &str,
+    what: &str,
+    hint: &str,
+) -> Result<SecretString, CliError> {
+    let raw = match file {
         Some(path) => input::token_file(path)?,
-        None => std::env::var(TOKEN_VAR).map_err(|_| {
-            CliError::new(Exit::Config, "no API token")
-                .hint(format!("set {TOKEN_VAR} or pass --token-file"))
-        })?,
+        None => std::env::var(var)
+            .map_err(|_| CliError::new(Exit::Config, format!("no {what}")).hint(hint.to_owned()))?,
     };
-    let token = raw.trim();
-    if token.is_empty() {
-        return Err(CliError::new(Exit::Config, "the API token is empty"));
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(CliError::new(Exit::Config, format!("the {what} is empty")));
     }
-    if token.len() as u64 > input::MAX_TOKEN_BYTES {
+    if value.len() as u64 > input::MAX_TOKEN_BYTES {
         return Err(CliError::new(
             Exit::Config,
-            format!(
-                "the API token is longer than {} bytes",
-                input::MAX_TOKEN_BYTES
-            ),
+            format!("the {what} is longer than {} bytes", input::MAX_TOKEN_BYTES),
         ));
     }
-    Ok(SecretString::from(token.to_owned()))
+    Ok(SecretString::from(value.to_owned()))
+}
+
+/// The token from `--token-file`, else from `IDMETA_API_TOKEN`.
+fn token(provider: &ProviderArgs) -> Result<SecretString, CliError> {
+    secret(
+        provider.token_file.as_deref(),
+        TOKEN_VAR,
+        "API token",
+        &format!("set {TOKEN_VAR} or pass --token-file"),
+    )
+}
+
+impl ProviderChoice {
+    /// The name the provider's sends are recorded under.
+    pub(crate) fn name(self) -> ProviderName {
+        match self {
+            Self::Idmeta => ProviderName::idmeta(),
+            Self::Twilio => ProviderName::parse("twilio").expect("a valid provider name"),
+        }
+    }
+}
+
+/// The providers these arguments wire: `--provider`, the default, and `--failover-to`, the
+/// provider a send fails over to.
+pub(crate) fn providers(provider: &ProviderArgs) -> Result<Providers, CliError> {
+    let first = provider.provider;
+    let providers = Providers::new(first.name(), gateway_of(first, provider)?);
+    let Some(second) = provider.failover_to.filter(|second| *second != first) else {
+        return Ok(providers);
+    };
+    providers
+        .with(second.name(), gateway_of(second, provider)?)
+        .and_then(|providers| providers.failover_to(second.name()))
+        .map_err(|error| CliError::new(Exit::Config, error.to_string()))
+}
+
+fn gateway_of(
+    choice: ProviderChoice,
+    provider: &ProviderArgs,
+) -> Result<Arc<dyn VerificationGateway>, CliError> {
+    match choice {
+        ProviderChoice::Idmeta => gateway(provider),
+        ProviderChoice::Twilio => twilio_gateway(provider),
+    }
+}
+
+/// The Twilio adapter for these arguments, its credentials from the environment (the secret
+/// possibly from `--twilio-secret-file`): an API key when `TWILIO_API_KEY_SID` is set, else
+/// the Account SID and Auth Token.
+fn twilio_gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGateway>, CliError> {
+    let service = std::env::var(TWILIO_SERVICE_SID_VAR).map_err(|_| {
+        CliError::new(Exit::Config, "no Twilio Verify Service SID")
+            .hint(format!("set {TWILIO_SERVICE_SID_VAR}"))
+    })?;
+    let file = provider.twilio_secret_file.as_deref();
+    let mut builder = TwilioClient::builder().service_sid(service);
+    builder = if let Ok(key_sid) = std::env::var(TWILIO_API_KEY_SID_VAR) {
+        let hint = format!("set {TWILIO_API_KEY_SECRET_VAR} or pass --twilio-secret-file");
+        let key_secret = secret(
+            file,
+            TWILIO_API_KEY_SECRET_VAR,
+            "Twilio API key secret",
+            &hint,
+        )?;
+        builder.api_key(SecretString::from(key_sid), key_secret)
+    } else if let Ok(account_sid) = std::env::var(TWILIO_ACCOUNT_SID_VAR) {
+        let hint = format!("set {TWILIO_AUTH_TOKEN_VAR} or pass --twilio-secret-file");
+        let auth_token = secret(file, TWILIO_AUTH_TOKEN_VAR, "Twilio Auth Token", &hint)?;
+        builder.account_credentials(SecretString::from(account_sid), auth_token)
+    } else {
+        return Err(CliError::new(Exit::Config, "no Twilio credentials").hint(format!(
+            "set {TWILIO_ACCOUNT_SID_VAR} and {TWILIO_AUTH_TOKEN_VAR}, or {TWILIO_API_KEY_SID_VAR} and {TWILIO_API_KEY_SECRET_VAR}"
+        )));
+    };
+    builder = builder
+        .allow_plain_http(provider.allow_plain_http)
+        .request_timeout(Duration::from_secs(provider.timeout_secs))
+        .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
+    if let Some(url) = &provider.twilio_base_url {
+        builder = builder.base_url(url.clone());
+    }
+    let client = builder.build().map_err(|error| {
+        CliError::new(
+            Exit::Config,
+            format!("twilio configuration: {}", crate::exit::chain(&error)),
+        )
+    })?;
+    Ok(Arc::new(client))
 }
 
 /// The IDMeta adapter for these arguments.
 pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGateway>, CliError> {
+    if provider.base_url.is_none() && provider.environment.is_none() {
+        return Err(CliError::new(Exit::Config, "no IDMeta base URL")
+            .hint("pass --base-url or --environment"));
+    }
     let mut builder = IdmetaClient::builder()
         .token(token(provider)?)
         .allow_plain_http(provider.allow_plain_http)
@@ -55,18 +158,6 @@ pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGat
         builder = builder.environment(environment.clone());
     }
     Ok(Arc::new(builder.build()?))
-}
-
-/// IDMeta's name in the use cases' metrics, checked when the program compiles.
-const IDMETA: ProviderName = ProviderName::from_static(idmeta_adapter::PROVIDER);
-
-/// The use cases' ports over the IDMeta adapter and `store`, the provider named `idmeta` in
-/// their metrics.
-pub(crate) fn use_cases(
-    gateway: Arc<dyn VerificationGateway>,
-    store: Arc<dyn VerificationStore>,
-) -> Wiring {
-    Wiring::new(gateway, store).provider_name(IDMETA)
 }
 
 /// Whether a command may create the store when there is none.
@@ -172,26 +263,4 @@ pub(crate) fn arg<T, E: std::fmt::Display>(
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, CliError> {
     parse(raw).map_err(|error| CliError::usage(format!("{flag}: {error}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use phone_verify_app::InMemoryVerificationStore;
-
-    use super::*;
-
-    #[test]
-    fn the_use_cases_name_their_provider_idmeta_in_their_metrics() {
-        let gateway = IdmetaClient::builder()
-            .base_url("http://127.0.0.1:9")
-            .allow_plain_http(true)
-            .token(SecretString::from("t"))
-            .build()
-            .expect("a valid configuration");
-        let wiring = use_cases(
-            Arc::new(gateway),
-            Arc::new(InMemoryVerificationStore::new()),
-        );
-        assert_eq!(wiring.provider.as_str(), "idmeta");
-    }
 }

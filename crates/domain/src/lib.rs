@@ -5,7 +5,7 @@
 //!
 //! - Validated values: [`PhoneNumber`] (real numbering-plan metadata, masked in `Debug` and
 //!   `Display`), [`TrustFlowId`], [`TrustValidationId`], [`ReferenceId`], [`OtpCode`]
-//!   (redacted in `Debug`). Each has one validating constructor and a typed error that never
+//!   (redacted in `Debug`), [`ProviderName`]. Each has one validating constructor and a typed error that never
 //!   echoes its input.
 //! - The provider's vocabularies: [`VerificationStatus`], [`CodeState`], [`DeliveryStatus`].
 //! - The two operations: [`SendCodeRequest`] → [`SendReceipt`], [`CheckCodeRequest`] →
@@ -39,6 +39,7 @@ pub mod metric_names;
 mod names;
 mod otp;
 mod phone;
+mod provider;
 mod status;
 mod verification;
 
@@ -55,5 +56,6 @@ pub use phone::{
     MAX_PHONE_INPUT_LEN, NumberKind, PHONE_LOGGING_TARGETS, PhoneNumber, PhoneNumberError,
     RegionCode,
 };
+pub use provider::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
 pub use status::{CodeState, DeliveryStatus, VerificationStatus};
 pub use verification::{CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt};

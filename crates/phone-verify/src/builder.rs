@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use phone_verify_app::{
-    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, ProviderName, SendCode,
-    SendPolicy, VerificationHistory, VerificationStore, Wiring,
+    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, ProviderName, Providers,
+    SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -302,8 +302,8 @@ impl PhoneVerificationBuilder {
     pub async fn build(self) -> Result<PhoneVerification, BuildError> {
         let (gateway, provider) = self.gateway.ok_or(BuildError::NoGateway)?.build()?;
         let store = self.store.open().await?;
-        let mut wiring = Wiring::new(gateway, Arc::clone(&store))
-            .provider_name(self.provider_name.unwrap_or(provider));
+        let providers = Providers::new(self.provider_name.unwrap_or(provider), gateway);
+        let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
         if let Some(clock) = self.clock {
             wiring = wiring.clock(clock);
         }
@@ -322,11 +322,15 @@ impl PhoneVerificationBuilder {
 #[cfg(feature = "idmeta")]
 const IDMETA: ProviderName = ProviderName::from_static(crate::idmeta::PROVIDER);
 
+/// The name of a gateway given with [`PhoneVerificationBuilder::gateway`] and not named
+/// with [`PhoneVerificationBuilder::provider_name`].
+const UNNAMED: ProviderName = ProviderName::from_static("default");
+
 impl GatewayChoice {
     /// The gateway and its name in the metrics.
     fn build(self) -> Result<(Arc<dyn VerificationGateway>, ProviderName), BuildError> {
         match self {
-            Self::Given(gateway) => Ok((gateway, ProviderName::default())),
+            Self::Given(gateway) => Ok((gateway, UNNAMED)),
             #[cfg(feature = "idmeta")]
             Self::Idmeta(idmeta) => Ok((
                 Arc::new(idmeta.build().map_err(BuildError::Idmeta)?),

@@ -7,16 +7,20 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
-use idmeta_sim::{SimConfig, Simulator};
-use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, SendCode,
-    SendPolicy, SendRecord, StoreError, VerificationStore, Wiring,
+use idmeta_sim::{
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID, SimConfig,
+    Simulator,
 };
-use phone_verify_domain::{PhoneNumber, TrustValidationId, VerificationGateway};
+use phone_verify_app::{
+    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, Providers,
+    SendCode, SendPolicy, SendRecord, StoreError, VerificationStore, Wiring,
+};
+use phone_verify_domain::{PhoneNumber, ProviderName, TrustValidationId, VerificationGateway};
 use phone_verify_sql_store::{
     PostgresOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
 };
 use tempfile::TempDir;
+use twilio_verify_adapter::TwilioClient;
 
 use crate::fixture::TOKEN;
 
@@ -37,6 +41,13 @@ pub struct StackConfig {
     /// Where the store is: a SQLite file in a temporary directory (the default), or a
     /// PostgreSQL schema.
     pub engine: Engine,
+    /// Whether a second provider is wired, the Twilio adapter on the same simulator, with
+    /// every send failing over from IDMeta to it (`docs/architecture.md`, "Routing and
+    /// failover"). Default: IDMeta only.
+    pub failover_to_twilio: bool,
+    /// Where the IDMeta adapter points instead of the simulator, e.g. [`closed_port_url`] to
+    /// make IDMeta unreachable. Default: the simulator.
+    pub idmeta_base_url: Option<String>,
 }
 
 /// The engine a [`Stack`]'s store runs on.
@@ -63,6 +74,8 @@ impl Default for StackConfig {
             send_policy: SendPolicy::default(),
             sqlite: SqliteOptions::default(),
             engine: Engine::Sqlite,
+            failover_to_twilio: false,
+            idmeta_base_url: None,
         }
     }
 }
@@ -143,9 +156,18 @@ impl Stack {
             }
         };
         let store = Arc::new(store);
-        let client = gateway(&sim.base_url(), config.request_timeout, config.retry)?;
+        let idmeta_url = config.idmeta_base_url.unwrap_or_else(|| sim.base_url());
+        let client = gateway(&idmeta_url, config.request_timeout, config.retry)?;
         let gateway = wrap(Arc::new(client), &database);
-        let wiring = Wiring::new(gateway, store.clone());
+        let mut providers = Providers::new(ProviderName::idmeta(), gateway);
+        if config.failover_to_twilio {
+            let twilio = twilio_gateway(&sim.base_url(), config.request_timeout, config.retry)?;
+            providers = providers
+                .with(twilio_name(), Arc::new(twilio))
+                .and_then(|providers| providers.failover_to(twilio_name()))
+                .context("the providers are wired")?;
+        }
+        let wiring = Wiring::with_providers(providers, store.clone());
         Ok(Self {
             send: SendCode::new(wiring.clone(), config.send_policy),
             check: CheckCode::new(wiring, CheckPolicy::default()),
@@ -226,6 +248,53 @@ pub fn gateway(
         .retry_policy(retry)
         .build()
         .context("the adapter's configuration is valid")
+}
+
+/// `twilio`: the name the Twilio adapter is wired under.
+///
+/// # Panics
+///
+/// Never: the name is valid.
+pub fn twilio_name() -> ProviderName {
+    ProviderName::parse("twilio").expect("a valid provider name")
+}
+
+/// The Twilio adapter pointed at a simulator's `base_url`, with the simulator's default
+/// Service and Account credentials, this request timeout and retry policy.
+///
+/// # Errors
+///
+/// The adapter refuses the configuration.
+pub fn twilio_gateway(
+    base_url: &str,
+    request_timeout: Duration,
+    retry: RetryPolicy,
+) -> anyhow::Result<TwilioClient> {
+    TwilioClient::builder()
+        .base_url(base_url)
+        .allow_plain_http(true)
+        .service_sid(DEFAULT_TWILIO_SERVICE_SID)
+        .account_credentials(
+            SecretString::from(DEFAULT_TWILIO_ACCOUNT_SID),
+            SecretString::from(DEFAULT_TWILIO_AUTH_TOKEN),
+        )
+        .request_timeout(request_timeout)
+        .retry_policy(retry)
+        .build()
+        .context("the Twilio adapter's configuration is valid")
+}
+
+/// The base URL of a loopback port nothing listens on (bound, then released): a connection
+/// to it is refused, so a request to it provably never left.
+///
+/// # Errors
+///
+/// No loopback port can be bound.
+pub fn closed_port_url() -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("a loopback port")?;
+    let address = listener.local_addr().context("its address")?;
+    drop(listener);
+    Ok(format!("http://{address}"))
 }
 
 /// The SQLite store on `path` (created if missing).

@@ -12,7 +12,8 @@ use phone_verify_app::{
     SendOutcome, SendRecord, SendState, StoreError,
 };
 use phone_verify_domain::{
-    PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId, UnknownName, VerificationStatus,
+    PhoneNumber, ProviderName, ReferenceId, TrustFlowId, TrustValidationId, UnknownName,
+    VerificationStatus,
 };
 use uuid::Uuid;
 
@@ -42,6 +43,8 @@ pub(crate) struct StoredAttempt {
     pub(crate) status: Option<String>,
     pub(crate) status_code: Option<i64>,
     pub(crate) submitted_at_ns: Option<i64>,
+    /// The provider of the send (of a check: of its send).
+    pub(crate) provider: String,
 }
 
 /// The columns of a new attempt, in flight.
@@ -55,6 +58,7 @@ pub(crate) struct InFlightRow {
     pub(crate) send_id: Option<Uuid>,
     pub(crate) reference: Option<String>,
     pub(crate) started_at_ns: i64,
+    pub(crate) provider: String,
 }
 
 /// The columns an outcome sets.
@@ -126,10 +130,12 @@ impl InFlightRow {
             send_id: None,
             reference: None,
             started_at_ns: nanos(send.started_at)?,
+            provider: send.provider.as_str().to_owned(),
         })
     }
 
-    pub(crate) fn check(check: &CheckRecord) -> Result<Self, StoreError> {
+    /// The row of `check`, a check of a send that went to `provider`.
+    pub(crate) fn check(check: &CheckRecord, provider: &ProviderName) -> Result<Self, StoreError> {
         Ok(Self {
             id: uuid(check.id),
             kind: CHECK,
@@ -139,6 +145,7 @@ impl InFlightRow {
             send_id: Some(uuid(check.send)),
             reference: check.reference.as_ref().map(|r| r.as_str().to_owned()),
             started_at_ns: nanos(check.started_at)?,
+            provider: provider.as_str().to_owned(),
         })
     }
 }
@@ -400,6 +407,8 @@ impl Reader<'_> {
             phone: self.phone()?,
             trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
             trust_validation: self.trust_validation()?,
+            provider: ProviderName::parse(&self.row.provider)
+                .map_err(|_| self.corrupt(Defect::InvalidProvider))?,
             started_at: instant(self.row.started_at_ns),
             state,
         })
@@ -480,6 +489,7 @@ mod tests {
             status: None,
             status_code: None,
             submitted_at_ns: None,
+            provider: "idmeta".to_owned(),
         }
     }
 
@@ -517,7 +527,7 @@ mod tests {
     #[test]
     fn rows_that_hold_no_valid_record_are_corrupt_and_never_name_the_number() {
         type Breakage = (&'static str, fn(&mut StoredAttempt));
-        let broken: [Breakage; 11] = [
+        let broken: [Breakage; 12] = [
             ("unknown kind", |row| row.kind = "call".into()),
             (
                 "outcome holds an unknown name: not a known send outcome",
@@ -564,6 +574,9 @@ mod tests {
             }),
             ("a sent send has no reference", |row| {
                 row.outcome = Some("sent".into());
+            }),
+            ("the provider name is not valid", |row| {
+                row.provider = "IDMeta".into();
             }),
         ];
         for (expected, breaks) in broken {

@@ -26,6 +26,8 @@ pub(crate) enum Defect {
     InvalidTrustValidation,
     #[error("the reference is not valid")]
     InvalidReference,
+    #[error("the provider name is not valid")]
+    InvalidProvider,
     #[error("the outcome and its time disagree")]
     OutcomeTimeDisagree,
     #[error("a sent send has no reference")]

@@ -36,6 +36,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "lifecycle",
         include_str!("../migrations/common/0003_lifecycle.sql"),
     ),
+    (
+        4,
+        "provider",
+        include_str!("../migrations/common/0004_provider.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -54,6 +59,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         3,
         "lifecycle",
         include_str!("../migrations/common/0003_lifecycle.sql"),
+    ),
+    (
+        4,
+        "provider",
+        include_str!("../migrations/common/0004_provider.sql"),
     ),
 ]);
 
@@ -99,7 +109,7 @@ mod upgrade_tests {
         AttemptRecord, CheckOutcome, CheckPolicy, CheckReservation, HistorySubject, NewCheck,
         PageRequest, SendOutcome, VerificationStore,
     };
-    use phone_verify_domain::{ReferenceId, TrustValidationId};
+    use phone_verify_domain::{ProviderName, ReferenceId, TrustValidationId};
     use uuid::Uuid;
 
     use super::Migrations;
@@ -150,7 +160,7 @@ mod upgrade_tests {
         }};
     }
 
-    /// Reads back what [`FIRST_SCHEMA_ROWS`] wrote, then records a check the provider had
+    /// Reads back what [`FIRST_SCHEMA_ROWS`] wrote (the send as IDMeta's), then records a check the provider had
     /// no code for (an outcome the first schema refused).
     async fn assert_upgraded(store: &SqlVerificationStore) {
         let tv = TrustValidationId::parse("tv-old").expect("an id");
@@ -175,6 +185,11 @@ mod upgrade_tests {
         );
         assert_eq!(check.send, send.id);
         assert_eq!(check.reference.as_ref(), Some(&reference));
+        assert_eq!(
+            send.provider,
+            ProviderName::idmeta(),
+            "a send written before providers were named is IDMeta's"
+        );
 
         let started_at = Utc
             .timestamp_opt(1_778_752_820, 0)

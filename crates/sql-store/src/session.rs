@@ -134,6 +134,7 @@ where
         status: row.try_get("status")?,
         status_code: row.try_get("status_code")?,
         submitted_at_ns: row.try_get("submitted_at_ns")?,
+        provider: row.try_get("provider")?,
     })
 }
 

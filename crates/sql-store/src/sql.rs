@@ -7,7 +7,7 @@ macro_rules! attempt_columns {
     () => {
         "id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
          finished_at_ns, outcome, error_class, refusal_reason, retry_after_ns, verdict, status, \
-         status_code, submitted_at_ns"
+         status_code, submitted_at_ns, provider"
     };
 }
 
@@ -31,8 +31,8 @@ pub(crate) const COUNT_COUNTED_CHECKS_OF_SEND: &str = "SELECT COUNT(*) FROM veri
 
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
-     (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, counts) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE)";
+     (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
+     provider, counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight. Primary key.
 pub(crate) const FINISH: &str = "UPDATE verification_attempts SET \

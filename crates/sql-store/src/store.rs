@@ -721,7 +721,10 @@ async fn reserve_check_in(
     if let Err(refusal) = policy.evaluate_attempts(counted) {
         return Ok(CheckReservation::Refused(refusal));
     }
-    let row = InFlightRow::check(&CheckRecord::in_flight(check, &target))?;
+    let row = InFlightRow::check(
+        &CheckRecord::in_flight(check, &target),
+        &target.send.provider,
+    )?;
     insert(session, row).await?;
     Ok(CheckReservation::Reserved(target))
 }
@@ -739,6 +742,7 @@ async fn insert(session: &mut Session, row: InFlightRow) -> Result<(), StoreErro
                 row.send_id.into(),
                 row.reference.into(),
                 row.started_at_ns.into(),
+                row.provider.into(),
             ],
         )
         .await?;

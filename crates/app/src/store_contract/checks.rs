@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use phone_verify_domain::CheckVerdict;
+use phone_verify_domain::{CheckVerdict, ProviderName};
 
 use super::fixtures::*;
 use crate::{
     CheckOutcome, CheckPolicy, CheckRefusal, CheckReservation, ConflictKind, ErrorClass,
-    HistorySubject, SendOutcome, SendState, VerificationStore,
+    HistorySubject, Reservation, SendOutcome, SendState, VerificationStore,
 };
 
 /// The check goes to the send the provider accepted last, by its submit time, even when it
@@ -56,6 +56,52 @@ pub async fn a_check_goes_to_the_send_the_provider_accepted_last(
     assert_eq!(
         target.send.id, first,
         "another trust validation's send plays no part"
+    );
+}
+
+/// Each send reads back with the provider it went to, and the check's target carries the
+/// provider of the send it chose: a send that failed over to a second provider is checked
+/// there, not at the first provider, whose attempt sent nothing.
+pub async fn a_send_reads_back_with_its_provider_and_a_check_goes_to_it(
+    store: Arc<dyn VerificationStore>,
+) {
+    let twilio = ProviderName::parse("twilio").expect("a name");
+    let first = id();
+    let reserved = reserve(
+        &*store,
+        new_send(first, &number(1), "tv-a", t0()),
+        &no_limits(),
+    )
+    .await;
+    assert_eq!(reserved, Reservation::Reserved);
+    let not_sent = SendOutcome::NotSent {
+        class: ErrorClass::NotSent,
+    };
+    store
+        .finish_send(first, not_sent, at(1))
+        .await
+        .expect("finish");
+    let second = id();
+    let mut attempt = new_send(second, &number(1), "tv-a", at(1));
+    attempt.provider = twilio.clone();
+    let reserved = reserve(&*store, attempt, &no_limits()).await;
+    assert_eq!(reserved, Reservation::Reserved);
+
+    assert_eq!(
+        stored_send(&*store, "tv-a", first).await.provider,
+        ProviderName::idmeta()
+    );
+    assert_eq!(stored_send(&*store, "tv-a", second).await.provider, twilio);
+    store
+        .finish_send(second, sent(2), at(2))
+        .await
+        .expect("finish");
+    assert_eq!(stored_send(&*store, "tv-a", second).await.provider, twilio);
+    let target = reserve_check(&*store, id(), "tv-a", at(3)).await;
+    assert_eq!(target.send.id, second);
+    assert_eq!(
+        target.send.provider, twilio,
+        "the check goes to the provider that sent"
     );
 }
 

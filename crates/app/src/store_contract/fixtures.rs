@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_domain::{
-    CheckVerdict, PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId, VerificationStatus,
+    CheckVerdict, PhoneNumber, ProviderName, ReferenceId, TrustFlowId, TrustValidationId,
+    VerificationStatus,
 };
 
 use crate::{
@@ -65,6 +66,7 @@ pub(super) fn new_send(
         phone: phone.clone(),
         trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
+        provider: ProviderName::idmeta(),
         started_at,
     }
 }

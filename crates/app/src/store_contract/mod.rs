@@ -81,6 +81,7 @@ macro_rules! store_contract_tests {
             sends::sends_beyond_the_cap_per_trust_validation_are_refused_for_good,
             sends::sends_that_delivered_nothing_do_not_use_up_the_limits,
             checks::a_check_goes_to_the_send_the_provider_accepted_last,
+            checks::a_send_reads_back_with_its_provider_and_a_check_goes_to_it,
             checks::a_send_reserved_before_a_check_is_the_send_it_goes_to,
             checks::checks_are_refused_once_the_attempt_limit_is_reached,
             checks::a_check_without_a_live_code_is_refused_and_writes_nothing,

@@ -278,6 +278,7 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
                 phone: PhoneNumber::parse("+60 12-345 6789").expect("a valid number"),
                 trust_flow: TrustFlowId::new(147),
                 trust_validation: tv(),
+                provider: phone_verify_domain::ProviderName::idmeta(),
                 started_at: t0() + secs(40),
             },
             &SendLimits::default(),

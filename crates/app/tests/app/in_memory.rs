@@ -45,6 +45,7 @@ async fn send(
         phone,
         trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
+        provider: phone_verify_domain::ProviderName::idmeta(),
         started_at: at,
     };
     let reservation = store

@@ -1,8 +1,10 @@
-//! Tests of the use cases (with the mockall gateway and the in-memory store), the guards, the
+//! Tests of the use cases (with the mockall gateway and the in-memory store), routing and
+//! failover between providers, the guards, the
 //! in-memory store against the store contract, masking in traces, and the log guard.
 
 mod check_code;
 mod clock_and_ids;
+mod failover;
 mod guards;
 mod history;
 mod in_memory;

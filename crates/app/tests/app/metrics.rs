@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use phone_verify_app::domain::metric_names;
 use phone_verify_app::{
-    CheckPolicy, FailingStore, InMemoryVerificationStore, NumberPrefix, ProviderName, SendCode,
-    SendLimits, SendPolicy, StoreOperation as Op, VerificationStore, Wiring,
+    CheckPolicy, FailingStore, InMemoryVerificationStore, NumberPrefix, ProviderName, Providers,
+    SendCode, SendLimits, SendPolicy, StoreOperation as Op, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, GatewayError, MockVerificationGateway, PhoneNumber, RegionCode,
@@ -110,9 +110,9 @@ fn a_sent_code_emits_one_send_one_timed_call_and_two_timed_writes() {
     assert_eq!(
         emitted.0.keys().cloned().collect::<Vec<_>>(),
         lines(&[
-            "phone_verify_calls_in_flight{kind=send,provider=default}",
-            "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=default}",
-            "phone_verify_sends_total{outcome=sent,provider=default}",
+            "phone_verify_calls_in_flight{kind=send,provider=idmeta}",
+            "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=idmeta}",
+            "phone_verify_sends_total{outcome=sent,provider=idmeta}",
             "phone_verify_store_operation_seconds{engine=memory,operation=finish_send}",
             "phone_verify_store_operation_seconds{engine=memory,operation=reserve_send}",
         ]),
@@ -120,16 +120,16 @@ fn a_sent_code_emits_one_send_one_timed_call_and_two_timed_writes() {
     );
     assert_eq!(
         emitted.of(SENDS),
-        ["phone_verify_sends_total{outcome=sent,provider=default} 1"]
+        ["phone_verify_sends_total{outcome=sent,provider=idmeta} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::CALLS_IN_FLIGHT),
-        ["phone_verify_calls_in_flight{kind=send,provider=default} 0"]
+        ["phone_verify_calls_in_flight{kind=send,provider=idmeta} 0"]
     );
     assert_eq!(
         emitted.of(metric_names::PROVIDER_CALL_SECONDS),
         [
-            "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=default} samples=1"
+            "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=idmeta} samples=1"
         ]
     );
 }
@@ -137,11 +137,11 @@ fn a_sent_code_emits_one_send_one_timed_call_and_two_timed_writes() {
 #[test]
 fn the_provider_label_is_the_name_the_wiring_gives() {
     let (_, emitted) = emitted(|| async {
-        let wiring = Wiring::new(
+        let providers = Providers::new(
+            ProviderName::parse("sms-co").expect("a valid name"),
             Arc::new(accepting_gateway(1)),
-            Arc::new(InMemoryVerificationStore::new()),
-        )
-        .provider_name(ProviderName::parse("idmeta").expect("a valid name"));
+        );
+        let wiring = Wiring::with_providers(providers, Arc::new(InMemoryVerificationStore::new()));
         SendCode::new(wiring, SendPolicy::default())
             .send(&request())
             .await
@@ -149,7 +149,7 @@ fn the_provider_label_is_the_name_the_wiring_gives() {
     });
     assert_eq!(
         emitted.of(SENDS),
-        ["phone_verify_sends_total{outcome=sent,provider=idmeta} 1"]
+        ["phone_verify_sends_total{outcome=sent,provider=sms-co} 1"]
     );
 }
 
@@ -209,17 +209,17 @@ fn every_guard_refusal_of_a_send_is_counted_with_its_reason_and_country_code() {
         (
             only_gb,
             phone(),
-            "phone_verify_sends_total{country_code=60,outcome=refused,provider=default,reason=country_not_allowed} 1",
+            "phone_verify_sends_total{country_code=60,outcome=refused,provider=idmeta,reason=country_not_allowed} 1",
         ),
         (
             no_6018,
             phone(),
-            "phone_verify_sends_total{country_code=60,outcome=refused,provider=default,reason=prefix_denied} 1",
+            "phone_verify_sends_total{country_code=60,outcome=refused,provider=idmeta,reason=prefix_denied} 1",
         ),
         (
             SendPolicy::default(),
             premium,
-            "phone_verify_sends_total{country_code=44,outcome=refused,provider=default,reason=number_kind_denied} 1",
+            "phone_verify_sends_total{country_code=44,outcome=refused,provider=idmeta,reason=number_kind_denied} 1",
         ),
     ];
     for (policy, phone, expected) in by_number {
@@ -245,21 +245,21 @@ fn every_guard_refusal_of_a_send_is_counted_with_its_reason_and_country_code() {
     let by_limit: [(SendPolicy, &str); 3] = [
         (
             SendPolicy::default(),
-            "phone_verify_sends_total{country_code=60,outcome=refused,provider=default,reason=cooling_down} 1",
+            "phone_verify_sends_total{country_code=60,outcome=refused,provider=idmeta,reason=cooling_down} 1",
         ),
         (
             no_cooldown(SendLimits {
                 max_per_number: 1,
                 ..SendLimits::default()
             }),
-            "phone_verify_sends_total{country_code=60,outcome=refused,provider=default,reason=number_limit_reached} 1",
+            "phone_verify_sends_total{country_code=60,outcome=refused,provider=idmeta,reason=number_limit_reached} 1",
         ),
         (
             no_cooldown(SendLimits {
                 max_per_trust_validation: 1,
                 ..SendLimits::default()
             }),
-            "phone_verify_sends_total{country_code=60,outcome=refused,provider=default,reason=trust_validation_limit_reached} 1",
+            "phone_verify_sends_total{country_code=60,outcome=refused,provider=idmeta,reason=trust_validation_limit_reached} 1",
         ),
     ];
     for (policy, refused) in by_limit {
@@ -267,7 +267,7 @@ fn every_guard_refusal_of_a_send_is_counted_with_its_reason_and_country_code() {
             two_sends(policy, phone()),
             lines(&[
                 refused,
-                "phone_verify_sends_total{outcome=sent,provider=default} 1"
+                "phone_verify_sends_total{outcome=sent,provider=idmeta} 1"
             ])
         );
     }
@@ -288,12 +288,12 @@ fn every_gateway_error_of_a_send_is_counted_by_what_it_means_and_timed_by_its_cl
         ("not_sent", "outcome=not_sent", "not_sent"),
         (
             "rejected",
-            "outcome=rejected,provider=default,reason=invalid_request",
+            "outcome=rejected,provider=idmeta,reason=invalid_request",
             "rejected",
         ),
         (
             "unauthorized",
-            "outcome=rejected,provider=default,reason=unauthorized",
+            "outcome=rejected,provider=idmeta,reason=unauthorized",
             "unauthorized",
         ),
         ("rate_limited", "outcome=rate_limited", "rate_limited"),
@@ -319,7 +319,7 @@ fn every_gateway_error_of_a_send_is_counted_by_what_it_means_and_timed_by_its_cl
         let labels = if counted.contains("provider=") {
             counted.to_owned()
         } else {
-            format!("{counted},provider=default")
+            format!("{counted},provider=idmeta")
         };
         assert_eq!(
             emitted.of(SENDS),
@@ -329,7 +329,7 @@ fn every_gateway_error_of_a_send_is_counted_by_what_it_means_and_timed_by_its_cl
         assert_eq!(
             emitted.of(metric_names::PROVIDER_CALL_SECONDS),
             [format!(
-                "phone_verify_provider_call_seconds{{class={class},operation=send_code,provider=default}} samples=1"
+                "phone_verify_provider_call_seconds{{class={class},operation=send_code,provider=idmeta}} samples=1"
             )],
             "{error}"
         );
@@ -377,7 +377,7 @@ fn a_store_failure_at_each_write_of_a_send_is_counted_with_the_send() {
     let emitted = send_over_failing_store(Op::ReserveSend, None);
     assert_eq!(
         emitted.of(SENDS),
-        ["phone_verify_sends_total{outcome=store_failed,provider=default} 1"]
+        ["phone_verify_sends_total{outcome=store_failed,provider=idmeta} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::STORE_ERRORS_TOTAL),
@@ -398,13 +398,13 @@ fn a_store_failure_at_each_write_of_a_send_is_counted_with_the_send() {
         assert_eq!(
             emitted.of(SENDS),
             [format!(
-                "phone_verify_sends_total{{outcome={counted},provider=default}} 1"
+                "phone_verify_sends_total{{outcome={counted},provider=idmeta}} 1"
             )]
         );
         assert_second_write_failed(&emitted, "send");
         assert_eq!(
             emitted.of(metric_names::CALLS_IN_FLIGHT),
-            ["phone_verify_calls_in_flight{kind=send,provider=default} 0"]
+            ["phone_verify_calls_in_flight{kind=send,provider=idmeta} 0"]
         );
     }
 }
@@ -420,7 +420,7 @@ fn assert_second_write_failed(emitted: &Emitted, kind: &str) {
     assert_eq!(
         emitted.of(metric_names::RECORDS_LEFT_IN_FLIGHT_TOTAL),
         [format!(
-            "phone_verify_records_left_in_flight_total{{cause=store_failed,kind={kind},provider=default}} 1"
+            "phone_verify_records_left_in_flight_total{{cause=store_failed,kind={kind},provider=idmeta}} 1"
         )]
     );
 }
@@ -454,11 +454,11 @@ fn a_send_cancelled_during_the_provider_call_is_counted_as_left_in_flight() {
     });
     assert_eq!(
         emitted.of(metric_names::RECORDS_LEFT_IN_FLIGHT_TOTAL),
-        ["phone_verify_records_left_in_flight_total{cause=cancelled,kind=send,provider=default} 1"]
+        ["phone_verify_records_left_in_flight_total{cause=cancelled,kind=send,provider=idmeta} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::CALLS_IN_FLIGHT),
-        ["phone_verify_calls_in_flight{kind=send,provider=default} 0"]
+        ["phone_verify_calls_in_flight{kind=send,provider=idmeta} 0"]
     );
     assert!(
         emitted.of(SENDS).is_empty(),
@@ -497,13 +497,13 @@ fn every_answer_to_a_check_is_counted_with_its_verdict_or_what_it_means() {
         (
             "verified",
             Box::new(|| Ok(verified())),
-            "outcome=answered,provider=default,verdict=verified",
+            "outcome=answered,provider=idmeta,verdict=verified",
             "ok",
         ),
         (
             "wrong code",
             Box::new(|| Ok(wrong())),
-            "outcome=answered,provider=default,verdict=wrong_code",
+            "outcome=answered,provider=idmeta,verdict=wrong_code",
             "ok",
         ),
         (
@@ -516,25 +516,25 @@ fn every_answer_to_a_check_is_counted_with_its_verdict_or_what_it_means() {
                     field_errors: Default::default(),
                 })
             }),
-            "outcome=no_pending_code,provider=default",
+            "outcome=no_pending_code,provider=idmeta",
             "rejected",
         ),
         (
             "not sent",
             Box::new(|| Err(gateway_error("not_sent"))),
-            "outcome=not_checked,provider=default",
+            "outcome=not_checked,provider=idmeta",
             "not_sent",
         ),
         (
             "unknown",
             Box::new(|| Err(gateway_error("outcome_unknown"))),
-            "outcome=outcome_unknown,provider=default",
+            "outcome=outcome_unknown,provider=idmeta",
             "outcome_unknown",
         ),
         (
             "unauthorized",
             Box::new(|| Err(gateway_error("unauthorized"))),
-            "outcome=not_checked,provider=default",
+            "outcome=not_checked,provider=idmeta",
             "unauthorized",
         ),
     ];
@@ -549,17 +549,17 @@ fn every_answer_to_a_check_is_counted_with_its_verdict_or_what_it_means() {
             emitted.of(metric_names::PROVIDER_CALL_SECONDS),
             lines(&[
                 &format!(
-                    "phone_verify_provider_call_seconds{{class={class},operation=check_code,provider=default}} samples=1"
+                    "phone_verify_provider_call_seconds{{class={class},operation=check_code,provider=idmeta}} samples=1"
                 ),
-                "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=default} samples=1",
+                "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=idmeta} samples=1",
             ]),
             "{case}"
         );
         assert_eq!(
             emitted.of(metric_names::CALLS_IN_FLIGHT),
             lines(&[
-                "phone_verify_calls_in_flight{kind=check,provider=default} 0",
-                "phone_verify_calls_in_flight{kind=send,provider=default} 0",
+                "phone_verify_calls_in_flight{kind=check,provider=idmeta} 0",
+                "phone_verify_calls_in_flight{kind=send,provider=idmeta} 0",
             ]),
             "{case}"
         );
@@ -569,7 +569,7 @@ fn every_answer_to_a_check_is_counted_with_its_verdict_or_what_it_means() {
 #[test]
 fn every_guard_refusal_of_a_check_is_counted_with_its_reason() {
     let refused = |reason: &str| {
-        format!("phone_verify_checks_total{{outcome=refused,provider=default,reason={reason}}} 1")
+        format!("phone_verify_checks_total{{outcome=refused,provider=idmeta,reason={reason}}} 1")
     };
 
     let (_, nothing_sent) = emitted(|| async {
@@ -611,7 +611,7 @@ fn every_guard_refusal_of_a_check_is_counted_with_its_reason() {
     assert_eq!(
         exhausted.of(CHECKS),
         lines(&[
-            "phone_verify_checks_total{outcome=answered,provider=default,verdict=wrong_code} 5",
+            "phone_verify_checks_total{outcome=answered,provider=idmeta,verdict=wrong_code} 5",
             &refused("too_many_attempts"),
         ])
     );
@@ -641,7 +641,7 @@ fn a_store_failure_at_each_write_of_a_check_is_counted_with_the_check() {
     });
     assert_eq!(
         emitted.of(CHECKS),
-        ["phone_verify_checks_total{outcome=store_failed,provider=default} 1"]
+        ["phone_verify_checks_total{outcome=store_failed,provider=idmeta} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::STORE_ERRORS_TOTAL),
@@ -653,11 +653,11 @@ fn a_store_failure_at_each_write_of_a_check_is_counted_with_the_check() {
     for (answer, counted) in [
         (
             "verified",
-            "outcome=checked_not_recorded,provider=default,verdict=verified",
+            "outcome=checked_not_recorded,provider=idmeta,verdict=verified",
         ),
         (
             "outcome_unknown",
-            "outcome=failed_not_recorded,provider=default",
+            "outcome=failed_not_recorded,provider=idmeta",
         ),
     ] {
         let (store, port) = failing(Op::FinishCheck);

@@ -6,13 +6,13 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
     AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, FailingStore, HistorySubject,
-    InMemoryVerificationStore, ManualClock, PageRequest, SendCode, SendPolicy, SendRecord,
-    SequentialIds, StoreOperation, VerificationHistory, VerificationStore, Wiring,
+    InMemoryVerificationStore, ManualClock, PageRequest, Providers, SendCode, SendPolicy,
+    SendRecord, SequentialIds, StoreOperation, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryStatus, GatewayError, MockVerificationGateway, OtpCode,
-    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId,
-    VerificationStatus,
+    PhoneNumber, ProviderName, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId,
+    TrustValidationId, VerificationStatus,
 };
 
 pub(crate) const FULL_NUMBER: &str = "+60182258491";
@@ -142,8 +142,25 @@ impl Harness {
         store: Arc<dyn VerificationStore>,
         policy: SendPolicy,
     ) -> Self {
+        Self::over(
+            Providers::new(ProviderName::idmeta(), Arc::new(gateway)),
+            store,
+            policy,
+        )
+    }
+
+    /// The use cases over several providers, the in-memory store and the default policy.
+    pub(crate) fn with_providers(providers: Providers) -> Self {
+        Self::over(
+            providers,
+            Arc::new(InMemoryVerificationStore::new()),
+            SendPolicy::default(),
+        )
+    }
+
+    fn over(providers: Providers, store: Arc<dyn VerificationStore>, policy: SendPolicy) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
-        let ports = Wiring::new(Arc::new(gateway), Arc::clone(&store))
+        let ports = Wiring::with_providers(providers, Arc::clone(&store))
             .clock(clock.clone())
             .ids(Arc::new(SequentialIds::default()));
         Self {

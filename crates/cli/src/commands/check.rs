@@ -1,6 +1,6 @@
 //! `phone-verify check`.
 
-use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode};
+use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode, Wiring};
 use phone_verify_domain::{OtpCode, TrustValidationId};
 use serde_json::json;
 
@@ -23,9 +23,12 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
         args.code.clone()
     };
     let code = wiring::arg("--code", &raw_code, OtpCode::parse)?;
-    let gateway = wiring::gateway(&args.provider)?;
+    let providers = wiring::providers(&args.provider)?;
     let store = stores.open(&args.store.url()?, Create::Never).await?;
-    let check = CheckCode::new(wiring::use_cases(gateway, store), CheckPolicy::default());
+    let check = CheckCode::new(
+        Wiring::with_providers(providers, store),
+        CheckPolicy::default(),
+    );
     let checked = check.check(trust_validation.clone(), code).await?;
     out.json(&check_json(&trust_validation, &checked));
     Ok(report(&trust_validation, &checked, out))

@@ -1,17 +1,19 @@
 //! `phone-verify demo`: the main job on embedded defaults. The simulator runs in this process
-//! on loopback (no real IDMeta host is ever called), the store is a SQLite file, and each step
-//! of a verification is shown.
+//! on loopback (no real IDMeta or Twilio host is ever called), the store is a SQLite file, and
+//! each step of a verification is shown. `--provider twilio` sends through the simulator's
+//! Twilio routes; `--failover` makes IDMeta unreachable so the send fails over to Twilio.
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use idmeta_adapter::{IdmetaClient, SecretString};
-use phone_verify_app::{CheckCode, CheckPolicy, SendCode, SendPolicy};
+use idmeta_sim::Simulator;
+use phone_verify_app::{CheckCode, CheckPolicy, Providers, SendCode, SendPolicy, Wiring};
 use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
 
-use crate::args::DemoArgs;
+use crate::args::{DemoArgs, ProviderChoice};
 use crate::commands::{check, history, send};
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
@@ -24,7 +26,9 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     let phone = wiring::phone(&args.phone, None)?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.6f").to_string();
 
-    out.heading("1. start the IDMeta simulator (in this process, on loopback)");
+    out.heading(
+        "1. start the IDMeta simulator (IDMeta and Twilio routes, in this process, on loopback)",
+    );
     let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token(DEMO_TOKEN))
         .await
         .map_err(|error| CliError::new(Exit::Config, format!("simulator: {error}")))?;
@@ -33,6 +37,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     out.heading("2. open the SQLite store");
     let path = args
         .database
+        .clone()
         .unwrap_or_else(|| std::env::temp_dir().join(format!("phone-verify-demo-{stamp}.db")));
     // A path, not a URL: `a?mode=memory` and `e%41.db` are files of those names.
     let store = stores
@@ -40,14 +45,8 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .await?;
     out.field("database", path.display());
 
-    let gateway = IdmetaClient::builder()
-        .base_url(sim.base_url())
-        .allow_plain_http(true)
-        .token(SecretString::from(DEMO_TOKEN))
-        .build()?;
-    let wiring = wiring::use_cases(Arc::new(gateway), Arc::clone(&store));
-
     out.heading("3. send a code");
+    let wiring = Wiring::with_providers(providers(&args, &sim, out)?, Arc::clone(&store));
     let request = SendCodeRequest {
         phone: phone.clone(),
         trust_flow: TrustFlowId::new(0),
@@ -89,4 +88,61 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         "history": history::page_json(&page),
     }));
     Ok(exit)
+}
+
+/// The demo's providers: the chosen one on the simulator, or, with `--failover`, IDMeta at a
+/// closed port failing over to Twilio on the simulator.
+fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers, CliError> {
+    let twilio = || -> Result<Arc<dyn phone_verify_domain::VerificationGateway>, CliError> {
+        let client = twilio_verify_adapter::TwilioClient::builder()
+            .base_url(sim.base_url())
+            .allow_plain_http(true)
+            .service_sid(idmeta_sim::DEFAULT_TWILIO_SERVICE_SID)
+            .account_credentials(
+                SecretString::from(idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID),
+                SecretString::from(idmeta_sim::DEFAULT_TWILIO_AUTH_TOKEN),
+            )
+            .build()
+            .map_err(|error| CliError::new(Exit::Config, format!("twilio: {error}")))?;
+        Ok(Arc::new(client))
+    };
+    let idmeta =
+        |base_url: String| -> Result<Arc<dyn phone_verify_domain::VerificationGateway>, CliError> {
+            let client = IdmetaClient::builder()
+                .base_url(base_url)
+                .allow_plain_http(true)
+                .token(SecretString::from(DEMO_TOKEN))
+                .build()?;
+            Ok(Arc::new(client))
+        };
+    if args.failover {
+        let unreachable = closed_port_url()?;
+        out.field(
+            "idmeta",
+            format!("unreachable ({unreachable}, nothing listens)"),
+        );
+        out.field("failover", "idmeta -> twilio");
+        let twilio_name = ProviderChoice::Twilio.name();
+        return Providers::new(ProviderChoice::Idmeta.name(), idmeta(unreachable)?)
+            .with(twilio_name.clone(), twilio()?)
+            .and_then(|providers| providers.failover_to(twilio_name))
+            .map_err(|error| CliError::new(Exit::Config, error.to_string()));
+    }
+    let gateway = match args.provider {
+        ProviderChoice::Idmeta => idmeta(sim.base_url())?,
+        ProviderChoice::Twilio => twilio()?,
+    };
+    out.field("provider", args.provider.name());
+    Ok(Providers::new(args.provider.name(), gateway))
+}
+
+/// The base URL of a loopback port nothing listens on (bound, then released): a connection
+/// to it is refused, so IDMeta is provably unreachable and nothing is sent there.
+fn closed_port_url() -> Result<String, CliError> {
+    let port =
+        |error: std::io::Error| CliError::new(Exit::Config, format!("no loopback port: {error}"));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(port)?;
+    let address = listener.local_addr().map_err(port)?;
+    drop(listener);
+    Ok(format!("http://{address}"))
 }

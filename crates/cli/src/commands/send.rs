@@ -1,6 +1,6 @@
 //! `phone-verify send`.
 
-use phone_verify_app::{SendCode, SendPolicy, SentCode};
+use phone_verify_app::{SendCode, SendPolicy, SentCode, Wiring};
 use phone_verify_domain::{SendCodeRequest, TrustFlowId, TrustValidationId};
 use serde_json::json;
 
@@ -20,9 +20,12 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
             TrustValidationId::parse,
         )?,
     };
-    let gateway = wiring::gateway(&args.provider)?;
+    let providers = wiring::providers(&args.provider)?;
     let store = stores.open(&args.store.url()?, Create::IfMissing).await?;
-    let send = SendCode::new(wiring::use_cases(gateway, store), SendPolicy::default());
+    let send = SendCode::new(
+        Wiring::with_providers(providers, store),
+        SendPolicy::default(),
+    );
     let sent = send.send(&request).await?;
     report(&request, &sent, out);
     out.json(&send_json(&request, &sent));
@@ -36,6 +39,7 @@ pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
     out.field("trust flow", request.trust_flow);
     out.field("trust validation", &request.trust_validation);
     out.status("result", "sent", true);
+    out.field("provider", &sent.provider);
     out.field("reference", &sent.receipt.reference);
     out.field(
         "delivery",
@@ -55,6 +59,7 @@ pub(crate) fn send_json(request: &SendCodeRequest, sent: &SentCode) -> serde_jso
         "phone": request.phone.masked(),
         "trust_flow": request.trust_flow.get(),
         "trust_validation": request.trust_validation.as_str(),
+        "provider": sent.provider.as_str(),
         "reference": sent.receipt.reference.as_str(),
         "submitted_at": sent.receipt.submitted_at.to_rfc3339(),
         "delivery_code": sent.receipt.delivery.code,

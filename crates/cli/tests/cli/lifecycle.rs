@@ -40,6 +40,7 @@ async fn seed(
         phone: PhoneNumber::parse(NUMBER).expect("a number"),
         trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
+        provider: phone_verify_domain::ProviderName::idmeta(),
         started_at: at,
     };
     let reserved = store

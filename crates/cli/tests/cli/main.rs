@@ -1,9 +1,11 @@
 //! The `phone-verify` binary, run as a process: the demo, send/check/history against a
 //! simulator started by the test, JSON output, every error class's exit code, no secret in any
-//! output whatever `RUST_LOG` says, and provider text made safe for a terminal.
+//! output whatever `RUST_LOG` says, provider text made safe for a terminal, and the choice of
+//! provider with failover.
 
 mod commands;
 mod errors;
+mod failover;
 mod inputs;
 mod lifecycle;
 mod logging;

@@ -78,7 +78,32 @@ pub(crate) fn binary() -> Command {
         .env_remove("IDMETA_API_TOKEN")
         .env_remove("RUST_LOG")
         .env_remove("PHONE_VERIFY_DATABASE_URL");
+    for var in TWILIO_VARS {
+        command.env_remove(var);
+    }
     command
+}
+
+/// The environment variables the Twilio adapter's configuration is read from.
+pub(crate) const TWILIO_VARS: [&str; 5] = [
+    "TWILIO_VERIFY_SERVICE_SID",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY_SID",
+    "TWILIO_API_KEY_SECRET",
+];
+
+/// `command` with the simulator's Twilio Service and Account credentials in the
+/// environment, and `--twilio-base-url base_url`.
+pub(crate) fn with_twilio(command: &mut Command, base_url: &str) {
+    command
+        .env(
+            "TWILIO_VERIFY_SERVICE_SID",
+            idmeta_sim::DEFAULT_TWILIO_SERVICE_SID,
+        )
+        .env("TWILIO_ACCOUNT_SID", idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", idmeta_sim::DEFAULT_TWILIO_AUTH_TOKEN)
+        .args(["--twilio-base-url", base_url]);
 }
 
 /// Runs the binary off the async runtime, so a simulator in this test process keeps serving.

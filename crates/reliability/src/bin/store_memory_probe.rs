@@ -52,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
             phone: numbers[(index % NUMBERS) as usize].clone(),
             trust_flow: TrustFlowId::new(TRUST_FLOW),
             trust_validation: tv.clone(),
+            provider: phone_verify_domain::ProviderName::idmeta(),
             started_at: at,
         };
         let reserved = store.reserve_send(new_send, &limits).await?;

@@ -18,16 +18,16 @@ use phone_verify_reliability::fixture::{mobile_number, send_request, trust_valid
 use phone_verify_reliability::{Stack, StackConfig, gateway};
 
 /// What one fault must lead to.
-struct Case {
-    fault: Fault,
+pub(crate) struct Case {
+    pub(crate) fault: Fault,
     /// The inner gateway error, as [`shape`] writes it.
     error: &'static str,
-    may_have_been_sent: bool,
+    pub(crate) may_have_been_sent: bool,
     /// Whether the simulator delivered the code of a faulted send; `None` where either is
     /// right (an answer delayed past the timeout may be processed after the client gave up).
-    delivered: Option<bool>,
+    pub(crate) delivered: Option<bool>,
     /// The send's record.
-    send: SendOutcome,
+    pub(crate) send: SendOutcome,
     /// The check's record.
     check: CheckOutcome,
 }
@@ -61,7 +61,7 @@ fn server_error(status: u16, html: bool) -> Fault {
 }
 
 /// Every fault, with what it must lead to.
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let none = Some(false);
     let fault_5xx = || unknown(ErrorClass::ProviderFault);
     let unreadable = || unknown(ErrorClass::InvalidResponse);
@@ -330,10 +330,15 @@ async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_re
 
 /// The cases that went wrong, all reported at once so one run shows the whole matrix.
 #[derive(Default)]
-struct Failures(Vec<String>);
+pub(crate) struct Failures(Vec<String>);
 
 impl Failures {
-    fn compare<T: PartialEq + std::fmt::Debug>(&mut self, fault: &Fault, got: T, expected: T) {
+    pub(crate) fn compare<T: PartialEq + std::fmt::Debug>(
+        &mut self,
+        fault: &Fault,
+        got: T,
+        expected: T,
+    ) {
         if got != expected {
             self.0.push(format!(
                 "{fault:?}:\n  got      {got:?}\n  expected {expected:?}"
@@ -341,7 +346,7 @@ impl Failures {
         }
     }
 
-    fn assert_none(self) {
+    pub(crate) fn assert_none(self) {
         assert!(self.0.is_empty(), "{}", self.0.join("\n"));
     }
 }

@@ -6,6 +6,7 @@
 mod crash;
 mod current_send;
 mod end_to_end;
+mod failover;
 mod faults;
 mod leaks;
 mod load;

@@ -122,6 +122,7 @@ pub(crate) fn new_send(n: u128, tv: &str, started_at: DateTime<Utc>) -> NewSend 
         phone: number(),
         trust_flow: TrustFlowId::new(u64::MAX),
         trust_validation: validation(tv),
+        provider: phone_verify_domain::ProviderName::idmeta(),
         started_at,
     }
 }

@@ -1,0 +1,143 @@
+//! `--provider`, `--failover-to` and `demo --failover`, run as a process: the send goes to the
+//! chosen provider, fails over only when the first provably sent nothing, the check goes to
+//! the provider of the send, and the history names each attempt's provider.
+
+use crate::support::{
+    CODE, NUMBER, Workspace, binary, check, fails_with, run, send, simulator, with_twilio,
+};
+
+/// The base URL of a loopback port nothing listens on: IDMeta unreachable.
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let address = listener.local_addr().expect("its address");
+    drop(listener);
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn the_failover_demo_sends_and_checks_at_twilio_and_records_both_attempts() {
+    let ws = Workspace::new();
+    let run = run(binary()
+        .args(["demo", "--failover", "--json", "--database"])
+        .arg(ws.db()))
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let doc = run.json();
+    assert_eq!(doc["send"]["provider"], "twilio");
+    assert_eq!(doc["check"]["verdict"], "verified");
+    let attempts = doc["history"]["attempts"].as_array().expect("a list");
+    let rows: Vec<(&str, Option<&str>, &str)> = attempts
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().unwrap_or_default(),
+                a["provider"].as_str(),
+                a["outcome"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("check", None, "verified"),
+            ("send", Some("twilio"), "sent"),
+            ("send", Some("idmeta"), "not sent"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_failover_demo_in_text_shows_both_providers_in_the_history() {
+    let ws = Workspace::new();
+    let run = run(binary()
+        .args(["demo", "--failover", "--database"])
+        .arg(ws.db()))
+    .await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    for shown in [
+        "idmeta -> twilio",
+        "provider           twilio",
+        "not sent",
+        "verified",
+    ] {
+        assert!(
+            run.stdout.contains(shown),
+            "missing {shown:?} in:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[tokio::test]
+async fn send_and_check_go_to_twilio_when_it_is_the_provider() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let mut sending = send(&sim.base_url(), &ws.db(), "+60 18-225 8491", "tv-twilio");
+    sending.args(["--provider", "twilio", "--json"]);
+    with_twilio(&mut sending, &sim.base_url());
+    let sent = run(&mut sending).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    assert_eq!(sent.json()["provider"], "twilio");
+
+    let mut checking = check(&sim.base_url(), &ws.db(), "tv-twilio", CODE);
+    checking.args(["--provider", "twilio"]);
+    with_twilio(&mut checking, &sim.base_url());
+    let checked = run(&mut checking).await;
+    assert_eq!(checked.code, 0, "{}", checked.all());
+    let counters = sim.counters();
+    assert_eq!(
+        (
+            counters.send_requests,
+            counters.verify_requests,
+            counters.twilio_send_requests,
+            counters.twilio_check_requests
+        ),
+        (0, 0, 1, 1)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_send_fails_over_from_an_unreachable_idmeta_and_its_check_follows_it() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let unreachable = closed_port_url();
+    let mut sending = send(&unreachable, &ws.db(), "+60 18-225 8491", "tv-failover");
+    sending.args(["--failover-to", "twilio", "--json"]);
+    with_twilio(&mut sending, &sim.base_url());
+    let sent = run(&mut sending).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    assert_eq!(sent.json()["provider"], "twilio");
+    assert!(sim.last_code_for(NUMBER).is_some());
+
+    // The same configuration: the check goes to Twilio, the provider of the send.
+    let mut checking = check(&unreachable, &ws.db(), "tv-failover", CODE);
+    checking.args(["--failover-to", "twilio"]);
+    with_twilio(&mut checking, &sim.base_url());
+    let checked = run(&mut checking).await;
+    assert_eq!(checked.code, 0, "{}", checked.all());
+    let counters = sim.counters();
+    assert_eq!(
+        (
+            counters.twilio_send_requests,
+            counters.twilio_check_requests
+        ),
+        (1, 1)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn twilio_without_credentials_is_a_configuration_error() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let mut sending = send(&sim.base_url(), &ws.db(), "+60 18-225 8491", "tv-none");
+    sending.args(["--provider", "twilio"]);
+    sending.env(
+        "TWILIO_VERIFY_SERVICE_SID",
+        idmeta_sim::DEFAULT_TWILIO_SERVICE_SID,
+    );
+    fails_with(&mut sending, 3, "no Twilio credentials").await;
+    assert_eq!(sim.counters().requests_total, 0);
+    sim.shutdown().await;
+}
