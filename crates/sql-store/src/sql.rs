@@ -34,12 +34,17 @@ pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
      provider, counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, TRUE)";
 
-/// Records the outcome of an attempt of kind `$2` still in flight. Primary key.
-pub(crate) const FINISH: &str = "UPDATE verification_attempts SET \
+/// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
+/// written (none when nothing was in flight), so finishing a check needs no second read.
+/// Primary key.
+pub(crate) const FINISH: &str = concat!(
+    "UPDATE verification_attempts SET \
      finished_at_ns = $3, outcome = $4, error_class = $5, refusal_reason = $6, \
      retry_after_ns = $7, verdict = $8, status = $9, status_code = $10, counts = $11, \
      reference = COALESCE($12, reference), submitted_at_ns = $13 \
-     WHERE id = $1 AND kind = $2 AND outcome IS NULL";
+     WHERE id = $1 AND kind = $2 AND outcome IS NULL RETURNING ",
+    attempt_columns!()
+);
 
 /// The attempt with this id. Primary key.
 pub(crate) const ATTEMPT: &str = concat!(

@@ -331,7 +331,10 @@ impl SqlVerificationStore {
         let finished_at = columns::nanos(finished_at)?;
         let mut session = self.write().await?;
         let result = async {
-            if record_outcome(&mut session, id, SEND, columns, finished_at).await? {
+            if record_outcome(&mut session, id, SEND, columns, finished_at)
+                .await?
+                .is_some()
+            {
                 return Ok(((), true));
             }
             complete_send_closed_by_check(&mut session, id, outcome).await?;
@@ -353,12 +356,13 @@ impl SqlVerificationStore {
         let finished_at = columns::nanos(finished_at)?;
         let mut session = self.write().await?;
         let result = async {
-            if !record_outcome(&mut session, id, CHECK, columns, finished_at).await? {
+            let Some(row) = record_outcome(&mut session, id, CHECK, columns, finished_at).await?
+            else {
                 return Err(StoreError::conflict(
                     explain_refused_finish(&mut session, id, CHECK).await?,
                 ));
-            }
-            let Some(AttemptRecord::Check(check)) = attempt(&mut session, id).await? else {
+            };
+            let AttemptRecord::Check(check) = row.into_record()? else {
                 return Err(StoreError::conflict(ConflictKind::UnknownAttempt));
             };
             let send = match outcome {
@@ -508,16 +512,17 @@ impl SqlVerificationStore {
     }
 }
 
-/// Writes an outcome on an attempt of `kind` still in flight; whether it was.
+/// Writes an outcome on an attempt of `kind` still in flight; the row as written, or `None`
+/// when no such attempt was in flight.
 async fn record_outcome(
     session: &mut Session,
     id: AttemptId,
     kind: &'static str,
     columns: OutcomeColumns,
     finished_at: i64,
-) -> Result<bool, StoreError> {
-    let changed = session
-        .execute(
+) -> Result<Option<columns::StoredAttempt>, StoreError> {
+    let rows = session
+        .attempts(
             sql::FINISH,
             vec![
                 columns::uuid(id).into(),
@@ -536,7 +541,7 @@ async fn record_outcome(
             ],
         )
         .await?;
-    Ok(changed == 1)
+    Ok(rows.into_iter().next())
 }
 
 /// Why [`record_outcome`] changed nothing.
