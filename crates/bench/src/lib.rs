@@ -12,10 +12,15 @@
 //!   `send_code`, and the app's `SendCode` over the in-memory, SQLite and (given its URL)
 //!   PostgreSQL stores. Each row has its ratio to the baseline of the same run, the CPU time
 //!   the client and the simulator spent per send, and its checks: errors, and records found
-//!   against records expected.
+//!   against records expected. Each SQL store also has a floor row (the bare SQL of one
+//!   `INSERT` and one `UPDATE` a send, on the store's schema and durability settings), and
+//!   its app rows their ratio to that floor.
 //! - **Metrics**: with `--metrics` (and in the smoke run), each app row again with a
 //!   Prometheus recorder installed (`metrics-exporter-prometheus`, no HTTP listener), and the
-//!   app's ratio to the baseline with metrics on next to the ratio with them off.
+//!   app's ratio to the baseline with metrics on next to the ratio with them off, over
+//!   `--metrics-rounds` alternating pairs, as medians.
+//! - **Cold start**: the first phone-number parse of fresh processes (this program,
+//!   re-executed with a hidden `cold-start` command): its time and resident memory.
 //! - **History**: send latency with a SQL store already holding a small and a large number
 //!   of past records, and their ratio.
 //! - **Memory**: the process's peak and current resident set, and the memory per in-flight
@@ -38,6 +43,7 @@
 //! # }
 //! ```
 
+mod cold_start;
 mod history;
 mod in_flight;
 mod load;
@@ -53,11 +59,13 @@ mod stores;
 mod targets;
 mod workload;
 
+pub use cold_start::{COLD_START_COMMAND, ColdParse, ColdStartRow, measure_this_process};
 pub use machine::Machine;
 pub use plan::{BenchArgs, Plan, SimPlacement};
 pub use report::{
-    ADAPTER_TARGET, APP_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow, METRICS_TARGET, Report,
-    SendRow,
+    ADAPTER_TARGET, APP_TARGET, FLOOR_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow,
+    METRICS_TARGET, MetricsPair, POSTGRES_P99_TARGET_MS, Report, SQLITE_LATENCY_TARGET_MS,
+    STORE_TARGET_AT, SendRow,
 };
 pub use run::run;
 pub use sim::SIMULATOR_COMMAND;

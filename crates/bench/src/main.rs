@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use phone_verify_bench::{BenchArgs, Plan, SIMULATOR_COMMAND};
+use phone_verify_bench::{BenchArgs, COLD_START_COMMAND, Plan, SIMULATOR_COMMAND};
 
 /// Benchmarks phone-verify against the IDMeta simulator on loopback and prints a Markdown
 /// table. Release builds only (`cargo run --release -p phone-verify-bench`), except --smoke.
@@ -22,11 +22,27 @@ enum Command {
     /// Serves the simulator (the benchmark starts itself this way, in a child process).
     #[command(name = SIMULATOR_COMMAND, hide = true)]
     Simulator(idmeta_sim::cli::SimArgs),
+    /// Measures this process's first phone-number parse and prints it as JSON (the
+    /// benchmark runs itself this way, in fresh child processes).
+    #[command(name = COLD_START_COMMAND, hide = true)]
+    ColdStart,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::ColdStart) = cli.command {
+        return match phone_verify_bench::measure_this_process() {
+            Ok(parse) => {
+                println!("{}", serde_json::json!(parse));
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("cold start: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::Simulator(args)) = cli.command {
         return match idmeta_sim::cli::serve(&args).await {
             Ok(()) => ExitCode::SUCCESS,

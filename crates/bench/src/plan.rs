@@ -65,6 +65,11 @@ pub struct BenchArgs {
     /// without [always on with --smoke].
     #[arg(long)]
     pub metrics: bool,
+    /// With --metrics: how many times each app row is measured without and with the
+    /// recorder, alternating which goes first; the metrics table gives the median of the
+    /// rounds [default: 1].
+    #[arg(long, requires = "metrics")]
+    pub metrics_rounds: Option<usize>,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -101,6 +106,9 @@ pub struct Plan {
     pub sim: SimPlacement,
     /// Whether each app row is measured again with a recorder installed.
     pub metrics: bool,
+    /// How many pairs (without, with the recorder) each app row is measured in, when
+    /// [`Plan::metrics`]; at least 1.
+    pub metrics_rounds: usize,
     /// Where to write the JSON report, if anywhere.
     pub json: Option<PathBuf>,
     /// Free text about the machine.
@@ -174,6 +182,7 @@ impl Plan {
                 SimPlacement::Child
             }),
             metrics: args.metrics || smoke,
+            metrics_rounds: args.metrics_rounds.unwrap_or(1).clamp(1, 100),
             json: args.json,
             machine_note: args.machine_note,
         }

@@ -6,14 +6,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::cold_start;
 use crate::load::drive;
 use crate::memory;
 use crate::recorder::{self, MetricsOn};
-use crate::report::{ADAPTER, BASELINE, Report, SendRow, app_row_name, with_metrics};
+use crate::report::{
+    ADAPTER, BASELINE, MetricsPair, Report, SendRow, app_row_name, floor_row_name, with_metrics,
+};
 use crate::sim::Sim;
 use crate::stats::Percentiles;
 use crate::stores::{StoreKind, StoreUnderTest};
-use crate::targets::{Adapter, App, Baseline, Sender, adapter};
+use crate::targets::{Adapter, App, BareSqlSend, Baseline, Sender, adapter};
 use crate::workload::Numbers;
 use crate::{Plan, SimPlacement, history, in_flight, machine::Machine};
 
@@ -60,14 +63,17 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             )
             .await?;
         report.sends.push(row);
-        let metrics = if plan.metrics {
-            vec![false, true]
-        } else {
-            vec![false]
-        };
         for &kind in &stores {
-            for &on in &metrics {
-                let row = bench.measure_app(kind, &url, concurrency, on).await?;
+            if kind != StoreKind::InMemory {
+                let row = bench.measure_floor(kind, &url, concurrency).await?;
+                report.sends.push(row);
+            }
+            if plan.metrics {
+                bench
+                    .metrics_rounds(kind, &url, concurrency, &mut report)
+                    .await?;
+            } else {
+                let row = bench.measure_app(kind, &url, concurrency, false).await?;
                 report.sends.push(row);
             }
         }
@@ -77,6 +83,24 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             .filter(|row| row.concurrency == concurrency)
         {
             row.ratio_to_baseline = Some(row.throughput / floor);
+        }
+        for &kind in &stores {
+            let floor = report
+                .sends
+                .iter()
+                .find(|row| {
+                    row.concurrency == concurrency && row.name == floor_row_name(kind.label())
+                })
+                .map(|row| row.throughput);
+            let app = app_row_name(kind.label());
+            let on = with_metrics(&app);
+            for row in report
+                .sends
+                .iter_mut()
+                .filter(|row| row.concurrency == concurrency && (row.name == app || row.name == on))
+            {
+                row.ratio_to_floor = floor.map(|floor| row.throughput / floor);
+            }
         }
     }
 
@@ -109,12 +133,27 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         report.in_flight.push(row);
     }
 
+    if plan.sim == SimPlacement::Child {
+        let runs = if plan.smoke { 1 } else { COLD_START_RUNS };
+        report.cold_start = Some(
+            tokio::task::spawn_blocking(move || cold_start::measure_in_children(runs)).await??,
+        );
+    } else {
+        report.notes.push(
+            "cold start not measured: it needs this program as a child process (--sim child)"
+                .to_owned(),
+        );
+    }
+
     report.peak_rss_bytes = memory::status_bytes(None, "VmHWM");
     report.rss_bytes = memory::status_bytes(None, "VmRSS");
     report.sim_rss_bytes = bench.sim.rss_bytes();
     bench.sim.stop().await;
     Ok(report)
 }
+
+/// Fresh processes the cold start is measured in.
+const COLD_START_RUNS: usize = 9;
 
 /// The stores of the app rows: in memory and SQLite always, PostgreSQL given its URL.
 fn app_stores(plan: &Plan, report: &mut Report) -> Vec<StoreKind> {
@@ -138,6 +177,62 @@ pub(crate) struct Bench<'a> {
 }
 
 impl Bench<'_> {
+    /// The floor row of a SQL store of `kind`: the bare SQL of [`BareSqlSend`] on a new
+    /// store's database.
+    async fn measure_floor(
+        &mut self,
+        kind: StoreKind,
+        url: &str,
+        concurrency: usize,
+    ) -> anyhow::Result<SendRow> {
+        let store = StoreUnderTest::open(kind, self.plan.postgres_url.as_deref()).await?;
+        let floor = Arc::new(BareSqlSend::new(url, &store).await?);
+        let row = self
+            .measure(
+                floor_row_name(kind.label()),
+                Arc::clone(&floor) as Arc<dyn Sender>,
+                Some(&store),
+                concurrency,
+                self.plan.requests,
+                self.plan.duration,
+            )
+            .await;
+        floor.close().await;
+        store.remove().await?;
+        row
+    }
+
+    /// The app rows of `kind` without and with the recorder, [`Plan::metrics_rounds`] times,
+    /// in the order off-on, on-off, off-on, … so that a drift of the machine over the rounds
+    /// weighs on both alike. The first round's rows go to the send table; every round's pair
+    /// goes to the metrics table.
+    async fn metrics_rounds(
+        &mut self,
+        kind: StoreKind,
+        url: &str,
+        concurrency: usize,
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        for round in 0..self.plan.metrics_rounds {
+            let on_first = round % 2 == 1;
+            let first = self.measure_app(kind, url, concurrency, on_first).await?;
+            let second = self.measure_app(kind, url, concurrency, !on_first).await?;
+            let (off, on) = if on_first {
+                (second, first)
+            } else {
+                (first, second)
+            };
+            report
+                .metrics
+                .push(MetricsPair::of(kind.label(), round, &off, &on));
+            if round == 0 {
+                report.sends.push(off);
+                report.sends.push(on);
+            }
+        }
+        Ok(())
+    }
+
     /// One app row over a new store of `kind`, with the recorder switched on or not. With
     /// it on, the row also says how many sends the recorder counted.
     async fn measure_app(
@@ -246,6 +341,7 @@ impl Bench<'_> {
             client_cpu_us,
             sim_cpu_us,
             sends_counted_by_metrics: None,
+            ratio_to_floor: None,
         };
         eprintln!(
             "{} @{}: {:.0}/s p50 {:.3} ms p99 {:.3} ms, {} errors{}",

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context;
 use phone_verify_app::{InMemoryVerificationStore, VerificationStore};
-use phone_verify_sql_store::{PostgresOptions, SchemaName, SqlVerificationStore, SqliteOptions};
+use phone_verify_sql_store::{
+    DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SqlVerificationStore, SqliteOptions,
+};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::workload::TRUST_VALIDATION_PREFIX;
@@ -61,6 +63,16 @@ enum Backend {
     },
 }
 
+/// The floor's own pool on a row's SQL database (`StoreUnderTest::bare_sql`).
+pub(crate) enum BareSql {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Connections of every SQL pool of the run, the stores' and the floor's alike (the stores'
+/// default, said explicitly so the floor cannot drift from it).
+const POOL_SIZE: u32 = 8;
+
 /// Names the PostgreSQL schemas of one run apart.
 static SCHEMAS: AtomicU32 = AtomicU32::new(0);
 
@@ -72,9 +84,12 @@ impl StoreUnderTest {
             StoreKind::Sqlite => {
                 let dir = tempfile::tempdir().context("no temporary directory for SQLite")?;
                 let path = dir.path().join("bench.db");
-                let store = SqlVerificationStore::open_sqlite(&path, SqliteOptions::default())
-                    .await
-                    .context("the SQLite store did not open")?;
+                let store = SqlVerificationStore::open_sqlite(
+                    &path,
+                    SqliteOptions::default().max_connections(POOL_SIZE),
+                )
+                .await
+                .context("the SQLite store did not open")?;
                 Backend::Sqlite {
                     store,
                     path,
@@ -88,7 +103,9 @@ impl StoreUnderTest {
                     std::process::id(),
                     SCHEMAS.fetch_add(1, Ordering::Relaxed)
                 );
-                let options = PostgresOptions::default().schema(SchemaName::parse(&schema)?);
+                let options = PostgresOptions::default()
+                    .schema(SchemaName::parse(&schema)?)
+                    .max_connections(POOL_SIZE);
                 let store = SqlVerificationStore::open_postgres(&url, options)
                     .await
                     .context("the PostgreSQL store did not connect")?;
@@ -178,6 +195,38 @@ impl StoreUnderTest {
             }
         }
         Ok(())
+    }
+
+    /// A pool of its own on this store's database, opened as a user writing the SQL by hand
+    /// with sqlx would open it: the store's durability settings (SQLite: WAL,
+    /// `synchronous=FULL`, the same busy timeout and pool size; PostgreSQL: the same pool
+    /// size, the row's schema), nothing else. The floor rows write through it.
+    pub(crate) async fn bare_sql(&self) -> anyhow::Result<BareSql> {
+        match &self.backend {
+            Backend::InMemory(_) => anyhow::bail!("the in-memory store has no SQL floor"),
+            Backend::Sqlite { path, .. } => {
+                let connect = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(path)
+                    .busy_timeout(DEFAULT_LOCK_WAIT)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(POOL_SIZE)
+                    .connect_with(connect)
+                    .await
+                    .context("the floor's SQLite pool did not open")?;
+                Ok(BareSql::Sqlite(pool))
+            }
+            Backend::Postgres { url, schema, .. } => {
+                let connect: sqlx::postgres::PgConnectOptions = url.parse()?;
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(POOL_SIZE)
+                    .connect_with(connect.options([("search_path", schema.as_str())]))
+                    .await
+                    .context("the floor's PostgreSQL pool did not connect")?;
+                Ok(BareSql::Postgres(pool))
+            }
+        }
     }
 
     /// Closes the store and removes what it stored.

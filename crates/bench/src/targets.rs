@@ -1,6 +1,7 @@
 //! What a row sends through: the bare HTTP baseline, the adapter, or the app's use case.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -10,11 +11,12 @@ use phone_verify_app::{SendCode, SendLimits, SendPolicy, Wiring};
 use phone_verify_domain::VerificationGateway;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::SecretString;
+use uuid::Uuid;
 
 use phone_verify_domain::error_chain;
 
 use crate::sim::TOKEN;
-use crate::stores::StoreUnderTest;
+use crate::stores::{BareSql, StoreUnderTest};
 use crate::workload::Job;
 
 /// Long enough for the sends the memory measurement holds open in the simulator.
@@ -74,6 +76,126 @@ impl Sender for Baseline {
             Err(format!("HTTP {status}"))
         }
     }
+}
+
+/// The floor of a durable store: per send, the SQL a user would write by hand with sqlx
+/// around the baseline's POST, on the store's own schema and durability settings
+/// ([`StoreUnderTest::bare_sql`]): one `INSERT` of the attempt when the send starts, one
+/// `UPDATE` with its outcome when it ends, each committing on its own. No guard, no
+/// reservation, no transaction around a read: what no store can go below, two commits a send.
+pub(crate) struct BareSqlSend {
+    http: Baseline,
+    sql: BareSql,
+    /// The first half of every id this sender writes: its creation time, so two floor rows
+    /// on one database never collide.
+    run: u64,
+    next: AtomicU64,
+}
+
+impl BareSqlSend {
+    pub(crate) async fn new(base_url: &str, store: &StoreUnderTest) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: Baseline::new(base_url)?,
+            sql: store.bare_sql().await?,
+            run: now_ns()?.unsigned_abs(),
+            next: AtomicU64::new(0),
+        })
+    }
+
+    /// Closes the pool, so its connections do not outlive the row.
+    pub(crate) async fn close(&self) {
+        match &self.sql {
+            BareSql::Sqlite(pool) => pool.close().await,
+            BareSql::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    async fn insert(&self, id: Uuid, job: &Job) -> Result<(), sqlx::Error> {
+        let request = &job.request;
+        let flow = request.trust_flow.get().cast_signed();
+        let started = now_ns().map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
+        match &self.sql {
+            BareSql::Sqlite(pool) => {
+                sqlx::query(
+                    "INSERT INTO verification_attempts \
+                     (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns, counts) \
+                     VALUES (?1, 'send', ?2, ?3, ?4, ?5, 1)",
+                )
+                .bind(id.as_bytes().as_slice())
+                .bind(request.phone.e164())
+                .bind(flow)
+                .bind(request.trust_validation.as_str())
+                .bind(started)
+                .execute(pool)
+                .await?;
+            }
+            BareSql::Postgres(pool) => {
+                sqlx::query(
+                    "INSERT INTO verification_attempts \
+                     (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns, counts) \
+                     VALUES ($1, 'send', $2, $3, $4, $5, true)",
+                )
+                .bind(id)
+                .bind(request.phone.e164())
+                .bind(flow)
+                .bind(request.trust_validation.as_str())
+                .bind(started)
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(&self, id: Uuid) -> Result<(), sqlx::Error> {
+        let finished = now_ns().map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
+        let reference = id.simple().to_string();
+        match &self.sql {
+            BareSql::Sqlite(pool) => {
+                sqlx::query(
+                    "UPDATE verification_attempts \
+                     SET finished_at_ns = ?1, outcome = 'sent', reference = ?2 WHERE id = ?3",
+                )
+                .bind(finished)
+                .bind(reference)
+                .bind(id.as_bytes().as_slice())
+                .execute(pool)
+                .await?;
+            }
+            BareSql::Postgres(pool) => {
+                sqlx::query(
+                    "UPDATE verification_attempts \
+                     SET finished_at_ns = $1, outcome = 'sent', reference = $2 WHERE id = $3",
+                )
+                .bind(finished)
+                .bind(reference)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Sender for BareSqlSend {
+    async fn send(&self, job: &Job) -> Result<(), String> {
+        let id = Uuid::from_u64_pair(self.run, self.next.fetch_add(1, Ordering::Relaxed));
+        self.insert(id, job)
+            .await
+            .map_err(|error| format!("INSERT: {error}"))?;
+        self.http.send(job).await?;
+        self.finish(id)
+            .await
+            .map_err(|error| format!("UPDATE: {error}"))
+    }
+}
+
+fn now_ns() -> anyhow::Result<i64> {
+    chrono::Utc::now()
+        .timestamp_nanos_opt()
+        .context("the clock is out of range")
 }
 
 /// The adapter as the simulator's client, configured as an embedder would (plain HTTP

@@ -9,13 +9,29 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     let report = run(&plan).await.expect("the smoke run completes");
 
     // Baseline, adapter, app over in-memory and SQLite (and PostgreSQL when configured), each
-    // without and with a metrics recorder, at each concurrency.
+    // without and with a metrics recorder, and the floor of each SQL store, at each
+    // concurrency.
     let app_stores = if plan.postgres_url.is_some() { 3 } else { 2 };
+    let sql_stores = app_stores - 1;
     assert!(plan.metrics, "the smoke run measures with metrics too");
     assert_eq!(
         report.sends.len(),
-        (2 + 2 * app_stores) * plan.concurrencies.len()
+        (2 + 2 * app_stores + sql_stores) * plan.concurrencies.len()
     );
+    // Every SQL app row has its ratio to its engine's floor, and no other row has one.
+    for row in &report.sends {
+        let over_sql = row.name.starts_with("app SendCode (SQLite)")
+            || row.name.starts_with("app SendCode (PostgreSQL)");
+        assert_eq!(row.ratio_to_floor.is_some(), over_sql, "{}", row.name);
+    }
+    let floors = report
+        .sends
+        .iter()
+        .filter(|row| row.name.starts_with("floor: bare SQL ("))
+        .count();
+    assert_eq!(floors, sql_stores * plan.concurrencies.len());
+    // One round of the metrics measurement per app store and concurrency.
+    assert_eq!(report.metrics.len(), app_stores * plan.concurrencies.len());
     let with_metrics: Vec<_> = report
         .sends
         .iter()
@@ -62,5 +78,14 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
         markdown.contains("| app SendCode (in-memory) + metrics | 1 |"),
         "{markdown}"
     );
-    assert!(markdown.contains("with metrics,"), "{markdown}");
+    assert!(
+        markdown.contains("| floor: bare SQL (SQLite) | 1 |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("### What the metrics recorder costs"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("throughput with metrics"), "{markdown}");
+    assert!(markdown.contains("× its floor"), "{markdown}");
 }
