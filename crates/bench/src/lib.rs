@@ -2,7 +2,7 @@
 //!
 //! The benchmark program of phone-verify: it measures, in one run and side by side, what the
 //! library costs next to the network. It sits outside the hexagon, as a composition root: it
-//! wires the real adapter, the use cases and the stores against the IDMeta simulator on
+//! wires the real adapter, the use cases and the stores against the simulator's IDMeta routes on
 //! loopback, and never reaches a real IDMeta host.
 //!
 //! What one run measures (`docs/performance.md` explains every number):

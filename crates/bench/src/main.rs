@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use phone_verify_bench::{BenchArgs, COLD_START_COMMAND, Plan, SIMULATOR_COMMAND};
 
-/// Benchmarks phone-verify against the IDMeta simulator on loopback and prints a Markdown
+/// Benchmarks phone-verify against the simulator's IDMeta routes on loopback and prints a Markdown
 /// table. Release builds only (`cargo run --release -p phone-verify-bench`), except --smoke.
 #[derive(Debug, Parser)]
 #[command(version, args_conflicts_with_subcommands = true)]
@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Serves the simulator (the benchmark starts itself this way, in a child process).
     #[command(name = SIMULATOR_COMMAND, hide = true)]
-    Simulator(idmeta_sim::cli::SimArgs),
+    Simulator(phone_verify_sim::cli::SimArgs),
     /// Measures this process's first phone-number parse and prints it as JSON (the
     /// benchmark runs itself this way, in fresh child processes).
     #[command(name = COLD_START_COMMAND, hide = true)]
@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
         };
     }
     if let Some(Command::Simulator(args)) = cli.command {
-        return match idmeta_sim::cli::serve(&args).await {
+        return match phone_verify_sim::cli::serve(&args).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("simulator: {}", phone_verify_domain::error_chain(&error));

@@ -13,7 +13,7 @@ use crate::SimPlacement;
 use crate::memory;
 
 /// The hidden command that makes this program serve the simulator (its flags are
-/// `idmeta-sim`'s).
+/// `phone-verify-sim`'s).
 pub const SIMULATOR_COMMAND: &str = "simulator";
 
 /// The token the simulator accepts and the clients send.
@@ -36,7 +36,7 @@ pub(crate) struct Sim {
 }
 
 enum Backing {
-    InProcess(Option<idmeta_sim::Simulator>),
+    InProcess(Option<phone_verify_sim::Simulator>),
     Child(Child),
 }
 
@@ -45,8 +45,8 @@ impl Sim {
     pub(crate) async fn start(placement: SimPlacement) -> anyhow::Result<Self> {
         let (base_url, backing) = match placement {
             SimPlacement::InProcess => {
-                let sim = idmeta_sim::start(
-                    idmeta_sim::SimConfig::default()
+                let sim = phone_verify_sim::start(
+                    phone_verify_sim::SimConfig::default()
                         .token(TOKEN)
                         .resend_cooldown(Duration::ZERO)
                         .no_send_limit(),
@@ -198,7 +198,7 @@ fn spawn_child() -> anyhow::Result<(String, Child)> {
         .context("no stdout from the simulator")?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
-    let Some(url) = line.trim().strip_prefix("idmeta-sim listening on ") else {
+    let Some(url) = line.trim().strip_prefix("phone-verify-sim listening on ") else {
         let _ = child.kill();
         let _ = child.wait();
         bail!("the simulator's process did not say where it listens");

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use idmeta_sim::cli::SimArgs;
 use phone_verify_app::MAX_PAGE_SIZE;
+use phone_verify_sim::cli::SimArgs;
 
 /// The longest `--timeout-secs`: a provider request that takes longer has failed.
 const MAX_TIMEOUT_SECS: u64 = 300;
@@ -78,7 +78,7 @@ pub(crate) enum Command {
     /// still counted by the guards, never resent.
     #[command(after_help = "Example:\n  phone-verify reconcile --older-than 15m")]
     Reconcile(ReconcileArgs),
-    /// Run the IDMeta simulator as a server until interrupted (for tests in other languages).
+    /// Run the simulator (IDMeta's and Twilio Verify's routes) as a server until interrupted (for tests in other languages).
     #[command(
         after_help = "Example:\n  phone-verify sim --port 8080 --token test-token --fixed-code 123456"
     )]

@@ -52,7 +52,7 @@ fn main() -> ExitCode {
 }
 
 /// `RUST_LOG`, or when it is unset no logs at all: a failed command says everything in its one
-/// error line and hint. The `sim` server logs one line per request at `info`, as `idmeta-sim`
+/// error line and hint. The `sim` server logs one line per request at `info`, as `phone-verify-sim`
 /// does (its warnings have no other outlet). Whatever the filter, [`PhoneLogGuard`] drops the
 /// dependencies that log numbers in clear.
 fn log_filter(command: &Command) -> EnvFilter {

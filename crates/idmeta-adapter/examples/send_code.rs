@@ -12,7 +12,9 @@ use phone_verify_domain::{
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token("example-token")).await?;
+    let sim =
+        phone_verify_sim::start(phone_verify_sim::SimConfig::default().token("example-token"))
+            .await?;
     println!("simulator listening on {}", sim.base_url());
 
     let gateway = IdmetaClient::builder()

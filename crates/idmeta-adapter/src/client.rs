@@ -224,7 +224,7 @@ impl fmt::Debug for IdmetaClient {
 
 #[cfg(test)]
 mod tests {
-    use idmeta_sim::UnvisitedPort;
+    use phone_verify_sim::UnvisitedPort;
     use serde::Serializer;
 
     use super::*;

@@ -28,7 +28,7 @@
 //! | the store down | 500 | `storage_unavailable` |
 //!
 //! Run it: `cargo run -p phone-verify --example axum_signup`. With no `IDMETA_API_TOKEN` it
-//! starts the IDMeta simulator in process and prints where its inbox is (the end user's
+//! starts the simulator in process and prints where its inbox is (the end user's
 //! phone). Set `IDMETA_API_TOKEN` (and `IDMETA_ENVIRONMENT`, default `integrate`;
 //! `IDMETA_TRUST_FLOW`, default 147) to use IDMeta, `SIGNUP_SQLITE` to keep the record in a
 //! SQLite file, `SIGNUP_ADDR` to listen elsewhere than `127.0.0.1:3000`.
@@ -331,13 +331,13 @@ async fn main() -> anyhow::Result<()> {
             .environment(env("IDMETA_ENVIRONMENT").unwrap_or_else(|| "integrate".into()))
             .token(SecretString::from(token)),
         None => {
-            let sim = idmeta_sim::start(idmeta_sim::SimConfig::default()).await?;
+            let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default()).await?;
             let client = IdmetaClient::builder()
                 .base_url(sim.base_url())
                 .allow_plain_http(true)
                 .token(SecretString::from(sim.token().to_owned()));
             println!(
-                "IDMeta simulator: the end user's phone is {}/__sim/inbox",
+                "simulator: the end user's phone is {}/__sim/inbox",
                 sim.base_url()
             );
             simulator = Some(sim);

@@ -101,7 +101,7 @@ impl PhoneVerificationBuilder {
         self
     }
 
-    /// Sends and checks codes through the IDMeta simulator `sim`, over plain HTTP on loopback
+    /// Sends and checks codes through the simulator's IDMeta routes (`sim`), over plain HTTP on loopback
     /// with the simulator's token (feature `test-util`). For tests and demos only.
     ///
     /// ```

@@ -17,7 +17,7 @@
 //!
 //! ## Quick start
 //!
-//! A send and a check against the IDMeta simulator (feature `test-util`), whose inbox stands in
+//! A send and a check against the simulator's IDMeta routes (feature `test-util`), whose inbox stands in
 //! for the end user's phone:
 //!
 //! ```

@@ -1,7 +1,7 @@
 //! Doubles for tests (features `mocks` and `test-util`).
 //!
 //! - `mocks`: `MockVerificationGateway`, a mockall double of the gateway port.
-//! - `test-util`: `sim`, the IDMeta simulator (real HTTP on loopback, a handset inbox, fault
+//! - `test-util`: `sim`, the simulator of IDMeta and Twilio Verify (real HTTP on loopback, a handset inbox, fault
 //!   injection), which `PhoneVerificationBuilder::simulator` wires; the fakes `ManualClock`
 //!   (time moves only when told; clones share one time), `SequentialIds` (ids 1, 2, 3, ...)
 //!   and `FailingStore` (the in-memory store with chosen operations failing).
@@ -38,9 +38,9 @@ pub use phone_verify_app::{FailingStore, ManualClock, SequentialIds, StoreOperat
 #[cfg(feature = "mocks")]
 pub use phone_verify_domain::MockVerificationGateway;
 
-/// The IDMeta simulator (feature `test-util`): [`sim::start`] gives a [`sim::Simulator`] on a
+/// The simulator of IDMeta and Twilio Verify (feature `test-util`): [`sim::start`] gives a [`sim::Simulator`] on a
 /// loopback port, with its inbox ([`sim::Simulator::last_code_for`]), counters and faults.
 #[cfg(feature = "test-util")]
 pub mod sim {
-    pub use idmeta_sim::*;
+    pub use phone_verify_sim::*;
 }

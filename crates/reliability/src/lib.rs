@@ -3,7 +3,7 @@
 //! Tests that break phone-verify on purpose, across the adapter, the use cases and the SQLite
 //! store, and the helpers they share. It is a composition root like the CLI: it wires the real
 //! [`idmeta_adapter::IdmetaClient`], the real [`SqlVerificationStore`] on a temporary file and
-//! the use cases of [`phone_verify_app`] against the local simulator ([`idmeta_sim`]). Nothing
+//! the use cases of [`phone_verify_app`] against the local simulator ([`phone_verify_sim`]). Nothing
 //! depends on it; it is not published.
 //!
 //! - [`Stack`]: the simulator, the adapter, a SQLite store and the use cases, wired once.

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
-use idmeta_sim::{
-    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID, SimConfig,
-    Simulator,
-};
 use phone_verify_app::{
     AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, Providers,
     SendCode, SendPolicy, SendRecord, StoreError, VerificationStore, Wiring,
 };
 use phone_verify_domain::{PhoneNumber, ProviderName, TrustValidationId, VerificationGateway};
+use phone_verify_sim::{
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID, SimConfig,
+    Simulator,
+};
 use phone_verify_sql_store::{
     PostgresOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
 };
@@ -84,7 +84,7 @@ impl Default for StackConfig {
 /// them. The file is removed when the stack is dropped.
 ///
 /// ```
-/// use idmeta_sim::{Fault, FaultScope};
+/// use phone_verify_sim::{Fault, FaultScope};
 /// use phone_verify_app::{ErrorClass, SendOutcome};
 /// use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 /// use phone_verify_reliability::{Stack, StackConfig};
@@ -142,7 +142,7 @@ impl Stack {
         config: StackConfig,
         wrap: impl FnOnce(Arc<dyn VerificationGateway>, &Path) -> Arc<dyn VerificationGateway>,
     ) -> anyhow::Result<Self> {
-        let sim = idmeta_sim::start(config.sim.token(TOKEN))
+        let sim = phone_verify_sim::start(config.sim.token(TOKEN))
             .await
             .context("the simulator starts")?;
         let dir = tempfile::tempdir().context("a temporary directory")?;

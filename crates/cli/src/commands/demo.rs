@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use idmeta_adapter::{IdmetaClient, SecretString};
-use idmeta_sim::Simulator;
 use phone_verify_app::{CheckCode, CheckPolicy, Providers, SendCode, SendPolicy, Wiring};
 use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_sim::Simulator;
 use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
 
@@ -26,10 +26,8 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     let phone = wiring::phone(&args.phone, None)?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.6f").to_string();
 
-    out.heading(
-        "1. start the IDMeta simulator (IDMeta and Twilio routes, in this process, on loopback)",
-    );
-    let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token(DEMO_TOKEN))
+    out.heading("1. start the simulator (IDMeta and Twilio routes, in this process, on loopback)");
+    let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().token(DEMO_TOKEN))
         .await
         .map_err(|error| CliError::new(Exit::Config, format!("simulator: {error}")))?;
     out.field("listening on", sim.base_url());
@@ -97,10 +95,10 @@ fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers,
         let client = twilio_verify_adapter::TwilioClient::builder()
             .base_url(sim.base_url())
             .allow_plain_http(true)
-            .service_sid(idmeta_sim::DEFAULT_TWILIO_SERVICE_SID)
+            .service_sid(phone_verify_sim::DEFAULT_TWILIO_SERVICE_SID)
             .account_credentials(
-                SecretString::from(idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID),
-                SecretString::from(idmeta_sim::DEFAULT_TWILIO_AUTH_TOKEN),
+                SecretString::from(phone_verify_sim::DEFAULT_TWILIO_ACCOUNT_SID),
+                SecretString::from(phone_verify_sim::DEFAULT_TWILIO_AUTH_TOKEN),
             )
             .build()
             .map_err(|error| CliError::new(Exit::Config, format!("twilio: {error}")))?;

@@ -1,6 +1,6 @@
-//! `phone-verify sim`: the simulator as a server, with `idmeta-sim`'s own flags.
+//! `phone-verify sim`: the simulator as a server, with `phone-verify-sim`'s own flags.
 
-use idmeta_sim::cli::serve;
+use phone_verify_sim::cli::serve;
 
 use crate::args::SimCommand;
 use crate::exit::{CliError, Exit, chain};

@@ -1,4 +1,4 @@
-use idmeta_sim::{Fault, FaultScope};
+use phone_verify_sim::{Fault, FaultScope};
 
 use crate::support::{CODE, NUMBER, TOKEN, Workspace, binary, check, run, send, simulator};
 
@@ -8,7 +8,7 @@ async fn the_demo_succeeds_and_shows_every_step() {
     let run = run(binary().args(["demo", "--database"]).arg(ws.db())).await;
     assert_eq!(run.code, 0, "{}", run.all());
     for step in [
-        "1. start the IDMeta simulator",
+        "1. start the simulator",
         "2. open the SQLite store",
         "3. send a code",
         "4. read the handset's inbox",
@@ -191,7 +191,7 @@ async fn the_sim_command_logs_one_masked_line_per_request_by_default() {
         .expect("a first line");
     let url = first_line
         .trim()
-        .strip_prefix("idmeta-sim listening on ")
+        .strip_prefix("phone-verify-sim listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
         .to_owned();
     let sent = run(&mut send(&url, &ws.db(), NUMBER, "tv-sim-log")).await;

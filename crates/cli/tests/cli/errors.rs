@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use idmeta_sim::{Fault, FaultScope};
+use phone_verify_sim::{Fault, FaultScope};
 
 use crate::support::{NUMBER, TOKEN, Workspace, binary, fails_with, run, send, simulator};
 

@@ -135,7 +135,7 @@ async fn twilio_without_credentials_is_a_configuration_error() {
     sending.args(["--provider", "twilio"]);
     sending.env(
         "TWILIO_VERIFY_SERVICE_SID",
-        idmeta_sim::DEFAULT_TWILIO_SERVICE_SID,
+        phone_verify_sim::DEFAULT_TWILIO_SERVICE_SID,
     );
     fails_with(&mut sending, 3, "no Twilio credentials").await;
     assert_eq!(sim.counters().requests_total, 0);

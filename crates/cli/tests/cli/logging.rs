@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use idmeta_sim::{Fault, FaultScope, SimConfig};
+use phone_verify_sim::{Fault, FaultScope, SimConfig};
 
 use crate::support::{
     CODE, NUMBER, Run, TOKEN, Workspace, assert_no_number, binary, check, run, send, simulator,
@@ -52,7 +52,7 @@ async fn no_rust_log_value_brings_a_number_into_the_output() {
         .fixed_code(CODE)
         .resend_cooldown(Duration::ZERO)
         .no_send_limit();
-    let sim = idmeta_sim::start(config)
+    let sim = phone_verify_sim::start(config)
         .await
         .expect("the simulator starts");
     let url = sim.base_url();

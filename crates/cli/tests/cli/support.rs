@@ -2,7 +2,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use idmeta_sim::{SimConfig, Simulator};
+use phone_verify_sim::{SimConfig, Simulator};
 
 pub(crate) const TOKEN: &str = "cli-test-token-73ab";
 pub(crate) const CODE: &str = "482913";
@@ -99,10 +99,16 @@ pub(crate) fn with_twilio(command: &mut Command, base_url: &str) {
     command
         .env(
             "TWILIO_VERIFY_SERVICE_SID",
-            idmeta_sim::DEFAULT_TWILIO_SERVICE_SID,
+            phone_verify_sim::DEFAULT_TWILIO_SERVICE_SID,
         )
-        .env("TWILIO_ACCOUNT_SID", idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID)
-        .env("TWILIO_AUTH_TOKEN", idmeta_sim::DEFAULT_TWILIO_AUTH_TOKEN)
+        .env(
+            "TWILIO_ACCOUNT_SID",
+            phone_verify_sim::DEFAULT_TWILIO_ACCOUNT_SID,
+        )
+        .env(
+            "TWILIO_AUTH_TOKEN",
+            phone_verify_sim::DEFAULT_TWILIO_AUTH_TOKEN,
+        )
         .args(["--twilio-base-url", base_url]);
 }
 
@@ -194,7 +200,7 @@ pub(crate) fn mode(path: &Path) -> u32 {
 }
 
 pub(crate) async fn simulator() -> Simulator {
-    idmeta_sim::start(SimConfig::default().token(TOKEN).fixed_code(CODE))
+    phone_verify_sim::start(SimConfig::default().token(TOKEN).fixed_code(CODE))
         .await
         .expect("the simulator starts")
 }

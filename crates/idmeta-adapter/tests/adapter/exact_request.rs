@@ -12,10 +12,10 @@ use crate::support::{check_request, send_request};
 const SEND_OK: &str = include_str!("../fixtures/send_response.json");
 pub(crate) const VERIFY_OK: &str = include_str!("../fixtures/verify_response.json");
 
-pub(crate) use idmeta_sim::one_shot_server;
+pub(crate) use phone_verify_sim::one_shot_server;
 
 pub(crate) fn ok(body: &str) -> String {
-    idmeta_sim::raw_answer("200 OK", "application/json", body)
+    phone_verify_sim::raw_answer("200 OK", "application/json", body)
 }
 
 pub(crate) fn client(url: &str) -> IdmetaClient {

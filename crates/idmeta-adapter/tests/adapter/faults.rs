@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use idmeta_adapter::RetryPolicy;
-use idmeta_sim::{Fault, FaultScope};
 use phone_verify_domain::{GatewayError, RejectionKind, VerificationGateway};
+use phone_verify_sim::{Fault, FaultScope};
 
 use crate::support::{check_request, client, client_with, send_request, simulator};
 

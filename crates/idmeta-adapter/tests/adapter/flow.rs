@@ -124,7 +124,8 @@ async fn an_unknown_trust_validation_is_a_not_found_rejection() {
 #[tokio::test]
 async fn connections_are_reused_across_a_hundred_calls() {
     let sim =
-        crate::support::simulator_with(idmeta_sim::SimConfig::default().no_send_limit()).await;
+        crate::support::simulator_with(phone_verify_sim::SimConfig::default().no_send_limit())
+            .await;
     let gateway = client(&sim);
     for i in 0..100 {
         // Distinct trust validations, one number each: no cooldown in the way.

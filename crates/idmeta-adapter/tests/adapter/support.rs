@@ -1,10 +1,10 @@
 use std::time::Duration;
 
 use idmeta_adapter::{IdmetaClient, RetryPolicy, SecretString};
-use idmeta_sim::{SimConfig, Simulator};
 use phone_verify_domain::{
     CheckCodeRequest, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
 };
+use phone_verify_sim::{SimConfig, Simulator};
 
 pub(crate) const TOKEN: &str = "adapter-test-token-5f2c";
 pub(crate) const TIMEOUT: Duration = Duration::from_millis(400);
@@ -14,7 +14,7 @@ pub(crate) async fn simulator() -> Simulator {
 }
 
 pub(crate) async fn simulator_with(config: SimConfig) -> Simulator {
-    idmeta_sim::start(config.token(TOKEN))
+    phone_verify_sim::start(config.token(TOKEN))
         .await
         .expect("the simulator starts")
 }

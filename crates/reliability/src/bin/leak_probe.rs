@@ -18,11 +18,11 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use idmeta_sim::{Fault, FaultScope, SimConfig};
 use phone_verify_app::PhoneLogGuard;
 use phone_verify_domain::{OtpCode, PhoneNumber};
 use phone_verify_reliability::fixture::{TOKEN, mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig};
+use phone_verify_sim::{Fault, FaultScope, SimConfig};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -40,8 +40,8 @@ async fn main() -> anyhow::Result<()> {
     let directives = std::env::args()
         .nth(2)
         .unwrap_or_else(|| "trace".to_owned());
-    let filter =
-        EnvFilter::try_new(format!("{directives},idmeta_sim=off")).context("a valid filter")?;
+    let filter = EnvFilter::try_new(format!("{directives},phone_verify_sim=off"))
+        .context("a valid filter")?;
     tracing_log::LogTracer::init().context("the log bridge installs")?;
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use idmeta_sim::{DeliveredSms, Fault, FaultScope, SimConfig, Simulator};
 use phone_verify_app::{
     AttemptRecord, HistorySubject, PageRequest, SendOutcome, SendRecord, VerificationStore,
 };
 use phone_verify_reliability::fixture::{TOKEN, mobile_number, trust_validation};
 use phone_verify_reliability::open_store;
+use phone_verify_sim::{DeliveredSms, Fault, FaultScope, SimConfig, Simulator};
 use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
 use rand::{Rng as _, SeedableRng as _};
 
@@ -26,7 +26,7 @@ const WORKERS: &str = "16";
 /// A simulator where some numbers answer late (so sends are in flight when the process dies)
 /// and some lose their answer after delivering (outcome unknown, code delivered).
 async fn simulator() -> Simulator {
-    let sim = idmeta_sim::start(
+    let sim = phone_verify_sim::start(
         SimConfig::default()
             .token(TOKEN)
             .resend_cooldown(Duration::ZERO)

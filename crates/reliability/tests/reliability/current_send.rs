@@ -9,12 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use idmeta_sim::{DeliveredSms, Fault, FaultScope, SimConfig};
 use phone_verify_app::{AttemptRecord, SendPolicy};
 use phone_verify_domain::{OtpCode, TrustValidationId};
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Engine, Stack, StackConfig};
+use phone_verify_sim::{DeliveredSms, Fault, FaultScope, SimConfig};
 use phone_verify_sql_store::SchemaName;
 use std::sync::Arc;
 

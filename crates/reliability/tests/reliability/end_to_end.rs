@@ -16,7 +16,7 @@ const TOKEN: &str = "e2e-token";
 
 #[tokio::test]
 async fn send_read_the_inbox_check_and_the_history_shows_both() {
-    let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().token(TOKEN))
+    let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().token(TOKEN))
         .await
         .expect("the simulator starts");
     let gateway = IdmetaClient::builder()

@@ -6,11 +6,11 @@
 
 use std::time::Duration;
 
-use idmeta_sim::{FaultScope, SimConfig};
 use phone_verify_app::{AttemptRecord, SendOutcome};
 use phone_verify_domain::{OtpCode, ProviderName};
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig, closed_port_url, twilio_name};
+use phone_verify_sim::{FaultScope, SimConfig};
 
 use crate::faults::{Failures, cases};
 

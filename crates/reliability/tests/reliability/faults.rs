@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use idmeta_adapter::RetryPolicy;
-use idmeta_sim::{Fault, FaultScope, SimConfig};
 use phone_verify_app::{
     AttemptRecord, CheckCodeError, CheckOutcome, CheckState, ErrorClass, RefusalReason,
     SendCodeError, SendOutcome, SendState,
@@ -16,6 +15,7 @@ use phone_verify_app::{
 use phone_verify_domain::{GatewayError, OtpCode};
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig, gateway};
+use phone_verify_sim::{Fault, FaultScope, SimConfig};
 
 /// What one fault must lead to.
 pub(crate) struct Case {

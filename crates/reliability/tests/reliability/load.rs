@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use idmeta_sim::{Fault, FaultScope, SimConfig};
 use phone_verify_app::{ErrorClass, RefusalReason, SendCodeError, SendOutcome, SendState};
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig};
+use phone_verify_sim::{Fault, FaultScope, SimConfig};
 
 use crate::support::rows;
 

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use idmeta_sim::{Fault, FaultScope, SimConfig, Simulator};
 use phone_verify_reliability::fixture::TOKEN;
 use phone_verify_reliability::process::field;
+use phone_verify_sim::{Fault, FaultScope, SimConfig, Simulator};
 
 use crate::support::run_to_end;
 
@@ -26,7 +26,7 @@ struct Report {
 }
 
 async fn simulator() -> Simulator {
-    idmeta_sim::start(
+    phone_verify_sim::start(
         SimConfig::default()
             .token(TOKEN)
             .trickle_interval(Duration::from_millis(20)),

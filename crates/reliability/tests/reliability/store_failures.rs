@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use idmeta_sim::{Fault, FaultScope};
 use parking_lot::Mutex;
 use phone_verify_app::{
     AttemptId, CheckCodeError, CheckOutcome, SendCodeError, SendOutcome, SendState, StoreError,
@@ -20,6 +19,7 @@ use phone_verify_domain::{
 };
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig, sql_failure_kind};
+use phone_verify_sim::{Fault, FaultScope};
 use phone_verify_sql_store::{SqlFailureKind, SqliteOptions};
 
 use crate::support::Helper;

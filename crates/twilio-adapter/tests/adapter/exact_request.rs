@@ -1,8 +1,8 @@
 //! The exact bytes the adapter sends, recorded by a raw TCP server that answers with the
 //! reference's own examples (`tests/fixtures/`, copied byte for byte).
 
-use idmeta_sim::{one_shot_server, raw_answer};
 use phone_verify_domain::{ReferenceId, VerificationGateway};
+use phone_verify_sim::{one_shot_server, raw_answer};
 use twilio_verify_adapter::{RetryPolicy, SecretString, TwilioClient};
 
 use crate::support::{check_request, send_request};

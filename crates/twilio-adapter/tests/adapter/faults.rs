@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use idmeta_sim::{Fault, FaultScope, UnvisitedPort};
 use phone_verify_domain::{GatewayError, VerificationGateway};
+use phone_verify_sim::{Fault, FaultScope, UnvisitedPort};
 use twilio_verify_adapter::RetryPolicy;
 
 use crate::support::{TO, check_request, client, client_with, send_request, simulator};

@@ -1,10 +1,10 @@
 //! Send and check against the simulator's Twilio routes: every answer a check can get maps
 //! onto the port's meanings.
 
-use idmeta_sim::Simulator;
 use phone_verify_domain::{
     CheckVerdict, GatewayError, RejectionKind, SendReceipt, VerificationGateway, VerificationStatus,
 };
+use phone_verify_sim::Simulator;
 use twilio_verify_adapter::TwilioClient;
 
 use crate::support::{TO, check_request, client, send_request, simulator, wrong};
@@ -133,7 +133,7 @@ async fn wrong_credentials_and_an_unknown_service_send_nothing() {
     let sim = simulator().await;
     let wrong_token = crate::support::builder(&sim.base_url())
         .account_credentials(
-            twilio_verify_adapter::SecretString::from(idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID),
+            twilio_verify_adapter::SecretString::from(phone_verify_sim::DEFAULT_TWILIO_ACCOUNT_SID),
             twilio_verify_adapter::SecretString::from("not-the-token"),
         )
         .build()

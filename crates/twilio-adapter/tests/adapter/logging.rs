@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use idmeta_sim::{DEFAULT_TWILIO_ACCOUNT_SID, Fault, FaultScope, one_shot_server, raw_answer};
 use phone_verify_domain::{GatewayError, VerificationGateway};
+use phone_verify_sim::{
+    DEFAULT_TWILIO_ACCOUNT_SID, Fault, FaultScope, one_shot_server, raw_answer,
+};
 use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::exact_request::CHECK_OK;

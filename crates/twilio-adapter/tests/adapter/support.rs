@@ -1,12 +1,12 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use idmeta_sim::{
-    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_SERVICE_SID, SimClock, SimConfig, Simulator,
-};
 use phone_verify_domain::{
     CheckCodeRequest, OtpCode, PhoneNumber, ReferenceId, SendCodeRequest, TrustFlowId,
     TrustValidationId,
+};
+use phone_verify_sim::{
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_SERVICE_SID, SimClock, SimConfig, Simulator,
 };
 use twilio_verify_adapter::{RetryPolicy, SecretString, TwilioClient};
 
@@ -20,7 +20,7 @@ pub(crate) async fn simulator() -> Simulator {
         .with_ymd_and_hms(2026, 5, 14, 10, 0, 0)
         .single()
         .expect("a time");
-    idmeta_sim::start(
+    phone_verify_sim::start(
         SimConfig::default()
             .twilio_credentials(DEFAULT_TWILIO_ACCOUNT_SID, AUTH_TOKEN)
             .clock(SimClock::manual(start)),

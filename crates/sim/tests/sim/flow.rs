@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use idmeta_sim::{SimConfig, VERIFY_PATH};
+use phone_verify_sim::{SimConfig, VERIFY_PATH};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -232,7 +232,9 @@ async fn ids_can_be_marked_unknown_over_http() {
     let mut other_flow = crate::support::send_body("+60", "182258491", "tv-fine");
     other_flow["trustFlowId"] = 9.into();
     assert_eq!(
-        h.post(idmeta_sim::SEND_PATH, &other_flow).await.status(),
+        h.post(phone_verify_sim::SEND_PATH, &other_flow)
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
     assert_eq!(h.send("tv-fine").await.status(), StatusCode::OK);

@@ -28,7 +28,7 @@ async fn a_client_without_a_pool_opens_a_connection_per_request() {
         .expect("a client");
     for i in 0..3 {
         let response = client
-            .post(h.url(idmeta_sim::SEND_PATH))
+            .post(h.url(phone_verify_sim::SEND_PATH))
             .bearer_auth(crate::support::TOKEN)
             .json(&crate::support::send_body(
                 "+60",

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use idmeta_sim::SimConfig;
+use phone_verify_sim::SimConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ async fn the_inbox_route_filters_by_phone_written_with_a_raw_plus() {
     h.send_ok("tv-1").await;
     let other = crate::support::send_body("+44", "7700900123", "tv-2");
     assert_eq!(
-        h.post(idmeta_sim::SEND_PATH, &other).await.status(),
+        h.post(phone_verify_sim::SEND_PATH, &other).await.status(),
         StatusCode::OK
     );
 
@@ -71,8 +71,8 @@ async fn reset_forgets_codes_inboxes_faults_and_counters() {
     let h = harness_with(config()).await;
     h.send_ok("tv-reset").await;
     h.sim.inject(
-        idmeta_sim::Fault::SuccessFalse,
-        idmeta_sim::FaultScope::Next(5),
+        phone_verify_sim::Fault::SuccessFalse,
+        phone_verify_sim::FaultScope::Next(5),
     );
     let response = h
         .client

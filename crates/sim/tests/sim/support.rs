@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use idmeta_sim::{SEND_PATH, SimClock, SimConfig, Simulator, VERIFY_PATH};
+use phone_verify_sim::{SEND_PATH, SimClock, SimConfig, Simulator, VERIFY_PATH};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -35,7 +35,7 @@ pub(crate) async fn harness() -> Harness {
 }
 
 pub(crate) async fn harness_with(config: SimConfig) -> Harness {
-    let sim = idmeta_sim::start(config)
+    let sim = phone_verify_sim::start(config)
         .await
         .expect("the simulator starts");
     let clock = sim.clock();

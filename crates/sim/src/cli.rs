@@ -1,5 +1,5 @@
 //! The simulator as a program (feature `cli`): the flags, and serving until interrupted.
-//! Shared by the `idmeta-sim` binary and `phone-verify sim`.
+//! Shared by the `phone-verify-sim` binary and `phone-verify sim`.
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::{SimClock, SimConfig, SimError};
 
-/// The simulator's command-line settings: `idmeta-sim`'s flags, and those of
+/// The simulator's command-line settings: `phone-verify-sim`'s flags, and those of
 /// `phone-verify sim`, which flattens them.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
@@ -20,7 +20,7 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Bearer token the API routes accept.
-    #[arg(long, env = "IDMETA_SIM_TOKEN", default_value = crate::DEFAULT_TOKEN, hide_env_values = true)]
+    #[arg(long, env = "PHONE_VERIFY_SIM_TOKEN", default_value = crate::DEFAULT_TOKEN, hide_env_values = true)]
     pub token: String,
     /// Digits of a random code (4 to 10).
     #[arg(long, default_value_t = 6)]
@@ -53,7 +53,7 @@ pub struct SimArgs {
     #[arg(long, default_value = crate::DEFAULT_TWILIO_ACCOUNT_SID)]
     pub twilio_user: String,
     /// HTTP Basic secret the Twilio routes accept (the Auth Token or the API key secret).
-    #[arg(long, env = "IDMETA_SIM_TWILIO_SECRET", default_value = crate::DEFAULT_TWILIO_AUTH_TOKEN, hide_env_values = true)]
+    #[arg(long, env = "PHONE_VERIFY_SIM_TWILIO_SECRET", default_value = crate::DEFAULT_TWILIO_AUTH_TOKEN, hide_env_values = true)]
     pub twilio_secret: String,
     /// The Verify Service SID the Twilio routes serve.
     #[arg(long, default_value = crate::DEFAULT_TWILIO_SERVICE_SID)]
@@ -90,7 +90,7 @@ impl SimArgs {
     }
 }
 
-/// Starts the simulator described by `args`, prints `idmeta-sim listening on <url>` as the
+/// Starts the simulator described by `args`, prints `phone-verify-sim listening on <url>` as the
 /// first stdout line (wrappers read the URL from it), and serves until Ctrl-C or SIGTERM.
 ///
 /// # Errors
@@ -101,7 +101,7 @@ pub async fn serve(args: &SimArgs) -> Result<(), ServeError> {
     let addr = SocketAddr::new(args.host, args.port);
     let sim = crate::start_on(addr, args.config()).await?;
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "idmeta-sim listening on {}", sim.base_url())
+    writeln!(stdout, "phone-verify-sim listening on {}", sim.base_url())
         .and_then(|()| stdout.flush())
         .map_err(ServeError::Stdout)?;
     wait_for_interrupt().await;

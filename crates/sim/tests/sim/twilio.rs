@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use idmeta_sim::{
+use phone_verify_sim::{
     DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID,
 };
 use reqwest::{Response, StatusCode};

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 /// ```
 /// use std::time::Duration;
 /// use chrono::{TimeZone, Utc};
-/// use idmeta_sim::SimClock;
+/// use phone_verify_sim::SimClock;
 ///
 /// let clock = SimClock::manual(Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 0).unwrap());
 /// let seen_by_the_simulator = clock.clone();

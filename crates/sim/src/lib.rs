@@ -1,4 +1,4 @@
-//! `idmeta-sim`: a local, stateful simulator of IDMeta's phone verification API v3 and of Twilio
+//! `phone-verify-sim`: a local, stateful simulator of IDMeta's phone verification API v3 and of Twilio
 //! Verify v2's send and check, in the spirit of stripe-mock.
 //!
 //! No test, demo or benchmark of phone-verify may reach a real provider, and neither offers a
@@ -13,10 +13,10 @@
 //! Embed it in tests:
 //!
 //! ```no_run
-//! use idmeta_sim::{Fault, FaultScope, SimConfig};
+//! use phone_verify_sim::{Fault, FaultScope, SimConfig};
 //!
-//! # async fn demo() -> Result<(), idmeta_sim::SimError> {
-//! let sim = idmeta_sim::start(SimConfig::default().token("t").fixed_code("123456")).await?;
+//! # async fn demo() -> Result<(), phone_verify_sim::SimError> {
+//! let sim = phone_verify_sim::start(SimConfig::default().token("t").fixed_code("123456")).await?;
 //! let base_url = sim.base_url(); // give this to the client under test
 //! sim.inject(Fault::ServerError { status: 503, html: false }, FaultScope::Next(1));
 //! // … the client's first request gets a 503, the next ones are answered normally …
@@ -30,7 +30,7 @@
 //! For assertions on the exact bytes a client sends, [`one_shot_server`] answers one request with
 //! bytes given in advance and hands the request back.
 //!
-//! Run it as a program for tests in other languages: `idmeta-sim --port 8080 --token t`, and
+//! Run it as a program for tests in other languages: `phone-verify-sim --port 8080 --token t`, and
 //! drive it over the `/__sim/` routes.
 
 mod admin;

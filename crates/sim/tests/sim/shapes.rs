@@ -1,7 +1,7 @@
 //! The answers have the documented shapes, byte for byte where the documentation shows bytes.
 
 use chrono::{DateTime, Utc};
-use idmeta_sim::{SEND_PATH, SimConfig, VERIFY_PATH};
+use phone_verify_sim::{SEND_PATH, SimConfig, VERIFY_PATH};
 use reqwest::StatusCode;
 use serde_json::Value;
 

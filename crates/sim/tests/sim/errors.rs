@@ -1,6 +1,6 @@
 //! 401, 413, 422, 404 and 405, as the shared reference assumes.
 
-use idmeta_sim::{SEND_PATH, VERIFY_PATH};
+use phone_verify_sim::{SEND_PATH, VERIFY_PATH};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

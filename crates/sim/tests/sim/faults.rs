@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use idmeta_sim::{Fault, FaultScope, SEND_PATH, VERIFY_PATH};
+use phone_verify_sim::{Fault, FaultScope, SEND_PATH, VERIFY_PATH};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

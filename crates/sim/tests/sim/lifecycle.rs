@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
-use idmeta_sim::{SimConfig, SimConfigError, SimError};
+use phone_verify_sim::{SimConfig, SimConfigError, SimError};
 
 use crate::support::{TOKEN, harness};
 
@@ -72,7 +72,7 @@ async fn an_invalid_configuration_is_refused_at_start() {
         ),
     ];
     for (config, expected) in cases {
-        match idmeta_sim::start(config).await {
+        match phone_verify_sim::start(config).await {
             Err(SimError::Config(error)) => assert_eq!(error, expected),
             other => panic!("expected {expected:?}, got {other:?}"),
         }
@@ -82,7 +82,7 @@ async fn an_invalid_configuration_is_refused_at_start() {
 #[tokio::test]
 async fn starting_on_a_taken_port_fails_with_a_bind_error() {
     let h = harness().await;
-    let taken = idmeta_sim::start_on(h.sim.addr(), SimConfig::default().token(TOKEN)).await;
+    let taken = phone_verify_sim::start_on(h.sim.addr(), SimConfig::default().token(TOKEN)).await;
     assert!(matches!(taken, Err(SimError::Bind { .. })), "{taken:?}");
 }
 
@@ -127,8 +127,10 @@ async fn dropping_the_simulator_with_an_endless_answer_in_flight_does_not_block(
         crate::support::config().trickle_interval(Duration::from_secs(3600)),
     )
     .await;
-    h.sim
-        .inject(idmeta_sim::Fault::Trickle, idmeta_sim::FaultScope::Next(1));
+    h.sim.inject(
+        phone_verify_sim::Fault::Trickle,
+        phone_verify_sim::FaultScope::Next(1),
+    );
     let mut response = h.send("tv-drop").await;
     assert_eq!(
         response.chunk().await.ok().flatten().as_deref(),
@@ -156,7 +158,7 @@ async fn a_client_that_sends_half_a_body_is_answered_408_and_disconnected() {
         let head = format!(
             "POST {} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\
              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"country_code\":",
-            idmeta_sim::SEND_PATH
+            phone_verify_sim::SEND_PATH
         );
         socket.write_all(head.as_bytes()).expect("writes");
         // Reads until the simulator closes the connection (EOF); a timeout fails the test.

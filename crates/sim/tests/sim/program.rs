@@ -1,4 +1,4 @@
-//! The `idmeta-sim` program: prints its URL, serves, masks numbers in its log, stops on SIGINT.
+//! The `phone-verify-sim` program: prints its URL, serves, masks numbers in its log, stops on SIGINT.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
@@ -9,7 +9,7 @@ use crate::support::send_body;
 
 #[tokio::test]
 async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on_interrupt() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idmeta-sim"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phone-verify-sim"))
         .args([
             "--port",
             "0",
@@ -32,14 +32,14 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
         .expect("a first line");
     let url = first_line
         .trim()
-        .strip_prefix("idmeta-sim listening on ")
+        .strip_prefix("phone-verify-sim listening on ")
         .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let client = reqwest::Client::new();
     let response = client
-        .post(format!("{url}{}", idmeta_sim::SEND_PATH))
+        .post(format!("{url}{}", phone_verify_sim::SEND_PATH))
         .bearer_auth("prog-token")
         .json(&send_body("+60", "182258491", "tv-program"))
         .send()
@@ -58,10 +58,10 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
     let twilio = client
         .post(format!(
             "{url}/v2/Services/{}/Verifications",
-            idmeta_sim::DEFAULT_TWILIO_SERVICE_SID
+            phone_verify_sim::DEFAULT_TWILIO_SERVICE_SID
         ))
         .basic_auth(
-            idmeta_sim::DEFAULT_TWILIO_ACCOUNT_SID,
+            phone_verify_sim::DEFAULT_TWILIO_ACCOUNT_SID,
             Some("prog-twilio-secret"),
         )
         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -1,4 +1,4 @@
-//! `idmeta-sim`: runs the IDMeta v3 phone verification simulator until interrupted, for tests
+//! `phone-verify-sim`: runs the simulator of IDMeta v3 and Twilio Verify v2 until interrupted, for tests
 //! written in other languages and for demos. Logs each request to stderr with phone numbers
 //! masked (filter with `RUST_LOG`, default `info`).
 
@@ -6,13 +6,13 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use idmeta_sim::cli::{SimArgs, serve};
 use phone_verify_domain::error_chain;
+use phone_verify_sim::cli::{SimArgs, serve};
 use tracing_subscriber::EnvFilter;
 
-/// A local simulator of IDMeta's phone verification API v3.
+/// A local simulator of IDMeta's phone verification API v3 and of Twilio Verify v2.
 #[derive(Debug, Parser)]
-#[command(name = "idmeta-sim", version, about)]
+#[command(name = "phone-verify-sim", version, about)]
 struct Args {
     #[command(flatten)]
     sim: SimArgs,
@@ -31,7 +31,7 @@ async fn main() -> ExitCode {
     match serve(&args.sim).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("idmeta-sim: {}", error_chain(&error));
+            eprintln!("phone-verify-sim: {}", error_chain(&error));
             ExitCode::FAILURE
         }
     }

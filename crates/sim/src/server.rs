@@ -73,8 +73,8 @@ impl Connection {
 /// [`shutdown`](Self::shutdown) to wait until it has.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), idmeta_sim::SimError> {
-/// let sim = idmeta_sim::start(idmeta_sim::SimConfig::default().fixed_code("123456")).await?;
+/// # async fn demo() -> Result<(), phone_verify_sim::SimError> {
+/// let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().fixed_code("123456")).await?;
 /// let url = format!("{}/api/v3/verifications/phone-verification/send", sim.base_url());
 /// // … send with any HTTP client, then:
 /// assert_eq!(sim.last_code_for("+60182258491").as_deref(), Some("123456"));

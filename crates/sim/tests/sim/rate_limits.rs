@@ -45,7 +45,7 @@ async fn the_cooldown_is_per_number() {
     h.send_ok("tv-n1").await;
     let other = crate::support::send_body("+60", "123456789", "tv-n2");
     assert_eq!(
-        h.post(idmeta_sim::SEND_PATH, &other).await.status(),
+        h.post(phone_verify_sim::SEND_PATH, &other).await.status(),
         StatusCode::OK
     );
 }

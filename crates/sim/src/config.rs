@@ -20,7 +20,7 @@ pub const DEFAULT_TWILIO_SERVICE_SID: &str = "VA00000000000000000000000000000000
 ///
 /// ```
 /// use std::time::Duration;
-/// use idmeta_sim::SimConfig;
+/// use phone_verify_sim::SimConfig;
 ///
 /// let config = SimConfig::default()
 ///     .token("test-token")

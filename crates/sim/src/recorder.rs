@@ -13,8 +13,8 @@ use tokio::sync::oneshot;
 ///
 /// ```no_run
 /// # async fn demo() {
-/// let answer = idmeta_sim::raw_answer("200 OK", "application/json", "{}");
-/// let (base_url, request) = idmeta_sim::one_shot_server(answer).await;
+/// let answer = phone_verify_sim::raw_answer("200 OK", "application/json", "{}");
+/// let (base_url, request) = phone_verify_sim::one_shot_server(answer).await;
 /// // … point a client at base_url and make one call, then:
 /// let request = request.await.expect("a request arrived");
 /// assert!(request.starts_with("POST "));
@@ -84,7 +84,7 @@ fn is_complete(request: &[u8]) -> bool {
 /// connection the client opened is queued by the kernel and found there.
 ///
 /// ```
-/// let port = idmeta_sim::UnvisitedPort::bind();
+/// let port = phone_verify_sim::UnvisitedPort::bind();
 /// assert!(port.url().starts_with("http://127.0.0.1:"));
 /// port.assert_unvisited();
 /// ```
