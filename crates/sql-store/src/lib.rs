@@ -42,6 +42,8 @@ compile_error!("phone-verify-sql-store needs a backend: enable the `sqlite` or `
 mod columns;
 mod corrupt;
 mod failure;
+#[cfg(feature = "sqlite")]
+mod group_commit;
 mod migrations;
 mod options;
 #[cfg(feature = "postgres")]

@@ -12,6 +12,18 @@ use crate::columns::StoredAttempt;
 use crate::corrupt::{CorruptRow, Defect};
 use crate::failure::store_error;
 
+/// The work of one write: given its transaction, its value and whether to keep what it
+/// wrote (`false`: roll it back, as for a refused reservation). Boxed, so that SQLite's
+/// writer can take the writes of several callers into one transaction
+/// (`crate::group_commit`).
+pub(crate) type Work<T> = Box<
+    dyn for<'s> FnOnce(
+            &'s mut Session,
+        )
+            -> futures_util::future::BoxFuture<'s, Result<(T, bool), StoreError>>
+        + Send,
+>;
+
 /// A value bound to a `$n` parameter.
 #[derive(Debug, Clone)]
 pub(crate) enum Value {

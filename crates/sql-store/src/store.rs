@@ -17,9 +17,11 @@ use phone_verify_domain::ReferenceId;
 
 use crate::columns::{self, CHECK, InFlightRow, OutcomeColumns, SEND};
 use crate::failure::{SqlFailure, SqlFailureKind};
+#[cfg(feature = "sqlite")]
+use crate::group_commit::GroupCommit;
 #[cfg(feature = "postgres")]
 use crate::postgres::{self, LockClass};
-use crate::session::{Session, Value};
+use crate::session::{Session, Value, Work};
 use crate::sql;
 #[cfg(feature = "sqlite")]
 use crate::sqlite;
@@ -57,9 +59,33 @@ pub struct SqlVerificationStore {
 #[derive(Clone)]
 enum Backend {
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(SqliteBackend),
     #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
+}
+
+/// A SQLite store's pool, and the writer every write of the process goes through
+/// ([`GroupCommit`]), shared by the store's clones.
+#[cfg(feature = "sqlite")]
+#[derive(Clone)]
+struct SqliteBackend {
+    pool: sqlx::SqlitePool,
+    writer: Arc<GroupCommit>,
+}
+
+/// What a write must hold still while it runs. On PostgreSQL, the advisory locks of the
+/// send's number and trust validation, or of the check's trust validation; on SQLite the
+/// file's write lock, held by every write, covers them all.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+enum Lock {
+    Send {
+        number: String,
+        trust_validation: String,
+    },
+    Check {
+        trust_validation: String,
+    },
+    Nothing,
 }
 
 impl fmt::Debug for SqlVerificationStore {
@@ -179,8 +205,12 @@ impl SqlVerificationStore {
             #[cfg(feature = "sqlite")]
             Target::Sqlite(target) => {
                 let opened = sqlite::open(target, &sqlite_options).await?;
+                let writer = Arc::new(GroupCommit::start(opened.pool.clone()));
                 Ok(Self {
-                    backend: Backend::Sqlite(opened.pool),
+                    backend: Backend::Sqlite(SqliteBackend {
+                        pool: opened.pool,
+                        writer,
+                    }),
                     created: opened.created.map(Arc::from),
                 })
             }
@@ -210,7 +240,7 @@ impl SqlVerificationStore {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlite::migrate(pool).await,
+            Backend::Sqlite(sqlite) => sqlite::migrate(&sqlite.pool).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => postgres::migrate(pool).await,
         }
@@ -223,7 +253,11 @@ impl SqlVerificationStore {
     pub async fn close(&self) {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => close_pool(pool).await,
+            Backend::Sqlite(sqlite) => {
+                // The writes already handed over are answered first.
+                sqlite.writer.stop().await;
+                close_pool(&sqlite.pool).await;
+            }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => close_pool(pool).await,
         }
@@ -247,57 +281,49 @@ impl SqlVerificationStore {
     async fn read(&self) -> Result<Session, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlite::begin_read(pool).await,
+            Backend::Sqlite(sqlite) => sqlite::begin_read(&sqlite.pool).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => postgres::begin_read(pool).await,
         }
     }
 
-    /// A transaction in which no other reservation for this number or trust validation runs.
-    async fn lock_for_send(&self, send: &NewSend) -> Result<Session, StoreError> {
+    /// Runs `work` as one write: in its own transaction, holding `lock`'s advisory locks,
+    /// on PostgreSQL; in the next batch of the group commit on SQLite. Commits what the work
+    /// asks to keep; rolls back what it refuses or fails on.
+    async fn write_in<T: Send + 'static>(
+        &self,
+        lock: Lock,
+        work: Work<T>,
+    ) -> Result<T, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => {
-                // SQLite's lock is the whole file's: the send's keys do not matter.
-                let _ = send;
-                sqlite::begin_immediate(pool).await
+            Backend::Sqlite(sqlite) => {
+                // The file's write lock, taken by each batch, is every write's.
+                let _ = lock;
+                sqlite.writer.run(work).await
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
-                let keys = [
-                    (LockClass::Number, send.phone.e164()),
-                    (LockClass::TrustValidation, send.trust_validation.as_str()),
-                ];
-                postgres::begin_locked(pool, &keys).await
+                let mut session = match &lock {
+                    Lock::Send {
+                        number,
+                        trust_validation,
+                    } => {
+                        let keys = [
+                            (LockClass::Number, number.as_str()),
+                            (LockClass::TrustValidation, trust_validation.as_str()),
+                        ];
+                        postgres::begin_locked(pool, &keys).await?
+                    }
+                    Lock::Check { trust_validation } => {
+                        let keys = [(LockClass::TrustValidation, trust_validation.as_str())];
+                        postgres::begin_locked(pool, &keys).await?
+                    }
+                    Lock::Nothing => postgres::begin_read(pool).await?,
+                };
+                let outcome = work(&mut session).await;
+                Self::finish(session, outcome).await
             }
-        }
-    }
-
-    /// A transaction in which no send and no other check of this trust validation is
-    /// reserved: the check's choice of send and its record are one step.
-    async fn lock_for_check(&self, check: &NewCheck) -> Result<Session, StoreError> {
-        match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => {
-                // SQLite's lock is the whole file's: the trust validation does not matter.
-                let _ = check;
-                sqlite::begin_immediate(pool).await
-            }
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => {
-                let keys = [(LockClass::TrustValidation, check.trust_validation.as_str())];
-                postgres::begin_locked(pool, &keys).await
-            }
-        }
-    }
-
-    /// A transaction for a write that needs no guard.
-    async fn write(&self) -> Result<Session, StoreError> {
-        match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlite::begin_immediate(pool).await,
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => postgres::begin_read(pool).await,
         }
     }
 
@@ -320,62 +346,67 @@ impl SqlVerificationStore {
         }
     }
 
-    /// Records a send's outcome in one transaction.
+    /// Records a send's outcome in one write.
     async fn finish_send_in(
         &self,
         id: AttemptId,
-        outcome: &SendOutcome,
+        outcome: SendOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let columns = OutcomeColumns::send(outcome)?;
+        let columns = OutcomeColumns::send(&outcome)?;
         let finished_at = columns::nanos(finished_at)?;
-        let mut session = self.write().await?;
-        let result = async {
-            if record_outcome(&mut session, id, SEND, columns, finished_at)
-                .await?
-                .is_some()
-            {
-                return Ok(((), true));
-            }
-            complete_send_closed_by_check(&mut session, id, outcome).await?;
-            Ok(((), true))
-        }
-        .await;
-        Self::finish(session, result).await
+        self.write_in(
+            Lock::Nothing,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    if record_outcome(session, id, SEND, columns, finished_at)
+                        .await?
+                        .is_none()
+                    {
+                        complete_send_closed_by_check(session, id, &outcome).await?;
+                    }
+                    Ok(((), true))
+                })
+            }),
+        )
+        .await
     }
 
-    /// Records a check's outcome, and what its answer tells of the sends, in one
-    /// transaction.
+    /// Records a check's outcome, and what its answer tells of the sends, in one write.
     async fn finish_check_in(
         &self,
         id: AttemptId,
-        outcome: &CheckOutcome,
+        outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError> {
-        let columns = OutcomeColumns::check(outcome);
+        let columns = OutcomeColumns::check(&outcome);
         let finished_at = columns::nanos(finished_at)?;
-        let mut session = self.write().await?;
-        let result = async {
-            let Some(row) = record_outcome(&mut session, id, CHECK, columns, finished_at).await?
-            else {
-                return Err(StoreError::conflict(
-                    explain_refused_finish(&mut session, id, CHECK).await?,
-                ));
-            };
-            let AttemptRecord::Check(check) = row.into_record()? else {
-                return Err(StoreError::conflict(ConflictKind::UnknownAttempt));
-            };
-            let send = match outcome {
-                CheckOutcome::Answered {
-                    reference: Some(reference),
-                    ..
-                } => reconcile(&mut session, &check, reference, finished_at).await?,
-                _ => check.send,
-            };
-            Ok((send, true))
-        }
-        .await;
-        Self::finish(session, result).await
+        self.write_in(
+            Lock::Nothing,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    let Some(row) =
+                        record_outcome(session, id, CHECK, columns, finished_at).await?
+                    else {
+                        return Err(StoreError::conflict(
+                            explain_refused_finish(session, id, CHECK).await?,
+                        ));
+                    };
+                    let AttemptRecord::Check(check) = row.into_record()? else {
+                        return Err(StoreError::conflict(ConflictKind::UnknownAttempt));
+                    };
+                    let send = match &outcome {
+                        CheckOutcome::Answered {
+                            reference: Some(reference),
+                            ..
+                        } => reconcile(session, &check, reference, finished_at).await?,
+                        _ => check.send,
+                    };
+                    Ok((send, true))
+                })
+            }),
+        )
+        .await
     }
 
     async fn history_page(
@@ -432,25 +463,28 @@ impl SqlVerificationStore {
     ) -> Result<AttemptCounts, StoreError> {
         let cutoff = columns::bound(finished_before);
         let limit = i64::from(limit);
-        let mut session = self.write().await?;
-        let result = async {
-            let checks = session
-                .execute(sql::PURGE_CHECKS, vec![cutoff.into(), limit.into()])
-                .await?;
-            // Fewer checks than the limit: none purgeable is left, and the rest of the
-            // batch may take sends.
-            let room = limit.saturating_sub(i64::try_from(checks).unwrap_or(i64::MAX));
-            let sends = if room > 0 {
-                session
-                    .execute(sql::PURGE_SENDS, vec![cutoff.into(), room.into()])
-                    .await?
-            } else {
-                0
-            };
-            Ok((AttemptCounts { sends, checks }, true))
-        }
-        .await;
-        Self::finish(session, result).await
+        self.write_in(
+            Lock::Nothing,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    let checks = session
+                        .execute(sql::PURGE_CHECKS, vec![cutoff.into(), limit.into()])
+                        .await?;
+                    // Fewer checks than the limit: none purgeable is left, and the rest of
+                    // the batch may take sends.
+                    let room = limit.saturating_sub(i64::try_from(checks).unwrap_or(i64::MAX));
+                    let sends = if room > 0 {
+                        session
+                            .execute(sql::PURGE_SENDS, vec![cutoff.into(), room.into()])
+                            .await?
+                    } else {
+                        0
+                    };
+                    Ok((AttemptCounts { sends, checks }, true))
+                })
+            }),
+        )
+        .await
     }
 
     async fn count_purgeable_before(
@@ -479,26 +513,29 @@ impl SqlVerificationStore {
     ) -> Result<AttemptCounts, StoreError> {
         let cutoff = columns::bound(started_before);
         let closed_at = columns::nanos(closed_at)?;
-        let mut session = self.write().await?;
-        let result = async {
-            let mut closed = AttemptCounts::default();
-            for kind in [SEND, CHECK] {
-                let count = session
-                    .execute(
-                        sql::CLOSE_ABANDONED,
-                        vec![cutoff.into(), closed_at.into(), kind.into()],
-                    )
-                    .await?;
-                if kind == SEND {
-                    closed.sends = count;
-                } else {
-                    closed.checks = count;
-                }
-            }
-            Ok((closed, true))
-        }
-        .await;
-        Self::finish(session, result).await
+        self.write_in(
+            Lock::Nothing,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    let mut closed = AttemptCounts::default();
+                    for kind in [SEND, CHECK] {
+                        let count = session
+                            .execute(
+                                sql::CLOSE_ABANDONED,
+                                vec![cutoff.into(), closed_at.into(), kind.into()],
+                            )
+                            .await?;
+                        if kind == SEND {
+                            closed.sends = count;
+                        } else {
+                            closed.checks = count;
+                        }
+                    }
+                    Ok((closed, true))
+                })
+            }),
+        )
+        .await
     }
 
     async fn read_attempts(
@@ -770,14 +807,22 @@ impl VerificationStore for SqlVerificationStore {
         send: NewSend,
         limits: &SendLimits,
     ) -> Result<Reservation<SendRefusal>, StoreError> {
-        let mut session = self.lock_for_send(&send).await?;
-        let outcome = reserve_send_in(&mut session, &send, limits)
-            .await
-            .map(|reservation| {
-                let commit = reserved(&reservation);
-                (reservation, commit)
-            });
-        Self::finish(session, outcome).await
+        let lock = Lock::Send {
+            number: send.phone.e164().to_owned(),
+            trust_validation: send.trust_validation.as_str().to_owned(),
+        };
+        let limits = limits.clone();
+        self.write_in(
+            lock,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    let reservation = reserve_send_in(session, &send, &limits).await?;
+                    let keep = reserved(&reservation);
+                    Ok((reservation, keep))
+                })
+            }),
+        )
+        .await
     }
 
     async fn finish_send(
@@ -786,7 +831,7 @@ impl VerificationStore for SqlVerificationStore {
         outcome: SendOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.finish_send_in(id, &outcome, finished_at).await
+        self.finish_send_in(id, outcome, finished_at).await
     }
 
     async fn reserve_check(
@@ -794,14 +839,21 @@ impl VerificationStore for SqlVerificationStore {
         check: NewCheck,
         policy: &CheckPolicy,
     ) -> Result<CheckReservation, StoreError> {
-        let mut session = self.lock_for_check(&check).await?;
-        let outcome = reserve_check_in(&mut session, check, policy)
-            .await
-            .map(|reservation| {
-                let commit = matches!(reservation, CheckReservation::Reserved(_));
-                (reservation, commit)
-            });
-        Self::finish(session, outcome).await
+        let lock = Lock::Check {
+            trust_validation: check.trust_validation.as_str().to_owned(),
+        };
+        let policy = policy.clone();
+        self.write_in(
+            lock,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    let reservation = reserve_check_in(session, check, &policy).await?;
+                    let keep = matches!(reservation, CheckReservation::Reserved(_));
+                    Ok((reservation, keep))
+                })
+            }),
+        )
+        .await
     }
 
     async fn finish_check(
@@ -810,7 +862,7 @@ impl VerificationStore for SqlVerificationStore {
         outcome: CheckOutcome,
         finished_at: DateTime<Utc>,
     ) -> Result<AttemptId, StoreError> {
-        self.finish_check_in(id, &outcome, finished_at).await
+        self.finish_check_in(id, outcome, finished_at).await
     }
 
     async fn history(
