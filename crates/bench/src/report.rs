@@ -30,6 +30,8 @@ pub const HISTORY_TARGET: f64 = 1.2;
 
 /// The name of the baseline rows.
 pub(crate) const BASELINE: &str = "baseline (bare reqwest)";
+/// The name of the rows of the baseline followed by the adapter's decoder.
+pub(crate) const BASELINE_DECODED: &str = "baseline + adapter's decode";
 /// The name of the adapter rows.
 pub(crate) const ADAPTER: &str = "adapter send_code";
 /// The name of the app rows, before the store's name.
@@ -413,6 +415,25 @@ impl Report {
                     out,
                     "- {what}: lowest throughput ratio to the baseline {worst:.3} (at concurrency {at}); target ≥ {target:.2}: {}",
                     met(worst >= target)
+                );
+            }
+        }
+        for adapter in self.sends.iter().filter(|row| row.name == ADAPTER) {
+            let decoded = self
+                .sends
+                .iter()
+                .find(|row| row.name == BASELINE_DECODED && row.concurrency == adapter.concurrency);
+            if let (Some(r_adapter), Some(r_decoded)) = (
+                adapter.ratio_to_baseline,
+                decoded.and_then(|row| row.ratio_to_baseline),
+            ) {
+                let _ = writeln!(
+                    out,
+                    "- the adapter's gap to the baseline at concurrency {}: {:.1} % of its throughput; the decode alone (`{BASELINE_DECODED}`) {:.1} %, the rest of the adapter {:.1} %",
+                    adapter.concurrency,
+                    (1.0 - r_adapter) * 100.0,
+                    (1.0 - r_decoded) * 100.0,
+                    (r_decoded - r_adapter) * 100.0,
                 );
             }
         }

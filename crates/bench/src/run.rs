@@ -11,12 +11,13 @@ use crate::load::drive;
 use crate::memory;
 use crate::recorder::{self, MetricsOn};
 use crate::report::{
-    ADAPTER, BASELINE, MetricsPair, Report, SendRow, app_row_name, floor_row_name, with_metrics,
+    ADAPTER, BASELINE, BASELINE_DECODED, MetricsPair, Report, SendRow, app_row_name,
+    floor_row_name, with_metrics,
 };
 use crate::sim::Sim;
 use crate::stats::Percentiles;
 use crate::stores::{StoreKind, StoreUnderTest};
-use crate::targets::{Adapter, App, BareSqlSend, Baseline, Sender, adapter};
+use crate::targets::{Adapter, App, BareSqlSend, Baseline, BaselineDecoded, Sender, adapter};
 use crate::workload::Numbers;
 use crate::{Plan, SimPlacement, history, in_flight, machine::Machine};
 
@@ -52,6 +53,17 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             .await?;
         let floor = baseline.throughput;
         report.sends.push(baseline);
+        let row = bench
+            .measure(
+                BASELINE_DECODED.to_owned(),
+                Arc::new(BaselineDecoded(Baseline::new(&url)?)),
+                None,
+                concurrency,
+                plan.requests,
+                plan.duration,
+            )
+            .await?;
+        report.sends.push(row);
         let row = bench
             .measure(
                 ADAPTER.to_owned(),

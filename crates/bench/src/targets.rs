@@ -55,9 +55,9 @@ impl Baseline {
     }
 }
 
-#[async_trait]
-impl Sender for Baseline {
-    async fn send(&self, job: &Job) -> Result<(), String> {
+impl Baseline {
+    /// Posts `job`'s body and reads the answer whole: its status, `Retry-After` and body.
+    async fn post(&self, job: &Job) -> Result<(u16, Option<String>, bytes::Bytes), String> {
         let response = self
             .http
             .post(self.url.clone())
@@ -68,13 +68,43 @@ impl Sender for Baseline {
             .send()
             .await
             .map_err(|error| error.to_string())?;
-        let status = response.status();
-        response.bytes().await.map_err(|error| error.to_string())?;
-        if status.is_success() {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = response.bytes().await.map_err(|error| error.to_string())?;
+        Ok((status, retry_after, body))
+    }
+}
+
+#[async_trait]
+impl Sender for Baseline {
+    async fn send(&self, job: &Job) -> Result<(), String> {
+        let (status, _, _) = self.post(job).await?;
+        if (200..300).contains(&status) {
             Ok(())
         } else {
             Err(format!("HTTP {status}"))
         }
+    }
+}
+
+/// The baseline, then the adapter's own decoder on its answer (`classify_send`, through the
+/// adapter's `fuzzing` feature): the baseline plus exactly the JSON decode and
+/// classification the adapter does. Between this row and the adapter's is everything else
+/// the adapter adds (the request's encoding, the span, the retry wrapper, the body handover
+/// and the size cap).
+pub(crate) struct BaselineDecoded(pub(crate) Baseline);
+
+#[async_trait]
+impl Sender for BaselineDecoded {
+    async fn send(&self, job: &Job) -> Result<(), String> {
+        let (status, retry_after, body) = self.0.post(job).await?;
+        idmeta_adapter::fuzzing::decode_send(status, retry_after.as_deref(), &body)
+            .map(drop)
+            .map_err(|error| error_chain(&error))
     }
 }
 

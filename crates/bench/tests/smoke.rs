@@ -8,7 +8,7 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     let plan = Plan::smoke();
     let report = run(&plan).await.expect("the smoke run completes");
 
-    // Baseline, adapter, app over in-memory and SQLite (and PostgreSQL when configured), each
+    // Baseline, baseline with the adapter's decode, adapter, app over in-memory and SQLite (and PostgreSQL when configured), each
     // without and with a metrics recorder, and the floor of each SQL store, at each
     // concurrency.
     let app_stores = if plan.postgres_url.is_some() { 3 } else { 2 };
@@ -16,7 +16,7 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     assert!(plan.metrics, "the smoke run measures with metrics too");
     assert_eq!(
         report.sends.len(),
-        (2 + 2 * app_stores + sql_stores) * plan.concurrencies.len()
+        (3 + 2 * app_stores + sql_stores) * plan.concurrencies.len()
     );
     // Every SQL app row has its ratio to its engine's floor, and no other row has one.
     for row in &report.sends {
@@ -88,4 +88,9 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     );
     assert!(markdown.contains("throughput with metrics"), "{markdown}");
     assert!(markdown.contains("× its floor"), "{markdown}");
+    assert!(
+        markdown.contains("| baseline + adapter's decode | 1 |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("the decode alone"), "{markdown}");
 }
