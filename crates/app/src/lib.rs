@@ -42,8 +42,9 @@
 //!     CheckCode, CheckPolicy, InMemoryVerificationStore, SendCode, SendPolicy, Wiring,
 //! };
 //! use phone_verify_domain::{
-//!     CodeState, DeliveryStatus, MockVerificationGateway, PhoneNumber, ReferenceId,
-//!     SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId, VerificationStatus,
+//!     CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, PhoneNumber,
+//!     ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId,
+//!     VerificationStatus,
 //! };
 //!
 //! # tokio::runtime::Runtime::new()?.block_on(async {
@@ -52,7 +53,7 @@
 //!     Ok(SendReceipt {
 //!         reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF").unwrap(),
 //!         submitted_at: Utc::now(),
-//!         delivery: DeliveryStatus { code: 103, description: "Call in progress".into(), updated_on: None },
+//!         delivery: DeliveryStatus { state: DeliveryState::InProgress, updated_on: None },
 //!         code_state: CodeState::Unknown,
 //!         verification_status: VerificationStatus::Pending,
 //!     })

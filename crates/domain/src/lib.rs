@@ -7,13 +7,17 @@
 //!   `Display`), [`TrustFlowId`], [`TrustValidationId`], [`ReferenceId`], [`OtpCode`]
 //!   (redacted in `Debug`), [`ProviderName`]. Each has one validating constructor and a typed error that never
 //!   echoes its input.
-//! - The provider's vocabularies: [`VerificationStatus`], [`CodeState`], [`DeliveryStatus`].
+//! - What a provider says, in the domain's words: [`VerificationStatus`], [`CodeState`],
+//!   [`DeliveryStatus`] ([`DeliveryState`]). Each names the meanings the domain knows, with
+//!   stable lowercase names, and keeps a value no adapter maps as `Other`, raw; the providers'
+//!   wire vocabularies are the adapters' own.
 //! - The two operations: [`SendCodeRequest`] → [`SendReceipt`], [`CheckCodeRequest`] →
 //!   [`CheckResult`].
 //! - The port: [`VerificationGateway`], whose [`GatewayError`] says what happened to the side
 //!   effect ([`GatewayError::may_have_been_sent`]) and has a class ([`ErrorClass`]).
-//! - Stable names: [`ErrorClass`], [`RejectionKind`] and [`CheckVerdict`] each have `as_str`
-//!   and `FromStr` from one list (an unknown name is [`UnknownName`]), for records and metrics.
+//! - Stable names: [`ErrorClass`], [`RejectionKind`], [`CheckVerdict`] and the three
+//!   vocabularies above each have `as_str` and `FromStr` from one list (an unknown name is
+//!   [`UnknownName`]), for records and metrics.
 //! - [`metric_names`]: the name of every metric phone-verify emits and of its labels.
 //!
 //! Adapters (`idmeta-adapter`) implement the port; the use cases (`phone-verify-app`) call it.
@@ -57,5 +61,5 @@ pub use phone::{
     RegionCode,
 };
 pub use provider::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
-pub use status::{CodeState, DeliveryStatus, VerificationStatus};
+pub use status::{CodeState, DeliveryState, DeliveryStatus, VerificationStatus};
 pub use verification::{CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt};

@@ -1,165 +1,122 @@
-//! The provider's status vocabularies. Every enum keeps an `Other` case holding the raw value:
-//! a value the documentation does not list is information, never an error.
-
-use std::fmt;
+//! What a provider says of a verification, in the domain's words: the meanings the domain
+//! knows, each with a provider-neutral stable name (`stable_names!`), and an `Other` case
+//! holding the provider's raw value, so a value no adapter maps is information, never an error.
+//!
+//! The providers' own vocabularies are not here: each adapter maps its wire values onto these
+//! meanings in one function (IDMeta's upper-snake names and numeric codes in `idmeta-adapter`,
+//! Twilio's lowercase statuses in `twilio-verify-adapter`). Which provider an `Other` value came
+//! from is the record's to say (every send names its provider), not the value's.
 
 use chrono::{DateTime, Utc};
 
-/// The status of a Trust Validation as the provider reports it (`verificationStatus` and
-/// `verificationStatusCode`).
+/// Where a verification stands, as the provider reports it after a send or a check.
 ///
-/// The documented statuses are listed with their documented codes. Which table IDMeta's
-/// `verificationStatusCode` follows is not documented (0 = `PENDING` and 3 = `VERIFIED` are
-/// both seen), so the name decides the variant and [`VerificationStatus::code`] gives the
-/// documented code.
+/// A provider reports only some of these (Twilio Verify: pending, verified, and rejected for an
+/// expired code or too many attempts); the others are what IDMeta's Trust Validation can also
+/// report. The stable names (`pending`, `verified`, ...) are the ones records keep.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationStatus {
-    /// `PENDING` (0): a code was sent and not yet verified.
+    /// A code was sent and not yet verified.
     Pending,
-    /// `REJECTED` (1): the validation failed for good (expired code, too many attempts).
+    /// The verification failed for good (an expired code, too many attempts).
     Rejected,
-    /// `REVIEW_NEEDED` (2).
+    /// The provider wants a person to review the verification.
     ReviewNeeded,
-    /// `VERIFIED` (3): the end user proved they hold the number.
+    /// The end user proved they hold the number.
     Verified,
-    /// `INCOMPLETE` (4).
+    /// The verification was left unfinished.
     Incomplete,
-    /// `IN_PROGRESS` (5).
+    /// The verification is under way.
     InProgress,
-    /// `FAILED` (6).
+    /// The verification failed.
     Failed,
-    /// `EMPTY` (99).
+    /// The provider holds nothing for the verification.
     Empty,
-    /// A status the documentation does not list, kept as sent.
+    /// A status the adapter has no meaning for, kept as the provider sent it.
     Other {
-        /// The raw status string.
+        /// The provider's raw status.
         name: String,
-        /// The raw status code, when one came with it.
+        /// The provider's numeric code for it, when one came with it.
         code: Option<i64>,
     },
 }
 
+crate::stable_names!(VerificationStatus, "verification status", {
+    Pending => "pending",
+    Rejected => "rejected",
+    ReviewNeeded => "review_needed",
+    Verified => "verified",
+    Incomplete => "incomplete",
+    InProgress => "in_progress",
+    Failed => "failed",
+    Empty => "empty",
+}, other: Self::Other { name, .. } => name);
+
 impl VerificationStatus {
-    /// Maps the provider's string (and code, kept only for unknown strings) to a status.
-    pub fn from_wire(name: &str, code: Option<i64>) -> Self {
-        match name {
-            "PENDING" => Self::Pending,
-            "REJECTED" => Self::Rejected,
-            "REVIEW_NEEDED" => Self::ReviewNeeded,
-            "VERIFIED" => Self::Verified,
-            "INCOMPLETE" => Self::Incomplete,
-            "IN_PROGRESS" => Self::InProgress,
-            "FAILED" => Self::Failed,
-            "EMPTY" => Self::Empty,
-            _ => Self::Other {
-                name: name.to_owned(),
-                code,
-            },
-        }
-    }
-
-    /// The upper-snake-case name the provider uses.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Rejected => "REJECTED",
-            Self::ReviewNeeded => "REVIEW_NEEDED",
-            Self::Verified => "VERIFIED",
-            Self::Incomplete => "INCOMPLETE",
-            Self::InProgress => "IN_PROGRESS",
-            Self::Failed => "FAILED",
-            Self::Empty => "EMPTY",
-            Self::Other { name, .. } => name,
-        }
-    }
-
-    /// The documented numeric code, or the raw one for [`VerificationStatus::Other`].
-    pub fn code(&self) -> Option<i64> {
-        match self {
-            Self::Pending => Some(0),
-            Self::Rejected => Some(1),
-            Self::ReviewNeeded => Some(2),
-            Self::Verified => Some(3),
-            Self::Incomplete => Some(4),
-            Self::InProgress => Some(5),
-            Self::Failed => Some(6),
-            Self::Empty => Some(99),
-            Self::Other { code, .. } => *code,
-        }
-    }
-
     /// Whether no further code check can change this status.
     pub fn is_final(&self) -> bool {
         matches!(self, Self::Verified | Self::Rejected | Self::Failed)
     }
 }
 
-impl fmt::Display for VerificationStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The state of the code of one send (`data.verify.codeState`).
+/// The state of the code of one send, after the provider's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CodeState {
-    /// `UNKNOWN`: sent, not yet checked. Documented.
+    /// Sent, not yet checked.
     Unknown,
-    /// `VALID`: the code matched. Documented.
+    /// The code matched.
     Valid,
-    /// `INVALID`: the code did not match; further attempts may follow. Assumed.
+    /// The code did not match; further attempts may follow.
     Invalid,
-    /// `EXPIRED`: the code's lifetime is over. Assumed.
+    /// The code's lifetime is over.
     Expired,
-    /// `MAX_ATTEMPTS_EXCEEDED`: too many wrong codes. Assumed.
+    /// Too many wrong codes: no further code of this send can match.
     MaxAttemptsExceeded,
-    /// A state the documentation does not list, kept as sent.
+    /// A state the adapter has no meaning for, kept as the provider sent it.
     Other(String),
 }
 
-impl CodeState {
-    /// Maps the provider's string to a state.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "UNKNOWN" => Self::Unknown,
-            "VALID" => Self::Valid,
-            "INVALID" => Self::Invalid,
-            "EXPIRED" => Self::Expired,
-            "MAX_ATTEMPTS_EXCEEDED" => Self::MaxAttemptsExceeded,
-            other => Self::Other(other.to_owned()),
-        }
-    }
+crate::stable_names!(CodeState, "code state", {
+    Unknown => "unknown",
+    Valid => "valid",
+    Invalid => "invalid",
+    Expired => "expired",
+    MaxAttemptsExceeded => "max_attempts_exceeded",
+}, other: Self::Other(raw) => raw);
 
-    /// The upper-snake-case name the provider uses.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Unknown => "UNKNOWN",
-            Self::Valid => "VALID",
-            Self::Invalid => "INVALID",
-            Self::Expired => "EXPIRED",
-            Self::MaxAttemptsExceeded => "MAX_ATTEMPTS_EXCEEDED",
-            Self::Other(value) => value,
-        }
-    }
-}
-
-impl fmt::Display for CodeState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The delivery state of an SMS (`data.status`): an open set of integer codes following the
-/// upstream carrier (documented: 103 "Call in progress", 200 "Verify success"), a display
-/// text, and when it last changed (optional: the verify answer omits it).
+/// What the provider says of the SMS's delivery, and when it last changed (optional: not
+/// every answer says).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryStatus {
-    /// The provider's numeric status code.
-    pub code: i64,
-    /// Display text only: never branch on it.
-    pub description: String,
-    /// When the provider last updated this status, if it said.
+    /// The delivery's state.
+    pub state: DeliveryState,
+    /// When the provider last updated it, if it said.
     pub updated_on: Option<DateTime<Utc>>,
 }
+
+/// The delivery state of an SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DeliveryState {
+    /// The provider accepted the SMS and is delivering it.
+    InProgress,
+    /// The SMS reached the handset.
+    Delivered,
+    /// The provider's answer says nothing of delivery (Twilio Verify's do not).
+    NotReported,
+    /// A state the adapter has no meaning for, kept as the provider sent it.
+    Other {
+        /// The provider's numeric code, when it has one.
+        code: Option<i64>,
+        /// The provider's text for it: display only, never branch on it.
+        description: String,
+    },
+}
+
+crate::stable_names!(DeliveryState, "delivery state", {
+    InProgress => "in_progress",
+    Delivered => "delivered",
+    NotReported => "not_reported",
+}, other: Self::Other { description, .. } => description);

@@ -86,7 +86,7 @@ pub struct CheckResult {
     pub code_state: CodeState,
     /// The Trust Validation's status after this check.
     pub verification_status: VerificationStatus,
-    /// The provider's delivery/verify status (`200 "Verify success"` on a match).
+    /// What the provider says of the SMS's delivery.
     pub delivery: DeliveryStatus,
     /// The reference of the send the check applied to, when the provider gave it.
     pub reference: Option<ReferenceId>,
@@ -95,8 +95,9 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// The verdict: [`CheckVerdict::Verified`] only when the code state is `VALID` and the
-    /// status is not `REJECTED`/`FAILED`; an undocumented combination is
+    /// The verdict: [`CheckVerdict::Verified`] only when the code state is
+    /// [`CodeState::Valid`] and the status is not [`VerificationStatus::Rejected`] or
+    /// [`VerificationStatus::Failed`]; any other combination, or a state kept as `Other`, is
     /// [`CheckVerdict::Undetermined`], never a success.
     pub fn verdict(&self) -> CheckVerdict {
         match (&self.code_state, &self.verification_status) {

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
-use phone_verify_domain::{CheckResult, CodeState, GatewayError, SendReceipt, metric_names};
+use phone_verify_domain::{CheckResult, GatewayError, SendReceipt, metric_names};
 
 /// How failed calls are retried. Backoff is exponential with full jitter (via `backon`).
 ///
@@ -191,16 +191,15 @@ pub fn record_send(span: &tracing::Span, result: &Result<SendReceipt, GatewayErr
     }
 }
 
-/// Records a check's code state into its span. An unlisted state is the provider's free text
-/// (it could echo the number): the span says only that it was unlisted; the caller gets it
-/// whole.
+/// Records a check's code state into its span, by its stable name. A state kept as
+/// `CodeState::Other` is the provider's free text (it could echo the number): the span says
+/// only `other`; the caller gets it whole.
 pub fn record_check(span: &tracing::Span, result: &Result<CheckResult, GatewayError>) {
     if let Ok(check) = result {
-        let code_state = match &check.code_state {
-            CodeState::Other(_) => "OTHER",
-            listed => listed.as_str(),
-        };
-        span.record("code_state", code_state);
+        span.record(
+            "code_state",
+            check.code_state.stable_name().unwrap_or("other"),
+        );
     }
 }
 

@@ -184,7 +184,7 @@ mod properties {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phone_verify_domain::{CodeState, VerificationStatus};
+    use phone_verify_domain::{CodeState, DeliveryState, VerificationStatus};
     use std::time::Duration;
     use std::time::SystemTime;
 
@@ -330,8 +330,7 @@ mod tests {
             receipt.submitted_at.to_rfc3339(),
             "2026-05-14T10:00:00+00:00"
         );
-        assert_eq!(receipt.delivery.code, 103);
-        assert_eq!(receipt.delivery.description, "Call in progress");
+        assert_eq!(receipt.delivery.state, DeliveryState::InProgress);
         assert_eq!(receipt.delivery.updated_on, Some(receipt.submitted_at));
         assert_eq!(receipt.code_state, CodeState::Unknown);
         assert_eq!(receipt.verification_status, VerificationStatus::Pending);
@@ -342,9 +341,7 @@ mod tests {
         let result = classify_check(answer(200, None, VERIFY_OK)).expect("documented example");
         assert_eq!(result.code_state, CodeState::Valid);
         assert_eq!(result.verification_status, VerificationStatus::Verified);
-        assert_eq!(result.verification_status.code(), Some(3));
-        assert_eq!(result.delivery.code, 200);
-        assert_eq!(result.delivery.description, "Verify success");
+        assert_eq!(result.delivery.state, DeliveryState::Delivered);
         assert_eq!(result.delivery.updated_on, None);
         assert_eq!(
             result.reference.as_ref().map(|r| r.as_str()),

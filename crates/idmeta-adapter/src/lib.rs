@@ -48,6 +48,7 @@ mod client;
 /// `phone_verify_retries_total`), and the name to give the use cases' `Wiring` for it.
 pub const PROVIDER: &str = "idmeta";
 mod config;
+mod vocabulary;
 mod wire;
 
 /// The pure answer decoder, for the fuzz targets in `fuzz/` (feature `fuzzing`); not a stable

@@ -8,6 +8,8 @@ use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeState, DeliveryStatus, FieldErrors, ReferenceId,
     SendCodeRequest, SendReceipt, VerificationStatus,
 };
+
+use crate::vocabulary;
 use phone_verify_http::{Unreadable, parse_timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -144,7 +146,7 @@ impl<'a> Envelope<'a> {
             .verification_status
             .as_deref()
             .ok_or(Unreadable::Missing("verificationStatus"))?;
-        Ok(VerificationStatus::from_wire(
+        Ok(vocabulary::verification_status(
             name,
             self.verification_status_code,
         ))
@@ -156,8 +158,7 @@ impl<'a> Envelope<'a> {
             .as_ref()
             .ok_or(Unreadable::Missing("data.status"))?;
         Ok(DeliveryStatus {
-            code: status.code,
-            description: status.description.clone().into_owned(),
+            state: vocabulary::delivery_state(status.code, &status.description),
             updated_on: status
                 .updated_on
                 .as_deref()
@@ -170,7 +171,7 @@ impl<'a> Envelope<'a> {
         data.verify
             .as_ref()
             .and_then(|v| v.code_state.as_deref())
-            .map(CodeState::from_wire)
+            .map(vocabulary::code_state)
             .ok_or(Unreadable::Missing("data.verify.codeState"))
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use phone_verify_app::{
     CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, ProviderName, Providers,
-    SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
+    ProvidersError, Route, SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -16,9 +16,17 @@ use crate::{BuildError, PhoneVerification};
 
 /// Chooses the parts of a [`PhoneVerification`]; [`PhoneVerificationBuilder::build`] wires them.
 ///
-/// Only the provider is required. Each port is taken by value (the builder shares it); when a
-/// part is chosen twice, the last choice wins. The defaults: the in-memory store,
-/// [`SendPolicy::default`], [`CheckPolicy::default`], the system clock and random ids.
+/// Only a provider is required. Each port is taken by value (the builder shares it); when a
+/// part is chosen twice, the last choice wins (for providers: per name). The defaults: the
+/// in-memory store, [`SendPolicy::default`], [`CheckPolicy::default`], the system clock and
+/// random ids.
+///
+/// Several providers are wired by choosing each (`idmeta`, `twilio`, `provider`), each under
+/// its name; the first chosen is the default unless [`PhoneVerificationBuilder::default_provider`]
+/// says otherwise. [`PhoneVerificationBuilder::route`] sends some numbers (a country calling
+/// code, a region) to another provider, and [`PhoneVerificationBuilder::failover_to`] lets a
+/// send move on to another provider when the one before provably sent nothing. These are the
+/// app's [`Providers`]; the rules are in `docs/architecture.md`, "Routing and failover".
 ///
 /// ```
 /// # #[cfg(feature = "mocks")]
@@ -46,20 +54,25 @@ use crate::{BuildError, PhoneVerification};
 #[derive(Default)]
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct PhoneVerificationBuilder {
-    gateway: Option<GatewayChoice>,
+    /// The providers by name, in the order first chosen.
+    providers: Vec<(ProviderName, GatewayChoice)>,
+    default_provider: Option<ProviderName>,
+    routes: Vec<(Route, ProviderName)>,
+    failover: Vec<ProviderName>,
     store: StoreChoice,
     send_policy: SendPolicy,
     check_policy: CheckPolicy,
     clock: Option<Arc<dyn Clock>>,
     ids: Option<Arc<dyn IdSource>>,
-    provider_name: Option<ProviderName>,
 }
 
-/// Where the provider comes from.
+/// Where a provider comes from.
 enum GatewayChoice {
     Given(Arc<dyn VerificationGateway>),
     #[cfg(feature = "idmeta")]
     Idmeta(Box<crate::idmeta::IdmetaClientBuilder>),
+    #[cfg(feature = "twilio")]
+    Twilio(Box<crate::twilio::TwilioClientBuilder>),
 }
 
 /// Where the record of attempts is kept.
@@ -96,13 +109,36 @@ impl PhoneVerificationBuilder {
     /// # let _ = builder;
     /// ```
     #[cfg(feature = "idmeta")]
-    pub fn idmeta(mut self, idmeta: crate::idmeta::IdmetaClientBuilder) -> Self {
-        self.gateway = Some(GatewayChoice::Idmeta(Box::new(idmeta)));
-        self
+    pub fn idmeta(self, idmeta: crate::idmeta::IdmetaClientBuilder) -> Self {
+        self.choose(IDMETA, GatewayChoice::Idmeta(Box::new(idmeta)))
     }
 
-    /// Sends and checks codes through the simulator's IDMeta routes (`sim`), over plain HTTP on loopback
-    /// with the simulator's token (feature `test-util`). For tests and demos only.
+    /// Sends and checks codes through Twilio Verify v2 (feature `twilio`), as the provider
+    /// named `twilio`, with the client `twilio` describes; it is built (and its configuration
+    /// checked) by [`PhoneVerificationBuilder::build`].
+    ///
+    /// ```
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::twilio::{SecretString, TwilioClient};
+    ///
+    /// let builder = PhoneVerification::builder().twilio(
+    ///     TwilioClient::builder()
+    ///         .service_sid("VA0123456789abcdef0123456789abcdef")
+    ///         .api_key(
+    ///             SecretString::from("SK0123456789abcdef0123456789abcdef"),
+    ///             SecretString::from("key-secret-from-your-secret-store"),
+    ///         ),
+    /// );
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "twilio")]
+    pub fn twilio(self, twilio: crate::twilio::TwilioClientBuilder) -> Self {
+        self.choose(TWILIO, GatewayChoice::Twilio(Box::new(twilio)))
+    }
+
+    /// Sends and checks codes through the simulator's IDMeta routes (`sim`), as the provider
+    /// named `idmeta`, over plain HTTP on loopback with the simulator's token (feature
+    /// `test-util`). For tests and demos only.
     ///
     /// ```
     /// # tokio::runtime::Runtime::new()?.block_on(async {
@@ -126,8 +162,45 @@ impl PhoneVerificationBuilder {
         )
     }
 
-    /// Sends and checks codes through `gateway`: another provider, a decorator around one, or
-    /// a test double.
+    /// Sends and checks codes through the simulator's Twilio Verify routes (`sim`), as the
+    /// provider named `twilio`, over plain HTTP on loopback with the simulator's Twilio
+    /// credentials and Verify Service (feature `test-util`). For tests and demos only.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use phone_verify::{PhoneVerification, testing::sim};
+    ///
+    /// let sim = sim::start(sim::SimConfig::default()).await?;
+    /// let verification = PhoneVerification::builder().twilio_simulator(&sim).build().await?;
+    /// # let _ = verification;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn twilio_simulator(self, sim: &crate::testing::sim::Simulator) -> Self {
+        use crate::twilio::{SecretString, TwilioClient};
+        let (user, secret) = sim.twilio_credentials();
+        let (user, secret) = (
+            SecretString::from(user.to_owned()),
+            SecretString::from(secret.to_owned()),
+        );
+        let client = TwilioClient::builder()
+            .base_url(sim.base_url())
+            .allow_plain_http(true)
+            .service_sid(sim.twilio_service_sid());
+        // The simulator takes either kind of Basic pair; the adapter wants to know which.
+        let client = if sim.twilio_credentials().0.starts_with("SK") {
+            client.api_key(user, secret)
+        } else {
+            client.account_credentials(user, secret)
+        };
+        self.twilio(client)
+    }
+
+    /// Sends and checks codes through `gateway`, as the provider named `default`: another
+    /// provider, a decorator around one, or a test double. To wire one of several, name it
+    /// with [`PhoneVerificationBuilder::provider`].
     ///
     /// ```
     /// # #[cfg(feature = "mocks")]
@@ -139,8 +212,89 @@ impl PhoneVerificationBuilder {
     /// # let _ = builder;
     /// # }
     /// ```
-    pub fn gateway(mut self, gateway: impl VerificationGateway + 'static) -> Self {
-        self.gateway = Some(GatewayChoice::Given(Arc::new(gateway)));
+    pub fn gateway(self, gateway: impl VerificationGateway + 'static) -> Self {
+        self.provider(UNNAMED, gateway)
+    }
+
+    /// Sends and checks codes through `gateway`, as the provider `name`: the name every send
+    /// it serves is recorded under (a check goes to the provider of its send), that routes and
+    /// failover refer to, and that labels its metrics (`docs/operations.md`). Choosing a name
+    /// again replaces its gateway.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mocks")]
+    /// # {
+    /// use phone_verify::{PhoneVerification, ProviderName};
+    /// use phone_verify::testing::MockVerificationGateway;
+    ///
+    /// let builder = PhoneVerification::builder()
+    ///     .provider(ProviderName::parse("my-sms")?, MockVerificationGateway::new());
+    /// # let _ = builder;
+    /// # }
+    /// # Ok::<(), phone_verify::ProviderNameError>(())
+    /// ```
+    pub fn provider(self, name: ProviderName, gateway: impl VerificationGateway + 'static) -> Self {
+        self.choose(name, GatewayChoice::Given(Arc::new(gateway)))
+    }
+
+    /// The provider a number no route matches goes to (default: the first provider chosen).
+    ///
+    /// ```
+    /// use phone_verify::{PhoneVerification, ProviderName};
+    ///
+    /// let builder = PhoneVerification::builder().default_provider(ProviderName::parse("twilio")?);
+    /// # let _ = builder;
+    /// # Ok::<(), phone_verify::ProviderNameError>(())
+    /// ```
+    pub fn default_provider(mut self, name: ProviderName) -> Self {
+        self.default_provider = Some(name);
+        self
+    }
+
+    /// Sends the numbers of `route` to the provider `name`: a country calling code
+    /// (`Route::Prefix`, `+1`) or a region (`Route::Region`, `GB`). The first route a number
+    /// matches wins, in the order given; a number no route matches goes to the default
+    /// provider. A check goes to the provider of the send it checks, whatever the routes say.
+    ///
+    /// ```
+    /// use phone_verify::{NumberPrefix, PhoneVerification, ProviderName, Route};
+    ///
+    /// let builder = PhoneVerification::builder()
+    ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), ProviderName::parse("twilio")?);
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn route(mut self, route: Route, name: ProviderName) -> Self {
+        self.routes.push((route, name));
+        self
+    }
+
+    /// Appends the provider `name` to the failover chain: a send whose provider failed having
+    /// provably sent nothing (unreachable, 503, credentials refused) tries the next provider
+    /// of the chain. Never after a failure that may have sent.
+    ///
+    /// ```
+    /// use phone_verify::{PhoneVerification, ProviderName};
+    ///
+    /// let builder = PhoneVerification::builder().failover_to(ProviderName::parse("twilio")?);
+    /// # let _ = builder;
+    /// # Ok::<(), phone_verify::ProviderNameError>(())
+    /// ```
+    pub fn failover_to(mut self, name: ProviderName) -> Self {
+        self.failover.push(name);
+        self
+    }
+
+    /// Chooses `gateway` as the provider `name`, in place of an earlier choice of that name.
+    fn choose(mut self, name: ProviderName, gateway: GatewayChoice) -> Self {
+        match self
+            .providers
+            .iter_mut()
+            .find(|(chosen, _)| *chosen == name)
+        {
+            Some((_, earlier)) => *earlier = gateway,
+            None => self.providers.push((name, gateway)),
+        }
         self
     }
 
@@ -243,22 +397,6 @@ impl PhoneVerificationBuilder {
         self
     }
 
-    /// Names the provider `name` in the metrics (`docs/operations.md`). Default: `idmeta` for
-    /// [`PhoneVerificationBuilder::idmeta`], `default` for a gateway given by
-    /// [`PhoneVerificationBuilder::gateway`].
-    ///
-    /// ```
-    /// use phone_verify::{PhoneVerification, ProviderName};
-    ///
-    /// let builder = PhoneVerification::builder().provider_name(ProviderName::parse("my-sms")?);
-    /// # let _ = builder;
-    /// # Ok::<(), phone_verify::ProviderNameError>(())
-    /// ```
-    pub fn provider_name(mut self, name: ProviderName) -> Self {
-        self.provider_name = Some(name);
-        self
-    }
-
     /// Takes the id of each new attempt from `ids` (default: random UUIDs, unique across
     /// processes).
     ///
@@ -273,13 +411,17 @@ impl PhoneVerificationBuilder {
         self
     }
 
-    /// Builds the provider's client, opens the store (creating and migrating a database) and
-    /// wires the use cases over them. Sends nothing.
+    /// Builds the providers' clients, wires the routes and the failover, opens the store
+    /// (creating and migrating a database) and wires the use cases over them. Sends nothing.
     ///
     /// # Errors
     ///
     /// - [`BuildError::NoGateway`]: no provider was chosen.
-    /// - `BuildError::Idmeta`: the IDMeta client's configuration is invalid.
+    /// - `BuildError::Idmeta`, `BuildError::Twilio`: that client's configuration is invalid.
+    /// - [`BuildError::UnknownProvider`]: the default provider, a route or the failover names a
+    ///   provider that was not chosen.
+    /// - [`BuildError::FailoverToItself`]: every number goes to the provider the failover
+    ///   names, so it would fail over to the provider that failed.
     /// - `BuildError::Store`: the database could not be opened or migrated.
     ///
     /// ```
@@ -300,9 +442,13 @@ impl PhoneVerificationBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn build(self) -> Result<PhoneVerification, BuildError> {
-        let (gateway, provider) = self.gateway.ok_or(BuildError::NoGateway)?.build()?;
+        let providers = wire_providers(
+            self.providers,
+            self.default_provider,
+            self.routes,
+            self.failover,
+        )?;
         let store = self.store.open().await?;
-        let providers = Providers::new(self.provider_name.unwrap_or(provider), gateway);
         let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
         if let Some(clock) = self.clock {
             wiring = wiring.clock(clock);
@@ -318,24 +464,89 @@ impl PhoneVerificationBuilder {
     }
 }
 
-/// IDMeta's name in the metrics, checked when this crate compiles.
+/// IDMeta's name in records and metrics, checked when this crate compiles.
 #[cfg(feature = "idmeta")]
 const IDMETA: ProviderName = ProviderName::from_static(crate::idmeta::PROVIDER);
 
-/// The name of a gateway given with [`PhoneVerificationBuilder::gateway`] and not named
-/// with [`PhoneVerificationBuilder::provider_name`].
+/// Twilio's name in records and metrics, checked when this crate compiles.
+#[cfg(feature = "twilio")]
+const TWILIO: ProviderName = ProviderName::from_static(crate::twilio::PROVIDER);
+
+/// The name of a gateway given with [`PhoneVerificationBuilder::gateway`].
 const UNNAMED: ProviderName = ProviderName::from_static("default");
 
+/// The app's [`Providers`] for what was chosen: every client built, the default first, then
+/// the routes and the failover chain, each refused by `Providers` itself when it names a
+/// provider not chosen.
+fn wire_providers(
+    chosen: Vec<(ProviderName, GatewayChoice)>,
+    default: Option<ProviderName>,
+    routes: Vec<(Route, ProviderName)>,
+    failover: Vec<ProviderName>,
+) -> Result<Providers, BuildError> {
+    let mut built = Vec::with_capacity(chosen.len());
+    for (name, gateway) in chosen {
+        built.push((name, gateway.build()?));
+    }
+    let default = match default {
+        Some(name) => name,
+        None => built.first().ok_or(BuildError::NoGateway)?.0.clone(),
+    };
+    let at = built
+        .iter()
+        .position(|(name, _)| *name == default)
+        .ok_or_else(|| BuildError::UnknownProvider(default.clone()))?;
+    let (name, gateway) = built.remove(at);
+    let mut providers = Providers::new(name, gateway);
+    for (name, gateway) in built {
+        providers = providers.with(name, gateway).map_err(BuildError::from)?;
+    }
+    // Every number goes to these: the default, and the provider of each route.
+    let mut reached = vec![default];
+    for (route, name) in routes {
+        reached.push(name.clone());
+        providers = providers.route(route, name).map_err(BuildError::from)?;
+    }
+    for name in failover {
+        if reached.iter().all(|reached| *reached == name) {
+            return Err(BuildError::FailoverToItself(name));
+        }
+        providers = providers.failover_to(name).map_err(BuildError::from)?;
+    }
+    Ok(providers)
+}
+
+impl From<ProvidersError> for BuildError {
+    fn from(error: ProvidersError) -> Self {
+        match error {
+            ProvidersError::UnknownProvider(name) => Self::UnknownProvider(name),
+            // The builder keeps one gateway per name, so no duplicate reaches `Providers`;
+            // whatever else it refuses is passed on as it is.
+            other => Self::Providers(other),
+        }
+    }
+}
+
 impl GatewayChoice {
-    /// The gateway and its name in the metrics.
-    fn build(self) -> Result<(Arc<dyn VerificationGateway>, ProviderName), BuildError> {
-        match self {
-            Self::Given(gateway) => Ok((gateway, UNNAMED)),
+    /// The gateway, its client built.
+    fn build(self) -> Result<Arc<dyn VerificationGateway>, BuildError> {
+        Ok(match self {
+            Self::Given(gateway) => gateway,
             #[cfg(feature = "idmeta")]
-            Self::Idmeta(idmeta) => Ok((
-                Arc::new(idmeta.build().map_err(BuildError::Idmeta)?),
-                IDMETA,
-            )),
+            Self::Idmeta(idmeta) => Arc::new(idmeta.build().map_err(BuildError::Idmeta)?),
+            #[cfg(feature = "twilio")]
+            Self::Twilio(twilio) => Arc::new(twilio.build().map_err(BuildError::Twilio)?),
+        })
+    }
+
+    /// What the builder's `Debug` calls it.
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Given(_) => "given",
+            #[cfg(feature = "idmeta")]
+            Self::Idmeta(_) => "idmeta",
+            #[cfg(feature = "twilio")]
+            Self::Twilio(_) => "twilio",
         }
     }
 }
@@ -369,12 +580,11 @@ impl fmt::Debug for PhoneVerificationBuilder {
     /// Names the parts chosen, never a token, a path or a database URL (which may hold a
     /// password).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let gateway = match &self.gateway {
-            None => "none",
-            Some(GatewayChoice::Given(_)) => "given",
-            #[cfg(feature = "idmeta")]
-            Some(GatewayChoice::Idmeta(_)) => "idmeta",
-        };
+        let providers: Vec<(&str, &str)> = self
+            .providers
+            .iter()
+            .map(|(name, gateway)| (name.as_str(), gateway.kind()))
+            .collect();
         let store = match &self.store {
             StoreChoice::InMemory => "in-memory",
             StoreChoice::Given(_) => "given",
@@ -384,11 +594,13 @@ impl fmt::Debug for PhoneVerificationBuilder {
             StoreChoice::Postgres(_) => "postgres",
         };
         f.debug_struct("PhoneVerificationBuilder")
-            .field("gateway", &gateway)
+            .field("providers", &providers)
+            .field("default_provider", &self.default_provider)
+            .field("routes", &self.routes)
+            .field("failover", &self.failover)
             .field("store", &store)
             .field("send_policy", &self.send_policy)
             .field("check_policy", &self.check_policy)
-            .field("provider_name", &self.provider_name)
             .finish_non_exhaustive()
     }
 }

@@ -15,14 +15,66 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// No provider was given: call `idmeta`, `gateway` or `simulator` on the builder.
+    /// No provider was given: call `idmeta`, `twilio`, `gateway`, `provider` or `simulator`
+    /// on the builder.
     #[error("no verification provider is configured")]
     NoGateway,
+    /// The default provider, a route or the failover chain names a provider that was not
+    /// chosen.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use phone_verify::{BuildError, NumberPrefix, PhoneVerification, ProviderName, Route, testing::sim};
+    ///
+    /// let sim = sim::start(sim::SimConfig::default()).await?;
+    /// let twilio = ProviderName::parse("twilio")?;
+    /// let error = PhoneVerification::builder()
+    ///     .simulator(&sim)
+    ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), twilio.clone())
+    ///     .build()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(error, BuildError::UnknownProvider(name) if name == twilio));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[error("no provider named {0} is configured")]
+    UnknownProvider(crate::ProviderName),
+    /// The failover chain names the provider every number already goes to (the default, with
+    /// no route elsewhere): a send would fail over to the provider that failed.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use phone_verify::{BuildError, PhoneVerification, ProviderName, testing::sim};
+    ///
+    /// let sim = sim::start(sim::SimConfig::default()).await?;
+    /// let error = PhoneVerification::builder()
+    ///     .simulator(&sim)
+    ///     .failover_to(ProviderName::idmeta())
+    ///     .build()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(error, BuildError::FailoverToItself(name) if name == ProviderName::idmeta()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[error("the failover to {0} goes to the provider every number is sent to")]
+    FailoverToItself(crate::ProviderName),
+    /// The providers could not be wired for another reason `Providers` gives (the source).
+    #[error("the providers could not be wired")]
+    Providers(#[source] crate::ProvidersError),
     /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP to a
     /// remote host, ...); the source says which.
     #[cfg(feature = "idmeta")]
     #[error("the idmeta client configuration is invalid")]
     Idmeta(#[source] crate::idmeta::ClientConfigError),
+    /// The Twilio client's configuration is invalid (no Service SID, malformed credentials,
+    /// plain HTTP to a remote host, ...); the source says which.
+    #[cfg(feature = "twilio")]
+    #[error("the twilio client configuration is invalid")]
+    Twilio(#[source] crate::twilio::TwilioConfigError),
     /// The database could not be opened or brought up to date; the source says why
     /// ([`crate::StoreError::Unavailable`] with a [`crate::sql::SqlFailure`] inside).
     #[cfg(any(feature = "sqlite", feature = "postgres"))]

@@ -1,9 +1,10 @@
 //! # phone-verify
 //!
-//! Send and check SMS one-time passcodes through IDMeta's phone verification API (v3), with a
-//! record of every attempt. This is the one crate a sign-up, KYC or login back end adds: one
-//! builder wires the provider, the store, the guards, the clock and the ids, and
-//! [`PhoneVerification`] sends and checks codes and reads their history.
+//! Send and check SMS one-time passcodes through IDMeta's phone verification API (v3) and
+//! Twilio Verify (v2), with a record of every attempt. This is the one crate a sign-up, KYC or
+//! login back end adds: one builder wires the providers (with routing by number and failover
+//! between them), the store, the guards, the clock and the ids, and [`PhoneVerification`]
+//! sends and checks codes and reads their history.
 //!
 //! Its promises, each kept by the layers underneath:
 //! - **never send a duplicate SMS by accident**: a failure says whether a code may have been
@@ -61,11 +62,40 @@
 //! # }
 //! ```
 //!
+//! With a second provider (feature `twilio`), route numbers by country calling code and fail
+//! over when a provider provably sent nothing; a check goes to the provider that sent:
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "idmeta", feature = "twilio"))]
+//! # async fn wire() -> Result<(), Box<dyn std::error::Error>> {
+//! use phone_verify::idmeta::IdmetaClient;
+//! use phone_verify::twilio::{SecretString, TwilioClient};
+//! use phone_verify::{NumberPrefix, PhoneVerification, ProviderName, Route};
+//!
+//! let secret = |name| SecretString::from(std::env::var(name).unwrap_or_default());
+//! let twilio = ProviderName::parse("twilio")?;
+//! let verification = PhoneVerification::builder()
+//!     .idmeta(IdmetaClient::builder().environment("integrate").token(secret("IDMETA_API_TOKEN")))
+//!     .twilio(
+//!         TwilioClient::builder()
+//!             .service_sid(std::env::var("TWILIO_VERIFY_SERVICE_SID")?)
+//!             .api_key(secret("TWILIO_API_KEY_SID"), secret("TWILIO_API_KEY_SECRET")),
+//!     )
+//!     .route(Route::Prefix(NumberPrefix::parse("+1")?), twilio.clone())
+//!     .failover_to(twilio)
+//!     .build()
+//!     .await?;
+//! # let _ = verification;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## What is in the crate
 //!
 //! - The entry point: [`PhoneVerification::builder`] ([`PhoneVerificationBuilder`], failing
 //!   with [`BuildError`]), then [`PhoneVerification::send_code`],
-//!   [`PhoneVerification::check_code`] and the history.
+//!   [`PhoneVerification::check_code`] and the history. Several providers are named
+//!   ([`ProviderName`]) and routed ([`Route`]) through the app's `Providers`.
 //! - The values an embedder touches: [`PhoneNumber`], [`TrustFlowId`], [`TrustValidationId`],
 //!   [`OtpCode`], [`ReferenceId`], [`AttemptId`], and what each operation returns
 //!   ([`SentCode`], [`CheckedCode`], [`AttemptRecord`]).
@@ -79,15 +109,17 @@
 //!   [`IdSource`], and [`macro@async_trait`] to implement them.
 //! - Metrics through the `metrics` facade (install the exporter you run): every send and check
 //!   by outcome, provider and store latency, store errors, retries; the names are in
-//!   [`metric_names`], the provider label is [`PhoneVerificationBuilder::provider_name`]
-//!   (`idmeta` for [`PhoneVerificationBuilder::idmeta`]).
-//! - Behind features, one module each: `idmeta` (the IDMeta v3 adapter, default), `sql`
-//!   (SQLite by default, PostgreSQL with `postgres`), `testing` (`mocks`: the mockall gateway;
-//!   `test-util`: the simulator, a manual clock, sequential ids, a failing store).
+//!   [`metric_names`], the provider label is the provider's name (`idmeta`, `twilio`, or the
+//!   one given to [`PhoneVerificationBuilder::provider`]).
+//! - Behind features, one module each: `idmeta` (the IDMeta v3 adapter, default), `twilio`
+//!   (the Twilio Verify v2 adapter), `sql` (SQLite by default, PostgreSQL with `postgres`),
+//!   `testing` (`mocks`: the mockall gateway; `test-util`: the simulator of both providers, a
+//!   manual clock, sequential ids, a failing store).
 //!
 //! With `default-features = false` the crate is the use cases and the in-memory store over a
 //! gateway of your own. Underneath are the layered crates (`phone-verify-domain`,
-//! `phone-verify-app`, `idmeta-adapter`, `phone-verify-sql-store`); this crate only composes
+//! `phone-verify-app`, `idmeta-adapter`, `twilio-verify-adapter`, `phone-verify-sql-store`);
+//! this crate only composes
 //! them, and `docs/architecture.md` says what the builder wires.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -100,6 +132,8 @@ pub mod idmeta;
 pub mod sql;
 #[cfg(any(feature = "mocks", feature = "test-util"))]
 pub mod testing;
+#[cfg(feature = "twilio")]
+pub mod twilio;
 mod verification;
 
 pub use builder::PhoneVerificationBuilder;
@@ -111,10 +145,10 @@ pub use verification::PhoneVerification;
 pub use async_trait::async_trait;
 
 pub use phone_verify_domain::{
-    BoxError, CheckCodeRequest, CheckResult, CheckVerdict, CodeState, DeliveryStatus, FieldErrors,
-    GatewayError, IdError, NumberKind, OtpCode, OtpCodeError, PhoneNumber, PhoneNumberError,
-    ReferenceId, RegionCode, RejectionKind, SendCodeRequest, SendReceipt, TrustFlowId,
-    TrustValidationId, VerificationGateway, VerificationStatus,
+    BoxError, CheckCodeRequest, CheckResult, CheckVerdict, CodeState, DeliveryState,
+    DeliveryStatus, FieldErrors, GatewayError, IdError, NumberKind, OtpCode, OtpCodeError,
+    PhoneNumber, PhoneNumberError, ReferenceId, RegionCode, RejectionKind, SendCodeRequest,
+    SendReceipt, TrustFlowId, TrustValidationId, VerificationGateway, VerificationStatus,
 };
 
 pub use phone_verify_app::{
@@ -123,10 +157,10 @@ pub use phone_verify_app::{
     Clock, ConflictKind, DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, ErrorClass, HistoryError,
     HistorySubject, IdSource, InMemoryVerificationStore, MAX_PAGE_SIZE, NewCheck, NewSend,
     NumberPrefix, NumberPrefixError, Page, PageCursor, PageRequest, ProviderName,
-    ProviderNameError, PurgeError, PurgeMode, PurgeRecords, PurgeReport, RandomIds, ReconcileError,
-    ReconcileInFlight, ReconcileReport, RefusalReason, Reservation, SendCodeError, SendLimits,
-    SendOutcome, SendPolicy, SendRecord, SendRefusal, SendState, SentCode, StoreError,
-    StoreOperation, SystemClock, VerificationStore, minimum_retention,
+    ProviderNameError, ProvidersError, PurgeError, PurgeMode, PurgeRecords, PurgeReport, RandomIds,
+    ReconcileError, ReconcileInFlight, ReconcileReport, RefusalReason, Reservation, Route,
+    SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRecord, SendRefusal, SendState,
+    SentCode, StoreError, StoreOperation, SystemClock, VerificationStore, minimum_retention,
 };
 
 /// The names of the metrics the library emits and of their labels (`docs/operations.md`).

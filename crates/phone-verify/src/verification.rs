@@ -47,8 +47,9 @@ pub struct PhoneVerification {
 }
 
 impl PhoneVerification {
-    /// The builder: choose a provider (`idmeta`, `gateway` or `simulator`), optionally a store
-    /// and policies, then `build`.
+    /// The builder: choose a provider or several (`idmeta`, `twilio`, `gateway`, `provider`,
+    /// `simulator`), with routes and failover between them, optionally a store and policies,
+    /// then `build`.
     ///
     /// ```
     /// use phone_verify::PhoneVerification;

@@ -152,6 +152,19 @@ impl Simulator {
         &self.shared.config.token
     }
 
+    /// The HTTP Basic pair the Twilio routes accept ([`crate::SimConfig::twilio_credentials`]):
+    /// the user (an Account SID, `AC…`, or an API key SID, `SK…`) and its secret. Test
+    /// credentials, not secrets.
+    pub fn twilio_credentials(&self) -> (&str, &str) {
+        let twilio = &self.shared.config.twilio;
+        (&twilio.user, &twilio.secret)
+    }
+
+    /// The Verify Service SID the Twilio routes serve ([`crate::SimConfig::twilio_service_sid`]).
+    pub fn twilio_service_sid(&self) -> &str {
+        &self.shared.config.twilio.service_sid
+    }
+
     /// The address the simulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr

@@ -2,7 +2,9 @@
 //! functions, no SQL. Reading a row that is not a valid record is
 //! [`StoreError::Corrupt`], with the attempt's id (not personal data) and never the number.
 //! The names in `refusal_reason`, `verdict` and `error_class` are their enums' own (`as_str`,
-//! read back with `FromStr`); a name this version does not know is corrupt too.
+//! read back with `FromStr`); a name this version does not know is corrupt too. The
+//! verification status is the provider's and may be one nobody named: [`status_column`]
+//! writes and reads it, every spelling of earlier versions included.
 
 use std::time::Duration;
 
@@ -13,12 +15,12 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{
     PhoneNumber, ProviderName, ReferenceId, TrustFlowId, TrustValidationId, UnknownName,
-    VerificationStatus,
 };
 use uuid::Uuid;
 
 use crate::corrupt::{CorruptRow, Defect};
 use crate::failure::{SqlFailure, SqlFailureKind};
+use crate::status_column;
 
 pub(crate) const SEND: &str = "send";
 pub(crate) const CHECK: &str = "check";
@@ -246,14 +248,17 @@ impl OutcomeColumns {
                 verdict,
                 status,
                 reference,
-            } => Self {
-                outcome: CheckOutcomeName::Answered.as_str(),
-                verdict: Some(verdict.as_str()),
-                status: Some(status.as_str().to_owned()),
-                status_code: status.code(),
-                reference: reference.as_ref().map(|r| r.as_str().to_owned()),
-                ..Self::default()
-            },
+            } => {
+                let (status, status_code) = status_column::write(status);
+                Self {
+                    outcome: CheckOutcomeName::Answered.as_str(),
+                    verdict: Some(verdict.as_str()),
+                    status: Some(status),
+                    status_code,
+                    reference: reference.as_ref().map(|r| r.as_str().to_owned()),
+                    ..Self::default()
+                }
+            }
             CheckOutcome::NoPendingCode => Self {
                 outcome: CheckOutcomeName::NoPendingCode.as_str(),
                 ..Self::default()
@@ -380,7 +385,7 @@ impl Reader<'_> {
                 let status = self.required(self.row.status.as_deref(), "status")?;
                 CheckOutcome::Answered {
                     verdict: self.named(verdict, "verdict")?,
-                    status: VerificationStatus::from_wire(status, self.row.status_code),
+                    status: status_column::read(status, self.row.status_code),
                     reference: self.reference()?,
                 }
             }

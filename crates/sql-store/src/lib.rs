@@ -52,6 +52,7 @@ mod session;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod status_column;
 mod store;
 #[cfg(any(test, feature = "test-support"))]
 mod test_postgres;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckResult, CodeState, DeliveryStatus, GatewayError, ReferenceId, RejectionKind, SendReceipt,
-    VerificationStatus,
+    CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, ReferenceId,
+    RejectionKind, SendReceipt, VerificationStatus,
 };
 use phone_verify_http::{Answer, Unreadable};
 
@@ -19,7 +19,7 @@ pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayEr
     let resource = resource(answer)?;
     let reading = reading(&resource.status);
     Ok(SendReceipt {
-        delivery: resource.delivery(answer.status),
+        delivery: resource.delivery(),
         // Right after a send nothing was checked yet.
         code_state: match reading.verification_status {
             VerificationStatus::Pending => CodeState::Unknown,
@@ -42,8 +42,7 @@ pub(crate) fn classify_check(
             code_state: CodeState::MaxAttemptsExceeded,
             verification_status: VerificationStatus::Rejected,
             delivery: DeliveryStatus {
-                code: 429,
-                description: "max_attempts_reached".to_owned(),
+                state: DeliveryState::NotReported,
                 updated_on: None,
             },
             reference: reference.cloned(),
@@ -63,7 +62,7 @@ pub(crate) fn classify_check(
     Ok(CheckResult {
         code_state: reading.code_state,
         verification_status: reading.verification_status,
-        delivery: resource.delivery(status),
+        delivery: resource.delivery(),
         checked_at: resource.updated.unwrap_or(resource.created),
         reference: Some(resource.reference),
     })
@@ -353,8 +352,7 @@ mod tests {
         );
         assert_eq!(receipt.code_state, CodeState::Unknown);
         assert_eq!(receipt.verification_status, VerificationStatus::Pending);
-        assert_eq!(receipt.delivery.code, 201);
-        assert_eq!(receipt.delivery.description, "pending");
+        assert_eq!(receipt.delivery.state, DeliveryState::NotReported);
         assert_eq!(receipt.delivery.updated_on, Some(receipt.submitted_at));
     }
 

@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckCodeRequest, CodeState, DeliveryStatus, ReferenceId, SendCodeRequest, VerificationStatus,
+    CheckCodeRequest, CodeState, DeliveryState, DeliveryStatus, ReferenceId, SendCodeRequest,
+    VerificationStatus,
 };
 use phone_verify_http::{Unreadable, parse_timestamp};
 use serde::Deserialize;
@@ -110,18 +111,20 @@ impl Verification<'_> {
 }
 
 impl Resource {
-    /// The delivery status the port asks for. Twilio has no delivery code: the adapter reports
-    /// the answer's HTTP status and the verification's `status`.
-    pub(crate) fn delivery(&self, http_status: u16) -> DeliveryStatus {
+    /// The delivery status the port asks for. A verification resource says nothing of the
+    /// SMS's delivery (its `status` is the verification's, read by [`reading`]), so the state
+    /// is [`DeliveryState::NotReported`], as of `date_updated`.
+    pub(crate) fn delivery(&self) -> DeliveryStatus {
         DeliveryStatus {
-            code: i64::from(http_status),
-            description: self.status.clone(),
+            state: DeliveryState::NotReported,
             updated_on: self.updated,
         }
     }
 }
 
-/// Reads a verification's `status` (`failed` is handled by the classifier, as a refusal).
+/// Reads a verification's `status` onto the domain's meanings: Twilio's vocabulary stays here
+/// (`failed` is handled by the classifier, as a refusal; `canceled`, `deleted` and anything
+/// unlisted are kept raw as `Other`).
 pub(crate) fn reading(status: &str) -> Reading {
     let (code_state, verification_status) = match status {
         "pending" => (CodeState::Invalid, VerificationStatus::Pending),

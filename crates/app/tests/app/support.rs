@@ -10,8 +10,8 @@ use phone_verify_app::{
     SendRecord, SequentialIds, StoreOperation, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
-    CheckResult, CodeState, DeliveryStatus, GatewayError, MockVerificationGateway, OtpCode,
-    PhoneNumber, ProviderName, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId,
+    CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, MockVerificationGateway,
+    OtpCode, PhoneNumber, ProviderName, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId,
     TrustValidationId, VerificationStatus,
 };
 
@@ -63,8 +63,7 @@ pub(crate) fn receipt(reference: ReferenceId) -> SendReceipt {
         reference,
         submitted_at: t0(),
         delivery: DeliveryStatus {
-            code: 103,
-            description: "Call in progress".into(),
+            state: DeliveryState::InProgress,
             updated_on: Some(t0()),
         },
         code_state: CodeState::Unknown,
@@ -77,8 +76,7 @@ pub(crate) fn check_result(code_state: CodeState, status: VerificationStatus) ->
         code_state,
         verification_status: status,
         delivery: DeliveryStatus {
-            code: 200,
-            description: "Verify success".into(),
+            state: DeliveryState::Delivered,
             updated_on: None,
         },
         reference: Some(ReferenceId::parse(REFERENCE).expect("a valid ref")),

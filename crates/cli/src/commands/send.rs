@@ -1,7 +1,7 @@
 //! `phone-verify send`.
 
 use phone_verify_app::{SendCode, SendPolicy, SentCode, Wiring};
-use phone_verify_domain::{SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{DeliveryState, SendCodeRequest, TrustFlowId, TrustValidationId};
 use serde_json::json;
 
 use crate::args::SendArgs;
@@ -43,11 +43,7 @@ pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
     out.field("reference", &sent.receipt.reference);
     out.field(
         "delivery",
-        format!(
-            "{} {}",
-            sent.receipt.delivery.code,
-            provider_text::clean(&sent.receipt.delivery.description)
-        ),
+        provider_text::clean(&delivery(&sent.receipt.delivery.state)),
     );
     out.field("attempt", sent.attempt);
 }
@@ -62,8 +58,20 @@ pub(crate) fn send_json(request: &SendCodeRequest, sent: &SentCode) -> serde_jso
         "provider": sent.provider.as_str(),
         "reference": sent.receipt.reference.as_str(),
         "submitted_at": sent.receipt.submitted_at.to_rfc3339(),
-        "delivery_code": sent.receipt.delivery.code,
+        "delivery": delivery(&sent.receipt.delivery.state),
         "verification_status": sent.receipt.verification_status.as_str(),
         "attempt": sent.attempt.to_string(),
     })
+}
+
+/// The delivery state as printed: its stable name (`in_progress`), or for a state nobody named
+/// the provider's code and text (`207 Undeliverable`).
+fn delivery(state: &DeliveryState) -> String {
+    match state {
+        DeliveryState::Other {
+            code: Some(code),
+            description,
+        } => format!("{code} {description}"),
+        state => state.as_str().to_owned(),
+    }
 }

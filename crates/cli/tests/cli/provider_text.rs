@@ -21,7 +21,8 @@ fn hostile(word: &str) -> String {
     )
 }
 
-/// A send answer as documented, with hostile free text.
+/// A send answer as documented, with hostile free text (a carrier's delivery code, whose text
+/// the send keeps).
 fn send_answer() -> Value {
     json!({
         "success": true,
@@ -31,8 +32,8 @@ fn send_answer() -> Value {
             "submitTime": "2026-05-14T10:00:00.000Z",
             "status": {
                 "updatedOn": "2026-05-14T10:00:00.000Z",
-                "code": 103,
-                "description": hostile("Call in progress"),
+                "code": 207,
+                "description": hostile("Undeliverable"),
             },
             "verify": {"codeState": "UNKNOWN", "inputPhoneNumber": NUMBER},
         },
@@ -123,7 +124,7 @@ async fn provider_free_text_is_escaped_masked_and_capped_in_text_output() {
         checked.all()
     );
 
-    assert!(sent.stdout.contains("Call in progress"), "{}", sent.stdout);
+    assert!(sent.stdout.contains("207 Undeliverable"), "{}", sent.stdout);
     assert!(checked.stdout.contains("VALID"), "{}", checked.stdout);
     for run in [&sent, &checked] {
         let output = run.all();
@@ -171,5 +172,9 @@ async fn json_output_keeps_provider_text_as_escaped_json() {
             run.stdout
         );
     }
+    assert_eq!(
+        sent.json()["delivery"],
+        format!("207 {}", hostile("Undeliverable"))
+    );
     assert_eq!(checked.json()["verification_status"], hostile("VERIFIED"));
 }

@@ -1,62 +1,84 @@
 use chrono::{TimeZone, Utc};
 use phone_verify_domain::{
-    CheckResult, CheckVerdict, CodeState, DeliveryStatus, VerificationStatus,
+    CheckResult, CheckVerdict, CodeState, DeliveryState, DeliveryStatus, VerificationStatus,
 };
 
 #[test]
-fn documented_statuses_map_to_their_codes() {
-    let cases = [
-        ("PENDING", 0),
-        ("REJECTED", 1),
-        ("REVIEW_NEEDED", 2),
-        ("VERIFIED", 3),
-        ("INCOMPLETE", 4),
-        ("IN_PROGRESS", 5),
-        ("FAILED", 6),
-        ("EMPTY", 99),
+fn every_named_status_reads_back_from_its_stable_name() {
+    use VerificationStatus::*;
+    let named = [
+        (Pending, "pending"),
+        (Rejected, "rejected"),
+        (ReviewNeeded, "review_needed"),
+        (Verified, "verified"),
+        (Incomplete, "incomplete"),
+        (InProgress, "in_progress"),
+        (Failed, "failed"),
+        (Empty, "empty"),
     ];
-    for (name, code) in cases {
-        let status = VerificationStatus::from_wire(name, Some(code));
-        assert!(
-            !matches!(status, VerificationStatus::Other { .. }),
-            "{name}"
-        );
+    for (status, name) in named {
+        assert_eq!(status.stable_name(), Some(name));
         assert_eq!(status.as_str(), name);
-        assert_eq!(status.code(), Some(code));
+        assert_eq!(status.to_string(), name);
+        assert_eq!(name.parse::<VerificationStatus>(), Ok(status));
     }
 }
 
 #[test]
-fn an_unknown_status_keeps_its_raw_name_and_code() {
-    let status = VerificationStatus::from_wire("ON_HOLD", Some(42));
-    assert_eq!(
-        status,
-        VerificationStatus::Other {
-            name: "ON_HOLD".into(),
-            code: Some(42)
-        }
-    );
-    assert_eq!(status.to_string(), "ON_HOLD");
-    assert_eq!(status.code(), Some(42));
+fn a_status_without_a_meaning_keeps_its_raw_value_and_has_no_stable_name() {
+    let status = VerificationStatus::Other {
+        name: "canceled".into(),
+        code: None,
+    };
+    assert_eq!(status.stable_name(), None);
+    assert_eq!(status.as_str(), "canceled");
+    assert_eq!(status.to_string(), "canceled");
+    // A raw value is not a name, whatever it spells: only the stable names read back.
+    for raw in ["canceled", "PENDING", "VERIFIED", ""] {
+        let refused = raw.parse::<VerificationStatus>().expect_err(raw);
+        assert_eq!(refused.what(), "verification status");
+    }
 }
 
 #[test]
-fn code_states_round_trip_and_keep_unknown_values() {
-    for name in [
-        "UNKNOWN",
-        "VALID",
-        "INVALID",
-        "EXPIRED",
-        "MAX_ATTEMPTS_EXCEEDED",
+fn every_named_code_state_reads_back_and_an_unnamed_one_stays_raw() {
+    use CodeState::*;
+    let named = [
+        (Unknown, "unknown"),
+        (Valid, "valid"),
+        (Invalid, "invalid"),
+        (Expired, "expired"),
+        (MaxAttemptsExceeded, "max_attempts_exceeded"),
+    ];
+    for (state, name) in named {
+        assert_eq!(state.stable_name(), Some(name));
+        assert_eq!(name.parse::<CodeState>(), Ok(state));
+    }
+    let locked = Other("LOCKED".into());
+    assert_eq!((locked.stable_name(), locked.as_str()), (None, "LOCKED"));
+    assert!(
+        "VALID".parse::<CodeState>().is_err(),
+        "IDMeta's spelling is not ours"
+    );
+}
+
+#[test]
+fn every_named_delivery_state_reads_back_and_an_unnamed_one_keeps_code_and_text() {
+    use DeliveryState::*;
+    for (state, name) in [
+        (InProgress, "in_progress"),
+        (Delivered, "delivered"),
+        (NotReported, "not_reported"),
     ] {
-        let state = CodeState::from_wire(name);
-        assert!(!matches!(state, CodeState::Other(_)), "{name}");
-        assert_eq!(state.as_str(), name);
+        assert_eq!(state.stable_name(), Some(name));
+        assert_eq!(name.parse::<DeliveryState>(), Ok(state));
     }
-    assert_eq!(
-        CodeState::from_wire("LOCKED"),
-        CodeState::Other("LOCKED".into())
-    );
+    let carrier = Other {
+        code: Some(207),
+        description: "Undeliverable".into(),
+    };
+    assert_eq!(carrier.stable_name(), None);
+    assert_eq!(carrier.as_str(), "Undeliverable");
 }
 
 fn result(code_state: CodeState, status: VerificationStatus) -> CheckResult {
@@ -64,8 +86,7 @@ fn result(code_state: CodeState, status: VerificationStatus) -> CheckResult {
         code_state,
         verification_status: status,
         delivery: DeliveryStatus {
-            code: 200,
-            description: "Verify success".into(),
+            state: DeliveryState::Delivered,
             updated_on: None,
         },
         reference: None,

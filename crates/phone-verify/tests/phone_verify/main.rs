@@ -7,5 +7,6 @@
 mod axum_signup;
 
 mod builder;
+mod providers;
 mod signup;
 mod support;

@@ -197,3 +197,24 @@ async fn wrong_credentials_an_unknown_service_and_a_bad_number_are_twilio_errors
     assert_eq!(body["code"], 60200);
     assert_eq!(h.sim.counters().twilio_codes_sent, 0);
 }
+
+#[tokio::test]
+async fn the_simulator_says_which_twilio_account_and_service_it_serves() {
+    let h = harness().await;
+    assert_eq!(
+        h.sim.twilio_credentials(),
+        (DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN)
+    );
+    assert_eq!(h.sim.twilio_service_sid(), DEFAULT_TWILIO_SERVICE_SID);
+
+    let key = "SK0123456789abcdef0123456789abcdef";
+    let service = "VAffffffffffffffffffffffffffffffff";
+    let other = crate::support::harness_with(
+        crate::support::config()
+            .twilio_credentials(key, "key-secret")
+            .twilio_service_sid(service),
+    )
+    .await;
+    assert_eq!(other.sim.twilio_credentials(), (key, "key-secret"));
+    assert_eq!(other.sim.twilio_service_sid(), service);
+}

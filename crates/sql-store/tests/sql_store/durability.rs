@@ -60,7 +60,10 @@ async fn write_attempts(store: &dyn VerificationStore) -> Vec<phone_verify_app::
             AttemptId::from_u128(2),
             CheckOutcome::Answered {
                 verdict: CheckVerdict::WrongCode,
-                status: VerificationStatus::from_wire("SOMETHING_NEW", Some(42)),
+                status: VerificationStatus::Other {
+                    name: "SOMETHING_NEW".into(),
+                    code: Some(42),
+                },
                 reference: Some(reference),
             },
             t0 + Duration::from_secs(2),

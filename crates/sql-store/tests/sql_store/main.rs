@@ -14,6 +14,7 @@ mod durability;
 #[cfg(feature = "sqlite")]
 mod files;
 mod migrations;
+mod old_spellings;
 mod races;
 #[cfg(feature = "sqlite")]
 mod sqlite_failures;
