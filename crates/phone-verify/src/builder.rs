@@ -181,6 +181,8 @@ impl PhoneVerificationBuilder {
     pub fn twilio_simulator(self, sim: &crate::testing::sim::Simulator) -> Self {
         use crate::twilio::{SecretString, TwilioClient};
         let (user, secret) = sim.twilio_credentials();
+        // The simulator takes either kind of Basic pair; the adapter wants to know which.
+        let api_key = user.starts_with("SK");
         let (user, secret) = (
             SecretString::from(user.to_owned()),
             SecretString::from(secret.to_owned()),
@@ -189,8 +191,7 @@ impl PhoneVerificationBuilder {
             .base_url(sim.base_url())
             .allow_plain_http(true)
             .service_sid(sim.twilio_service_sid());
-        // The simulator takes either kind of Basic pair; the adapter wants to know which.
-        let client = if sim.twilio_credentials().0.starts_with("SK") {
+        let client = if api_key {
             client.api_key(user, secret)
         } else {
             client.account_credentials(user, secret)

@@ -3,7 +3,7 @@
 //! routed, and bad combinations are refused with typed errors.
 
 use phone_verify::idmeta::IdmetaClient;
-use phone_verify::testing::sim::{Fault, FaultScope, Simulator};
+use phone_verify::testing::sim::{self, Fault, FaultScope, SimConfig, Simulator};
 use phone_verify::twilio::TwilioClient;
 use phone_verify::{
     AttemptRecord, BuildError, NumberPrefix, OtpCode, PageRequest, PhoneNumber, PhoneVerification,
@@ -223,4 +223,28 @@ async fn choosing_a_provider_again_replaces_it() {
         .await
         .expect_err("the second choice has no token");
     assert!(matches!(error, BuildError::Idmeta(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn the_twilio_simulator_is_wired_with_the_credentials_it_was_started_with() {
+    // An API key and another Verify Service instead of the default Account SID.
+    let sim = sim::start(
+        SimConfig::default()
+            .fixed_code(CODE)
+            .twilio_credentials("SK0123456789abcdef0123456789abcdef", "key-secret")
+            .twilio_service_sid("VAffffffffffffffffffffffffffffffff"),
+    )
+    .await
+    .expect("the simulator starts");
+    let verification = PhoneVerification::builder()
+        .twilio_simulator(&sim)
+        .build()
+        .await
+        .expect("builds");
+    let sent = verification
+        .send_code(&request("tv-key"))
+        .await
+        .expect("the simulator accepts the key");
+    assert_eq!(sent.provider, twilio());
+    assert_eq!(sim.counters().twilio_codes_sent, 1);
 }
