@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use phone_verify_app::{
-    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, ProviderName, Providers,
-    SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
+    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, NumberKeyring,
+    ProviderName, Providers, SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -53,6 +53,7 @@ pub struct PhoneVerificationBuilder {
     clock: Option<Arc<dyn Clock>>,
     ids: Option<Arc<dyn IdSource>>,
     provider_name: Option<ProviderName>,
+    number_keys: Option<NumberKeyring>,
 }
 
 /// Where the provider comes from.
@@ -193,6 +194,25 @@ impl PhoneVerificationBuilder {
         self
     }
 
+    /// Keeps numbers protected at rest with `keyring` in the store the builder opens (in
+    /// memory, SQLite or PostgreSQL): each record keeps the number's HMAC-SHA256 under the
+    /// current key and its masked form, never the number (`docs/security.md`, "No clear
+    /// numbers at rest"). A store given with [`PhoneVerificationBuilder::store`] is
+    /// protected by whoever made it: giving both is [`BuildError::KeysForGivenStore`].
+    ///
+    /// ```
+    /// use phone_verify::{NumberKeyring, PhoneVerification};
+    ///
+    /// let keyring = NumberKeyring::parse(&format!("k1:{}", "ab".repeat(32)))?;
+    /// let builder = PhoneVerification::builder().sqlite("phone-verify.db").protect_numbers(keyring);
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn protect_numbers(mut self, keyring: NumberKeyring) -> Self {
+        self.number_keys = Some(keyring);
+        self
+    }
+
     /// Guards sends with `policy` (default [`SendPolicy::default`]: a 30 s cooldown, 5 codes
     /// per number per hour, 10 per trust validation, no premium-rate or shared-cost numbers).
     ///
@@ -301,7 +321,7 @@ impl PhoneVerificationBuilder {
     /// ```
     pub async fn build(self) -> Result<PhoneVerification, BuildError> {
         let (gateway, provider) = self.gateway.ok_or(BuildError::NoGateway)?.build()?;
-        let store = self.store.open().await?;
+        let store = self.store.open(self.number_keys).await?;
         let providers = Providers::new(self.provider_name.unwrap_or(provider), gateway);
         let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
         if let Some(clock) = self.clock {
@@ -341,9 +361,17 @@ impl GatewayChoice {
 }
 
 impl StoreChoice {
-    async fn open(self) -> Result<Arc<dyn VerificationStore>, BuildError> {
+    /// The store, keeping numbers protected with `keys` when given.
+    async fn open(
+        self,
+        keys: Option<NumberKeyring>,
+    ) -> Result<Arc<dyn VerificationStore>, BuildError> {
         match self {
-            Self::InMemory => Ok(Arc::new(InMemoryVerificationStore::new())),
+            Self::InMemory => Ok(Arc::new(match keys {
+                Some(keys) => InMemoryVerificationStore::new().protect_numbers(keys),
+                None => InMemoryVerificationStore::new(),
+            })),
+            Self::Given(_) if keys.is_some() => Err(BuildError::KeysForGivenStore),
             Self::Given(store) => Ok(store),
             #[cfg(feature = "sqlite")]
             Self::Sqlite(path) => crate::sql::SqlVerificationStore::open_sqlite(
@@ -351,7 +379,7 @@ impl StoreChoice {
                 crate::sql::SqliteOptions::default(),
             )
             .await
-            .map(crate::sql::SqlVerificationStore::into_port)
+            .map(|store| protected(store, keys))
             .map_err(BuildError::Store),
             #[cfg(feature = "postgres")]
             Self::Postgres(url) => crate::sql::SqlVerificationStore::open_postgres(
@@ -359,9 +387,21 @@ impl StoreChoice {
                 crate::sql::PostgresOptions::default(),
             )
             .await
-            .map(crate::sql::SqlVerificationStore::into_port)
+            .map(|store| protected(store, keys))
             .map_err(BuildError::Store),
         }
+    }
+}
+
+/// `store` as the port, keeping numbers protected with `keys` when given.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn protected(
+    store: crate::sql::SqlVerificationStore,
+    keys: Option<NumberKeyring>,
+) -> Arc<dyn VerificationStore> {
+    match keys {
+        Some(keys) => store.protect_numbers(keys).into_port(),
+        None => store.into_port(),
     }
 }
 
@@ -389,6 +429,7 @@ impl fmt::Debug for PhoneVerificationBuilder {
             .field("send_policy", &self.send_policy)
             .field("check_policy", &self.check_policy)
             .field("provider_name", &self.provider_name)
+            .field("number_keys", &self.number_keys)
             .finish_non_exhaustive()
     }
 }

@@ -18,6 +18,12 @@ pub enum BuildError {
     /// No provider was given: call `idmeta`, `gateway` or `simulator` on the builder.
     #[error("no verification provider is configured")]
     NoGateway,
+    /// Number keys were given for a store given ready-made (`store(..)` and
+    /// `protect_numbers(..)`): the builder cannot reach into it, so protect the store where it
+    /// is made (`InMemoryVerificationStore::protect_numbers`,
+    /// `SqlVerificationStore::protect_numbers`).
+    #[error("number keys were given for a store the builder does not open")]
+    KeysForGivenStore,
     /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP to a
     /// remote host, ...); the source says which.
     #[cfg(feature = "idmeta")]

@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord,
-    CheckReservation, ConflictKind, HistorySubject, NewCheck, NewSend, Page, PageCursor,
-    PageRequest, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+    CheckReservation, ConflictKind, HistorySubject, NewCheck, NewSend, NumberKeyring, NumberLookup,
+    NumberProtection, Page, PageCursor, PageRequest, Reservation, SendLimits, SendOutcome,
+    SendRefusal, StoreError, VerificationStore,
 };
 use phone_verify_domain::ReferenceId;
 
@@ -19,7 +20,7 @@ use crate::columns::{self, CHECK, InFlightRow, OutcomeColumns, SEND};
 use crate::failure::{SqlFailure, SqlFailureKind};
 #[cfg(feature = "postgres")]
 use crate::postgres::{self, LockClass};
-use crate::session::{Session, Value};
+use crate::session::Session;
 use crate::sql;
 #[cfg(feature = "sqlite")]
 use crate::sqlite;
@@ -33,8 +34,10 @@ use crate::{PostgresOptions, SqliteOptions};
 /// a lock no other instance can hold at the same time: SQLite's write lock (`BEGIN
 /// IMMEDIATE`), or PostgreSQL advisory locks on the number and the trust validation (a send)
 /// or on the send (a check). The schema, the indexes and the locking are described in
-/// `docs/storage.md`. Cheap to clone: clones share one connection pool. `Debug` names the
-/// backend only.
+/// `docs/storage.md`. Numbers are kept in clear unless
+/// [`SqlVerificationStore::protect_numbers`] gives the store a keyring (`docs/storage.md`,
+/// "Numbers at rest"). Cheap to clone: clones share one connection pool. `Debug` names the
+/// backend and the key ids only.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -52,6 +55,8 @@ pub struct SqlVerificationStore {
     backend: Backend,
     /// The SQLite file opening created, if it did.
     created: Option<Arc<Path>>,
+    /// How numbers are kept: what the use cases hand this store.
+    numbers: NumberProtection,
 }
 
 #[derive(Clone)]
@@ -66,6 +71,7 @@ impl fmt::Debug for SqlVerificationStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqlVerificationStore")
             .field("backend", &self.backend_name())
+            .field("numbers", &self.numbers)
             .finish_non_exhaustive()
     }
 }
@@ -129,6 +135,7 @@ impl SqlVerificationStore {
         Ok(Self {
             backend: Backend::Postgres(postgres::connect(connect, &options).await?),
             created: None,
+            numbers: NumberProtection::Clear,
         })
     }
 
@@ -182,6 +189,7 @@ impl SqlVerificationStore {
                 Ok(Self {
                     backend: Backend::Sqlite(opened.pool),
                     created: opened.created.map(Arc::from),
+                    numbers: NumberProtection::Clear,
                 })
             }
             #[cfg(feature = "postgres")]
@@ -190,7 +198,34 @@ impl SqlVerificationStore {
                     postgres::connect(connect.clone(), &postgres_options).await?,
                 ),
                 created: None,
+                numbers: NumberProtection::Clear,
             }),
+        }
+    }
+
+    /// The same store, keeping numbers protected with `keyring`: a new row keeps the number's
+    /// HMAC-SHA256 under the current key, the key's id and the masked form, never the number,
+    /// and a lookup by number matches the rows under every key of the ring. Rows written in
+    /// clear before stay so (and are found only by trust validation) until
+    /// [`SqlVerificationStore::protect_clear_numbers`] converts them.
+    ///
+    /// ```no_run
+    /// use phone_verify_app::NumberKeyring;
+    /// use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
+    ///
+    /// # async fn wire(keys: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let keyring = NumberKeyring::parse(keys)?; // from a key file or a secret store
+    /// let store = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default())
+    ///     .await?
+    ///     .protect_numbers(keyring);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn protect_numbers(self, keyring: NumberKeyring) -> Self {
+        Self {
+            numbers: NumberProtection::keyed(keyring),
+            ..self
         }
     }
 
@@ -244,7 +279,7 @@ impl SqlVerificationStore {
         Arc::new(self)
     }
 
-    async fn read(&self) -> Result<Session, StoreError> {
+    pub(crate) async fn read(&self) -> Result<Session, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => sqlite::begin_read(pool).await,
@@ -264,10 +299,16 @@ impl SqlVerificationStore {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
-                let keys = [
-                    (LockClass::Number, send.phone.e164()),
-                    (LockClass::TrustValidation, send.trust_validation.as_str()),
-                ];
+                // Every form the number is searched by, in one order for every instance: two
+                // instances of a fleet in the middle of a key rotation share the retired
+                // key's digest, so they wait for each other.
+                let (_, mut numbers) = number_keys(&send.lookup);
+                numbers.sort_unstable();
+                let keys: Vec<(LockClass, &str)> = numbers
+                    .iter()
+                    .map(|number| (LockClass::Number, number.as_str()))
+                    .chain([(LockClass::TrustValidation, send.trust_validation.as_str())])
+                    .collect();
                 postgres::begin_locked(pool, &keys).await
             }
         }
@@ -292,7 +333,7 @@ impl SqlVerificationStore {
     }
 
     /// A transaction for a write that needs no guard.
-    async fn write(&self) -> Result<Session, StoreError> {
+    pub(crate) async fn write(&self) -> Result<Session, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(pool) => sqlite::begin_immediate(pool).await,
@@ -303,7 +344,7 @@ impl SqlVerificationStore {
 
     /// Ends `session` after the work whose `outcome` is given: commits when the work asks
     /// for it, rolls back otherwise (an error included), so that locks are released at once.
-    async fn finish<T>(
+    pub(crate) async fn finish<T>(
         session: Session,
         outcome: Result<(T, bool), StoreError>,
     ) -> Result<T, StoreError> {
@@ -383,35 +424,49 @@ impl SqlVerificationStore {
         subject: &HistorySubject,
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError> {
-        let key: Value = match subject {
-            HistorySubject::Number(phone) => phone.e164().into(),
-            HistorySubject::TrustValidation(id) => id.as_str().into(),
+        // A protected number is searched once per digest (one per key of the ring), each
+        // search a page of its own; the page is the newest of them together.
+        let (queries, keys) = match subject {
+            HistorySubject::Number(lookup) => {
+                let (column, keys) = number_keys(lookup);
+                (column.history(), keys)
+            }
+            HistorySubject::TrustValidation(id) => (
+                (
+                    sql::HISTORY_OF_TRUST_VALIDATION,
+                    sql::HISTORY_OF_TRUST_VALIDATION_AFTER,
+                ),
+                vec![id.as_str().to_owned()],
+            ),
         };
         let limit = i64::from(page.size()) + 1;
-        let (query, values) = match (subject, page.cursor()) {
-            (HistorySubject::Number(_), None) => (sql::HISTORY_OF_NUMBER, vec![key, limit.into()]),
-            (HistorySubject::TrustValidation(_), None) => {
-                (sql::HISTORY_OF_TRUST_VALIDATION, vec![key, limit.into()])
-            }
-            (subject, Some(cursor)) => {
-                let query = match subject {
-                    HistorySubject::Number(_) => sql::HISTORY_OF_NUMBER_AFTER,
-                    HistorySubject::TrustValidation(_) => sql::HISTORY_OF_TRUST_VALIDATION_AFTER,
+        let mut session = self.read().await?;
+        let rows = async {
+            let mut rows = Vec::new();
+            for key in keys {
+                let (query, values) = match page.cursor() {
+                    None => (queries.0, vec![key.into(), limit.into()]),
+                    Some(cursor) => (
+                        queries.1,
+                        vec![
+                            key.into(),
+                            limit.into(),
+                            columns::bound(cursor.started_at).into(),
+                            columns::uuid(cursor.id).into(),
+                        ],
+                    ),
                 };
-                let values = vec![
-                    key,
-                    limit.into(),
-                    columns::bound(cursor.started_at).into(),
-                    columns::uuid(cursor.id).into(),
-                ];
-                (query, values)
+                rows.extend(session.attempts(query, values).await?);
             }
-        };
-        let rows = self.read_attempts(query, values).await?;
+            Ok((rows, true))
+        }
+        .await;
+        let rows = Self::finish(session, rows).await?;
         let mut items = rows
             .into_iter()
             .map(columns::StoredAttempt::into_record)
             .collect::<Result<Vec<_>, _>>()?;
+        items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
         let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
         let has_more = items.len() > size;
         items.truncate(size);
@@ -499,16 +554,6 @@ impl SqlVerificationStore {
         }
         .await;
         Self::finish(session, result).await
-    }
-
-    async fn read_attempts(
-        &self,
-        query: &'static str,
-        values: Vec<Value>,
-    ) -> Result<Vec<columns::StoredAttempt>, StoreError> {
-        let mut session = self.read().await?;
-        let rows = session.attempts(query, values).await;
-        Self::finish(session, rows.map(|rows| (rows, true))).await
     }
 }
 
@@ -674,12 +719,15 @@ async fn reserve_send_in(
         return Err(StoreError::conflict(ConflictKind::DuplicateId));
     }
     let horizon_start = columns::bound(columns::before(send.started_at, limits.horizon()));
-    let to_number = session
-        .integers(
-            sql::COUNTED_SENDS_TO_NUMBER_AFTER,
-            vec![row.phone_e164.clone().into(), horizon_start.into()],
-        )
-        .await?;
+    let (column, numbers) = number_keys(&send.lookup);
+    let mut to_number = Vec::new();
+    for number in numbers {
+        to_number.extend(
+            session
+                .integers(column.guard(), vec![number.into(), horizon_start.into()])
+                .await?,
+        );
+    }
     let for_validation = session
         .count(
             sql::COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION,
@@ -741,17 +789,58 @@ async fn insert(session: &mut Session, row: InFlightRow) -> Result<(), StoreErro
             vec![
                 row.id.into(),
                 row.kind.into(),
-                row.phone_e164.into(),
+                row.number.e164.into(),
                 row.trust_flow.into(),
                 row.trust_validation.into(),
                 row.send_id.into(),
                 row.reference.into(),
                 row.started_at_ns.into(),
                 row.provider.into(),
+                row.number.digest.into(),
+                row.number.key.into(),
+                row.number.masked.into(),
             ],
         )
         .await?;
     Ok(())
+}
+
+/// The column a number's rows are searched in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberColumn {
+    /// `phone_e164`, for numbers in clear.
+    E164,
+    /// `phone_digest`, for protected numbers.
+    Digest,
+}
+
+impl NumberColumn {
+    /// The guard per number's query on this column.
+    fn guard(self) -> &'static str {
+        match self {
+            Self::E164 => sql::COUNTED_SENDS_TO_NUMBER_AFTER,
+            Self::Digest => sql::COUNTED_SENDS_TO_DIGEST_AFTER,
+        }
+    }
+
+    /// The history's queries on this column: the first page, a later page.
+    fn history(self) -> (&'static str, &'static str) {
+        match self {
+            Self::E164 => (sql::HISTORY_OF_NUMBER, sql::HISTORY_OF_NUMBER_AFTER),
+            Self::Digest => (sql::HISTORY_OF_DIGEST, sql::HISTORY_OF_DIGEST_AFTER),
+        }
+    }
+}
+
+/// Where and by what a lookup searches a number's rows: its E.164 form, or each digest.
+fn number_keys(lookup: &NumberLookup) -> (NumberColumn, Vec<String>) {
+    match lookup {
+        NumberLookup::Clear(phone) => (NumberColumn::E164, vec![phone.e164().to_owned()]),
+        NumberLookup::Digests(digests) => (
+            NumberColumn::Digest,
+            digests.iter().map(ToString::to_string).collect(),
+        ),
+    }
 }
 
 fn reserved<R>(reservation: &Reservation<R>) -> bool {
@@ -763,6 +852,11 @@ impl VerificationStore for SqlVerificationStore {
     /// [`SqlVerificationStore::backend_name`]: `sqlite` or `postgres`.
     fn engine(&self) -> &'static str {
         self.backend_name()
+    }
+
+    /// Clear, unless [`SqlVerificationStore::protect_numbers`] gave the store a keyring.
+    fn numbers(&self) -> &NumberProtection {
+        &self.numbers
     }
 
     async fn reserve_send(

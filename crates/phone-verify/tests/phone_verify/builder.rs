@@ -7,8 +7,9 @@ use phone_verify::idmeta::IdmetaClient;
 use phone_verify::testing::sim::{self, SimConfig};
 use phone_verify::testing::{ManualClock, SequentialIds};
 use phone_verify::{
-    AttemptId, BuildError, CheckCodeError, CheckPolicy, CheckRefusal, OtpCode, PageRequest,
-    PhoneVerification, SendCodeError, SendLimits, SendPolicy, SendRefusal,
+    AttemptId, BuildError, CheckCodeError, CheckPolicy, CheckRefusal, NumberKeyring, OtpCode,
+    PageRequest, PhoneVerification, SendCodeError, SendLimits, SendPolicy, SendRefusal,
+    StoredNumber,
 };
 
 use crate::support::{CODE, request, simulator};
@@ -144,4 +145,49 @@ async fn the_clock_ids_and_policies_given_are_the_ones_used() {
         ),
         "{late:?}"
     );
+}
+
+#[tokio::test]
+async fn number_keys_protect_the_numbers_of_the_store_the_builder_opens() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sim = simulator().await;
+    let keyring = || NumberKeyring::parse(&format!("k1:{}", "6d".repeat(32))).expect("keys");
+    let verification = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(dir.path().join("phone-verify.db"))
+        .protect_numbers(keyring())
+        .build()
+        .await
+        .expect("builds");
+    let request = request("tv-1");
+    verification.send_code(&request).await.expect("sent");
+    let checked = verification
+        .check_code_with_number(
+            request.trust_validation.clone(),
+            OtpCode::parse(CODE).expect("a code"),
+            &request.phone,
+        )
+        .await
+        .expect("checked");
+    assert!(checked.is_verified());
+    let history = verification
+        .history_of_number(&request.phone, PageRequest::first(10))
+        .await
+        .expect("read");
+    assert_eq!(history.items.len(), 2);
+    for record in &history.items {
+        assert!(
+            matches!(record.number(), StoredNumber::Protected(_)),
+            "{record:?}"
+        );
+    }
+
+    let given = PhoneVerification::builder()
+        .simulator(&sim)
+        .store(phone_verify::InMemoryVerificationStore::new())
+        .protect_numbers(keyring())
+        .build()
+        .await
+        .expect_err("the keys cannot reach a given store");
+    assert!(matches!(given, BuildError::KeysForGivenStore), "{given:?}");
 }
