@@ -21,4 +21,6 @@ mod races;
 mod sqlite_failures;
 mod support;
 #[cfg(feature = "postgres")]
+mod tls;
+#[cfg(feature = "postgres")]
 mod without_postgres;
