@@ -5,10 +5,12 @@ use std::fmt;
 #[cfg(feature = "sqlite")]
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use phone_verify_app::{
     CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, NumberKeyring,
-    ProviderName, Providers, SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
+    ProviderName, Providers, ReconcileInFlight, SendCode, SendPolicy, VerificationHistory,
+    VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -54,6 +56,7 @@ pub struct PhoneVerificationBuilder {
     ids: Option<Arc<dyn IdSource>>,
     provider_name: Option<ProviderName>,
     number_keys: Option<NumberKeyring>,
+    reconcile_after: Option<Duration>,
 }
 
 /// Where the provider comes from.
@@ -213,6 +216,29 @@ impl PhoneVerificationBuilder {
         self
     }
 
+    /// Closes, when the store is opened by [`PhoneVerificationBuilder::build`], the sends and
+    /// checks a crash left in flight that started more than `abandoned_after` ago (a request
+    /// timeout with its retries, plus a margin: [`crate::DEFAULT_ABANDONED_AFTER`] is 15
+    /// minutes), as [`ReconcileInFlight`] does: outcome unknown (abandoned), still counted by
+    /// the guards, never resent. Off by default: a store shared by instances is better
+    /// reconciled by one scheduled job (`phone-verify reconcile`) than by every instance that
+    /// starts, and an `abandoned_after` shorter than a live call would close it under its
+    /// process. The builder's clock decides the cutoff; a failure is
+    /// [`BuildError::Reconcile`].
+    ///
+    /// ```
+    /// use phone_verify::{DEFAULT_ABANDONED_AFTER, PhoneVerification};
+    ///
+    /// let builder = PhoneVerification::builder()
+    ///     .sqlite("phone-verify.db")
+    ///     .reconcile_at_open(DEFAULT_ABANDONED_AFTER);
+    /// # let _ = builder;
+    /// ```
+    pub fn reconcile_at_open(mut self, abandoned_after: Duration) -> Self {
+        self.reconcile_after = Some(abandoned_after);
+        self
+    }
+
     /// Guards sends with `policy` (default [`SendPolicy::default`]: a 30 s cooldown, 5 codes
     /// per number per hour, 10 per trust validation, no premium-rate or shared-cost numbers).
     ///
@@ -293,14 +319,16 @@ impl PhoneVerificationBuilder {
         self
     }
 
-    /// Builds the provider's client, opens the store (creating and migrating a database) and
-    /// wires the use cases over them. Sends nothing.
+    /// Builds the provider's client, opens the store (creating and migrating a database,
+    /// reconciling it when asked) and wires the use cases over them. Sends nothing.
     ///
     /// # Errors
     ///
     /// - [`BuildError::NoGateway`]: no provider was chosen.
     /// - `BuildError::Idmeta`: the IDMeta client's configuration is invalid.
     /// - `BuildError::Store`: the database could not be opened or migrated.
+    /// - [`BuildError::KeysForGivenStore`]: number keys for a store given ready-made.
+    /// - [`BuildError::Reconcile`]: the reconciliation at open failed.
     ///
     /// ```
     /// # #[cfg(feature = "mocks")]
@@ -326,6 +354,16 @@ impl PhoneVerificationBuilder {
         let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
         if let Some(clock) = self.clock {
             wiring = wiring.clock(clock);
+        }
+        if let Some(abandoned_after) = self.reconcile_after {
+            ReconcileInFlight::new(
+                Arc::clone(&store),
+                Arc::clone(&wiring.clock),
+                abandoned_after,
+            )
+            .reconcile()
+            .await
+            .map_err(BuildError::Reconcile)?;
         }
         if let Some(ids) = self.ids {
             wiring = wiring.ids(ids);
@@ -430,6 +468,7 @@ impl fmt::Debug for PhoneVerificationBuilder {
             .field("check_policy", &self.check_policy)
             .field("provider_name", &self.provider_name)
             .field("number_keys", &self.number_keys)
+            .field("reconcile_after", &self.reconcile_after)
             .finish_non_exhaustive()
     }
 }

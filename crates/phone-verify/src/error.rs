@@ -24,6 +24,11 @@ pub enum BuildError {
     /// `SqlVerificationStore::protect_numbers`).
     #[error("number keys were given for a store the builder does not open")]
     KeysForGivenStore,
+    /// The reconciliation asked for at open
+    /// (`PhoneVerificationBuilder::reconcile_at_open`) failed: the store failed, and some
+    /// attempts in flight may be closed (running it again is safe).
+    #[error("the attempts left in flight could not be reconciled")]
+    Reconcile(#[source] crate::ReconcileError),
     /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP to a
     /// remote host, ...); the source says which.
     #[cfg(feature = "idmeta")]
