@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode, TrustValidationId,
+    CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode, PhoneNumber,
+    TrustValidationId,
 };
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
@@ -11,8 +12,8 @@ use tracing::{Span, error, info, warn};
 use crate::store::CheckReservation;
 use crate::telemetry::{self, CheckCounted, InFlight, ProviderOperation};
 use crate::{
-    AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, NewCheck, StoreError, StoreOperation,
-    Wiring,
+    AttemptId, CheckOutcome, CheckPolicy, CheckRefusal, CheckTarget, NewCheck, StoreError,
+    StoreOperation, Wiring,
 };
 
 /// What a check answered by the provider returns, whatever the verdict: a wrong code is an
@@ -143,6 +144,61 @@ impl CheckCode {
     /// - [`CheckCodeError::Gateway`]: the provider call failed; the failure is recorded.
     /// - [`CheckCodeError::CheckedButNotRecorded`], [`CheckCodeError::FailedAndNotRecorded`]:
     ///   the second write failed; the error carries the provider's answer.
+    pub async fn check(
+        &self,
+        trust_validation: TrustValidationId,
+        code: OtpCode,
+    ) -> Result<CheckedCode, CheckCodeError> {
+        self.check_reserved(trust_validation, code, None).await
+    }
+
+    /// [`CheckCode::check`], for a caller that knows the number the code went to. A store
+    /// that keeps numbers in clear names the send's own number to the provider on a narrowed
+    /// check, and `phone` changes nothing. A protected store does not have the number
+    /// (`docs/security.md`, "No clear numbers at rest"): the narrowed check then names `phone`
+    /// to the provider, once the store's keys confirm it is the send's
+    /// ([`crate::NumberProtection::confirms`]), and only the send's reference otherwise (the
+    /// provider finds the send by it; a number that is not the send's is never sent).
+    ///
+    /// # Errors
+    ///
+    /// As [`CheckCode::check`].
+    pub async fn check_with_number(
+        &self,
+        trust_validation: TrustValidationId,
+        code: OtpCode,
+        phone: &PhoneNumber,
+    ) -> Result<CheckedCode, CheckCodeError> {
+        self.check_reserved(trust_validation, code, Some(phone))
+            .await
+    }
+
+    /// The number a check names to the provider: the send's when the store keeps it, else
+    /// the caller's when the store's keys confirm it; none unless the check is narrowed.
+    fn number_to_name(
+        &self,
+        target: &CheckTarget,
+        given: Option<&PhoneNumber>,
+    ) -> Option<PhoneNumber> {
+        if let Some(kept) = target.phone() {
+            return Some(kept.clone());
+        }
+        let given = given.filter(|_| target.narrowed)?;
+        if self
+            .wiring
+            .store
+            .numbers()
+            .confirms(given, &target.send.number)
+        {
+            Some(given.clone())
+        } else {
+            warn!("the number given is not the send's: the check names the send's reference only");
+            None
+        }
+    }
+
+    /// Reserves, calls the provider and records: the work of both public methods, `given`
+    /// the caller's number if any.
     #[tracing::instrument(
         name = "check_code",
         skip_all,
@@ -156,10 +212,11 @@ impl CheckCode {
             attempt = Empty,
         ),
     )]
-    pub async fn check(
+    async fn check_reserved(
         &self,
         trust_validation: TrustValidationId,
         code: OtpCode,
+        given: Option<&PhoneNumber>,
     ) -> Result<CheckedCode, CheckCodeError> {
         let attempt = self.wiring.ids.next_id();
         let span = Span::current();
@@ -190,7 +247,7 @@ impl CheckCode {
                 return Err(refusal.into());
             }
         };
-        span.record("phone", display(&target.send.phone));
+        span.record("phone", display(&target.send.number));
         span.record("trust_flow", display(target.send.trust_flow));
         span.record("provider", display(&target.send.provider));
         span.record("narrowed", target.narrowed);
@@ -203,7 +260,7 @@ impl CheckCode {
             trust_flow: target.send.trust_flow,
             trust_validation,
             reference: target.reference().cloned(),
-            phone: target.phone().cloned(),
+            phone: self.number_to_name(&target, given),
         };
         let provider = &target.send.provider;
         let in_flight = InFlight::start(provider, ProviderOperation::CheckCode);

@@ -36,9 +36,12 @@ impl CheckTarget {
         }
     }
 
-    /// The number the check sends to the provider: the send's, when narrowed.
+    /// The number the check sends to the provider: the send's, when narrowed and the store
+    /// keeps it in clear. A protected store does not have it; the check then names the number
+    /// its caller gave, once the store's keys confirm it is the send's
+    /// ([`crate::CheckCode::check_with_number`]).
     pub fn phone(&self) -> Option<&PhoneNumber> {
-        self.narrowed.then_some(&self.send.phone)
+        self.narrowed.then(|| self.send.number.clear()).flatten()
     }
 }
 
@@ -156,7 +159,9 @@ mod tests {
     fn send(id: u128, started: i64, state: SendState) -> SendRecord {
         SendRecord {
             id: AttemptId::from_u128(id),
-            phone: PhoneNumber::parse(&format!("+6018225849{}", id % 10)).expect("a number"),
+            number: crate::StoredNumber::Clear(
+                PhoneNumber::parse(&format!("+6018225849{}", id % 10)).expect("a number"),
+            ),
             trust_flow: TrustFlowId::new(1),
             trust_validation: TrustValidationId::parse("tv").expect("an id"),
             provider: ProviderName::idmeta(),
@@ -325,7 +330,8 @@ mod tests {
             .choose_send(vec![sent(2, 1, 2, Some(1))], at(20))
             .expect("a target");
         assert_eq!(target.reference(), Some(&reference(2)));
-        assert_eq!(target.phone(), Some(&target.send.phone));
+        assert_eq!(target.phone(), target.send.number.clear());
+        assert!(target.phone().is_some());
     }
 
     #[test]

@@ -42,7 +42,8 @@ impl VerificationHistory {
         Self { store }
     }
 
-    /// The sends to `phone` and the checks of those sends.
+    /// The sends to `phone` and the checks of those sends, found as the store keeps numbers
+    /// (by the number, or by its digest under every key of a protected store's keyring).
     ///
     /// # Errors
     ///
@@ -53,7 +54,7 @@ impl VerificationHistory {
         phone: &PhoneNumber,
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, HistoryError> {
-        let subject = HistorySubject::Number(phone.clone());
+        let subject = HistorySubject::Number(self.store.numbers().lookup(phone));
         self.read(&subject, page).await
     }
 

@@ -17,8 +17,8 @@ use crate::store::{
 use crate::time::sub;
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState, ErrorClass,
-    NewCheck, NewSend, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState, StoreError,
-    VerificationStore,
+    NewCheck, NewSend, NumberDigest, NumberKeyring, NumberLookup, NumberProtection, SendLimits,
+    SendOutcome, SendRecord, SendRefusal, SendState, StoreError, StoredNumber, VerificationStore,
 };
 
 /// A [`VerificationStore`] in memory: every attempt in a queue behind one lock, oldest
@@ -45,6 +45,12 @@ use crate::{
 /// like any other (a provider call lasts seconds, the retention at least the guards'
 /// horizon); its late outcome is then [`ConflictKind::UnknownAttempt`].
 ///
+/// # Numbers
+///
+/// Kept in clear unless [`InMemoryVerificationStore::protect_numbers`] gives the store a
+/// keyring: the process's memory then holds, for each record, the digest and the masked form
+/// the use cases hand it, never the number.
+///
 /// ```
 /// use std::time::Duration;
 /// use phone_verify_app::InMemoryVerificationStore;
@@ -57,6 +63,7 @@ use crate::{
 /// ```
 pub struct InMemoryVerificationStore {
     inner: Mutex<Inner>,
+    numbers: NumberProtection,
 }
 
 impl Default for InMemoryVerificationStore {
@@ -84,8 +91,8 @@ struct Inner {
     /// How many of `attempts` are `Some`.
     stored: usize,
     by_id: HashMap<AttemptId, u64>,
-    /// Keyed by E.164: sends and checks of the number, oldest first.
-    by_number: HashMap<String, VecDeque<u64>>,
+    /// Keyed by the number as stored: sends and checks of the number, oldest first.
+    by_number: HashMap<NumberIndex, VecDeque<u64>>,
     by_trust_validation: HashMap<TrustValidationId, Validation>,
     checks_by_send: HashMap<AttemptId, Vec<u64>>,
     /// How long an attempt is kept at least (grows with the guards the calls pass).
@@ -127,6 +134,17 @@ impl InMemoryVerificationStore {
     pub fn new() -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
+            numbers: NumberProtection::Clear,
+        }
+    }
+
+    /// Keeps numbers protected with `keyring`: each record holds the number's digest under
+    /// the current key and its masked form, never the number (see "Numbers" above).
+    #[must_use]
+    pub fn protect_numbers(self, keyring: NumberKeyring) -> Self {
+        Self {
+            numbers: NumberProtection::keyed(keyring),
+            ..self
         }
     }
 
@@ -161,7 +179,32 @@ impl fmt::Debug for InMemoryVerificationStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InMemoryVerificationStore")
             .field("attempts", &self.len())
+            .field("numbers", &self.numbers)
             .finish_non_exhaustive()
+    }
+}
+
+/// A number as the index by number holds it: the stored number's own comparable part.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum NumberIndex {
+    Clear(String),
+    Digest(NumberDigest),
+}
+
+impl NumberIndex {
+    fn of(number: &StoredNumber) -> Self {
+        match number {
+            StoredNumber::Clear(phone) => Self::Clear(phone.e164().to_owned()),
+            StoredNumber::Protected(protected) => Self::Digest(*protected.digest()),
+        }
+    }
+
+    /// The entries of the index a lookup reads.
+    fn of_lookup(lookup: &NumberLookup) -> Vec<Self> {
+        match lookup {
+            NumberLookup::Clear(phone) => vec![Self::Clear(phone.e164().to_owned())],
+            NumberLookup::Digests(digests) => digests.iter().copied().map(Self::Digest).collect(),
+        }
     }
 }
 
@@ -212,7 +255,7 @@ impl Inner {
         let seq = self.first + self.attempts.len() as u64;
         self.by_id.insert(record.id(), seq);
         self.by_number
-            .entry(record.phone().e164().to_owned())
+            .entry(NumberIndex::of(record.number()))
             .or_default()
             .push_back(seq);
         self.by_trust_validation
@@ -237,11 +280,11 @@ impl Inner {
         let record = self.attempts.get_mut(position)?.take()?;
         self.stored -= 1;
         self.by_id.remove(&record.id());
-        let e164 = record.phone().e164();
-        if let Some(list) = self.by_number.get_mut(e164) {
+        let number = NumberIndex::of(record.number());
+        if let Some(list) = self.by_number.get_mut(&number) {
             remove_from(list, seq);
             if list.is_empty() {
-                self.by_number.remove(e164);
+                self.by_number.remove(&number);
             }
         }
         let tv = record.trust_validation();
@@ -334,6 +377,16 @@ impl Inner {
         })
     }
 
+    /// The attempts of the number a lookup finds, under every form it names.
+    fn of_number(&self, lookup: &NumberLookup) -> Vec<u64> {
+        NumberIndex::of_lookup(lookup)
+            .iter()
+            .filter_map(|number| self.by_number.get(number))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
     fn of_validation(&self, tv: &TrustValidationId) -> impl Iterator<Item = &u64> {
         self.by_trust_validation
             .get(tv)
@@ -408,6 +461,10 @@ impl VerificationStore for InMemoryVerificationStore {
         "memory"
     }
 
+    fn numbers(&self) -> &NumberProtection {
+        &self.numbers
+    }
+
     async fn reserve_send(
         &self,
         send: NewSend,
@@ -420,7 +477,7 @@ impl VerificationStore for InMemoryVerificationStore {
         inner.retain_for(limits.horizon());
         let horizon_start = sub(send.started_at, limits.horizon());
         let to_number: Vec<DateTime<Utc>> = inner
-            .sends(inner.by_number.get(send.phone.e164()).into_iter().flatten())
+            .sends(&inner.of_number(&send.lookup))
             .filter(|earlier| earlier.may_have_delivered() && earlier.started_at > horizon_start)
             .map(|earlier| earlier.started_at)
             .collect();
@@ -557,13 +614,7 @@ impl VerificationStore for InMemoryVerificationStore {
     ) -> Result<Page<AttemptRecord>, StoreError> {
         let inner = self.inner.lock();
         let indices: Vec<u64> = match subject {
-            HistorySubject::Number(phone) => inner
-                .by_number
-                .get(phone.e164())
-                .into_iter()
-                .flatten()
-                .copied()
-                .collect(),
+            HistorySubject::Number(lookup) => inner.of_number(lookup),
             HistorySubject::TrustValidation(id) => inner.of_validation(id).copied().collect(),
         };
         let mut items: Vec<&AttemptRecord> = inner

@@ -11,6 +11,10 @@
 //!   `Arc<dyn …>` ports, bundled in a [`Wiring`], is cheap to clone, and has one error enum
 //!   ([`SendCodeError`], [`CheckCodeError`], [`HistoryError`]).
 //! - Ports: [`VerificationStore`] (with [`StoreError`]), [`Clock`], [`IdSource`].
+//! - Numbers at rest: a store keeps numbers in clear or, with a [`NumberKeyring`], as a keyed
+//!   digest (HMAC-SHA256) and the masked form ([`NumberProtection`], [`StoredNumber`]); the use
+//!   cases hand a store only what its [`VerificationStore::numbers`] says
+//!   (`docs/security.md`, "No clear numbers at rest").
 //! - Metrics: every send, check, provider call and store operation is counted and timed
 //!   through the `metrics` facade, labelled with the provider's [`ProviderName`] and the
 //!   store's engine; the embedder installs the exporter (names in
@@ -85,6 +89,7 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
+mod numbers;
 mod providers;
 mod purge;
 mod reconcile;
@@ -120,6 +125,11 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
+pub use numbers::{
+    MAX_NUMBER_KEY_BYTES, MAX_NUMBER_KEY_ID_LEN, MIN_NUMBER_KEY_BYTES, MaskedNumber, NumberDigest,
+    NumberKey, NumberKeyError, NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError,
+    NumberLookup, NumberProtection, ProtectedNumber, StoredNumber, StoredNumberError,
+};
 pub use phone_verify_domain::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
 pub use providers::{ProviderNotWired, Providers, ProvidersError, Route, fails_over};
 pub use purge::{DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport};

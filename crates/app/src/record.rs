@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckVerdict, ErrorClass, GatewayError, PhoneNumber, ProviderName, ReferenceId, RejectionKind,
-    TrustFlowId, TrustValidationId, VerificationStatus,
+    CheckVerdict, ErrorClass, GatewayError, ProviderName, ReferenceId, RejectionKind, TrustFlowId,
+    TrustValidationId, VerificationStatus,
 };
 
-use crate::{AttemptId, CheckTarget};
+use crate::{AttemptId, CheckTarget, NumberLookup, StoredNumber};
 
 /// Why the provider refused a send or a check it understood.
 ///
@@ -171,12 +171,23 @@ pub enum SendState {
 }
 
 /// A send to be recorded, before the provider is called.
+///
+/// It holds the number as the store keeps it, never more: in clear for a store that keeps
+/// numbers in clear, its digest and masked form for a protected one. The use case makes both
+/// fields from the store's own [`crate::NumberProtection`] ([`NumberProtection::at_rest`],
+/// [`NumberProtection::lookup`]).
+///
+/// [`NumberProtection::at_rest`]: crate::NumberProtection::at_rest
+/// [`NumberProtection::lookup`]: crate::NumberProtection::lookup
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSend {
     /// The attempt's id.
     pub id: AttemptId,
-    /// Who receives the code (`Debug` masks it).
-    pub phone: PhoneNumber,
+    /// Who receives the code, as the record keeps it (`Debug` masks it).
+    pub number: StoredNumber,
+    /// How the earlier sends to the same number are found: the guards per number count the
+    /// sends whose number this lookup matches ([`StoredNumber::matches`]).
+    pub lookup: NumberLookup,
     /// The trust flow.
     pub trust_flow: TrustFlowId,
     /// The trust validation.
@@ -192,8 +203,9 @@ pub struct NewSend {
 pub struct SendRecord {
     /// The attempt's id.
     pub id: AttemptId,
-    /// Who receives the code: the store keeps the full number to query it; `Debug` masks it.
-    pub phone: PhoneNumber,
+    /// Who receives the code, as the store keeps it: in full, or protected (a digest and the
+    /// masked form); `Debug` masks it either way.
+    pub number: StoredNumber,
     /// The trust flow.
     pub trust_flow: TrustFlowId,
     /// The trust validation.
@@ -213,7 +225,7 @@ impl SendRecord {
     pub fn in_flight(send: NewSend) -> Self {
         Self {
             id: send.id,
-            phone: send.phone,
+            number: send.number,
             trust_flow: send.trust_flow,
             trust_validation: send.trust_validation,
             provider: send.provider,
@@ -376,8 +388,8 @@ pub struct CheckRecord {
     pub id: AttemptId,
     /// The send the code belongs to.
     pub send: AttemptId,
-    /// The number of that send.
-    pub phone: PhoneNumber,
+    /// The number of that send, as the store keeps it.
+    pub number: StoredNumber,
     /// The trust flow.
     pub trust_flow: TrustFlowId,
     /// The trust validation.
@@ -391,13 +403,14 @@ pub struct CheckRecord {
 }
 
 impl CheckRecord {
-    /// A check just reserved against `target`: in flight, with the send's number and trust
-    /// flow, and the reference the check names (none when it is not narrowed to the send).
+    /// A check just reserved against `target`: in flight, with the send's number (as the
+    /// send keeps it) and trust flow, and the reference the check names (none when it is not
+    /// narrowed to the send).
     pub fn in_flight(check: NewCheck, target: &CheckTarget) -> Self {
         Self {
             id: check.id,
             send: target.send.id,
-            phone: target.send.phone.clone(),
+            number: target.send.number.clone(),
             trust_flow: target.send.trust_flow,
             trust_validation: check.trust_validation,
             reference: target.reference().cloned(),
@@ -447,11 +460,11 @@ impl AttemptRecord {
         }
     }
 
-    /// The number (`Debug` and `Display` mask it).
-    pub fn phone(&self) -> &PhoneNumber {
+    /// The number, as the store keeps it (`Debug` and `Display` mask it).
+    pub fn number(&self) -> &StoredNumber {
         match self {
-            Self::Send(send) => &send.phone,
-            Self::Check(check) => &check.phone,
+            Self::Send(send) => &send.number,
+            Self::Check(check) => &check.number,
         }
     }
 

@@ -165,9 +165,13 @@ impl SendCode {
         let store = &*self.wiring.store;
         let attempt = self.wiring.ids.next_id();
         Span::current().record("attempt", display(attempt));
+        // What the store keeps of the number, and how it finds the number's earlier sends,
+        // as the store itself says: a protected store is never handed the number.
+        let numbers = store.numbers();
         let new_send = NewSend {
             id: attempt,
-            phone: request.phone.clone(),
+            number: numbers.at_rest(&request.phone),
+            lookup: numbers.lookup(&request.phone),
             trust_flow: request.trust_flow,
             trust_validation: request.trust_validation.clone(),
             provider: provider.clone(),

@@ -5,14 +5,14 @@ use std::fmt;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use phone_verify_domain::{BoxError, PhoneNumber, TrustValidationId};
+use phone_verify_domain::{BoxError, TrustValidationId};
 
-#[cfg(doc)]
-use crate::CheckRecord;
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRefusal, CheckTarget, NewCheck,
-    NewSend, SendLimits, SendOutcome, SendRefusal,
+    NewSend, NumberLookup, NumberProtection, SendLimits, SendOutcome, SendRefusal,
 };
+#[cfg(doc)]
+use crate::{CheckRecord, StoredNumber};
 
 /// Why a write contradicts what is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,8 +149,9 @@ pub enum CheckReservation {
 /// Whose attempts a history lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistorySubject {
-    /// Every send to the number and every check of those sends.
-    Number(PhoneNumber),
+    /// Every send to a number and every check of those sends: the attempts whose number the
+    /// lookup matches ([`StoredNumber::matches`]; made by [`NumberProtection::lookup`]).
+    Number(NumberLookup),
     /// Every send and check of the trust validation.
     TrustValidation(TrustValidationId),
 }
@@ -257,7 +258,11 @@ impl AttemptCounts {
 ///
 /// [`crate::InMemoryVerificationStore`] ships with the crate; SQL stores implement the same
 /// port and prove it with the contract suite (`store_contract`, feature `store-contract`).
-/// Phone numbers are stored in full (the queries need them) and never logged; an
+///
+/// A store keeps each number as it is handed it ([`NewSend::number`]): in full, or protected
+/// (a keyed digest and the masked form), as the store's [`VerificationStore::numbers`] says;
+/// the use cases ask it and hand over only that. It compares numbers only through what it is
+/// handed ([`NewSend::lookup`], [`HistorySubject::Number`]). Numbers are never logged; an
 /// implementation's `Debug` must not show them.
 ///
 /// A send is written twice: [`VerificationStore::reserve_send`] before the provider call (in
@@ -271,10 +276,19 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         "custom"
     }
 
+    /// How this store keeps numbers: the use cases make what they hand it from this
+    /// ([`NumberProtection::at_rest`], [`NumberProtection::lookup`]), so a protected store is
+    /// never handed a number in clear. Default [`NumberProtection::Clear`].
+    fn numbers(&self) -> &NumberProtection {
+        &crate::numbers::CLEAR
+    }
+
     /// Checks the send limits against the sends already recorded and, if they pass, records
     /// `send` in flight, in **one atomic step**: of two concurrent reservations for one
     /// number, at most as many pass as the limits allow. The limits are decided by
-    /// [`SendLimits::evaluate`] over the sends that may have delivered a code.
+    /// [`SendLimits::evaluate`] over the sends that may have delivered a code; the sends to
+    /// the number are those whose number [`NewSend::lookup`] matches, whichever way each is
+    /// kept.
     ///
     /// # Errors
     ///

@@ -12,7 +12,7 @@ const MAX_TIMEOUT_SECS: u64 = 300;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0   done (sent, verified, listed, purged, reconciled)
+  0   done (sent, verified, listed, purged, reconciled, protected)
   1   the code was checked and is wrong, expired or exhausted
   2   a malformed argument
   3   provider, token or database URL configuration missing or invalid
@@ -78,6 +78,12 @@ pub(crate) enum Command {
     /// still counted by the guards, never resent.
     #[command(after_help = "Example:\n  phone-verify reconcile --older-than 15m")]
     Reconcile(ReconcileArgs),
+    /// Replace the numbers a store keeps in clear with their keyed digest and masked form.
+    /// Counts what would be converted unless --convert is given.
+    #[command(after_help = "Examples:\n  \
+        phone-verify protect-numbers --number-keys-file keys.txt\n  \
+        PHONE_VERIFY_NUMBER_KEYS=\"k1:$(openssl rand -hex 32)\" phone-verify protect-numbers --convert")]
+    ProtectNumbers(ProtectNumbersArgs),
     /// Run the simulator (IDMeta's and Twilio Verify's routes) as a server until interrupted (for tests in other languages).
     #[command(
         after_help = "Example:\n  phone-verify sim --port 8080 --token test-token --fixed-code 123456"
@@ -165,6 +171,11 @@ pub(crate) struct StoreArgs {
         default_value = "sqlite://phone-verify.db"
     )]
     pub(crate) database_url: String,
+    /// A file of the keys that protect numbers at rest, `ID:HEX` entries, the current key
+    /// first (else the PHONE_VERIFY_NUMBER_KEYS environment variable; neither: numbers are
+    /// kept in clear).
+    #[arg(long)]
+    pub(crate) number_keys_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +209,13 @@ pub(crate) struct CheckArgs {
     /// The Trust Validation the code was sent for.
     #[arg(long)]
     pub(crate) trust_validation: String,
+    /// The number the code went to, named to the provider with the send's reference when the
+    /// store keeps numbers protected (and checked against the send's digest first).
+    #[arg(long)]
+    pub(crate) phone: Option<String>,
+    /// Two-letter region for a national form of --phone.
+    #[arg(long, requires = "phone")]
+    pub(crate) region: Option<String>,
     /// The code the end user typed (4 to 10 digits), or `-` to read it from stdin.
     #[arg(long)]
     pub(crate) code: String,
@@ -278,6 +296,22 @@ pub(crate) struct ReconcileArgs {
     /// request lasts with its retries (a number and s, m, h or d).
     #[arg(long, default_value = "15m", value_parser = parse_age)]
     pub(crate) older_than: Duration,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProtectNumbersArgs {
+    /// Convert. Without it, nothing changes: the command counts the rows in clear.
+    #[arg(long)]
+    pub(crate) convert: bool,
+    /// Rows per batch, each batch one short write (1 to 10000).
+    #[arg(
+        long,
+        default_value_t = phone_verify_sql_store::DEFAULT_PROTECT_BATCH,
+        value_parser = clap::value_parser!(u32).range(1..=10_000)
+    )]
+    pub(crate) batch: u32,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }

@@ -109,24 +109,35 @@ impl From<ClientConfigError> for CliError {
 
 impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
-        if let Some(missing) = missing_store(&error) {
+        let failure = sql_failure(&error);
+        if let Some(missing) = failure.filter(|f| f.kind() == SqlFailureKind::Missing) {
             return Self::new(Exit::Store, format!("store: {missing}")).hint(
                 "`check` and `history` never create a store (`send` does): \
                  check --database-url, and whether the file was moved or deleted",
             );
         }
-        Self::new(Exit::Store, format!("store: {}", chain(&error))).hint(
-            "nothing was sent; check --database-url and that no other process holds the database",
-        )
+        let hint = match failure.map(SqlFailure::kind) {
+            Some(SqlFailureKind::TlsNotOffered) => {
+                "nothing was sent; the URL's sslmode requires TLS: switch TLS on at the server, \
+                 or connect with sslmode=prefer (TLS when offered) on a trusted network"
+            }
+            Some(SqlFailureKind::Tls) => {
+                "nothing was sent; check the server's certificate against sslrootcert, and that \
+                 the URL's host is the name in it (sslmode=verify-full)"
+            }
+            _ => {
+                "nothing was sent; check --database-url and that no other process holds the \
+                 database"
+            }
+        };
+        Self::new(Exit::Store, format!("store: {}", chain(&error))).hint(hint)
     }
 }
 
-/// The SQL store's "no store at …", when that is the error.
-fn missing_store(error: &StoreError) -> Option<&SqlFailure> {
+/// The SQL store's failure behind a store error, when it is one.
+fn sql_failure(error: &StoreError) -> Option<&SqlFailure> {
     match error {
-        StoreError::Unavailable { source } => source
-            .downcast_ref::<SqlFailure>()
-            .filter(|failure| failure.kind() == SqlFailureKind::Missing),
+        StoreError::Unavailable { source } => source.downcast_ref::<SqlFailure>(),
         _ => None,
     }
 }

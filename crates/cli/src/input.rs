@@ -1,4 +1,5 @@
-//! What the tool reads besides its arguments: the token file and a code on stdin, each read
+//! What the tool reads besides its arguments: the token file, the number keys file and a code
+//! on stdin, each read
 //! up to a bound (a file or a pipe can be endless), and a warning when a file holding a
 //! secret or personal data is readable by group or others.
 
@@ -18,15 +19,31 @@ pub(crate) const MAX_CODE_LINE_BYTES: u64 = 64;
 /// The token file's contents (untrimmed), read up to [`MAX_TOKEN_BYTES`], after a warning if
 /// the file is readable by group or others.
 pub(crate) fn token_file(path: &Path) -> Result<String, CliError> {
+    secret_file(path, "token file", "the API token")
+}
+
+/// The number keys file's contents (`--number-keys-file`), read as the token file is.
+pub(crate) fn keys_file(path: &Path) -> Result<String, CliError> {
+    secret_file(path, "number keys file", "the keys of the numbers' digests")
+}
+
+/// The contents (untrimmed) of the file `what` names, which holds `holds`, read up to
+/// [`MAX_TOKEN_BYTES`], after a warning if the file is readable by group or others.
+fn secret_file(path: &Path, what: &str, holds: &str) -> Result<String, CliError> {
     let unreadable = |error: std::io::Error| {
         CliError::new(
             Exit::Config,
-            format!("cannot read the token file {}: {error}", path.display()),
+            format!("cannot read the {what} {}: {error}", path.display()),
         )
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     if let Ok(metadata) = file.metadata() {
-        warn_if_shared(path, &metadata, "the token file", "it holds the API token");
+        warn_if_shared(
+            path,
+            &metadata,
+            &format!("the {what}"),
+            &format!("it holds {holds}"),
+        );
     }
     let mut bytes = Vec::new();
     file.take(MAX_TOKEN_BYTES + 1)
@@ -36,16 +53,16 @@ pub(crate) fn token_file(path: &Path) -> Result<String, CliError> {
         return Err(CliError::new(
             Exit::Config,
             format!(
-                "the token file {} holds more than {MAX_TOKEN_BYTES} bytes",
+                "the {what} {} holds more than {MAX_TOKEN_BYTES} bytes",
                 path.display()
             ),
         )
-        .hint("the file should hold the API token alone"));
+        .hint(format!("the file should hold {holds} alone")));
     }
     String::from_utf8(bytes).map_err(|_| {
         CliError::new(
             Exit::Config,
-            format!("the token file {} is not UTF-8 text", path.display()),
+            format!("the {what} {} is not UTF-8 text", path.display()),
         )
     })
 }

@@ -73,6 +73,7 @@ async fn run(command: Command, out: Output) -> Result<Exit, CliError> {
         Command::History(args) => commands::history::run(args, out, &stores).await,
         Command::Purge(args) => commands::purge::run(args, out, &stores).await,
         Command::Reconcile(args) => commands::reconcile::run(args, out, &stores).await,
+        Command::ProtectNumbers(args) => commands::protect_numbers::run(args, out, &stores).await,
         Command::Sim(args) => commands::sim::run(args).await,
     };
     stores.close().await;

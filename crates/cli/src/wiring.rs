@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use idmeta_adapter::IdmetaClient;
-use phone_verify_app::{Providers, VerificationStore};
+use phone_verify_app::{NumberKeyring, Providers, VerificationStore};
 use phone_verify_domain::{PhoneNumber, ProviderName, RegionCode, VerificationGateway};
 use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use secrecy::SecretString;
@@ -17,6 +17,9 @@ use crate::input;
 
 /// The environment variable that holds the API token.
 pub(crate) const TOKEN_VAR: &str = "IDMETA_API_TOKEN";
+
+/// The environment variable that holds the number keys when `--number-keys-file` is not given.
+pub(crate) const NUMBER_KEYS_VAR: &str = "PHONE_VERIFY_NUMBER_KEYS";
 
 /// The Twilio variables: the Verify Service, then an Account SID with its Auth Token or an
 /// API key SID with its secret.
@@ -178,15 +181,33 @@ pub(crate) struct Stores {
 }
 
 impl Stores {
-    /// The store at `url`, its schema migrated; a note on stderr when it was created, a
-    /// warning when its file is readable by group or others.
+    /// The store `--database-url` names, keeping numbers as `--number-keys-file` or
+    /// `PHONE_VERIFY_NUMBER_KEYS` say (both checked before anything is opened).
     pub(crate) async fn open(
+        &self,
+        store: &StoreArgs,
+        create: Create,
+    ) -> Result<Arc<dyn VerificationStore>, CliError> {
+        let url = store.url()?;
+        let keyring = store.keyring()?;
+        Ok(self.open_url(&url, create, keyring).await?.into_port())
+    }
+
+    /// The store at `url`, its schema migrated, protecting numbers with `keyring` if any; a
+    /// note on stderr when it was created, a warning when its file is readable by group or
+    /// others.
+    pub(crate) async fn open_url(
         &self,
         url: &DatabaseUrl,
         create: Create,
-    ) -> Result<Arc<dyn VerificationStore>, CliError> {
+        keyring: Option<NumberKeyring>,
+    ) -> Result<SqlVerificationStore, CliError> {
         let sqlite = SqliteOptions::default().create_if_missing(create == Create::IfMissing);
-        let store = SqlVerificationStore::open_url(url, sqlite, PostgresOptions::default()).await?;
+        let mut store =
+            SqlVerificationStore::open_url(url, sqlite, PostgresOptions::default()).await?;
+        if let Some(keyring) = keyring {
+            store = store.protect_numbers(keyring);
+        }
         self.opened
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -202,7 +223,7 @@ impl Stores {
             }
             (None, None) => {}
         }
-        Ok(store.into_port())
+        Ok(store)
     }
 
     /// Closes every store opened, waiting until each connection is closed.
@@ -216,6 +237,24 @@ impl Stores {
 }
 
 impl StoreArgs {
+    /// The keys of `--number-keys-file`, else of `PHONE_VERIFY_NUMBER_KEYS`; `None` when
+    /// neither is given (numbers in clear). Never from a flag's value: a key would land in
+    /// shell history and process lists.
+    pub(crate) fn keyring(&self) -> Result<Option<NumberKeyring>, CliError> {
+        let (text, source) = match &self.number_keys_file {
+            Some(path) => (input::keys_file(path)?, "--number-keys-file"),
+            None => match std::env::var(NUMBER_KEYS_VAR) {
+                Ok(text) => (text, NUMBER_KEYS_VAR),
+                Err(_) => return Ok(None),
+            },
+        };
+        NumberKeyring::parse(&text).map(Some).map_err(|error| {
+            CliError::new(Exit::Config, format!("{source}: {error}")).hint(
+                "one ID:HEX entry per key, the current key first (openssl rand -hex 32 makes a key)",
+            )
+        })
+    }
+
     /// `--database-url`, parsed: a malformed one is a configuration error, not a store's.
     pub(crate) fn url(&self) -> Result<DatabaseUrl, CliError> {
         DatabaseUrl::parse(&self.database_url).map_err(|error| {

@@ -5,10 +5,12 @@ use std::fmt;
 #[cfg(feature = "sqlite")]
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use phone_verify_app::{
-    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, ProviderName, Providers,
-    ProvidersError, Route, SendCode, SendPolicy, VerificationHistory, VerificationStore, Wiring,
+    CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, NumberKeyring,
+    ProviderName, Providers, ProvidersError, ReconcileInFlight, Route, SendCode, SendPolicy,
+    VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -64,6 +66,8 @@ pub struct PhoneVerificationBuilder {
     check_policy: CheckPolicy,
     clock: Option<Arc<dyn Clock>>,
     ids: Option<Arc<dyn IdSource>>,
+    number_keys: Option<NumberKeyring>,
+    reconcile_after: Option<Duration>,
 }
 
 /// Where a provider comes from.
@@ -348,6 +352,48 @@ impl PhoneVerificationBuilder {
         self
     }
 
+    /// Keeps numbers protected at rest with `keyring` in the store the builder opens (in
+    /// memory, SQLite or PostgreSQL): each record keeps the number's HMAC-SHA256 under the
+    /// current key and its masked form, never the number (`docs/security.md`, "No clear
+    /// numbers at rest"). A store given with [`PhoneVerificationBuilder::store`] is
+    /// protected by whoever made it: giving both is [`BuildError::KeysForGivenStore`].
+    ///
+    /// ```
+    /// use phone_verify::{NumberKeyring, PhoneVerification};
+    ///
+    /// let keyring = NumberKeyring::parse(&format!("k1:{}", "ab".repeat(32)))?;
+    /// let builder = PhoneVerification::builder().sqlite("phone-verify.db").protect_numbers(keyring);
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn protect_numbers(mut self, keyring: NumberKeyring) -> Self {
+        self.number_keys = Some(keyring);
+        self
+    }
+
+    /// Closes, when the store is opened by [`PhoneVerificationBuilder::build`], the sends and
+    /// checks a crash left in flight that started more than `abandoned_after` ago (a request
+    /// timeout with its retries, plus a margin: [`crate::DEFAULT_ABANDONED_AFTER`] is 15
+    /// minutes), as [`ReconcileInFlight`] does: outcome unknown (abandoned), still counted by
+    /// the guards, never resent. Off by default: a store shared by instances is better
+    /// reconciled by one scheduled job (`phone-verify reconcile`) than by every instance that
+    /// starts, and an `abandoned_after` shorter than a live call would close it under its
+    /// process. The builder's clock decides the cutoff; a failure is
+    /// [`BuildError::Reconcile`].
+    ///
+    /// ```
+    /// use phone_verify::{DEFAULT_ABANDONED_AFTER, PhoneVerification};
+    ///
+    /// let builder = PhoneVerification::builder()
+    ///     .sqlite("phone-verify.db")
+    ///     .reconcile_at_open(DEFAULT_ABANDONED_AFTER);
+    /// # let _ = builder;
+    /// ```
+    pub fn reconcile_at_open(mut self, abandoned_after: Duration) -> Self {
+        self.reconcile_after = Some(abandoned_after);
+        self
+    }
+
     /// Guards sends with `policy` (default [`SendPolicy::default`]: a 30 s cooldown, 5 codes
     /// per number per hour, 10 per trust validation, no premium-rate or shared-cost numbers).
     ///
@@ -413,7 +459,8 @@ impl PhoneVerificationBuilder {
     }
 
     /// Builds the providers' clients, wires the routes and the failover, opens the store
-    /// (creating and migrating a database) and wires the use cases over them. Sends nothing.
+    /// (creating and migrating a database, reconciling it when asked) and wires the use cases
+    /// over them. Sends nothing.
     ///
     /// # Errors
     ///
@@ -424,6 +471,8 @@ impl PhoneVerificationBuilder {
     /// - [`BuildError::FailoverToItself`]: every number goes to the provider the failover
     ///   names, so it would fail over to the provider that failed.
     /// - `BuildError::Store`: the database could not be opened or migrated.
+    /// - [`BuildError::KeysForGivenStore`]: number keys for a store given ready-made.
+    /// - [`BuildError::Reconcile`]: the reconciliation at open failed.
     ///
     /// ```
     /// # #[cfg(feature = "mocks")]
@@ -449,10 +498,20 @@ impl PhoneVerificationBuilder {
             self.routes,
             self.failover,
         )?;
-        let store = self.store.open().await?;
+        let store = self.store.open(self.number_keys).await?;
         let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
         if let Some(clock) = self.clock {
             wiring = wiring.clock(clock);
+        }
+        if let Some(abandoned_after) = self.reconcile_after {
+            ReconcileInFlight::new(
+                Arc::clone(&store),
+                Arc::clone(&wiring.clock),
+                abandoned_after,
+            )
+            .reconcile()
+            .await
+            .map_err(BuildError::Reconcile)?;
         }
         if let Some(ids) = self.ids {
             wiring = wiring.ids(ids);
@@ -553,9 +612,17 @@ impl GatewayChoice {
 }
 
 impl StoreChoice {
-    async fn open(self) -> Result<Arc<dyn VerificationStore>, BuildError> {
+    /// The store, keeping numbers protected with `keys` when given.
+    async fn open(
+        self,
+        keys: Option<NumberKeyring>,
+    ) -> Result<Arc<dyn VerificationStore>, BuildError> {
         match self {
-            Self::InMemory => Ok(Arc::new(InMemoryVerificationStore::new())),
+            Self::InMemory => Ok(Arc::new(match keys {
+                Some(keys) => InMemoryVerificationStore::new().protect_numbers(keys),
+                None => InMemoryVerificationStore::new(),
+            })),
+            Self::Given(_) if keys.is_some() => Err(BuildError::KeysForGivenStore),
             Self::Given(store) => Ok(store),
             #[cfg(feature = "sqlite")]
             Self::Sqlite(path) => crate::sql::SqlVerificationStore::open_sqlite(
@@ -563,7 +630,7 @@ impl StoreChoice {
                 crate::sql::SqliteOptions::default(),
             )
             .await
-            .map(crate::sql::SqlVerificationStore::into_port)
+            .map(|store| protected(store, keys))
             .map_err(BuildError::Store),
             #[cfg(feature = "postgres")]
             Self::Postgres(url) => crate::sql::SqlVerificationStore::open_postgres(
@@ -571,9 +638,21 @@ impl StoreChoice {
                 crate::sql::PostgresOptions::default(),
             )
             .await
-            .map(crate::sql::SqlVerificationStore::into_port)
+            .map(|store| protected(store, keys))
             .map_err(BuildError::Store),
         }
+    }
+}
+
+/// `store` as the port, keeping numbers protected with `keys` when given.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn protected(
+    store: crate::sql::SqlVerificationStore,
+    keys: Option<NumberKeyring>,
+) -> Arc<dyn VerificationStore> {
+    match keys {
+        Some(keys) => store.protect_numbers(keys).into_port(),
+        None => store.into_port(),
     }
 }
 
@@ -602,6 +681,8 @@ impl fmt::Debug for PhoneVerificationBuilder {
             .field("store", &store)
             .field("send_policy", &self.send_policy)
             .field("check_policy", &self.check_policy)
+            .field("number_keys", &self.number_keys)
+            .field("reconcile_after", &self.reconcile_after)
             .finish_non_exhaustive()
     }
 }

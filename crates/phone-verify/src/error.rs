@@ -65,6 +65,17 @@ pub enum BuildError {
     /// The providers could not be wired for another reason `Providers` gives (the source).
     #[error("the providers could not be wired")]
     Providers(#[source] crate::ProvidersError),
+    /// Number keys were given for a store given ready-made (`store(..)` and
+    /// `protect_numbers(..)`): the builder cannot reach into it, so protect the store where it
+    /// is made (`InMemoryVerificationStore::protect_numbers`,
+    /// `SqlVerificationStore::protect_numbers`).
+    #[error("number keys were given for a store the builder does not open")]
+    KeysForGivenStore,
+    /// The reconciliation asked for at open
+    /// (`PhoneVerificationBuilder::reconcile_at_open`) failed: the store failed, and some
+    /// attempts in flight may be closed (running it again is safe).
+    #[error("the attempts left in flight could not be reconciled")]
+    Reconcile(#[source] crate::ReconcileError),
     /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP to a
     /// remote host, ...); the source says which.
     #[cfg(feature = "idmeta")]

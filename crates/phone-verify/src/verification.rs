@@ -134,6 +134,24 @@ impl PhoneVerification {
         self.check.check(trust_validation, code).await
     }
 
+    /// [`PhoneVerification::check_code`] for a caller that knows the number the code went to:
+    /// a store that keeps numbers protected has no number to name to the provider, and names
+    /// this one once its keys confirm it is the send's (`CheckCode::check_with_number` in `phone-verify-app`).
+    ///
+    /// # Errors
+    ///
+    /// As [`PhoneVerification::check_code`].
+    pub async fn check_code_with_number(
+        &self,
+        trust_validation: TrustValidationId,
+        code: OtpCode,
+        phone: &PhoneNumber,
+    ) -> Result<CheckedCode, CheckCodeError> {
+        self.check
+            .check_with_number(trust_validation, code, phone)
+            .await
+    }
+
     /// The sends to `phone` and the checks of those sends, newest first, one page at a time.
     /// An attempt whose outcome was never recorded reads as "outcome unknown".
     ///

@@ -189,7 +189,7 @@ impl Stack {
     ///
     /// The store fails to read.
     pub async fn sends_to(&self, phone: &PhoneNumber) -> Result<Vec<SendRecord>, StoreError> {
-        let subject = HistorySubject::Number(phone.clone());
+        let subject = HistorySubject::Number(self.store.numbers().lookup(phone));
         let mut sends = Vec::new();
         let mut page = PageRequest::first(MAX_PAGE_SIZE);
         loop {

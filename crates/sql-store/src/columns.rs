@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, NewSend,
-    SendOutcome, SendRecord, SendState, StoreError,
+    AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, MaskedNumber,
+    NewSend, NumberDigest, NumberKeyId, ProtectedNumber, SendOutcome, SendRecord, SendState,
+    StoreError, StoredNumber,
 };
 use phone_verify_domain::{
     PhoneNumber, ProviderName, ReferenceId, TrustFlowId, TrustValidationId, UnknownName,
@@ -25,12 +26,40 @@ use crate::status_column;
 pub(crate) const SEND: &str = "send";
 pub(crate) const CHECK: &str = "check";
 
+/// The columns of a row's number: `phone_e164` in clear, or the three of a protected number
+/// (`phone_digest`, `phone_key`, `phone_masked`); a constraint keeps exactly one form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NumberColumns {
+    pub(crate) e164: Option<String>,
+    pub(crate) digest: Option<String>,
+    pub(crate) key: Option<String>,
+    pub(crate) masked: Option<String>,
+}
+
+impl NumberColumns {
+    /// The columns of `number`, as the store is handed it.
+    pub(crate) fn of(number: &StoredNumber) -> Self {
+        match number {
+            StoredNumber::Clear(phone) => Self {
+                e164: Some(phone.e164().to_owned()),
+                ..Self::default()
+            },
+            StoredNumber::Protected(protected) => Self {
+                e164: None,
+                digest: Some(protected.digest().to_string()),
+                key: Some(protected.key().as_str().to_owned()),
+                masked: Some(protected.masked().as_str().to_owned()),
+            },
+        }
+    }
+}
+
 /// One row of `verification_attempts`, as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredAttempt {
     pub(crate) id: Uuid,
     pub(crate) kind: String,
-    pub(crate) phone_e164: String,
+    pub(crate) number: NumberColumns,
     pub(crate) trust_flow: i64,
     pub(crate) trust_validation: String,
     pub(crate) send_id: Option<Uuid>,
@@ -54,7 +83,7 @@ pub(crate) struct StoredAttempt {
 pub(crate) struct InFlightRow {
     pub(crate) id: Uuid,
     pub(crate) kind: &'static str,
-    pub(crate) phone_e164: String,
+    pub(crate) number: NumberColumns,
     pub(crate) trust_flow: i64,
     pub(crate) trust_validation: String,
     pub(crate) send_id: Option<Uuid>,
@@ -126,7 +155,7 @@ impl InFlightRow {
         Ok(Self {
             id: uuid(send.id),
             kind: SEND,
-            phone_e164: send.phone.e164().to_owned(),
+            number: NumberColumns::of(&send.number),
             trust_flow: send.trust_flow.get().cast_signed(),
             trust_validation: send.trust_validation.as_str().to_owned(),
             send_id: None,
@@ -141,7 +170,7 @@ impl InFlightRow {
         Ok(Self {
             id: uuid(check.id),
             kind: CHECK,
-            phone_e164: check.phone.e164().to_owned(),
+            number: NumberColumns::of(&check.number),
             trust_flow: check.trust_flow.get().cast_signed(),
             trust_validation: check.trust_validation.as_str().to_owned(),
             send_id: Some(uuid(check.send)),
@@ -304,8 +333,30 @@ impl Reader<'_> {
             .map_err(|source| self.corrupt(Defect::UnknownName { column, source }))
     }
 
-    fn phone(&self) -> Result<PhoneNumber, StoreError> {
-        PhoneNumber::parse(&self.row.phone_e164).map_err(|_| self.corrupt(Defect::InvalidPhone))
+    /// The number in the form the row keeps it.
+    fn number(&self) -> Result<StoredNumber, StoreError> {
+        let columns = &self.row.number;
+        let (digest, key, masked) = match (
+            &columns.e164,
+            &columns.digest,
+            &columns.key,
+            &columns.masked,
+        ) {
+            (Some(e164), None, None, None) => {
+                return PhoneNumber::parse(e164)
+                    .map(StoredNumber::Clear)
+                    .map_err(|_| self.corrupt(Defect::InvalidPhone));
+            }
+            (None, Some(digest), Some(key), Some(masked)) => (digest, key, masked),
+            _ => return Err(self.corrupt(Defect::NumberForms)),
+        };
+        let invalid = |part| self.corrupt(Defect::InvalidProtectedNumber { part });
+        let protected = ProtectedNumber::new(
+            NumberKeyId::parse(key).map_err(|_| invalid("key id"))?,
+            NumberDigest::parse_hex(digest).map_err(|_| invalid("digest"))?,
+            MaskedNumber::parse(masked).map_err(|_| invalid("masked form"))?,
+        );
+        Ok(StoredNumber::Protected(Box::new(protected)))
     }
 
     fn trust_validation(&self) -> Result<TrustValidationId, StoreError> {
@@ -409,7 +460,7 @@ impl Reader<'_> {
         };
         Ok(SendRecord {
             id: attempt_id(self.row.id),
-            phone: self.phone()?,
+            number: self.number()?,
             trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
             trust_validation: self.trust_validation()?,
             provider: ProviderName::parse(&self.row.provider)
@@ -431,7 +482,7 @@ impl Reader<'_> {
         Ok(CheckRecord {
             id: attempt_id(self.row.id),
             send: attempt_id(*send),
-            phone: self.phone()?,
+            number: self.number()?,
             trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
             trust_validation: self.trust_validation()?,
             reference: self.reference()?,
@@ -479,7 +530,10 @@ mod tests {
         StoredAttempt {
             id: Uuid::from_u128(7),
             kind: SEND.to_owned(),
-            phone_e164: "+60182258491".to_owned(),
+            number: NumberColumns {
+                e164: Some("+60182258491".to_owned()),
+                ..NumberColumns::default()
+            },
             trust_flow: -1,
             trust_validation: "tv-a".to_owned(),
             send_id: None,
@@ -496,6 +550,31 @@ mod tests {
             submitted_at_ns: None,
             provider: "idmeta".to_owned(),
         }
+    }
+
+    /// The columns of a valid protected number.
+    fn protected_columns() -> NumberColumns {
+        NumberColumns {
+            e164: None,
+            digest: Some("ab".repeat(32)),
+            key: Some("k1".into()),
+            masked: Some("+60*****8491".into()),
+        }
+    }
+
+    #[test]
+    fn a_protected_row_reads_back_as_its_digest_key_and_masked_form() {
+        let mut row = finished_send_row();
+        row.number = protected_columns();
+        let Ok(AttemptRecord::Send(send)) = row.into_record() else {
+            panic!("a valid send");
+        };
+        let StoredNumber::Protected(protected) = send.number else {
+            panic!("protected");
+        };
+        assert_eq!(protected.key().as_str(), "k1");
+        assert_eq!(protected.digest().to_string(), "ab".repeat(32));
+        assert_eq!(protected.masked().as_str(), "+60*****8491");
     }
 
     /// The whole message of the corrupt error, its sources included.
@@ -532,7 +611,7 @@ mod tests {
     #[test]
     fn rows_that_hold_no_valid_record_are_corrupt_and_never_name_the_number() {
         type Breakage = (&'static str, fn(&mut StoredAttempt));
-        let broken: [Breakage; 12] = [
+        let broken: [Breakage; 16] = [
             ("unknown kind", |row| row.kind = "call".into()),
             (
                 "outcome holds an unknown name: not a known send outcome",
@@ -572,7 +651,21 @@ mod tests {
             ),
             ("disagree", |row| row.finished_at_ns = None),
             ("not a valid E.164", |row| {
-                row.phone_e164 = "+6018225849".into()
+                row.number.e164 = Some("+6018225849".into());
+            }),
+            ("neither in clear nor protected", |row| {
+                row.number.e164 = None
+            }),
+            ("neither in clear nor protected", |row| {
+                row.number.digest = Some("ab".repeat(32));
+            }),
+            ("the protected number's masked form is not valid", |row| {
+                row.number = protected_columns();
+                row.number.masked = Some("+60182258491".into());
+            }),
+            ("the protected number's digest is not valid", |row| {
+                row.number = protected_columns();
+                row.number.digest = Some("+60182258491".into());
             }),
             ("trust validation id", |row| {
                 row.trust_validation = String::new()
@@ -587,7 +680,7 @@ mod tests {
         for (expected, breaks) in broken {
             let mut row = finished_send_row();
             breaks(&mut row);
-            let phone = row.phone_e164.clone();
+            let phone = "+60182258491";
             let reason = corrupt_reason(row);
             assert!(reason.contains(expected), "{reason:?} says {expected:?}");
             assert!(

@@ -22,6 +22,10 @@ pub(crate) enum Defect {
     UnknownKind,
     #[error("the phone number is not a valid E.164 number")]
     InvalidPhone,
+    #[error("the number is neither in clear nor protected (digest, key id and masked form)")]
+    NumberForms,
+    #[error("the protected number's {part} is not valid")]
+    InvalidProtectedNumber { part: &'static str },
     #[error("the trust validation id is not valid")]
     InvalidTrustValidation,
     #[error("the reference is not valid")]

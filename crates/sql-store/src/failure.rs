@@ -26,6 +26,13 @@ pub enum SqlFailureKind {
     /// The database could not be reached: no such directory, no server, a dropped
     /// connection, a pool that timed out.
     Connection,
+    /// The PostgreSQL URL's `sslmode` (`require`, `verify-ca`, `verify-full`) asks for TLS
+    /// and the server offers none: nothing was sent in clear. Fix the server, or the URL.
+    TlsNotOffered,
+    /// The TLS handshake with the server failed: a certificate that does not verify against
+    /// the roots (the webpki roots, or the URL's `sslrootcert`), a name that is not the
+    /// server's (`verify-full`), an unreadable certificate file, or a protocol failure.
+    Tls,
     /// There is no SQLite file at the path, and the options say not to create one
     /// ([`crate::SqliteOptions::create_if_missing`]): [`SqlFailure::path`] names it.
     Missing,
@@ -45,6 +52,8 @@ impl SqlFailureKind {
             Self::Full => "the database or its disk is full",
             Self::Damaged => "the file is not a database or the database is damaged",
             Self::Connection => "the database could not be reached",
+            Self::TlsNotOffered => "the server offers no TLS, which the URL's sslmode requires",
+            Self::Tls => "the TLS handshake with the database server failed",
             Self::Missing => "no store at the path given",
             Self::Migration => "the database schema could not be migrated",
             Self::Unrepresentable => "a value has no stored form",
@@ -202,12 +211,34 @@ fn classify_database(error: &dyn sqlx::error::DatabaseError) -> SqlFailureKind {
     SqlFailureKind::Database
 }
 
+/// The kind of a TLS failure, from the driver's message: sqlx 0.8 says that the server
+/// declined TLS in one fixed sentence (`sqlx-postgres`, `connection/tls.rs`), and reports
+/// every handshake failure (rustls' error, a certificate file) under the same variant.
+pub(crate) fn classify_tls(message: &str) -> SqlFailureKind {
+    if message == "server does not support TLS" {
+        SqlFailureKind::TlsNotOffered
+    } else {
+        SqlFailureKind::Tls
+    }
+}
+
+/// Whether an I/O error is rustls refusing the handshake (a certificate that does not verify,
+/// a name that is not the server's), which sqlx reports as I/O.
+#[cfg(feature = "postgres")]
+fn is_tls_failure(error: &std::io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
 /// The [`SqlFailure`] of a driver error.
 pub(crate) fn failure(error: sqlx::Error) -> SqlFailure {
     let kind = match &error {
         sqlx::Error::Database(database) => classify_database(database.as_ref()),
+        sqlx::Error::Tls(tls) => classify_tls(&tls.to_string()),
+        #[cfg(feature = "postgres")]
+        sqlx::Error::Io(io) if is_tls_failure(io) => SqlFailureKind::Tls,
         sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed
@@ -289,6 +320,50 @@ mod tests {
         ];
         for (sqlstate, kind) in table {
             assert_eq!(classify_postgres(sqlstate), kind, "sqlstate {sqlstate}");
+        }
+    }
+
+    #[test]
+    fn a_server_declining_tls_is_told_from_a_handshake_that_failed() {
+        let table = [
+            ("server does not support TLS", SqlFailureKind::TlsNotOffered),
+            (
+                "invalid peer certificate: UnknownIssuer",
+                SqlFailureKind::Tls,
+            ),
+            (
+                "error with configuration: no such file",
+                SqlFailureKind::Tls,
+            ),
+        ];
+        for (message, kind) in table {
+            assert_eq!(classify_tls(message), kind, "{message}");
+            assert_eq!(failure(sqlx::Error::Tls(message.into())).kind(), kind);
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn a_certificate_rustls_refuses_is_a_tls_failure_not_a_dropped_connection() {
+        use std::io::{Error, ErrorKind};
+        let refused = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let table = [
+            (
+                Error::new(ErrorKind::InvalidData, refused),
+                SqlFailureKind::Tls,
+            ),
+            (
+                Error::new(ErrorKind::ConnectionReset, "reset by peer"),
+                SqlFailureKind::Connection,
+            ),
+            (
+                Error::from(ErrorKind::UnexpectedEof),
+                SqlFailureKind::Connection,
+            ),
+        ];
+        for (error, kind) in table {
+            let shown = error.to_string();
+            assert_eq!(failure(sqlx::Error::Io(error)).kind(), kind, "{shown}");
         }
     }
 

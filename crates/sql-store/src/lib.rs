@@ -12,7 +12,10 @@
 //! Both are on by default. Opening a store creates its schema through versioned migrations,
 //! safe to run from several instances at once. The guards of the app hold across processes:
 //! of fifty sends to one number racing from two instances, one passes. Times are kept to the
-//! nanosecond in UTC, numbers in E.164, and codes never. A database that is locked,
+//! nanosecond in UTC, numbers in E.164 or, once [`SqlVerificationStore::protect_numbers`] gives
+//! the store a keyring, as a keyed digest and the masked form (no clear number reaches the
+//! database; [`SqlVerificationStore::protect_clear_numbers`] converts older rows), and codes
+//! never. A database that is locked,
 //! read-only, full or damaged makes the store [`phone_verify_app::StoreError::Unavailable`],
 //! with a [`SqlFailure`] source that says which. `docs/storage.md` has the schema, the
 //! indexes, the locking and the migrations.
@@ -48,6 +51,7 @@ mod migrations;
 mod options;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod protect;
 mod session;
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -60,6 +64,7 @@ mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
+pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
 pub use store::SqlVerificationStore;
 #[cfg(any(test, feature = "test-support"))]
 pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};

@@ -41,6 +41,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "provider",
         include_str!("../migrations/common/0004_provider.sql"),
     ),
+    (
+        5,
+        "protected numbers",
+        include_str!("../migrations/sqlite/0005_protected_numbers.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -64,6 +69,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         4,
         "provider",
         include_str!("../migrations/common/0004_provider.sql"),
+    ),
+    (
+        5,
+        "protected numbers",
+        include_str!("../migrations/postgres/0005_protected_numbers.sql"),
     ),
 ]);
 
@@ -247,11 +257,14 @@ mod upgrade_tests {
             .expect("reads the schema");
             sql
         };
-        assert!(!schema.contains("0001"), "the old table is gone: {schema}");
+        assert!(
+            !schema.contains("0001") && !schema.contains("0004"),
+            "the old tables are gone: {schema}"
+        );
         assert_eq!(
             schema.split(',').count(),
-            8,
-            "the table and its seven indexes: {schema}"
+            10,
+            "the table and its nine indexes: {schema}"
         );
     }
 

@@ -1,5 +1,5 @@
-//! The plans of the queries the use cases make, on a table of 40 000 attempts (20 000 sends
-//! to 5 000 numbers, a check of each), analyzed: every one is a search of its index, never a
+//! The plans of the queries the use cases make, on a table of 60 000 attempts (20 000 sends
+//! to 5 000 numbers, a check of each, and 20 000 sends to 5 000 protected numbers), analyzed: every one is a search of its index, never a
 //! scan of the table, so it costs the same with ten rows and with ten million. The guard queries and the
 //! sends a check chooses from use the partial indexes of counted attempts, which hold no more rows
 //! per key than the guards let through.
@@ -14,6 +14,7 @@ use crate::sql;
 /// Each query, the index it must search, and its parameters.
 fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
     let number = || Param::Text("+60180000042");
+    let digest = || Param::Text(DIGEST_42);
     let validation = || Param::Text("tv-42");
     let id = || Param::Id(Uuid::from_u128(42));
     // A purge's cutoff: the first 100 of the table's 20 000 seconds, as a purge that runs
@@ -86,6 +87,37 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![number(), Param::Int(11), Param::Int(i64::MAX), id()],
         ),
         (
+            sql::COUNTED_SENDS_TO_DIGEST_AFTER,
+            "verification_attempts_counted_sends_by_digest",
+            vec![digest(), Param::Int(0)],
+        ),
+        (
+            sql::HISTORY_OF_DIGEST,
+            "verification_attempts_by_digest",
+            vec![digest(), Param::Int(11)],
+        ),
+        (
+            sql::HISTORY_OF_DIGEST_AFTER,
+            "verification_attempts_by_digest",
+            vec![digest(), Param::Int(11), Param::Int(i64::MAX), id()],
+        ),
+        (
+            sql::CLEAR_NUMBERS,
+            "verification_attempts_by_number",
+            vec![Param::Int(500)],
+        ),
+        (
+            sql::PROTECT_NUMBER,
+            "primary key",
+            vec![
+                id(),
+                number(),
+                digest(),
+                Param::Text("k1"),
+                Param::Text("+60*****0042"),
+            ],
+        ),
+        (
             sql::HISTORY_OF_TRUST_VALIDATION,
             "verification_attempts_by_trust_validation",
             vec![validation(), Param::Int(11)],
@@ -97,6 +129,9 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
         ),
     ]
 }
+
+/// The digest the fills give the protected number 42: 64 hex digits of 42.
+const DIGEST_42: &str = "000000000000000000000000000000000000000000000000000000000000002a";
 
 #[derive(Debug, Clone, Copy)]
 enum Param {
@@ -145,6 +180,14 @@ async fn every_sqlite_query_searches_its_index() {
              (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts)
          SELECT unhex(printf('%032x', 100000 + i)), 'check', printf('+6018%07d', i % 5000),
                 147, 'tv-' || (i % 7000), unhex(printf('%032x', i)), i * 1000000000 + 5, 1
+         FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+         INSERT INTO verification_attempts
+             (id, kind, phone_digest, phone_key, phone_masked, trust_flow, trust_validation,
+              started_at_ns, finished_at_ns, outcome, counts)
+         SELECT unhex(printf('%032x', 200000 + i)), 'send', printf('%064x', i % 5000), 'k1',
+                '+60*****0042', 147, 'tv-p' || (i % 7000), i * 1000000000,
+                i * 1000000000 + 1, CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0
          FROM n;
          ANALYZE;",
     )
@@ -211,6 +254,14 @@ async fn every_postgres_query_searches_its_index() {
          SELECT lpad(to_hex(100000 + i), 32, '0')::uuid, 'check',
                 '+6018' || lpad((i % 5000)::text, 7, '0'), 147, 'tv-' || (i % 7000),
                 lpad(to_hex(i), 32, '0')::uuid, i * 1000000000::bigint + 5, TRUE
+         FROM generate_series(1, 20000) AS i;
+         INSERT INTO verification_attempts
+             (id, kind, phone_digest, phone_key, phone_masked, trust_flow, trust_validation,
+              started_at_ns, finished_at_ns, outcome, counts)
+         SELECT lpad(to_hex(200000 + i), 32, '0')::uuid, 'send', lpad(to_hex(i % 5000), 64, '0'),
+                'k1', '+60*****0042', 147, 'tv-p' || (i % 7000), i * 1000000000::bigint,
+                i * 1000000000::bigint + 1, CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END,
+                i % 3 <> 0
          FROM generate_series(1, 20000) AS i;
          ANALYZE verification_attempts;",
     )

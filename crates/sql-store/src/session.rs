@@ -8,7 +8,7 @@ use sqlx::query::Query;
 use sqlx::{ColumnIndex, Decode, Encode, Row, Type};
 use uuid::Uuid;
 
-use crate::columns::StoredAttempt;
+use crate::columns::{NumberColumns, StoredAttempt};
 use crate::corrupt::{CorruptRow, Defect};
 use crate::failure::store_error;
 
@@ -131,7 +131,12 @@ where
     Ok(StoredAttempt {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
-        phone_e164: row.try_get("phone_e164")?,
+        number: NumberColumns {
+            e164: row.try_get("phone_e164")?,
+            digest: row.try_get("phone_digest")?,
+            key: row.try_get("phone_key")?,
+            masked: row.try_get("phone_masked")?,
+        },
         trust_flow: row.try_get("trust_flow")?,
         trust_validation: row.try_get("trust_validation")?,
         send_id: row.try_get("send_id")?,
@@ -246,6 +251,27 @@ impl Session {
                 ))
             })
             .transpose()
+        })
+    }
+
+    /// The ids and numbers of at most `limit` attempts that keep their number in clear.
+    pub(crate) async fn clear_numbers(
+        &mut self,
+        limit: i64,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        on_connection!(self, conn => {
+            let rows = bind_all(sqlx::query(crate::sql::CLEAR_NUMBERS), vec![limit.into()])
+                .fetch_all(conn)
+                .await
+                .map_err(store_error)?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get::<Uuid, _>("id").map_err(undecodable)?,
+                        row.try_get::<String, _>("phone_e164").map_err(undecodable)?,
+                    ))
+                })
+                .collect()
         })
     }
 

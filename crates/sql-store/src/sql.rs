@@ -7,7 +7,7 @@ macro_rules! attempt_columns {
     () => {
         "id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
          finished_at_ns, outcome, error_class, refusal_reason, retry_after_ns, verdict, status, \
-         status_code, submitted_at_ns, provider"
+         status_code, submitted_at_ns, provider, phone_digest, phone_key, phone_masked"
     };
 }
 
@@ -18,6 +18,11 @@ pub(crate) const COUNT_ID: &str = "SELECT COUNT(*) FROM verification_attempts WH
 /// Index `verification_attempts_counted_sends_by_number`.
 pub(crate) const COUNTED_SENDS_TO_NUMBER_AFTER: &str = "SELECT started_at_ns FROM verification_attempts \
      WHERE kind = 'send' AND counts AND phone_e164 = $1 AND started_at_ns > $2";
+
+/// The same for a protected number, by one of its digests.
+/// Index `verification_attempts_counted_sends_by_digest`.
+pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = "SELECT started_at_ns FROM verification_attempts \
+     WHERE kind = 'send' AND counts AND phone_digest = $1 AND started_at_ns > $2";
 
 /// How many counted sends a trust validation has: the guard per trust validation.
 /// Index `verification_attempts_counted_sends_by_trust_validation`.
@@ -32,7 +37,8 @@ pub(crate) const COUNT_COUNTED_CHECKS_OF_SEND: &str = "SELECT COUNT(*) FROM veri
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
-     provider, counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, TRUE)";
+     provider, phone_digest, phone_key, phone_masked, counts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
 /// written (none when nothing was in flight), so finishing a check needs no second read.
@@ -113,6 +119,15 @@ pub(crate) const HISTORY_OF_NUMBER: &str = history_page!("phone_e164 = $1");
 pub(crate) const HISTORY_OF_NUMBER_AFTER: &str =
     history_page!("phone_e164 = $1 AND (started_at_ns, id) < ($3, $4)");
 
+/// The first page of a protected number's history, by one of its digests.
+/// Index `verification_attempts_by_digest`.
+pub(crate) const HISTORY_OF_DIGEST: &str = history_page!("phone_digest = $1");
+
+/// A later page of a protected number's history, after the cursor `($3, $4)`.
+/// Index `verification_attempts_by_digest`.
+pub(crate) const HISTORY_OF_DIGEST_AFTER: &str =
+    history_page!("phone_digest = $1 AND (started_at_ns, id) < ($3, $4)");
+
 /// The first page of a trust validation's history.
 /// Index `verification_attempts_by_trust_validation`.
 pub(crate) const HISTORY_OF_TRUST_VALIDATION: &str = history_page!("trust_validation = $1");
@@ -169,3 +184,18 @@ pub(crate) const COUNT_PURGEABLE_SENDS: &str = concat!("SELECT COUNT(*) ", purge
 pub(crate) const CLOSE_ABANDONED: &str = "UPDATE verification_attempts SET \
      finished_at_ns = $2, outcome = 'outcome_unknown', error_class = 'abandoned', counts = TRUE \
      WHERE finished_at_ns IS NULL AND started_at_ns < $1 AND kind = $3";
+
+/// At most `$1` attempts that keep their number in clear, with it: a batch of the conversion
+/// to protected numbers. Index `verification_attempts_by_number`.
+pub(crate) const CLEAR_NUMBERS: &str = "SELECT id, phone_e164 FROM verification_attempts \
+     WHERE phone_e164 IS NOT NULL ORDER BY phone_e164 LIMIT $1";
+
+/// How many attempts keep their number in clear. Index `verification_attempts_by_number`.
+pub(crate) const COUNT_CLEAR_NUMBERS: &str =
+    "SELECT COUNT(*) FROM verification_attempts WHERE phone_e164 IS NOT NULL";
+
+/// Replaces the number in clear (`$2`) of the attempt `$1` with its digest `$3` under the key
+/// `$4` and its masked form `$5`, unless another conversion got there first. Primary key.
+pub(crate) const PROTECT_NUMBER: &str = "UPDATE verification_attempts SET \
+     phone_e164 = NULL, phone_digest = $3, phone_key = $4, phone_masked = $5 \
+     WHERE id = $1 AND phone_e164 = $2";

@@ -37,6 +37,10 @@ pub(crate) async fn open(
         .clone()
         .busy_timeout(options.busy_timeout)
         .foreign_keys(true)
+        // What a delete or an update frees is overwritten with zeros, not left in free pages
+        // and cells: a purged row, or a number converted to its digest, leaves nothing of
+        // the number in the file (the WAL keeps old pages until a checkpoint).
+        .pragma("secure_delete", "on")
         .read_only(read_only)
         // The store creates a missing file itself, with the mode it wants (`prepare_file`).
         .create_if_missing(target.in_memory);

@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord,
-    CheckReservation, ConflictKind, HistorySubject, NewCheck, NewSend, Page, PageCursor,
-    PageRequest, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+    CheckReservation, ConflictKind, HistorySubject, NewCheck, NewSend, NumberKeyring, NumberLookup,
+    NumberProtection, Page, PageCursor, PageRequest, Reservation, SendLimits, SendOutcome,
+    SendRefusal, StoreError, VerificationStore,
 };
 use phone_verify_domain::ReferenceId;
 
@@ -21,7 +22,7 @@ use crate::failure::{SqlFailure, SqlFailureKind};
 use crate::group_commit::GroupCommit;
 #[cfg(feature = "postgres")]
 use crate::postgres::{self, LockClass};
-use crate::session::{Session, Value, Work};
+use crate::session::{Session, Work};
 use crate::sql;
 #[cfg(feature = "sqlite")]
 use crate::sqlite;
@@ -35,8 +36,10 @@ use crate::{PostgresOptions, SqliteOptions};
 /// a lock no other instance can hold at the same time: SQLite's write lock (`BEGIN
 /// IMMEDIATE`), or PostgreSQL advisory locks on the number and the trust validation (a send)
 /// or on the send (a check). The schema, the indexes and the locking are described in
-/// `docs/storage.md`. Cheap to clone: clones share one connection pool. `Debug` names the
-/// backend only.
+/// `docs/storage.md`. Numbers are kept in clear unless
+/// [`SqlVerificationStore::protect_numbers`] gives the store a keyring (`docs/storage.md`,
+/// "Numbers at rest"). Cheap to clone: clones share one connection pool. `Debug` names the
+/// backend and the key ids only.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -54,6 +57,8 @@ pub struct SqlVerificationStore {
     backend: Backend,
     /// The SQLite file opening created, if it did.
     created: Option<Arc<Path>>,
+    /// How numbers are kept: what the use cases hand this store.
+    numbers: NumberProtection,
 }
 
 #[derive(Clone)]
@@ -77,9 +82,13 @@ struct SqliteBackend {
 /// send's number and trust validation, or of the check's trust validation; on SQLite the
 /// file's write lock, held by every write, covers them all.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-enum Lock {
+pub(crate) enum Lock {
     Send {
-        number: String,
+        /// Every form the number is searched by (its E.164 form, or its digest under each
+        /// key), sorted: one order for every instance, so that two instances of a fleet in
+        /// the middle of a key rotation, sharing the retired key's digest, wait for each
+        /// other rather than deadlock.
+        numbers: Vec<String>,
         trust_validation: String,
     },
     Check {
@@ -92,6 +101,7 @@ impl fmt::Debug for SqlVerificationStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqlVerificationStore")
             .field("backend", &self.backend_name())
+            .field("numbers", &self.numbers)
             .finish_non_exhaustive()
     }
 }
@@ -155,6 +165,7 @@ impl SqlVerificationStore {
         Ok(Self {
             backend: Backend::Postgres(postgres::connect(connect, &options).await?),
             created: None,
+            numbers: NumberProtection::Clear,
         })
     }
 
@@ -212,6 +223,7 @@ impl SqlVerificationStore {
                         writer,
                     }),
                     created: opened.created.map(Arc::from),
+                    numbers: NumberProtection::Clear,
                 })
             }
             #[cfg(feature = "postgres")]
@@ -220,7 +232,34 @@ impl SqlVerificationStore {
                     postgres::connect(connect.clone(), &postgres_options).await?,
                 ),
                 created: None,
+                numbers: NumberProtection::Clear,
             }),
+        }
+    }
+
+    /// The same store, keeping numbers protected with `keyring`: a new row keeps the number's
+    /// HMAC-SHA256 under the current key, the key's id and the masked form, never the number,
+    /// and a lookup by number matches the rows under every key of the ring. Rows written in
+    /// clear before stay so (and are found only by trust validation) until
+    /// [`SqlVerificationStore::protect_clear_numbers`] converts them.
+    ///
+    /// ```no_run
+    /// use phone_verify_app::NumberKeyring;
+    /// use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
+    ///
+    /// # async fn wire(keys: &str) -> Result<(), Box<dyn std::error::Error>> {
+    /// let keyring = NumberKeyring::parse(keys)?; // from a key file or a secret store
+    /// let store = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default())
+    ///     .await?
+    ///     .protect_numbers(keyring);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn protect_numbers(self, keyring: NumberKeyring) -> Self {
+        Self {
+            numbers: NumberProtection::keyed(keyring),
+            ..self
         }
     }
 
@@ -278,7 +317,7 @@ impl SqlVerificationStore {
         Arc::new(self)
     }
 
-    async fn read(&self) -> Result<Session, StoreError> {
+    pub(crate) async fn read(&self) -> Result<Session, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(sqlite) => sqlite::begin_read(&sqlite.pool).await,
@@ -290,7 +329,7 @@ impl SqlVerificationStore {
     /// Runs `work` as one write: in its own transaction, holding `lock`'s advisory locks,
     /// on PostgreSQL; in the next batch of the group commit on SQLite. Commits what the work
     /// asks to keep; rolls back what it refuses or fails on.
-    async fn write_in<T: Send + 'static>(
+    pub(crate) async fn write_in<T: Send + 'static>(
         &self,
         lock: Lock,
         work: Work<T>,
@@ -306,13 +345,14 @@ impl SqlVerificationStore {
             Backend::Postgres(pool) => {
                 let mut session = match &lock {
                     Lock::Send {
-                        number,
+                        numbers,
                         trust_validation,
                     } => {
-                        let keys = [
-                            (LockClass::Number, number.as_str()),
-                            (LockClass::TrustValidation, trust_validation.as_str()),
-                        ];
+                        let keys: Vec<(LockClass, &str)> = numbers
+                            .iter()
+                            .map(|number| (LockClass::Number, number.as_str()))
+                            .chain([(LockClass::TrustValidation, trust_validation.as_str())])
+                            .collect();
                         postgres::begin_locked(pool, &keys).await?
                     }
                     Lock::Check { trust_validation } => {
@@ -329,7 +369,7 @@ impl SqlVerificationStore {
 
     /// Ends `session` after the work whose `outcome` is given: commits when the work asks
     /// for it, rolls back otherwise (an error included), so that locks are released at once.
-    async fn finish<T>(
+    pub(crate) async fn finish<T>(
         session: Session,
         outcome: Result<(T, bool), StoreError>,
     ) -> Result<T, StoreError> {
@@ -414,35 +454,49 @@ impl SqlVerificationStore {
         subject: &HistorySubject,
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError> {
-        let key: Value = match subject {
-            HistorySubject::Number(phone) => phone.e164().into(),
-            HistorySubject::TrustValidation(id) => id.as_str().into(),
+        // A protected number is searched once per digest (one per key of the ring), each
+        // search a page of its own; the page is the newest of them together.
+        let (queries, keys) = match subject {
+            HistorySubject::Number(lookup) => {
+                let (column, keys) = number_keys(lookup);
+                (column.history(), keys)
+            }
+            HistorySubject::TrustValidation(id) => (
+                (
+                    sql::HISTORY_OF_TRUST_VALIDATION,
+                    sql::HISTORY_OF_TRUST_VALIDATION_AFTER,
+                ),
+                vec![id.as_str().to_owned()],
+            ),
         };
         let limit = i64::from(page.size()) + 1;
-        let (query, values) = match (subject, page.cursor()) {
-            (HistorySubject::Number(_), None) => (sql::HISTORY_OF_NUMBER, vec![key, limit.into()]),
-            (HistorySubject::TrustValidation(_), None) => {
-                (sql::HISTORY_OF_TRUST_VALIDATION, vec![key, limit.into()])
-            }
-            (subject, Some(cursor)) => {
-                let query = match subject {
-                    HistorySubject::Number(_) => sql::HISTORY_OF_NUMBER_AFTER,
-                    HistorySubject::TrustValidation(_) => sql::HISTORY_OF_TRUST_VALIDATION_AFTER,
+        let mut session = self.read().await?;
+        let rows = async {
+            let mut rows = Vec::new();
+            for key in keys {
+                let (query, values) = match page.cursor() {
+                    None => (queries.0, vec![key.into(), limit.into()]),
+                    Some(cursor) => (
+                        queries.1,
+                        vec![
+                            key.into(),
+                            limit.into(),
+                            columns::bound(cursor.started_at).into(),
+                            columns::uuid(cursor.id).into(),
+                        ],
+                    ),
                 };
-                let values = vec![
-                    key,
-                    limit.into(),
-                    columns::bound(cursor.started_at).into(),
-                    columns::uuid(cursor.id).into(),
-                ];
-                (query, values)
+                rows.extend(session.attempts(query, values).await?);
             }
-        };
-        let rows = self.read_attempts(query, values).await?;
+            Ok((rows, true))
+        }
+        .await;
+        let rows = Self::finish(session, rows).await?;
         let mut items = rows
             .into_iter()
             .map(columns::StoredAttempt::into_record)
             .collect::<Result<Vec<_>, _>>()?;
+        items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
         let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
         let has_more = items.len() > size;
         items.truncate(size);
@@ -536,16 +590,6 @@ impl SqlVerificationStore {
             }),
         )
         .await
-    }
-
-    async fn read_attempts(
-        &self,
-        query: &'static str,
-        values: Vec<Value>,
-    ) -> Result<Vec<columns::StoredAttempt>, StoreError> {
-        let mut session = self.read().await?;
-        let rows = session.attempts(query, values).await;
-        Self::finish(session, rows.map(|rows| (rows, true))).await
     }
 }
 
@@ -711,12 +755,15 @@ async fn reserve_send_in(
         return Err(StoreError::conflict(ConflictKind::DuplicateId));
     }
     let horizon_start = columns::bound(columns::before(send.started_at, limits.horizon()));
-    let to_number = session
-        .integers(
-            sql::COUNTED_SENDS_TO_NUMBER_AFTER,
-            vec![row.phone_e164.clone().into(), horizon_start.into()],
-        )
-        .await?;
+    let (column, numbers) = number_keys(&send.lookup);
+    let mut to_number = Vec::new();
+    for number in numbers {
+        to_number.extend(
+            session
+                .integers(column.guard(), vec![number.into(), horizon_start.into()])
+                .await?,
+        );
+    }
     let for_validation = session
         .count(
             sql::COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION,
@@ -778,17 +825,58 @@ async fn insert(session: &mut Session, row: InFlightRow) -> Result<(), StoreErro
             vec![
                 row.id.into(),
                 row.kind.into(),
-                row.phone_e164.into(),
+                row.number.e164.into(),
                 row.trust_flow.into(),
                 row.trust_validation.into(),
                 row.send_id.into(),
                 row.reference.into(),
                 row.started_at_ns.into(),
                 row.provider.into(),
+                row.number.digest.into(),
+                row.number.key.into(),
+                row.number.masked.into(),
             ],
         )
         .await?;
     Ok(())
+}
+
+/// The column a number's rows are searched in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberColumn {
+    /// `phone_e164`, for numbers in clear.
+    E164,
+    /// `phone_digest`, for protected numbers.
+    Digest,
+}
+
+impl NumberColumn {
+    /// The guard per number's query on this column.
+    fn guard(self) -> &'static str {
+        match self {
+            Self::E164 => sql::COUNTED_SENDS_TO_NUMBER_AFTER,
+            Self::Digest => sql::COUNTED_SENDS_TO_DIGEST_AFTER,
+        }
+    }
+
+    /// The history's queries on this column: the first page, a later page.
+    fn history(self) -> (&'static str, &'static str) {
+        match self {
+            Self::E164 => (sql::HISTORY_OF_NUMBER, sql::HISTORY_OF_NUMBER_AFTER),
+            Self::Digest => (sql::HISTORY_OF_DIGEST, sql::HISTORY_OF_DIGEST_AFTER),
+        }
+    }
+}
+
+/// Where and by what a lookup searches a number's rows: its E.164 form, or each digest.
+fn number_keys(lookup: &NumberLookup) -> (NumberColumn, Vec<String>) {
+    match lookup {
+        NumberLookup::Clear(phone) => (NumberColumn::E164, vec![phone.e164().to_owned()]),
+        NumberLookup::Digests(digests) => (
+            NumberColumn::Digest,
+            digests.iter().map(ToString::to_string).collect(),
+        ),
+    }
 }
 
 fn reserved<R>(reservation: &Reservation<R>) -> bool {
@@ -802,13 +890,20 @@ impl VerificationStore for SqlVerificationStore {
         self.backend_name()
     }
 
+    /// Clear, unless [`SqlVerificationStore::protect_numbers`] gave the store a keyring.
+    fn numbers(&self) -> &NumberProtection {
+        &self.numbers
+    }
+
     async fn reserve_send(
         &self,
         send: NewSend,
         limits: &SendLimits,
     ) -> Result<Reservation<SendRefusal>, StoreError> {
+        let (_, mut numbers) = number_keys(&send.lookup);
+        numbers.sort_unstable();
         let lock = Lock::Send {
-            number: send.phone.e164().to_owned(),
+            numbers,
             trust_validation: send.trust_validation.as_str().to_owned(),
         };
         let limits = limits.clone();

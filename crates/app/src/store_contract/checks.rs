@@ -48,7 +48,7 @@ pub async fn a_check_goes_to_the_send_the_provider_accepted_last(
     assert_eq!(target.phone(), Some(&number(1)));
     let check = stored_check(&*store, "tv-a", check_id).await;
     assert_eq!(check.send, first);
-    assert_eq!(check.phone, number(1));
+    assert_eq!(check.number, in_clear(&number(1)));
     assert_eq!(check.reference, Some(reference(1)));
 
     record_send(&*store, &number(1), "tv-other", at(20), sent_at(3, at(20))).await;

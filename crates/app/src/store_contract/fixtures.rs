@@ -11,8 +11,9 @@ use phone_verify_domain::{
 
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckReservation,
-    CheckTarget, ConflictKind, HistorySubject, NewCheck, NewSend, PageRequest, Reservation,
-    SendLimits, SendOutcome, SendRecord, SendRefusal, StoreError, VerificationStore,
+    CheckTarget, ConflictKind, HistorySubject, NewCheck, NewSend, NumberKey, NumberKeyId,
+    NumberKeyring, NumberProtection, PageRequest, Reservation, SendLimits, SendOutcome, SendRecord,
+    SendRefusal, StoreError, StoredNumber, VerificationStore,
 };
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -55,7 +56,20 @@ pub(super) fn no_limits() -> SendLimits {
     }
 }
 
+/// A send to `phone`, kept in clear.
 pub(super) fn new_send(
+    id: AttemptId,
+    phone: &PhoneNumber,
+    tv: &str,
+    started_at: DateTime<Utc>,
+) -> NewSend {
+    new_send_kept(&NumberProtection::Clear, id, phone, tv, started_at)
+}
+
+/// A send to `phone`, kept and looked up as `numbers` says: what a use case hands a store
+/// whose [`VerificationStore::numbers`] is `numbers`.
+pub(super) fn new_send_kept(
+    numbers: &NumberProtection,
     id: AttemptId,
     phone: &PhoneNumber,
     tv: &str,
@@ -63,7 +77,8 @@ pub(super) fn new_send(
 ) -> NewSend {
     NewSend {
         id,
-        phone: phone.clone(),
+        number: numbers.at_rest(phone),
+        lookup: numbers.lookup(phone),
         trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
         provider: ProviderName::idmeta(),
@@ -139,10 +154,21 @@ pub(super) async fn send_in_flight(
     tv: &str,
     started_at: DateTime<Utc>,
 ) -> AttemptId {
+    send_kept_in_flight(store, &NumberProtection::Clear, phone, tv, started_at).await
+}
+
+/// [`send_in_flight`], the number kept as `numbers` says.
+pub(super) async fn send_kept_in_flight(
+    store: &dyn VerificationStore,
+    numbers: &NumberProtection,
+    phone: &PhoneNumber,
+    tv: &str,
+    started_at: DateTime<Utc>,
+) -> AttemptId {
     let send_id = id();
     let reservation = reserve(
         store,
-        new_send(send_id, phone, tv, started_at),
+        new_send_kept(numbers, send_id, phone, tv, started_at),
         &no_limits(),
     )
     .await;
@@ -208,7 +234,27 @@ pub(super) async fn record_send(
     started_at: DateTime<Utc>,
     outcome: SendOutcome,
 ) -> AttemptId {
-    let send_id = send_in_flight(store, phone, tv, started_at).await;
+    record_send_kept(
+        store,
+        &NumberProtection::Clear,
+        phone,
+        tv,
+        started_at,
+        outcome,
+    )
+    .await
+}
+
+/// [`record_send`], the number kept as `numbers` says.
+pub(super) async fn record_send_kept(
+    store: &dyn VerificationStore,
+    numbers: &NumberProtection,
+    phone: &PhoneNumber,
+    tv: &str,
+    started_at: DateTime<Utc>,
+    outcome: SendOutcome,
+) -> AttemptId {
+    let send_id = send_kept_in_flight(store, numbers, phone, tv, started_at).await;
     store
         .finish_send(send_id, outcome, started_at + Duration::from_secs(1))
         .await
@@ -227,12 +273,44 @@ pub(super) async fn all_history(
         .items
 }
 
+/// The history subject of a number kept in clear.
+pub(super) fn of_number(phone: &PhoneNumber) -> HistorySubject {
+    HistorySubject::Number(NumberProtection::Clear.lookup(phone))
+}
+
+/// Numbers protected by a keyring of these keys (id, the byte the 32-byte key repeats), the
+/// first the current one.
+pub(super) fn keyed(keys: &[(&str, u8)]) -> NumberProtection {
+    let mut keys = keys.iter().map(|(id, byte)| {
+        NumberKey::new(
+            NumberKeyId::parse(id).expect("a key id"),
+            vec![*byte; 32].into(),
+        )
+        .expect("a key")
+    });
+    let mut keyring = NumberKeyring::new(keys.next().expect("a current key"));
+    for key in keys {
+        keyring = keyring.with_retired(key).expect("distinct key ids");
+    }
+    NumberProtection::keyed(keyring)
+}
+
+/// The history subject of a number, found as `numbers` finds it.
+pub(super) fn of_number_kept(numbers: &NumberProtection, phone: &PhoneNumber) -> HistorySubject {
+    HistorySubject::Number(numbers.lookup(phone))
+}
+
+/// `phone` as a store keeping numbers in clear keeps it.
+pub(super) fn in_clear(phone: &PhoneNumber) -> StoredNumber {
+    StoredNumber::Clear(phone.clone())
+}
+
 /// The sends in the number's history, newest first.
 pub(super) async fn sends_to(
     store: &dyn VerificationStore,
     phone: &PhoneNumber,
 ) -> Vec<SendRecord> {
-    all_history(store, &HistorySubject::Number(phone.clone()))
+    all_history(store, &of_number(phone))
         .await
         .into_iter()
         .filter_map(|record| match record {

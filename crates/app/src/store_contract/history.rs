@@ -47,7 +47,7 @@ pub async fn history_lists_sends_and_checks_newest_first_in_pages(
         assert_eq!(third_page.next, None);
     }
 
-    let by_number = all_history(&*store, &HistorySubject::Number(number(1))).await;
+    let by_number = all_history(&*store, &of_number(&number(1))).await;
     let ids: Vec<AttemptId> = by_number.iter().map(AttemptRecord::id).collect();
     assert_eq!(
         ids,

@@ -50,7 +50,7 @@ pub async fn a_purge_deletes_the_trust_validations_finished_before_the_cutoff(
     );
     assert!(trust_validation_history(&*store, "tv-old").await.is_empty());
     assert!(
-        all_history(&*store, &HistorySubject::Number(number(1)))
+        all_history(&*store, &of_number(&number(1)))
             .await
             .is_empty(),
         "the number's history has gone too"

@@ -36,6 +36,8 @@ mod history;
 #[deny(dead_code)]
 mod lifecycle;
 #[deny(dead_code)]
+mod numbers;
+#[deny(dead_code)]
 mod sends;
 
 crate::store_contract_tests!(@list @export);
@@ -92,10 +94,15 @@ macro_rules! store_contract_tests {
             history::history_pages_do_not_skip_or_repeat_attempts_started_at_the_same_instant,
             concurrency::concurrent_sends_to_one_number_let_exactly_one_through,
             concurrency::concurrent_checks_of_one_send_let_exactly_the_limit_through,
+            concurrency::concurrent_protected_sends_during_a_key_rotation_let_exactly_one_through,
             lifecycle::a_purge_deletes_the_trust_validations_finished_before_the_cutoff,
             lifecycle::a_purge_keeps_a_trust_validation_still_in_use,
             lifecycle::a_purge_goes_in_batches_of_its_limit_checks_first,
             lifecycle::attempts_left_in_flight_are_closed_as_abandoned_and_still_count,
+            numbers::protected_sends_keep_no_number_and_the_guards_per_number_still_hold,
+            numbers::history_of_a_protected_number_finds_its_sends_and_checks_by_digest,
+            numbers::after_a_key_rotation_lookups_match_every_key_and_new_sends_use_the_current_one,
+            numbers::clear_and_protected_rows_of_one_number_read_back_as_they_were_kept,
         ]);
     };
     // In `phone_verify_app::store_contract`: the cases' public names.

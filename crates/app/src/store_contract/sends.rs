@@ -27,8 +27,8 @@ pub async fn a_reserved_send_reads_back_in_flight_as_outcome_unknown(
 
     let latest = stored_send(&*store, "tv-a", send_id).await;
     assert_eq!(
-        latest.phone.e164(),
-        number(1).e164(),
+        latest.number,
+        in_clear(&number(1)),
         "the full number is kept"
     );
     assert_eq!(latest.trust_flow, TrustFlowId::new(147));
@@ -136,7 +136,7 @@ pub async fn an_attempt_id_is_stored_once(store: Arc<dyn VerificationStore>) {
             .await,
         ConflictKind::DuplicateId,
     );
-    let history = all_history(&*store, &HistorySubject::Number(number(2))).await;
+    let history = all_history(&*store, &of_number(&number(2))).await;
     assert!(history.is_empty(), "nothing was written: {history:?}");
 }
 

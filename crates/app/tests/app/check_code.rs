@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckCodeError, CheckOutcome, CheckRefusal, ErrorClass, FailingStore,
-    NewSend, Reservation, SendLimits, SendPolicy, StoreError, StoreOperation as Op,
+    NewSend, NumberLookup, Reservation, SendLimits, SendPolicy, StoreError, StoreOperation as Op,
+    StoredNumber,
 };
 use phone_verify_domain::{
     CheckResult, CheckVerdict, CodeState, GatewayError, MockVerificationGateway, PhoneNumber,
@@ -270,12 +271,14 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
     // A second send, to a corrected number, whose provider call has not returned yet.
     harness.clock.advance(secs(40));
     let newer = AttemptId::from_u128(99);
+    let corrected = PhoneNumber::parse("+60 12-345 6789").expect("a valid number");
     let reserved = harness
         .store
         .reserve_send(
             NewSend {
                 id: newer,
-                phone: PhoneNumber::parse("+60 12-345 6789").expect("a valid number"),
+                number: StoredNumber::Clear(corrected.clone()),
+                lookup: NumberLookup::Clear(corrected),
                 trust_flow: TrustFlowId::new(147),
                 trust_validation: tv(),
                 provider: phone_verify_domain::ProviderName::idmeta(),

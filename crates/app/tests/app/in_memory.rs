@@ -42,7 +42,8 @@ async fn send(
     let id = AttemptId::from_u128(id);
     let new_send = NewSend {
         id,
-        phone,
+        number: store.numbers().at_rest(&phone),
+        lookup: store.numbers().lookup(&phone),
         trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),

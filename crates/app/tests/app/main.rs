@@ -11,6 +11,7 @@ mod in_memory;
 mod lifecycle;
 mod log_guard;
 mod metrics;
+mod protected_numbers;
 mod send_code;
 mod store_contract;
 mod support;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use phone_verify_app::{
     AttemptId, ErrorClass, FailingStore, InMemoryVerificationStore, NumberPrefix, RefusalReason,
     SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRefusal, SendState, StoreError,
-    StoreOperation as Op,
+    StoreOperation as Op, StoredNumber,
 };
 use phone_verify_domain::{MockVerificationGateway, NumberKind, PhoneNumber, RegionCode};
 
@@ -33,7 +33,7 @@ async fn a_sent_code_is_recorded_with_the_providers_reference() {
     assert_eq!(sent.attempt, AttemptId::from_u128(1));
     let send = harness.only_send().await;
     assert_eq!(send.id, sent.attempt);
-    assert_eq!(send.phone.e164(), phone().e164());
+    assert_eq!(send.number, StoredNumber::Clear(phone()));
     assert_eq!(send.started_at, t0());
     assert_eq!(
         send.state,

@@ -23,13 +23,25 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
         args.code.clone()
     };
     let code = wiring::arg("--code", &raw_code, OtpCode::parse)?;
+    let phone = args
+        .phone
+        .as_deref()
+        .map(|raw| wiring::phone(raw, args.region.as_deref()))
+        .transpose()?;
     let providers = wiring::providers(&args.provider)?;
-    let store = stores.open(&args.store.url()?, Create::Never).await?;
+    let store = stores.open(&args.store, Create::Never).await?;
     let check = CheckCode::new(
         Wiring::with_providers(providers, store),
         CheckPolicy::default(),
     );
-    let checked = check.check(trust_validation.clone(), code).await?;
+    let checked = match &phone {
+        Some(phone) => {
+            check
+                .check_with_number(trust_validation.clone(), code, phone)
+                .await?
+        }
+        None => check.check(trust_validation.clone(), code).await?,
+    };
     out.json(&check_json(&trust_validation, &checked));
     Ok(report(&trust_validation, &checked, out))
 }

@@ -39,8 +39,9 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .unwrap_or_else(|| std::env::temp_dir().join(format!("phone-verify-demo-{stamp}.db")));
     // A path, not a URL: `a?mode=memory` and `e%41.db` are files of those names.
     let store = stores
-        .open(&DatabaseUrl::sqlite_file(&path), Create::IfMissing)
-        .await?;
+        .open_url(&DatabaseUrl::sqlite_file(&path), Create::IfMissing, None)
+        .await?
+        .into_port();
     out.field("database", path.display());
 
     out.heading("3. send a code");

@@ -32,7 +32,7 @@ pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Resu
         .as_deref()
         .map(|raw| wiring::arg("--trust-validation", raw, TrustValidationId::parse))
         .transpose()?;
-    let store = stores.open(&args.store.url()?, Create::Never).await?;
+    let store = stores.open(&args.store, Create::Never).await?;
     let history = VerificationHistory::new(store);
     let listed = match (&phone, &trust_validation) {
         (Some(phone), _) => {

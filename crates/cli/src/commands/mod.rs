@@ -5,6 +5,7 @@
 pub(crate) mod check;
 pub(crate) mod demo;
 pub(crate) mod history;
+pub(crate) mod protect_numbers;
 pub(crate) mod purge;
 pub(crate) mod reconcile;
 pub(crate) mod send;

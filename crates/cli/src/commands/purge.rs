@@ -11,7 +11,7 @@ use crate::output::Output;
 use crate::wiring::{Create, Stores};
 
 pub(crate) async fn run(args: PurgeArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
-    let store = stores.open(&args.store.url()?, Create::Never).await?;
+    let store = stores.open(&args.store, Create::Never).await?;
     // The guards the other commands run with: what they still need is never purged.
     let purge = PurgeRecords::new(
         store,

@@ -15,7 +15,7 @@ pub(crate) async fn run(
     out: Output,
     stores: &Stores,
 ) -> Result<Exit, CliError> {
-    let store = stores.open(&args.store.url()?, Create::Never).await?;
+    let store = stores.open(&args.store, Create::Never).await?;
     let report = ReconcileInFlight::new(store, Arc::new(SystemClock), args.older_than)
         .reconcile()
         .await?;

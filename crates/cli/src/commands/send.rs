@@ -21,7 +21,7 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
         )?,
     };
     let providers = wiring::providers(&args.provider)?;
-    let store = stores.open(&args.store.url()?, Create::IfMissing).await?;
+    let store = stores.open(&args.store, Create::IfMissing).await?;
     let send = SendCode::new(
         Wiring::with_providers(providers, store),
         SendPolicy::default(),

@@ -299,3 +299,43 @@ async fn a_check_the_provider_has_no_code_for_exits_with_ten_and_says_to_send_a_
     assert_eq!(json.json()["error"]["class"], "no_pending_code");
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_database_url_that_requires_tls_of_a_server_without_it_says_so_with_a_hint() {
+    // A server without TLS, as PostgreSQL's protocol has it: `N` to the request for TLS.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let port = listener.local_addr().expect("an address").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = [0; 8];
+            if tokio::io::AsyncReadExt::read_exact(&mut socket, &mut request)
+                .await
+                .is_ok()
+            {
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut socket, b"N").await;
+            }
+        }
+    });
+    let mut history = binary();
+    history
+        .args(["history", "--trust-validation", "tv-tls"])
+        .args([
+            "--database-url",
+            &format!("postgres://app:secret@127.0.0.1:{port}/db?sslmode=require"),
+        ]);
+    let ran = run(&mut history).await;
+    assert_eq!(ran.code, 8, "{}", ran.all());
+    assert!(
+        ran.stderr.contains("the server offers no TLS")
+            && ran.stderr.contains("switch TLS on at the server"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        !ran.all().contains("secret"),
+        "the URL is never quoted: {}",
+        ran.all()
+    );
+}

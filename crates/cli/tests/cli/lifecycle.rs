@@ -35,9 +35,11 @@ async fn seed(
     in_flight: bool,
 ) {
     let send = AttemptId::from_u128(id);
+    let phone = PhoneNumber::parse(NUMBER).expect("a number");
     let new_send = NewSend {
         id: send,
-        phone: PhoneNumber::parse(NUMBER).expect("a number"),
+        number: store.numbers().at_rest(&phone),
+        lookup: store.numbers().lookup(&phone),
         trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),

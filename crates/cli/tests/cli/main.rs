@@ -1,7 +1,7 @@
 //! The `phone-verify` binary, run as a process: the demo, send/check/history against a
 //! simulator started by the test, JSON output, every error class's exit code, no secret in any
-//! output whatever `RUST_LOG` says, provider text made safe for a terminal, and the choice of
-//! provider with failover.
+//! output whatever `RUST_LOG` says, provider text made safe for a terminal, the choice of
+//! provider with failover, and numbers protected at rest.
 
 mod commands;
 mod errors;
@@ -9,6 +9,7 @@ mod failover;
 mod inputs;
 mod lifecycle;
 mod logging;
+mod numbers;
 mod provider_text;
 mod store_file;
 mod support;

@@ -77,7 +77,8 @@ pub(crate) fn binary() -> Command {
     command
         .env_remove("IDMETA_API_TOKEN")
         .env_remove("RUST_LOG")
-        .env_remove("PHONE_VERIFY_DATABASE_URL");
+        .env_remove("PHONE_VERIFY_DATABASE_URL")
+        .env_remove("PHONE_VERIFY_NUMBER_KEYS");
     for var in TWILIO_VARS {
         command.env_remove(var);
     }

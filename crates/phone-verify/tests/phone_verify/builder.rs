@@ -7,8 +7,9 @@ use phone_verify::idmeta::IdmetaClient;
 use phone_verify::testing::sim::{self, SimConfig};
 use phone_verify::testing::{ManualClock, SequentialIds};
 use phone_verify::{
-    AttemptId, BuildError, CheckCodeError, CheckPolicy, CheckRefusal, OtpCode, PageRequest,
-    PhoneVerification, SendCodeError, SendLimits, SendPolicy, SendRefusal,
+    AttemptId, BuildError, CheckCodeError, CheckPolicy, CheckRefusal, NumberKeyring, OtpCode,
+    PageRequest, PhoneVerification, SendCodeError, SendLimits, SendPolicy, SendRefusal,
+    StoredNumber,
 };
 
 use crate::support::{CODE, request, simulator};
@@ -143,5 +144,135 @@ async fn the_clock_ids_and_policies_given_are_the_ones_used() {
             CheckCodeError::Refused(CheckRefusal::CodeExpired { .. })
         ),
         "{late:?}"
+    );
+}
+
+#[tokio::test]
+async fn number_keys_protect_the_numbers_of_the_store_the_builder_opens() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let sim = simulator().await;
+    let keyring = || NumberKeyring::parse(&format!("k1:{}", "6d".repeat(32))).expect("keys");
+    let verification = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(dir.path().join("phone-verify.db"))
+        .protect_numbers(keyring())
+        .build()
+        .await
+        .expect("builds");
+    let request = request("tv-1");
+    verification.send_code(&request).await.expect("sent");
+    let checked = verification
+        .check_code_with_number(
+            request.trust_validation.clone(),
+            OtpCode::parse(CODE).expect("a code"),
+            &request.phone,
+        )
+        .await
+        .expect("checked");
+    assert!(checked.is_verified());
+    let history = verification
+        .history_of_number(&request.phone, PageRequest::first(10))
+        .await
+        .expect("read");
+    assert_eq!(history.items.len(), 2);
+    for record in &history.items {
+        assert!(
+            matches!(record.number(), StoredNumber::Protected(_)),
+            "{record:?}"
+        );
+    }
+
+    let given = PhoneVerification::builder()
+        .simulator(&sim)
+        .store(phone_verify::InMemoryVerificationStore::new())
+        .protect_numbers(keyring())
+        .build()
+        .await
+        .expect_err("the keys cannot reach a given store");
+    assert!(matches!(given, BuildError::KeysForGivenStore), "{given:?}");
+}
+
+/// A SQLite file holding a send that a crash left in flight an hour ago.
+async fn store_with_a_send_left_in_flight(path: &std::path::Path) {
+    use phone_verify::{NewSend, NumberProtection, Reservation, VerificationStore};
+    let store = phone_verify::sql::SqlVerificationStore::open_sqlite(
+        path,
+        phone_verify::sql::SqliteOptions::default(),
+    )
+    .await
+    .expect("opens");
+    let request = request("tv-crashed");
+    let numbers = NumberProtection::Clear;
+    let reserved = store
+        .reserve_send(
+            NewSend {
+                id: AttemptId::from_u128(7),
+                number: numbers.at_rest(&request.phone),
+                lookup: numbers.lookup(&request.phone),
+                trust_flow: request.trust_flow,
+                trust_validation: request.trust_validation,
+                provider: phone_verify::ProviderName::idmeta(),
+                started_at: t0(),
+            },
+            &SendLimits::default(),
+        )
+        .await
+        .expect("reserves");
+    assert_eq!(reserved, Reservation::Reserved);
+    store.close().await;
+}
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 5, 14, 10, 0, 0)
+        .single()
+        .expect("an instant")
+}
+
+#[tokio::test]
+async fn reconcile_at_open_closes_what_a_crash_left_in_flight_and_is_off_by_default() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("phone-verify.db");
+    store_with_a_send_left_in_flight(&path).await;
+    let sim = simulator().await;
+    let an_hour_later = || ManualClock::new(t0() + Duration::from_secs(3600));
+    let outcome = |verification: PhoneVerification| async move {
+        let history = verification
+            .history_of_trust_validation(
+                &request("tv-crashed").trust_validation,
+                PageRequest::first(10),
+            )
+            .await
+            .expect("read");
+        let [phone_verify::AttemptRecord::Send(send)] = history.items.as_slice() else {
+            panic!("one send: {history:?}");
+        };
+        (send.state.clone(), send.outcome())
+    };
+
+    let untouched = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(&path)
+        .clock(an_hour_later())
+        .build()
+        .await
+        .expect("builds");
+    let (state, _) = outcome(untouched).await;
+    assert_eq!(state, phone_verify::SendState::InFlight, "off by default");
+
+    let reconciled = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(&path)
+        .clock(an_hour_later())
+        .reconcile_at_open(phone_verify::DEFAULT_ABANDONED_AFTER)
+        .build()
+        .await
+        .expect("builds and reconciles");
+    let (state, outcome) = outcome(reconciled).await;
+    assert_ne!(state, phone_verify::SendState::InFlight);
+    assert_eq!(
+        outcome,
+        phone_verify::SendOutcome::OutcomeUnknown {
+            class: Some(phone_verify::ErrorClass::Abandoned)
+        }
     );
 }

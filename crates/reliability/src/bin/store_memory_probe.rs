@@ -47,9 +47,11 @@ async fn main() -> anyhow::Result<()> {
         let at = start + Duration::from_secs(u64::from(index));
         let send = AttemptId::from_u128(u128::from(index) * 2);
         let tv = trust_validation("memory", index);
+        let phone = &numbers[(index % NUMBERS) as usize];
         let new_send = NewSend {
             id: send,
-            phone: numbers[(index % NUMBERS) as usize].clone(),
+            number: store.numbers().at_rest(phone),
+            lookup: store.numbers().lookup(phone),
             trust_flow: TrustFlowId::new(TRUST_FLOW),
             trust_validation: tv.clone(),
             provider: phone_verify_domain::ProviderName::idmeta(),

@@ -98,7 +98,9 @@ fn judge(records: &HashMap<String, Vec<SendRecord>>, inbox: &[DeliveredSms]) -> 
             ));
             continue;
         };
-        if record.phone.e164() != sms.phone || !record.may_have_delivered() {
+        if record.number.clear().map(|phone| phone.e164()) != Some(sms.phone.as_str())
+            || !record.may_have_delivered()
+        {
             wrong.push(format!(
                 "{}: delivered, recorded as {record:?}",
                 sms.trust_validation_id

@@ -1,5 +1,6 @@
 //! Tests of the SQL store on both backends: the app's store contract, guards racing across
 //! two instances, durability across a restart, migrations run by several instances at once,
+//! no clear number in a protected store's file or table (and the conversion of one in clear),
 //! and the typed errors of a locked, read-only or damaged SQLite file.
 //!
 //! Each backend's tests are compiled under its feature (`sqlite`, `postgres`), so
@@ -14,10 +15,13 @@ mod durability;
 #[cfg(feature = "sqlite")]
 mod files;
 mod migrations;
+mod numbers_at_rest;
 mod old_spellings;
 mod races;
 #[cfg(feature = "sqlite")]
 mod sqlite_failures;
 mod support;
+#[cfg(feature = "postgres")]
+mod tls;
 #[cfg(feature = "postgres")]
 mod without_postgres;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, CheckOutcome, HistorySubject, NewSend, Page, PageRequest,
-    Reservation, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+    AttemptId, AttemptRecord, CheckOutcome, HistorySubject, NewSend, NumberLookup,
+    NumberProtection, Page, PageRequest, Reservation, SendLimits, SendOutcome, SendRefusal,
+    StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustFlowId, TrustValidationId};
 use phone_verify_sql_store::SqlVerificationStore;
@@ -32,6 +33,10 @@ pub(crate) struct Disposable<G: Send + Sync + 'static> {
 
 #[async_trait]
 impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposable<G> {
+    fn numbers(&self) -> &NumberProtection {
+        self.store.numbers()
+    }
+
     async fn reserve_send(
         &self,
         send: NewSend,
@@ -119,7 +124,8 @@ pub(crate) fn t0() -> DateTime<Utc> {
 pub(crate) fn new_send(n: u128, tv: &str, started_at: DateTime<Utc>) -> NewSend {
     NewSend {
         id: AttemptId::from_u128(n),
-        phone: number(),
+        number: phone_verify_app::StoredNumber::Clear(number()),
+        lookup: NumberLookup::Clear(number()),
         trust_flow: TrustFlowId::new(u64::MAX),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
@@ -129,7 +135,10 @@ pub(crate) fn new_send(n: u128, tv: &str, started_at: DateTime<Utc>) -> NewSend 
 
 pub(crate) async fn history_of_number(store: &dyn VerificationStore) -> Vec<AttemptRecord> {
     store
-        .history(&HistorySubject::Number(number()), PageRequest::first(100))
+        .history(
+            &HistorySubject::Number(NumberLookup::Clear(number())),
+            PageRequest::first(100),
+        )
         .await
         .expect("the history reads")
         .items

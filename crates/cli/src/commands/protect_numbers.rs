@@ -1,0 +1,66 @@
+//! `phone-verify protect-numbers`.
+
+use phone_verify_sql_store::ProtectNumbersError;
+use serde_json::json;
+
+use crate::args::ProtectNumbersArgs;
+use crate::exit::{CliError, Exit};
+use crate::output::Output;
+use crate::wiring::{Create, NUMBER_KEYS_VAR, Stores};
+
+pub(crate) async fn run(
+    args: ProtectNumbersArgs,
+    out: Output,
+    stores: &Stores,
+) -> Result<Exit, CliError> {
+    let url = args.store.url()?;
+    let Some(keyring) = args.store.keyring()? else {
+        return Err(no_keys());
+    };
+    let current = keyring.current().id().to_string();
+    let store = stores.open_url(&url, Create::Never, Some(keyring)).await?;
+    let in_clear = store.count_clear_numbers().await?;
+    if !args.convert {
+        out.heading("protect numbers (dry run: nothing changed)");
+        out.field("rows in clear", in_clear);
+        out.field("key", &current);
+        out.field("to convert them", "run again with --convert");
+        out.json(&json!({
+            "ok": true,
+            "dry_run": true,
+            "in_clear": in_clear,
+            "key": current,
+        }));
+        return Ok(Exit::Ok);
+    }
+    let mut converted: u64 = 0;
+    loop {
+        let batch = store
+            .protect_clear_numbers(args.batch)
+            .await
+            .map_err(|error| match error {
+                ProtectNumbersError::NoKeyring => no_keys(),
+                ProtectNumbersError::Store(error) => error.into(),
+                other => CliError::new(Exit::Store, other.to_string()),
+            })?;
+        if batch == 0 {
+            break;
+        }
+        converted = converted.saturating_add(batch);
+    }
+    out.heading("protect numbers");
+    out.field("rows converted", converted);
+    out.field("key", &current);
+    out.json(&json!({
+        "ok": true,
+        "dry_run": false,
+        "converted": converted,
+        "key": current,
+    }));
+    Ok(Exit::Ok)
+}
+
+fn no_keys() -> CliError {
+    CliError::new(Exit::Config, "no number keys to protect the numbers with")
+        .hint(format!("pass --number-keys-file or set {NUMBER_KEYS_VAR}"))
+}

@@ -1,0 +1,112 @@
+//! Converting a store's rows kept in clear to protected numbers (`docs/storage.md`, "Numbers at
+//! rest"): in batches, each one short write, safe to run again and beside running instances.
+
+use phone_verify_app::{NumberProtection, StoreError, VerificationStore};
+use phone_verify_domain::PhoneNumber;
+use uuid::Uuid;
+
+use crate::SqlVerificationStore;
+use crate::columns::NumberColumns;
+use crate::corrupt::{CorruptRow, Defect};
+use crate::session::Session;
+use crate::sql;
+use crate::store::Lock;
+
+/// The size of a conversion batch a caller with no reason to choose takes: one short write.
+pub const DEFAULT_PROTECT_BATCH: u32 = 500;
+
+/// Why rows could not be converted to protected numbers.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtectNumbersError {
+    /// The store keeps numbers in clear: it has no key to protect them with
+    /// ([`SqlVerificationStore::protect_numbers`]). Nothing was changed.
+    #[error("the store has no key to protect numbers with")]
+    NoKeyring,
+    /// The store failed; the batch is one transaction, so all of it or none was converted,
+    /// and running again is safe. A row whose number does not read back is
+    /// [`StoreError::Corrupt`], and nothing of the batch is converted.
+    #[error("the numbers could not be protected")]
+    Store(#[from] StoreError),
+}
+
+impl SqlVerificationStore {
+    /// How many rows (sends and checks) keep their number in clear: what
+    /// [`SqlVerificationStore::protect_clear_numbers`] has left to convert (a dry run).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]; nothing changes.
+    pub async fn count_clear_numbers(&self) -> Result<u64, StoreError> {
+        let mut session = self.read().await?;
+        let counted = session.count(sql::COUNT_CLEAR_NUMBERS, Vec::new()).await;
+        Self::finish(session, counted.map(|count| (count, true))).await
+    }
+
+    /// Converts at most `limit` rows that keep their number in clear to the store's
+    /// protection (its current key: digest, key id, masked form), in one short write, and
+    /// returns how many it converted; zero means none is left. Idempotent: a converted row
+    /// keeps no number in clear, so it is never converted twice, and two conversions running
+    /// at once skip each other's rows. Instances may keep running, protected: a guard finds a
+    /// row by its digest once it is converted, and never by the number.
+    ///
+    /// On SQLite the store zeroes what it overwrites (`secure_delete`), but the WAL keeps
+    /// the pages as they were until it is checkpointed: [`SqlVerificationStore::close`] the
+    /// store when done. On PostgreSQL the old row versions stay in the table's files until
+    /// `VACUUM` (see `docs/security.md`).
+    ///
+    /// # Errors
+    ///
+    /// [`ProtectNumbersError::NoKeyring`] for a store keeping numbers in clear;
+    /// [`ProtectNumbersError::Store`] when the write fails (nothing of the batch converted).
+    pub async fn protect_clear_numbers(&self, limit: u32) -> Result<u64, ProtectNumbersError> {
+        let numbers = self.numbers();
+        if !numbers.is_keyed() {
+            return Err(ProtectNumbersError::NoKeyring);
+        }
+        let numbers = numbers.clone();
+        let converted = self
+            .write_in(
+                Lock::Nothing,
+                Box::new(move |session: &mut Session| {
+                    Box::pin(async move {
+                        let rows = session.clear_numbers(i64::from(limit)).await?;
+                        let mut converted = 0;
+                        for (id, e164) in rows {
+                            let columns = protected_columns(&numbers, id, &e164)?;
+                            converted += session
+                                .execute(
+                                    sql::PROTECT_NUMBER,
+                                    vec![
+                                        id.into(),
+                                        e164.into(),
+                                        columns.digest.into(),
+                                        columns.key.into(),
+                                        columns.masked.into(),
+                                    ],
+                                )
+                                .await?;
+                        }
+                        Ok((converted, true))
+                    })
+                }),
+            )
+            .await?;
+        Ok(converted)
+    }
+}
+
+/// The protected columns of the number `e164` of the row `id`.
+fn protected_columns(
+    numbers: &NumberProtection,
+    id: Uuid,
+    e164: &str,
+) -> Result<NumberColumns, StoreError> {
+    let phone = PhoneNumber::parse(e164).map_err(|_| {
+        CorruptRow::of(
+            Some(phone_verify_app::AttemptId::from_u128(id.as_u128())),
+            Defect::InvalidPhone,
+        )
+    })?;
+    Ok(NumberColumns::of(&numbers.at_rest(&phone)))
+}

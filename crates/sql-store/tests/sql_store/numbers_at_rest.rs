@@ -1,0 +1,349 @@
+//! No clear numbers at rest: sends, checks and history through the use cases on a protected
+//! store leave no form of the number in the SQLite file and its WAL, nor in the PostgreSQL
+//! table; a store in clear does (so the search can fail); a store in clear converted by
+//! `protect_clear_numbers` holds no number any more while its guards still see the old sends;
+//! and on SQLite a purge leaves nothing of what it deleted in the file (`secure_delete`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::Utc;
+use phone_verify_app::{
+    CheckCode, CheckPolicy, NumberKeyring, PageRequest, SendCode, SendCodeError, SendPolicy,
+    SendRefusal, VerificationHistory, VerificationStore, Wiring,
+};
+use phone_verify_domain::{
+    CheckResult, CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, OtpCode,
+    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId,
+    VerificationStatus,
+};
+use phone_verify_sql_store::{ProtectNumbersError, SqlVerificationStore};
+
+/// The numbers the tests send to, as E.164.
+const NUMBERS: [&str; 3] = ["+60182258491", "+447400123456", "+12015550123"];
+
+/// Every form a number may be written in: E.164, its digits, its national digits, and the
+/// national number with the separators people type (and with the national prefix 0).
+fn forms(e164: &str) -> Vec<String> {
+    let phone = PhoneNumber::parse(e164).expect("a number");
+    let national = phone.national_number().to_owned();
+    let country = phone.country_calling_code().to_owned();
+    let (head, tail) = national.split_at(national.len() / 2);
+    let mut forms = vec![
+        e164.to_owned(),
+        e164[1..].to_owned(),
+        national.clone(),
+        format!("0{national}"),
+    ];
+    for separator in [" ", "-", "."] {
+        forms.push(format!("{head}{separator}{tail}"));
+        forms.push(format!("{country} {head}{separator}{tail}"));
+    }
+    forms
+}
+
+/// Which of the numbers' forms occur in `bytes`.
+fn found_in(bytes: &[u8]) -> Vec<String> {
+    NUMBERS
+        .iter()
+        .flat_map(|number| forms(number))
+        .filter(|form| {
+            bytes
+                .windows(form.len())
+                .any(|window| window == form.as_bytes())
+        })
+        .collect()
+}
+
+fn keyring() -> NumberKeyring {
+    NumberKeyring::parse(&format!("k1:{}", "3c".repeat(32))).expect("a keyring")
+}
+
+/// A gateway that accepts every send (each with a reference of its own) and verifies every
+/// code.
+fn gateway() -> MockVerificationGateway {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    let mut gateway = MockVerificationGateway::new();
+    gateway.expect_send_code().returning(|_| {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Ok(SendReceipt {
+            reference: ReferenceId::parse(&format!("{n:032X}")).expect("a reference"),
+            submitted_at: Utc::now(),
+            delivery: DeliveryStatus {
+                state: DeliveryState::InProgress,
+                updated_on: None,
+            },
+            code_state: CodeState::Unknown,
+            verification_status: VerificationStatus::Pending,
+        })
+    });
+    gateway.expect_check_code().returning(|request| {
+        Ok(CheckResult {
+            code_state: CodeState::Valid,
+            verification_status: VerificationStatus::Verified,
+            delivery: DeliveryStatus {
+                state: DeliveryState::Delivered,
+                updated_on: None,
+            },
+            reference: request.reference.clone(),
+            checked_at: Utc::now(),
+        })
+    });
+    gateway
+}
+
+/// The use cases over `store`, with the real clock.
+struct UseCases {
+    send: SendCode,
+    check: CheckCode,
+    history: VerificationHistory,
+}
+
+fn use_cases(store: Arc<dyn VerificationStore>) -> UseCases {
+    let wiring = Wiring::new(Arc::new(gateway()), Arc::clone(&store));
+    UseCases {
+        send: SendCode::new(wiring.clone(), SendPolicy::default()),
+        check: CheckCode::new(wiring, CheckPolicy::default()),
+        history: VerificationHistory::new(store),
+    }
+}
+
+fn validation(n: usize) -> TrustValidationId {
+    TrustValidationId::parse(&format!("tv-{n}")).expect("an id")
+}
+
+/// A send to each number, a check of each (with and without the number), and the history of
+/// each number; the refused second send proves the cooldown saw the first.
+async fn send_and_check_each_number(store: Arc<dyn VerificationStore>) {
+    let cases = use_cases(store);
+    for (n, number) in NUMBERS.iter().enumerate() {
+        let phone = PhoneNumber::parse(number).expect("a number");
+        let request = SendCodeRequest {
+            phone: phone.clone(),
+            trust_flow: TrustFlowId::new(147),
+            trust_validation: validation(n),
+        };
+        cases.send.send(&request).await.expect("sent");
+        let code = OtpCode::parse("123456").expect("a code");
+        cases
+            .check
+            .check_with_number(validation(n), code.clone(), &phone)
+            .await
+            .expect("checked");
+        cases
+            .check
+            .check(validation(n), code)
+            .await
+            .expect("checked");
+        let history = cools_down_with_three_attempts(&cases, &phone, validation(n)).await;
+        assert_eq!(history.len(), 3, "the send and its two checks");
+    }
+}
+
+/// Asserts that a second send to `phone` (for `tv`) is refused by the cooldown of the first,
+/// and that the number's history holds three attempts; returns them.
+async fn cools_down_with_three_attempts(
+    cases: &UseCases,
+    phone: &PhoneNumber,
+    tv: TrustValidationId,
+) -> Vec<phone_verify_app::AttemptRecord> {
+    let again = cases
+        .send
+        .send(&SendCodeRequest {
+            phone: phone.clone(),
+            trust_flow: TrustFlowId::new(147),
+            trust_validation: tv,
+        })
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(SendCodeError::Refused(SendRefusal::CoolingDown { .. }))
+        ),
+        "the cooldown sees the first send: {again:?}"
+    );
+    let history = cases
+        .history
+        .of_number(phone, PageRequest::first(10))
+        .await
+        .expect("the history reads");
+    assert_eq!(
+        history.items.len(),
+        3,
+        "the send and its two checks, by number"
+    );
+    history.items
+}
+
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use super::*;
+    use crate::support::SqliteDir;
+    use phone_verify_sql_store::SqliteOptions;
+
+    /// The database file and its `-wal`, as they are on disk now.
+    fn file_bytes(dir: &SqliteDir) -> Vec<u8> {
+        let mut bytes = std::fs::read(dir.file()).expect("the database file");
+        let wal = dir.file().with_extension("db-wal");
+        if let Ok(more) = std::fs::read(&wal) {
+            bytes.extend(more);
+        }
+        bytes
+    }
+
+    #[tokio::test]
+    async fn a_protected_sqlite_store_holds_no_form_of_the_number_in_its_file_or_wal() {
+        let dir = SqliteDir::new();
+        let store = dir
+            .open(SqliteOptions::default())
+            .await
+            .protect_numbers(keyring());
+        send_and_check_each_number(Arc::new(store.clone())).await;
+        let wal = dir.file().with_extension("db-wal");
+        assert!(
+            std::fs::metadata(&wal).is_ok_and(|wal| wal.len() > 0),
+            "the writes are in the WAL, which is searched too"
+        );
+        assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+        store.close().await;
+        assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_store_in_clear_holds_the_numbers_so_the_search_can_fail() {
+        let dir = SqliteDir::new();
+        let store = dir.open(SqliteOptions::default()).await;
+        send_and_check_each_number(Arc::new(store.clone())).await;
+        store.close().await;
+        let found = found_in(&file_bytes(&dir));
+        for number in NUMBERS {
+            assert!(
+                found.iter().any(|form| form == number),
+                "{number}: {found:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_purged_sqlite_store_in_clear_keeps_nothing_of_the_purged_numbers_in_its_file() {
+        let dir = SqliteDir::new();
+        let store = dir.open(SqliteOptions::default()).await;
+        send_and_check_each_number(Arc::new(store.clone())).await;
+        let purged = store
+            .purge(Utc::now() + chrono::Duration::days(1), 1000)
+            .await
+            .expect("purges");
+        assert_eq!(purged.total(), 9);
+        store.close().await;
+        assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn a_converted_sqlite_store_holds_no_number_and_its_guards_still_see_the_old_sends() {
+        let dir = SqliteDir::new();
+        let clear = dir.open(SqliteOptions::default()).await;
+        send_and_check_each_number(Arc::new(clear.clone())).await;
+        assert!(matches!(
+            clear.protect_clear_numbers(10).await,
+            Err(ProtectNumbersError::NoKeyring)
+        ));
+        clear.close().await;
+
+        let store = dir
+            .open(SqliteOptions::default())
+            .await
+            .protect_numbers(keyring());
+        converts_in_batches_and_keeps_the_guards(&store).await;
+        store.close().await;
+        assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+    }
+}
+
+/// Converts the nine rows of [`send_and_check_each_number`] two at a time, then finds none
+/// left to convert; the old sends still hold their cooldown and their history by number.
+async fn converts_in_batches_and_keeps_the_guards(store: &SqlVerificationStore) {
+    assert_eq!(store.count_clear_numbers().await.expect("counts"), 9);
+    let mut batches = Vec::new();
+    loop {
+        let converted = store.protect_clear_numbers(2).await.expect("converts");
+        if converted == 0 {
+            break;
+        }
+        batches.push(converted);
+    }
+    assert_eq!(batches, [2, 2, 2, 2, 1]);
+    assert_eq!(store.count_clear_numbers().await.expect("counts"), 0);
+    assert_eq!(
+        store.protect_clear_numbers(2).await.expect("converts"),
+        0,
+        "idempotent"
+    );
+
+    let cases = use_cases(Arc::new(store.clone()));
+    for (n, number) in NUMBERS.iter().enumerate() {
+        let phone = PhoneNumber::parse(number).expect("a number");
+        let history = cools_down_with_three_attempts(&cases, &phone, validation(n + 10)).await;
+        assert!(
+            history
+                .iter()
+                .all(|record| record.number().clear().is_none())
+        );
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+    use crate::support::FreshSchema;
+
+    /// Every row of the table as PostgreSQL prints it.
+    async fn table_text(schema: &FreshSchema) -> Vec<u8> {
+        let pool = schema.raw_pool().await;
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT string_agg(t::text, E'\\n') FROM verification_attempts AS t",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("reads the table");
+        pool.close().await;
+        text.unwrap_or_default().into_bytes()
+    }
+
+    #[tokio::test]
+    async fn a_protected_postgres_store_holds_no_form_of_the_number_in_its_table() {
+        let Some(url) = phone_verify_sql_store::test_postgres_url(
+            "a_protected_postgres_store_holds_no_form_of_the_number_in_its_table",
+        ) else {
+            return;
+        };
+        let schema = FreshSchema::new(&url).await;
+        let store = schema.connect().await.protect_numbers(keyring());
+        send_and_check_each_number(Arc::new(store.clone())).await;
+        store.close().await;
+        let text = table_text(&schema).await;
+        assert!(text.len() > 1000, "the table holds the rows");
+        assert_eq!(found_in(&text), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn a_converted_postgres_store_holds_no_number_and_its_guards_still_see_the_old_sends() {
+        let Some(url) = phone_verify_sql_store::test_postgres_url(
+            "a_converted_postgres_store_holds_no_number_and_its_guards_still_see_the_old_sends",
+        ) else {
+            return;
+        };
+        let schema = FreshSchema::new(&url).await;
+        let clear = schema.connect().await;
+        send_and_check_each_number(Arc::new(clear.clone())).await;
+        clear.close().await;
+        assert!(
+            !found_in(&table_text(&schema).await).is_empty(),
+            "in clear before"
+        );
+
+        let store = schema.connect().await.protect_numbers(keyring());
+        converts_in_batches_and_keeps_the_guards(&store).await;
+        store.close().await;
+        assert_eq!(found_in(&table_text(&schema).await), Vec::<String>::new());
+    }
+}
