@@ -49,6 +49,7 @@ mod in_flight;
 mod load;
 mod machine;
 mod memory;
+mod metrics_cost;
 mod plan;
 mod recorder;
 mod report;
@@ -61,6 +62,7 @@ mod workload;
 
 pub use cold_start::{COLD_START_COMMAND, ColdParse, ColdStartRow, measure_this_process};
 pub use machine::Machine;
+pub use metrics_cost::MetricsCost;
 pub use plan::{BenchArgs, Plan, SimPlacement};
 pub use report::{
     ADAPTER_TARGET, APP_TARGET, FLOOR_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow,

@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::cold_start;
 use crate::load::drive;
 use crate::memory;
+use crate::metrics_cost;
 use crate::recorder::{self, MetricsOn};
 use crate::report::{
     ADAPTER, BASELINE, BASELINE_DECODED, MetricsPair, Report, SendRow, app_row_name,
@@ -116,6 +117,12 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         }
     }
 
+    if plan.metrics {
+        let sends = if plan.smoke { 200 } else { METRICS_COST_SENDS };
+        let rounds = plan.metrics_rounds.max(3);
+        report.metrics_cost = Some(metrics_cost::measure(&bench.numbers, rounds, sends).await?);
+    }
+
     for &kind in stores.iter().filter(|kind| **kind != StoreKind::InMemory) {
         let rows = history::rows(&mut bench, kind).await?;
         report.history.extend(rows);
@@ -163,6 +170,9 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     bench.sim.stop().await;
     Ok(report)
 }
+
+/// Sends per round of the recorder's cost without the network.
+const METRICS_COST_SENDS: usize = 50_000;
 
 /// Fresh processes the cold start is measured in.
 const COLD_START_RUNS: usize = 9;

@@ -88,6 +88,10 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     );
     assert!(markdown.contains("throughput with metrics"), "{markdown}");
     assert!(markdown.contains("× its floor"), "{markdown}");
+    // The recorder's cost without the network was measured, and the table reads it.
+    let cost = report.metrics_cost.expect("measured in the smoke run");
+    assert!(cost.off_ns > 0.0 && cost.on_ns > 0.0, "{cost:?}");
+    assert!(markdown.contains("Without the network"), "{markdown}");
     assert!(
         markdown.contains("| baseline + adapter's decode | 1 |"),
         "{markdown}"

@@ -1,0 +1,126 @@
+//! What recording the metrics costs the app per send, apart from the network: the app's
+//! `SendCode` over the in-memory store and a gateway that answers at once (no socket, no
+//! simulator), measured without and with the recorder in alternating rounds. Over loopback,
+//! the rows of the send table are bound by the CPU both processes spend per send on 2 cores,
+//! so this difference over a row's CPU per send (client and simulator) is the share of
+//! throughput the recorder takes from it, with the run-to-run noise of whole rows left out.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use phone_verify_app::{InMemoryVerificationStore, SendCode, SendLimits, SendPolicy, Wiring};
+use phone_verify_domain::{
+    CheckCodeRequest, CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError,
+    ReferenceId, SendCodeRequest, SendReceipt, VerificationGateway, VerificationStatus,
+};
+use serde::Serialize;
+
+use crate::recorder::MetricsOn;
+use crate::report::median;
+use crate::workload::Numbers;
+
+/// A gateway that accepts every send at once, with one reference.
+#[derive(Debug)]
+struct Instant0 {
+    reference: ReferenceId,
+}
+
+#[async_trait]
+impl VerificationGateway for Instant0 {
+    async fn send_code(&self, _request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
+        Ok(SendReceipt {
+            reference: self.reference.clone(),
+            submitted_at: Utc::now(),
+            delivery: DeliveryStatus {
+                state: DeliveryState::InProgress,
+                updated_on: None,
+            },
+            code_state: CodeState::Unknown,
+            verification_status: VerificationStatus::Pending,
+        })
+    }
+
+    async fn check_code(&self, _request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
+        // Never called: the measurement only sends.
+        Err(GatewayError::Unauthorized)
+    }
+}
+
+/// The recorder's cost per send, medians over alternating rounds.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct MetricsCost {
+    /// Rounds measured each way.
+    pub rounds: usize,
+    /// Sends per round.
+    pub sends_per_round: usize,
+    /// Wall time per send without the recorder, ns.
+    pub off_ns: f64,
+    /// Wall time per send with it, ns.
+    pub on_ns: f64,
+}
+
+impl MetricsCost {
+    /// What the recorder adds per send, ns.
+    pub fn added_ns(&self) -> f64 {
+        self.on_ns - self.off_ns
+    }
+}
+
+/// Measures `rounds` pairs of `sends` sends each, one at a time, alternating which goes
+/// first; each round over a fresh in-memory store.
+pub(crate) async fn measure(
+    numbers: &Numbers,
+    rounds: usize,
+    sends: usize,
+) -> anyhow::Result<MetricsCost> {
+    let mut off = Vec::with_capacity(rounds);
+    let mut on = Vec::with_capacity(rounds);
+    // Not counted: the first sends warm the allocator, the store's maps and the recorder's
+    // registry of keys.
+    round(numbers, sends / 10, false).await?;
+    round(numbers, sends / 10, true).await?;
+    for n in 0..rounds {
+        let on_first = n % 2 == 1;
+        for metrics in [on_first, !on_first] {
+            let ns = round(numbers, sends, metrics).await?;
+            if metrics {
+                on.push(ns);
+            } else {
+                off.push(ns);
+            }
+        }
+    }
+    Ok(MetricsCost {
+        rounds,
+        sends_per_round: sends,
+        off_ns: median(off).unwrap_or(0.0),
+        on_ns: median(on).unwrap_or(0.0),
+    })
+}
+
+/// One round: `sends` sends, wall time per send in ns.
+async fn round(numbers: &Numbers, sends: usize, metrics: bool) -> anyhow::Result<f64> {
+    let gateway = Arc::new(Instant0 {
+        reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF")?,
+    });
+    let store = Arc::new(InMemoryVerificationStore::new());
+    let policy = SendPolicy {
+        limits: SendLimits::default(),
+        ..SendPolicy::default()
+    };
+    let app = SendCode::new(Wiring::new(gateway, store), policy);
+    let jobs = numbers.jobs(sends.max(1))?;
+    let on = metrics.then(MetricsOn::start);
+    let started = Instant::now();
+    for job in &jobs {
+        app.send(&job.request)
+            .await
+            .map_err(|error| anyhow::anyhow!(phone_verify_domain::error_chain(&error)))?;
+    }
+    let spent = started.elapsed();
+    drop(on);
+    Ok(spent.as_secs_f64() * 1e9 / jobs.len() as f64)
+}
