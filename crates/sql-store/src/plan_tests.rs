@@ -33,6 +33,28 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             "verification_attempts_counted_sends_by_trust_validation",
             vec![validation()],
         ),
+        // The send's guards in one statement search the three indexes of the three
+        // statements they replace.
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "primary key",
+            vec![id(), validation(), number(), Param::Int(0)],
+        ),
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_trust_validation",
+            vec![id(), validation(), number(), Param::Int(0)],
+        ),
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_number",
+            vec![id(), validation(), number(), Param::Int(0)],
+        ),
+        (
+            sql::SEND_GUARDS_BY_DIGEST,
+            "verification_attempts_counted_sends_by_digest",
+            vec![id(), validation(), digest(), Param::Int(0)],
+        ),
         (
             sql::COUNT_COUNTED_CHECKS_OF_SEND,
             "verification_attempts_checks_by_send",

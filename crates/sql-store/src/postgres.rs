@@ -37,6 +37,7 @@ fn lock_key(value: &str) -> i32 {
 }
 
 const LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
+const LOCK_TWO: &str = "SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($3, $4)";
 
 /// Opens a pool whose connections work in the options' schema, creating it and migrating.
 pub(crate) async fn connect(
@@ -100,15 +101,25 @@ pub(crate) async fn begin_locked(
 ) -> Result<Session, StoreError> {
     debug_assert!(keys.is_sorted_by_key(|(class, _)| *class));
     let mut session = begin_read(pool).await?;
-    for (class, value) in keys {
-        session
-            .execute(
-                LOCK,
-                vec![Value::from(*class as i32), lock_key(value).into()],
-            )
-            .await?;
+    // Two locks a statement (one round trip for a send's number and trust validation): a
+    // target list is evaluated left to right, so the order holds within a statement too.
+    for pair in keys.chunks(2) {
+        let mut values = Vec::with_capacity(4);
+        for (class, value) in pair {
+            values.push(Value::from(*class as i32));
+            values.push(lock_key(value).into());
+        }
+        let statement = if pair.len() == 2 { LOCK_TWO } else { LOCK };
+        session.execute(statement, values).await?;
     }
     Ok(session)
+}
+
+/// A connection outside any transaction: each statement commits on its own, in one round
+/// trip. Only for a write of one statement, which is as atomic alone as in a transaction.
+pub(crate) async fn autocommit(pool: &PgPool) -> Result<Session, StoreError> {
+    let connection = pool.acquire().await.map_err(store_error)?;
+    Ok(Session::PostgresAutocommit(connection))
 }
 
 /// A plain transaction (read committed).

@@ -166,12 +166,15 @@ fn undecodable(error: sqlx::Error) -> StoreError {
     }
 }
 
-/// An open transaction.
+/// An open transaction, or (PostgreSQL only) a connection whose every statement commits on
+/// its own, for a write of one statement (`crate::postgres::autocommit`).
 pub(crate) enum Session {
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    #[cfg(feature = "postgres")]
+    PostgresAutocommit(sqlx::pool::PoolConnection<sqlx::Postgres>),
 }
 
 /// Runs `$body` with `$conn` bound to the session's connection, whichever the backend.
@@ -186,6 +189,11 @@ macro_rules! on_connection {
             #[cfg(feature = "postgres")]
             Session::Postgres(tx) => {
                 let $conn = &mut **tx;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            Session::PostgresAutocommit(connection) => {
+                let $conn = &mut **connection;
                 $body
             }
         }
@@ -220,6 +228,28 @@ impl Session {
                 .await
                 .map_err(store_error)?;
             rows.iter().map(|row| row.try_get::<i64, _>(0).map_err(undecodable)).collect()
+        })
+    }
+
+    /// The first two columns of every row `sql` selects, as integers: a tag and a value.
+    pub(crate) async fn tagged_integers(
+        &mut self,
+        sql: &'static str,
+        values: Vec<Value>,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        on_connection!(self, conn => {
+            let rows = bind_all(sqlx::query(sql), values)
+                .fetch_all(conn)
+                .await
+                .map_err(store_error)?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get::<i64, _>(0).map_err(undecodable)?,
+                        row.try_get::<i64, _>(1).map_err(undecodable)?,
+                    ))
+                })
+                .collect()
         })
     }
 
@@ -302,6 +332,9 @@ impl Session {
             (Self::Postgres(tx), true) => tx.commit().await,
             #[cfg(feature = "postgres")]
             (Self::Postgres(tx), false) => tx.rollback().await,
+            // Each statement committed when it ran: nothing is left to end.
+            #[cfg(feature = "postgres")]
+            (Self::PostgresAutocommit(_), _) => Ok(()),
         };
         ended.map_err(store_error)
     }
