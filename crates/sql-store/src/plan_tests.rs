@@ -28,11 +28,6 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             "verification_attempts_counted_sends_by_number",
             vec![number(), Param::Int(0)],
         ),
-        (
-            sql::COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION,
-            "verification_attempts_counted_sends_by_trust_validation",
-            vec![validation()],
-        ),
         // The send's guards in one statement search the three indexes of the three
         // statements they replace.
         (

@@ -29,10 +29,11 @@ pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = "SELECT started_at_ns FRO
 /// have the new id ($1); [`GUARD_OF_TRUST_VALIDATION`]: how many counted sends the trust
 /// validation ($2) has; tag 2, one row each: the start times of the counted
 /// sends to the number ($3) after the guards' horizon ($4). Each part uses its own index, as
-/// the three statements it replaces did ([`COUNT_ID`],
-/// [`COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION`], [`COUNTED_SENDS_TO_NUMBER_AFTER`]).
+/// the three statements it replaces did ([`COUNT_ID`], a count of the trust validation's
+/// counted sends on `verification_attempts_counted_sends_by_trust_validation`, and
+/// [`COUNTED_SENDS_TO_NUMBER_AFTER`]).
 pub(crate) const SEND_GUARDS_BY_NUMBER: &str = "\
-SELECT 0 AS tag, COUNT(*) AS value FROM verification_attempts WHERE id = $1 \
+SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM verification_attempts WHERE id = $1 \
 UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
      WHERE kind = 'send' AND counts AND trust_validation = $2 \
 UNION ALL SELECT 2, started_at_ns FROM verification_attempts \
@@ -40,7 +41,7 @@ UNION ALL SELECT 2, started_at_ns FROM verification_attempts \
 
 /// [`SEND_GUARDS_BY_NUMBER`] for a protected number, by one of its digests ($3).
 pub(crate) const SEND_GUARDS_BY_DIGEST: &str = "\
-SELECT 0 AS tag, COUNT(*) AS value FROM verification_attempts WHERE id = $1 \
+SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM verification_attempts WHERE id = $1 \
 UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
      WHERE kind = 'send' AND counts AND trust_validation = $2 \
 UNION ALL SELECT 2, started_at_ns FROM verification_attempts \
@@ -50,11 +51,6 @@ UNION ALL SELECT 2, started_at_ns FROM verification_attempts \
 pub(crate) const GUARD_ID_STORED: i64 = 0;
 /// See [`GUARD_ID_STORED`].
 pub(crate) const GUARD_OF_TRUST_VALIDATION: i64 = 1;
-
-/// How many counted sends a trust validation has: the guard per trust validation.
-/// Index `verification_attempts_counted_sends_by_trust_validation`.
-pub(crate) const COUNT_COUNTED_SENDS_OF_TRUST_VALIDATION: &str = "SELECT COUNT(*) FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND trust_validation = $1";
 
 /// How many counted checks a send has: the guard of a check.
 /// Index `verification_attempts_checks_by_send`.

@@ -802,7 +802,10 @@ async fn reserve_send_in(
     for number in others {
         to_number.extend(
             session
-                .integers(column.guard(), vec![number.clone().into(), horizon_start.into()])
+                .integers(
+                    column.guard(),
+                    vec![number.clone().into(), horizon_start.into()],
+                )
                 .await?,
         );
     }
