@@ -128,7 +128,13 @@ fn writer_gone(detail: &'static str) -> StoreError {
 async fn serve(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        commit(&pool, batch.drain(..)).await;
+        if batch.len() == 1 {
+            if let Some(job) = batch.pop() {
+                commit_alone(&pool, job).await;
+            }
+        } else {
+            commit(&pool, batch.drain(..)).await;
+        }
     }
 }
 
@@ -139,6 +145,35 @@ struct Ran {
     /// Whether its answer depends on the commit: it kept a write, or read the batch's
     /// earlier writes to decide.
     needs_commit: bool,
+}
+
+/// Runs a write that had no other waiting with it in a transaction of its own, without a
+/// savepoint: the transaction is the write's alone, so rolling it back undoes the write (a
+/// refusal, a failure), and committing it is answering it. Two statements fewer than in a
+/// batch, which is what a write costs when nothing else is waiting (concurrency 1).
+async fn commit_alone(pool: &SqlitePool, job: Job) {
+    let mut session = match sqlite::begin_immediate(pool).await {
+        Ok(session) => session,
+        Err(error) => {
+            let _ = job.reply.send(Err(error));
+            return;
+        }
+    };
+    let outcome = (job.work)(&mut session).await;
+    let answer = match outcome {
+        Ok((value, true)) => session.end(true).await.map(|()| value),
+        Ok((value, false)) => {
+            // Nothing to keep: a failed rollback leaves nothing either (the connection's
+            // transaction ends with it).
+            let _ = session.end(false).await;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = session.end(false).await;
+            Err(error)
+        }
+    };
+    let _ = job.reply.send(answer);
 }
 
 /// Runs `batch` in one transaction and answers every job of it.
@@ -427,6 +462,37 @@ mod tests {
         }
         holder.rollback().await.expect("rollback");
         assert_eq!(stored(&pool, None).await, 0, "nothing of the failed batch");
+    }
+
+    #[tokio::test]
+    async fn a_write_alone_keeps_what_it_keeps_and_leaves_nothing_when_it_refuses_or_fails() {
+        let (writer, pool, _dir) = writer().await;
+        // One at a time: each write is alone in its transaction.
+        assert_eq!(writer.run(insert(1, true)).await.expect("kept"), 1);
+        assert_eq!(writer.run(insert(2, false)).await.expect("refused"), 2);
+        assert!(
+            writer.run(insert(1, true)).await.is_err(),
+            "a duplicate key"
+        );
+        let failing: Work<()> = Box::new(|session: &mut Session| {
+            Box::pin(async move {
+                session.execute(INSERT, vec![3_i64.into()]).await?;
+                // A write that wrote, then failed: its insert must not stay.
+                session
+                    .execute("INSERT INTO missing (x) VALUES (1)", Vec::new())
+                    .await?;
+                Ok(((), true))
+            })
+        });
+        assert!(writer.run(failing).await.is_err());
+        assert_eq!(stored(&pool, Some(1)).await, 1);
+        assert_eq!(stored(&pool, Some(2)).await, 0, "refused: rolled back");
+        assert_eq!(
+            stored(&pool, Some(3)).await,
+            0,
+            "failed after writing: rolled back"
+        );
+        assert_eq!(stored(&pool, None).await, 1);
     }
 
     #[tokio::test]
