@@ -10,6 +10,7 @@ mod inputs;
 mod lifecycle;
 mod logging;
 mod numbers;
+mod processes;
 mod provider_text;
 mod store_file;
 mod support;
