@@ -223,6 +223,36 @@ mod upgrade_tests {
             .finish_check(id, CheckOutcome::NoPendingCode, started_at)
             .await
             .expect("the new outcome is accepted");
+
+        // A new send reserves on the upgraded schema, and its guards count the old send of
+        // the trust validation.
+        let phone = phone_verify_domain::PhoneNumber::parse("+60123456789").expect("a number");
+        let limits = phone_verify_app::SendLimits {
+            max_per_trust_validation: 1,
+            ..phone_verify_app::SendLimits::default()
+        };
+        let send = |id: u128, tv: &str| phone_verify_app::NewSend {
+            id: phone_verify_app::AttemptId::from_u128(id),
+            number: store.numbers().at_rest(&phone),
+            lookup: store.numbers().lookup(&phone),
+            trust_flow: phone_verify_domain::TrustFlowId::new(147),
+            trust_validation: TrustValidationId::parse(tv).expect("an id"),
+            provider: ProviderName::idmeta(),
+            started_at,
+        };
+        let refused = store
+            .reserve_send(send(4, "tv-old"), &limits)
+            .await
+            .expect("reads the guards");
+        assert!(
+            matches!(refused, phone_verify_app::Reservation::Refused(_)),
+            "the old send counts: {refused:?}"
+        );
+        let reserved = store
+            .reserve_send(send(5, "tv-new"), &limits)
+            .await
+            .expect("reserves");
+        assert_eq!(reserved, phone_verify_app::Reservation::Reserved);
     }
 
     #[cfg(feature = "sqlite")]
