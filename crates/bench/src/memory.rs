@@ -28,16 +28,43 @@ pub(crate) fn status_bytes(pid: Option<u32>, field: &str) -> Option<u64> {
 /// User plus system CPU time of a process (this one when `pid` is `None`), all its threads;
 /// `None` off Linux. Resolution: 10 ms.
 pub(crate) fn cpu_time(pid: Option<u32>) -> Option<Duration> {
-    let stat = proc_file(pid, "stat")?;
+    stat_cpu_time(&proc_file(pid, "stat")?).map(|(_, time)| time)
+}
+
+/// The command name and user plus system CPU time in one `/proc/<pid>/stat` line.
+fn stat_cpu_time(stat: &str) -> Option<(&str, Duration)> {
     // The command name may hold spaces; the fields after it are space-separated, utime and
     // stime being the 12th and 13th.
+    let name = &stat[stat.find('(')? + 1..stat.rfind(')')?];
     let after_name = &stat[stat.rfind(')')? + 1..];
     let mut fields = after_name.split_whitespace().skip(11);
     let user: u64 = fields.next()?.parse().ok()?;
     let system: u64 = fields.next()?.parse().ok()?;
-    Some(Duration::from_millis(
-        (user + system) * 1000 / TICKS_PER_SECOND,
+    Some((
+        name,
+        Duration::from_millis((user + system) * 1000 / TICKS_PER_SECOND),
     ))
+}
+
+/// User plus system CPU time of every process named `command` on the machine (a database
+/// server's processes: `postgres`), as far as `/proc` shows them; `None` off Linux. A
+/// process that ended since takes its time with it.
+pub(crate) fn cpu_time_of_command(command: &str) -> Option<Duration> {
+    let entries = std::fs::read_dir("/proc").ok()?;
+    let mut total = Duration::ZERO;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if let Some(stat) = proc_file(Some(pid), "stat")
+            && let Some((comm, time)) = stat_cpu_time(&stat)
+            && comm == command
+        {
+            total += time;
+        }
+    }
+    Some(total)
 }
 
 /// Bytes the process has allocated and not freed, from the counting allocator.
@@ -60,6 +87,14 @@ mod tests {
             assert!(rss > 0);
             assert!(peak >= rss);
         }
+    }
+
+    #[test]
+    fn a_stat_line_gives_its_command_and_cpu_time() {
+        let stat = "42 (postgres: x) S 1 2 3 4 5 6 7 8 9 10 150 50 0 0 20 0 1 0";
+        let (name, time) = stat_cpu_time(stat).expect("parses");
+        assert_eq!(name, "postgres: x");
+        assert_eq!(time, Duration::from_secs(2));
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub struct SendRow {
     pub client_cpu_us: Option<f64>,
     /// CPU time the simulator's process spent per counted send, µs.
     pub sim_cpu_us: Option<f64>,
+    /// CPU time every process of the machine's PostgreSQL server spent per counted send, µs:
+    /// the PostgreSQL rows' database work (about zero in the others, whatever else the
+    /// server did meanwhile).
+    pub postgres_cpu_us: Option<f64>,
     /// With a recorder installed: the sends it counted (`phone_verify_sends_total`), the
     /// warm-up's included; one per send.
     pub sends_counted_by_metrics: Option<u64>,
@@ -686,15 +690,15 @@ fn micros(value: Option<f64>) -> String {
 fn send_table_head(out: &mut String, first: &str) {
     let _ = writeln!(
         out,
-        "| {first} | concurrency | requests | sends/s | p50 ms | p99 ms | max ms | ÷ baseline | ÷ floor | client CPU µs/send | simulator CPU µs/send | errors | records ok |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "| {first} | concurrency | requests | sends/s | p50 ms | p99 ms | max ms | ÷ baseline | ÷ floor | client CPU µs/send | simulator CPU µs/send | PostgreSQL CPU µs/send | errors | records ok |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
 }
 
 fn send_table_row(out: &mut String, name: &str, row: &SendRow) {
     let _ = writeln!(
         out,
-        "| {name} | {} | {} | {:.0} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {:.0} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} |",
         row.concurrency,
         row.requests,
         row.throughput,
@@ -705,6 +709,7 @@ fn send_table_row(out: &mut String, name: &str, row: &SendRow) {
         ratio(row.ratio_to_floor),
         micros(row.client_cpu_us),
         micros(row.sim_cpu_us),
+        micros(row.postgres_cpu_us),
         row.errors,
         records(row),
     );

@@ -171,6 +171,9 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+/// The command name of the PostgreSQL server's processes, whose CPU every row reads.
+const POSTGRES_COMMAND: &str = "postgres";
+
 /// Sends per round of the recorder's cost without the network.
 const METRICS_COST_SENDS: usize = 50_000;
 
@@ -319,6 +322,7 @@ impl Bench<'_> {
             None => (self.numbers.jobs(requests)?, None),
         };
         let (cpu, sim_cpu) = (memory::cpu_time(None), self.sim.cpu_time());
+        let db_cpu = memory::cpu_time_of_command(POSTGRES_COMMAND);
         let started = Instant::now();
         let mut measured = drive(sender, jobs, concurrency, deadline.map(|d| started + d)).await;
         let requests = measured.latencies.len();
@@ -328,6 +332,7 @@ impl Bench<'_> {
         };
         let client_cpu_us = per_send(cpu, memory::cpu_time(None));
         let sim_cpu_us = per_send(sim_cpu, self.sim.cpu_time());
+        let postgres_cpu_us = per_send(db_cpu, memory::cpu_time_of_command(POSTGRES_COMMAND));
         let expected = (self.plan.warmup + requests) as u64;
         let codes_sent = self.sim.counters().await?.codes_sent;
         let records_found = match store {
@@ -364,6 +369,7 @@ impl Bench<'_> {
             sim_cpu_us,
             sends_counted_by_metrics: None,
             ratio_to_floor: None,
+            postgres_cpu_us,
         };
         eprintln!(
             "{} @{}: {:.0}/s p50 {:.3} ms p99 {:.3} ms, {} errors{}",
