@@ -160,29 +160,24 @@ async fn commit_alone(pool: &SqlitePool, job: Job) {
         }
     };
     let outcome = (job.work)(&mut session).await;
+    let keep = matches!(outcome, Ok((_, true)));
+    let ended = session.end(keep).await;
     let answer = match outcome {
-        Ok((value, true)) => session.end(true).await.map(|()| value),
-        Ok((value, false)) => {
-            // Nothing to keep: a failed rollback leaves nothing either (the connection's
-            // transaction ends with it).
-            let _ = session.end(false).await;
-            Ok(value)
-        }
-        Err(error) => {
-            let _ = session.end(false).await;
-            Err(error)
-        }
+        Ok((value, true)) => ended.map(|()| value),
+        // Nothing to keep: a failed rollback leaves nothing either (the connection's
+        // transaction ends with it).
+        Ok((value, false)) => Ok(value),
+        Err(error) => Err(error),
     };
     let _ = job.reply.send(answer);
 }
 
 /// Runs `batch` in one transaction and answers every job of it.
-async fn commit(pool: &SqlitePool, batch: impl Iterator<Item = Job>) {
+async fn commit(pool: &SqlitePool, mut batch: impl Iterator<Item = Job>) {
     let mut session = match sqlite::begin_immediate(pool).await {
         Ok(session) => session,
         Err(error) => {
             // The first job gets the error itself, the others its kind.
-            let mut batch = batch;
             let first = batch.next();
             fail_all(batch, &error);
             if let Some(first) = first {
@@ -192,18 +187,15 @@ async fn commit(pool: &SqlitePool, batch: impl Iterator<Item = Job>) {
         }
     };
     let mut ran: Vec<Ran> = Vec::new();
-    let mut batch = batch.peekable();
     while let Some(job) = batch.next() {
-        if let Err(error) = session.execute(SAVEPOINT, Vec::new()).await {
-            let _ = session.end(false).await;
-            fail_ran(ran, &error);
-            let _ = job.reply.send(Err(error));
-            fail_all(batch, &broken());
-            return;
-        }
-        let outcome = (job.work)(&mut session).await;
-        let keep = matches!(outcome, Ok((_, true)));
-        let closed = if keep {
+        let outcome = match session.execute(SAVEPOINT, Vec::new()).await {
+            Ok(_) => (job.work)(&mut session).await,
+            Err(error) => {
+                abandon(session, ran, job.reply, error, batch).await;
+                return;
+            }
+        };
+        let closed = if matches!(outcome, Ok((_, true))) {
             session.execute(RELEASE, Vec::new()).await
         } else {
             match session.execute(ROLLBACK_TO, Vec::new()).await {
@@ -214,10 +206,7 @@ async fn commit(pool: &SqlitePool, batch: impl Iterator<Item = Job>) {
         if let Err(error) = closed {
             // SQLite rolls a whole transaction back on some failures (a full disk, an I/O
             // error), taking the savepoint with it: nothing of the batch is left to commit.
-            let _ = session.end(false).await;
-            fail_ran(ran, &error);
-            let _ = job.reply.send(Err(error));
-            fail_all(batch, &broken());
+            abandon(session, ran, job.reply, error, batch).await;
             return;
         }
         ran.push(Ran {
@@ -236,6 +225,22 @@ async fn commit(pool: &SqlitePool, batch: impl Iterator<Item = Job>) {
     }
 }
 
+/// Gives up a batch whose transaction broke at the job answering to `reply`: rolls back,
+/// answers the jobs that ran ([`fail_ran`]), that job with `error`, and the jobs not yet run
+/// as broken by it.
+async fn abandon(
+    session: Session,
+    ran: Vec<Ran>,
+    reply: oneshot::Sender<Result<AnyValue, StoreError>>,
+    error: StoreError,
+    rest: impl Iterator<Item = Job>,
+) {
+    let _ = session.end(false).await;
+    fail_ran(ran, &error);
+    let _ = reply.send(Err(error));
+    fail_all(rest, &broken());
+}
+
 /// Answers the jobs that ran in a batch that did not commit: those whose answer rested on it
 /// get the batch's failure; those that failed on their own keep their own error.
 fn fail_ran(ran: Vec<Ran>, error: &StoreError) {
@@ -249,7 +254,7 @@ fn fail_ran(ran: Vec<Ran>, error: &StoreError) {
     }
 }
 
-/// Answers jobs that never ran: the first with `error`'s kind and detail, as each other.
+/// Answers jobs that never ran, each with an error of `error`'s kind.
 fn fail_all(batch: impl Iterator<Item = Job>, error: &StoreError) {
     for job in batch {
         let _ = job.reply.send(Err(like(error)));
