@@ -23,12 +23,12 @@ use crate::workload::Numbers;
 
 /// A gateway that accepts every send at once, with one reference.
 #[derive(Debug)]
-struct Instant0 {
+struct InstantGateway {
     reference: ReferenceId,
 }
 
 #[async_trait]
-impl VerificationGateway for Instant0 {
+impl VerificationGateway for InstantGateway {
     async fn send_code(&self, _request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
         Ok(SendReceipt {
             reference: self.reference.clone(),
@@ -103,7 +103,7 @@ pub(crate) async fn measure(
 
 /// One round: `sends` sends, wall time per send in ns.
 async fn round(numbers: &Numbers, sends: usize, metrics: bool) -> anyhow::Result<f64> {
-    let gateway = Arc::new(Instant0 {
+    let gateway = Arc::new(InstantGateway {
         reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF")?,
     });
     let store = Arc::new(InMemoryVerificationStore::new());

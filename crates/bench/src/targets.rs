@@ -108,6 +108,25 @@ impl Sender for BaselineDecoded {
     }
 }
 
+/// Runs `$query` on whichever pool `$sql` holds. A macro, since the query's type is each
+/// engine's own: the expression is built once per arm.
+macro_rules! on_pool {
+    ($sql:expr, $query:expr) => {
+        match $sql {
+            BareSql::Sqlite(pool) => $query.execute(pool).await.map(drop),
+            BareSql::Postgres(pool) => $query.execute(pool).await.map(drop),
+        }
+    };
+}
+
+/// The floor's statements, the same on both engines as the store's are: `$n` parameters, a
+/// UUID (16 bytes in SQLite), `TRUE`.
+const BARE_INSERT: &str = "INSERT INTO verification_attempts \
+     (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns, counts) \
+     VALUES ($1, 'send', $2, $3, $4, $5, TRUE)";
+const BARE_UPDATE: &str = "UPDATE verification_attempts \
+     SET finished_at_ns = $1, outcome = 'sent', reference = $2 WHERE id = $3";
+
 /// The floor of a durable store: per send, the SQL a user would write by hand with sqlx
 /// around the baseline's POST, on the store's own schema and durability settings
 /// ([`StoreUnderTest::bare_sql`]): one `INSERT` of the attempt when the send starts, one
@@ -142,69 +161,27 @@ impl BareSqlSend {
 
     async fn insert(&self, id: Uuid, job: &Job) -> Result<(), sqlx::Error> {
         let request = &job.request;
-        let flow = request.trust_flow.get().cast_signed();
         let started = now_ns().map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
-        match &self.sql {
-            BareSql::Sqlite(pool) => {
-                sqlx::query(
-                    "INSERT INTO verification_attempts \
-                     (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns, counts) \
-                     VALUES (?1, 'send', ?2, ?3, ?4, ?5, 1)",
-                )
-                .bind(id.as_bytes().as_slice())
-                .bind(request.phone.e164())
-                .bind(flow)
-                .bind(request.trust_validation.as_str())
-                .bind(started)
-                .execute(pool)
-                .await?;
-            }
-            BareSql::Postgres(pool) => {
-                sqlx::query(
-                    "INSERT INTO verification_attempts \
-                     (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns, counts) \
-                     VALUES ($1, 'send', $2, $3, $4, $5, true)",
-                )
+        on_pool!(
+            &self.sql,
+            sqlx::query(BARE_INSERT)
                 .bind(id)
                 .bind(request.phone.e164())
-                .bind(flow)
+                .bind(request.trust_flow.get().cast_signed())
                 .bind(request.trust_validation.as_str())
                 .bind(started)
-                .execute(pool)
-                .await?;
-            }
-        }
-        Ok(())
+        )
     }
 
     async fn finish(&self, id: Uuid) -> Result<(), sqlx::Error> {
         let finished = now_ns().map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
-        let reference = id.simple().to_string();
-        match &self.sql {
-            BareSql::Sqlite(pool) => {
-                sqlx::query(
-                    "UPDATE verification_attempts \
-                     SET finished_at_ns = ?1, outcome = 'sent', reference = ?2 WHERE id = ?3",
-                )
+        on_pool!(
+            &self.sql,
+            sqlx::query(BARE_UPDATE)
                 .bind(finished)
-                .bind(reference)
-                .bind(id.as_bytes().as_slice())
-                .execute(pool)
-                .await?;
-            }
-            BareSql::Postgres(pool) => {
-                sqlx::query(
-                    "UPDATE verification_attempts \
-                     SET finished_at_ns = $1, outcome = 'sent', reference = $2 WHERE id = $3",
-                )
-                .bind(finished)
-                .bind(reference)
+                .bind(id.simple().to_string())
                 .bind(id)
-                .execute(pool)
-                .await?;
-            }
-        }
-        Ok(())
+        )
     }
 }
 
