@@ -8,10 +8,16 @@
 //! What a write sees is what it saw before: the writes of a batch run one after the other,
 //! each seeing those before it, so a guard still counts every reservation made ahead of it,
 //! in this process or (through the file's write lock) in another. A write that refuses (a
-//! guard said no) or fails is rolled back to its savepoint and leaves nothing behind; the
-//! others of its batch are not touched. A failure of the batch itself (its `BEGIN`, a
-//! savepoint, the `COMMIT`) fails every write of it that would have kept anything: none of
-//! them is acknowledged, as none of them is on disk.
+//! guard said no) or fails leaves nothing behind, and the others of its batch are not
+//! touched: a write of [`Atomicity::Savepoint`] is rolled back to its savepoint; a write of
+//! [`Atomicity::OneStatement`] (a send's or a check's reservation, a send's outcome: they
+//! read, decide, and write once, last) runs without one, since its refusal wrote nothing
+//! and SQLite undoes a failing statement by itself. Each statement costs a round trip to
+//! sqlx's SQLite thread (about 50 µs on the project's machine, whatever the statement), and
+//! the savepoint's two were four of the seven a send cost in a batch. A failure of the batch
+//! itself (its `BEGIN`, a savepoint, the `COMMIT`, or a write of one statement failing in
+//! the database rather than on a conflict) fails every write of it that would have kept
+//! anything: none of them is acknowledged, as none of them is on disk.
 //!
 //! The writer runs each write in its caller's span, so what the write logs is filtered and
 //! attributed as if the caller had run it.
@@ -29,7 +35,7 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::failure::{SqlFailure, SqlFailureKind};
-use crate::session::{Session, Work};
+use crate::session::{Atomicity, Session, Work};
 use crate::sqlite;
 
 /// The most writes one transaction takes. Past it, a write waits for the next batch; the cap
@@ -44,6 +50,7 @@ type AnyWork = Work<AnyValue>;
 /// One write handed to the writer, and where its answer goes.
 struct Job {
     work: AnyWork,
+    atomicity: Atomicity,
     reply: oneshot::Sender<Result<AnyValue, StoreError>>,
 }
 
@@ -66,7 +73,11 @@ impl GroupCommit {
 
     /// Runs `work` in the next batch and returns its value once the batch is committed (or,
     /// when the work asked to keep nothing, once it ran).
-    pub(crate) async fn run<T: Send + 'static>(&self, work: Work<T>) -> Result<T, StoreError> {
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        atomicity: Atomicity,
+        work: Work<T>,
+    ) -> Result<T, StoreError> {
         let sender = self
             .jobs
             .lock()
@@ -88,7 +99,11 @@ impl GroupCommit {
             )
         });
         sender
-            .send(Job { work, reply })
+            .send(Job {
+                work,
+                atomicity,
+                reply,
+            })
             .await
             .map_err(|_| writer_gone("the store's writer has stopped"))?;
         let value = answer
@@ -188,32 +203,21 @@ async fn commit(pool: &SqlitePool, mut batch: impl Iterator<Item = Job>) {
     };
     let mut ran: Vec<Ran> = Vec::new();
     while let Some(job) = batch.next() {
-        let outcome = match session.execute(SAVEPOINT, Vec::new()).await {
-            Ok(_) => (job.work)(&mut session).await,
+        let outcome = match job.atomicity {
+            Atomicity::OneStatement => in_place(&mut session, job.work).await,
+            Atomicity::Savepoint => in_savepoint(&mut session, job.work).await,
+        };
+        match outcome {
+            Ok(outcome) => ran.push(Ran {
+                reply: job.reply,
+                needs_commit: outcome.is_ok(),
+                result: outcome.map(|(value, _)| value),
+            }),
             Err(error) => {
                 abandon(session, ran, job.reply, error, batch).await;
                 return;
             }
-        };
-        let closed = if matches!(outcome, Ok((_, true))) {
-            session.execute(RELEASE, Vec::new()).await
-        } else {
-            match session.execute(ROLLBACK_TO, Vec::new()).await {
-                Ok(_) => session.execute(RELEASE, Vec::new()).await,
-                Err(error) => Err(error),
-            }
-        };
-        if let Err(error) = closed {
-            // SQLite rolls a whole transaction back on some failures (a full disk, an I/O
-            // error), taking the savepoint with it: nothing of the batch is left to commit.
-            abandon(session, ran, job.reply, error, batch).await;
-            return;
         }
-        ran.push(Ran {
-            reply: job.reply,
-            needs_commit: outcome.is_ok(),
-            result: outcome.map(|(value, _)| value),
-        });
     }
     match session.end(true).await {
         Ok(()) => {
@@ -223,6 +227,55 @@ async fn commit(pool: &SqlitePool, mut batch: impl Iterator<Item = Job>) {
         }
         Err(error) => fail_ran(ran, &error),
     }
+}
+
+/// What a job of a batch came to ([`Ran`]), or, as the error, why the batch must be given up
+/// at it (the job gets that error).
+type Outcome = Result<Result<(AnyValue, bool), StoreError>, StoreError>;
+
+/// Runs a job in a savepoint of its own: released when it keeps what it wrote, rolled back
+/// to (and released) when it refuses or fails, so the rest of the batch goes on.
+async fn in_savepoint(session: &mut Session, work: AnyWork) -> Outcome {
+    session.execute(SAVEPOINT, Vec::new()).await?;
+    let outcome = work(session).await;
+    if !matches!(outcome, Ok((_, true))) {
+        session.execute(ROLLBACK_TO, Vec::new()).await?;
+    }
+    // SQLite rolls a whole transaction back on some failures (a full disk, an I/O error),
+    // taking the savepoint with it: then this fails, and nothing of the batch is left.
+    session.execute(RELEASE, Vec::new()).await?;
+    Ok(outcome)
+}
+
+/// Runs a job of [`Atomicity::OneStatement`] as it is. Its refusal and its conflicts changed
+/// nothing; the one statement it may have failed on SQLite undid. Any other failure may come
+/// from one that rolled the whole transaction back (a full disk, an I/O error), which
+/// without a savepoint cannot be told apart from the rest, or from reading back what the
+/// statement wrote (a corrupt row): either way the batch is given up, none of it kept.
+async fn in_place(session: &mut Session, work: AnyWork) -> Outcome {
+    #[cfg(debug_assertions)]
+    let before = total_changes(session).await?;
+    let outcome = work(session).await;
+    match &outcome {
+        Ok((_, true)) => Ok(outcome),
+        Ok((_, false)) | Err(StoreError::Conflict { .. }) => {
+            #[cfg(debug_assertions)]
+            if total_changes(session).await? != before {
+                return Err(StoreError::unavailable(SqlFailure::new(
+                    SqlFailureKind::Database,
+                    "a write declared of one statement changed rows and kept nothing",
+                )));
+            }
+            Ok(outcome)
+        }
+        Err(_) => outcome.map(Ok),
+    }
+}
+
+/// The rows the connection's statements have changed since it opened.
+#[cfg(debug_assertions)]
+async fn total_changes(session: &mut Session) -> Result<u64, StoreError> {
+    session.count("SELECT total_changes()", Vec::new()).await
 }
 
 /// Gives up a batch whose transaction broke at the job answering to `reply`: rolls back,
@@ -353,16 +406,28 @@ mod tests {
         writer: &Arc<GroupCommit>,
         work: Vec<Work<T>>,
     ) -> Vec<Result<T, StoreError>> {
+        let work = work
+            .into_iter()
+            .map(|work| (Atomicity::Savepoint, work))
+            .collect();
+        in_one_batch_as(writer, work).await
+    }
+
+    /// [`in_one_batch`], each write with the atomicity given.
+    async fn in_one_batch_as<T: Send + 'static>(
+        writer: &Arc<GroupCommit>,
+        work: Vec<(Atomicity, Work<T>)>,
+    ) -> Vec<Result<T, StoreError>> {
         let blocker = {
             let writer = Arc::clone(writer);
-            tokio::spawn(async move { writer.run(slow()).await })
+            tokio::spawn(async move { writer.run(Atomicity::Savepoint, slow()).await })
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
         let tasks: Vec<_> = work
             .into_iter()
-            .map(|work| {
+            .map(|(atomicity, work)| {
                 let writer = Arc::clone(writer);
-                tokio::spawn(async move { writer.run(work).await })
+                tokio::spawn(async move { writer.run(atomicity, work).await })
             })
             .collect();
         blocker.await.expect("joined").expect("the slow write");
@@ -454,8 +519,10 @@ mod tests {
             .await
             .expect("a second pool");
         let locked = GroupCommit::start(impatient);
-        let results =
-            futures_util::future::join_all((10..13).map(|x| locked.run(insert(x, true)))).await;
+        let results = futures_util::future::join_all(
+            (10..13).map(|x| locked.run(Atomicity::Savepoint, insert(x, true))),
+        )
+        .await;
         for result in &results {
             let kind = match result {
                 Err(StoreError::Unavailable { source }) => {
@@ -473,10 +540,25 @@ mod tests {
     async fn a_write_alone_keeps_what_it_keeps_and_leaves_nothing_when_it_refuses_or_fails() {
         let (writer, pool, _dir) = writer().await;
         // One at a time: each write is alone in its transaction.
-        assert_eq!(writer.run(insert(1, true)).await.expect("kept"), 1);
-        assert_eq!(writer.run(insert(2, false)).await.expect("refused"), 2);
+        assert_eq!(
+            writer
+                .run(Atomicity::Savepoint, insert(1, true))
+                .await
+                .expect("kept"),
+            1
+        );
+        assert_eq!(
+            writer
+                .run(Atomicity::Savepoint, insert(2, false))
+                .await
+                .expect("refused"),
+            2
+        );
         assert!(
-            writer.run(insert(1, true)).await.is_err(),
+            writer
+                .run(Atomicity::Savepoint, insert(1, true))
+                .await
+                .is_err(),
             "a duplicate key"
         );
         let failing: Work<()> = Box::new(|session: &mut Session| {
@@ -489,7 +571,7 @@ mod tests {
                 Ok(((), true))
             })
         });
-        assert!(writer.run(failing).await.is_err());
+        assert!(writer.run(Atomicity::Savepoint, failing).await.is_err());
         assert_eq!(stored(&pool, Some(1)).await, 1);
         assert_eq!(stored(&pool, Some(2)).await, 0, "refused: rolled back");
         assert_eq!(
@@ -505,16 +587,138 @@ mod tests {
         let (writer, pool, _dir) = writer().await;
         let pending = {
             let writer = Arc::clone(&writer);
-            tokio::spawn(async move { writer.run(insert(7, true)).await })
+            tokio::spawn(async move { writer.run(Atomicity::Savepoint, insert(7, true)).await })
         };
         tokio::task::yield_now().await;
         writer.stop().await;
         assert_eq!(pending.await.expect("joined").expect("answered"), 7);
         assert_eq!(stored(&pool, Some(7)).await, 1);
-        let after = writer.run(insert(8, true)).await;
+        let after = writer.run(Atomicity::Savepoint, insert(8, true)).await;
         assert!(
             matches!(after, Err(StoreError::Unavailable { .. })),
             "{after:?}"
         );
+    }
+
+    /// A write of one statement's kind: refuses before writing `x`, or fails with a conflict
+    /// before writing, or writes it and keeps it.
+    fn decided(x: i64, decision: &'static str) -> Work<i64> {
+        Box::new(move |session: &mut Session| {
+            Box::pin(async move {
+                session.count(COUNT, Vec::new()).await?;
+                match decision {
+                    "refuse" => Ok((x, false)),
+                    "conflict" => Err(StoreError::conflict(
+                        phone_verify_app::ConflictKind::DuplicateId,
+                    )),
+                    _ => {
+                        session.execute(INSERT, vec![x.into()]).await?;
+                        Ok((x, true))
+                    }
+                }
+            })
+        })
+    }
+
+    #[tokio::test]
+    async fn one_statement_writes_run_without_a_savepoint_and_their_refusals_keep_the_batch() {
+        let (writer, pool, _dir) = writer().await;
+        let one = Atomicity::OneStatement;
+        let no_savepoint: Work<i64> = Box::new(|session: &mut Session| {
+            Box::pin(async move {
+                // Inside a savepoint this would release it; with none open it fails.
+                let released = session.execute(RELEASE, Vec::new()).await.is_ok();
+                Ok((i64::from(released), false))
+            })
+        });
+        let results = in_one_batch_as(
+            &writer,
+            vec![
+                (one, decided(1, "keep")),
+                (one, decided(2, "refuse")),
+                (one, decided(3, "conflict")),
+                (one, no_savepoint),
+                (Atomicity::Savepoint, insert(4, true)),
+                (one, decided(5, "keep")),
+                // A duplicate key: the one statement fails, SQLite undoes it alone.
+                (one, decided(1, "keep")),
+                (one, decided(6, "keep")),
+            ],
+        )
+        .await;
+        assert_eq!(results[0].as_ref().ok(), Some(&1));
+        assert_eq!(results[1].as_ref().ok(), Some(&2));
+        assert!(
+            matches!(results[2], Err(StoreError::Conflict { .. })),
+            "{:?}",
+            results[2]
+        );
+        assert_eq!(results[3].as_ref().ok(), Some(&0), "no savepoint was open");
+        assert_eq!(results[4].as_ref().ok(), Some(&4));
+        assert_eq!(results[5].as_ref().ok(), Some(&5));
+        assert!(
+            matches!(results[6], Err(StoreError::Conflict { .. })),
+            "{:?}",
+            results[6]
+        );
+        assert_eq!(results[7].as_ref().ok(), Some(&6));
+        assert_eq!(stored(&pool, None).await, 4, "1, 4, 5 and 6");
+    }
+
+    #[tokio::test]
+    async fn a_one_statement_write_failing_in_the_database_gives_its_batch_up() {
+        let (writer, pool, _dir) = writer().await;
+        let one = Atomicity::OneStatement;
+        // The second write fails in the database (no such table; a full disk or an I/O
+        // error would roll the whole transaction back): without a savepoint, which failures
+        // SQLite undid alone cannot be told, so none of the batch is kept.
+        let failing: Work<i64> = Box::new(|session: &mut Session| {
+            Box::pin(async move {
+                session
+                    .execute("INSERT INTO missing (x) VALUES (1)", Vec::new())
+                    .await?;
+                Ok((1, true))
+            })
+        });
+        let results = in_one_batch_as(
+            &writer,
+            vec![
+                (one, decided(1, "keep")),
+                (one, failing),
+                (Atomicity::Savepoint, insert(2, true)),
+            ],
+        )
+        .await;
+        for result in &results {
+            assert!(
+                matches!(result, Err(StoreError::Unavailable { .. })),
+                "{result:?}"
+            );
+        }
+        assert_eq!(stored(&pool, None).await, 0, "nothing of the batch");
+        // The writer goes on with the next batch.
+        assert_eq!(
+            writer
+                .run(one, decided(7, "keep"))
+                .await
+                .expect("the next write"),
+            7
+        );
+        assert_eq!(stored(&pool, None).await, 1);
+    }
+
+    #[cfg(debug_assertions)]
+    #[tokio::test]
+    async fn a_write_declared_of_one_statement_that_wrote_and_kept_nothing_is_caught() {
+        let (writer, pool, _dir) = writer().await;
+        let one = Atomicity::OneStatement;
+        // Writes 1 and says to keep nothing: only a savepoint could undo that.
+        let results = in_one_batch_as(
+            &writer,
+            vec![(one, insert(1, false)), (one, decided(2, "keep"))],
+        )
+        .await;
+        assert!(results.iter().all(Result::is_err), "{results:?}");
+        assert_eq!(stored(&pool, None).await, 0);
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::SqlVerificationStore;
 use crate::columns::NumberColumns;
 use crate::corrupt::{CorruptRow, Defect};
-use crate::session::Session;
+use crate::session::{Atomicity, Session};
 use crate::sql;
 use crate::store::Lock;
 
@@ -68,6 +68,7 @@ impl SqlVerificationStore {
         let converted = self
             .write_in(
                 Lock::Nothing,
+                Atomicity::Savepoint,
                 Box::new(move |session: &mut Session| {
                     Box::pin(async move {
                         let rows = session.clear_numbers(i64::from(limit)).await?;

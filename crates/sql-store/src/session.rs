@@ -16,6 +16,23 @@ use crate::failure::store_error;
 /// wrote (`false`: roll it back, as for a refused reservation). Boxed, so that SQLite's
 /// writer can take the writes of several callers into one transaction
 /// (`crate::group_commit`).
+/// How a write keeps its batch atomic when SQLite's writer runs it with others in one
+/// transaction (`crate::group_commit`); PostgreSQL gives every write a transaction of its own
+/// and ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Atomicity {
+    /// The work changes rows in one statement at most, and it changes none when it keeps
+    /// nothing (a refusal) or fails with [`StoreError::Conflict`]: it reads, decides, and
+    /// writes last. SQLite undoes a failing statement on its own, so the work needs no
+    /// savepoint: two statements fewer, of the seven a send's two writes cost in a batch.
+    /// Any other failure gives the batch up (see `crate::group_commit`). In a debug build
+    /// the writer checks the promise (`total_changes()` before and after).
+    OneStatement,
+    /// Anything else: the work runs in a savepoint of its own, rolled back when it keeps
+    /// nothing or fails, and the rest of its batch goes on.
+    Savepoint,
+}
+
 pub(crate) type Work<T> = Box<
     dyn for<'s> FnOnce(
             &'s mut Session,

@@ -22,7 +22,7 @@ use crate::failure::{SqlFailure, SqlFailureKind};
 use crate::group_commit::GroupCommit;
 #[cfg(feature = "postgres")]
 use crate::postgres::{self, LockClass};
-use crate::session::{Session, Work};
+use crate::session::{Atomicity, Session, Work};
 use crate::sql;
 #[cfg(feature = "sqlite")]
 use crate::sqlite;
@@ -332,6 +332,7 @@ impl SqlVerificationStore {
     pub(crate) async fn write_in<T: Send + 'static>(
         &self,
         lock: Lock,
+        atomicity: Atomicity,
         work: Work<T>,
     ) -> Result<T, StoreError> {
         match &self.backend {
@@ -339,7 +340,7 @@ impl SqlVerificationStore {
             Backend::Sqlite(sqlite) => {
                 // The file's write lock, taken by each batch, is every write's.
                 let _ = lock;
-                sqlite.writer.run(work).await
+                sqlite.writer.run(atomicity, work).await
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
@@ -410,6 +411,7 @@ impl SqlVerificationStore {
         }
         self.write_in(
             Lock::Nothing,
+            Atomicity::OneStatement,
             Box::new(move |session: &mut Session| {
                 Box::pin(async move {
                     if record_outcome(session, id, SEND, columns, finished_at)
@@ -436,6 +438,7 @@ impl SqlVerificationStore {
         let finished_at = columns::nanos(finished_at)?;
         self.write_in(
             Lock::Nothing,
+            Atomicity::Savepoint,
             Box::new(move |session: &mut Session| {
                 Box::pin(async move {
                     let Some(row) =
@@ -532,6 +535,7 @@ impl SqlVerificationStore {
         let limit = i64::from(limit);
         self.write_in(
             Lock::Nothing,
+            Atomicity::Savepoint,
             Box::new(move |session: &mut Session| {
                 Box::pin(async move {
                     let checks = session
@@ -582,6 +586,7 @@ impl SqlVerificationStore {
         let closed_at = columns::nanos(closed_at)?;
         self.write_in(
             Lock::Nothing,
+            Atomicity::Savepoint,
             Box::new(move |session: &mut Session| {
                 Box::pin(async move {
                     let mut closed = AttemptCounts::default();
@@ -956,6 +961,7 @@ impl VerificationStore for SqlVerificationStore {
         let limits = limits.clone();
         self.write_in(
             lock,
+            Atomicity::OneStatement,
             Box::new(move |session: &mut Session| {
                 Box::pin(async move {
                     let reservation = reserve_send_in(session, &send, &limits).await?;
@@ -987,6 +993,7 @@ impl VerificationStore for SqlVerificationStore {
         let policy = policy.clone();
         self.write_in(
             lock,
+            Atomicity::OneStatement,
             Box::new(move |session: &mut Session| {
                 Box::pin(async move {
                     let reservation = reserve_check_in(session, check, &policy).await?;
