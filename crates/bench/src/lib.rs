@@ -19,6 +19,9 @@
 //!   Prometheus recorder installed (`metrics-exporter-prometheus`, no HTTP listener), and the
 //!   app's ratio to the baseline with metrics on next to the ratio with them off, over
 //!   `--metrics-rounds` alternating pairs, as medians.
+//! - **One statement through sqlx**: `SELECT $1` and a one-row `INSERT`, one after the
+//!   other on one connection, for SQLite and (given its URL) PostgreSQL: what every statement
+//!   of a store costs at least, whatever it does.
 //! - **Cold start**: the first phone-number parse of fresh processes (this program,
 //!   re-executed with a hidden `cold-start` command): its time and resident memory.
 //! - **History**: send latency with a SQL store already holding a small and a large number
@@ -44,6 +47,7 @@
 //! ```
 
 mod cold_start;
+mod driver;
 mod history;
 mod in_flight;
 mod load;
@@ -61,6 +65,7 @@ mod targets;
 mod workload;
 
 pub use cold_start::{COLD_START_COMMAND, ColdParse, ColdStartRow, measure_this_process};
+pub use driver::StatementRow;
 pub use machine::Machine;
 pub use metrics_cost::MetricsCost;
 pub use plan::{BenchArgs, Plan, SimPlacement};

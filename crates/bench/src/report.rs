@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::cold_start::ColdStartRow;
+use crate::driver::StatementRow;
 use crate::machine::Machine;
 use crate::metrics_cost::MetricsCost;
 
@@ -205,6 +206,8 @@ pub struct Report {
     pub metrics: Vec<MetricsPair>,
     /// The first parse of a phone number in fresh processes.
     pub cold_start: Option<ColdStartRow>,
+    /// One statement's cost through sqlx, per driver.
+    pub statements: Vec<StatementRow>,
     /// What recording the metrics costs per send, without the network.
     pub metrics_cost: Option<MetricsCost>,
     /// Peak resident set of this process over the run (`VmHWM`), bytes.
@@ -226,6 +229,7 @@ impl Report {
             in_flight: Vec::new(),
             metrics: Vec::new(),
             cold_start: None,
+            statements: Vec::new(),
             metrics_cost: None,
             peak_rss_bytes: None,
             rss_bytes: None,
@@ -262,6 +266,7 @@ impl Report {
         self.write_history(&mut out);
         self.write_memory(&mut out);
         self.write_cold_start(&mut out);
+        self.write_statements(&mut out);
         self.write_verdict(&mut out);
         out
     }
@@ -377,6 +382,30 @@ impl Report {
                 row.rss_bytes_per_send
                     .map_or_else(|| "n/a".to_owned(), |b| format!("{b:.0}")),
                 row.errors
+            );
+        }
+        out.push('\n');
+    }
+
+    fn write_statements(&self, out: &mut String) {
+        if self.statements.is_empty() {
+            return;
+        }
+        out.push_str(
+            "### One statement through sqlx\n\n\
+             Each statement one after the other on one connection: `SELECT $1` outside a \
+             transaction, a one-row `INSERT` inside one (committed once, so no fsync in it). \
+             What every statement of a store costs at least, whatever it does: on SQLite a \
+             round trip to the connection's worker thread, on PostgreSQL one to the server. \
+             Medians of the rounds.\n\n\
+             | driver | statements a round | rounds | µs a `SELECT $1` | µs an `INSERT` |\n\
+             |---|---:|---:|---:|---:|\n",
+        );
+        for row in &self.statements {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} | {:.1} |",
+                row.driver, row.statements, row.rounds, row.select_us, row.insert_us
             );
         }
         out.push('\n');

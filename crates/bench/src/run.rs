@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::cold_start;
+use crate::driver;
 use crate::load::drive;
 use crate::memory;
 use crate::metrics_cost;
@@ -164,6 +165,16 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         );
     }
 
+    let dir = tempfile::tempdir()?;
+    let statements = if plan.smoke { 200 } else { DRIVER_STATEMENTS };
+    report.statements = driver::measure(
+        dir.path(),
+        plan.postgres_url.as_deref(),
+        statements,
+        DRIVER_ROUNDS,
+    )
+    .await?;
+
     report.peak_rss_bytes = memory::status_bytes(None, "VmHWM");
     report.rss_bytes = memory::status_bytes(None, "VmRSS");
     report.sim_rss_bytes = bench.sim.rss_bytes();
@@ -179,6 +190,9 @@ const METRICS_COST_SENDS: usize = 50_000;
 
 /// Fresh processes the cold start is measured in.
 const COLD_START_RUNS: usize = 9;
+/// Statements of each kind in a round of the driver table, and its rounds.
+const DRIVER_STATEMENTS: usize = 20_000;
+const DRIVER_ROUNDS: usize = 3;
 
 /// The stores of the app rows: in memory and SQLite always, PostgreSQL given its URL.
 fn app_stores(plan: &Plan, report: &mut Report) -> Vec<StoreKind> {

@@ -97,4 +97,14 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
         "{markdown}"
     );
     assert!(markdown.contains("the decode alone"), "{markdown}");
+    // One statement through sqlx, for each SQL backend of the run.
+    assert_eq!(report.statements.len(), backends, "{:?}", report.statements);
+    for row in &report.statements {
+        assert!(row.select_us > 0.0 && row.insert_us > 0.0, "{row:?}");
+    }
+    assert!(
+        markdown.contains("### One statement through sqlx")
+            && markdown.contains("| SQLite | 200 |"),
+        "{markdown}"
+    );
 }
