@@ -21,16 +21,21 @@
 //! indexes, the locking and the migrations.
 //!
 //! ```no_run
-//! use phone_verify_app::{SendLimits, VerificationStore};
-//! use phone_verify_sql_store::{PostgresOptions, SqlVerificationStore, SqliteOptions};
+//! use phone_verify_sql_store::SqlVerificationStore;
 //!
 //! # async fn wire() -> Result<(), phone_verify_app::StoreError> {
-//! // One process: a file.
-//! let embedded = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default()).await?;
-//! // Many instances: PostgreSQL.
+//! // One process: a file (the `sqlite` feature).
+//! # #[cfg(feature = "sqlite")]
+//! let embedded = SqlVerificationStore::open_sqlite(
+//!     "phone-verify.db",
+//!     phone_verify_sql_store::SqliteOptions::default(),
+//! )
+//! .await?;
+//! // Many instances: PostgreSQL (the `postgres` feature).
+//! # #[cfg(feature = "postgres")]
 //! let shared = SqlVerificationStore::open_postgres(
 //!     "postgres://app@db.internal/app",
-//!     PostgresOptions::default(),
+//!     phone_verify_sql_store::PostgresOptions::default(),
 //! )
 //! .await?;
 //! // Or whichever a URL names.

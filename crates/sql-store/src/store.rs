@@ -43,11 +43,12 @@ use crate::{PostgresOptions, SqliteOptions};
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use phone_verify_app::{InMemoryVerificationStore, VerificationStore, Wiring};
-/// use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
+/// use phone_verify_app::VerificationStore;
+/// use phone_verify_sql_store::SqlVerificationStore;
 ///
 /// # async fn wire() -> Result<(), phone_verify_app::StoreError> {
-/// let store = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default()).await?;
+/// // `sqlite://…` or `postgres://…`, whichever backends the build has.
+/// let store = SqlVerificationStore::open("sqlite://phone-verify.db").await?;
 /// let store: Arc<dyn VerificationStore> = Arc::new(store);
 /// # Ok(())
 /// # }
@@ -245,11 +246,11 @@ impl SqlVerificationStore {
     ///
     /// ```no_run
     /// use phone_verify_app::NumberKeyring;
-    /// use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
+    /// use phone_verify_sql_store::SqlVerificationStore;
     ///
     /// # async fn wire(keys: &str) -> Result<(), Box<dyn std::error::Error>> {
     /// let keyring = NumberKeyring::parse(keys)?; // from a key file or a secret store
-    /// let store = SqlVerificationStore::open_sqlite("phone-verify.db", SqliteOptions::default())
+    /// let store = SqlVerificationStore::open("sqlite://phone-verify.db")
     ///     .await?
     ///     .protect_numbers(keyring);
     /// # Ok(())

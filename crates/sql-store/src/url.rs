@@ -18,10 +18,12 @@ use std::str::FromStr;
 /// ```
 /// use phone_verify_sql_store::{DatabaseUrl, DatabaseUrlError};
 ///
+/// # #[cfg(feature = "sqlite")] {
 /// let url = DatabaseUrl::parse("sqlite://records%2Ddb.sqlite")?;
 /// assert_eq!(url.sqlite_path().unwrap(), std::path::Path::new("records-db.sqlite"));
 /// let file = DatabaseUrl::sqlite_file("a?mode=memory");
 /// assert_eq!(file.sqlite_path().unwrap(), std::path::Path::new("a?mode=memory"));
+/// # }
 /// assert_eq!(DatabaseUrl::parse("mysql://db/app").unwrap_err(), DatabaseUrlError::UnknownScheme);
 /// # Ok::<(), DatabaseUrlError>(())
 /// ```
