@@ -31,8 +31,8 @@ pub struct StatementRow {
     pub rounds: usize,
     /// `SELECT $1`, one after the other on one connection, outside a transaction.
     pub select_us: f64,
-    /// `INSERT` of one row, one after the other in one transaction (committed once, so the
-    /// fsync is not in it).
+    /// `INSERT` of one row, one after the other in one transaction (rolled back after the
+    /// timing, so no fsync is in it).
     pub insert_us: f64,
 }
 

@@ -394,7 +394,7 @@ impl Report {
         out.push_str(
             "### One statement through sqlx\n\n\
              Each statement one after the other on one connection: `SELECT $1` outside a \
-             transaction, a one-row `INSERT` inside one (committed once, so no fsync in it). \
+             transaction, a one-row `INSERT` inside one (rolled back after the timing, so no fsync in it). \
              What every statement of a store costs at least, whatever it does: on SQLite a \
              round trip to the connection's worker thread, on PostgreSQL one to the server. \
              Medians of the rounds.\n\n\
