@@ -4,9 +4,14 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use phone_verify_app::StoreError;
-use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Connection;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
 
 use crate::failure::{SqlFailure, SqlFailureKind, failure, migration_error, store_error};
 use crate::migrations;
@@ -50,6 +55,9 @@ pub(crate) async fn open(
     let connect = if read_only {
         connect
     } else {
+        if !target.in_memory {
+            into_wal(&connect, options.busy_timeout).await?;
+        }
         connect
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -68,6 +76,40 @@ pub(crate) async fn open(
         return Err(error);
     }
     Ok(Opened { pool, created })
+}
+
+/// Puts the file in WAL mode from one connection, before the pool opens its own. Changing the
+/// journal mode needs the file to itself, and SQLite answers `SQLITE_BUSY` at once, without
+/// waiting in the busy handler, while another connection has it open: several instances
+/// opening a new file together failed so, one time in two, as `Locked`. So the change is
+/// retried here, with short pauses, for up to the busy timeout. Once the file is in WAL mode,
+/// the pool's connections asking for it again change nothing and need no lock.
+async fn into_wal(
+    connect: &SqliteConnectOptions,
+    busy_timeout: Duration,
+) -> Result<(), StoreError> {
+    let deadline = Instant::now() + busy_timeout;
+    let mut connection = SqliteConnection::connect_with(connect)
+        .await
+        .map_err(|error| StoreError::unavailable(failure(error)))?;
+    let mut pause = Duration::from_millis(1);
+    let outcome = loop {
+        let error = match sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&mut connection)
+            .await
+        {
+            Ok(_) => break Ok(()),
+            Err(error) => failure(error),
+        };
+        if error.kind() != SqlFailureKind::Locked || Instant::now() + pause > deadline {
+            break Err(StoreError::unavailable(error));
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    };
+    let closed = connection.close().await;
+    outcome?;
+    closed.map_err(store_error)
 }
 
 /// Makes sure `file` is there before SQLite opens it. When it is missing and the options
