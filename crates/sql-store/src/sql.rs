@@ -14,28 +14,66 @@ macro_rules! attempt_columns {
 /// Whether an attempt with this id (of either kind) is stored. Primary key.
 pub(crate) const COUNT_ID: &str = "SELECT COUNT(*) FROM verification_attempts WHERE id = $1";
 
-/// The start times of the counted sends to a number after an instant: the guard per number.
-/// Index `verification_attempts_counted_sends_by_number`.
+/// The condition of the guard per number: the counted sends whose `$column` is `$number`,
+/// started after `$after`.
 ///
-/// The instant is compared twice: `started_at_ns > $2`, and again as part of a row value,
-/// `(phone_e164, started_at_ns) > ($1, $2)`, which says the same here (the first parts are
-/// equal) and which only an index on `(phone_e164, started_at_ns)` can search. With the first
-/// alone, PostgreSQL could also search `started_at_ns` as the second column of
+/// The instant is compared twice: `started_at_ns > $after`, and again as part of a row value,
+/// `($column, started_at_ns) > ($number, $after)`, which says the same here (the first parts
+/// are equal) and which only an index on `($column, started_at_ns)` can search. With the
+/// first alone, PostgreSQL could also search `started_at_ns` as the second column of
 /// `verification_attempts_counted_sends_by_trust_validation` (the same predicate), and it did
 /// in the generic plan it keeps for a statement sqlx prepared on a table not yet analyzed:
 /// it walked every entry of that index on every send until autovacuum's first `ANALYZE`,
 /// tripling the PostgreSQL CPU of a send. The row value makes the number's index the cheaper
 /// one with or without statistics; SQLite searches the range with the first. The plan tests
 /// plan every hot query generically on a new table.
-pub(crate) const COUNTED_SENDS_TO_NUMBER_AFTER: &str = "SELECT started_at_ns FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND phone_e164 = $1 AND started_at_ns > $2 \
-     AND (phone_e164, started_at_ns) > ($1, $2)";
+macro_rules! counted_sends_to {
+    ($column:literal, $number:literal, $after:literal) => {
+        concat!(
+            "kind = 'send' AND counts AND ",
+            $column,
+            " = ",
+            $number,
+            " AND started_at_ns > ",
+            $after,
+            " AND (",
+            $column,
+            ", started_at_ns) > (",
+            $number,
+            ", ",
+            $after,
+            ")"
+        )
+    };
+}
+
+/// The start times of the counted sends to a number after an instant: the guard per number.
+/// Index `verification_attempts_counted_sends_by_number`.
+pub(crate) const COUNTED_SENDS_TO_NUMBER_AFTER: &str = concat!(
+    "SELECT started_at_ns FROM verification_attempts WHERE ",
+    counted_sends_to!("phone_e164", "$1", "$2")
+);
 
 /// The same for a protected number, by one of its digests.
 /// Index `verification_attempts_counted_sends_by_digest`.
-pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = "SELECT started_at_ns FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND phone_digest = $1 AND started_at_ns > $2 \
-     AND (phone_digest, started_at_ns) > ($1, $2)";
+pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = concat!(
+    "SELECT started_at_ns FROM verification_attempts WHERE ",
+    counted_sends_to!("phone_digest", "$1", "$2")
+);
+
+/// What a send's reservation reads, in one statement, the number searched in `$column`.
+macro_rules! send_guards {
+    ($column:literal) => {
+        concat!(
+            "SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM verification_attempts \
+             WHERE id = $1 \
+             UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
+             WHERE kind = 'send' AND counts AND trust_validation = $2 \
+             UNION ALL SELECT 2, started_at_ns FROM verification_attempts WHERE ",
+            counted_sends_to!($column, "$3", "$4")
+        )
+    };
+}
 
 /// What a send's reservation reads, in one statement: rows of (tag, value), the tag saying
 /// which part of the statement the value is from. [`GUARD_ID_STORED`]: how many attempts
@@ -45,22 +83,10 @@ pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = "SELECT started_at_ns FRO
 /// the three statements it replaces did ([`COUNT_ID`], a count of the trust validation's
 /// counted sends on `verification_attempts_counted_sends_by_trust_validation`, and
 /// [`COUNTED_SENDS_TO_NUMBER_AFTER`]).
-pub(crate) const SEND_GUARDS_BY_NUMBER: &str = "\
-SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM verification_attempts WHERE id = $1 \
-UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND trust_validation = $2 \
-UNION ALL SELECT 2, started_at_ns FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND phone_e164 = $3 AND started_at_ns > $4 \
-     AND (phone_e164, started_at_ns) > ($3, $4)";
+pub(crate) const SEND_GUARDS_BY_NUMBER: &str = send_guards!("phone_e164");
 
 /// [`SEND_GUARDS_BY_NUMBER`] for a protected number, by one of its digests ($3).
-pub(crate) const SEND_GUARDS_BY_DIGEST: &str = "\
-SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM verification_attempts WHERE id = $1 \
-UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND trust_validation = $2 \
-UNION ALL SELECT 2, started_at_ns FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND phone_digest = $3 AND started_at_ns > $4 \
-     AND (phone_digest, started_at_ns) > ($3, $4)";
+pub(crate) const SEND_GUARDS_BY_DIGEST: &str = send_guards!("phone_digest");
 
 /// The tags of [`SEND_GUARDS_BY_NUMBER`]'s rows.
 pub(crate) const GUARD_ID_STORED: i64 = 0;
