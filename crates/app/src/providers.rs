@@ -195,9 +195,11 @@ impl Providers {
 
 /// Whether a send that failed with `error` may go on to the next provider: only when the
 /// provider provably sent nothing **and** the failure is the provider's (it could not be
-/// reached, turned the request away unprocessed with 503, or refused its credentials), so
+/// reached, its own API said it turned the request away unprocessed
+/// ([`GatewayError::Unavailable`]), or it refused its credentials), so
 /// another provider may well succeed. Never after a failure that may have sent (a duplicate
-/// SMS is worse than a late one), nor after one of the request itself (422, 404, 403, a
+/// SMS is worse than a late one: any 5xx the provider's own API did not mark unprocessed, a
+/// proxy's 503 included), nor after one of the request itself (422, 404, 403, a
 /// `success: false`: the next provider would refuse it too, or should not be asked), nor a
 /// rate limit (the provider asked to wait for this number or this account, not to go
 /// elsewhere), nor a request this side could not build.
@@ -206,9 +208,11 @@ pub fn fails_over(error: &GatewayError) -> bool {
         return false;
     }
     match error {
-        GatewayError::NotSent { .. } | GatewayError::Unauthorized => true,
-        GatewayError::ProviderFault { status, .. } => *status == 503,
-        GatewayError::RequestNotBuilt { .. }
+        GatewayError::NotSent { .. }
+        | GatewayError::Unauthorized
+        | GatewayError::Unavailable { .. } => true,
+        GatewayError::ProviderFault { .. }
+        | GatewayError::RequestNotBuilt { .. }
         | GatewayError::Rejected { .. }
         | GatewayError::RateLimited { .. }
         | GatewayError::OutcomeUnknown { .. }
@@ -316,7 +320,14 @@ mod tests {
                 true,
             ),
             (GatewayError::Unauthorized, true),
-            (fault(503), true),
+            (fault(503), false),
+            (
+                GatewayError::Unavailable {
+                    status: 503,
+                    retry_after: None,
+                },
+                true,
+            ),
             (fault(500), false),
             (fault(502), false),
             (

@@ -75,8 +75,8 @@ pub enum SendOutcome {
         /// How long the provider asked to wait, if it said.
         retry_after: Option<Duration>,
     },
-    /// The request provably did not reach the provider (or was turned away unprocessed, HTTP
-    /// 503); nothing went out.
+    /// The request provably did not reach the provider (or its own API said it turned it away
+    /// unprocessed, [`GatewayError::Unavailable`]); nothing went out.
     NotSent {
         /// The failure.
         class: ErrorClass,
@@ -116,6 +116,7 @@ impl SendOutcome {
                 error @ (GatewayError::NotSent { .. }
                 | GatewayError::RequestNotBuilt { .. }
                 | GatewayError::ProviderFault { .. }
+                | GatewayError::Unavailable { .. }
                 | GatewayError::OutcomeUnknown { .. }
                 | GatewayError::InvalidResponse { .. }),
             ) => Self::NotSent {
@@ -338,6 +339,7 @@ impl CheckOutcome {
                 | GatewayError::Unauthorized
                 | GatewayError::RateLimited { .. }
                 | GatewayError::ProviderFault { .. }
+                | GatewayError::Unavailable { .. }
                 | GatewayError::OutcomeUnknown { .. }
                 | GatewayError::InvalidResponse { .. }),
             ) => Self::NotChecked {

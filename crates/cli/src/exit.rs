@@ -25,7 +25,8 @@ pub(crate) enum Exit {
     RefusedLocally = 4,
     /// The provider refused (401, 403, 404, 422, 429, `success: false`): nothing was sent.
     ProviderRefused = 5,
-    /// The provider could not be reached (or said 503): nothing was sent; safe to retry.
+    /// The provider could not be reached, or its own API said it was unavailable and did not
+    /// process the request: nothing was sent; safe to retry (after the wait it gave).
     ProviderUnreachable = 6,
     /// A code may have been sent but no answer says so: do not resend blindly.
     OutcomeUnknown = 7,
@@ -158,26 +159,34 @@ impl From<GatewayError> for CliError {
             GatewayError::OutcomeUnknown { .. } | GatewayError::InvalidResponse { .. } => {
                 Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT)
             }
-            // A 503, for a provider fault (500 and 502 may have sent).
-            GatewayError::NotSent { .. } | GatewayError::ProviderFault { .. } => {
-                Self::new(Exit::ProviderUnreachable, message)
-                    .hint("nothing was sent; it is safe to try again")
+            // A provider fault may always have sent, so it is caught above.
+            GatewayError::ProviderFault { .. } => {
+                Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT)
+            }
+            GatewayError::NotSent { .. } => Self::new(Exit::ProviderUnreachable, message)
+                .hint("nothing was sent; it is safe to try again"),
+            GatewayError::Unavailable { retry_after, .. } => {
+                Self::new(Exit::ProviderUnreachable, message).hint(wait_hint(retry_after))
             }
             GatewayError::RequestNotBuilt { .. } => Self::new(Exit::Internal, message)
                 .hint("nothing was sent; trying again fails the same way: please report this"),
             GatewayError::Unauthorized => Self::new(Exit::ProviderRefused, message)
                 .hint("check the token in IDMETA_API_TOKEN or --token-file"),
             GatewayError::RateLimited { retry_after } => {
-                let hint = match retry_after {
-                    Some(wait) => format!("nothing was sent; try again in {} s", wait.as_secs()),
-                    None => "nothing was sent; try again later".to_owned(),
-                };
-                Self::new(Exit::ProviderRefused, message).hint(hint)
+                Self::new(Exit::ProviderRefused, message).hint(wait_hint(retry_after))
             }
             GatewayError::Rejected { .. } => {
                 Self::new(Exit::ProviderRefused, message).hint("nothing was sent")
             }
         }
+    }
+}
+
+/// The hint of a refusal that sent nothing and may have said how long to wait.
+fn wait_hint(retry_after: Option<std::time::Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!("nothing was sent; try again in {} s", wait.as_secs().max(1)),
+        None => "nothing was sent; try again later".to_owned(),
     }
 }
 

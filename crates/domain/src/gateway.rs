@@ -55,8 +55,10 @@ pub enum ErrorClass {
     RateLimited,
     /// `outcome_unknown`: no answer after the request went out.
     OutcomeUnknown,
-    /// `provider_fault`: HTTP 5xx.
+    /// `provider_fault`: HTTP 5xx that may have been processed.
     ProviderFault,
+    /// `unavailable`: the provider's own API said it turned the request away unprocessed.
+    Unavailable,
     /// `invalid_response`: an answer that could not be read.
     InvalidResponse,
     /// `abandoned`: no answer was ever recorded. A send or check left in flight (its process
@@ -73,6 +75,7 @@ crate::stable_names!(ErrorClass, "error class", {
     RateLimited => "rate_limited",
     OutcomeUnknown => "outcome_unknown",
     ProviderFault => "provider_fault",
+    Unavailable => "unavailable",
     InvalidResponse => "invalid_response",
     Abandoned => "abandoned",
 });
@@ -140,11 +143,25 @@ pub enum GatewayError {
         #[source]
         source: BoxError,
     },
-    /// The provider failed (HTTP 5xx). For 500 and 502 the request may have been processed
-    /// before the failure; 503 (service unavailable) means it was turned away unprocessed.
+    /// The provider failed (HTTP 5xx) without proving that it left the request unprocessed:
+    /// the request may have been processed before the failure, whatever the status. A 503 is
+    /// no proof: a proxy or load balancer in front of the provider answers 503 after the
+    /// origin received the request, and Twilio documents that a 5xx on a send may have
+    /// delivered. The SMS may have gone out: never resend automatically.
     #[error("the provider failed with HTTP {status}")]
     ProviderFault {
         /// The HTTP status.
+        status: u16,
+        /// How long the provider asked to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The provider's own API answered that it is unavailable and turned the request away
+    /// unprocessed: an answer the adapter documents as such (IDMeta's JSON 503; Twilio
+    /// documents none, `docs/provider-api.md`). Nothing was sent; safe to retry after
+    /// `retry_after`, and a send may fail over to another provider.
+    #[error("the provider is unavailable (HTTP {status}) and did not process the request")]
+    Unavailable {
+        /// The HTTP status (503).
         status: u16,
         /// How long the provider asked to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
@@ -170,19 +187,22 @@ impl GatewayError {
             | Self::RequestNotBuilt { .. }
             | Self::Rejected { .. }
             | Self::Unauthorized
-            | Self::RateLimited { .. } => false,
-            Self::ProviderFault { status, .. } => *status != 503,
-            Self::OutcomeUnknown { .. } | Self::InvalidResponse { .. } => true,
+            | Self::RateLimited { .. }
+            | Self::Unavailable { .. } => false,
+            Self::ProviderFault { .. }
+            | Self::OutcomeUnknown { .. }
+            | Self::InvalidResponse { .. } => true,
         }
     }
 
     /// Whether repeating the same request is safe (cannot duplicate a side effect) and may
-    /// succeed: not sent, rate limited, or 503. Honour [`GatewayError::retry_after`] first.
+    /// succeed: not sent, rate limited, or unavailable by the provider's own word. Honour
+    /// [`GatewayError::retry_after`] first.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::NotSent { .. } | Self::RateLimited { .. } => true,
-            Self::ProviderFault { status, .. } => *status == 503,
-            Self::RequestNotBuilt { .. }
+            Self::NotSent { .. } | Self::RateLimited { .. } | Self::Unavailable { .. } => true,
+            Self::ProviderFault { .. }
+            | Self::RequestNotBuilt { .. }
             | Self::Rejected { .. }
             | Self::Unauthorized
             | Self::OutcomeUnknown { .. }
@@ -193,9 +213,9 @@ impl GatewayError {
     /// How long the provider asked to wait before a retry, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after } | Self::ProviderFault { retry_after, .. } => {
-                *retry_after
-            }
+            Self::RateLimited { retry_after }
+            | Self::ProviderFault { retry_after, .. }
+            | Self::Unavailable { retry_after, .. } => *retry_after,
             Self::NotSent { .. }
             | Self::RequestNotBuilt { .. }
             | Self::Rejected { .. }
@@ -216,6 +236,7 @@ impl GatewayError {
             Self::RateLimited { .. } => ErrorClass::RateLimited,
             Self::OutcomeUnknown { .. } => ErrorClass::OutcomeUnknown,
             Self::ProviderFault { .. } => ErrorClass::ProviderFault,
+            Self::Unavailable { .. } => ErrorClass::Unavailable,
             Self::InvalidResponse { .. } => ErrorClass::InvalidResponse,
         }
     }
@@ -241,7 +262,10 @@ pub trait VerificationGateway: Send + Sync + fmt::Debug {
     /// - [`GatewayError::RateLimited`]: no SMS went out; retry after the wait.
     /// - [`GatewayError::OutcomeUnknown`]: an SMS may have gone out. Record it; do not resend
     ///   without the end user asking.
-    /// - [`GatewayError::ProviderFault`]: 500/502 may have sent, 503 did not.
+    /// - [`GatewayError::ProviderFault`]: an SMS may have gone out (any 5xx, 503 included,
+    ///   unless the provider's own API said otherwise).
+    /// - [`GatewayError::Unavailable`]: the provider's own API said it did not process the
+    ///   request; no SMS went out.
     /// - [`GatewayError::InvalidResponse`]: most likely sent; the answer was unreadable.
     async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError>;
 

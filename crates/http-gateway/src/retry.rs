@@ -64,8 +64,11 @@ impl RetryPolicy {
         self
     }
 
-    /// Opt in: retry a 429, or a 503, that came with a `Retry-After` of at most `ceiling`,
-    /// after waiting that long. Neither was processed by the provider, so no SMS is doubled.
+    /// Opt in: retry a 429, or an answer the provider's own API marks unprocessed
+    /// ([`GatewayError::Unavailable`]), that came with a `Retry-After` of at most `ceiling`,
+    /// after waiting that long. Neither was processed by the provider, so no SMS is doubled. A
+    /// 503 of unknown origin ([`GatewayError::ProviderFault`]) is never retried: it may have
+    /// been processed.
     pub fn retry_after_ceiling(mut self, ceiling: Duration) -> Self {
         self.retry_after_ceiling = Some(ceiling);
         self
@@ -75,7 +78,7 @@ impl RetryPolicy {
     pub fn should_retry(&self, error: &GatewayError) -> bool {
         match error {
             GatewayError::NotSent { .. } => true,
-            GatewayError::RateLimited { .. } | GatewayError::ProviderFault { status: 503, .. } => {
+            GatewayError::RateLimited { .. } | GatewayError::Unavailable { .. } => {
                 self.allowed_wait(error).is_some()
             }
             // Named, not a wildcard: a new variant must be decided on here.
@@ -257,7 +260,12 @@ mod tests {
             retry_after: wait(6)
         }));
         assert!(!policy.should_retry(&GatewayError::RateLimited { retry_after: None }));
-        assert!(policy.should_retry(&GatewayError::ProviderFault {
+        assert!(policy.should_retry(&GatewayError::Unavailable {
+            status: 503,
+            retry_after: wait(1)
+        }));
+        // A 503 of unknown origin may have been processed: never retried.
+        assert!(!policy.should_retry(&GatewayError::ProviderFault {
             status: 503,
             retry_after: wait(1)
         }));

@@ -42,12 +42,23 @@ fn classify<T>(
             status,
             decode(answer.body).ok().as_ref(),
         )),
-        404 => Err(rejection(
-            RejectionKind::NotFound,
-            status,
-            decode(answer.body).ok().as_ref(),
-        )),
+        // "Unknown trust validation" or "no pending code" only when IDMeta's own error says
+        // so: a proxy's 404 (a wrong base path) is no answer about the request.
+        404 => match decode(answer.body) {
+            Ok(envelope) if envelope.message.is_some() => {
+                Err(rejection(RejectionKind::NotFound, status, Some(&envelope)))
+            }
+            _ => Err(Unreadable::UnexpectedStatus.at(status)),
+        },
         429 => Err(GatewayError::RateLimited { retry_after }),
+        // IDMeta's own application answers its errors in JSON with a `message`; a proxy or
+        // load balancer in front of it answers an HTML page or nothing, possibly after the
+        // origin received the request. Only the former proves a 503 unprocessed
+        // (`docs/provider-api.md`, "503 by evidence").
+        503 if is_own_error(answer.body) => Err(GatewayError::Unavailable {
+            status,
+            retry_after,
+        }),
         500..=599 => Err(GatewayError::ProviderFault {
             status,
             retry_after,
@@ -69,6 +80,12 @@ fn rejection(kind: RejectionKind, status: u16, envelope: Option<&Envelope<'_>>) 
         message: envelope.and_then(|e| e.message.as_deref().map(str::to_owned)),
         field_errors: envelope.map(field_errors).unwrap_or_default(),
     }
+}
+
+/// Whether a body is IDMeta's own JSON error (an object with a string `message`), not a
+/// proxy's page or an empty body.
+fn is_own_error(body: &[u8]) -> bool {
+    decode(body).is_ok_and(|envelope| envelope.message.is_some())
 }
 
 /// Decodes the envelope. The error names the kind of fault and its position, never the
@@ -213,6 +230,7 @@ mod tests {
         Rejected(RejectionKind, usize),
         RateLimited(Option<u64>),
         Fault(u16, Option<u64>),
+        Unavailable(Option<u64>),
         Invalid,
     }
 
@@ -230,6 +248,9 @@ mod tests {
                 status,
                 retry_after,
             }) => Expect::Fault(*status, retry_after.map(|d| d.as_secs())),
+            Err(GatewayError::Unavailable { retry_after, .. }) => {
+                Expect::Unavailable(retry_after.map(|d| d.as_secs()))
+            }
             Err(GatewayError::InvalidResponse { .. }) => Expect::Invalid,
             Err(other) => panic!("not produced by classification: {other:?}"),
         }
@@ -254,10 +275,9 @@ mod tests {
                 answer(404, None, r#"{"success":false,"message":"not found"}"#),
                 Expect::Rejected(RejectionKind::NotFound, 0),
             ),
-            (
-                answer(404, None, html),
-                Expect::Rejected(RejectionKind::NotFound, 0),
-            ),
+            // A proxy's 404 (a wrong base path) is not IDMeta saying "not found".
+            (answer(404, None, html), Expect::Invalid),
+            (answer(404, None, ""), Expect::Invalid),
             (
                 answer(422, None, unprocessable),
                 Expect::Rejected(RejectionKind::InvalidRequest, 2),
@@ -286,10 +306,18 @@ mod tests {
             ),
             (answer(502, None, html), Expect::Fault(502, None)),
             (answer(503, Some("5"), html), Expect::Fault(503, Some(5))),
+            // Only IDMeta's own JSON error proves a 503 unprocessed; a proxy's page or an
+            // empty body may come after the request was processed.
             (
                 answer(503, None, r#"{"message":"down"}"#),
-                Expect::Fault(503, None),
+                Expect::Unavailable(None),
             ),
+            (
+                answer(503, Some("5"), r#"{"message":"down"}"#),
+                Expect::Unavailable(Some(5)),
+            ),
+            (answer(503, None, ""), Expect::Fault(503, None)),
+            (answer(503, None, "[1]"), Expect::Fault(503, None)),
             (
                 answer(200, None, r#"{"success":false,"message":"Invalid OTP"}"#),
                 Expect::Rejected(RejectionKind::Unsuccessful, 0),

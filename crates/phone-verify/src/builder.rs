@@ -275,7 +275,7 @@ impl PhoneVerificationBuilder {
     }
 
     /// Appends the provider `name` to the failover chain: a send whose provider failed having
-    /// provably sent nothing (unreachable, 503, credentials refused) tries the next provider
+    /// provably sent nothing (unreachable, a 503 its own API marks unprocessed, credentials refused) tries the next provider
     /// of the chain. Never after a failure that may have sent.
     ///
     /// ```

@@ -14,6 +14,9 @@ use crate::wire::{ErrorBody, Resource, Verification, reading};
 /// error.
 pub(crate) const MAX_CHECK_ATTEMPTS: u32 = 60202;
 
+/// Twilio's "the requested resource was not found": on a check, no pending code.
+const NOT_FOUND: u32 = 20404;
+
 /// Classifies the answer to a send.
 pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
     let resource = resource(answer)?;
@@ -104,7 +107,10 @@ fn refusal(answer: Answer<'_>) -> GatewayError {
         401 => GatewayError::Unauthorized,
         403 => rejected(RejectionKind::Forbidden),
         // 20404: on a check, "no pending code" (approved, expired or exhausted, then deleted).
-        404 => rejected(RejectionKind::NotFound),
+        // Only Twilio's own error says so: a proxy's 404 (a wrong base path) is no answer
+        // about the request.
+        404 if error_body(answer.body).code == Some(NOT_FOUND) => rejected(RejectionKind::NotFound),
+        404 => Unreadable::UnexpectedStatus.at(status),
         429 => GatewayError::RateLimited {
             retry_after: answer.retry_after(),
         },
@@ -234,6 +240,8 @@ mod tests {
                 Rejected(RejectionKind::NotFound),
                 Rejected(RejectionKind::NotFound),
             ),
+            (404, None, html.into(), Invalid, Invalid),
+            (404, None, String::new(), Invalid, Invalid),
             (
                 429,
                 None,

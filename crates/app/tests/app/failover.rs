@@ -56,7 +56,7 @@ async fn sends(harness: &Harness) -> Vec<SendRecord> {
 
 #[tokio::test]
 async fn a_send_the_first_provider_provably_did_not_make_goes_to_the_next_and_its_check_follows() {
-    for class in ["not_sent", "provider_fault_503", "unauthorized"] {
+    for class in ["not_sent", "unavailable", "unauthorized"] {
         let mut second = accepting_gateway(1);
         second
             .expect_check_code()
@@ -98,6 +98,7 @@ async fn a_send_that_may_have_gone_out_or_that_the_request_failed_never_fails_ov
     for class in [
         "outcome_unknown",
         "provider_fault_500",
+        "provider_fault_503",
         "invalid_response",
         "rejected",
         "rate_limited",

@@ -307,7 +307,12 @@ fn every_gateway_error_of_a_send_is_counted_by_what_it_means_and_timed_by_its_cl
             "outcome=outcome_unknown",
             "provider_fault",
         ),
-        ("provider_fault_503", "outcome=not_sent", "provider_fault"),
+        (
+            "provider_fault_503",
+            "outcome=outcome_unknown",
+            "provider_fault",
+        ),
+        ("unavailable", "outcome=not_sent", "unavailable"),
         (
             "invalid_response",
             "outcome=outcome_unknown",

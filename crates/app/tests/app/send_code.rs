@@ -227,10 +227,18 @@ async fn each_gateway_error_is_recorded_with_what_it_means_for_the_sms() {
             },
             true,
         ),
+        // A 503 of unknown origin may have been processed (a proxy's answer).
         (
             "provider_fault_503",
+            SendOutcome::OutcomeUnknown {
+                class: Some(ErrorClass::ProviderFault),
+            },
+            true,
+        ),
+        (
+            "unavailable",
             SendOutcome::NotSent {
-                class: ErrorClass::ProviderFault,
+                class: ErrorClass::Unavailable,
             },
             false,
         ),

@@ -241,6 +241,10 @@ pub(crate) fn gateway_error(class: &str) -> GatewayError {
             status: 503,
             retry_after: Some(secs(5)),
         },
+        "unavailable" => GatewayError::Unavailable {
+            status: 503,
+            retry_after: Some(secs(5)),
+        },
         "invalid_response" => GatewayError::InvalidResponse {
             status: 200,
             reason: "missing field `data`".into(),

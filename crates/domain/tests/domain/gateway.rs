@@ -64,14 +64,25 @@ fn each_error_says_whether_the_code_may_have_been_sent_and_whether_to_retry() {
             false,
             "provider_fault",
         ),
+        // A 503 proves nothing by itself: a proxy answers it after the origin got the request.
         (
             GatewayError::ProviderFault {
                 status: 503,
-                retry_after: None,
+                retry_after: Some(Duration::from_secs(5)),
+            },
+            true,
+            false,
+            "provider_fault",
+        ),
+        // Only the provider's own word that it did not process the request is "not sent".
+        (
+            GatewayError::Unavailable {
+                status: 503,
+                retry_after: Some(Duration::from_secs(5)),
             },
             false,
             true,
-            "provider_fault",
+            "unavailable",
         ),
         (
             GatewayError::InvalidResponse {

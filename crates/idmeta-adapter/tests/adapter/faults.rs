@@ -61,12 +61,21 @@ async fn every_injected_fault_gives_its_error_and_is_never_resent() {
             },
             seen("provider_fault", true),
         ),
+        // A proxy's 503 page may come after the request was processed.
         (
             Fault::ServerError {
                 status: 503,
                 html: true,
             },
-            seen("provider_fault", false),
+            seen("provider_fault", true),
+        ),
+        // IDMeta's own JSON 503 says it turned the request away.
+        (
+            Fault::ServerError {
+                status: 503,
+                html: false,
+            },
+            seen("unavailable", false),
         ),
         (
             Fault::RateLimited {

@@ -79,7 +79,7 @@ async fn whatever_fault_idmeta_has_at_most_one_provider_may_have_sent_and_the_ch
             None
         };
 
-        // Only a 503 (turned away unprocessed) is a failure of IDMeta that sent nothing.
+        // Only IDMeta's own 503 (turned away unprocessed) is a failure that sent nothing.
         let fails_over = matches!(case.send, SendOutcome::NotSent { .. });
         let got = Observed {
             send_requests,

@@ -69,10 +69,10 @@ pub(crate) fn cases() -> Vec<Case> {
     let turned_away = || {
         (
             SendOutcome::NotSent {
-                class: ErrorClass::ProviderFault,
+                class: ErrorClass::Unavailable,
             },
             CheckOutcome::NotChecked {
-                class: ErrorClass::ProviderFault,
+                class: ErrorClass::Unavailable,
             },
         )
     };
@@ -128,9 +128,10 @@ pub(crate) fn cases() -> Vec<Case> {
             none,
             fault_5xx(),
         ),
+        // IDMeta's own JSON 503 proves the request unprocessed; a proxy's page does not.
         case(
             server_error(503, false),
-            "provider_fault 503 None",
+            "unavailable 503 None",
             false,
             none,
             turned_away(),
@@ -138,9 +139,9 @@ pub(crate) fn cases() -> Vec<Case> {
         case(
             server_error(503, true),
             "provider_fault 503 None",
-            false,
+            true,
             none,
-            turned_away(),
+            fault_5xx(),
         ),
         case(
             Fault::RateLimited {
@@ -215,6 +216,10 @@ fn shape(error: &GatewayError) -> String {
             status,
             retry_after,
         } => format!("provider_fault {status} {retry_after:?}"),
+        GatewayError::Unavailable {
+            status,
+            retry_after,
+        } => format!("unavailable {status} {retry_after:?}"),
         GatewayError::RateLimited { retry_after } => format!("rate_limited {retry_after:?}"),
         GatewayError::Rejected { kind, status, .. } => format!("rejected {kind:?} {status}"),
         GatewayError::InvalidResponse { status, .. } => format!("invalid_response {status}"),

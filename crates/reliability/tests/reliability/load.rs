@@ -62,7 +62,7 @@ fn fault_of(index: u32) -> Option<(Fault, SendOutcome, bool)> {
                 html: false,
             },
             SendOutcome::NotSent {
-                class: ErrorClass::ProviderFault,
+                class: ErrorClass::Unavailable,
             },
             false,
         ),

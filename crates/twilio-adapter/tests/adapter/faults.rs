@@ -46,12 +46,20 @@ fn matrix() -> Vec<(Fault, Seen)> {
             },
             seen("provider_fault", true),
         ),
+        // Twilio documents no 5xx as unprocessed: a 503 may have sent, JSON or not.
         (
             Fault::ServerError {
                 status: 503,
                 html: false,
             },
-            seen("provider_fault", false),
+            seen("provider_fault", true),
+        ),
+        (
+            Fault::ServerError {
+                status: 503,
+                html: true,
+            },
+            seen("provider_fault", true),
         ),
         (
             Fault::RateLimited {
