@@ -109,31 +109,11 @@ impl ApiRoute for TwilioRoute {
             example_verification(&to, shared.config.clock.now())
         };
         Some(match fault {
-            Fault::ServerError { status, html: true } => respond::server_error(status, true),
-            Fault::ServerError {
-                status,
-                html: false,
-            } => {
-                let status = StatusCode::from_u16(status)
-                    .ok()
-                    .filter(StatusCode::is_server_error)
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let code = 20_000 + u32::from(status.as_u16());
-                error(
-                    status,
-                    code,
-                    status.canonical_reason().unwrap_or("Server Error"),
-                )
-            }
-            Fault::RateLimited { retry_after_secs } => {
-                let mut response = error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
-                if let Some(secs) = retry_after_secs {
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                }
-                response
-            }
+            Fault::ServerError { status, html } => server_error(status, html),
+            Fault::RateLimited { retry_after_secs } => respond::with_retry_after(
+                error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests"),
+                retry_after_secs,
+            ),
             Fault::SuccessFalse => self.resource(shared, &example(), "failed", false),
             Fault::MalformedJson => respond::malformed_json(),
             Fault::TruncatedJson => {
@@ -410,6 +390,21 @@ fn error(status: StatusCode, code: u32, message: &str) -> Response {
             "status": status.as_u16(),
         }),
     )
+}
+
+/// A 5xx of Twilio's own (`html` false) or of a proxy in front of it (an HTML page). Twilio's
+/// error JSON carries 20503 on a 503 and 20500 on any other 5xx: the two server errors of
+/// Twilio's error dictionary (the reference's Errors table: "5xx | 20500, 20503, …").
+fn server_error(status: u16, html: bool) -> Response {
+    if html {
+        return respond::html_page(status);
+    }
+    let status = respond::server_status(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        error(status, 20503, "Service Unavailable")
+    } else {
+        error(status, 20500, "Internal Server Error")
+    }
 }
 
 fn invalid(message: &str) -> Response {

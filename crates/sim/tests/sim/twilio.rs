@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use phone_verify_sim::{
-    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID,
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID, Fault,
+    FaultScope,
 };
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
@@ -217,4 +218,39 @@ async fn the_simulator_says_which_twilio_account_and_service_it_serves() {
     .await;
     assert_eq!(other.sim.twilio_credentials(), (key, "key-secret"));
     assert_eq!(other.sim.twilio_service_sid(), service);
+}
+
+#[tokio::test]
+async fn a_server_error_fault_on_a_twilio_route_is_twilio_error_json_20503_or_20500() {
+    let h = harness().await;
+    for (status, code, message) in [
+        (503, 20503, "Service Unavailable"),
+        (500, 20500, "Internal Server Error"),
+        (502, 20500, "Internal Server Error"),
+        (504, 20500, "Internal Server Error"),
+    ] {
+        h.sim.inject(
+            Fault::ServerError {
+                status,
+                html: false,
+            },
+            FaultScope::Next(1),
+        );
+        let response = h
+            .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+            .await;
+        assert_eq!(response.status().as_u16(), status);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "code": code,
+                "message": message,
+                "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+                "status": status,
+            })
+        );
+    }
+    assert!(h.sim.inbox().is_empty(), "a faulted send delivers nothing");
 }
