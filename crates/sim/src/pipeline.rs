@@ -1,7 +1,8 @@
 //! The order of work every API request follows, whichever provider's route it came to: count
 //! it; apply a fault armed for the next requests; check the credentials; read the body; let the
-//! route process it (which applies a fault armed for the request's number); close the
-//! connection instead of answering when a `CloseAfterProcessing` fault says so.
+//! route process it (which applies a fault armed for the request's number); then let a fault
+//! that acts after processing (`CloseAfterProcessing`, `ProcessThenFail`) close the connection
+//! or replace the answer.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -29,7 +30,9 @@ pub(crate) trait ApiRoute: Copy + Send + Sync + 'static {
     fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool;
     /// The answer to a request without them.
     fn unauthenticated(self) -> Response;
-    /// The answer of a fault that replaces the normal one; `None` closes the connection.
+    /// The answer of a fault that replaces the normal one (for a fault that applies after
+    /// processing, the one that replaces the processed request's answer); `None` closes the
+    /// connection.
     fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
     /// Validates and processes the request's body.
     fn process(self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
@@ -42,8 +45,9 @@ pub(crate) struct Call<'a> {
     /// The request's body, read whole.
     pub(crate) bytes: &'a Bytes,
     pub(crate) trace: &'a mut Trace,
-    /// Set by a `CloseAfterProcessing` fault: close the connection instead of answering.
-    pub(crate) close_after_processing: bool,
+    /// A fault that acts once the request is processed: close the connection instead of
+    /// answering, or answer a 5xx instead.
+    pub(crate) after_processing: Option<Fault>,
 }
 
 /// What the log line of a request says.
@@ -78,13 +82,13 @@ async fn answer<R: ApiRoute>(
     body: Body,
     trace: &mut Trace,
 ) -> Response {
-    let mut close_after_processing = false;
+    let mut after_processing = None;
     if let Some(fault) = shared.faults.take_next() {
         fault_applied(shared, route.name(), &fault, trace);
         match fault {
             Fault::Delay(delay) => pause(shared, connection, delay).await,
             Fault::CloseBeforeRead => close(route.name(), trace, connection).await,
-            Fault::CloseAfterProcessing => close_after_processing = true,
+            later if later.applies_after_processing() => after_processing = Some(later),
             other => {
                 // The body is read (so the client finishes writing), then ignored.
                 let bytes = read_body(shared, headers, body).await.unwrap_or_default();
@@ -112,17 +116,20 @@ async fn answer<R: ApiRoute>(
         connection,
         bytes: &bytes,
         trace,
-        close_after_processing,
+        after_processing,
     };
     let response = route.process(&mut call).await;
-    if call.close_after_processing {
-        close(route.name(), trace, connection).await
+    match call.after_processing.take() {
+        None => response,
+        Some(fault) => match route.fault_answer(shared, fault, &bytes) {
+            Some(replaced) => replaced,
+            None => close(route.name(), trace, connection).await,
+        },
     }
-    response
 }
 
-/// Applies a fault armed for the request's number, if any: waits, marks the request to be
-/// closed after processing, or gives the answer that replaces the normal one. `phone` finds the
+/// Applies a fault armed for the request's number, if any: waits, keeps a fault that acts after
+/// processing for later, or gives the answer that replaces the normal one. `phone` finds the
 /// number (it may have to look it up), and is called only while some fault is armed for a
 /// number.
 pub(crate) async fn phone_fault<R: ApiRoute>(
@@ -135,7 +142,7 @@ pub(crate) async fn phone_fault<R: ApiRoute>(
         connection,
         bytes,
         trace,
-        close_after_processing,
+        after_processing,
     } = call;
     if !shared.faults.any_for_phones() {
         return None;
@@ -144,7 +151,7 @@ pub(crate) async fn phone_fault<R: ApiRoute>(
     fault_applied(shared, route.name(), &fault, trace);
     match fault {
         Fault::Delay(delay) => pause(shared, connection, delay).await,
-        Fault::CloseAfterProcessing => *close_after_processing = true,
+        later if later.applies_after_processing() => *after_processing = Some(later),
         other => {
             return Some(match route.fault_answer(shared, other, bytes) {
                 Some(response) => response,

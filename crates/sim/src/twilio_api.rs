@@ -110,6 +110,12 @@ impl ApiRoute for TwilioRoute {
         };
         Some(match fault {
             Fault::ServerError { status, html } => server_error(status, html),
+            // Given once the request has been processed (the pipeline keeps it until then).
+            Fault::ProcessThenFail {
+                status,
+                html,
+                retry_after_secs,
+            } => respond::with_retry_after(server_error(status, html), retry_after_secs),
             Fault::RateLimited { retry_after_secs } => respond::with_retry_after(
                 error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests"),
                 retry_after_secs,

@@ -55,6 +55,17 @@ impl Harness {
         (response.status(), response.json().await.expect("json"))
     }
 
+    /// Sends to `TO`, expects 201, and returns the verification's `sid` and the code delivered.
+    async fn twilio_sent(&self) -> (String, String) {
+        let (status, sent) = self.twilio_send().await;
+        assert_eq!(status, StatusCode::CREATED, "{sent}");
+        let sid = sent["sid"].as_str().expect("a sid").to_owned();
+        (
+            sid,
+            self.sim.last_code_for(TO).expect("a code was delivered"),
+        )
+    }
+
     async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
         let response = self
             .twilio("VerificationCheck", &[("Code", code), by])
@@ -114,9 +125,7 @@ async fn a_resend_while_pending_re_sends_the_same_code_on_the_same_sid() {
 #[tokio::test]
 async fn the_fifth_wrong_code_is_60202_and_the_verification_is_gone_after_it() {
     let h = harness().await;
-    let (_, sent) = h.twilio_send().await;
-    let sid = sent["sid"].as_str().expect("sid").to_owned();
-    let code = h.sim.last_code_for(TO).expect("delivered");
+    let (sid, code) = h.twilio_sent().await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..4 {
         let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
@@ -253,4 +262,72 @@ async fn a_server_error_fault_on_a_twilio_route_is_twilio_error_json_20503_or_20
         );
     }
     assert!(h.sim.inbox().is_empty(), "a faulted send delivers nothing");
+}
+
+#[tokio::test]
+async fn process_then_fail_on_a_twilio_send_delivers_the_code_behind_twilio_503_json() {
+    let h = harness().await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 503,
+            html: false,
+            retry_after_secs: Some(5),
+        },
+        FaultScope::Next(1),
+    );
+    let response = h
+        .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        (body["code"].as_u64(), body["status"].as_u64()),
+        (Some(20503), Some(503))
+    );
+    let code = h
+        .sim
+        .last_code_for(TO)
+        .expect("the failed send delivered a code");
+    // The client's retry re-sends the same code on the verification the failed send created.
+    let (status, again) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        again["send_code_attempts"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(h.sim.counters().twilio_codes_sent, 2);
+    let (status, checked) = h.twilio_check(("To", TO), &code).await;
+    assert_eq!(
+        (status, checked["status"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
+}
+
+#[tokio::test]
+async fn process_then_fail_on_a_twilio_check_approves_behind_a_proxy_page() {
+    let h = harness().await;
+    let (sid, code) = h.twilio_sent().await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 502,
+            html: true,
+            retry_after_secs: None,
+        },
+        FaultScope::PhoneNext(TO.into(), 1),
+    );
+    let response = h
+        .twilio(
+            "VerificationCheck",
+            &[("Code", &code), ("VerificationSid", &sid)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(response.headers()["content-type"], "text/html");
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::NOT_FOUND, Some(20404)),
+        "the failed check approved the verification, which is gone"
+    );
 }
