@@ -377,6 +377,7 @@ fn example_verification(to: &str, now: DateTime<Utc>) -> Verification {
         code: String::new(),
         created: now,
         updated: now,
+        expires: now,
         wrong_codes: 0,
         attempts: vec![crate::twilio_state::SendAttempt {
             time: now,

@@ -1,7 +1,7 @@
 //! What the Twilio routes remember: at most one pending verification per number (found by its
 //! number or its `sid`), and each number's recent sends. Twilio's rules, as its reference
 //! states them: a send while a verification is pending re-sends the same code on the same
-//! `sid`; a verification lives 10 minutes; the 5th wrong code ends it (60202); an approved,
+//! `sid`; a verification lives 10 minutes (the service's lifetime, configurable); the 5th wrong code ends it (60202); an approved,
 //! expired or exhausted verification is deleted (404 afterwards); at most 5 sends to one number
 //! in 10 minutes (60203).
 
@@ -16,8 +16,6 @@ use crate::clock::to_delta;
 use crate::config::{SendLimit, SimConfig};
 use crate::state::{admit, new_code};
 
-/// How long a verification can be checked after it was created.
-pub(crate) const LIFETIME: Duration = Duration::from_secs(600);
 /// Wrong codes that end a verification.
 pub(crate) const MAX_WRONG_CODES: u32 = 5;
 /// Sends to one number within any 10 minutes.
@@ -41,6 +39,8 @@ pub(crate) struct Verification {
     pub(crate) code: String,
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: DateTime<Utc>,
+    /// `created` + the Verify Service's lifetime: a resend does not move it.
+    pub(crate) expires: DateTime<Utc>,
     pub(crate) wrong_codes: u32,
     pub(crate) attempts: Vec<SendAttempt>,
 }
@@ -84,10 +84,7 @@ struct Book {
 impl Book {
     /// The pending verification of `to`, once an expired one is deleted.
     fn live(&mut self, to: &str, now: DateTime<Utc>) -> Option<&mut Verification> {
-        let expired = self
-            .pending
-            .get(to)
-            .is_some_and(|v| now >= v.created + to_delta(LIFETIME));
+        let expired = self.pending.get(to).is_some_and(|v| now >= v.expires);
         if expired {
             self.delete(to);
         }
@@ -137,6 +134,7 @@ impl TwilioStore {
             code: new_code(config),
             created: now,
             updated: now,
+            expires: now + to_delta(config.twilio.verification_lifetime),
             wrong_codes: 0,
             attempts: vec![attempt],
         };

@@ -11,9 +11,14 @@ use phone_verify_sim::{
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::support::{Harness, harness};
+use crate::support::{Harness, config, harness, harness_with};
 
 const TO: &str = "+15017122661";
+
+/// A code that is not `code`.
+fn wrong(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
 
 impl Harness {
     async fn twilio(&self, operation: &str, form: &[(&str, &str)]) -> Response {
@@ -126,7 +131,7 @@ async fn a_resend_while_pending_re_sends_the_same_code_on_the_same_sid() {
 async fn the_fifth_wrong_code_is_60202_and_the_verification_is_gone_after_it() {
     let h = harness().await;
     let (sid, code) = h.twilio_sent().await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let wrong = wrong(&code);
     for _ in 0..4 {
         let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
         assert_eq!(status, StatusCode::OK);
@@ -163,6 +168,30 @@ async fn an_approved_or_expired_verification_answers_404() {
     assert_eq!(
         h.twilio_check(("To", TO), &code).await.0,
         StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_verification_lives_its_configured_lifetime_from_creation_whatever_the_resends() {
+    let h = harness_with(config().twilio_verification_lifetime(Duration::from_secs(120))).await;
+    let (sid, code) = h.twilio_sent().await;
+    h.clock.advance(Duration::from_secs(60));
+    let (_, resent) = h.twilio_send().await;
+    assert_eq!(resent["sid"], sid.as_str());
+    h.clock.advance(Duration::from_secs(59));
+    let (status, body) = h
+        .twilio_check(("VerificationSid", &sid), wrong(&code))
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+    h.clock.advance(Duration::from_secs(1));
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::NOT_FOUND, Some(20404)),
+        "expired 120 s after its creation, not after the resend"
     );
 }
 
