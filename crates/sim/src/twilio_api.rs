@@ -378,11 +378,12 @@ fn example_verification(to: &str, now: DateTime<Utc>) -> Verification {
         created: now,
         updated: now,
         expires: now,
-        wrong_codes: 0,
+        checks: 0,
         attempts: vec![crate::twilio_state::SendAttempt {
             time: now,
             attempt_sid: sid("VL"),
         }],
+        exhausted: false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Twilio Verify's routes: Basic auth, form bodies, and Twilio's rules (a resend while pending
-//! keeps the `sid` and the code; 10-minute lifetime; the 5th wrong code ends it with 60202; an
-//! ended verification answers 404; 5 sends per number per 10 minutes, then 60203).
+//! keeps the `sid` and the code; 10-minute lifetime; the check after 5 is 60202, and no new
+//! verification starts before the exhausted one expires; an ended verification answers 404;
+//! 5 sends within one verification's life, then 60203).
 
 use std::time::Duration;
 
@@ -71,6 +72,13 @@ impl Harness {
         )
     }
 
+    /// Sends to `TO` the 5 times one verification allows, each answered 201.
+    async fn twilio_send_five_times(&self) {
+        for _ in 0..5 {
+            assert_eq!(self.twilio_send().await.0, StatusCode::CREATED);
+        }
+    }
+
     async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
         let response = self
             .twilio("VerificationCheck", &[("Code", code), by])
@@ -128,28 +136,56 @@ async fn a_resend_while_pending_re_sends_the_same_code_on_the_same_sid() {
 }
 
 #[tokio::test]
-async fn the_fifth_wrong_code_is_60202_and_the_verification_is_gone_after_it() {
+async fn the_check_after_five_wrong_ones_is_60202_even_with_the_right_code_then_404() {
     let h = harness().await;
     let (sid, code) = h.twilio_sent().await;
-    let wrong = wrong(&code);
-    for _ in 0..4 {
-        let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
+    for _ in 0..5 {
+        let (status, body) = h
+            .twilio_check(("VerificationSid", &sid), wrong(&code))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             (body["status"].as_str(), body["valid"].as_bool()),
             (Some("pending"), Some(false))
         );
     }
-    let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body["code"], 60202);
     let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["code"], 20404);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        body["more_info"],
-        "https://www.twilio.com/docs/errors/20404"
+        (body["code"].as_u64(), body["status"].as_u64()),
+        (Some(60202), Some(429))
     );
+    for by in [("VerificationSid", sid.as_str()), ("To", TO)] {
+        let (status, body) = h.twilio_check(by, &code).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{by:?}");
+        assert_eq!(body["code"], 20404);
+        assert_eq!(
+            body["more_info"],
+            "https://www.twilio.com/docs/errors/20404"
+        );
+    }
+}
+
+#[tokio::test]
+async fn after_60202_a_send_is_60203_until_the_verification_expires_then_starts_a_new_one() {
+    let h = harness().await;
+    let (sid, code) = h.twilio_sent().await;
+    for _ in 0..6 {
+        h.twilio_check(("VerificationSid", &sid), wrong(&code))
+            .await;
+    }
+    h.clock.advance(Duration::from_secs(599));
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::TOO_MANY_REQUESTS, Some(60203))
+    );
+    assert_eq!(h.sim.counters().twilio_codes_sent, 1, "nothing was sent");
+    h.clock.advance(Duration::from_secs(1));
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(body["sid"], sid.as_str(), "a new verification");
+    assert_eq!(h.sim.counters().twilio_codes_sent, 2);
 }
 
 #[tokio::test]
@@ -196,16 +232,34 @@ async fn a_verification_lives_its_configured_lifetime_from_creation_whatever_the
 }
 
 #[tokio::test]
-async fn a_sixth_send_to_a_number_in_ten_minutes_is_60203() {
+async fn a_sixth_send_within_one_verification_is_60203_and_an_approval_ends_the_limit() {
     let h = harness().await;
-    for _ in 0..5 {
-        assert_eq!(h.twilio_send().await.0, StatusCode::CREATED);
-    }
-    let (status, body) = h.twilio_send().await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    h.twilio_send_five_times().await;
+    let response = h
+        .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().get("retry-after").is_none());
+    let body: Value = response.json().await.expect("json");
     assert_eq!(body["code"], 60203);
     assert_eq!(h.sim.counters().twilio_codes_sent, 5);
-    h.clock.advance(Duration::from_secs(600));
+    let code = h.sim.last_code_for(TO).expect("delivered");
+    assert_eq!(h.twilio_check(("To", TO), &code).await.0, StatusCode::OK);
+    let (status, _) = h.twilio_send().await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the approval ended the verification's life"
+    );
+}
+
+#[tokio::test]
+async fn a_sixth_send_is_refused_until_the_verification_expires() {
+    let h = harness().await;
+    h.twilio_send_five_times().await;
+    h.clock.advance(Duration::from_secs(599));
+    assert_eq!(h.twilio_send().await.0, StatusCode::TOO_MANY_REQUESTS);
+    h.clock.advance(Duration::from_secs(1));
     assert_eq!(h.twilio_send().await.0, StatusCode::CREATED);
 }
 
