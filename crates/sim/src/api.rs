@@ -40,30 +40,30 @@ pub(crate) async fn verify(
 }
 
 impl ApiRoute for Route {
-    fn name(self) -> &'static str {
-        Route::name(self)
+    fn name(&self) -> &'static str {
+        Route::name(*self)
     }
 
-    fn counter(self, metrics: &Metrics) -> &AtomicU64 {
+    fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64 {
         match self {
             Route::Send => &metrics.send_requests,
             Route::Verify => &metrics.verify_requests,
         }
     }
 
-    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool {
+    fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool {
         authorized(headers, &shared.config.token)
     }
 
-    fn unauthenticated(self) -> Response {
+    fn unauthenticated(&self) -> Response {
         respond::unauthenticated()
     }
 
-    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
-        fault_answer(shared, self, fault, bytes)
+    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+        fault_answer(shared, *self, fault, bytes)
     }
 
-    async fn process(self, call: &mut Call<'_>) -> Response {
+    async fn process(&self, call: &mut Call<'_>) -> Response {
         match self {
             Route::Send => process_send(call).await,
             Route::Verify => process_verify(call).await,
@@ -89,7 +89,7 @@ async fn process_send(call: &mut Call<'_>) -> Response {
     ) {
         return response;
     }
-    if let Some(response) = phone_fault(call, Route::Send, || Some(request.e164.clone())).await {
+    if let Some(response) = phone_fault(call, &Route::Send, || Some(request.e164.clone())).await {
         return response;
     }
     let now = shared.config.clock.now();
@@ -140,7 +140,7 @@ async fn process_verify(call: &mut Call<'_>) -> Response {
             .clone()
             .or_else(|| shared.store.number_of(&request.trust_validation_id))
     };
-    if let Some(response) = phone_fault(call, Route::Verify, phone).await {
+    if let Some(response) = phone_fault(call, &Route::Verify, phone).await {
         return response;
     }
     let now = shared.config.clock.now();

@@ -20,22 +20,23 @@ use crate::mask::Masked;
 use crate::respond;
 use crate::server::{Connection, Shared};
 
-/// One API route of one provider: what differs between IDMeta's and Twilio's.
-pub(crate) trait ApiRoute: Copy + Send + Sync + 'static {
+/// One API route of one provider, with what its path names: what differs between IDMeta's and
+/// Twilio's.
+pub(crate) trait ApiRoute: Send + Sync + 'static {
     /// The route's name in logs.
-    fn name(self) -> &'static str;
+    fn name(&self) -> &'static str;
     /// The counter of requests to this route.
-    fn counter(self, metrics: &Metrics) -> &AtomicU64;
+    fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64;
     /// Whether the request carries the credentials the simulator accepts.
-    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool;
+    fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool;
     /// The answer to a request without them.
-    fn unauthenticated(self) -> Response;
+    fn unauthenticated(&self) -> Response;
     /// The answer of a fault that replaces the normal one (for a fault that applies after
     /// processing, the one that replaces the processed request's answer); `None` closes the
     /// connection.
-    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
+    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
     /// Validates and processes the request's body.
-    fn process(self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
+    fn process(&self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
 }
 
 /// One request on its way through a route: what processing reads, and what it may change.
@@ -69,7 +70,7 @@ pub(crate) async fn handle<R: ApiRoute>(
     Metrics::bump(&shared.metrics.requests_total);
     Metrics::bump(route.counter(&shared.metrics));
     let mut trace = Trace::default();
-    let response = answer(&shared, &connection, route, &headers, body, &mut trace).await;
+    let response = answer(&shared, &connection, &route, &headers, body, &mut trace).await;
     log(route.name(), response.status(), &trace, started);
     response
 }
@@ -77,7 +78,7 @@ pub(crate) async fn handle<R: ApiRoute>(
 async fn answer<R: ApiRoute>(
     shared: &Arc<Shared>,
     connection: &Connection,
-    route: R,
+    route: &R,
     headers: &HeaderMap,
     body: Body,
     trace: &mut Trace,
@@ -134,7 +135,7 @@ async fn answer<R: ApiRoute>(
 /// number.
 pub(crate) async fn phone_fault<R: ApiRoute>(
     call: &mut Call<'_>,
-    route: R,
+    route: &R,
     phone: impl FnOnce() -> Option<String>,
 ) -> Option<Response> {
     let Call {

@@ -64,14 +64,14 @@ pub(crate) async fn handler<const CHECK: bool>(
 }
 
 impl ApiRoute for TwilioRoute {
-    fn name(self) -> &'static str {
+    fn name(&self) -> &'static str {
         match self.operation {
             Operation::Send => "twilio send",
             Operation::Check => "twilio check",
         }
     }
 
-    fn counter(self, metrics: &Metrics) -> &AtomicU64 {
+    fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64 {
         match self.operation {
             Operation::Send => &metrics.twilio_send_requests,
             Operation::Check => &metrics.twilio_check_requests,
@@ -79,7 +79,7 @@ impl ApiRoute for TwilioRoute {
     }
 
     /// `Authorization: Basic base64(user:secret)`, compared exactly.
-    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool {
+    fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool {
         let account = &shared.config.twilio;
         headers
             .get(header::AUTHORIZATION)
@@ -94,7 +94,7 @@ impl ApiRoute for TwilioRoute {
             .unwrap_or(false)
     }
 
-    fn unauthenticated(self) -> Response {
+    fn unauthenticated(&self) -> Response {
         let mut response = error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -103,7 +103,7 @@ impl ApiRoute for TwilioRoute {
         response
     }
 
-    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
         let example = || {
             let to = form_value(bytes, "To").unwrap_or_else(|| "+15017122661".to_owned());
             example_verification(&to, shared.config.clock.now())
@@ -136,7 +136,7 @@ impl ApiRoute for TwilioRoute {
         })
     }
 
-    async fn process(self, call: &mut Call<'_>) -> Response {
+    async fn process(&self, call: &mut Call<'_>) -> Response {
         if !self.known_service {
             call.trace.outcome = "unknown service";
             return not_found();
@@ -148,7 +148,7 @@ impl ApiRoute for TwilioRoute {
     }
 }
 
-async fn process_send(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+async fn process_send(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
     let (shared, bytes) = (call.shared, call.bytes);
     let Some(to) = form_value(bytes, "To").filter(|to| is_e164(to)) else {
         call.trace.outcome = "invalid";
@@ -190,7 +190,7 @@ async fn process_send(route: TwilioRoute, call: &mut Call<'_>) -> Response {
     }
 }
 
-async fn process_check(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+async fn process_check(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
     let (shared, bytes) = (call.shared, call.bytes);
     let code = form_value(bytes, "Code")
         .filter(|code| (MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&code.chars().count()));
@@ -242,7 +242,7 @@ async fn process_check(route: TwilioRoute, call: &mut Call<'_>) -> Response {
 impl TwilioRoute {
     /// The verification (201, on send) or verification check (200) resource.
     fn resource(
-        self,
+        &self,
         shared: &Shared,
         verification: &Verification,
         status: &str,
@@ -255,7 +255,7 @@ impl TwilioRoute {
     }
 
     /// 201 for a send (a verification was created), 200 for a check.
-    fn success_status(self) -> StatusCode {
+    fn success_status(&self) -> StatusCode {
         match self.operation {
             Operation::Send => StatusCode::CREATED,
             Operation::Check => StatusCode::OK,
@@ -263,7 +263,7 @@ impl TwilioRoute {
     }
 
     fn body_of(
-        self,
+        &self,
         shared: &Shared,
         verification: &Verification,
         status: &str,
