@@ -1,6 +1,7 @@
-//! Twilio Verify's two routes, `POST /v2/Services/{sid}/Verifications` (send) and
-//! `POST /v2/Services/{sid}/VerificationCheck` (check), run through the shared pipeline with
-//! the same inbox, faults, counters and clock as IDMeta's. Requests are form-encoded with
+//! Twilio Verify's routes, `POST /v2/Services/{sid}/Verifications` (send),
+//! `POST /v2/Services/{sid}/VerificationCheck` (check) and
+//! `POST /v2/Services/{sid}/Verifications/{Sid}` (update: cancel or approve), run through the
+//! shared pipeline with the same inbox, faults, counters and clock as IDMeta's. Requests are form-encoded with
 //! PascalCase fields, answers are Twilio's snake_case JSON, errors Twilio's
 //! `{code, message, more_info, status}`.
 
@@ -29,18 +30,24 @@ use crate::twilio_state::{CheckRefused, Checked, MaxSendAttempts, Target, Verifi
 pub(crate) const SEND_ROUTE: &str = "/v2/Services/{service_sid}/Verifications";
 /// The check route, below the base URL (axum's path syntax).
 pub(crate) const CHECK_ROUTE: &str = "/v2/Services/{service_sid}/VerificationCheck";
+/// The update route of one verification, below the base URL (axum's path syntax).
+pub(crate) const UPDATE_ROUTE: &str = "/v2/Services/{service_sid}/Verifications/{sid}";
 
 /// Which Twilio operation, and whether the path named the Verify Service the simulator serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TwilioRoute {
     operation: Operation,
     known_service: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Operation {
     Send,
     Check,
+    /// Of the verification whose `sid` the path names.
+    Update {
+        sid: String,
+    },
 }
 
 /// `POST /v2/Services/{sid}/Verifications` (`CHECK = false`) and
@@ -63,11 +70,27 @@ pub(crate) async fn handler<const CHECK: bool>(
     handle(shared, connection, route, headers, body).await
 }
 
+/// `POST /v2/Services/{sid}/Verifications/{Sid}`.
+pub(crate) async fn update(
+    State(shared): State<Arc<Shared>>,
+    Extension(connection): Extension<Connection>,
+    Path((service_sid, sid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let route = TwilioRoute {
+        operation: Operation::Update { sid },
+        known_service: service_sid == shared.config.twilio.service_sid,
+    };
+    handle(shared, connection, route, headers, body).await
+}
+
 impl ApiRoute for TwilioRoute {
     fn name(&self) -> &'static str {
         match self.operation {
             Operation::Send => "twilio send",
             Operation::Check => "twilio check",
+            Operation::Update { .. } => "twilio update",
         }
     }
 
@@ -75,6 +98,7 @@ impl ApiRoute for TwilioRoute {
         match self.operation {
             Operation::Send => &metrics.twilio_send_requests,
             Operation::Check => &metrics.twilio_check_requests,
+            Operation::Update { .. } => &metrics.twilio_update_requests,
         }
     }
 
@@ -141,9 +165,10 @@ impl ApiRoute for TwilioRoute {
             call.trace.outcome = "unknown service";
             return not_found();
         }
-        match self.operation {
+        match &self.operation {
             Operation::Send => process_send(self, call).await,
             Operation::Check => process_check(self, call).await,
+            Operation::Update { sid } => process_update(self, sid, call).await,
         }
     }
 }
@@ -239,8 +264,41 @@ async fn process_check(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
     }
 }
 
+/// Cancels or approves a pending verification: the reference's Other operations, "`POST
+/// /v2/Services/{ServiceSid}/Verifications/{Sid}` with `Status=canceled` (or `approved`): cancel
+/// (or approve) a pending verification". Either ends it, as a check's approval does: a later
+/// check answers 404 and the next send starts a new verification.
+async fn process_update(route: &TwilioRoute, sid: &str, call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
+    let (status, valid) = match form_value(bytes, "Status").as_deref() {
+        Some("canceled") => ("canceled", false),
+        Some("approved") => ("approved", true),
+        _ => {
+            call.trace.outcome = "invalid";
+            return invalid("Invalid parameter `Status`");
+        }
+    };
+    let target = Target::Sid(sid.to_owned());
+    call.trace.phone = shared.twilio.number_of(&target);
+    let phone = call.trace.phone.clone();
+    if let Some(response) = phone_fault(call, route, || phone).await {
+        return response;
+    }
+    let Some(ended) = shared.twilio.end(&target, shared.config.clock.now()) else {
+        call.trace.outcome = "no pending verification";
+        return not_found();
+    };
+    if valid {
+        call.trace.outcome = "approved";
+    } else {
+        Metrics::bump(&shared.metrics.twilio_verifications_canceled);
+        call.trace.outcome = "canceled";
+    }
+    route.resource(shared, &ended, status, valid)
+}
+
 impl TwilioRoute {
-    /// The verification (201, on send) or verification check (200) resource.
+    /// The verification (201 on send, 200 on update) or verification check (200) resource.
     fn resource(
         &self,
         shared: &Shared,
@@ -254,11 +312,11 @@ impl TwilioRoute {
         )
     }
 
-    /// 201 for a send (a verification was created), 200 for a check.
+    /// 201 for a send (a verification was created), 200 for a check or an update.
     fn success_status(&self) -> StatusCode {
         match self.operation {
             Operation::Send => StatusCode::CREATED,
-            Operation::Check => StatusCode::OK,
+            Operation::Check | Operation::Update { .. } => StatusCode::OK,
         }
     }
 
@@ -287,7 +345,8 @@ impl TwilioRoute {
         let created = timestamp(verification.created);
         let updated = timestamp(verification.updated);
         let serialized = match self.operation {
-            Operation::Send => serde_json::to_vec(&SendResource {
+            // An update answers the verification resource, as a send does.
+            Operation::Send | Operation::Update { .. } => serde_json::to_vec(&SendResource {
                 common,
                 date_created: created,
                 date_updated: updated,

@@ -3,8 +3,8 @@
 //! while a verification is pending re-sends the same code on the same `sid`; a verification
 //! lives 10 minutes from its creation (the service's lifetime, configurable); a check after the
 //! 5th is refused (60202) and the verification is then gone for checks, but no new one starts
-//! before it expires; an approved or expired verification is deleted (404 afterwards); a 6th
-//! send within one verification's life is refused (60203).
+//! before it expires; an approved, cancelled or expired verification is deleted (404
+//! afterwards); a 6th send within one verification's life is refused (60203).
 
 use std::collections::HashMap;
 
@@ -181,6 +181,16 @@ impl TwilioStore {
         let to = pending.to.clone();
         let approved = book.delete(&to).ok_or(CheckRefused::NotFound)?;
         Ok(Checked::Approved(approved))
+    }
+
+    /// Ends the pending verification `target` addresses (a cancel, or an approval by update),
+    /// and returns it as it was; `None` when there is none.
+    pub(crate) fn end(&self, target: &Target, now: DateTime<Utc>) -> Option<Verification> {
+        let mut book = self.book.lock();
+        let pending = book.pending(target, now)?;
+        pending.updated = now;
+        let to = pending.to.clone();
+        book.delete(&to)
     }
 
     /// The number `target` addresses, for faults armed for a number.

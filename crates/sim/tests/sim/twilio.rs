@@ -14,15 +14,15 @@ use serde_json::Value;
 
 use crate::support::{Harness, config, harness, harness_with};
 
-const TO: &str = "+15017122661";
+pub(crate) const TO: &str = "+15017122661";
 
 /// A code that is not `code`.
-fn wrong(code: &str) -> &'static str {
+pub(crate) fn wrong(code: &str) -> &'static str {
     if code == "000000" { "111111" } else { "000000" }
 }
 
 impl Harness {
-    async fn twilio(&self, operation: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn twilio(&self, operation: &str, form: &[(&str, &str)]) -> Response {
         self.twilio_as(
             DEFAULT_TWILIO_AUTH_TOKEN,
             DEFAULT_TWILIO_SERVICE_SID,
@@ -54,15 +54,23 @@ impl Harness {
             .expect("the simulator answers")
     }
 
-    async fn twilio_send(&self) -> (StatusCode, Value) {
-        let response = self
-            .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
-            .await;
+    /// The status and JSON body of a Twilio request.
+    pub(crate) async fn twilio_json(
+        &self,
+        operation: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let response = self.twilio(operation, form).await;
         (response.status(), response.json().await.expect("json"))
     }
 
+    pub(crate) async fn twilio_send(&self) -> (StatusCode, Value) {
+        self.twilio_json("Verifications", &[("To", TO), ("Channel", "sms")])
+            .await
+    }
+
     /// Sends to `TO`, expects 201, and returns the verification's `sid` and the code delivered.
-    async fn twilio_sent(&self) -> (String, String) {
+    pub(crate) async fn twilio_sent(&self) -> (String, String) {
         let (status, sent) = self.twilio_send().await;
         assert_eq!(status, StatusCode::CREATED, "{sent}");
         let sid = sent["sid"].as_str().expect("a sid").to_owned();
@@ -73,17 +81,29 @@ impl Harness {
     }
 
     /// Sends to `TO` the 5 times one verification allows, each answered 201.
-    async fn twilio_send_five_times(&self) {
+    pub(crate) async fn twilio_send_five_times(&self) {
         for _ in 0..5 {
             assert_eq!(self.twilio_send().await.0, StatusCode::CREATED);
         }
     }
 
-    async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
-        let response = self
-            .twilio("VerificationCheck", &[("Code", code), by])
-            .await;
-        (response.status(), response.json().await.expect("json"))
+    pub(crate) async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
+        self.twilio_json("VerificationCheck", &[("Code", code), by])
+            .await
+    }
+
+    /// Checks `code` and expects 200 `status: approved`, `valid: true`.
+    pub(crate) async fn twilio_approves(&self, by: (&str, &str), code: &str) {
+        let (status, checked) = self.twilio_check(by, code).await;
+        assert_eq!(
+            (
+                status,
+                checked["status"].as_str(),
+                checked["valid"].as_bool()
+            ),
+            (StatusCode::OK, Some("approved"), Some(true)),
+            "{checked}"
+        );
     }
 }
 
@@ -127,12 +147,7 @@ async fn a_resend_while_pending_re_sends_the_same_code_on_the_same_sid() {
     assert_eq!(inbox.len(), 2);
     assert_eq!(inbox[0].code, inbox[1].code);
     // The first code still works.
-    let (status, checked) = h.twilio_check(("To", TO), &inbox[0].code).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        (checked["status"].as_str(), checked["valid"].as_bool()),
-        (Some("approved"), Some(true))
-    );
+    h.twilio_approves(("To", TO), &inbox[0].code).await;
 }
 
 #[tokio::test]
@@ -380,11 +395,7 @@ async fn process_then_fail_on_a_twilio_send_delivers_the_code_behind_twilio_503_
         Some(2)
     );
     assert_eq!(h.sim.counters().twilio_codes_sent, 2);
-    let (status, checked) = h.twilio_check(("To", TO), &code).await;
-    assert_eq!(
-        (status, checked["status"].as_str()),
-        (StatusCode::OK, Some("approved"))
-    );
+    h.twilio_approves(("To", TO), &code).await;
 }
 
 #[tokio::test]
