@@ -16,8 +16,9 @@ use parking_lot::Mutex;
 pub enum Fault {
     /// Wait this long, then answer normally.
     Delay(Duration),
-    /// Answer this status (500, 502, 503; any status outside 500..=599 is answered as 500) with a
-    /// JSON `{"message": …}` body, or an HTML error page like a proxy would send.
+    /// Answer this status (500, 502, 503; any status outside 500..=599 is answered as 500) with
+    /// the provider's JSON error (IDMeta `{"message": …}`, Twilio `{"code": 20503 or 20500, …}`),
+    /// or an HTML error page like a proxy would send. The request is not processed.
     ServerError {
         /// The HTTP status.
         status: u16,
