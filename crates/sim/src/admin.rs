@@ -66,6 +66,13 @@ enum FaultSpec {
     CloseBeforeRead,
     CloseAfterRead,
     CloseAfterProcessing,
+    ProcessThenFail {
+        status: u16,
+        #[serde(default)]
+        html: bool,
+        #[serde(default)]
+        retry_after_secs: Option<u64>,
+    },
 }
 
 impl From<FaultSpec> for Fault {
@@ -82,6 +89,15 @@ impl From<FaultSpec> for Fault {
             FaultSpec::CloseBeforeRead => Fault::CloseBeforeRead,
             FaultSpec::CloseAfterRead => Fault::CloseAfterRead,
             FaultSpec::CloseAfterProcessing => Fault::CloseAfterProcessing,
+            FaultSpec::ProcessThenFail {
+                status,
+                html,
+                retry_after_secs,
+            } => Fault::ProcessThenFail {
+                status,
+                html,
+                retry_after_secs,
+            },
         }
     }
 }
@@ -107,6 +123,15 @@ impl From<&Fault> for FaultSpec {
             Fault::CloseBeforeRead => FaultSpec::CloseBeforeRead,
             Fault::CloseAfterRead => FaultSpec::CloseAfterRead,
             Fault::CloseAfterProcessing => FaultSpec::CloseAfterProcessing,
+            Fault::ProcessThenFail {
+                status,
+                html,
+                retry_after_secs,
+            } => FaultSpec::ProcessThenFail {
+                status: *status,
+                html: *html,
+                retry_after_secs: *retry_after_secs,
+            },
         }
     }
 }
@@ -179,7 +204,8 @@ pub(crate) async fn add_fault(State(shared): State<Arc<Shared>>, body: Bytes) ->
         Ok(request) => request,
         Err(response) => return *response,
     };
-    if let FaultSpec::ServerError { status, .. } = request.fault
+    if let FaultSpec::ServerError { status, .. } | FaultSpec::ProcessThenFail { status, .. } =
+        request.fault
         && !(500..=599).contains(&status)
     {
         return bad_request("fault.status must be within 500..=599");
@@ -313,6 +339,11 @@ mod tests {
             Fault::CloseBeforeRead,
             Fault::CloseAfterRead,
             Fault::CloseAfterProcessing,
+            Fault::ProcessThenFail {
+                status: 503,
+                html: false,
+                retry_after_secs: Some(30),
+            },
         ];
         for fault in faults {
             let json = serde_json::to_string(&FaultSpec::from(&fault)).expect("serializes");

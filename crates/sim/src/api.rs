@@ -40,30 +40,30 @@ pub(crate) async fn verify(
 }
 
 impl ApiRoute for Route {
-    fn name(self) -> &'static str {
-        Route::name(self)
+    fn name(&self) -> &'static str {
+        Route::name(*self)
     }
 
-    fn counter(self, metrics: &Metrics) -> &AtomicU64 {
+    fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64 {
         match self {
             Route::Send => &metrics.send_requests,
             Route::Verify => &metrics.verify_requests,
         }
     }
 
-    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool {
+    fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool {
         authorized(headers, &shared.config.token)
     }
 
-    fn unauthenticated(self) -> Response {
+    fn unauthenticated(&self) -> Response {
         respond::unauthenticated()
     }
 
-    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
-        fault_answer(shared, self, fault, bytes)
+    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+        fault_answer(shared, *self, fault, bytes)
     }
 
-    async fn process(self, call: &mut Call<'_>) -> Response {
+    async fn process(&self, call: &mut Call<'_>) -> Response {
         match self {
             Route::Send => process_send(call).await,
             Route::Verify => process_verify(call).await,
@@ -89,7 +89,7 @@ async fn process_send(call: &mut Call<'_>) -> Response {
     ) {
         return response;
     }
-    if let Some(response) = phone_fault(call, Route::Send, || Some(request.e164.clone())).await {
+    if let Some(response) = phone_fault(call, &Route::Send, || Some(request.e164.clone())).await {
         return response;
     }
     let now = shared.config.clock.now();
@@ -140,7 +140,7 @@ async fn process_verify(call: &mut Call<'_>) -> Response {
             .clone()
             .or_else(|| shared.store.number_of(&request.trust_validation_id))
     };
-    if let Some(response) = phone_fault(call, Route::Verify, phone).await {
+    if let Some(response) = phone_fault(call, &Route::Verify, phone).await {
         return response;
     }
     let now = shared.config.clock.now();
@@ -220,7 +220,8 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
         .is_some_and(|given| given == token)
 }
 
-/// The answer of a fault that replaces the normal one; `None` closes the connection.
+/// The answer of a fault that replaces the normal one (for `ProcessThenFail`, once the request
+/// is processed); `None` closes the connection.
 fn fault_answer(
     shared: &Arc<Shared>,
     route: Route,
@@ -230,6 +231,12 @@ fn fault_answer(
     let (trust_flow_id, trust_validation_id) = echo_ids(bytes);
     Some(match fault {
         Fault::ServerError { status, html } => respond::server_error(status, html),
+        // Given once the request has been processed (the pipeline keeps it until then).
+        Fault::ProcessThenFail {
+            status,
+            html,
+            retry_after_secs,
+        } => respond::with_retry_after(respond::server_error(status, html), retry_after_secs),
         Fault::RateLimited { retry_after_secs } => respond::too_many(retry_after_secs),
         Fault::SuccessFalse => respond::success_false(route, trust_flow_id, &trust_validation_id),
         Fault::MalformedJson => respond::malformed_json(),
@@ -241,8 +248,9 @@ fn fault_answer(
         ),
         Fault::Oversized { bytes } => respond::oversized(bytes),
         Fault::Trickle => respond::trickle(shared),
-        // Delay and CloseAfterProcessing are handled by the pipeline; should one get here, it
-        // closes like the others rather than answering something unasked for.
+        // CloseAfterProcessing gets here once the request is processed, and closes like the
+        // other Close faults. Delay is handled by the pipeline; should one get here, it closes
+        // rather than answering something unasked for.
         Fault::CloseBeforeRead
         | Fault::CloseAfterRead
         | Fault::Delay(_)

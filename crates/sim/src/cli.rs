@@ -58,6 +58,9 @@ pub struct SimArgs {
     /// The Verify Service SID the Twilio routes serve.
     #[arg(long, default_value = crate::DEFAULT_TWILIO_SERVICE_SID)]
     pub twilio_service_sid: String,
+    /// Seconds a Twilio verification can be checked after it was created (120 to 86400).
+    #[arg(long, default_value_t = 600)]
+    pub twilio_verification_lifetime_secs: u64,
 }
 
 impl SimArgs {
@@ -71,7 +74,10 @@ impl SimArgs {
             .max_attempts(self.max_attempts)
             .trickle_interval(Duration::from_millis(self.trickle_interval_ms))
             .twilio_credentials(self.twilio_user.clone(), self.twilio_secret.clone())
-            .twilio_service_sid(self.twilio_service_sid.clone());
+            .twilio_service_sid(self.twilio_service_sid.clone())
+            .twilio_verification_lifetime(Duration::from_secs(
+                self.twilio_verification_lifetime_secs,
+            ));
         if let Some(code) = &self.fixed_code {
             config = config.fixed_code(code.clone());
         }
@@ -148,5 +154,37 @@ pub async fn wait_for_interrupt() {
     tokio::select! {
         () = ctrl_c => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Program {
+        #[command(flatten)]
+        sim: SimArgs,
+    }
+
+    fn config_of(args: &[&str]) -> SimConfig {
+        let program =
+            Program::try_parse_from([&["phone-verify-sim"], args].concat()).expect("valid flags");
+        program.sim.config()
+    }
+
+    #[test]
+    fn a_twilio_verification_lives_ten_minutes_unless_the_flag_says_otherwise() {
+        assert_eq!(
+            config_of(&[]).twilio.verification_lifetime,
+            Duration::from_secs(600)
+        );
+        let config = config_of(&["--twilio-verification-lifetime-secs", "120"]);
+        assert_eq!(
+            config.twilio.verification_lifetime,
+            Duration::from_secs(120)
+        );
     }
 }

@@ -31,7 +31,8 @@ pub const DEFAULT_TWILIO_SERVICE_SID: &str = "VA00000000000000000000000000000000
 ///
 /// The defaults, each an assumption of ours (see `docs/simulator.md`): token `sim-token`, 6-digit
 /// random codes valid 300 s, 5 verify attempts, 30 s resend cooldown, at most 5 codes per number
-/// per hour, the system clock.
+/// per hour, the system clock. On the Twilio routes, Twilio's documented default: a verification
+/// lives 10 minutes.
 #[derive(Clone)]
 pub struct SimConfig {
     pub(crate) token: String,
@@ -50,13 +51,20 @@ pub struct SimConfig {
     pub(crate) twilio: TwilioAccount,
 }
 
-/// What the Twilio routes accept: one HTTP Basic pair and one Verify Service.
+/// What the Twilio routes accept, one HTTP Basic pair and one Verify Service, and how that
+/// service behaves.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct TwilioAccount {
     pub(crate) user: String,
     pub(crate) secret: String,
     pub(crate) service_sid: String,
+    /// How long a verification can be checked after it was created.
+    pub(crate) verification_lifetime: Duration,
 }
+
+/// The shortest and longest verification lifetimes Twilio support can set for a service.
+pub(crate) const TWILIO_LIFETIMES: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(2 * 60)..=Duration::from_secs(24 * 60 * 60);
 
 /// How codes are made.
 #[derive(Clone, PartialEq, Eq)]
@@ -95,6 +103,8 @@ impl Default for SimConfig {
                 user: DEFAULT_TWILIO_ACCOUNT_SID.to_owned(),
                 secret: DEFAULT_TWILIO_AUTH_TOKEN.to_owned(),
                 service_sid: DEFAULT_TWILIO_SERVICE_SID.to_owned(),
+                // The reference: "A verification expires 10 minutes after it is created".
+                verification_lifetime: Duration::from_secs(10 * 60),
             },
         }
     }
@@ -236,6 +246,16 @@ impl SimConfig {
         self
     }
 
+    /// How long a Twilio verification can be checked after it was created (default 10 minutes,
+    /// Twilio's; a resend does not extend it). Twilio support can set a service's anywhere from
+    /// 2 minutes to 24 hours, and so can this (outside that range [`start`](crate::start)
+    /// refuses the configuration).
+    #[must_use]
+    pub fn twilio_verification_lifetime(mut self, lifetime: Duration) -> Self {
+        self.twilio.verification_lifetime = lifetime;
+        self
+    }
+
     /// Checks the knobs that [`start`](crate::start) cannot work with.
     pub(crate) fn validate(&self) -> Result<(), SimConfigError> {
         if self.token.is_empty() {
@@ -266,6 +286,11 @@ impl SimConfig {
         }
         if self.body_read_timeout.is_zero() {
             return Err(SimConfigError::ZeroBodyReadTimeout);
+        }
+        if !TWILIO_LIFETIMES.contains(&self.twilio.verification_lifetime) {
+            return Err(SimConfigError::TwilioVerificationLifetime {
+                lifetime: self.twilio.verification_lifetime,
+            });
         }
         Ok(())
     }
@@ -301,6 +326,10 @@ impl fmt::Debug for SimConfig {
             .field("shutdown_grace", &self.shutdown_grace)
             .field("twilio_credentials", &"[redacted]")
             .field("twilio_service_sid", &self.twilio.service_sid)
+            .field(
+                "twilio_verification_lifetime",
+                &self.twilio.verification_lifetime,
+            )
             .finish()
     }
 }

@@ -21,6 +21,9 @@ pub struct Counters {
     pub twilio_send_requests: u64,
     /// Requests to Twilio's check route (`POST /v2/Services/{sid}/VerificationCheck`).
     pub twilio_check_requests: u64,
+    /// Requests to Twilio's update route (`POST /v2/Services/{sid}/Verifications/{Sid}`),
+    /// whatever their outcome.
+    pub twilio_update_requests: u64,
     /// Requests answered 404 or 405 because of their path or method.
     pub other_requests: u64,
     /// TCP connections that carried a request outside `/__sim/`. With a client that reuses
@@ -30,6 +33,8 @@ pub struct Counters {
     pub codes_sent: u64,
     /// Of those, SMS sent through the Twilio routes (a resend of a pending code counts).
     pub twilio_codes_sent: u64,
+    /// Twilio verifications ended by an update with `Status=canceled`.
+    pub twilio_verifications_canceled: u64,
     /// Codes sent per E.164 number.
     pub codes_sent_per_number: HashMap<String, u64>,
     /// Sends answered 429 because of the cooldown or the window limit, Twilio's 60203 included
@@ -47,10 +52,12 @@ pub(crate) struct Metrics {
     pub(crate) verify_requests: AtomicU64,
     pub(crate) twilio_send_requests: AtomicU64,
     pub(crate) twilio_check_requests: AtomicU64,
+    pub(crate) twilio_update_requests: AtomicU64,
     pub(crate) other_requests: AtomicU64,
     pub(crate) connections_accepted: AtomicU64,
     pub(crate) codes_sent: AtomicU64,
     pub(crate) twilio_codes_sent: AtomicU64,
+    pub(crate) twilio_verifications_canceled: AtomicU64,
     pub(crate) sends_rate_limited: AtomicU64,
     pub(crate) faults_applied: AtomicU64,
 }
@@ -68,10 +75,12 @@ impl Metrics {
             verify_requests: read(&self.verify_requests),
             twilio_send_requests: read(&self.twilio_send_requests),
             twilio_check_requests: read(&self.twilio_check_requests),
+            twilio_update_requests: read(&self.twilio_update_requests),
             other_requests: read(&self.other_requests),
             connections_accepted: read(&self.connections_accepted),
             codes_sent: read(&self.codes_sent),
             twilio_codes_sent: read(&self.twilio_codes_sent),
+            twilio_verifications_canceled: read(&self.twilio_verifications_canceled),
             codes_sent_per_number,
             sends_rate_limited: read(&self.sends_rate_limited),
             faults_applied: read(&self.faults_applied),
@@ -85,10 +94,12 @@ impl Metrics {
             &self.verify_requests,
             &self.twilio_send_requests,
             &self.twilio_check_requests,
+            &self.twilio_update_requests,
             &self.other_requests,
             &self.connections_accepted,
             &self.codes_sent,
             &self.twilio_codes_sent,
+            &self.twilio_verifications_canceled,
             &self.sends_rate_limited,
             &self.faults_applied,
         ] {

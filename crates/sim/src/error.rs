@@ -52,4 +52,10 @@ pub enum SimConfigError {
     /// The time allowed to read a request body must be more than zero.
     #[error("the body read timeout is zero")]
     ZeroBodyReadTimeout,
+    /// A Twilio verification lives from 2 minutes to 24 hours, as Twilio support can set it.
+    #[error("a twilio verification lifetime of {lifetime:?} is outside 2 minutes to 24 hours")]
+    TwilioVerificationLifetime {
+        /// The lifetime asked for.
+        lifetime: std::time::Duration,
+    },
 }

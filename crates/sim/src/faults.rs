@@ -9,15 +9,16 @@ use parking_lot::Mutex;
 /// One way of misbehaving, applied to one request on the two API routes.
 ///
 /// Faults replace the answer: the request is not processed (no code is sent or checked) unless the
-/// variant says so. They apply before authentication and validation, except when armed for a
+/// variant says so ([`Fault::CloseAfterProcessing`], [`Fault::ProcessThenFail`]). They apply before authentication and validation, except when armed for a
 /// [`FaultScope::Phone`], which needs a valid body to find the number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
     /// Wait this long, then answer normally.
     Delay(Duration),
-    /// Answer this status (500, 502, 503; any status outside 500..=599 is answered as 500) with a
-    /// JSON `{"message": …}` body, or an HTML error page like a proxy would send.
+    /// Answer this status (500, 502, 503; any status outside 500..=599 is answered as 500) with
+    /// the provider's JSON error (IDMeta `{"message": …}`, Twilio `{"code": 20503 or 20500, …}`),
+    /// or an HTML error page like a proxy would send. The request is not processed.
     ServerError {
         /// The HTTP status.
         status: u16,
@@ -50,6 +51,28 @@ pub enum Fault {
     /// Process the request normally (a code is sent or checked), then close the connection
     /// without answering: the "outcome unknown" case.
     CloseAfterProcessing,
+    /// Process the request normally (a send delivers its code, a check counts or approves),
+    /// then answer this 5xx instead: the provider's own JSON error, or the HTML page of a proxy
+    /// in front of it. Proxies and load balancers answer so after the origin processed the
+    /// request, which is why a 5xx of unknown origin may have sent a code.
+    ProcessThenFail {
+        /// The HTTP status (500, 502, 503; any status outside 500..=599 is answered as 500).
+        status: u16,
+        /// A proxy's HTML page instead of the provider's JSON error.
+        html: bool,
+        /// The `Retry-After` header, in seconds; none leaves the header out.
+        retry_after_secs: Option<u64>,
+    },
+}
+
+impl Fault {
+    /// Whether the fault lets the request be processed and acts on the answer afterwards.
+    pub(crate) fn applies_after_processing(&self) -> bool {
+        matches!(
+            self,
+            Fault::CloseAfterProcessing | Fault::ProcessThenFail { .. }
+        )
+    }
 }
 
 /// Which requests a fault applies to.

@@ -1,12 +1,13 @@
 //! `phone-verify-sim`: a local, stateful simulator of IDMeta's phone verification API v3 and of Twilio
-//! Verify v2's send and check, in the spirit of stripe-mock.
+//! Verify v2's send, check and update, in the spirit of stripe-mock.
 //!
 //! No test, demo or benchmark of phone-verify may reach a real provider, and neither offers a
 //! sandbox. This crate answers `POST /api/v3/verifications/phone-verification/send` and
-//! `…/verify`, and Twilio's `POST /v2/Services/{sid}/Verifications` and `…/VerificationCheck`
-//! (HTTP Basic, form bodies, Twilio's rules and error JSON), over real HTTP on one loopback port,
-//! with the request and response shapes the providers document and the behaviour the project
-//! assumes where IDMeta's documentation is silent (see `docs/simulator.md`).
+//! `…/verify`, and Twilio's `POST /v2/Services/{sid}/Verifications`, `…/VerificationCheck` and
+//! `…/Verifications/{Sid}` (HTTP Basic, form bodies, Twilio's rules and error JSON), over real
+//! HTTP on one loopback port, with the request and response shapes the providers document and the
+//! behaviour the project assumes where IDMeta's documentation is silent (see
+//! `docs/simulator.md`).
 //! It keeps codes in memory, delivers them to a "handset inbox" that tests read, counts what
 //! clients did, and misbehaves on demand ([`Fault`]).
 //!

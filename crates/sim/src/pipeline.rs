@@ -1,7 +1,8 @@
 //! The order of work every API request follows, whichever provider's route it came to: count
 //! it; apply a fault armed for the next requests; check the credentials; read the body; let the
-//! route process it (which applies a fault armed for the request's number); close the
-//! connection instead of answering when a `CloseAfterProcessing` fault says so.
+//! route process it (which applies a fault armed for the request's number); then let a fault
+//! that acts after processing (`CloseAfterProcessing`, `ProcessThenFail`) close the connection
+//! or replace the answer.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -19,20 +20,23 @@ use crate::mask::Masked;
 use crate::respond;
 use crate::server::{Connection, Shared};
 
-/// One API route of one provider: what differs between IDMeta's and Twilio's.
-pub(crate) trait ApiRoute: Copy + Send + Sync + 'static {
+/// One API route of one provider, with what its path names: what differs between IDMeta's and
+/// Twilio's.
+pub(crate) trait ApiRoute: Send + Sync + 'static {
     /// The route's name in logs.
-    fn name(self) -> &'static str;
+    fn name(&self) -> &'static str;
     /// The counter of requests to this route.
-    fn counter(self, metrics: &Metrics) -> &AtomicU64;
+    fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64;
     /// Whether the request carries the credentials the simulator accepts.
-    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool;
+    fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool;
     /// The answer to a request without them.
-    fn unauthenticated(self) -> Response;
-    /// The answer of a fault that replaces the normal one; `None` closes the connection.
-    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
+    fn unauthenticated(&self) -> Response;
+    /// The answer of a fault that replaces the normal one (for a fault that applies after
+    /// processing, the one that replaces the processed request's answer); `None` closes the
+    /// connection.
+    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
     /// Validates and processes the request's body.
-    fn process(self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
+    fn process(&self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
 }
 
 /// One request on its way through a route: what processing reads, and what it may change.
@@ -42,8 +46,9 @@ pub(crate) struct Call<'a> {
     /// The request's body, read whole.
     pub(crate) bytes: &'a Bytes,
     pub(crate) trace: &'a mut Trace,
-    /// Set by a `CloseAfterProcessing` fault: close the connection instead of answering.
-    pub(crate) close_after_processing: bool,
+    /// A fault that acts once the request is processed: close the connection instead of
+    /// answering, or answer a 5xx instead.
+    pub(crate) after_processing: Option<Fault>,
 }
 
 /// What the log line of a request says.
@@ -65,7 +70,7 @@ pub(crate) async fn handle<R: ApiRoute>(
     Metrics::bump(&shared.metrics.requests_total);
     Metrics::bump(route.counter(&shared.metrics));
     let mut trace = Trace::default();
-    let response = answer(&shared, &connection, route, &headers, body, &mut trace).await;
+    let response = answer(&shared, &connection, &route, &headers, body, &mut trace).await;
     log(route.name(), response.status(), &trace, started);
     response
 }
@@ -73,18 +78,18 @@ pub(crate) async fn handle<R: ApiRoute>(
 async fn answer<R: ApiRoute>(
     shared: &Arc<Shared>,
     connection: &Connection,
-    route: R,
+    route: &R,
     headers: &HeaderMap,
     body: Body,
     trace: &mut Trace,
 ) -> Response {
-    let mut close_after_processing = false;
+    let mut after_processing = None;
     if let Some(fault) = shared.faults.take_next() {
         fault_applied(shared, route.name(), &fault, trace);
         match fault {
             Fault::Delay(delay) => pause(shared, connection, delay).await,
             Fault::CloseBeforeRead => close(route.name(), trace, connection).await,
-            Fault::CloseAfterProcessing => close_after_processing = true,
+            later if later.applies_after_processing() => after_processing = Some(later),
             other => {
                 // The body is read (so the client finishes writing), then ignored.
                 let bytes = read_body(shared, headers, body).await.unwrap_or_default();
@@ -112,22 +117,25 @@ async fn answer<R: ApiRoute>(
         connection,
         bytes: &bytes,
         trace,
-        close_after_processing,
+        after_processing,
     };
     let response = route.process(&mut call).await;
-    if call.close_after_processing {
-        close(route.name(), trace, connection).await
+    match call.after_processing.take() {
+        None => response,
+        Some(fault) => match route.fault_answer(shared, fault, &bytes) {
+            Some(replaced) => replaced,
+            None => close(route.name(), trace, connection).await,
+        },
     }
-    response
 }
 
-/// Applies a fault armed for the request's number, if any: waits, marks the request to be
-/// closed after processing, or gives the answer that replaces the normal one. `phone` finds the
+/// Applies a fault armed for the request's number, if any: waits, keeps a fault that acts after
+/// processing for later, or gives the answer that replaces the normal one. `phone` finds the
 /// number (it may have to look it up), and is called only while some fault is armed for a
 /// number.
 pub(crate) async fn phone_fault<R: ApiRoute>(
     call: &mut Call<'_>,
-    route: R,
+    route: &R,
     phone: impl FnOnce() -> Option<String>,
 ) -> Option<Response> {
     let Call {
@@ -135,7 +143,7 @@ pub(crate) async fn phone_fault<R: ApiRoute>(
         connection,
         bytes,
         trace,
-        close_after_processing,
+        after_processing,
     } = call;
     if !shared.faults.any_for_phones() {
         return None;
@@ -144,7 +152,7 @@ pub(crate) async fn phone_fault<R: ApiRoute>(
     fault_applied(shared, route.name(), &fault, trace);
     match fault {
         Fault::Delay(delay) => pause(shared, connection, delay).await,
-        Fault::CloseAfterProcessing => *close_after_processing = true,
+        later if later.applies_after_processing() => *after_processing = Some(later),
         other => {
             return Some(match route.fault_answer(shared, other, bytes) {
                 Some(response) => response,

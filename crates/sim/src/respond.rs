@@ -104,7 +104,14 @@ pub(crate) fn not_found(message: &str) -> Response {
 
 /// 429, with `Retry-After` when given.
 pub(crate) fn too_many(retry_after_secs: Option<u64>) -> Response {
-    let mut response = message(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
+    with_retry_after(
+        message(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts."),
+        retry_after_secs,
+    )
+}
+
+/// `response` with a `Retry-After: <secs>` header when `retry_after_secs` is given.
+pub(crate) fn with_retry_after(mut response: Response, retry_after_secs: Option<u64>) -> Response {
     if let Some(secs) = retry_after_secs {
         response
             .headers_mut()
@@ -113,15 +120,25 @@ pub(crate) fn too_many(retry_after_secs: Option<u64>) -> Response {
     response
 }
 
-/// A 5xx, as JSON or as the HTML page a proxy in front of the API would send.
-pub(crate) fn server_error(status: u16, html: bool) -> Response {
-    let status = StatusCode::from_u16(status)
+/// The 5xx a fault asked for: any status outside 500..=599 is answered as 500.
+pub(crate) fn server_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status)
         .ok()
         .filter(StatusCode::is_server_error)
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// A 5xx, as JSON or as the HTML page a proxy in front of the API would send.
+pub(crate) fn server_error(status: u16, html: bool) -> Response {
     if !html {
-        return message(status, "Server Error");
+        return message(server_status(status), "Server Error");
     }
+    html_page(status)
+}
+
+/// The HTML error page of an nginx in front of the API, for a 5xx.
+pub(crate) fn html_page(status: u16) -> Response {
+    let status = server_status(status);
     let reason = status.canonical_reason().unwrap_or("Server Error");
     let code = status.as_u16();
     let page = format!(

@@ -1,4 +1,4 @@
-//! The router: the two API routes, the `/__sim/` control routes, and JSON 404/405 answers.
+//! The router: the API routes, the `/__sim/` control routes, and JSON 404/405 answers.
 
 use std::sync::Arc;
 
@@ -28,6 +28,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(VERIFY_PATH, post(api::verify))
         .route(twilio_api::SEND_ROUTE, post(twilio_api::handler::<false>))
         .route(twilio_api::CHECK_ROUTE, post(twilio_api::handler::<true>))
+        .route(twilio_api::UPDATE_ROUTE, post(twilio_api::update))
         .route("/__sim/health", get(admin::health))
         .route("/__sim/inbox", get(admin::inbox))
         .route("/__sim/counters", get(admin::counters))

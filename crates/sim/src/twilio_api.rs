@@ -1,6 +1,7 @@
-//! Twilio Verify's two routes, `POST /v2/Services/{sid}/Verifications` (send) and
-//! `POST /v2/Services/{sid}/VerificationCheck` (check), run through the shared pipeline with
-//! the same inbox, faults, counters and clock as IDMeta's. Requests are form-encoded with
+//! Twilio Verify's routes, `POST /v2/Services/{sid}/Verifications` (send),
+//! `POST /v2/Services/{sid}/VerificationCheck` (check) and
+//! `POST /v2/Services/{sid}/Verifications/{Sid}` (update: cancel or approve), run through the
+//! shared pipeline with the same inbox, faults, counters and clock as IDMeta's. Requests are form-encoded with
 //! PascalCase fields, answers are Twilio's snake_case JSON, errors Twilio's
 //! `{code, message, more_info, status}`.
 
@@ -29,18 +30,24 @@ use crate::twilio_state::{CheckRefused, Checked, MaxSendAttempts, Target, Verifi
 pub(crate) const SEND_ROUTE: &str = "/v2/Services/{service_sid}/Verifications";
 /// The check route, below the base URL (axum's path syntax).
 pub(crate) const CHECK_ROUTE: &str = "/v2/Services/{service_sid}/VerificationCheck";
+/// The update route of one verification, below the base URL (axum's path syntax).
+pub(crate) const UPDATE_ROUTE: &str = "/v2/Services/{service_sid}/Verifications/{sid}";
 
 /// Which Twilio operation, and whether the path named the Verify Service the simulator serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TwilioRoute {
     operation: Operation,
     known_service: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Operation {
     Send,
     Check,
+    /// Of the verification whose `sid` the path names.
+    Update {
+        sid: String,
+    },
 }
 
 /// `POST /v2/Services/{sid}/Verifications` (`CHECK = false`) and
@@ -63,23 +70,40 @@ pub(crate) async fn handler<const CHECK: bool>(
     handle(shared, connection, route, headers, body).await
 }
 
+/// `POST /v2/Services/{sid}/Verifications/{Sid}`.
+pub(crate) async fn update(
+    State(shared): State<Arc<Shared>>,
+    Extension(connection): Extension<Connection>,
+    Path((service_sid, sid)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let route = TwilioRoute {
+        operation: Operation::Update { sid },
+        known_service: service_sid == shared.config.twilio.service_sid,
+    };
+    handle(shared, connection, route, headers, body).await
+}
+
 impl ApiRoute for TwilioRoute {
-    fn name(self) -> &'static str {
+    fn name(&self) -> &'static str {
         match self.operation {
             Operation::Send => "twilio send",
             Operation::Check => "twilio check",
+            Operation::Update { .. } => "twilio update",
         }
     }
 
-    fn counter(self, metrics: &Metrics) -> &AtomicU64 {
+    fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64 {
         match self.operation {
             Operation::Send => &metrics.twilio_send_requests,
             Operation::Check => &metrics.twilio_check_requests,
+            Operation::Update { .. } => &metrics.twilio_update_requests,
         }
     }
 
     /// `Authorization: Basic base64(user:secret)`, compared exactly.
-    fn authorized(self, shared: &Shared, headers: &HeaderMap) -> bool {
+    fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool {
         let account = &shared.config.twilio;
         headers
             .get(header::AUTHORIZATION)
@@ -94,7 +118,7 @@ impl ApiRoute for TwilioRoute {
             .unwrap_or(false)
     }
 
-    fn unauthenticated(self) -> Response {
+    fn unauthenticated(&self) -> Response {
         let mut response = error(StatusCode::UNAUTHORIZED, 20003, "Authenticate");
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -103,37 +127,23 @@ impl ApiRoute for TwilioRoute {
         response
     }
 
-    fn fault_answer(self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
         let example = || {
             let to = form_value(bytes, "To").unwrap_or_else(|| "+15017122661".to_owned());
             example_verification(&to, shared.config.clock.now())
         };
         Some(match fault {
-            Fault::ServerError { status, html: true } => respond::server_error(status, true),
-            Fault::ServerError {
+            Fault::ServerError { status, html } => server_error(status, html),
+            // Given once the request has been processed (the pipeline keeps it until then).
+            Fault::ProcessThenFail {
                 status,
-                html: false,
-            } => {
-                let status = StatusCode::from_u16(status)
-                    .ok()
-                    .filter(StatusCode::is_server_error)
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let code = 20_000 + u32::from(status.as_u16());
-                error(
-                    status,
-                    code,
-                    status.canonical_reason().unwrap_or("Server Error"),
-                )
-            }
-            Fault::RateLimited { retry_after_secs } => {
-                let mut response = error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests");
-                if let Some(secs) = retry_after_secs {
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-                }
-                response
-            }
+                html,
+                retry_after_secs,
+            } => respond::with_retry_after(server_error(status, html), retry_after_secs),
+            Fault::RateLimited { retry_after_secs } => respond::with_retry_after(
+                error(StatusCode::TOO_MANY_REQUESTS, 20429, "Too Many Requests"),
+                retry_after_secs,
+            ),
             Fault::SuccessFalse => self.resource(shared, &example(), "failed", false),
             Fault::MalformedJson => respond::malformed_json(),
             Fault::TruncatedJson => {
@@ -150,19 +160,20 @@ impl ApiRoute for TwilioRoute {
         })
     }
 
-    async fn process(self, call: &mut Call<'_>) -> Response {
+    async fn process(&self, call: &mut Call<'_>) -> Response {
         if !self.known_service {
             call.trace.outcome = "unknown service";
             return not_found();
         }
-        match self.operation {
+        match &self.operation {
             Operation::Send => process_send(self, call).await,
             Operation::Check => process_check(self, call).await,
+            Operation::Update { sid } => process_update(self, sid, call).await,
         }
     }
 }
 
-async fn process_send(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+async fn process_send(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
     let (shared, bytes) = (call.shared, call.bytes);
     let Some(to) = form_value(bytes, "To").filter(|to| is_e164(to)) else {
         call.trace.outcome = "invalid";
@@ -204,7 +215,7 @@ async fn process_send(route: TwilioRoute, call: &mut Call<'_>) -> Response {
     }
 }
 
-async fn process_check(route: TwilioRoute, call: &mut Call<'_>) -> Response {
+async fn process_check(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
     let (shared, bytes) = (call.shared, call.bytes);
     let code = form_value(bytes, "Code")
         .filter(|code| (MIN_CODE_LENGTH..=MAX_CODE_LENGTH).contains(&code.chars().count()));
@@ -253,10 +264,43 @@ async fn process_check(route: TwilioRoute, call: &mut Call<'_>) -> Response {
     }
 }
 
+/// Cancels or approves a pending verification: the reference's Other operations, "`POST
+/// /v2/Services/{ServiceSid}/Verifications/{Sid}` with `Status=canceled` (or `approved`): cancel
+/// (or approve) a pending verification". Either ends it, as a check's approval does: a later
+/// check answers 404 and the next send starts a new verification.
+async fn process_update(route: &TwilioRoute, sid: &str, call: &mut Call<'_>) -> Response {
+    let (shared, bytes) = (call.shared, call.bytes);
+    let (status, valid) = match form_value(bytes, "Status").as_deref() {
+        Some("canceled") => ("canceled", false),
+        Some("approved") => ("approved", true),
+        _ => {
+            call.trace.outcome = "invalid";
+            return invalid("Invalid parameter `Status`");
+        }
+    };
+    let target = Target::Sid(sid.to_owned());
+    call.trace.phone = shared.twilio.number_of(&target);
+    let phone = call.trace.phone.clone();
+    if let Some(response) = phone_fault(call, route, || phone).await {
+        return response;
+    }
+    let Some(ended) = shared.twilio.end(&target, shared.config.clock.now()) else {
+        call.trace.outcome = "no pending verification";
+        return not_found();
+    };
+    if valid {
+        call.trace.outcome = "approved";
+    } else {
+        Metrics::bump(&shared.metrics.twilio_verifications_canceled);
+        call.trace.outcome = "canceled";
+    }
+    route.resource(shared, &ended, status, valid)
+}
+
 impl TwilioRoute {
-    /// The verification (201, on send) or verification check (200) resource.
+    /// The verification (201 on send, 200 on update) or verification check (200) resource.
     fn resource(
-        self,
+        &self,
         shared: &Shared,
         verification: &Verification,
         status: &str,
@@ -268,16 +312,16 @@ impl TwilioRoute {
         )
     }
 
-    /// 201 for a send (a verification was created), 200 for a check.
-    fn success_status(self) -> StatusCode {
+    /// 201 for a send (a verification was created), 200 for a check or an update.
+    fn success_status(&self) -> StatusCode {
         match self.operation {
             Operation::Send => StatusCode::CREATED,
-            Operation::Check => StatusCode::OK,
+            Operation::Check | Operation::Update { .. } => StatusCode::OK,
         }
     }
 
     fn body_of(
-        self,
+        &self,
         shared: &Shared,
         verification: &Verification,
         status: &str,
@@ -301,7 +345,8 @@ impl TwilioRoute {
         let created = timestamp(verification.created);
         let updated = timestamp(verification.updated);
         let serialized = match self.operation {
-            Operation::Send => serde_json::to_vec(&SendResource {
+            // An update answers the verification resource, as a send does.
+            Operation::Send | Operation::Update { .. } => serde_json::to_vec(&SendResource {
                 common,
                 date_created: created,
                 date_updated: updated,
@@ -391,11 +436,13 @@ fn example_verification(to: &str, now: DateTime<Utc>) -> Verification {
         code: String::new(),
         created: now,
         updated: now,
-        wrong_codes: 0,
+        expires: now,
+        checks: 0,
         attempts: vec![crate::twilio_state::SendAttempt {
             time: now,
             attempt_sid: sid("VL"),
         }],
+        exhausted: false,
     }
 }
 
@@ -410,6 +457,21 @@ fn error(status: StatusCode, code: u32, message: &str) -> Response {
             "status": status.as_u16(),
         }),
     )
+}
+
+/// A 5xx of Twilio's own (`html` false) or of a proxy in front of it (an HTML page). Twilio's
+/// error JSON carries 20503 on a 503 and 20500 on any other 5xx: the two server errors of
+/// Twilio's error dictionary (the reference's Errors table: "5xx | 20500, 20503, …").
+fn server_error(status: u16, html: bool) -> Response {
+    if html {
+        return respond::html_page(status);
+    }
+    let status = respond::server_status(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        error(status, 20503, "Service Unavailable")
+    } else {
+        error(status, 20500, "Internal Server Error")
+    }
 }
 
 fn invalid(message: &str) -> Response {

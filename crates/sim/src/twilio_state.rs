@@ -1,30 +1,29 @@
-//! What the Twilio routes remember: at most one pending verification per number (found by its
-//! number or its `sid`), and each number's recent sends. Twilio's rules, as its reference
-//! states them: a send while a verification is pending re-sends the same code on the same
-//! `sid`; a verification lives 10 minutes; the 5th wrong code ends it (60202); an approved,
-//! expired or exhausted verification is deleted (404 afterwards); at most 5 sends to one number
-//! in 10 minutes (60203).
+//! What the Twilio routes remember: at most one verification per number (found by its number
+//! or its `sid`) until it expires or ends. Twilio's rules, as its reference states them: a send
+//! while a verification is pending re-sends the same code on the same `sid`; a verification
+//! lives 10 minutes from its creation (the service's lifetime, configurable); a check after the
+//! 5th is refused (60202) and the verification is then gone for checks, but no new one starts
+//! before it expires; an approved, cancelled or expired verification is deleted (404
+//! afterwards); a 6th send within one verification's life is refused (60203).
 
-use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use rand::Rng;
 
 use crate::clock::to_delta;
-use crate::config::{SendLimit, SimConfig};
-use crate::state::{admit, new_code};
+use crate::config::SimConfig;
+use crate::state::new_code;
 
-/// How long a verification can be checked after it was created.
-pub(crate) const LIFETIME: Duration = Duration::from_secs(600);
-/// Wrong codes that end a verification.
-pub(crate) const MAX_WRONG_CODES: u32 = 5;
-/// Sends to one number within any 10 minutes.
-const SEND_LIMIT: SendLimit = SendLimit {
-    max: 5,
-    window: Duration::from_secs(600),
-};
+/// Checks one verification allows; the next is refused with 60202. The reference's Errors
+/// table: "429 | 60202 | max check attempts reached: refused after **more than 5** checks of
+/// one verification".
+pub(crate) const MAX_CHECKS: u32 = 5;
+/// Sends one verification allows; the next is refused with 60203. The reference's Errors
+/// table: "429 | 60203 | max send attempts reached: more than 5 sends within one verification's
+/// life (it ends when checked, cancelled or expired)".
+pub(crate) const MAX_SENDS: usize = 5;
 
 /// One send of a verification's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +40,14 @@ pub(crate) struct Verification {
     pub(crate) code: String,
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: DateTime<Utc>,
-    pub(crate) wrong_codes: u32,
+    /// `created` + the Verify Service's lifetime: a resend does not move it.
+    pub(crate) expires: DateTime<Utc>,
+    /// Checks processed (wrong codes: a right one ends the verification).
+    pub(crate) checks: u32,
     pub(crate) attempts: Vec<SendAttempt>,
+    /// A check beyond [`MAX_CHECKS`] was refused: gone for checks, but it keeps a new
+    /// verification from starting until it expires.
+    pub(crate) exhausted: bool,
 }
 
 /// How a check addresses its verification.
@@ -57,45 +62,51 @@ pub(crate) enum Target {
 pub(crate) enum Checked {
     /// The right code: the verification is approved (and deleted).
     Approved(Verification),
-    /// A wrong code, below the limit: still pending.
+    /// A wrong code: still pending.
     Wrong(Verification),
 }
 
-/// Why a check found nothing to check, or ended it.
+/// Why a check found nothing to check, or was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CheckRefused {
     /// No pending verification (never sent, approved, expired, exhausted): 404 20404.
     NotFound,
-    /// This wrong code was the last one allowed: 429 60202; the verification is deleted.
+    /// A check after the last one allowed: 429 60202. The verification is exhausted from then on.
     MaxAttempts,
 }
 
-/// 5 sends to this number in 10 minutes already: 429 60203.
+/// The number's verification was sent 5 times already, or is exhausted and not yet expired:
+/// 429 60203.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MaxSendAttempts;
 
 #[derive(Default)]
 struct Book {
-    pending: HashMap<String, Verification>,
+    verifications: HashMap<String, Verification>,
     number_of_sid: HashMap<String, String>,
-    recent_sends: HashMap<String, VecDeque<DateTime<Utc>>>,
 }
 
 impl Book {
-    /// The pending verification of `to`, once an expired one is deleted.
+    /// The verification of `to`, pending or exhausted, once an expired one is deleted.
     fn live(&mut self, to: &str, now: DateTime<Utc>) -> Option<&mut Verification> {
-        let expired = self
-            .pending
-            .get(to)
-            .is_some_and(|v| now >= v.created + to_delta(LIFETIME));
+        let expired = self.verifications.get(to).is_some_and(|v| now >= v.expires);
         if expired {
             self.delete(to);
         }
-        self.pending.get_mut(to)
+        self.verifications.get_mut(to)
+    }
+
+    /// The pending verification `target` addresses.
+    fn pending(&mut self, target: &Target, now: DateTime<Utc>) -> Option<&mut Verification> {
+        let to = match target {
+            Target::To(to) => to.clone(),
+            Target::Sid(sid) => self.number_of_sid.get(sid)?.clone(),
+        };
+        self.live(&to, now).filter(|v| !v.exhausted)
     }
 
     fn delete(&mut self, to: &str) -> Option<Verification> {
-        let verification = self.pending.remove(to)?;
+        let verification = self.verifications.remove(to)?;
         self.number_of_sid.remove(&verification.sid);
         Some(verification)
     }
@@ -108,7 +119,8 @@ pub(crate) struct TwilioStore {
 }
 
 impl TwilioStore {
-    /// Sends (or re-sends) the code of `to`'s verification, unless the number is over its limit.
+    /// Sends (or re-sends) the code of `to`'s verification, unless it was sent 5 times already
+    /// or is exhausted.
     pub(crate) fn send(
         &self,
         to: &str,
@@ -116,20 +128,19 @@ impl TwilioStore {
         config: &SimConfig,
     ) -> Result<Verification, MaxSendAttempts> {
         let mut book = self.book.lock();
-        admit(
-            book.recent_sends.entry(to.to_owned()).or_default(),
-            now,
-            SEND_LIMIT,
-        )
-        .map_err(|_| MaxSendAttempts)?;
         let attempt = SendAttempt {
             time: now,
             attempt_sid: sid("VL"),
         };
-        if let Some(pending) = book.live(to, now) {
-            pending.attempts.push(attempt);
-            pending.updated = now;
-            return Ok(pending.clone());
+        if let Some(live) = book.live(to, now) {
+            // The 60202 page: after the 5th check "you will need to wait until the current
+            // verification expires (10 minutes) to create a new verification".
+            if live.exhausted || live.attempts.len() >= MAX_SENDS {
+                return Err(MaxSendAttempts);
+            }
+            live.attempts.push(attempt);
+            live.updated = now;
+            return Ok(live.clone());
         }
         let verification = Verification {
             sid: sid("VE"),
@@ -137,16 +148,19 @@ impl TwilioStore {
             code: new_code(config),
             created: now,
             updated: now,
-            wrong_codes: 0,
+            expires: now + to_delta(config.twilio.verification_lifetime),
+            checks: 0,
             attempts: vec![attempt],
+            exhausted: false,
         };
         book.number_of_sid
             .insert(verification.sid.clone(), to.to_owned());
-        book.pending.insert(to.to_owned(), verification.clone());
+        book.verifications
+            .insert(to.to_owned(), verification.clone());
         Ok(verification)
     }
 
-    /// Checks `code` against the verification `target` addresses.
+    /// Checks `code` against the pending verification `target` addresses.
     pub(crate) fn check(
         &self,
         target: &Target,
@@ -154,26 +168,29 @@ impl TwilioStore {
         now: DateTime<Utc>,
     ) -> Result<Checked, CheckRefused> {
         let mut book = self.book.lock();
-        let to = match target {
-            Target::To(to) => to.clone(),
-            Target::Sid(sid) => book
-                .number_of_sid
-                .get(sid)
-                .cloned()
-                .ok_or(CheckRefused::NotFound)?,
-        };
-        let pending = book.live(&to, now).ok_or(CheckRefused::NotFound)?;
+        let pending = book.pending(target, now).ok_or(CheckRefused::NotFound)?;
         pending.updated = now;
-        if pending.code == code {
-            let approved = book.delete(&to).ok_or(CheckRefused::NotFound)?;
-            return Ok(Checked::Approved(approved));
-        }
-        pending.wrong_codes += 1;
-        if pending.wrong_codes >= MAX_WRONG_CODES {
-            book.delete(&to);
+        if pending.checks >= MAX_CHECKS {
+            pending.exhausted = true;
             return Err(CheckRefused::MaxAttempts);
         }
-        Ok(Checked::Wrong(pending.clone()))
+        pending.checks += 1;
+        if pending.code != code {
+            return Ok(Checked::Wrong(pending.clone()));
+        }
+        let to = pending.to.clone();
+        let approved = book.delete(&to).ok_or(CheckRefused::NotFound)?;
+        Ok(Checked::Approved(approved))
+    }
+
+    /// Ends the pending verification `target` addresses (a cancel, or an approval by update),
+    /// and returns it as it was; `None` when there is none.
+    pub(crate) fn end(&self, target: &Target, now: DateTime<Utc>) -> Option<Verification> {
+        let mut book = self.book.lock();
+        let pending = book.pending(target, now)?;
+        pending.updated = now;
+        let to = pending.to.clone();
+        book.delete(&to)
     }
 
     /// The number `target` addresses, for faults armed for a number.
@@ -224,24 +241,32 @@ mod tests {
     }
 
     #[test]
-    fn the_fifth_wrong_code_ends_the_verification() {
+    fn a_check_after_the_fifth_is_refused_and_no_new_verification_starts_before_expiry() {
         let store = TwilioStore::default();
         let sent = store.send("+15017122661", at(0), &config()).expect("sent");
-        let target = Target::Sid(sent.sid);
-        for _ in 1..MAX_WRONG_CODES {
+        let target = Target::Sid(sent.sid.clone());
+        for _ in 0..MAX_CHECKS {
             assert!(matches!(
                 store.check(&target, "000000", at(1)),
                 Ok(Checked::Wrong(_))
             ));
         }
         assert_eq!(
-            store.check(&target, "000000", at(1)),
+            store.check(&target, "123456", at(1)),
             Err(CheckRefused::MaxAttempts)
         );
         assert_eq!(
             store.check(&target, "123456", at(1)),
             Err(CheckRefused::NotFound)
         );
+        assert_eq!(
+            store.send("+15017122661", at(599), &config()),
+            Err(MaxSendAttempts)
+        );
+        let next = store
+            .send("+15017122661", at(600), &config())
+            .expect("a new verification once the old one expired");
+        assert_ne!(next.sid, sent.sid);
     }
 
     #[test]
@@ -265,7 +290,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sixth_send_in_ten_minutes_is_refused() {
+    fn a_sixth_send_within_one_verification_is_refused_and_a_new_one_may_send_again() {
         let store = TwilioStore::default();
         for i in 0..5 {
             store
@@ -276,6 +301,11 @@ mod tests {
             store.send("+15017122661", at(5), &config()),
             Err(MaxSendAttempts)
         );
-        assert!(store.send("+15017122661", at(600), &config()).is_ok());
+        let target = Target::To("+15017122661".into());
+        assert!(matches!(
+            store.check(&target, "123456", at(6)),
+            Ok(Checked::Approved(_))
+        ));
+        assert!(store.send("+15017122661", at(7), &config()).is_ok());
     }
 }

@@ -229,6 +229,85 @@ async fn close_after_processing_delivers_the_code_but_no_answer() {
 }
 
 #[tokio::test]
+async fn process_then_fail_delivers_the_code_then_answers_a_json_5xx_with_retry_after() {
+    let h = harness_with(config().fixed_code("123456")).await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 503,
+            html: false,
+            retry_after_secs: Some(30),
+        },
+        FaultScope::Next(1),
+    );
+    let response = h.send("tv-ptf").await;
+    assert_eq!(response.headers()["retry-after"], "30");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, json!({"message": "Server Error"}));
+    assert_eq!(
+        h.sim.last_code_for(PHONE).as_deref(),
+        Some("123456"),
+        "the failed send delivered its code"
+    );
+    let (_, body) = json_of(h.verify("tv-ptf", "123456").await).await;
+    assert_eq!(body["verificationStatus"], "VERIFIED");
+}
+
+#[tokio::test]
+async fn process_then_fail_on_verify_uses_the_code_behind_an_html_page() {
+    let h = harness_with(config().fixed_code("123456")).await;
+    h.send_ok("tv-ptf-html").await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 502,
+            html: true,
+            retry_after_secs: None,
+        },
+        FaultScope::PhoneNext(PHONE.into(), 1),
+    );
+    let response = h.verify("tv-ptf-html", "123456").await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(response.headers()["content-type"], "text/html");
+    assert!(response.headers().get("retry-after").is_none());
+    assert!(response.text().await.expect("a page").starts_with("<html>"));
+    let (status, body) = json_of(h.verify("tv-ptf-html", "123456").await).await;
+    assert_eq!(
+        (status, body["success"].as_bool()),
+        (StatusCode::NOT_FOUND, Some(false)),
+        "the failed verify used the code: {body}"
+    );
+}
+
+#[tokio::test]
+async fn process_then_fail_with_a_status_outside_5xx_answers_500_from_the_handle_and_422_over_http()
+{
+    let h = harness().await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 200,
+            html: false,
+            retry_after_secs: None,
+        },
+        FaultScope::Next(1),
+    );
+    assert_eq!(
+        h.send("tv-ptf-500").await.status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(h.sim.inbox().len(), 1, "and the code went out");
+    let refused = h
+        .client
+        .post(h.url("/__sim/faults"))
+        .json(&json!({"fault": {"type": "process_then_fail", "status": 404}}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(h.sim.pending_faults().is_empty());
+}
+
+#[tokio::test]
 async fn a_phone_fault_applies_only_to_that_number_until_cleared() {
     let h = harness_with(config().resend_cooldown(Duration::ZERO).no_send_limit()).await;
     h.sim.inject(
@@ -300,6 +379,13 @@ async fn faults_can_be_armed_listed_and_cleared_over_http() {
     .await
     .expect("an answer");
     assert_eq!(armed.status(), StatusCode::CREATED);
+    let armed = arm(
+        json!({"type": "process_then_fail", "status": 502, "retry_after_secs": 9}),
+        json!({"phone": "+60182258491"}),
+    )
+    .await
+    .expect("an answer");
+    assert_eq!(armed.status(), StatusCode::CREATED);
     let bad = arm(json!({"type": "server_error", "status": 404}), json!({}))
         .await
         .expect("an answer");
@@ -323,6 +409,7 @@ async fn faults_can_be_armed_listed_and_cleared_over_http() {
         json!([
             {"fault": {"type": "server_error", "status": 503, "html": false}, "scope": {"next": 1}},
             {"fault": {"type": "delay", "millis": 10}, "scope": {"phone": "+60182258491", "times": 2}},
+            {"fault": {"type": "process_then_fail", "status": 502, "html": false, "retry_after_secs": 9}, "scope": {"phone": "+60182258491"}},
         ])
     );
     assert_eq!(

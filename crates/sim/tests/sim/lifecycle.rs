@@ -70,6 +70,18 @@ async fn an_invalid_configuration_is_refused_at_start() {
             SimConfig::default().send_limit(0, Duration::from_secs(1)),
             SimConfigError::ZeroSendLimit,
         ),
+        (
+            SimConfig::default().twilio_verification_lifetime(Duration::from_secs(119)),
+            SimConfigError::TwilioVerificationLifetime {
+                lifetime: Duration::from_secs(119),
+            },
+        ),
+        (
+            SimConfig::default().twilio_verification_lifetime(Duration::from_secs(86_401)),
+            SimConfigError::TwilioVerificationLifetime {
+                lifetime: Duration::from_secs(86_401),
+            },
+        ),
     ];
     for (config, expected) in cases {
         match phone_verify_sim::start(config).await {

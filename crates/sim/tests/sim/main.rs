@@ -11,3 +11,4 @@ mod rate_limits;
 mod shapes;
 mod support;
 mod twilio;
+mod twilio_update;

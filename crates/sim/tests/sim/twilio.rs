@@ -1,21 +1,28 @@
 //! Twilio Verify's routes: Basic auth, form bodies, and Twilio's rules (a resend while pending
-//! keeps the `sid` and the code; 10-minute lifetime; the 5th wrong code ends it with 60202; an
-//! ended verification answers 404; 5 sends per number per 10 minutes, then 60203).
+//! keeps the `sid` and the code; 10-minute lifetime; the check after 5 is 60202, and no new
+//! verification starts before the exhausted one expires; an ended verification answers 404;
+//! 5 sends within one verification's life, then 60203).
 
 use std::time::Duration;
 
 use phone_verify_sim::{
-    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID,
+    DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN, DEFAULT_TWILIO_SERVICE_SID, Fault,
+    FaultScope,
 };
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::support::{Harness, harness};
+use crate::support::{Harness, config, harness, harness_with};
 
-const TO: &str = "+15017122661";
+pub(crate) const TO: &str = "+15017122661";
+
+/// A code that is not `code`.
+pub(crate) fn wrong(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
 
 impl Harness {
-    async fn twilio(&self, operation: &str, form: &[(&str, &str)]) -> Response {
+    pub(crate) async fn twilio(&self, operation: &str, form: &[(&str, &str)]) -> Response {
         self.twilio_as(
             DEFAULT_TWILIO_AUTH_TOKEN,
             DEFAULT_TWILIO_SERVICE_SID,
@@ -47,18 +54,56 @@ impl Harness {
             .expect("the simulator answers")
     }
 
-    async fn twilio_send(&self) -> (StatusCode, Value) {
-        let response = self
-            .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
-            .await;
+    /// The status and JSON body of a Twilio request.
+    pub(crate) async fn twilio_json(
+        &self,
+        operation: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let response = self.twilio(operation, form).await;
         (response.status(), response.json().await.expect("json"))
     }
 
-    async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
-        let response = self
-            .twilio("VerificationCheck", &[("Code", code), by])
-            .await;
-        (response.status(), response.json().await.expect("json"))
+    pub(crate) async fn twilio_send(&self) -> (StatusCode, Value) {
+        self.twilio_json("Verifications", &[("To", TO), ("Channel", "sms")])
+            .await
+    }
+
+    /// Sends to `TO`, expects 201, and returns the verification's `sid` and the code delivered.
+    pub(crate) async fn twilio_sent(&self) -> (String, String) {
+        let (status, sent) = self.twilio_send().await;
+        assert_eq!(status, StatusCode::CREATED, "{sent}");
+        let sid = sent["sid"].as_str().expect("a sid").to_owned();
+        (
+            sid,
+            self.sim.last_code_for(TO).expect("a code was delivered"),
+        )
+    }
+
+    /// Sends to `TO` the 5 times one verification allows, each answered 201.
+    pub(crate) async fn twilio_send_five_times(&self) {
+        for _ in 0..5 {
+            assert_eq!(self.twilio_send().await.0, StatusCode::CREATED);
+        }
+    }
+
+    pub(crate) async fn twilio_check(&self, by: (&str, &str), code: &str) -> (StatusCode, Value) {
+        self.twilio_json("VerificationCheck", &[("Code", code), by])
+            .await
+    }
+
+    /// Checks `code` and expects 200 `status: approved`, `valid: true`.
+    pub(crate) async fn twilio_approves(&self, by: (&str, &str), code: &str) {
+        let (status, checked) = self.twilio_check(by, code).await;
+        assert_eq!(
+            (
+                status,
+                checked["status"].as_str(),
+                checked["valid"].as_bool()
+            ),
+            (StatusCode::OK, Some("approved"), Some(true)),
+            "{checked}"
+        );
     }
 }
 
@@ -102,39 +147,60 @@ async fn a_resend_while_pending_re_sends_the_same_code_on_the_same_sid() {
     assert_eq!(inbox.len(), 2);
     assert_eq!(inbox[0].code, inbox[1].code);
     // The first code still works.
-    let (status, checked) = h.twilio_check(("To", TO), &inbox[0].code).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        (checked["status"].as_str(), checked["valid"].as_bool()),
-        (Some("approved"), Some(true))
-    );
+    h.twilio_approves(("To", TO), &inbox[0].code).await;
 }
 
 #[tokio::test]
-async fn the_fifth_wrong_code_is_60202_and_the_verification_is_gone_after_it() {
+async fn the_check_after_five_wrong_ones_is_60202_even_with_the_right_code_then_404() {
     let h = harness().await;
-    let (_, sent) = h.twilio_send().await;
-    let sid = sent["sid"].as_str().expect("sid").to_owned();
-    let code = h.sim.last_code_for(TO).expect("delivered");
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    for _ in 0..4 {
-        let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
+    let (sid, code) = h.twilio_sent().await;
+    for _ in 0..5 {
+        let (status, body) = h
+            .twilio_check(("VerificationSid", &sid), wrong(&code))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             (body["status"].as_str(), body["valid"].as_bool()),
             (Some("pending"), Some(false))
         );
     }
-    let (status, body) = h.twilio_check(("VerificationSid", &sid), wrong).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(body["code"], 60202);
     let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["code"], 20404);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
-        body["more_info"],
-        "https://www.twilio.com/docs/errors/20404"
+        (body["code"].as_u64(), body["status"].as_u64()),
+        (Some(60202), Some(429))
     );
+    for by in [("VerificationSid", sid.as_str()), ("To", TO)] {
+        let (status, body) = h.twilio_check(by, &code).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{by:?}");
+        assert_eq!(body["code"], 20404);
+        assert_eq!(
+            body["more_info"],
+            "https://www.twilio.com/docs/errors/20404"
+        );
+    }
+}
+
+#[tokio::test]
+async fn after_60202_a_send_is_60203_until_the_verification_expires_then_starts_a_new_one() {
+    let h = harness().await;
+    let (sid, code) = h.twilio_sent().await;
+    for _ in 0..6 {
+        h.twilio_check(("VerificationSid", &sid), wrong(&code))
+            .await;
+    }
+    h.clock.advance(Duration::from_secs(599));
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::TOO_MANY_REQUESTS, Some(60203))
+    );
+    assert_eq!(h.sim.counters().twilio_codes_sent, 1, "nothing was sent");
+    h.clock.advance(Duration::from_secs(1));
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(body["sid"], sid.as_str(), "a new verification");
+    assert_eq!(h.sim.counters().twilio_codes_sent, 2);
 }
 
 #[tokio::test]
@@ -157,16 +223,58 @@ async fn an_approved_or_expired_verification_answers_404() {
 }
 
 #[tokio::test]
-async fn a_sixth_send_to_a_number_in_ten_minutes_is_60203() {
+async fn a_verification_lives_its_configured_lifetime_from_creation_whatever_the_resends() {
+    let h = harness_with(config().twilio_verification_lifetime(Duration::from_secs(120))).await;
+    let (sid, code) = h.twilio_sent().await;
+    h.clock.advance(Duration::from_secs(60));
+    let (_, resent) = h.twilio_send().await;
+    assert_eq!(resent["sid"], sid.as_str());
+    h.clock.advance(Duration::from_secs(59));
+    let (status, body) = h
+        .twilio_check(("VerificationSid", &sid), wrong(&code))
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+    h.clock.advance(Duration::from_secs(1));
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::NOT_FOUND, Some(20404)),
+        "expired 120 s after its creation, not after the resend"
+    );
+}
+
+#[tokio::test]
+async fn a_sixth_send_within_one_verification_is_60203_and_an_approval_ends_the_limit() {
     let h = harness().await;
-    for _ in 0..5 {
-        assert_eq!(h.twilio_send().await.0, StatusCode::CREATED);
-    }
-    let (status, body) = h.twilio_send().await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    h.twilio_send_five_times().await;
+    let response = h
+        .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().get("retry-after").is_none());
+    let body: Value = response.json().await.expect("json");
     assert_eq!(body["code"], 60203);
     assert_eq!(h.sim.counters().twilio_codes_sent, 5);
-    h.clock.advance(Duration::from_secs(600));
+    let code = h.sim.last_code_for(TO).expect("delivered");
+    assert_eq!(h.twilio_check(("To", TO), &code).await.0, StatusCode::OK);
+    let (status, _) = h.twilio_send().await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the approval ended the verification's life"
+    );
+}
+
+#[tokio::test]
+async fn a_sixth_send_is_refused_until_the_verification_expires() {
+    let h = harness().await;
+    h.twilio_send_five_times().await;
+    h.clock.advance(Duration::from_secs(599));
+    assert_eq!(h.twilio_send().await.0, StatusCode::TOO_MANY_REQUESTS);
+    h.clock.advance(Duration::from_secs(1));
     assert_eq!(h.twilio_send().await.0, StatusCode::CREATED);
 }
 
@@ -217,4 +325,103 @@ async fn the_simulator_says_which_twilio_account_and_service_it_serves() {
     .await;
     assert_eq!(other.sim.twilio_credentials(), (key, "key-secret"));
     assert_eq!(other.sim.twilio_service_sid(), service);
+}
+
+#[tokio::test]
+async fn a_server_error_fault_on_a_twilio_route_is_twilio_error_json_20503_or_20500() {
+    let h = harness().await;
+    for (status, code, message) in [
+        (503, 20503, "Service Unavailable"),
+        (500, 20500, "Internal Server Error"),
+        (502, 20500, "Internal Server Error"),
+        (504, 20500, "Internal Server Error"),
+    ] {
+        h.sim.inject(
+            Fault::ServerError {
+                status,
+                html: false,
+            },
+            FaultScope::Next(1),
+        );
+        let response = h
+            .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+            .await;
+        assert_eq!(response.status().as_u16(), status);
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "code": code,
+                "message": message,
+                "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+                "status": status,
+            })
+        );
+    }
+    assert!(h.sim.inbox().is_empty(), "a faulted send delivers nothing");
+}
+
+#[tokio::test]
+async fn process_then_fail_on_a_twilio_send_delivers_the_code_behind_twilio_503_json() {
+    let h = harness().await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 503,
+            html: false,
+            retry_after_secs: Some(5),
+        },
+        FaultScope::Next(1),
+    );
+    let response = h
+        .twilio("Verifications", &[("To", TO), ("Channel", "sms")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "5");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        (body["code"].as_u64(), body["status"].as_u64()),
+        (Some(20503), Some(503))
+    );
+    let code = h
+        .sim
+        .last_code_for(TO)
+        .expect("the failed send delivered a code");
+    // The client's retry re-sends the same code on the verification the failed send created.
+    let (status, again) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        again["send_code_attempts"].as_array().map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(h.sim.counters().twilio_codes_sent, 2);
+    h.twilio_approves(("To", TO), &code).await;
+}
+
+#[tokio::test]
+async fn process_then_fail_on_a_twilio_check_approves_behind_a_proxy_page() {
+    let h = harness().await;
+    let (sid, code) = h.twilio_sent().await;
+    h.sim.inject(
+        Fault::ProcessThenFail {
+            status: 502,
+            html: true,
+            retry_after_secs: None,
+        },
+        FaultScope::PhoneNext(TO.into(), 1),
+    );
+    let response = h
+        .twilio(
+            "VerificationCheck",
+            &[("Code", &code), ("VerificationSid", &sid)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(response.headers()["content-type"], "text/html");
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::NOT_FOUND, Some(20404)),
+        "the failed check approved the verification, which is gone"
+    );
 }
