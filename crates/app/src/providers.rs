@@ -348,9 +348,7 @@ mod tests {
             (rejected(RejectionKind::Forbidden, 403), false),
             (rejected(RejectionKind::Unsuccessful, 200), false),
             (
-                GatewayError::RateLimited {
-                    retry_after: Some(Duration::from_secs(1)),
-                },
+                GatewayError::rate_limited(Some(Duration::from_secs(1))),
                 false,
             ),
             (

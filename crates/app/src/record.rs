@@ -107,7 +107,7 @@ impl SendOutcome {
             Err(GatewayError::Unauthorized) => Self::Refused {
                 reason: RefusalReason::Unauthorized,
             },
-            Err(GatewayError::RateLimited { retry_after }) => Self::RateLimited {
+            Err(GatewayError::RateLimited { retry_after, .. }) => Self::RateLimited {
                 retry_after: *retry_after,
             },
             // Every variant, not a wildcard: a new one must be placed here by hand. The ones

@@ -24,6 +24,7 @@ Exit codes:
   9   the provider answered but the answer could not be recorded
   10  a check found no pending code at the provider (expired, used or replaced): send a new one
   11  the request could not be built (a bug): nothing sent, a retry fails the same way
+  12  the number already holds a live code at the provider: nothing sent, use the code sent
 
 Logging: off unless RUST_LOG is set (e.g. RUST_LOG=warn or RUST_LOG=debug), to stderr, except
 `sim`, which logs one line per request at info; phone numbers are masked and the token and

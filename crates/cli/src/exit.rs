@@ -7,7 +7,7 @@ use phone_verify_app::{
     CheckCodeError, CheckRefusal, HistoryError, PurgeError, ReconcileError, SendCodeError,
     StoreError,
 };
-use phone_verify_domain::GatewayError;
+use phone_verify_domain::{GatewayError, RateLimitKind};
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
 
 /// The documented exit codes (`phone-verify --help`, `docs/cli.md`).
@@ -40,6 +40,9 @@ pub(crate) enum Exit {
     /// phone-verify could not build the request (a bug): nothing was sent, and a retry fails
     /// the same way.
     Internal = 11,
+    /// The provider refused a new send because the end user already holds a live code for the
+    /// number (Twilio's 60203): nothing was sent; tell them to use the code already sent.
+    CodeAlreadySent = 12,
 }
 
 impl From<Exit> for ExitCode {
@@ -91,6 +94,7 @@ impl CliError {
             Exit::NotRecorded => "not_recorded",
             Exit::NoPendingCode => "no_pending_code",
             Exit::Internal => "internal",
+            Exit::CodeAlreadySent => "code_already_sent",
         }
     }
 }
@@ -172,7 +176,15 @@ impl From<GatewayError> for CliError {
                 .hint("nothing was sent; trying again fails the same way: please report this"),
             GatewayError::Unauthorized => Self::new(Exit::ProviderRefused, message)
                 .hint("check the token in IDMETA_API_TOKEN or --token-file"),
-            GatewayError::RateLimited { retry_after } => {
+            GatewayError::RateLimited {
+                kind: RateLimitKind::CodeAlreadySent,
+                ..
+            } => Self::new(Exit::CodeAlreadySent, message).hint(
+                "nothing was sent: the number already holds a live code; ask the user to \
+                 enter the code already sent (a new one can be sent once it is checked, \
+                 cancelled or expired)",
+            ),
+            GatewayError::RateLimited { retry_after, .. } => {
                 Self::new(Exit::ProviderRefused, message).hint(wait_hint(retry_after))
             }
             GatewayError::Rejected { .. } => {
@@ -325,6 +337,35 @@ mod tests {
         assert_eq!(error.exit, Exit::Internal);
         assert_eq!(error.class(), "internal");
         assert!(!error.message.contains("reach"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_live_code_at_the_provider_says_to_use_it_and_other_rate_limits_to_wait() {
+        let limited = |kind, retry_after| {
+            CliError::from(SendCodeError::Gateway(GatewayError::RateLimited {
+                retry_after,
+                kind,
+                provider_code: None,
+            }))
+        };
+        let live = limited(RateLimitKind::CodeAlreadySent, None);
+        assert_eq!((live.exit as u8, live.class()), (12, "code_already_sent"));
+        assert!(
+            live.hint
+                .as_deref()
+                .is_some_and(|h| h.contains("code already sent")),
+            "{:?}",
+            live.hint
+        );
+        let busy = limited(
+            RateLimitKind::NumberBusy,
+            Some(std::time::Duration::from_secs(3)),
+        );
+        assert_eq!(busy.exit, Exit::ProviderRefused);
+        assert_eq!(
+            busy.hint.as_deref(),
+            Some("nothing was sent; try again in 3 s")
+        );
     }
 
     #[test]

@@ -37,6 +37,31 @@ crate::stable_names!(RejectionKind, "rejection kind", {
     Unsuccessful => "unsuccessful",
 });
 
+/// What a provider's rate limit is about, as far as its answer says: what the caller should
+/// do differs (use the code already sent; retry in a moment; back off).
+///
+/// Not `#[non_exhaustive]`, for the same reason as [`GatewayError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateLimitKind {
+    /// The answer does not say (a bare 429): wait as asked, or a while.
+    Unspecified,
+    /// The end user already holds a live code for this number (Twilio's 60203: too many sends
+    /// within one verification's life): tell them to use the code already sent; a new send is
+    /// refused until that verification is checked, cancelled or expires.
+    CodeAlreadySent,
+    /// Too many requests for this number at the same moment (Twilio's 60212): retry shortly.
+    NumberBusy,
+    /// The account's request rate (Twilio's 20429): back off, whichever number.
+    Account,
+}
+
+crate::stable_names!(RateLimitKind, "rate limit kind", {
+    Unspecified => "unspecified",
+    CodeAlreadySent => "code_already_sent",
+    NumberBusy => "number_busy",
+    Account => "account",
+});
+
 /// The class of a [`GatewayError`]: its variant without the details, as records and metrics
 /// name it ([`GatewayError::class`]). `as_str` and `FromStr` give the stable names.
 ///
@@ -133,6 +158,11 @@ pub enum GatewayError {
     RateLimited {
         /// How long the provider asked to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
+        /// What the limit is about, as the provider's answer says.
+        kind: RateLimitKind,
+        /// The provider's own error code, when its answer had one (Twilio's 60203, ...): for
+        /// logs and support, never to branch on (that is `kind`'s job).
+        provider_code: Option<u32>,
     },
     /// The request may have reached the provider but no answer came: a timeout, or the
     /// connection was cut after the request was written. The SMS may or may not have gone
@@ -213,7 +243,7 @@ impl GatewayError {
     /// How long the provider asked to wait before a retry, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after }
+            Self::RateLimited { retry_after, .. }
             | Self::ProviderFault { retry_after, .. }
             | Self::Unavailable { retry_after, .. } => *retry_after,
             Self::NotSent { .. }
@@ -222,6 +252,15 @@ impl GatewayError {
             | Self::Unauthorized
             | Self::OutcomeUnknown { .. }
             | Self::InvalidResponse { .. } => None,
+        }
+    }
+
+    /// A rate limit the provider did not explain: a bare 429, with its wait when it gave one.
+    pub fn rate_limited(retry_after: Option<Duration>) -> Self {
+        Self::RateLimited {
+            retry_after,
+            kind: RateLimitKind::Unspecified,
+            provider_code: None,
         }
     }
 

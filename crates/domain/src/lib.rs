@@ -51,7 +51,8 @@ pub use error_chain::error_chain;
 #[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;
 pub use gateway::{
-    BoxError, ErrorClass, FieldErrors, GatewayError, RejectionKind, VerificationGateway,
+    BoxError, ErrorClass, FieldErrors, GatewayError, RateLimitKind, RejectionKind,
+    VerificationGateway,
 };
 pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
 pub use names::UnknownName;
@@ -61,5 +62,8 @@ pub use phone::{
     RegionCode,
 };
 pub use provider::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
-pub use status::{CodeState, DeliveryState, DeliveryStatus, VerificationStatus};
+pub use status::{
+    CodeState, DeliveryState, DeliveryStatus, MAX_UNLISTED_LEN, UNLISTED, VerificationStatus,
+    unlisted_token,
+};
 pub use verification::{CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt};

@@ -9,6 +9,38 @@
 
 use chrono::{DateTime, Utc};
 
+/// The longest value a provider sent that [`unlisted_token`] keeps as it came.
+pub const MAX_UNLISTED_LEN: usize = 32;
+
+/// What [`unlisted_token`] keeps instead of a value that is not a short token.
+pub const UNLISTED: &str = "unlisted";
+
+/// A provider's unlisted value (a status or state no adapter maps), made fit to keep in a
+/// record: the value itself when it is a short token (1 to [`MAX_UNLISTED_LEN`] bytes of ASCII
+/// letters, digits, `_`, `-` and `.`, with at most 3 digits), else [`UNLISTED`].
+///
+/// The provider's word is data, not trusted text: a status that echoes the phone number, a
+/// code, control characters or 64 KiB of text must never reach a record (a store given number
+/// keys promises no clear number at rest) nor a log. A number, a code or a long id has more
+/// than 3 digits, so none passes.
+///
+/// ```
+/// use phone_verify_domain::{unlisted_token, UNLISTED};
+/// assert_eq!(unlisted_token("ON_HOLD"), "ON_HOLD");
+/// assert_eq!(unlisted_token("sent to +60182258491"), UNLISTED);
+/// assert_eq!(unlisted_token("60182258491"), UNLISTED);
+/// assert_eq!(unlisted_token("on\nhold"), UNLISTED);
+/// assert_eq!(unlisted_token(&"a".repeat(33)), UNLISTED);
+/// ```
+pub fn unlisted_token(raw: &str) -> String {
+    let fits = (1..=MAX_UNLISTED_LEN).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && raw.bytes().filter(u8::is_ascii_digit).count() <= 3;
+    if fits { raw } else { UNLISTED }.to_owned()
+}
+
 /// Where a verification stands, as the provider reports it after a send or a check.
 ///
 /// A provider reports only some of these (Twilio Verify: pending, verified, and rejected for an
@@ -54,6 +86,15 @@ crate::stable_names!(VerificationStatus, "verification status", {
 }, other: Self::Other { name, .. } => name);
 
 impl VerificationStatus {
+    /// A status no adapter maps, kept as [`unlisted_token`] makes it fit to keep (never free
+    /// text, never a number), with the provider's numeric code.
+    pub fn unlisted(raw: &str, code: Option<i64>) -> Self {
+        Self::Other {
+            name: unlisted_token(raw),
+            code,
+        }
+    }
+
     /// Whether no further code check can change this status.
     pub fn is_final(&self) -> bool {
         matches!(self, Self::Verified | Self::Rejected | Self::Failed)
@@ -76,6 +117,13 @@ pub enum CodeState {
     MaxAttemptsExceeded,
     /// A state the adapter has no meaning for, kept as the provider sent it.
     Other(String),
+}
+
+impl CodeState {
+    /// A state no adapter maps, kept as [`unlisted_token`] makes it fit to keep.
+    pub fn unlisted(raw: &str) -> Self {
+        Self::Other(unlisted_token(raw))
+    }
 }
 
 crate::stable_names!(CodeState, "code state", {

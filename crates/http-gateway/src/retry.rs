@@ -224,9 +224,7 @@ mod tests {
             GatewayError::OutcomeUnknown {
                 source: Box::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
             },
-            GatewayError::RateLimited {
-                retry_after: Some(Duration::from_secs(1)),
-            },
+            GatewayError::rate_limited(Some(Duration::from_secs(1))),
             GatewayError::ProviderFault {
                 status: 503,
                 retry_after: Some(Duration::from_secs(1)),
@@ -253,13 +251,9 @@ mod tests {
     fn retry_after_is_honoured_only_when_allowed_and_under_the_ceiling() {
         let policy = RetryPolicy::default().retry_after_ceiling(Duration::from_secs(5));
         let wait = |secs| Some(Duration::from_secs(secs));
-        assert!(policy.should_retry(&GatewayError::RateLimited {
-            retry_after: wait(5)
-        }));
-        assert!(!policy.should_retry(&GatewayError::RateLimited {
-            retry_after: wait(6)
-        }));
-        assert!(!policy.should_retry(&GatewayError::RateLimited { retry_after: None }));
+        assert!(policy.should_retry(&GatewayError::rate_limited(wait(5))));
+        assert!(!policy.should_retry(&GatewayError::rate_limited(wait(6))));
+        assert!(!policy.should_retry(&GatewayError::rate_limited(None)));
         assert!(policy.should_retry(&GatewayError::Unavailable {
             status: 503,
             retry_after: wait(1)
@@ -273,9 +267,7 @@ mod tests {
             status: 500,
             retry_after: wait(1)
         }));
-        let error = GatewayError::RateLimited {
-            retry_after: wait(3),
-        };
+        let error = GatewayError::rate_limited(wait(3));
         assert_eq!(
             policy.delay_for(&error, Duration::from_millis(1)),
             Duration::from_secs(3)

@@ -54,6 +54,10 @@ pub enum Unreadable {
     /// answer is believed neither way.
     #[error("`{0}` and `{1}` disagree")]
     Disagree(&'static str, &'static str),
+    /// The answer is about another request than the one asked (a check answered for another
+    /// verification or number than the one it named), so it is no answer to this one.
+    #[error("`{0}` names another verification than the one asked")]
+    Foreign(&'static str),
     /// A 3xx answer: redirects are never followed (the credentials would follow them).
     #[error("a redirect, which is never followed")]
     Redirect,

@@ -50,7 +50,7 @@ fn classify<T>(
             }
             _ => Err(Unreadable::UnexpectedStatus.at(status)),
         },
-        429 => Err(GatewayError::RateLimited { retry_after }),
+        429 => Err(GatewayError::rate_limited(retry_after)),
         // IDMeta's own application answers its errors in JSON with a `message`; a proxy or
         // load balancer in front of it answers an HTML page or nothing, possibly after the
         // origin received the request. Only the former proves a 503 unprocessed
@@ -241,7 +241,7 @@ mod tests {
             Err(GatewayError::Rejected {
                 kind, field_errors, ..
             }) => Expect::Rejected(*kind, field_errors.len()),
-            Err(GatewayError::RateLimited { retry_after }) => {
+            Err(GatewayError::RateLimited { retry_after, .. }) => {
                 Expect::RateLimited(retry_after.map(|d| d.as_secs()))
             }
             Err(GatewayError::ProviderFault {

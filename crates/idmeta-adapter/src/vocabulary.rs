@@ -20,10 +20,7 @@ pub(crate) fn verification_status(name: &str, code: Option<i64>) -> Verification
         "IN_PROGRESS" => VerificationStatus::InProgress,
         "FAILED" => VerificationStatus::Failed,
         "EMPTY" => VerificationStatus::Empty,
-        _ => VerificationStatus::Other {
-            name: name.to_owned(),
-            code,
-        },
+        _ => VerificationStatus::unlisted(name, code),
     }
 }
 
@@ -35,7 +32,7 @@ pub(crate) fn code_state(value: &str) -> CodeState {
         "INVALID" => CodeState::Invalid,
         "EXPIRED" => CodeState::Expired,
         "MAX_ATTEMPTS_EXCEEDED" => CodeState::MaxAttemptsExceeded,
-        other => CodeState::Other(other.to_owned()),
+        other => CodeState::unlisted(other),
     }
 }
 
@@ -92,6 +89,29 @@ mod tests {
             verification_status("verified", Some(3)),
             VerificationStatus::Other { .. }
         ));
+    }
+
+    #[test]
+    fn an_unlisted_status_that_is_no_short_token_is_never_kept_as_sent() {
+        let hostile = [
+            "SENT_TO_+60182258491".to_owned(),
+            "60182258491".to_owned(),
+            "CODE_918273".to_owned(),
+            "ON\u{1b}[31mHOLD".to_owned(),
+            "A".repeat(64 * 1024),
+        ];
+        for raw in hostile {
+            assert_eq!(
+                verification_status(&raw, Some(7)),
+                VerificationStatus::Other {
+                    name: "unlisted".into(),
+                    code: Some(7)
+                },
+                "{}",
+                raw.len()
+            );
+            assert_eq!(code_state(&raw), CodeState::Other("unlisted".into()));
+        }
     }
 
     #[test]

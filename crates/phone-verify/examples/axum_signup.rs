@@ -236,7 +236,7 @@ fn check_error(error: &CheckCodeError) -> Response {
 /// A provider failure whose side effect did not happen.
 fn gateway_error(gateway: &GatewayError, what: &str) -> Response {
     match gateway {
-        GatewayError::RateLimited { retry_after } => {
+        GatewayError::RateLimited { retry_after, .. } => {
             too_many_codes(retry_after.unwrap_or(Duration::from_secs(60)))
         }
         GatewayError::Rejected { .. } => not_supported(),

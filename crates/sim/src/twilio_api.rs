@@ -128,9 +128,24 @@ impl ApiRoute for TwilioRoute {
     }
 
     fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+        // A faulty answer is still about the verification asked: its sid and number when the
+        // request named them (a check by sid finds the number in the book), so that only the
+        // fault itself makes the answer wrong.
         let example = || {
-            let to = form_value(bytes, "To").unwrap_or_else(|| "+15017122661".to_owned());
-            example_verification(&to, shared.config.clock.now())
+            let asked_sid = form_value(bytes, "VerificationSid");
+            let to = form_value(bytes, "To")
+                .or_else(|| {
+                    let sid = asked_sid.clone()?;
+                    shared
+                        .twilio
+                        .number_of(&crate::twilio_state::Target::Sid(sid))
+                })
+                .unwrap_or_else(|| "+15017122661".to_owned());
+            let mut verification = example_verification(&to, shared.config.clock.now());
+            if let Some(sid) = asked_sid {
+                verification.sid = sid;
+            }
+            verification
         };
         Some(match fault {
             Fault::ServerError { status, html } => server_error(status, html),

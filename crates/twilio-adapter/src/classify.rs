@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, ReferenceId,
+    CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, RateLimitKind,
     RejectionKind, SendReceipt, VerificationStatus,
 };
 use phone_verify_http::{Answer, Unreadable};
 
-use crate::wire::{ErrorBody, Resource, Verification, reading};
+use crate::wire::{Asked, ErrorBody, Verification, not_reported, reading};
 
 /// Twilio's "max check attempts reached": on a check, an answer (too many attempts), not an
 /// error.
@@ -19,10 +19,15 @@ const NOT_FOUND: u32 = 20404;
 
 /// Classifies the answer to a send.
 pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
-    let resource = resource(answer)?;
+    let status = answer.status;
+    let received_at = DateTime::<Utc>::from(answer.received_at);
+    let resource = verification(answer)?
+        .into_send(received_at)
+        .map_err(|reason| reason.at(status))?;
+    refused_if_failed(&resource.status, status)?;
     let reading = reading(&resource.status);
     Ok(SendReceipt {
-        delivery: resource.delivery(),
+        delivery: not_reported(resource.updated),
         // Right after a send nothing was checked yet.
         code_state: match reading.verification_status {
             VerificationStatus::Pending => CodeState::Unknown,
@@ -34,12 +39,13 @@ pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayEr
     })
 }
 
-/// Classifies the answer to a check. `reference` is the request's (the 60202 answer carries no
-/// resource to read it from).
+/// Classifies the answer to a check that asked about `asked` (the 60202 answer carries no
+/// resource, so its reference is the one asked).
 pub(crate) fn classify_check(
     answer: Answer<'_>,
-    reference: Option<&ReferenceId>,
+    asked: Asked<'_>,
 ) -> Result<CheckResult, GatewayError> {
+    let received_at = DateTime::<Utc>::from(answer.received_at);
     if answer.status == 429 && error_body(answer.body).code == Some(MAX_CHECK_ATTEMPTS) {
         return Ok(CheckResult {
             code_state: CodeState::MaxAttemptsExceeded,
@@ -48,41 +54,38 @@ pub(crate) fn classify_check(
                 state: DeliveryState::NotReported,
                 updated_on: None,
             },
-            reference: reference.cloned(),
-            checked_at: DateTime::<Utc>::from(answer.received_at),
+            reference: asked.reference.cloned(),
+            checked_at: received_at,
         });
     }
     let status = answer.status;
-    let resource = resource(answer)?;
-    let valid = resource
-        .valid
-        .ok_or_else(|| Unreadable::Missing("valid").at(status))?;
-    // A success is claimed only when both fields say so.
-    if valid != (resource.status == "approved") {
-        return Err(Unreadable::Disagree("status", "valid").at(status));
-    }
+    let resource = verification(answer)?
+        .into_check(asked, received_at)
+        .map_err(|reason| reason.at(status))?;
+    refused_if_failed(&resource.status, status)?;
     let reading = reading(&resource.status);
     Ok(CheckResult {
         code_state: reading.code_state,
         verification_status: reading.verification_status,
-        delivery: resource.delivery(),
-        checked_at: resource.updated.unwrap_or(resource.created),
-        reference: Some(resource.reference),
+        delivery: not_reported(None),
+        checked_at: resource.checked_at,
+        reference: resource.reference,
     })
 }
 
-/// The resource of a 2xx answer, or the error any other answer stands for. A verification
-/// whose `status` is `failed` is a refusal, like IDMeta's `success: false`.
-fn resource(answer: Answer<'_>) -> Result<Resource, GatewayError> {
+/// The decoded body of a 2xx answer, or the error any other answer stands for.
+fn verification(answer: Answer<'_>) -> Result<Verification<'_>, GatewayError> {
     let status = answer.status;
     if !(200..=299).contains(&status) {
         return Err(refusal(answer));
     }
-    let resource = serde_json::from_slice::<Verification<'_>>(answer.body)
-        .map_err(|error| Unreadable::body(&error))
-        .and_then(Verification::into_resource)
-        .map_err(|reason| reason.at(status))?;
-    if resource.status == "failed" {
+    serde_json::from_slice::<Verification<'_>>(answer.body)
+        .map_err(|error| Unreadable::body(&error).at(status))
+}
+
+/// A verification whose `status` is `failed` is a refusal, like IDMeta's `success: false`.
+fn refused_if_failed(verification_status: &str, status: u16) -> Result<(), GatewayError> {
+    if verification_status == "failed" {
         return Err(GatewayError::Rejected {
             kind: RejectionKind::Unsuccessful,
             status,
@@ -90,36 +93,53 @@ fn resource(answer: Answer<'_>) -> Result<Resource, GatewayError> {
             field_errors: Default::default(),
         });
     }
-    Ok(resource)
+    Ok(())
+}
+
+/// What a 429's Twilio code says the limit is about.
+fn rate_limit_kind(code: Option<u32>) -> RateLimitKind {
+    match code {
+        // Max send attempts: the end user already holds a live code.
+        Some(60203) => RateLimitKind::CodeAlreadySent,
+        // Too many concurrent requests for the number.
+        Some(60212) => RateLimitKind::NumberBusy,
+        // The account's rate limit.
+        Some(20429) => RateLimitKind::Account,
+        _ => RateLimitKind::Unspecified,
+    }
 }
 
 /// The error of a non-2xx answer. The HTTP status decides; Twilio's `code` is kept for the span
-/// ([`error_code`]) and decides only 60202 on a check.
+/// ([`error_code`]) and on a rate limit, and decides only 60202 on a check and whether a 404 is
+/// Twilio's own.
 fn refusal(answer: Answer<'_>) -> GatewayError {
     let status = answer.status;
-    let rejected = |kind| GatewayError::Rejected {
+    let body = error_body(answer.body);
+    let rejected = |kind, message| GatewayError::Rejected {
         kind,
         status,
-        message: error_body(answer.body).message,
+        message,
         field_errors: Default::default(),
     };
     match status {
         401 => GatewayError::Unauthorized,
-        403 => rejected(RejectionKind::Forbidden),
+        403 => rejected(RejectionKind::Forbidden, body.message),
         // 20404: on a check, "no pending code" (approved, expired or exhausted, then deleted).
         // Only Twilio's own error says so: a proxy's 404 (a wrong base path) is no answer
         // about the request.
-        404 if error_body(answer.body).code == Some(NOT_FOUND) => rejected(RejectionKind::NotFound),
+        404 if body.code == Some(NOT_FOUND) => rejected(RejectionKind::NotFound, body.message),
         404 => Unreadable::UnexpectedStatus.at(status),
         429 => GatewayError::RateLimited {
             retry_after: answer.retry_after(),
+            kind: rate_limit_kind(body.code),
+            provider_code: body.code,
         },
         500..=599 => GatewayError::ProviderFault {
             status,
             retry_after: answer.retry_after(),
         },
         300..=399 => Unreadable::Redirect.at(status),
-        400..=499 => rejected(RejectionKind::InvalidRequest),
+        400..=499 => rejected(RejectionKind::InvalidRequest, body.message),
         _ => Unreadable::UnexpectedStatus.at(status),
     }
 }
@@ -138,6 +158,7 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
+    use phone_verify_domain::ReferenceId;
 
     const SEND_OK: &str = include_str!("../tests/fixtures/verification.json");
     const CHECK_OK: &str = include_str!("../tests/fixtures/verification_check.json");
@@ -180,7 +201,7 @@ mod tests {
         match error {
             GatewayError::Unauthorized => Expect::Unauthorized,
             GatewayError::Rejected { kind, .. } => Expect::Rejected(*kind),
-            GatewayError::RateLimited { retry_after } => {
+            GatewayError::RateLimited { retry_after, .. } => {
                 Expect::RateLimited(retry_after.map(|d| d.as_secs()))
             }
             GatewayError::ProviderFault {
@@ -213,11 +234,11 @@ mod tests {
                 Rejected(RejectionKind::InvalidRequest),
             ),
             (
-                400,
+                403,
                 None,
-                twilio_error(400, 60205, "SMS is not supported by landline phone number"),
-                Rejected(RejectionKind::InvalidRequest),
-                Rejected(RejectionKind::InvalidRequest),
+                twilio_error(403, 60205, "SMS is not supported by landline phone number"),
+                Rejected(RejectionKind::Forbidden),
+                Rejected(RejectionKind::Forbidden),
             ),
             (
                 401,
@@ -319,14 +340,24 @@ mod tests {
                 200,
                 None,
                 SEND_OK.replace("\"sid\":\"VEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",", ""),
+                // A send's receipt needs the sid; a check's verdict does not.
                 Invalid,
-                Invalid,
+                Answer(CodeState::Invalid),
             ),
             (
                 200,
                 None,
+                // Dates are not what either result needs.
                 SEND_OK.replace("2015-07-30T20:00:00Z", "yesterday"),
-                Invalid,
+                Ok,
+                Answer(CodeState::Invalid),
+            ),
+            (
+                200,
+                None,
+                // The verdict is the status: without it there is none.
+                SEND_OK.replace("\"status\":\"pending\",", ""),
+                Ok,
                 Invalid,
             ),
             (302, None, String::new(), Invalid, Invalid),
@@ -339,7 +370,7 @@ mod tests {
                 Err(error) => observed_error(&error),
             };
             assert_eq!(send, on_send, "send: HTTP {status} {body}");
-            let check = match classify_check(answer, None) {
+            let check = match classify_check(answer, NOTHING_ASKED) {
                 Result::Ok(result) => Answer(result.code_state),
                 Err(error) => observed_error(&error),
             };
@@ -366,7 +397,8 @@ mod tests {
 
     #[test]
     fn the_documented_check_example_parses_field_by_field() {
-        let result = classify_check(answer(200, None, CHECK_OK), None).expect("documented example");
+        let result =
+            classify_check(answer(200, None, CHECK_OK), NOTHING_ASKED).expect("documented example");
         assert!(result.is_verified());
         assert_eq!(result.code_state, CodeState::Valid);
         assert_eq!(result.verification_status, VerificationStatus::Verified);
@@ -381,7 +413,8 @@ mod tests {
     fn too_many_attempts_is_an_answer_about_the_requested_send() {
         let reference = ReferenceId::parse("VEbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb").expect("sid");
         let body = twilio_error(429, 60202, "Max check attempts reached");
-        let result = classify_check(answer(429, None, &body), Some(&reference)).expect("an answer");
+        let result =
+            classify_check(answer(429, None, &body), asked_by(&reference)).expect("an answer");
         assert_eq!(
             result.verdict(),
             phone_verify_domain::CheckVerdict::TooManyAttempts
@@ -400,18 +433,138 @@ mod tests {
             ),
             (CHECK_OK.replace("\"approved\"", "\"pending\""), disagree),
             (
-                CHECK_OK.replace("\"valid\":true,", ""),
-                "`valid` is missing",
+                CHECK_OK.replace("\"status\":\"approved\",", ""),
+                "`status` is missing",
             ),
         ] {
             let Err(GatewayError::InvalidResponse { status, reason }) =
-                classify_check(answer(200, None, &body), None)
+                classify_check(answer(200, None, &body), NOTHING_ASKED)
             else {
                 panic!("not unreadable: {body}");
             };
             assert_eq!(status, 200);
             assert!(reason.downcast_ref::<Unreadable>().is_some(), "{reason:?}");
             assert_eq!(reason.to_string(), why, "{body}");
+        }
+    }
+
+    /// A check asked by neither sid nor number (only the table's answers).
+    const NOTHING_ASKED: Asked<'static> = Asked {
+        reference: None,
+        to: None,
+    };
+
+    fn asked_by(reference: &ReferenceId) -> Asked<'_> {
+        Asked {
+            reference: Some(reference),
+            to: None,
+        }
+    }
+
+    #[test]
+    fn an_approval_is_decided_on_its_status_alone_and_keeps_the_sid_asked() {
+        let asked = ReferenceId::parse("VEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").expect("sid");
+        // Every field Twilio's OpenAPI marks nullable, left out but the status.
+        let bare = r#"{"status":"approved"}"#;
+        let result = classify_check(answer(200, None, bare), asked_by(&asked)).expect("approved");
+        assert!(result.is_verified());
+        assert_eq!(result.reference, Some(asked.clone()));
+        assert_eq!(result.checked_at, DateTime::<Utc>::from(received_at()));
+        for body in [
+            CHECK_OK.replace("\"valid\":true,", ""),
+            CHECK_OK.replace("\"valid\":true", "\"valid\":null"),
+            CHECK_OK.replace("2015-07-30T20:00:00Z", "yesterday"),
+            CHECK_OK.replace("\"sid\":\"VEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",", ""),
+            CHECK_OK.replace("VEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""),
+        ] {
+            let result =
+                classify_check(answer(200, None, &body), asked_by(&asked)).expect("approved");
+            assert!(result.is_verified(), "{body}");
+            assert_eq!(result.reference, Some(asked.clone()), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_send_receipt_needs_only_the_sid() {
+        let bare = r#"{"sid":"VEbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}"#;
+        let receipt = classify_send(answer(201, None, bare)).expect("accepted");
+        assert_eq!(
+            receipt.reference.as_str(),
+            "VEbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+        );
+        assert_eq!(receipt.verification_status, VerificationStatus::Pending);
+        assert_eq!(receipt.submitted_at, DateTime::<Utc>::from(received_at()));
+    }
+
+    #[test]
+    fn an_answer_about_another_verification_or_number_is_no_verdict() {
+        let asked = ReferenceId::parse("VEbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb").expect("sid");
+        let by_number = Asked {
+            reference: None,
+            to: Some("+15017122662"),
+        };
+        for (asked, why) in [
+            (
+                asked_by(&asked),
+                "`sid` names another verification than the one asked",
+            ),
+            (
+                by_number,
+                "`to` names another verification than the one asked",
+            ),
+        ] {
+            let Err(GatewayError::InvalidResponse { status, reason }) =
+                classify_check(answer(200, None, CHECK_OK), asked)
+            else {
+                panic!("an approval of another verification was taken: {why}");
+            };
+            assert_eq!((status, reason.to_string().as_str()), (200, why));
+        }
+    }
+
+    #[test]
+    fn rate_limits_keep_what_twilio_said_they_are_about() {
+        for (code, kind) in [
+            (Some(60203), RateLimitKind::CodeAlreadySent),
+            (Some(60212), RateLimitKind::NumberBusy),
+            (Some(20429), RateLimitKind::Account),
+            (Some(60999), RateLimitKind::Unspecified),
+            (None, RateLimitKind::Unspecified),
+        ] {
+            let body = code.map_or_else(String::new, |code| twilio_error(429, code, "limit"));
+            for error in [
+                classify_send(answer(429, Some("7"), &body)).expect_err("limited"),
+                classify_check(answer(429, Some("7"), &body), NOTHING_ASKED).expect_err("limited"),
+            ] {
+                let GatewayError::RateLimited {
+                    retry_after,
+                    kind: got,
+                    provider_code,
+                } = error
+                else {
+                    panic!("not a rate limit: {error:?}");
+                };
+                assert_eq!(
+                    (retry_after, got, provider_code),
+                    (Some(std::time::Duration::from_secs(7)), kind, code)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unlisted_status_is_kept_only_as_a_short_token() {
+        for (status, kept) in [
+            ("on_hold", "on_hold"),
+            ("sent to +15017122661", "unlisted"),
+            ("15017122661", "unlisted"),
+        ] {
+            let body = CHECK_OK
+                .replace("\"approved\"", &format!("\"{status}\""))
+                .replace("\"valid\":true,", "");
+            let result = classify_check(answer(200, None, &body), NOTHING_ASKED).expect(status);
+            assert_eq!(result.verification_status.as_str(), kept);
+            assert!(!result.is_verified());
         }
     }
 
@@ -429,7 +582,7 @@ mod tests {
             let body = CHECK_OK
                 .replace("\"approved\"", &format!("\"{status}\""))
                 .replace("\"valid\":true", "\"valid\":false");
-            let result = classify_check(answer(200, None, &body), None).expect(status);
+            let result = classify_check(answer(200, None, &body), NOTHING_ASKED).expect(status);
             assert_eq!(result.verdict(), verdict, "{status}");
             if verdict == phone_verify_domain::CheckVerdict::Undetermined {
                 assert_eq!(result.verification_status.as_str(), status);

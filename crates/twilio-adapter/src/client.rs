@@ -10,7 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
+    CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, SendCodeRequest, SendReceipt,
+    VerificationGateway,
 };
 use phone_verify_http::{
     Answer, BaseUrlError, Transport, record_check, record_outcome, record_send, retrying,
@@ -23,7 +24,7 @@ use tracing::{Instrument, Span, field};
 use crate::RetryPolicy;
 use crate::classify::{classify_check, classify_send, error_code};
 use crate::config::{TwilioClientBuilder, TwilioConfigError, Validated};
-use crate::wire::{check_form, send_form};
+use crate::wire::{Asked, check_form, send_form};
 
 /// Twilio Verify v2 as a [`VerificationGateway`].
 ///
@@ -195,12 +196,15 @@ impl VerificationGateway for TwilioClient {
         let form = check_form(request).map_err(|unaddressed| GatewayError::RequestNotBuilt {
             source: Box::new(unaddressed),
         })?;
-        let reference = request.reference.as_ref();
+        let asked = Asked {
+            reference: request.reference.as_ref(),
+            to: request.phone.as_ref().map(PhoneNumber::e164),
+        };
         let result = self
             .call(
                 &self.inner.check_url,
                 form,
-                |answer| classify_check(answer, reference),
+                |answer| classify_check(answer, asked),
                 span.clone(),
             )
             .await;

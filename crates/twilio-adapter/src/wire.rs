@@ -42,7 +42,9 @@ pub(crate) fn check_form(request: &CheckCodeRequest) -> Result<String, Unaddress
 }
 
 /// A verification (send) or verification check resource. Only what we use is declared; strings
-/// borrow from the body where they can.
+/// borrow from the body where they can. Twilio's OpenAPI description marks every field
+/// nullable, so each is optional here, and each operation requires only what its result needs
+/// ([`Verification::into_send`], [`Verification::into_check`]).
 #[derive(Deserialize)]
 pub(crate) struct Verification<'a> {
     #[serde(borrow)]
@@ -50,6 +52,8 @@ pub(crate) struct Verification<'a> {
     #[serde(borrow)]
     status: Option<Cow<'a, str>>,
     valid: Option<bool>,
+    #[serde(borrow)]
+    to: Option<Cow<'a, str>>,
     #[serde(borrow)]
     date_created: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -69,62 +73,117 @@ pub(crate) struct Reading {
     pub(crate) verification_status: VerificationStatus,
 }
 
-/// What a decoded resource says, in domain terms.
-pub(crate) struct Resource {
+/// What a decoded send resource says, in domain terms.
+pub(crate) struct SendResource {
     pub(crate) reference: ReferenceId,
+    /// `pending` when the answer does not say: a 2xx to a send created the verification.
     pub(crate) status: String,
-    pub(crate) valid: Option<bool>,
+    /// `date_created`, or when the answer arrived if it does not say.
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: Option<DateTime<Utc>>,
 }
 
+/// What a decoded check resource says, in domain terms.
+pub(crate) struct CheckResource {
+    /// The verification checked: the answer's `sid`, else the one the check named.
+    pub(crate) reference: Option<ReferenceId>,
+    pub(crate) status: String,
+    /// `date_updated`, else `date_created`, else when the answer arrived.
+    pub(crate) checked_at: DateTime<Utc>,
+}
+
+/// What a check asked about, to hold its answer to it.
+#[derive(Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    /// The `VerificationSid` the check named.
+    pub(crate) reference: Option<&'a ReferenceId>,
+    /// The number the check named (`To`), E.164.
+    pub(crate) to: Option<&'a str>,
+}
+
+/// A timestamp the result can do without: unreadable or absent, it is `None`.
+fn optional_time(field: &'static str, raw: Option<&str>) -> Option<DateTime<Utc>> {
+    raw.and_then(|raw| parse_timestamp(field, raw).ok())
+}
+
 impl Verification<'_> {
-    /// Checks the fields every resource must have. The error never quotes the body.
-    pub(crate) fn into_resource(self) -> Result<Resource, Unreadable> {
+    /// A send's receipt needs the verification's `sid` (the reference every later check
+    /// names), nothing else: a 2xx proves the send was accepted. The error never quotes the
+    /// body.
+    pub(crate) fn into_send(self, received_at: DateTime<Utc>) -> Result<SendResource, Unreadable> {
         let sid = self.sid.ok_or(Unreadable::Missing("sid"))?;
         let reference = ReferenceId::parse(&sid).map_err(|source| Unreadable::Reference {
             field: "sid",
             source,
         })?;
+        Ok(SendResource {
+            reference,
+            status: self
+                .status
+                .map_or_else(|| "pending".to_owned(), Cow::into_owned),
+            created: optional_time("date_created", self.date_created.as_deref())
+                .unwrap_or(received_at),
+            updated: optional_time("date_updated", self.date_updated.as_deref()),
+        })
+    }
+
+    /// A check's verdict needs `status`, nothing else: `valid` (a legacy field) only rejects
+    /// an answer it contradicts, and the `sid` falls back to the one the check named. Twilio
+    /// deletes an approved verification, so an approval refused for a missing field would be
+    /// lost for good. An answer about another verification or number than the one asked is
+    /// no verdict.
+    pub(crate) fn into_check(
+        self,
+        asked: Asked<'_>,
+        received_at: DateTime<Utc>,
+    ) -> Result<CheckResource, Unreadable> {
         let status = self
             .status
             .ok_or(Unreadable::Missing("status"))?
             .into_owned();
-        let created = self
-            .date_created
+        if self
+            .valid
+            .is_some_and(|valid| valid != (status == "approved"))
+        {
+            return Err(Unreadable::Disagree("status", "valid"));
+        }
+        let answered = self
+            .sid
             .as_deref()
-            .ok_or(Unreadable::Missing("date_created"))
-            .and_then(|raw| parse_timestamp("date_created", raw))?;
-        let updated = self
-            .date_updated
-            .as_deref()
-            .map(|raw| parse_timestamp("date_updated", raw))
-            .transpose()?;
-        Ok(Resource {
-            reference,
+            .and_then(|sid| ReferenceId::parse(sid).ok());
+        if let (Some(answered), Some(asked)) = (&answered, asked.reference)
+            && answered != asked
+        {
+            return Err(Unreadable::Foreign("sid"));
+        }
+        if let (Some(answered), Some(asked)) = (self.to.as_deref(), asked.to)
+            && answered != asked
+        {
+            return Err(Unreadable::Foreign("to"));
+        }
+        let updated = optional_time("date_updated", self.date_updated.as_deref());
+        let created = optional_time("date_created", self.date_created.as_deref());
+        Ok(CheckResource {
+            reference: answered.or_else(|| asked.reference.cloned()),
             status,
-            valid: self.valid,
-            created,
-            updated,
+            checked_at: updated.or(created).unwrap_or(received_at),
         })
     }
 }
 
-impl Resource {
-    /// The delivery status the port asks for. A verification resource says nothing of the
-    /// SMS's delivery (its `status` is the verification's, read by [`reading`]), so the state
-    /// is [`DeliveryState::NotReported`], as of `date_updated`.
-    pub(crate) fn delivery(&self) -> DeliveryStatus {
-        DeliveryStatus {
-            state: DeliveryState::NotReported,
-            updated_on: self.updated,
-        }
+/// The delivery status the port asks for. A verification resource says nothing of the SMS's
+/// delivery (its `status` is the verification's, read by [`reading`]), so the state is
+/// [`DeliveryState::NotReported`], as of `updated`.
+pub(crate) fn not_reported(updated: Option<DateTime<Utc>>) -> DeliveryStatus {
+    DeliveryStatus {
+        state: DeliveryState::NotReported,
+        updated_on: updated,
     }
 }
 
 /// Reads a verification's `status` onto the domain's meanings: Twilio's vocabulary stays here
 /// (`failed` is handled by the classifier, as a refusal; `canceled`, `deleted` and anything
-/// unlisted are kept raw as `Other`).
+/// unlisted are kept as `Other`, made fit to keep by [`VerificationStatus::unlisted`]).
 pub(crate) fn reading(status: &str) -> Reading {
     let (code_state, verification_status) = match status {
         "pending" => (CodeState::Invalid, VerificationStatus::Pending),
@@ -132,11 +191,8 @@ pub(crate) fn reading(status: &str) -> Reading {
         "expired" => (CodeState::Expired, VerificationStatus::Rejected),
         "max_attempts_reached" => (CodeState::MaxAttemptsExceeded, VerificationStatus::Rejected),
         other => (
-            CodeState::Other(other.to_owned()),
-            VerificationStatus::Other {
-                name: other.to_owned(),
-                code: None,
-            },
+            CodeState::unlisted(other),
+            VerificationStatus::unlisted(other, None),
         ),
     };
     Reading {

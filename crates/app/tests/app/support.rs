@@ -229,9 +229,7 @@ pub(crate) fn gateway_error(class: &str) -> GatewayError {
             field_errors: Default::default(),
         },
         "unauthorized" => GatewayError::Unauthorized,
-        "rate_limited" => GatewayError::RateLimited {
-            retry_after: Some(secs(30)),
-        },
+        "rate_limited" => GatewayError::rate_limited(Some(secs(30))),
         "outcome_unknown" => GatewayError::OutcomeUnknown { source: io_error() },
         "provider_fault_500" => GatewayError::ProviderFault {
             status: 500,

@@ -33,9 +33,7 @@ fn each_error_says_whether_the_code_may_have_been_sent_and_whether_to_retry() {
         (rejected, false, false, "rejected"),
         (GatewayError::Unauthorized, false, false, "unauthorized"),
         (
-            GatewayError::RateLimited {
-                retry_after: Some(Duration::from_secs(30)),
-            },
+            GatewayError::rate_limited(Some(Duration::from_secs(30))),
             false,
             true,
             "rate_limited",
@@ -162,10 +160,7 @@ fn display_of_a_rejection_leaves_out_the_providers_text() {
 fn the_retry_after_hint_is_exposed() {
     let wait = Duration::from_secs(7);
     assert_eq!(
-        GatewayError::RateLimited {
-            retry_after: Some(wait)
-        }
-        .retry_after(),
+        GatewayError::rate_limited(Some(wait)).retry_after(),
         Some(wait)
     );
     assert_eq!(GatewayError::Unauthorized.retry_after(), None);

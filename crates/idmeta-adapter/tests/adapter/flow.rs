@@ -65,7 +65,7 @@ async fn a_second_send_inside_the_cooldown_is_rate_limited_with_the_wait() {
         .send_code(&send_request("+6581234567", "tv-cool"))
         .await
         .expect_err("inside the cooldown");
-    let GatewayError::RateLimited { retry_after } = &error else {
+    let GatewayError::RateLimited { retry_after, .. } = &error else {
         panic!("expected RateLimited, got {error:?}");
     };
     let wait = retry_after.expect("the simulator sends Retry-After");

@@ -116,8 +116,8 @@ async fn an_unlisted_code_state_is_not_copied_into_the_span() {
         .expect("an answer");
     assert_eq!(
         checked.code_state.as_str(),
-        "+60182258491",
-        "kept for the caller"
+        "unlisted",
+        "a state that is no short token is not kept as sent"
     );
 
     let text = captured.text();

@@ -220,7 +220,7 @@ fn shape(error: &GatewayError) -> String {
             status,
             retry_after,
         } => format!("unavailable {status} {retry_after:?}"),
-        GatewayError::RateLimited { retry_after } => format!("rate_limited {retry_after:?}"),
+        GatewayError::RateLimited { retry_after, .. } => format!("rate_limited {retry_after:?}"),
         GatewayError::Rejected { kind, status, .. } => format!("rejected {kind:?} {status}"),
         GatewayError::InvalidResponse { status, .. } => format!("invalid_response {status}"),
         other => other.class().as_str().to_owned(),

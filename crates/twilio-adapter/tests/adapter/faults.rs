@@ -172,7 +172,8 @@ async fn retry_after_is_honoured_only_when_the_caller_opts_in() {
         matches!(
             error,
             GatewayError::RateLimited {
-                retry_after: Some(_)
+                retry_after: Some(_),
+                ..
             }
         ),
         "{error:?}"
