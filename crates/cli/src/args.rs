@@ -15,9 +15,9 @@ Exit codes:
   0   done (sent, verified, listed, purged, reconciled, protected)
   1   the code was checked and is wrong, expired or exhausted
   2   a malformed argument
-  3   provider, token or database URL configuration missing or invalid
+  3   provider (URL, credentials) or database URL configuration missing or invalid
   4   refused by a local guard (cooldown, caps, country, prefix, no code sent)
-  5   refused by the provider (token, unknown id, invalid field, rate limit): nothing sent
+  5   refused by the provider (credentials, unknown id, invalid field, rate limit): nothing sent
   6   provider unreachable: nothing sent, safe to retry
   7   outcome unknown: a code may have been sent, do not resend blindly
   8   store error (database locked, corrupt, unreachable; no store for check or history)
@@ -146,7 +146,7 @@ pub(crate) struct ProviderArgs {
     /// TWILIO_API_KEY_SECRET).
     #[arg(long)]
     pub(crate) twilio_secret_file: Option<PathBuf>,
-    /// Allow a plain-HTTP base URL (a local simulator only: the token travels in clear).
+    /// Allow a plain-HTTP base URL (a local simulator only: the credentials travel in clear).
     #[arg(long)]
     pub(crate) allow_plain_http: bool,
     /// Seconds allowed for a whole provider request (1 to 300).

@@ -3,6 +3,7 @@
 //! turns the outcome into one clear line and a documented exit code.
 
 mod args;
+mod asked;
 mod commands;
 mod exit;
 mod input;
