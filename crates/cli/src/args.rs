@@ -10,6 +10,9 @@ use phone_verify_sim::cli::SimArgs;
 /// The longest `--timeout-secs`: a provider request that takes longer has failed.
 const MAX_TIMEOUT_SECS: u64 = 300;
 
+/// The longest `--total-timeout-secs`: two whole attempts of the longest `--timeout-secs`.
+const MAX_TOTAL_TIMEOUT_SECS: u64 = 2 * MAX_TIMEOUT_SECS;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0   done (sent, verified, listed, purged, reconciled, protected)
@@ -149,17 +152,26 @@ pub(crate) struct ProviderArgs {
     /// Allow a plain-HTTP base URL (a local simulator only: the credentials travel in clear).
     #[arg(long)]
     pub(crate) allow_plain_http: bool,
-    /// Seconds allowed for a whole provider request (1 to 300).
+    /// Seconds one attempt at a provider may take, from opening its connection to the last
+    /// byte of its answer (1 to 300). A provider is tried up to three times when nothing was
+    /// sent, all within --total-timeout-secs.
     #[arg(
         long,
         default_value_t = 15,
         value_parser = number_in::<u64, 1, MAX_TIMEOUT_SECS>
     )]
     pub(crate) timeout_secs: u64,
-    /// Seconds allowed to open a connection to the provider (TCP and TLS). A request whose
-    /// connection never completed is "not sent", whichever of the two timeouts fires first.
+    /// Seconds one attempt may take to open its connection to the provider, TCP and TLS (at
+    /// least 1). A request whose connection never completed is "not sent", whichever of the two
+    /// timeouts fires first.
     #[arg(long, default_value_t = 5, value_parser = number_in::<u64, 1, { u64::MAX }>)]
     pub(crate) connect_timeout_secs: u64,
+    /// Seconds one provider may take in all: its attempts and the waits between them (1 to
+    /// 600, at least --timeout-secs; default twice --timeout-secs). A retry starts only when a
+    /// whole --timeout-secs still fits, so a provider that cannot be reached is given up within
+    /// this; the provider a send fails over to has as much again.
+    #[arg(long, value_parser = number_in::<u64, 1, MAX_TOTAL_TIMEOUT_SECS>)]
+    pub(crate) total_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Args)]

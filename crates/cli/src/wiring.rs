@@ -153,6 +153,9 @@ fn twilio_gateway(
         .allow_plain_http(provider.allow_plain_http)
         .request_timeout(Duration::from_secs(provider.timeout_secs))
         .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
+    if let Some(total) = provider.total_timeout()? {
+        builder = builder.total_timeout(total);
+    }
     if let Some(url) = &provider.twilio_base_url {
         builder = builder.base_url(url.clone());
     }
@@ -176,6 +179,9 @@ fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, Str
         .allow_plain_http(provider.allow_plain_http)
         .request_timeout(Duration::from_secs(provider.timeout_secs))
         .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
+    if let Some(total) = provider.total_timeout()? {
+        builder = builder.total_timeout(total);
+    }
     if let Some(url) = &provider.base_url {
         builder = builder.base_url(url.clone());
     }
@@ -258,6 +264,21 @@ impl Stores {
             std::mem::take(&mut *self.opened.lock().unwrap_or_else(PoisonError::into_inner));
         for store in opened {
             store.close().await;
+        }
+    }
+}
+
+impl ProviderArgs {
+    /// `--total-timeout-secs`, when given (else the adapters' default, twice the request
+    /// timeout). Below `--timeout-secs` it is refused: the first attempt always runs its whole
+    /// timeout, so the bound would not hold.
+    fn total_timeout(&self) -> Result<Option<Duration>, CliError> {
+        match self.total_timeout_secs {
+            Some(total) if total < self.timeout_secs => Err(CliError::usage(
+                "--total-timeout-secs: expected at least --timeout-secs",
+            )
+            .hint("it bounds all the attempts at a provider, each of up to --timeout-secs")),
+            total => Ok(total.map(Duration::from_secs)),
         }
     }
 }

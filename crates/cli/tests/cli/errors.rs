@@ -50,6 +50,28 @@ async fn malformed_arguments_exit_with_two() {
     .await;
     fails_with(&mut check(&url, &ws.db(), "tv", "12ab"), 2, "--code").await;
     fails_with(binary().args(["send", "--bogus"]), 2, "--bogus").await;
+    // A budget for all the attempts shorter than one of them.
+    let mut short_budget = binary();
+    short_budget
+        .env("IDMETA_API_TOKEN", TOKEN)
+        .args([
+            "send",
+            "--base-url",
+            &url,
+            "--allow-plain-http",
+            "--phone",
+            NUMBER,
+        ])
+        .args(["--trust-flow", "1", "--trust-validation", "tv"])
+        .args(["--timeout-secs", "10", "--total-timeout-secs", "5"])
+        .args(["--database-url", &ws.database_url()]);
+    fails_with(
+        &mut short_budget,
+        2,
+        "--total-timeout-secs: expected at least --timeout-secs",
+    )
+    .await;
+    assert_eq!(sim.counters().requests_total, 0, "nothing was sent");
     sim.shutdown().await;
 }
 

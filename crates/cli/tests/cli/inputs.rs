@@ -275,6 +275,10 @@ async fn out_of_range_numbers_are_refused_with_their_range() {
             vec!["check", "--timeout-secs", "301"],
             "--timeout-secs: expected a whole number from 1 to 300",
         ),
+        (
+            vec!["send", "--total-timeout-secs", "601"],
+            "--total-timeout-secs: expected a whole number from 1 to 600",
+        ),
     ] {
         let mut command = binary();
         command
