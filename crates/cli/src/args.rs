@@ -10,14 +10,17 @@ use phone_verify_sim::cli::SimArgs;
 /// The longest `--timeout-secs`: a provider request that takes longer has failed.
 const MAX_TIMEOUT_SECS: u64 = 300;
 
+/// The longest `--total-timeout-secs`: two whole attempts of the longest `--timeout-secs`.
+const MAX_TOTAL_TIMEOUT_SECS: u64 = 2 * MAX_TIMEOUT_SECS;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0   done (sent, verified, listed, purged, reconciled, protected)
   1   the code was checked and is wrong, expired or exhausted
   2   a malformed argument
-  3   provider, token or database URL configuration missing or invalid
+  3   provider (URL, credentials) or database URL configuration missing or invalid
   4   refused by a local guard (cooldown, caps, country, prefix, no code sent)
-  5   refused by the provider (token, unknown id, invalid field, rate limit): nothing sent
+  5   refused by the provider (credentials, unknown id, invalid field, rate limit): nothing sent
   6   provider unreachable: nothing sent, safe to retry
   7   outcome unknown: a code may have been sent, do not resend blindly
   8   store error (database locked, corrupt, unreachable; no store for check or history)
@@ -147,20 +150,29 @@ pub(crate) struct ProviderArgs {
     /// TWILIO_API_KEY_SECRET).
     #[arg(long)]
     pub(crate) twilio_secret_file: Option<PathBuf>,
-    /// Allow a plain-HTTP base URL (a local simulator only: the token travels in clear).
+    /// Allow a plain-HTTP base URL (a local simulator only: the credentials travel in clear).
     #[arg(long)]
     pub(crate) allow_plain_http: bool,
-    /// Seconds allowed for a whole provider request (1 to 300).
+    /// Seconds one attempt at a provider may take, from opening its connection to the last
+    /// byte of its answer (1 to 300). A provider is tried up to three times when nothing was
+    /// sent, all within --total-timeout-secs.
     #[arg(
         long,
         default_value_t = 15,
-        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+        value_parser = number_in::<u64, 1, MAX_TIMEOUT_SECS>
     )]
     pub(crate) timeout_secs: u64,
-    /// Seconds allowed to open a connection to the provider (TCP and TLS). A request whose
-    /// connection never completed is "not sent", whichever of the two timeouts fires first.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds one attempt may take to open its connection to the provider, TCP and TLS (at
+    /// least 1). A request whose connection never completed is "not sent", whichever of the two
+    /// timeouts fires first.
+    #[arg(long, default_value_t = 5, value_parser = number_in::<u64, 1, { u64::MAX }>)]
     pub(crate) connect_timeout_secs: u64,
+    /// Seconds one provider may take in all: its attempts and the waits between them (1 to
+    /// 600, at least --timeout-secs; default twice --timeout-secs). A retry starts only when a
+    /// whole --timeout-secs still fits, so a provider that cannot be reached is given up within
+    /// this; the provider a send fails over to has as much again.
+    #[arg(long, value_parser = number_in::<u64, 1, MAX_TOTAL_TIMEOUT_SECS>)]
+    pub(crate) total_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -248,7 +260,7 @@ pub(crate) struct HistoryArgs {
     #[arg(
         long,
         default_value_t = 20,
-        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_PAGE_SIZE))
+        value_parser = number_in::<u32, 1, { MAX_PAGE_SIZE as u64 }>
     )]
     pub(crate) limit: u32,
     /// The cursor printed at the end of the previous page.
@@ -258,10 +270,33 @@ pub(crate) struct HistoryArgs {
     pub(crate) store: StoreArgs,
 }
 
+/// Why a value of the command line was refused, in words that never quote it (a code or a
+/// phone number typed into the wrong flag would be printed back). The command line's own
+/// parsers return it, so a usage error can say why without echoing the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected {0}")]
+pub(crate) struct Expected(String);
+
+/// A whole number from `MIN` to `MAX` (no upper bound when `MAX` is `u64::MAX`).
+fn number_in<T: TryFrom<u64>, const MIN: u64, const MAX: u64>(raw: &str) -> Result<T, Expected> {
+    let expected = || {
+        Expected(if MAX == u64::MAX {
+            format!("a whole number of at least {MIN}")
+        } else {
+            format!("a whole number from {MIN} to {MAX}")
+        })
+    };
+    raw.parse::<u64>()
+        .ok()
+        .filter(|n| (MIN..=MAX).contains(n))
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or_else(expected)
+}
+
 /// An age on the command line: a whole number and a unit, `s`, `m`, `h` or `d` (`90d`,
 /// `15m`).
-fn parse_age(raw: &str) -> Result<Duration, String> {
-    let bad = || format!("`{raw}`: expected a whole number and s, m, h or d (e.g. 90d)");
+fn parse_age(raw: &str) -> Result<Duration, Expected> {
+    let bad = || Expected("a whole number and s, m, h or d (e.g. 90d)".to_owned());
     let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (number, unit) = raw.split_at(split);
     let number: u64 = number.parse().map_err(|_| bad())?;
@@ -310,7 +345,7 @@ pub(crate) struct ProtectNumbersArgs {
     #[arg(
         long,
         default_value_t = phone_verify_sql_store::DEFAULT_PROTECT_BATCH,
-        value_parser = clap::value_parser!(u32).range(1..=10_000)
+        value_parser = number_in::<u32, 1, 10_000>
     )]
     pub(crate) batch: u32,
     #[command(flatten)]
@@ -341,5 +376,19 @@ mod tests {
         for raw in ["90", "d", "1.5h", "10w", "-1d", "99999999999999999999d", ""] {
             assert!(parse_age(raw).is_err(), "{raw}");
         }
+    }
+
+    #[test]
+    fn a_number_is_taken_in_its_range_and_refused_in_words_that_do_not_quote_it() {
+        assert_eq!(number_in::<u32, 1, 100>("100"), Ok(100));
+        assert_eq!(number_in::<u64, 1, { u64::MAX }>("7"), Ok(7));
+        for raw in ["0", "101", "+60182258491", "482913", "-1", "1.5", "", " 5"] {
+            let refused = number_in::<u32, 1, 100>(raw).expect_err(raw).to_string();
+            assert_eq!(refused, "expected a whole number from 1 to 100");
+        }
+        let refused = number_in::<u64, 1, { u64::MAX }>("0").expect_err("zero");
+        assert_eq!(refused.to_string(), "expected a whole number of at least 1");
+        let refused = parse_age("482913x").expect_err("no such unit");
+        assert!(!refused.to_string().contains("482913"), "{refused}");
     }
 }

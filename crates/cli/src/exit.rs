@@ -10,6 +10,8 @@ use phone_verify_app::{
 use phone_verify_domain::{GatewayError, RateLimitKind};
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
 
+use crate::asked::Configured;
+
 /// The documented exit codes (`phone-verify --help`, `docs/cli.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
@@ -19,11 +21,13 @@ pub(crate) enum Exit {
     NotVerified = 1,
     /// A malformed argument (clap uses 2 for usage errors too).
     Usage = 2,
-    /// The provider, token or database URL configuration is missing or invalid.
+    /// The provider's configuration (URL, credentials) or the database URL is missing or
+    /// invalid.
     Config = 3,
     /// A local guard refused (cooldown, caps, country, prefix, no code sent, local expiry).
     RefusedLocally = 4,
-    /// The provider refused (401, 403, 404, 422, 429, `success: false`): nothing was sent.
+    /// The provider refused (401, 403, 404, 422, 429, `success: false`): nothing was sent. A
+    /// 401's hint names the settings the refused credentials came from.
     ProviderRefused = 5,
     /// The provider could not be reached, or its own API said it was unavailable and did not
     /// process the request: nothing was sent; safe to retry (after the wait it gave).
@@ -147,14 +151,27 @@ fn sql_failure(error: &StoreError) -> Option<&SqlFailure> {
     }
 }
 
+/// The hint of a refusal that sent nothing and may have said how long to wait.
+fn wait_hint(retry_after: Option<std::time::Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!("nothing was sent; try again in {} s", wait.as_secs().max(1)),
+        None => "nothing was sent; try again later".to_owned(),
+    }
+}
+
 const UNKNOWN_HINT: &str = "a code may have reached the phone: do not send again blindly; \
      look at `phone-verify history` and let the user ask for a new code";
 
 /// Every variant is matched by name (the error enums are not `#[non_exhaustive]`): a new one
 /// does not compile until it has an exit code, so it can never fall into "store error".
-impl From<GatewayError> for CliError {
-    fn from(error: GatewayError) -> Self {
-        let message = format!("provider: {}", chain(&error));
+impl CliError {
+    /// A provider's failure, told as `by`'s, the provider asked last (when the run knows it):
+    /// named in the message, and its own credentials named in the hint when it refused them.
+    fn of_gateway(error: GatewayError, by: Option<&Configured>) -> Self {
+        let message = match by {
+            Some(by) => format!("provider {}: {}", by.name, chain(&error)),
+            None => format!("provider: {}", chain(&error)),
+        };
         if error.may_have_been_sent() {
             return Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT);
         }
@@ -174,8 +191,16 @@ impl From<GatewayError> for CliError {
             }
             GatewayError::RequestNotBuilt { .. } => Self::new(Exit::Internal, message)
                 .hint("nothing was sent; trying again fails the same way: please report this"),
-            GatewayError::Unauthorized => Self::new(Exit::ProviderRefused, message)
-                .hint("check the token in IDMETA_API_TOKEN or --token-file"),
+            GatewayError::Unauthorized => {
+                let hint = match by {
+                    Some(by) => format!(
+                        "nothing was sent; check {}'s credentials: {}",
+                        by.name, by.credentials
+                    ),
+                    None => "nothing was sent; check the provider's credentials".to_owned(),
+                };
+                Self::new(Exit::ProviderRefused, message).hint(hint)
+            }
             GatewayError::RateLimited {
                 kind: RateLimitKind::CodeAlreadySent,
                 ..
@@ -192,28 +217,9 @@ impl From<GatewayError> for CliError {
             }
         }
     }
-}
 
-/// The hint of a refusal that sent nothing and may have said how long to wait.
-fn wait_hint(retry_after: Option<std::time::Duration>) -> String {
-    match retry_after {
-        Some(wait) => format!("nothing was sent; try again in {} s", wait.as_secs().max(1)),
-        None => "nothing was sent; try again later".to_owned(),
-    }
-}
-
-/// The hint of a failure whose outcome could not be recorded: it follows whether the provider
-/// may have acted on the request.
-fn not_recorded_hint(may_have_been_sent: bool) -> &'static str {
-    if may_have_been_sent {
-        UNKNOWN_HINT
-    } else {
-        "nothing was sent, but the attempt still reads \"in flight\" in the history"
-    }
-}
-
-impl From<SendCodeError> for CliError {
-    fn from(error: SendCodeError) -> Self {
+    /// A failed send; a provider's failure told as `by`'s ([`CliError::of_gateway`]).
+    pub(crate) fn of_send(error: SendCodeError, by: Option<&Configured>) -> Self {
         match error {
             SendCodeError::Refused(refusal) => {
                 let cli = Self::new(Exit::RefusedLocally, format!("send refused: {refusal}"));
@@ -226,7 +232,7 @@ impl From<SendCodeError> for CliError {
                 }
             }
             SendCodeError::Store(store) => store.into(),
-            SendCodeError::Gateway(gateway) => gateway.into(),
+            SendCodeError::Gateway(gateway) => Self::of_gateway(gateway, by),
             SendCodeError::SentButNotRecorded {
                 attempt,
                 receipt,
@@ -248,10 +254,9 @@ impl From<SendCodeError> for CliError {
             }
         }
     }
-}
 
-impl From<CheckCodeError> for CliError {
-    fn from(error: CheckCodeError) -> Self {
+    /// A failed check; a provider's failure told as `by`'s ([`CliError::of_gateway`]).
+    pub(crate) fn of_check(error: CheckCodeError, by: Option<&Configured>) -> Self {
         match error {
             CheckCodeError::Refused(CheckRefusal::NoCodeSent) => Self::new(
                 Exit::RefusedLocally,
@@ -271,7 +276,7 @@ impl From<CheckCodeError> for CliError {
                     .hint("the provider was not asked; send a new code")
             }
             CheckCodeError::Store(store) => store.into(),
-            CheckCodeError::Gateway(gateway) => gateway.into(),
+            CheckCodeError::Gateway(gateway) => Self::of_gateway(gateway, by),
             error @ CheckCodeError::CheckedButNotRecorded { .. } => {
                 Self::new(Exit::NotRecorded, chain(&error))
             }
@@ -280,6 +285,16 @@ impl From<CheckCodeError> for CliError {
                 Self::new(Exit::NotRecorded, chain(&error)).hint(hint)
             }
         }
+    }
+}
+
+/// The hint of a failure whose outcome could not be recorded: it follows whether the provider
+/// may have acted on the request.
+fn not_recorded_hint(may_have_been_sent: bool) -> &'static str {
+    if may_have_been_sent {
+        UNKNOWN_HINT
+    } else {
+        "nothing was sent, but the attempt still reads \"in flight\" in the history"
     }
 }
 
@@ -331,9 +346,10 @@ mod tests {
 
     #[test]
     fn a_request_that_could_not_be_built_is_neither_unreachable_nor_a_store_error() {
-        let error = CliError::from(SendCodeError::Gateway(GatewayError::RequestNotBuilt {
-            source: io_error(),
-        }));
+        let error = CliError::of_send(
+            SendCodeError::Gateway(GatewayError::RequestNotBuilt { source: io_error() }),
+            None,
+        );
         assert_eq!(error.exit, Exit::Internal);
         assert_eq!(error.class(), "internal");
         assert!(!error.message.contains("reach"), "{}", error.message);
@@ -342,11 +358,14 @@ mod tests {
     #[test]
     fn a_live_code_at_the_provider_says_to_use_it_and_other_rate_limits_to_wait() {
         let limited = |kind, retry_after| {
-            CliError::from(SendCodeError::Gateway(GatewayError::RateLimited {
-                retry_after,
-                kind,
-                provider_code: None,
-            }))
+            CliError::of_send(
+                SendCodeError::Gateway(GatewayError::RateLimited {
+                    retry_after,
+                    kind,
+                    provider_code: None,
+                }),
+                None,
+            )
         };
         let live = limited(RateLimitKind::CodeAlreadySent, None);
         assert_eq!((live.exit as u8, live.class()), (12, "code_already_sent"));
@@ -385,7 +404,7 @@ mod tests {
             ),
         ];
         for (error, exit) in sends {
-            assert_eq!(CliError::from(error).exit, exit);
+            assert_eq!(CliError::of_send(error, None).exit, exit);
         }
         let checks = [
             (CheckCodeError::Store(store_error()), Exit::Store),
@@ -403,7 +422,7 @@ mod tests {
             ),
         ];
         for (error, exit) in checks {
-            assert_eq!(CliError::from(error).exit, exit);
+            assert_eq!(CliError::of_check(error, None).exit, exit);
         }
     }
 
@@ -415,7 +434,7 @@ mod tests {
             gateway,
             source: store_error(),
         };
-        let unsent = CliError::from(failed(GatewayError::NotSent { source: io_error() }));
+        let unsent = CliError::of_send(failed(GatewayError::NotSent { source: io_error() }), None);
         assert!(
             unsent
                 .hint
@@ -424,7 +443,38 @@ mod tests {
             "{:?}",
             unsent.hint
         );
-        let unknown = CliError::from(failed(GatewayError::OutcomeUnknown { source: io_error() }));
+        let unknown = CliError::of_send(
+            failed(GatewayError::OutcomeUnknown { source: io_error() }),
+            None,
+        );
         assert_eq!(unknown.hint.as_deref(), Some(UNKNOWN_HINT));
+    }
+
+    #[test]
+    fn refused_credentials_are_hinted_with_those_of_the_provider_asked_last() {
+        let twilio = Configured {
+            name: phone_verify_domain::ProviderName::parse("twilio").expect("a name"),
+            credentials: "the Auth Token in TWILIO_AUTH_TOKEN".to_owned(),
+        };
+        let refused = || SendCodeError::Gateway(GatewayError::Unauthorized);
+        let error = CliError::of_send(refused(), Some(&twilio));
+        assert_eq!(error.exit, Exit::ProviderRefused);
+        assert!(
+            error.message.starts_with("provider twilio: "),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            error.hint.as_deref(),
+            Some(
+                "nothing was sent; check twilio's credentials: the Auth Token in TWILIO_AUTH_TOKEN"
+            )
+        );
+        let unknown = CliError::of_send(refused(), None);
+        let hint = unknown.hint.unwrap_or_default();
+        assert!(
+            !hint.contains("IDMETA") && !hint.contains("TWILIO"),
+            "{hint}"
+        );
     }
 }

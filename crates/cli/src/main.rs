@@ -3,11 +3,13 @@
 //! turns the outcome into one clear line and a documented exit code.
 
 mod args;
+mod asked;
 mod commands;
 mod exit;
 mod input;
 mod output;
 mod provider_text;
+mod usage;
 mod wiring;
 
 use std::io::IsTerminal;
@@ -80,29 +82,21 @@ async fn run(command: Command, out: Output) -> Result<Exit, CliError> {
     outcome
 }
 
-/// A command line clap refused: its text on stderr as clap writes it, and with `--json` the
-/// error document on stdout; exit 2. `--json` is looked for in the raw arguments (before any
-/// `--`), as parsing failed. Help and version are not errors: printed, exit 0.
+/// A command line clap refused: on stderr an error line in clap's shape that names the argument
+/// and why, never a value typed ([`usage`]), and with `--json` the error document on stdout;
+/// exit 2. `--json` is looked for in the raw arguments (before any `--`), as parsing failed.
+/// Help and version are not errors: printed, exit 0.
 fn refused(error: &clap::Error) -> ExitCode {
     if !error.use_stderr() {
         error.exit();
     }
-    let _ = error.print();
+    eprint!("{}", usage::stderr_text(error));
     let json = std::env::args_os()
         .skip(1)
         .take_while(|arg| arg != "--")
         .any(|arg| arg == "--json");
-    // clap's first paragraph, on one line: "error: the following required arguments were not
-    // provided:" and the arguments under it.
-    let rendered = error.render().to_string();
-    let paragraph: Vec<&str> = rendered
-        .lines()
-        .map(str::trim)
-        .take_while(|line| !line.is_empty())
-        .collect();
-    let message = paragraph.join(" ");
-    let message = message.strip_prefix("error: ").unwrap_or(&message);
-    let error = CliError::usage(message).hint("see --help");
+    let hint = usage::suggestion(error).unwrap_or_else(|| "see --help".to_owned());
+    let error = CliError::usage(usage::message(error)).hint(hint);
     Output::new(json).json(&error_document(&error));
     error.exit.into()
 }

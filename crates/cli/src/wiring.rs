@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use twilio_verify_adapter::TwilioClient;
 
 use crate::args::{PhoneArgs, ProviderArgs, ProviderChoice, StoreArgs};
+use crate::asked::{Configured, LastAsked};
 use crate::exit::{CliError, Exit};
 use crate::input;
 
@@ -65,6 +66,15 @@ fn token(provider: &ProviderArgs) -> Result<SecretString, CliError> {
     )
 }
 
+/// Where a secret came from, in words: `--token-file`, or the variable and the file flag
+/// that would replace it.
+fn source_of(file: Option<&Path>, var: &str, file_flag: &str) -> String {
+    match file {
+        Some(_) => file_flag.to_owned(),
+        None => format!("{var} (or {file_flag})"),
+    }
+}
+
 impl ProviderChoice {
     /// The name the provider's sends are recorded under.
     pub(crate) fn name(self) -> ProviderName {
@@ -76,51 +86,63 @@ impl ProviderChoice {
 }
 
 /// The providers these arguments wire: `--provider`, the default, and `--failover-to`, the
-/// provider a send fails over to.
-pub(crate) fn providers(provider: &ProviderArgs) -> Result<Providers, CliError> {
-    let first = provider.provider;
-    let providers = Providers::new(first.name(), gateway_of(first, provider)?);
-    let Some(second) = provider.failover_to.filter(|second| *second != first) else {
-        return Ok(providers);
+/// provider a send fails over to; and what notes which of them a command asked last.
+pub(crate) fn providers(provider: &ProviderArgs) -> Result<(Providers, LastAsked), CliError> {
+    let asked = LastAsked::default();
+    let wire = |choice: ProviderChoice| -> Result<Arc<dyn VerificationGateway>, CliError> {
+        let (gateway, credentials) = match choice {
+            ProviderChoice::Idmeta => gateway(provider)?,
+            ProviderChoice::Twilio => twilio_gateway(provider)?,
+        };
+        let name = choice.name();
+        Ok(asked.watch(Configured { name, credentials }, gateway))
     };
-    providers
-        .with(second.name(), gateway_of(second, provider)?)
+    let first = provider.provider;
+    let providers = Providers::new(first.name(), wire(first)?);
+    let Some(second) = provider.failover_to.filter(|second| *second != first) else {
+        return Ok((providers, asked));
+    };
+    let providers = providers
+        .with(second.name(), wire(second)?)
         .and_then(|providers| providers.failover_to(second.name()))
-        .map_err(|error| CliError::new(Exit::Config, error.to_string()))
-}
-
-fn gateway_of(
-    choice: ProviderChoice,
-    provider: &ProviderArgs,
-) -> Result<Arc<dyn VerificationGateway>, CliError> {
-    match choice {
-        ProviderChoice::Idmeta => gateway(provider),
-        ProviderChoice::Twilio => twilio_gateway(provider),
-    }
+        .map_err(|error| CliError::new(Exit::Config, error.to_string()))?;
+    Ok((providers, asked))
 }
 
 /// The Twilio adapter for these arguments, its credentials from the environment (the secret
 /// possibly from `--twilio-secret-file`): an API key when `TWILIO_API_KEY_SID` is set, else
-/// the Account SID and Auth Token.
-fn twilio_gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGateway>, CliError> {
+/// the Account SID and Auth Token; and where those credentials came from.
+fn twilio_gateway(
+    provider: &ProviderArgs,
+) -> Result<(Arc<dyn VerificationGateway>, String), CliError> {
     let service = std::env::var(TWILIO_SERVICE_SID_VAR).map_err(|_| {
         CliError::new(Exit::Config, "no Twilio Verify Service SID")
             .hint(format!("set {TWILIO_SERVICE_SID_VAR}"))
     })?;
     let file = provider.twilio_secret_file.as_deref();
+    let file_flag = "--twilio-secret-file";
     let mut builder = TwilioClient::builder().service_sid(service);
+    let credentials;
     builder = if let Ok(key_sid) = std::env::var(TWILIO_API_KEY_SID_VAR) {
-        let hint = format!("set {TWILIO_API_KEY_SECRET_VAR} or pass --twilio-secret-file");
+        let hint = format!("set {TWILIO_API_KEY_SECRET_VAR} or pass {file_flag}");
         let key_secret = secret(
             file,
             TWILIO_API_KEY_SECRET_VAR,
             "Twilio API key secret",
             &hint,
         )?;
+        credentials = format!(
+            "the API key SID in {TWILIO_API_KEY_SID_VAR} and its secret in {}",
+            source_of(file, TWILIO_API_KEY_SECRET_VAR, file_flag)
+        );
         builder.api_key(SecretString::from(key_sid), key_secret)
     } else if let Ok(account_sid) = std::env::var(TWILIO_ACCOUNT_SID_VAR) {
-        let hint = format!("set {TWILIO_AUTH_TOKEN_VAR} or pass --twilio-secret-file");
+        let hint = format!("set {TWILIO_AUTH_TOKEN_VAR} or pass {file_flag}");
         let auth_token = secret(file, TWILIO_AUTH_TOKEN_VAR, "Twilio Auth Token", &hint)?;
+        credentials = format!(
+            "the Account SID in {TWILIO_ACCOUNT_SID_VAR} and the Auth Token in {}",
+            source_of(file, TWILIO_AUTH_TOKEN_VAR, file_flag)
+        );
         builder.account_credentials(SecretString::from(account_sid), auth_token)
     } else {
         return Err(CliError::new(Exit::Config, "no Twilio credentials").hint(format!(
@@ -131,6 +153,9 @@ fn twilio_gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGateway
         .allow_plain_http(provider.allow_plain_http)
         .request_timeout(Duration::from_secs(provider.timeout_secs))
         .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
+    if let Some(total) = provider.total_timeout()? {
+        builder = builder.total_timeout(total);
+    }
     if let Some(url) = &provider.twilio_base_url {
         builder = builder.base_url(url.clone());
     }
@@ -140,11 +165,11 @@ fn twilio_gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGateway
             format!("twilio configuration: {}", crate::exit::chain(&error)),
         )
     })?;
-    Ok(Arc::new(client))
+    Ok((Arc::new(client), credentials))
 }
 
-/// The IDMeta adapter for these arguments.
-pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGateway>, CliError> {
+/// The IDMeta adapter for these arguments, and where its token came from.
+fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, String), CliError> {
     if provider.base_url.is_none() && provider.environment.is_none() {
         return Err(CliError::new(Exit::Config, "no IDMeta base URL")
             .hint("pass --base-url or --environment"));
@@ -154,13 +179,20 @@ pub(crate) fn gateway(provider: &ProviderArgs) -> Result<Arc<dyn VerificationGat
         .allow_plain_http(provider.allow_plain_http)
         .request_timeout(Duration::from_secs(provider.timeout_secs))
         .connect_timeout(Duration::from_secs(provider.connect_timeout_secs));
+    if let Some(total) = provider.total_timeout()? {
+        builder = builder.total_timeout(total);
+    }
     if let Some(url) = &provider.base_url {
         builder = builder.base_url(url.clone());
     }
     if let Some(environment) = &provider.environment {
         builder = builder.environment(environment.clone());
     }
-    Ok(Arc::new(builder.build()?))
+    let credentials = format!(
+        "the token in {}",
+        source_of(provider.token_file.as_deref(), TOKEN_VAR, "--token-file")
+    );
+    Ok((Arc::new(builder.build()?), credentials))
 }
 
 /// Whether a command may create the store when there is none.
@@ -232,6 +264,21 @@ impl Stores {
             std::mem::take(&mut *self.opened.lock().unwrap_or_else(PoisonError::into_inner));
         for store in opened {
             store.close().await;
+        }
+    }
+}
+
+impl ProviderArgs {
+    /// `--total-timeout-secs`, when given (else the adapters' default, twice the request
+    /// timeout). Below `--timeout-secs` it is refused: the first attempt always runs its whole
+    /// timeout, so the bound would not hold.
+    fn total_timeout(&self) -> Result<Option<Duration>, CliError> {
+        match self.total_timeout_secs {
+            Some(total) if total < self.timeout_secs => Err(CliError::usage(
+                "--total-timeout-secs: expected at least --timeout-secs",
+            )
+            .hint("it bounds all the attempts at a provider, each of up to --timeout-secs")),
+            total => Ok(total.map(Duration::from_secs)),
         }
     }
 }

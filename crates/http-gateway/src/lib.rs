@@ -14,7 +14,9 @@
 //!   ([`GatewayError::NotSent`] when it provably did not, [`GatewayError::OutcomeUnknown`]
 //!   otherwise).
 //! - [`RetryPolicy`] and [`retrying`]: retries of only what provably never left (and, opt-in,
-//!   of a rate limit with a short `Retry-After`), with jittered exponential backoff.
+//!   of a rate limit with a short `Retry-After`), with jittered exponential backoff, within the
+//!   call's time budget ([`CallBudget`], from [`Limits::total_timeout`]): no retry starts that
+//!   could not end before it.
 //! - [`HttpOptions`] and [`http_option_setters!`]: the builder settings every adapter offers,
 //!   with one set of setters; [`record_outcome`], [`record_send`] and
 //!   [`record_check`]: the end of every call's span.
@@ -39,7 +41,7 @@ mod unreadable;
 
 pub use base_url::{BaseUrlError, validate_base_url};
 pub use options::HttpOptions;
-pub use retry::{RetryPolicy, record_check, record_outcome, record_send, retrying};
+pub use retry::{CallBudget, RetryPolicy, record_check, record_outcome, record_send, retrying};
 pub use transport::{
     Answer, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, Limits,
     LimitsError, RawAnswer, Transport, parse_retry_after,

@@ -17,8 +17,8 @@ pub struct HttpOptions {
 }
 
 /// Writes, inside an adapter builder's `impl` block, the setters of its [`HttpOptions`] field
-/// (`connect_timeout`, `request_timeout`, `max_response_bytes`, `allow_plain_http`,
-/// `retry_policy`), so every adapter offers the same ones with the same documentation. The
+/// (`connect_timeout`, `request_timeout`, `total_timeout`, `max_response_bytes`,
+/// `allow_plain_http`, `retry_policy`), so every adapter offers the same ones with the same documentation. The
 /// adapter must have `DEFAULT_CONNECT_TIMEOUT`, `DEFAULT_REQUEST_TIMEOUT`,
 /// `DEFAULT_MAX_RESPONSE_BYTES` and `RetryPolicy` at its root, for the documentation's links.
 ///
@@ -26,7 +26,8 @@ pub struct HttpOptions {
 #[macro_export]
 macro_rules! http_option_setters {
     ($field:ident) => {
-        /// Time allowed to open a connection. Default [`DEFAULT_CONNECT_TIMEOUT`].
+        /// Time one attempt may take to open its connection (TCP and TLS). Default
+        /// [`DEFAULT_CONNECT_TIMEOUT`].
         ///
         /// [`DEFAULT_CONNECT_TIMEOUT`]: crate::DEFAULT_CONNECT_TIMEOUT
         pub fn connect_timeout(mut self, timeout: ::std::time::Duration) -> Self {
@@ -34,11 +35,22 @@ macro_rules! http_option_setters {
             self
         }
 
-        /// Time allowed for a whole request and its answer. Default [`DEFAULT_REQUEST_TIMEOUT`].
+        /// Time one attempt may take, from opening its connection to the last byte of the
+        /// answer. A call may make several attempts (the retry policy), within
+        /// [`total_timeout`](Self::total_timeout). Default [`DEFAULT_REQUEST_TIMEOUT`].
         ///
         /// [`DEFAULT_REQUEST_TIMEOUT`]: crate::DEFAULT_REQUEST_TIMEOUT
         pub fn request_timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.$field.limits.request_timeout = timeout;
+            self
+        }
+
+        /// Time one call may take in all: its attempts and the waits between them. A retry
+        /// starts only when a whole request timeout still fits in what is left (the first
+        /// attempt always starts), so a call that cannot reach the provider gives up within
+        /// this when it is at least the request timeout. Default: twice the request timeout.
+        pub fn total_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.$field.limits.total_timeout = ::std::option::Option::Some(timeout);
             self
         }
 

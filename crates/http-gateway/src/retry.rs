@@ -4,6 +4,8 @@
 //! likely delivers a second SMS. The policy therefore retries only what provably did not reach
 //! the provider ([`GatewayError::NotSent`]), and, when the caller opts in, a 429 or 503 that came
 //! with a `Retry-After` no longer than a ceiling. An "outcome unknown" failure is never retried.
+//! And no retry starts that could not end within the call's time budget ([`CallBudget`]): a
+//! provider that cannot be reached is given up in time for another one to be asked.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -111,18 +113,61 @@ impl RetryPolicy {
     }
 }
 
-/// Runs `attempt` (given its number, from 1) until it succeeds, fails in a way `policy` does not
-/// retry, or the retries are used up, sleeping the backoff (or the honoured `Retry-After`) in
-/// between. Returns the last result and the number of attempts made. Each retry is counted as
-/// `phone_verify_retries_total{provider, class}` (`docs/operations.md`), `provider` being the
-/// adapter's name for its provider.
+/// How long one call to a provider may take in all: its attempts and the waits between them.
+///
+/// An attempt in flight is never cut short (its request timeout decides whether it reached the
+/// provider, and cutting it would turn "not sent" into "outcome unknown"); instead a retry starts
+/// only when, after its wait, a whole attempt still fits in what is left. The first attempt
+/// always starts, so a call ends within `total` whenever `total` is at least `attempt`. Made from
+/// the transport's limits by [`crate::Limits::budget`].
 ///
 /// ```
+/// use std::time::Duration;
+/// use phone_verify_http::CallBudget;
+///
+/// let budget = CallBudget::new(Duration::from_secs(10), Duration::from_secs(4));
+/// assert!(budget.leaves_room_after(Duration::from_secs(6)));
+/// assert!(!budget.leaves_room_after(Duration::from_millis(6_001)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallBudget {
+    total: Duration,
+    attempt: Duration,
+}
+
+impl CallBudget {
+    /// A budget of `total` for a call whose attempts take up to `attempt` each (the request
+    /// timeout).
+    pub fn new(total: Duration, attempt: Duration) -> Self {
+        Self { total, attempt }
+    }
+
+    /// The time a whole call may take.
+    pub fn total(&self) -> Duration {
+        self.total
+    }
+
+    /// Whether an attempt that starts once `spent` has passed since the call began can end
+    /// within the budget.
+    pub fn leaves_room_after(&self, spent: Duration) -> bool {
+        spent.saturating_add(self.attempt) <= self.total
+    }
+}
+
+/// Runs `attempt` (given its number, from 1) until it succeeds, fails in a way `policy` does not
+/// retry, the retries are used up, or a retry could not end within `budget`, sleeping the
+/// backoff (or the honoured `Retry-After`) in between. Returns the last result and the number of
+/// attempts made. Each retry is counted as `phone_verify_retries_total{provider, class}`
+/// (`docs/operations.md`), `provider` being the adapter's name for its provider.
+///
+/// ```
+/// use std::time::Duration;
 /// use phone_verify_domain::GatewayError;
-/// use phone_verify_http::{RetryPolicy, retrying};
+/// use phone_verify_http::{CallBudget, RetryPolicy, retrying};
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let (result, attempts) = retrying(RetryPolicy::default(), "example", |_| async {
+/// let budget = CallBudget::new(Duration::from_secs(30), Duration::from_secs(15));
+/// let (result, attempts) = retrying(RetryPolicy::default(), budget, "example", |_| async {
 ///     Err::<(), _>(GatewayError::Unauthorized)
 /// })
 /// .await;
@@ -132,6 +177,7 @@ impl RetryPolicy {
 /// ```
 pub async fn retrying<T, F, Fut>(
     policy: RetryPolicy,
+    budget: CallBudget,
     provider: &'static str,
     mut attempt: F,
 ) -> (Result<T, GatewayError>, u32)
@@ -139,12 +185,25 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, GatewayError>>,
 {
+    // Tokio's clock, the one the waits sleep on.
+    let started = tokio::time::Instant::now();
     let attempts = AtomicU32::new(0);
     let result = (|| attempt(attempts.fetch_add(1, Ordering::Relaxed) + 1))
         .retry(policy.backoff())
         .sleep(tokio::time::sleep)
         .when(|error| policy.should_retry(error))
-        .adjust(|error, backoff| backoff.map(|wait| policy.delay_for(error, wait)))
+        .adjust(|error, backoff| {
+            let wait = policy.delay_for(error, backoff?);
+            if budget.leaves_room_after(started.elapsed().saturating_add(wait)) {
+                return Some(wait);
+            }
+            tracing::warn!(
+                error.class = error.class().as_str(),
+                budget_ms = budget.total().as_millis() as u64,
+                "not retried: the attempt could not end within the call's time budget"
+            );
+            None
+        })
         .notify(|error, wait| {
             metrics::counter!(
                 metric_names::RETRIES_TOTAL,
@@ -209,6 +268,11 @@ pub fn record_check(span: &tracing::Span, result: &Result<CheckResult, GatewayEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A budget no test here runs out of.
+    fn ample() -> CallBudget {
+        CallBudget::new(Duration::from_secs(3600), Duration::from_secs(1))
+    }
 
     fn refused() -> GatewayError {
         GatewayError::NotSent {
@@ -283,15 +347,74 @@ mod tests {
         let policy = RetryPolicy::default()
             .max_retries(3)
             .delays(Duration::from_millis(1), Duration::from_millis(1));
-        let (result, attempts) =
-            retrying(policy, "test", |_| async { Err::<(), _>(refused()) }).await;
+        let (result, attempts) = retrying(policy, ample(), "test", |_| async {
+            Err::<(), _>(refused())
+        })
+        .await;
         assert!(matches!(result, Err(GatewayError::NotSent { .. })));
         assert_eq!(attempts, 4);
-        let (result, attempts) = retrying(policy, "test", |n| async move {
+        let (result, attempts) = retrying(policy, ample(), "test", |n| async move {
             if n < 2 { Err(refused()) } else { Ok(n) }
         })
         .await;
         assert_eq!(result.ok(), Some(2));
+        assert_eq!(attempts, 2);
+    }
+
+    /// An attempt that fails as "not sent" once `takes` has passed (on tokio's paused clock:
+    /// nothing waits for real).
+    async fn not_sent_after(takes: Duration) -> Result<(), GatewayError> {
+        tokio::time::sleep(takes).await;
+        Err(refused())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_that_could_not_end_within_the_budget_is_not_started() {
+        let policy = RetryPolicy::default()
+            .max_retries(5)
+            .delays(Duration::from_millis(100), Duration::from_millis(100));
+        let attempt = Duration::from_secs(4);
+        let budget = CallBudget::new(Duration::from_secs(10), attempt);
+        let started = tokio::time::Instant::now();
+        let (result, attempts) =
+            retrying(policy, budget, "test", |_| not_sent_after(attempt)).await;
+        assert!(matches!(result, Err(GatewayError::NotSent { .. })));
+        // 0 to 4 s, 4.1 to 8.1 s; a third would end at 12.2 s.
+        assert_eq!(attempts, 2);
+        assert!(
+            started.elapsed() <= budget.total(),
+            "{:?}",
+            started.elapsed()
+        );
+
+        // Failures that come at once are retried while a whole attempt still fits.
+        let (_, attempts) =
+            retrying(policy, budget, "test", |_| not_sent_after(Duration::ZERO)).await;
+        assert_eq!(attempts, 6);
+        // A budget shorter than an attempt: the first attempt alone.
+        let short = CallBudget::new(Duration::from_secs(1), attempt);
+        let (_, attempts) =
+            retrying(policy, short, "test", |_| not_sent_after(Duration::ZERO)).await;
+        assert_eq!(attempts, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_that_would_outlast_the_budget_is_not_waited_for() {
+        let policy = RetryPolicy::default().retry_after_ceiling(Duration::from_secs(60));
+        let budget = CallBudget::new(Duration::from_secs(30), Duration::from_secs(15));
+        let limited = |wait| GatewayError::rate_limited(Some(Duration::from_secs(wait)));
+        let started = tokio::time::Instant::now();
+        let (result, attempts) = retrying(policy, budget, "test", |_| async {
+            Err::<(), _>(limited(20))
+        })
+        .await;
+        assert_eq!(attempts, 1);
+        assert!(matches!(result, Err(GatewayError::RateLimited { .. })));
+        assert_eq!(started.elapsed(), Duration::ZERO, "nothing was waited for");
+        let (_, attempts) = retrying(policy, budget, "test", |n| async move {
+            if n < 2 { Err(limited(10)) } else { Ok(()) }
+        })
+        .await;
         assert_eq!(attempts, 2);
     }
 }

@@ -9,13 +9,15 @@ use reqwest::header::RETRY_AFTER;
 use reqwest::{RequestBuilder, redirect};
 
 use crate::handover::Handover;
+use crate::retry::CallBudget;
 use crate::unreadable::Unreadable;
 
-/// Default time allowed to open a connection (TCP and TLS). A request whose connection never
-/// completed is `NotSent` whether this or the request timeout fires first.
+/// Default time one attempt may take to open its connection (TCP and TLS). A request whose
+/// connection never completed is `NotSent` whether this or the request timeout fires first.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default time allowed for a whole request, from opening its connection to the last byte of the
-/// answer.
+/// Default time one attempt may take, from opening its connection to the last byte of the
+/// answer. A call retries (see [`crate::RetryPolicy`]), so it may take several of these, within
+/// its [`Limits::total_timeout`].
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default cap on a response body. The providers' answers are under 2 KiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -31,10 +33,18 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Time allowed to open a connection. Default [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Time one attempt may take to open its connection (TCP and TLS). Default
+    /// [`DEFAULT_CONNECT_TIMEOUT`].
     pub connect_timeout: Duration,
-    /// Time allowed for a whole request and its answer. Default [`DEFAULT_REQUEST_TIMEOUT`].
+    /// Time one attempt may take, from opening its connection to the last byte of the answer.
+    /// Default [`DEFAULT_REQUEST_TIMEOUT`].
     pub request_timeout: Duration,
+    /// Time one call may take in all: its attempts and the waits between them. A retry starts
+    /// only when a whole `request_timeout` still fits before this runs out (the first attempt
+    /// always starts), so a call ends within it when it is at least `request_timeout`. `None`,
+    /// the default: twice `request_timeout` (room for quick retries of a connection refused,
+    /// none for a second attempt after one that took its whole timeout).
+    pub total_timeout: Option<Duration>,
     /// Cap on a response body. Default [`DEFAULT_MAX_RESPONSE_BYTES`].
     pub max_response_bytes: usize,
 }
@@ -44,6 +54,7 @@ impl Default for Limits {
         Self {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            total_timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
@@ -67,6 +78,10 @@ impl Limits {
         for (what, zero) in [
             ("the connect timeout", self.connect_timeout.is_zero()),
             ("the request timeout", self.request_timeout.is_zero()),
+            (
+                "the total timeout",
+                self.total_timeout.is_some_and(|total| total.is_zero()),
+            ),
             ("the response size cap", self.max_response_bytes == 0),
         ] {
             if zero {
@@ -74,6 +89,23 @@ impl Limits {
             }
         }
         Ok(())
+    }
+
+    /// The time budget of one call under these limits, for [`crate::retrying`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use phone_verify_http::{CallBudget, Limits};
+    ///
+    /// let limits = Limits { request_timeout: Duration::from_secs(3), ..Limits::default() };
+    /// let twice = CallBudget::new(Duration::from_secs(6), Duration::from_secs(3));
+    /// assert_eq!(limits.budget(), twice);
+    /// ```
+    pub fn budget(&self) -> CallBudget {
+        let total = self
+            .total_timeout
+            .unwrap_or_else(|| self.request_timeout.saturating_mul(2));
+        CallBudget::new(total, self.request_timeout)
     }
 }
 
@@ -126,11 +158,13 @@ impl Answer<'_> {
 pub struct Transport {
     http: reqwest::Client,
     max_response_bytes: usize,
+    budget: CallBudget,
 }
 
 impl Transport {
     /// Builds the client: rustls, never following a redirect (credentials would follow it),
-    /// HTTPS only when `https_only`, the limits' timeouts.
+    /// HTTPS only when `https_only`, the limits' timeouts (those of one attempt; the total is
+    /// the retry loop's, [`Transport::budget`]).
     ///
     /// # Errors
     ///
@@ -148,7 +182,14 @@ impl Transport {
         Ok(Self {
             http,
             max_response_bytes: limits.max_response_bytes,
+            budget: limits.budget(),
         })
+    }
+
+    /// The time budget of each call made with this transport ([`Limits::budget`]), to hand to
+    /// [`crate::retrying`].
+    pub fn budget(&self) -> CallBudget {
+        self.budget
     }
 
     /// The client, to start requests with (`post`, `get`); send them with

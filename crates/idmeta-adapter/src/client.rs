@@ -121,7 +121,8 @@ impl IdmetaClient {
                 source: Box::new(error),
             }
         })?);
-        let (result, attempts) = retrying(self.inner.retry, crate::PROVIDER, |attempt| {
+        let budget = self.inner.transport.budget();
+        let (result, attempts) = retrying(self.inner.retry, budget, crate::PROVIDER, |attempt| {
             let body = body.clone();
             async move {
                 let outcome = self.attempt(url, body).await;

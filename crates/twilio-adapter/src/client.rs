@@ -115,7 +115,8 @@ impl TwilioClient {
         // Encoded once; every attempt shares the buffer.
         let body = Bytes::from(form);
         let classify = &classify;
-        let (result, attempts) = retrying(self.inner.retry, crate::PROVIDER, |attempt| {
+        let budget = self.inner.transport.budget();
+        let (result, attempts) = retrying(self.inner.retry, budget, crate::PROVIDER, |attempt| {
             let body = body.clone();
             async move {
                 let request = self

@@ -28,7 +28,7 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
         .as_deref()
         .map(|raw| wiring::phone(raw, args.region.as_deref()))
         .transpose()?;
-    let providers = wiring::providers(&args.provider)?;
+    let (providers, asked) = wiring::providers(&args.provider)?;
     let store = stores.open(&args.store, Create::Never).await?;
     let check = CheckCode::new(
         Wiring::with_providers(providers, store),
@@ -38,10 +38,11 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
         Some(phone) => {
             check
                 .check_with_number(trust_validation.clone(), code, phone)
-                .await?
+                .await
         }
-        None => check.check(trust_validation.clone(), code).await?,
-    };
+        None => check.check(trust_validation.clone(), code).await,
+    }
+    .map_err(|error| CliError::of_check(error, asked.get().as_ref()))?;
     out.json(&check_json(&trust_validation, &checked));
     Ok(report(&trust_validation, &checked, out))
 }

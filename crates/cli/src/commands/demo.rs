@@ -52,9 +52,11 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         trust_validation: TrustValidationId::parse(&format!("demo-{stamp}"))
             .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
     };
+    // The simulator's own credentials, which nobody configured: no settings to name.
     let sent = SendCode::new(wiring.clone(), SendPolicy::default())
         .send(&request)
-        .await?;
+        .await
+        .map_err(|error| CliError::of_send(error, None))?;
     send::report(&request, &sent, out);
 
     out.heading("4. read the handset's inbox (the simulator's)");
@@ -71,7 +73,8 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .map_err(|error| CliError::new(Exit::OutcomeUnknown, format!("delivered code: {error}")))?;
     let checked = CheckCode::new(wiring, CheckPolicy::default())
         .check(request.trust_validation.clone(), otp)
-        .await?;
+        .await
+        .map_err(|error| CliError::of_check(error, None))?;
     let exit = check::report(&request.trust_validation, &checked, out);
 
     out.heading("6. the recorded history, newest first");

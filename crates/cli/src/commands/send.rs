@@ -20,13 +20,16 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
             TrustValidationId::parse,
         )?,
     };
-    let providers = wiring::providers(&args.provider)?;
+    let (providers, asked) = wiring::providers(&args.provider)?;
     let store = stores.open(&args.store, Create::IfMissing).await?;
     let send = SendCode::new(
         Wiring::with_providers(providers, store),
         SendPolicy::default(),
     );
-    let sent = send.send(&request).await?;
+    let sent = send
+        .send(&request)
+        .await
+        .map_err(|error| CliError::of_send(error, asked.get().as_ref()))?;
     report(&request, &sent, out);
     out.json(&send_json(&request, &sent));
     Ok(Exit::Ok)

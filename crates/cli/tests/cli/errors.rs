@@ -1,8 +1,11 @@
+use std::process::Command;
 use std::time::Duration;
 
 use phone_verify_sim::{Fault, FaultScope};
 
-use crate::support::{NUMBER, TOKEN, Workspace, binary, fails_with, run, send, simulator};
+use crate::support::{
+    CODE, NUMBER, TOKEN, Workspace, binary, check, fails_with, run, send, simulator, with_twilio,
+};
 
 /// The outcome `history` shows for the latest attempt of a trust validation.
 async fn latest_outcome(ws: &Workspace, trust_validation: &str) -> String {
@@ -45,13 +48,30 @@ async fn malformed_arguments_exit_with_two() {
         "--trust-validation",
     )
     .await;
+    fails_with(&mut check(&url, &ws.db(), "tv", "12ab"), 2, "--code").await;
+    fails_with(binary().args(["send", "--bogus"]), 2, "--bogus").await;
+    // A budget for all the attempts shorter than one of them.
+    let mut short_budget = binary();
+    short_budget
+        .env("IDMETA_API_TOKEN", TOKEN)
+        .args([
+            "send",
+            "--base-url",
+            &url,
+            "--allow-plain-http",
+            "--phone",
+            NUMBER,
+        ])
+        .args(["--trust-flow", "1", "--trust-validation", "tv"])
+        .args(["--timeout-secs", "10", "--total-timeout-secs", "5"])
+        .args(["--database-url", &ws.database_url()]);
     fails_with(
-        &mut crate::support::check(&url, &ws.db(), "tv", "12ab"),
+        &mut short_budget,
         2,
-        "--code",
+        "--total-timeout-secs: expected at least --timeout-secs",
     )
     .await;
-    fails_with(binary().args(["send", "--bogus"]), 2, "--bogus").await;
+    assert_eq!(sim.counters().requests_total, 0, "nothing was sent");
     sim.shutdown().await;
 }
 
@@ -146,6 +166,125 @@ async fn a_wrong_token_exits_with_five() {
         .arg(&token_file);
     let line = fails_with(&mut command, 5, "token").await;
     assert!(!line.contains("not-the-right-token"), "{line}");
+    sim.shutdown().await;
+}
+
+/// The hint of a refusal by the provider, after checking that `command()` exits with five and
+/// that with `--json` the document holds the same hint.
+async fn refusal_hint(command: impl Fn() -> Command) -> String {
+    let text = run(&mut command()).await;
+    assert_eq!(text.code, 5, "{}", text.all());
+    let hint = text
+        .stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint in:\n{}", text.stderr))
+        .to_owned();
+    let document = run(command().arg("--json")).await.json();
+    assert_eq!(document["error"]["hint"], hint.as_str(), "{document}");
+    hint
+}
+
+/// Fails unless `hint` names each of `named` and none of `never`.
+fn assert_names(hint: &str, named: &[&str], never: &[&str]) {
+    for name in named {
+        assert!(hint.contains(name), "{name} is not in: {hint}");
+    }
+    for name in never {
+        assert!(!hint.contains(name), "{name} is in: {hint}");
+    }
+}
+
+#[tokio::test]
+async fn idmeta_refusing_its_token_is_hinted_with_where_that_token_came_from() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let url = sim.base_url();
+    let hint = refusal_hint(|| {
+        let mut command = send(&url, &ws.db(), NUMBER, "tv-env");
+        command.env("IDMETA_API_TOKEN", "not-the-right-token");
+        command
+    })
+    .await;
+    assert_names(&hint, &["IDMETA_API_TOKEN", "--token-file"], &["TWILIO"]);
+
+    let token_file = ws.file("token", b"not-the-right-token\n");
+    let hint = refusal_hint(|| {
+        let mut command = send(&url, &ws.db(), NUMBER, "tv-file");
+        command
+            .env_remove("IDMETA_API_TOKEN")
+            .arg("--token-file")
+            .arg(&token_file);
+        command
+    })
+    .await;
+    assert_names(&hint, &["--token-file"], &["TWILIO", "IDMETA_API_TOKEN"]);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn twilio_refusing_its_credentials_is_hinted_with_twilio_settings_never_idmeta_token() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let url = sim.base_url();
+    // `command` with Twilio's settings, its secret (an Auth Token, or an API key's) wrong.
+    let twilio_refuses = |mut command: Command, api_key: bool| {
+        with_twilio(&mut command, &url);
+        command.env("TWILIO_AUTH_TOKEN", "not-the-right-auth-token");
+        if api_key {
+            command
+                .env("TWILIO_API_KEY_SID", "SK0123456789abcdef0123456789abcdef")
+                .env("TWILIO_API_KEY_SECRET", "not-the-right-key-secret");
+        }
+        command
+    };
+    let twilio_send = |tv: &str, provider: [&str; 2]| {
+        let mut command = send(&url, &ws.db(), NUMBER, tv);
+        command.args(provider);
+        command
+    };
+    let account = [
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "--twilio-secret-file",
+    ];
+    let hint =
+        refusal_hint(|| twilio_refuses(twilio_send("tv-account", ["--provider", "twilio"]), false))
+            .await;
+    assert_names(&hint, &account, &["IDMETA"]);
+
+    let hint =
+        refusal_hint(|| twilio_refuses(twilio_send("tv-key", ["--provider", "twilio"]), true))
+            .await;
+    assert_names(
+        &hint,
+        &["TWILIO_API_KEY_SID", "TWILIO_API_KEY_SECRET"],
+        &["IDMETA", "TWILIO_AUTH_TOKEN"],
+    );
+
+    // IDMeta refuses its token, the send fails over to Twilio, which refuses its own: the
+    // failure is Twilio's, and so is the hint.
+    let hint = refusal_hint(|| {
+        let mut command =
+            twilio_refuses(twilio_send("tv-both", ["--failover-to", "twilio"]), false);
+        command.env("IDMETA_API_TOKEN", "not-the-right-token");
+        command
+    })
+    .await;
+    assert_names(&hint, &account, &["IDMETA"]);
+
+    // A check goes to the provider of its send: Twilio, which refuses.
+    let mut sending = twilio_send("tv-check", ["--provider", "twilio"]);
+    with_twilio(&mut sending, &url);
+    let sent = run(&mut sending).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    let hint = refusal_hint(|| {
+        let mut command = check(&url, &ws.db(), "tv-check", CODE);
+        command.args(["--provider", "twilio"]);
+        twilio_refuses(command, false)
+    })
+    .await;
+    assert_names(&hint, &account, &["IDMETA"]);
     sim.shutdown().await;
 }
 
@@ -270,7 +409,7 @@ async fn a_check_the_provider_has_no_code_for_exits_with_ten_and_says_to_send_a_
         0
     );
     fails_with(
-        &mut crate::support::check(&sim.base_url(), &ws.db(), "tv-n", crate::support::CODE),
+        &mut check(&sim.base_url(), &ws.db(), "tv-n", CODE),
         10,
         "send a new code",
     )
@@ -290,11 +429,7 @@ async fn a_check_the_provider_has_no_code_for_exits_with_ten_and_says_to_send_a_
         "{}",
         listed.stdout
     );
-    let json = run(
-        crate::support::check(&sim.base_url(), &ws.db(), "tv-n", crate::support::CODE)
-            .arg("--json"),
-    )
-    .await;
+    let json = run(check(&sim.base_url(), &ws.db(), "tv-n", CODE).arg("--json")).await;
     assert_eq!(json.code, 10);
     assert_eq!(json.json()["error"]["class"], "no_pending_code");
     sim.shutdown().await;

@@ -2,6 +2,8 @@
 //! chosen provider, fails over only when the first provably sent nothing, the check goes to
 //! the provider of the send, and the history names each attempt's provider.
 
+use std::time::Duration;
+
 use crate::support::{
     CODE, NUMBER, Workspace, binary, check, fails_with, run, send, simulator, with_twilio,
 };
@@ -12,6 +14,66 @@ fn closed_port_url() -> String {
     let address = listener.local_addr().expect("its address");
     drop(listener);
     format!("http://{address}")
+}
+
+/// The base URL of a loopback port whose connections hang: a listener that never accepts,
+/// its backlog (one connection) filled, so that the kernel drops every further SYN and a
+/// connect waits until its timeout. Both sockets are kept in what is returned with it.
+fn hanging_port_url() -> (String, (tokio::net::TcpListener, std::net::TcpStream)) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let listener = socket.listen(0).expect("listen");
+    let address = listener.local_addr().expect("its address");
+    let filler = std::net::TcpStream::connect(address).expect("the backlog takes one");
+    (format!("http://{address}"), (listener, filler))
+}
+
+#[tokio::test]
+async fn a_connection_that_hangs_is_given_up_within_the_budget_and_the_send_fails_over() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let (hanging, _sockets) = hanging_port_url();
+    let budget = Duration::from_secs(1);
+    // `send` gives each attempt 1 s: one fits the budget; without it, three would be made.
+    let mut sending = send(&hanging, &ws.db(), NUMBER, "tv-hang");
+    sending.args([
+        "--failover-to",
+        "twilio",
+        "--total-timeout-secs",
+        "1",
+        "--json",
+    ]);
+    with_twilio(&mut sending, &sim.base_url());
+    let sent = run(&mut sending).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    assert_eq!(sent.json()["provider"], "twilio");
+    assert_eq!(sim.counters().twilio_send_requests, 1, "Twilio was asked");
+
+    // The time IDMeta took, as the records tell it: from its attempt's start to Twilio's.
+    let listed = run(binary()
+        .args(["history", "--json", "--trust-validation", "tv-hang"])
+        .args(["--database-url", &ws.database_url()]))
+    .await;
+    let started = |attempt: &serde_json::Value| {
+        let at = attempt["started_at"].as_str().unwrap_or_default();
+        chrono::DateTime::parse_from_rfc3339(at).unwrap_or_else(|e| panic!("{at:?}: {e}"))
+    };
+    let attempts = listed.json()["attempts"].clone();
+    let [twilio, idmeta] = attempts.as_array().map(Vec::as_slice).unwrap_or_default() else {
+        panic!("two sends: {}", listed.stdout);
+    };
+    assert_eq!(
+        (idmeta["provider"].as_str(), idmeta["outcome"].as_str()),
+        (Some("idmeta"), Some("not sent"))
+    );
+    let at_idmeta = (started(twilio) - started(idmeta))
+        .to_std()
+        .expect("in order");
+    // Generous (the bound is the budget): machines are noisy.
+    assert!(at_idmeta < 2 * budget, "IDMeta took {at_idmeta:?}");
+    sim.shutdown().await;
 }
 
 #[tokio::test]

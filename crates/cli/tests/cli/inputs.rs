@@ -3,7 +3,8 @@
 //! included, gets the documented exit code and, with `--json`, the error document.
 
 use crate::support::{
-    CODE, NUMBER, TOKEN, Workspace, binary, check, fails_with, run, run_with_stdin, send, simulator,
+    CODE, NUMBER, TOKEN, Workspace, assert_no_number, binary, check, fails_with, run,
+    run_with_stdin, send, simulator,
 };
 
 #[tokio::test]
@@ -187,21 +188,96 @@ async fn a_refused_command_line_in_json_mode_is_an_error_document_too() {
 }
 
 #[tokio::test]
+async fn a_refused_command_line_names_the_argument_but_never_shows_the_values_typed() {
+    let ws = Workspace::new();
+    let db = ws.database_url();
+    let glued = format!("--phone{CODE}");
+    // A code and a number typed into the wrong flag, a malformed or out-of-range value, a value
+    // given to a flag that takes none, an unknown flag carrying a value, a stray value, an
+    // unknown subcommand; and the command line's own checks of a value clap took.
+    let cases: [(&[&str], &str); 12] = [
+        (
+            &["history", "--trust-validation", "tv", "--limit", CODE],
+            "--limit",
+        ),
+        (
+            &["history", "--trust-validation", "tv", "--limit", NUMBER],
+            "--limit",
+        ),
+        (&["send", "--provider", NUMBER], "--provider"),
+        (&["check", "--timeout-secs", CODE], "--timeout-secs"),
+        (&["purge", "--older-than", CODE], "--older-than"),
+        (&["send", "--allow-plain-http=482913"], "--allow-plain-http"),
+        (&["send", "--code", CODE], "unexpected argument '--code'"),
+        (&["check", &glued], "unexpected argument"),
+        (&["send", NUMBER], "unexpected argument"),
+        (&[CODE], "unrecognized subcommand"),
+        (&["sim", "--port", CODE], "--port"),
+        (
+            &[
+                "check",
+                "--trust-validation",
+                "tv",
+                "--code",
+                NUMBER,
+                "--database-url",
+                &db,
+            ],
+            "--code",
+        ),
+    ];
+    for (args, names) in cases {
+        for json in [false, true] {
+            let mut command = binary();
+            command.args(args);
+            if json {
+                command.arg("--json");
+            }
+            let refused = run(&mut command).await;
+            let context = format!("{args:?} (json: {json})");
+            assert_eq!(refused.code, 2, "{context}: {}", refused.all());
+            assert_no_number(&refused.all(), &context);
+            assert!(
+                !refused.all().contains(CODE),
+                "{context}: {}",
+                refused.all()
+            );
+            let said = if json {
+                refused.json()["error"]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            } else {
+                refused.stderr.clone()
+            };
+            assert!(said.contains(names), "{context} names {names}: {said}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn out_of_range_numbers_are_refused_with_their_range() {
     let ws = Workspace::new();
     for (args, says) in [
         (
             vec!["history", "--trust-validation", "tv", "--limit", "0"],
-            "0 is not in 1..=100",
+            "--limit: expected a whole number from 1 to 100",
         ),
         (
             vec!["history", "--trust-validation", "tv", "--limit", "101"],
-            "101 is not in 1..=100",
+            "--limit: expected a whole number from 1 to 100",
         ),
-        (vec!["send", "--timeout-secs", "0"], "0 is not in 1..=300"),
+        (
+            vec!["send", "--timeout-secs", "0"],
+            "--timeout-secs: expected a whole number from 1 to 300",
+        ),
         (
             vec!["check", "--timeout-secs", "301"],
-            "301 is not in 1..=300",
+            "--timeout-secs: expected a whole number from 1 to 300",
+        ),
+        (
+            vec!["send", "--total-timeout-secs", "601"],
+            "--total-timeout-secs: expected a whole number from 1 to 600",
         ),
     ] {
         let mut command = binary();

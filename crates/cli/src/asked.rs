@@ -1,0 +1,76 @@
+//! Which provider a command asked last, so that its failure is told as that provider's: named
+//! in the message, and, when it refused its credentials, the settings they came from named in
+//! the hint (IDMeta's token is no help when Twilio refused its Auth Token).
+//!
+//! The use cases return the failure of the last provider asked (after a failover too) without
+//! saying which one it was; the composition root wraps each gateway it wires to note it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use phone_verify_domain::{
+    CheckCodeRequest, CheckResult, GatewayError, ProviderName, SendCodeRequest, SendReceipt,
+    VerificationGateway,
+};
+
+/// A provider as this run configured it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Configured {
+    /// The name its attempts are recorded under.
+    pub(crate) name: ProviderName,
+    /// Where its credentials came from, as the user gives them: `the token in
+    /// IDMETA_API_TOKEN (or --token-file)`.
+    pub(crate) credentials: String,
+}
+
+/// The provider asked last, shared by the gateways of one run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LastAsked(Arc<Mutex<Option<Configured>>>);
+
+impl LastAsked {
+    /// `gateway`, noting here each time it is asked, as `provider`.
+    pub(crate) fn watch(
+        &self,
+        provider: Configured,
+        gateway: Arc<dyn VerificationGateway>,
+    ) -> Arc<dyn VerificationGateway> {
+        Arc::new(Watched {
+            provider,
+            gateway,
+            last: self.clone(),
+        })
+    }
+
+    /// The provider asked last; `None` before any was.
+    pub(crate) fn get(&self) -> Option<Configured> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn note(&self, provider: &Configured) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(provider.clone());
+    }
+}
+
+/// A gateway that notes its provider as the one asked last before each call.
+#[derive(Debug)]
+struct Watched {
+    provider: Configured,
+    gateway: Arc<dyn VerificationGateway>,
+    last: LastAsked,
+}
+
+#[async_trait]
+impl VerificationGateway for Watched {
+    async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
+        self.last.note(&self.provider);
+        self.gateway.send_code(request).await
+    }
+
+    async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
+        self.last.note(&self.provider);
+        self.gateway.check_code(request).await
+    }
+}
