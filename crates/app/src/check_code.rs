@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode, PhoneNumber,
-    TrustValidationId,
+    CheckCodeRequest, CheckResult, CheckVerdict, CodeScope, ErrorClass, GatewayError, OtpCode,
+    PhoneNumber, TrustValidationId,
 };
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
@@ -61,6 +61,16 @@ pub enum CheckCodeError {
         /// The recorded check.
         attempt: AttemptId,
     },
+    /// The code's provider finds codes by number ([`CodeScope::Number`]), the send's
+    /// reference is unknown (its answer was lost, so the check cannot name it), and the store
+    /// keeps no clear number (`docs/security.md`, "No clear numbers at rest"): check again
+    /// with the number ([`CheckCode::check_with_number`]). The provider was not called; the
+    /// check is recorded as not checked and counts as no attempt.
+    #[error("the provider finds this code by number: check it with the number")]
+    NumberNeeded {
+        /// The recorded check.
+        attempt: AttemptId,
+    },
     /// The send could not be read or the check recorded before the call, so the provider was
     /// not called.
     #[error("the check could not be recorded, so it was not made")]
@@ -99,7 +109,10 @@ impl CheckCodeError {
     /// so, repeating it may use up one more of the code's attempts.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            Self::Refused(_) | Self::Store(_) | Self::NoPendingCode { .. } => false,
+            Self::Refused(_)
+            | Self::Store(_)
+            | Self::NoPendingCode { .. }
+            | Self::NumberNeeded { .. } => false,
             Self::Gateway(gateway) | Self::FailedAndNotRecorded { gateway, .. } => {
                 gateway.may_have_been_sent()
             }
@@ -120,8 +133,14 @@ pub struct CheckCode {
 }
 
 impl CheckCode {
-    /// The use case over `wiring`, guarded by `policy`.
-    pub fn new(wiring: Wiring, policy: CheckPolicy) -> Self {
+    /// The use case over `wiring`, guarded by `policy`, with the rules each wired provider's
+    /// adapter declares ([`CheckPolicy::providers`]; an entry the policy already holds wins).
+    pub fn new(wiring: Wiring, mut policy: CheckPolicy) -> Self {
+        for (name, rules) in wiring.providers.rules() {
+            if !policy.providers.iter().any(|(listed, _)| *listed == name) {
+                policy.providers.push((name, rules));
+            }
+        }
         Self {
             wiring,
             policy: Arc::new(policy),
@@ -174,16 +193,21 @@ impl CheckCode {
     }
 
     /// The number a check names to the provider: the send's when the store keeps it, else
-    /// the caller's when the store's keys confirm it; none unless the check is narrowed.
+    /// the caller's when the store's keys confirm it. For a provider that keeps one code per
+    /// trust validation, none unless the check is narrowed to the send; for one that keeps a
+    /// code per number ([`CodeScope::Number`]), always when known: without the send's
+    /// reference, the number is the only way to the code.
     fn number_to_name(
         &self,
         target: &CheckTarget,
         given: Option<&PhoneNumber>,
     ) -> Option<PhoneNumber> {
-        if let Some(kept) = target.phone() {
+        let by_number = self.policy.rules_of(&target.send.provider).code_scope == CodeScope::Number;
+        let named = target.narrowed || by_number;
+        if let Some(kept) = target.send.number.clear().filter(|_| named) {
             return Some(kept.clone());
         }
-        let given = given.filter(|_| target.narrowed)?;
+        let given = given.filter(|_| named)?;
         if self
             .wiring
             .store
@@ -194,6 +218,38 @@ impl CheckCode {
         } else {
             warn!("the number given is not the send's: the check names the send's reference only");
             None
+        }
+    }
+
+    /// A check reserved against a send of a provider that finds codes by number, whose
+    /// reference is unknown (its answer was lost) and whose number the store does not keep in
+    /// clear, without the caller's number: it cannot be addressed. It is closed as not checked
+    /// (nothing was asked), and the caller is told to give the number.
+    async fn unaddressable(
+        &self,
+        attempt: AttemptId,
+        provider: &phone_verify_domain::ProviderName,
+    ) -> Result<CheckedCode, CheckCodeError> {
+        warn!("check not made: the provider finds this code by number, and none was given");
+        let outcome = CheckOutcome::NotChecked {
+            class: ErrorClass::RequestNotBuilt,
+        };
+        let store = &*self.wiring.store;
+        let recorded = telemetry::store_call(
+            store,
+            StoreOperation::FinishCheck,
+            store.finish_check(attempt, outcome, self.wiring.clock.now()),
+        )
+        .await;
+        let counted = if recorded.is_ok() {
+            CheckCounted::NotChecked
+        } else {
+            CheckCounted::StoreFailed
+        };
+        telemetry::count_check(provider, counted, None, None);
+        match recorded {
+            Ok(_) => Err(CheckCodeError::NumberNeeded { attempt }),
+            Err(source) => Err(CheckCodeError::Store(source)),
         }
     }
 
@@ -263,6 +319,12 @@ impl CheckCode {
             phone: self.number_to_name(&target, given),
         };
         let provider = &target.send.provider;
+        if request.reference.is_none()
+            && request.phone.is_none()
+            && self.policy.rules_of(provider).code_scope == CodeScope::Number
+        {
+            return self.unaddressable(attempt, provider).await;
+        }
         let in_flight = InFlight::start(provider, ProviderOperation::CheckCode);
         let answer = telemetry::provider_call(
             provider,

@@ -60,9 +60,57 @@ fn known_to_precede(earlier: &SendRecord, later: &SendRecord) -> bool {
 }
 
 impl CheckPolicy {
-    /// When a code sent by `send` stops being checkable.
+    /// When a code sent by `send` stops being checkable, counted from the send's start and
+    /// its provider's lifetime ([`CheckPolicy::lifetime_of`]). For a provider whose resend
+    /// reuses the code, [`CheckPolicy::choose_send`] counts from the first send of the code.
     pub fn expires_at(&self, send: &SendRecord) -> DateTime<Utc> {
-        add(send.started_at, self.code_lifetime)
+        add(send.started_at, self.lifetime_of(&send.provider))
+    }
+
+    /// When the code `send` delivered stops being checkable, among `sends` (the trust
+    /// validation's): for a provider whose resend re-sends the same code
+    /// ([`ProviderRules::resend_reuses_code`](phone_verify_domain::ProviderRules)), the
+    /// lifetime runs from the first send holding the same reference, and a resend does not
+    /// extend it.
+    fn code_expires_at(&self, send: &SendRecord, sends: &[SendRecord]) -> DateTime<Utc> {
+        let first = match send.reference() {
+            Some(reference) if self.rules_of(&send.provider).resend_reuses_code => sends
+                .iter()
+                .filter(|other| {
+                    other.provider == send.provider && other.reference() == Some(reference)
+                })
+                .map(|other| other.started_at)
+                .min()
+                .unwrap_or(send.started_at),
+            _ => send.started_at,
+        };
+        add(first, self.lifetime_of(&send.provider))
+    }
+
+    /// The sends whose checks count against the attempt limit of a check of `target`, among
+    /// the trust validation's `sends`: the target alone, or, for a provider whose limit
+    /// counts per code ([`AttemptScope::Code`](phone_verify_domain::AttemptScope)), every
+    /// send holding the target's reference (a resend re-sent the same code).
+    pub fn sends_sharing_attempts(
+        &self,
+        target: &CheckTarget,
+        sends: &[SendRecord],
+    ) -> Vec<crate::AttemptId> {
+        let per_code = self.rules_of(&target.send.provider).attempts
+            == phone_verify_domain::AttemptScope::Code;
+        match target.send.reference() {
+            Some(reference) if per_code => sends
+                .iter()
+                .filter(|send| {
+                    send.provider == target.send.provider && send.reference() == Some(reference)
+                })
+                .map(|send| send.id)
+                .chain(std::iter::once(target.send.id))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            _ => vec![target.send.id],
+        }
     }
 
     /// Chooses the send a check at `now` goes to among the sends of one trust validation
@@ -91,14 +139,20 @@ impl CheckPolicy {
             .into_iter()
             .filter(SendRecord::may_have_delivered)
             .collect();
-        let newest_expiry = delivered
+        let expiries: Vec<DateTime<Utc>> = delivered
             .iter()
-            .map(|send| self.expires_at(send))
+            .map(|send| self.code_expires_at(send, &delivered))
+            .collect();
+        let newest_expiry = expiries
+            .iter()
+            .copied()
             .max()
             .ok_or(CheckRefusal::NoCodeSent)?;
         let live: Vec<SendRecord> = delivered
             .into_iter()
-            .filter(|send| self.expires_at(send) > now)
+            .zip(expiries)
+            .filter(|(_, expiry)| *expiry > now)
+            .map(|(send, _)| send)
             .collect();
         let current = live.iter().find(|candidate| {
             live.iter()
@@ -339,6 +393,7 @@ mod tests {
         let policy = CheckPolicy {
             max_attempts: 2,
             code_lifetime: Duration::from_secs(60),
+            ..CheckPolicy::default()
         };
         assert_eq!(policy.evaluate_attempts(1), Ok(()));
         assert_eq!(

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use phone_verify_domain::{NumberKind, PhoneNumber, RegionCode};
+use phone_verify_domain::{NumberKind, PhoneNumber, ProviderName, ProviderRules, RegionCode};
 
 use crate::time::{add, sub};
 
@@ -323,12 +323,26 @@ impl SendPolicy {
 
 /// The guards of the check use case, enforced locally so that brute force never reaches the
 /// provider.
+///
+/// The provider of each send has the last word on its code's lifetime and on what the
+/// attempt limit counts ([`ProviderRules`], as its adapter declares them): [`CheckCode`]
+/// fills [`CheckPolicy::providers`] from the providers it is wired to.
+///
+/// [`CheckCode`]: crate::CheckCode
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckPolicy {
-    /// Most checks against one send. Default 5.
+    /// Most checks against one code (of one send, or of every send that delivered the same
+    /// code, as the provider's [`ProviderRules::attempts`] says). Default 5.
     pub max_attempts: u32,
-    /// How long a code stays valid after the send started. Default 5 minutes.
+    /// How long a code stays valid after the send started, for a provider whose adapter does
+    /// not declare a lifetime ([`ProviderRules::code_lifetime`]). Default 5 minutes.
     pub code_lifetime: Duration,
+    /// What each provider's adapter declared; a provider not listed has the default rules
+    /// ([`ProviderRules::per_trust_validation`]). Filled by [`CheckCode::new`] from its
+    /// providers: leave it empty.
+    ///
+    /// [`CheckCode::new`]: crate::CheckCode::new
+    pub providers: Vec<(ProviderName, ProviderRules)>,
 }
 
 impl Default for CheckPolicy {
@@ -336,7 +350,37 @@ impl Default for CheckPolicy {
         Self {
             max_attempts: 5,
             code_lifetime: Duration::from_secs(5 * 60),
+            providers: Vec::new(),
         }
+    }
+}
+
+/// The rules of a provider no adapter declared.
+static DEFAULT_RULES: ProviderRules = ProviderRules::per_trust_validation();
+
+impl CheckPolicy {
+    /// The rules `provider`'s adapter declared, or the default ones.
+    pub fn rules_of(&self, provider: &ProviderName) -> &ProviderRules {
+        self.providers
+            .iter()
+            .find(|(name, _)| name == provider)
+            .map_or(&DEFAULT_RULES, |(_, rules)| rules)
+    }
+
+    /// How long a code of `provider` stays checkable: its adapter's declared lifetime, else
+    /// [`CheckPolicy::code_lifetime`].
+    pub fn lifetime_of(&self, provider: &ProviderName) -> Duration {
+        self.rules_of(provider)
+            .code_lifetime
+            .unwrap_or(self.code_lifetime)
+    }
+
+    /// The longest lifetime a code of any provider may have.
+    pub fn longest_lifetime(&self) -> Duration {
+        self.providers
+            .iter()
+            .filter_map(|(_, rules)| rules.code_lifetime)
+            .fold(self.code_lifetime, Duration::max)
     }
 }
 
@@ -375,7 +419,7 @@ pub enum CheckRefusal {
 /// assert_eq!(needed, Duration::from_secs(60 * 60));
 /// ```
 pub fn minimum_retention(limits: &SendLimits, check: &CheckPolicy) -> Duration {
-    limits.horizon().max(check.code_lifetime)
+    limits.horizon().max(check.longest_lifetime())
 }
 
 impl CheckRefusal {

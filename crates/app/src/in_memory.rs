@@ -420,9 +420,12 @@ impl Inner {
         reference: ReferenceId,
         finished_at: DateTime<Utc>,
     ) -> AttemptId {
+        // Sends that share a reference delivered one code (a provider whose resend re-sends
+        // it): the check goes to the newest of them, the current one.
         let owner = self
             .sends(self.of_validation(trust_validation))
-            .find(|send| send.reference() == Some(&reference))
+            .filter(|send| send.reference() == Some(&reference))
+            .max_by_key(|send| (send.started_at, send.id))
             .map(|send| send.id);
         let closes_its_send = owner.is_none();
         if let Some(send) = self.send_mut(send_id)
@@ -540,20 +543,21 @@ impl VerificationStore for InMemoryVerificationStore {
         if inner.by_id.contains_key(&check.id) {
             return Err(StoreError::conflict(ConflictKind::DuplicateId));
         }
-        inner.retain_for(policy.code_lifetime);
-        let sends = inner
+        inner.retain_for(policy.longest_lifetime());
+        let sends: Vec<SendRecord> = inner
             .sends(inner.of_validation(&check.trust_validation))
-            .cloned();
-        let target = match policy.choose_send(sends, check.started_at) {
+            .cloned()
+            .collect();
+        let target = match policy.choose_send(sends.iter().cloned(), check.started_at) {
             Ok(target) => target,
             Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
         };
+        let sharing = policy.sends_sharing_attempts(&target, &sends);
         let counted = inner
             .records(
-                inner
-                    .checks_by_send
-                    .get(&target.send.id)
-                    .into_iter()
+                sharing
+                    .iter()
+                    .filter_map(|send| inner.checks_by_send.get(send))
                     .flatten(),
             )
             .filter(|record| match record {

@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderName, RegionCode,
-    VerificationGateway,
+    CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderName, ProviderRules,
+    RegionCode, VerificationGateway,
 };
 
 use crate::NumberPrefix;
@@ -151,6 +151,15 @@ impl Providers {
             .iter()
             .find(|(wired, _)| wired == name)
             .map(|(_, gateway)| gateway)
+    }
+
+    /// What each wired provider's adapter declares about how it keeps codes
+    /// ([`VerificationGateway::rules`]), by name.
+    pub fn rules(&self) -> Vec<(ProviderName, ProviderRules)> {
+        self.gateways
+            .iter()
+            .map(|(name, gateway)| (name.clone(), gateway.rules()))
+            .collect()
     }
 
     /// The provider `phone` is routed to: the first matching route's, else the default.

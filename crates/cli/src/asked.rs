@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, ProviderName, SendCodeRequest, SendReceipt,
-    VerificationGateway,
+    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, ProviderName, ProviderRules,
+    SendCodeRequest, SendReceipt, VerificationGateway,
 };
 
 /// A provider as this run configured it.
@@ -72,5 +72,14 @@ impl VerificationGateway for Watched {
     async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
         self.last.note(&self.provider);
         self.gateway.check_code(request).await
+    }
+
+    async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
+        self.last.note(&self.provider);
+        self.gateway.cancel_code(request).await
+    }
+
+    fn rules(&self) -> ProviderRules {
+        self.gateway.rules()
     }
 }

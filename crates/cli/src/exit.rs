@@ -275,6 +275,11 @@ impl CliError {
                 Self::new(Exit::RefusedLocally, format!("check refused: {refusal}"))
                     .hint("the provider was not asked; send a new code")
             }
+            CheckCodeError::NumberNeeded { .. } => Self::usage(
+                "the provider finds this code by the phone number, and the store keeps none \
+                 in clear",
+            )
+            .hint("the provider was not asked; check again with --phone and the number"),
             CheckCodeError::Store(store) => store.into(),
             CheckCodeError::Gateway(gateway) => Self::of_gateway(gateway, by),
             error @ CheckCodeError::CheckedButNotRecorded { .. } => {

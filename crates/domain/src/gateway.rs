@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::{CheckCodeRequest, CheckResult, SendCodeRequest, SendReceipt};
+use crate::{
+    CancelCodeRequest, CheckCodeRequest, CheckResult, ProviderRules, SendCodeRequest, SendReceipt,
+};
 
 /// A boxed transport error, kept as the `source` of a [`GatewayError`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -281,13 +283,21 @@ impl GatewayError {
     }
 }
 
-/// The port to a phone verification provider: send a code by SMS, check a code.
+/// A pending code could not be ended because the provider's adapter offers no way to: it
+/// declares its provider keeps trust validations apart ([`ProviderRules`]), so nothing asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("this provider's adapter cannot cancel a pending code")]
+pub struct CancelNotSupported;
+
+/// The port to a phone verification provider: send a code by SMS, check a code, and end a
+/// pending code where the provider needs it; with what the adapter declares about how its
+/// provider keeps codes ([`VerificationGateway::rules`]).
 ///
-/// Implemented by `idmeta-adapter` over HTTP; with the `mocks` feature,
-/// `MockVerificationGateway` (mockall) serves the unit tests of the layers above. Usable as
-/// `Arc<dyn VerificationGateway>`. `Debug` is required, as of every port, so whatever holds
-/// one can show it (an implementation's `Debug` must not show its token).
-#[cfg_attr(feature = "mocks", mockall::automock)]
+/// Implemented by `idmeta-adapter` and `twilio-verify-adapter` over HTTP; with the `mocks`
+/// feature, `MockVerificationGateway` (mockall; its `rules` are the default, IDMeta's model)
+/// serves the unit tests of the layers above. Usable as `Arc<dyn VerificationGateway>`.
+/// `Debug` is required, as of every port, so whatever holds one can show it (an
+/// implementation's `Debug` must not show its token).
 #[async_trait]
 pub trait VerificationGateway: Send + Sync + fmt::Debug {
     /// Asks the provider to send a code by SMS.
@@ -316,4 +326,53 @@ pub trait VerificationGateway: Send + Sync + fmt::Debug {
     /// The same variants as [`VerificationGateway::send_code`], where "sent" means the provider
     /// may have counted the attempt.
     async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError>;
+
+    /// Ends a pending code, so that it no longer verifies anything (Twilio: the verification
+    /// is cancelled). The use cases call it only for a provider that does not keep trust
+    /// validations apart ([`ProviderRules::isolates_trust_validations`]), before a send for
+    /// one trust validation to a number whose code is pending for another. The default, for
+    /// an adapter whose provider keeps them apart, is [`GatewayError::RequestNotBuilt`] with
+    /// [`CancelNotSupported`]: nothing is sent.
+    ///
+    /// # Errors
+    ///
+    /// As [`VerificationGateway::check_code`]; a code the provider no longer holds (already
+    /// used, expired or cancelled) is `Ok`: it verifies nothing either way.
+    async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
+        let _ = request;
+        Err(GatewayError::RequestNotBuilt {
+            source: Box::new(CancelNotSupported),
+        })
+    }
+
+    /// How the provider keeps codes: what a check that names no send reaches, the code's
+    /// lifetime, whether a resend reuses the code, what the attempt limit counts. The use
+    /// cases apply these rules to the sends this provider made. The default is
+    /// [`ProviderRules::per_trust_validation`] (IDMeta's model); an adapter whose provider
+    /// differs must say so.
+    fn rules(&self) -> ProviderRules {
+        ProviderRules::default()
+    }
+}
+
+#[cfg(feature = "mocks")]
+mockall::mock! {
+    /// A mockall double of [`VerificationGateway`] (feature `mocks`): `send_code`,
+    /// `check_code` and `cancel_code` are driven by expectations; `rules` is the default
+    /// ([`ProviderRules::per_trust_validation`]).
+    pub VerificationGateway {}
+
+    #[async_trait]
+    impl VerificationGateway for VerificationGateway {
+        async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError>;
+        async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError>;
+        async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError>;
+    }
+}
+
+#[cfg(feature = "mocks")]
+impl fmt::Debug for MockVerificationGateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MockVerificationGateway")
+    }
 }

@@ -44,6 +44,7 @@ mod names;
 mod otp;
 mod phone;
 mod provider;
+mod rules;
 mod status;
 mod verification;
 
@@ -51,8 +52,8 @@ pub use error_chain::error_chain;
 #[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;
 pub use gateway::{
-    BoxError, ErrorClass, FieldErrors, GatewayError, RateLimitKind, RejectionKind,
-    VerificationGateway,
+    BoxError, CancelNotSupported, ErrorClass, FieldErrors, GatewayError, RateLimitKind,
+    RejectionKind, VerificationGateway,
 };
 pub use ids::{IdError, MAX_ID_LEN, ReferenceId, TrustFlowId, TrustValidationId};
 pub use names::UnknownName;
@@ -62,8 +63,11 @@ pub use phone::{
     RegionCode,
 };
 pub use provider::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
+pub use rules::{AttemptScope, CodeScope, ProviderRules};
 pub use status::{
     CodeState, DeliveryState, DeliveryStatus, MAX_UNLISTED_LEN, UNLISTED, VerificationStatus,
     unlisted_token,
 };
-pub use verification::{CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt};
+pub use verification::{
+    CancelCodeRequest, CheckCodeRequest, CheckResult, CheckVerdict, SendCodeRequest, SendReceipt,
+};

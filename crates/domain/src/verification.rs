@@ -53,6 +53,17 @@ pub struct CheckCodeRequest {
     pub phone: Option<PhoneNumber>,
 }
 
+/// Ask the provider to end a pending code ([`crate::VerificationGateway::cancel_code`]).
+///
+/// `Debug` masks the phone number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelCodeRequest {
+    /// The reference of the send whose code is to end.
+    pub reference: ReferenceId,
+    /// The number the code went to, when known.
+    pub phone: Option<PhoneNumber>,
+}
+
 /// How a check ended, read from the code state and the verification status together.
 ///
 /// Not `#[non_exhaustive]`: stores record every verdict by its stable name, and a new verdict

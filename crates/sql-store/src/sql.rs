@@ -124,12 +124,14 @@ pub(crate) const ATTEMPT: &str = concat!(
 );
 
 /// The send of a trust validation with a reference (`$2`): the send a check's answer names.
+/// Sends that share a reference delivered one code (a provider whose resend re-sends it): the
+/// newest of them, the current one.
 /// Index `verification_attempts_by_trust_validation`.
 pub(crate) const SEND_OF_TRUST_VALIDATION_WITH_REFERENCE: &str = concat!(
     "SELECT ",
     attempt_columns!(),
     " FROM verification_attempts WHERE trust_validation = $1 AND kind = 'send' \
-     AND reference = $2 LIMIT 1"
+     AND reference = $2 ORDER BY started_at_ns DESC, id DESC LIMIT 1"
 );
 
 /// Moves a check (`$1`) to the send (`$2`) its answer named. Primary key.

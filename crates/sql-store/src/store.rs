@@ -842,16 +842,21 @@ async fn reserve_check_in(
         .into_iter()
         .map(columns::StoredAttempt::into_send)
         .collect::<Result<Vec<_>, _>>()?;
-    let target = match policy.choose_send(sends, check.started_at) {
+    let target = match policy.choose_send(sends.iter().cloned(), check.started_at) {
         Ok(target) => target,
         Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
     };
-    let counted = session
-        .count(
-            sql::COUNT_COUNTED_CHECKS_OF_SEND,
-            vec![columns::uuid(target.send.id).into()],
-        )
-        .await?;
+    // One send, or each send that delivered the same code where the provider counts attempts
+    // per code: a few at most (the cap per trust validation bounds them).
+    let mut counted = 0;
+    for send in policy.sends_sharing_attempts(&target, &sends) {
+        counted += session
+            .count(
+                sql::COUNT_COUNTED_CHECKS_OF_SEND,
+                vec![columns::uuid(send).into()],
+            )
+            .await?;
+    }
     if let Err(refusal) = policy.evaluate_attempts(counted) {
         return Ok(CheckReservation::Refused(refusal));
     }

@@ -73,6 +73,16 @@ pub(crate) fn classify_check(
     })
 }
 
+/// Classifies the answer to a cancel: done when Twilio answered 2xx, or when it no longer holds
+/// the verification (20404: its code verifies nothing either way).
+pub(crate) fn classify_cancel(answer: Answer<'_>) -> Result<(), GatewayError> {
+    match answer.status {
+        200..=299 => Ok(()),
+        404 if error_body(answer.body).code == Some(NOT_FOUND) => Ok(()),
+        _ => Err(refusal(answer)),
+    }
+}
+
 /// The decoded body of a 2xx answer, or the error any other answer stands for.
 fn verification(answer: Answer<'_>) -> Result<Verification<'_>, GatewayError> {
     let status = answer.status;

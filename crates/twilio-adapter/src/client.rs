@@ -10,8 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, SendCodeRequest, SendReceipt,
-    VerificationGateway,
+    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderRules,
+    SendCodeRequest, SendReceipt, VerificationGateway,
 };
 use phone_verify_http::{
     Answer, BaseUrlError, Transport, record_check, record_outcome, record_send, retrying,
@@ -22,9 +22,9 @@ use secrecy::ExposeSecret;
 use tracing::{Instrument, Span, field};
 
 use crate::RetryPolicy;
-use crate::classify::{classify_check, classify_send, error_code};
-use crate::config::{TwilioClientBuilder, TwilioConfigError, Validated};
-use crate::wire::{Asked, check_form, send_form};
+use crate::classify::{classify_cancel, classify_check, classify_send, error_code};
+use crate::config::{TwilioClientBuilder, TwilioConfigError, Validated, is_sid};
+use crate::wire::{Asked, cancel_form, check_form, send_form};
 
 /// Twilio Verify v2 as a [`VerificationGateway`].
 ///
@@ -41,6 +41,9 @@ struct Inner {
     service_sid: String,
     send_url: Url,
     check_url: Url,
+    /// The Service's base for one verification: `…/Verifications/` (its sid is appended).
+    verifications_url: Url,
+    rules: ProviderRules,
     /// `Basic <base64(user:secret)>`, marked sensitive so `reqwest` and `http` never print it.
     authorization: HeaderValue,
     retry: RetryPolicy,
@@ -84,6 +87,8 @@ impl TwilioClient {
             inner: Arc::new(Inner {
                 send_url: join("Verifications")?,
                 check_url: join("VerificationCheck")?,
+                verifications_url: join("Verifications/")?,
+                rules: ProviderRules::per_number(config.verification_lifetime),
                 transport,
                 base_url,
                 service_sid,
@@ -212,7 +217,42 @@ impl VerificationGateway for TwilioClient {
         record_check(&span, &result);
         result
     }
+
+    /// Posts `Status=canceled` to the verification (`…/Verifications/{Sid}`): its code then
+    /// verifies nothing, and the next send to the number starts a new verification with a new
+    /// code. A verification Twilio no longer holds (20404: approved, expired or cancelled) is
+    /// `Ok`. A reference that is not a verification sid (`VE` + 32 hex) is
+    /// [`GatewayError::RequestNotBuilt`]: nothing is sent.
+    async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
+        let span = tracing::info_span!(
+            "twilio.cancel_code",
+            operation = "cancel_code",
+            phone = request.phone.as_ref().map(|p| p.masked()),
+            reference = %request.reference,
+            http.status = field::Empty,
+            twilio.error_code = field::Empty,
+            attempts = field::Empty,
+            latency_ms = field::Empty,
+        );
+        let sid = request.reference.as_str();
+        let url = is_sid("VE", sid)
+            .then(|| self.inner.verifications_url.join(sid).ok())
+            .flatten()
+            .ok_or_else(|| GatewayError::RequestNotBuilt {
+                source: Box::new(NotAVerificationSid),
+            })?;
+        self.call(&url, cancel_form(), classify_cancel, span).await
+    }
+
+    fn rules(&self) -> ProviderRules {
+        self.inner.rules.clone()
+    }
 }
+
+/// A cancel was asked for a reference that is not a Twilio verification sid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the reference is not a Twilio verification sid")]
+struct NotAVerificationSid;
 
 impl fmt::Debug for TwilioClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

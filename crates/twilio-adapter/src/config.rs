@@ -2,12 +2,23 @@
 //! the safety limits.
 
 use std::fmt;
+use std::time::Duration;
 
 use phone_verify_http::{BaseUrlError, HttpOptions, LimitsError, validate_base_url};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Twilio Verify's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://verify.twilio.com/";
+
+/// How long a verification stays checkable by default: 10 minutes from its creation, not
+/// extended by a resend (Twilio's documentation).
+pub const DEFAULT_VERIFICATION_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// The shortest and longest verification lifetimes Twilio support can set on a Service.
+pub const VERIFICATION_LIFETIME_RANGE: (Duration, Duration) = (
+    Duration::from_secs(2 * 60),
+    Duration::from_secs(24 * 60 * 60),
+);
 
 /// Why a configuration was refused. Never contains a SID or a secret.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +51,10 @@ pub enum TwilioConfigError {
     /// A timeout or limit is zero.
     #[error(transparent)]
     ZeroLimit(#[from] LimitsError),
+    /// The verification lifetime is outside what Twilio can set
+    /// ([`VERIFICATION_LIFETIME_RANGE`]).
+    #[error("the verification lifetime must be from 2 minutes to 24 hours")]
+    VerificationLifetime,
     /// The HTTP client could not be built (TLS backend initialisation).
     #[error("the HTTP client could not be built")]
     Client(#[source] reqwest::Error),
@@ -119,6 +134,7 @@ pub struct TwilioClientBuilder {
     account: Option<Credentials>,
     api_key: Option<Credentials>,
     base_url: Option<String>,
+    pub(crate) verification_lifetime: Duration,
     pub(crate) http: HttpOptions,
     pub(crate) user_agent: String,
 }
@@ -130,6 +146,7 @@ impl Default for TwilioClientBuilder {
             account: None,
             api_key: None,
             base_url: None,
+            verification_lifetime: DEFAULT_VERIFICATION_LIFETIME,
             http: HttpOptions::default(),
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
@@ -177,6 +194,15 @@ impl TwilioClientBuilder {
         self
     }
 
+    /// How long the Verify Service keeps a verification checkable, from its creation: 10
+    /// minutes unless Twilio support set the Service otherwise (from 2 minutes to 24 hours).
+    /// The use cases refuse a check of an older code locally, and count its lifetime from the
+    /// first send (a resend re-sends the same code without extending it).
+    pub fn verification_lifetime(mut self, lifetime: Duration) -> Self {
+        self.verification_lifetime = lifetime;
+        self
+    }
+
     phone_verify_http::http_option_setters!(http);
 
     /// Validates the settings and builds the client (one connection pool, built once).
@@ -202,6 +228,10 @@ impl TwilioClientBuilder {
         let raw = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let base_url = validate_base_url(raw, self.http.allow_plain_http)?;
         self.http.limits.validate()?;
+        let (shortest, longest) = VERIFICATION_LIFETIME_RANGE;
+        if !(shortest..=longest).contains(&self.verification_lifetime) {
+            return Err(TwilioConfigError::VerificationLifetime);
+        }
         let validated = Validated {
             service_sid: service_sid.to_owned(),
             base_url,
@@ -223,6 +253,7 @@ impl fmt::Debug for TwilioClientBuilder {
             .field("service_sid", &self.service_sid)
             .field("credentials", &kind)
             .field("base_url", &self.base_url)
+            .field("verification_lifetime", &self.verification_lifetime)
             .field("http", &self.http)
             .finish()
     }

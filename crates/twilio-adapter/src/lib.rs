@@ -57,7 +57,10 @@ mod wire;
 pub const PROVIDER: &str = "twilio";
 
 pub use client::TwilioClient;
-pub use config::{DEFAULT_BASE_URL, TwilioClientBuilder, TwilioConfigError};
+pub use config::{
+    DEFAULT_BASE_URL, DEFAULT_VERIFICATION_LIFETIME, TwilioClientBuilder, TwilioConfigError,
+    VERIFICATION_LIFETIME_RANGE,
+};
 pub use phone_verify_http::{
     BaseUrlError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
     LimitsError, RetryPolicy,

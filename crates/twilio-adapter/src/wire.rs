@@ -23,6 +23,13 @@ pub(crate) fn send_form(request: &SendCodeRequest) -> String {
         .finish()
 }
 
+/// `Status=canceled`: the update that ends a pending verification.
+pub(crate) fn cancel_form() -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .append_pair("Status", "canceled")
+        .finish()
+}
+
 /// A check with neither the send's reference nor the number: Twilio has nothing to find the
 /// verification by, so the request cannot be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use phone_verify_domain::{CheckVerdict, ProviderName};
+use phone_verify_domain::{CheckVerdict, ProviderName, ProviderRules};
 
 use super::fixtures::*;
 use crate::{
@@ -369,6 +369,88 @@ pub async fn an_answer_naming_another_send_moves_the_check_to_it(
         refused,
         CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 5 }),
         "the moved check counts against the send it was moved to"
+    );
+}
+
+/// Sends that share a reference delivered one code (a provider whose resend re-sends it): an
+/// answer naming the reference moves the check to the newest of them, and, for a provider
+/// whose limit counts per code, the checks of all of them count together.
+pub async fn sends_sharing_a_reference_are_one_code_whose_checks_go_to_the_newest_and_count_together(
+    store: Arc<dyn VerificationStore>,
+) {
+    let policy = CheckPolicy {
+        max_attempts: 3,
+        providers: vec![(
+            ProviderName::idmeta(),
+            ProviderRules::per_number(std::time::Duration::from_secs(600)),
+        )],
+        ..CheckPolicy::default()
+    };
+    let reserve = |check_id, second| {
+        let store = store.clone();
+        let policy = policy.clone();
+        async move {
+            store
+                .reserve_check(new_check(check_id, "tv-a", at(second)), &policy)
+                .await
+                .expect("reserve")
+        }
+    };
+    let first = record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    let check_id = id();
+    assert!(matches!(
+        reserve(check_id, 5).await,
+        CheckReservation::Reserved(_)
+    ));
+    store
+        .finish_check(check_id, wrong_code(), at(6))
+        .await
+        .expect("finish");
+    let second = record_send(&*store, &number(1), "tv-a", at(40), sent(1)).await;
+    let third = send_in_flight(&*store, &number(1), "tv-a", at(45)).await;
+
+    // The check goes to the newest send while the order is unknown; its answer names the
+    // shared reference, so it belongs to the newest send holding it.
+    let check_id = id();
+    let CheckReservation::Reserved(target) = reserve(check_id, 50).await else {
+        panic!("reserved");
+    };
+    assert_eq!(target.send.id, third);
+    let moved_to = store
+        .finish_check(
+            check_id,
+            answered(CheckVerdict::WrongCode, Some(reference(1))),
+            at(51),
+        )
+        .await
+        .expect("finish");
+    assert_eq!(moved_to, second, "the newest send holding the reference");
+    assert_ne!(moved_to, first);
+    store
+        .finish_send(
+            third,
+            SendOutcome::NotSent {
+                class: ErrorClass::NotSent,
+            },
+            at(52),
+        )
+        .await
+        .expect("finish");
+
+    // Two checks of the code so far (one of each send): a third is allowed, a fourth not.
+    let check_id = id();
+    let CheckReservation::Reserved(target) = reserve(check_id, 60).await else {
+        panic!("the third check of the code is reserved");
+    };
+    assert_eq!(target.send.id, second);
+    store
+        .finish_check(check_id, wrong_code(), at(61))
+        .await
+        .expect("finish");
+    assert_eq!(
+        reserve(id(), 70).await,
+        CheckReservation::Refused(CheckRefusal::TooManyAttempts { limit: 3 }),
+        "the checks of both sends count against the one code"
     );
 }
 

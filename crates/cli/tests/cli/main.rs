@@ -14,3 +14,4 @@ mod processes;
 mod provider_text;
 mod store_file;
 mod support;
+mod twilio;

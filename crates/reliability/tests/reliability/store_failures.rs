@@ -14,8 +14,8 @@ use phone_verify_app::{
     AttemptId, CheckCodeError, CheckOutcome, SendCodeError, SendOutcome, SendState, StoreError,
 };
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode, PhoneNumber,
-    SendCodeRequest, SendReceipt, VerificationGateway,
+    CancelCodeRequest, CheckCodeRequest, CheckResult, CheckVerdict, GatewayError, OtpCode,
+    PhoneNumber, ProviderRules, SendCodeRequest, SendReceipt, VerificationGateway,
 };
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig, sql_failure_kind};
@@ -75,6 +75,14 @@ impl VerificationGateway for LockAfterNextCall {
         let answer = self.inner.check_code(request).await;
         self.lock_if_armed();
         answer
+    }
+
+    async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
+        self.inner.cancel_code(request).await
+    }
+
+    fn rules(&self) -> ProviderRules {
+        self.inner.rules()
     }
 }
 

@@ -7,4 +7,5 @@ mod exact_request;
 mod faults;
 mod flow;
 mod logging;
+mod rules;
 mod support;

@@ -1,0 +1,267 @@
+//! Twilio's own rules, as the adapter declares them, applied by the use cases through the
+//! simulator: a code whose send answer was lost is checked by number; a resend re-sends the
+//! same code, whose checks count together and land on the newest send; the code lives ten
+//! minutes from the first send, on the app's clock as on Twilio's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use phone_verify_app::{
+    CheckCode, CheckCodeError, CheckPolicy, CheckRefusal, InMemoryVerificationStore, ManualClock,
+    NumberKey, NumberKeyId, NumberKeyring, Providers, SendCode, SendCodeError, SendPolicy,
+    VerificationStore, Wiring,
+};
+use phone_verify_domain::{
+    CheckVerdict, OtpCode, PhoneNumber, ProviderName, SendCodeRequest, TrustFlowId,
+    TrustValidationId,
+};
+use phone_verify_sim::{Fault, FaultScope, Simulator};
+
+use crate::support::{TO, client, simulator, wrong};
+
+/// The use cases over Twilio and `store`, on a manual clock that moves with the simulator's.
+struct Harness {
+    sim: Simulator,
+    send: SendCode,
+    check: CheckCode,
+    clock: Arc<ManualClock>,
+}
+
+impl Harness {
+    async fn new(store: Arc<dyn VerificationStore>) -> Self {
+        let sim = simulator().await;
+        let clock = Arc::new(ManualClock::new(sim.clock().now()));
+        let providers = Providers::new(ProviderName::twilio(), Arc::new(client(&sim)));
+        let wiring = Wiring {
+            clock: clock.clone(),
+            ..Wiring::with_providers(providers, store)
+        };
+        Self {
+            send: SendCode::new(wiring.clone(), SendPolicy::default()),
+            check: CheckCode::new(wiring, CheckPolicy::default()),
+            sim,
+            clock,
+        }
+    }
+
+    async fn clear() -> Self {
+        Self::new(Arc::new(InMemoryVerificationStore::new())).await
+    }
+
+    /// Both clocks, the app's and Twilio's, move on by `by`.
+    fn advance(&self, by: Duration) {
+        self.sim.clock().advance(by);
+        self.clock.advance(by);
+    }
+
+    fn inbox(&self) -> OtpCode {
+        OtpCode::parse(&self.sim.last_code_for(TO).expect("delivered")).expect("a code")
+    }
+
+    fn checks_asked(&self) -> u64 {
+        self.sim.counters().twilio_check_requests
+    }
+}
+
+fn request(tv: &str) -> SendCodeRequest {
+    SendCodeRequest {
+        phone: PhoneNumber::parse(TO).expect("valid"),
+        trust_flow: TrustFlowId::new(0),
+        trust_validation: tv_id(tv),
+    }
+}
+
+fn tv_id(tv: &str) -> TrustValidationId {
+    TrustValidationId::parse(tv).expect("valid")
+}
+
+/// Faults after which Twilio sent the code but the app never read its answer.
+fn lost_answers() -> [Fault; 4] {
+    [
+        Fault::CloseAfterProcessing,
+        Fault::ProcessThenFail {
+            status: 503,
+            html: true,
+            retry_after_secs: Some(5),
+        },
+        Fault::ProcessThenFail {
+            status: 503,
+            html: false,
+            retry_after_secs: None,
+        },
+        Fault::ProcessThenFail {
+            status: 500,
+            html: false,
+            retry_after_secs: None,
+        },
+    ]
+}
+
+#[tokio::test]
+async fn a_code_whose_send_answer_was_lost_is_checked_by_number_and_verifies() {
+    for fault in lost_answers() {
+        let harness = Harness::clear().await;
+        harness.sim.inject(fault.clone(), FaultScope::Next(1));
+
+        let error = harness
+            .send
+            .send(&request("tv-lost"))
+            .await
+            .expect_err("the answer is lost");
+        assert!(
+            matches!(&error, SendCodeError::Gateway(_)) && error.may_have_been_sent(),
+            "{fault:?}: {error:?}"
+        );
+
+        let checked = harness
+            .check
+            .check(tv_id("tv-lost"), harness.inbox())
+            .await
+            .unwrap_or_else(|error| panic!("{fault:?}: the code the user holds: {error:?}"));
+        assert_eq!(checked.verdict(), CheckVerdict::Verified, "{fault:?}");
+        assert_eq!(harness.checks_asked(), 1, "{fault:?}");
+    }
+}
+
+#[tokio::test]
+async fn with_protected_numbers_a_lost_answer_s_code_is_checked_with_the_caller_s_number() {
+    let key = NumberKey::new(NumberKeyId::parse("k1").expect("an id"), vec![7; 32].into())
+        .expect("a key");
+    let store = InMemoryVerificationStore::new().protect_numbers(NumberKeyring::new(key));
+    let harness = Harness::new(Arc::new(store)).await;
+    harness
+        .sim
+        .inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
+    harness
+        .send
+        .send(&request("tv-protected"))
+        .await
+        .expect_err("the answer is lost");
+
+    // Without the number, nothing can address the code: a typed error, nothing asked.
+    let error = harness
+        .check
+        .check(tv_id("tv-protected"), harness.inbox())
+        .await
+        .expect_err("no way to the code");
+    assert!(
+        matches!(error, CheckCodeError::NumberNeeded { .. }),
+        "{error:?}"
+    );
+    assert!(!error.may_have_been_sent());
+    // A number that is not the send's is never sent to Twilio.
+    let stranger = PhoneNumber::parse("+15017122669").expect("valid");
+    let error = harness
+        .check
+        .check_with_number(tv_id("tv-protected"), harness.inbox(), &stranger)
+        .await
+        .expect_err("not the send's number");
+    assert!(
+        matches!(error, CheckCodeError::NumberNeeded { .. }),
+        "{error:?}"
+    );
+    assert_eq!(harness.checks_asked(), 0);
+
+    let phone = PhoneNumber::parse(TO).expect("valid");
+    let checked = harness
+        .check
+        .check_with_number(tv_id("tv-protected"), harness.inbox(), &phone)
+        .await
+        .expect("checked by the confirmed number");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
+}
+
+#[tokio::test]
+async fn a_resend_shares_the_code_whose_checks_count_together_and_land_on_the_newest_send() {
+    let harness = Harness::clear().await;
+    let first = harness
+        .send
+        .send(&request("tv-resend"))
+        .await
+        .expect("sent");
+    let code = harness.inbox();
+    let wrong_code = OtpCode::parse(wrong(code.expose())).expect("a code");
+    // Each wrong check is an answer, recorded against `send`.
+    let wrong_checks = |times: usize, send| {
+        let (check, wrong_code) = (&harness.check, &wrong_code);
+        async move {
+            for _ in 0..times {
+                let checked = check
+                    .check(tv_id("tv-resend"), wrong_code.clone())
+                    .await
+                    .expect("answered");
+                assert_eq!(checked.verdict(), CheckVerdict::WrongCode);
+                assert_eq!(checked.send, send, "the newest send holds the code");
+            }
+        }
+    };
+    wrong_checks(3, first.attempt).await;
+    harness.advance(Duration::from_secs(31));
+    let second = harness
+        .send
+        .send(&request("tv-resend"))
+        .await
+        .expect("resent");
+    assert_eq!(
+        second.receipt.reference, first.receipt.reference,
+        "one code"
+    );
+    assert_eq!(harness.inbox(), code, "the same code again");
+
+    wrong_checks(2, second.attempt).await;
+    // Five checks of one code: the sixth is refused here, Twilio is not asked.
+    let error = harness
+        .check
+        .check(tv_id("tv-resend"), code)
+        .await
+        .expect_err("five attempts of this code were used");
+    assert!(
+        matches!(
+            error,
+            CheckCodeError::Refused(CheckRefusal::TooManyAttempts { limit: 5 })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(harness.checks_asked(), 5);
+}
+
+#[tokio::test]
+async fn a_twilio_code_lives_ten_minutes_from_its_first_send_and_a_resend_does_not_extend_it() {
+    let harness = Harness::clear().await;
+    harness.send.send(&request("tv-life")).await.expect("sent");
+    // Past the app's own five minutes: Twilio's ten apply to Twilio's codes.
+    harness.advance(Duration::from_secs(6 * 60));
+    let checked = harness
+        .check
+        .check(tv_id("tv-life"), harness.inbox())
+        .await
+        .expect("still live at Twilio");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
+
+    harness
+        .send
+        .send(&request("tv-life-2"))
+        .await
+        .expect("sent");
+    harness.advance(Duration::from_secs(4 * 60));
+    harness
+        .send
+        .send(&request("tv-life-2"))
+        .await
+        .expect("resent");
+    harness.advance(Duration::from_secs(6 * 60 + 1));
+    let asked = harness.checks_asked();
+    let error = harness
+        .check
+        .check(tv_id("tv-life-2"), harness.inbox())
+        .await
+        .expect_err("ten minutes after the first send");
+    assert!(
+        matches!(
+            error,
+            CheckCodeError::Refused(CheckRefusal::CodeExpired { .. })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(harness.checks_asked(), asked, "refused before Twilio");
+}
