@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use phone_verify_domain::{
-    GatewayError, ProviderName, SendCodeRequest, SendReceipt, VerificationGateway,
+    CancelCodeRequest, GatewayError, ProviderName, ReferenceId, SendCodeRequest, SendReceipt,
+    VerificationGateway,
 };
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
@@ -11,8 +14,8 @@ use tracing::{Span, error, info, warn};
 use crate::store::Reservation;
 use crate::telemetry::{self, InFlight, ProviderOperation, SendCounted};
 use crate::{
-    AttemptId, NewSend, SendOutcome, SendPolicy, SendRefusal, StoreError, StoreOperation, Wiring,
-    fails_over,
+    AttemptId, AttemptRecord, HistorySubject, MAX_PAGE_SIZE, NewSend, PageRequest, SendOutcome,
+    SendPolicy, SendRefusal, StoreError, StoreOperation, Wiring, fails_over,
 };
 
 /// What a successful send returns.
@@ -58,6 +61,19 @@ pub enum SendCodeError {
         #[source]
         source: StoreError,
     },
+    /// The provider keeps one pending code per number whoever asked
+    /// ([`ProviderRules::isolates_trust_validations`] is `false`), a code is pending there
+    /// for another trust validation of this number, and ending it failed: the send was not
+    /// made (it would have re-sent that code, so a code requested in one flow would verify
+    /// this one). It is recorded as not sent. Nothing was sent; try again later.
+    #[error("a code pending for another trust validation could not be ended, so none was sent")]
+    PendingElsewhere {
+        /// The send, recorded as not sent.
+        attempt: AttemptId,
+        /// Why the other code could not be ended.
+        #[source]
+        source: GatewayError,
+    },
     /// The provider call failed and recording that failed too: the record may still read
     /// "in flight" (outcome unknown).
     #[error("the send failed and its outcome could not be recorded")]
@@ -77,7 +93,7 @@ impl SendCodeError {
     /// a second code and void the first.
     pub fn may_have_been_sent(&self) -> bool {
         match self {
-            Self::Refused(_) | Self::Store(_) => false,
+            Self::Refused(_) | Self::Store(_) | Self::PendingElsewhere { .. } => false,
             Self::Gateway(gateway) | Self::FailedAndNotRecorded { gateway, .. } => {
                 gateway.may_have_been_sent()
             }
@@ -154,6 +170,63 @@ impl SendCode {
         unreachable!("a plan names at least the routed provider")
     }
 
+    /// Where `provider` keeps one pending code per number whoever asked
+    /// ([`ProviderRules::isolates_trust_validations`] is `false`: Twilio Verify), ends the
+    /// codes pending at it for other trust validations of this number, so that this send
+    /// starts a new code instead of re-sending theirs: a code requested in one flow never
+    /// verifies another. The pending codes are found in the number's recent history (sends
+    /// at this provider, with a reference, younger than the provider's code lifetime). A code
+    /// the provider no longer holds counts as ended.
+    async fn end_other_flows_codes(
+        &self,
+        request: &SendCodeRequest,
+        provider: &ProviderName,
+        gateway: &dyn VerificationGateway,
+    ) -> Result<(), GatewayError> {
+        let rules = gateway.rules();
+        if rules.isolates_trust_validations {
+            return Ok(());
+        }
+        let store = &*self.wiring.store;
+        let subject = HistorySubject::Number(store.numbers().lookup(&request.phone));
+        // A read failure leaves the pending codes unknown: sending would risk re-sending
+        // another flow's code, so it stops the send like a failed cancel.
+        let page = store
+            .history(&subject, PageRequest::first(MAX_PAGE_SIZE))
+            .await
+            .map_err(|error| GatewayError::RequestNotBuilt {
+                source: Box::new(error),
+            })?;
+        let lifetime = rules.code_lifetime.unwrap_or(Duration::MAX);
+        let now = self.wiring.clock.now();
+        let mut ended: Vec<&ReferenceId> = Vec::new();
+        for record in &page.items {
+            let AttemptRecord::Send(send) = record else {
+                continue;
+            };
+            let Some(reference) = send.reference() else {
+                continue;
+            };
+            let live = crate::time::add(send.started_at, lifetime) > now;
+            if send.provider != *provider
+                || send.trust_validation == request.trust_validation
+                || !live
+                || ended.contains(&reference)
+            {
+                continue;
+            }
+            info!(%reference, "ending the code pending for another trust validation");
+            gateway
+                .cancel_code(&CancelCodeRequest {
+                    reference: reference.clone(),
+                    phone: Some(request.phone.clone()),
+                })
+                .await?;
+            ended.push(reference);
+        }
+        Ok(())
+    }
+
     /// One attempt at one provider: reserve, call, record.
     async fn attempt(
         &self,
@@ -191,6 +264,39 @@ impl SendCode {
             warn!(%refusal, retry_at = ?refusal.retry_at(), "send refused by a limit");
             telemetry::count_send_refusal(provider, &refusal, &request.phone);
             return Err(refusal.into());
+        }
+
+        if let Err(source) = self.end_other_flows_codes(request, provider, gateway).await {
+            warn!(
+                class = source.class().as_str(),
+                "send not made: another flow's code is pending"
+            );
+            let outcome = SendOutcome::NotSent {
+                class: source.class(),
+            };
+            let recorded = telemetry::store_call(
+                store,
+                StoreOperation::FinishSend,
+                store.finish_send(attempt, outcome, self.wiring.clock.now()),
+            )
+            .await;
+            telemetry::count_send(
+                provider,
+                if recorded.is_ok() {
+                    SendCounted::NotSent
+                } else {
+                    SendCounted::FailedNotRecorded
+                },
+                None,
+            );
+            return Err(match recorded {
+                Ok(()) => SendCodeError::PendingElsewhere { attempt, source },
+                Err(store_error) => SendCodeError::FailedAndNotRecorded {
+                    attempt,
+                    gateway: source,
+                    source: store_error,
+                },
+            });
         }
 
         let in_flight = InFlight::start(provider, ProviderOperation::SendCode);

@@ -232,6 +232,12 @@ impl CliError {
                 }
             }
             SendCodeError::Store(store) => store.into(),
+            error @ SendCodeError::PendingElsewhere { .. } => {
+                Self::new(Exit::ProviderUnreachable, chain(&error)).hint(
+                    "nothing was sent: the code pending for another trust validation of this \
+                     number could not be ended, and a send would have re-sent it; try again",
+                )
+            }
             SendCodeError::Gateway(gateway) => Self::of_gateway(gateway, by),
             SendCodeError::SentButNotRecorded {
                 attempt,

@@ -160,9 +160,10 @@ fn send_error(error: &SendCodeError) -> Response {
             "a code may already be on its way: wait for it before asking for another",
         ),
         SendCodeError::Gateway(gateway) => gateway_error(gateway, "nothing was sent"),
-        SendCodeError::FailedAndNotRecorded { gateway, .. } => {
-            gateway_error(gateway, "nothing was sent")
-        }
+        SendCodeError::FailedAndNotRecorded { gateway, .. }
+        | SendCodeError::PendingElsewhere {
+            source: gateway, ..
+        } => gateway_error(gateway, "nothing was sent"),
         _ => storage_unavailable("nothing was sent"),
     }
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use phone_verify_app::{
-    CheckCode, CheckCodeError, CheckPolicy, CheckRefusal, InMemoryVerificationStore, ManualClock,
-    NumberKey, NumberKeyId, NumberKeyring, Providers, SendCode, SendCodeError, SendPolicy,
-    VerificationStore, Wiring,
+    AttemptRecord, CheckCode, CheckCodeError, CheckPolicy, CheckRefusal, HistorySubject,
+    InMemoryVerificationStore, ManualClock, NumberKey, NumberKeyId, NumberKeyring, PageRequest,
+    Providers, SendCode, SendCodeError, SendPolicy, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
     CheckVerdict, OtpCode, PhoneNumber, ProviderName, SendCodeRequest, TrustFlowId,
@@ -25,6 +25,7 @@ struct Harness {
     send: SendCode,
     check: CheckCode,
     clock: Arc<ManualClock>,
+    store: Arc<dyn VerificationStore>,
 }
 
 impl Harness {
@@ -34,14 +35,27 @@ impl Harness {
         let providers = Providers::new(ProviderName::twilio(), Arc::new(client(&sim)));
         let wiring = Wiring {
             clock: clock.clone(),
-            ..Wiring::with_providers(providers, store)
+            ..Wiring::with_providers(providers, store.clone())
         };
         Self {
             send: SendCode::new(wiring.clone(), SendPolicy::default()),
             check: CheckCode::new(wiring, CheckPolicy::default()),
             sim,
             clock,
+            store,
         }
+    }
+
+    /// The attempts of `tv`, newest first.
+    async fn history(&self, tv: &TrustValidationId) -> Vec<AttemptRecord> {
+        self.store
+            .history(
+                &HistorySubject::TrustValidation(tv.clone()),
+                PageRequest::first(50),
+            )
+            .await
+            .expect("history")
+            .items
     }
 
     async fn clear() -> Self {
@@ -264,4 +278,83 @@ async fn a_twilio_code_lives_ten_minutes_from_its_first_send_and_a_resend_does_n
         "{error:?}"
     );
     assert_eq!(harness.checks_asked(), asked, "refused before Twilio");
+}
+
+#[tokio::test]
+async fn a_code_requested_in_one_flow_never_verifies_another_flow_s_send_to_the_number() {
+    let harness = Harness::clear().await;
+    let harmless = harness
+        .send
+        .send(&request("tv-harmless"))
+        .await
+        .expect("sent");
+    let harmless_code = harness.inbox();
+    harness.advance(Duration::from_secs(31));
+
+    let sensitive = harness
+        .send
+        .send(&request("tv-sensitive"))
+        .await
+        .expect("sent");
+    assert_eq!(harness.sim.counters().twilio_verifications_canceled, 1);
+    assert_ne!(sensitive.receipt.reference, harmless.receipt.reference);
+    let sensitive_code = harness.inbox();
+    assert_ne!(sensitive_code, harmless_code, "a new code");
+
+    let crossed = harness
+        .check
+        .check(tv_id("tv-sensitive"), harmless_code.clone())
+        .await
+        .expect("answered");
+    assert_eq!(crossed.verdict(), CheckVerdict::WrongCode);
+    let error = harness
+        .check
+        .check(tv_id("tv-harmless"), harmless_code)
+        .await
+        .expect_err("cancelled");
+    assert!(
+        matches!(error, CheckCodeError::NoPendingCode { .. }),
+        "{error:?}"
+    );
+    let checked = harness
+        .check
+        .check(tv_id("tv-sensitive"), sensitive_code)
+        .await
+        .expect("answered");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
+}
+
+#[tokio::test]
+async fn a_send_whose_other_flow_s_code_cannot_be_ended_is_not_made_and_is_recorded() {
+    let harness = Harness::clear().await;
+    harness.send.send(&request("tv-first")).await.expect("sent");
+    let delivered = harness.sim.counters().codes_sent;
+    harness.advance(Duration::from_secs(31));
+    harness.sim.inject(
+        Fault::ServerError {
+            status: 500,
+            html: false,
+        },
+        FaultScope::Next(1),
+    );
+
+    let error = harness
+        .send
+        .send(&request("tv-second"))
+        .await
+        .expect_err("the cancel failed");
+    let SendCodeError::PendingElsewhere { attempt, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(!error.may_have_been_sent());
+    assert_eq!(
+        harness.sim.counters().twilio_send_requests,
+        1,
+        "no send made"
+    );
+    assert_eq!(harness.sim.counters().codes_sent, delivered);
+    let history = harness.history(&tv_id("tv-second")).await;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].id(), *attempt);
+    assert!(!history[0].is_in_flight(), "recorded as not sent");
 }
