@@ -9,11 +9,11 @@ use std::time::Duration;
 use phone_verify_app::{
     AttemptRecord, CheckCode, CheckCodeError, CheckPolicy, CheckRefusal, HistorySubject,
     InMemoryVerificationStore, ManualClock, NumberKey, NumberKeyId, NumberKeyring, PageRequest,
-    Providers, SendCode, SendCodeError, SendPolicy, VerificationStore, Wiring,
+    Providers, SendCode, SendCodeError, SendLimits, SendPolicy, VerificationStore, Wiring,
 };
 use phone_verify_domain::{
-    CheckVerdict, OtpCode, PhoneNumber, ProviderName, SendCodeRequest, TrustFlowId,
-    TrustValidationId,
+    CheckVerdict, GatewayError, OtpCode, PhoneNumber, ProviderName, RateLimitKind, SendCodeRequest,
+    TrustFlowId, TrustValidationId,
 };
 use phone_verify_sim::{Fault, FaultScope, Simulator};
 
@@ -30,6 +30,10 @@ struct Harness {
 
 impl Harness {
     async fn new(store: Arc<dyn VerificationStore>) -> Self {
+        Self::with_send_policy(store, SendPolicy::default()).await
+    }
+
+    async fn with_send_policy(store: Arc<dyn VerificationStore>, policy: SendPolicy) -> Self {
         let sim = simulator().await;
         let clock = Arc::new(ManualClock::new(sim.clock().now()));
         let providers = Providers::new(ProviderName::twilio(), Arc::new(client(&sim)));
@@ -38,7 +42,7 @@ impl Harness {
             ..Wiring::with_providers(providers, store.clone())
         };
         Self {
-            send: SendCode::new(wiring.clone(), SendPolicy::default()),
+            send: SendCode::new(wiring.clone(), policy),
             check: CheckCode::new(wiring, CheckPolicy::default()),
             sim,
             clock,
@@ -357,4 +361,48 @@ async fn a_send_whose_other_flow_s_code_cannot_be_ended_is_not_made_and_is_recor
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].id(), *attempt);
     assert!(!history[0].is_in_flight(), "recorded as not sent");
+}
+
+#[tokio::test]
+async fn twilio_s_limit_of_sends_per_code_tells_the_caller_to_use_the_code_already_sent() {
+    // The app's own guards relaxed, so that Twilio's limit is the one reached.
+    let policy = SendPolicy {
+        limits: SendLimits {
+            cooldown: Duration::ZERO,
+            max_per_number: 100,
+            window: Duration::from_secs(60),
+            max_per_trust_validation: 100,
+        },
+        ..SendPolicy::default()
+    };
+    let harness =
+        Harness::with_send_policy(Arc::new(InMemoryVerificationStore::new()), policy).await;
+    for _ in 0..5 {
+        harness.send.send(&request("tv-limit")).await.expect("sent");
+    }
+    let error = harness
+        .send
+        .send(&request("tv-limit"))
+        .await
+        .expect_err("more than 5 sends of one verification");
+    let SendCodeError::Gateway(GatewayError::RateLimited {
+        kind,
+        provider_code,
+        ..
+    }) = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        (*kind, *provider_code),
+        (RateLimitKind::CodeAlreadySent, Some(60203))
+    );
+    assert!(!error.may_have_been_sent());
+    // The code already sent is the one to use.
+    let checked = harness
+        .check
+        .check(tv_id("tv-limit"), harness.inbox())
+        .await
+        .expect("answered");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
 }
