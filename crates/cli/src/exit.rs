@@ -159,6 +159,10 @@ fn wait_hint(retry_after: Option<std::time::Duration>) -> String {
     }
 }
 
+const ACCEPTED_HINT: &str = "the provider accepted the request (HTTP 2xx) but its answer \
+     could not be read in full: a send's code is on its way, do not send again; check the code \
+     the user receives as usual";
+
 const UNKNOWN_HINT: &str = "a code may have reached the phone: do not send again blindly; \
      look at `phone-verify history` and let the user ask for a new code";
 
@@ -172,6 +176,9 @@ impl CliError {
             Some(by) => format!("provider {}: {}", by.name, chain(&error)),
             None => format!("provider: {}", chain(&error)),
         };
+        if error.was_accepted() {
+            return Self::new(Exit::OutcomeUnknown, message).hint(ACCEPTED_HINT);
+        }
         if error.may_have_been_sent() {
             return Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT);
         }
@@ -364,6 +371,23 @@ mod tests {
         assert_eq!(error.exit, Exit::Internal);
         assert_eq!(error.class(), "internal");
         assert!(!error.message.contains("reach"), "{}", error.message);
+    }
+
+    #[test]
+    fn an_unreadable_2xx_says_the_request_was_accepted_and_other_unreadable_answers_do_not() {
+        let unreadable = |status| {
+            CliError::of_send(
+                SendCodeError::Gateway(GatewayError::InvalidResponse {
+                    status,
+                    reason: "truncated".into(),
+                }),
+                None,
+            )
+        };
+        let accepted = unreadable(201);
+        assert_eq!(accepted.exit, Exit::OutcomeUnknown);
+        assert_eq!(accepted.hint.as_deref(), Some(ACCEPTED_HINT));
+        assert_eq!(unreadable(302).hint.as_deref(), Some(UNKNOWN_HINT));
     }
 
     #[test]

@@ -227,6 +227,13 @@ impl GatewayError {
         }
     }
 
+    /// Whether the provider accepted the request although its answer could not be read in
+    /// full: an unreadable answer with a 2xx status. The 2xx proves the send was taken (the
+    /// code is on its way) or the check counted; only its details are lost.
+    pub fn was_accepted(&self) -> bool {
+        matches!(self, Self::InvalidResponse { status, .. } if (200..=299).contains(status))
+    }
+
     /// Whether repeating the same request is safe (cannot duplicate a side effect) and may
     /// succeed: not sent, rate limited, or unavailable by the provider's own word. Honour
     /// [`GatewayError::retry_after`] first.
