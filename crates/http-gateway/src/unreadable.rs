@@ -122,6 +122,24 @@ impl Unreadable {
             reason: Box::new(self),
         }
     }
+
+    /// Why `error`'s answer could not be read, when it is an [`GatewayError::InvalidResponse`]
+    /// an adapter gave this reason: the inverse of [`Unreadable::at`].
+    ///
+    /// ```
+    /// use phone_verify_domain::GatewayError;
+    /// use phone_verify_http::Unreadable;
+    ///
+    /// let error = Unreadable::Foreign("sid").at(200);
+    /// assert!(matches!(Unreadable::of(&error), Some(Unreadable::Foreign("sid"))));
+    /// assert!(Unreadable::of(&GatewayError::Unauthorized).is_none());
+    /// ```
+    pub fn of(error: &GatewayError) -> Option<&Self> {
+        match error {
+            GatewayError::InvalidResponse { reason, .. } => reason.downcast_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Parses the RFC 3339 timestamp of `field` (any number of fractional digits), into UTC.

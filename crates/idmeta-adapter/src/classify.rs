@@ -1,19 +1,26 @@
 //! Classifying an answer (status, `Retry-After`, body) into a domain result or error: one pure
 //! function per operation, tested as a table.
 
+use chrono::{DateTime, Utc};
 use phone_verify_domain::{CheckResult, GatewayError, RejectionKind, SendReceipt};
 use phone_verify_http::{Answer, Unreadable};
 
-use crate::wire::{Envelope, field_errors};
+use crate::wire::{Asked, Envelope, field_errors};
 
 /// Classifies the answer to a send.
 pub(crate) fn classify_send(answer: Answer<'_>) -> Result<SendReceipt, GatewayError> {
     classify(answer, |envelope| envelope.into_send_receipt())
 }
 
-/// Classifies the answer to a check.
-pub(crate) fn classify_check(answer: Answer<'_>) -> Result<CheckResult, GatewayError> {
-    classify(answer, |envelope| envelope.into_check_result())
+/// Classifies the answer to a check that asked about `asked`.
+pub(crate) fn classify_check(
+    answer: Answer<'_>,
+    asked: Asked<'_>,
+) -> Result<CheckResult, GatewayError> {
+    let received_at = DateTime::<Utc>::from(answer.received_at);
+    classify(answer, |envelope| {
+        envelope.into_check_result(asked, received_at)
+    })
 }
 
 fn classify<T>(
@@ -112,7 +119,7 @@ mod properties {
             received_at: SystemTime::UNIX_EPOCH,
         };
         let _ = classify_send(answer);
-        let _ = classify_check(answer);
+        let _ = classify_check(answer, Asked::NOTHING);
     }
 
     /// Every path to a value in the example, as JSON pointers.
@@ -201,7 +208,9 @@ mod properties {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use phone_verify_domain::{CodeState, DeliveryState, VerificationStatus};
+    use phone_verify_domain::{
+        CodeState, DeliveryState, PhoneNumber, ReferenceId, VerificationStatus,
+    };
     use std::time::Duration;
     use std::time::SystemTime;
 
@@ -364,9 +373,56 @@ mod tests {
         assert_eq!(receipt.verification_status, VerificationStatus::Pending);
     }
 
+    /// The reference, number and trust validation of the documented verify example.
+    const DOCUMENTED_REFERENCE: &str = "0123456789ABCDEF0123456789ABCDEF";
+    const DOCUMENTED_PHONE: &str = "+60182258491";
+    const DOCUMENTED_TRUST_VALIDATION: &str = "{your_trust_validation_id}";
+
+    fn reference(raw: &str) -> ReferenceId {
+        ReferenceId::parse(raw).expect("a valid reference")
+    }
+
+    fn phone(e164: &str) -> PhoneNumber {
+        PhoneNumber::parse(e164).expect("a valid number")
+    }
+
+    /// A verify that named the documented example's reference, number and trust validation.
+    fn asked_as_documented<'a>(reference: &'a ReferenceId, phone: &'a PhoneNumber) -> Asked<'a> {
+        Asked {
+            reference: Some(reference),
+            phone: Some(phone),
+            trust_validation: Some(DOCUMENTED_TRUST_VALIDATION),
+        }
+    }
+
+    /// Asserts that the verify answer `body`, to a verify that asked `asked`, is unreadable
+    /// for `reason` (its [`Unreadable`]'s `Debug`), or without one, verified, about the send
+    /// asked when one was.
+    fn assert_verify(body: &str, asked: Asked<'_>, reason: Option<&str>) {
+        let result = classify_check(answer(200, None, body), asked);
+        match (reason, result) {
+            (Some(reason), Err(error @ GatewayError::InvalidResponse { status: 200, .. })) => {
+                let got = Unreadable::of(&error).expect("a typed reason");
+                assert_eq!(format!("{got:?}"), reason, "{body}");
+            }
+            (None, Ok(result)) => {
+                assert!(result.is_verified(), "{body}");
+                if let Some(asked) = asked.reference {
+                    assert_eq!(result.reference.as_ref(), Some(asked), "{body}");
+                }
+            }
+            (reason, result) => panic!("{body}: expected {reason:?}, got {result:?}"),
+        }
+    }
+
     #[test]
     fn the_documented_verify_example_parses_field_by_field() {
-        let result = classify_check(answer(200, None, VERIFY_OK)).expect("documented example");
+        let (reference, phone) = (reference(DOCUMENTED_REFERENCE), phone(DOCUMENTED_PHONE));
+        let result = classify_check(
+            answer(200, None, VERIFY_OK),
+            asked_as_documented(&reference, &phone),
+        )
+        .expect("documented example");
         assert_eq!(result.code_state, CodeState::Valid);
         assert_eq!(result.verification_status, VerificationStatus::Verified);
         assert_eq!(result.delivery.state, DeliveryState::Delivered);
@@ -433,12 +489,150 @@ mod tests {
             "{reason:?}"
         );
         assert_eq!(reason.to_string(), "`data.referenceId` is missing");
-        let check = classify_check(answer(
-            200,
-            None,
-            &VERIFY_OK.replace("\"referenceId\":\"0123456789ABCDEF0123456789ABCDEF\",", ""),
-        ))
+        let check = classify_check(
+            answer(
+                200,
+                None,
+                &VERIFY_OK.replace("\"referenceId\":\"0123456789ABCDEF0123456789ABCDEF\",", ""),
+            ),
+            Asked::NOTHING,
+        )
         .expect("a check may omit the reference");
         assert_eq!(check.reference, None);
+    }
+
+    #[test]
+    fn a_verify_answer_about_another_send_number_or_trust_validation_is_no_verdict() {
+        let (asked_reference, asked_phone) =
+            (reference(DOCUMENTED_REFERENCE), phone(DOCUMENTED_PHONE));
+        let asked = asked_as_documented(&asked_reference, &asked_phone);
+        let by_trust_validation = Asked {
+            trust_validation: Some(DOCUMENTED_TRUST_VALIDATION),
+            ..Asked::NOTHING
+        };
+        let other_send =
+            VERIFY_OK.replace(DOCUMENTED_REFERENCE, "FEDCBA9876543210FEDCBA9876543210");
+        let other_number = VERIFY_OK.replace(DOCUMENTED_PHONE, "+60182258492");
+        let other_validation = VERIFY_OK.replace(DOCUMENTED_TRUST_VALIDATION, "tv-of-another");
+        let foreign = |field| Some(format!("{:?}", Unreadable::Foreign(field)));
+        // (answer, what the verify asked, the reason it is no verdict; none: verified)
+        let cases: Vec<(String, Asked<'_>, Option<String>)> = vec![
+            (VERIFY_OK.into(), asked, None),
+            (other_send.clone(), asked, foreign("data.referenceId")),
+            (
+                other_number.clone(),
+                asked,
+                foreign("data.verify.inputPhoneNumber"),
+            ),
+            (
+                other_validation.clone(),
+                asked,
+                foreign("trustValidationId"),
+            ),
+            // An answer about another send whose number was not asked is still another send's.
+            (
+                other_send.clone(),
+                Asked {
+                    phone: None,
+                    ..asked
+                },
+                foreign("data.referenceId"),
+            ),
+            (
+                other_number.clone(),
+                Asked {
+                    reference: None,
+                    ..asked
+                },
+                foreign("data.verify.inputPhoneNumber"),
+            ),
+            // What the verify did not name, the answer cannot contradict.
+            (other_send, by_trust_validation, None),
+            (other_number, by_trust_validation, None),
+            (other_validation, Asked::NOTHING, None),
+            // The same number, spelled otherwise, is no other number.
+            (
+                VERIFY_OK.replace(DOCUMENTED_PHONE, "+60 18-225 8491"),
+                asked,
+                None,
+            ),
+            // An echo that is absent, empty, null or not a string falls back to what was asked.
+            (VERIFY_OK.replace(DOCUMENTED_REFERENCE, ""), asked, None),
+            (
+                VERIFY_OK.replace(&format!("\"{DOCUMENTED_PHONE}\""), "null"),
+                asked,
+                None,
+            ),
+            (
+                VERIFY_OK.replace(&format!("\"{DOCUMENTED_TRUST_VALIDATION}\""), "147"),
+                asked,
+                None,
+            ),
+            (
+                VERIFY_OK.replace(&format!(",\"inputPhoneNumber\":\"{DOCUMENTED_PHONE}\""), ""),
+                asked,
+                None,
+            ),
+        ];
+        for (body, asked, reason) in cases {
+            assert_verify(&body, asked, reason.as_deref());
+        }
+    }
+
+    #[test]
+    fn a_verify_verdict_needs_only_success_the_code_state_and_the_status() {
+        let asked_reference = reference(DOCUMENTED_REFERENCE);
+        let asked = Asked {
+            reference: Some(&asked_reference),
+            ..Asked::NOTHING
+        };
+        let bare = r#"{"success":true,"data":{"verify":{"codeState":"VALID"}},"verificationStatus":"VERIFIED"}"#;
+        let result = classify_check(answer(200, None, bare), asked).expect("a verdict");
+        assert!(result.is_verified());
+        assert_eq!(result.reference, Some(asked_reference.clone()));
+        assert_eq!(result.checked_at, DateTime::<Utc>::from(received_at()));
+        assert_eq!(result.delivery.state, DeliveryState::NotReported);
+        // (answer, the reason it is no verdict; none: verified)
+        let cases: Vec<(String, Option<&str>)> = vec![
+            (
+                VERIFY_OK.replace("2026-05-14T10:01:00.000Z", "yesterday"),
+                None,
+            ),
+            (
+                VERIFY_OK.replace(
+                    r#""status":{"code":200,"description":"Verify success"},"#,
+                    "",
+                ),
+                None,
+            ),
+            (
+                VERIFY_OK.replace(r#""code":200,"#, r#""updatedOn":"soon","#),
+                None,
+            ),
+            (
+                VERIFY_OK.replace(r#""verificationStatusCode":3,"#, ""),
+                None,
+            ),
+            (
+                VERIFY_OK.replace(r#""success":true,"#, ""),
+                Some(r#"Missing("success")"#),
+            ),
+            (
+                VERIFY_OK.replace(r#""codeState":"VALID","#, ""),
+                Some(r#"Missing("data.verify.codeState")"#),
+            ),
+            (
+                VERIFY_OK.replace(r#""verificationStatus":"VERIFIED","#, ""),
+                Some(r#"Missing("verificationStatus")"#),
+            ),
+        ];
+        for (body, reason) in cases {
+            assert_verify(&body, asked, reason);
+        }
+        let unreadable_reference = VERIFY_OK.replace(DOCUMENTED_REFERENCE, "not a reference");
+        let result = classify_check(answer(200, None, &unreadable_reference), Asked::NOTHING)
+            .expect("the verdict does not need the reference");
+        assert!(result.is_verified());
+        assert_eq!(result.reference, None);
     }
 }

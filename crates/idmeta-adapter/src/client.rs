@@ -22,7 +22,7 @@ use tracing::{Instrument, Span, field};
 use crate::RetryPolicy;
 use crate::classify::{classify_check, classify_send};
 use crate::config::{ClientConfigError, IdmetaClientBuilder};
-use crate::wire::{SendBody, VerifyBody};
+use crate::wire::{Asked, SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
 pub const SEND_PATH: &str = "api/v3/verifications/phone-verification/send";
@@ -111,10 +111,11 @@ impl IdmetaClient {
         operation: Operation,
         url: &Url,
         body: &impl Serialize,
-        classify: fn(Answer<'_>) -> Result<T, GatewayError>,
+        classify: impl Fn(Answer<'_>) -> Result<T, GatewayError>,
         span: Span,
     ) -> Result<T, GatewayError> {
         let started = Instant::now();
+        let classify = &classify;
         // Serialised once; every attempt shares the buffer.
         let body = Bytes::from(serde_json::to_vec(body).map_err(|error| {
             GatewayError::RequestNotBuilt {
@@ -203,7 +204,7 @@ impl VerificationGateway for IdmetaClient {
                 Operation::CheckCode,
                 &self.inner.verify_url,
                 &VerifyBody::from(request),
-                classify_check,
+                |answer| classify_check(answer, Asked::from(request)),
                 span.clone(),
             )
             .await;

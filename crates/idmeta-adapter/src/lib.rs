@@ -92,12 +92,13 @@ pub mod fuzzing {
         retry_after: Option<&str>,
         body: &[u8],
     ) -> Result<CheckResult, GatewayError> {
-        classify_check(Answer {
+        let answer = Answer {
             status,
             retry_after,
             body,
             received_at: SystemTime::UNIX_EPOCH,
-        })
+        };
+        classify_check(answer, crate::wire::Asked::NOTHING)
     }
 }
 

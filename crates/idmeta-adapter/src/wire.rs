@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, CodeState, DeliveryStatus, FieldErrors, ReferenceId,
-    SendCodeRequest, SendReceipt, VerificationStatus,
+    CheckCodeRequest, CheckResult, CodeState, DeliveryState, DeliveryStatus, FieldErrors,
+    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, VerificationStatus,
 };
 
 use crate::vocabulary;
 use phone_verify_http::{Unreadable, parse_timestamp};
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 /// Body of `POST …/send`. The mixed casing is IDMeta's own.
@@ -78,6 +79,9 @@ pub(crate) struct Envelope<'a> {
     #[serde(borrow)]
     pub(crate) verification_status: Option<Cow<'a, str>>,
     pub(crate) verification_status_code: Option<i64>,
+    /// The echo of the trust validation asked, read on a verify only to hold the answer to it.
+    #[serde(borrow)]
+    trust_validation_id: Option<Echo<'a>>,
     #[serde(default)]
     pub(crate) errors: Option<BTreeMap<String, Messages>>,
 }
@@ -100,7 +104,7 @@ pub(crate) struct Data<'a> {
 struct WireStatus<'a> {
     #[serde(borrow)]
     updated_on: Option<Cow<'a, str>>,
-    code: i64,
+    code: Option<i64>,
     #[serde(default, borrow)]
     description: Cow<'a, str>,
 }
@@ -110,6 +114,73 @@ struct WireStatus<'a> {
 struct Verify<'a> {
     #[serde(borrow)]
     code_state: Option<Cow<'a, str>>,
+    /// The number the answer is about (E.164), read on a verify only to hold the answer to
+    /// the number asked.
+    #[serde(borrow)]
+    input_phone_number: Option<Echo<'a>>,
+}
+
+/// An echo of what a request named, which no result needs: its text when it is the string
+/// documented; any other JSON value is no echo at all (so its type never makes an answer
+/// unreadable), as is an empty string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Echo<'a> {
+    Text(#[serde(borrow)] Cow<'a, str>),
+    Other(IgnoredAny),
+}
+
+impl Echo<'_> {
+    /// The text of an echo, if there is one.
+    fn text(echo: Option<&Self>) -> Option<&str> {
+        match echo {
+            Some(Echo::Text(text)) if !text.is_empty() => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// What a verify asked about, to hold its answer to it: an answer about another send, number
+/// or trust validation is no answer to this verify.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    /// The `ref_id` the verify named.
+    pub(crate) reference: Option<&'a ReferenceId>,
+    /// The number the verify named.
+    pub(crate) phone: Option<&'a PhoneNumber>,
+    /// The `trustValidationId` the verify named.
+    pub(crate) trust_validation: Option<&'a str>,
+}
+
+impl Asked<'static> {
+    /// A verify that named nothing to hold its answer to (the fuzzing entry point's).
+    #[cfg_attr(not(any(test, feature = "fuzzing")), allow(dead_code))]
+    pub(crate) const NOTHING: Self = Self {
+        reference: None,
+        phone: None,
+        trust_validation: None,
+    };
+}
+
+impl<'a> From<&'a CheckCodeRequest> for Asked<'a> {
+    fn from(request: &'a CheckCodeRequest) -> Self {
+        Self {
+            reference: request.reference.as_ref(),
+            phone: request.phone.as_ref(),
+            trust_validation: Some(request.trust_validation.as_str()),
+        }
+    }
+}
+
+/// Whether two spellings of a number are one number: the same digits, whatever the plus sign
+/// and separators around them.
+fn same_number(answered: &str, asked: &PhoneNumber) -> bool {
+    let digits = |text: &str| {
+        text.chars()
+            .filter(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+    };
+    digits(answered) == digits(asked.e164())
 }
 
 /// A field's messages: a list, as documented for 422, or a lone string, tolerated.
@@ -157,14 +228,37 @@ impl<'a> Envelope<'a> {
             .status
             .as_ref()
             .ok_or(Unreadable::Missing("data.status"))?;
+        let code = status.code.ok_or(Unreadable::Missing("data.status.code"))?;
         Ok(DeliveryStatus {
-            state: vocabulary::delivery_state(status.code, &status.description),
+            state: vocabulary::delivery_state(code, &status.description),
             updated_on: status
                 .updated_on
                 .as_deref()
                 .map(|raw| parse_timestamp("data.status.updatedOn", raw))
                 .transpose()?,
         })
+    }
+
+    /// The delivery a verify reports, when it does: a verdict does not need it, so an answer
+    /// without a readable `data.status` reports none.
+    fn reported_delivery(data: &Data<'a>) -> DeliveryStatus {
+        let Some((status, code)) = data
+            .status
+            .as_ref()
+            .and_then(|status| Some((status, status.code?)))
+        else {
+            return DeliveryStatus {
+                state: DeliveryState::NotReported,
+                updated_on: None,
+            };
+        };
+        DeliveryStatus {
+            state: vocabulary::delivery_state(code, &status.description),
+            updated_on: status
+                .updated_on
+                .as_deref()
+                .and_then(|raw| parse_timestamp("data.status.updatedOn", raw).ok()),
+        }
     }
 
     fn code_state(data: &Data<'a>) -> Result<CodeState, Unreadable> {
@@ -207,15 +301,65 @@ impl<'a> Envelope<'a> {
         })
     }
 
-    /// The answer to a check, as a domain result.
-    pub(crate) fn into_check_result(self) -> Result<CheckResult, Unreadable> {
+    /// The answer to a verify that asked about `asked`, as a domain result. An answer about
+    /// another send, number or trust validation than the one asked is no verdict
+    /// ([`Unreadable::Foreign`]). The verdict needs `success`, `data.verify.codeState` and
+    /// `verificationStatus` (which can veto a valid code), nothing else: the reference falls
+    /// back to the one asked, the time to when the answer arrived (`received_at`), and an
+    /// unreadable `data.status` reports no delivery. A verify uses the code up, so an answer
+    /// refused for a field the verdict does not need would lose a success for good.
+    pub(crate) fn into_check_result(
+        self,
+        asked: Asked<'_>,
+        received_at: DateTime<Utc>,
+    ) -> Result<CheckResult, Unreadable> {
         let data = self.data()?;
+        let reference = self.answered_about(data, asked)?;
         Ok(CheckResult {
             code_state: Self::code_state(data)?,
             verification_status: self.status()?,
-            delivery: Self::delivery(data)?,
-            reference: Self::reference(data)?,
-            checked_at: Self::submit_time(data)?,
+            delivery: Self::reported_delivery(data),
+            reference,
+            checked_at: data
+                .submit_time
+                .as_deref()
+                .and_then(|raw| parse_timestamp("data.submitTime", raw).ok())
+                .unwrap_or(received_at),
         })
+    }
+
+    /// The send a verify's answer is about, once its echoes are held to what the verify
+    /// asked: [`Unreadable::Foreign`] naming the first echo that names another send, number or
+    /// trust validation. The send is the one asked, else the answer's when it is a valid
+    /// reference.
+    fn answered_about(
+        &self,
+        data: &Data<'a>,
+        asked: Asked<'_>,
+    ) -> Result<Option<ReferenceId>, Unreadable> {
+        let answered = data.reference_id.as_deref().filter(|raw| !raw.is_empty());
+        let reference = match (answered, asked.reference) {
+            (Some(answered), Some(asked)) if answered != asked.as_str() => {
+                return Err(Unreadable::Foreign("data.referenceId"));
+            }
+            (_, Some(asked)) => Some(asked.clone()),
+            (answered, None) => answered.and_then(|raw| ReferenceId::parse(raw).ok()),
+        };
+        let number = data
+            .verify
+            .as_ref()
+            .and_then(|v| v.input_phone_number.as_ref());
+        if let (Some(answered), Some(asked)) = (Echo::text(number), asked.phone)
+            && !same_number(answered, asked)
+        {
+            return Err(Unreadable::Foreign("data.verify.inputPhoneNumber"));
+        }
+        let trust_validation = Echo::text(self.trust_validation_id.as_ref());
+        if let (Some(answered), Some(asked)) = (trust_validation, asked.trust_validation)
+            && answered != asked
+        {
+            return Err(Unreadable::Foreign("trustValidationId"));
+        }
+        Ok(reference)
     }
 }

@@ -1,10 +1,21 @@
 //! What every test sends: the token, distinct valid numbers, requests.
 
+use phone_verify_app::NumberKeyring;
 use phone_verify_domain::{PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId};
 
 /// The bearer token the simulator accepts and the client sends. The leak tests search their
 /// captured output for it, so it is distinctive.
 pub const TOKEN: &str = "reliability-token-7c1e9a";
+
+/// The number keys of a protected store ([`crate::StackConfig::protected_numbers`]): one
+/// current key, fixed, so every run keys numbers alike.
+///
+/// # Panics
+///
+/// Never: the keyring's text is valid.
+pub fn number_keyring() -> NumberKeyring {
+    NumberKeyring::parse(&format!("k1:{}", "5a".repeat(32))).expect("a valid keyring")
+}
 
 /// The trust flow of every request.
 pub const TRUST_FLOW: u64 = 147;

@@ -22,7 +22,7 @@ use phone_verify_sql_store::{
 use tempfile::TempDir;
 use twilio_verify_adapter::TwilioClient;
 
-use crate::fixture::TOKEN;
+use crate::fixture::{TOKEN, number_keyring};
 
 /// How a [`Stack`] is built. The defaults suit a fault test: a short request timeout, so a
 /// delayed or trickling answer ends quickly, and the adapter's default retry policy.
@@ -48,6 +48,9 @@ pub struct StackConfig {
     /// Where the IDMeta adapter points instead of the simulator, e.g. [`closed_port_url`] to
     /// make IDMeta unreachable. Default: the simulator.
     pub idmeta_base_url: Option<String>,
+    /// Whether the store is given number keys ([`number_keyring`]), so that no clear number
+    /// reaches it (`docs/security.md`, "No clear numbers at rest"). Default: numbers in clear.
+    pub protected_numbers: bool,
 }
 
 /// The engine a [`Stack`]'s store runs on.
@@ -76,6 +79,7 @@ impl Default for StackConfig {
             engine: Engine::Sqlite,
             failover_to_twilio: false,
             idmeta_base_url: None,
+            protected_numbers: false,
         }
     }
 }
@@ -155,7 +159,11 @@ impl Stack {
                     .context("the PostgreSQL store connects")?
             }
         };
-        let store = Arc::new(store);
+        let store = Arc::new(if config.protected_numbers {
+            store.protect_numbers(number_keyring())
+        } else {
+            store
+        });
         let idmeta_url = config.idmeta_base_url.unwrap_or_else(|| sim.base_url());
         let client = gateway(&idmeta_url, config.request_timeout, config.retry)?;
         let gateway = wrap(Arc::new(client), &database);

@@ -73,6 +73,8 @@ enum FaultSpec {
         #[serde(default)]
         retry_after_secs: Option<u64>,
     },
+    ForeignAnswer,
+    StatusEcho,
 }
 
 impl From<FaultSpec> for Fault {
@@ -98,6 +100,8 @@ impl From<FaultSpec> for Fault {
                 html,
                 retry_after_secs,
             },
+            FaultSpec::ForeignAnswer => Fault::ForeignAnswer,
+            FaultSpec::StatusEcho => Fault::StatusEcho,
         }
     }
 }
@@ -132,6 +136,8 @@ impl From<&Fault> for FaultSpec {
                 html: *html,
                 retry_after_secs: *retry_after_secs,
             },
+            Fault::ForeignAnswer => FaultSpec::ForeignAnswer,
+            Fault::StatusEcho => FaultSpec::StatusEcho,
         }
     }
 }
@@ -344,6 +350,8 @@ mod tests {
                 html: false,
                 retry_after_secs: Some(30),
             },
+            Fault::ForeignAnswer,
+            Fault::StatusEcho,
         ];
         for fault in faults {
             let json = serde_json::to_string(&FaultSpec::from(&fault)).expect("serializes");

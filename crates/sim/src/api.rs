@@ -16,7 +16,7 @@ use crate::faults::Fault;
 use crate::pipeline::{ApiRoute, Call, Trace, handle, phone_fault};
 use crate::respond::{self, Echo, Route, Verdict};
 use crate::server::{Connection, Shared};
-use crate::state::{SendRefused, VerifyRefused};
+use crate::state::{CheckOutcome, SendRefused, VerifyRefused, new_reference_id};
 use crate::wire::{self, echo_ids};
 
 /// `POST /api/v3/verifications/phone-verification/send`.
@@ -59,8 +59,18 @@ impl ApiRoute for Route {
         respond::unauthenticated()
     }
 
-    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
-        fault_answer(shared, *self, fault, bytes)
+    fn fault_answer(
+        &self,
+        shared: &Arc<Shared>,
+        fault: Fault,
+        bytes: &[u8],
+        phone: Option<&str>,
+    ) -> Option<Response> {
+        fault_answer(shared, *self, fault, bytes, phone)
+    }
+
+    fn status_fields(&self) -> &'static [&'static str] {
+        &["/verificationStatus", "/data/verify/codeState"]
     }
 
     async fn process(&self, call: &mut Call<'_>) -> Response {
@@ -227,6 +237,7 @@ fn fault_answer(
     route: Route,
     fault: Fault,
     bytes: &[u8],
+    phone: Option<&str>,
 ) -> Option<Response> {
     let (trust_flow_id, trust_validation_id) = echo_ids(bytes);
     Some(match fault {
@@ -248,12 +259,47 @@ fn fault_answer(
         ),
         Fault::Oversized { bytes } => respond::oversized(bytes),
         Fault::Trickle => respond::trickle(shared),
+        // Given once the request has been processed.
+        Fault::ForeignAnswer => foreign_answer(
+            shared,
+            route,
+            phone.unwrap_or(respond::EXAMPLE_NUMBER),
+            trust_flow_id,
+            &trust_validation_id,
+        ),
         // CloseAfterProcessing gets here once the request is processed, and closes like the
-        // other Close faults. Delay is handled by the pipeline; should one get here, it closes
-        // rather than answering something unasked for.
+        // other Close faults. Delay and StatusEcho are handled by the pipeline; should one get
+        // here, it closes rather than answering something unasked for.
         Fault::CloseBeforeRead
         | Fault::CloseAfterRead
         | Fault::Delay(_)
+        | Fault::StatusEcho
         | Fault::CloseAfterProcessing => return None,
     })
+}
+
+/// The `ForeignAnswer` fault: the route's answer about another send, with a reference of its
+/// own and a number that is not `asked`, echoing the request's ids; a verify's approves that
+/// other send.
+fn foreign_answer(
+    shared: &Shared,
+    route: Route,
+    asked: &str,
+    trust_flow_id: i64,
+    trust_validation_id: &str,
+) -> Response {
+    let reference_id = new_reference_id();
+    let e164 = respond::another_number(asked);
+    let echo = Echo {
+        reference_id: &reference_id,
+        e164: &e164,
+        trust_flow_id,
+        trust_validation_id,
+        now: shared.config.clock.now(),
+    };
+    let envelope = match route {
+        Route::Send => respond::send_envelope(echo),
+        Route::Verify => respond::verify_envelope(echo, Verdict::of(CheckOutcome::Valid)),
+    };
+    respond::json(StatusCode::OK, &envelope)
 }

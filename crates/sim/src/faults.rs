@@ -9,8 +9,10 @@ use parking_lot::Mutex;
 /// One way of misbehaving, applied to one request on the two API routes.
 ///
 /// Faults replace the answer: the request is not processed (no code is sent or checked) unless the
-/// variant says so ([`Fault::CloseAfterProcessing`], [`Fault::ProcessThenFail`]). They apply before authentication and validation, except when armed for a
-/// [`FaultScope::Phone`], which needs a valid body to find the number.
+/// variant says so ([`Fault::CloseAfterProcessing`], [`Fault::ProcessThenFail`],
+/// [`Fault::ForeignAnswer`], [`Fault::StatusEcho`]). They apply before authentication and
+/// validation, except when armed for a [`FaultScope::Phone`], which needs a valid body to find
+/// the number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
@@ -63,6 +65,19 @@ pub enum Fault {
         /// The `Retry-After` header, in seconds; none leaves the header out.
         retry_after_secs: Option<u64>,
     },
+    /// Process the request normally (a send delivers its code, a check counts or approves),
+    /// then answer as the provider would, but about another verification: another reference
+    /// (IDMeta `data.referenceId`, Twilio `sid`) and another number (IDMeta
+    /// `data.verify.inputPhoneNumber`, Twilio `to`: the request's with its last digit
+    /// changed). A send's answer is a receipt of that other send; a check's approves it
+    /// (IDMeta `codeState: VALID`, `verificationStatus: VERIFIED`; Twilio `status: approved`,
+    /// `valid: true`). The trust validation echoed is the request's.
+    ForeignAnswer,
+    /// Process the request normally, then answer normally but with the E.164 number the request
+    /// concerns and a long free text with control characters in the status fields (IDMeta
+    /// `verificationStatus` and `data.verify.codeState`; Twilio `status`). Only a 2xx answer is
+    /// changed: an error keeps its body.
+    StatusEcho,
 }
 
 impl Fault {
@@ -70,7 +85,10 @@ impl Fault {
     pub(crate) fn applies_after_processing(&self) -> bool {
         matches!(
             self,
-            Fault::CloseAfterProcessing | Fault::ProcessThenFail { .. }
+            Fault::CloseAfterProcessing
+                | Fault::ProcessThenFail { .. }
+                | Fault::ForeignAnswer
+                | Fault::StatusEcho
         )
     }
 }

@@ -1,8 +1,8 @@
 //! The order of work every API request follows, whichever provider's route it came to: count
 //! it; apply a fault armed for the next requests; check the credentials; read the body; let the
 //! route process it (which applies a fault armed for the request's number); then let a fault
-//! that acts after processing (`CloseAfterProcessing`, `ProcessThenFail`) close the connection
-//! or replace the answer.
+//! that acts after processing close the connection (`CloseAfterProcessing`), replace the answer
+//! (`ProcessThenFail`, `ForeignAnswer`) or change it (`StatusEcho`).
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -33,8 +33,18 @@ pub(crate) trait ApiRoute: Send + Sync + 'static {
     fn unauthenticated(&self) -> Response;
     /// The answer of a fault that replaces the normal one (for a fault that applies after
     /// processing, the one that replaces the processed request's answer); `None` closes the
-    /// connection.
-    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response>;
+    /// connection. `phone` is the number the request concerns, when known (processing finds
+    /// it, even for a verification it then deletes).
+    fn fault_answer(
+        &self,
+        shared: &Arc<Shared>,
+        fault: Fault,
+        bytes: &[u8],
+        phone: Option<&str>,
+    ) -> Option<Response>;
+    /// The fields of the route's answers that hold the provider's status, as JSON pointers
+    /// (what the `StatusEcho` fault fills).
+    fn status_fields(&self) -> &'static [&'static str];
     /// Validates and processes the request's body.
     fn process(&self, call: &mut Call<'_>) -> impl Future<Output = Response> + Send;
 }
@@ -93,7 +103,7 @@ async fn answer<R: ApiRoute>(
             other => {
                 // The body is read (so the client finishes writing), then ignored.
                 let bytes = read_body(shared, headers, body).await.unwrap_or_default();
-                return match route.fault_answer(shared, other, &bytes) {
+                return match route.fault_answer(shared, other, &bytes, None) {
                     Some(response) => response,
                     None => close(route.name(), trace, connection).await,
                 };
@@ -120,9 +130,13 @@ async fn answer<R: ApiRoute>(
         after_processing,
     };
     let response = route.process(&mut call).await;
+    let phone = call.trace.phone.clone();
     match call.after_processing.take() {
         None => response,
-        Some(fault) => match route.fault_answer(shared, fault, &bytes) {
+        Some(Fault::StatusEcho) => {
+            respond::status_echo(response, route.status_fields(), phone.as_deref()).await
+        }
+        Some(fault) => match route.fault_answer(shared, fault, &bytes, phone.as_deref()) {
             Some(replaced) => replaced,
             None => close(route.name(), trace, connection).await,
         },
@@ -154,10 +168,12 @@ pub(crate) async fn phone_fault<R: ApiRoute>(
         Fault::Delay(delay) => pause(shared, connection, delay).await,
         later if later.applies_after_processing() => *after_processing = Some(later),
         other => {
-            return Some(match route.fault_answer(shared, other, bytes) {
-                Some(response) => response,
-                None => close(route.name(), trace, connection).await,
-            });
+            return Some(
+                match route.fault_answer(shared, other, bytes, trace.phone.as_deref()) {
+                    Some(response) => response,
+                    None => close(route.name(), trace, connection).await,
+                },
+            );
         }
     }
     None

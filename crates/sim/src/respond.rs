@@ -154,6 +154,9 @@ pub(crate) fn html_page(status: u16) -> Response {
         .into_response()
 }
 
+/// The number of IDMeta's documented examples, for answers about no number the request named.
+pub(crate) const EXAMPLE_NUMBER: &str = "+60182258491";
+
 /// The ids and number an API answer echoes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Echo<'a> {
@@ -304,7 +307,7 @@ pub(crate) fn truncated_json(
 ) -> Response {
     let echo = Echo {
         reference_id: "0123456789ABCDEF0123456789ABCDEF",
-        e164: "+60182258491",
+        e164: EXAMPLE_NUMBER,
         trust_flow_id,
         trust_validation_id,
         now,
@@ -319,6 +322,67 @@ pub(crate) fn truncated_json(
     let mut half = full;
     half.truncate(half.len() / 2);
     json_bytes(StatusCode::OK, half)
+}
+
+/// A number that is not `e164`: its last digit moved on by one (`…91` → `…92`, `…99` →
+/// `…90`), for the `ForeignAnswer` fault's other verification.
+pub(crate) fn another_number(e164: &str) -> String {
+    let mut number = e164.to_owned();
+    match number.pop() {
+        Some(last) if last.is_ascii_digit() => {
+            let next = (last as u8 - b'0' + 1) % 10;
+            number.push(char::from(b'0' + next));
+        }
+        Some(last) => {
+            number.push(last);
+            number.push('0');
+        }
+        None => number.push('0'),
+    }
+    number
+}
+
+/// The `StatusEcho` fault: `response` with the number the request concerns (`number`) and a
+/// long free text with control characters in each of the status `fields` (JSON pointers) its
+/// body has, when it is a 2xx JSON object; any other answer as it was.
+pub(crate) async fn status_echo(
+    response: Response,
+    fields: &[&str],
+    number: Option<&str>,
+) -> Response {
+    if !response.status().is_success() {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Our own answers, already in memory: reading them cannot fail or stall.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let echoed = echoed_status_body(&bytes, fields, number.unwrap_or_default());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(echoed.unwrap_or_else(|| bytes.to_vec())))
+}
+
+/// `body` with [`echoed_status`] at each of `fields` it has; `None` when it is no JSON object.
+fn echoed_status_body(body: &[u8], fields: &[&str], number: &str) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !value.is_object() {
+        return None;
+    }
+    for field in fields {
+        if let Some(slot) = value.pointer_mut(field) {
+            *slot = serde_json::Value::String(echoed_status(number));
+        }
+    }
+    serde_json::to_vec(&value).ok()
+}
+
+/// What the `StatusEcho` fault puts in a status field: the number, control characters (an ANSI
+/// escape, a bell, a NUL, a line break) and 6 KiB of prose.
+fn echoed_status(number: &str) -> String {
+    let mut text = format!("SMS sent to {number}\r\n\u{1b}[31m\u{7}\u{0}");
+    text.push_str(&"the code was delivered to the handset; ".repeat(160));
+    text
 }
 
 /// The largest body the `Oversized` fault sends.
@@ -392,4 +456,42 @@ pub(crate) fn trickle(shared: &Arc<Shared>) -> Response {
         Body::from_stream(body),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_number_differs_from_the_number_in_its_last_digit_only() {
+        for (number, other) in [
+            ("+60182258491", "+60182258492"),
+            ("+15017122669", "+15017122660"),
+        ] {
+            assert_eq!(another_number(number), other);
+        }
+    }
+
+    #[test]
+    fn a_status_echo_fills_every_status_field_the_body_has_and_nothing_else() {
+        let body = br#"{"status":"approved","data":{"verify":{"codeState":"VALID"}},"to":"+1"}"#;
+        let echoed = echoed_status_body(
+            body,
+            &["/status", "/data/verify/codeState", "/x/y"],
+            "+15017122661",
+        )
+        .expect("a JSON object");
+        let value: serde_json::Value = serde_json::from_slice(&echoed).expect("JSON");
+        for field in ["/status", "/data/verify/codeState"] {
+            let text = value.pointer(field).and_then(|v| v.as_str()).expect(field);
+            assert!(
+                text.contains("+15017122661") && text.contains('\u{1b}'),
+                "{field}"
+            );
+            assert!(text.len() > 4096, "{field}");
+        }
+        assert_eq!(value["to"], "+1");
+        assert!(value.pointer("/x").is_none());
+        assert_eq!(echoed_status_body(b"[1]", &["/0"], "+1"), None);
+    }
 }

@@ -214,7 +214,7 @@ impl Store {
         }
 
         let code = new_code(config);
-        let reference_id = format!("{:032X}", rand::rng().random::<u128>());
+        let reference_id = new_reference_id();
         number.last_sent = Some(now);
         self.deliver_to(
             number,
@@ -440,6 +440,11 @@ pub(crate) fn admit(
 }
 
 /// A new code, as the configuration says.
+/// A new send's `referenceId`: 32 random upper-case hex digits, as documented.
+pub(crate) fn new_reference_id() -> String {
+    format!("{:032X}", rand::rng().random::<u128>())
+}
+
 pub(crate) fn new_code(config: &SimConfig) -> String {
     match &config.codes {
         CodeSource::Fixed(code) => code.clone(),

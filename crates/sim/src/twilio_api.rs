@@ -127,22 +127,30 @@ impl ApiRoute for TwilioRoute {
         response
     }
 
-    fn fault_answer(&self, shared: &Arc<Shared>, fault: Fault, bytes: &[u8]) -> Option<Response> {
+    fn fault_answer(
+        &self,
+        shared: &Arc<Shared>,
+        fault: Fault,
+        bytes: &[u8],
+        phone: Option<&str>,
+    ) -> Option<Response> {
         // A faulty answer is still about the verification asked: its sid and number when the
         // request named them (a check by sid finds the number in the book), so that only the
         // fault itself makes the answer wrong.
+        let asked_sid = || match &self.operation {
+            Operation::Update { sid } => Some(sid.clone()),
+            Operation::Send | Operation::Check => form_value(bytes, "VerificationSid"),
+        };
+        let asked_to = || {
+            phone
+                .map(str::to_owned)
+                .or_else(|| form_value(bytes, "To"))
+                .or_else(|| shared.twilio.number_of(&Target::Sid(asked_sid()?)))
+                .unwrap_or_else(|| EXAMPLE_TO.to_owned())
+        };
         let example = || {
-            let asked_sid = form_value(bytes, "VerificationSid");
-            let to = form_value(bytes, "To")
-                .or_else(|| {
-                    let sid = asked_sid.clone()?;
-                    shared
-                        .twilio
-                        .number_of(&crate::twilio_state::Target::Sid(sid))
-                })
-                .unwrap_or_else(|| "+15017122661".to_owned());
-            let mut verification = example_verification(&to, shared.config.clock.now());
-            if let Some(sid) = asked_sid {
+            let mut verification = example_verification(&asked_to(), shared.config.clock.now());
+            if let Some(sid) = asked_sid() {
                 verification.sid = sid;
             }
             verification
@@ -168,11 +176,33 @@ impl ApiRoute for TwilioRoute {
             }
             Fault::Oversized { bytes } => respond::oversized(bytes),
             Fault::Trickle => respond::trickle(shared),
+            // Given once the request has been processed: the resource of a verification of
+            // its own (a new sid) to another number, pending after a send, approved after a
+            // check, as asked after an update.
+            Fault::ForeignAnswer => {
+                let another = respond::another_number(&asked_to());
+                let foreign = example_verification(&another, shared.config.clock.now());
+                let (status, valid) = match &self.operation {
+                    Operation::Send => ("pending", false),
+                    Operation::Check => ("approved", true),
+                    Operation::Update { .. } => match form_value(bytes, "Status").as_deref() {
+                        Some("approved") => ("approved", true),
+                        _ => ("canceled", false),
+                    },
+                };
+                self.resource(shared, &foreign, status, valid)
+            }
+            // StatusEcho is handled by the pipeline, as Delay is.
             Fault::CloseBeforeRead
             | Fault::CloseAfterRead
             | Fault::Delay(_)
+            | Fault::StatusEcho
             | Fault::CloseAfterProcessing => return None,
         })
+    }
+
+    fn status_fields(&self) -> &'static [&'static str] {
+        &["/status"]
     }
 
     async fn process(&self, call: &mut Call<'_>) -> Response {
@@ -442,6 +472,9 @@ struct CheckResource<'a> {
     date_created: String,
     date_updated: String,
 }
+
+/// The number of the reference's examples, for answers about no number the request named.
+const EXAMPLE_TO: &str = "+15017122661";
 
 /// A verification to show in a fault's answer.
 fn example_verification(to: &str, now: DateTime<Utc>) -> Verification {

@@ -14,6 +14,12 @@ pub(crate) const VERIFY_OK: &str = include_str!("../fixtures/verify_response.jso
 
 pub(crate) use phone_verify_sim::one_shot_server;
 
+/// The documented verify answer, its `trustValidationId` echoing `trust_validation` as the
+/// documented one echoes the caller's (a check refuses an answer about another one).
+pub(crate) fn verify_ok_for(trust_validation: &str) -> String {
+    VERIFY_OK.replace("{your_trust_validation_id}", trust_validation)
+}
+
 pub(crate) fn ok(body: &str) -> String {
     phone_verify_sim::raw_answer("200 OK", "application/json", body)
 }
@@ -72,7 +78,7 @@ async fn the_send_request_is_exactly_as_documented() {
 
 #[tokio::test]
 async fn the_verify_request_omits_absent_fields_and_keeps_leading_zeros() {
-    let (url, request) = one_shot_server(ok(VERIFY_OK)).await;
+    let (url, request) = one_shot_server(ok(&verify_ok_for("tv-v"))).await;
     client(&url)
         .check_code(&check_request("012345", "tv-v"))
         .await
@@ -87,7 +93,7 @@ async fn the_verify_request_omits_absent_fields_and_keeps_leading_zeros() {
         serde_json::json!({"otp": "012345", "trustFlowId": 147, "trustValidationId": "tv-v"})
     );
 
-    let (url, request) = one_shot_server(ok(VERIFY_OK)).await;
+    let (url, request) = one_shot_server(ok(&verify_ok_for("tv-v"))).await;
     let mut full = check_request("0042", "tv-v");
     full.code = OtpCode::parse("0042").expect("valid");
     full.reference = Some(ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF").expect("valid"));

@@ -8,7 +8,7 @@ use phone_verify_domain::{PhoneNumber, VerificationGateway};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::exact_request::{VERIFY_OK, ok, one_shot_server};
+use crate::exact_request::{VERIFY_OK, ok, one_shot_server, verify_ok_for};
 use crate::support::{TOKEN, check_request, client, send_request, simulator};
 
 #[derive(Clone, Default)]
@@ -107,8 +107,12 @@ async fn trace_output_of_a_send_and_a_check_holds_no_token_number_or_code() {
 async fn an_unlisted_code_state_is_not_copied_into_the_span() {
     let captured = Captured::default();
     let _capturing = captured.install();
-    let echo = VERIFY_OK.replace(r#""codeState":"VALID""#, r#""codeState":"+60182258491""#);
-    assert_ne!(echo, VERIFY_OK, "the fixture has the code state to replace");
+    let echo =
+        verify_ok_for("tv-echo").replace(r#""codeState":"VALID""#, r#""codeState":"+60182258491""#);
+    assert!(
+        echo.contains(r#""codeState":"+60182258491""#),
+        "the fixture has the code state to replace"
+    );
     let (url, _request) = one_shot_server(ok(&echo)).await;
     let checked = crate::exact_request::client(&url)
         .check_code(&check_request("012345", "tv-echo"))

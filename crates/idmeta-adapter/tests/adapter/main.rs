@@ -8,3 +8,4 @@ mod faults;
 mod flow;
 mod logging;
 mod support;
+mod wrong_answers;

@@ -15,3 +15,4 @@ mod properties;
 mod store_failures;
 mod store_memory;
 mod support;
+mod wrong_answers;

@@ -438,3 +438,101 @@ async fn a_fault_armed_over_http_closes_the_connection_like_one_armed_from_the_h
         .expect("an answer");
     closed_without_an_answer(&h, VERIFY_PATH, &json!({"otp": "1"})).await;
 }
+
+#[tokio::test]
+async fn foreign_answer_uses_the_code_then_approves_another_send_of_another_number() {
+    let h = harness_with(config().fixed_code("123456")).await;
+    // Not the documentation's number, which answers about no number fall back to.
+    let sent = h
+        .post(SEND_PATH, &send_body("+60", "123456789", "tv-foreign"))
+        .await;
+    assert_eq!(sent.status(), StatusCode::OK);
+    let sent = h.sim.inbox_for("+60123456789")[0].reference_id.clone();
+    h.sim.inject(Fault::ForeignAnswer, FaultScope::Next(1));
+    // The verify names no number: the other one is derived from the trust validation's.
+    let (status, body) = json_of(h.verify("tv-foreign", "123456").await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        crate::support::verdict(&body),
+        ("VALID".into(), "VERIFIED".into(), 3)
+    );
+    let reference = body["data"]["referenceId"].as_str().expect("a reference");
+    assert!(reference.len() == 32 && reference != sent, "{body}");
+    assert_eq!(body["data"]["verify"]["inputPhoneNumber"], "+60123456780");
+    assert_eq!(body["trustValidationId"], "tv-foreign");
+    let (status, _) = json_of(h.verify("tv-foreign", "123456").await).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the faulted verify used the code"
+    );
+}
+
+#[tokio::test]
+async fn foreign_answer_on_a_send_delivers_the_code_and_answers_another_reference() {
+    let h = harness().await;
+    h.sim.inject(Fault::ForeignAnswer, FaultScope::Next(1));
+    let (status, body) = json_of(h.send("tv-foreign-send").await).await;
+    assert_eq!(status, StatusCode::OK);
+    let delivered = h.sim.inbox_for(PHONE);
+    assert_eq!(delivered.len(), 1, "the send was processed");
+    assert_ne!(
+        body["data"]["referenceId"],
+        delivered[0].reference_id.as_str()
+    );
+    assert_eq!(body["data"]["verify"]["inputPhoneNumber"], "+60182258492");
+    assert_eq!(body["verificationStatus"], "PENDING");
+}
+
+#[tokio::test]
+async fn status_echo_puts_the_number_and_control_characters_in_both_status_fields() {
+    let h = harness_with(config().fixed_code("123456")).await;
+    h.send_ok("tv-echo").await;
+    let sent = h.sim.inbox_for(PHONE)[0].reference_id.clone();
+    h.sim
+        .inject(Fault::StatusEcho, FaultScope::PhoneNext(PHONE.into(), 1));
+    let (status, body) = json_of(h.verify("tv-echo", "123456").await).await;
+    assert_eq!(status, StatusCode::OK);
+    for field in ["/verificationStatus", "/data/verify/codeState"] {
+        let text = body.pointer(field).and_then(Value::as_str).expect(field);
+        assert!(text.contains(PHONE), "{field}");
+        assert!(text.contains('\u{1b}') && text.contains('\0'), "{field}");
+        assert!(text.len() > 4096, "{field}: {} bytes", text.len());
+    }
+    // The rest is the normal answer about the send asked.
+    assert_eq!(body["data"]["referenceId"], sent.as_str());
+    assert_eq!(body["data"]["status"]["description"], "Verify success");
+    assert_eq!(body["verificationStatusCode"], 3);
+}
+
+#[tokio::test]
+async fn status_echo_leaves_an_error_answer_as_it_was() {
+    let h = harness().await;
+    h.sim.inject(Fault::StatusEcho, FaultScope::Next(1));
+    let (status, body) = json_of(h.verify("tv-never-sent", "123456").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["success"], false);
+    assert!(body.get("verificationStatus").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn the_two_wrong_answer_faults_can_be_armed_over_http() {
+    let h = harness().await;
+    for fault in ["foreign_answer", "status_echo"] {
+        let armed = h
+            .client
+            .post(h.url("/__sim/faults"))
+            .json(&json!({"fault": {"type": fault}, "scope": {"phone": PHONE}}))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(armed.status(), StatusCode::CREATED, "{fault}");
+    }
+    assert_eq!(
+        h.sim.pending_faults(),
+        vec![
+            (Fault::ForeignAnswer, FaultScope::Phone(PHONE.into())),
+            (Fault::StatusEcho, FaultScope::Phone(PHONE.into())),
+        ]
+    );
+}

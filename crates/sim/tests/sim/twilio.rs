@@ -425,3 +425,69 @@ async fn process_then_fail_on_a_twilio_check_approves_behind_a_proxy_page() {
         "the failed check approved the verification, which is gone"
     );
 }
+
+#[tokio::test]
+async fn foreign_answer_on_a_twilio_check_approves_another_verification_of_another_number() {
+    let h = harness().await;
+    // Not the reference's number, which answers about no number fall back to.
+    let to = "+15017122699";
+    let (_, sent) = h
+        .twilio_json("Verifications", &[("To", to), ("Channel", "sms")])
+        .await;
+    let sid = sent["sid"].as_str().expect("a sid").to_owned();
+    let code = h.sim.last_code_for(to).expect("delivered");
+    h.sim.inject(Fault::ForeignAnswer, FaultScope::Next(1));
+    // By sid: the other number is derived from the verification's, approved and gone.
+    let (status, body) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (body["status"].as_str(), body["valid"].as_bool()),
+        (Some("approved"), Some(true))
+    );
+    let answered = body["sid"].as_str().expect("a sid");
+    assert!(answered.starts_with("VE") && answered != sid, "{body}");
+    assert_eq!(body["to"], "+15017122690");
+    let (status, _) = h.twilio_check(("VerificationSid", &sid), &code).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the faulted check approved the verification asked"
+    );
+}
+
+#[tokio::test]
+async fn foreign_answer_on_a_twilio_send_delivers_the_code_and_answers_another_sid() {
+    let h = harness().await;
+    h.sim.inject(Fault::ForeignAnswer, FaultScope::Next(1));
+    let (status, body) = h.twilio_send().await;
+    assert_eq!(status, StatusCode::CREATED);
+    let delivered = h.sim.inbox_for(TO);
+    assert_eq!(delivered.len(), 1, "the send was processed");
+    assert_ne!(body["sid"], delivered[0].reference_id.as_str());
+    assert_eq!(
+        (body["to"].as_str(), body["status"].as_str()),
+        (Some("+15017122662"), Some("pending"))
+    );
+}
+
+#[tokio::test]
+async fn status_echo_on_a_twilio_check_puts_the_number_and_control_characters_in_status() {
+    let h = harness().await;
+    let (sid, code) = h.twilio_sent().await;
+    h.sim
+        .inject(Fault::StatusEcho, FaultScope::PhoneNext(TO.into(), 1));
+    let (status, body) = h
+        .twilio_check(("VerificationSid", &sid), wrong(&code))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body["status"].as_str().expect("a status");
+    assert!(text.contains(TO) && text.contains('\u{1b}') && text.len() > 4096);
+    assert_eq!(
+        (
+            body["sid"].as_str(),
+            body["to"].as_str(),
+            body["valid"].as_bool()
+        ),
+        (Some(sid.as_str()), Some(TO), Some(false))
+    );
+}

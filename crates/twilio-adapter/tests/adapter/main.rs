@@ -9,3 +9,4 @@ mod flow;
 mod logging;
 mod rules;
 mod support;
+mod wrong_answers;
