@@ -24,6 +24,6 @@ pub mod process;
 mod stack;
 
 pub use stack::{
-    Engine, Stack, StackConfig, closed_port_url, gateway, gateway_builder, open_store,
+    Engine, Routing, Stack, StackConfig, closed_port_url, gateway, gateway_builder, open_store,
     sql_failure_kind, twilio_gateway, twilio_name,
 };

@@ -41,16 +41,46 @@ pub struct StackConfig {
     /// Where the store is: a SQLite file in a temporary directory (the default), or a
     /// PostgreSQL schema.
     pub engine: Engine,
-    /// Whether a second provider is wired, the Twilio adapter on the same simulator, with
-    /// every send failing over from IDMeta to it (`docs/architecture.md`, "Routing and
-    /// failover"). Default: IDMeta only.
-    pub failover_to_twilio: bool,
+    /// Which providers are wired, and the order a send tries them in. Default: IDMeta only.
+    pub routing: Routing,
     /// Where the IDMeta adapter points instead of the simulator, e.g. [`closed_port_url`] to
     /// make IDMeta unreachable. Default: the simulator.
     pub idmeta_base_url: Option<String>,
     /// Whether the store is given number keys ([`number_keyring`]), so that no clear number
     /// reaches it (`docs/security.md`, "No clear numbers at rest"). Default: numbers in clear.
     pub protected_numbers: bool,
+}
+
+/// The providers a [`Stack`] wires, each adapter on the stack's one simulator, and the order
+/// a send tries them in (`docs/architecture.md`, "Routing and failover").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Routing {
+    /// IDMeta alone.
+    #[default]
+    IdmetaOnly,
+    /// Every send routed to IDMeta, failing over to Twilio.
+    IdmetaThenTwilio,
+    /// Every send routed to Twilio, failing over to IDMeta.
+    TwilioThenIdmeta,
+}
+
+impl Routing {
+    /// The provider every send goes to first.
+    pub fn routed(self) -> ProviderName {
+        match self {
+            Self::IdmetaOnly | Self::IdmetaThenTwilio => ProviderName::idmeta(),
+            Self::TwilioThenIdmeta => twilio_name(),
+        }
+    }
+
+    /// The provider a send fails over to, if any.
+    pub fn failover(self) -> Option<ProviderName> {
+        match self {
+            Self::IdmetaOnly => None,
+            Self::IdmetaThenTwilio => Some(twilio_name()),
+            Self::TwilioThenIdmeta => Some(ProviderName::idmeta()),
+        }
+    }
 }
 
 /// The engine a [`Stack`]'s store runs on.
@@ -77,7 +107,7 @@ impl Default for StackConfig {
             send_policy: SendPolicy::default(),
             sqlite: SqliteOptions::default(),
             engine: Engine::Sqlite,
-            failover_to_twilio: false,
+            routing: Routing::IdmetaOnly,
             idmeta_base_url: None,
             protected_numbers: false,
         }
@@ -136,8 +166,8 @@ impl Stack {
         Self::start_with(config, |gateway, _| gateway).await
     }
 
-    /// As [`Stack::start`], with the adapter wrapped by `wrap`, which is given the database
-    /// file (to act on the store between the provider call and the second write).
+    /// As [`Stack::start`], with the IDMeta adapter wrapped by `wrap`, which is given the
+    /// database file (to act on the store between the provider call and the second write).
     ///
     /// # Errors
     ///
@@ -166,15 +196,26 @@ impl Stack {
         });
         let idmeta_url = config.idmeta_base_url.unwrap_or_else(|| sim.base_url());
         let client = gateway(&idmeta_url, config.request_timeout, config.retry)?;
-        let gateway = wrap(Arc::new(client), &database);
-        let mut providers = Providers::new(ProviderName::idmeta(), gateway);
-        if config.failover_to_twilio {
-            let twilio = twilio_gateway(&sim.base_url(), config.request_timeout, config.retry)?;
-            providers = providers
-                .with(twilio_name(), Arc::new(twilio))
-                .and_then(|providers| providers.failover_to(twilio_name()))
-                .context("the providers are wired")?;
-        }
+        let idmeta = wrap(Arc::new(client), &database);
+        let providers = match config.routing.failover() {
+            None => Providers::new(ProviderName::idmeta(), idmeta),
+            Some(second) => {
+                let twilio: Arc<dyn VerificationGateway> = Arc::new(twilio_gateway(
+                    &sim.base_url(),
+                    config.request_timeout,
+                    config.retry,
+                )?);
+                let (routed, failover) = if second == twilio_name() {
+                    (idmeta, twilio)
+                } else {
+                    (twilio, idmeta)
+                };
+                Providers::new(config.routing.routed(), routed)
+                    .with(second.clone(), failover)
+                    .and_then(|providers| providers.failover_to(second))
+                    .context("the providers are wired")?
+            }
+        };
         let wiring = Wiring::with_providers(providers, store.clone());
         Ok(Self {
             send: SendCode::new(wiring.clone(), config.send_policy),

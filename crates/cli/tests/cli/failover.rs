@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+use phone_verify_sim::{Fault, FaultScope, Simulator};
+
 use crate::support::{
-    CODE, NUMBER, Workspace, binary, check, fails_with, run, send, simulator, with_twilio,
+    CODE, NUMBER, Run, Workspace, binary, check, fails_with, run, send, simulator, with_twilio,
 };
 
 /// The base URL of a loopback port nothing listens on: IDMeta unreachable.
@@ -185,6 +187,108 @@ async fn a_send_fails_over_from_an_unreachable_idmeta_and_its_check_follows_it()
             counters.twilio_check_requests
         ),
         (1, 1)
+    );
+    sim.shutdown().await;
+}
+
+/// `send --failover-to twilio --json` to [`NUMBER`] for `trust_validation`, IDMeta answering
+/// with `fault`: the run, and the history's sends as (provider, outcome), newest first.
+async fn send_failing_over(
+    sim: &Simulator,
+    ws: &Workspace,
+    fault: Fault,
+    trust_validation: &str,
+) -> (Run, Vec<(String, String)>) {
+    sim.inject(fault, FaultScope::Next(1));
+    let mut sending = send(&sim.base_url(), &ws.db(), NUMBER, trust_validation);
+    sending.args(["--failover-to", "twilio", "--json"]);
+    with_twilio(&mut sending, &sim.base_url());
+    let sent = run(&mut sending).await;
+    let listed = run(binary()
+        .args(["history", "--json", "--trust-validation", trust_validation])
+        .args(["--database-url", &ws.database_url()]))
+    .await;
+    let attempts = listed.json()["attempts"].clone();
+    let sends = attempts
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|attempt| {
+            let field = |name: &str| attempt[name].as_str().unwrap_or_default().to_owned();
+            (field("provider"), field("outcome"))
+        })
+        .collect();
+    (sent, sends)
+}
+
+#[tokio::test]
+async fn a_503_page_from_idmeta_exits_with_outcome_unknown_and_twilio_is_never_asked() {
+    let processed = Fault::ProcessThenFail {
+        status: 503,
+        html: true,
+        retry_after_secs: None,
+    };
+    let turned_away = Fault::ServerError {
+        status: 503,
+        html: true,
+    };
+    for (fault, delivered) in [(turned_away, 0), (processed, 1)] {
+        let sim = simulator().await;
+        let ws = Workspace::new();
+
+        let (sent, sends) = send_failing_over(&sim, &ws, fault.clone(), "tv-503-page").await;
+
+        assert_eq!(sent.code, 7, "{fault:?}: {}", sent.all());
+        assert_eq!(
+            sent.json()["error"]["class"],
+            "outcome_unknown",
+            "{fault:?}"
+        );
+        let counters = sim.counters();
+        assert_eq!(
+            (counters.send_requests, counters.twilio_send_requests),
+            (1, 0),
+            "{fault:?}: IDMeta once, Twilio never"
+        );
+        assert_eq!(
+            sim.inbox_for(NUMBER).len(),
+            delivered,
+            "{fault:?}: a code went out only when IDMeta processed the send"
+        );
+        assert_eq!(
+            sends,
+            [("idmeta".to_owned(), "outcome unknown".to_owned())],
+            "{fault:?}"
+        );
+        sim.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn idmetas_own_json_503_fails_the_send_over_to_twilio() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let turned_away = Fault::ServerError {
+        status: 503,
+        html: false,
+    };
+
+    let (sent, sends) = send_failing_over(&sim, &ws, turned_away, "tv-503-json").await;
+
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    assert_eq!(sent.json()["provider"], "twilio");
+    let counters = sim.counters();
+    assert_eq!(
+        (counters.send_requests, counters.twilio_send_requests),
+        (1, 1)
+    );
+    assert_eq!(
+        sends,
+        [
+            ("twilio".to_owned(), "sent".to_owned()),
+            ("idmeta".to_owned(), "not sent".to_owned()),
+        ]
     );
     sim.shutdown().await;
 }

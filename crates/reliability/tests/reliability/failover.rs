@@ -9,7 +9,7 @@ use std::time::Duration;
 use phone_verify_app::{AttemptRecord, SendOutcome};
 use phone_verify_domain::{OtpCode, ProviderName};
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
-use phone_verify_reliability::{Stack, StackConfig, closed_port_url, twilio_name};
+use phone_verify_reliability::{Routing, Stack, StackConfig, closed_port_url, twilio_name};
 use phone_verify_sim::{FaultScope, SimConfig};
 
 use crate::faults::{Failures, cases};
@@ -18,7 +18,7 @@ async fn failing_over(idmeta_base_url: Option<String>) -> Stack {
     Stack::start(StackConfig {
         sim: SimConfig::default().trickle_interval(Duration::from_millis(10)),
         request_timeout: Duration::from_millis(300),
-        failover_to_twilio: true,
+        routing: Routing::IdmetaThenTwilio,
         idmeta_base_url,
         ..StackConfig::default()
     })

@@ -11,6 +11,7 @@ mod faults;
 mod leaks;
 mod load;
 mod memory;
+mod processed_5xx;
 mod properties;
 mod store_failures;
 mod store_memory;
