@@ -332,13 +332,13 @@ impl SendPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckPolicy {
     /// Most checks against one code (of one send, or of every send that delivered the same
-    /// code, as the provider's [`ProviderRules::attempts`] says). Default 5.
+    /// code, as the provider's [`ProviderRules::attempts`](phone_verify_domain::ProviderRules::attempts) says). Default 5.
     pub max_attempts: u32,
     /// How long a code stays valid after the send started, for a provider whose adapter does
-    /// not declare a lifetime ([`ProviderRules::code_lifetime`]). Default 5 minutes.
+    /// not declare a lifetime ([`ProviderRules::code_lifetime`](phone_verify_domain::ProviderRules::code_lifetime)). Default 5 minutes.
     pub code_lifetime: Duration,
     /// What each provider's adapter declared; a provider not listed has the default rules
-    /// ([`ProviderRules::per_trust_validation`]). Filled by [`CheckCode::new`] from its
+    /// ([`ProviderRules::per_trust_validation`](phone_verify_domain::ProviderRules::per_trust_validation)). Filled by [`CheckCode::new`] from its
     /// providers: leave it empty.
     ///
     /// [`CheckCode::new`]: crate::CheckCode::new

@@ -62,7 +62,7 @@ pub enum SendCodeError {
         source: StoreError,
     },
     /// The provider keeps one pending code per number whoever asked
-    /// ([`ProviderRules::isolates_trust_validations`] is `false`), a code is pending there
+    /// ([`ProviderRules::isolates_trust_validations`](phone_verify_domain::ProviderRules::isolates_trust_validations) is `false`), a code is pending there
     /// for another trust validation of this number, and ending it failed: the send was not
     /// made (it would have re-sent that code, so a code requested in one flow would verify
     /// this one). It is recorded as not sent. Nothing was sent; try again later.
@@ -171,7 +171,7 @@ impl SendCode {
     }
 
     /// Where `provider` keeps one pending code per number whoever asked
-    /// ([`ProviderRules::isolates_trust_validations`] is `false`: Twilio Verify), ends the
+    /// ([`ProviderRules::isolates_trust_validations`](phone_verify_domain::ProviderRules::isolates_trust_validations) is `false`: Twilio Verify), ends the
     /// codes pending at it for other trust validations of this number, so that this send
     /// starts a new code instead of re-sending theirs: a code requested in one flow never
     /// verifies another. The pending codes are found in the number's recent history (sends
