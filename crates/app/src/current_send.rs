@@ -175,6 +175,29 @@ impl CheckPolicy {
             })
     }
 
+    /// Decides a check by the checks already recorded whatever their outcome: `of_send` of the
+    /// chosen send, `of_trust_validation` of its trust validation.
+    ///
+    /// # Errors
+    ///
+    /// [`CheckRefusal::TooManyChecks`] at [`CheckPolicy::max_checks_per_send`] or
+    /// [`CheckPolicy::max_checks_per_trust_validation`].
+    pub fn evaluate_checks(
+        &self,
+        of_send: u64,
+        of_trust_validation: u64,
+    ) -> Result<(), CheckRefusal> {
+        for (count, limit) in [
+            (of_send, self.max_checks_per_send),
+            (of_trust_validation, self.max_checks_per_trust_validation),
+        ] {
+            if count >= u64::from(limit) {
+                return Err(CheckRefusal::TooManyChecks { limit });
+            }
+        }
+        Ok(())
+    }
+
     /// Decides a check of a send that already has `counted` checks counting as attempts.
     ///
     /// # Errors

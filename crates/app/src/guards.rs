@@ -337,6 +337,14 @@ pub struct CheckPolicy {
     /// How long a code stays valid after the send started, for a provider whose adapter does
     /// not declare a lifetime ([`ProviderRules::code_lifetime`](phone_verify_domain::ProviderRules::code_lifetime)). Default 5 minutes.
     pub code_lifetime: Duration,
+    /// Most checks of one send, whatever the provider answered (a check of a code already
+    /// used, expired or unknown to the provider included): bounds the provider calls and
+    /// the rows one code can cause once [`CheckPolicy::max_attempts`] no longer applies.
+    /// Default 10.
+    pub max_checks_per_send: u32,
+    /// Most checks of one trust validation, whatever the provider answered, over all its
+    /// sends. Default 20.
+    pub max_checks_per_trust_validation: u32,
     /// What each provider's adapter declared; a provider not listed has the default rules
     /// ([`ProviderRules::per_trust_validation`](phone_verify_domain::ProviderRules::per_trust_validation)). Filled by [`CheckCode::new`] from its
     /// providers: leave it empty.
@@ -350,6 +358,8 @@ impl Default for CheckPolicy {
         Self {
             max_attempts: 5,
             code_lifetime: Duration::from_secs(5 * 60),
+            max_checks_per_send: 10,
+            max_checks_per_trust_validation: 20,
             providers: Vec::new(),
         }
     }
@@ -404,6 +414,14 @@ pub enum CheckRefusal {
         /// The cap.
         limit: u32,
     },
+    /// The send, or the trust validation, has had its allowance of checks of any outcome
+    /// ([`CheckPolicy::max_checks_per_send`], [`CheckPolicy::max_checks_per_trust_validation`]):
+    /// checks the provider answered "no pending code" (a used or expired code) count here.
+    #[error("this verification has been checked {limit} times already")]
+    TooManyChecks {
+        /// The cap that was reached.
+        limit: u32,
+    },
 }
 
 /// How long the guards need an attempt after it started: the longer of the send limits'
@@ -423,13 +441,14 @@ pub fn minimum_retention(limits: &SendLimits, check: &CheckPolicy) -> Duration {
 }
 
 impl CheckRefusal {
-    /// The guard's stable name, as metrics label the refusal: `no_code_sent`, `code_expired`
-    /// or `too_many_attempts`.
+    /// The guard's stable name, as metrics label the refusal: `no_code_sent`, `code_expired`,
+    /// `too_many_attempts` or `too_many_checks`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::NoCodeSent => "no_code_sent",
             Self::CodeExpired { .. } => "code_expired",
             Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::TooManyChecks { .. } => "too_many_checks",
         }
     }
 }

@@ -565,7 +565,19 @@ impl VerificationStore for InMemoryVerificationStore {
                 AttemptRecord::Send(_) => false,
             })
             .count();
-        if let Err(refusal) = policy.evaluate_attempts(u64::try_from(counted).unwrap_or(u64::MAX)) {
+        let as_count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let of_send = inner
+            .checks_by_send
+            .get(&target.send.id)
+            .map_or(0, |checks| checks.len());
+        let of_validation = inner
+            .records(inner.of_validation(&check.trust_validation))
+            .filter(|record| matches!(record, AttemptRecord::Check(_)))
+            .count();
+        if let Err(refusal) = policy
+            .evaluate_checks(as_count(of_send), as_count(of_validation))
+            .and_then(|()| policy.evaluate_attempts(as_count(counted)))
+        {
             return Ok(CheckReservation::Refused(refusal));
         }
         inner.insert(AttemptRecord::Check(CheckRecord::in_flight(check, &target)));

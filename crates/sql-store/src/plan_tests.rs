@@ -56,6 +56,16 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![id()],
         ),
         (
+            sql::CHECK_TOTALS,
+            "verification_attempts_checks_by_send",
+            vec![id(), validation()],
+        ),
+        (
+            sql::CHECK_TOTALS,
+            "verification_attempts_by_trust_validation",
+            vec![id(), validation()],
+        ),
+        (
             sql::COUNTED_SENDS_OF_TRUST_VALIDATION,
             "verification_attempts_counted_sends_by_trust_validation",
             vec![validation()],

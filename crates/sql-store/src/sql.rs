@@ -98,6 +98,20 @@ pub(crate) const GUARD_OF_TRUST_VALIDATION: i64 = 1;
 pub(crate) const COUNT_COUNTED_CHECKS_OF_SEND: &str = "SELECT COUNT(*) FROM verification_attempts \
      WHERE kind = 'check' AND counts AND send_id = $1";
 
+/// Every check of a send (`$1`) and every check of a trust validation (`$2`), whatever their
+/// outcome, in one statement: rows of (tag, value), tag [`CHECKS_OF_SEND`] or
+/// [`CHECKS_OF_TRUST_VALIDATION`]. Indexes `verification_attempts_checks_by_send` and
+/// `verification_attempts_by_trust_validation`.
+pub(crate) const CHECK_TOTALS: &str = "SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value \
+     FROM verification_attempts WHERE send_id = $1 AND kind = 'check' \
+     UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
+     WHERE trust_validation = $2 AND kind = 'check'";
+
+/// The tags of [`CHECK_TOTALS`]'s rows.
+pub(crate) const CHECKS_OF_SEND: i64 = 0;
+/// See [`CHECKS_OF_SEND`].
+pub(crate) const CHECKS_OF_TRUST_VALIDATION: i64 = 1;
+
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \

@@ -857,7 +857,28 @@ async fn reserve_check_in(
             )
             .await?;
     }
-    if let Err(refusal) = policy.evaluate_attempts(counted) {
+    let (mut of_send, mut of_validation) = (0, 0);
+    let totals = session
+        .tagged_integers(
+            sql::CHECK_TOTALS,
+            vec![
+                columns::uuid(target.send.id).into(),
+                check.trust_validation.as_str().into(),
+            ],
+        )
+        .await?;
+    for (tag, value) in totals {
+        let value = u64::try_from(value).unwrap_or(0);
+        match tag {
+            sql::CHECKS_OF_SEND => of_send = value,
+            sql::CHECKS_OF_TRUST_VALIDATION => of_validation = value,
+            _ => {}
+        }
+    }
+    if let Err(refusal) = policy
+        .evaluate_checks(of_send, of_validation)
+        .and_then(|()| policy.evaluate_attempts(counted))
+    {
         return Ok(CheckReservation::Refused(refusal));
     }
     let row = InFlightRow::check(

@@ -454,6 +454,60 @@ pub async fn sends_sharing_a_reference_are_one_code_whose_checks_go_to_the_newes
     );
 }
 
+/// Every check counts against the bounds per send and per trust validation, whatever the
+/// provider answered: checks of a used code ("no pending code") are no attempts, but they are
+/// not unbounded either.
+pub async fn every_check_counts_against_the_bounds_whatever_the_provider_answered(
+    store: Arc<dyn VerificationStore>,
+) {
+    let policy = CheckPolicy {
+        max_checks_per_send: 3,
+        max_checks_per_trust_validation: 4,
+        ..CheckPolicy::default()
+    };
+    let check_answered = |second, outcome: CheckOutcome| {
+        let (store, policy) = (store.clone(), policy.clone());
+        async move {
+            let check_id = id();
+            let reserved = store
+                .reserve_check(new_check(check_id, "tv-a", at(second)), &policy)
+                .await
+                .expect("reserve");
+            if matches!(reserved, CheckReservation::Reserved(_)) {
+                store
+                    .finish_check(check_id, outcome, at(second + 1))
+                    .await
+                    .expect("finish");
+            }
+            reserved
+        }
+    };
+    record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;
+    for second in [10, 20, 30] {
+        let reserved = check_answered(second, CheckOutcome::NoPendingCode).await;
+        assert!(
+            matches!(reserved, CheckReservation::Reserved(_)),
+            "check at {second}s"
+        );
+    }
+    assert_eq!(
+        check_answered(40, CheckOutcome::NoPendingCode).await,
+        CheckReservation::Refused(CheckRefusal::TooManyChecks { limit: 3 }),
+        "the send's bound"
+    );
+    // A new send of the trust validation: its own checks, within the trust validation's bound.
+    record_send(&*store, &number(1), "tv-a", at(50), sent(2)).await;
+    assert!(matches!(
+        check_answered(60, wrong_code()).await,
+        CheckReservation::Reserved(_)
+    ));
+    assert_eq!(
+        check_answered(70, wrong_code()).await,
+        CheckReservation::Refused(CheckRefusal::TooManyChecks { limit: 4 }),
+        "the trust validation's bound"
+    );
+}
+
 /// A check the provider had no pending code for is recorded as such and uses up no attempt.
 pub async fn a_check_the_provider_had_no_code_for_is_no_attempt(store: Arc<dyn VerificationStore>) {
     record_send(&*store, &number(1), "tv-a", t0(), sent(1)).await;

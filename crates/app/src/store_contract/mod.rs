@@ -91,6 +91,7 @@ macro_rules! store_contract_tests {
             checks::an_answer_naming_another_send_moves_the_check_to_it,
             checks::a_check_the_provider_had_no_code_for_is_no_attempt,
             checks::sends_sharing_a_reference_are_one_code_whose_checks_go_to_the_newest_and_count_together,
+            checks::every_check_counts_against_the_bounds_whatever_the_provider_answered,
             history::history_lists_sends_and_checks_newest_first_in_pages,
             history::history_pages_do_not_skip_or_repeat_attempts_started_at_the_same_instant,
             concurrency::concurrent_sends_to_one_number_let_exactly_one_through,

@@ -406,3 +406,42 @@ async fn twilio_s_limit_of_sends_per_code_tells_the_caller_to_use_the_code_alrea
         .expect("answered");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
 }
+
+#[tokio::test]
+async fn checks_of_a_used_code_are_bounded_and_stop_reaching_twilio() {
+    let harness = Harness::clear().await;
+    harness.send.send(&request("tv-used")).await.expect("sent");
+    let code = harness.inbox();
+    let checked = harness
+        .check
+        .check(tv_id("tv-used"), code.clone())
+        .await
+        .expect("answered");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
+    // Twilio deleted the approved verification: each further check is "no pending code",
+    // no attempt, yet counted against the bound of checks per send (10 by default).
+    for _ in 1..10 {
+        let error = harness
+            .check
+            .check(tv_id("tv-used"), code.clone())
+            .await
+            .expect_err("used");
+        assert!(
+            matches!(error, CheckCodeError::NoPendingCode { .. }),
+            "{error:?}"
+        );
+    }
+    let error = harness
+        .check
+        .check(tv_id("tv-used"), code)
+        .await
+        .expect_err("bounded");
+    assert!(
+        matches!(
+            error,
+            CheckCodeError::Refused(CheckRefusal::TooManyChecks { limit: 10 })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(harness.checks_asked(), 10);
+}
