@@ -132,8 +132,13 @@ pub use numbers::{
 };
 pub use phone_verify_domain::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
 pub use providers::{ProviderNotWired, Providers, ProvidersError, Route, fails_over};
-pub use purge::{DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport};
-pub use reconcile::{DEFAULT_ABANDONED_AFTER, ReconcileError, ReconcileInFlight, ReconcileReport};
+pub use purge::{
+    CLOCK_MARGIN, DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport,
+};
+pub use reconcile::{
+    DEFAULT_ABANDONED_AFTER, MIN_ABANDONED_AFTER, ReconcileError, ReconcileInFlight,
+    ReconcileReport,
+};
 pub use record::{
     AttemptRecord, CheckOutcome, CheckRecord, CheckState, NewCheck, NewSend, RefusalReason,
     SendOutcome, SendRecord, SendState,

@@ -16,6 +16,14 @@ use crate::{
 /// transaction, so reservations wait for at most one batch.
 pub const DEFAULT_PURGE_BATCH: u32 = 500;
 
+/// The largest difference tolerated between the clock of an instance that records sends and
+/// the clock a purge or a reconciliation computes its cutoff on (the store's shared clock
+/// when it has one, PostgreSQL's; else the host's). A purge refuses any age shorter than the
+/// guards' [`minimum_retention`] plus this margin, so a purging host whose clock runs ahead by
+/// less than it cannot delete a send the guards still count. A clock off by more than this
+/// is a misconfigured host (`docs/operations.md`).
+pub const CLOCK_MARGIN: Duration = Duration::from_secs(5 * 60);
+
 /// Whether a purge deletes or only counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PurgeMode {
@@ -41,11 +49,12 @@ pub struct PurgeReport {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PurgeError {
-    /// The cutoff is more recent than the guards allow: records of that age may still hold
-    /// a cooldown, a window or a live code. Nothing was deleted.
+    /// The cutoff is more recent than the guards allow (their [`minimum_retention`] plus
+    /// [`CLOCK_MARGIN`]): records of that age may still hold a cooldown, a window or a live
+    /// code. Nothing was deleted.
     #[error("records younger than {minimum:?} are still needed by the guards")]
     TooRecent {
-        /// The youngest age a purge accepts ([`minimum_retention`]).
+        /// The youngest age a purge accepts ([`minimum_retention`] plus [`CLOCK_MARGIN`]).
         minimum: Duration,
     },
     /// The store failed. The batches before the failure are deleted (`deleted` says how
@@ -104,7 +113,7 @@ impl PurgeRecords {
         Self {
             store,
             clock,
-            minimum: minimum_retention(limits, check),
+            minimum: minimum_retention(limits, check) + CLOCK_MARGIN,
             batch: DEFAULT_PURGE_BATCH,
         }
     }
@@ -120,7 +129,9 @@ impl PurgeRecords {
 
     /// Deletes (or, with [`PurgeMode::DryRun`], counts) the attempts of every trust
     /// validation whose attempts all finished more than `older_than` ago, batch by batch
-    /// until none is left.
+    /// until none is left. "Ago" is on the store's shared clock when it has one
+    /// ([`VerificationStore::shared_now`]: PostgreSQL's), so every instance's purge cuts at
+    /// the same instant whatever its host's clock says; else on this process's clock.
     ///
     /// # Errors
     ///
@@ -138,9 +149,15 @@ impl PurgeRecords {
                 minimum: self.minimum,
             });
         }
-        let cutoff = sub(self.clock.now(), older_than);
         let mut deleted = AttemptCounts::default();
         let failed = |deleted| move |source| PurgeError::Store { deleted, source };
+        let now = self
+            .store
+            .shared_now()
+            .await
+            .map_err(failed(deleted))?
+            .unwrap_or_else(|| self.clock.now());
+        let cutoff = sub(now, older_than);
         if mode == PurgeMode::DryRun {
             deleted = self
                 .store

@@ -14,6 +14,13 @@ use crate::{AttemptCounts, Clock, StoreError, VerificationStore};
 /// timeout is seconds), so a live call is never closed under its process.
 pub const DEFAULT_ABANDONED_AFTER: Duration = Duration::from_secs(15 * 60);
 
+/// The youngest age at which an attempt in flight may be taken as abandoned: the longest a
+/// provider call lasts with its retries under the adapters' defaults (a budget of twice the
+/// request timeout, 30 s, at each of at most a few providers of a failover chain), with room,
+/// plus [`CLOCK_MARGIN`](crate::CLOCK_MARGIN). A reconciliation refuses anything younger:
+/// it would close live calls, whose late answers then cannot be recorded.
+pub const MIN_ABANDONED_AFTER: Duration = Duration::from_secs(2 * 60 + 5 * 60);
+
 /// What a reconciliation closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReconcileReport {
@@ -30,6 +37,13 @@ pub enum ReconcileError {
     /// The store failed; some attempts may be closed. Running it again is safe.
     #[error("the in-flight attempts could not be closed")]
     Store(#[from] StoreError),
+    /// The age is shorter than a live provider call may last ([`MIN_ABANDONED_AFTER`]):
+    /// closing such calls would turn their late answers into conflicts. Nothing was closed.
+    #[error("attempts younger than {minimum:?} may still be live calls")]
+    TooRecent {
+        /// The youngest age a reconciliation accepts.
+        minimum: Duration,
+    },
 }
 
 /// Closes sends and checks left "in flight" (their process died between the provider call
@@ -79,14 +93,27 @@ impl ReconcileInFlight {
         }
     }
 
-    /// Closes every attempt in flight that started more than the configured age ago.
+    /// Closes every attempt in flight that started more than the configured age ago, on the
+    /// store's shared clock when it has one ([`VerificationStore::shared_now`]), else on
+    /// this process's.
     ///
     /// # Errors
     ///
-    /// [`ReconcileError::Store`] when the store fails.
+    /// [`ReconcileError::TooRecent`] when the configured age is below
+    /// [`MIN_ABANDONED_AFTER`] (nothing is closed); [`ReconcileError::Store`] when the store
+    /// fails.
     #[tracing::instrument(name = "reconcile", skip_all)]
     pub async fn reconcile(&self) -> Result<ReconcileReport, ReconcileError> {
-        let now = self.clock.now();
+        if self.abandoned_after < MIN_ABANDONED_AFTER {
+            return Err(ReconcileError::TooRecent {
+                minimum: MIN_ABANDONED_AFTER,
+            });
+        }
+        let now = self
+            .store
+            .shared_now()
+            .await?
+            .unwrap_or_else(|| self.clock.now());
         let cutoff = sub(now, self.abandoned_after);
         let closed = self.store.close_abandoned(cutoff, now).await?;
         if closed.total() > 0 {

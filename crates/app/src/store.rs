@@ -426,4 +426,17 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         started_before: DateTime<Utc>,
         closed_at: DateTime<Utc>,
     ) -> Result<AttemptCounts, StoreError>;
+
+    /// The current time on a clock every instance using this store shares, when the store
+    /// has one (PostgreSQL: the database server's); `None` otherwise (a store local to one
+    /// host, whose instances share that host's clock). A purge or a reconciliation computes
+    /// its cutoff on it, so a host whose own clock runs ahead cannot cut into what the
+    /// guards and the live calls of other instances still need.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]: nothing changes.
+    async fn shared_now(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(None)
+    }
 }

@@ -343,8 +343,16 @@ impl From<PurgeError> for CliError {
 
 impl From<ReconcileError> for CliError {
     fn from(error: ReconcileError) -> Self {
-        Self::new(Exit::Store, format!("reconcile: {}", chain(&error)))
-            .hint("running it again is safe")
+        match error {
+            ReconcileError::TooRecent { minimum } => Self::usage(format!(
+                "reconcile: --older-than must be at least {} s: a younger attempt may still be a \
+                 live provider call",
+                minimum.as_secs()
+            ))
+            .hint("nothing was closed"),
+            other => Self::new(Exit::Store, format!("reconcile: {}", chain(&other)))
+                .hint("running it again is safe"),
+        }
     }
 }
 

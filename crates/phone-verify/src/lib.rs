@@ -152,17 +152,18 @@ pub use phone_verify_domain::{
 };
 
 pub use phone_verify_app::{
-    AttemptCounts, AttemptId, AttemptIdError, AttemptRecord, CheckCodeError, CheckOutcome,
-    CheckPolicy, CheckRecord, CheckRefusal, CheckReservation, CheckState, CheckTarget, CheckedCode,
-    Clock, ConflictKind, DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, ErrorClass, HistoryError,
-    HistorySubject, IdSource, InMemoryVerificationStore, MAX_PAGE_SIZE, MaskedNumber, NewCheck,
-    NewSend, NumberDigest, NumberKey, NumberKeyError, NumberKeyId, NumberKeyIdError, NumberKeyring,
-    NumberKeyringError, NumberLookup, NumberPrefix, NumberPrefixError, NumberProtection, Page,
-    PageCursor, PageRequest, ProtectedNumber, ProviderName, ProviderNameError, ProvidersError,
-    PurgeError, PurgeMode, PurgeRecords, PurgeReport, RandomIds, ReconcileError, ReconcileInFlight,
-    ReconcileReport, RefusalReason, Reservation, Route, SendCodeError, SendLimits, SendOutcome,
-    SendPolicy, SendRecord, SendRefusal, SendState, SentCode, StoreError, StoreOperation,
-    StoredNumber, StoredNumberError, SystemClock, VerificationStore, minimum_retention,
+    AttemptCounts, AttemptId, AttemptIdError, AttemptRecord, CLOCK_MARGIN, CheckCodeError,
+    CheckOutcome, CheckPolicy, CheckRecord, CheckRefusal, CheckReservation, CheckState,
+    CheckTarget, CheckedCode, Clock, ConflictKind, DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH,
+    ErrorClass, HistoryError, HistorySubject, IdSource, InMemoryVerificationStore, MAX_PAGE_SIZE,
+    MaskedNumber, NewCheck, NewSend, NumberDigest, NumberKey, NumberKeyError, NumberKeyId,
+    NumberKeyIdError, NumberKeyring, NumberKeyringError, NumberLookup, NumberPrefix,
+    NumberPrefixError, NumberProtection, Page, PageCursor, PageRequest, ProtectedNumber,
+    ProviderName, ProviderNameError, ProvidersError, PurgeError, PurgeMode, PurgeRecords,
+    PurgeReport, RandomIds, ReconcileError, ReconcileInFlight, ReconcileReport, RefusalReason,
+    Reservation, Route, SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRecord,
+    SendRefusal, SendState, SentCode, StoreError, StoreOperation, StoredNumber, StoredNumberError,
+    SystemClock, VerificationStore, minimum_retention,
 };
 
 /// The names of the metrics the library emits and of their labels (`docs/operations.md`).

@@ -112,6 +112,12 @@ pub(crate) const CHECKS_OF_SEND: i64 = 0;
 /// See [`CHECKS_OF_SEND`].
 pub(crate) const CHECKS_OF_TRUST_VALIDATION: i64 = 1;
 
+/// The database server's clock, in nanoseconds since the epoch (microsecond precision): the
+/// one clock every PostgreSQL instance shares. PostgreSQL only.
+#[cfg(feature = "postgres")]
+pub(crate) const SERVER_NOW_NS: &str =
+    "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT) * 1000";
+
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \

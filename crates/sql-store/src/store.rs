@@ -1071,4 +1071,24 @@ impl VerificationStore for SqlVerificationStore {
     ) -> Result<AttemptCounts, StoreError> {
         self.close_abandoned_before(started_before, closed_at).await
     }
+
+    /// PostgreSQL: the database server's clock, which every instance shares. SQLite: `None`
+    /// (its instances share the host's clock).
+    async fn shared_now(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        match &self.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                let mut session = postgres::autocommit(pool).await?;
+                let nanos = session
+                    .integers(sql::SERVER_NOW_NS, Vec::new())
+                    .await?
+                    .first()
+                    .copied()
+                    .ok_or_else(|| StoreError::corrupt("the server gave no time"))?;
+                Ok(Some(DateTime::<Utc>::from_timestamp_nanos(nanos)))
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => Ok(None),
+        }
+    }
 }

@@ -62,14 +62,22 @@ async fn a_purge_younger_than_the_guards_need_is_refused_and_deletes_nothing() {
     harness.send.send(&request()).await.expect("sent");
     harness.clock.advance(secs(2 * DAY));
 
-    let refused = purge_over(&harness)
-        .purge(secs(600), PurgeMode::Delete)
-        .await;
-    assert!(
-        matches!(refused, Err(PurgeError::TooRecent { minimum }) if minimum == secs(3600)),
-        "{refused:?}"
-    );
+    // The guards' hour plus the clock margin: the hour exactly is refused too, since a host
+    // whose clock runs ahead would then cut into the window of another's guards.
+    let minimum = secs(3600) + phone_verify_app::CLOCK_MARGIN;
+    for younger in [secs(600), secs(3600), minimum - secs(1)] {
+        let refused = purge_over(&harness).purge(younger, PurgeMode::Delete).await;
+        assert!(
+            matches!(refused, Err(PurgeError::TooRecent { minimum: said }) if said == minimum),
+            "{younger:?}: {refused:?}"
+        );
+    }
     assert_eq!(harness.recorded().await.len(), 1);
+    let done = purge_over(&harness)
+        .purge(minimum, PurgeMode::Delete)
+        .await
+        .expect("old enough");
+    assert_eq!(done.attempts.total(), 1);
 }
 
 #[tokio::test]
@@ -110,4 +118,25 @@ async fn a_send_left_in_flight_is_closed_as_abandoned_once_older_than_the_margin
         }
     );
     assert!(send.may_have_delivered(), "still counted as possibly sent");
+}
+
+#[tokio::test]
+async fn a_reconciliation_younger_than_a_live_call_may_last_is_refused_and_closes_nothing() {
+    let harness = Harness::with_a_send_left_in_flight().await;
+    harness.clock.advance(DEFAULT_ABANDONED_AFTER);
+    for too_young in [secs(0), phone_verify_app::MIN_ABANDONED_AFTER - secs(1)] {
+        let refused =
+            ReconcileInFlight::new(Arc::clone(&harness.store), harness.clock.clone(), too_young)
+                .reconcile()
+                .await;
+        assert!(
+            matches!(
+                refused,
+                Err(phone_verify_app::ReconcileError::TooRecent { minimum })
+                    if minimum == phone_verify_app::MIN_ABANDONED_AFTER
+            ),
+            "{too_young:?}: {refused:?}"
+        );
+        assert!(harness.only_send().await.finished_at().is_none());
+    }
 }

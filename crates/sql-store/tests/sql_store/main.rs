@@ -10,6 +10,8 @@
 //! print `skipped: ...` and pass, except in CI (`CI=true`), where they fail. Each works in a
 //! schema of its own, dropped at the end.
 
+#[cfg(feature = "postgres")]
+mod clocks;
 mod contract;
 mod durability;
 #[cfg(feature = "sqlite")]

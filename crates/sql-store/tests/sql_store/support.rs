@@ -101,6 +101,10 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
     ) -> Result<phone_verify_app::AttemptCounts, StoreError> {
         self.store.close_abandoned(started_before, closed_at).await
     }
+
+    async fn shared_now(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.store.shared_now().await
+    }
 }
 
 // ---- fixtures ---------------------------------------------------------------------------
