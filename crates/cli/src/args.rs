@@ -293,8 +293,12 @@ fn number_in<T: TryFrom<u64>, const MIN: u64, const MAX: u64>(raw: &str) -> Resu
         .ok_or_else(expected)
 }
 
+/// The longest age the command line takes: a thousand years. Longer ages would put a cutoff
+/// before the first year the records' instants can hold, and print it as a negative year.
+const MAX_AGE_DAYS: u64 = 365_000;
+
 /// An age on the command line: a whole number and a unit, `s`, `m`, `h` or `d` (`90d`,
-/// `15m`).
+/// `15m`), of at most [`MAX_AGE_DAYS`] days.
 fn parse_age(raw: &str) -> Result<Duration, Expected> {
     let bad = || Expected("a whole number and s, m, h or d (e.g. 90d)".to_owned());
     let split = raw.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
@@ -309,8 +313,9 @@ fn parse_age(raw: &str) -> Result<Duration, Expected> {
     };
     number
         .checked_mul(unit)
+        .filter(|secs| *secs <= MAX_AGE_DAYS * 24 * 60 * 60)
         .map(Duration::from_secs)
-        .ok_or_else(bad)
+        .ok_or_else(|| Expected(format!("an age of at most {MAX_AGE_DAYS}d")))
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +380,15 @@ mod tests {
         }
         for raw in ["90", "d", "1.5h", "10w", "-1d", "99999999999999999999d", ""] {
             assert!(parse_age(raw).is_err(), "{raw}");
+        }
+        // Huge ages would print a cutoff in a negative year: at most a thousand years.
+        assert_eq!(
+            parse_age("365000d"),
+            Ok(Duration::from_secs(365_000 * 86_400))
+        );
+        for raw in ["365001d", "9999999999d", "18446744073709551615s"] {
+            let refused = parse_age(raw).expect_err(raw).to_string();
+            assert!(refused.contains("at most 365000d"), "{raw}: {refused}");
         }
     }
 

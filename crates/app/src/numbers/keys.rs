@@ -110,6 +110,10 @@ pub enum NumberKeyError {
         /// The most allowed.
         max: usize,
     },
+    /// Every byte is zero: a placeholder, not a key from a random source (a digest under it
+    /// is one anyone can compute).
+    #[error("a key of zeros is no key: make one from a random source (openssl rand -hex 32)")]
+    AllZero,
 }
 
 /// One HMAC-SHA256 key of the numbers' digests, with its id. The key's bytes are a
@@ -133,7 +137,7 @@ impl NumberKey {
     ///
     /// # Errors
     ///
-    /// [`NumberKeyError::BadLength`].
+    /// [`NumberKeyError::BadLength`]; [`NumberKeyError::AllZero`] for a key of zeros.
     pub fn new(id: NumberKeyId, secret: SecretSlice<u8>) -> Result<Self, NumberKeyError> {
         let length = secret.expose_secret().len();
         if !(MIN_NUMBER_KEY_BYTES..=MAX_NUMBER_KEY_BYTES).contains(&length) {
@@ -141,6 +145,9 @@ impl NumberKey {
                 min: MIN_NUMBER_KEY_BYTES,
                 max: MAX_NUMBER_KEY_BYTES,
             });
+        }
+        if secret.expose_secret().iter().all(|byte| *byte == 0) {
+            return Err(NumberKeyError::AllZero);
         }
         Ok(Self { id, secret })
     }
@@ -286,6 +293,8 @@ impl NumberKeyring {
     /// [`NumberKeyringError`]: no entry, an entry that is not `ID:HEX`, an invalid id or key,
     /// a repeated id.
     pub fn parse(text: &str) -> Result<Self, NumberKeyringError> {
+        // A key file saved by an editor that writes a UTF-8 byte-order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let entries = text
             .lines()
             .filter(|line| !line.trim_start().starts_with('#'))
@@ -344,6 +353,30 @@ fn parse_entry(entry: &str, position: usize) -> Result<NumberKey, NumberKeyringE
     let bytes = hex::decode(key).ok_or(NumberKeyringError::Malformed { position })?;
     NumberKey::new(id, SecretSlice::from(bytes))
         .map_err(|source| NumberKeyringError::Key { position, source })
+}
+
+#[cfg(test)]
+mod hygiene_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_of_zeros_is_refused_and_a_byte_order_mark_is_no_part_of_a_key_file() {
+        let id = || NumberKeyId::parse("k1").expect("an id");
+        assert_eq!(
+            NumberKey::new(id(), vec![0; 32].into()).map(|_| ()),
+            Err(NumberKeyError::AllZero)
+        );
+        assert!(matches!(
+            NumberKeyring::parse(&format!("k1:{}", "00".repeat(32))),
+            Err(NumberKeyringError::Key {
+                position: 1,
+                source: NumberKeyError::AllZero
+            })
+        ));
+        let with_bom = format!("\u{feff}k1:{}\n", "ab".repeat(32));
+        let keyring = NumberKeyring::parse(&with_bom).expect("the mark is skipped");
+        assert_eq!(keyring.current().id().as_str(), "k1");
+    }
 }
 
 #[cfg(test)]
