@@ -3,6 +3,7 @@
 
 mod config;
 mod connect;
+mod contract;
 mod exact_request;
 mod faults;
 mod flow;

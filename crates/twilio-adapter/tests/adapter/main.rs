@@ -3,6 +3,7 @@
 
 mod app;
 mod config;
+mod contract;
 mod exact_request;
 mod faults;
 mod flow;
