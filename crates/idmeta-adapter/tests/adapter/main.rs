@@ -9,4 +9,3 @@ mod faults;
 mod flow;
 mod logging;
 mod support;
-mod wrong_answers;

@@ -10,4 +10,3 @@ mod flow;
 mod logging;
 mod rules;
 mod support;
-mod wrong_answers;
