@@ -31,6 +31,10 @@
 //! For assertions on the exact bytes a client sends, [`one_shot_server`] answers one request with
 //! bytes given in advance and hands the request back.
 //!
+//! With the `contract` feature, [`contract`] is the contract suite of the gateway port
+//! (`phone_verify_domain::VerificationGateway`): every adapter's tests run it against the
+//! simulator with one line, `phone_verify_sim::gateway_contract_tests!(MyTarget);`.
+//!
 //! Run it as a program for tests in other languages: `phone-verify-sim --port 8080 --token t`, and
 //! drive it over the `/__sim/` routes.
 
@@ -40,6 +44,8 @@ mod api;
 pub mod cli;
 mod clock;
 mod config;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod counters;
 mod error;
 mod faults;

@@ -3,9 +3,9 @@
 
 mod config;
 mod connect;
+mod contract;
 mod exact_request;
 mod faults;
 mod flow;
 mod logging;
 mod support;
-mod wrong_answers;

@@ -20,21 +20,19 @@ pub(crate) async fn simulator_with(config: SimConfig) -> Simulator {
 }
 
 pub(crate) fn client(sim: &Simulator) -> IdmetaClient {
-    client_with(sim, RetryPolicy::default())
-}
-
-pub(crate) fn client_with(sim: &Simulator, retry: RetryPolicy) -> IdmetaClient {
     IdmetaClient::builder()
         .base_url(sim.base_url())
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))
         .request_timeout(TIMEOUT)
-        .retry_policy(retry.delays(Duration::from_millis(1), Duration::from_millis(5)))
+        .retry_policy(
+            RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(5)),
+        )
         .build()
         .expect("a valid configuration")
 }
 
-pub(crate) fn phone(e164: &str) -> PhoneNumber {
+fn phone(e164: &str) -> PhoneNumber {
     PhoneNumber::parse(e164).expect("a valid number")
 }
 

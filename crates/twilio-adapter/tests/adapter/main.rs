@@ -3,10 +3,10 @@
 
 mod app;
 mod config;
+mod contract;
 mod exact_request;
 mod faults;
 mod flow;
 mod logging;
 mod rules;
 mod support;
-mod wrong_answers;

@@ -30,12 +30,10 @@ pub(crate) async fn simulator() -> Simulator {
 }
 
 pub(crate) fn client(sim: &Simulator) -> TwilioClient {
-    client_with(sim, RetryPolicy::default())
-}
-
-pub(crate) fn client_with(sim: &Simulator, retry: RetryPolicy) -> TwilioClient {
     builder(&sim.base_url())
-        .retry_policy(retry.delays(Duration::from_millis(1), Duration::from_millis(5)))
+        .retry_policy(
+            RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(5)),
+        )
         .build()
         .expect("a valid configuration")
 }
