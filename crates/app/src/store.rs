@@ -84,6 +84,15 @@ pub enum StoreError {
         /// How.
         kind: ConflictKind,
     },
+    /// The store cannot be used as it was configured, and nothing was written: a protected
+    /// store (`docs/storage.md`, "Numbers at rest") opened without its number keys, or with
+    /// a key id whose material is not the one the store recorded. Fix the configuration.
+    #[error("the store cannot be used as configured")]
+    Misconfigured {
+        /// What is wrong (the store's own error type), without any key material.
+        #[source]
+        source: BoxError,
+    },
     /// A stored attempt could not be read back as a valid record (a bad number, an unknown
     /// state): the data needs a human.
     #[error("a stored attempt could not be read back")]
@@ -114,11 +123,20 @@ impl StoreError {
         }
     }
 
-    /// The variant's stable name, as metrics label it: `unavailable`, `conflict`, `corrupt`.
+    /// A [`StoreError::Misconfigured`] saying what is wrong in `source`.
+    pub fn misconfigured(source: impl Into<BoxError>) -> Self {
+        Self::Misconfigured {
+            source: source.into(),
+        }
+    }
+
+    /// The variant's stable name, as metrics label it: `unavailable`, `conflict`,
+    /// `misconfigured`, `corrupt`.
     pub fn kind_name(&self) -> &'static str {
         match self {
             Self::Unavailable { .. } => "unavailable",
             Self::Conflict { .. } => "conflict",
+            Self::Misconfigured { .. } => "misconfigured",
             Self::Corrupt { .. } => "corrupt",
         }
     }

@@ -118,6 +118,12 @@ impl From<ClientConfigError> for CliError {
 
 impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
+        if let StoreError::Misconfigured { .. } = &error {
+            return Self::new(Exit::Config, format!("store: {}", chain(&error))).hint(
+                "nothing was written; give the store the number keys it was protected with \
+                 (--number-keys-file or PHONE_VERIFY_NUMBER_KEYS), the current key first",
+            );
+        }
         let failure = sql_failure(&error);
         if let Some(missing) = failure.filter(|f| f.kind() == SqlFailureKind::Missing) {
             return Self::new(Exit::Store, format!("store: {missing}")).hint(

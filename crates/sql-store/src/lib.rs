@@ -53,6 +53,7 @@ mod failure;
 #[cfg(feature = "sqlite")]
 mod group_commit;
 mod migrations;
+mod number_keys;
 mod options;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -68,6 +69,7 @@ mod test_postgres;
 mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
+pub use number_keys::NumberKeysError;
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
 pub use store::SqlVerificationStore;

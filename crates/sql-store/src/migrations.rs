@@ -46,6 +46,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "protected numbers",
         include_str!("../migrations/sqlite/0005_protected_numbers.sql"),
     ),
+    (
+        6,
+        "number keys",
+        include_str!("../migrations/common/0006_number_keys.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -74,6 +79,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         5,
         "protected numbers",
         include_str!("../migrations/postgres/0005_protected_numbers.sql"),
+    ),
+    (
+        6,
+        "number keys",
+        include_str!("../migrations/common/0006_number_keys.sql"),
     ),
 ]);
 
@@ -293,8 +303,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            10,
-            "the table and its nine indexes: {schema}"
+            11,
+            "the attempts and their nine indexes, and the number keys: {schema}"
         );
     }
 

@@ -65,6 +65,7 @@ impl SqlVerificationStore {
             return Err(ProtectNumbersError::NoKeyring);
         }
         let numbers = numbers.clone();
+        self.check_number_keys().await?;
         let converted = self
             .write_in(
                 Lock::Nothing,

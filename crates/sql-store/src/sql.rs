@@ -118,6 +118,21 @@ pub(crate) const CHECKS_OF_TRUST_VALIDATION: i64 = 1;
 pub(crate) const SERVER_NOW_NS: &str =
     "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT) * 1000";
 
+/// Whether a store holds protected numbers: a count above zero when it recorded a number
+/// key, or holds a row with a digest (protected before keys were recorded). Primary key of
+/// `verification_number_keys`; index `verification_attempts_by_digest`.
+pub(crate) const IS_PROTECTED: &str = "SELECT (SELECT COUNT(*) FROM verification_number_keys) \
+     + (SELECT COUNT(*) FROM (SELECT 1 FROM verification_attempts \
+     WHERE phone_digest IS NOT NULL LIMIT 1) AS any_protected)";
+
+/// Records a number key's id (`$1`) and fingerprint (`$2`), unless the id is known.
+pub(crate) const RECORD_NUMBER_KEY: &str = "INSERT INTO verification_number_keys \
+     (key_id, fingerprint) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING";
+
+/// The fingerprint recorded for a number key id (`$1`).
+pub(crate) const NUMBER_KEY_FINGERPRINT: &str =
+    "SELECT fingerprint FROM verification_number_keys WHERE key_id = $1";
+
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \

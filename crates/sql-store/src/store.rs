@@ -60,6 +60,9 @@ pub struct SqlVerificationStore {
     created: Option<Arc<Path>>,
     /// How numbers are kept: what the use cases hand this store.
     numbers: NumberProtection,
+    /// Whether `numbers` was checked against the keys the store recorded
+    /// ([`SqlVerificationStore::check_number_keys`]); shared by the clones.
+    keys_checked: Arc<tokio::sync::OnceCell<()>>,
 }
 
 #[derive(Clone)]
@@ -167,6 +170,7 @@ impl SqlVerificationStore {
             backend: Backend::Postgres(postgres::connect(connect, &options).await?),
             created: None,
             numbers: NumberProtection::Clear,
+            keys_checked: Arc::default(),
         })
     }
 
@@ -225,6 +229,7 @@ impl SqlVerificationStore {
                     }),
                     created: opened.created.map(Arc::from),
                     numbers: NumberProtection::Clear,
+                    keys_checked: Arc::default(),
                 })
             }
             #[cfg(feature = "postgres")]
@@ -234,6 +239,7 @@ impl SqlVerificationStore {
                 ),
                 created: None,
                 numbers: NumberProtection::Clear,
+                keys_checked: Arc::default(),
             }),
         }
     }
@@ -260,8 +266,19 @@ impl SqlVerificationStore {
     pub fn protect_numbers(self, keyring: NumberKeyring) -> Self {
         Self {
             numbers: NumberProtection::keyed(keyring),
+            keys_checked: Arc::default(),
             ..self
         }
+    }
+
+    /// How this store keeps numbers.
+    pub(crate) fn numbers_kept(&self) -> &NumberProtection {
+        &self.numbers
+    }
+
+    /// Whether the number keys were checked ([`SqlVerificationStore::check_number_keys`]).
+    pub(crate) fn keys_checked(&self) -> &tokio::sync::OnceCell<()> {
+        &self.keys_checked
     }
 
     /// The SQLite file opening this store created ([`SqliteOptions::create_if_missing`]), or
@@ -979,6 +996,7 @@ impl VerificationStore for SqlVerificationStore {
         send: NewSend,
         limits: &SendLimits,
     ) -> Result<Reservation<SendRefusal>, StoreError> {
+        self.check_number_keys().await?;
         let (_, mut numbers) = number_keys(&send.lookup);
         numbers.sort_unstable();
         let lock = Lock::Send {
@@ -1014,6 +1032,7 @@ impl VerificationStore for SqlVerificationStore {
         check: NewCheck,
         policy: &CheckPolicy,
     ) -> Result<CheckReservation, StoreError> {
+        self.check_number_keys().await?;
         let lock = Lock::Check {
             trust_validation: check.trust_validation.as_str().to_owned(),
         };

@@ -164,6 +164,18 @@ impl NumberKey {
         NumberDigest::from_bytes(mac.finalize().into_bytes().into())
     }
 
+    /// A fingerprint of the key's material: the first 8 bytes of its HMAC of a fixed label,
+    /// as a signed integer. A store records it beside the key's id, so that a key id reused
+    /// with other material is told apart; it says nothing of the key.
+    pub fn fingerprint(&self) -> i64 {
+        let mut mac = self.mac();
+        mac.update(b"phone-verify number key fingerprint v1");
+        let bytes = mac.finalize().into_bytes();
+        let mut first = [0_u8; 8];
+        first.copy_from_slice(&bytes[..8]);
+        i64::from_be_bytes(first)
+    }
+
     /// Whether `digest` is the number's under this key, compared in constant time.
     pub fn confirms(&self, phone: &PhoneNumber, digest: &NumberDigest) -> bool {
         let mut mac = self.mac();

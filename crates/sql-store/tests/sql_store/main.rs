@@ -17,6 +17,7 @@ mod durability;
 #[cfg(feature = "sqlite")]
 mod files;
 mod migrations;
+mod number_keys;
 mod numbers_at_rest;
 mod old_spellings;
 mod races;
