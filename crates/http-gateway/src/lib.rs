@@ -6,6 +6,11 @@
 //! [`phone_verify_domain`] for [`GatewayError`], and `domain` stays free of HTTP.
 //!
 //! What it gives an adapter:
+//! - [`HttpOptions`] and [`http_option_setters!`]: the builder settings every adapter offers,
+//!   with one set of setters; [`HttpOptions::base_url`] checks a base URL under them, and
+//!   every refusal of them is an [`HttpConfigError`] that each adapter's configuration error
+//!   wraps whole. [`record_outcome`], [`record_send`] and [`record_check`]: the end of every
+//!   call's span.
 //! - [`validate_base_url`]: the base-URL rules (HTTPS only unless plain HTTP is allowed, no
 //!   user info, query or fragment, a trailing `/` so endpoint paths join below it).
 //! - [`Transport`]: one pooled `reqwest` client that never follows a redirect, with a connect
@@ -17,9 +22,6 @@
 //!   of a rate limit with a short `Retry-After`), with jittered exponential backoff, within the
 //!   call's time budget ([`CallBudget`], from [`Limits::total_timeout`]): no retry starts that
 //!   could not end before it.
-//! - [`HttpOptions`] and [`http_option_setters!`]: the builder settings every adapter offers,
-//!   with one set of setters; [`record_outcome`], [`record_send`] and
-//!   [`record_check`]: the end of every call's span.
 //! - [`Unreadable`]: why an answer could not be read (a body that does not decode, a field
 //!   missing or contradicting another, a redirect, a body over the cap), the typed reason of
 //!   every [`GatewayError::InvalidResponse`] the adapters and the transport return; it never
@@ -33,6 +35,7 @@
 //! [`GatewayError::InvalidResponse`]: phone_verify_domain::GatewayError::InvalidResponse
 
 mod base_url;
+mod config;
 mod handover;
 mod options;
 mod retry;
@@ -40,6 +43,7 @@ mod transport;
 mod unreadable;
 
 pub use base_url::{BaseUrlError, validate_base_url};
+pub use config::{ClientBuildError, HttpConfigError};
 pub use options::HttpOptions;
 pub use retry::{CallBudget, RetryPolicy, record_check, record_outcome, record_send, retrying};
 pub use transport::{

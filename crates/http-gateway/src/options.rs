@@ -1,9 +1,21 @@
-//! The settings every adapter's builder shares, and the setters that write them.
+//! The settings every adapter's builder shares, the setters that write them, and the check of
+//! a base URL under them.
 
-use crate::{Limits, RetryPolicy};
+use reqwest::Url;
+
+use crate::{HttpConfigError, Limits, RetryPolicy, validate_base_url};
 
 /// The HTTP settings of an adapter's builder: limits, the plain-HTTP opt-in, the retry policy.
-/// An adapter's builder holds one and gets its setters from [`http_option_setters!`].
+/// An adapter's builder holds one (its default is every adapter's default), gets its setters
+/// from [`http_option_setters!`], and checks its base URL with [`HttpOptions::base_url`].
+///
+/// ```
+/// use phone_verify_http::HttpOptions;
+///
+/// let base_url = HttpOptions::default().base_url("https://api.example/v1")?;
+/// assert_eq!(base_url.as_str(), "https://api.example/v1/");
+/// # Ok::<(), phone_verify_http::HttpConfigError>(())
+/// ```
 ///
 /// [`http_option_setters!`]: crate::http_option_setters
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -14,6 +26,18 @@ pub struct HttpOptions {
     pub allow_plain_http: bool,
     /// The retry policy.
     pub retry: RetryPolicy,
+}
+
+impl HttpOptions {
+    /// Checks `raw` as a base URL under these options ([`validate_base_url`], plain HTTP only
+    /// when allowed), normalised with a trailing `/`.
+    ///
+    /// # Errors
+    ///
+    /// [`HttpConfigError::BaseUrl`] naming the problem.
+    pub fn base_url(&self, raw: &str) -> Result<Url, HttpConfigError> {
+        Ok(validate_base_url(raw, self.allow_plain_http)?)
+    }
 }
 
 /// Writes, inside an adapter builder's `impl` block, the setters of its [`HttpOptions`] field

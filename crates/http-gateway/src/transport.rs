@@ -8,6 +8,7 @@ use phone_verify_domain::GatewayError;
 use reqwest::header::RETRY_AFTER;
 use reqwest::{RequestBuilder, redirect};
 
+use crate::config::ClientBuildError;
 use crate::handover::Handover;
 use crate::retry::CallBudget;
 use crate::unreadable::Unreadable;
@@ -168,8 +169,12 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// The `reqwest` error when the TLS backend cannot be initialised.
-    pub fn new(limits: Limits, user_agent: &str, https_only: bool) -> Result<Self, reqwest::Error> {
+    /// [`ClientBuildError`] when the TLS backend cannot be initialised.
+    pub fn new(
+        limits: Limits,
+        user_agent: &str,
+        https_only: bool,
+    ) -> Result<Self, ClientBuildError> {
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .https_only(https_only)
@@ -178,7 +183,8 @@ impl Transport {
             .timeout(limits.request_timeout)
             .user_agent(user_agent)
             .pool_idle_timeout(Duration::from_secs(60))
-            .build()?;
+            .build()
+            .map_err(ClientBuildError::new)?;
         Ok(Self {
             http,
             max_response_bytes: limits.max_response_bytes,

@@ -11,7 +11,8 @@ use phone_verify_domain::{
     CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
 };
 use phone_verify_http::{
-    Answer, RawAnswer, Transport, record_check, record_outcome, record_send, retrying,
+    Answer, BaseUrlError, HttpConfigError, RawAnswer, Transport, record_check, record_outcome,
+    record_send, retrying,
 };
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -63,7 +64,7 @@ impl IdmetaClient {
     }
 
     pub(crate) fn from_config(
-        config: IdmetaClientBuilder,
+        config: &IdmetaClientBuilder,
         base_url: Url,
         token: &SecretString,
     ) -> Result<Self, ClientConfigError> {
@@ -79,13 +80,13 @@ impl IdmetaClient {
             &config.user_agent,
             base_url.scheme() == "https",
         )
-        .map_err(ClientConfigError::Client)?;
+        .map_err(HttpConfigError::from)?;
         let join = |path| {
-            base_url
-                .join(path)
-                .map_err(|_| ClientConfigError::InvalidBaseUrl {
+            base_url.join(path).map_err(|_| {
+                HttpConfigError::BaseUrl(BaseUrlError::Invalid {
                     reason: "the endpoint path cannot be joined to it",
                 })
+            })
         };
         Ok(Self {
             inner: Arc::new(Inner {

@@ -14,7 +14,8 @@ use phone_verify_domain::{
     SendCodeRequest, SendReceipt, VerificationGateway,
 };
 use phone_verify_http::{
-    Answer, BaseUrlError, Transport, record_check, record_outcome, record_send, retrying,
+    Answer, BaseUrlError, HttpConfigError, Transport, record_check, record_outcome, record_send,
+    retrying,
 };
 use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
@@ -73,12 +74,12 @@ impl TwilioClient {
             &config.user_agent,
             base_url.scheme() == "https",
         )
-        .map_err(TwilioConfigError::Client)?;
+        .map_err(HttpConfigError::from)?;
         let join = |operation: &str| {
             base_url
                 .join(&format!("v2/Services/{service_sid}/{operation}"))
                 .map_err(|_| {
-                    TwilioConfigError::BaseUrl(BaseUrlError::Invalid {
+                    HttpConfigError::BaseUrl(BaseUrlError::Invalid {
                         reason: "the endpoint path cannot be joined to it",
                     })
                 })
