@@ -6,11 +6,19 @@
 //! [`phone_verify_domain`] for [`GatewayError`], and `domain` stays free of HTTP.
 //!
 //! What it gives an adapter:
+//! - [`Caller`]: the one call loop of every adapter. [`Caller::post`] sends a body encoded
+//!   once ([`RequestBody`]: JSON or a form) with the adapter's credentials, retries under the
+//!   policy within the call's budget, logs each attempt, records the status (and the
+//!   provider's error code, [`ErrorCode`]) into the call's span, classifies the answer with
+//!   the adapter's pure function, and closes the span with the outcome. Every call's span is
+//!   opened by [`call_span!`], which declares its fields once and records what the request
+//!   says (and the loop what the answer says, [`Recorded`]: a send's reference, a check's
+//!   code state), the number always masked. An adapter declares itself once ([`Adapter`]:
+//!   its name, [`user_agent!`], its error code).
 //! - [`HttpOptions`] and [`http_option_setters!`]: the builder settings every adapter offers,
-//!   with one set of setters; [`HttpOptions::base_url`] checks a base URL under them, and
-//!   every refusal of them is an [`HttpConfigError`] that each adapter's configuration error
-//!   wraps whole. [`record_outcome`], [`record_send`] and [`record_check`]: the end of every
-//!   call's span.
+//!   with one set of setters and one default; [`HttpOptions::base_url`] and
+//!   [`HttpOptions::caller`] check them and build the [`Caller`], every refusal an
+//!   [`HttpConfigError`] that each adapter's configuration error wraps whole.
 //! - [`validate_base_url`]: the base-URL rules (HTTPS only unless plain HTTP is allowed, no
 //!   user info, query or fragment, a trailing `/` so endpoint paths join below it).
 //! - [`Transport`]: one pooled `reqwest` client that never follows a redirect, with a connect
@@ -35,6 +43,7 @@
 //! [`GatewayError::InvalidResponse`]: phone_verify_domain::GatewayError::InvalidResponse
 
 mod base_url;
+mod call;
 mod config;
 mod handover;
 mod options;
@@ -43,11 +52,18 @@ mod transport;
 mod unreadable;
 
 pub use base_url::{BaseUrlError, validate_base_url};
+pub use call::{Adapter, Caller, ErrorCode, Recorded, RequestBody};
 pub use config::{ClientBuildError, HttpConfigError};
 pub use options::HttpOptions;
-pub use retry::{CallBudget, RetryPolicy, record_check, record_outcome, record_send, retrying};
+pub use retry::{CallBudget, RetryPolicy, retrying};
 pub use transport::{
     Answer, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, Limits,
     LimitsError, RawAnswer, Transport, parse_retry_after,
 };
 pub use unreadable::{BodyFault, Unreadable, parse_timestamp};
+
+/// What this crate's macros expand to; not part of its API.
+#[doc(hidden)]
+pub mod __private {
+    pub use tracing;
+}

@@ -70,25 +70,12 @@ enum Location {
 /// assert!(!format!("{client:?}").contains("my-api-token"));
 /// # Ok::<(), idmeta_adapter::ClientConfigError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct IdmetaClientBuilder {
     subdomain: Option<String>,
     base_url: Option<String>,
     token: Option<SecretString>,
     pub(crate) http: HttpOptions,
-    pub(crate) user_agent: String,
-}
-
-impl Default for IdmetaClientBuilder {
-    fn default() -> Self {
-        Self {
-            subdomain: None,
-            base_url: None,
-            token: None,
-            http: HttpOptions::default(),
-            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
-        }
-    }
 }
 
 impl IdmetaClientBuilder {
@@ -126,7 +113,6 @@ impl IdmetaClientBuilder {
         };
         let base_url = self.http.base_url(&location.base_url()?)?;
         let token = self.token.as_ref().ok_or(ClientConfigError::MissingToken)?;
-        self.http.limits.validate().map_err(HttpConfigError::from)?;
         crate::IdmetaClient::from_config(&self, base_url, token)
     }
 }

@@ -153,7 +153,6 @@ pub struct TwilioClientBuilder {
     base_url: Option<String>,
     pub(crate) verification_lifetime: Duration,
     pub(crate) http: HttpOptions,
-    pub(crate) user_agent: String,
 }
 
 impl Default for TwilioClientBuilder {
@@ -165,7 +164,6 @@ impl Default for TwilioClientBuilder {
             base_url: None,
             verification_lifetime: DEFAULT_VERIFICATION_LIFETIME,
             http: HttpOptions::default(),
-            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
 }
@@ -244,7 +242,6 @@ impl TwilioClientBuilder {
         let basic_pair = credentials.basic_pair()?;
         let raw = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let base_url = self.http.base_url(raw)?;
-        self.http.limits.validate().map_err(HttpConfigError::from)?;
         let (shortest, longest) = VERIFICATION_LIFETIME_RANGE;
         if !(shortest..=longest).contains(&self.verification_lifetime) {
             return Err(TwilioConfigError::VerificationLifetime);
