@@ -36,6 +36,7 @@
 //!   quotes the answer.
 //! - [`parse_retry_after`] and [`parse_timestamp`]: `Retry-After` in both of its forms, and an
 //!   RFC 3339 field.
+//! - `testing` (feature `test-util`): what the table tests of every adapter's classifier share.
 //!
 //! [`GatewayError`]: phone_verify_domain::GatewayError
 //! [`GatewayError::NotSent`]: phone_verify_domain::GatewayError::NotSent
@@ -48,6 +49,8 @@ mod config;
 mod handover;
 mod options;
 mod retry;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 mod transport;
 mod unreadable;
 

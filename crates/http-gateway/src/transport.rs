@@ -310,11 +310,7 @@ pub fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Wed, 21 Oct 2026 07:28:00 GMT.
-    fn received_at() -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(1_792_567_680)
-    }
+    use crate::testing::received_at;
 
     #[test]
     fn retry_after_is_read_in_seconds_and_as_an_http_date() {
