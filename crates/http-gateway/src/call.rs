@@ -303,11 +303,6 @@ impl Caller {
         })
     }
 
-    /// The retry policy of every call.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.retry
-    }
-
     /// Posts `body` to `url` inside `span` (opened with [`call_span!`](crate::call_span)), and
     /// classifies the answer with `classify`, the adapter's pure function.
     ///
@@ -377,8 +372,9 @@ impl Caller {
         span.record("http.status", answer.status);
         if let Some(code) = self.adapter.error_code
             && !(200..=299).contains(&answer.status)
+            && let Some(value) = (code.read)(&answer.body)
         {
-            span.record(code.field, (code.read)(&answer.body));
+            span.record(code.field, value);
         }
     }
 }
