@@ -2,13 +2,14 @@
 
 use std::process::ExitCode;
 
-use idmeta_adapter::ClientConfigError;
+use idmeta_adapter::{BaseUrlError, ClientConfigError, HttpConfigError};
 use phone_verify_app::{
     CheckCodeError, CheckRefusal, HistoryError, PurgeError, ReconcileError, SendCodeError,
     StoreError,
 };
 use phone_verify_domain::{GatewayError, RateLimitKind};
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
+use twilio_verify_adapter::TwilioConfigError;
 
 use crate::asked::Configured;
 
@@ -107,14 +108,50 @@ impl CliError {
 /// every error type of the workspace keeps it out of its message.
 pub(crate) use phone_verify_domain::error_chain as chain;
 
-impl From<ClientConfigError> for CliError {
-    fn from(error: ClientConfigError) -> Self {
+impl CliError {
+    /// A provider's configuration refused by its adapter's builder, told as `provider`'s.
+    /// `http` is the part every adapter shares ([`HttpConfigError`]), when it is that: plain
+    /// HTTP refused is told with the command line's fix, not the library's setter.
+    fn of_config(
+        provider: &str,
+        error: &(dyn std::error::Error + 'static),
+        http: Option<&HttpConfigError>,
+    ) -> Self {
+        if let Some(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme)) = http {
+            return Self::new(
+                Exit::Config,
+                format!("{provider} configuration: the base URL is not HTTPS"),
+            )
+            .hint(
+                "plain HTTP is for a local simulator only (the credentials would travel in \
+                 clear): pass --allow-plain-http",
+            );
+        }
         Self::new(
             Exit::Config,
-            format!("provider configuration: {}", chain(&error)),
+            format!("{provider} configuration: {}", chain(error)),
         )
     }
 }
+
+/// `From` a provider adapter's configuration error, told as `$provider`'s: both adapters wrap
+/// the part they share the same way, as their `Http` variant.
+macro_rules! from_config_error {
+    ($error:ident, $provider:literal) => {
+        impl From<$error> for CliError {
+            fn from(error: $error) -> Self {
+                let http = match &error {
+                    $error::Http(http) => Some(http),
+                    _ => None,
+                };
+                Self::of_config($provider, &error, http)
+            }
+        }
+    };
+}
+
+from_config_error!(ClientConfigError, "idmeta");
+from_config_error!(TwilioConfigError, "twilio");
 
 impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
@@ -497,6 +534,27 @@ mod tests {
             None,
         );
         assert_eq!(unknown.hint.as_deref(), Some(UNKNOWN_HINT));
+    }
+
+    #[test]
+    fn plain_http_refused_at_either_provider_names_the_command_line_s_fix() {
+        let plain = || HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme);
+        let idmeta = CliError::from(ClientConfigError::Http(plain()));
+        let twilio = CliError::from(TwilioConfigError::Http(plain()));
+        for (error, provider) in [(idmeta, "idmeta"), (twilio, "twilio")] {
+            assert_eq!(error.exit, Exit::Config);
+            assert_eq!(
+                error.message,
+                format!("{provider} configuration: the base URL is not HTTPS")
+            );
+            let hint = error.hint.unwrap_or_default();
+            assert!(hint.contains("--allow-plain-http"), "{hint}");
+        }
+        let other = CliError::from(TwilioConfigError::MissingServiceSid);
+        assert_eq!(
+            other.message,
+            "twilio configuration: no Verify Service SID was given"
+        );
     }
 
     #[test]

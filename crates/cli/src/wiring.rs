@@ -159,13 +159,7 @@ fn twilio_gateway(
     if let Some(url) = &provider.twilio_base_url {
         builder = builder.base_url(url.clone());
     }
-    let client = builder.build().map_err(|error| {
-        CliError::new(
-            Exit::Config,
-            format!("twilio configuration: {}", crate::exit::chain(&error)),
-        )
-    })?;
-    Ok((Arc::new(client), credentials))
+    Ok((Arc::new(builder.build()?), credentials))
 }
 
 /// The IDMeta adapter for these arguments, and where its token came from.

@@ -4,9 +4,11 @@ use reqwest::Url;
 
 /// Why a base URL was refused.
 ///
-/// Not `#[non_exhaustive]`: each adapter maps it onto its own configuration error variant by
-/// variant, so a new kind must be decided on there.
+/// Every adapter's configuration error holds it as it is (inside [`crate::HttpConfigError`]).
+/// `#[non_exhaustive]`: read through `Display` or matched with a wildcard, never mapped
+/// variant by variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BaseUrlError {
     /// The URL is malformed or not one the client may send credentials to.
     #[error("the base URL is not valid: {reason}")]
@@ -14,8 +16,12 @@ pub enum BaseUrlError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// The URL is plain `http` and plain HTTP was not explicitly allowed.
-    #[error("the base URL is not HTTPS; plain HTTP must be allowed explicitly")]
+    /// The URL is plain `http` and plain HTTP was not explicitly allowed (the builder's
+    /// `allow_plain_http(true)`, for a local simulator only).
+    #[error(
+        "the base URL is not HTTPS; plain HTTP must be allowed explicitly \
+         (allow_plain_http(true), for a local simulator only)"
+    )]
     InsecureScheme,
 }
 

@@ -1,9 +1,33 @@
-//! The settings every adapter's builder shares, and the setters that write them.
+//! The settings every adapter's builder shares, the setters that write them, and the checks
+//! that turn them into a [`Caller`].
 
-use crate::{Limits, RetryPolicy};
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+
+use crate::{Adapter, Caller, HttpConfigError, Limits, RetryPolicy, validate_base_url};
 
 /// The HTTP settings of an adapter's builder: limits, the plain-HTTP opt-in, the retry policy.
-/// An adapter's builder holds one and gets its setters from [`http_option_setters!`].
+/// An adapter's builder holds one (its default is every adapter's default), gets its setters
+/// from [`http_option_setters!`], and at `build()` checks its base URL with
+/// [`HttpOptions::base_url`] and makes its [`Caller`] with [`HttpOptions::caller`], so no
+/// adapter re-implements a default or a check.
+///
+/// ```
+/// use phone_verify_http::{Adapter, HttpOptions};
+/// use reqwest::header::HeaderValue;
+///
+/// const ADAPTER: Adapter = Adapter {
+///     provider: "example",
+///     user_agent: phone_verify_http::user_agent!(),
+///     error_code: None,
+/// };
+/// let options = HttpOptions::default();
+/// let base_url = options.base_url("https://api.example/v1")?;
+/// let caller = options.caller(ADAPTER, base_url, HeaderValue::from_static("Bearer t0k3n"))?;
+/// assert_eq!(caller.endpoint("send")?.as_str(), "https://api.example/v1/send");
+/// assert!(!format!("{caller:?}").contains("t0k3n"));
+/// # Ok::<(), phone_verify_http::HttpConfigError>(())
+/// ```
 ///
 /// [`http_option_setters!`]: crate::http_option_setters
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -14,6 +38,37 @@ pub struct HttpOptions {
     pub allow_plain_http: bool,
     /// The retry policy.
     pub retry: RetryPolicy,
+}
+
+impl HttpOptions {
+    /// Checks `raw` as a base URL under these options ([`validate_base_url`], plain HTTP only
+    /// when allowed), normalised with a trailing `/`.
+    ///
+    /// # Errors
+    ///
+    /// [`HttpConfigError::BaseUrl`] naming the problem.
+    pub fn base_url(&self, raw: &str) -> Result<Url, HttpConfigError> {
+        Ok(validate_base_url(raw, self.allow_plain_http)?)
+    }
+
+    /// Checks the limits and builds the adapter's [`Caller`]: its connection pool (HTTPS only
+    /// unless `base_url` is plain HTTP, which [`HttpOptions::base_url`] allowed), under
+    /// `adapter`'s user agent, sending `authorization` (marked sensitive: never printed) with
+    /// every request.
+    ///
+    /// # Errors
+    ///
+    /// [`HttpConfigError::ZeroLimit`] naming the first zero limit, or
+    /// [`HttpConfigError::Client`] when the TLS backend cannot be initialised.
+    pub fn caller(
+        &self,
+        adapter: Adapter,
+        base_url: Url,
+        authorization: HeaderValue,
+    ) -> Result<Caller, HttpConfigError> {
+        self.limits.validate()?;
+        Caller::new(adapter, self.limits, self.retry, base_url, authorization)
+    }
 }
 
 /// Writes, inside an adapter builder's `impl` block, the setters of its [`HttpOptions`] field

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
-use phone_verify_domain::{CheckResult, GatewayError, SendReceipt, metric_names};
+use phone_verify_domain::{GatewayError, metric_names};
 
 /// How failed calls are retried. Backoff is exponential with full jitter (via `backon`).
 ///
@@ -223,8 +223,9 @@ where
 
 /// Ends a call's span: records `attempts` and `latency_ms` into it, and logs the outcome inside
 /// it (the error's class, whether it may have been sent, and the error with its sources, none
-/// of which holds provider free text or the answer's content).
-pub fn record_outcome<T>(
+/// of which holds provider free text or the answer's content). [`crate::Caller::post`] is its
+/// one caller.
+pub(crate) fn record_outcome<T>(
     span: &tracing::Span,
     started: Instant,
     attempts: u32,
@@ -243,25 +244,6 @@ pub fn record_outcome<T>(
             error = error as &(dyn std::error::Error + 'static),
             "provider call failed"
         ),
-    }
-}
-
-/// Records a send's reference into its span, once it is known.
-pub fn record_send(span: &tracing::Span, result: &Result<SendReceipt, GatewayError>) {
-    if let Ok(receipt) = result {
-        span.record("reference", receipt.reference.as_str());
-    }
-}
-
-/// Records a check's code state into its span, by its stable name. A state kept as
-/// `CodeState::Other` is the provider's free text (it could echo the number): the span says
-/// only `other`; the caller gets it whole.
-pub fn record_check(span: &tracing::Span, result: &Result<CheckResult, GatewayError>) {
-    if let Ok(check) = result {
-        span.record(
-            "code_state",
-            check.code_state.stable_name().unwrap_or("other"),
-        );
     }
 }
 

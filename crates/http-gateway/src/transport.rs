@@ -8,6 +8,7 @@ use phone_verify_domain::GatewayError;
 use reqwest::header::RETRY_AFTER;
 use reqwest::{RequestBuilder, redirect};
 
+use crate::config::ClientBuildError;
 use crate::handover::Handover;
 use crate::retry::CallBudget;
 use crate::unreadable::Unreadable;
@@ -168,8 +169,12 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// The `reqwest` error when the TLS backend cannot be initialised.
-    pub fn new(limits: Limits, user_agent: &str, https_only: bool) -> Result<Self, reqwest::Error> {
+    /// [`ClientBuildError`] when the TLS backend cannot be initialised.
+    pub fn new(
+        limits: Limits,
+        user_agent: &str,
+        https_only: bool,
+    ) -> Result<Self, ClientBuildError> {
         let http = reqwest::Client::builder()
             .use_rustls_tls()
             .https_only(https_only)
@@ -178,7 +183,8 @@ impl Transport {
             .timeout(limits.request_timeout)
             .user_agent(user_agent)
             .pool_idle_timeout(Duration::from_secs(60))
-            .build()?;
+            .build()
+            .map_err(ClientBuildError::new)?;
         Ok(Self {
             http,
             max_response_bytes: limits.max_response_bytes,
@@ -304,11 +310,7 @@ pub fn parse_retry_after(raw: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Wed, 21 Oct 2026 07:28:00 GMT.
-    fn received_at() -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(1_792_567_680)
-    }
+    use crate::testing::received_at;
 
     #[test]
     fn retry_after_is_read_in_seconds_and_as_an_http_date() {

@@ -211,25 +211,10 @@ mod tests {
     use phone_verify_domain::{
         CodeState, DeliveryState, PhoneNumber, ReferenceId, VerificationStatus,
     };
-    use std::time::Duration;
-    use std::time::SystemTime;
+    use phone_verify_http::testing::{answer, assert_does_not_quote, received_at};
 
     const SEND_OK: &str = include_str!("../tests/fixtures/send_response.json");
     const VERIFY_OK: &str = include_str!("../tests/fixtures/verify_response.json");
-
-    fn answer<'a>(status: u16, retry_after: Option<&'a str>, body: &'a str) -> Answer<'a> {
-        Answer {
-            status,
-            retry_after,
-            body: body.as_bytes(),
-            received_at: received_at(),
-        }
-    }
-
-    /// Wed, 21 Oct 2026 07:28:00 GMT: when every answer of the tables arrived.
-    fn received_at() -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(1_792_567_680)
-    }
 
     /// What a classification must produce, stated independently of the code under test.
     #[derive(Debug, PartialEq)]
@@ -459,8 +444,7 @@ mod tests {
     fn errors_of_undecodable_answers_do_not_quote_the_body() {
         let body = SEND_OK.replace("\"code\":103", "\"code\":\"+60182258491\"");
         let error = classify_send(answer(200, None, &body)).expect_err("retyped field");
-        let text = format!("{error} {error:?}");
-        assert!(!text.contains("182258491"), "{text}");
+        assert_does_not_quote(&error, "182258491");
         assert!(matches!(
             error,
             GatewayError::InvalidResponse { status: 200, .. }

@@ -2,11 +2,28 @@
 
 use std::fmt;
 
-use phone_verify_http::{BaseUrlError, HttpOptions, validate_base_url};
-use reqwest::Url;
+use phone_verify_http::{HttpConfigError, HttpOptions};
 use secrecy::SecretString;
 
 /// Why a configuration was refused. Never contains the token.
+///
+/// Its HTTP part (base URL, limits, the client) is [`HttpConfigError`], shared with every
+/// adapter: [`ClientConfigError::Http`].
+///
+/// ```
+/// use idmeta_adapter::{BaseUrlError, ClientConfigError, HttpConfigError, IdmetaClient, SecretString};
+///
+/// let error = IdmetaClient::builder()
+///     .base_url("http://127.0.0.1:8080")
+///     .token(SecretString::from("t0k3n"))
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(
+///     error,
+///     ClientConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+/// ));
+/// assert!(error.to_string().contains("allow_plain_http(true)"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientConfigError {
@@ -25,24 +42,10 @@ pub enum ClientConfigError {
     /// The subdomain is not one DNS label (1 to 63 of `a-z`, `0-9`, `-`, not at either end).
     #[error("the environment subdomain must be one DNS label (letters, digits, '-')")]
     InvalidSubdomain,
-    /// The base URL could not be parsed, or has user info, a query or a fragment.
-    #[error("the base URL is not valid: {reason}")]
-    InvalidBaseUrl {
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// The base URL is plain `http` and plain HTTP was not explicitly allowed.
-    #[error("the base URL is not HTTPS; plain HTTP must be allowed explicitly")]
-    InsecureScheme,
-    /// A timeout or limit is zero.
-    #[error("{what} must be greater than zero")]
-    ZeroLimit {
-        /// Which setting.
-        what: &'static str,
-    },
-    /// The HTTP client could not be built (TLS backend initialisation).
-    #[error("the HTTP client could not be built")]
-    Client(#[source] reqwest::Error),
+    /// The HTTP settings every adapter shares were refused: the base URL (malformed, or plain
+    /// HTTP without `allow_plain_http(true)`), a zero limit, or the client itself.
+    #[error(transparent)]
+    Http(#[from] HttpConfigError),
 }
 
 /// Where IDMeta is.
@@ -67,25 +70,12 @@ enum Location {
 /// assert!(!format!("{client:?}").contains("my-api-token"));
 /// # Ok::<(), idmeta_adapter::ClientConfigError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct IdmetaClientBuilder {
     subdomain: Option<String>,
     base_url: Option<String>,
     token: Option<SecretString>,
     pub(crate) http: HttpOptions,
-    pub(crate) user_agent: String,
-}
-
-impl Default for IdmetaClientBuilder {
-    fn default() -> Self {
-        Self {
-            subdomain: None,
-            base_url: None,
-            token: None,
-            http: HttpOptions::default(),
-            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
-        }
-    }
 }
 
 impl IdmetaClientBuilder {
@@ -121,13 +111,9 @@ impl IdmetaClientBuilder {
             (None, Some(url)) => Location::BaseUrl(url),
             (None, None) => return Err(ClientConfigError::MissingLocation),
         };
-        let base_url = resolve_base_url(&location, self.http.allow_plain_http)?;
-        let token = self.token.clone().ok_or(ClientConfigError::MissingToken)?;
-        self.http
-            .limits
-            .validate()
-            .map_err(|zero| ClientConfigError::ZeroLimit { what: zero.what })?;
-        crate::IdmetaClient::from_config(self, base_url, &token)
+        let base_url = self.http.base_url(&location.base_url()?)?;
+        let token = self.token.as_ref().ok_or(ClientConfigError::MissingToken)?;
+        crate::IdmetaClient::from_config(&self, base_url, token)
     }
 }
 
@@ -153,22 +139,21 @@ fn is_dns_label(label: &str) -> bool {
         && !label.ends_with('-')
 }
 
-fn resolve_base_url(location: &Location, allow_plain_http: bool) -> Result<Url, ClientConfigError> {
-    let raw = match location {
-        Location::Subdomain(sub) => {
-            let sub = sub.to_ascii_lowercase();
-            if !is_dns_label(&sub) {
-                return Err(ClientConfigError::InvalidSubdomain);
+impl Location {
+    /// The base URL it stands for, not yet checked: a subdomain of IDMeta's domain, or the URL
+    /// given (whose path is kept, a proxy prefix).
+    fn base_url(&self) -> Result<String, ClientConfigError> {
+        match self {
+            Self::Subdomain(sub) => {
+                let sub = sub.to_ascii_lowercase();
+                if !is_dns_label(&sub) {
+                    return Err(ClientConfigError::InvalidSubdomain);
+                }
+                Ok(format!("https://{sub}.idmetagroup.com/"))
             }
-            format!("https://{sub}.idmetagroup.com/")
+            Self::BaseUrl(raw) => Ok(raw.clone()),
         }
-        Location::BaseUrl(raw) => raw.clone(),
-    };
-    // A base path is kept (a proxy prefix); endpoint paths are joined below it.
-    validate_base_url(&raw, allow_plain_http).map_err(|error| match error {
-        BaseUrlError::InsecureScheme => ClientConfigError::InsecureScheme,
-        BaseUrlError::Invalid { reason } => ClientConfigError::InvalidBaseUrl { reason },
-    })
+    }
 }
 
 #[cfg(test)]
@@ -201,17 +186,15 @@ mod tests {
     }
 
     #[test]
-    fn base_url_refusals_keep_their_idmeta_config_errors() {
-        let location = |raw: &str| Location::BaseUrl(raw.into());
+    fn a_subdomain_stands_for_its_idmeta_base_url() {
+        let url = Location::Subdomain("Integrate".into()).base_url();
+        assert_eq!(
+            url.expect("one label"),
+            "https://integrate.idmetagroup.com/"
+        );
         assert!(matches!(
-            resolve_base_url(&location("http://127.0.0.1:1"), false),
-            Err(ClientConfigError::InsecureScheme)
+            Location::Subdomain("evil.com/".into()).base_url(),
+            Err(ClientConfigError::InvalidSubdomain)
         ));
-        assert!(matches!(
-            resolve_base_url(&location("https://x.example/?a=1"), false),
-            Err(ClientConfigError::InvalidBaseUrl { .. })
-        ));
-        let url = resolve_base_url(&Location::Subdomain("Integrate".into()), false).expect("valid");
-        assert_eq!(url.as_str(), "https://integrate.idmetagroup.com/");
     }
 }

@@ -105,6 +105,7 @@ pub mod fuzzing {
 pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
 pub use config::{ClientConfigError, IdmetaClientBuilder};
 pub use phone_verify_http::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, RetryPolicy,
+    BaseUrlError, ClientBuildError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT, HttpConfigError, LimitsError, RetryPolicy,
 };
 pub use secrecy::SecretString;

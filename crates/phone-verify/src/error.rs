@@ -76,13 +76,36 @@ pub enum BuildError {
     /// attempts in flight may be closed (running it again is safe).
     #[error("the attempts left in flight could not be reconciled")]
     Reconcile(#[source] crate::ReconcileError),
-    /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP to a
-    /// remote host, ...); the source says which.
+    /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP without
+    /// `allow_plain_http(true)`, ...); the source says which, and names that fix.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use phone_verify::idmeta::{IdmetaClient, SecretString};
+    /// use phone_verify::{BuildError, PhoneVerification};
+    ///
+    /// let error = PhoneVerification::builder()
+    ///     .idmeta(
+    ///         IdmetaClient::builder()
+    ///             .base_url("http://127.0.0.1:8080")
+    ///             .token(SecretString::from("t0k3n")),
+    ///     )
+    ///     .build()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(error, BuildError::Idmeta(_)));
+    /// let source = std::error::Error::source(&error).expect("the adapter's error");
+    /// assert!(source.to_string().contains("allow_plain_http(true)"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "idmeta")]
     #[error("the idmeta client configuration is invalid")]
     Idmeta(#[source] crate::idmeta::ClientConfigError),
     /// The Twilio client's configuration is invalid (no Service SID, malformed credentials,
-    /// plain HTTP to a remote host, ...); the source says which.
+    /// plain HTTP without `allow_plain_http(true)`, ...); the source says which, and names
+    /// that fix.
     #[cfg(feature = "twilio")]
     #[error("the twilio client configuration is invalid")]
     Twilio(#[source] crate::twilio::TwilioConfigError),

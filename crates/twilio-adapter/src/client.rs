@@ -1,30 +1,36 @@
-//! The HTTP client: Basic authentication, form bodies, retries and the tracing span of each
-//! call, over the shared transport of `phone-verify-http`.
+//! The client: Twilio's endpoints, Basic authentication and form bodies, and the span of each
+//! call, over the shared call loop of `phone-verify-http`.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
 
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
 use phone_verify_domain::{
     CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderRules,
     SendCodeRequest, SendReceipt, VerificationGateway,
 };
-use phone_verify_http::{
-    Answer, BaseUrlError, Transport, record_check, record_outcome, record_send, retrying,
-};
+use phone_verify_http::{Adapter, Answer, Caller, ErrorCode, RequestBody, call_span};
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::HeaderValue;
 use secrecy::ExposeSecret;
-use tracing::{Instrument, Span, field};
+use tracing::field::Empty;
 
-use crate::RetryPolicy;
 use crate::classify::{classify_cancel, classify_check, classify_send, error_code};
 use crate::config::{TwilioClientBuilder, TwilioConfigError, Validated, is_sid};
 use crate::wire::{Asked, cancel_form, check_form, send_form};
+
+/// This adapter to the shared call loop: Twilio's error code of an answer outside 2xx goes
+/// into the span as `twilio.error_code`.
+const ADAPTER: Adapter = Adapter {
+    provider: crate::PROVIDER,
+    user_agent: phone_verify_http::user_agent!(),
+    error_code: Some(ErrorCode {
+        field: "twilio.error_code",
+        read: error_code,
+    }),
+};
 
 /// Twilio Verify v2 as a [`VerificationGateway`].
 ///
@@ -36,17 +42,14 @@ pub struct TwilioClient {
 }
 
 struct Inner {
-    transport: Transport,
-    base_url: Url,
+    /// The call loop, holding `Basic <base64(user:secret)>` (never printed).
+    caller: Caller,
     service_sid: String,
     send_url: Url,
     check_url: Url,
     /// The Service's base for one verification: `…/Verifications/` (its sid is appended).
     verifications_url: Url,
     rules: ProviderRules,
-    /// `Basic <base64(user:secret)>`, marked sensitive so `reqwest` and `http` never print it.
-    authorization: HeaderValue,
-    retry: RetryPolicy,
 }
 
 impl TwilioClient {
@@ -65,89 +68,31 @@ impl TwilioClient {
             basic_pair,
         } = validated;
         let encoded = STANDARD.encode(basic_pair.expose_secret());
-        let mut authorization = HeaderValue::from_str(&format!("Basic {encoded}"))
+        let authorization = HeaderValue::from_str(&format!("Basic {encoded}"))
             .map_err(|_| TwilioConfigError::InvalidSecret)?;
-        authorization.set_sensitive(true);
-        let transport = Transport::new(
-            config.http.limits,
-            &config.user_agent,
-            base_url.scheme() == "https",
-        )
-        .map_err(TwilioConfigError::Client)?;
-        let join = |operation: &str| {
-            base_url
-                .join(&format!("v2/Services/{service_sid}/{operation}"))
-                .map_err(|_| {
-                    TwilioConfigError::BaseUrl(BaseUrlError::Invalid {
-                        reason: "the endpoint path cannot be joined to it",
-                    })
-                })
-        };
+        let caller = config.http.caller(ADAPTER, base_url, authorization)?;
+        let service =
+            |operation: &str| caller.endpoint(&format!("v2/Services/{service_sid}/{operation}"));
         Ok(Self {
             inner: Arc::new(Inner {
-                send_url: join("Verifications")?,
-                check_url: join("VerificationCheck")?,
-                verifications_url: join("Verifications/")?,
+                send_url: service("Verifications")?,
+                check_url: service("VerificationCheck")?,
+                verifications_url: service("Verifications/")?,
                 rules: ProviderRules::per_number(config.verification_lifetime),
-                transport,
-                base_url,
+                caller,
                 service_sid,
-                authorization,
-                retry: config.http.retry,
             }),
         })
     }
 
     /// The base URL every endpoint is joined to (always ends with `/`).
     pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
+        self.inner.caller.base_url()
     }
 
     /// The Verify Service every call goes to.
     pub fn service_sid(&self) -> &str {
         &self.inner.service_sid
-    }
-
-    /// Posts one form, retrying under the policy, inside `span`; classifies the answer.
-    async fn call<T>(
-        &self,
-        url: &Url,
-        form: String,
-        classify: impl Fn(Answer<'_>) -> Result<T, GatewayError>,
-        span: Span,
-    ) -> Result<T, GatewayError> {
-        let started = Instant::now();
-        // Encoded once; every attempt shares the buffer.
-        let body = Bytes::from(form);
-        let classify = &classify;
-        let budget = self.inner.transport.budget();
-        let (result, attempts) = retrying(self.inner.retry, budget, crate::PROVIDER, |attempt| {
-            let body = body.clone();
-            async move {
-                let request = self
-                    .inner
-                    .transport
-                    .http()
-                    .post(url.clone())
-                    .header(AUTHORIZATION, self.inner.authorization.clone())
-                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(ACCEPT, "application/json");
-                let outcome = self.inner.transport.exchange(request, body).await;
-                let status = outcome.as_ref().map(|answer| answer.status).ok();
-                tracing::debug!(attempt, http.status = status, "attempt finished");
-                let answer = outcome?;
-                let current = Span::current();
-                current.record("http.status", answer.status);
-                if !(200..=299).contains(&answer.status) {
-                    current.record("twilio.error_code", error_code(&answer.body));
-                }
-                classify(answer.at(SystemTime::now()))
-            }
-        })
-        .instrument(span.clone())
-        .await;
-        record_outcome(&span, started, attempts, &result);
-        result
     }
 }
 
@@ -156,27 +101,10 @@ impl VerificationGateway for TwilioClient {
     /// Posts `To` and `Channel=sms` to the Service's `Verifications`. While a verification of the
     /// number is pending, Twilio re-sends the same code on the same `sid`.
     async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
-        let span = tracing::info_span!(
-            "twilio.send_code",
-            operation = "send_code",
-            phone = %request.phone,
-            trust_validation = %request.trust_validation,
-            reference = field::Empty,
-            http.status = field::Empty,
-            twilio.error_code = field::Empty,
-            attempts = field::Empty,
-            latency_ms = field::Empty,
-        );
-        let result = self
-            .call(
-                &self.inner.send_url,
-                send_form(request),
-                classify_send,
-                span.clone(),
-            )
-            .await;
-        record_send(&span, &result);
-        result
+        let span = call_span!("twilio", "send_code", request, twilio.error_code = Empty);
+        let form = RequestBody::form(send_form(request));
+        let url = &self.inner.send_url;
+        self.inner.caller.post(url, form, classify_send, span).await
     }
 
     /// Posts `Code` and the send's `VerificationSid` (or, without a reference, `To`) to the
@@ -186,18 +114,7 @@ impl VerificationGateway for TwilioClient {
     /// code". A check with neither a reference nor a number is
     /// [`GatewayError::RequestNotBuilt`].
     async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
-        let span = tracing::info_span!(
-            "twilio.check_code",
-            operation = "check_code",
-            phone = request.phone.as_ref().map(|p| p.masked()),
-            trust_validation = %request.trust_validation,
-            reference = request.reference.as_ref().map(|r| r.as_str()),
-            code_state = field::Empty,
-            http.status = field::Empty,
-            twilio.error_code = field::Empty,
-            attempts = field::Empty,
-            latency_ms = field::Empty,
-        );
+        let span = call_span!("twilio", "check_code", request, twilio.error_code = Empty);
         // Nothing to address the check to: not built, so nothing is sent.
         let form = check_form(request).map_err(|unaddressed| GatewayError::RequestNotBuilt {
             source: Box::new(unaddressed),
@@ -206,16 +123,12 @@ impl VerificationGateway for TwilioClient {
             reference: request.reference.as_ref(),
             to: request.phone.as_ref().map(PhoneNumber::e164),
         };
-        let result = self
-            .call(
-                &self.inner.check_url,
-                form,
-                |answer| classify_check(answer, asked),
-                span.clone(),
-            )
-            .await;
-        record_check(&span, &result);
-        result
+        let classify = |answer: Answer<'_>| classify_check(answer, asked);
+        let url = &self.inner.check_url;
+        self.inner
+            .caller
+            .post(url, RequestBody::form(form), classify, span)
+            .await
     }
 
     /// Posts `Status=canceled` to the verification (`…/Verifications/{Sid}`): its code then
@@ -224,16 +137,7 @@ impl VerificationGateway for TwilioClient {
     /// `Ok`. A reference that is not a verification sid (`VE` + 32 hex) is
     /// [`GatewayError::RequestNotBuilt`]: nothing is sent.
     async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
-        let span = tracing::info_span!(
-            "twilio.cancel_code",
-            operation = "cancel_code",
-            phone = request.phone.as_ref().map(|p| p.masked()),
-            reference = %request.reference,
-            http.status = field::Empty,
-            twilio.error_code = field::Empty,
-            attempts = field::Empty,
-            latency_ms = field::Empty,
-        );
+        let span = call_span!("twilio", "cancel_code", request, twilio.error_code = Empty);
         let sid = request.reference.as_str();
         let url = is_sid("VE", sid)
             .then(|| self.inner.verifications_url.join(sid).ok())
@@ -241,7 +145,11 @@ impl VerificationGateway for TwilioClient {
             .ok_or_else(|| GatewayError::RequestNotBuilt {
                 source: Box::new(NotAVerificationSid),
             })?;
-        self.call(&url, cancel_form(), classify_cancel, span).await
+        let form = RequestBody::form(cancel_form());
+        self.inner
+            .caller
+            .post(&url, form, classify_cancel, span)
+            .await
     }
 
     fn rules(&self) -> ProviderRules {
@@ -257,10 +165,9 @@ struct NotAVerificationSid;
 impl fmt::Debug for TwilioClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TwilioClient")
-            .field("base_url", &self.inner.base_url.as_str())
             .field("service_sid", &self.inner.service_sid)
             .field("credentials", &"<redacted>")
-            .field("retry", &self.inner.retry)
+            .field("http", &self.inner.caller)
             .finish_non_exhaustive()
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use phone_verify_http::{BaseUrlError, HttpOptions, LimitsError, validate_base_url};
+use phone_verify_http::{HttpConfigError, HttpOptions};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Twilio Verify's base URL.
@@ -21,6 +21,28 @@ pub const VERIFICATION_LIFETIME_RANGE: (Duration, Duration) = (
 );
 
 /// Why a configuration was refused. Never contains a SID or a secret.
+///
+/// Its HTTP part (base URL, limits, the client) is [`HttpConfigError`], shared with every
+/// adapter: [`TwilioConfigError::Http`].
+///
+/// ```
+/// use twilio_verify_adapter::{BaseUrlError, HttpConfigError, SecretString, TwilioClient, TwilioConfigError};
+///
+/// let error = TwilioClient::builder()
+///     .service_sid("VA0123456789abcdef0123456789abcdef")
+///     .api_key(
+///         SecretString::from("SK0123456789abcdef0123456789abcdef"),
+///         SecretString::from("my-key-secret"),
+///     )
+///     .base_url("http://127.0.0.1:8080")
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(
+///     error,
+///     TwilioConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+/// ));
+/// assert!(error.to_string().contains("allow_plain_http(true)"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TwilioConfigError {
@@ -45,19 +67,14 @@ pub enum TwilioConfigError {
     /// The Auth Token or API key secret is empty or holds whitespace or control characters.
     #[error("the Auth Token or API key secret is empty or holds whitespace or control characters")]
     InvalidSecret,
-    /// The base URL is malformed, or plain HTTP without the opt-in.
-    #[error(transparent)]
-    BaseUrl(#[from] BaseUrlError),
-    /// A timeout or limit is zero.
-    #[error(transparent)]
-    ZeroLimit(#[from] LimitsError),
     /// The verification lifetime is outside what Twilio can set
     /// ([`VERIFICATION_LIFETIME_RANGE`]).
     #[error("the verification lifetime must be from 2 minutes to 24 hours")]
     VerificationLifetime,
-    /// The HTTP client could not be built (TLS backend initialisation).
-    #[error("the HTTP client could not be built")]
-    Client(#[source] reqwest::Error),
+    /// The HTTP settings every adapter shares were refused: the base URL (malformed, or plain
+    /// HTTP without `allow_plain_http(true)`), a zero limit, or the client itself.
+    #[error(transparent)]
+    Http(#[from] HttpConfigError),
 }
 
 /// The two ways Twilio accepts HTTP Basic credentials. Both halves are secrets.
@@ -136,7 +153,6 @@ pub struct TwilioClientBuilder {
     base_url: Option<String>,
     pub(crate) verification_lifetime: Duration,
     pub(crate) http: HttpOptions,
-    pub(crate) user_agent: String,
 }
 
 impl Default for TwilioClientBuilder {
@@ -148,7 +164,6 @@ impl Default for TwilioClientBuilder {
             base_url: None,
             verification_lifetime: DEFAULT_VERIFICATION_LIFETIME,
             http: HttpOptions::default(),
-            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
     }
 }
@@ -226,8 +241,7 @@ impl TwilioClientBuilder {
         };
         let basic_pair = credentials.basic_pair()?;
         let raw = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
-        let base_url = validate_base_url(raw, self.http.allow_plain_http)?;
-        self.http.limits.validate()?;
+        let base_url = self.http.base_url(raw)?;
         let (shortest, longest) = VERIFICATION_LIFETIME_RANGE;
         if !(shortest..=longest).contains(&self.verification_lifetime) {
             return Err(TwilioConfigError::VerificationLifetime);

@@ -62,7 +62,7 @@ pub use config::{
     VERIFICATION_LIFETIME_RANGE,
 };
 pub use phone_verify_http::{
-    BaseUrlError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT,
-    LimitsError, RetryPolicy,
+    BaseUrlError, ClientBuildError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT, HttpConfigError, LimitsError, RetryPolicy,
 };
 pub use secrecy::SecretString;

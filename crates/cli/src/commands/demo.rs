@@ -104,8 +104,7 @@ fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers,
                 SecretString::from(phone_verify_sim::DEFAULT_TWILIO_ACCOUNT_SID),
                 SecretString::from(phone_verify_sim::DEFAULT_TWILIO_AUTH_TOKEN),
             )
-            .build()
-            .map_err(|error| CliError::new(Exit::Config, format!("twilio: {error}")))?;
+            .build()?;
         Ok(Arc::new(client))
     };
     let idmeta =

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use idmeta_adapter::{ClientConfigError, IdmetaClient, SecretString};
+use idmeta_adapter::{
+    BaseUrlError, ClientConfigError, HttpConfigError, IdmetaClient, SecretString,
+};
 
 fn with_subdomain(subdomain: &str) -> Result<IdmetaClient, ClientConfigError> {
     IdmetaClient::builder()
@@ -43,10 +45,19 @@ fn plain_http_is_refused_unless_explicitly_allowed() {
     let builder = IdmetaClient::builder()
         .base_url("http://127.0.0.1:9")
         .token(SecretString::from("t"));
-    assert!(matches!(
-        builder.clone().build(),
-        Err(ClientConfigError::InsecureScheme)
-    ));
+    let error = builder.clone().build().expect_err("plain HTTP");
+    assert!(
+        matches!(
+            error,
+            ClientConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+        ),
+        "{error:?}"
+    );
+    // The message names the fix.
+    assert!(
+        error.to_string().contains("allow_plain_http(true)"),
+        "{error}"
+    );
     assert!(builder.allow_plain_http(true).build().is_ok());
 }
 
@@ -90,7 +101,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
                 .token(token())
                 .request_timeout(Duration::ZERO)
                 .build(),
-            "ZeroLimit",
+            "Http(ZeroLimit",
         ),
         (
             IdmetaClient::builder()
@@ -98,7 +109,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
                 .token(token())
                 .max_response_bytes(0)
                 .build(),
-            "ZeroLimit",
+            "Http(ZeroLimit",
         ),
     ];
     for (result, expected) in cases {

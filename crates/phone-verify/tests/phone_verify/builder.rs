@@ -34,6 +34,36 @@ async fn an_idmeta_client_without_a_token_is_a_configuration_error() {
 }
 
 #[tokio::test]
+async fn plain_http_is_refused_at_either_provider_naming_the_fix() {
+    use phone_verify::idmeta::SecretString;
+    use phone_verify::twilio::TwilioClient;
+
+    let plain = "http://127.0.0.1:9";
+    let idmeta = IdmetaClient::builder()
+        .base_url(plain)
+        .token(SecretString::from("t0k3n"));
+    let twilio = TwilioClient::builder()
+        .base_url(plain)
+        .service_sid("VA0123456789abcdef0123456789abcdef")
+        .api_key(
+            SecretString::from("SK0123456789abcdef0123456789abcdef"),
+            SecretString::from("key-secret"),
+        );
+    for builder in [
+        PhoneVerification::builder().idmeta(idmeta),
+        PhoneVerification::builder().twilio(twilio),
+    ] {
+        let error = builder.build().await.expect_err("plain HTTP not allowed");
+        assert!(
+            matches!(error, BuildError::Idmeta(_) | BuildError::Twilio(_)),
+            "{error:?}"
+        );
+        let chain = phone_verify_domain::error_chain(&error);
+        assert!(chain.contains("allow_plain_http(true)"), "{chain}");
+    }
+}
+
+#[tokio::test]
 async fn a_sqlite_file_that_cannot_be_created_is_a_store_error() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let sim = simulator().await;

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use twilio_verify_adapter::{
-    BaseUrlError, SecretString, TwilioClient, TwilioClientBuilder, TwilioConfigError,
+    BaseUrlError, HttpConfigError, SecretString, TwilioClient, TwilioClientBuilder,
+    TwilioConfigError,
 };
 
 const SERVICE: &str = "VA0123456789abcdef0123456789abcdef";
@@ -67,16 +68,22 @@ fn every_invalid_setting_is_refused_with_its_own_error() {
             |e| matches!(e, TwilioConfigError::InvalidSecret),
         ),
         (valid().base_url("http://127.0.0.1:1"), |e| {
-            matches!(e, TwilioConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+            matches!(
+                e,
+                TwilioConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+            )
         }),
         (valid().base_url("https://user:pw@proxy.example"), |e| {
-            matches!(e, TwilioConfigError::BaseUrl(BaseUrlError::Invalid { .. }))
+            matches!(
+                e,
+                TwilioConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::Invalid { .. }))
+            )
         }),
         (valid().request_timeout(Duration::ZERO), |e| {
-            matches!(e, TwilioConfigError::ZeroLimit(_))
+            matches!(e, TwilioConfigError::Http(HttpConfigError::ZeroLimit(_)))
         }),
         (valid().max_response_bytes(0), |e| {
-            matches!(e, TwilioConfigError::ZeroLimit(_))
+            matches!(e, TwilioConfigError::Http(HttpConfigError::ZeroLimit(_)))
         }),
     ];
     for (builder, expected) in cases {
