@@ -31,7 +31,7 @@
 //! For assertions on the exact bytes a client sends, [`one_shot_server`] answers one request with
 //! bytes given in advance and hands the request back.
 //!
-//! With the `contract` feature, [`contract`] is the contract suite of the gateway port
+//! With the `contract` feature, the `contract` module is the contract suite of the gateway port
 //! (`phone_verify_domain::VerificationGateway`): every adapter's tests run it against the
 //! simulator with one line, `phone_verify_sim::gateway_contract_tests!(MyTarget);`.
 //!
