@@ -293,17 +293,29 @@ impl CliError {
                 attempt,
                 receipt,
                 source,
-            } => Self::new(
-                Exit::NotRecorded,
-                format!(
-                    "the code was sent (reference {}) but not recorded: {}",
-                    receipt.reference,
-                    chain(&source)
-                ),
-            )
-            .hint(format!(
-                "attempt {attempt} still reads \"in flight\"; reconcile it with the reference"
-            )),
+            } => {
+                let hint = if closed_meanwhile(&source) {
+                    format!(
+                        "the code is on its way; attempt {attempt} was closed meanwhile as \
+                         abandoned (a reconcile ran while the call was live), and still counts \
+                         against the guards; check the code as usual"
+                    )
+                } else {
+                    format!(
+                        "the code is on its way; attempt {attempt} still reads \"in flight\"; \
+                         reconcile it with the reference"
+                    )
+                };
+                Self::new(
+                    Exit::NotRecorded,
+                    format!(
+                        "the code was sent (reference {}) but not recorded: {}",
+                        receipt.reference,
+                        chain(&source)
+                    ),
+                )
+                .hint(hint)
+            }
             error @ SendCodeError::FailedAndNotRecorded { .. } => {
                 let hint = not_recorded_hint(error.may_have_been_sent());
                 Self::new(Exit::NotRecorded, chain(&error)).hint(hint)
@@ -338,8 +350,32 @@ impl CliError {
             .hint("the provider was not asked; check again with --phone and the number"),
             CheckCodeError::Store(store) => store.into(),
             CheckCodeError::Gateway(gateway) => Self::of_gateway(gateway, by),
-            error @ CheckCodeError::CheckedButNotRecorded { .. } => {
-                Self::new(Exit::NotRecorded, chain(&error))
+            CheckCodeError::CheckedButNotRecorded {
+                attempt,
+                result,
+                source,
+            } => {
+                let verdict = result.verdict();
+                let used = if result.is_verified() {
+                    "; the code verified, and is now used up"
+                } else {
+                    ""
+                };
+                let record = if closed_meanwhile(&source) {
+                    format!("check {attempt} was closed meanwhile as abandoned")
+                } else {
+                    format!("check {attempt} still reads \"in flight\"")
+                };
+                Self::new(
+                    Exit::NotRecorded,
+                    format!(
+                        "the code was checked ({verdict}) but the answer could not be recorded: {}",
+                        chain(&source)
+                    ),
+                )
+                .hint(format!(
+                    "{record}{used}; do not check the same code again to learn the answer"
+                ))
             }
             error @ CheckCodeError::FailedAndNotRecorded { .. } => {
                 let hint = not_recorded_hint(error.may_have_been_sent());
@@ -347,6 +383,17 @@ impl CliError {
             }
         }
     }
+}
+
+/// Whether recording an answer failed because the attempt was already finished: a
+/// reconciliation closed it as abandoned while its call was live.
+fn closed_meanwhile(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::Conflict {
+            kind: phone_verify_app::ConflictKind::AlreadyFinished
+        }
+    )
 }
 
 /// The hint of a failure whose outcome could not be recorded: it follows whether the provider
@@ -439,6 +486,41 @@ mod tests {
         assert_eq!(accepted.exit, Exit::OutcomeUnknown);
         assert_eq!(accepted.hint.as_deref(), Some(ACCEPTED_HINT));
         assert_eq!(unreadable(302).hint.as_deref(), Some(UNKNOWN_HINT));
+    }
+
+    #[test]
+    fn a_late_answer_after_a_reconcile_says_what_happened_to_the_code_and_the_record() {
+        use phone_verify_domain::{
+            CheckResult, CodeState, DeliveryState, DeliveryStatus, VerificationStatus,
+        };
+        let attempt = AttemptId::from_u128(7);
+        let closed = || StoreError::conflict(ConflictKind::AlreadyFinished);
+        let verified = CheckResult {
+            code_state: CodeState::Valid,
+            verification_status: VerificationStatus::Verified,
+            delivery: DeliveryStatus {
+                state: DeliveryState::NotReported,
+                updated_on: None,
+            },
+            reference: None,
+            checked_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        let late = CliError::of_check(
+            CheckCodeError::CheckedButNotRecorded {
+                attempt,
+                result: verified,
+                source: closed(),
+            },
+            None,
+        );
+        assert_eq!(late.exit, Exit::NotRecorded);
+        assert!(late.message.contains("(verified)"), "{}", late.message);
+        let hint = late.hint.unwrap_or_default();
+        assert!(
+            hint.contains("used up") && hint.contains("abandoned"),
+            "{hint}"
+        );
+        assert!(!hint.contains("in flight"), "{hint}");
     }
 
     #[test]
