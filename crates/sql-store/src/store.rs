@@ -2,8 +2,6 @@
 
 use std::fmt;
 use std::path::Path;
-#[cfg(feature = "postgres")]
-use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -164,8 +162,7 @@ impl SqlVerificationStore {
     /// or what the server answered.
     #[cfg(feature = "postgres")]
     pub async fn open_postgres(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
-        let connect = sqlx::postgres::PgConnectOptions::from_str(url)
-            .map_err(|_| bad_url(DatabaseUrlError::BadPostgres))?;
+        let connect = crate::url::postgres_options(url).map_err(bad_url)?;
         Ok(Self {
             backend: Backend::Postgres(postgres::connect(connect, &options).await?),
             created: None,

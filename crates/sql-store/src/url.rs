@@ -70,6 +70,33 @@ pub enum DatabaseUrlError {
     /// A `postgres:` URL sqlx cannot read (a bad port, a bad parameter).
     #[error("not a PostgreSQL URL (postgres://user@host:5432/database)")]
     BadPostgres,
+    /// A `postgres:` URL whose `sslmode` is none of PostgreSQL's six.
+    #[error("the URL's sslmode is none of disable, allow, prefer, require, verify-ca, verify-full")]
+    BadSslMode,
+}
+
+/// Reads a `postgres:` URL, telling an unknown `sslmode` from any other malformed URL.
+#[cfg(feature = "postgres")]
+pub(crate) fn postgres_options(
+    url: &str,
+) -> Result<sqlx::postgres::PgConnectOptions, DatabaseUrlError> {
+    const MODES: [&str; 6] = [
+        "disable",
+        "allow",
+        "prefer",
+        "require",
+        "verify-ca",
+        "verify-full",
+    ];
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    let bad_mode = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .any(|(name, value)| name == "sslmode" && !MODES.contains(&value));
+    if bad_mode {
+        return Err(DatabaseUrlError::BadSslMode);
+    }
+    sqlx::postgres::PgConnectOptions::from_str(url).map_err(|_| DatabaseUrlError::BadPostgres)
 }
 
 impl DatabaseUrl {
@@ -84,11 +111,9 @@ impl DatabaseUrl {
             #[cfg(feature = "sqlite")]
             "sqlite" => Self::parse_sqlite(&url[scheme.len() + 1..]),
             #[cfg(feature = "postgres")]
-            "postgres" | "postgresql" => sqlx::postgres::PgConnectOptions::from_str(url)
-                .map(|connect| Self {
-                    target: Target::Postgres(connect),
-                })
-                .map_err(|_| DatabaseUrlError::BadPostgres),
+            "postgres" | "postgresql" => postgres_options(url).map(|connect| Self {
+                target: Target::Postgres(connect),
+            }),
             _ => Err(DatabaseUrlError::UnknownScheme),
         }
     }
@@ -193,7 +218,7 @@ mod tests {
 
     #[test]
     fn urls_are_read_as_sqlx_reads_them_and_malformed_ones_are_refused_by_kind() {
-        let table: [(&str, Result<Option<&str>, DatabaseUrlError>); 11] = [
+        let table: [(&str, Result<Option<&str>, DatabaseUrlError>); 13] = [
             ("sqlite://records.db", Ok(Some("records.db"))),
             ("sqlite:records.db?mode=ro", Ok(Some("records.db"))),
             ("SQLite://e%41.db", Ok(Some("eA.db"))),
@@ -206,6 +231,11 @@ mod tests {
                 "postgres://app@db:notaport/app",
                 Err(DatabaseUrlError::BadPostgres),
             ),
+            (
+                "postgres://app@db/app?sslmode=bogus",
+                Err(DatabaseUrlError::BadSslMode),
+            ),
+            ("postgres://app@db/app?sslmode=verify-full", Ok(None)),
             ("records.db", Err(DatabaseUrlError::UnknownScheme)),
             ("mysql://db/app", Err(DatabaseUrlError::UnknownScheme)),
         ];
