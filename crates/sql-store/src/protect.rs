@@ -94,6 +94,10 @@ impl SqlVerificationStore {
                 }),
             )
             .await?;
+        if converted == 0 {
+            // The conversion is over: the clear numbers it rewrote go from the WAL too.
+            self.truncate_wal().await;
+        }
         Ok(converted)
     }
 }

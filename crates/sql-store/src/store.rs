@@ -317,6 +317,25 @@ impl SqlVerificationStore {
         }
     }
 
+    /// SQLite: a `TRUNCATE` checkpoint, which copies the WAL into the file and empties the
+    /// WAL, so that the rows a purge deleted or a conversion rewrote (zeroed in the file by
+    /// `secure_delete`) leave no copy of a number in the `-wal` either, even beside other
+    /// running instances. Best effort: a reader in the middle of a transaction keeps the frames
+    /// it may still read until it ends (the next checkpoint removes them); a failure is logged,
+    /// never returned, as the purge or conversion itself succeeded. PostgreSQL: nothing here
+    /// (`docs/security.md` says what to run).
+    pub(crate) async fn truncate_wal(&self) {
+        #[cfg(feature = "sqlite")]
+        if let Backend::Sqlite(sqlite) = &self.backend {
+            let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&sqlite.pool)
+                .await;
+            if let Err(error) = checkpoint {
+                tracing::warn!(error = %crate::failure::failure(error), "the WAL could not be truncated");
+            }
+        }
+    }
+
     /// `"sqlite"` or `"postgres"`.
     pub fn backend_name(&self) -> &'static str {
         match &self.backend {
@@ -1070,7 +1089,12 @@ impl VerificationStore for SqlVerificationStore {
         finished_before: DateTime<Utc>,
         limit: u32,
     ) -> Result<AttemptCounts, StoreError> {
-        self.purge_batch(finished_before, limit).await
+        let purged = self.purge_batch(finished_before, limit).await?;
+        if purged.total() == 0 {
+            // The purge is over (a batch found nothing left): what it replaced goes from disk.
+            self.truncate_wal().await;
+        }
+        Ok(purged)
     }
 
     async fn count_purgeable(

@@ -225,6 +225,37 @@ mod sqlite {
     }
 
     #[tokio::test]
+    async fn a_purge_beside_a_running_instance_leaves_no_copy_of_a_number_in_the_wal() {
+        let dir = SqliteDir::new();
+        // The running instance: it wrote the sends, and keeps the file open throughout.
+        let running = dir.open(SqliteOptions::default()).await;
+        send_and_check_each_number(Arc::new(running.clone())).await;
+        assert!(
+            !found_in(&file_bytes(&dir)).is_empty(),
+            "the numbers are on disk, so the search can fail"
+        );
+        let purging = dir.open(SqliteOptions::default()).await;
+        // Batch by batch through the store port, as the purge use case runs it (the records
+        // are younger than the use case would purge: a cutoff in the future).
+        let mut purged = 0;
+        loop {
+            let batch = purging
+                .purge(Utc::now() + chrono::Duration::days(1), 4)
+                .await
+                .expect("purges");
+            if batch.total() == 0 {
+                break;
+            }
+            purged += batch.total();
+        }
+        assert_eq!(purged, 9);
+        // Neither instance has closed: the WAL is what a backup or a disk image would copy.
+        assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+        running.close().await;
+        purging.close().await;
+    }
+
+    #[tokio::test]
     async fn a_purged_sqlite_store_in_clear_keeps_nothing_of_the_purged_numbers_in_its_file() {
         let dir = SqliteDir::new();
         let store = dir.open(SqliteOptions::default()).await;
