@@ -39,26 +39,30 @@
 //! drive it over the `/__sim/` routes.
 
 mod admin;
-mod api;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod clock;
+mod codes;
 mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod counters;
 mod error;
 mod faults;
+mod idmeta_api;
+mod idmeta_respond;
+mod idmeta_state;
+mod idmeta_wire;
+mod inbox;
 mod mask;
 mod pipeline;
 mod recorder;
 mod respond;
 mod routes;
 mod server;
-mod state;
+mod sharded;
 mod twilio_api;
 mod twilio_state;
-mod wire;
 
 pub use clock::SimClock;
 pub use config::{
@@ -68,7 +72,7 @@ pub use config::{
 pub use counters::Counters;
 pub use error::{SimConfigError, SimError};
 pub use faults::{Fault, FaultScope};
+pub use inbox::DeliveredSms;
 pub use recorder::{UnvisitedPort, one_shot_server, raw_answer};
 pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
 pub use server::{Simulator, start, start_on};
-pub use state::DeliveredSms;

@@ -9,8 +9,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::admin;
-use crate::api;
 use crate::counters::Metrics;
+use crate::idmeta_api;
 use crate::respond;
 use crate::server::Shared;
 use crate::twilio_api;
@@ -24,8 +24,8 @@ pub const CONTROL_PREFIX: &str = "/__sim/";
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route(SEND_PATH, post(api::send))
-        .route(VERIFY_PATH, post(api::verify))
+        .route(SEND_PATH, post(idmeta_api::send))
+        .route(VERIFY_PATH, post(idmeta_api::verify))
         .route(twilio_api::SEND_ROUTE, post(twilio_api::handler::<false>))
         .route(twilio_api::CHECK_ROUTE, post(twilio_api::handler::<true>))
         .route(twilio_api::UPDATE_ROUTE, post(twilio_api::update))
