@@ -20,7 +20,7 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Bearer token the API routes accept.
-    #[arg(long, env = "PHONE_VERIFY_SIM_TOKEN", default_value = crate::DEFAULT_TOKEN, hide_env_values = true)]
+    #[arg(long, env = "PHONE_VERIFY_SIM_TOKEN", default_value = crate::DEFAULT_IDMETA_TOKEN, hide_env_values = true)]
     pub token: String,
     /// Digits of a random code (4 to 10).
     #[arg(long, default_value_t = 6)]
@@ -67,11 +67,11 @@ impl SimArgs {
     /// The configuration these flags describe.
     pub fn config(&self) -> SimConfig {
         let mut config = SimConfig::default()
-            .token(self.token.clone())
+            .idmeta_token(self.token.clone())
             .code_length(self.code_length)
-            .code_lifetime(Duration::from_secs(self.code_lifetime_secs))
-            .resend_cooldown(Duration::from_secs(self.resend_cooldown_secs))
-            .max_attempts(self.max_attempts)
+            .idmeta_code_lifetime(Duration::from_secs(self.code_lifetime_secs))
+            .idmeta_resend_cooldown(Duration::from_secs(self.resend_cooldown_secs))
+            .idmeta_max_attempts(self.max_attempts)
             .trickle_interval(Duration::from_millis(self.trickle_interval_ms))
             .twilio_credentials(self.twilio_user.clone(), self.twilio_secret.clone())
             .twilio_service_sid(self.twilio_service_sid.clone())
@@ -82,9 +82,9 @@ impl SimArgs {
             config = config.fixed_code(code.clone());
         }
         config = if self.max_sends_per_window == 0 {
-            config.no_send_limit()
+            config.idmeta_no_send_limit()
         } else {
-            config.send_limit(
+            config.idmeta_send_limit(
                 self.max_sends_per_window,
                 Duration::from_secs(self.send_window_secs),
             )

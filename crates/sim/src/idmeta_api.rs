@@ -20,6 +20,11 @@ use crate::pipeline::{ApiRoute, Call, Trace, handle, phone_fault};
 use crate::respond;
 use crate::server::{Connection, Shared};
 
+/// IDMeta's send route's path.
+pub const IDMETA_SEND_PATH: &str = "/api/v3/verifications/phone-verification/send";
+/// IDMeta's verify route's path.
+pub const IDMETA_VERIFY_PATH: &str = "/api/v3/verifications/phone-verification/verify";
+
 /// Which of IDMeta's two routes a request came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IdmetaRoute {
@@ -63,13 +68,13 @@ impl ApiRoute for IdmetaRoute {
 
     fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64 {
         match self {
-            IdmetaRoute::Send => &metrics.send_requests,
-            IdmetaRoute::Verify => &metrics.verify_requests,
+            IdmetaRoute::Send => &metrics.idmeta_send_requests,
+            IdmetaRoute::Verify => &metrics.idmeta_verify_requests,
         }
     }
 
     fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool {
-        authorized(headers, &shared.config.token)
+        authorized(headers, &shared.config.idmeta.token)
     }
 
     fn unauthenticated(&self) -> Response {
@@ -178,7 +183,7 @@ async fn process_verify(call: &mut Call<'_>) -> Response {
     let now = shared.config.clock.now();
     match shared
         .idmeta
-        .verify(&request, now, shared.config.max_attempts)
+        .verify(&request, now, shared.config.idmeta.max_attempts)
     {
         Ok(checked) => {
             let verdict = Verdict::of(checked.outcome);

@@ -131,14 +131,14 @@ impl IdmetaStore {
         let number = sends.entry(request.e164.clone()).or_default();
 
         if let Some(last) = number.last_sent {
-            let free_at = last + to_delta(config.resend_cooldown);
+            let free_at = last + to_delta(config.idmeta.resend_cooldown);
             if now < free_at {
                 return Err(SendRefused::RateLimited {
                     retry_after_secs: ceil_secs(free_at - now),
                 });
             }
         }
-        if let Some(limit) = config.send_limit {
+        if let Some(limit) = config.idmeta.send_limit {
             admit(&mut number.recent_sends, now, limit)
                 .map_err(|retry_after_secs| SendRefused::RateLimited { retry_after_secs })?;
         }
@@ -157,7 +157,7 @@ impl IdmetaStore {
                 e164: request.e164.clone(),
                 code,
                 reference_id: reference_id.clone(),
-                expires_at: now + to_delta(config.code_lifetime),
+                expires_at: now + to_delta(config.idmeta.code_lifetime),
                 attempts: 0,
                 status: CodeStatus::Pending,
             },

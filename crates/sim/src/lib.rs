@@ -17,7 +17,7 @@
 //! use phone_verify_sim::{Fault, FaultScope, SimConfig};
 //!
 //! # async fn demo() -> Result<(), phone_verify_sim::SimError> {
-//! let sim = phone_verify_sim::start(SimConfig::default().token("t").fixed_code("123456")).await?;
+//! let sim = phone_verify_sim::start(SimConfig::default().idmeta_token("t").fixed_code("123456")).await?;
 //! let base_url = sim.base_url(); // give this to the client under test
 //! sim.inject(Fault::ServerError { status: 503, html: false }, FaultScope::Next(1));
 //! // … the client's first request gets a 503, the next ones are answered normally …
@@ -66,13 +66,14 @@ mod twilio_state;
 
 pub use clock::SimClock;
 pub use config::{
-    DEFAULT_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
+    DEFAULT_IDMETA_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
     DEFAULT_TWILIO_SERVICE_SID, SimConfig,
 };
 pub use counters::Counters;
 pub use error::{SimConfigError, SimError};
 pub use faults::{Fault, FaultScope};
+pub use idmeta_api::{IDMETA_SEND_PATH, IDMETA_VERIFY_PATH};
 pub use inbox::DeliveredSms;
 pub use recorder::{UnvisitedPort, one_shot_server, raw_answer};
-pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
+pub use routes::CONTROL_PREFIX;
 pub use server::{Simulator, start, start_on};

@@ -152,10 +152,10 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
-    /// The API token the simulator accepts ([`crate::SimConfig::token`]): give it to the client under
-    /// test. A test token, not a credential.
-    pub fn token(&self) -> &str {
-        &self.shared.config.token
+    /// The bearer token IDMeta's routes accept ([`crate::SimConfig::idmeta_token`]): give it to
+    /// the client under test. A test token, not a credential.
+    pub fn idmeta_token(&self) -> &str {
+        &self.shared.config.idmeta.token
     }
 
     /// The HTTP Basic pair the Twilio routes accept ([`crate::SimConfig::twilio_credentials`]):
@@ -212,12 +212,12 @@ impl Simulator {
         self.shared.faults.pending()
     }
 
-    /// From now on, sends and verifies for this `trustValidationId` are answered 404.
+    /// From now on, IDMeta's sends and verifies for this `trustValidationId` are answered 404.
     pub fn mark_unknown_trust_validation(&self, id: impl Into<String>) {
         self.shared.idmeta.mark_unknown_trust_validation(id.into());
     }
 
-    /// From now on, sends and verifies for this `trustFlowId` are answered 404.
+    /// From now on, IDMeta's sends and verifies for this `trustFlowId` are answered 404.
     pub fn mark_unknown_trust_flow(&self, id: i64) {
         self.shared.idmeta.mark_unknown_trust_flow(id);
     }

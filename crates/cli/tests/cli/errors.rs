@@ -147,7 +147,7 @@ async fn a_second_send_inside_the_cooldown_is_refused_locally_with_four() {
     )
     .await;
     assert_eq!(
-        sim.counters().send_requests,
+        sim.counters().idmeta_send_requests,
         1,
         "the provider was not asked twice"
     );
@@ -366,7 +366,7 @@ async fn a_corrupt_database_file_exits_with_eight() {
         "store",
     )
     .await;
-    assert_eq!(sim.counters().send_requests, 0, "nothing was sent");
+    assert_eq!(sim.counters().idmeta_send_requests, 0, "nothing was sent");
     sim.shutdown().await;
 }
 

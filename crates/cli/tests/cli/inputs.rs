@@ -31,7 +31,7 @@ async fn a_code_on_stdin_is_read_up_to_a_bound() {
         flood.stderr
     );
     assert_eq!(
-        sim.counters().verify_requests,
+        sim.counters().idmeta_verify_requests,
         0,
         "the provider was not asked"
     );
@@ -76,7 +76,7 @@ async fn a_token_file_is_read_up_to_a_bound() {
         "read, sent, and refused by the simulator: {}",
         accepted.all()
     );
-    assert_eq!(sim.counters().send_requests, 1);
+    assert_eq!(sim.counters().idmeta_send_requests, 1);
     sim.shutdown().await;
 }
 

@@ -39,7 +39,7 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
 
     let client = reqwest::Client::new();
     let response = client
-        .post(format!("{url}{}", phone_verify_sim::SEND_PATH))
+        .post(format!("{url}{}", phone_verify_sim::IDMETA_SEND_PATH))
         .bearer_auth("prog-token")
         .json(&send_body("+60", "182258491", "tv-program"))
         .send()
