@@ -180,11 +180,11 @@ fn spawn_child() -> anyhow::Result<(String, Child)> {
     let mut child = Command::new(program)
         .args([
             SIMULATOR_COMMAND,
-            "--token",
+            "--idmeta-token",
             TOKEN,
-            "--resend-cooldown-secs",
+            "--idmeta-resend-cooldown-secs",
             "0",
-            "--max-sends-per-window",
+            "--idmeta-max-sends-per-window",
             "0",
         ])
         .stdin(Stdio::null())

@@ -90,7 +90,7 @@ pub(crate) enum Command {
     ProtectNumbers(ProtectNumbersArgs),
     /// Run the simulator (IDMeta's and Twilio Verify's routes) as a server until interrupted (for tests in other languages).
     #[command(
-        after_help = "Example:\n  phone-verify sim --port 8080 --token test-token --fixed-code 123456"
+        after_help = "Example:\n  phone-verify sim --port 8080 --idmeta-token test-token --fixed-code 123456"
     )]
     Sim(SimCommand),
 }

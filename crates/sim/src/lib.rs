@@ -35,7 +35,7 @@
 //! (`phone_verify_domain::VerificationGateway`): every adapter's tests run it against the
 //! simulator with one line, `phone_verify_sim::gateway_contract_tests!(MyTarget);`.
 //!
-//! Run it as a program for tests in other languages: `phone-verify-sim --port 8080 --token t`, and
+//! Run it as a program for tests in other languages: `phone-verify-sim --port 8080 --idmeta-token t`, and
 //! drive it over the `/__sim/` routes.
 
 mod admin;

@@ -180,7 +180,15 @@ async fn the_sim_command_logs_one_masked_line_per_request_by_default() {
     let ws = Workspace::new();
     // No RUST_LOG: `binary()` removes it, so this is the default level.
     let mut server = binary()
-        .args(["sim", "--port", "0", "--token", TOKEN, "--fixed-code", CODE])
+        .args([
+            "sim",
+            "--port",
+            "0",
+            "--idmeta-token",
+            TOKEN,
+            "--fixed-code",
+            CODE,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
