@@ -60,14 +60,14 @@ async fn a_token_file_is_read_up_to_a_bound() {
         let mut command = send(&sim.base_url(), &ws.db(), NUMBER, "tv-big");
         command
             .env_remove("IDMETA_API_TOKEN")
-            .arg("--token-file")
+            .arg("--idmeta-token-file")
             .arg(&file);
         fails_with(&mut command, 3, "more than 4096 bytes").await;
     }
     let largest = ws.file("largest-token", &[b'a'; 4096]);
     let accepted = run(send(&sim.base_url(), &ws.db(), NUMBER, "tv-big")
         .env_remove("IDMETA_API_TOKEN")
-        .arg("--token-file")
+        .arg("--idmeta-token-file")
         .arg(&largest))
     .await;
     assert_eq!(
@@ -92,7 +92,7 @@ async fn a_token_file_readable_by_others_is_warned_about_on_one_line() {
         let sent = run(
             send(&sim.base_url(), &ws.db(), number, &format!("tv-{mode:o}"))
                 .env_remove("IDMETA_API_TOKEN")
-                .arg("--token-file")
+                .arg("--idmeta-token-file")
                 .arg(&token),
         )
         .await;

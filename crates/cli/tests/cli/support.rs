@@ -280,7 +280,7 @@ pub(crate) fn provider_command(command: &str, base_url: &str, db: &Path) -> Comm
         .env("IDMETA_API_TOKEN", TOKEN)
         .args([
             command,
-            "--base-url",
+            "--idmeta-base-url",
             base_url,
             "--allow-plain-http",
             "--timeout-secs",
