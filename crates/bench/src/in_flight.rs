@@ -35,7 +35,7 @@ pub(crate) async fn measure(
     let handles = burst(sender, jobs);
     let deadline = started + hold.mul_f64(0.8);
     let arrived = loop {
-        let arrived = sim.counters().await?.send_requests;
+        let arrived = sim.counters().await?.idmeta_send_requests;
         if arrived >= count as u64 || Instant::now() >= deadline {
             break arrived;
         }

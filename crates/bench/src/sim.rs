@@ -22,8 +22,8 @@ pub(crate) const TOKEN: &str = "bench-token";
 /// What the simulator counted, read from `GET /__sim/counters`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct SimCounters {
-    /// Requests to the send route.
-    pub(crate) send_requests: u64,
+    /// Requests to IDMeta's send route.
+    pub(crate) idmeta_send_requests: u64,
     /// Codes sent (SMS delivered to its inbox).
     pub(crate) codes_sent: u64,
 }
@@ -47,9 +47,9 @@ impl Sim {
             SimPlacement::InProcess => {
                 let sim = phone_verify_sim::start(
                     phone_verify_sim::SimConfig::default()
-                        .token(TOKEN)
-                        .resend_cooldown(Duration::ZERO)
-                        .no_send_limit(),
+                        .idmeta_token(TOKEN)
+                        .idmeta_resend_cooldown(Duration::ZERO)
+                        .idmeta_no_send_limit(),
                 )
                 .await
                 .context("the simulator did not start")?;
@@ -111,7 +111,7 @@ impl Sim {
         let value: serde_json::Value = serde_json::from_slice(&body)?;
         let read = |field: &str| value[field].as_u64().unwrap_or_default();
         Ok(SimCounters {
-            send_requests: read("send_requests"),
+            idmeta_send_requests: read("idmeta_send_requests"),
             codes_sent: read("codes_sent"),
         })
     }
@@ -180,11 +180,11 @@ fn spawn_child() -> anyhow::Result<(String, Child)> {
     let mut child = Command::new(program)
         .args([
             SIMULATOR_COMMAND,
-            "--token",
+            "--idmeta-token",
             TOKEN,
-            "--resend-cooldown-secs",
+            "--idmeta-resend-cooldown-secs",
             "0",
-            "--max-sends-per-window",
+            "--idmeta-max-sends-per-window",
             "0",
         ])
         .stdin(Stdio::null())

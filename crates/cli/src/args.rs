@@ -54,18 +54,20 @@ pub(crate) enum Command {
     Demo(DemoArgs),
     /// Send a code by SMS, guarded and recorded.
     #[command(after_help = "Examples:\n  \
-        IDMETA_API_TOKEN=… phone-verify send --environment integrate --phone '+60 18-225 8491' \\\n      \
-        --trust-flow 147 --trust-validation 7f0c2a4e\n  \
-        phone-verify send --base-url http://127.0.0.1:8080 --allow-plain-http --token-file token.txt \\\n      \
-        --phone '018-225 8491' --region MY --trust-flow 0 --trust-validation tv-1\n  \
+        IDMETA_API_TOKEN=… phone-verify send --idmeta-environment integrate \\\n      \
+        --phone '+60 18-225 8491' --trust-flow 147 --trust-validation 7f0c2a4e\n  \
+        phone-verify send --idmeta-base-url http://127.0.0.1:8080 --allow-plain-http \\\n      \
+        --idmeta-token-file token.txt --phone '018-225 8491' --region MY --trust-flow 0 \\\n      \
+        --trust-validation tv-1\n  \
         TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… TWILIO_VERIFY_SERVICE_SID=VA… IDMETA_API_TOKEN=… \\\n      \
-        phone-verify send --environment integrate --failover-to twilio --phone '+60 18-225 8491' \\\n      \
-        --trust-flow 147 --trust-validation 7f0c2a4e")]
+        phone-verify send --idmeta-environment integrate --failover-to twilio \\\n      \
+        --phone '+60 18-225 8491' --trust-flow 147 --trust-validation 7f0c2a4e")]
     Send(SendArgs),
     /// Check a code the end user typed, for the current send of a trust validation (the one
     /// the provider accepted last).
     #[command(after_help = "Example:\n  \
-        IDMETA_API_TOKEN=… phone-verify check --environment integrate --trust-validation 7f0c2a4e --code 012345")]
+        IDMETA_API_TOKEN=… phone-verify check --idmeta-environment integrate \\\n      \
+        --trust-validation 7f0c2a4e --code 012345")]
     Check(CheckArgs),
     /// List the sends and checks of a number or of a trust validation, newest first.
     #[command(after_help = "Examples:\n  \
@@ -90,7 +92,7 @@ pub(crate) enum Command {
     ProtectNumbers(ProtectNumbersArgs),
     /// Run the simulator (IDMeta's and Twilio Verify's routes) as a server until interrupted (for tests in other languages).
     #[command(
-        after_help = "Example:\n  phone-verify sim --port 8080 --token test-token --fixed-code 123456"
+        after_help = "Example:\n  phone-verify sim --port 8080 --idmeta-token test-token --fixed-code 123456"
     )]
     Sim(SimCommand),
 }
@@ -115,7 +117,8 @@ pub(crate) struct DemoArgs {
 /// A provider the command line can wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ProviderChoice {
-    /// IDMeta v3 (`--base-url` or `--environment`, `IDMETA_API_TOKEN` or `--token-file`).
+    /// IDMeta v3 (`--idmeta-base-url` or `--idmeta-environment`, `IDMETA_API_TOKEN` or
+    /// `--idmeta-token-file`).
     Idmeta,
     /// Twilio Verify v2 (`TWILIO_*` environment variables, `--twilio-secret-file`).
     Twilio,
@@ -134,15 +137,17 @@ pub(crate) struct ProviderArgs {
     #[arg(long, value_enum)]
     pub(crate) failover_to: Option<ProviderChoice>,
     /// IDMeta's base URL (e.g. a simulator's `http://127.0.0.1:8080`); IDMeta needs it or
-    /// --environment.
-    #[arg(long, conflicts_with = "environment")]
-    pub(crate) base_url: Option<String>,
+    /// --idmeta-environment.
+    // The IDMeta flags were unprefixed until Twilio came; the former spellings stay, hidden,
+    // for one release (docs/cli.md, "Renamed flags").
+    #[arg(long, alias = "base-url", conflicts_with = "idmeta_environment")]
+    pub(crate) idmeta_base_url: Option<String>,
     /// The IDMeta environment subdomain (`integrate` → `https://integrate.idmetagroup.com`).
-    #[arg(long)]
-    pub(crate) environment: Option<String>,
-    /// A file holding the API token (else the IDMETA_API_TOKEN environment variable).
-    #[arg(long)]
-    pub(crate) token_file: Option<PathBuf>,
+    #[arg(long, alias = "environment")]
+    pub(crate) idmeta_environment: Option<String>,
+    /// A file holding IDMeta's API token (else the IDMETA_API_TOKEN environment variable).
+    #[arg(long, alias = "token-file")]
+    pub(crate) idmeta_token_file: Option<PathBuf>,
     /// Twilio's base URL (default `https://verify.twilio.com`; a simulator's for tests).
     #[arg(long)]
     pub(crate) twilio_base_url: Option<String>,

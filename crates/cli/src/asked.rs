@@ -19,7 +19,7 @@ pub(crate) struct Configured {
     /// The name its attempts are recorded under.
     pub(crate) name: ProviderName,
     /// Where its credentials came from, as the user gives them: `the token in
-    /// IDMETA_API_TOKEN (or --token-file)`.
+    /// IDMETA_API_TOKEN (or --idmeta-token-file)`.
     pub(crate) credentials: String,
 }
 

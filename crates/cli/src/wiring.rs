@@ -16,7 +16,7 @@ use crate::asked::{Configured, LastAsked};
 use crate::exit::{CliError, Exit};
 use crate::input;
 
-/// The environment variable that holds the API token.
+/// The environment variable that holds IDMeta's API token.
 pub(crate) const TOKEN_VAR: &str = "IDMETA_API_TOKEN";
 
 /// The environment variable that holds the number keys when `--number-keys-file` is not given.
@@ -56,17 +56,17 @@ fn secret(
     Ok(SecretString::from(value.to_owned()))
 }
 
-/// The token from `--token-file`, else from `IDMETA_API_TOKEN`.
+/// IDMeta's token from `--idmeta-token-file`, else from `IDMETA_API_TOKEN`.
 fn token(provider: &ProviderArgs) -> Result<SecretString, CliError> {
     secret(
-        provider.token_file.as_deref(),
+        provider.idmeta_token_file.as_deref(),
         TOKEN_VAR,
         "API token",
-        &format!("set {TOKEN_VAR} or pass --token-file"),
+        &format!("set {TOKEN_VAR} or pass --idmeta-token-file"),
     )
 }
 
-/// Where a secret came from, in words: `--token-file`, or the variable and the file flag
+/// Where a secret came from, in words: `--idmeta-token-file`, or the variable and the file flag
 /// that would replace it.
 fn source_of(file: Option<&Path>, var: &str, file_flag: &str) -> String {
     match file {
@@ -164,9 +164,9 @@ fn twilio_gateway(
 
 /// The IDMeta adapter for these arguments, and where its token came from.
 fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, String), CliError> {
-    if provider.base_url.is_none() && provider.environment.is_none() {
+    if provider.idmeta_base_url.is_none() && provider.idmeta_environment.is_none() {
         return Err(CliError::new(Exit::Config, "no IDMeta base URL")
-            .hint("pass --base-url or --environment"));
+            .hint("pass --idmeta-base-url or --idmeta-environment"));
     }
     let mut builder = IdmetaClient::builder()
         .token(token(provider)?)
@@ -176,15 +176,19 @@ fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, Str
     if let Some(total) = provider.total_timeout()? {
         builder = builder.total_timeout(total);
     }
-    if let Some(url) = &provider.base_url {
+    if let Some(url) = &provider.idmeta_base_url {
         builder = builder.base_url(url.clone());
     }
-    if let Some(environment) = &provider.environment {
+    if let Some(environment) = &provider.idmeta_environment {
         builder = builder.environment(environment.clone());
     }
     let credentials = format!(
         "the token in {}",
-        source_of(provider.token_file.as_deref(), TOKEN_VAR, "--token-file")
+        source_of(
+            provider.idmeta_token_file.as_deref(),
+            TOKEN_VAR,
+            "--idmeta-token-file",
+        )
     );
     Ok((Arc::new(builder.build()?), credentials))
 }

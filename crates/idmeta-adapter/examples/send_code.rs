@@ -12,9 +12,10 @@ use phone_verify_domain::{
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sim =
-        phone_verify_sim::start(phone_verify_sim::SimConfig::default().token("example-token"))
-            .await?;
+    let sim = phone_verify_sim::start(
+        phone_verify_sim::SimConfig::default().idmeta_token("example-token"),
+    )
+    .await?;
     println!("simulator listening on {}", sim.base_url());
 
     let gateway = IdmetaClient::builder()

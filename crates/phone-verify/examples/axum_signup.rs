@@ -336,7 +336,7 @@ async fn main() -> anyhow::Result<()> {
             let client = IdmetaClient::builder()
                 .base_url(sim.base_url())
                 .allow_plain_http(true)
-                .token(SecretString::from(sim.token().to_owned()));
+                .token(SecretString::from(sim.idmeta_token().to_owned()));
             println!(
                 "simulator: the end user's phone is {}/__sim/inbox",
                 sim.base_url()

@@ -162,7 +162,7 @@ impl PhoneVerificationBuilder {
             IdmetaClient::builder()
                 .base_url(sim.base_url())
                 .allow_plain_http(true)
-                .token(SecretString::from(sim.token().to_owned())),
+                .token(SecretString::from(sim.idmeta_token().to_owned())),
         )
     }
 

@@ -26,7 +26,7 @@
 //! };
 //! let error = verification.send_code(&request).await.unwrap_err();
 //! assert!(matches!(error, SendCodeError::Store(_)));
-//! assert_eq!(sim.counters().send_requests, 0, "nothing unrecorded is sent");
+//! assert_eq!(sim.counters().idmeta_send_requests, 0, "nothing unrecorded is sent");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # })?;
 //! # }

@@ -176,7 +176,7 @@ impl Stack {
         config: StackConfig,
         wrap: impl FnOnce(Arc<dyn VerificationGateway>, &Path) -> Arc<dyn VerificationGateway>,
     ) -> anyhow::Result<Self> {
-        let sim = phone_verify_sim::start(config.sim.token(TOKEN))
+        let sim = phone_verify_sim::start(config.sim.idmeta_token(TOKEN))
             .await
             .context("the simulator starts")?;
         let dir = tempfile::tempdir().context("a temporary directory")?;

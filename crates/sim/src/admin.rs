@@ -32,7 +32,7 @@ pub(crate) async fn inbox(
     Query(query): Query<InboxQuery>,
 ) -> Response {
     let phone = query.phone.as_deref().map(normalize_phone);
-    respond::json(StatusCode::OK, &shared.store.inbox(phone.as_deref()))
+    respond::json(StatusCode::OK, &shared.inbox.messages(phone.as_deref()))
 }
 
 /// `GET /__sim/counters`.
@@ -248,10 +248,10 @@ pub(crate) async fn mark_unknown(State(shared): State<Arc<Shared>>, body: Bytes)
         Err(response) => return *response,
     };
     for id in request.trust_validation_ids {
-        shared.store.mark_unknown_trust_validation(id);
+        shared.idmeta.mark_unknown_trust_validation(id);
     }
     for id in request.trust_flow_ids {
-        shared.store.mark_unknown_trust_flow(id);
+        shared.idmeta.mark_unknown_trust_flow(id);
     }
     respond::json(StatusCode::OK, &json!({ "ok": true }))
 }

@@ -19,30 +19,32 @@ pub struct SimArgs {
     /// Port to listen on; 0 picks a free one. The bound URL is printed on the first stdout line.
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Bearer token the API routes accept.
-    #[arg(long, env = "PHONE_VERIFY_SIM_TOKEN", default_value = crate::DEFAULT_TOKEN, hide_env_values = true)]
-    pub token: String,
-    /// Digits of a random code (4 to 10).
+    /// Bearer token IDMeta's routes accept (default: sim-token). The former name of its
+    /// variable, PHONE_VERIFY_SIM_TOKEN, is still read, for one release.
+    #[arg(long, alias = "token", env = IDMETA_TOKEN_VAR, hide_env_values = true)]
+    pub idmeta_token: Option<String>,
+    /// Digits of a random code (4 to 10), on both providers' routes.
     #[arg(long, default_value_t = 6)]
     pub code_length: usize,
-    /// Seconds a code stays valid.
-    #[arg(long, default_value_t = 300)]
-    pub code_lifetime_secs: u64,
-    /// Seconds a number waits before it can be sent another code (0: no cooldown).
-    #[arg(long, default_value_t = 30)]
-    pub resend_cooldown_secs: u64,
-    /// Verify attempts one code allows, the right one included.
-    #[arg(long, default_value_t = 5)]
-    pub max_attempts: u32,
-    /// Send this code every time instead of random ones.
+    /// Seconds an IDMeta code stays valid.
+    #[arg(long, alias = "code-lifetime-secs", default_value_t = 300)]
+    pub idmeta_code_lifetime_secs: u64,
+    /// Seconds a number waits before IDMeta's send route sends it another code (0: no
+    /// cooldown).
+    #[arg(long, alias = "resend-cooldown-secs", default_value_t = 30)]
+    pub idmeta_resend_cooldown_secs: u64,
+    /// Verify attempts one IDMeta code allows, the right one included.
+    #[arg(long, alias = "max-attempts", default_value_t = 5)]
+    pub idmeta_max_attempts: u32,
+    /// Send this code every time instead of random ones, on both providers' routes.
     #[arg(long)]
     pub fixed_code: Option<String>,
-    /// Codes per number per window (0: no window limit).
-    #[arg(long, default_value_t = 5)]
-    pub max_sends_per_window: u32,
-    /// The window of --max-sends-per-window, in seconds.
-    #[arg(long, default_value_t = 3600)]
-    pub send_window_secs: u64,
+    /// IDMeta codes per number per window (0: no window limit).
+    #[arg(long, alias = "max-sends-per-window", default_value_t = 5)]
+    pub idmeta_max_sends_per_window: u32,
+    /// The window of --idmeta-max-sends-per-window, in seconds.
+    #[arg(long, alias = "send-window-secs", default_value_t = 3600)]
+    pub idmeta_send_window_secs: u64,
     /// Start a manual clock at the current time, moved only by POST /__sim/clock/advance.
     #[arg(long)]
     pub manual_clock: bool,
@@ -63,15 +65,33 @@ pub struct SimArgs {
     pub twilio_verification_lifetime_secs: u64,
 }
 
+/// The environment variable of `--idmeta-token`.
+pub const IDMETA_TOKEN_VAR: &str = "PHONE_VERIFY_SIM_IDMETA_TOKEN";
+/// The name [`IDMETA_TOKEN_VAR`] had before the simulator's IDMeta settings said whose they
+/// are. Still read, after it, for one release, so that scripts setting it keep their token.
+pub const FORMER_IDMETA_TOKEN_VAR: &str = "PHONE_VERIFY_SIM_TOKEN";
+
 impl SimArgs {
-    /// The configuration these flags describe.
+    /// The configuration these flags describe. The IDMeta token is `--idmeta-token`, else
+    /// [`IDMETA_TOKEN_VAR`], else [`FORMER_IDMETA_TOKEN_VAR`], else
+    /// [`DEFAULT_IDMETA_TOKEN`](crate::DEFAULT_IDMETA_TOKEN).
     pub fn config(&self) -> SimConfig {
+        self.config_with_former_token(std::env::var(FORMER_IDMETA_TOKEN_VAR).ok())
+    }
+
+    /// [`config`](Self::config), with the value of [`FORMER_IDMETA_TOKEN_VAR`] given.
+    fn config_with_former_token(&self, former_token: Option<String>) -> SimConfig {
+        let idmeta_token = self
+            .idmeta_token
+            .clone()
+            .or(former_token)
+            .unwrap_or_else(|| crate::DEFAULT_IDMETA_TOKEN.to_owned());
         let mut config = SimConfig::default()
-            .token(self.token.clone())
+            .idmeta_token(idmeta_token)
             .code_length(self.code_length)
-            .code_lifetime(Duration::from_secs(self.code_lifetime_secs))
-            .resend_cooldown(Duration::from_secs(self.resend_cooldown_secs))
-            .max_attempts(self.max_attempts)
+            .idmeta_code_lifetime(Duration::from_secs(self.idmeta_code_lifetime_secs))
+            .idmeta_resend_cooldown(Duration::from_secs(self.idmeta_resend_cooldown_secs))
+            .idmeta_max_attempts(self.idmeta_max_attempts)
             .trickle_interval(Duration::from_millis(self.trickle_interval_ms))
             .twilio_credentials(self.twilio_user.clone(), self.twilio_secret.clone())
             .twilio_service_sid(self.twilio_service_sid.clone())
@@ -81,12 +101,12 @@ impl SimArgs {
         if let Some(code) = &self.fixed_code {
             config = config.fixed_code(code.clone());
         }
-        config = if self.max_sends_per_window == 0 {
-            config.no_send_limit()
+        config = if self.idmeta_max_sends_per_window == 0 {
+            config.idmeta_no_send_limit()
         } else {
-            config.send_limit(
-                self.max_sends_per_window,
-                Duration::from_secs(self.send_window_secs),
+            config.idmeta_send_limit(
+                self.idmeta_max_sends_per_window,
+                Duration::from_secs(self.idmeta_send_window_secs),
             )
         };
         if self.manual_clock {
@@ -169,10 +189,14 @@ mod tests {
         sim: SimArgs,
     }
 
+    fn args_of(args: &[&str]) -> SimArgs {
+        Program::try_parse_from([&["phone-verify-sim"], args].concat())
+            .expect("valid flags")
+            .sim
+    }
+
     fn config_of(args: &[&str]) -> SimConfig {
-        let program =
-            Program::try_parse_from([&["phone-verify-sim"], args].concat()).expect("valid flags");
-        program.sim.config()
+        args_of(args).config_with_former_token(None)
     }
 
     #[test]
@@ -186,5 +210,52 @@ mod tests {
             config.twilio.verification_lifetime,
             Duration::from_secs(120)
         );
+    }
+
+    #[test]
+    fn the_former_idmeta_flags_still_configure_idmeta_and_are_hidden_from_help() {
+        let settings = [
+            ("token", "t0ken"),
+            ("code-lifetime-secs", "60"),
+            ("resend-cooldown-secs", "0"),
+            ("max-attempts", "2"),
+            ("max-sends-per-window", "3"),
+            ("send-window-secs", "90"),
+        ];
+        let spelled = |prefix: &str| -> Vec<String> {
+            settings
+                .iter()
+                .flat_map(|(flag, value)| [format!("--{prefix}{flag}"), (*value).to_owned()])
+                .collect()
+        };
+        let config = |args: Vec<String>| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            config_of(&args)
+        };
+        let (former, current) = (config(spelled("")), config(spelled("idmeta-")));
+        assert!(former.idmeta == current.idmeta);
+        assert_eq!(current.idmeta.token, "t0ken");
+        assert_eq!(current.idmeta.max_attempts, 2);
+
+        let help = <Program as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        for (flag, _) in settings {
+            assert!(help.contains(&format!("--idmeta-{flag}")), "{flag}");
+            assert!(!help.contains(&format!("--{flag}")), "{flag}");
+        }
+    }
+
+    #[test]
+    fn the_idmeta_token_is_the_flag_else_the_former_variable_else_the_default() {
+        let token = |args: &[&str], former: Option<&str>| {
+            args_of(args)
+                .config_with_former_token(former.map(str::to_owned))
+                .idmeta
+                .token
+        };
+        assert_eq!(token(&["--idmeta-token", "new"], Some("old")), "new");
+        assert_eq!(token(&[], Some("old")), "old");
+        assert_eq!(token(&[], None), crate::DEFAULT_IDMETA_TOKEN);
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 use crate::clock::SimClock;
 use crate::error::SimConfigError;
 
-/// The token the simulator accepts when none is configured.
-pub const DEFAULT_TOKEN: &str = "sim-token";
+/// The bearer token IDMeta's routes accept when none is configured.
+pub const DEFAULT_IDMETA_TOKEN: &str = "sim-token";
 /// The Account SID the Twilio routes accept (HTTP Basic user) when none is configured.
 pub const DEFAULT_TWILIO_ACCOUNT_SID: &str = "AC00000000000000000000000000000000";
 /// The Auth Token the Twilio routes accept (HTTP Basic password) when none is configured.
@@ -23,32 +23,43 @@ pub const DEFAULT_TWILIO_SERVICE_SID: &str = "VA00000000000000000000000000000000
 /// use phone_verify_sim::SimConfig;
 ///
 /// let config = SimConfig::default()
-///     .token("test-token")
+///     .idmeta_token("test-token")
 ///     .fixed_code("123456")
-///     .resend_cooldown(Duration::ZERO);
+///     .idmeta_resend_cooldown(Duration::ZERO);
 /// # let _ = config;
 /// ```
 ///
-/// The defaults, each an assumption of ours (see `docs/simulator.md`): token `sim-token`, 6-digit
-/// random codes valid 300 s, 5 verify attempts, 30 s resend cooldown, at most 5 codes per number
-/// per hour, the system clock. On the Twilio routes, Twilio's documented default: a verification
-/// lives 10 minutes.
+/// Methods named `idmeta_*` configure IDMeta's routes, `twilio_*` Twilio's; the others both.
+/// The defaults, each an assumption of ours (see `docs/simulator.md`): 6-digit random codes and
+/// the system clock for both; on IDMeta's routes token `sim-token`, codes valid 300 s, 5 verify
+/// attempts, 30 s resend cooldown, at most 5 codes per number per hour. On the Twilio routes,
+/// Twilio's documented default: a verification lives 10 minutes.
 #[derive(Clone)]
 pub struct SimConfig {
-    pub(crate) token: String,
     pub(crate) code_length: usize,
-    pub(crate) code_lifetime: Duration,
-    pub(crate) resend_cooldown: Duration,
-    pub(crate) max_attempts: u32,
     pub(crate) codes: CodeSource,
-    pub(crate) send_limit: Option<SendLimit>,
     pub(crate) clock: SimClock,
     pub(crate) inbox_capacity_per_number: usize,
     pub(crate) max_body_bytes: usize,
     pub(crate) body_read_timeout: Duration,
     pub(crate) trickle_interval: Duration,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) idmeta: IdmetaAccount,
     pub(crate) twilio: TwilioAccount,
+}
+
+/// What IDMeta's routes accept, one bearer token, and how they treat codes and sends.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct IdmetaAccount {
+    pub(crate) token: String,
+    /// How long a code can be verified after it was sent.
+    pub(crate) code_lifetime: Duration,
+    /// How long a number waits after a code before it can be sent another.
+    pub(crate) resend_cooldown: Duration,
+    /// Verify attempts one code allows, the right one included.
+    pub(crate) max_attempts: u32,
+    /// Codes per number within a sliding window; `None`: no window limit.
+    pub(crate) send_limit: Option<SendLimit>,
 }
 
 /// What the Twilio routes accept, one HTTP Basic pair and one Verify Service, and how that
@@ -83,22 +94,24 @@ pub(crate) struct SendLimit {
 impl Default for SimConfig {
     fn default() -> Self {
         Self {
-            token: DEFAULT_TOKEN.to_owned(),
             code_length: 6,
-            code_lifetime: Duration::from_secs(300),
-            resend_cooldown: Duration::from_secs(30),
-            max_attempts: 5,
             codes: CodeSource::Random,
-            send_limit: Some(SendLimit {
-                max: 5,
-                window: Duration::from_secs(3600),
-            }),
             clock: SimClock::system(),
             inbox_capacity_per_number: 100,
             max_body_bytes: 64 * 1024,
             body_read_timeout: Duration::from_secs(5),
             trickle_interval: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(1),
+            idmeta: IdmetaAccount {
+                token: DEFAULT_IDMETA_TOKEN.to_owned(),
+                code_lifetime: Duration::from_secs(300),
+                resend_cooldown: Duration::from_secs(30),
+                max_attempts: 5,
+                send_limit: Some(SendLimit {
+                    max: 5,
+                    window: Duration::from_secs(3600),
+                }),
+            },
             twilio: TwilioAccount {
                 user: DEFAULT_TWILIO_ACCOUNT_SID.to_owned(),
                 secret: DEFAULT_TWILIO_AUTH_TOKEN.to_owned(),
@@ -111,44 +124,48 @@ impl Default for SimConfig {
 }
 
 impl SimConfig {
-    /// The bearer token the API routes accept (`Authorization: Bearer <token>`, compared exactly).
+    /// The bearer token IDMeta's routes accept (`Authorization: Bearer <token>`, compared
+    /// exactly; default [`DEFAULT_IDMETA_TOKEN`]).
     #[must_use]
-    pub fn token(mut self, token: impl Into<String>) -> Self {
-        self.token = token.into();
+    pub fn idmeta_token(mut self, token: impl Into<String>) -> Self {
+        self.idmeta.token = token.into();
         self
     }
 
-    /// The number of digits of a random code (4 to 10; default 6).
+    /// The number of digits of a random code, on both providers' routes (4 to 10; default 6).
     #[must_use]
     pub fn code_length(mut self, digits: usize) -> Self {
         self.code_length = digits;
         self
     }
 
-    /// How long a code can be verified after it was sent (default 300 s).
+    /// How long an IDMeta code can be verified after it was sent (default 300 s). Twilio's
+    /// verifications have their own:
+    /// [`twilio_verification_lifetime`](Self::twilio_verification_lifetime).
     #[must_use]
-    pub fn code_lifetime(mut self, lifetime: Duration) -> Self {
-        self.code_lifetime = lifetime;
+    pub fn idmeta_code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.idmeta.code_lifetime = lifetime;
         self
     }
 
-    /// How long a number must wait after a code before it can be sent another one (default
-    /// 30 s; [`Duration::ZERO`] turns the cooldown off).
+    /// How long a number must wait after an IDMeta code before IDMeta's send route sends it
+    /// another one (default 30 s; [`Duration::ZERO`] turns the cooldown off).
     #[must_use]
-    pub fn resend_cooldown(mut self, cooldown: Duration) -> Self {
-        self.resend_cooldown = cooldown;
+    pub fn idmeta_resend_cooldown(mut self, cooldown: Duration) -> Self {
+        self.idmeta.resend_cooldown = cooldown;
         self
     }
 
-    /// How many verify attempts one code allows, the right one included (at least 1; default 5).
+    /// How many verify attempts one IDMeta code allows, the right one included (at least 1;
+    /// default 5). Twilio's checks follow Twilio's fixed rule (5, then 60202).
     #[must_use]
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
+    pub fn idmeta_max_attempts(mut self, attempts: u32) -> Self {
+        self.idmeta.max_attempts = attempts;
         self
     }
 
-    /// Every code is `code` (4 to 10 digits), for deterministic tests. Overrides
-    /// [`code_length`](Self::code_length).
+    /// Every code is `code` (4 to 10 digits), on both providers' routes, for deterministic
+    /// tests. Overrides [`code_length`](Self::code_length).
     #[must_use]
     pub fn fixed_code(mut self, code: impl Into<String>) -> Self {
         self.codes = CodeSource::Fixed(code.into());
@@ -162,18 +179,20 @@ impl SimConfig {
         self
     }
 
-    /// At most `max` codes to one number within any sliding `window` (default 5 per hour);
-    /// the next send is answered 429.
+    /// At most `max` IDMeta codes to one number within any sliding `window` (default 5 per
+    /// hour); IDMeta's next send is answered 429. Twilio's sends follow Twilio's fixed rule (5
+    /// per verification, then 60203).
     #[must_use]
-    pub fn send_limit(mut self, max: u32, window: Duration) -> Self {
-        self.send_limit = Some(SendLimit { max, window });
+    pub fn idmeta_send_limit(mut self, max: u32, window: Duration) -> Self {
+        self.idmeta.send_limit = Some(SendLimit { max, window });
         self
     }
 
-    /// No per-number window limit (the resend cooldown still applies). For load benchmarks.
+    /// No per-number window limit on IDMeta's send route (its resend cooldown still applies).
+    /// For load benchmarks.
     #[must_use]
-    pub fn no_send_limit(mut self) -> Self {
-        self.send_limit = None;
+    pub fn idmeta_no_send_limit(mut self) -> Self {
+        self.idmeta.send_limit = None;
         self
     }
 
@@ -258,8 +277,8 @@ impl SimConfig {
 
     /// Checks the knobs that [`start`](crate::start) cannot work with.
     pub(crate) fn validate(&self) -> Result<(), SimConfigError> {
-        if self.token.is_empty() {
-            return Err(SimConfigError::EmptyToken);
+        if self.idmeta.token.is_empty() {
+            return Err(SimConfigError::EmptyIdmetaToken);
         }
         if self.twilio.user.is_empty() || self.twilio.secret.is_empty() {
             return Err(SimConfigError::EmptyTwilioCredentials);
@@ -275,11 +294,11 @@ impl SimConfig {
                 return Err(SimConfigError::FixedCode);
             }
         }
-        if self.max_attempts == 0 {
-            return Err(SimConfigError::ZeroAttempts);
+        if self.idmeta.max_attempts == 0 {
+            return Err(SimConfigError::ZeroIdmetaAttempts);
         }
-        if self.send_limit.is_some_and(|limit| limit.max == 0) {
-            return Err(SimConfigError::ZeroSendLimit);
+        if self.idmeta.send_limit.is_some_and(|limit| limit.max == 0) {
+            return Err(SimConfigError::ZeroIdmetaSendLimit);
         }
         if self.max_body_bytes == 0 {
             return Err(SimConfigError::ZeroBodyLimit);
@@ -305,11 +324,7 @@ impl fmt::Debug for SimConfig {
     // The token and a fixed code are secrets of a sort: keep them out of logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimConfig")
-            .field("token", &"[redacted]")
             .field("code_length", &self.code_length)
-            .field("code_lifetime", &self.code_lifetime)
-            .field("resend_cooldown", &self.resend_cooldown)
-            .field("max_attempts", &self.max_attempts)
             .field(
                 "codes",
                 &match self.codes {
@@ -317,13 +332,17 @@ impl fmt::Debug for SimConfig {
                     CodeSource::Fixed(_) => "fixed",
                 },
             )
-            .field("send_limit", &self.send_limit)
             .field("clock", &self.clock)
             .field("inbox_capacity_per_number", &self.inbox_capacity_per_number)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("trickle_interval", &self.trickle_interval)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("idmeta_token", &"[redacted]")
+            .field("idmeta_code_lifetime", &self.idmeta.code_lifetime)
+            .field("idmeta_resend_cooldown", &self.idmeta.resend_cooldown)
+            .field("idmeta_max_attempts", &self.idmeta.max_attempts)
+            .field("idmeta_send_limit", &self.idmeta.send_limit)
             .field("twilio_credentials", &"[redacted]")
             .field("twilio_service_sid", &self.twilio.service_sid)
             .field(

@@ -13,10 +13,12 @@ use serde::Serialize;
 pub struct Counters {
     /// Requests received outside `/__sim/`, whatever their route, method or outcome.
     pub requests_total: u64,
-    /// Requests to the send route (with the right method), whatever their outcome.
-    pub send_requests: u64,
-    /// Requests to the verify route (with the right method), whatever their outcome.
-    pub verify_requests: u64,
+    /// Requests to IDMeta's send route (`POST /api/v3/verifications/phone-verification/send`),
+    /// whatever their outcome.
+    pub idmeta_send_requests: u64,
+    /// Requests to IDMeta's verify route (`POST …/phone-verification/verify`), whatever their
+    /// outcome.
+    pub idmeta_verify_requests: u64,
     /// Requests to Twilio's send route (`POST /v2/Services/{sid}/Verifications`).
     pub twilio_send_requests: u64,
     /// Requests to Twilio's check route (`POST /v2/Services/{sid}/VerificationCheck`).
@@ -37,8 +39,8 @@ pub struct Counters {
     pub twilio_verifications_canceled: u64,
     /// Codes sent per E.164 number.
     pub codes_sent_per_number: HashMap<String, u64>,
-    /// Sends answered 429 because of the cooldown or the window limit, Twilio's 60203 included
-    /// (faults not included).
+    /// Sends refused by a provider's own limit, both providers together: IDMeta's cooldown or
+    /// window limit (429) and Twilio's 60203 (faults not included).
     pub sends_rate_limited: u64,
     /// Faults applied to requests.
     pub faults_applied: u64,
@@ -48,8 +50,8 @@ pub struct Counters {
 #[derive(Debug, Default)]
 pub(crate) struct Metrics {
     pub(crate) requests_total: AtomicU64,
-    pub(crate) send_requests: AtomicU64,
-    pub(crate) verify_requests: AtomicU64,
+    pub(crate) idmeta_send_requests: AtomicU64,
+    pub(crate) idmeta_verify_requests: AtomicU64,
     pub(crate) twilio_send_requests: AtomicU64,
     pub(crate) twilio_check_requests: AtomicU64,
     pub(crate) twilio_update_requests: AtomicU64,
@@ -71,8 +73,8 @@ impl Metrics {
         let read = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Counters {
             requests_total: read(&self.requests_total),
-            send_requests: read(&self.send_requests),
-            verify_requests: read(&self.verify_requests),
+            idmeta_send_requests: read(&self.idmeta_send_requests),
+            idmeta_verify_requests: read(&self.idmeta_verify_requests),
             twilio_send_requests: read(&self.twilio_send_requests),
             twilio_check_requests: read(&self.twilio_check_requests),
             twilio_update_requests: read(&self.twilio_update_requests),
@@ -90,8 +92,8 @@ impl Metrics {
     pub(crate) fn reset(&self) {
         for counter in [
             &self.requests_total,
-            &self.send_requests,
-            &self.verify_requests,
+            &self.idmeta_send_requests,
+            &self.idmeta_verify_requests,
             &self.twilio_send_requests,
             &self.twilio_check_requests,
             &self.twilio_update_requests,

@@ -25,9 +25,9 @@ pub enum SimError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimConfigError {
-    /// The accepted token is empty.
-    #[error("the token is empty")]
-    EmptyToken,
+    /// The token IDMeta's routes accept is empty.
+    #[error("the idmeta token is empty")]
+    EmptyIdmetaToken,
     /// The Twilio routes' Basic user or secret is empty.
     #[error("the twilio credentials are empty")]
     EmptyTwilioCredentials,
@@ -40,12 +40,12 @@ pub enum SimConfigError {
     /// A fixed code must be 4 to 10 ASCII digits, as a verify's `otp` must.
     #[error("the fixed code is not 4 to 10 digits")]
     FixedCode,
-    /// A code must allow at least one attempt.
-    #[error("max attempts is zero")]
-    ZeroAttempts,
-    /// A send limit must allow at least one code per window.
-    #[error("the send limit allows no code at all")]
-    ZeroSendLimit,
+    /// An IDMeta code must allow at least one attempt.
+    #[error("idmeta max attempts is zero")]
+    ZeroIdmetaAttempts,
+    /// IDMeta's send limit must allow at least one code per window.
+    #[error("the idmeta send limit allows no code at all")]
+    ZeroIdmetaSendLimit,
     /// The request body limit must be at least one byte.
     #[error("the request body limit is zero")]
     ZeroBodyLimit,

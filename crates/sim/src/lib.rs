@@ -17,7 +17,7 @@
 //! use phone_verify_sim::{Fault, FaultScope, SimConfig};
 //!
 //! # async fn demo() -> Result<(), phone_verify_sim::SimError> {
-//! let sim = phone_verify_sim::start(SimConfig::default().token("t").fixed_code("123456")).await?;
+//! let sim = phone_verify_sim::start(SimConfig::default().idmeta_token("t").fixed_code("123456")).await?;
 //! let base_url = sim.base_url(); // give this to the client under test
 //! sim.inject(Fault::ServerError { status: 503, html: false }, FaultScope::Next(1));
 //! // … the client's first request gets a 503, the next ones are answered normally …
@@ -35,40 +35,45 @@
 //! (`phone_verify_domain::VerificationGateway`): every adapter's tests run it against the
 //! simulator with one line, `phone_verify_sim::gateway_contract_tests!(MyTarget);`.
 //!
-//! Run it as a program for tests in other languages: `phone-verify-sim --port 8080 --token t`, and
+//! Run it as a program for tests in other languages: `phone-verify-sim --port 8080 --idmeta-token t`, and
 //! drive it over the `/__sim/` routes.
 
 mod admin;
-mod api;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod clock;
+mod codes;
 mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod counters;
 mod error;
 mod faults;
+mod idmeta_api;
+mod idmeta_respond;
+mod idmeta_state;
+mod idmeta_wire;
+mod inbox;
 mod mask;
 mod pipeline;
 mod recorder;
 mod respond;
 mod routes;
 mod server;
-mod state;
+mod sharded;
 mod twilio_api;
 mod twilio_state;
-mod wire;
 
 pub use clock::SimClock;
 pub use config::{
-    DEFAULT_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
+    DEFAULT_IDMETA_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
     DEFAULT_TWILIO_SERVICE_SID, SimConfig,
 };
 pub use counters::Counters;
 pub use error::{SimConfigError, SimError};
 pub use faults::{Fault, FaultScope};
+pub use idmeta_api::{IDMETA_SEND_PATH, IDMETA_VERIFY_PATH};
+pub use inbox::DeliveredSms;
 pub use recorder::{UnvisitedPort, one_shot_server, raw_answer};
-pub use routes::{CONTROL_PREFIX, SEND_PATH, VERIFY_PATH};
+pub use routes::CONTROL_PREFIX;
 pub use server::{Simulator, start, start_on};
-pub use state::DeliveredSms;

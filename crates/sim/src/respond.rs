@@ -1,4 +1,7 @@
-//! Building answers: the JSON errors we assume IDMeta sends, and the bodies of faults.
+//! Building answers every route shares: JSON and its content type, `Retry-After`, the 408 of a
+//! stalled body, a proxy's HTML 5xx page, and the bodies of faults that look alike whichever
+//! provider's route gives them. IDMeta's own answers are in `idmeta_respond.rs`, Twilio's in
+//! `twilio_api.rs`.
 
 use std::io;
 use std::sync::Arc;
@@ -14,24 +17,6 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::server::Shared;
-use crate::state::{CheckOutcome, Rejection};
-use crate::wire::{Data, DeliveryStatus, Envelope, FieldErrors, VERIFICATION_TYPE, VerifyState};
-
-/// Which API route a request came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Route {
-    Send,
-    Verify,
-}
-
-impl Route {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Route::Send => "send",
-            Route::Verify => "verify",
-        }
-    }
-}
 
 /// A timestamp as the documentation shows them: UTC, three fractional digits, `Z`.
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
@@ -68,11 +53,6 @@ pub(crate) fn message(status: StatusCode, message: &str) -> Response {
     json(status, &json!({ "message": message }))
 }
 
-/// 401, as Laravel's API guard answers.
-pub(crate) fn unauthenticated() -> Response {
-    message(StatusCode::UNAUTHORIZED, "Unauthenticated.")
-}
-
 /// 408 for a body that stopped arriving, with `Connection: close`: the rest of the body may still
 /// come, so the connection cannot carry another request.
 pub(crate) fn body_timeout() -> Response {
@@ -84,30 +64,6 @@ pub(crate) fn body_timeout() -> Response {
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     response
-}
-
-/// 422 with per-field messages.
-pub(crate) fn invalid(errors: &FieldErrors) -> Response {
-    json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &json!({ "message": "The given data was invalid.", "errors": errors }),
-    )
-}
-
-/// 404 `{"success": false, "message": …}` for ids the simulator does not know.
-pub(crate) fn not_found(message: &str) -> Response {
-    json(
-        StatusCode::NOT_FOUND,
-        &json!({ "success": false, "message": message }),
-    )
-}
-
-/// 429, with `Retry-After` when given.
-pub(crate) fn too_many(retry_after_secs: Option<u64>) -> Response {
-    with_retry_after(
-        message(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts."),
-        retry_after_secs,
-    )
 }
 
 /// `response` with a `Retry-After: <secs>` header when `retry_after_secs` is given.
@@ -128,14 +84,6 @@ pub(crate) fn server_status(status: u16) -> StatusCode {
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// A 5xx, as JSON or as the HTML page a proxy in front of the API would send.
-pub(crate) fn server_error(status: u16, html: bool) -> Response {
-    if !html {
-        return message(server_status(status), "Server Error");
-    }
-    html_page(status)
-}
-
 /// The HTML error page of an nginx in front of the API, for a 5xx.
 pub(crate) fn html_page(status: u16) -> Response {
     let status = server_status(status);
@@ -154,140 +102,6 @@ pub(crate) fn html_page(status: u16) -> Response {
         .into_response()
 }
 
-/// The number of IDMeta's documented examples, for answers about no number the request named.
-pub(crate) const EXAMPLE_NUMBER: &str = "+60182258491";
-
-/// The ids and number an API answer echoes.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Echo<'a> {
-    pub(crate) reference_id: &'a str,
-    pub(crate) e164: &'a str,
-    pub(crate) trust_flow_id: i64,
-    pub(crate) trust_validation_id: &'a str,
-    pub(crate) now: DateTime<Utc>,
-}
-
-/// A verify's verdict as the answer words it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Verdict {
-    pub(crate) status_code: u16,
-    pub(crate) status_description: &'static str,
-    pub(crate) code_state: &'static str,
-    pub(crate) verification_status: &'static str,
-    pub(crate) verification_status_code: u8,
-}
-
-impl Verdict {
-    pub(crate) fn of(outcome: CheckOutcome) -> Self {
-        let (status_code, status_description, code_state, verification_status, code) = match outcome
-        {
-            CheckOutcome::Valid => (200, "Verify success", "VALID", "VERIFIED", 3),
-            CheckOutcome::Invalid => (400, "Invalid code", "INVALID", "PENDING", 0),
-            CheckOutcome::Rejected(Rejection::Expired) => {
-                (410, "Code expired", "EXPIRED", "REJECTED", 1)
-            }
-            CheckOutcome::Rejected(Rejection::MaxAttempts) => (
-                429,
-                "Too many attempts",
-                "MAX_ATTEMPTS_EXCEEDED",
-                "REJECTED",
-                1,
-            ),
-        };
-        Self {
-            status_code,
-            status_description,
-            code_state,
-            verification_status,
-            verification_status_code: code,
-        }
-    }
-}
-
-/// The envelope of a send that went out.
-pub(crate) fn send_envelope(echo: Echo<'_>) -> Envelope<'_> {
-    let at = timestamp(echo.now);
-    Envelope {
-        success: true,
-        message: SEND_MESSAGE,
-        data: Some(Data {
-            reference_id: echo.reference_id,
-            submit_time: at.clone(),
-            status: DeliveryStatus {
-                updated_on: Some(at),
-                code: 103,
-                description: "Call in progress",
-            },
-            verify: VerifyState {
-                code_state: "UNKNOWN",
-                input_phone_number: echo.e164,
-            },
-        }),
-        verification_status: "PENDING",
-        verification_status_code: 0,
-        trust_flow_id: echo.trust_flow_id,
-        trust_validation_id: echo.trust_validation_id,
-        verification_type: VERIFICATION_TYPE,
-        metadata: None,
-    }
-}
-
-/// The envelope of a processed verify.
-pub(crate) fn verify_envelope(echo: Echo<'_>, verdict: Verdict) -> Envelope<'_> {
-    Envelope {
-        success: true,
-        message: VERIFY_MESSAGE,
-        data: Some(Data {
-            reference_id: echo.reference_id,
-            submit_time: timestamp(echo.now),
-            status: DeliveryStatus {
-                updated_on: None,
-                code: verdict.status_code,
-                description: verdict.status_description,
-            },
-            verify: VerifyState {
-                code_state: verdict.code_state,
-                input_phone_number: echo.e164,
-            },
-        }),
-        verification_status: verdict.verification_status,
-        verification_status_code: verdict.verification_status_code,
-        trust_flow_id: echo.trust_flow_id,
-        trust_validation_id: echo.trust_validation_id,
-        verification_type: VERIFICATION_TYPE,
-        metadata: None,
-    }
-}
-
-const SEND_MESSAGE: &str = "Phone verification code sent successfully";
-const VERIFY_MESSAGE: &str = "Phone verification processed successfully";
-
-/// The `SuccessFalse` fault: the envelope with `success: false` and no data.
-pub(crate) fn success_false(
-    route: Route,
-    trust_flow_id: i64,
-    trust_validation_id: &str,
-) -> Response {
-    let message = match route {
-        Route::Send => "Phone verification code could not be sent",
-        Route::Verify => "Phone verification could not be processed",
-    };
-    json(
-        StatusCode::OK,
-        &Envelope {
-            success: false,
-            message,
-            data: None,
-            verification_status: "PENDING",
-            verification_status_code: 0,
-            trust_flow_id,
-            trust_validation_id,
-            verification_type: VERIFICATION_TYPE,
-            metadata: None,
-        },
-    )
-}
-
 /// The `MalformedJson` fault.
 pub(crate) fn malformed_json() -> Response {
     json_bytes(
@@ -296,32 +110,6 @@ pub(crate) fn malformed_json() -> Response {
             b"{\"success\":true,\"message\":'Phone verification',data:{referenceId:}",
         ),
     )
-}
-
-/// The `TruncatedJson` fault: a plausible answer of the route, cut in half.
-pub(crate) fn truncated_json(
-    route: Route,
-    trust_flow_id: i64,
-    trust_validation_id: &str,
-    now: DateTime<Utc>,
-) -> Response {
-    let echo = Echo {
-        reference_id: "0123456789ABCDEF0123456789ABCDEF",
-        e164: EXAMPLE_NUMBER,
-        trust_flow_id,
-        trust_validation_id,
-        now,
-    };
-    let full = match route {
-        Route::Send => serde_json::to_vec(&send_envelope(echo)),
-        Route::Verify => {
-            serde_json::to_vec(&verify_envelope(echo, Verdict::of(CheckOutcome::Valid)))
-        }
-    }
-    .unwrap_or_default();
-    let mut half = full;
-    half.truncate(half.len() / 2);
-    json_bytes(StatusCode::OK, half)
 }
 
 /// A number that is not `e164`: its last digit moved on by one (`…91` → `…92`, `…99` →

@@ -9,23 +9,19 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use crate::admin;
-use crate::api;
 use crate::counters::Metrics;
+use crate::idmeta_api::{self, IDMETA_SEND_PATH, IDMETA_VERIFY_PATH};
 use crate::respond;
 use crate::server::Shared;
 use crate::twilio_api;
 
-/// The send route's path.
-pub const SEND_PATH: &str = "/api/v3/verifications/phone-verification/send";
-/// The verify route's path.
-pub const VERIFY_PATH: &str = "/api/v3/verifications/phone-verification/verify";
 /// The prefix of the simulator's own control routes.
 pub const CONTROL_PREFIX: &str = "/__sim/";
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route(SEND_PATH, post(api::send))
-        .route(VERIFY_PATH, post(api::verify))
+        .route(IDMETA_SEND_PATH, post(idmeta_api::send))
+        .route(IDMETA_VERIFY_PATH, post(idmeta_api::verify))
         .route(twilio_api::SEND_ROUTE, post(twilio_api::handler::<false>))
         .route(twilio_api::CHECK_ROUTE, post(twilio_api::handler::<true>))
         .route(twilio_api::UPDATE_ROUTE, post(twilio_api::update))
@@ -76,7 +72,7 @@ async fn method_not_allowed(
         StatusCode::METHOD_NOT_ALLOWED,
         &format!("The {method} method is not supported for route {path}."),
     );
-    if uri.path() == SEND_PATH || uri.path() == VERIFY_PATH {
+    if uri.path() == IDMETA_SEND_PATH || uri.path() == IDMETA_VERIFY_PATH {
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));

@@ -21,15 +21,19 @@ use crate::config::SimConfig;
 use crate::counters::{Counters, Metrics};
 use crate::error::SimError;
 use crate::faults::{Fault, FaultBook, FaultScope};
+use crate::idmeta_state::IdmetaStore;
+use crate::inbox::{DeliveredSms, Inbox};
 use crate::routes;
-use crate::state::{DeliveredSms, Store};
 use crate::twilio_state::TwilioStore;
 
 /// Everything the handlers share.
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
-    pub(crate) store: Store,
-    /// The Twilio routes' verifications (their SMS go to `store`'s inbox).
+    /// The SMS both providers' routes delivered, per number.
+    pub(crate) inbox: Inbox,
+    /// IDMeta's routes' codes and sends.
+    pub(crate) idmeta: IdmetaStore,
+    /// The Twilio routes' verifications.
     pub(crate) twilio: TwilioStore,
     pub(crate) faults: FaultBook,
     pub(crate) metrics: Metrics,
@@ -44,11 +48,12 @@ impl Shared {
     }
 
     pub(crate) fn counters(&self) -> Counters {
-        self.metrics.snapshot(self.store.codes_sent_per_number())
+        self.metrics.snapshot(self.inbox.codes_sent_per_number())
     }
 
     pub(crate) fn reset(&self) {
-        self.store.reset();
+        self.inbox.reset();
+        self.idmeta.reset();
         self.twilio.reset();
         self.faults.clear();
         self.metrics.reset();
@@ -117,7 +122,8 @@ pub async fn start_on(addr: SocketAddr, config: SimConfig) -> Result<Simulator, 
     let grace = config.shutdown_grace;
     let shared = Arc::new(Shared {
         config,
-        store: Store::new(),
+        inbox: Inbox::new(),
+        idmeta: IdmetaStore::new(),
         twilio: TwilioStore::default(),
         faults: FaultBook::default(),
         metrics: Metrics::default(),
@@ -146,10 +152,10 @@ impl Simulator {
         format!("http://{}", self.addr)
     }
 
-    /// The API token the simulator accepts ([`crate::SimConfig::token`]): give it to the client under
-    /// test. A test token, not a credential.
-    pub fn token(&self) -> &str {
-        &self.shared.config.token
+    /// The bearer token IDMeta's routes accept ([`crate::SimConfig::idmeta_token`]): give it to
+    /// the client under test. A test token, not a credential.
+    pub fn idmeta_token(&self) -> &str {
+        &self.shared.config.idmeta.token
     }
 
     /// The HTTP Basic pair the Twilio routes accept ([`crate::SimConfig::twilio_credentials`]):
@@ -172,17 +178,17 @@ impl Simulator {
 
     /// Every SMS delivered and still kept, oldest first.
     pub fn inbox(&self) -> Vec<DeliveredSms> {
-        self.shared.store.inbox(None)
+        self.shared.inbox.messages(None)
     }
 
     /// The SMS delivered to one E.164 number, oldest first.
     pub fn inbox_for(&self, e164: &str) -> Vec<DeliveredSms> {
-        self.shared.store.inbox(Some(e164))
+        self.shared.inbox.messages(Some(e164))
     }
 
     /// The newest code delivered to an E.164 number (`+60182258491`).
     pub fn last_code_for(&self, e164: &str) -> Option<String> {
-        self.shared.store.last_code_for(e164)
+        self.shared.inbox.last_code_for(e164)
     }
 
     /// A snapshot of the counters.
@@ -206,14 +212,14 @@ impl Simulator {
         self.shared.faults.pending()
     }
 
-    /// From now on, sends and verifies for this `trustValidationId` are answered 404.
+    /// From now on, IDMeta's sends and verifies for this `trustValidationId` are answered 404.
     pub fn mark_unknown_trust_validation(&self, id: impl Into<String>) {
-        self.shared.store.mark_unknown_trust_validation(id.into());
+        self.shared.idmeta.mark_unknown_trust_validation(id.into());
     }
 
-    /// From now on, sends and verifies for this `trustFlowId` are answered 404.
+    /// From now on, IDMeta's sends and verifies for this `trustFlowId` are answered 404.
     pub fn mark_unknown_trust_flow(&self, id: i64) {
-        self.shared.store.mark_unknown_trust_flow(id);
+        self.shared.idmeta.mark_unknown_trust_flow(id);
     }
 
     /// The simulator's clock (a clone shares it: advancing it moves the simulator's time).

@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::config::{DEFAULT_TWILIO_ACCOUNT_SID, MAX_CODE_LENGTH, MIN_CODE_LENGTH};
 use crate::counters::Metrics;
 use crate::faults::Fault;
+use crate::inbox::DeliveredSms;
 use crate::pipeline::{ApiRoute, Call, handle, phone_fault};
 use crate::respond;
 use crate::server::{Connection, Shared};
@@ -237,12 +238,8 @@ async fn process_send(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
         Ok(verification) => {
             Metrics::bump(&shared.metrics.codes_sent);
             Metrics::bump(&shared.metrics.twilio_codes_sent);
-            shared.store.deliver(
-                "twilio",
-                &to,
-                &verification.code,
-                &verification.sid,
-                now,
+            shared.inbox.deliver(
+                DeliveredSms::new("twilio", &to, &verification.code, &verification.sid, now),
                 shared.config.inbox_capacity_per_number,
             );
             call.trace.outcome = "code sent";

@@ -13,8 +13,8 @@ use parking_lot::Mutex;
 use rand::Rng;
 
 use crate::clock::to_delta;
+use crate::codes::new_code;
 use crate::config::SimConfig;
-use crate::state::new_code;
 
 /// Checks one verification allows; the next is refused with 60202. The reference's Errors
 /// table: "429 | 60202 | max check attempts reached: refused after **more than 5** checks of

@@ -27,9 +27,10 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     let stamp = Utc::now().format("%Y%m%dT%H%M%S%.6f").to_string();
 
     out.heading("1. start the simulator (IDMeta and Twilio routes, in this process, on loopback)");
-    let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().token(DEMO_TOKEN))
-        .await
-        .map_err(|error| CliError::new(Exit::Config, format!("simulator: {error}")))?;
+    let sim =
+        phone_verify_sim::start(phone_verify_sim::SimConfig::default().idmeta_token(DEMO_TOKEN))
+            .await
+            .map_err(|error| CliError::new(Exit::Config, format!("simulator: {error}")))?;
     out.field("listening on", sim.base_url());
 
     out.heading("2. open the SQLite store");

@@ -180,7 +180,15 @@ async fn the_sim_command_logs_one_masked_line_per_request_by_default() {
     let ws = Workspace::new();
     // No RUST_LOG: `binary()` removes it, so this is the default level.
     let mut server = binary()
-        .args(["sim", "--port", "0", "--token", TOKEN, "--fixed-code", CODE])
+        .args([
+            "sim",
+            "--port",
+            "0",
+            "--idmeta-token",
+            TOKEN,
+            "--fixed-code",
+            CODE,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -213,4 +221,67 @@ async fn the_sim_command_logs_one_masked_line_per_request_by_default() {
     assert!(answered[0].contains("INFO"), "{log}");
     assert!(answered[0].contains("+*********91"), "{log}");
     assert!(!log.contains("182258491") && !log.contains(CODE), "{log}");
+}
+
+#[tokio::test]
+async fn the_former_idmeta_flags_still_work_for_a_release_and_are_hidden_from_help() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let token = ws.file("token", TOKEN.as_bytes());
+    let formerly = |command: &str| {
+        let mut binary = binary();
+        binary
+            .args([command, "--base-url", &sim.base_url(), "--allow-plain-http"])
+            .arg("--token-file")
+            .arg(&token)
+            .args(["--database-url", &ws.database_url()]);
+        binary
+    };
+    let send_args = |trust_validation: &'static str| {
+        [
+            "--phone",
+            NUMBER,
+            "--trust-flow",
+            "147",
+            "--trust-validation",
+            trust_validation,
+        ]
+    };
+    let sent = run(formerly("send").args(send_args("tv-former"))).await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    let checked =
+        run(formerly("check").args(["--trust-validation", "tv-former", "--code", CODE])).await;
+    assert_eq!(checked.code, 0, "{}", checked.all());
+    let counters = sim.counters();
+    assert_eq!(
+        (
+            counters.idmeta_send_requests,
+            counters.idmeta_verify_requests
+        ),
+        (1, 1)
+    );
+    // `--environment` is `--idmeta-environment`: refused beside a base URL, by its new name.
+    let both = run(formerly("send")
+        .args(["--environment", "integrate"])
+        .args(send_args("tv-both")))
+    .await;
+    assert_eq!(both.code, 2, "{}", both.all());
+    assert!(
+        both.stderr.contains("--idmeta-environment"),
+        "{}",
+        both.stderr
+    );
+
+    for command in ["send", "check"] {
+        let help = run(binary().args([command, "--help"])).await;
+        for (former, current) in [
+            ("--base-url", "--idmeta-base-url"),
+            ("--environment", "--idmeta-environment"),
+            ("--token-file", "--idmeta-token-file"),
+        ] {
+            assert!(help.stdout.contains(current), "{command} {current}");
+            assert!(!help.stdout.contains(former), "{command} {former}");
+        }
+    }
+    sim.shutdown().await;
 }

@@ -56,7 +56,7 @@ async fn malformed_arguments_exit_with_two() {
         .env("IDMETA_API_TOKEN", TOKEN)
         .args([
             "send",
-            "--base-url",
+            "--idmeta-base-url",
             &url,
             "--allow-plain-http",
             "--phone",
@@ -90,7 +90,7 @@ async fn configuration_errors_exit_with_three() {
     fails_with(
         send(&url, &ws.db(), NUMBER, "tv")
             .env_remove("IDMETA_API_TOKEN")
-            .arg("--token-file")
+            .arg("--idmeta-token-file")
             .arg(&missing),
         3,
         "cannot read the token file",
@@ -100,7 +100,7 @@ async fn configuration_errors_exit_with_three() {
     fails_with(
         send(&url, &ws.db(), NUMBER, "tv")
             .env_remove("IDMETA_API_TOKEN")
-            .arg("--token-file")
+            .arg("--idmeta-token-file")
             .arg(&empty),
         3,
         "empty",
@@ -108,8 +108,8 @@ async fn configuration_errors_exit_with_three() {
     .await;
     // A plain-HTTP URL without --allow-plain-http, and a subdomain holding URL syntax.
     for (location, says) in [
-        (["--base-url", url.as_str()], "HTTPS"),
-        (["--environment", "evil.com/x"], "subdomain"),
+        (["--idmeta-base-url", url.as_str()], "HTTPS"),
+        (["--idmeta-environment", "evil.com/x"], "subdomain"),
     ] {
         let mut command = crate::support::binary();
         command
@@ -147,7 +147,7 @@ async fn a_second_send_inside_the_cooldown_is_refused_locally_with_four() {
     )
     .await;
     assert_eq!(
-        sim.counters().send_requests,
+        sim.counters().idmeta_send_requests,
         1,
         "the provider was not asked twice"
     );
@@ -162,7 +162,7 @@ async fn a_wrong_token_exits_with_five() {
     let mut command = send(&sim.base_url(), &ws.db(), NUMBER, "tv-t");
     command
         .env_remove("IDMETA_API_TOKEN")
-        .arg("--token-file")
+        .arg("--idmeta-token-file")
         .arg(&token_file);
     let line = fails_with(&mut command, 5, "token").await;
     assert!(!line.contains("not-the-right-token"), "{line}");
@@ -206,19 +206,27 @@ async fn idmeta_refusing_its_token_is_hinted_with_where_that_token_came_from() {
         command
     })
     .await;
-    assert_names(&hint, &["IDMETA_API_TOKEN", "--token-file"], &["TWILIO"]);
+    assert_names(
+        &hint,
+        &["IDMETA_API_TOKEN", "--idmeta-token-file"],
+        &["TWILIO"],
+    );
 
     let token_file = ws.file("token", b"not-the-right-token\n");
     let hint = refusal_hint(|| {
         let mut command = send(&url, &ws.db(), NUMBER, "tv-file");
         command
             .env_remove("IDMETA_API_TOKEN")
-            .arg("--token-file")
+            .arg("--idmeta-token-file")
             .arg(&token_file);
         command
     })
     .await;
-    assert_names(&hint, &["--token-file"], &["TWILIO", "IDMETA_API_TOKEN"]);
+    assert_names(
+        &hint,
+        &["--idmeta-token-file"],
+        &["TWILIO", "IDMETA_API_TOKEN"],
+    );
     sim.shutdown().await;
 }
 
@@ -366,7 +374,7 @@ async fn a_corrupt_database_file_exits_with_eight() {
         "store",
     )
     .await;
-    assert_eq!(sim.counters().send_requests, 0, "nothing was sent");
+    assert_eq!(sim.counters().idmeta_send_requests, 0, "nothing was sent");
     sim.shutdown().await;
 }
 

@@ -151,8 +151,8 @@ async fn send_and_check_go_to_twilio_when_it_is_the_provider() {
     let counters = sim.counters();
     assert_eq!(
         (
-            counters.send_requests,
-            counters.verify_requests,
+            counters.idmeta_send_requests,
+            counters.idmeta_verify_requests,
             counters.twilio_send_requests,
             counters.twilio_check_requests
         ),
@@ -247,7 +247,7 @@ async fn a_503_page_from_idmeta_exits_with_outcome_unknown_and_twilio_is_never_a
         );
         let counters = sim.counters();
         assert_eq!(
-            (counters.send_requests, counters.twilio_send_requests),
+            (counters.idmeta_send_requests, counters.twilio_send_requests),
             (1, 0),
             "{fault:?}: IDMeta once, Twilio never"
         );
@@ -280,7 +280,7 @@ async fn idmetas_own_json_503_fails_the_send_over_to_twilio() {
     assert_eq!(sent.json()["provider"], "twilio");
     let counters = sim.counters();
     assert_eq!(
-        (counters.send_requests, counters.twilio_send_requests),
+        (counters.idmeta_send_requests, counters.twilio_send_requests),
         (1, 1)
     );
     assert_eq!(

@@ -31,7 +31,7 @@ async fn a_code_on_stdin_is_read_up_to_a_bound() {
         flood.stderr
     );
     assert_eq!(
-        sim.counters().verify_requests,
+        sim.counters().idmeta_verify_requests,
         0,
         "the provider was not asked"
     );
@@ -60,14 +60,14 @@ async fn a_token_file_is_read_up_to_a_bound() {
         let mut command = send(&sim.base_url(), &ws.db(), NUMBER, "tv-big");
         command
             .env_remove("IDMETA_API_TOKEN")
-            .arg("--token-file")
+            .arg("--idmeta-token-file")
             .arg(&file);
         fails_with(&mut command, 3, "more than 4096 bytes").await;
     }
     let largest = ws.file("largest-token", &[b'a'; 4096]);
     let accepted = run(send(&sim.base_url(), &ws.db(), NUMBER, "tv-big")
         .env_remove("IDMETA_API_TOKEN")
-        .arg("--token-file")
+        .arg("--idmeta-token-file")
         .arg(&largest))
     .await;
     assert_eq!(
@@ -76,7 +76,7 @@ async fn a_token_file_is_read_up_to_a_bound() {
         "read, sent, and refused by the simulator: {}",
         accepted.all()
     );
-    assert_eq!(sim.counters().send_requests, 1);
+    assert_eq!(sim.counters().idmeta_send_requests, 1);
     sim.shutdown().await;
 }
 
@@ -92,7 +92,7 @@ async fn a_token_file_readable_by_others_is_warned_about_on_one_line() {
         let sent = run(
             send(&sim.base_url(), &ws.db(), number, &format!("tv-{mode:o}"))
                 .env_remove("IDMETA_API_TOKEN")
-                .arg("--token-file")
+                .arg("--idmeta-token-file")
                 .arg(&token),
         )
         .await;

@@ -48,10 +48,10 @@ const RUST_LOG_VALUES: &[(&str, bool)] = &[
 async fn no_rust_log_value_brings_a_number_into_the_output() {
     // One number sent to once per `RUST_LOG` value: the simulator's own limits are off.
     let config = SimConfig::default()
-        .token(TOKEN)
+        .idmeta_token(TOKEN)
         .fixed_code(CODE)
-        .resend_cooldown(Duration::ZERO)
-        .no_send_limit();
+        .idmeta_resend_cooldown(Duration::ZERO)
+        .idmeta_no_send_limit();
     let sim = phone_verify_sim::start(config)
         .await
         .expect("the simulator starts");

@@ -85,7 +85,7 @@ async fn processes_sending_to_one_number_at_once_send_one_code() {
     );
     let counters = sim.counters();
     assert_eq!(
-        (counters.send_requests, counters.codes_sent),
+        (counters.idmeta_send_requests, counters.codes_sent),
         (1, 1),
         "one request reached the provider"
     );

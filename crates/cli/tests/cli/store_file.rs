@@ -123,7 +123,7 @@ async fn the_store_and_its_wal_and_shm_are_created_owner_only_whatever_the_umask
         .env("IDMETA_API_TOKEN", crate::support::TOKEN)
         .args([
             "send",
-            "--base-url",
+            "--idmeta-base-url",
             &url,
             "--allow-plain-http",
             "--timeout-secs",

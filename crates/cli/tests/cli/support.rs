@@ -240,7 +240,7 @@ pub(crate) fn mode(path: &Path) -> u32 {
 }
 
 pub(crate) async fn simulator() -> Simulator {
-    phone_verify_sim::start(SimConfig::default().token(TOKEN).fixed_code(CODE))
+    phone_verify_sim::start(SimConfig::default().idmeta_token(TOKEN).fixed_code(CODE))
         .await
         .expect("the simulator starts")
 }
@@ -280,7 +280,7 @@ pub(crate) fn provider_command(command: &str, base_url: &str, db: &Path) -> Comm
         .env("IDMETA_API_TOKEN", TOKEN)
         .args([
             command,
-            "--base-url",
+            "--idmeta-base-url",
             base_url,
             "--allow-plain-http",
             "--timeout-secs",

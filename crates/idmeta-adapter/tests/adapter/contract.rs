@@ -28,7 +28,7 @@ impl ContractTarget for Idmeta {
 
     fn gateway(&self, setup: &GatewaySetup<'_>) -> Box<dyn VerificationGateway> {
         let token = match setup.credentials {
-            Credentials::Accepted => setup.sim.token(),
+            Credentials::Accepted => setup.sim.idmeta_token(),
             Credentials::Refused => "not-the-token",
         };
         let retry = match setup.retries {

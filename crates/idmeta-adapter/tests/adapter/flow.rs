@@ -30,9 +30,10 @@ async fn an_unknown_trust_validation_is_a_not_found_rejection() {
 
 #[tokio::test]
 async fn connections_are_reused_across_a_hundred_calls() {
-    let sim =
-        crate::support::simulator_with(phone_verify_sim::SimConfig::default().no_send_limit())
-            .await;
+    let sim = crate::support::simulator_with(
+        phone_verify_sim::SimConfig::default().idmeta_no_send_limit(),
+    )
+    .await;
     let gateway = client(&sim);
     for i in 0..100 {
         // Distinct trust validations, one number each: no cooldown in the way.
@@ -43,7 +44,7 @@ async fn connections_are_reused_across_a_hundred_calls() {
         assert!(receipt.is_ok(), "call {i}: {receipt:?}");
     }
     let counters = sim.counters();
-    assert_eq!(counters.send_requests, 100);
+    assert_eq!(counters.idmeta_send_requests, 100);
     assert!(
         counters.connections_accepted <= 2,
         "{} connections",

@@ -14,7 +14,7 @@ pub(crate) async fn simulator() -> Simulator {
 }
 
 pub(crate) async fn simulator_with(config: SimConfig) -> Simulator {
-    phone_verify_sim::start(config.token(TOKEN))
+    phone_verify_sim::start(config.idmeta_token(TOKEN))
         .await
         .expect("the simulator starts")
 }

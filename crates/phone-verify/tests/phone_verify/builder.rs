@@ -122,7 +122,7 @@ async fn the_clock_ids_and_policies_given_are_the_ones_used() {
     let sim = sim::start(
         SimConfig::default()
             .fixed_code(CODE)
-            .resend_cooldown(Duration::ZERO),
+            .idmeta_resend_cooldown(Duration::ZERO),
     )
     .await
     .expect("the simulator starts");

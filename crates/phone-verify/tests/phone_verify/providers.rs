@@ -49,7 +49,7 @@ async fn a_send_that_failed_over_is_checked_at_the_provider_that_sent_it() {
     let after_send = sim.counters();
     assert_eq!(
         (
-            after_send.send_requests,
+            after_send.idmeta_send_requests,
             after_send.twilio_send_requests,
             after_send.codes_sent,
             after_send.twilio_codes_sent
@@ -70,7 +70,7 @@ async fn a_send_that_failed_over_is_checked_at_the_provider_that_sent_it() {
     let after_check = sim.counters();
     assert_eq!(
         (
-            after_check.verify_requests,
+            after_check.idmeta_verify_requests,
             after_check.twilio_check_requests
         ),
         (0, 1),
@@ -134,7 +134,7 @@ async fn a_number_goes_to_the_provider_its_calling_code_is_routed_to() {
     );
     let counters = sim.counters();
     assert_eq!(
-        (counters.twilio_send_requests, counters.send_requests),
+        (counters.twilio_send_requests, counters.idmeta_send_requests),
         (1, 1)
     );
 }

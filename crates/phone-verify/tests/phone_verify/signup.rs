@@ -75,7 +75,7 @@ async fn a_second_code_asked_at_once_is_429_with_retry_after_and_not_sent() {
     let wait = again.retry_after.expect("a Retry-After header");
     assert!((1..=30).contains(&wait), "the 30 s cooldown, not {wait} s");
     assert_eq!(
-        sim.counters().send_requests,
+        sim.counters().idmeta_send_requests,
         1,
         "the refused send never left"
     );
@@ -94,7 +94,7 @@ async fn a_send_whose_outcome_is_unknown_is_409_and_is_not_resent() {
         (409, "code_may_be_on_its_way"),
         "{unknown:?}"
     );
-    assert_eq!(sim.counters().send_requests, 1, "never resent");
+    assert_eq!(sim.counters().idmeta_send_requests, 1, "never resent");
     assert_eq!(
         sim.counters().codes_sent,
         1,
@@ -155,7 +155,7 @@ async fn a_store_that_is_down_is_500_and_the_provider_is_not_called() {
         (500, "storage_unavailable"),
         "{answer:?}"
     );
-    assert_eq!(sim.counters().send_requests, 0);
+    assert_eq!(sim.counters().idmeta_send_requests, 0);
 }
 
 #[tokio::test]
@@ -177,7 +177,7 @@ async fn a_number_the_policy_does_not_serve_is_422() {
         (422, "number_not_supported"),
         "{answer:?}"
     );
-    assert_eq!(sim.counters().send_requests, 0);
+    assert_eq!(sim.counters().idmeta_send_requests, 0);
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn a_malformed_body_or_number_is_400_and_not_echoed() {
         );
     }
     assert!(!bad_number.text.contains("99999"), "{}", bad_number.text);
-    assert_eq!(sim.counters().send_requests, 0);
+    assert_eq!(sim.counters().idmeta_send_requests, 0);
 }
 
 #[tokio::test]
@@ -228,7 +228,7 @@ async fn a_check_with_no_code_sent_is_410_and_does_not_reach_the_provider() {
         (410, "no_code_sent"),
         "{answer:?}"
     );
-    assert_eq!(sim.counters().verify_requests, 0);
+    assert_eq!(sim.counters().idmeta_verify_requests, 0);
 }
 
 #[tokio::test]

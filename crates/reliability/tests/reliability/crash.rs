@@ -28,9 +28,9 @@ const WORKERS: &str = "16";
 async fn simulator() -> Simulator {
     let sim = phone_verify_sim::start(
         SimConfig::default()
-            .token(TOKEN)
-            .resend_cooldown(Duration::ZERO)
-            .no_send_limit(),
+            .idmeta_token(TOKEN)
+            .idmeta_resend_cooldown(Duration::ZERO)
+            .idmeta_no_send_limit(),
     )
     .await
     .expect("the simulator starts");
@@ -145,7 +145,7 @@ async fn after_a_kill_every_delivered_code_has_a_record_and_no_record_claims_an_
         let store = open_store(&database, SqliteOptions::default())
             .await
             .expect("the store reopens after the kill");
-        let requests = sim.counters().send_requests;
+        let requests = sim.counters().idmeta_send_requests;
         let candidates = u32::try_from(requests).expect("few") + 1_000;
         let records = records(&store, candidates).await;
         // Read after the store, so codes delivered while it reopened are judged too.

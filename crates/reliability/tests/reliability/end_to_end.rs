@@ -16,7 +16,7 @@ const TOKEN: &str = "e2e-token";
 
 #[tokio::test]
 async fn send_read_the_inbox_check_and_the_history_shows_both() {
-    let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().token(TOKEN))
+    let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().idmeta_token(TOKEN))
         .await
         .expect("the simulator starts");
     let gateway = IdmetaClient::builder()
@@ -86,6 +86,12 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
         .expect("history");
     assert_eq!(by_number.items, page.items);
     let counters = sim.counters();
-    assert_eq!((counters.send_requests, counters.verify_requests), (1, 1));
+    assert_eq!(
+        (
+            counters.idmeta_send_requests,
+            counters.idmeta_verify_requests
+        ),
+        (1, 1)
+    );
     sim.shutdown().await;
 }

@@ -56,7 +56,7 @@ async fn whatever_fault_idmeta_has_at_most_one_provider_may_have_sent_and_the_ch
             .await;
         let counters = stack.sim.counters();
         let sends = stack.sends_to(&phone).await.expect("the store reads");
-        let send_requests = (counters.send_requests, counters.twilio_send_requests);
+        let send_requests = (counters.idmeta_send_requests, counters.twilio_send_requests);
         assert!(
             !(case.may_have_been_sent && send_requests.1 > 0),
             "{:?}: IDMeta may have sent, yet Twilio was asked too",
@@ -74,7 +74,10 @@ async fn whatever_fault_idmeta_has_at_most_one_provider_may_have_sent_and_the_ch
                 .expect("the check is answered");
             assert!(checked.is_verified(), "{:?}", case.fault);
             let counters = stack.sim.counters();
-            Some((counters.verify_requests, counters.twilio_check_requests))
+            Some((
+                counters.idmeta_verify_requests,
+                counters.twilio_check_requests,
+            ))
         } else {
             None
         };
@@ -138,7 +141,7 @@ async fn with_idmeta_unreachable_the_send_and_its_check_go_to_twilio_and_both_at
 
     let counters = stack.sim.counters();
     assert_eq!(
-        (counters.send_requests, counters.twilio_send_requests),
+        (counters.idmeta_send_requests, counters.twilio_send_requests),
         (0, 1),
         "IDMeta never reached, Twilio once"
     );

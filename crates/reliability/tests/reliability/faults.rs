@@ -305,7 +305,7 @@ async fn every_fault_on_a_send_gives_a_typed_error_one_request_and_its_exact_rec
         let got = (
             shape(gateway),
             error.may_have_been_sent(),
-            counters.send_requests,
+            counters.idmeta_send_requests,
             case.delivered.map(|_| delivered),
             &record.state,
         );
@@ -353,7 +353,10 @@ async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_re
         let got = (
             shape(gateway),
             gateway.may_have_been_sent(),
-            (counters.send_requests, counters.verify_requests),
+            (
+                counters.idmeta_send_requests,
+                counters.idmeta_verify_requests,
+            ),
             stack.sim.inbox().len(),
             send.reference(),
             check.send,

@@ -129,8 +129,8 @@ async fn sends_under_load_with_one_percent_faulted_each_leave_exactly_their_one_
     let stack = Arc::new(
         Stack::start(StackConfig {
             sim: SimConfig::default()
-                .resend_cooldown(Duration::ZERO)
-                .no_send_limit(),
+                .idmeta_resend_cooldown(Duration::ZERO)
+                .idmeta_no_send_limit(),
             // Generous: under load on a shared machine, only a fault may fail a send.
             request_timeout: Duration::from_secs(30),
             ..StackConfig::default()
@@ -214,7 +214,7 @@ async fn sends_under_load_with_one_percent_faulted_each_leave_exactly_their_one_
         "{sends} sends, {concurrency} at once, in {elapsed:.2?} ({:.0}/s); records by state: \
          {states:?}; simulator: {} requests, {} codes delivered, {} faults applied",
         f64::from(sends) / elapsed.as_secs_f64(),
-        counters.send_requests,
+        counters.idmeta_send_requests,
         counters.codes_sent,
         counters.faults_applied,
     );
@@ -227,7 +227,7 @@ async fn sends_under_load_with_one_percent_faulted_each_leave_exactly_their_one_
     assert_eq!(answers.len(), sends as usize, "every send answered");
     assert_eq!(rows, u64::from(sends), "one row per send, no more");
     assert_eq!(
-        counters.send_requests,
+        counters.idmeta_send_requests,
         u64::from(sends),
         "no send was repeated"
     );

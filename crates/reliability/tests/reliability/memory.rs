@@ -28,7 +28,7 @@ struct Report {
 async fn simulator() -> Simulator {
     phone_verify_sim::start(
         SimConfig::default()
-            .token(TOKEN)
+            .idmeta_token(TOKEN)
             .trickle_interval(Duration::from_millis(20)),
     )
     .await
@@ -82,7 +82,7 @@ async fn gigabytes_of_answers_and_endless_ones_leave_the_client_within_a_few_meb
         "huge answers are cut at the cap, endless ones at the timeout: {report:?}"
     );
     assert!(report.growth_kib < BOUND_KIB, "{report:?}");
-    assert_eq!(sim.counters().send_requests, 58, "none was retried");
+    assert_eq!(sim.counters().idmeta_send_requests, 58, "none was retried");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -104,8 +104,8 @@ fn at(counters: &Counters, provider: &ProviderName) -> Requests {
         }
     } else {
         Requests {
-            sends: counters.send_requests,
-            checks: counters.verify_requests,
+            sends: counters.idmeta_send_requests,
+            checks: counters.idmeta_verify_requests,
         }
     }
 }

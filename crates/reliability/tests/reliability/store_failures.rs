@@ -132,7 +132,11 @@ async fn assert_left_in_flight(
         SendOutcome::OutcomeUnknown { class: None }
     );
     assert_eq!(stack.sim.inbox_for(phone.e164()).len(), 1, "delivered once");
-    assert_eq!(stack.sim.counters().send_requests, 1, "never sent again");
+    assert_eq!(
+        stack.sim.counters().idmeta_send_requests,
+        1,
+        "never sent again"
+    );
 }
 
 fn assert_locked(error: &StoreError) {
@@ -161,7 +165,7 @@ async fn a_send_while_another_process_holds_the_lock_is_not_made_and_can_be_made
     assert_locked(store_error);
     assert!(!error.may_have_been_sent());
     assert_eq!(
-        stack.sim.counters().send_requests,
+        stack.sim.counters().idmeta_send_requests,
         0,
         "the provider was not called"
     );
@@ -177,7 +181,7 @@ async fn a_send_while_another_process_holds_the_lock_is_not_made_and_can_be_made
     let records = stack.sends_to(&phone).await.expect("reads");
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].reference(), Some(&sent.receipt.reference));
-    assert_eq!(stack.sim.counters().send_requests, 1);
+    assert_eq!(stack.sim.counters().idmeta_send_requests, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -273,5 +277,9 @@ async fn a_check_answered_while_another_process_takes_the_lock_returns_the_verdi
         check.outcome(),
         CheckOutcome::OutcomeUnknown { class: None }
     );
-    assert_eq!(stack.sim.counters().verify_requests, 1, "never asked again");
+    assert_eq!(
+        stack.sim.counters().idmeta_verify_requests,
+        1,
+        "never asked again"
+    );
 }

@@ -30,7 +30,7 @@ const IDMETA_CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 /// Twilio's verification lifetime as the simulator plays it (the reference's ten minutes).
 const TWILIO_VERIFICATION_LIFETIME: Duration = Duration::from_secs(10 * 60);
 /// IDMeta's resend cooldown as the simulator plays it; Twilio has none.
-pub(crate) const RESEND_COOLDOWN: Duration = Duration::from_secs(30);
+pub(crate) const IDMETA_RESEND_COOLDOWN: Duration = Duration::from_secs(30);
 
 /// One case's simulator and the gateway under test, built as the adapter ships (its default
 /// retry policy) with credentials the simulator accepts.
@@ -50,8 +50,8 @@ impl<'t> Harness<'t> {
             .expect("a valid time");
         let config = SimConfig::default()
             .clock(SimClock::manual(start))
-            .code_lifetime(IDMETA_CODE_LIFETIME)
-            .resend_cooldown(RESEND_COOLDOWN)
+            .idmeta_code_lifetime(IDMETA_CODE_LIFETIME)
+            .idmeta_resend_cooldown(IDMETA_RESEND_COOLDOWN)
             .twilio_verification_lifetime(TWILIO_VERIFICATION_LIFETIME);
         let sim = crate::start(config).await.expect("the simulator starts");
         let gateway = gateway(

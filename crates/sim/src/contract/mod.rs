@@ -108,7 +108,7 @@ impl SimulatedProvider {
     /// Requests that reached this provider's send route.
     pub fn send_requests(self, counters: &Counters) -> u64 {
         match self {
-            Self::Idmeta => counters.send_requests,
+            Self::Idmeta => counters.idmeta_send_requests,
             Self::Twilio => counters.twilio_send_requests,
         }
     }
@@ -116,7 +116,7 @@ impl SimulatedProvider {
     /// Requests that reached this provider's check route.
     pub fn check_requests(self, counters: &Counters) -> u64 {
         match self {
-            Self::Idmeta => counters.verify_requests,
+            Self::Idmeta => counters.idmeta_verify_requests,
             Self::Twilio => counters.twilio_check_requests,
         }
     }
@@ -179,7 +179,7 @@ pub enum ErrorBody {
 #[non_exhaustive]
 pub struct GatewaySetup<'a> {
     /// The simulator the case runs; its credentials are the ones to present when they are to
-    /// be accepted ([`Simulator::token`], [`Simulator::twilio_credentials`],
+    /// be accepted ([`Simulator::idmeta_token`], [`Simulator::twilio_credentials`],
     /// [`Simulator::twilio_service_sid`]).
     pub sim: &'a Simulator,
     /// Where the gateway sends its requests: the simulator's base URL, or a port nothing

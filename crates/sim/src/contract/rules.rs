@@ -9,7 +9,7 @@ use phone_verify_domain::{CancelCodeRequest, CheckVerdict, CodeScope, GatewayErr
 use super::ContractTarget;
 use super::faults::lost_answers;
 use super::harness::{
-    Harness, PHONE, RESEND_COOLDOWN, check_naming, check_of, is_no_pending_code,
+    Harness, IDMETA_RESEND_COOLDOWN, PHONE, check_naming, check_of, is_no_pending_code,
     simulated_lifetime, unnamed_check, wrong,
 };
 
@@ -25,7 +25,7 @@ pub async fn a_resend_does_to_the_first_code_what_the_rules_declare(target: &dyn
     harness
         .sim
         .clock()
-        .advance(RESEND_COOLDOWN + Duration::from_secs(1));
+        .advance(IDMETA_RESEND_COOLDOWN + Duration::from_secs(1));
 
     let second = harness.send().await;
     let second_code = harness.code();

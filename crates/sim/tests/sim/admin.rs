@@ -14,11 +14,13 @@ async fn get_json(h: &crate::support::Harness, path: &str) -> (StatusCode, Value
 
 #[tokio::test]
 async fn the_inbox_route_filters_by_phone_written_with_a_raw_plus() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO)).await;
+    let h = harness_with(config().idmeta_resend_cooldown(Duration::ZERO)).await;
     h.send_ok("tv-1").await;
     let other = crate::support::send_body("+44", "7700900123", "tv-2");
     assert_eq!(
-        h.post(phone_verify_sim::SEND_PATH, &other).await.status(),
+        h.post(phone_verify_sim::IDMETA_SEND_PATH, &other)
+            .await
+            .status(),
         StatusCode::OK
     );
 
@@ -55,7 +57,7 @@ async fn the_clock_moves_over_http_when_it_is_manual() {
 
 #[tokio::test]
 async fn the_system_clock_refuses_to_move() {
-    let h = harness_with(SimConfig::default().token(TOKEN)).await;
+    let h = harness_with(SimConfig::default().idmeta_token(TOKEN)).await;
     let response = h
         .client
         .post(h.url("/__sim/clock/advance"))
@@ -83,7 +85,7 @@ async fn reset_forgets_codes_inboxes_faults_and_counters() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert!(h.sim.inbox().is_empty());
     assert!(h.sim.pending_faults().is_empty());
-    assert_eq!(h.sim.counters().send_requests, 0);
+    assert_eq!(h.sim.counters().idmeta_send_requests, 0);
     // The cooldown was forgotten too.
     assert_eq!(h.send("tv-reset").await.status(), StatusCode::OK);
 }

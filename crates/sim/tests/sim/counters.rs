@@ -9,7 +9,7 @@ use crate::support::{PHONE, config, harness_with};
 
 #[tokio::test]
 async fn a_client_that_reuses_connections_opens_only_one() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO)).await;
+    let h = harness_with(config().idmeta_resend_cooldown(Duration::ZERO)).await;
     for i in 0..5 {
         assert_eq!(
             h.send(&format!("tv-reuse-{i}")).await.status(),
@@ -21,14 +21,14 @@ async fn a_client_that_reuses_connections_opens_only_one() {
 
 #[tokio::test]
 async fn a_client_without_a_pool_opens_a_connection_per_request() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO)).await;
+    let h = harness_with(config().idmeta_resend_cooldown(Duration::ZERO)).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
         .expect("a client");
     for i in 0..3 {
         let response = client
-            .post(h.url(phone_verify_sim::SEND_PATH))
+            .post(h.url(phone_verify_sim::IDMETA_SEND_PATH))
             .bearer_auth(crate::support::TOKEN)
             .json(&crate::support::send_body(
                 "+60",
@@ -71,8 +71,8 @@ async fn counters_count_requests_per_route_and_codes_per_number() {
     let _ = h.client.get(h.url("/__sim/health")).send().await; // not counted
 
     let counters = h.sim.counters();
-    assert_eq!(counters.send_requests, 2);
-    assert_eq!(counters.verify_requests, 1);
+    assert_eq!(counters.idmeta_send_requests, 2);
+    assert_eq!(counters.idmeta_verify_requests, 1);
     assert_eq!(counters.other_requests, 1);
     assert_eq!(counters.requests_total, 4);
     assert_eq!(counters.codes_sent, 1);
@@ -88,7 +88,7 @@ async fn counters_count_requests_per_route_and_codes_per_number() {
         .json()
         .await
         .expect("JSON");
-    assert_eq!(over_http["send_requests"], 2);
+    assert_eq!(over_http["idmeta_send_requests"], 2);
     assert_eq!(over_http["requests_total"], 4);
     assert_eq!(over_http["codes_sent_per_number"][PHONE], 1);
     assert_eq!(over_http["connections_accepted"], 1);

@@ -1,6 +1,6 @@
 //! 401, 413, 422, 404 and 405, as the shared reference assumes.
 
-use phone_verify_sim::{SEND_PATH, VERIFY_PATH};
+use phone_verify_sim::{IDMETA_SEND_PATH, IDMETA_VERIFY_PATH};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,7 +18,7 @@ async fn a_missing_or_wrong_bearer_token_is_unauthenticated() {
         Some("Bearer test-token2"),
     ];
     for authorization in cases {
-        for path in [SEND_PATH, VERIFY_PATH] {
+        for path in [IDMETA_SEND_PATH, IDMETA_VERIFY_PATH] {
             let mut request = h.client.post(h.url(path)).json(&body);
             if let Some(value) = authorization {
                 request = request.header("Authorization", value);
@@ -74,7 +74,7 @@ async fn malformed_send_bodies_are_answered_422_with_per_field_messages() {
         (json!(["not", "an", "object"]), "body"),
     ];
     for (body, field) in cases {
-        let (status, answer) = json_of(h.post(SEND_PATH, &body).await).await;
+        let (status, answer) = json_of(h.post(IDMETA_SEND_PATH, &body).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(answer["message"], "The given data was invalid.");
         let messages = answer["errors"][field]
@@ -132,7 +132,7 @@ async fn malformed_verify_bodies_are_answered_422_with_per_field_messages() {
         ),
     ];
     for (body, field) in cases {
-        let (status, answer) = json_of(h.post(VERIFY_PATH, &body).await).await;
+        let (status, answer) = json_of(h.post(IDMETA_VERIFY_PATH, &body).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(answer["errors"][field].is_array(), "{answer}");
     }
@@ -142,13 +142,16 @@ async fn malformed_verify_bodies_are_answered_422_with_per_field_messages() {
 async fn a_four_digit_dialling_code_from_a_country_picker_gets_its_code() {
     let h = harness().await;
     let body = crate::support::send_body("+1684", "6330000", "tv-samoa");
-    assert_eq!(h.post(SEND_PATH, &body).await.status(), StatusCode::OK);
+    assert_eq!(
+        h.post(IDMETA_SEND_PATH, &body).await.status(),
+        StatusCode::OK
+    );
     assert!(h.sim.last_code_for("+16846330000").is_some());
 }
 
 #[tokio::test]
 async fn an_otp_of_the_wrong_length_counts_no_attempt() {
-    let h = crate::support::harness_with(crate::support::config().max_attempts(1)).await;
+    let h = crate::support::harness_with(crate::support::config().idmeta_max_attempts(1)).await;
     let code = h.send_ok("tv-length").await;
     for otp in ["123", "12345678901"] {
         let (status, _) = json_of(h.verify("tv-length", otp).await).await;
@@ -164,7 +167,7 @@ async fn a_body_that_is_not_json_is_answered_422() {
     let h = harness().await;
     let response = h
         .client
-        .post(h.url(SEND_PATH))
+        .post(h.url(IDMETA_SEND_PATH))
         .bearer_auth(crate::support::TOKEN)
         .header("Content-Type", "application/json")
         .body("{\"country_code\": ")
@@ -181,7 +184,7 @@ async fn a_body_over_the_limit_is_answered_413() {
     let h = crate::support::harness_with(crate::support::config().max_body_bytes(1024)).await;
     let mut body = crate::support::send_body("+60", "182258491", "tv-big");
     body["padding"] = "x".repeat(2048).into();
-    let (status, answer) = json_of(h.post(SEND_PATH, &body).await).await;
+    let (status, answer) = json_of(h.post(IDMETA_SEND_PATH, &body).await).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(answer["message"].is_string());
 }
@@ -200,7 +203,7 @@ async fn unknown_routes_and_methods_are_answered_404_and_405_in_json() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(answer["message"].is_string());
 
-    for path in [SEND_PATH, VERIFY_PATH] {
+    for path in [IDMETA_SEND_PATH, IDMETA_VERIFY_PATH] {
         let response = h.client.get(h.url(path)).send().await.expect("an answer");
         assert_eq!(response.headers()["allow"], "POST");
         let (status, answer) = json_of(response).await;
@@ -209,7 +212,7 @@ async fn unknown_routes_and_methods_are_answered_404_and_405_in_json() {
     }
     let response = h
         .client
-        .put(h.url(SEND_PATH))
+        .put(h.url(IDMETA_SEND_PATH))
         .send()
         .await
         .expect("an answer");

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use phone_verify_sim::{Fault, FaultScope, SEND_PATH, VERIFY_PATH};
+use phone_verify_sim::{Fault, FaultScope, IDMETA_SEND_PATH, IDMETA_VERIFY_PATH};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -147,7 +147,7 @@ async fn a_delay_fault_holds_the_answer_past_a_client_timeout() {
         .inject(Fault::Delay(Duration::from_secs(30)), FaultScope::Next(1));
     let error = h
         .client
-        .post(h.url(SEND_PATH))
+        .post(h.url(IDMETA_SEND_PATH))
         .timeout(Duration::from_millis(100))
         .bearer_auth(crate::support::TOKEN)
         .json(&send_body("+60", "182258491", "tv-slow"))
@@ -199,7 +199,12 @@ async fn closed_without_an_answer(h: &crate::support::Harness, path: &str, body:
 async fn close_before_read_closes_the_connection_without_an_answer_or_a_code() {
     let h = harness().await;
     h.sim.inject(Fault::CloseBeforeRead, FaultScope::Next(1));
-    closed_without_an_answer(&h, SEND_PATH, &send_body("+60", "182258491", "tv-cbr")).await;
+    closed_without_an_answer(
+        &h,
+        IDMETA_SEND_PATH,
+        &send_body("+60", "182258491", "tv-cbr"),
+    )
+    .await;
     assert!(h.sim.inbox().is_empty());
     assert_eq!(
         h.send("tv-cbr").await.status(),
@@ -212,7 +217,12 @@ async fn close_before_read_closes_the_connection_without_an_answer_or_a_code() {
 async fn close_after_read_closes_the_connection_without_an_answer_or_a_code() {
     let h = harness().await;
     h.sim.inject(Fault::CloseAfterRead, FaultScope::Next(1));
-    closed_without_an_answer(&h, SEND_PATH, &send_body("+60", "182258491", "tv-car")).await;
+    closed_without_an_answer(
+        &h,
+        IDMETA_SEND_PATH,
+        &send_body("+60", "182258491", "tv-car"),
+    )
+    .await;
     assert!(h.sim.inbox().is_empty());
     assert_eq!(h.sim.counters().faults_applied, 1);
 }
@@ -222,7 +232,12 @@ async fn close_after_processing_delivers_the_code_but_no_answer() {
     let h = harness_with(config().fixed_code("123456")).await;
     h.sim
         .inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
-    closed_without_an_answer(&h, SEND_PATH, &send_body("+60", "182258491", "tv-cap")).await;
+    closed_without_an_answer(
+        &h,
+        IDMETA_SEND_PATH,
+        &send_body("+60", "182258491", "tv-cap"),
+    )
+    .await;
     assert_eq!(h.sim.last_code_for(PHONE).as_deref(), Some("123456"));
     let (_, body) = json_of(h.verify("tv-cap", "123456").await).await;
     assert_eq!(body["verificationStatus"], "VERIFIED");
@@ -309,7 +324,12 @@ async fn process_then_fail_with_a_status_outside_5xx_answers_500_from_the_handle
 
 #[tokio::test]
 async fn a_phone_fault_applies_only_to_that_number_until_cleared() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO).no_send_limit()).await;
+    let h = harness_with(
+        config()
+            .idmeta_resend_cooldown(Duration::ZERO)
+            .idmeta_no_send_limit(),
+    )
+    .await;
     h.sim.inject(
         Fault::ServerError {
             status: 502,
@@ -318,7 +338,10 @@ async fn a_phone_fault_applies_only_to_that_number_until_cleared() {
         FaultScope::Phone(PHONE.into()),
     );
     let other = send_body("+60", "123456789", "tv-other");
-    assert_eq!(h.post(SEND_PATH, &other).await.status(), StatusCode::OK);
+    assert_eq!(
+        h.post(IDMETA_SEND_PATH, &other).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(h.send("tv-phone").await.status(), StatusCode::BAD_GATEWAY);
     assert_eq!(h.send("tv-phone").await.status(), StatusCode::BAD_GATEWAY);
     h.sim.clear_faults();
@@ -327,7 +350,7 @@ async fn a_phone_fault_applies_only_to_that_number_until_cleared() {
 
 #[tokio::test]
 async fn a_phone_fault_with_a_count_runs_out() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO)).await;
+    let h = harness_with(config().idmeta_resend_cooldown(Duration::ZERO)).await;
     h.sim
         .inject(Fault::SuccessFalse, FaultScope::PhoneNext(PHONE.into(), 1));
     let (_, body) = json_of(h.send("tv-once").await).await;
@@ -436,7 +459,7 @@ async fn a_fault_armed_over_http_closes_the_connection_like_one_armed_from_the_h
         .send()
         .await
         .expect("an answer");
-    closed_without_an_answer(&h, VERIFY_PATH, &json!({"otp": "1"})).await;
+    closed_without_an_answer(&h, IDMETA_VERIFY_PATH, &json!({"otp": "1"})).await;
 }
 
 #[tokio::test]
@@ -444,7 +467,10 @@ async fn foreign_answer_uses_the_code_then_approves_another_send_of_another_numb
     let h = harness_with(config().fixed_code("123456")).await;
     // Not the documentation's number, which answers about no number fall back to.
     let sent = h
-        .post(SEND_PATH, &send_body("+60", "123456789", "tv-foreign"))
+        .post(
+            IDMETA_SEND_PATH,
+            &send_body("+60", "123456789", "tv-foreign"),
+        )
         .await;
     assert_eq!(sent.status(), StatusCode::OK);
     let sent = h.sim.inbox_for("+60123456789")[0].reference_id.clone();

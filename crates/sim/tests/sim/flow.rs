@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use phone_verify_sim::{SimConfig, VERIFY_PATH};
+use phone_verify_sim::{IDMETA_VERIFY_PATH, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -79,7 +79,7 @@ async fn a_wrong_code_is_invalid_and_the_verification_stays_pending() {
 
 #[tokio::test]
 async fn the_last_allowed_wrong_attempt_exceeds_the_attempt_limit() {
-    let h = harness_with(config().fixed_code("123456").max_attempts(3)).await;
+    let h = harness_with(config().fixed_code("123456").idmeta_max_attempts(3)).await;
     h.send_ok("tv-attempts").await;
     for _ in 0..2 {
         let (_, body) = json_of(h.verify("tv-attempts", "000000").await).await;
@@ -97,7 +97,7 @@ async fn the_last_allowed_wrong_attempt_exceeds_the_attempt_limit() {
 
 #[tokio::test]
 async fn the_right_code_on_the_last_allowed_attempt_verifies() {
-    let h = harness_with(config().fixed_code("123456").max_attempts(2)).await;
+    let h = harness_with(config().fixed_code("123456").idmeta_max_attempts(2)).await;
     h.send_ok("tv-last").await;
     let _ = h.verify("tv-last", "000000").await;
     let (_, body) = json_of(h.verify("tv-last", "123456").await).await;
@@ -119,7 +119,7 @@ async fn a_code_is_still_valid_just_before_it_expires() {
     let h = harness_with(
         config()
             .fixed_code("123456")
-            .code_lifetime(Duration::from_secs(60)),
+            .idmeta_code_lifetime(Duration::from_secs(60)),
     )
     .await;
     h.send_ok("tv-fresh").await;
@@ -141,7 +141,7 @@ async fn a_verified_code_cannot_be_used_again() {
 
 #[tokio::test]
 async fn a_resend_voids_the_previous_code_and_reference() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO)).await;
+    let h = harness_with(config().idmeta_resend_cooldown(Duration::ZERO)).await;
     let (_, first) = json_of(h.send("tv-resend").await).await;
     let old_reference = first["data"]["referenceId"]
         .as_str()
@@ -154,7 +154,7 @@ async fn a_resend_voids_the_previous_code_and_reference() {
 
     let stale = json!({"otp": new_code, "trustFlowId": 147, "trustValidationId": "tv-resend", "ref_id": old_reference});
     assert_eq!(
-        h.post(VERIFY_PATH, &stale).await.status(),
+        h.post(IDMETA_VERIFY_PATH, &stale).await.status(),
         StatusCode::NOT_FOUND
     );
     let (_, body) = json_of(h.verify("tv-resend", &new_code).await).await;
@@ -176,7 +176,7 @@ async fn a_verify_in_another_trust_flow_is_not_found() {
     h.send_ok("tv-flowid").await;
     let body = json!({"otp": "123456", "trustFlowId": 148, "trustValidationId": "tv-flowid"});
     assert_eq!(
-        h.post(VERIFY_PATH, &body).await.status(),
+        h.post(IDMETA_VERIFY_PATH, &body).await.status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -188,18 +188,18 @@ async fn a_verify_naming_the_right_number_and_reference_verifies_and_a_wrong_num
     let wrong_number = json!({"otp": "123456", "trustFlowId": 147, "trustValidationId": "tv-match",
         "country_code": "+60", "phone_number": "199999999"});
     assert_eq!(
-        h.post(VERIFY_PATH, &wrong_number).await.status(),
+        h.post(IDMETA_VERIFY_PATH, &wrong_number).await.status(),
         StatusCode::NOT_FOUND
     );
     let right = json!({"otp": "123456", "trustFlowId": 147, "trustValidationId": "tv-match",
         "country_code": "+60", "phone_number": "182258491", "ref_id": sent["data"]["referenceId"]});
-    let (_, body) = json_of(h.post(VERIFY_PATH, &right).await).await;
+    let (_, body) = json_of(h.post(IDMETA_VERIFY_PATH, &right).await).await;
     assert_eq!(verdict(&body).0, "VALID");
 }
 
 #[tokio::test]
 async fn ids_marked_unknown_are_not_found_for_send_and_verify() {
-    let h = harness_with(SimConfig::default().token(crate::support::TOKEN)).await;
+    let h = harness_with(SimConfig::default().idmeta_token(crate::support::TOKEN)).await;
     h.sim.mark_unknown_trust_validation("tv-unknown");
     let (status, body) = json_of(h.send("tv-unknown").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -232,7 +232,7 @@ async fn ids_can_be_marked_unknown_over_http() {
     let mut other_flow = crate::support::send_body("+60", "182258491", "tv-fine");
     other_flow["trustFlowId"] = 9.into();
     assert_eq!(
-        h.post(phone_verify_sim::SEND_PATH, &other_flow)
+        h.post(phone_verify_sim::IDMETA_SEND_PATH, &other_flow)
             .await
             .status(),
         StatusCode::NOT_FOUND

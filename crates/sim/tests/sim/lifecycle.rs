@@ -41,7 +41,10 @@ async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
 #[tokio::test]
 async fn an_invalid_configuration_is_refused_at_start() {
     let cases = [
-        (SimConfig::default().token(""), SimConfigError::EmptyToken),
+        (
+            SimConfig::default().idmeta_token(""),
+            SimConfigError::EmptyIdmetaToken,
+        ),
         (
             SimConfig::default().code_length(3),
             SimConfigError::CodeLength { digits: 3 },
@@ -63,12 +66,12 @@ async fn an_invalid_configuration_is_refused_at_start() {
             SimConfigError::ZeroBodyReadTimeout,
         ),
         (
-            SimConfig::default().max_attempts(0),
-            SimConfigError::ZeroAttempts,
+            SimConfig::default().idmeta_max_attempts(0),
+            SimConfigError::ZeroIdmetaAttempts,
         ),
         (
-            SimConfig::default().send_limit(0, Duration::from_secs(1)),
-            SimConfigError::ZeroSendLimit,
+            SimConfig::default().idmeta_send_limit(0, Duration::from_secs(1)),
+            SimConfigError::ZeroIdmetaSendLimit,
         ),
         (
             SimConfig::default().twilio_verification_lifetime(Duration::from_secs(119)),
@@ -94,7 +97,8 @@ async fn an_invalid_configuration_is_refused_at_start() {
 #[tokio::test]
 async fn starting_on_a_taken_port_fails_with_a_bind_error() {
     let h = harness().await;
-    let taken = phone_verify_sim::start_on(h.sim.addr(), SimConfig::default().token(TOKEN)).await;
+    let taken =
+        phone_verify_sim::start_on(h.sim.addr(), SimConfig::default().idmeta_token(TOKEN)).await;
     assert!(matches!(taken, Err(SimError::Bind { .. })), "{taken:?}");
 }
 
@@ -103,7 +107,7 @@ fn the_config_debug_output_hides_the_token_and_a_fixed_code() {
     let shown = format!(
         "{:?}",
         SimConfig::default()
-            .token("s3cret-token")
+            .idmeta_token("s3cret-token")
             .fixed_code("987654")
     );
     assert!(
@@ -170,7 +174,7 @@ async fn a_client_that_sends_half_a_body_is_answered_408_and_disconnected() {
         let head = format!(
             "POST {} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\
              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"country_code\":",
-            phone_verify_sim::SEND_PATH
+            phone_verify_sim::IDMETA_SEND_PATH
         );
         socket.write_all(head.as_bytes()).expect("writes");
         // Reads until the simulator closes the connection (EOF); a timeout fails the test.

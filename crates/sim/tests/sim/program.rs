@@ -1,30 +1,22 @@
 //! The `phone-verify-sim` program: prints its URL, serves, masks numbers in its log, stops on SIGINT.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use reqwest::StatusCode;
 
 use crate::support::send_body;
 
-#[tokio::test]
-async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on_interrupt() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_phone-verify-sim"))
-        .args([
-            "--port",
-            "0",
-            "--token",
-            "prog-token",
-            "--fixed-code",
-            "246810",
-            "--twilio-secret",
-            "prog-twilio-secret",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the program starts");
+/// The program on a free port, with `args` and what `program` adds to its command (stdout is
+/// piped). Returns it and the URL it printed first.
+fn start_program(args: &[&str], program: impl FnOnce(&mut Command)) -> (Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_phone-verify-sim"));
+    command
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped());
+    program(&mut command);
+    let mut child = command.spawn().expect("the program starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut first_line = String::new();
     BufReader::new(stdout)
@@ -36,16 +28,42 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
         .unwrap_or_else(|| panic!("unexpected first line {first_line:?}"))
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    (child, url)
+}
 
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{url}{}", phone_verify_sim::SEND_PATH))
-        .bearer_auth("prog-token")
-        .json(&send_body("+60", "182258491", "tv-program"))
+/// The status of an IDMeta send to the program at `url` with `token`.
+async fn idmeta_send(url: &str, token: &str, trust_validation: &str) -> StatusCode {
+    reqwest::Client::new()
+        .post(format!("{url}{}", phone_verify_sim::IDMETA_SEND_PATH))
+        .bearer_auth(token)
+        .json(&send_body("+60", "182258491", trust_validation))
         .send()
         .await
-        .expect("an answer");
-    assert_eq!(response.status(), StatusCode::OK);
+        .expect("an answer")
+        .status()
+}
+
+#[tokio::test]
+async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on_interrupt() {
+    let (mut child, url) = start_program(
+        &[
+            "--idmeta-token",
+            "prog-token",
+            "--fixed-code",
+            "246810",
+            "--twilio-secret",
+            "prog-twilio-secret",
+        ],
+        |command| {
+            command.env("RUST_LOG", "info").stderr(Stdio::piped());
+        },
+    );
+
+    assert_eq!(
+        idmeta_send(&url, "prog-token", "tv-program").await,
+        StatusCode::OK
+    );
+    let client = reqwest::Client::new();
     let inbox: serde_json::Value = client
         .get(format!("{url}/__sim/inbox"))
         .send()
@@ -101,4 +119,28 @@ async fn the_program_prints_its_url_serves_masks_numbers_in_its_log_and_stops_on
         !log.contains("prog-token") && !log.contains("prog-twilio-secret"),
         "the credentials never appear: {log}"
     );
+}
+
+#[tokio::test]
+async fn the_former_token_flag_and_variable_still_set_the_idmeta_token() {
+    let former_flag = start_program(&["--token", "flag-token"], |command| {
+        command.stderr(Stdio::null());
+    });
+    let former_variable = start_program(&[], |command| {
+        command
+            .env_remove("PHONE_VERIFY_SIM_IDMETA_TOKEN")
+            .env("PHONE_VERIFY_SIM_TOKEN", "variable-token")
+            .stderr(Stdio::null());
+    });
+    for ((mut child, url), token) in [
+        (former_flag, "flag-token"),
+        (former_variable, "variable-token"),
+    ] {
+        let accepted = idmeta_send(&url, token, "tv-former").await;
+        let default = idmeta_send(&url, phone_verify_sim::DEFAULT_IDMETA_TOKEN, "tv-other").await;
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(accepted, StatusCode::OK, "{token}");
+        assert_eq!(default, StatusCode::UNAUTHORIZED, "{token}");
+    }
 }

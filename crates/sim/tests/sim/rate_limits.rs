@@ -45,7 +45,9 @@ async fn the_cooldown_is_per_number() {
     h.send_ok("tv-n1").await;
     let other = crate::support::send_body("+60", "123456789", "tv-n2");
     assert_eq!(
-        h.post(phone_verify_sim::SEND_PATH, &other).await.status(),
+        h.post(phone_verify_sim::IDMETA_SEND_PATH, &other)
+            .await
+            .status(),
         StatusCode::OK
     );
 }
@@ -54,8 +56,8 @@ async fn the_cooldown_is_per_number() {
 async fn sends_beyond_the_window_limit_are_rate_limited_until_the_oldest_leaves_the_window() {
     let h = harness_with(
         config()
-            .resend_cooldown(Duration::from_secs(1))
-            .send_limit(3, Duration::from_secs(600)),
+            .idmeta_resend_cooldown(Duration::from_secs(1))
+            .idmeta_send_limit(3, Duration::from_secs(600)),
     )
     .await;
     for _ in 0..3 {
@@ -92,7 +94,12 @@ async fn concurrent_sends_to_one_number_deliver_exactly_one_code_inside_the_cool
 
 #[tokio::test]
 async fn concurrent_sends_to_one_number_without_limits_each_deliver_a_code() {
-    let h = harness_with(config().resend_cooldown(Duration::ZERO).no_send_limit()).await;
+    let h = harness_with(
+        config()
+            .idmeta_resend_cooldown(Duration::ZERO)
+            .idmeta_no_send_limit(),
+    )
+    .await;
     let ids: Vec<String> = (0..24).map(|i| format!("tv-burst-{i}")).collect();
     let responses = join_all(ids.iter().map(|id| h.send(id))).await;
     assert!(responses.iter().all(|r| r.status() == StatusCode::OK));

@@ -1,7 +1,7 @@
 //! The answers have the documented shapes, byte for byte where the documentation shows bytes.
 
 use chrono::{DateTime, Utc};
-use phone_verify_sim::{SEND_PATH, SimConfig, VERIFY_PATH};
+use phone_verify_sim::{IDMETA_SEND_PATH, IDMETA_VERIFY_PATH, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -40,7 +40,12 @@ async fn the_documented_example_responses_are_reproduced_byte_for_byte_on_the_do
     let h = harness_with(config().fixed_code("123456")).await;
     let mut send = crate::support::send_body("+60", "182258491", "{your_trust_validation_id}");
     send["trustFlowId"] = 0.into();
-    let sent = h.post(SEND_PATH, &send).await.text().await.expect("a body");
+    let sent = h
+        .post(IDMETA_SEND_PATH, &send)
+        .await
+        .text()
+        .await
+        .expect("a body");
     let reference = h.sim.inbox()[0].reference_id.clone();
     let expected =
         fixture("send_response.json").replace("0123456789ABCDEF0123456789ABCDEF", &reference);
@@ -50,7 +55,7 @@ async fn the_documented_example_responses_are_reproduced_byte_for_byte_on_the_do
     let mut verify = crate::support::verify_body("{your_trust_validation_id}", "123456");
     verify["trustFlowId"] = 0.into();
     let verified = h
-        .post(VERIFY_PATH, &verify)
+        .post(IDMETA_VERIFY_PATH, &verify)
         .await
         .text()
         .await
@@ -144,14 +149,14 @@ async fn replay(h: &crate::support::Harness, curl: &Curl, strings: &[&str]) -> r
 async fn the_documented_curl_examples_get_answers_of_the_documented_shape() {
     let h = harness_with(config().fixed_code("123456")).await;
     let send = parse_curl(&fixture("send_curl.txt"));
-    assert_eq!(send.path, SEND_PATH);
+    assert_eq!(send.path, IDMETA_SEND_PATH);
     let response = replay(&h, &send, &["+60", "182258491"]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.expect("a body");
     assert_eq!(skeleton(&text), skeleton(&fixture("send_response.json")));
 
     let verify = parse_curl(&fixture("verify_curl.txt"));
-    assert_eq!(verify.path, VERIFY_PATH);
+    assert_eq!(verify.path, IDMETA_VERIFY_PATH);
     let response = replay(&h, &verify, &["123456"]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.expect("a body");
@@ -166,7 +171,7 @@ async fn the_curl_program_itself_gets_the_documented_shape_when_installed() {
     let Ok(_) = std::process::Command::new("curl").arg("--version").output() else {
         return;
     };
-    let h = harness_with(SimConfig::default().token(TOKEN)).await;
+    let h = harness_with(SimConfig::default().idmeta_token(TOKEN)).await;
     let curl = parse_curl(&fixture("send_curl.txt"));
     let body = curl
         .body

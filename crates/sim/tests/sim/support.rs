@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use phone_verify_sim::{SEND_PATH, SimClock, SimConfig, Simulator, VERIFY_PATH};
+use phone_verify_sim::{IDMETA_SEND_PATH, IDMETA_VERIFY_PATH, SimClock, SimConfig, Simulator};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -26,7 +26,7 @@ pub(crate) struct Harness {
 /// The default test configuration: our token, a manual clock.
 pub(crate) fn config() -> SimConfig {
     SimConfig::default()
-        .token(TOKEN)
+        .idmeta_token(TOKEN)
         .clock(SimClock::manual(start_time()))
 }
 
@@ -87,14 +87,14 @@ impl Harness {
     /// Sends a code to +60182258491 for `trust_validation_id`.
     pub(crate) async fn send(&self, trust_validation_id: &str) -> Response {
         self.post(
-            SEND_PATH,
+            IDMETA_SEND_PATH,
             &send_body("+60", "182258491", trust_validation_id),
         )
         .await
     }
 
     pub(crate) async fn verify(&self, trust_validation_id: &str, otp: &str) -> Response {
-        self.post(VERIFY_PATH, &verify_body(trust_validation_id, otp))
+        self.post(IDMETA_VERIFY_PATH, &verify_body(trust_validation_id, otp))
             .await
     }
 

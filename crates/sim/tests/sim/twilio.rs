@@ -128,7 +128,7 @@ async fn a_send_answers_201_with_a_verification_and_delivers_the_code() {
         (counters.twilio_send_requests, counters.twilio_codes_sent),
         (1, 1)
     );
-    assert_eq!(counters.send_requests, 0);
+    assert_eq!(counters.idmeta_send_requests, 0);
 }
 
 #[tokio::test]

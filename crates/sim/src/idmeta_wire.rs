@@ -1,4 +1,4 @@
-//! The JSON of the two API routes: request validation (with Laravel-style per-field messages, as
+//! The JSON of IDMeta's two routes: request validation (with Laravel-style per-field messages, as
 //! we assume IDMeta answers) and the response envelope, field for field as documented.
 
 use std::collections::BTreeMap;

@@ -13,11 +13,33 @@ use axum::response::Response;
 
 use crate::counters::Metrics;
 use crate::faults::Fault;
+use crate::idmeta_respond::{self, Echo, Verdict};
+use crate::idmeta_state::{CheckOutcome, SendRefused, VerifyRefused, new_reference_id};
+use crate::idmeta_wire::{self, echo_ids};
 use crate::pipeline::{ApiRoute, Call, Trace, handle, phone_fault};
-use crate::respond::{self, Echo, Route, Verdict};
+use crate::respond;
 use crate::server::{Connection, Shared};
-use crate::state::{CheckOutcome, SendRefused, VerifyRefused, new_reference_id};
-use crate::wire::{self, echo_ids};
+
+/// IDMeta's send route's path.
+pub const IDMETA_SEND_PATH: &str = "/api/v3/verifications/phone-verification/send";
+/// IDMeta's verify route's path.
+pub const IDMETA_VERIFY_PATH: &str = "/api/v3/verifications/phone-verification/verify";
+
+/// Which of IDMeta's two routes a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdmetaRoute {
+    Send,
+    Verify,
+}
+
+impl IdmetaRoute {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            IdmetaRoute::Send => "send",
+            IdmetaRoute::Verify => "verify",
+        }
+    }
+}
 
 /// `POST /api/v3/verifications/phone-verification/send`.
 pub(crate) async fn send(
@@ -26,7 +48,7 @@ pub(crate) async fn send(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    handle(shared, connection, Route::Send, headers, body).await
+    handle(shared, connection, IdmetaRoute::Send, headers, body).await
 }
 
 /// `POST /api/v3/verifications/phone-verification/verify`.
@@ -36,27 +58,27 @@ pub(crate) async fn verify(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    handle(shared, connection, Route::Verify, headers, body).await
+    handle(shared, connection, IdmetaRoute::Verify, headers, body).await
 }
 
-impl ApiRoute for Route {
+impl ApiRoute for IdmetaRoute {
     fn name(&self) -> &'static str {
-        Route::name(*self)
+        IdmetaRoute::name(*self)
     }
 
     fn counter<'m>(&self, metrics: &'m Metrics) -> &'m AtomicU64 {
         match self {
-            Route::Send => &metrics.send_requests,
-            Route::Verify => &metrics.verify_requests,
+            IdmetaRoute::Send => &metrics.idmeta_send_requests,
+            IdmetaRoute::Verify => &metrics.idmeta_verify_requests,
         }
     }
 
     fn authorized(&self, shared: &Shared, headers: &HeaderMap) -> bool {
-        authorized(headers, &shared.config.token)
+        authorized(headers, &shared.config.idmeta.token)
     }
 
     fn unauthenticated(&self) -> Response {
-        respond::unauthenticated()
+        idmeta_respond::unauthenticated()
     }
 
     fn fault_answer(
@@ -75,19 +97,19 @@ impl ApiRoute for Route {
 
     async fn process(&self, call: &mut Call<'_>) -> Response {
         match self {
-            Route::Send => process_send(call).await,
-            Route::Verify => process_verify(call).await,
+            IdmetaRoute::Send => process_send(call).await,
+            IdmetaRoute::Verify => process_verify(call).await,
         }
     }
 }
 
 async fn process_send(call: &mut Call<'_>) -> Response {
     let (shared, bytes) = (call.shared, call.bytes);
-    let request = match wire::parse_send(bytes) {
+    let request = match idmeta_wire::parse_send(bytes) {
         Ok(request) => request,
         Err(errors) => {
             call.trace.outcome = "invalid";
-            return respond::invalid(&errors);
+            return idmeta_respond::invalid(&errors);
         }
     };
     call.trace.phone = Some(request.e164.clone());
@@ -99,17 +121,22 @@ async fn process_send(call: &mut Call<'_>) -> Response {
     ) {
         return response;
     }
-    if let Some(response) = phone_fault(call, &Route::Send, || Some(request.e164.clone())).await {
+    if let Some(response) =
+        phone_fault(call, &IdmetaRoute::Send, || Some(request.e164.clone())).await
+    {
         return response;
     }
     let now = shared.config.clock.now();
-    match shared.store.send(&request, now, &shared.config) {
+    match shared
+        .idmeta
+        .send(&request, now, &shared.config, &shared.inbox)
+    {
         Ok(sent) => {
             Metrics::bump(&shared.metrics.codes_sent);
             call.trace.outcome = "code sent";
             respond::json(
                 StatusCode::OK,
-                &respond::send_envelope(Echo {
+                &idmeta_respond::send_envelope(Echo {
                     reference_id: &sent.reference_id,
                     e164: &request.e164,
                     trust_flow_id: request.trust_flow_id,
@@ -121,18 +148,18 @@ async fn process_send(call: &mut Call<'_>) -> Response {
         Err(SendRefused::RateLimited { retry_after_secs }) => {
             Metrics::bump(&shared.metrics.sends_rate_limited);
             call.trace.outcome = "rate limited";
-            respond::too_many(Some(retry_after_secs))
+            idmeta_respond::too_many(Some(retry_after_secs))
         }
     }
 }
 
 async fn process_verify(call: &mut Call<'_>) -> Response {
     let (shared, bytes) = (call.shared, call.bytes);
-    let request = match wire::parse_verify(bytes) {
+    let request = match idmeta_wire::parse_verify(bytes) {
         Ok(request) => request,
         Err(errors) => {
             call.trace.outcome = "invalid";
-            return respond::invalid(&errors);
+            return idmeta_respond::invalid(&errors);
         }
     };
     call.trace.phone = request.e164.clone();
@@ -148,15 +175,15 @@ async fn process_verify(call: &mut Call<'_>) -> Response {
         request
             .e164
             .clone()
-            .or_else(|| shared.store.number_of(&request.trust_validation_id))
+            .or_else(|| shared.idmeta.number_of(&request.trust_validation_id))
     };
-    if let Some(response) = phone_fault(call, &Route::Verify, phone).await {
+    if let Some(response) = phone_fault(call, &IdmetaRoute::Verify, phone).await {
         return response;
     }
     let now = shared.config.clock.now();
     match shared
-        .store
-        .verify(&request, now, shared.config.max_attempts)
+        .idmeta
+        .verify(&request, now, shared.config.idmeta.max_attempts)
     {
         Ok(checked) => {
             let verdict = Verdict::of(checked.outcome);
@@ -164,7 +191,7 @@ async fn process_verify(call: &mut Call<'_>) -> Response {
             call.trace.outcome = verdict.code_state;
             respond::json(
                 StatusCode::OK,
-                &respond::verify_envelope(
+                &idmeta_respond::verify_envelope(
                     Echo {
                         reference_id: &checked.reference_id,
                         e164: &checked.e164,
@@ -196,7 +223,7 @@ async fn process_verify(call: &mut Call<'_>) -> Response {
                 ),
             };
             call.trace.outcome = outcome;
-            respond::not_found(message)
+            idmeta_respond::not_found(message)
         }
     }
 }
@@ -207,16 +234,16 @@ fn refuse_unknown(
     trust_validation_id: &str,
     trace: &mut Trace,
 ) -> Option<Response> {
-    if shared.store.is_unknown_trust_flow(trust_flow_id) {
+    if shared.idmeta.is_unknown_trust_flow(trust_flow_id) {
         trace.outcome = "unknown trust flow";
-        return Some(respond::not_found("Trust flow not found."));
+        return Some(idmeta_respond::not_found("Trust flow not found."));
     }
     if shared
-        .store
+        .idmeta
         .is_unknown_trust_validation(trust_validation_id)
     {
         trace.outcome = "unknown trust validation";
-        return Some(respond::not_found("Trust validation not found."));
+        return Some(idmeta_respond::not_found("Trust validation not found."));
     }
     None
 }
@@ -234,24 +261,28 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
 /// is processed); `None` closes the connection.
 fn fault_answer(
     shared: &Arc<Shared>,
-    route: Route,
+    route: IdmetaRoute,
     fault: Fault,
     bytes: &[u8],
     phone: Option<&str>,
 ) -> Option<Response> {
     let (trust_flow_id, trust_validation_id) = echo_ids(bytes);
     Some(match fault {
-        Fault::ServerError { status, html } => respond::server_error(status, html),
+        Fault::ServerError { status, html } => idmeta_respond::server_error(status, html),
         // Given once the request has been processed (the pipeline keeps it until then).
         Fault::ProcessThenFail {
             status,
             html,
             retry_after_secs,
-        } => respond::with_retry_after(respond::server_error(status, html), retry_after_secs),
-        Fault::RateLimited { retry_after_secs } => respond::too_many(retry_after_secs),
-        Fault::SuccessFalse => respond::success_false(route, trust_flow_id, &trust_validation_id),
+        } => {
+            respond::with_retry_after(idmeta_respond::server_error(status, html), retry_after_secs)
+        }
+        Fault::RateLimited { retry_after_secs } => idmeta_respond::too_many(retry_after_secs),
+        Fault::SuccessFalse => {
+            idmeta_respond::success_false(route, trust_flow_id, &trust_validation_id)
+        }
         Fault::MalformedJson => respond::malformed_json(),
-        Fault::TruncatedJson => respond::truncated_json(
+        Fault::TruncatedJson => idmeta_respond::truncated_json(
             route,
             trust_flow_id,
             &trust_validation_id,
@@ -263,7 +294,7 @@ fn fault_answer(
         Fault::ForeignAnswer => foreign_answer(
             shared,
             route,
-            phone.unwrap_or(respond::EXAMPLE_NUMBER),
+            phone.unwrap_or(idmeta_respond::EXAMPLE_NUMBER),
             trust_flow_id,
             &trust_validation_id,
         ),
@@ -283,7 +314,7 @@ fn fault_answer(
 /// other send.
 fn foreign_answer(
     shared: &Shared,
-    route: Route,
+    route: IdmetaRoute,
     asked: &str,
     trust_flow_id: i64,
     trust_validation_id: &str,
@@ -298,8 +329,10 @@ fn foreign_answer(
         now: shared.config.clock.now(),
     };
     let envelope = match route {
-        Route::Send => respond::send_envelope(echo),
-        Route::Verify => respond::verify_envelope(echo, Verdict::of(CheckOutcome::Valid)),
+        IdmetaRoute::Send => idmeta_respond::send_envelope(echo),
+        IdmetaRoute::Verify => {
+            idmeta_respond::verify_envelope(echo, Verdict::of(CheckOutcome::Valid))
+        }
     };
     respond::json(StatusCode::OK, &envelope)
 }
