@@ -50,6 +50,8 @@ use phone_verify::{
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// The back end's state: the verification (cheap to clone), the trust flow of sign-ups and
 /// the Prometheus recorder's handle.
@@ -318,10 +320,13 @@ fn wait_until(at: DateTime<Utc>) -> Duration {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
+    // The guard first: the numbering library logs numbers in clear, whatever the filter says.
+    tracing_subscriber::registry()
+        .with(phone_verify::PhoneLogGuard::new())
+        .with(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
+        .with(tracing_subscriber::fmt::layer())
         .init();
     let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
 

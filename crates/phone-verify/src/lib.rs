@@ -151,6 +151,11 @@ pub use phone_verify_domain::{
     SendReceipt, TrustFlowId, TrustValidationId, VerificationGateway, VerificationStatus,
 };
 
+/// Keeps the numbering library's logs, which print phone numbers in clear, out of every
+/// subscriber: add it to yours first (README, "Logging"). Feature `log-guard` (default).
+#[cfg(feature = "log-guard")]
+pub use phone_verify_app::PhoneLogGuard;
+
 pub use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptIdError, AttemptRecord, CLOCK_MARGIN, CheckCodeError,
     CheckOutcome, CheckPolicy, CheckRecord, CheckRefusal, CheckReservation, CheckState,
