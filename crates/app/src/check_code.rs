@@ -261,7 +261,6 @@ impl CheckCode {
         fields(
             trust_validation = %trust_validation,
             phone = Empty,
-            trust_flow = Empty,
             provider = Empty,
             narrowed = Empty,
             reference = Empty,
@@ -304,7 +303,6 @@ impl CheckCode {
             }
         };
         span.record("phone", display(&target.send.number));
-        span.record("trust_flow", display(target.send.trust_flow));
         span.record("provider", display(&target.send.provider));
         span.record("narrowed", target.narrowed);
         if let Some(reference) = target.reference() {
@@ -313,7 +311,6 @@ impl CheckCode {
 
         let request = CheckCodeRequest {
             code,
-            trust_flow: target.send.trust_flow,
             trust_validation,
             reference: target.reference().cloned(),
             phone: self.number_to_name(&target, given),

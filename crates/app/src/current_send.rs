@@ -218,7 +218,7 @@ mod tests {
     use std::time::Duration;
 
     use chrono::TimeZone;
-    use phone_verify_domain::{ProviderName, TrustFlowId, TrustValidationId};
+    use phone_verify_domain::{ProviderName, TrustValidationId};
 
     use super::*;
     use crate::{AttemptId, ErrorClass, SendOutcome, SendState};
@@ -239,7 +239,6 @@ mod tests {
             number: crate::StoredNumber::Clear(
                 PhoneNumber::parse(&format!("+6018225849{}", id % 10)).expect("a number"),
             ),
-            trust_flow: TrustFlowId::new(1),
             trust_validation: TrustValidationId::parse("tv").expect("an id"),
             provider: ProviderName::idmeta(),
             started_at: at(started),

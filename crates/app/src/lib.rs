@@ -67,7 +67,6 @@
 //! let sent = send
 //!     .send(&SendCodeRequest {
 //!         phone: PhoneNumber::parse("+60 18-225 8491")?,
-//!         trust_flow: TrustFlowId::new(147),
 //!         trust_validation: TrustValidationId::parse("tv-1")?,
 //!     })
 //!     .await?;

@@ -376,7 +376,6 @@ mod tests {
     async fn a_check_at_a_provider_not_wired_never_leaves() {
         let request = CheckCodeRequest {
             code: phone_verify_domain::OtpCode::parse("918273").expect("a code"),
-            trust_flow: phone_verify_domain::TrustFlowId::new(1),
             trust_validation: phone_verify_domain::TrustValidationId::parse("tv").expect("an id"),
             reference: None,
             phone: None,

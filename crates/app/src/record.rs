@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckVerdict, ErrorClass, GatewayError, ProviderName, ReferenceId, RejectionKind, TrustFlowId,
+    CheckVerdict, ErrorClass, GatewayError, ProviderName, ReferenceId, RejectionKind,
     TrustValidationId, VerificationStatus,
 };
 
@@ -189,8 +189,6 @@ pub struct NewSend {
     /// How the earlier sends to the same number are found: the guards per number count the
     /// sends whose number this lookup matches ([`StoredNumber::matches`]).
     pub lookup: NumberLookup,
-    /// The trust flow.
-    pub trust_flow: TrustFlowId,
     /// The trust validation.
     pub trust_validation: TrustValidationId,
     /// The provider the send goes to.
@@ -207,8 +205,6 @@ pub struct SendRecord {
     /// Who receives the code, as the store keeps it: in full, or protected (a digest and the
     /// masked form); `Debug` masks it either way.
     pub number: StoredNumber,
-    /// The trust flow.
-    pub trust_flow: TrustFlowId,
     /// The trust validation.
     pub trust_validation: TrustValidationId,
     /// The provider the send went to: the one that holds its code, so the one a check of it
@@ -227,7 +223,6 @@ impl SendRecord {
         Self {
             id: send.id,
             number: send.number,
-            trust_flow: send.trust_flow,
             trust_validation: send.trust_validation,
             provider: send.provider,
             started_at: send.started_at,
@@ -392,8 +387,6 @@ pub struct CheckRecord {
     pub send: AttemptId,
     /// The number of that send, as the store keeps it.
     pub number: StoredNumber,
-    /// The trust flow.
-    pub trust_flow: TrustFlowId,
     /// The trust validation.
     pub trust_validation: TrustValidationId,
     /// The provider's reference of the send, when known.
@@ -413,7 +406,6 @@ impl CheckRecord {
             id: check.id,
             send: target.send.id,
             number: target.send.number.clone(),
-            trust_flow: target.send.trust_flow,
             trust_validation: check.trust_validation,
             reference: target.reference().cloned(),
             started_at: check.started_at,

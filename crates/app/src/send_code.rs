@@ -142,7 +142,6 @@ impl SendCode {
         skip_all,
         fields(
             phone = %request.phone,
-            trust_flow = %request.trust_flow,
             trust_validation = %request.trust_validation,
             provider = Empty,
             attempt = Empty,
@@ -245,7 +244,6 @@ impl SendCode {
             id: attempt,
             number: numbers.at_rest(&request.phone),
             lookup: numbers.lookup(&request.phone),
-            trust_flow: request.trust_flow,
             trust_validation: request.trust_validation.clone(),
             provider: provider.clone(),
             started_at: self.wiring.clock.now(),

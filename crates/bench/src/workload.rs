@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use bytes::Bytes;
-use phone_verify_domain::{PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{PhoneNumber, SendCodeRequest, TrustValidationId};
 use serde_json::json;
 
 /// The trust flow of every send.
@@ -68,7 +68,6 @@ fn job(n: u64) -> anyhow::Result<Job> {
     let request = SendCodeRequest {
         phone: PhoneNumber::from_parts(COUNTRY_CODE, &national)
             .context("a generated number is not a valid Malaysian mobile")?,
-        trust_flow: TrustFlowId::new(TRUST_FLOW),
         trust_validation: TrustValidationId::parse(&trust_validation)
             .context("a generated trust validation is not valid")?,
     };

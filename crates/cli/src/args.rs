@@ -55,18 +55,18 @@ pub(crate) enum Command {
     /// Send a code by SMS, guarded and recorded.
     #[command(after_help = "Examples:\n  \
         IDMETA_API_TOKEN=… phone-verify send --idmeta-environment integrate \\\n      \
-        --phone '+60 18-225 8491' --trust-flow 147 --trust-validation 7f0c2a4e\n  \
+        --phone '+60 18-225 8491' --idmeta-trust-flow 147 --trust-validation 7f0c2a4e\n  \
         phone-verify send --idmeta-base-url http://127.0.0.1:8080 --allow-plain-http \\\n      \
-        --idmeta-token-file token.txt --phone '018-225 8491' --region MY --trust-flow 0 \\\n      \
+        --idmeta-token-file token.txt --phone '018-225 8491' --region MY --idmeta-trust-flow 0 \\\n      \
         --trust-validation tv-1\n  \
         TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… TWILIO_VERIFY_SERVICE_SID=VA… IDMETA_API_TOKEN=… \\\n      \
         phone-verify send --idmeta-environment integrate --failover-to twilio \\\n      \
-        --phone '+60 18-225 8491' --trust-flow 147 --trust-validation 7f0c2a4e")]
+        --phone '+60 18-225 8491' --idmeta-trust-flow 147 --trust-validation 7f0c2a4e")]
     Send(SendArgs),
     /// Check a code the end user typed, for the current send of a trust validation (the one
     /// the provider accepted last).
     #[command(after_help = "Example:\n  \
-        IDMETA_API_TOKEN=… phone-verify check --idmeta-environment integrate \\\n      \
+        IDMETA_API_TOKEN=… IDMETA_TRUST_FLOW=147 phone-verify check --idmeta-environment integrate \\\n      \
         --trust-validation 7f0c2a4e --code 012345")]
     Check(CheckArgs),
     /// List the sends and checks of a number or of a trust validation, newest first.
@@ -148,6 +148,11 @@ pub(crate) struct ProviderArgs {
     /// A file holding IDMeta's API token (else the IDMETA_API_TOKEN environment variable).
     #[arg(long, alias = "token-file")]
     pub(crate) idmeta_token_file: Option<PathBuf>,
+    /// IDMeta's Trust Flow id (an integer from IDMeta's dashboard) every send and check
+    /// names; IDMeta needs it.
+    // Formerly `--trust-flow`, a field of every request: kept, hidden, for one release.
+    #[arg(long, alias = "trust-flow", env = "IDMETA_TRUST_FLOW")]
+    pub(crate) idmeta_trust_flow: Option<String>,
     /// Twilio's base URL (default `https://verify.twilio.com`; a simulator's for tests).
     #[arg(long)]
     pub(crate) twilio_base_url: Option<String>,
@@ -210,9 +215,6 @@ pub(crate) struct PhoneArgs {
 pub(crate) struct SendArgs {
     #[command(flatten)]
     pub(crate) phone: PhoneArgs,
-    /// The Trust Flow id (an integer from IDMeta's dashboard).
-    #[arg(long)]
-    pub(crate) trust_flow: String,
     /// The Trust Validation id.
     #[arg(long)]
     pub(crate) trust_validation: String,

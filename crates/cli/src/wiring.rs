@@ -168,7 +168,18 @@ fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, Str
         return Err(CliError::new(Exit::Config, "no IDMeta base URL")
             .hint("pass --idmeta-base-url or --idmeta-environment"));
     }
+    let Some(flow) = &provider.idmeta_trust_flow else {
+        return Err(CliError::new(Exit::Config, "no IDMeta Trust Flow").hint(
+            "pass --idmeta-trust-flow or set IDMETA_TRUST_FLOW (the id in IDMeta's dashboard)",
+        ));
+    };
+    let flow = arg(
+        "--idmeta-trust-flow",
+        flow,
+        str::parse::<idmeta_adapter::TrustFlowId>,
+    )?;
     let mut builder = IdmetaClient::builder()
+        .trust_flow(flow)
         .token(token(provider)?)
         .allow_plain_http(provider.allow_plain_http)
         .request_timeout(Duration::from_secs(provider.timeout_secs))

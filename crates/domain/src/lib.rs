@@ -28,7 +28,6 @@
 //!
 //! let request = SendCodeRequest {
 //!     phone: PhoneNumber::parse_national("018-225 8491", RegionCode::parse("MY")?)?,
-//!     trust_flow: TrustFlowId::new(147),
 //!     trust_validation: TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
 //! };
 //! assert_eq!(request.phone.e164(), "+60182258491");

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    CodeState, DeliveryStatus, OtpCode, PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId,
+    CodeState, DeliveryStatus, OtpCode, PhoneNumber, ReferenceId, TrustValidationId,
     VerificationStatus,
 };
 
@@ -15,8 +15,6 @@ use crate::{
 pub struct SendCodeRequest {
     /// Who receives the SMS.
     pub phone: PhoneNumber,
-    /// The Trust Flow the verification belongs to.
-    pub trust_flow: TrustFlowId,
     /// The Trust Validation (one run of the flow for one end user).
     pub trust_validation: TrustValidationId,
 }
@@ -43,8 +41,6 @@ pub struct SendReceipt {
 pub struct CheckCodeRequest {
     /// The code the end user typed.
     pub code: OtpCode,
-    /// The Trust Flow of the send.
-    pub trust_flow: TrustFlowId,
     /// The Trust Validation of the send.
     pub trust_validation: TrustValidationId,
     /// The send's reference, when known (narrows the check to that send).

@@ -6,8 +6,7 @@
 
 use idmeta_adapter::{IdmetaClient, SecretString};
 use phone_verify_domain::{
-    CheckCodeRequest, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
-    VerificationGateway,
+    CheckCodeRequest, OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId, VerificationGateway,
 };
 
 #[tokio::main]
@@ -19,6 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("simulator listening on {}", sim.base_url());
 
     let gateway = IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(sim.base_url())
         .allow_plain_http(true) // loopback simulator only
         .token(SecretString::from("example-token"))
@@ -29,7 +29,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let receipt = gateway
         .send_code(&SendCodeRequest {
             phone: phone.clone(),
-            trust_flow: TrustFlowId::new(0),
             trust_validation: trust_validation.clone(),
         })
         .await?;
@@ -42,7 +41,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = gateway
         .check_code(&CheckCodeRequest {
             code: OtpCode::parse(&code)?,
-            trust_flow: TrustFlowId::new(0),
             trust_validation,
             reference: Some(receipt.reference),
             phone: Some(phone),

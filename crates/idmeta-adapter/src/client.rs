@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, VerificationGateway,
+    CheckCodeRequest, CheckResult, GatewayError, SendCodeRequest, SendReceipt, TrustFlowId,
+    VerificationGateway,
 };
 use phone_verify_http::{Adapter, Answer, Caller, Recorded, RequestBody, call_span};
 use reqwest::Url;
@@ -45,6 +46,8 @@ struct Inner {
     caller: Caller,
     send_url: Url,
     verify_url: Url,
+    /// The Trust Flow every request names.
+    trust_flow: TrustFlowId,
 }
 
 impl IdmetaClient {
@@ -57,6 +60,7 @@ impl IdmetaClient {
         config: &IdmetaClientBuilder,
         base_url: Url,
         token: &SecretString,
+        trust_flow: TrustFlowId,
     ) -> Result<Self, ClientConfigError> {
         let secret = token.expose_secret().trim();
         if secret.is_empty() {
@@ -70,8 +74,14 @@ impl IdmetaClient {
                 send_url: caller.endpoint(SEND_PATH)?,
                 verify_url: caller.endpoint(VERIFY_PATH)?,
                 caller,
+                trust_flow,
             }),
         })
+    }
+
+    /// The Trust Flow every send and check names ([`IdmetaClientBuilder::trust_flow`]).
+    pub fn trust_flow(&self) -> TrustFlowId {
+        self.inner.trust_flow
     }
 
     /// The base URL every endpoint is joined to (always ends with `/`).
@@ -95,18 +105,18 @@ impl IdmetaClient {
 #[async_trait]
 impl VerificationGateway for IdmetaClient {
     async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
-        let flow = request.trust_flow.get();
-        let span = call_span!("idmeta", "send_code", request, trust_flow = flow);
-        let body = SendBody::from(request);
+        let flow = self.inner.trust_flow;
+        let span = call_span!("idmeta", "send_code", request, trust_flow = flow.get());
+        let body = SendBody::new(request, flow);
         self.call(&self.inner.send_url, &body, classify_send, span)
             .await
     }
 
     async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
-        let flow = request.trust_flow.get();
-        let span = call_span!("idmeta", "check_code", request, trust_flow = flow);
+        let flow = self.inner.trust_flow;
+        let span = call_span!("idmeta", "check_code", request, trust_flow = flow.get());
         let asked = Asked::from(request);
-        let body = VerifyBody::from(request);
+        let body = VerifyBody::new(request, flow);
         let classify = |answer: Answer<'_>| classify_check(answer, asked);
         self.call(&self.inner.verify_url, &body, classify, span)
             .await
@@ -117,6 +127,7 @@ impl fmt::Debug for IdmetaClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdmetaClient")
             .field("token", &"<redacted>")
+            .field("trust_flow", &self.inner.trust_flow)
             .field("http", &self.inner.caller)
             .finish_non_exhaustive()
     }

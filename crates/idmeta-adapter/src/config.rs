@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use phone_verify_domain::TrustFlowId;
 use phone_verify_http::{HttpConfigError, HttpOptions};
 use secrecy::SecretString;
 
@@ -14,6 +15,7 @@ use secrecy::SecretString;
 /// use idmeta_adapter::{BaseUrlError, ClientConfigError, HttpConfigError, IdmetaClient, SecretString};
 ///
 /// let error = IdmetaClient::builder()
+///     .trust_flow(idmeta_adapter::TrustFlowId::new(147))
 ///     .base_url("http://127.0.0.1:8080")
 ///     .token(SecretString::from("t0k3n"))
 ///     .build()
@@ -36,6 +38,9 @@ pub enum ClientConfigError {
     /// No API token was given.
     #[error("no API token was given")]
     MissingToken,
+    /// No Trust Flow was given: IDMeta asks for one on every request.
+    #[error("no IDMeta Trust Flow was given")]
+    MissingTrustFlow,
     /// The token is empty or holds characters not allowed in an HTTP header.
     #[error("the API token is empty or contains characters not allowed in an HTTP header")]
     InvalidToken,
@@ -63,6 +68,7 @@ enum Location {
 /// use secrecy::SecretString;
 ///
 /// let client = IdmetaClient::builder()
+///     .trust_flow(idmeta_adapter::TrustFlowId::new(147))
 ///     .environment("integrate")
 ///     .token(SecretString::from("my-api-token"))
 ///     .build()?;
@@ -75,6 +81,7 @@ pub struct IdmetaClientBuilder {
     subdomain: Option<String>,
     base_url: Option<String>,
     token: Option<SecretString>,
+    pub(crate) trust_flow: Option<TrustFlowId>,
     pub(crate) http: HttpOptions,
 }
 
@@ -97,6 +104,15 @@ impl IdmetaClientBuilder {
         self
     }
 
+    /// The Trust Flow (built in IDMeta's dashboard) every send and check of this client
+    /// belongs to: IDMeta asks for it on every request, and no other provider has one, so it
+    /// is this client's setting rather than the request's. A service that runs several flows
+    /// builds one client per flow (`docs/provider-api.md`, "The Trust Flow").
+    pub fn trust_flow(mut self, flow: TrustFlowId) -> Self {
+        self.trust_flow = Some(flow);
+        self
+    }
+
     phone_verify_http::http_option_setters!(http);
 
     /// Validates the settings and builds the client (one connection pool, built once).
@@ -113,7 +129,8 @@ impl IdmetaClientBuilder {
         };
         let base_url = self.http.base_url(&location.base_url()?)?;
         let token = self.token.as_ref().ok_or(ClientConfigError::MissingToken)?;
-        crate::IdmetaClient::from_config(&self, base_url, token)
+        let trust_flow = self.trust_flow.ok_or(ClientConfigError::MissingTrustFlow)?;
+        crate::IdmetaClient::from_config(&self, base_url, token, trust_flow)
     }
 }
 
@@ -123,6 +140,7 @@ impl fmt::Debug for IdmetaClientBuilder {
             .field("subdomain", &self.subdomain)
             .field("base_url", &self.base_url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("trust_flow", &self.trust_flow)
             .field("http", &self.http)
             .finish()
     }

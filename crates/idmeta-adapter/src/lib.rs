@@ -31,6 +31,7 @@
 //! # fn main() -> Result<(), idmeta_adapter::ClientConfigError> {
 //! let gateway: Arc<dyn VerificationGateway> = Arc::new(
 //!     IdmetaClient::builder()
+//!         .trust_flow(idmeta_adapter::TrustFlowId::new(147))
 //!         .environment("integrate")
 //!         .token(SecretString::from(std::env::var("IDMETA_API_TOKEN").unwrap_or_default()))
 //!         .build()?,
@@ -104,6 +105,7 @@ pub mod fuzzing {
 
 pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
 pub use config::{ClientConfigError, IdmetaClientBuilder};
+pub use phone_verify_domain::TrustFlowId;
 pub use phone_verify_http::{
     BaseUrlError, ClientBuildError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT, HttpConfigError, LimitsError, RetryPolicy,

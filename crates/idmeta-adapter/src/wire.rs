@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeState, DeliveryState, DeliveryStatus, FieldErrors,
-    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, VerificationStatus,
+    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, VerificationStatus,
 };
 
 use crate::vocabulary;
@@ -25,12 +25,13 @@ pub(crate) struct SendBody<'a> {
     trust_validation_id: &'a str,
 }
 
-impl<'a> From<&'a SendCodeRequest> for SendBody<'a> {
-    fn from(request: &'a SendCodeRequest) -> Self {
+impl<'a> SendBody<'a> {
+    /// The body of `request`, in the client's Trust Flow.
+    pub(crate) fn new(request: &'a SendCodeRequest, flow: TrustFlowId) -> Self {
         Self {
             country_code: request.phone.country_calling_code(),
             phone_number: request.phone.national_number(),
-            trust_flow_id: request.trust_flow.get(),
+            trust_flow_id: flow.get(),
             trust_validation_id: request.trust_validation.as_str(),
         }
     }
@@ -52,11 +53,12 @@ pub(crate) struct VerifyBody<'a> {
     phone_number: Option<&'a str>,
 }
 
-impl<'a> From<&'a CheckCodeRequest> for VerifyBody<'a> {
-    fn from(request: &'a CheckCodeRequest) -> Self {
+impl<'a> VerifyBody<'a> {
+    /// The body of `request`, in the client's Trust Flow.
+    pub(crate) fn new(request: &'a CheckCodeRequest, flow: TrustFlowId) -> Self {
         Self {
             otp: request.code.expose(),
-            trust_flow_id: request.trust_flow.get(),
+            trust_flow_id: flow.get(),
             trust_validation_id: request.trust_validation.as_str(),
             ref_id: request.reference.as_ref().map(ReferenceId::as_str),
             country_code: request.phone.as_ref().map(|p| p.country_calling_code()),

@@ -53,14 +53,12 @@ use serde_json::{Value, json};
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// The back end's state: the verification (cheap to clone), the trust flow of sign-ups and
-/// the Prometheus recorder's handle.
+/// The back end's state: the verification (cheap to clone) and the Prometheus recorder's
+/// handle.
 #[derive(Debug, Clone)]
 pub(crate) struct Signup {
     /// Sends and checks codes.
     pub(crate) verification: PhoneVerification,
-    /// The IDMeta trust flow the sign-up's trust validations belong to.
-    pub(crate) trust_flow: TrustFlowId,
     /// Renders what the recorder holds.
     pub(crate) metrics: PrometheusHandle,
 }
@@ -116,7 +114,6 @@ async fn send_code(
     };
     let request = SendCodeRequest {
         phone,
-        trust_flow: signup.trust_flow,
         trust_validation,
     };
     match signup.verification.send_code(&request).await {
@@ -332,13 +329,17 @@ async fn main() -> anyhow::Result<()> {
 
     // The simulator runs only when no IDMeta token is configured; it stops with the process.
     let mut simulator = None;
+    // The IDMeta Trust Flow the sign-ups' trust validations belong to: the client's setting.
+    let trust_flow = TrustFlowId::new(env("IDMETA_TRUST_FLOW").map_or(Ok(147), |id| id.parse())?);
     let idmeta = match env("IDMETA_API_TOKEN") {
         Some(token) => IdmetaClient::builder()
+            .trust_flow(trust_flow)
             .environment(env("IDMETA_ENVIRONMENT").unwrap_or_else(|| "integrate".into()))
             .token(SecretString::from(token)),
         None => {
             let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default()).await?;
             let client = IdmetaClient::builder()
+                .trust_flow(trust_flow)
                 .base_url(sim.base_url())
                 .allow_plain_http(true)
                 .token(SecretString::from(sim.idmeta_token().to_owned()));
@@ -354,7 +355,6 @@ async fn main() -> anyhow::Result<()> {
     if let Some(path) = env("SIGNUP_SQLITE") {
         builder = builder.sqlite(path);
     }
-    let trust_flow = TrustFlowId::new(env("IDMETA_TRUST_FLOW").map_or(Ok(147), |id| id.parse())?);
     // The process's recorder: every metric the library emits from here on.
     let metrics = prometheus().install_recorder()?;
     let upkeep = metrics.clone();
@@ -368,7 +368,6 @@ async fn main() -> anyhow::Result<()> {
     });
     let signup = Signup {
         verification: builder.build().await?,
-        trust_flow,
         metrics,
     };
 

@@ -107,6 +107,7 @@ impl PhoneVerificationBuilder {
     ///
     /// let builder = PhoneVerification::builder().idmeta(
     ///     IdmetaClient::builder()
+    ///         .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
     ///         .environment("integrate")
     ///         .token(SecretString::from("token-from-your-secret-store")),
     /// );
@@ -160,6 +161,8 @@ impl PhoneVerificationBuilder {
         use crate::idmeta::{IdmetaClient, SecretString};
         self.idmeta(
             IdmetaClient::builder()
+                // The simulator accepts any Trust Flow it was not told is unknown.
+                .trust_flow(crate::idmeta::TrustFlowId::new(147))
                 .base_url(sim.base_url())
                 .allow_plain_http(true)
                 .token(SecretString::from(sim.idmeta_token().to_owned())),

@@ -87,6 +87,7 @@ pub enum BuildError {
     /// let error = PhoneVerification::builder()
     ///     .idmeta(
     ///         IdmetaClient::builder()
+    ///             .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
     ///             .base_url("http://127.0.0.1:8080")
     ///             .token(SecretString::from("t0k3n")),
     ///     )

@@ -9,6 +9,7 @@
 //! use phone_verify::idmeta::{IdmetaClient, SecretString};
 //!
 //! let client = IdmetaClient::builder()
+//!     .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
 //!     .environment("integrate")
 //!     .token(SecretString::from("token-from-your-secret-store"));
 //! # let _ = client;

@@ -31,7 +31,6 @@
 //! let verification = PhoneVerification::builder().simulator(&sim).build().await?;
 //! let request = SendCodeRequest {
 //!     phone: PhoneNumber::parse("+60 18-225 8491")?,
-//!     trust_flow: TrustFlowId::new(147),
 //!     trust_validation: TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
 //! };
 //! verification.send_code(&request).await?;
@@ -53,7 +52,8 @@
 //!
 //! let token = SecretString::from(std::env::var("IDMETA_API_TOKEN").unwrap_or_default());
 //! let verification = PhoneVerification::builder()
-//!     .idmeta(IdmetaClient::builder().environment("integrate").token(token))
+//!     .idmeta(IdmetaClient::builder()
+//!         .trust_flow(phone_verify::idmeta::TrustFlowId::new(147)).environment("integrate").token(token))
 //!     .sqlite("phone-verify.db")
 //!     .build()
 //!     .await?;
@@ -75,7 +75,8 @@
 //! let secret = |name| SecretString::from(std::env::var(name).unwrap_or_default());
 //! let twilio = ProviderName::parse("twilio")?;
 //! let verification = PhoneVerification::builder()
-//!     .idmeta(IdmetaClient::builder().environment("integrate").token(secret("IDMETA_API_TOKEN")))
+//!     .idmeta(IdmetaClient::builder()
+//!         .trust_flow(phone_verify::idmeta::TrustFlowId::new(147)).environment("integrate").token(secret("IDMETA_API_TOKEN")))
 //!     .twilio(
 //!         TwilioClient::builder()
 //!             .service_sid(std::env::var("TWILIO_VERIFY_SERVICE_SID")?)

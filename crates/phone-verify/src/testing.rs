@@ -21,7 +21,6 @@
 //!     .await?;
 //! let request = SendCodeRequest {
 //!     phone: PhoneNumber::parse("+60182258491")?,
-//!     trust_flow: TrustFlowId::new(1),
 //!     trust_validation: TrustValidationId::parse("tv-1")?,
 //! };
 //! let error = verification.send_code(&request).await.unwrap_err();

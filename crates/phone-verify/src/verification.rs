@@ -27,7 +27,6 @@ use crate::PhoneVerificationBuilder;
 /// let phone = PhoneNumber::parse("+60182258491")?;
 /// let request = SendCodeRequest {
 ///     phone: phone.clone(),
-///     trust_flow: TrustFlowId::new(147),
 ///     trust_validation: TrustValidationId::parse("tv-1")?,
 /// };
 /// let for_a_handler = verification.clone();
@@ -81,7 +80,6 @@ impl PhoneVerification {
     /// let verification = PhoneVerification::builder().simulator(&sim).build().await?;
     /// let request = SendCodeRequest {
     ///     phone: PhoneNumber::parse("+60182258491")?,
-    ///     trust_flow: TrustFlowId::new(147),
     ///     trust_validation: TrustValidationId::parse("tv-1")?,
     /// };
     /// let sent = verification.send_code(&request).await?;

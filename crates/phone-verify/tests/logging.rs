@@ -10,8 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use phone_verify::testing::sim;
 use phone_verify::{
-    OtpCode, PhoneLogGuard, PhoneNumber, PhoneVerification, SendCodeRequest, TrustFlowId,
-    TrustValidationId,
+    OtpCode, PhoneLogGuard, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId,
 };
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -51,7 +50,6 @@ async fn send_and_check(number: &str) {
         .expect("builds");
     let request = SendCodeRequest {
         phone: PhoneNumber::parse(number).expect("a number"),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: TrustValidationId::parse("tv-logging").expect("an id"),
     };
     verification.send_code(&request).await.expect("sent");

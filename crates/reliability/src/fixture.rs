@@ -1,7 +1,7 @@
 //! What every test sends: the token, distinct valid numbers, requests.
 
 use phone_verify_app::NumberKeyring;
-use phone_verify_domain::{PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{PhoneNumber, SendCodeRequest, TrustValidationId};
 
 /// The bearer token the simulator accepts and the client sends. The leak tests search their
 /// captured output for it, so it is distinctive.
@@ -44,7 +44,6 @@ pub fn trust_validation(prefix: &str, index: u32) -> TrustValidationId {
 pub fn send_request(phone: PhoneNumber, trust_validation: TrustValidationId) -> SendCodeRequest {
     SendCodeRequest {
         phone,
-        trust_flow: TrustFlowId::new(TRUST_FLOW),
         trust_validation,
     }
 }

@@ -276,6 +276,7 @@ impl Stack {
 /// [`TOKEN`]; the rest is the adapter's defaults.
 pub fn gateway_builder(base_url: &str) -> IdmetaClientBuilder {
     IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(base_url)
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))

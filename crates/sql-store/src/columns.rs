@@ -14,9 +14,7 @@ use phone_verify_app::{
     NewSend, NumberDigest, NumberKeyId, ProtectedNumber, SendOutcome, SendRecord, SendState,
     StoreError, StoredNumber,
 };
-use phone_verify_domain::{
-    PhoneNumber, ProviderName, ReferenceId, TrustFlowId, TrustValidationId, UnknownName,
-};
+use phone_verify_domain::{PhoneNumber, ProviderName, ReferenceId, TrustValidationId, UnknownName};
 use uuid::Uuid;
 
 use crate::corrupt::{CorruptRow, Defect};
@@ -60,7 +58,6 @@ pub(crate) struct StoredAttempt {
     pub(crate) id: Uuid,
     pub(crate) kind: String,
     pub(crate) number: NumberColumns,
-    pub(crate) trust_flow: i64,
     pub(crate) trust_validation: String,
     pub(crate) send_id: Option<Uuid>,
     pub(crate) reference: Option<String>,
@@ -84,6 +81,7 @@ pub(crate) struct InFlightRow {
     pub(crate) id: Uuid,
     pub(crate) kind: &'static str,
     pub(crate) number: NumberColumns,
+    /// Always [`UNRECORDED_TRUST_FLOW`]: the column stays for the releases that read it.
     pub(crate) trust_flow: i64,
     pub(crate) trust_validation: String,
     pub(crate) send_id: Option<Uuid>,
@@ -91,6 +89,11 @@ pub(crate) struct InFlightRow {
     pub(crate) started_at_ns: i64,
     pub(crate) provider: String,
 }
+
+/// What a new row keeps in `trust_flow`: nothing of meaning. The Trust Flow is IDMeta's
+/// client's setting since it left the port's requests (`docs/provider-api.md`, "The Trust
+/// Flow"); the column stays (`NOT NULL`) so that earlier releases still read new rows.
+pub(crate) const UNRECORDED_TRUST_FLOW: i64 = 0;
 
 /// The columns an outcome sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -156,7 +159,7 @@ impl InFlightRow {
             id: uuid(send.id),
             kind: SEND,
             number: NumberColumns::of(&send.number),
-            trust_flow: send.trust_flow.get().cast_signed(),
+            trust_flow: UNRECORDED_TRUST_FLOW,
             trust_validation: send.trust_validation.as_str().to_owned(),
             send_id: None,
             reference: None,
@@ -171,7 +174,7 @@ impl InFlightRow {
             id: uuid(check.id),
             kind: CHECK,
             number: NumberColumns::of(&check.number),
-            trust_flow: check.trust_flow.get().cast_signed(),
+            trust_flow: UNRECORDED_TRUST_FLOW,
             trust_validation: check.trust_validation.as_str().to_owned(),
             send_id: Some(uuid(check.send)),
             reference: check.reference.as_ref().map(|r| r.as_str().to_owned()),
@@ -461,7 +464,6 @@ impl Reader<'_> {
         Ok(SendRecord {
             id: attempt_id(self.row.id),
             number: self.number()?,
-            trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
             trust_validation: self.trust_validation()?,
             provider: ProviderName::parse(&self.row.provider)
                 .map_err(|_| self.corrupt(Defect::InvalidProvider))?,
@@ -483,7 +485,6 @@ impl Reader<'_> {
             id: attempt_id(self.row.id),
             send: attempt_id(*send),
             number: self.number()?,
-            trust_flow: TrustFlowId::new(self.row.trust_flow.cast_unsigned()),
             trust_validation: self.trust_validation()?,
             reference: self.reference()?,
             started_at: instant(self.row.started_at_ns),
@@ -534,7 +535,6 @@ mod tests {
                 e164: Some("+60182258491".to_owned()),
                 ..NumberColumns::default()
             },
-            trust_flow: -1,
             trust_validation: "tv-a".to_owned(),
             send_id: None,
             reference: None,
@@ -594,12 +594,11 @@ mod tests {
     }
 
     #[test]
-    fn a_valid_row_reads_back_with_its_nanoseconds_and_its_flow_id_bits() {
+    fn a_valid_row_reads_back_with_its_nanoseconds() {
         let Ok(AttemptRecord::Send(send)) = finished_send_row().into_record() else {
             panic!("a valid send");
         };
         assert_eq!(send.started_at.timestamp_subsec_nanos(), 123_456_789);
-        assert_eq!(send.trust_flow, TrustFlowId::new(u64::MAX));
         assert_eq!(
             send.outcome(),
             SendOutcome::NotSent {

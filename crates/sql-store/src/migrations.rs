@@ -245,7 +245,6 @@ mod upgrade_tests {
             id: phone_verify_app::AttemptId::from_u128(id),
             number: store.numbers().at_rest(&phone),
             lookup: store.numbers().lookup(&phone),
-            trust_flow: phone_verify_domain::TrustFlowId::new(147),
             trust_validation: TrustValidationId::parse(tv).expect("an id"),
             provider: ProviderName::idmeta(),
             started_at,

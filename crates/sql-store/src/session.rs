@@ -154,7 +154,6 @@ where
             key: row.try_get("phone_key")?,
             masked: row.try_get("phone_masked")?,
         },
-        trust_flow: row.try_get("trust_flow")?,
         trust_validation: row.try_get("trust_validation")?,
         send_id: row.try_get("send_id")?,
         reference: row.try_get("reference")?,

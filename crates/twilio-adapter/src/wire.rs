@@ -210,14 +210,13 @@ pub(crate) fn reading(status: &str) -> Reading {
 
 #[cfg(test)]
 mod tests {
-    use phone_verify_domain::{OtpCode, PhoneNumber, TrustFlowId, TrustValidationId};
+    use phone_verify_domain::{OtpCode, PhoneNumber, TrustValidationId};
 
     use super::*;
 
     fn check(reference: Option<&str>, phone: Option<&str>) -> CheckCodeRequest {
         CheckCodeRequest {
             code: OtpCode::parse("123456").expect("code"),
-            trust_flow: TrustFlowId::new(0),
             trust_validation: TrustValidationId::parse("tv").expect("id"),
             reference: reference.map(|r| ReferenceId::parse(r).expect("reference")),
             phone: phone.map(|p| PhoneNumber::parse(p).expect("phone")),

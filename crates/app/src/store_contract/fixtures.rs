@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_domain::{
-    CheckVerdict, PhoneNumber, ProviderName, ReferenceId, TrustFlowId, TrustValidationId,
-    VerificationStatus,
+    CheckVerdict, PhoneNumber, ProviderName, ReferenceId, TrustValidationId, VerificationStatus,
 };
 
 use crate::{
@@ -79,7 +78,6 @@ pub(super) fn new_send_kept(
         id,
         number: numbers.at_rest(phone),
         lookup: numbers.lookup(phone),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
         provider: ProviderName::idmeta(),
         started_at,

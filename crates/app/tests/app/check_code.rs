@@ -7,7 +7,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{
     CheckResult, CheckVerdict, CodeState, GatewayError, MockVerificationGateway, PhoneNumber,
-    ReferenceId, RejectionKind, TrustFlowId, VerificationStatus,
+    ReferenceId, RejectionKind, VerificationStatus,
 };
 
 use crate::support::{
@@ -53,7 +53,6 @@ async fn the_right_code_verifies_and_the_check_is_recorded_without_the_code() {
         .expect_check_code()
         .withf(|asked| {
             asked.code.expose() == CODE
-                && asked.trust_flow == TrustFlowId::new(147)
                 && asked.trust_validation == tv()
                 && asked.reference.as_ref().map(|r| r.as_str()) == Some(REFERENCE)
                 && asked.phone == Some(phone())
@@ -279,7 +278,6 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
                 id: newer,
                 number: StoredNumber::Clear(corrected.clone()),
                 lookup: NumberLookup::Clear(corrected),
-                trust_flow: TrustFlowId::new(147),
                 trust_validation: tv(),
                 provider: phone_verify_domain::ProviderName::idmeta(),
                 started_at: t0() + secs(40),

@@ -8,7 +8,7 @@ use phone_verify_app::{
     AttemptId, HistorySubject, InMemoryVerificationStore, NewSend, PageRequest, Reservation,
     SendLimits, SendOutcome, SendRefusal, VerificationStore,
 };
-use phone_verify_domain::{PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{PhoneNumber, ReferenceId, TrustValidationId};
 
 use crate::support::{secs, t0};
 
@@ -44,7 +44,6 @@ async fn send(
         id,
         number: store.numbers().at_rest(&phone),
         lookup: store.numbers().lookup(&phone),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         started_at: at,

@@ -11,7 +11,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, MockVerificationGateway,
-    OtpCode, PhoneNumber, ProviderName, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId,
+    OtpCode, PhoneNumber, ProviderName, ReferenceId, SendCodeRequest, SendReceipt,
     TrustValidationId, VerificationStatus,
 };
 
@@ -49,7 +49,6 @@ pub(crate) fn reference(n: u8) -> ReferenceId {
 pub(crate) fn request_to(phone: PhoneNumber, trust_validation: &str) -> SendCodeRequest {
     SendCodeRequest {
         phone,
-        trust_flow: TrustFlowId::new(147),
         trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use idmeta_adapter::{IdmetaClient, SecretString};
 use phone_verify_app::{CheckCode, CheckPolicy, Providers, SendCode, SendPolicy, Wiring};
-use phone_verify_domain::{OtpCode, SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{OtpCode, SendCodeRequest, TrustValidationId};
 use phone_verify_sim::Simulator;
 use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
@@ -49,7 +49,6 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     let wiring = Wiring::with_providers(providers(&args, &sim, out)?, Arc::clone(&store));
     let request = SendCodeRequest {
         phone: phone.clone(),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: TrustValidationId::parse(&format!("demo-{stamp}"))
             .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
     };
@@ -111,6 +110,7 @@ fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers,
     let idmeta =
         |base_url: String| -> Result<Arc<dyn phone_verify_domain::VerificationGateway>, CliError> {
             let client = IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .base_url(base_url)
                 .allow_plain_http(true)
                 .token(SecretString::from(DEMO_TOKEN))

@@ -1,7 +1,7 @@
 //! `phone-verify send`.
 
 use phone_verify_app::{SendCode, SendPolicy, SentCode, Wiring};
-use phone_verify_domain::{DeliveryState, SendCodeRequest, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{DeliveryState, SendCodeRequest, TrustValidationId};
 use serde_json::json;
 
 use crate::args::SendArgs;
@@ -13,7 +13,6 @@ use crate::wiring::{self, Create, Stores};
 pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let request = SendCodeRequest {
         phone: args.phone.parse()?,
-        trust_flow: wiring::arg("--trust-flow", &args.trust_flow, TrustFlowId::parse)?,
         trust_validation: wiring::arg(
             "--trust-validation",
             &args.trust_validation,
@@ -39,7 +38,6 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
 /// safe for a terminal.
 pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
     out.field("phone", &request.phone);
-    out.field("trust flow", request.trust_flow);
     out.field("trust validation", &request.trust_validation);
     out.status("result", "sent", true);
     out.field("provider", &sent.provider);
@@ -56,7 +54,6 @@ pub(crate) fn send_json(request: &SendCodeRequest, sent: &SentCode) -> serde_jso
         "ok": true,
         "result": "sent",
         "phone": request.phone.masked(),
-        "trust_flow": request.trust_flow.get(),
         "trust_validation": request.trust_validation.as_str(),
         "provider": sent.provider.as_str(),
         "reference": sent.receipt.reference.as_str(),

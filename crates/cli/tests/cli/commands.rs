@@ -249,8 +249,16 @@ async fn the_former_idmeta_flags_still_work_for_a_release_and_are_hidden_from_he
     };
     let sent = run(formerly("send").args(send_args("tv-former"))).await;
     assert_eq!(sent.code, 0, "{}", sent.all());
-    let checked =
-        run(formerly("check").args(["--trust-validation", "tv-former", "--code", CODE])).await;
+    // `--trust-flow` is `--idmeta-trust-flow` now, a setting of IDMeta's that a check needs too.
+    let checked = run(formerly("check").args([
+        "--trust-flow",
+        "147",
+        "--trust-validation",
+        "tv-former",
+        "--code",
+        CODE,
+    ]))
+    .await;
     assert_eq!(checked.code, 0, "{}", checked.all());
     let counters = sim.counters();
     assert_eq!(
@@ -278,6 +286,7 @@ async fn the_former_idmeta_flags_still_work_for_a_release_and_are_hidden_from_he
             ("--base-url", "--idmeta-base-url"),
             ("--environment", "--idmeta-environment"),
             ("--token-file", "--idmeta-token-file"),
+            ("--trust-flow", "--idmeta-trust-flow"),
         ] {
             assert!(help.stdout.contains(current), "{command} {current}");
             assert!(!help.stdout.contains(former), "{command} {former}");

@@ -168,7 +168,7 @@ async fn a_refused_command_line_in_json_mode_is_an_error_document_too() {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        message.contains("--trust-flow"),
+        message.contains("--trust-validation"),
         "names what is missing: {message}"
     );
 

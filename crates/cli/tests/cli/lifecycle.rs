@@ -9,7 +9,7 @@ use phone_verify_app::{
     SendLimits, SendOutcome, VerificationStore,
 };
 use phone_verify_domain::{
-    CheckVerdict, PhoneNumber, ReferenceId, TrustFlowId, TrustValidationId, VerificationStatus,
+    CheckVerdict, PhoneNumber, ReferenceId, TrustValidationId, VerificationStatus,
 };
 use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
 
@@ -40,7 +40,6 @@ async fn seed(
         id: send,
         number: store.numbers().at_rest(&phone),
         lookup: store.numbers().lookup(&phone),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         started_at: at,

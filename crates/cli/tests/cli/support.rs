@@ -278,6 +278,7 @@ pub(crate) fn provider_command(command: &str, base_url: &str, db: &Path) -> Comm
     let mut binary = binary();
     binary
         .env("IDMETA_API_TOKEN", TOKEN)
+        .env("IDMETA_TRUST_FLOW", "147")
         .args([
             command,
             "--idmeta-base-url",

@@ -1,6 +1,5 @@
 use phone_verify_domain::{
-    CheckCodeRequest, OtpCode, PhoneNumber, PhoneNumberError, SendCodeRequest, TrustFlowId,
-    TrustValidationId,
+    CheckCodeRequest, OtpCode, PhoneNumber, PhoneNumberError, SendCodeRequest, TrustValidationId,
 };
 
 const FULL: &str = "+60182258491";
@@ -33,12 +32,10 @@ fn requests_do_not_show_the_number_or_the_code() {
     let phone = PhoneNumber::parse(FULL).expect("valid");
     let send = SendCodeRequest {
         phone: phone.clone(),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: TrustValidationId::parse("tv-1").expect("valid"),
     };
     let check = CheckCodeRequest {
         code: OtpCode::parse("918273").expect("valid"),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: TrustValidationId::parse("tv-1").expect("valid"),
         reference: None,
         phone: Some(phone),

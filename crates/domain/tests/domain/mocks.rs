@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use phone_verify_domain::{
-    GatewayError, MockVerificationGateway, PhoneNumber, SendCodeRequest, TrustFlowId,
-    TrustValidationId, VerificationGateway,
+    GatewayError, MockVerificationGateway, PhoneNumber, SendCodeRequest, TrustValidationId,
+    VerificationGateway,
 };
 
 #[test]
@@ -18,7 +18,6 @@ fn the_mock_gateway_is_usable_as_a_shared_trait_object() {
     assert!(format!("{gateway:?}").contains("MockVerificationGateway"));
     let request = SendCodeRequest {
         phone: PhoneNumber::parse("+60182258491").expect("valid"),
-        trust_flow: TrustFlowId::new(1),
         trust_validation: TrustValidationId::parse("tv").expect("valid"),
     };
     let outcome = futures_lite_block_on(gateway.send_code(&request));

@@ -6,6 +6,7 @@ use idmeta_adapter::{
 
 fn with_subdomain(subdomain: &str) -> Result<IdmetaClient, ClientConfigError> {
     IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .environment(subdomain)
         .token(SecretString::from("t0k3n-secret"))
         .build()
@@ -43,6 +44,7 @@ fn a_subdomain_holding_url_syntax_is_refused() {
 #[test]
 fn plain_http_is_refused_unless_explicitly_allowed() {
     let builder = IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url("http://127.0.0.1:9")
         .token(SecretString::from("t"));
     let error = builder.clone().build().expect_err("plain HTTP");
@@ -66,15 +68,30 @@ fn missing_or_conflicting_settings_are_typed_errors() {
     let token = || SecretString::from("t");
     let cases: Vec<(Result<IdmetaClient, ClientConfigError>, &str)> = vec![
         (
-            IdmetaClient::builder().token(token()).build(),
+            IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
+                .token(token())
+                .build(),
             "MissingLocation",
         ),
+        // IDMeta asks for a Trust Flow on every request: the client's setting, required.
         (
-            IdmetaClient::builder().environment("integrate").build(),
+            IdmetaClient::builder()
+                .environment("integrate")
+                .token(token())
+                .build(),
+            "MissingTrustFlow",
+        ),
+        (
+            IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
+                .environment("integrate")
+                .build(),
             "MissingToken",
         ),
         (
             IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .environment("x")
                 .base_url("https://y.example")
                 .token(token())
@@ -83,6 +100,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
         ),
         (
             IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .environment("x")
                 .token(SecretString::from("  "))
                 .build(),
@@ -90,6 +108,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
         ),
         (
             IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .environment("x")
                 .token(SecretString::from("a\nb"))
                 .build(),
@@ -97,6 +116,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
         ),
         (
             IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .environment("x")
                 .token(token())
                 .request_timeout(Duration::ZERO)
@@ -105,6 +125,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
         ),
         (
             IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .environment("x")
                 .token(token())
                 .max_response_bytes(0)
@@ -121,6 +142,7 @@ fn missing_or_conflicting_settings_are_typed_errors() {
 #[test]
 fn debug_of_the_builder_and_the_client_never_shows_the_token() {
     let builder = IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .environment("integrate")
         .token(SecretString::from("t0k3n-secret"));
     let client = builder.clone().build().expect("valid");

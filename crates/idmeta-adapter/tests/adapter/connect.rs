@@ -13,6 +13,7 @@ async fn send_to_a_silent_listener(connect: Duration, request: Duration) -> Gate
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let gateway = IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(format!("https://127.0.0.1:{port}"))
         .token(SecretString::from("t"))
         .connect_timeout(connect)

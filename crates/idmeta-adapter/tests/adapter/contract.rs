@@ -37,6 +37,7 @@ impl ContractTarget for Idmeta {
         };
         Box::new(
             IdmetaClient::builder()
+                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
                 .base_url(setup.base_url.as_str())
                 .allow_plain_http(true)
                 .token(SecretString::from(token))

@@ -26,6 +26,7 @@ pub(crate) fn ok(body: &str) -> String {
 
 pub(crate) fn client(url: &str) -> IdmetaClient {
     IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(url)
         .allow_plain_http(true)
         .token(SecretString::from("exact-token"))

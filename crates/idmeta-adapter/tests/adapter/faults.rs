@@ -47,6 +47,7 @@ async fn each_retry_is_counted_with_the_provider_and_the_class_retried() {
         .expect("addr")
         .port();
     let gateway = idmeta_adapter::IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(format!("http://127.0.0.1:{port}"))
         .allow_plain_http(true)
         .token(idmeta_adapter::SecretString::from("t"))

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use idmeta_adapter::{IdmetaClient, RetryPolicy, SecretString};
 use phone_verify_domain::{
-    CheckCodeRequest, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
+    CheckCodeRequest, OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId,
 };
 use phone_verify_sim::{SimConfig, Simulator};
 
@@ -21,6 +21,7 @@ pub(crate) async fn simulator_with(config: SimConfig) -> Simulator {
 
 pub(crate) fn client(sim: &Simulator) -> IdmetaClient {
     IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(sim.base_url())
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))
@@ -39,7 +40,6 @@ fn phone(e164: &str) -> PhoneNumber {
 pub(crate) fn send_request(e164: &str, trust_validation: &str) -> SendCodeRequest {
     SendCodeRequest {
         phone: phone(e164),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
     }
 }
@@ -47,7 +47,6 @@ pub(crate) fn send_request(e164: &str, trust_validation: &str) -> SendCodeReques
 pub(crate) fn check_request(code: &str, trust_validation: &str) -> CheckCodeRequest {
     CheckCodeRequest {
         code: OtpCode::parse(code).expect("a valid code"),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
         reference: None,
         phone: None,

@@ -26,7 +26,11 @@ async fn a_builder_without_a_provider_is_refused() {
 #[tokio::test]
 async fn an_idmeta_client_without_a_token_is_a_configuration_error() {
     let error = PhoneVerification::builder()
-        .idmeta(IdmetaClient::builder().environment("integrate"))
+        .idmeta(
+            IdmetaClient::builder()
+                .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
+                .environment("integrate"),
+        )
         .build()
         .await
         .expect_err("no token");
@@ -40,6 +44,7 @@ async fn plain_http_is_refused_at_either_provider_naming_the_fix() {
 
     let plain = "http://127.0.0.1:9";
     let idmeta = IdmetaClient::builder()
+        .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
         .base_url(plain)
         .token(SecretString::from("t0k3n"));
     let twilio = TwilioClient::builder()
@@ -239,7 +244,6 @@ async fn store_with_a_send_left_in_flight(path: &std::path::Path) {
                 id: AttemptId::from_u128(7),
                 number: numbers.at_rest(&request.phone),
                 lookup: numbers.lookup(&request.phone),
-                trust_flow: request.trust_flow,
                 trust_validation: request.trust_validation,
                 provider: phone_verify::ProviderName::idmeta(),
                 started_at: t0(),

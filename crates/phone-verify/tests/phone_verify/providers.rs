@@ -7,8 +7,7 @@ use phone_verify::testing::sim::{self, Fault, FaultScope, SimConfig, Simulator};
 use phone_verify::twilio::TwilioClient;
 use phone_verify::{
     AttemptRecord, BuildError, NumberPrefix, OtpCode, PageRequest, PhoneNumber, PhoneVerification,
-    PhoneVerificationBuilder, ProviderName, Route, SendCodeRequest, SendOutcome, TrustFlowId,
-    TrustValidationId,
+    PhoneVerificationBuilder, ProviderName, Route, SendCodeRequest, SendOutcome, TrustValidationId,
 };
 
 use crate::support::{CODE, NUMBER, request, simulator};
@@ -117,7 +116,6 @@ async fn a_number_goes_to_the_provider_its_calling_code_is_routed_to() {
         .expect("builds");
     let american = SendCodeRequest {
         phone: PhoneNumber::parse("+1 650-253-0000").expect("a number"),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: TrustValidationId::parse("tv-us").expect("an id"),
     };
 
@@ -218,7 +216,11 @@ async fn choosing_a_provider_again_replaces_it() {
     // The second IDMeta client, without a token, replaces the simulator's.
     let error = PhoneVerification::builder()
         .simulator(&sim)
-        .idmeta(IdmetaClient::builder().environment("integrate"))
+        .idmeta(
+            IdmetaClient::builder()
+                .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
+                .environment("integrate"),
+        )
         .build()
         .await
         .expect_err("the second choice has no token");

@@ -126,6 +126,7 @@ async fn a_provider_that_turns_sends_away_is_503_and_nothing_was_sent() {
 async fn a_back_end_with_a_wrong_token_is_502() {
     let sim = simulator().await;
     let idmeta = IdmetaClient::builder()
+        .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
         .base_url(sim.base_url())
         .allow_plain_http(true)
         .token(SecretString::from("not-the-simulator-token"));

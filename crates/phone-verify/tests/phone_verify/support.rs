@@ -2,8 +2,7 @@
 
 use phone_verify::testing::sim::{self, SimConfig, Simulator};
 use phone_verify::{
-    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, SendCodeRequest, TrustFlowId,
-    TrustValidationId,
+    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, SendCodeRequest, TrustValidationId,
 };
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -17,7 +16,6 @@ pub(crate) const CODE: &str = "123456";
 pub(crate) fn request(trust_validation: &str) -> SendCodeRequest {
     SendCodeRequest {
         phone: PhoneNumber::parse(NUMBER).expect("a valid number"),
-        trust_flow: TrustFlowId::new(147),
         trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
     }
 }
@@ -72,7 +70,6 @@ impl Backend {
         let base_url = format!("http://{}", listener.local_addr().expect("an address"));
         let app = router(Signup {
             verification,
-            trust_flow: TrustFlowId::new(147),
             metrics,
         });
         let server = tokio::spawn(async move {

@@ -16,8 +16,8 @@ use phone_verify_app::{
     AttemptId, CheckOutcome, CheckPolicy, CheckReservation, InMemoryVerificationStore, NewCheck,
     NewSend, Reservation, SendLimits, SendOutcome, VerificationStore,
 };
-use phone_verify_domain::{CheckVerdict, ReferenceId, TrustFlowId, VerificationStatus};
-use phone_verify_reliability::fixture::{TRUST_FLOW, mobile_number, trust_validation};
+use phone_verify_domain::{CheckVerdict, ReferenceId, VerificationStatus};
+use phone_verify_reliability::fixture::{mobile_number, trust_validation};
 use phone_verify_reliability::process::peak_rss_kib;
 
 const NUMBERS: u32 = 1_000;
@@ -52,7 +52,6 @@ async fn main() -> anyhow::Result<()> {
             id: send,
             number: store.numbers().at_rest(phone),
             lookup: store.numbers().lookup(phone),
-            trust_flow: TrustFlowId::new(TRUST_FLOW),
             trust_validation: tv.clone(),
             provider: phone_verify_domain::ProviderName::idmeta(),
             started_at: at,

@@ -8,9 +8,7 @@ use phone_verify_app::{
     AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, InMemoryVerificationStore, PageRequest,
     SendCode, SendOutcome, SendPolicy, VerificationHistory, Wiring,
 };
-use phone_verify_domain::{
-    CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
-};
+use phone_verify_domain::{CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId};
 
 const TOKEN: &str = "e2e-token";
 
@@ -20,6 +18,7 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
         .await
         .expect("the simulator starts");
     let gateway = IdmetaClient::builder()
+        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(sim.base_url())
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))
@@ -36,7 +35,6 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
     let sent = send
         .send(&SendCodeRequest {
             phone: phone.clone(),
-            trust_flow: TrustFlowId::new(147),
             trust_validation: trust_validation.clone(),
         })
         .await

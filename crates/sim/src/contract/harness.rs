@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeScope, ErrorClass, GatewayError, OtpCode, PhoneNumber,
-    ProviderRules, ReferenceId, RejectionKind, SendCodeRequest, SendReceipt, TrustFlowId,
-    TrustValidationId, VerificationGateway,
+    ProviderRules, ReferenceId, RejectionKind, SendCodeRequest, SendReceipt, TrustValidationId,
+    VerificationGateway,
 };
 
 use super::{ContractTarget, Credentials, GatewaySetup, Retries, SimulatedProvider};
@@ -20,7 +20,6 @@ pub(crate) const PHONE_FORMS: [&str; 3] = ["+60182258491", "60182258491", "18225
 /// The trust validation of every case's sends and checks.
 const TRUST_VALIDATION: &str = "tv-contract";
 /// The trust flow of every case's sends and checks.
-const TRUST_FLOW: u64 = 147;
 /// The timeout of one attempt: long enough for a loaded machine, shorter than a `Delay`.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long the simulator delays an answer for the `Delay` fault: past [`REQUEST_TIMEOUT`].
@@ -199,7 +198,6 @@ impl Said {
 pub(crate) fn send_request() -> SendCodeRequest {
     SendCodeRequest {
         phone: phone(),
-        trust_flow: TrustFlowId::new(TRUST_FLOW),
         trust_validation: TrustValidationId::parse(TRUST_VALIDATION).expect("a valid id"),
     }
 }
@@ -213,7 +211,6 @@ pub(crate) fn check_naming(
 ) -> CheckCodeRequest {
     CheckCodeRequest {
         code: OtpCode::parse(code).expect("a valid code"),
-        trust_flow: TrustFlowId::new(TRUST_FLOW),
         trust_validation: TrustValidationId::parse(TRUST_VALIDATION).expect("a valid id"),
         reference: reference.cloned(),
         phone: number.then(phone),

@@ -14,8 +14,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, OtpCode,
-    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId,
-    VerificationStatus,
+    PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustValidationId, VerificationStatus,
 };
 use phone_verify_sql_store::{ProtectNumbersError, SqlVerificationStore};
 
@@ -120,7 +119,6 @@ async fn send_and_check_each_number(store: Arc<dyn VerificationStore>) {
         let phone = PhoneNumber::parse(number).expect("a number");
         let request = SendCodeRequest {
             phone: phone.clone(),
-            trust_flow: TrustFlowId::new(147),
             trust_validation: validation(n),
         };
         cases.send.send(&request).await.expect("sent");
@@ -151,7 +149,6 @@ async fn cools_down_with_three_attempts(
         .send
         .send(&SendCodeRequest {
             phone: phone.clone(),
-            trust_flow: TrustFlowId::new(147),
             trust_validation: tv,
         })
         .await;

@@ -10,7 +10,7 @@ use phone_verify_app::{
     NumberProtection, Page, PageRequest, Reservation, SendLimits, SendOutcome, SendRefusal,
     StoreError, VerificationStore,
 };
-use phone_verify_domain::{PhoneNumber, TrustFlowId, TrustValidationId};
+use phone_verify_domain::{PhoneNumber, TrustValidationId};
 use phone_verify_sql_store::SqlVerificationStore;
 
 #[cfg(feature = "postgres")]
@@ -130,7 +130,6 @@ pub(crate) fn new_send(n: u128, tv: &str, started_at: DateTime<Utc>) -> NewSend 
         id: AttemptId::from_u128(n),
         number: phone_verify_app::StoredNumber::Clear(number()),
         lookup: NumberLookup::Clear(number()),
-        trust_flow: TrustFlowId::new(u64::MAX),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         started_at,

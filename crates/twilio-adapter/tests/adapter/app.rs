@@ -7,9 +7,7 @@ use std::time::Duration;
 use phone_verify_app::{
     CheckCode, CheckCodeError, CheckPolicy, InMemoryVerificationStore, SendCode, SendPolicy, Wiring,
 };
-use phone_verify_domain::{
-    CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustFlowId, TrustValidationId,
-};
+use phone_verify_domain::{CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId};
 
 use crate::support::{TO, client, simulator};
 
@@ -24,7 +22,6 @@ async fn the_app_sends_and_checks_over_twilio_and_a_404_is_no_pending_code() {
     let check = CheckCode::new(wiring, CheckPolicy::default());
     let request = |phone: &str, tv: &str| SendCodeRequest {
         phone: PhoneNumber::parse(phone).expect("valid"),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: TrustValidationId::parse(tv).expect("valid"),
     };
 

@@ -13,7 +13,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{
     CheckVerdict, GatewayError, OtpCode, PhoneNumber, ProviderName, RateLimitKind, SendCodeRequest,
-    TrustFlowId, TrustValidationId,
+    TrustValidationId,
 };
 use phone_verify_sim::{Fault, FaultScope, Simulator};
 
@@ -84,7 +84,6 @@ impl Harness {
 fn request(tv: &str) -> SendCodeRequest {
     SendCodeRequest {
         phone: PhoneNumber::parse(TO).expect("valid"),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: tv_id(tv),
     }
 }

@@ -2,8 +2,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use phone_verify_domain::{
-    CheckCodeRequest, OtpCode, PhoneNumber, ReferenceId, SendCodeRequest, TrustFlowId,
-    TrustValidationId,
+    CheckCodeRequest, OtpCode, PhoneNumber, ReferenceId, SendCodeRequest, TrustValidationId,
 };
 use phone_verify_sim::{
     DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_SERVICE_SID, SimClock, SimConfig, Simulator,
@@ -54,7 +53,6 @@ pub(crate) fn builder(base_url: &str) -> twilio_verify_adapter::TwilioClientBuil
 pub(crate) fn send_request(e164: &str) -> SendCodeRequest {
     SendCodeRequest {
         phone: PhoneNumber::parse(e164).expect("a valid number"),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: TrustValidationId::parse("tv-twilio").expect("a valid id"),
     }
 }
@@ -63,7 +61,6 @@ pub(crate) fn send_request(e164: &str) -> SendCodeRequest {
 pub(crate) fn check_request(code: &str, reference: Option<&ReferenceId>) -> CheckCodeRequest {
     CheckCodeRequest {
         code: OtpCode::parse(code).expect("a valid code"),
-        trust_flow: TrustFlowId::new(0),
         trust_validation: TrustValidationId::parse("tv-twilio").expect("a valid id"),
         reference: reference.cloned(),
         phone: Some(PhoneNumber::parse(TO).expect("a valid number")),
