@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use idmeta_adapter::{BaseUrlError, ClientConfigError, HttpConfigError};
+use idmeta_adapter::{BaseUrlError, HttpConfigError, IdmetaConfigError};
 use phone_verify_app::{
     CheckCodeError, CheckRefusal, HistoryError, PurgeError, ReconcileError, SendCodeError,
     StoreError,
@@ -150,7 +150,7 @@ macro_rules! from_config_error {
     };
 }
 
-from_config_error!(ClientConfigError, "idmeta");
+from_config_error!(IdmetaConfigError, "idmeta");
 from_config_error!(TwilioConfigError, "twilio");
 
 impl From<StoreError> for CliError {
@@ -621,7 +621,7 @@ mod tests {
     #[test]
     fn plain_http_refused_at_either_provider_names_the_command_line_s_fix() {
         let plain = || HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme);
-        let idmeta = CliError::from(ClientConfigError::Http(plain()));
+        let idmeta = CliError::from(IdmetaConfigError::Http(plain()));
         let twilio = CliError::from(TwilioConfigError::Http(plain()));
         for (error, provider) in [(idmeta, "idmeta"), (twilio, "twilio")] {
             assert_eq!(error.exit, Exit::Config);

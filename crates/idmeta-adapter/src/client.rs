@@ -17,7 +17,7 @@ use serde::Serialize;
 use tracing::Span;
 
 use crate::classify::{classify_check, classify_send};
-use crate::config::{ClientConfigError, IdmetaClientBuilder};
+use crate::config::{IdmetaClientBuilder, IdmetaConfigError};
 use crate::wire::{Asked, SendBody, VerifyBody};
 
 /// The path of the send endpoint, below the base URL.
@@ -61,13 +61,13 @@ impl IdmetaClient {
         base_url: Url,
         token: &SecretString,
         trust_flow: TrustFlowId,
-    ) -> Result<Self, ClientConfigError> {
+    ) -> Result<Self, IdmetaConfigError> {
         let secret = token.expose_secret().trim();
         if secret.is_empty() {
-            return Err(ClientConfigError::InvalidToken);
+            return Err(IdmetaConfigError::InvalidToken);
         }
         let authorization = HeaderValue::from_str(&format!("Bearer {secret}"))
-            .map_err(|_| ClientConfigError::InvalidToken)?;
+            .map_err(|_| IdmetaConfigError::InvalidToken)?;
         let caller = config.http.caller(ADAPTER, base_url, authorization)?;
         Ok(Self {
             inner: Arc::new(Inner {

@@ -9,10 +9,10 @@ use secrecy::SecretString;
 /// Why a configuration was refused. Never contains the token.
 ///
 /// Its HTTP part (base URL, limits, the client) is [`HttpConfigError`], shared with every
-/// adapter: [`ClientConfigError::Http`].
+/// adapter: [`IdmetaConfigError::Http`].
 ///
 /// ```
-/// use idmeta_adapter::{BaseUrlError, ClientConfigError, HttpConfigError, IdmetaClient, SecretString};
+/// use idmeta_adapter::{BaseUrlError, IdmetaConfigError, HttpConfigError, IdmetaClient, SecretString};
 ///
 /// let error = IdmetaClient::builder()
 ///     .trust_flow(idmeta_adapter::TrustFlowId::new(147))
@@ -22,13 +22,13 @@ use secrecy::SecretString;
 ///     .unwrap_err();
 /// assert!(matches!(
 ///     error,
-///     ClientConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+///     IdmetaConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
 /// ));
 /// assert!(error.to_string().contains("allow_plain_http(true)"));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientConfigError {
+pub enum IdmetaConfigError {
     /// Neither an environment subdomain nor a base URL was given.
     #[error("no IDMeta location: set an environment subdomain or a base URL")]
     MissingLocation,
@@ -74,7 +74,7 @@ enum Location {
 ///     .build()?;
 /// assert_eq!(client.base_url().as_str(), "https://integrate.idmetagroup.com/");
 /// assert!(!format!("{client:?}").contains("my-api-token"));
-/// # Ok::<(), idmeta_adapter::ClientConfigError>(())
+/// # Ok::<(), idmeta_adapter::IdmetaConfigError>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct IdmetaClientBuilder {
@@ -119,17 +119,17 @@ impl IdmetaClientBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ClientConfigError`] naming the first invalid setting.
-    pub fn build(self) -> Result<crate::IdmetaClient, ClientConfigError> {
+    /// A [`IdmetaConfigError`] naming the first invalid setting.
+    pub fn build(self) -> Result<crate::IdmetaClient, IdmetaConfigError> {
         let location = match (self.subdomain.clone(), self.base_url.clone()) {
-            (Some(_), Some(_)) => return Err(ClientConfigError::ConflictingLocation),
+            (Some(_), Some(_)) => return Err(IdmetaConfigError::ConflictingLocation),
             (Some(sub), None) => Location::Subdomain(sub),
             (None, Some(url)) => Location::BaseUrl(url),
-            (None, None) => return Err(ClientConfigError::MissingLocation),
+            (None, None) => return Err(IdmetaConfigError::MissingLocation),
         };
         let base_url = self.http.base_url(&location.base_url()?)?;
-        let token = self.token.as_ref().ok_or(ClientConfigError::MissingToken)?;
-        let trust_flow = self.trust_flow.ok_or(ClientConfigError::MissingTrustFlow)?;
+        let token = self.token.as_ref().ok_or(IdmetaConfigError::MissingToken)?;
+        let trust_flow = self.trust_flow.ok_or(IdmetaConfigError::MissingTrustFlow)?;
         crate::IdmetaClient::from_config(&self, base_url, token, trust_flow)
     }
 }
@@ -160,12 +160,12 @@ fn is_dns_label(label: &str) -> bool {
 impl Location {
     /// The base URL it stands for, not yet checked: a subdomain of IDMeta's domain, or the URL
     /// given (whose path is kept, a proxy prefix).
-    fn base_url(&self) -> Result<String, ClientConfigError> {
+    fn base_url(&self) -> Result<String, IdmetaConfigError> {
         match self {
             Self::Subdomain(sub) => {
                 let sub = sub.to_ascii_lowercase();
                 if !is_dns_label(&sub) {
-                    return Err(ClientConfigError::InvalidSubdomain);
+                    return Err(IdmetaConfigError::InvalidSubdomain);
                 }
                 Ok(format!("https://{sub}.idmetagroup.com/"))
             }
@@ -212,7 +212,7 @@ mod tests {
         );
         assert!(matches!(
             Location::Subdomain("evil.com/".into()).base_url(),
-            Err(ClientConfigError::InvalidSubdomain)
+            Err(IdmetaConfigError::InvalidSubdomain)
         ));
     }
 }

@@ -28,7 +28,7 @@
 //! use phone_verify_domain::VerificationGateway;
 //! use secrecy::SecretString;
 //!
-//! # fn main() -> Result<(), idmeta_adapter::ClientConfigError> {
+//! # fn main() -> Result<(), idmeta_adapter::IdmetaConfigError> {
 //! let gateway: Arc<dyn VerificationGateway> = Arc::new(
 //!     IdmetaClient::builder()
 //!         .trust_flow(idmeta_adapter::TrustFlowId::new(147))
@@ -104,7 +104,11 @@ pub mod fuzzing {
 }
 
 pub use client::{IdmetaClient, SEND_PATH, VERIFY_PATH};
-pub use config::{ClientConfigError, IdmetaClientBuilder};
+pub use config::{IdmetaClientBuilder, IdmetaConfigError};
+
+/// The former name of [`IdmetaConfigError`], from before IDMeta's names said so.
+#[deprecated(since = "0.1.0", note = "renamed IdmetaConfigError")]
+pub type ClientConfigError = IdmetaConfigError;
 pub use phone_verify_domain::TrustFlowId;
 pub use phone_verify_http::{
     BaseUrlError, ClientBuildError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,

@@ -103,7 +103,7 @@ pub enum BuildError {
     /// ```
     #[cfg(feature = "idmeta")]
     #[error("the idmeta client configuration is invalid")]
-    Idmeta(#[source] crate::idmeta::ClientConfigError),
+    Idmeta(#[source] crate::idmeta::IdmetaConfigError),
     /// The Twilio client's configuration is invalid (no Service SID, malformed credentials,
     /// plain HTTP without `allow_plain_http(true)`, ...); the source says which, and names
     /// that fix.

@@ -1,10 +1,10 @@
 use std::time::Duration;
 
 use idmeta_adapter::{
-    BaseUrlError, ClientConfigError, HttpConfigError, IdmetaClient, SecretString,
+    BaseUrlError, HttpConfigError, IdmetaClient, IdmetaConfigError, SecretString,
 };
 
-fn with_subdomain(subdomain: &str) -> Result<IdmetaClient, ClientConfigError> {
+fn with_subdomain(subdomain: &str) -> Result<IdmetaClient, IdmetaConfigError> {
     IdmetaClient::builder()
         .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .environment(subdomain)
@@ -30,7 +30,7 @@ fn a_subdomain_holding_url_syntax_is_refused() {
     ] {
         let error = with_subdomain(bad).expect_err(bad);
         assert!(
-            matches!(error, ClientConfigError::InvalidSubdomain),
+            matches!(error, IdmetaConfigError::InvalidSubdomain),
             "{bad:?}: {error:?}"
         );
     }
@@ -51,7 +51,7 @@ fn plain_http_is_refused_unless_explicitly_allowed() {
     assert!(
         matches!(
             error,
-            ClientConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
+            IdmetaConfigError::Http(HttpConfigError::BaseUrl(BaseUrlError::InsecureScheme))
         ),
         "{error:?}"
     );
@@ -66,7 +66,7 @@ fn plain_http_is_refused_unless_explicitly_allowed() {
 #[test]
 fn missing_or_conflicting_settings_are_typed_errors() {
     let token = || SecretString::from("t");
-    let cases: Vec<(Result<IdmetaClient, ClientConfigError>, &str)> = vec![
+    let cases: Vec<(Result<IdmetaClient, IdmetaConfigError>, &str)> = vec![
         (
             IdmetaClient::builder()
                 .trust_flow(idmeta_adapter::TrustFlowId::new(147))
