@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use phone_verify_app::{
     CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, NumberKeyring,
-    ProviderName, Providers, ProvidersError, ReconcileInFlight, Route, SendCode, SendPolicy,
-    VerificationHistory, VerificationStore, Wiring,
+    ProviderName, Providers, ProvidersError, PurgeRecords, ReconcileInFlight, Route, SendCode,
+    SendPolicy, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -501,7 +501,7 @@ impl PhoneVerificationBuilder {
             self.routes,
             self.failover,
         )?;
-        let store = self.store.open(self.number_keys).await?;
+        let (store, sql) = self.store.open(self.number_keys).await?;
         let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
         if let Some(clock) = self.clock {
             wiring = wiring.clock(clock);
@@ -519,10 +519,23 @@ impl PhoneVerificationBuilder {
         if let Some(ids) = self.ids {
             wiring = wiring.ids(ids);
         }
+        #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+        let () = sql;
+        let purge = PurgeRecords::new(
+            Arc::clone(&store),
+            Arc::clone(&wiring.clock),
+            &self.send_policy.limits,
+            &self.check_policy,
+        );
         Ok(PhoneVerification {
             send: SendCode::new(wiring.clone(), self.send_policy),
-            check: CheckCode::new(wiring, self.check_policy),
-            history: VerificationHistory::new(store),
+            check: CheckCode::new(wiring.clone(), self.check_policy),
+            history: VerificationHistory::new(Arc::clone(&store)),
+            purge,
+            store,
+            clock: wiring.clock,
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            sql,
         })
     }
 }
@@ -614,19 +627,30 @@ impl GatewayChoice {
     }
 }
 
+/// The SQL store the handle closes, when it opened one (`()` in a build without SQL).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+type OpenedSql = Option<crate::sql::SqlVerificationStore>;
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+type OpenedSql = ();
+
 impl StoreChoice {
-    /// The store, keeping numbers protected with `keys` when given.
+    /// The store, keeping numbers protected with `keys` when given, and the SQL store behind
+    /// it when this builder opened one (the handle closes it).
     async fn open(
         self,
         keys: Option<NumberKeyring>,
-    ) -> Result<Arc<dyn VerificationStore>, BuildError> {
+    ) -> Result<(Arc<dyn VerificationStore>, OpenedSql), BuildError> {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        let without_sql = |store: Arc<dyn VerificationStore>| (store, None);
+        #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+        let without_sql = |store: Arc<dyn VerificationStore>| (store, ());
         match self {
-            Self::InMemory => Ok(Arc::new(match keys {
+            Self::InMemory => Ok(without_sql(Arc::new(match keys {
                 Some(keys) => InMemoryVerificationStore::new().protect_numbers(keys),
                 None => InMemoryVerificationStore::new(),
-            })),
+            }))),
             Self::Given(_) if keys.is_some() => Err(BuildError::KeysForGivenStore),
-            Self::Given(store) => Ok(store),
+            Self::Given(store) => Ok(without_sql(store)),
             #[cfg(feature = "sqlite")]
             Self::Sqlite(path) => crate::sql::SqlVerificationStore::open_sqlite(
                 path,
@@ -647,16 +671,18 @@ impl StoreChoice {
     }
 }
 
-/// `store` as the port, keeping numbers protected with `keys` when given.
+/// `store` as the port, keeping numbers protected with `keys` when given, and the store
+/// itself (a clone shares its pool) for the handle to close.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn protected(
     store: crate::sql::SqlVerificationStore,
     keys: Option<NumberKeyring>,
-) -> Arc<dyn VerificationStore> {
-    match keys {
-        Some(keys) => store.protect_numbers(keys).into_port(),
-        None => store.into_port(),
-    }
+) -> (Arc<dyn VerificationStore>, OpenedSql) {
+    let store = match keys {
+        Some(keys) => store.protect_numbers(keys),
+        None => store,
+    };
+    (store.clone().into_port(), Some(store))
 }
 
 impl fmt::Debug for PhoneVerificationBuilder {

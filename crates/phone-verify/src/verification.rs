@@ -1,8 +1,12 @@
 //! The entry point an embedding back end holds: send, check, history.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckCodeError, CheckedCode, HistoryError, Page, PageRequest,
-    SendCode, SendCodeError, SentCode, VerificationHistory,
+    AttemptRecord, CheckCode, CheckCodeError, CheckedCode, Clock, HistoryError, Page, PageRequest,
+    PurgeError, PurgeMode, PurgeRecords, PurgeReport, ReconcileError, ReconcileInFlight,
+    ReconcileReport, SendCode, SendCodeError, SentCode, VerificationHistory, VerificationStore,
 };
 use phone_verify_domain::{OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId};
 
@@ -43,9 +47,62 @@ pub struct PhoneVerification {
     pub(crate) send: SendCode,
     pub(crate) check: CheckCode,
     pub(crate) history: VerificationHistory,
+    /// The retention policy, under the guards this handle sends and checks with.
+    pub(crate) purge: PurgeRecords,
+    /// The record of attempts.
+    pub(crate) store: Arc<dyn VerificationStore>,
+    /// The clock the use cases read.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The SQL store the builder opened, closed by [`PhoneVerification::close`].
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) sql: Option<crate::sql::SqlVerificationStore>,
 }
 
 impl PhoneVerification {
+    /// Deletes (or, with [`PurgeMode::DryRun`], counts) the records of every trust validation
+    /// whose attempts all finished more than `older_than` ago, in short batches, never what
+    /// this handle's guards still need ([`PurgeRecords::purge`]; `docs/operations.md`,
+    /// "Retention and reconciliation").
+    ///
+    /// # Errors
+    ///
+    /// [`PurgeError::TooRecent`] for an age the guards still need (nothing deleted);
+    /// [`PurgeError::Store`] when the store fails (what was deleted before is in it).
+    pub async fn purge(
+        &self,
+        older_than: Duration,
+        mode: PurgeMode,
+    ) -> Result<PurgeReport, PurgeError> {
+        self.purge.purge(older_than, mode).await
+    }
+
+    /// Closes the sends and checks a crash left in flight for longer than `older_than` as
+    /// "outcome unknown (abandoned)" ([`ReconcileInFlight`]); at least
+    /// [`crate::MIN_ABANDONED_AFTER`], [`crate::DEFAULT_ABANDONED_AFTER`] is the usual age.
+    ///
+    /// # Errors
+    ///
+    /// [`ReconcileError::TooRecent`] for an age a live call may still last (nothing
+    /// closed); [`ReconcileError::Store`] when the store fails.
+    pub async fn reconcile(&self, older_than: Duration) -> Result<ReconcileReport, ReconcileError> {
+        ReconcileInFlight::new(Arc::clone(&self.store), Arc::clone(&self.clock), older_than)
+            .reconcile()
+            .await
+    }
+
+    /// Closes the store this handle's builder opened (`sqlite`, `postgres`): the writes
+    /// handed over are answered first, then the connections close, and the last SQLite
+    /// connection to close checkpoints the WAL into the database file (so a backup that
+    /// copies the `.db` has everything). Any clone of the handle used afterwards finds the
+    /// store closed. Nothing to do for a store given with `store(..)` (close it yourself) or
+    /// the in-memory one.
+    pub async fn close(&self) {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        if let Some(sql) = &self.sql {
+            sql.close().await;
+        }
+    }
+
     /// The builder: choose a provider or several (`idmeta`, `twilio`, `gateway`, `provider`,
     /// `simulator`), with routes and failover between them, optionally a store and policies,
     /// then `build`.

@@ -325,14 +325,21 @@ impl SqlVerificationStore {
     /// never returned, as the purge or conversion itself succeeded. PostgreSQL: nothing here
     /// (`docs/security.md` says what to run).
     pub(crate) async fn truncate_wal(&self) {
-        #[cfg(feature = "sqlite")]
-        if let Backend::Sqlite(sqlite) = &self.backend {
-            let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&sqlite.pool)
-                .await;
-            if let Err(error) = checkpoint {
-                tracing::warn!(error = %crate::failure::failure(error), "the WAL could not be truncated");
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(sqlite) => {
+                let checkpoint = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&sqlite.pool)
+                    .await;
+                if let Err(error) = checkpoint {
+                    tracing::warn!(
+                        error = %crate::failure::failure(error),
+                        "the WAL could not be truncated"
+                    );
+                }
             }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => {}
         }
     }
 

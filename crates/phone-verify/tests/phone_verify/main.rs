@@ -7,6 +7,7 @@
 mod axum_signup;
 
 mod builder;
+mod lifecycle;
 mod providers;
 mod signup;
 mod support;
