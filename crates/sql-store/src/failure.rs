@@ -115,12 +115,22 @@ impl SqlFailure {
         }
     }
 
+    /// This failure, about the SQLite file at `path` (kept when it names one already).
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn at_path(mut self, path: &Path) -> Self {
+        if self.path.is_none() {
+            self.path = Some(path.to_owned());
+        }
+        self
+    }
+
     /// What kind of failure.
     pub fn kind(&self) -> SqlFailureKind {
         self.kind
     }
 
-    /// The SQLite file that is missing, for [`SqlFailureKind::Missing`]. A path is not
+    /// The SQLite file the failure is about: the missing one for [`SqlFailureKind::Missing`],
+    /// the one that could not be opened for a failure while opening it. A path is not
     /// personal data; it is the one detail an operator needs to find the file.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -140,12 +150,15 @@ impl fmt::Debug for SqlFailure {
 
 impl fmt::Display for SqlFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(path) = &self.path {
+        if let (SqlFailureKind::Missing, Some(path)) = (self.kind, &self.path) {
             return write!(f, "no store at {}", path.display());
         }
         f.write_str(self.kind.describe())?;
         if let Some(detail) = self.detail {
             write!(f, ": {detail}")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, " ({})", path.display())?;
         }
         Ok(())
     }
@@ -274,6 +287,18 @@ pub(crate) fn migration_error(error: sqlx::migrate::MigrateError) -> StoreError 
             }
         }
         other => StoreError::unavailable(SqlFailure::caused_by(SqlFailureKind::Migration, other)),
+    }
+}
+
+/// `error`, naming the SQLite file at `path` when it is a failure of the database.
+#[cfg(feature = "sqlite")]
+pub(crate) fn naming(error: StoreError, path: &Path) -> StoreError {
+    match error {
+        StoreError::Unavailable { source } => match source.downcast::<SqlFailure>() {
+            Ok(failure) => StoreError::unavailable(failure.at_path(path)),
+            Err(source) => StoreError::Unavailable { source },
+        },
+        other => other,
     }
 }
 

@@ -31,6 +31,16 @@ pub(crate) async fn open(
     target: &SqliteTarget,
     options: &SqliteOptions,
 ) -> Result<Opened, StoreError> {
+    let opened = open_file(target, options).await;
+    match target.file() {
+        // Whatever failed, the operator needs to know which file: the error names it.
+        Some(file) => opened.map_err(|error| crate::failure::naming(error, &file)),
+        None => opened,
+    }
+}
+
+/// [`open`], before its errors are given the file's path.
+async fn open_file(target: &SqliteTarget, options: &SqliteOptions) -> Result<Opened, StoreError> {
     let read_only = options.is_read_only() || target.read_only;
     let options = options.clone().read_only(read_only);
     let created = match target.file() {

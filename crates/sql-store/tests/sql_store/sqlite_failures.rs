@@ -99,6 +99,11 @@ async fn a_file_that_is_not_a_database_fails_to_open_as_damaged() {
         "the store is unavailable",
         "the port's message, the cause in the source"
     );
+    let cause = phone_verify_domain::error_chain(&error);
+    assert!(
+        cause.contains(&dir.file().display().to_string()),
+        "the cause names the file: {cause}"
+    );
 }
 
 #[tokio::test]
@@ -113,5 +118,10 @@ async fn a_file_in_a_missing_directory_fails_to_open_as_unreachable() {
     assert_eq!(
         support::failure_kind(&error),
         Some(SqlFailureKind::Connection)
+    );
+    let cause = phone_verify_domain::error_chain(&error);
+    assert!(
+        cause.contains("no-such-directory/phone-verify.db"),
+        "the cause names the file: {cause}"
     );
 }
