@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CheckVerdict, CodeScope, ErrorClass, GatewayError, OtpCode,
-    PhoneNumber, TrustValidationId,
+    PhoneNumber, ProviderName, TrustValidationId,
 };
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
@@ -221,19 +221,17 @@ impl CheckCode {
         }
     }
 
-    /// A check reserved against a send of a provider that finds codes by number, whose
-    /// reference is unknown (its answer was lost) and whose number the store does not keep in
-    /// clear, without the caller's number: it cannot be addressed. It is closed as not checked
-    /// (nothing was asked), and the caller is told to give the number.
-    async fn unaddressable(
+    /// Records `outcome` as the end of check `attempt`, and counts the check by what the
+    /// write did. Returns the send the check is recorded against.
+    async fn finish(
         &self,
+        provider: &ProviderName,
         attempt: AttemptId,
-        provider: &phone_verify_domain::ProviderName,
-    ) -> Result<CheckedCode, CheckCodeError> {
-        warn!("check not made: the provider finds this code by number, and none was given");
-        let outcome = CheckOutcome::NotChecked {
-            class: ErrorClass::RequestNotBuilt,
-        };
+        outcome: CheckOutcome,
+    ) -> Result<AttemptId, StoreError> {
+        // Counted by what the write does: the outcome moves into it.
+        let if_recorded = CheckCounted::after_call(&outcome, true);
+        let if_not_recorded = CheckCounted::after_call(&outcome, false);
         let store = &*self.wiring.store;
         let recorded = telemetry::store_call(
             store,
@@ -241,13 +239,29 @@ impl CheckCode {
             store.finish_check(attempt, outcome, self.wiring.clock.now()),
         )
         .await;
-        let counted = if recorded.is_ok() {
-            CheckCounted::NotChecked
+        let (counted, verdict) = if recorded.is_ok() {
+            if_recorded
         } else {
-            CheckCounted::StoreFailed
+            if_not_recorded
         };
-        telemetry::count_check(provider, counted, None, None);
-        match recorded {
+        telemetry::count_check(provider, counted, verdict, None);
+        recorded
+    }
+
+    /// A check reserved against a send of a provider that finds codes by number, whose
+    /// reference is unknown (its answer was lost) and whose number the store does not keep in
+    /// clear, without the caller's number: it cannot be addressed. It is closed as not checked
+    /// (nothing was asked), and the caller is told to give the number.
+    async fn unaddressable(
+        &self,
+        attempt: AttemptId,
+        provider: &ProviderName,
+    ) -> Result<CheckedCode, CheckCodeError> {
+        warn!("check not made: the provider finds this code by number, and none was given");
+        let outcome = CheckOutcome::NotChecked {
+            class: ErrorClass::RequestNotBuilt,
+        };
+        match self.finish(provider, attempt, outcome).await {
             Ok(_) => Err(CheckCodeError::NumberNeeded { attempt }),
             Err(source) => Err(CheckCodeError::Store(source)),
         }
@@ -331,22 +345,8 @@ impl CheckCode {
         .await;
         let outcome = CheckOutcome::from_gateway(&answer);
         let no_pending_code = outcome == CheckOutcome::NoPendingCode;
-        // Counted by what the write does: the outcome moves into it.
-        let if_recorded = CheckCounted::after_call(&outcome, true);
-        let if_not_recorded = CheckCounted::after_call(&outcome, false);
-        let recorded = telemetry::store_call(
-            store,
-            StoreOperation::FinishCheck,
-            store.finish_check(attempt, outcome, self.wiring.clock.now()),
-        )
-        .await;
+        let recorded = self.finish(provider, attempt, outcome).await;
         in_flight.recorded(recorded.is_ok());
-        let (counted, verdict) = if recorded.is_ok() {
-            if_recorded
-        } else {
-            if_not_recorded
-        };
-        telemetry::count_check(provider, counted, verdict, None);
 
         match (answer, recorded) {
             (Ok(result), Ok(send)) => {

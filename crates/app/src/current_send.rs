@@ -88,7 +88,8 @@ impl CheckPolicy {
     }
 
     /// The sends whose checks count against the attempt limit of a check of `target`, among
-    /// the trust validation's `sends`: the target alone, or, for a provider whose limit
+    /// the trust validation's `sends` (those [`CheckPolicy::choose_send`] chose `target`
+    /// from, so the target among them): the target alone, or, for a provider whose limit
     /// counts per code ([`AttemptScope::Code`](phone_verify_domain::AttemptScope)), every
     /// send holding the target's reference (a resend re-sent the same code).
     pub fn sends_sharing_attempts(
@@ -105,9 +106,6 @@ impl CheckPolicy {
                     send.provider == target.send.provider && send.reference() == Some(reference)
                 })
                 .map(|send| send.id)
-                .chain(std::iter::once(target.send.id))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
                 .collect(),
             _ => vec![target.send.id],
         }

@@ -206,10 +206,12 @@ impl SendCode {
             let Some(reference) = send.reference() else {
                 continue;
             };
-            let live = crate::time::add(send.started_at, lifetime) > now;
+            // Newest first: once a send's code has expired, every later one's has too.
+            if crate::time::add(send.started_at, lifetime) <= now {
+                break;
+            }
             if send.provider != *provider
                 || send.trust_validation == request.trust_validation
-                || !live
                 || ended.contains(&reference)
             {
                 continue;
@@ -224,6 +226,32 @@ impl SendCode {
             ended.push(reference);
         }
         Ok(())
+    }
+
+    /// Records `outcome` as the end of `attempt`, and counts the send by what the write did.
+    async fn finish(
+        &self,
+        provider: &ProviderName,
+        attempt: AttemptId,
+        outcome: SendOutcome,
+    ) -> Result<(), StoreError> {
+        // Counted by what the write does: the outcome moves into it.
+        let if_recorded = SendCounted::after_call(&outcome, true);
+        let if_not_recorded = SendCounted::after_call(&outcome, false);
+        let store = &*self.wiring.store;
+        let recorded = telemetry::store_call(
+            store,
+            StoreOperation::FinishSend,
+            store.finish_send(attempt, outcome, self.wiring.clock.now()),
+        )
+        .await;
+        let (counted, reason) = if recorded.is_ok() {
+            if_recorded
+        } else {
+            if_not_recorded
+        };
+        telemetry::count_send(provider, counted, reason);
+        recorded
     }
 
     /// One attempt at one provider: reserve, call, record.
@@ -272,21 +300,7 @@ impl SendCode {
             let outcome = SendOutcome::NotSent {
                 class: source.class(),
             };
-            let recorded = telemetry::store_call(
-                store,
-                StoreOperation::FinishSend,
-                store.finish_send(attempt, outcome, self.wiring.clock.now()),
-            )
-            .await;
-            telemetry::count_send(
-                provider,
-                if recorded.is_ok() {
-                    SendCounted::NotSent
-                } else {
-                    SendCounted::FailedNotRecorded
-                },
-                None,
-            );
+            let recorded = self.finish(provider, attempt, outcome).await;
             return Err(match recorded {
                 Ok(()) => SendCodeError::PendingElsewhere { attempt, source },
                 Err(store_error) => SendCodeError::FailedAndNotRecorded {
@@ -308,22 +322,8 @@ impl SendCode {
             Span::current().record("reference", display(&receipt.reference));
         }
         let outcome = SendOutcome::from_gateway(&answer);
-        // Counted by what the write does: the outcome moves into it.
-        let if_recorded = SendCounted::after_call(&outcome, true);
-        let if_not_recorded = SendCounted::after_call(&outcome, false);
-        let recorded = telemetry::store_call(
-            store,
-            StoreOperation::FinishSend,
-            store.finish_send(attempt, outcome, self.wiring.clock.now()),
-        )
-        .await;
+        let recorded = self.finish(provider, attempt, outcome).await;
         in_flight.recorded(recorded.is_ok());
-        let (counted, reason) = if recorded.is_ok() {
-            if_recorded
-        } else {
-            if_not_recorded
-        };
-        telemetry::count_send(provider, counted, reason);
 
         match (answer, recorded) {
             (Ok(receipt), Ok(())) => {

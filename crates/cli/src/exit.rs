@@ -227,11 +227,9 @@ impl CliError {
         }
         match error {
             // Always "may have been sent", so caught above; named here so that holds by type.
-            GatewayError::OutcomeUnknown { .. } | GatewayError::InvalidResponse { .. } => {
-                Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT)
-            }
-            // A provider fault may always have sent, so it is caught above.
-            GatewayError::ProviderFault { .. } => {
+            GatewayError::OutcomeUnknown { .. }
+            | GatewayError::InvalidResponse { .. }
+            | GatewayError::ProviderFault { .. } => {
                 Self::new(Exit::OutcomeUnknown, message).hint(UNKNOWN_HINT)
             }
             GatewayError::NotSent { .. } => Self::new(Exit::ProviderUnreachable, message)
