@@ -28,6 +28,11 @@ pub struct CheckedCode {
     pub send: AttemptId,
     /// What the provider answered.
     pub result: CheckResult,
+    /// How many more checks of this code the local guard allows after this one
+    /// ([`crate::CheckPolicy::max_attempts`] less the checks counted so far, this one
+    /// included); `None` when the answer moved the check to another send than the one
+    /// reserved (its count was not read). The provider may allow fewer.
+    pub tries_left: Option<u32>,
 }
 
 impl CheckedCode {
@@ -351,10 +356,16 @@ impl CheckCode {
         match (answer, recorded) {
             (Ok(result), Ok(send)) => {
                 info!(verdict = ?result.verdict(), "code checked");
+                let tries_left = (send == target.send.id).then(|| {
+                    self.policy
+                        .max_attempts
+                        .saturating_sub(target.attempts_before.saturating_add(1))
+                });
                 Ok(CheckedCode {
                     attempt,
                     send,
                     result,
+                    tries_left,
                 })
             }
             (Err(_), Ok(_)) if no_pending_code => {

@@ -24,6 +24,10 @@ pub struct CheckTarget {
     /// provider checks the code it holds for the trust validation, whichever send it came
     /// from.
     pub narrowed: bool,
+    /// The checks of this code already counted as attempts when the check was reserved (set
+    /// by [`CheckPolicy::evaluate_attempts`]): what [`crate::CheckedCode::tries_left`] is
+    /// computed from.
+    pub attempts_before: u32,
 }
 
 impl CheckTarget {
@@ -160,6 +164,7 @@ impl CheckPolicy {
             return Ok(CheckTarget {
                 narrowed: current.reference().is_some(),
                 send: current.clone(),
+                attempts_before: 0,
             });
         }
         live.into_iter()
@@ -167,6 +172,7 @@ impl CheckPolicy {
             .map(|send| CheckTarget {
                 send,
                 narrowed: false,
+                attempts_before: 0,
             })
             .ok_or(CheckRefusal::CodeExpired {
                 expired_at: newest_expiry,
@@ -196,17 +202,24 @@ impl CheckPolicy {
         Ok(())
     }
 
-    /// Decides a check of a send that already has `counted` checks counting as attempts.
+    /// Decides a check of `target`, whose code already has `counted` checks counting as
+    /// attempts, and keeps that count in the target ([`CheckTarget::attempts_before`]).
     ///
     /// # Errors
     ///
     /// [`CheckRefusal::TooManyAttempts`] at [`CheckPolicy::max_attempts`].
-    pub fn evaluate_attempts(&self, counted: u64) -> Result<(), CheckRefusal> {
+    pub fn evaluate_attempts(
+        &self,
+        target: &mut CheckTarget,
+        counted: u64,
+    ) -> Result<(), CheckRefusal> {
         if counted >= u64::from(self.max_attempts) {
             return Err(CheckRefusal::TooManyAttempts {
                 limit: self.max_attempts,
             });
         }
+        // Below `max_attempts`, so it fits.
+        target.attempts_before = u32::try_from(counted).unwrap_or(u32::MAX);
         Ok(())
     }
 }
@@ -415,9 +428,13 @@ mod tests {
             code_lifetime: Duration::from_secs(60),
             ..CheckPolicy::default()
         };
-        assert_eq!(policy.evaluate_attempts(1), Ok(()));
+        let mut target = policy
+            .choose_send(vec![sent(2, 1, 2, Some(1))], at(20))
+            .expect("a live send");
+        assert_eq!(policy.evaluate_attempts(&mut target, 1), Ok(()));
+        assert_eq!(target.attempts_before, 1);
         assert_eq!(
-            policy.evaluate_attempts(2),
+            policy.evaluate_attempts(&mut target, 2),
             Err(CheckRefusal::TooManyAttempts { limit: 2 })
         );
     }

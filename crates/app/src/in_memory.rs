@@ -548,7 +548,7 @@ impl VerificationStore for InMemoryVerificationStore {
             .sends(inner.of_validation(&check.trust_validation))
             .cloned()
             .collect();
-        let target = match policy.choose_send(sends.iter().cloned(), check.started_at) {
+        let mut target = match policy.choose_send(sends.iter().cloned(), check.started_at) {
             Ok(target) => target,
             Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
         };
@@ -576,7 +576,7 @@ impl VerificationStore for InMemoryVerificationStore {
             .count();
         if let Err(refusal) = policy
             .evaluate_checks(as_count(of_send), as_count(of_validation))
-            .and_then(|()| policy.evaluate_attempts(as_count(counted)))
+            .and_then(|()| policy.evaluate_attempts(&mut target, as_count(counted)))
         {
             return Ok(CheckReservation::Refused(refusal));
         }

@@ -88,6 +88,7 @@ mod ids;
 mod in_memory;
 #[cfg(feature = "log-guard")]
 mod log_guard;
+mod next_step;
 mod numbers;
 mod providers;
 mod purge;
@@ -124,6 +125,7 @@ pub use ids::{AttemptId, AttemptIdError, IdSource, RandomIds};
 pub use in_memory::InMemoryVerificationStore;
 #[cfg(feature = "log-guard")]
 pub use log_guard::PhoneLogGuard;
+pub use next_step::{DEFAULT_PROVIDER_WAIT, NextStep, TellsNextStep};
 pub use numbers::{
     MAX_NUMBER_KEY_BYTES, MAX_NUMBER_KEY_ID_LEN, MIN_NUMBER_KEY_BYTES, MaskedNumber, NumberDigest,
     NumberKey, NumberKeyError, NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError,

@@ -7,25 +7,24 @@
 //!   are in `docs/operations.md`).
 //!
 //! The signup id is the IDMeta trust validation the back end opened for this sign-up. Every
-//! outcome is an HTTP status and a JSON body `{"status": …}` or `{"error": …, "message": …}` a
-//! front end can act on without guessing (the table is in `docs/architecture.md`, "The HTTP
-//! mapping of the example"):
+//! outcome is an HTTP status and a JSON body a front end can act on without guessing: the
+//! library's [`NextStep`] for the answer or error, mapped once in [`answer`] (the table is in
+//! `docs/architecture.md`, "The HTTP mapping of the example"):
 //!
-//! | outcome | status | `error` |
+//! | next step | status | body |
 //! |---|---|---|
-//! | code sent (or sent but not recorded) | 202 | (`"status": "code_sent"`) |
-//! | code verified | 200 | (`"status": "verified"`) |
-//! | a body, number, id or code that does not parse | 400 | `invalid_request` |
-//! | cooldown or number cap (our guards), provider rate limit | 429 + `Retry-After` | `too_many_codes` |
-//! | the sign-up has had its allowance of codes | 429 | `signup_code_limit` |
-//! | number's country, prefix or kind not served, provider rejected it | 422 | `number_not_supported` |
-//! | a send whose outcome is unknown | 409 | `code_may_be_on_its_way` |
-//! | wrong code | 422 | `wrong_code` |
-//! | no code sent, expired, too many attempts, none pending | 410 | `code_expired` etc. |
-//! | the provider refused our credentials | 502 | `provider_misconfigured` |
-//! | the provider down (a send that provably did not go out, a check not answered) | 503 (+ `Retry-After` when known) | `provider_unavailable` |
-//! | an answer that does not say whether the code matched | 502 | `provider_unclear` |
-//! | the store down | 500 | `storage_unavailable` |
+//! | `use_code_sent` (sent, sent but not recorded, the provider's live code) | 202 | `"status": "code_sent"` |
+//! | `verified` | 200 | `"status": "verified"` |
+//! | `wait` (cooldown, number cap, provider rate limit) | 429 + `Retry-After` | `"error": "wait"` |
+//! | `start_over` (the sign-up had all its codes or checks) | 429 | `"error": "start_over"` |
+//! | `number_cannot_receive` (country, prefix, kind not served; provider refused it) | 422 | `"error": "number_cannot_receive"` |
+//! | `code_may_be_on_its_way` (a send whose outcome is unknown) | 409 | `"error": "code_may_be_on_its_way"` |
+//! | `wrong_code` | 422 | `"error": "wrong_code"`, `"tries_left"` |
+//! | `code_gone` (none sent, expired, used up, none pending, an unclear answer) | 410 | `"error": "code_gone"` |
+//! | `service_misconfigured` (credentials refused) | 502 | `"error": "service_misconfigured"` |
+//! | `provider_down` (a send that provably did not go out, a check not answered) | 503 (+ `Retry-After` when known) | `"error": "provider_down"` |
+//! | `store_down` | 500 | `"error": "store_down"` |
+//! | a body, number, id or code that does not parse | 400 | `"error": "invalid_request"` |
 //!
 //! Run it: `cargo run -p phone-verify --example axum_signup`. With no `IDMETA_API_TOKEN` it
 //! starts the simulator in process and prints where its inbox is (the end user's
@@ -41,12 +40,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Router, serve};
-use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use phone_verify::idmeta::{IdmetaClient, SecretString};
+use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
 use phone_verify::{
-    CheckCodeError, CheckRefusal, CheckVerdict, GatewayError, OtpCode, PhoneNumber,
-    PhoneVerification, SendCodeError, SendCodeRequest, SendRefusal, TrustFlowId, TrustValidationId,
+    NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -116,10 +113,8 @@ async fn send_code(
         phone,
         trust_validation,
     };
-    match signup.verification.send_code(&request).await {
-        Ok(_) => code_sent(),
-        Err(error) => send_error(&error),
-    }
+    let sent = signup.verification.send_code(&request).await;
+    answer(signup.verification.next_step(&sent))
 }
 
 async fn verify_code(
@@ -135,184 +130,50 @@ async fn verify_code(
     ) else {
         return invalid("the code or the signup id is not valid");
     };
-    match signup.verification.check_code(trust_validation, code).await {
-        Ok(checked) => verdict(checked.verdict()),
-        Err(error) => check_error(&error),
-    }
+    let checked = signup
+        .verification
+        .check_code(trust_validation, code, None)
+        .await;
+    answer(signup.verification.next_step(&checked))
 }
 
-/// 202: the code is on its way.
-fn code_sent() -> Response {
-    (StatusCode::ACCEPTED, Json(json!({"status": "code_sent"}))).into_response()
-}
-
-/// What a send's error means for the front end. A send that may have gone out is never
-/// reported as a failure to retry: resending would void the code on its way.
-fn send_error(error: &SendCodeError) -> Response {
-    match error {
-        SendCodeError::Refused(refusal) => send_refusal(refusal),
-        // The code is on its way; only its record is missing (the server logs say so).
-        SendCodeError::SentButNotRecorded { .. } => code_sent(),
-        _ if error.may_have_been_sent() => failure(
-            StatusCode::CONFLICT,
-            "code_may_be_on_its_way",
-            "a code may already be on its way: wait for it before asking for another",
-        ),
-        SendCodeError::Gateway(gateway) => gateway_error(gateway, "nothing was sent"),
-        SendCodeError::FailedAndNotRecorded { gateway, .. }
-        | SendCodeError::PendingElsewhere {
-            source: gateway, ..
-        } => gateway_error(gateway, "nothing was sent"),
-        _ => storage_unavailable("nothing was sent"),
-    }
-}
-
-fn send_refusal(refusal: &SendRefusal) -> Response {
-    match refusal {
-        SendRefusal::TrustValidationLimitReached { .. } => failure(
-            StatusCode::TOO_MANY_REQUESTS,
-            "signup_code_limit",
-            "this sign-up has had all its codes: start the sign-up again",
-        ),
-        SendRefusal::CountryNotAllowed
-        | SendRefusal::PrefixDenied
-        | SendRefusal::NumberKindDenied { .. } => not_supported(),
-        _ => match refusal.retry_at() {
-            Some(retry_at) => too_many_codes(wait_until(retry_at)),
-            None => not_supported(),
-        },
-    }
-}
-
-/// What a check's answer means for the front end.
-fn verdict(verdict: CheckVerdict) -> Response {
-    match verdict {
-        CheckVerdict::Verified => {
-            (StatusCode::OK, Json(json!({"status": "verified"}))).into_response()
+/// The HTTP answer to what the end user should do next. The wait is the library's, computed
+/// on its clock; `Retry-After` is in whole seconds, rounded up, at least 1.
+fn answer(step: NextStep) -> Response {
+    let status = match step {
+        NextStep::UseCodeSent => StatusCode::ACCEPTED,
+        NextStep::Verified => StatusCode::OK,
+        NextStep::Wait { .. } | NextStep::StartOver => StatusCode::TOO_MANY_REQUESTS,
+        NextStep::CodeMayBeOnItsWay => StatusCode::CONFLICT,
+        NextStep::NumberCannotReceive | NextStep::WrongCode { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
         }
-        CheckVerdict::WrongCode => failure(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "wrong_code",
-            "the code is not the one sent: try again",
-        ),
-        CheckVerdict::Expired => code_gone("code_expired", "the code has expired"),
-        CheckVerdict::TooManyAttempts => code_gone(
-            "too_many_attempts",
-            "the code has been tried too many times",
-        ),
-        _ => failure(
-            StatusCode::BAD_GATEWAY,
-            "provider_unclear",
-            "the provider's answer did not say whether the code matched: ask for a new code",
-        ),
+        NextStep::CodeGone => StatusCode::GONE,
+        NextStep::ServiceMisconfigured => StatusCode::BAD_GATEWAY,
+        NextStep::ProviderDown { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        NextStep::StoreDown => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let body = match step {
+        NextStep::UseCodeSent => json!({"status": "code_sent"}),
+        NextStep::Verified => json!({"status": "verified"}),
+        NextStep::WrongCode { tries_left } => {
+            json!({"error": "wrong_code", "tries_left": tries_left})
+        }
+        other => json!({"error": other.as_str()}),
+    };
+    let mut response = (status, Json(body)).into_response();
+    if let Some(wait) = step.retry_after() {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let value = HeaderValue::from(seconds.max(1));
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-}
-
-fn check_error(error: &CheckCodeError) -> Response {
-    match error {
-        CheckCodeError::Refused(CheckRefusal::NoCodeSent) => {
-            code_gone("no_code_sent", "no code was sent for this sign-up")
-        }
-        CheckCodeError::Refused(CheckRefusal::CodeExpired { .. }) => {
-            code_gone("code_expired", "the code has expired")
-        }
-        CheckCodeError::Refused(_) => code_gone(
-            "too_many_attempts",
-            "the code has been tried too many times",
-        ),
-        CheckCodeError::NoPendingCode { .. } => code_gone(
-            "no_pending_code",
-            "the provider holds no code for this sign-up",
-        ),
-        // The answer is known; only its record is missing.
-        CheckCodeError::CheckedButNotRecorded { result, .. } => verdict(result.verdict()),
-        CheckCodeError::Gateway(gateway) | CheckCodeError::FailedAndNotRecorded { gateway, .. } => {
-            gateway_error(gateway, "the code could not be checked")
-        }
-        _ => storage_unavailable("the code could not be checked"),
-    }
-}
-
-/// A provider failure whose side effect did not happen.
-fn gateway_error(gateway: &GatewayError, what: &str) -> Response {
-    match gateway {
-        GatewayError::RateLimited { retry_after, .. } => {
-            too_many_codes(retry_after.unwrap_or(Duration::from_secs(60)))
-        }
-        GatewayError::Rejected { .. } => not_supported(),
-        GatewayError::Unauthorized => failure(
-            StatusCode::BAD_GATEWAY,
-            "provider_misconfigured",
-            &format!("the provider refused this service's credentials: {what}"),
-        ),
-        _ => {
-            let mut response = failure(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "provider_unavailable",
-                &format!("the provider is unavailable: {what}, try again later"),
-            );
-            if let Some(wait) = gateway.retry_after() {
-                set_retry_after(&mut response, wait);
-            }
-            response
-        }
-    }
-}
-
-fn too_many_codes(wait: Duration) -> Response {
-    let mut response = failure(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_codes",
-        "a code was asked for too recently: wait before asking again",
-    );
-    set_retry_after(&mut response, wait);
     response
 }
 
-fn not_supported() -> Response {
-    failure(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "number_not_supported",
-        "codes cannot be sent to this number: use another one",
-    )
-}
-
-fn code_gone(error: &str, message: &str) -> Response {
-    failure(
-        StatusCode::GONE,
-        error,
-        &format!("{message}: ask for a new code"),
-    )
-}
-
-fn storage_unavailable(what: &str) -> Response {
-    failure(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "storage_unavailable",
-        &format!("the service cannot record verifications right now: {what}, try again later"),
-    )
-}
-
+/// 400: the request itself is malformed.
 fn invalid(message: &str) -> Response {
-    failure(StatusCode::BAD_REQUEST, "invalid_request", message)
-}
-
-fn failure(status: StatusCode, error: &str, message: &str) -> Response {
-    let body: Value = json!({"error": error, "message": message});
-    (status, Json(body)).into_response()
-}
-
-/// `Retry-After` in whole seconds, rounded up, at least 1.
-fn set_retry_after(response: &mut Response, wait: Duration) {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-}
-
-/// How long until `at`, from now (zero when it is past).
-fn wait_until(at: DateTime<Utc>) -> Duration {
-    (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+    let body: Value = json!({"error": "invalid_request", "message": message});
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
 #[tokio::main]

@@ -10,11 +10,11 @@ use std::time::Duration;
 use phone_verify_app::{
     CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, NumberKeyring,
     ProviderName, Providers, ProvidersError, PurgeRecords, ReconcileInFlight, Route, SendCode,
-    SendPolicy, VerificationHistory, VerificationStore, Wiring,
+    SendPolicy, SystemClock, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
-use crate::{BuildError, PhoneVerification};
+use crate::{BuildError, PhoneVerification, VerificationRecords};
 
 /// Chooses the parts of a [`PhoneVerification`]; [`PhoneVerificationBuilder::build`] wires them.
 ///
@@ -36,7 +36,8 @@ use crate::{BuildError, PhoneVerification};
 /// # tokio::runtime::Runtime::new()?.block_on(async {
 /// use std::time::Duration;
 /// use phone_verify::testing::MockVerificationGateway;
-/// use phone_verify::{CheckPolicy, PhoneVerification, SendLimits, SendPolicy};
+/// use phone_verify::PhoneVerification;
+/// use phone_verify::policy::{CheckPolicy, SendLimits, SendPolicy};
 ///
 /// let verification = PhoneVerification::builder()
 ///     .gateway(MockVerificationGateway::new())
@@ -86,9 +87,12 @@ enum StoreChoice {
     InMemory,
     Given(Arc<dyn VerificationStore>),
     #[cfg(feature = "sqlite")]
-    Sqlite(PathBuf),
+    Sqlite(PathBuf, crate::sql::SqliteOptions),
     #[cfg(feature = "postgres")]
-    Postgres(String),
+    Postgres(String, crate::sql::PostgresOptions),
+    /// A SQL store opened by the caller, handed over for the handle to own.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    Sql(crate::sql::SqlVerificationStore),
 }
 
 impl PhoneVerificationBuilder {
@@ -309,7 +313,8 @@ impl PhoneVerificationBuilder {
     /// Keeps the record of attempts in `store` (instead of the in-memory store).
     ///
     /// ```
-    /// use phone_verify::{InMemoryVerificationStore, PhoneVerification};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::ports::InMemoryVerificationStore;
     ///
     /// let builder = PhoneVerification::builder().store(InMemoryVerificationStore::new());
     /// # let _ = builder;
@@ -330,8 +335,30 @@ impl PhoneVerificationBuilder {
     /// # let _ = builder;
     /// ```
     #[cfg(feature = "sqlite")]
-    pub fn sqlite(mut self, path: impl Into<PathBuf>) -> Self {
-        self.store = StoreChoice::Sqlite(path.into());
+    pub fn sqlite(self, path: impl Into<PathBuf>) -> Self {
+        self.sqlite_with(path, crate::sql::SqliteOptions::default())
+    }
+
+    /// [`PhoneVerificationBuilder::sqlite`] with `options`: refuse to create a missing file
+    /// (`create_if_missing(false)`, recommended in production, so a wrong path fails at start
+    /// instead of starting an empty record), the busy timeout, and the rest of
+    /// [`crate::sql::SqliteOptions`].
+    ///
+    /// ```
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::sql::SqliteOptions;
+    ///
+    /// let builder = PhoneVerification::builder()
+    ///     .sqlite_with("/var/lib/my-app/phone-verify.db", SqliteOptions::default().create_if_missing(false));
+    /// # let _ = builder;
+    /// ```
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_with(
+        mut self,
+        path: impl Into<PathBuf>,
+        options: crate::sql::SqliteOptions,
+    ) -> Self {
+        self.store = StoreChoice::Sqlite(path.into(), options);
         self
     }
 
@@ -350,8 +377,43 @@ impl PhoneVerificationBuilder {
     /// # }
     /// ```
     #[cfg(feature = "postgres")]
-    pub fn postgres(mut self, url: impl Into<String>) -> Self {
-        self.store = StoreChoice::Postgres(url.into());
+    pub fn postgres(self, url: impl Into<String>) -> Self {
+        self.postgres_with(url, crate::sql::PostgresOptions::default())
+    }
+
+    /// [`PhoneVerificationBuilder::postgres`] with `options`: the schema, the pool, the lock
+    /// wait and the rest of [`crate::sql::PostgresOptions`].
+    #[cfg(feature = "postgres")]
+    pub fn postgres_with(
+        mut self,
+        url: impl Into<String>,
+        options: crate::sql::PostgresOptions,
+    ) -> Self {
+        self.store = StoreChoice::Postgres(url.into(), options);
+        self
+    }
+
+    /// Keeps the record of attempts in `store`, a SQL store opened by the caller (from a
+    /// `DatabaseUrl`, with options the builder does not take), which the handle then owns
+    /// as if it had opened it: [`VerificationRecords::close`] closes it,
+    /// [`VerificationRecords::protect_clear_numbers`] converts it, and
+    /// [`PhoneVerificationBuilder::protect_numbers`] applies to it.
+    ///
+    /// ```no_run
+    /// # async fn wire() -> Result<(), Box<dyn std::error::Error>> {
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::sql::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
+    ///
+    /// let url = DatabaseUrl::parse("sqlite://phone-verify.db")?;
+    /// let store = SqlVerificationStore::open_url(&url, SqliteOptions::default(), PostgresOptions::default()).await?;
+    /// let records = PhoneVerification::builder().sql_store(store).build_records().await?;
+    /// records.close().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub fn sql_store(mut self, store: crate::sql::SqlVerificationStore) -> Self {
+        self.store = StoreChoice::Sql(store);
         self
     }
 
@@ -362,7 +424,8 @@ impl PhoneVerificationBuilder {
     /// protected by whoever made it: giving both is [`BuildError::KeysForGivenStore`].
     ///
     /// ```
-    /// use phone_verify::{NumberKeyring, PhoneVerification};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::numbers::NumberKeyring;
     ///
     /// let keyring = NumberKeyring::parse(&format!("k1:{}", "ab".repeat(32)))?;
     /// let builder = PhoneVerification::builder().sqlite("phone-verify.db").protect_numbers(keyring);
@@ -376,7 +439,7 @@ impl PhoneVerificationBuilder {
 
     /// Closes, when the store is opened by [`PhoneVerificationBuilder::build`], the sends and
     /// checks a crash left in flight that started more than `abandoned_after` ago (a request
-    /// timeout with its retries, plus a margin: [`crate::DEFAULT_ABANDONED_AFTER`] is 15
+    /// timeout with its retries, plus a margin: [`crate::records::DEFAULT_ABANDONED_AFTER`] is 15
     /// minutes), as [`ReconcileInFlight`] does: outcome unknown (abandoned), still counted by
     /// the guards, never resent. Off by default: a store shared by instances is better
     /// reconciled by one scheduled job (`phone-verify reconcile`) than by every instance that
@@ -385,7 +448,8 @@ impl PhoneVerificationBuilder {
     /// [`BuildError::Reconcile`].
     ///
     /// ```
-    /// use phone_verify::{DEFAULT_ABANDONED_AFTER, PhoneVerification};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::records::DEFAULT_ABANDONED_AFTER;
     ///
     /// let builder = PhoneVerification::builder()
     ///     .sqlite("phone-verify.db")
@@ -401,7 +465,9 @@ impl PhoneVerificationBuilder {
     /// per number per hour, 10 per trust validation, no premium-rate or shared-cost numbers).
     ///
     /// ```
-    /// use phone_verify::{PhoneVerification, RegionCode, SendPolicy};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::numbers::RegionCode;
+    /// use phone_verify::policy::SendPolicy;
     ///
     /// let builder = PhoneVerification::builder().send_policy(SendPolicy {
     ///     allowed_regions: Some([RegionCode::parse("MY")?].into()),
@@ -420,7 +486,8 @@ impl PhoneVerificationBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use phone_verify::{CheckPolicy, PhoneVerification};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::policy::CheckPolicy;
     ///
     /// let builder = PhoneVerification::builder().check_policy(CheckPolicy {
     ///     code_lifetime: Duration::from_secs(10 * 60),
@@ -437,7 +504,8 @@ impl PhoneVerificationBuilder {
     /// of the `testing` module (feature `test-util`) to move time without sleeping.
     ///
     /// ```
-    /// use phone_verify::{PhoneVerification, SystemClock};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::ports::SystemClock;
     ///
     /// let builder = PhoneVerification::builder().clock(SystemClock);
     /// # let _ = builder;
@@ -451,7 +519,8 @@ impl PhoneVerificationBuilder {
     /// processes).
     ///
     /// ```
-    /// use phone_verify::{PhoneVerification, RandomIds};
+    /// use phone_verify::PhoneVerification;
+    /// use phone_verify::ports::RandomIds;
     ///
     /// let builder = PhoneVerification::builder().ids(RandomIds);
     /// # let _ = builder;
@@ -501,52 +570,102 @@ impl PhoneVerificationBuilder {
             self.routes,
             self.failover,
         )?;
-        let (store, sql) = self.store.open(self.number_keys).await?;
-        let mut wiring = Wiring::with_providers(providers, Arc::clone(&store));
-        if let Some(clock) = self.clock {
-            wiring = wiring.clock(clock);
-        }
-        if let Some(abandoned_after) = self.reconcile_after {
-            ReconcileInFlight::new(
-                Arc::clone(&store),
-                Arc::clone(&wiring.clock),
-                abandoned_after,
-            )
-            .reconcile()
-            .await
-            .map_err(BuildError::Reconcile)?;
-        }
+        let records = open_records(
+            self.store,
+            self.number_keys,
+            self.clock,
+            self.reconcile_after,
+            &self.send_policy,
+            &self.check_policy,
+        )
+        .await?;
+        let mut wiring = Wiring::with_providers(providers, Arc::clone(&records.store))
+            .clock(Arc::clone(&records.clock));
         if let Some(ids) = self.ids {
             wiring = wiring.ids(ids);
         }
-        #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-        let () = sql;
-        let purge = PurgeRecords::new(
-            Arc::clone(&store),
-            Arc::clone(&wiring.clock),
-            &self.send_policy.limits,
-            &self.check_policy,
-        );
         Ok(PhoneVerification {
             send: SendCode::new(wiring.clone(), self.send_policy),
-            check: CheckCode::new(wiring.clone(), self.check_policy),
-            history: VerificationHistory::new(Arc::clone(&store)),
-            purge,
-            store,
-            clock: wiring.clock,
-            #[cfg(any(feature = "sqlite", feature = "postgres"))]
-            sql,
+            check: CheckCode::new(wiring, self.check_policy),
+            records,
         })
     }
+
+    /// Opens the store (creating and migrating a database, reconciling it when asked) and
+    /// returns the handle of its records alone: history, purge, reconcile, number conversion
+    /// and close, for a tool that maintains or reads the records and sends nothing. The
+    /// providers chosen, if any, are not built; the policies still set the retention guards.
+    ///
+    /// # Errors
+    ///
+    /// `BuildError::Store`, [`BuildError::KeysForGivenStore`], [`BuildError::Reconcile`], as
+    /// [`PhoneVerificationBuilder::build`].
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use phone_verify::PhoneVerification;
+    ///
+    /// let records = PhoneVerification::builder().build_records().await?;
+    /// # let _ = records;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn build_records(self) -> Result<VerificationRecords, BuildError> {
+        open_records(
+            self.store,
+            self.number_keys,
+            self.clock,
+            self.reconcile_after,
+            &self.send_policy,
+            &self.check_policy,
+        )
+        .await
+    }
+}
+
+/// The records' handle over the store `choice` opens with `keys`, reconciled at open when
+/// asked, with the retention guards of the two policies.
+async fn open_records(
+    choice: StoreChoice,
+    keys: Option<NumberKeyring>,
+    clock: Option<Arc<dyn Clock>>,
+    reconcile_after: Option<Duration>,
+    send_policy: &SendPolicy,
+    check_policy: &CheckPolicy,
+) -> Result<VerificationRecords, BuildError> {
+    let (store, sql) = choice.open(keys).await?;
+    #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+    let () = sql;
+    let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
+    if let Some(abandoned_after) = reconcile_after {
+        ReconcileInFlight::new(Arc::clone(&store), Arc::clone(&clock), abandoned_after)
+            .reconcile()
+            .await
+            .map_err(BuildError::Reconcile)?;
+    }
+    Ok(VerificationRecords {
+        history: VerificationHistory::new(Arc::clone(&store)),
+        purge: PurgeRecords::new(
+            Arc::clone(&store),
+            Arc::clone(&clock),
+            &send_policy.limits,
+            check_policy,
+        ),
+        store,
+        clock,
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        sql,
+    })
 }
 
 /// IDMeta's name in records and metrics, checked when this crate compiles.
 #[cfg(feature = "idmeta")]
-const IDMETA: ProviderName = ProviderName::from_static(crate::idmeta::PROVIDER);
+const IDMETA: ProviderName = ProviderName::from_static(idmeta_adapter::PROVIDER);
 
 /// Twilio's name in records and metrics, checked when this crate compiles.
 #[cfg(feature = "twilio")]
-const TWILIO: ProviderName = ProviderName::from_static(crate::twilio::PROVIDER);
+const TWILIO: ProviderName = ProviderName::from_static(twilio_verify_adapter::PROVIDER);
 
 /// The name of a gateway given with [`PhoneVerificationBuilder::gateway`].
 const UNNAMED: ProviderName = ProviderName::from_static("default");
@@ -652,21 +771,21 @@ impl StoreChoice {
             Self::Given(_) if keys.is_some() => Err(BuildError::KeysForGivenStore),
             Self::Given(store) => Ok(without_sql(store)),
             #[cfg(feature = "sqlite")]
-            Self::Sqlite(path) => crate::sql::SqlVerificationStore::open_sqlite(
-                path,
-                crate::sql::SqliteOptions::default(),
-            )
-            .await
-            .map(|store| protected(store, keys))
-            .map_err(BuildError::Store),
+            Self::Sqlite(path, options) => {
+                crate::sql::SqlVerificationStore::open_sqlite(path, options)
+                    .await
+                    .map(|store| protected(store, keys))
+                    .map_err(BuildError::Store)
+            }
             #[cfg(feature = "postgres")]
-            Self::Postgres(url) => crate::sql::SqlVerificationStore::open_postgres(
-                &url,
-                crate::sql::PostgresOptions::default(),
-            )
-            .await
-            .map(|store| protected(store, keys))
-            .map_err(BuildError::Store),
+            Self::Postgres(url, options) => {
+                crate::sql::SqlVerificationStore::open_postgres(&url, options)
+                    .await
+                    .map(|store| protected(store, keys))
+                    .map_err(BuildError::Store)
+            }
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            Self::Sql(store) => Ok(protected(store, keys)),
         }
     }
 }
@@ -698,9 +817,11 @@ impl fmt::Debug for PhoneVerificationBuilder {
             StoreChoice::InMemory => "in-memory",
             StoreChoice::Given(_) => "given",
             #[cfg(feature = "sqlite")]
-            StoreChoice::Sqlite(_) => "sqlite",
+            StoreChoice::Sqlite(..) => "sqlite",
             #[cfg(feature = "postgres")]
-            StoreChoice::Postgres(_) => "postgres",
+            StoreChoice::Postgres(..) => "postgres",
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            StoreChoice::Sql(_) => "sql",
         };
         f.debug_struct("PhoneVerificationBuilder")
             .field("providers", &providers)

@@ -64,7 +64,7 @@ pub enum BuildError {
     FailoverToItself(crate::ProviderName),
     /// The providers could not be wired for another reason `Providers` gives (the source).
     #[error("the providers could not be wired")]
-    Providers(#[source] crate::ProvidersError),
+    Providers(#[source] crate::policy::ProvidersError),
     /// Number keys were given for a store given ready-made (`store(..)` and
     /// `protect_numbers(..)`): the builder cannot reach into it, so protect the store where it
     /// is made (`InMemoryVerificationStore::protect_numbers`,
@@ -75,7 +75,7 @@ pub enum BuildError {
     /// (`PhoneVerificationBuilder::reconcile_at_open`) failed: the store failed, and some
     /// attempts in flight may be closed (running it again is safe).
     #[error("the attempts left in flight could not be reconciled")]
-    Reconcile(#[source] crate::ReconcileError),
+    Reconcile(#[source] crate::records::ReconcileError),
     /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP without
     /// `allow_plain_http(true)`, ...); the source says which, and names that fix.
     ///
@@ -111,8 +111,8 @@ pub enum BuildError {
     #[error("the twilio client configuration is invalid")]
     Twilio(#[source] crate::twilio::TwilioConfigError),
     /// The database could not be opened or brought up to date; the source says why
-    /// ([`crate::StoreError::Unavailable`] with a [`crate::sql::SqlFailure`] inside).
+    /// ([`crate::ports::StoreError::Unavailable`] with a [`crate::sql::SqlFailure`] inside).
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     #[error("the store could not be opened")]
-    Store(#[source] crate::StoreError),
+    Store(#[source] crate::ports::StoreError),
 }

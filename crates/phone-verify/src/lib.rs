@@ -24,7 +24,7 @@
 //! ```
 //! # #[cfg(feature = "test-util")]
 //! # {
-//! use phone_verify::{OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest, TrustFlowId, TrustValidationId, testing::sim};
+//! use phone_verify::{OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId, testing::sim};
 //!
 //! # tokio::runtime::Runtime::new()?.block_on(async {
 //! let sim = sim::start(sim::SimConfig::default()).await?;
@@ -35,7 +35,7 @@
 //! };
 //! verification.send_code(&request).await?;
 //! let code = sim.last_code_for("+60182258491").ok_or("no code delivered")?;
-//! let checked = verification.check_code(request.trust_validation, OtpCode::parse(&code)?).await?;
+//! let checked = verification.check_code(request.trust_validation, OtpCode::parse(&code)?, None).await?;
 //! assert!(checked.is_verified());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # })?;
@@ -48,12 +48,13 @@
 //! ```no_run
 //! # #[cfg(all(feature = "idmeta", feature = "sqlite"))]
 //! # async fn wire() -> Result<(), phone_verify::BuildError> {
-//! use phone_verify::{PhoneVerification, idmeta::{IdmetaClient, SecretString}};
+//! use phone_verify::PhoneVerification;
+//! use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
 //!
 //! let token = SecretString::from(std::env::var("IDMETA_API_TOKEN").unwrap_or_default());
 //! let verification = PhoneVerification::builder()
 //!     .idmeta(IdmetaClient::builder()
-//!         .trust_flow(phone_verify::idmeta::TrustFlowId::new(147)).environment("integrate").token(token))
+//!         .trust_flow(TrustFlowId::new(147)).environment("integrate").token(token))
 //!     .sqlite("phone-verify.db")
 //!     .build()
 //!     .await?;
@@ -93,25 +94,33 @@
 //!
 //! ## What is in the crate
 //!
-//! - The entry point: [`PhoneVerification::builder`] ([`PhoneVerificationBuilder`], failing
-//!   with [`BuildError`]), then [`PhoneVerification::send_code`],
-//!   [`PhoneVerification::check_code`] and the history. Several providers are named
-//!   ([`ProviderName`]) and routed ([`Route`]) through the app's `Providers`.
-//! - The values an embedder touches: [`PhoneNumber`], [`TrustFlowId`], [`TrustValidationId`],
-//!   [`OtpCode`], [`ReferenceId`], [`AttemptId`], and what each operation returns
-//!   ([`SentCode`], [`CheckedCode`], [`AttemptRecord`]).
-//! - One error per operation: [`SendCodeError`], [`CheckCodeError`], [`HistoryError`], whose
-//!   variants say what happened to the SMS and to its record; refusals by the guards
-//!   ([`SendRefusal`], [`CheckRefusal`]) say when to try again.
-//! - The guards: [`SendPolicy`] (with [`SendLimits`]) and [`CheckPolicy`], with documented
-//!   defaults.
-//! - The ports, to plug in your own provider or storage: [`VerificationGateway`] (failing with
-//!   [`GatewayError`]), [`VerificationStore`] (failing with [`StoreError`]), [`Clock`],
-//!   [`IdSource`], and [`macro@async_trait`] to implement them.
-//! - Metrics through the `metrics` facade (install the exporter you run): every send and check
-//!   by outcome, provider and store latency, store errors, retries; the names are in
-//!   [`metric_names`], the provider label is the provider's name (`idmeta`, `twilio`, or the
-//!   one given to [`PhoneVerificationBuilder::provider`]).
+//! The root holds what a handler sends, checks and wires with:
+//! - [`PhoneVerification::builder`] ([`PhoneVerificationBuilder`], failing with
+//!   [`BuildError`]), then [`PhoneVerification::send_code`] and
+//!   [`PhoneVerification::check_code`]; providers are named ([`ProviderName`]) and routed
+//!   ([`Route`], [`NumberPrefix`]).
+//! - The values: [`PhoneNumber`], [`TrustValidationId`], [`OtpCode`] (each with its parse
+//!   error), [`SendCodeRequest`], and the answers [`SentCode`] and [`CheckedCode`].
+//! - One error per operation, [`SendCodeError`] and [`CheckCodeError`], whose variants say
+//!   what happened to the SMS and to its record, and [`NextStep`]: what to tell the end user
+//!   after any answer or error ([`PhoneVerification::next_step`], [`TellsNextStep`]).
+//! - [`VerificationRecords`]: the record of attempts and the store's life (history, purge,
+//!   reconcile, number conversion, close), part of every handle
+//!   ([`PhoneVerification::records`]) or built alone
+//!   ([`PhoneVerificationBuilder::build_records`]).
+//! - [`PhoneLogGuard`] (feature `log-guard`, default): keeps the numbering library's logs,
+//!   which print numbers in clear, out of your subscriber.
+//!
+//! The rest is in modules:
+//! - [`policy`]: the guards ([`policy::SendPolicy`], [`policy::CheckPolicy`]) and their
+//!   refusals.
+//! - [`records`]: history records, pages, purge and reconcile reports.
+//! - [`numbers`]: regions, kinds, and the keys that keep numbers protected at rest.
+//! - [`ports`]: the gateway, store, clock and id ports, to plug in your own, the values that
+//!   cross them, and [`macro@ports::async_trait`] to implement them.
+//! - [`metric_names`]: the metrics, emitted through the `metrics` facade (install the
+//!   exporter you run); the provider label is the provider's name (`idmeta`, `twilio`, or
+//!   the one given to [`PhoneVerificationBuilder::provider`]).
 //! - Behind features, one module each: `idmeta` (the IDMeta v3 adapter, default), `twilio`
 //!   (the Twilio Verify v2 adapter), `sql` (SQLite by default, PostgreSQL with `postgres`),
 //!   `testing` (`mocks`: the mockall gateway; `test-util`: the simulator of both providers, a
@@ -120,8 +129,22 @@
 //! With `default-features = false` the crate is the use cases and the in-memory store over a
 //! gateway of your own. Underneath are the layered crates (`phone-verify-domain`,
 //! `phone-verify-app`, `idmeta-adapter`, `twilio-verify-adapter`, `phone-verify-sql-store`);
-//! this crate only composes
-//! them, and `docs/architecture.md` says what the builder wires.
+//! this crate only composes them, and `docs/architecture.md` says what the builder wires.
+//!
+//! The root's names, all of them (a test keeps this list and the root in step):
+//!
+//! ```
+//! #[allow(unused_imports)]
+//! use phone_verify::{
+//!     BuildError, CheckCodeError, CheckedCode, IdError, NextStep, NumberPrefix, OtpCode,
+//!     OtpCodeError, PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName,
+//!     ProviderNameError, Route, SendCodeError, SendCodeRequest, SentCode, TellsNextStep,
+//!     TrustValidationId, VerificationRecords,
+//! };
+//! #[cfg(feature = "log-guard")]
+//! #[allow(unused_imports)]
+//! use phone_verify::PhoneLogGuard;
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -129,6 +152,10 @@ mod builder;
 mod error;
 #[cfg(feature = "idmeta")]
 pub mod idmeta;
+pub mod numbers;
+pub mod policy;
+pub mod ports;
+pub mod records;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
 #[cfg(any(feature = "mocks", feature = "test-util"))]
@@ -139,38 +166,23 @@ mod verification;
 
 pub use builder::PhoneVerificationBuilder;
 pub use error::BuildError;
+pub use records::VerificationRecords;
 pub use verification::PhoneVerification;
 
-/// Implements the ports ([`VerificationGateway`], [`VerificationStore`]) as the layers
-/// underneath do.
-pub use async_trait::async_trait;
-
+/// A country calling code that routes numbers to a provider ([`Route::Prefix`]).
+pub use phone_verify_app::NumberPrefix;
+pub use phone_verify_app::{
+    CheckCodeError, CheckedCode, NextStep, ProviderName, ProviderNameError, Route, SendCodeError,
+    SentCode, TellsNextStep,
+};
 pub use phone_verify_domain::{
-    BoxError, CheckCodeRequest, CheckResult, CheckVerdict, CodeState, DeliveryState,
-    DeliveryStatus, FieldErrors, GatewayError, IdError, NumberKind, OtpCode, OtpCodeError,
-    PhoneNumber, PhoneNumberError, ReferenceId, RegionCode, RejectionKind, SendCodeRequest,
-    SendReceipt, TrustFlowId, TrustValidationId, VerificationGateway, VerificationStatus,
+    IdError, OtpCode, OtpCodeError, PhoneNumber, SendCodeRequest, TrustValidationId,
 };
 
 /// Keeps the numbering library's logs, which print phone numbers in clear, out of every
 /// subscriber: add it to yours first (README, "Logging"). Feature `log-guard` (default).
 #[cfg(feature = "log-guard")]
 pub use phone_verify_app::PhoneLogGuard;
-
-pub use phone_verify_app::{
-    AttemptCounts, AttemptId, AttemptIdError, AttemptRecord, CLOCK_MARGIN, CheckCodeError,
-    CheckOutcome, CheckPolicy, CheckRecord, CheckRefusal, CheckReservation, CheckState,
-    CheckTarget, CheckedCode, Clock, ConflictKind, DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH,
-    ErrorClass, HistoryError, HistorySubject, IdSource, InMemoryVerificationStore, MAX_PAGE_SIZE,
-    MIN_ABANDONED_AFTER, MaskedNumber, NewCheck, NewSend, NumberDigest, NumberKey, NumberKeyError,
-    NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError, NumberLookup, NumberPrefix,
-    NumberPrefixError, NumberProtection, Page, PageCursor, PageRequest, ProtectedNumber,
-    ProviderName, ProviderNameError, ProvidersError, PurgeError, PurgeMode, PurgeRecords,
-    PurgeReport, RandomIds, ReconcileError, ReconcileInFlight, ReconcileReport, RefusalReason,
-    Reservation, Route, SendCodeError, SendLimits, SendOutcome, SendPolicy, SendRecord,
-    SendRefusal, SendState, SentCode, StoreError, StoreOperation, StoredNumber, StoredNumberError,
-    SystemClock, VerificationStore, minimum_retention,
-};
 
 /// The names of the metrics the library emits and of their labels (`docs/operations.md`).
 pub use phone_verify_domain::metric_names;

@@ -1,8 +1,12 @@
 //! The SQL stores (features `sqlite`, on by default, and `postgres`): the
-//! [`crate::VerificationStore`] that the builder's `sqlite(path)` and `postgres(url)` open.
+//! [`crate::ports::VerificationStore`] that the builder's `sqlite(..)` and `postgres(..)` open,
+//! and their options.
 //!
-//! Open one yourself for options the builder does not set (a busy timeout, a schema), and
-//! hand it over with [`crate::PhoneVerificationBuilder::store`]:
+//! The builder takes the options ([`crate::PhoneVerificationBuilder::sqlite_with`],
+//! `postgres_with`), and the handle closes, purges, reconciles and converts the store it
+//! opened ([`crate::VerificationRecords`]). Open one yourself only to share it with code of
+//! your own, and hand it over with [`crate::PhoneVerificationBuilder::store`] (then close it
+//! yourself):
 //!
 //! ```no_run
 //! # #[cfg(feature = "sqlite")]
@@ -17,4 +21,8 @@
 //! # }
 //! ```
 
-pub use phone_verify_sql_store::*;
+pub use phone_verify_sql_store::{
+    DEFAULT_LOCK_WAIT, DEFAULT_PROTECT_BATCH, DatabaseUrl, DatabaseUrlError, NumberKeysError,
+    PostgresOptions, ProtectNumbersError, SchemaName, SchemaNameError, SqlFailure, SqlFailureKind,
+    SqlVerificationStore, SqliteOptions,
+};

@@ -11,7 +11,7 @@
 //! # {
 //! # tokio::runtime::Runtime::new()?.block_on(async {
 //! use phone_verify::testing::{FailingStore, StoreOperation, sim};
-//! use phone_verify::{PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest, TrustFlowId, TrustValidationId};
+//! use phone_verify::{PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest, TrustValidationId};
 //!
 //! let sim = sim::start(sim::SimConfig::default()).await?;
 //! let verification = PhoneVerification::builder()
@@ -41,5 +41,9 @@ pub use phone_verify_domain::MockVerificationGateway;
 /// loopback port, with its inbox ([`sim::Simulator::last_code_for`]), counters and faults.
 #[cfg(feature = "test-util")]
 pub mod sim {
-    pub use phone_verify_sim::*;
+    pub use phone_verify_sim::{
+        Counters, DEFAULT_IDMETA_TOKEN, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_AUTH_TOKEN,
+        DEFAULT_TWILIO_SERVICE_SID, DeliveredSms, Fault, FaultScope, SimClock, SimConfig,
+        SimConfigError, SimError, Simulator, start, start_on,
+    };
 }

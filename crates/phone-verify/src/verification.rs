@@ -1,18 +1,15 @@
-//! The entry point an embedding back end holds: send, check, history.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! The entry point an embedding back end holds: send, check, what to tell the end user.
 
 use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckCodeError, CheckedCode, Clock, HistoryError, Page, PageRequest,
-    PurgeError, PurgeMode, PurgeRecords, PurgeReport, ReconcileError, ReconcileInFlight,
-    ReconcileReport, SendCode, SendCodeError, SentCode, VerificationHistory, VerificationStore,
+    CheckCode, CheckCodeError, CheckedCode, NextStep, SendCode, SendCodeError, SentCode,
+    TellsNextStep,
 };
 use phone_verify_domain::{OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId};
 
-use crate::PhoneVerificationBuilder;
+use crate::{PhoneVerificationBuilder, VerificationRecords};
 
-/// Phone verification, wired: sends codes, checks them and reads the record of both.
+/// Phone verification, wired: sends codes, checks them, says what to tell the end user, and
+/// holds the record of both ([`PhoneVerification::records`]).
 ///
 /// Built by [`PhoneVerification::builder`]. Cheap to clone (a few `Arc`s) and shareable across
 /// tasks: keep one per process, in your application state. Every send and every check is
@@ -23,7 +20,8 @@ use crate::PhoneVerificationBuilder;
 /// # #[cfg(feature = "test-util")]
 /// # {
 /// # tokio::runtime::Runtime::new()?.block_on(async {
-/// use phone_verify::{PageRequest, PhoneNumber, PhoneVerification, SendCodeRequest, TrustFlowId, TrustValidationId};
+/// use phone_verify::{PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId};
+/// use phone_verify::records::PageRequest;
 /// use phone_verify::testing::sim;
 ///
 /// let sim = sim::start(sim::SimConfig::default()).await?;
@@ -35,7 +33,7 @@ use crate::PhoneVerificationBuilder;
 /// };
 /// let for_a_handler = verification.clone();
 /// for_a_handler.send_code(&request).await?;
-/// let history = verification.history_of_number(&phone, PageRequest::first(10)).await?;
+/// let history = verification.records().history_of_number(&phone, PageRequest::first(10)).await?;
 /// assert_eq!(history.items.len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # })?;
@@ -46,63 +44,10 @@ use crate::PhoneVerificationBuilder;
 pub struct PhoneVerification {
     pub(crate) send: SendCode,
     pub(crate) check: CheckCode,
-    pub(crate) history: VerificationHistory,
-    /// The retention policy, under the guards this handle sends and checks with.
-    pub(crate) purge: PurgeRecords,
-    /// The record of attempts.
-    pub(crate) store: Arc<dyn VerificationStore>,
-    /// The clock the use cases read.
-    pub(crate) clock: Arc<dyn Clock>,
-    /// The SQL store the builder opened, closed by [`PhoneVerification::close`].
-    #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    pub(crate) sql: Option<crate::sql::SqlVerificationStore>,
+    pub(crate) records: VerificationRecords,
 }
 
 impl PhoneVerification {
-    /// Deletes (or, with [`PurgeMode::DryRun`], counts) the records of every trust validation
-    /// whose attempts all finished more than `older_than` ago, in short batches, never what
-    /// this handle's guards still need ([`PurgeRecords::purge`]; `docs/operations.md`,
-    /// "Retention and reconciliation").
-    ///
-    /// # Errors
-    ///
-    /// [`PurgeError::TooRecent`] for an age the guards still need (nothing deleted);
-    /// [`PurgeError::Store`] when the store fails (what was deleted before is in it).
-    pub async fn purge(
-        &self,
-        older_than: Duration,
-        mode: PurgeMode,
-    ) -> Result<PurgeReport, PurgeError> {
-        self.purge.purge(older_than, mode).await
-    }
-
-    /// Closes the sends and checks a crash left in flight for longer than `older_than` as
-    /// "outcome unknown (abandoned)" ([`ReconcileInFlight`]); at least
-    /// [`crate::MIN_ABANDONED_AFTER`], [`crate::DEFAULT_ABANDONED_AFTER`] is the usual age.
-    ///
-    /// # Errors
-    ///
-    /// [`ReconcileError::TooRecent`] for an age a live call may still last (nothing
-    /// closed); [`ReconcileError::Store`] when the store fails.
-    pub async fn reconcile(&self, older_than: Duration) -> Result<ReconcileReport, ReconcileError> {
-        ReconcileInFlight::new(Arc::clone(&self.store), Arc::clone(&self.clock), older_than)
-            .reconcile()
-            .await
-    }
-
-    /// Closes the store this handle's builder opened (`sqlite`, `postgres`): the writes
-    /// handed over are answered first, then the connections close, and the last SQLite
-    /// connection to close checkpoints the WAL into the database file (so a backup that
-    /// copies the `.db` has everything). Any clone of the handle used afterwards finds the
-    /// store closed. Nothing to do for a store given with `store(..)` (close it yourself) or
-    /// the in-memory one.
-    pub async fn close(&self) {
-        #[cfg(any(feature = "sqlite", feature = "postgres"))]
-        if let Some(sql) = &self.sql {
-            sql.close().await;
-        }
-    }
-
     /// The builder: choose a provider or several (`idmeta`, `twilio`, `gateway`, `provider`,
     /// `simulator`), with routes and failover between them, optionally a store and policies,
     /// then `build`.
@@ -118,34 +63,38 @@ impl PhoneVerification {
     }
 
     /// Sends a code to `request.phone` for its trust validation, after the send guards
-    /// ([`crate::SendPolicy`]) and with the attempt recorded before and after the provider
-    /// call. Nothing is retried once it may have reached the provider.
+    /// ([`crate::policy::SendPolicy`]) and with the attempt recorded before and after the
+    /// provider call. Nothing is retried once it may have reached the provider.
     ///
     /// # Errors
     ///
-    /// [`SendCodeError`]; [`SendCodeError::may_have_been_sent`] says whether a code may be on
-    /// its way despite the error, and [`SendCodeError::Refused`] carries when to try again.
+    /// [`SendCodeError`]; [`PhoneVerification::next_step`] says what to tell the end user
+    /// (never "try again" when a code may be on its way), and
+    /// [`SendCodeError::may_have_been_sent`] whether a code may be on its way.
     ///
     /// ```
     /// # #[cfg(feature = "test-util")]
     /// # {
     /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// use phone_verify::{PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest, TrustFlowId, TrustValidationId};
-    /// use phone_verify::testing::sim;
+    /// use std::time::Duration;
+    /// use phone_verify::{NextStep, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId};
+    /// use phone_verify::testing::{ManualClock, sim};
     ///
     /// let sim = sim::start(sim::SimConfig::default()).await?;
-    /// let verification = PhoneVerification::builder().simulator(&sim).build().await?;
+    /// let verification = PhoneVerification::builder()
+    ///     .simulator(&sim)
+    ///     .clock(ManualClock::new("2026-05-14T10:00:00Z".parse()?))
+    ///     .build()
+    ///     .await?;
     /// let request = SendCodeRequest {
     ///     phone: PhoneNumber::parse("+60182258491")?,
     ///     trust_validation: TrustValidationId::parse("tv-1")?,
     /// };
-    /// let sent = verification.send_code(&request).await?;
-    /// println!("sent, reference {}", sent.receipt.reference);
-    /// // At once again: the cooldown refuses, and says until when.
-    /// match verification.send_code(&request).await {
-    ///     Err(SendCodeError::Refused(refusal)) => assert!(refusal.retry_at().is_some()),
-    ///     other => panic!("expected a refusal, got {other:?}"),
-    /// }
+    /// let sent = verification.send_code(&request).await;
+    /// assert_eq!(verification.next_step(&sent), NextStep::UseCodeSent);
+    /// // At once again: the cooldown (30 s by default) refuses, and says how long to wait.
+    /// let again = verification.send_code(&request).await;
+    /// assert_eq!(verification.next_step(&again), NextStep::Wait { wait: Duration::from_secs(30) });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # })?;
     /// # }
@@ -156,26 +105,33 @@ impl PhoneVerification {
     }
 
     /// Checks `code` against the current send of `trust_validation`, after the check guards
-    /// ([`crate::CheckPolicy`]: lifetime, attempts), with the check recorded. A wrong code is
-    /// an answer ([`CheckedCode::is_verified`] is false), not an error.
+    /// ([`crate::policy::CheckPolicy`]: lifetime, attempts), with the check recorded. A wrong
+    /// code is an answer ([`CheckedCode::is_verified`] is false), not an error.
+    ///
+    /// `phone` is the number the code went to, when the caller knows it: a store that keeps
+    /// numbers protected has no number to name to a provider that finds codes by number
+    /// (Twilio), and names this one once its keys confirm it is the send's. Without it such a
+    /// check may fail with [`CheckCodeError::NumberNeeded`]; with a store that keeps numbers
+    /// in clear, or IDMeta, it changes nothing.
     ///
     /// # Errors
     ///
     /// [`CheckCodeError`]: refused locally ([`CheckCodeError::Refused`]), no pending code at
-    /// the provider ([`CheckCodeError::NoPendingCode`]), the provider or the store failing.
+    /// the provider ([`CheckCodeError::NoPendingCode`]), the provider or the store failing;
+    /// [`PhoneVerification::next_step`] says what to tell the end user.
     ///
     /// ```
     /// # #[cfg(feature = "test-util")]
     /// # {
     /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// use phone_verify::{CheckCodeError, CheckRefusal, OtpCode, PhoneVerification, TrustValidationId};
+    /// use phone_verify::{NextStep, OtpCode, PhoneVerification, TrustValidationId};
     /// use phone_verify::testing::sim;
     ///
     /// let sim = sim::start(sim::SimConfig::default()).await?;
     /// let verification = PhoneVerification::builder().simulator(&sim).build().await?;
     /// let never_sent = TrustValidationId::parse("tv-without-a-send")?;
-    /// let error = verification.check_code(never_sent, OtpCode::parse("123456")?).await.unwrap_err();
-    /// assert!(matches!(error, CheckCodeError::Refused(CheckRefusal::NoCodeSent)));
+    /// let checked = verification.check_code(never_sent, OtpCode::parse("123456")?, None).await;
+    /// assert_eq!(verification.next_step(&checked), NextStep::CodeGone);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # })?;
     /// # }
@@ -185,90 +141,28 @@ impl PhoneVerification {
         &self,
         trust_validation: TrustValidationId,
         code: OtpCode,
+        phone: Option<&PhoneNumber>,
     ) -> Result<CheckedCode, CheckCodeError> {
-        self.check.check(trust_validation, code).await
+        match phone {
+            Some(phone) => {
+                self.check
+                    .check_with_number(trust_validation, code, phone)
+                    .await
+            }
+            None => self.check.check(trust_validation, code).await,
+        }
     }
 
-    /// [`PhoneVerification::check_code`] for a caller that knows the number the code went to:
-    /// a store that keeps numbers protected has no number to name to the provider, and names
-    /// this one once its keys confirm it is the send's (`CheckCode::check_with_number` in `phone-verify-app`).
-    ///
-    /// # Errors
-    ///
-    /// As [`PhoneVerification::check_code`].
-    pub async fn check_code_with_number(
-        &self,
-        trust_validation: TrustValidationId,
-        code: OtpCode,
-        phone: &PhoneNumber,
-    ) -> Result<CheckedCode, CheckCodeError> {
-        self.check
-            .check_with_number(trust_validation, code, phone)
-            .await
+    /// What to tell the end user after `outcome`: a send's or a check's answer or error, or
+    /// the `Result` of either. A wait is computed on this handle's clock, so a guard's
+    /// `retry_at` turns into the right `Retry-After` under a manual clock too.
+    pub fn next_step(&self, outcome: &impl TellsNextStep) -> NextStep {
+        outcome.next_step(self.records.now())
     }
 
-    /// The sends to `phone` and the checks of those sends, newest first, one page at a time.
-    /// An attempt whose outcome was never recorded reads as "outcome unknown".
-    ///
-    /// # Errors
-    ///
-    /// [`HistoryError::Store`] when the store fails.
-    ///
-    /// ```
-    /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// # #[cfg(feature = "mocks")]
-    /// # {
-    /// use phone_verify::testing::MockVerificationGateway;
-    /// use phone_verify::{PageRequest, PhoneNumber, PhoneVerification};
-    ///
-    /// let verification = PhoneVerification::builder().gateway(MockVerificationGateway::new()).build().await?;
-    /// let phone = PhoneNumber::parse("+60182258491")?;
-    /// let page = verification.history_of_number(&phone, PageRequest::first(20)).await?;
-    /// assert!(page.items.is_empty() && page.next.is_none());
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # })?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub async fn history_of_number(
-        &self,
-        phone: &PhoneNumber,
-        page: PageRequest,
-    ) -> Result<Page<AttemptRecord>, HistoryError> {
-        self.history.of_number(phone, page).await
-    }
-
-    /// The sends and checks of `trust_validation`, newest first, one page at a time.
-    ///
-    /// # Errors
-    ///
-    /// [`HistoryError::Store`] when the store fails.
-    ///
-    /// ```
-    /// # tokio::runtime::Runtime::new()?.block_on(async {
-    /// # #[cfg(feature = "mocks")]
-    /// # {
-    /// use phone_verify::testing::MockVerificationGateway;
-    /// use phone_verify::{PageRequest, PhoneVerification, TrustValidationId};
-    ///
-    /// let verification = PhoneVerification::builder().gateway(MockVerificationGateway::new()).build().await?;
-    /// let trust_validation = TrustValidationId::parse("tv-1")?;
-    /// let page = verification
-    ///     .history_of_trust_validation(&trust_validation, PageRequest::first(20))
-    ///     .await?;
-    /// assert!(page.items.is_empty());
-    /// # }
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// # })?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub async fn history_of_trust_validation(
-        &self,
-        trust_validation: &TrustValidationId,
-        page: PageRequest,
-    ) -> Result<Page<AttemptRecord>, HistoryError> {
-        self.history
-            .of_trust_validation(trust_validation, page)
-            .await
+    /// The record of attempts: history, purge, reconcile, number conversion, and closing
+    /// the store.
+    pub fn records(&self) -> &VerificationRecords {
+        &self.records
     }
 }

@@ -4,13 +4,12 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use phone_verify::idmeta::IdmetaClient;
+use phone_verify::numbers::{NumberKeyring, StoredNumber};
+use phone_verify::policy::{CheckPolicy, CheckRefusal, SendLimits, SendPolicy, SendRefusal};
+use phone_verify::records::{AttemptId, PageRequest};
 use phone_verify::testing::sim::{self, SimConfig};
 use phone_verify::testing::{ManualClock, SequentialIds};
-use phone_verify::{
-    AttemptId, BuildError, CheckCodeError, CheckPolicy, CheckRefusal, NumberKeyring, OtpCode,
-    PageRequest, PhoneVerification, SendCodeError, SendLimits, SendPolicy, SendRefusal,
-    StoredNumber,
-};
+use phone_verify::{BuildError, CheckCodeError, OtpCode, PhoneVerification, SendCodeError};
 
 use crate::support::{CODE, request, simulator};
 
@@ -102,6 +101,7 @@ async fn the_sqlite_file_keeps_the_record_for_the_next_instance() {
         .await
         .expect("reopens");
     let history = next
+        .records()
         .history_of_trust_validation(&request("tv-1").trust_validation, PageRequest::first(10))
         .await
         .expect("read");
@@ -170,6 +170,7 @@ async fn the_clock_ids_and_policies_given_are_the_ones_used() {
         .check_code(
             request("tv-1").trust_validation,
             OtpCode::parse(CODE).expect("a code"),
+            None,
         )
         .await
         .expect_err("past the 60 s lifetime");
@@ -197,15 +198,16 @@ async fn number_keys_protect_the_numbers_of_the_store_the_builder_opens() {
     let request = request("tv-1");
     verification.send_code(&request).await.expect("sent");
     let checked = verification
-        .check_code_with_number(
+        .check_code(
             request.trust_validation.clone(),
             OtpCode::parse(CODE).expect("a code"),
-            &request.phone,
+            Some(&request.phone),
         )
         .await
         .expect("checked");
     assert!(checked.is_verified());
     let history = verification
+        .records()
         .history_of_number(&request.phone, PageRequest::first(10))
         .await
         .expect("read");
@@ -219,7 +221,7 @@ async fn number_keys_protect_the_numbers_of_the_store_the_builder_opens() {
 
     let given = PhoneVerification::builder()
         .simulator(&sim)
-        .store(phone_verify::InMemoryVerificationStore::new())
+        .store(phone_verify::ports::InMemoryVerificationStore::new())
         .protect_numbers(keyring())
         .build()
         .await
@@ -229,7 +231,8 @@ async fn number_keys_protect_the_numbers_of_the_store_the_builder_opens() {
 
 /// A SQLite file holding a send that a crash left in flight an hour ago.
 async fn store_with_a_send_left_in_flight(path: &std::path::Path) {
-    use phone_verify::{NewSend, NumberProtection, Reservation, VerificationStore};
+    use phone_verify::numbers::NumberProtection;
+    use phone_verify::ports::{NewSend, Reservation, VerificationStore};
     let store = phone_verify::sql::SqlVerificationStore::open_sqlite(
         path,
         phone_verify::sql::SqliteOptions::default(),
@@ -271,13 +274,14 @@ async fn reconcile_at_open_closes_what_a_crash_left_in_flight_and_is_off_by_defa
     let an_hour_later = || ManualClock::new(t0() + Duration::from_secs(3600));
     let outcome = |verification: PhoneVerification| async move {
         let history = verification
+            .records()
             .history_of_trust_validation(
                 &request("tv-crashed").trust_validation,
                 PageRequest::first(10),
             )
             .await
             .expect("read");
-        let [phone_verify::AttemptRecord::Send(send)] = history.items.as_slice() else {
+        let [phone_verify::records::AttemptRecord::Send(send)] = history.items.as_slice() else {
             panic!("one send: {history:?}");
         };
         (send.state.clone(), send.outcome())
@@ -291,22 +295,26 @@ async fn reconcile_at_open_closes_what_a_crash_left_in_flight_and_is_off_by_defa
         .await
         .expect("builds");
     let (state, _) = outcome(untouched).await;
-    assert_eq!(state, phone_verify::SendState::InFlight, "off by default");
+    assert_eq!(
+        state,
+        phone_verify::records::SendState::InFlight,
+        "off by default"
+    );
 
     let reconciled = PhoneVerification::builder()
         .simulator(&sim)
         .sqlite(&path)
         .clock(an_hour_later())
-        .reconcile_at_open(phone_verify::DEFAULT_ABANDONED_AFTER)
+        .reconcile_at_open(phone_verify::records::DEFAULT_ABANDONED_AFTER)
         .build()
         .await
         .expect("builds and reconciles");
     let (state, outcome) = outcome(reconciled).await;
-    assert_ne!(state, phone_verify::SendState::InFlight);
+    assert_ne!(state, phone_verify::records::SendState::InFlight);
     assert_eq!(
         outcome,
-        phone_verify::SendOutcome::OutcomeUnknown {
-            class: Some(phone_verify::ErrorClass::Abandoned)
+        phone_verify::records::SendOutcome::OutcomeUnknown {
+            class: Some(phone_verify::ports::ErrorClass::Abandoned)
         }
     );
 }

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use phone_verify::testing::ManualClock;
-use phone_verify::{
-    DEFAULT_ABANDONED_AFTER, MIN_ABANDONED_AFTER, PageRequest, PhoneNumber, PhoneVerification,
-    PurgeError, PurgeMode, ReconcileError,
+use phone_verify::records::{
+    DEFAULT_ABANDONED_AFTER, MIN_ABANDONED_AFTER, PageRequest, PurgeError, PurgeMode,
+    ReconcileError,
 };
+use phone_verify::testing::ManualClock;
+use phone_verify::{PhoneNumber, PhoneVerification};
 
 use crate::support::{NUMBER, request, simulator};
 
@@ -36,7 +37,7 @@ async fn closing_the_handle_checkpoints_a_sqlite_store_so_its_file_holds_the_rec
         "before closing, the send is in the WAL"
     );
 
-    verification.close().await;
+    verification.records().close().await;
 
     assert!(
         std::fs::metadata(&wal).map_or(true, |wal| wal.len() == 0),
@@ -53,11 +54,12 @@ async fn closing_the_handle_checkpoints_a_sqlite_store_so_its_file_holds_the_rec
         .expect("reopens the copy");
     let phone = PhoneNumber::parse(NUMBER).expect("a number");
     let history = reopened
+        .records()
         .history_of_number(&phone, PageRequest::first(10))
         .await
         .expect("reads");
     assert_eq!(history.items.len(), 1);
-    reopened.close().await;
+    reopened.records().close().await;
 }
 
 #[tokio::test]
@@ -77,19 +79,24 @@ async fn the_handle_purges_and_reconciles_under_its_own_guards() {
 
     // A day old is old enough to ask, and the send is younger: nothing goes.
     let nothing = verification
+        .records()
         .purge(DAY, PurgeMode::Delete)
         .await
         .expect("a purge");
     assert_eq!(nothing.attempts.total(), 0);
     // Younger than the guards need: refused.
     let too_young = verification
+        .records()
         .purge(Duration::from_secs(600), PurgeMode::Delete)
         .await;
     assert!(
         matches!(too_young, Err(PurgeError::TooRecent { .. })),
         "{too_young:?}"
     );
-    let refused = verification.reconcile(Duration::from_secs(1)).await;
+    let refused = verification
+        .records()
+        .reconcile(Duration::from_secs(1))
+        .await;
     assert!(
         matches!(refused, Err(ReconcileError::TooRecent { minimum }) if minimum == MIN_ABANDONED_AFTER),
         "{refused:?}"
@@ -97,22 +104,26 @@ async fn the_handle_purges_and_reconciles_under_its_own_guards() {
 
     clock.advance(2 * DAY);
     let reconciled = verification
+        .records()
         .reconcile(DEFAULT_ABANDONED_AFTER)
         .await
         .expect("reconciles");
     assert_eq!(reconciled.closed.total(), 0, "nothing was left in flight");
     let counted = verification
+        .records()
         .purge(DAY, PurgeMode::DryRun)
         .await
         .expect("counts");
     assert_eq!(counted.attempts.sends, 1);
     let purged = verification
+        .records()
         .purge(DAY, PurgeMode::Delete)
         .await
         .expect("purges");
     assert_eq!(purged.attempts.sends, 1);
     let phone = PhoneNumber::parse(NUMBER).expect("a number");
     let history = verification
+        .records()
         .history_of_number(&phone, PageRequest::first(10))
         .await
         .expect("reads");

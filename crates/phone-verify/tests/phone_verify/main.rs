@@ -11,3 +11,4 @@ mod lifecycle;
 mod providers;
 mod signup;
 mod support;
+mod surface;

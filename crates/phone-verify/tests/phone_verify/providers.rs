@@ -3,11 +3,12 @@
 //! routed, and bad combinations are refused with typed errors.
 
 use phone_verify::idmeta::IdmetaClient;
+use phone_verify::records::{AttemptRecord, PageRequest, SendOutcome};
 use phone_verify::testing::sim::{self, Fault, FaultScope, SimConfig, Simulator};
 use phone_verify::twilio::TwilioClient;
 use phone_verify::{
-    AttemptRecord, BuildError, NumberPrefix, OtpCode, PageRequest, PhoneNumber, PhoneVerification,
-    PhoneVerificationBuilder, ProviderName, Route, SendCodeRequest, SendOutcome, TrustValidationId,
+    BuildError, NumberPrefix, OtpCode, PhoneNumber, PhoneVerification, PhoneVerificationBuilder,
+    ProviderName, Route, SendCodeRequest, TrustValidationId,
 };
 
 use crate::support::{CODE, NUMBER, request, simulator};
@@ -61,6 +62,7 @@ async fn a_send_that_failed_over_is_checked_at_the_provider_that_sent_it() {
         .check_code(
             request("tv-failover").trust_validation,
             OtpCode::parse(CODE).expect("a code"),
+            None,
         )
         .await
         .expect("answered");
@@ -78,6 +80,7 @@ async fn a_send_that_failed_over_is_checked_at_the_provider_that_sent_it() {
 
     // Both attempts are recorded, each with its provider.
     let history = verification
+        .records()
         .history_of_trust_validation(
             &request("tv-failover").trust_validation,
             PageRequest::first(10),

@@ -1,11 +1,14 @@
 //! The axum example over real HTTP, against the simulator: each outcome a front end sees.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
+use phone_verify::PhoneVerification;
 use phone_verify::idmeta::{IdmetaClient, SecretString};
+use phone_verify::numbers::RegionCode;
+use phone_verify::policy::SendPolicy;
 use phone_verify::testing::sim::{Fault, FaultScope};
-use phone_verify::testing::{FailingStore, StoreOperation};
-use phone_verify::{PhoneVerification, RegionCode, SendPolicy};
+use phone_verify::testing::{FailingStore, ManualClock, StoreOperation};
 
 use crate::support::{Backend, CODE, NUMBER, simulator};
 
@@ -67,11 +70,7 @@ async fn a_second_code_asked_at_once_is_429_with_retry_after_and_not_sent() {
     assert_eq!(backend.ask_for_code("signup-1", NUMBER).await.status, 202);
     let again = backend.ask_for_code("signup-1", NUMBER).await;
 
-    assert_eq!(
-        (again.status, again.says()),
-        (429, "too_many_codes"),
-        "{again:?}"
-    );
+    assert_eq!((again.status, again.says()), (429, "wait"), "{again:?}");
     let wait = again.retry_after.expect("a Retry-After header");
     assert!((1..=30).contains(&wait), "the 30 s cooldown, not {wait} s");
     assert_eq!(
@@ -116,7 +115,7 @@ async fn a_provider_that_turns_sends_away_is_503_and_nothing_was_sent() {
 
     assert_eq!(
         (answer.status, answer.says()),
-        (503, "provider_unavailable"),
+        (503, "provider_down"),
         "{answer:?}"
     );
     assert_eq!(sim.counters().codes_sent, 0);
@@ -136,7 +135,7 @@ async fn a_back_end_with_a_wrong_token_is_502() {
 
     assert_eq!(
         (answer.status, answer.says()),
-        (502, "provider_misconfigured"),
+        (502, "service_misconfigured"),
         "{answer:?}"
     );
 }
@@ -153,7 +152,7 @@ async fn a_store_that_is_down_is_500_and_the_provider_is_not_called() {
 
     assert_eq!(
         (answer.status, answer.says()),
-        (500, "storage_unavailable"),
+        (500, "store_down"),
         "{answer:?}"
     );
     assert_eq!(sim.counters().idmeta_send_requests, 0);
@@ -175,7 +174,7 @@ async fn a_number_the_policy_does_not_serve_is_422() {
 
     assert_eq!(
         (answer.status, answer.says()),
-        (422, "number_not_supported"),
+        (422, "number_cannot_receive"),
         "{answer:?}"
     );
     assert_eq!(sim.counters().idmeta_send_requests, 0);
@@ -214,7 +213,42 @@ async fn a_wrong_code_is_422_and_the_right_one_still_verifies() {
         (422, "wrong_code"),
         "{wrong:?}"
     );
+    assert_eq!(
+        wrong.body["tries_left"], 4,
+        "5 attempts a code by default, one used: {wrong:?}"
+    );
     assert_eq!((right.status, right.says()), (200, "verified"), "{right:?}");
+}
+
+#[tokio::test]
+async fn retry_after_is_the_cooldown_left_on_the_librarys_clock() {
+    // A manual clock far from the system's: a wait computed on the system clock would be
+    // zero (or years).
+    let clock = ManualClock::new("2020-01-01T00:00:00Z".parse().expect("an instant"));
+    let sim = simulator().await;
+    let backend = Backend::start(
+        PhoneVerification::builder()
+            .simulator(&sim)
+            .clock(clock.clone()),
+    )
+    .await;
+    assert_eq!(backend.ask_for_code("signup-1", NUMBER).await.status, 202);
+
+    let at_once = backend.ask_for_code("signup-1", NUMBER).await;
+    clock.advance(Duration::from_secs(20));
+    let later = backend.ask_for_code("signup-1", NUMBER).await;
+
+    assert_eq!(
+        (at_once.status, at_once.retry_after),
+        (429, Some(30)),
+        "{at_once:?}"
+    );
+    assert_eq!(
+        (later.status, later.retry_after),
+        (429, Some(10)),
+        "{later:?}"
+    );
+    assert_eq!(sim.counters().idmeta_send_requests, 1);
 }
 
 #[tokio::test]
@@ -226,7 +260,7 @@ async fn a_check_with_no_code_sent_is_410_and_does_not_reach_the_provider() {
 
     assert_eq!(
         (answer.status, answer.says()),
-        (410, "no_code_sent"),
+        (410, "code_gone"),
         "{answer:?}"
     );
     assert_eq!(sim.counters().idmeta_verify_requests, 0);
@@ -247,7 +281,7 @@ async fn a_check_the_provider_cannot_answer_is_503() {
 
     assert_eq!(
         (answer.status, answer.says()),
-        (503, "provider_unavailable"),
+        (503, "provider_down"),
         "{answer:?}"
     );
 }

@@ -1,0 +1,14 @@
+//! The guards a send and a check pass before a provider is called, with their documented
+//! defaults, and what they refuse with.
+//!
+//! [`SendPolicy`] (with [`SendLimits`]: cooldown, caps per number and per trust validation,
+//! countries, prefixes and kinds of number) refuses with a [`SendRefusal`]; [`CheckPolicy`]
+//! (lifetime, attempts, checks) refuses with a [`CheckRefusal`]. Give them to the builder
+//! (`send_policy`, `check_policy`). Each refusal says what to do next through
+//! [`crate::NextStep`]; [`DEFAULT_PROVIDER_WAIT`] is the wait a provider's rate limit without
+//! a `Retry-After` asks for.
+
+pub use phone_verify_app::{
+    CLOCK_MARGIN, CheckPolicy, CheckRefusal, DEFAULT_PROVIDER_WAIT, NumberPrefixError,
+    ProvidersError, SendLimits, SendPolicy, SendRefusal, minimum_retention,
+};

@@ -1,0 +1,237 @@
+//! The record of attempts and its life: history, retention, reconciliation, conversion to
+//! protected numbers, closing the store.
+//!
+//! [`VerificationRecords`] is the handle that owns the store the builder opened. Every
+//! [`crate::PhoneVerification`] has one ([`crate::PhoneVerification::records`]); a tool that
+//! only reads or maintains records builds one without a provider
+//! ([`crate::PhoneVerificationBuilder::build_records`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use phone_verify_app::{
+    Clock, PurgeRecords, ReconcileInFlight, StoreError, VerificationHistory, VerificationStore,
+};
+use phone_verify_domain::{PhoneNumber, TrustValidationId};
+
+pub use phone_verify_app::{
+    AttemptId, AttemptIdError, AttemptRecord, CheckOutcome, CheckRecord, CheckState,
+    DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, HistoryError, MAX_PAGE_SIZE, MIN_ABANDONED_AFTER,
+    Page, PageCursor, PageRequest, PurgeError, PurgeMode, PurgeReport, ReconcileError,
+    ReconcileReport, RefusalReason, SendOutcome, SendRecord, SendState,
+};
+
+/// The record of attempts: its history, and the upkeep of the store the builder opened
+/// (purge, reconcile, convert numbers, close).
+///
+/// Cheap to clone; clones share the store. Built with the send and check handle
+/// ([`crate::PhoneVerification::records`]) or alone, without a provider
+/// ([`crate::PhoneVerificationBuilder::build_records`]); either way the retention guards are
+/// the builder's policies, so a purge never deletes what a live instance with the same
+/// policies still needs.
+///
+/// ```
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// use std::time::Duration;
+/// use phone_verify::PhoneVerification;
+/// use phone_verify::records::{PageRequest, PurgeMode};
+///
+/// let records = PhoneVerification::builder().build_records().await?;
+/// let report = records.purge(Duration::from_secs(90 * 24 * 3600), PurgeMode::DryRun).await?;
+/// assert_eq!(report.attempts.total(), 0);
+/// records.close().await;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct VerificationRecords {
+    pub(crate) history: VerificationHistory,
+    /// The retention policy, under the guards of the builder's policies.
+    pub(crate) purge: PurgeRecords,
+    /// The record of attempts.
+    pub(crate) store: Arc<dyn VerificationStore>,
+    /// The clock the use cases read.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The SQL store the builder opened, closed by [`VerificationRecords::close`].
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) sql: Option<crate::sql::SqlVerificationStore>,
+}
+
+/// Why [`VerificationRecords::protect_clear_numbers`] converted nothing, or not everything.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtectClearNumbersError {
+    /// The store was not opened by the builder (`store(..)`, or the in-memory store, which
+    /// never holds a clear number once protected): convert it where it was made. Nothing
+    /// changed.
+    #[error("the store was not opened by this handle's builder: convert it where it was made")]
+    NotOpenedByBuilder,
+    /// The store keeps numbers in clear: build the handle with
+    /// [`crate::PhoneVerificationBuilder::protect_numbers`]. Nothing changed.
+    #[error("the store has no key to protect numbers with: give the builder `protect_numbers`")]
+    NoKeyring,
+    /// The store failed; the batches converted before stay converted, and running again is
+    /// safe (the source says why).
+    #[error("the numbers could not be protected")]
+    Store(#[source] StoreError),
+}
+
+impl VerificationRecords {
+    /// The time on the library's clock (the one the guards read): what a `retry_at` is
+    /// measured against.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The sends to `phone` and the checks of those sends, newest first, one page at a time.
+    /// An attempt whose outcome was never recorded reads as "outcome unknown".
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::Store`] when the store fails.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use phone_verify::{PhoneNumber, PhoneVerification};
+    /// use phone_verify::records::PageRequest;
+    ///
+    /// let records = PhoneVerification::builder().build_records().await?;
+    /// let phone = PhoneNumber::parse("+60182258491")?;
+    /// let page = records.history_of_number(&phone, PageRequest::first(20)).await?;
+    /// assert!(page.items.is_empty() && page.next.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn history_of_number(
+        &self,
+        phone: &PhoneNumber,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, HistoryError> {
+        self.history.of_number(phone, page).await
+    }
+
+    /// The sends and checks of `trust_validation`, newest first, one page at a time.
+    ///
+    /// # Errors
+    ///
+    /// [`HistoryError::Store`] when the store fails.
+    pub async fn history_of_trust_validation(
+        &self,
+        trust_validation: &TrustValidationId,
+        page: PageRequest,
+    ) -> Result<Page<AttemptRecord>, HistoryError> {
+        self.history
+            .of_trust_validation(trust_validation, page)
+            .await
+    }
+
+    /// Deletes (or, with [`PurgeMode::DryRun`], counts) the records of every trust validation
+    /// whose attempts all finished more than `older_than` ago, in short batches, never what
+    /// the guards still need (`docs/operations.md`, "Retention and reconciliation").
+    ///
+    /// # Errors
+    ///
+    /// [`PurgeError::TooRecent`] for an age the guards still need (nothing deleted);
+    /// [`PurgeError::Store`] when the store fails (what was deleted before is in it).
+    pub async fn purge(
+        &self,
+        older_than: Duration,
+        mode: PurgeMode,
+    ) -> Result<PurgeReport, PurgeError> {
+        self.purge.purge(older_than, mode).await
+    }
+
+    /// Closes the sends and checks a crash left in flight for longer than `older_than` as
+    /// "outcome unknown (abandoned)"; at least [`MIN_ABANDONED_AFTER`],
+    /// [`DEFAULT_ABANDONED_AFTER`] is the usual age.
+    ///
+    /// # Errors
+    ///
+    /// [`ReconcileError::TooRecent`] for an age a live call may still last (nothing
+    /// closed); [`ReconcileError::Store`] when the store fails.
+    pub async fn reconcile(&self, older_than: Duration) -> Result<ReconcileReport, ReconcileError> {
+        ReconcileInFlight::new(Arc::clone(&self.store), Arc::clone(&self.clock), older_than)
+            .reconcile()
+            .await
+    }
+
+    /// How many rows keep their number in clear: what
+    /// [`VerificationRecords::protect_clear_numbers`] has left to convert.
+    ///
+    /// # Errors
+    ///
+    /// As [`VerificationRecords::protect_clear_numbers`], before anything changes.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub async fn count_clear_numbers(&self) -> Result<u64, ProtectClearNumbersError> {
+        let sql = self.opened_sql()?;
+        sql.count_clear_numbers()
+            .await
+            .map_err(ProtectClearNumbersError::Store)
+    }
+
+    /// Converts every row of the store that keeps its number in clear to the keys the
+    /// builder was given (`protect_numbers`), in batches of `batch` rows (at least 1;
+    /// [`crate::sql::DEFAULT_PROTECT_BATCH`] suits most), each one short write, and returns
+    /// how many rows it converted. Safe beside running instances and safe to run again.
+    /// [`VerificationRecords::close`] afterwards, so that SQLite's WAL no longer holds the
+    /// pages as they were (`docs/security.md`).
+    ///
+    /// # Errors
+    ///
+    /// [`ProtectClearNumbersError`]: not a store this handle opened, no keys, or the store
+    /// failing (the batches before stay converted).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub async fn protect_clear_numbers(&self, batch: u32) -> Result<u64, ProtectClearNumbersError> {
+        use crate::sql::ProtectNumbersError;
+
+        let sql = self.opened_sql()?;
+        let mut converted = 0_u64;
+        loop {
+            match sql.protect_clear_numbers(batch.max(1)).await {
+                Ok(0) => return Ok(converted),
+                Ok(rows) => converted = converted.saturating_add(rows),
+                Err(ProtectNumbersError::NoKeyring) => {
+                    return Err(ProtectClearNumbersError::NoKeyring);
+                }
+                Err(ProtectNumbersError::Store(error)) => {
+                    return Err(ProtectClearNumbersError::Store(error));
+                }
+                Err(other) => {
+                    return Err(ProtectClearNumbersError::Store(StoreError::unavailable(
+                        other,
+                    )));
+                }
+            }
+        }
+    }
+
+    /// The SQL store the builder opened, keeping numbers protected.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    fn opened_sql(&self) -> Result<&crate::sql::SqlVerificationStore, ProtectClearNumbersError> {
+        let sql = self
+            .sql
+            .as_ref()
+            .ok_or(ProtectClearNumbersError::NotOpenedByBuilder)?;
+        if !sql.numbers().is_keyed() {
+            return Err(ProtectClearNumbersError::NoKeyring);
+        }
+        Ok(sql)
+    }
+
+    /// Closes the store this handle's builder opened (`sqlite`, `postgres`): the writes
+    /// handed over are answered first, then the connections close, and the last SQLite
+    /// connection to close checkpoints the WAL into the database file (so a backup that
+    /// copies the `.db` has everything). Any clone of the handle used afterwards finds the
+    /// store closed. Nothing to do for a store given with `store(..)` (close it yourself) or
+    /// the in-memory one.
+    pub async fn close(&self) {
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        if let Some(sql) = &self.sql {
+            sql.close().await;
+        }
+    }
+}
