@@ -55,6 +55,7 @@ mod group_commit;
 mod migrations;
 mod number_keys;
 mod options;
+mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod protect;

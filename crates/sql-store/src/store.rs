@@ -18,6 +18,7 @@ use crate::columns::{self, CHECK, InFlightRow, OutcomeColumns, SEND};
 use crate::failure::{SqlFailure, SqlFailureKind};
 #[cfg(feature = "sqlite")]
 use crate::group_commit::GroupCommit;
+use crate::pool::close_pool;
 #[cfg(feature = "postgres")]
 use crate::postgres::{self, LockClass};
 use crate::session::{Atomicity, Session, Work};
@@ -111,18 +112,6 @@ impl fmt::Debug for SqlVerificationStore {
 /// A URL that names no store this build can open: the database cannot be reached.
 fn bad_url(error: DatabaseUrlError) -> StoreError {
     StoreError::unavailable(SqlFailure::caused_by(SqlFailureKind::Connection, error))
-}
-
-/// Closes `pool` and every connection in it. sqlx's `close` misses a connection that is being
-/// returned to the pool as it runs (it reaches the idle queue after `close` emptied it, and
-/// is then only dropped, its closing left to a background thread): closing again closes it.
-/// Each pass waits for every connection in use, so a pool that still has connections after
-/// one holds only such idle ones.
-pub(crate) async fn close_pool<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) {
-    pool.close().await;
-    while pool.size() > 0 {
-        pool.close().await;
-    }
 }
 
 impl SqlVerificationStore {
