@@ -4,8 +4,10 @@
 
 mod check;
 mod history;
+mod number_keys;
 mod numbers;
 mod open;
+mod protect;
 mod retention;
 mod rows;
 mod send;
@@ -26,7 +28,9 @@ use phone_verify_app::{
 #[cfg(feature = "sqlite")]
 use crate::group_commit::GroupCommit;
 
-pub(crate) use transaction::Lock;
+pub use number_keys::NumberKeysError;
+pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
+use transaction::Lock;
 
 /// The app's [`VerificationStore`] on SQL: SQLite (one file, embedded) or PostgreSQL (shared
 /// by many instances), chosen when it is opened.

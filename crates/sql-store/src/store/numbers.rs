@@ -35,16 +35,6 @@ impl SqlVerificationStore {
             ..self
         }
     }
-
-    /// How this store keeps numbers.
-    pub(crate) fn numbers_kept(&self) -> &NumberProtection {
-        &self.numbers
-    }
-
-    /// Whether the number keys were checked ([`SqlVerificationStore::check_number_keys`]).
-    pub(crate) fn keys_checked(&self) -> &tokio::sync::OnceCell<()> {
-        &self.keys_checked
-    }
 }
 
 /// The column a number's rows are searched in.

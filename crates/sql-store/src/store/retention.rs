@@ -121,7 +121,7 @@ impl SqlVerificationStore {
     /// it may still read until it ends (the next checkpoint removes them); a failure is logged,
     /// never returned, as the purge or conversion itself succeeded. PostgreSQL: nothing here
     /// (`docs/security.md` says what to run).
-    pub(crate) async fn truncate_wal(&self) {
+    pub(super) async fn truncate_wal(&self) {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(sqlite) => {

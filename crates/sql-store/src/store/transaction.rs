@@ -14,7 +14,7 @@ use crate::sqlite;
 /// send's number and trust validation, or of the check's trust validation; on SQLite the
 /// file's write lock, held by every write, covers them all.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-pub(crate) enum Lock {
+pub(super) enum Lock {
     Send {
         /// Every form the number is searched by (its E.164 form, or its digest under each
         /// key), sorted: one order for every instance, so that two instances of a fleet in
@@ -30,7 +30,7 @@ pub(crate) enum Lock {
 }
 
 impl SqlVerificationStore {
-    pub(crate) async fn read(&self) -> Result<Session, StoreError> {
+    pub(super) async fn read(&self) -> Result<Session, StoreError> {
         match &self.backend {
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(sqlite) => sqlite::begin_read(&sqlite.pool).await,
@@ -42,7 +42,7 @@ impl SqlVerificationStore {
     /// Runs `work` as one write: in its own transaction, holding `lock`'s advisory locks,
     /// on PostgreSQL; in the next batch of the group commit on SQLite. Commits what the work
     /// asks to keep; rolls back what it refuses or fails on.
-    pub(crate) async fn write_in<T: Send + 'static>(
+    pub(super) async fn write_in<T: Send + 'static>(
         &self,
         lock: Lock,
         atomicity: Atomicity,
@@ -83,7 +83,7 @@ impl SqlVerificationStore {
 
     /// Ends `session` after the work whose `outcome` is given: commits when the work asks
     /// for it, rolls back otherwise (an error included), so that locks are released at once.
-    pub(crate) async fn finish<T>(
+    pub(super) async fn finish<T>(
         session: Session,
         outcome: Result<(T, bool), StoreError>,
     ) -> Result<T, StoreError> {
