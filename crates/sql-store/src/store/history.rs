@@ -51,19 +51,26 @@ impl SqlVerificationStore {
         }
         .await;
         let rows = Self::finish(session, rows).await?;
-        let mut items = rows
+        let items = rows
             .into_iter()
             .map(columns::StoredAttempt::into_record)
             .collect::<Result<Vec<_>, _>>()?;
-        items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
-        let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
-        let has_more = items.len() > size;
-        items.truncate(size);
-        let next = if has_more {
-            items.last().map(PageCursor::after)
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(newest_page(items, page))
     }
+}
+
+/// The paging tail: `page` out of `items`, the attempts each search fetched (one more than
+/// the page's size, to tell whether another page follows). Sorts them newest first, keeps
+/// the page's size, and gives the cursor of the next page when some were left out.
+fn newest_page(mut items: Vec<AttemptRecord>, page: PageRequest) -> Page<AttemptRecord> {
+    items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
+    let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
+    let has_more = items.len() > size;
+    items.truncate(size);
+    let next = if has_more {
+        items.last().map(PageCursor::after)
+    } else {
+        None
+    };
+    Page { items, next }
 }
