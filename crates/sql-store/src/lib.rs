@@ -53,11 +53,10 @@ mod failure;
 #[cfg(feature = "sqlite")]
 mod group_commit;
 mod migrations;
-mod number_keys;
 mod options;
+mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
-mod protect;
 mod session;
 mod sql;
 #[cfg(feature = "sqlite")]
@@ -69,10 +68,10 @@ mod test_postgres;
 mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
-pub use number_keys::NumberKeysError;
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
-pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
-pub use store::SqlVerificationStore;
+pub use store::{
+    DEFAULT_PROTECT_BATCH, NumberKeysError, ProtectNumbersError, SqlVerificationStore,
+};
 #[cfg(any(test, feature = "test-support"))]
 pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};
 pub use url::{DatabaseUrl, DatabaseUrlError};

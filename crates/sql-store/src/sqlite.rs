@@ -16,6 +16,7 @@ use sqlx::sqlite::{
 use crate::failure::{SqlFailure, SqlFailureKind, failure, migration_error, store_error};
 use crate::migrations;
 use crate::options::SqliteOptions;
+use crate::pool::close_pool;
 use crate::session::Session;
 use crate::url::SqliteTarget;
 
@@ -82,7 +83,7 @@ async fn open_file(target: &SqliteTarget, options: &SqliteOptions) -> Result<Ope
         .map_err(|error| StoreError::unavailable(failure(error)))?;
     if !read_only && let Err(error) = migrate(&pool).await {
         // Closed, not dropped: the last connection to close checkpoints the WAL away.
-        crate::store::close_pool(&pool).await;
+        close_pool(&pool).await;
         return Err(error);
     }
     Ok(Opened { pool, created })

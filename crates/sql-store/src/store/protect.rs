@@ -5,12 +5,11 @@ use phone_verify_app::{NumberProtection, StoreError, VerificationStore};
 use phone_verify_domain::PhoneNumber;
 use uuid::Uuid;
 
-use crate::SqlVerificationStore;
+use super::{Lock, SqlVerificationStore};
 use crate::columns::NumberColumns;
 use crate::corrupt::{CorruptRow, Defect};
 use crate::session::{Atomicity, Session};
 use crate::sql;
-use crate::store::Lock;
 
 /// The size of a conversion batch a caller with no reason to choose takes: one short write.
 pub const DEFAULT_PROTECT_BATCH: u32 = 500;

@@ -7,10 +7,9 @@
 
 use phone_verify_app::{NumberProtection, StoreError};
 
-use crate::SqlVerificationStore;
+use super::{Lock, SqlVerificationStore};
 use crate::session::{Atomicity, Session};
 use crate::sql;
-use crate::store::Lock;
 
 /// Why a store refuses the number keys it was given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,11 +69,11 @@ impl SqlVerificationStore {
     /// # Errors
     ///
     /// [`StoreError::Misconfigured`] with a [`NumberKeysError`]; a store failure as usual.
-    pub(crate) async fn check_number_keys(&self) -> Result<(), StoreError> {
+    pub(super) async fn check_number_keys(&self) -> Result<(), StoreError> {
         let _: &() = self
-            .keys_checked()
+            .keys_checked
             .get_or_try_init(|| async {
-                let numbers = self.numbers_kept().clone();
+                let numbers = self.numbers.clone();
                 self.write_in(
                     Lock::Nothing,
                     Atomicity::Savepoint,

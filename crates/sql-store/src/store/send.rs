@@ -1,0 +1,205 @@
+//! Sends: the reservation (the guards, then the row in flight) and the outcome, including
+//! one that arrives after a check closed the send.
+
+use chrono::{DateTime, Utc};
+use phone_verify_app::{
+    AttemptId, AttemptRecord, ConflictKind, NewSend, Reservation, SendLimits, SendOutcome,
+    SendRefusal, StoreError,
+};
+
+#[cfg(feature = "postgres")]
+use super::Backend;
+use super::numbers::number_keys;
+use super::rows::{insert, record_outcome};
+use super::{Lock, SqlVerificationStore};
+use crate::columns::{self, InFlightRow, OutcomeColumns, SEND};
+use crate::failure::{SqlFailure, SqlFailureKind};
+#[cfg(feature = "postgres")]
+use crate::postgres;
+use crate::session::{Atomicity, Session};
+use crate::sql;
+
+impl SqlVerificationStore {
+    /// Checks a send's guards and records it, in one write holding the locks of its number
+    /// and trust validation.
+    pub(super) async fn reserve_send_in(
+        &self,
+        send: NewSend,
+        limits: &SendLimits,
+    ) -> Result<Reservation<SendRefusal>, StoreError> {
+        self.check_number_keys().await?;
+        let (_, mut numbers) = number_keys(&send.lookup);
+        numbers.sort_unstable();
+        let lock = Lock::Send {
+            numbers,
+            trust_validation: send.trust_validation.as_str().to_owned(),
+        };
+        let limits = limits.clone();
+        self.write_in(
+            lock,
+            Atomicity::OneStatement,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    let reservation = reserve_send_locked(session, &send, &limits).await?;
+                    let keep = reserved(&reservation);
+                    Ok((reservation, keep))
+                })
+            }),
+        )
+        .await
+    }
+
+    /// Records a send's outcome in one write.
+    pub(super) async fn finish_send_in(
+        &self,
+        id: AttemptId,
+        outcome: SendOutcome,
+        finished_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let columns = OutcomeColumns::send(&outcome)?;
+        let finished_at = columns::nanos(finished_at)?;
+        // On PostgreSQL the usual case, a send still in flight, is one statement committing
+        // on its own: one round trip instead of three. Only when it finds no such send does
+        // the transaction below look at why.
+        #[cfg(feature = "postgres")]
+        if let Backend::Postgres(pool) = &self.backend {
+            let mut session = postgres::autocommit(pool).await?;
+            if record_outcome(&mut session, id, SEND, columns.clone(), finished_at)
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
+        }
+        self.write_in(
+            Lock::Nothing,
+            Atomicity::OneStatement,
+            Box::new(move |session: &mut Session| {
+                Box::pin(async move {
+                    if record_outcome(session, id, SEND, columns, finished_at)
+                        .await?
+                        .is_none()
+                    {
+                        complete_send_closed_by_check(session, id, &outcome).await?;
+                    }
+                    Ok(((), true))
+                })
+            }),
+        )
+        .await
+    }
+}
+
+/// The stored attempt with this id, if any.
+async fn attempt(
+    session: &mut Session,
+    id: AttemptId,
+) -> Result<Option<AttemptRecord>, StoreError> {
+    let rows = session
+        .attempts(sql::ATTEMPT, vec![columns::uuid(id).into()])
+        .await?;
+    rows.into_iter()
+        .next()
+        .map(columns::StoredAttempt::into_record)
+        .transpose()
+}
+
+/// A send's outcome arriving after a check closed the send as sent: takes what
+/// [`SendOutcome::after_closed_by_check`] says, or is the conflict it is.
+async fn complete_send_closed_by_check(
+    session: &mut Session,
+    id: AttemptId,
+    outcome: &SendOutcome,
+) -> Result<(), StoreError> {
+    let closed = match attempt(session, id).await? {
+        Some(AttemptRecord::Send(send)) => send,
+        _ => return Err(StoreError::conflict(ConflictKind::UnknownAttempt)),
+    };
+    let merged = match (closed.reference(), closed.submitted_at()) {
+        (Some(reference), None) => outcome.after_closed_by_check(reference),
+        _ => None,
+    };
+    match merged {
+        Some(SendOutcome::Sent {
+            submitted_at: Some(submitted_at),
+            ..
+        }) => {
+            session
+                .execute(
+                    sql::COMPLETE_SEND_CLOSED_BY_CHECK,
+                    vec![
+                        columns::uuid(id).into(),
+                        columns::nanos(submitted_at)?.into(),
+                    ],
+                )
+                .await?;
+            Ok(())
+        }
+        Some(_) => Ok(()),
+        None => Err(StoreError::conflict(ConflictKind::AlreadyFinished)),
+    }
+}
+
+/// The guards of a send, inside its locked transaction; records it when they pass.
+async fn reserve_send_locked(
+    session: &mut Session,
+    send: &NewSend,
+    limits: &SendLimits,
+) -> Result<Reservation<SendRefusal>, StoreError> {
+    let row = InFlightRow::send(send)?;
+    let horizon_start = columns::bound(columns::before(send.started_at, limits.horizon()));
+    let (column, numbers) = number_keys(&send.lookup);
+    let Some((first, others)) = numbers.split_first() else {
+        return Err(StoreError::unavailable(SqlFailure::new(
+            SqlFailureKind::Database,
+            "a number lookup with no form to search by",
+        )));
+    };
+    // Whether the id is stored, the trust validation's count and the number's sends, in one
+    // statement (one round trip on PostgreSQL); a protected number's other digests (a key
+    // rotation) are searched after it.
+    let mut stored = 0;
+    let mut for_validation = 0;
+    let mut to_number = Vec::new();
+    let guards = session
+        .tagged_integers(
+            column.send_guards(),
+            vec![
+                columns::uuid(send.id).into(),
+                row.trust_validation.clone().into(),
+                first.clone().into(),
+                horizon_start.into(),
+            ],
+        )
+        .await?;
+    for (tag, value) in guards {
+        match tag {
+            sql::GUARD_ID_STORED => stored = value,
+            sql::GUARD_OF_TRUST_VALIDATION => for_validation = u64::try_from(value).unwrap_or(0),
+            _ => to_number.push(value),
+        }
+    }
+    if stored > 0 {
+        return Err(StoreError::conflict(ConflictKind::DuplicateId));
+    }
+    for number in others {
+        to_number.extend(
+            session
+                .integers(
+                    column.guard(),
+                    vec![number.clone().into(), horizon_start.into()],
+                )
+                .await?,
+        );
+    }
+    let to_number = to_number.into_iter().map(DateTime::from_timestamp_nanos);
+    if let Err(refusal) = limits.evaluate(to_number, for_validation, send.started_at) {
+        return Ok(Reservation::Refused(refusal));
+    }
+    insert(session, row).await?;
+    Ok(Reservation::Reserved)
+}
+
+fn reserved<R>(reservation: &Reservation<R>) -> bool {
+    matches!(reservation, Reservation::Reserved)
+}
