@@ -7,7 +7,7 @@
 //! - **SQLite** (feature `sqlite`): a file, nothing to install; the embedded default. WAL
 //!   mode, a busy timeout ([`SqliteOptions`]), `BEGIN IMMEDIATE` around each write.
 //! - **PostgreSQL** (feature `postgres`): one database shared by many instances, in a schema
-//!   of its own ([`PostgresOptions`]), with advisory locks per number, trust validation and send.
+//!   of its own ([`PostgresOptions`]), with advisory locks per number and trust validation.
 //!
 //! Both are on by default. Opening a store creates its schema through versioned migrations,
 //! safe to run from several instances at once. The guards of the app hold across processes:

@@ -1,5 +1,5 @@
 //! The PostgreSQL backend: a schema of its own, and transactions that take advisory locks
-//! (per number and per trust validation for a send, per send for a check) before they read
+//! (per number and per trust validation for a send, per trust validation for a check) before they read
 //! the guards' counts, so that instances on one database reserve one at a time per key.
 
 use std::time::Duration;

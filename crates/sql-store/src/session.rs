@@ -12,10 +12,6 @@ use crate::columns::{NumberColumns, StoredAttempt};
 use crate::corrupt::{CorruptRow, Defect};
 use crate::failure::store_error;
 
-/// The work of one write: given its transaction, its value and whether to keep what it
-/// wrote (`false`: roll it back, as for a refused reservation). Boxed, so that SQLite's
-/// writer can take the writes of several callers into one transaction
-/// (`crate::group_commit`).
 /// How a write keeps its batch atomic when SQLite's writer runs it with others in one
 /// transaction (`crate::group_commit`); PostgreSQL gives every write a transaction of its own
 /// and ignores it.
@@ -33,6 +29,10 @@ pub(crate) enum Atomicity {
     Savepoint,
 }
 
+/// The work of one write: given its transaction, its value and whether to keep what it
+/// wrote (`false`: roll it back, as for a refused reservation). Boxed, so that SQLite's
+/// writer can take the writes of several callers into one transaction
+/// (`crate::group_commit`).
 pub(crate) type Work<T> = Box<
     dyn for<'s> FnOnce(
             &'s mut Session,

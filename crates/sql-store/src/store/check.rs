@@ -168,7 +168,7 @@ async fn reserve_check_locked(
         .into_iter()
         .map(columns::StoredAttempt::into_send)
         .collect::<Result<Vec<_>, _>>()?;
-    let target = match policy.choose_send(sends.iter().cloned(), check.started_at) {
+    let mut target = match policy.choose_send(sends.iter().cloned(), check.started_at) {
         Ok(target) => target,
         Err(refusal) => return Ok(CheckReservation::Refused(refusal)),
     };
@@ -203,7 +203,7 @@ async fn reserve_check_locked(
     }
     if let Err(refusal) = policy
         .evaluate_checks(of_send, of_validation)
-        .and_then(|()| policy.evaluate_attempts(counted))
+        .and_then(|()| policy.evaluate_attempts(&mut target, counted))
     {
         return Ok(CheckReservation::Refused(refusal));
     }

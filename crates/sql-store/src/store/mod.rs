@@ -38,7 +38,7 @@ use transaction::Lock;
 /// Every reservation checks the guards and records the attempt in one transaction that holds
 /// a lock no other instance can hold at the same time: SQLite's write lock (`BEGIN
 /// IMMEDIATE`), or PostgreSQL advisory locks on the number and the trust validation (a send)
-/// or on the send (a check). The schema, the indexes and the locking are described in
+/// or on the trust validation (a check, which chooses its send under that lock). The schema, the indexes and the locking are described in
 /// `docs/storage.md`. Numbers are kept in clear unless
 /// [`SqlVerificationStore::protect_numbers`] gives the store a keyring (`docs/storage.md`,
 /// "Numbers at rest"). Cheap to clone: clones share one connection pool. `Debug` names the
