@@ -58,37 +58,32 @@ pub(crate) fn request() -> SendCodeRequest {
 }
 
 pub(crate) fn receipt(reference: ReferenceId) -> SendReceipt {
-    SendReceipt {
-        reference,
-        submitted_at: t0(),
-        delivery: DeliveryStatus {
-            state: DeliveryState::InProgress,
-            updated_on: Some(t0()),
-        },
-        code_state: CodeState::Unknown,
-        verification_status: VerificationStatus::Pending,
-    }
+    SendReceipt::accepted(reference, t0()).with_delivery(DeliveryStatus {
+        state: DeliveryState::InProgress,
+        updated_on: Some(t0()),
+    })
+}
+
+/// A check's answer about the send of `REFERENCE`.
+fn about_the_send(result: CheckResult) -> CheckResult {
+    result
+        .with_reference(ReferenceId::parse(REFERENCE).expect("a valid ref"))
+        .with_delivery(DeliveryStatus {
+            state: DeliveryState::Delivered,
+            updated_on: None,
+        })
 }
 
 pub(crate) fn check_result(code_state: CodeState, status: VerificationStatus) -> CheckResult {
-    CheckResult {
-        code_state,
-        verification_status: status,
-        delivery: DeliveryStatus {
-            state: DeliveryState::Delivered,
-            updated_on: None,
-        },
-        reference: Some(ReferenceId::parse(REFERENCE).expect("a valid ref")),
-        checked_at: t0(),
-    }
+    about_the_send(CheckResult::new(code_state, status, t0()))
 }
 
 pub(crate) fn verified() -> CheckResult {
-    check_result(CodeState::Valid, VerificationStatus::Verified)
+    about_the_send(CheckResult::verified(t0()))
 }
 
 pub(crate) fn wrong() -> CheckResult {
-    check_result(CodeState::Invalid, VerificationStatus::Pending)
+    about_the_send(CheckResult::wrong_code(t0()))
 }
 
 pub(crate) fn io_error() -> Box<dyn std::error::Error + Send + Sync> {
