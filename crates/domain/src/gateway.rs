@@ -302,7 +302,9 @@ pub struct CancelNotSupported;
 ///
 /// Implemented by `idmeta-adapter` and `twilio-verify-adapter` over HTTP; with the `mocks`
 /// feature, `MockVerificationGateway` (mockall; its `rules` are the default, IDMeta's model)
-/// serves the unit tests of the layers above. Usable as `Arc<dyn VerificationGateway>`.
+/// serves the unit tests of the layers above. Usable as `Arc<dyn VerificationGateway>`; an
+/// `Arc` or a `Box` of a gateway is a gateway too, forwarding every method (the provided
+/// [`VerificationGateway::rules`] and [`VerificationGateway::cancel_code`] included).
 /// `Debug` is required, as of every port, so whatever holds one can show it (an
 /// implementation's `Debug` must not show its token).
 #[async_trait]
@@ -361,6 +363,42 @@ pub trait VerificationGateway: Send + Sync + fmt::Debug {
         ProviderRules::default()
     }
 }
+
+/// Implements [`VerificationGateway`] for a smart pointer to one, forwarding every method,
+/// the provided ones too: a wrapper that fell back to a default would lose its adapter's
+/// [`VerificationGateway::rules`] or its [`VerificationGateway::cancel_code`] without a word.
+macro_rules! forward_gateway {
+    ($($pointer:ident)::+) => {
+        /// Forwards every method, the provided ones too, to the gateway pointed to.
+        #[async_trait]
+        impl<T: VerificationGateway + ?Sized> VerificationGateway for $($pointer)::+<T> {
+            async fn send_code(
+                &self,
+                request: &SendCodeRequest,
+            ) -> Result<SendReceipt, GatewayError> {
+                (**self).send_code(request).await
+            }
+
+            async fn check_code(
+                &self,
+                request: &CheckCodeRequest,
+            ) -> Result<CheckResult, GatewayError> {
+                (**self).check_code(request).await
+            }
+
+            async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
+                (**self).cancel_code(request).await
+            }
+
+            fn rules(&self) -> ProviderRules {
+                (**self).rules()
+            }
+        }
+    };
+}
+
+forward_gateway!(std::sync::Arc);
+forward_gateway!(Box);
 
 #[cfg(feature = "mocks")]
 mockall::mock! {
