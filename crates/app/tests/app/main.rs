@@ -16,3 +16,4 @@ mod send_code;
 mod store_contract;
 mod support;
 mod tracing_masking;
+mod wrapped_ports;
