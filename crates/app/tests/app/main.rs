@@ -12,6 +12,7 @@ mod lifecycle;
 mod log_guard;
 mod metrics;
 mod protected_numbers;
+mod record_display;
 mod send_code;
 mod store_contract;
 mod support;

@@ -6,8 +6,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
     AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, FailingStore, HistorySubject,
-    InMemoryVerificationStore, ManualClock, PageRequest, Providers, SendCode, SendPolicy,
-    SendRecord, SequentialIds, StoreOperation, VerificationHistory, VerificationStore, Wiring,
+    InMemoryVerificationStore, ManualClock, NumberKeyring, PageRequest, Providers, SendCode,
+    SendPolicy, SendRecord, SequentialIds, StoreOperation, VerificationHistory, VerificationStore,
+    Wiring,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, MockVerificationGateway,
@@ -40,6 +41,11 @@ pub(crate) fn tv() -> TrustValidationId {
 
 pub(crate) fn code() -> OtpCode {
     OtpCode::parse(CODE).expect("a valid code")
+}
+
+/// A keyring of one key, `k1`, for stores that keep numbers protected.
+pub(crate) fn keyring() -> NumberKeyring {
+    NumberKeyring::parse(&format!("k1:{}", "5a".repeat(32))).expect("a keyring")
 }
 
 pub(crate) fn reference(n: u8) -> ReferenceId {

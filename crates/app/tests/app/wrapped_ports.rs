@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckReservation, Clock,
     HistorySubject, IdSource, InMemoryVerificationStore, ManualClock, NewCheck, NewSend,
-    NumberKeyring, NumberProtection, Page, PageRequest, Reservation, SendLimits, SendOutcome,
-    SendPolicy, SendRefusal, SequentialIds, StoreError, StoredNumber, VerificationStore,
+    NumberProtection, Page, PageRequest, Reservation, SendLimits, SendOutcome, SendPolicy,
+    SendRefusal, SequentialIds, StoreError, StoredNumber, VerificationStore,
 };
 
-use crate::support::{Harness, accepting_gateway, request, secs, t0};
+use crate::support::{Harness, accepting_gateway, keyring, request, secs, t0};
 
 /// A store that tells what it is, each provided method otherwise than the default (its
 /// engine, numbers kept keyed, a shared clock at `t0()`), and whose records are out of reach:
@@ -28,10 +28,6 @@ impl SharedClockStore {
             numbers: NumberProtection::keyed(keyring()),
         }
     }
-}
-
-fn keyring() -> NumberKeyring {
-    NumberKeyring::parse(&format!("k1:{}", "5a".repeat(32))).expect("a keyring")
 }
 
 fn out_of_reach() -> StoreError {
