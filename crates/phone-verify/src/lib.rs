@@ -106,8 +106,11 @@
 //! - The guards: [`SendPolicy`] (with [`SendLimits`]) and [`CheckPolicy`], with documented
 //!   defaults.
 //! - The ports, to plug in your own provider or storage: [`VerificationGateway`] (failing with
-//!   [`GatewayError`]), [`VerificationStore`] (failing with [`StoreError`]), [`Clock`],
-//!   [`IdSource`], and [`macro@async_trait`] to implement them.
+//!   [`GatewayError`]; its answers built with [`SendReceipt::accepted`],
+//!   [`CheckResult::verified`], ..., its times [`DateTime`]`<Utc>`, what it declares
+//!   [`ProviderRules`]), [`VerificationStore`] (failing with [`StoreError`]), [`Clock`],
+//!   [`IdSource`], and [`macro@async_trait`] to implement them: no other dependency is needed.
+//!   An `Arc` of a port is that port, so the builder can be given one you keep a handle on.
 //! - Metrics through the `metrics` facade (install the exporter you run): every send and check
 //!   by outcome, provider and store latency, store errors, retries; the names are in
 //!   [`metric_names`], the provider label is the provider's name (`idmeta`, `twilio`, or the
@@ -146,10 +149,11 @@ pub use verification::PhoneVerification;
 pub use async_trait::async_trait;
 
 pub use phone_verify_domain::{
-    BoxError, CheckCodeRequest, CheckResult, CheckVerdict, CodeState, DeliveryState,
-    DeliveryStatus, FieldErrors, GatewayError, IdError, NumberKind, OtpCode, OtpCodeError,
-    PhoneNumber, PhoneNumberError, ReferenceId, RegionCode, RejectionKind, SendCodeRequest,
-    SendReceipt, TrustFlowId, TrustValidationId, VerificationGateway, VerificationStatus,
+    AttemptScope, BoxError, CancelCodeRequest, CancelNotSupported, CheckCodeRequest, CheckResult,
+    CheckVerdict, CodeScope, CodeState, DateTime, DeliveryState, DeliveryStatus, FieldErrors,
+    GatewayError, IdError, NumberKind, OtpCode, OtpCodeError, PhoneNumber, PhoneNumberError,
+    ProviderRules, RateLimitKind, ReferenceId, RegionCode, RejectionKind, SendCodeRequest,
+    SendReceipt, TrustFlowId, TrustValidationId, Utc, VerificationGateway, VerificationStatus,
 };
 
 /// Keeps the numbering library's logs, which print phone numbers in clear, out of every
