@@ -2,7 +2,6 @@
 //! `Utc::now()` inline, so tests move time by hand instead of sleeping.
 
 use std::fmt;
-#[cfg(feature = "test-util")]
 use std::sync::Arc;
 #[cfg(feature = "test-util")]
 use std::time::Duration;
@@ -17,10 +16,24 @@ use crate::time::add;
 /// Where the use cases get the current time.
 ///
 /// [`SystemClock`] in production; `ManualClock` (feature `test-util`), a fake that only moves
-/// when told, in tests.
+/// when told, in tests. An `Arc` or a `Box` of a clock is a clock.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant, in UTC.
     fn now(&self) -> DateTime<Utc>;
+}
+
+/// The clock pointed to.
+impl<T: Clock + ?Sized> Clock for Arc<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
+}
+
+/// The clock pointed to.
+impl<T: Clock + ?Sized> Clock for Box<T> {
+    fn now(&self) -> DateTime<Utc> {
+        (**self).now()
+    }
 }
 
 /// The operating system's wall clock.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 #[cfg(feature = "test-util")]
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -55,10 +56,24 @@ impl fmt::Debug for AttemptId {
 /// Where the use cases get the id of each new attempt.
 ///
 /// [`RandomIds`] in production; `SequentialIds` (feature `test-util`) where a test wants
-/// predictable ids.
+/// predictable ids. An `Arc` or a `Box` of a source is a source.
 pub trait IdSource: Send + Sync + fmt::Debug {
     /// A fresh id, never returned before by this source.
     fn next_id(&self) -> AttemptId;
+}
+
+/// The source pointed to.
+impl<T: IdSource + ?Sized> IdSource for Arc<T> {
+    fn next_id(&self) -> AttemptId {
+        (**self).next_id()
+    }
+}
+
+/// The source pointed to.
+impl<T: IdSource + ?Sized> IdSource for Box<T> {
+    fn next_id(&self) -> AttemptId {
+        (**self).next_id()
+    }
 }
 
 /// Random (version 4) UUIDs: unique across processes and restarts without coordination.

@@ -41,26 +41,19 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use chrono::Utc;
 //! use phone_verify_app::{
 //!     CheckCode, CheckPolicy, InMemoryVerificationStore, SendCode, SendPolicy, Wiring,
 //! };
 //! use phone_verify_domain::{
-//!     CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, PhoneNumber,
-//!     ReferenceId, SendCodeRequest, SendReceipt, TrustFlowId, TrustValidationId,
-//!     VerificationStatus,
+//!     MockVerificationGateway, PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt,
+//!     TrustValidationId, Utc,
 //! };
 //!
 //! # tokio::runtime::Runtime::new()?.block_on(async {
 //! let mut gateway = MockVerificationGateway::new();
 //! gateway.expect_send_code().returning(|_| {
-//!     Ok(SendReceipt {
-//!         reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF").unwrap(),
-//!         submitted_at: Utc::now(),
-//!         delivery: DeliveryStatus { state: DeliveryState::InProgress, updated_on: None },
-//!         code_state: CodeState::Unknown,
-//!         verification_status: VerificationStatus::Pending,
-//!     })
+//!     let reference = ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF").unwrap();
+//!     Ok(SendReceipt::accepted(reference, Utc::now()))
 //! });
 //! let wiring = Wiring::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
 //! let send = SendCode::new(wiring.clone(), SendPolicy::default());

@@ -1,5 +1,6 @@
 //! What the store keeps of each attempt: who, which trust flow and validation, when, the
-//! provider's reference, and the outcome. Never the code.
+//! provider's reference, and the outcome. Never the code. Each record shows as one line for
+//! operators (`Display`, in `display`), its number masked.
 
 use std::time::Duration;
 
@@ -10,6 +11,8 @@ use phone_verify_domain::{
 };
 
 use crate::{AttemptId, CheckTarget, NumberLookup, StoredNumber};
+
+mod display;
 
 /// Why the provider refused a send or a check it understood.
 ///
@@ -197,7 +200,8 @@ pub struct NewSend {
     pub started_at: DateTime<Utc>,
 }
 
-/// One recorded send. `Debug` masks the phone number.
+/// One recorded send. `Debug` masks the phone number; `Display` is one line for operators,
+/// the number masked (`send … to +60*****8491 via idmeta for tv-1: sent (reference …) at …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRecord {
     /// The attempt's id.
@@ -378,7 +382,9 @@ pub struct NewCheck {
     pub started_at: DateTime<Utc>,
 }
 
-/// One recorded check. `Debug` masks the phone number; the code is not in it.
+/// One recorded check. `Debug` masks the phone number; the code is not in it. `Display` is
+/// one line for operators, the number masked (`check … of send … to +60*****8491 for tv-1:
+/// wrong_code at …`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckRecord {
     /// The attempt's id.
@@ -428,7 +434,8 @@ impl CheckRecord {
     }
 }
 
-/// One recorded attempt of either kind, as history lists them.
+/// One recorded attempt of either kind, as history lists them. `Display` is the line of
+/// the send or of the check, the number masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptRecord {
     /// A send.

@@ -283,6 +283,10 @@ impl AttemptCounts {
 /// handed ([`NewSend::lookup`], [`HistorySubject::Number`]). Numbers are never logged; an
 /// implementation's `Debug` must not show them.
 ///
+/// An `Arc` or a `Box` of a store is a store too, forwarding every method (the provided
+/// [`VerificationStore::engine`], [`VerificationStore::numbers`] and
+/// [`VerificationStore::shared_now`] included).
+///
 /// A send is written twice: [`VerificationStore::reserve_send`] before the provider call (in
 /// flight), [`VerificationStore::finish_send`] after it. A crash in between leaves the in
 /// flight record, which reads as "outcome unknown". Checks follow the same pattern.
@@ -458,3 +462,95 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         Ok(None)
     }
 }
+
+/// Implements [`VerificationStore`] for a smart pointer to one, forwarding every method, the
+/// provided ones too: a wrapper that fell back to a default would lose its store's
+/// [`VerificationStore::numbers`] (and hand a protected store numbers in clear) or its
+/// [`VerificationStore::shared_now`] without a word.
+macro_rules! forward_store {
+    ($($pointer:ident)::+) => {
+        /// Forwards every method, the provided ones too, to the store pointed to.
+        #[async_trait]
+        impl<T: VerificationStore + ?Sized> VerificationStore for $($pointer)::+<T> {
+            fn engine(&self) -> &'static str {
+                (**self).engine()
+            }
+
+            fn numbers(&self) -> &NumberProtection {
+                (**self).numbers()
+            }
+
+            async fn reserve_send(
+                &self,
+                send: NewSend,
+                limits: &SendLimits,
+            ) -> Result<Reservation<SendRefusal>, StoreError> {
+                (**self).reserve_send(send, limits).await
+            }
+
+            async fn finish_send(
+                &self,
+                id: AttemptId,
+                outcome: SendOutcome,
+                finished_at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                (**self).finish_send(id, outcome, finished_at).await
+            }
+
+            async fn reserve_check(
+                &self,
+                check: NewCheck,
+                policy: &CheckPolicy,
+            ) -> Result<CheckReservation, StoreError> {
+                (**self).reserve_check(check, policy).await
+            }
+
+            async fn finish_check(
+                &self,
+                id: AttemptId,
+                outcome: CheckOutcome,
+                finished_at: DateTime<Utc>,
+            ) -> Result<AttemptId, StoreError> {
+                (**self).finish_check(id, outcome, finished_at).await
+            }
+
+            async fn history(
+                &self,
+                subject: &HistorySubject,
+                page: PageRequest,
+            ) -> Result<Page<AttemptRecord>, StoreError> {
+                (**self).history(subject, page).await
+            }
+
+            async fn purge(
+                &self,
+                finished_before: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<AttemptCounts, StoreError> {
+                (**self).purge(finished_before, limit).await
+            }
+
+            async fn count_purgeable(
+                &self,
+                finished_before: DateTime<Utc>,
+            ) -> Result<AttemptCounts, StoreError> {
+                (**self).count_purgeable(finished_before).await
+            }
+
+            async fn close_abandoned(
+                &self,
+                started_before: DateTime<Utc>,
+                closed_at: DateTime<Utc>,
+            ) -> Result<AttemptCounts, StoreError> {
+                (**self).close_abandoned(started_before, closed_at).await
+            }
+
+            async fn shared_now(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+                (**self).shared_now().await
+            }
+        }
+    };
+}
+
+forward_store!(std::sync::Arc);
+forward_store!(Box);

@@ -25,6 +25,8 @@ pub enum RejectionKind {
     /// A field was invalid (HTTP 422); see the field errors.
     InvalidRequest,
     /// The trust validation, trust flow or reference is unknown to the provider (HTTP 404).
+    /// On a check, the provider holds no pending code: how a gateway says so
+    /// ([`VerificationGateway::check_code`], "No pending code").
     NotFound,
     /// The token is valid but not allowed to do this (HTTP 403).
     Forbidden,
@@ -302,9 +304,95 @@ pub struct CancelNotSupported;
 ///
 /// Implemented by `idmeta-adapter` and `twilio-verify-adapter` over HTTP; with the `mocks`
 /// feature, `MockVerificationGateway` (mockall; its `rules` are the default, IDMeta's model)
-/// serves the unit tests of the layers above. Usable as `Arc<dyn VerificationGateway>`.
+/// serves the unit tests of the layers above. Usable as `Arc<dyn VerificationGateway>`; an
+/// `Arc` or a `Box` of a gateway is a gateway too, forwarding every method (the provided
+/// [`VerificationGateway::rules`] and [`VerificationGateway::cancel_code`] included).
 /// `Debug` is required, as of every port, so whatever holds one can show it (an
 /// implementation's `Debug` must not show its token).
+///
+/// # A gateway of your own
+///
+/// Implement the two required methods with `#[async_trait]` (re-exported by the
+/// `phone-verify` crate), building the answers with [`SendReceipt::accepted`] and
+/// [`CheckResult::verified`], [`CheckResult::wrong_code`] or [`CheckResult::new`]; their times
+/// are `DateTime<Utc>` ([`crate::DateTime`], [`crate::Utc`], re-exported). A wrong, expired or
+/// exhausted code is an `Ok` answer. A check the provider holds **no pending code** for
+/// (never sent, used, expired and forgotten, replaced, cancelled) is the error
+/// [`GatewayError::Rejected`] with [`RejectionKind::NotFound`], and nothing else: the use
+/// cases record it as "no pending code", count it as no attempt, and tell the caller a new
+/// code is needed ([`VerificationGateway::check_code`], "No pending code"). Override
+/// [`VerificationGateway::rules`] (and [`VerificationGateway::cancel_code`]) when the
+/// provider does not keep one code per trust validation.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+///
+/// use async_trait::async_trait;
+/// use phone_verify_domain::{
+///     CheckCodeRequest, CheckResult, CheckVerdict, FieldErrors, GatewayError, OtpCode,
+///     PhoneNumber, ReferenceId, RejectionKind, SendCodeRequest, SendReceipt, TrustValidationId,
+///     Utc, VerificationGateway,
+/// };
+///
+/// /// A provider whose one code is 918273, pending once sent (a stand-in for yours).
+/// #[derive(Debug, Default)]
+/// struct OneCode {
+///     sent: AtomicBool,
+/// }
+///
+/// #[async_trait]
+/// impl VerificationGateway for OneCode {
+///     async fn send_code(&self, _request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
+///         self.sent.store(true, Ordering::SeqCst);
+///         let reference = ReferenceId::parse("sms-1").expect("a valid reference");
+///         // The time the provider accepted the send, when it says.
+///         Ok(SendReceipt::accepted(reference, Utc::now()))
+///     }
+///
+///     async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError> {
+///         if !self.sent.load(Ordering::SeqCst) {
+///             // No pending code: the one way to say it.
+///             return Err(GatewayError::Rejected {
+///                 kind: RejectionKind::NotFound,
+///                 status: 404,
+///                 message: None,
+///                 field_errors: FieldErrors::new(),
+///             });
+///         }
+///         Ok(match request.code.expose() {
+///             "918273" => CheckResult::verified(Utc::now()),
+///             _ => CheckResult::wrong_code(Utc::now()),
+///         })
+///     }
+/// }
+/// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+/// #     let mut future = std::pin::pin!(future);
+/// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// #     loop {
+/// #         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+/// #             return output;
+/// #         }
+/// #     }
+/// # }
+///
+/// let gateway = OneCode::default();
+/// let trust_validation = TrustValidationId::parse("tv-1")?;
+/// let check = CheckCodeRequest {
+///     code: OtpCode::parse("918273")?,
+///     trust_validation: trust_validation.clone(),
+///     reference: None,
+///     phone: None,
+/// };
+/// let before = block_on(gateway.check_code(&check));
+/// assert!(matches!(
+///     before,
+///     Err(GatewayError::Rejected { kind: RejectionKind::NotFound, .. })
+/// ));
+/// let send = SendCodeRequest { phone: PhoneNumber::parse("+60182258491")?, trust_validation };
+/// block_on(gateway.send_code(&send))?;
+/// assert_eq!(block_on(gateway.check_code(&check))?.verdict(), CheckVerdict::Verified);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[async_trait]
 pub trait VerificationGateway: Send + Sync + fmt::Debug {
     /// Asks the provider to send a code by SMS.
@@ -328,10 +416,29 @@ pub trait VerificationGateway: Send + Sync + fmt::Debug {
     /// Asks the provider whether a code matches. A wrong, expired or exhausted code is an
     /// `Ok` result with the matching [`crate::CodeState`], not an error.
     ///
+    /// # No pending code
+    ///
+    /// When the provider answers that it holds no pending code for the request (it never
+    /// sent one for this trust validation, reference or number, or the code was used,
+    /// replaced by a newer send, cancelled, or expired and forgotten), return
+    /// [`GatewayError::Rejected`] with [`RejectionKind::NotFound`]: `status` the answer's HTTP
+    /// status (404; 404 too for a provider not reached over HTTP), `message` the provider's
+    /// text if any, `field_errors` empty. That error, and only it, is what the use cases read
+    /// as "no pending code": they record the check as such (`CheckOutcome::NoPendingCode` in
+    /// `phone-verify-app`), count it as no attempt, and answer `CheckCodeError::NoPendingCode`
+    /// (the end user needs a new code). Both shipped adapters map their provider's answer so
+    /// (IDMeta's own 404, Twilio's 20404).
+    ///
+    /// Not for it: a 404 that is not the provider's own answer (a proxy's, a wrong base
+    /// path) says nothing about the request, so it is [`GatewayError::InvalidResponse`]; and
+    /// a code the provider still holds but reports expired or exhausted is an `Ok` answer
+    /// ([`crate::CodeState::Expired`], [`crate::CodeState::MaxAttemptsExceeded`]).
+    ///
     /// # Errors
     ///
     /// The same variants as [`VerificationGateway::send_code`], where "sent" means the provider
-    /// may have counted the attempt.
+    /// may have counted the attempt; [`GatewayError::Rejected`] with
+    /// [`RejectionKind::NotFound`] means no pending code (above).
     async fn check_code(&self, request: &CheckCodeRequest) -> Result<CheckResult, GatewayError>;
 
     /// Ends a pending code, so that it no longer verifies anything (Twilio: the verification
@@ -361,6 +468,42 @@ pub trait VerificationGateway: Send + Sync + fmt::Debug {
         ProviderRules::default()
     }
 }
+
+/// Implements [`VerificationGateway`] for a smart pointer to one, forwarding every method,
+/// the provided ones too: a wrapper that fell back to a default would lose its adapter's
+/// [`VerificationGateway::rules`] or its [`VerificationGateway::cancel_code`] without a word.
+macro_rules! forward_gateway {
+    ($($pointer:ident)::+) => {
+        /// Forwards every method, the provided ones too, to the gateway pointed to.
+        #[async_trait]
+        impl<T: VerificationGateway + ?Sized> VerificationGateway for $($pointer)::+<T> {
+            async fn send_code(
+                &self,
+                request: &SendCodeRequest,
+            ) -> Result<SendReceipt, GatewayError> {
+                (**self).send_code(request).await
+            }
+
+            async fn check_code(
+                &self,
+                request: &CheckCodeRequest,
+            ) -> Result<CheckResult, GatewayError> {
+                (**self).check_code(request).await
+            }
+
+            async fn cancel_code(&self, request: &CancelCodeRequest) -> Result<(), GatewayError> {
+                (**self).cancel_code(request).await
+            }
+
+            fn rules(&self) -> ProviderRules {
+                (**self).rules()
+            }
+        }
+    };
+}
+
+forward_gateway!(std::sync::Arc);
+forward_gateway!(Box);
 
 #[cfg(feature = "mocks")]
 mockall::mock! {

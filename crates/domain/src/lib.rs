@@ -12,7 +12,9 @@
 //!   stable lowercase names, and keeps a value no adapter maps as `Other`, raw; the providers'
 //!   wire vocabularies are the adapters' own.
 //! - The two operations: [`SendCodeRequest`] → [`SendReceipt`], [`CheckCodeRequest`] →
-//!   [`CheckResult`].
+//!   [`CheckResult`], each answer with constructors for a gateway of your own
+//!   ([`SendReceipt::accepted`], [`CheckResult::verified`], ...) and its time types
+//!   ([`DateTime`], [`Utc`]) re-exported from `chrono`.
 //! - The port: [`VerificationGateway`], whose [`GatewayError`] says what happened to the side
 //!   effect ([`GatewayError::may_have_been_sent`]) and has a class ([`ErrorClass`]).
 //! - Stable names: [`ErrorClass`], [`RejectionKind`], [`CheckVerdict`] and the three
@@ -47,6 +49,10 @@ mod rules;
 mod status;
 mod verification;
 
+/// The time types of the port's answers ([`SendReceipt::submitted_at`],
+/// [`CheckResult::checked_at`]), re-exported from `chrono` so that a gateway of your own needs
+/// no `chrono` dependency of its own (nor one of the same version).
+pub use chrono::{DateTime, Utc};
 pub use error_chain::error_chain;
 #[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;

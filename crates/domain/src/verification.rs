@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    CodeState, DeliveryStatus, OtpCode, PhoneNumber, ReferenceId, TrustValidationId,
+    CodeState, DeliveryState, DeliveryStatus, OtpCode, PhoneNumber, ReferenceId, TrustValidationId,
     VerificationStatus,
 };
 
@@ -20,6 +20,10 @@ pub struct SendCodeRequest {
 }
 
 /// What the provider answered to a send it accepted.
+///
+/// A gateway of your own builds one with [`SendReceipt::accepted`] (the values of a fresh
+/// send) and, when its provider reports delivery, [`SendReceipt::with_delivery`]; the fields
+/// stay public for an adapter that reads every one of them from its provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReceipt {
     /// The provider's id of this send; pass it to the check.
@@ -32,6 +36,63 @@ pub struct SendReceipt {
     pub code_state: CodeState,
     /// The Trust Validation's status (normally [`VerificationStatus::Pending`]).
     pub verification_status: VerificationStatus,
+}
+
+impl SendReceipt {
+    /// A send the provider accepted under `reference` at `submitted_at`, with the values of a
+    /// fresh send: nothing checked yet ([`CodeState::Unknown`]), the verification
+    /// [`VerificationStatus::Pending`], and delivery [`DeliveryState::NotReported`] (the
+    /// answer said nothing of it; see [`SendReceipt::with_delivery`]).
+    ///
+    /// ```
+    /// use phone_verify_domain::{
+    ///     CodeState, DateTime, DeliveryState, ReferenceId, SendReceipt, Utc, VerificationStatus,
+    /// };
+    ///
+    /// let submitted_at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let receipt = SendReceipt::accepted(ReferenceId::parse("ref-1")?, submitted_at);
+    /// assert_eq!(receipt.reference.as_str(), "ref-1");
+    /// assert_eq!(receipt.code_state, CodeState::Unknown);
+    /// assert_eq!(receipt.verification_status, VerificationStatus::Pending);
+    /// assert_eq!(receipt.delivery.state, DeliveryState::NotReported);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accepted(reference: ReferenceId, submitted_at: DateTime<Utc>) -> Self {
+        Self {
+            reference,
+            submitted_at,
+            delivery: not_reported(),
+            code_state: CodeState::Unknown,
+            verification_status: VerificationStatus::Pending,
+        }
+    }
+
+    /// The same receipt with what the provider said of the SMS's delivery.
+    ///
+    /// ```
+    /// use phone_verify_domain::{
+    ///     DateTime, DeliveryState, DeliveryStatus, ReferenceId, SendReceipt, Utc,
+    /// };
+    ///
+    /// let at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let receipt = SendReceipt::accepted(ReferenceId::parse("ref-1")?, at).with_delivery(
+    ///     DeliveryStatus { state: DeliveryState::InProgress, updated_on: Some(at) },
+    /// );
+    /// assert_eq!(receipt.delivery.state, DeliveryState::InProgress);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_delivery(self, delivery: DeliveryStatus) -> Self {
+        Self { delivery, ..self }
+    }
+}
+
+/// A delivery the provider's answer said nothing of.
+fn not_reported() -> DeliveryStatus {
+    DeliveryStatus {
+        state: DeliveryState::NotReported,
+        updated_on: None,
+    }
 }
 
 /// Ask the provider whether a code is the one it sent.
@@ -87,6 +148,11 @@ crate::stable_names!(CheckVerdict, "check verdict", {
 });
 
 /// What the provider answered to a check. A wrong code is a result, not an error.
+///
+/// A gateway of your own builds one with [`CheckResult::verified`],
+/// [`CheckResult::wrong_code`] or, for any other answer, [`CheckResult::new`], then names the
+/// send with [`CheckResult::with_reference`] when its provider says which one it checked; the
+/// fields stay public for an adapter that reads every one of them from its provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
     /// The state of the code after this check.
@@ -102,6 +168,101 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// An answer with this code state and verification status at `checked_at`, naming no
+    /// send and reporting no delivery ([`DeliveryState::NotReported`]). The verdict reads
+    /// both ([`CheckResult::verdict`]).
+    ///
+    /// ```
+    /// use phone_verify_domain::{
+    ///     CheckResult, CheckVerdict, CodeState, DateTime, Utc, VerificationStatus,
+    /// };
+    ///
+    /// let at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let expired = CheckResult::new(CodeState::Expired, VerificationStatus::Rejected, at);
+    /// assert_eq!(expired.verdict(), CheckVerdict::Expired);
+    /// assert_eq!(expired.reference, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        code_state: CodeState,
+        verification_status: VerificationStatus,
+        checked_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            code_state,
+            verification_status,
+            delivery: not_reported(),
+            reference: None,
+            checked_at,
+        }
+    }
+
+    /// The code matched: [`CodeState::Valid`] and [`VerificationStatus::Verified`].
+    ///
+    /// ```
+    /// use phone_verify_domain::{CheckResult, CheckVerdict, DateTime, Utc};
+    ///
+    /// let at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let result = CheckResult::verified(at);
+    /// assert_eq!(result.verdict(), CheckVerdict::Verified);
+    /// assert!(result.is_verified());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verified(checked_at: DateTime<Utc>) -> Self {
+        Self::new(CodeState::Valid, VerificationStatus::Verified, checked_at)
+    }
+
+    /// The code did not match and the end user may try again: [`CodeState::Invalid`], the
+    /// verification still [`VerificationStatus::Pending`].
+    ///
+    /// ```
+    /// use phone_verify_domain::{CheckResult, CheckVerdict, DateTime, Utc};
+    ///
+    /// let at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let result = CheckResult::wrong_code(at);
+    /// assert_eq!(result.verdict(), CheckVerdict::WrongCode);
+    /// assert!(!result.is_verified());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wrong_code(checked_at: DateTime<Utc>) -> Self {
+        Self::new(CodeState::Invalid, VerificationStatus::Pending, checked_at)
+    }
+
+    /// The same answer naming the send it applied to: the use cases record the check against
+    /// the send of that reference.
+    ///
+    /// ```
+    /// use phone_verify_domain::{CheckResult, DateTime, ReferenceId, Utc};
+    ///
+    /// let at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let result = CheckResult::verified(at).with_reference(ReferenceId::parse("ref-1")?);
+    /// assert_eq!(result.reference.as_ref().map(ReferenceId::as_str), Some("ref-1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_reference(self, reference: ReferenceId) -> Self {
+        Self {
+            reference: Some(reference),
+            ..self
+        }
+    }
+
+    /// The same answer with what the provider said of the SMS's delivery.
+    ///
+    /// ```
+    /// use phone_verify_domain::{CheckResult, DateTime, DeliveryState, DeliveryStatus, Utc};
+    ///
+    /// let at: DateTime<Utc> = "2026-05-14T10:00:00Z".parse()?;
+    /// let result = CheckResult::verified(at)
+    ///     .with_delivery(DeliveryStatus { state: DeliveryState::Delivered, updated_on: None });
+    /// assert_eq!(result.delivery.state, DeliveryState::Delivered);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_delivery(self, delivery: DeliveryStatus) -> Self {
+        Self { delivery, ..self }
+    }
+
     /// The verdict: [`CheckVerdict::Verified`] only when the code state is
     /// [`CodeState::Valid`] and the status is not [`VerificationStatus::Rejected`] or
     /// [`VerificationStatus::Failed`]; any other combination, or a state kept as `Other`, is

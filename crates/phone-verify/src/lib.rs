@@ -117,7 +117,10 @@
 //! - [`records`]: history records, pages, purge and reconcile reports.
 //! - [`numbers`]: regions, kinds, and the keys that keep numbers protected at rest.
 //! - [`ports`]: the gateway, store, clock and id ports, to plug in your own, the values that
-//!   cross them, and [`macro@ports::async_trait`] to implement them.
+//!   cross them (with constructors: [`ports::SendReceipt::accepted`],
+//!   [`ports::CheckResult::verified`], ...; times are [`ports::DateTime`]`<`[`ports::Utc`]`>`),
+//!   and [`macro@ports::async_trait`] to implement them: no other dependency is needed. An
+//!   `Arc` of a port is that port, so the builder can be given one you keep a handle on.
 //! - [`metric_names`]: the metrics, emitted through the `metrics` facade (install the
 //!   exporter you run); the provider label is the provider's name (`idmeta`, `twilio`, or
 //!   the one given to [`PhoneVerificationBuilder::provider`]).

@@ -4,18 +4,14 @@
 use std::sync::Arc;
 
 use phone_verify_app::{
-    AttemptRecord, InMemoryVerificationStore, NumberKeyring, PageRequest, SendCodeError,
-    SendPolicy, SendRefusal, StoredNumber,
+    AttemptRecord, InMemoryVerificationStore, PageRequest, SendCodeError, SendPolicy, SendRefusal,
+    StoredNumber,
 };
 use phone_verify_domain::{MockVerificationGateway, PhoneNumber, ReferenceId};
 
 use crate::support::{
-    Harness, REFERENCE, code, phone, receipt, request, request_to, secs, t0, tv, verified,
+    Harness, REFERENCE, code, keyring, phone, receipt, request, request_to, secs, t0, tv, verified,
 };
-
-fn keyring() -> NumberKeyring {
-    NumberKeyring::parse(&format!("k1:{}", "5a".repeat(32))).expect("a keyring")
-}
 
 /// A harness over an in-memory store protecting numbers, whose gateway accepts `sends` sends
 /// and answers each check as verified after `asked` approves the number it names.

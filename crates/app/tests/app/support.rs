@@ -6,8 +6,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
     AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, FailingStore, HistorySubject,
-    InMemoryVerificationStore, ManualClock, PageRequest, Providers, SendCode, SendPolicy,
-    SendRecord, SequentialIds, StoreOperation, VerificationHistory, VerificationStore, Wiring,
+    InMemoryVerificationStore, ManualClock, NumberKeyring, PageRequest, Providers, SendCode,
+    SendPolicy, SendRecord, SequentialIds, StoreOperation, VerificationHistory, VerificationStore,
+    Wiring,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError, MockVerificationGateway,
@@ -42,6 +43,11 @@ pub(crate) fn code() -> OtpCode {
     OtpCode::parse(CODE).expect("a valid code")
 }
 
+/// A keyring of one key, `k1`, for stores that keep numbers protected.
+pub(crate) fn keyring() -> NumberKeyring {
+    NumberKeyring::parse(&format!("k1:{}", "5a".repeat(32))).expect("a keyring")
+}
+
 pub(crate) fn reference(n: u8) -> ReferenceId {
     ReferenceId::parse(&format!("0123456789ABCDEF0123456789ABCD{n:02}")).expect("a valid ref")
 }
@@ -58,37 +64,32 @@ pub(crate) fn request() -> SendCodeRequest {
 }
 
 pub(crate) fn receipt(reference: ReferenceId) -> SendReceipt {
-    SendReceipt {
-        reference,
-        submitted_at: t0(),
-        delivery: DeliveryStatus {
-            state: DeliveryState::InProgress,
-            updated_on: Some(t0()),
-        },
-        code_state: CodeState::Unknown,
-        verification_status: VerificationStatus::Pending,
-    }
+    SendReceipt::accepted(reference, t0()).with_delivery(DeliveryStatus {
+        state: DeliveryState::InProgress,
+        updated_on: Some(t0()),
+    })
+}
+
+/// A check's answer about the send of `REFERENCE`.
+fn about_the_send(result: CheckResult) -> CheckResult {
+    result
+        .with_reference(ReferenceId::parse(REFERENCE).expect("a valid ref"))
+        .with_delivery(DeliveryStatus {
+            state: DeliveryState::Delivered,
+            updated_on: None,
+        })
 }
 
 pub(crate) fn check_result(code_state: CodeState, status: VerificationStatus) -> CheckResult {
-    CheckResult {
-        code_state,
-        verification_status: status,
-        delivery: DeliveryStatus {
-            state: DeliveryState::Delivered,
-            updated_on: None,
-        },
-        reference: Some(ReferenceId::parse(REFERENCE).expect("a valid ref")),
-        checked_at: t0(),
-    }
+    about_the_send(CheckResult::new(code_state, status, t0()))
 }
 
 pub(crate) fn verified() -> CheckResult {
-    check_result(CodeState::Valid, VerificationStatus::Verified)
+    about_the_send(CheckResult::verified(t0()))
 }
 
 pub(crate) fn wrong() -> CheckResult {
-    check_result(CodeState::Invalid, VerificationStatus::Pending)
+    about_the_send(CheckResult::wrong_code(t0()))
 }
 
 pub(crate) fn io_error() -> Box<dyn std::error::Error + Send + Sync> {

@@ -2,6 +2,7 @@
 //! taxonomy, and property tests that parsing never panics.
 
 mod error_chain;
+mod forwarding;
 mod gateway;
 mod ids;
 mod masking;
@@ -13,3 +14,4 @@ mod otp;
 mod phone;
 mod properties;
 mod status;
+mod support;

@@ -7,6 +7,8 @@ use phone_verify_domain::{
     VerificationGateway,
 };
 
+use crate::support::block_on;
+
 #[test]
 fn the_mock_gateway_is_usable_as_a_shared_trait_object() {
     let mut mock = MockVerificationGateway::new();
@@ -20,19 +22,6 @@ fn the_mock_gateway_is_usable_as_a_shared_trait_object() {
         phone: PhoneNumber::parse("+60182258491").expect("valid"),
         trust_validation: TrustValidationId::parse("tv").expect("valid"),
     };
-    let outcome = futures_lite_block_on(gateway.send_code(&request));
+    let outcome = block_on(gateway.send_code(&request));
     assert!(matches!(outcome, Err(GatewayError::Unauthorized)));
-}
-
-/// Drives a future that never waits to completion, without an async runtime (the domain has
-/// none).
-fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
-    use std::task::{Context, Poll, Waker};
-    let mut future = std::pin::pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-    }
 }

@@ -1,6 +1,6 @@
 use chrono::{TimeZone, Utc};
 use phone_verify_domain::{
-    CheckResult, CheckVerdict, CodeState, DeliveryState, DeliveryStatus, VerificationStatus,
+    CheckResult, CheckVerdict, CodeState, DeliveryState, VerificationStatus,
 };
 
 #[test]
@@ -82,19 +82,11 @@ fn every_named_delivery_state_reads_back_and_an_unnamed_one_keeps_code_and_text(
 }
 
 fn result(code_state: CodeState, status: VerificationStatus) -> CheckResult {
-    CheckResult {
-        code_state,
-        verification_status: status,
-        delivery: DeliveryStatus {
-            state: DeliveryState::Delivered,
-            updated_on: None,
-        },
-        reference: None,
-        checked_at: Utc
-            .with_ymd_and_hms(2026, 5, 14, 10, 1, 0)
-            .single()
-            .expect("valid time"),
-    }
+    let checked_at = Utc
+        .with_ymd_and_hms(2026, 5, 14, 10, 1, 0)
+        .single()
+        .expect("valid time");
+    CheckResult::new(code_state, status, checked_at)
 }
 
 #[test]

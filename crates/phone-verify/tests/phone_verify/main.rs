@@ -8,6 +8,7 @@ mod axum_signup;
 
 mod builder;
 mod lifecycle;
+mod own_ports;
 mod providers;
 mod signup;
 mod support;
