@@ -22,9 +22,20 @@ use phone_verify::{
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// The number, in the forms a leak could take.
+/// The numbers of day one and day two (the simulator, like IDMeta, refuses a second code to
+/// a number within 30 s), and the forms a leak of either could take.
 const NUMBER: &str = "+60 18-225 8491";
-const CLEAR_FORMS: [&str; 4] = ["+60182258491", "60182258491", "182258491", "18-225 8491"];
+const SECOND_NUMBER: &str = "+60 18-225 8492";
+const CLEAR_FORMS: [&str; 8] = [
+    "+60182258491",
+    "60182258491",
+    "182258491",
+    "18-225 8491",
+    "+60182258492",
+    "60182258492",
+    "182258492",
+    "18-225 8492",
+];
 
 /// Everything the subscriber printed.
 #[derive(Clone, Default)]
@@ -50,15 +61,16 @@ impl Captured {
     }
 }
 
-/// Sends a code for `trust_validation` and checks the one the simulated handset received,
-/// naming the number to the check when `with_number`.
+/// Sends a code to `number` for `trust_validation` and checks the one the simulated handset
+/// received, naming the number to the check (a protected store keeps none to name).
 async fn send_and_check(
     verification: &PhoneVerification,
     simulator: &sim::Simulator,
+    number: &str,
     trust_validation: &str,
 ) {
     let request = SendCodeRequest {
-        phone: PhoneNumber::parse(NUMBER).expect("a number"),
+        phone: PhoneNumber::parse(number).expect("a number"),
         trust_validation: TrustValidationId::parse(trust_validation).expect("an id"),
     };
     let sent = verification.send_code(&request).await;
@@ -121,7 +133,7 @@ async fn an_embedder_verifies_numbers_and_looks_after_its_store_with_no_number_i
         .build()
         .await
         .expect("the handle builds");
-    send_and_check(&verification, &simulator, "signup-1").await;
+    send_and_check(&verification, &simulator, NUMBER, "signup-1").await;
     verification.records().close().await;
     assert_eq!(wal_bytes(&db), 0, "close checkpoints the WAL into the .db");
 
@@ -169,7 +181,7 @@ async fn an_embedder_verifies_numbers_and_looks_after_its_store_with_no_number_i
     );
     assert_eq!(records.count_clear_numbers().await.expect("counted"), 0);
     clock.advance(Duration::from_secs(60));
-    send_and_check(&verification, &simulator, "signup-2").await;
+    send_and_check(&verification, &simulator, SECOND_NUMBER, "signup-2").await;
 
     // Upkeep: nothing was left in flight; a year on, everything goes.
     let reconciled = records
@@ -193,7 +205,7 @@ async fn an_embedder_verifies_numbers_and_looks_after_its_store_with_no_number_i
 
     let text = captured.text();
     assert!(
-        text.contains("+60*****8491"),
+        text.contains("+60*****8491") && text.contains("+60*****8492"),
         "the masked number is logged, so the capture works:\n{text}"
     );
     for form in CLEAR_FORMS {
