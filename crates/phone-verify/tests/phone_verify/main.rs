@@ -13,3 +13,4 @@ mod providers;
 mod signup;
 mod support;
 mod surface;
+mod twilio_rules;

@@ -1,29 +1,55 @@
-//! Twilio's own rules, as the adapter declares them, applied by the use cases through the
+//! Twilio's own rules, as its adapter declares them, applied by the facade through the
 //! simulator: a code whose send answer was lost is checked by number; a resend re-sends the
 //! same code, whose checks count together and land on the newest send; the code lives ten
-//! minutes from the first send, on the app's clock as on Twilio's.
+//! minutes from the first send, on the library's clock as on Twilio's; a code Twilio no
+//! longer holds (its 404) is `NoPendingCode`. (Moved from the Twilio adapter's tests: only
+//! the facade wires the use cases.)
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckCodeError, CheckPolicy, CheckRefusal, HistorySubject,
-    InMemoryVerificationStore, ManualClock, NumberKey, NumberKeyId, NumberKeyring, PageRequest,
-    Providers, SendCode, SendCodeError, SendLimits, SendPolicy, VerificationStore, Wiring,
+use phone_verify::numbers::{NumberKey, NumberKeyId, NumberKeyring};
+use phone_verify::policy::{CheckRefusal, SendLimits, SendPolicy};
+use phone_verify::ports::{
+    CheckVerdict, GatewayError, HistorySubject, InMemoryVerificationStore, RateLimitKind,
+    VerificationStore,
 };
-use phone_verify_domain::{
-    CheckVerdict, GatewayError, OtpCode, PhoneNumber, ProviderName, RateLimitKind, SendCodeRequest,
+use phone_verify::records::{AttemptRecord, PageRequest};
+use phone_verify::testing::ManualClock;
+use phone_verify::testing::sim::{
+    self, DEFAULT_TWILIO_ACCOUNT_SID, DEFAULT_TWILIO_SERVICE_SID, Fault, FaultScope, SimClock,
+    SimConfig, Simulator,
+};
+use phone_verify::twilio::{RetryPolicy, SecretString, TwilioClient};
+use phone_verify::{
+    CheckCodeError, OtpCode, PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest,
     TrustValidationId,
 };
-use phone_verify_sim::{Fault, FaultScope, Simulator};
 
-use crate::support::{TO, client, simulator, wrong};
+const AUTH_TOKEN: &str = "twilio-test-token-7c41";
+const TO: &str = "+15017122661";
 
-/// The use cases over Twilio and `store`, on a manual clock that moves with the simulator's.
+/// A simulator on a manual clock that accepts our credentials.
+async fn simulator() -> Simulator {
+    let start = "2026-05-14T10:00:00Z".parse().expect("an instant");
+    sim::start(
+        SimConfig::default()
+            .twilio_credentials(DEFAULT_TWILIO_ACCOUNT_SID, AUTH_TOKEN)
+            .clock(SimClock::manual(start)),
+    )
+    .await
+    .expect("the simulator starts")
+}
+
+/// Another code than `code`.
+fn wrong(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
+}
+
+/// The facade over Twilio and `store`, on a manual clock that moves with the simulator's.
 struct Harness {
     sim: Simulator,
-    send: SendCode,
-    check: CheckCode,
+    verification: PhoneVerification,
     clock: Arc<ManualClock>,
     store: Arc<dyn VerificationStore>,
 }
@@ -36,15 +62,29 @@ impl Harness {
     async fn with_send_policy(store: Arc<dyn VerificationStore>, policy: SendPolicy) -> Self {
         let sim = simulator().await;
         let clock = Arc::new(ManualClock::new(sim.clock().now()));
-        let providers = Providers::new(ProviderName::twilio(), Arc::new(client(&sim)));
-        let wiring = Wiring {
-            clock: clock.clone(),
-            ..Wiring::with_providers(providers, store.clone())
-        };
+        let twilio = TwilioClient::builder()
+            .base_url(sim.base_url())
+            .allow_plain_http(true)
+            .service_sid(DEFAULT_TWILIO_SERVICE_SID)
+            .account_credentials(
+                SecretString::from(DEFAULT_TWILIO_ACCOUNT_SID),
+                SecretString::from(AUTH_TOKEN),
+            )
+            .request_timeout(Duration::from_millis(400))
+            .retry_policy(
+                RetryPolicy::default().delays(Duration::from_millis(1), Duration::from_millis(5)),
+            );
+        let verification = PhoneVerification::builder()
+            .twilio(twilio)
+            .store(Arc::clone(&store))
+            .clock(Arc::clone(&clock))
+            .send_policy(policy)
+            .build()
+            .await
+            .expect("the facade builds");
         Self {
-            send: SendCode::new(wiring.clone(), policy),
-            check: CheckCode::new(wiring, CheckPolicy::default()),
             sim,
+            verification,
             clock,
             store,
         }
@@ -66,7 +106,7 @@ impl Harness {
         Self::new(Arc::new(InMemoryVerificationStore::new())).await
     }
 
-    /// Both clocks, the app's and Twilio's, move on by `by`.
+    /// Both clocks, the library's and Twilio's, move on by `by`.
     fn advance(&self, by: Duration) {
         self.sim.clock().advance(by);
         self.clock.advance(by);
@@ -121,8 +161,8 @@ async fn a_code_whose_send_answer_was_lost_is_checked_by_number_and_verifies() {
         harness.sim.inject(fault.clone(), FaultScope::Next(1));
 
         let error = harness
-            .send
-            .send(&request("tv-lost"))
+            .verification
+            .send_code(&request("tv-lost"))
             .await
             .expect_err("the answer is lost");
         assert!(
@@ -131,8 +171,8 @@ async fn a_code_whose_send_answer_was_lost_is_checked_by_number_and_verifies() {
         );
 
         let checked = harness
-            .check
-            .check(tv_id("tv-lost"), harness.inbox())
+            .verification
+            .check_code(tv_id("tv-lost"), harness.inbox(), None)
             .await
             .unwrap_or_else(|error| panic!("{fault:?}: the code the user holds: {error:?}"));
         assert_eq!(checked.verdict(), CheckVerdict::Verified, "{fault:?}");
@@ -150,15 +190,15 @@ async fn with_protected_numbers_a_lost_answer_s_code_is_checked_with_the_caller_
         .sim
         .inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
     harness
-        .send
-        .send(&request("tv-protected"))
+        .verification
+        .send_code(&request("tv-protected"))
         .await
         .expect_err("the answer is lost");
 
     // Without the number, nothing can address the code: a typed error, nothing asked.
     let error = harness
-        .check
-        .check(tv_id("tv-protected"), harness.inbox())
+        .verification
+        .check_code(tv_id("tv-protected"), harness.inbox(), None)
         .await
         .expect_err("no way to the code");
     assert!(
@@ -169,8 +209,8 @@ async fn with_protected_numbers_a_lost_answer_s_code_is_checked_with_the_caller_
     // A number that is not the send's is never sent to Twilio.
     let stranger = PhoneNumber::parse("+15017122669").expect("valid");
     let error = harness
-        .check
-        .check_with_number(tv_id("tv-protected"), harness.inbox(), &stranger)
+        .verification
+        .check_code(tv_id("tv-protected"), harness.inbox(), Some(&stranger))
         .await
         .expect_err("not the send's number");
     assert!(
@@ -181,8 +221,8 @@ async fn with_protected_numbers_a_lost_answer_s_code_is_checked_with_the_caller_
 
     let phone = PhoneNumber::parse(TO).expect("valid");
     let checked = harness
-        .check
-        .check_with_number(tv_id("tv-protected"), harness.inbox(), &phone)
+        .verification
+        .check_code(tv_id("tv-protected"), harness.inbox(), Some(&phone))
         .await
         .expect("checked by the confirmed number");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
@@ -192,19 +232,19 @@ async fn with_protected_numbers_a_lost_answer_s_code_is_checked_with_the_caller_
 async fn a_resend_shares_the_code_whose_checks_count_together_and_land_on_the_newest_send() {
     let harness = Harness::clear().await;
     let first = harness
-        .send
-        .send(&request("tv-resend"))
+        .verification
+        .send_code(&request("tv-resend"))
         .await
         .expect("sent");
     let code = harness.inbox();
     let wrong_code = OtpCode::parse(wrong(code.expose())).expect("a code");
     // Each wrong check is an answer, recorded against `send`.
     let wrong_checks = |times: usize, send| {
-        let (check, wrong_code) = (&harness.check, &wrong_code);
+        let (verification, wrong_code) = (&harness.verification, &wrong_code);
         async move {
             for _ in 0..times {
-                let checked = check
-                    .check(tv_id("tv-resend"), wrong_code.clone())
+                let checked = verification
+                    .check_code(tv_id("tv-resend"), wrong_code.clone(), None)
                     .await
                     .expect("answered");
                 assert_eq!(checked.verdict(), CheckVerdict::WrongCode);
@@ -215,8 +255,8 @@ async fn a_resend_shares_the_code_whose_checks_count_together_and_land_on_the_ne
     wrong_checks(3, first.attempt).await;
     harness.advance(Duration::from_secs(31));
     let second = harness
-        .send
-        .send(&request("tv-resend"))
+        .verification
+        .send_code(&request("tv-resend"))
         .await
         .expect("resent");
     assert_eq!(
@@ -228,8 +268,8 @@ async fn a_resend_shares_the_code_whose_checks_count_together_and_land_on_the_ne
     wrong_checks(2, second.attempt).await;
     // Five checks of one code: the sixth is refused here, Twilio is not asked.
     let error = harness
-        .check
-        .check(tv_id("tv-resend"), code)
+        .verification
+        .check_code(tv_id("tv-resend"), code, None)
         .await
         .expect_err("five attempts of this code were used");
     assert!(
@@ -245,32 +285,36 @@ async fn a_resend_shares_the_code_whose_checks_count_together_and_land_on_the_ne
 #[tokio::test]
 async fn a_twilio_code_lives_ten_minutes_from_its_first_send_and_a_resend_does_not_extend_it() {
     let harness = Harness::clear().await;
-    harness.send.send(&request("tv-life")).await.expect("sent");
+    harness
+        .verification
+        .send_code(&request("tv-life"))
+        .await
+        .expect("sent");
     // Past the app's own five minutes: Twilio's ten apply to Twilio's codes.
     harness.advance(Duration::from_secs(6 * 60));
     let checked = harness
-        .check
-        .check(tv_id("tv-life"), harness.inbox())
+        .verification
+        .check_code(tv_id("tv-life"), harness.inbox(), None)
         .await
         .expect("still live at Twilio");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
 
     harness
-        .send
-        .send(&request("tv-life-2"))
+        .verification
+        .send_code(&request("tv-life-2"))
         .await
         .expect("sent");
     harness.advance(Duration::from_secs(4 * 60));
     harness
-        .send
-        .send(&request("tv-life-2"))
+        .verification
+        .send_code(&request("tv-life-2"))
         .await
         .expect("resent");
     harness.advance(Duration::from_secs(6 * 60 + 1));
     let asked = harness.checks_asked();
     let error = harness
-        .check
-        .check(tv_id("tv-life-2"), harness.inbox())
+        .verification
+        .check_code(tv_id("tv-life-2"), harness.inbox(), None)
         .await
         .expect_err("ten minutes after the first send");
     assert!(
@@ -287,16 +331,16 @@ async fn a_twilio_code_lives_ten_minutes_from_its_first_send_and_a_resend_does_n
 async fn a_code_requested_in_one_flow_never_verifies_another_flow_s_send_to_the_number() {
     let harness = Harness::clear().await;
     let harmless = harness
-        .send
-        .send(&request("tv-harmless"))
+        .verification
+        .send_code(&request("tv-harmless"))
         .await
         .expect("sent");
     let harmless_code = harness.inbox();
     harness.advance(Duration::from_secs(31));
 
     let sensitive = harness
-        .send
-        .send(&request("tv-sensitive"))
+        .verification
+        .send_code(&request("tv-sensitive"))
         .await
         .expect("sent");
     assert_eq!(harness.sim.counters().twilio_verifications_canceled, 1);
@@ -305,14 +349,14 @@ async fn a_code_requested_in_one_flow_never_verifies_another_flow_s_send_to_the_
     assert_ne!(sensitive_code, harmless_code, "a new code");
 
     let crossed = harness
-        .check
-        .check(tv_id("tv-sensitive"), harmless_code.clone())
+        .verification
+        .check_code(tv_id("tv-sensitive"), harmless_code.clone(), None)
         .await
         .expect("answered");
     assert_eq!(crossed.verdict(), CheckVerdict::WrongCode);
     let error = harness
-        .check
-        .check(tv_id("tv-harmless"), harmless_code)
+        .verification
+        .check_code(tv_id("tv-harmless"), harmless_code, None)
         .await
         .expect_err("cancelled");
     assert!(
@@ -320,8 +364,8 @@ async fn a_code_requested_in_one_flow_never_verifies_another_flow_s_send_to_the_
         "{error:?}"
     );
     let checked = harness
-        .check
-        .check(tv_id("tv-sensitive"), sensitive_code)
+        .verification
+        .check_code(tv_id("tv-sensitive"), sensitive_code, None)
         .await
         .expect("answered");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
@@ -330,7 +374,11 @@ async fn a_code_requested_in_one_flow_never_verifies_another_flow_s_send_to_the_
 #[tokio::test]
 async fn a_send_whose_other_flow_s_code_cannot_be_ended_is_not_made_and_is_recorded() {
     let harness = Harness::clear().await;
-    harness.send.send(&request("tv-first")).await.expect("sent");
+    harness
+        .verification
+        .send_code(&request("tv-first"))
+        .await
+        .expect("sent");
     let delivered = harness.sim.counters().codes_sent;
     harness.advance(Duration::from_secs(31));
     harness.sim.inject(
@@ -342,8 +390,8 @@ async fn a_send_whose_other_flow_s_code_cannot_be_ended_is_not_made_and_is_recor
     );
 
     let error = harness
-        .send
-        .send(&request("tv-second"))
+        .verification
+        .send_code(&request("tv-second"))
         .await
         .expect_err("the cancel failed");
     let SendCodeError::PendingElsewhere { attempt, .. } = &error else {
@@ -377,11 +425,15 @@ async fn twilio_s_limit_of_sends_per_code_tells_the_caller_to_use_the_code_alrea
     let harness =
         Harness::with_send_policy(Arc::new(InMemoryVerificationStore::new()), policy).await;
     for _ in 0..5 {
-        harness.send.send(&request("tv-limit")).await.expect("sent");
+        harness
+            .verification
+            .send_code(&request("tv-limit"))
+            .await
+            .expect("sent");
     }
     let error = harness
-        .send
-        .send(&request("tv-limit"))
+        .verification
+        .send_code(&request("tv-limit"))
         .await
         .expect_err("more than 5 sends of one verification");
     let SendCodeError::Gateway(GatewayError::RateLimited {
@@ -399,8 +451,8 @@ async fn twilio_s_limit_of_sends_per_code_tells_the_caller_to_use_the_code_alrea
     assert!(!error.may_have_been_sent());
     // The code already sent is the one to use.
     let checked = harness
-        .check
-        .check(tv_id("tv-limit"), harness.inbox())
+        .verification
+        .check_code(tv_id("tv-limit"), harness.inbox(), None)
         .await
         .expect("answered");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
@@ -409,11 +461,15 @@ async fn twilio_s_limit_of_sends_per_code_tells_the_caller_to_use_the_code_alrea
 #[tokio::test]
 async fn checks_of_a_used_code_are_bounded_and_stop_reaching_twilio() {
     let harness = Harness::clear().await;
-    harness.send.send(&request("tv-used")).await.expect("sent");
+    harness
+        .verification
+        .send_code(&request("tv-used"))
+        .await
+        .expect("sent");
     let code = harness.inbox();
     let checked = harness
-        .check
-        .check(tv_id("tv-used"), code.clone())
+        .verification
+        .check_code(tv_id("tv-used"), code.clone(), None)
         .await
         .expect("answered");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
@@ -421,8 +477,8 @@ async fn checks_of_a_used_code_are_bounded_and_stop_reaching_twilio() {
     // no attempt, yet counted against the bound of checks per send (10 by default).
     for _ in 1..10 {
         let error = harness
-            .check
-            .check(tv_id("tv-used"), code.clone())
+            .verification
+            .check_code(tv_id("tv-used"), code.clone(), None)
             .await
             .expect_err("used");
         assert!(
@@ -431,8 +487,8 @@ async fn checks_of_a_used_code_are_bounded_and_stop_reaching_twilio() {
         );
     }
     let error = harness
-        .check
-        .check(tv_id("tv-used"), code)
+        .verification
+        .check_code(tv_id("tv-used"), code, None)
         .await
         .expect_err("bounded");
     assert!(
@@ -443,4 +499,48 @@ async fn checks_of_a_used_code_are_bounded_and_stop_reaching_twilio() {
         "{error:?}"
     );
     assert_eq!(harness.checks_asked(), 10);
+}
+
+#[tokio::test]
+async fn the_facade_sends_and_checks_over_twilio_and_a_404_is_no_pending_code() {
+    let harness = Harness::clear().await;
+
+    let sent = harness
+        .verification
+        .send_code(&request("tv-app-1"))
+        .await
+        .expect("sent");
+    assert!(sent.receipt.reference.as_str().starts_with("VE"));
+    let checked = harness
+        .verification
+        .check_code(tv_id("tv-app-1"), harness.inbox(), None)
+        .await
+        .expect("checked");
+    assert_eq!(checked.verdict(), CheckVerdict::Verified);
+
+    // A second number whose code Twilio lets expire (its clock, not the library's).
+    let other = "+15017122662";
+    let to_other = SendCodeRequest {
+        phone: PhoneNumber::parse(other).expect("valid"),
+        trust_validation: tv_id("tv-app-2"),
+    };
+    harness
+        .verification
+        .send_code(&to_other)
+        .await
+        .expect("sent");
+    let code =
+        OtpCode::parse(&harness.sim.last_code_for(other).expect("delivered")).expect("a code");
+    harness.sim.clock().advance(Duration::from_secs(600));
+    let error = harness
+        .verification
+        .check_code(tv_id("tv-app-2"), code, None)
+        .await
+        .expect_err("Twilio deleted it");
+    assert!(
+        matches!(error, CheckCodeError::NoPendingCode { .. }),
+        "{error:?}"
+    );
+    assert!(!error.may_have_been_sent());
+    assert_eq!(harness.checks_asked(), 2);
 }
