@@ -7,11 +7,11 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_trait::async_trait;
-use phone_verify_domain::{
-    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, ProviderName, ProviderRules,
-    SendCodeRequest, SendReceipt, VerificationGateway,
+use phone_verify::ports::{
+    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, ProviderRules, SendReceipt,
+    VerificationGateway, async_trait,
 };
+use phone_verify::{ProviderName, SendCodeRequest};
 
 /// A provider as this run configured it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use phone_verify_app::PhoneLogGuard;
+use phone_verify::PhoneLogGuard;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;

@@ -80,7 +80,7 @@ impl ProviderChoice {
     pub(crate) fn name(self) -> ProviderName {
         match self {
             Self::Idmeta => ProviderName::idmeta(),
-            Self::Twilio => ProviderName::parse("twilio").expect("a valid provider name"),
+            Self::Twilio => ProviderName::twilio(),
         }
     }
 }
