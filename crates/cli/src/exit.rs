@@ -8,7 +8,7 @@ use phone_verify::ports::{ConflictKind, GatewayError, RateLimitKind, StoreError}
 use phone_verify::records::{HistoryError, PurgeError, ReconcileError};
 use phone_verify::sql::{SqlFailure, SqlFailureKind};
 use phone_verify::twilio::TwilioConfigError;
-use phone_verify::{CheckCodeError, SendCodeError};
+use phone_verify::{BuildError, CheckCodeError, SendCodeError};
 
 use crate::asked::Configured;
 
@@ -400,6 +400,22 @@ fn not_recorded_hint(may_have_been_sent: bool) -> &'static str {
         UNKNOWN_HINT
     } else {
         "nothing was sent, but the attempt still reads \"in flight\" in the history"
+    }
+}
+
+/// A handle the builder could not build, told as the part that failed: a provider's
+/// configuration or the store as when the command line opens them itself. The rest (a
+/// failover to a provider not chosen, or to the one every number goes to) the arguments cannot
+/// ask for, and would be a configuration error.
+impl From<BuildError> for CliError {
+    fn from(error: BuildError) -> Self {
+        match error {
+            BuildError::Idmeta(error) => error.into(),
+            BuildError::Twilio(error) => error.into(),
+            BuildError::Store(error) => error.into(),
+            BuildError::Reconcile(error) => error.into(),
+            other => Self::new(Exit::Config, chain(&other)),
+        }
     }
 }
 

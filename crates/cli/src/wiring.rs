@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use idmeta_adapter::IdmetaClient;
+use phone_verify::sql::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
+use phone_verify::{PhoneVerification, PhoneVerificationBuilder, VerificationRecords};
 use phone_verify_app::{NumberKeyring, Providers, VerificationStore};
 use phone_verify_domain::{PhoneNumber, ProviderName, RegionCode, VerificationGateway};
-use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use secrecy::SecretString;
 use twilio_verify_adapter::TwilioClient;
 
@@ -216,6 +217,12 @@ pub(crate) enum Create {
 
 /// The stores a run opened, closed before the process exits (errors included): SQLite's
 /// last connection to close checkpoints the WAL and removes the `-wal` and `-shm` files.
+///
+/// The command line opens each SQL store itself, to say when it created one and to warn when
+/// its file is readable by others, and hands it to the builder (`sql_store`), whose handle
+/// converts its numbers and shares its connections. It closes them here rather than through
+/// the handle, as a command can fail between opening its store and building the handle (the
+/// demo opens its store a step before it chooses its providers).
 #[derive(Debug, Default)]
 pub(crate) struct Stores {
     opened: Mutex<Vec<SqlVerificationStore>>,
@@ -232,6 +239,31 @@ impl Stores {
         let url = store.url()?;
         let keyring = store.keyring()?;
         Ok(self.open_url(&url, create, keyring).await?.into_port())
+    }
+
+    /// The records of the store `--database-url` names, without a provider (history, purge,
+    /// reconcile), keeping numbers as [`Stores::open`] does.
+    pub(crate) async fn records(
+        &self,
+        store: &StoreArgs,
+        create: Create,
+    ) -> Result<VerificationRecords, CliError> {
+        let url = store.url()?;
+        let keyring = store.keyring()?;
+        self.records_at(&url, create, keyring).await
+    }
+
+    /// The records of the store at `url`, keeping numbers protected with `keyring` if any.
+    pub(crate) async fn records_at(
+        &self,
+        url: &DatabaseUrl,
+        create: Create,
+        keyring: Option<NumberKeyring>,
+    ) -> Result<VerificationRecords, CliError> {
+        let sql = self.open_url(url, create, None).await?;
+        Ok(over(PhoneVerification::builder(), sql, keyring)
+            .build_records()
+            .await?)
     }
 
     /// The store at `url`, its schema migrated, protecting numbers with `keyring` if any; a
@@ -274,6 +306,20 @@ impl Stores {
         for store in opened {
             store.close().await;
         }
+    }
+}
+
+/// `builder` over the SQL store `sql`, handed to the handle it builds, keeping numbers
+/// protected with `keyring` when given.
+fn over(
+    builder: PhoneVerificationBuilder,
+    sql: SqlVerificationStore,
+    keyring: Option<NumberKeyring>,
+) -> PhoneVerificationBuilder {
+    let builder = builder.sql_store(sql);
+    match keyring {
+        Some(keyring) => builder.protect_numbers(keyring),
+        None => builder,
     }
 }
 

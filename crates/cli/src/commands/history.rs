@@ -3,11 +3,10 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use phone_verify_app::{
-    AttemptId, AttemptRecord, Page, PageCursor, PageRequest, VerificationHistory, VerificationStore,
-};
-use phone_verify_domain::TrustValidationId;
+use phone_verify::TrustValidationId;
+use phone_verify::ports::{DateTime, Utc, VerificationStore};
+use phone_verify::records::{AttemptId, AttemptRecord, Page, PageCursor, PageRequest};
+use phone_verify_app::VerificationHistory;
 use serde_json::json;
 
 use crate::args::HistoryArgs;
@@ -32,16 +31,15 @@ pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Resu
         .as_deref()
         .map(|raw| wiring::arg("--trust-validation", raw, TrustValidationId::parse))
         .transpose()?;
-    let store = stores.open(&args.store, Create::Never).await?;
-    let history = VerificationHistory::new(store);
+    let records = stores.records(&args.store, Create::Never).await?;
     let listed = match (&phone, &trust_validation) {
         (Some(phone), _) => {
             out.heading(&format!("history of {phone}"));
-            history.of_number(phone, page).await?
+            records.history_of_number(phone, page).await?
         }
         (None, Some(id)) => {
             out.heading(&format!("history of trust validation {id}"));
-            history.of_trust_validation(id, page).await?
+            records.history_of_trust_validation(id, page).await?
         }
         (None, None) => return Err(CliError::usage("give --phone or --trust-validation")),
     };
