@@ -1,12 +1,10 @@
 //! `phone-verify history`.
 
 use std::str::FromStr;
-use std::sync::Arc;
 
-use phone_verify::TrustValidationId;
-use phone_verify::ports::{DateTime, Utc, VerificationStore};
+use phone_verify::ports::{DateTime, Utc};
 use phone_verify::records::{AttemptId, AttemptRecord, Page, PageCursor, PageRequest};
-use phone_verify_app::VerificationHistory;
+use phone_verify::{TrustValidationId, VerificationRecords};
 use serde_json::json;
 
 use crate::args::HistoryArgs;
@@ -50,11 +48,11 @@ pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Resu
 
 /// Lists the history of one trust validation (the demo's last step).
 pub(crate) async fn of_trust_validation(
-    store: Arc<dyn VerificationStore>,
+    records: &VerificationRecords,
     id: &TrustValidationId,
 ) -> Result<Page<AttemptRecord>, CliError> {
-    Ok(VerificationHistory::new(store)
-        .of_trust_validation(id, PageRequest::first(20))
+    Ok(records
+        .history_of_trust_validation(id, PageRequest::first(20))
         .await?)
 }
 
