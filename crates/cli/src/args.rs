@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use phone_verify_app::MAX_PAGE_SIZE;
+use phone_verify::records::MAX_PAGE_SIZE;
+use phone_verify::sql::DEFAULT_PROTECT_BATCH;
 use phone_verify_sim::cli::SimArgs;
 
 /// The longest `--timeout-secs`: a provider request that takes longer has failed.
@@ -356,7 +357,7 @@ pub(crate) struct ProtectNumbersArgs {
     /// Rows per batch, each batch one short write (1 to 10000).
     #[arg(
         long,
-        default_value_t = phone_verify_sql_store::DEFAULT_PROTECT_BATCH,
+        default_value_t = DEFAULT_PROTECT_BATCH,
         value_parser = number_in::<u32, 1, 10_000>
     )]
     pub(crate) batch: u32,

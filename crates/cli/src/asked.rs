@@ -2,16 +2,17 @@
 //! in the message, and, when it refused its credentials, the settings they came from named in
 //! the hint (IDMeta's token is no help when Twilio refused its Auth Token).
 //!
-//! The use cases return the failure of the last provider asked (after a failover too) without
-//! saying which one it was; the composition root wraps each gateway it wires to note it.
+//! A send or a check returns the failure of the last provider asked (after a failover too)
+//! without saying which one it was; the composition root wraps each gateway it gives the
+//! builder to note it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_trait::async_trait;
-use phone_verify_domain::{
-    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, ProviderName, ProviderRules,
-    SendCodeRequest, SendReceipt, VerificationGateway,
+use phone_verify::ports::{
+    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, ProviderRules, SendReceipt,
+    VerificationGateway, async_trait,
 };
+use phone_verify::{ProviderName, SendCodeRequest};
 
 /// A provider as this run configured it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,12 +34,12 @@ impl LastAsked {
         &self,
         provider: Configured,
         gateway: Arc<dyn VerificationGateway>,
-    ) -> Arc<dyn VerificationGateway> {
-        Arc::new(Watched {
+    ) -> Watched {
+        Watched {
             provider,
             gateway,
             last: self.clone(),
-        })
+        }
     }
 
     /// The provider asked last; `None` before any was.
@@ -54,9 +55,10 @@ impl LastAsked {
     }
 }
 
-/// A gateway that notes its provider as the one asked last before each call.
+/// A gateway that notes its provider as the one asked last before each call, and otherwise
+/// is the provider's own: its rules too, which routing and the guards read.
 #[derive(Debug)]
-struct Watched {
+pub(crate) struct Watched {
     provider: Configured,
     gateway: Arc<dyn VerificationGateway>,
     last: LastAsked,

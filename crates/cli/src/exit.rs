@@ -2,14 +2,13 @@
 
 use std::process::ExitCode;
 
-use idmeta_adapter::{BaseUrlError, HttpConfigError, IdmetaConfigError};
-use phone_verify_app::{
-    CheckCodeError, CheckRefusal, HistoryError, PurgeError, ReconcileError, SendCodeError,
-    StoreError,
-};
-use phone_verify_domain::{GatewayError, RateLimitKind};
-use phone_verify_sql_store::{SqlFailure, SqlFailureKind};
-use twilio_verify_adapter::TwilioConfigError;
+use phone_verify::idmeta::{BaseUrlError, HttpConfigError, IdmetaConfigError};
+use phone_verify::policy::CheckRefusal;
+use phone_verify::ports::{ConflictKind, GatewayError, RateLimitKind, StoreError};
+use phone_verify::records::{HistoryError, PurgeError, ReconcileError};
+use phone_verify::sql::{SqlFailure, SqlFailureKind};
+use phone_verify::twilio::TwilioConfigError;
+use phone_verify::{BuildError, CheckCodeError, SendCodeError};
 
 use crate::asked::Configured;
 
@@ -389,7 +388,7 @@ fn closed_meanwhile(error: &StoreError) -> bool {
     matches!(
         error,
         StoreError::Conflict {
-            kind: phone_verify_app::ConflictKind::AlreadyFinished
+            kind: ConflictKind::AlreadyFinished
         }
     )
 }
@@ -401,6 +400,22 @@ fn not_recorded_hint(may_have_been_sent: bool) -> &'static str {
         UNKNOWN_HINT
     } else {
         "nothing was sent, but the attempt still reads \"in flight\" in the history"
+    }
+}
+
+/// A handle the builder could not build, told as the part that failed: a provider's
+/// configuration or the store as when the command line opens them itself. The rest (a
+/// failover to a provider not chosen, or to the one every number goes to) the arguments cannot
+/// ask for, and would be a configuration error.
+impl From<BuildError> for CliError {
+    fn from(error: BuildError) -> Self {
+        match error {
+            BuildError::Idmeta(error) => error.into(),
+            BuildError::Twilio(error) => error.into(),
+            BuildError::Store(error) => error.into(),
+            BuildError::Reconcile(error) => error.into(),
+            other => Self::new(Exit::Config, chain(&other)),
+        }
     }
 }
 
@@ -446,11 +461,12 @@ impl From<ReconcileError> for CliError {
 
 #[cfg(test)]
 mod tests {
-    use phone_verify_app::{AttemptId, ConflictKind};
+    use phone_verify::ports::BoxError;
+    use phone_verify::records::AttemptId;
 
     use super::*;
 
-    fn io_error() -> phone_verify_domain::BoxError {
+    fn io_error() -> BoxError {
         Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
     }
 
@@ -488,7 +504,7 @@ mod tests {
 
     #[test]
     fn a_late_answer_after_a_reconcile_says_what_happened_to_the_code_and_the_record() {
-        use phone_verify_domain::{
+        use phone_verify::ports::{
             CheckResult, CodeState, DeliveryState, DeliveryStatus, VerificationStatus,
         };
         let attempt = AttemptId::from_u128(7);
@@ -501,7 +517,7 @@ mod tests {
                 updated_on: None,
             },
             reference: None,
-            checked_at: chrono::DateTime::UNIX_EPOCH,
+            checked_at: phone_verify::ports::DateTime::UNIX_EPOCH,
         };
         let late = CliError::of_check(
             CheckCodeError::CheckedButNotRecorded {
@@ -640,7 +656,7 @@ mod tests {
     #[test]
     fn refused_credentials_are_hinted_with_those_of_the_provider_asked_last() {
         let twilio = Configured {
-            name: phone_verify_domain::ProviderName::parse("twilio").expect("a name"),
+            name: phone_verify::ProviderName::twilio(),
             credentials: "the Auth Token in TWILIO_AUTH_TOKEN".to_owned(),
         };
         let refused = || SendCodeError::Gateway(GatewayError::Unauthorized);

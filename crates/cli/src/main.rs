@@ -1,6 +1,7 @@
 //! `phone-verify`: the command-line tool of phone-verify. `main` only wires: it parses the
-//! arguments, sets up logging, builds the adapters and use cases a command needs, runs it, and
-//! turns the outcome into one clear line and a documented exit code.
+//! arguments, sets up logging, has the library's builder (`phone_verify`, the one front door)
+//! build what a command needs, runs it, and turns the outcome into one clear line and a
+//! documented exit code.
 
 mod args;
 mod asked;
@@ -16,7 +17,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use phone_verify_app::PhoneLogGuard;
+use phone_verify::PhoneLogGuard;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;

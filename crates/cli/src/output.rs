@@ -2,7 +2,8 @@
 
 use std::io::IsTerminal;
 
-use phone_verify_app::{AttemptRecord, CheckOutcome, ErrorClass, PageCursor, SendOutcome};
+use phone_verify::ports::ErrorClass;
+use phone_verify::records::{AttemptRecord, CheckOutcome, PageCursor, SendOutcome};
 use serde_json::{Value, json};
 
 /// Where a command's results go: text for people, or one JSON document on stdout.

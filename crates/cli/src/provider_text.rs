@@ -8,7 +8,7 @@
 //! caps the length. JSON output needs none of this: `serde_json` escapes control characters,
 //! and scripts get the provider's values as they came.
 
-use phone_verify_domain::PhoneNumber;
+use phone_verify::PhoneNumber;
 
 /// Longest text printed, in characters, the `…` that marks a cut included.
 pub(crate) const MAX_CHARS: usize = 100;

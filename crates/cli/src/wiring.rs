@@ -1,15 +1,21 @@
-//! Building the adapters and use cases from arguments: the composition root's one job.
+//! Choosing a command's providers and store from its arguments, and building the handle
+//! over them with the library's builder: the composition root's one job. Every use case is
+//! the builder's to wire; what is done here is what only the command line knows (where
+//! credentials come from, which provider a failure was told by, what to say about a store
+//! file).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use idmeta_adapter::IdmetaClient;
-use phone_verify_app::{NumberKeyring, Providers, VerificationStore};
-use phone_verify_domain::{PhoneNumber, ProviderName, RegionCode, VerificationGateway};
-use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
-use secrecy::SecretString;
-use twilio_verify_adapter::TwilioClient;
+use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
+use phone_verify::numbers::{NumberKeyring, PhoneNumberError, RegionCode};
+use phone_verify::ports::VerificationGateway;
+use phone_verify::sql::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
+use phone_verify::twilio::TwilioClient;
+use phone_verify::{
+    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName, VerificationRecords,
+};
 
 use crate::args::{PhoneArgs, ProviderArgs, ProviderChoice, StoreArgs};
 use crate::asked::{Configured, LastAsked};
@@ -80,33 +86,50 @@ impl ProviderChoice {
     pub(crate) fn name(self) -> ProviderName {
         match self {
             Self::Idmeta => ProviderName::idmeta(),
-            Self::Twilio => ProviderName::parse("twilio").expect("a valid provider name"),
+            Self::Twilio => ProviderName::twilio(),
         }
     }
 }
 
-/// The providers these arguments wire: `--provider`, the default, and `--failover-to`, the
-/// provider a send fails over to; and what notes which of them a command asked last.
-pub(crate) fn providers(provider: &ProviderArgs) -> Result<(Providers, LastAsked), CliError> {
+/// The providers these arguments choose, on a new builder: `--provider`, the default, and
+/// `--failover-to`, the provider a send fails over to; and what notes which of them a command
+/// asked last. Their clients are built here, before any store is opened, so that a
+/// configuration error is told before a store's.
+pub(crate) fn providers(
+    provider: &ProviderArgs,
+) -> Result<(PhoneVerificationBuilder, LastAsked), CliError> {
     let asked = LastAsked::default();
-    let wire = |choice: ProviderChoice| -> Result<Arc<dyn VerificationGateway>, CliError> {
-        let (gateway, credentials) = match choice {
-            ProviderChoice::Idmeta => gateway(provider)?,
-            ProviderChoice::Twilio => twilio_gateway(provider)?,
-        };
-        let name = choice.name();
-        Ok(asked.watch(Configured { name, credentials }, gateway))
-    };
     let first = provider.provider;
-    let providers = Providers::new(first.name(), wire(first)?);
+    let builder = PhoneVerification::builder().default_provider(first.name());
+    let builder = choose(builder, provider, first, &asked)?;
     let Some(second) = provider.failover_to.filter(|second| *second != first) else {
-        return Ok((providers, asked));
+        return Ok((builder, asked));
     };
-    let providers = providers
-        .with(second.name(), wire(second)?)
-        .and_then(|providers| providers.failover_to(second.name()))
-        .map_err(|error| CliError::new(Exit::Config, error.to_string()))?;
-    Ok((providers, asked))
+    let builder = choose(builder, provider, second, &asked)?.failover_to(second.name());
+    Ok((builder, asked))
+}
+
+/// `builder` with the provider `choice` as these arguments configure it, under its name,
+/// watched by `asked`.
+fn choose(
+    builder: PhoneVerificationBuilder,
+    provider: &ProviderArgs,
+    choice: ProviderChoice,
+    asked: &LastAsked,
+) -> Result<PhoneVerificationBuilder, CliError> {
+    let (gateway, credentials) = match choice {
+        ProviderChoice::Idmeta => gateway(provider)?,
+        ProviderChoice::Twilio => twilio_gateway(provider)?,
+    };
+    let name = choice.name();
+    let watched = asked.watch(
+        Configured {
+            name: name.clone(),
+            credentials,
+        },
+        gateway,
+    );
+    Ok(builder.provider(name, watched))
 }
 
 /// The Twilio adapter for these arguments, its credentials from the environment (the secret
@@ -173,11 +196,7 @@ fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, Str
             "pass --idmeta-trust-flow or set IDMETA_TRUST_FLOW (the id in IDMeta's dashboard)",
         ));
     };
-    let flow = arg(
-        "--idmeta-trust-flow",
-        flow,
-        str::parse::<idmeta_adapter::TrustFlowId>,
-    )?;
+    let flow = arg("--idmeta-trust-flow", flow, str::parse::<TrustFlowId>)?;
     let mut builder = IdmetaClient::builder()
         .trust_flow(flow)
         .token(token(provider)?)
@@ -216,39 +235,67 @@ pub(crate) enum Create {
 
 /// The stores a run opened, closed before the process exits (errors included): SQLite's
 /// last connection to close checkpoints the WAL and removes the `-wal` and `-shm` files.
+///
+/// The command line opens each SQL store itself, to say when it created one and to warn when
+/// its file is readable by others, and hands it to the builder (`sql_store`), whose handle
+/// converts its numbers and shares its connections. It closes them here rather than through
+/// the handle, as a command can fail between opening its store and building the handle (the
+/// demo opens its store a step before it chooses its providers).
 #[derive(Debug, Default)]
 pub(crate) struct Stores {
     opened: Mutex<Vec<SqlVerificationStore>>,
 }
 
 impl Stores {
-    /// The store `--database-url` names, keeping numbers as `--number-keys-file` or
+    /// The handle that sends and checks through the providers chosen on `providers`, over the
+    /// store `--database-url` names, keeping numbers as `--number-keys-file` or
     /// `PHONE_VERIFY_NUMBER_KEYS` say (both checked before anything is opened).
-    pub(crate) async fn open(
+    pub(crate) async fn verification(
+        &self,
+        providers: PhoneVerificationBuilder,
+        store: &StoreArgs,
+        create: Create,
+    ) -> Result<PhoneVerification, CliError> {
+        let url = store.url()?;
+        let keyring = store.keyring()?;
+        let sql = self.open(&url, create).await?;
+        Ok(over(providers, sql, keyring).build().await?)
+    }
+
+    /// The records of the store `--database-url` names, without a provider (history, purge,
+    /// reconcile), keeping numbers as [`Stores::verification`] does.
+    pub(crate) async fn records(
         &self,
         store: &StoreArgs,
         create: Create,
-    ) -> Result<Arc<dyn VerificationStore>, CliError> {
+    ) -> Result<VerificationRecords, CliError> {
         let url = store.url()?;
         let keyring = store.keyring()?;
-        Ok(self.open_url(&url, create, keyring).await?.into_port())
+        self.records_at(&url, create, keyring).await
     }
 
-    /// The store at `url`, its schema migrated, protecting numbers with `keyring` if any; a
-    /// note on stderr when it was created, a warning when its file is readable by group or
-    /// others.
-    pub(crate) async fn open_url(
+    /// The records of the store at `url`, keeping numbers protected with `keyring` if any.
+    pub(crate) async fn records_at(
         &self,
         url: &DatabaseUrl,
         create: Create,
         keyring: Option<NumberKeyring>,
+    ) -> Result<VerificationRecords, CliError> {
+        let sql = self.open(url, create).await?;
+        Ok(over(PhoneVerification::builder(), sql, keyring)
+            .build_records()
+            .await?)
+    }
+
+    /// The store at `url`, its schema migrated, closed at the end of the run; a note on stderr
+    /// when it was created, a warning when its file is readable by group or others.
+    pub(crate) async fn open(
+        &self,
+        url: &DatabaseUrl,
+        create: Create,
     ) -> Result<SqlVerificationStore, CliError> {
         let sqlite = SqliteOptions::default().create_if_missing(create == Create::IfMissing);
-        let mut store =
-            SqlVerificationStore::open_url(url, sqlite, PostgresOptions::default()).await?;
-        if let Some(keyring) = keyring {
-            store = store.protect_numbers(keyring);
-        }
+        let store = SqlVerificationStore::open_url(url, sqlite, PostgresOptions::default()).await?;
         self.opened
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -274,6 +321,20 @@ impl Stores {
         for store in opened {
             store.close().await;
         }
+    }
+}
+
+/// `builder` over the SQL store `sql`, handed to the handle it builds, keeping numbers
+/// protected with `keyring` when given.
+fn over(
+    builder: PhoneVerificationBuilder,
+    sql: SqlVerificationStore,
+    keyring: Option<NumberKeyring>,
+) -> PhoneVerificationBuilder {
+    let builder = builder.sql_store(sql);
+    match keyring {
+        Some(keyring) => builder.protect_numbers(keyring),
+        None => builder,
     }
 }
 
@@ -332,12 +393,7 @@ pub(crate) fn phone(raw: &str, region: Option<&str>) -> Result<PhoneNumber, CliE
     };
     parsed.map_err(|error| {
         let cli = CliError::usage(format!("--phone: {error}"));
-        if region.is_none()
-            && matches!(
-                error,
-                phone_verify_domain::PhoneNumberError::MissingCountryCode
-            )
-        {
+        if region.is_none() && matches!(error, PhoneNumberError::MissingCountryCode) {
             cli.hint("add the country code (+60 …) or pass --region")
         } else {
             cli

@@ -1,7 +1,6 @@
 //! `phone-verify check`.
 
-use phone_verify_app::{CheckCode, CheckPolicy, CheckedCode, Wiring};
-use phone_verify_domain::{OtpCode, TrustValidationId};
+use phone_verify::{CheckedCode, OtpCode, TrustValidationId};
 use serde_json::json;
 
 use crate::args::CheckArgs;
@@ -29,20 +28,13 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
         .map(|raw| wiring::phone(raw, args.region.as_deref()))
         .transpose()?;
     let (providers, asked) = wiring::providers(&args.provider)?;
-    let store = stores.open(&args.store, Create::Never).await?;
-    let check = CheckCode::new(
-        Wiring::with_providers(providers, store),
-        CheckPolicy::default(),
-    );
-    let checked = match &phone {
-        Some(phone) => {
-            check
-                .check_with_number(trust_validation.clone(), code, phone)
-                .await
-        }
-        None => check.check(trust_validation.clone(), code).await,
-    }
-    .map_err(|error| CliError::of_check(error, asked.get().as_ref()))?;
+    let verification = stores
+        .verification(providers, &args.store, Create::Never)
+        .await?;
+    let checked = verification
+        .check_code(trust_validation.clone(), code, phone.as_ref())
+        .await
+        .map_err(|error| CliError::of_check(error, asked.get().as_ref()))?;
     out.json(&check_json(&trust_validation, &checked));
     Ok(report(&trust_validation, &checked, out))
 }

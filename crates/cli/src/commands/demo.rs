@@ -3,14 +3,15 @@
 //! each step of a verification is shown. `--provider twilio` sends through the simulator's
 //! Twilio routes; `--failover` makes IDMeta unreachable so the send fails over to Twilio.
 
-use std::sync::Arc;
-
-use chrono::Utc;
-use idmeta_adapter::{IdmetaClient, SecretString};
-use phone_verify_app::{CheckCode, CheckPolicy, Providers, SendCode, SendPolicy, Wiring};
-use phone_verify_domain::{OtpCode, SendCodeRequest, TrustValidationId};
+use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
+use phone_verify::ports::Utc;
+use phone_verify::sql::DatabaseUrl;
+use phone_verify::twilio::TwilioClient;
+use phone_verify::{
+    OtpCode, PhoneVerification, PhoneVerificationBuilder, ProviderName, SendCodeRequest,
+    TrustValidationId,
+};
 use phone_verify_sim::Simulator;
-use phone_verify_sql_store::DatabaseUrl;
 use serde_json::json;
 
 use crate::args::{DemoArgs, ProviderChoice};
@@ -40,21 +41,23 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .unwrap_or_else(|| std::env::temp_dir().join(format!("phone-verify-demo-{stamp}.db")));
     // A path, not a URL: `a?mode=memory` and `e%41.db` are files of those names.
     let store = stores
-        .open_url(&DatabaseUrl::sqlite_file(&path), Create::IfMissing, None)
-        .await?
-        .into_port();
+        .open(&DatabaseUrl::sqlite_file(&path), Create::IfMissing)
+        .await?;
     out.field("database", path.display());
 
     out.heading("3. send a code");
-    let wiring = Wiring::with_providers(providers(&args, &sim, out)?, Arc::clone(&store));
+    let verification = providers(&args, &sim, out)?
+        .sql_store(store)
+        .build()
+        .await?;
     let request = SendCodeRequest {
         phone: phone.clone(),
         trust_validation: TrustValidationId::parse(&format!("demo-{stamp}"))
             .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
     };
     // The simulator's own credentials, which nobody configured: no settings to name.
-    let sent = SendCode::new(wiring.clone(), SendPolicy::default())
-        .send(&request)
+    let sent = verification
+        .send_code(&request)
         .await
         .map_err(|error| CliError::of_send(error, None))?;
     send::report(&request, &sent, out);
@@ -71,14 +74,15 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     out.heading("5. check the code");
     let otp = OtpCode::parse(&code)
         .map_err(|error| CliError::new(Exit::OutcomeUnknown, format!("delivered code: {error}")))?;
-    let checked = CheckCode::new(wiring, CheckPolicy::default())
-        .check(request.trust_validation.clone(), otp)
+    let checked = verification
+        .check_code(request.trust_validation.clone(), otp, None)
         .await
         .map_err(|error| CliError::of_check(error, None))?;
     let exit = check::report(&request.trust_validation, &checked, out);
 
     out.heading("6. the recorded history, newest first");
-    let page = history::of_trust_validation(store, &request.trust_validation).await?;
+    let page =
+        history::of_trust_validation(verification.records(), &request.trust_validation).await?;
     out.records(&page.items, page.next);
     sim.shutdown().await;
 
@@ -92,11 +96,16 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
     Ok(exit)
 }
 
-/// The demo's providers: the chosen one on the simulator, or, with `--failover`, IDMeta at a
-/// closed port failing over to Twilio on the simulator.
-fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers, CliError> {
-    let twilio = || -> Result<Arc<dyn phone_verify_domain::VerificationGateway>, CliError> {
-        let client = twilio_verify_adapter::TwilioClient::builder()
+/// The demo's providers, chosen on a new builder: the chosen one on the simulator, or, with
+/// `--failover`, IDMeta at a closed port failing over to Twilio on the simulator. Their
+/// clients are built here, each when it is shown.
+fn providers(
+    args: &DemoArgs,
+    sim: &Simulator,
+    out: Output,
+) -> Result<PhoneVerificationBuilder, CliError> {
+    let twilio = || {
+        TwilioClient::builder()
             .base_url(sim.base_url())
             .allow_plain_http(true)
             .service_sid(phone_verify_sim::DEFAULT_TWILIO_SERVICE_SID)
@@ -104,19 +113,17 @@ fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers,
                 SecretString::from(phone_verify_sim::DEFAULT_TWILIO_ACCOUNT_SID),
                 SecretString::from(phone_verify_sim::DEFAULT_TWILIO_AUTH_TOKEN),
             )
-            .build()?;
-        Ok(Arc::new(client))
+            .build()
     };
-    let idmeta =
-        |base_url: String| -> Result<Arc<dyn phone_verify_domain::VerificationGateway>, CliError> {
-            let client = IdmetaClient::builder()
-                .trust_flow(idmeta_adapter::TrustFlowId::new(147))
-                .base_url(base_url)
-                .allow_plain_http(true)
-                .token(SecretString::from(DEMO_TOKEN))
-                .build()?;
-            Ok(Arc::new(client))
-        };
+    let idmeta = |base_url: String| {
+        IdmetaClient::builder()
+            .trust_flow(TrustFlowId::new(147))
+            .base_url(base_url)
+            .allow_plain_http(true)
+            .token(SecretString::from(DEMO_TOKEN))
+            .build()
+    };
+    let builder = PhoneVerification::builder();
     if args.failover {
         let unreachable = closed_port_url()?;
         out.field(
@@ -124,18 +131,17 @@ fn providers(args: &DemoArgs, sim: &Simulator, out: Output) -> Result<Providers,
             format!("unreachable ({unreachable}, nothing listens)"),
         );
         out.field("failover", "idmeta -> twilio");
-        let twilio_name = ProviderChoice::Twilio.name();
-        return Providers::new(ProviderChoice::Idmeta.name(), idmeta(unreachable)?)
-            .with(twilio_name.clone(), twilio()?)
-            .and_then(|providers| providers.failover_to(twilio_name))
-            .map_err(|error| CliError::new(Exit::Config, error.to_string()));
+        return Ok(builder
+            .provider(ProviderName::idmeta(), idmeta(unreachable)?)
+            .provider(ProviderName::twilio(), twilio()?)
+            .failover_to(ProviderName::twilio()));
     }
-    let gateway = match args.provider {
-        ProviderChoice::Idmeta => idmeta(sim.base_url())?,
-        ProviderChoice::Twilio => twilio()?,
+    let builder = match args.provider {
+        ProviderChoice::Idmeta => builder.provider(ProviderName::idmeta(), idmeta(sim.base_url())?),
+        ProviderChoice::Twilio => builder.provider(ProviderName::twilio(), twilio()?),
     };
     out.field("provider", args.provider.name());
-    Ok(Providers::new(args.provider.name(), gateway))
+    Ok(builder)
 }
 
 /// The base URL of a loopback port nothing listens on (bound, then released): a connection

@@ -1,13 +1,10 @@
 //! `phone-verify history`.
 
 use std::str::FromStr;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use phone_verify_app::{
-    AttemptId, AttemptRecord, Page, PageCursor, PageRequest, VerificationHistory, VerificationStore,
-};
-use phone_verify_domain::TrustValidationId;
+use phone_verify::ports::{DateTime, Utc};
+use phone_verify::records::{AttemptId, AttemptRecord, Page, PageCursor, PageRequest};
+use phone_verify::{TrustValidationId, VerificationRecords};
 use serde_json::json;
 
 use crate::args::HistoryArgs;
@@ -32,16 +29,15 @@ pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Resu
         .as_deref()
         .map(|raw| wiring::arg("--trust-validation", raw, TrustValidationId::parse))
         .transpose()?;
-    let store = stores.open(&args.store, Create::Never).await?;
-    let history = VerificationHistory::new(store);
+    let records = stores.records(&args.store, Create::Never).await?;
     let listed = match (&phone, &trust_validation) {
         (Some(phone), _) => {
             out.heading(&format!("history of {phone}"));
-            history.of_number(phone, page).await?
+            records.history_of_number(phone, page).await?
         }
         (None, Some(id)) => {
             out.heading(&format!("history of trust validation {id}"));
-            history.of_trust_validation(id, page).await?
+            records.history_of_trust_validation(id, page).await?
         }
         (None, None) => return Err(CliError::usage("give --phone or --trust-validation")),
     };
@@ -52,11 +48,11 @@ pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Resu
 
 /// Lists the history of one trust validation (the demo's last step).
 pub(crate) async fn of_trust_validation(
-    store: Arc<dyn VerificationStore>,
+    records: &VerificationRecords,
     id: &TrustValidationId,
 ) -> Result<Page<AttemptRecord>, CliError> {
-    Ok(VerificationHistory::new(store)
-        .of_trust_validation(id, PageRequest::first(20))
+    Ok(records
+        .history_of_trust_validation(id, PageRequest::first(20))
         .await?)
 }
 

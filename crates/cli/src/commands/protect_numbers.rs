@@ -1,6 +1,6 @@
 //! `phone-verify protect-numbers`.
 
-use phone_verify_sql_store::ProtectNumbersError;
+use phone_verify::records::ProtectClearNumbersError;
 use serde_json::json;
 
 use crate::args::ProtectNumbersArgs;
@@ -18,8 +18,10 @@ pub(crate) async fn run(
         return Err(no_keys());
     };
     let current = keyring.current().id().to_string();
-    let store = stores.open_url(&url, Create::Never, Some(keyring)).await?;
-    let in_clear = store.count_clear_numbers().await?;
+    let records = stores
+        .records_at(&url, Create::Never, Some(keyring))
+        .await?;
+    let in_clear = records.count_clear_numbers().await.map_err(failed)?;
     if !args.convert {
         out.heading("protect numbers (dry run: nothing changed)");
         out.field("rows in clear", in_clear);
@@ -33,21 +35,10 @@ pub(crate) async fn run(
         }));
         return Ok(Exit::Ok);
     }
-    let mut converted: u64 = 0;
-    loop {
-        let batch = store
-            .protect_clear_numbers(args.batch)
-            .await
-            .map_err(|error| match error {
-                ProtectNumbersError::NoKeyring => no_keys(),
-                ProtectNumbersError::Store(error) => error.into(),
-                other => CliError::new(Exit::Store, other.to_string()),
-            })?;
-        if batch == 0 {
-            break;
-        }
-        converted = converted.saturating_add(batch);
-    }
+    let converted = records
+        .protect_clear_numbers(args.batch)
+        .await
+        .map_err(failed)?;
     out.heading("protect numbers");
     out.field("rows converted", converted);
     out.field("key", &current);
@@ -58,6 +49,16 @@ pub(crate) async fn run(
         "key": current,
     }));
     Ok(Exit::Ok)
+}
+
+/// Why nothing, or not everything, was counted or converted.
+fn failed(error: ProtectClearNumbersError) -> CliError {
+    match error {
+        ProtectClearNumbersError::NoKeyring => no_keys(),
+        ProtectClearNumbersError::Store(error) => error.into(),
+        // `NotOpenedByBuilder` cannot happen: the command hands its store to the handle.
+        other => CliError::new(Exit::Store, other.to_string()),
+    }
 }
 
 fn no_keys() -> CliError {

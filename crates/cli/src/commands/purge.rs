@@ -1,8 +1,6 @@
 //! `phone-verify purge`.
 
-use std::sync::Arc;
-
-use phone_verify_app::{CheckPolicy, PurgeMode, PurgeRecords, SendLimits, SystemClock};
+use phone_verify::records::PurgeMode;
 use serde_json::json;
 
 use crate::args::PurgeArgs;
@@ -11,20 +9,15 @@ use crate::output::Output;
 use crate::wiring::{Create, Stores};
 
 pub(crate) async fn run(args: PurgeArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
-    let store = stores.open(&args.store, Create::Never).await?;
-    // The guards the other commands run with: what they still need is never purged.
-    let purge = PurgeRecords::new(
-        store,
-        Arc::new(SystemClock),
-        &SendLimits::default(),
-        &CheckPolicy::default(),
-    );
+    // Built with the policies the other commands run with (the builder's defaults), whose
+    // guards keep what they still need from the purge.
+    let records = stores.records(&args.store, Create::Never).await?;
     let mode = if args.delete {
         PurgeMode::Delete
     } else {
         PurgeMode::DryRun
     };
-    let report = purge.purge(args.older_than, mode).await?;
+    let report = records.purge(args.older_than, mode).await?;
     let dry_run = mode == PurgeMode::DryRun;
     let counted = report.attempts;
     if dry_run {

@@ -1,8 +1,5 @@
 //! `phone-verify reconcile`.
 
-use std::sync::Arc;
-
-use phone_verify_app::{ReconcileInFlight, SystemClock};
 use serde_json::json;
 
 use crate::args::ReconcileArgs;
@@ -15,10 +12,8 @@ pub(crate) async fn run(
     out: Output,
     stores: &Stores,
 ) -> Result<Exit, CliError> {
-    let store = stores.open(&args.store, Create::Never).await?;
-    let report = ReconcileInFlight::new(store, Arc::new(SystemClock), args.older_than)
-        .reconcile()
-        .await?;
+    let records = stores.records(&args.store, Create::Never).await?;
+    let report = records.reconcile(args.older_than).await?;
     out.heading("reconcile");
     out.field("started before", report.cutoff.to_rfc3339());
     out.field("sends abandoned", report.closed.sends);

@@ -1,7 +1,7 @@
 //! `phone-verify send`.
 
-use phone_verify_app::{SendCode, SendPolicy, SentCode, Wiring};
-use phone_verify_domain::{DeliveryState, SendCodeRequest, TrustValidationId};
+use phone_verify::ports::DeliveryState;
+use phone_verify::{SendCodeRequest, SentCode, TrustValidationId};
 use serde_json::json;
 
 use crate::args::SendArgs;
@@ -20,13 +20,11 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
         )?,
     };
     let (providers, asked) = wiring::providers(&args.provider)?;
-    let store = stores.open(&args.store, Create::IfMissing).await?;
-    let send = SendCode::new(
-        Wiring::with_providers(providers, store),
-        SendPolicy::default(),
-    );
-    let sent = send
-        .send(&request)
+    let verification = stores
+        .verification(providers, &args.store, Create::IfMissing)
+        .await?;
+    let sent = verification
+        .send_code(&request)
         .await
         .map_err(|error| CliError::of_send(error, asked.get().as_ref()))?;
     report(&request, &sent, out);
