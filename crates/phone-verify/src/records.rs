@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+use phone_verify_app::StoreError;
 use phone_verify_app::{
-    Clock, PurgeRecords, ReconcileInFlight, StoreError, VerificationHistory, VerificationStore,
+    Clock, PurgeRecords, ReconcileInFlight, VerificationHistory, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId};
 

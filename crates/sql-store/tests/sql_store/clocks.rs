@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use phone_verify::{PhoneVerification, VerificationRecords};
 use phone_verify_app::{
-    AttemptId, CLOCK_MARGIN, CheckPolicy, Clock, MIN_ABANDONED_AFTER, PurgeMode, PurgeRecords,
-    ReconcileInFlight, Reservation, SendLimits, SendOutcome, VerificationStore,
+    AttemptId, CLOCK_MARGIN, Clock, MIN_ABANDONED_AFTER, PurgeMode, Reservation, SendLimits,
+    SendOutcome, VerificationStore,
 };
 use phone_verify_domain::ReferenceId;
 
@@ -27,6 +28,19 @@ impl Clock for AheadClock {
 }
 
 const FIFTY_MINUTES: Duration = Duration::from_secs(50 * 60);
+
+/// The records' handle over `store`, on a host whose clock runs fifty minutes ahead, with
+/// the default guards.
+async fn records_ahead(store: &Arc<dyn VerificationStore>) -> VerificationRecords {
+    PhoneVerification::builder()
+        .store(Arc::clone(store))
+        .clock(AheadClock {
+            ahead: FIFTY_MINUTES,
+        })
+        .build_records()
+        .await
+        .expect("the handle builds")
+}
 
 async fn record_send(store: &dyn VerificationStore, n: u128, started_at: DateTime<Utc>) {
     let reserved = store
@@ -58,16 +72,9 @@ async fn a_purge_on_a_host_whose_clock_runs_ahead_keeps_what_the_guards_count() 
     // A send 30 minutes ago: inside the guards' hour, which counts it.
     record_send(&*store, 1, Utc::now() - Duration::from_secs(30 * 60)).await;
     let minimum = SendLimits::default().horizon() + CLOCK_MARGIN;
-    let purge = PurgeRecords::new(
-        Arc::clone(&store),
-        Arc::new(AheadClock {
-            ahead: FIFTY_MINUTES,
-        }),
-        &SendLimits::default(),
-        &CheckPolicy::default(),
-    );
+    let records = records_ahead(&store).await;
 
-    let report = purge
+    let report = records
         .purge(minimum, PurgeMode::Delete)
         .await
         .expect("a purge");
@@ -101,15 +108,12 @@ async fn a_reconciliation_on_a_host_whose_clock_runs_ahead_closes_no_live_call()
         .await
         .expect("reserve");
     assert_eq!(reserved, Reservation::Reserved);
-    let reconcile = ReconcileInFlight::new(
-        Arc::clone(&store),
-        Arc::new(AheadClock {
-            ahead: FIFTY_MINUTES,
-        }),
-        MIN_ABANDONED_AFTER,
-    );
+    let records = records_ahead(&store).await;
 
-    let report = reconcile.reconcile().await.expect("a reconciliation");
+    let report = records
+        .reconcile(MIN_ABANDONED_AFTER)
+        .await
+        .expect("a reconciliation");
 
     assert_eq!(report.closed.total(), 0, "the live call stays in flight");
     let history = support::history_of_number(&*store).await;

@@ -8,10 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::Utc;
-use phone_verify_app::{
-    CheckCode, CheckPolicy, NumberKeyring, PageRequest, SendCode, SendCodeError, SendPolicy,
-    SendRefusal, VerificationHistory, VerificationStore, Wiring,
-};
+use phone_verify::PhoneVerification;
+use phone_verify_app::{NumberKeyring, PageRequest, SendCodeError, SendRefusal, VerificationStore};
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, OtpCode,
     PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustValidationId, VerificationStatus,
@@ -91,20 +89,15 @@ fn gateway() -> MockVerificationGateway {
     gateway
 }
 
-/// The use cases over `store`, with the real clock.
-struct UseCases {
-    send: SendCode,
-    check: CheckCode,
-    history: VerificationHistory,
-}
-
-fn use_cases(store: Arc<dyn VerificationStore>) -> UseCases {
-    let wiring = Wiring::new(Arc::new(gateway()), Arc::clone(&store));
-    UseCases {
-        send: SendCode::new(wiring.clone(), SendPolicy::default()),
-        check: CheckCode::new(wiring, CheckPolicy::default()),
-        history: VerificationHistory::new(store),
-    }
+/// The use cases over `store`, with the real clock and the default guards, wired by the
+/// facade.
+async fn use_cases(store: Arc<dyn VerificationStore>) -> PhoneVerification {
+    PhoneVerification::builder()
+        .gateway(gateway())
+        .store(store)
+        .build()
+        .await
+        .expect("the facade builds")
 }
 
 fn validation(n: usize) -> TrustValidationId {
@@ -114,23 +107,21 @@ fn validation(n: usize) -> TrustValidationId {
 /// A send to each number, a check of each (with and without the number), and the history of
 /// each number; the refused second send proves the cooldown saw the first.
 async fn send_and_check_each_number(store: Arc<dyn VerificationStore>) {
-    let cases = use_cases(store);
+    let cases = use_cases(store).await;
     for (n, number) in NUMBERS.iter().enumerate() {
         let phone = PhoneNumber::parse(number).expect("a number");
         let request = SendCodeRequest {
             phone: phone.clone(),
             trust_validation: validation(n),
         };
-        cases.send.send(&request).await.expect("sent");
+        cases.send_code(&request).await.expect("sent");
         let code = OtpCode::parse("123456").expect("a code");
         cases
-            .check
-            .check_with_number(validation(n), code.clone(), &phone)
+            .check_code(validation(n), code.clone(), Some(&phone))
             .await
             .expect("checked");
         cases
-            .check
-            .check(validation(n), code)
+            .check_code(validation(n), code, None)
             .await
             .expect("checked");
         let history = cools_down_with_three_attempts(&cases, &phone, validation(n)).await;
@@ -141,13 +132,12 @@ async fn send_and_check_each_number(store: Arc<dyn VerificationStore>) {
 /// Asserts that a second send to `phone` (for `tv`) is refused by the cooldown of the first,
 /// and that the number's history holds three attempts; returns them.
 async fn cools_down_with_three_attempts(
-    cases: &UseCases,
+    cases: &PhoneVerification,
     phone: &PhoneNumber,
     tv: TrustValidationId,
 ) -> Vec<phone_verify_app::AttemptRecord> {
     let again = cases
-        .send
-        .send(&SendCodeRequest {
+        .send_code(&SendCodeRequest {
             phone: phone.clone(),
             trust_validation: tv,
         })
@@ -160,8 +150,8 @@ async fn cools_down_with_three_attempts(
         "the cooldown sees the first send: {again:?}"
     );
     let history = cases
-        .history
-        .of_number(phone, PageRequest::first(10))
+        .records()
+        .history_of_number(phone, PageRequest::first(10))
         .await
         .expect("the history reads");
     assert_eq!(
@@ -307,7 +297,7 @@ async fn converts_in_batches_and_keeps_the_guards(store: &SqlVerificationStore) 
         "idempotent"
     );
 
-    let cases = use_cases(Arc::new(store.clone()));
+    let cases = use_cases(Arc::new(store.clone())).await;
     for (n, number) in NUMBERS.iter().enumerate() {
         let phone = PhoneNumber::parse(number).expect("a number");
         let history = cools_down_with_three_attempts(&cases, &phone, validation(n + 10)).await;
