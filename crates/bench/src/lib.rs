@@ -1,16 +1,18 @@
 //! # phone-verify-bench
 //!
 //! The benchmark program of phone-verify: it measures, in one run and side by side, what the
-//! library costs next to the network. It sits outside the hexagon, as a composition root: it
-//! wires the real adapter, the use cases and the stores against the simulator's IDMeta routes on
-//! loopback, and never reaches a real IDMeta host.
+//! library costs next to the network. It sits outside the hexagon and composes the library as
+//! an embedder does, through the facade's builder (`phone_verify::PhoneVerification`): the real
+//! adapter and the stores against the simulator's IDMeta routes on loopback; only its baseline
+//! and floor rows, which are not the library, are wired by hand. It never reaches a real IDMeta
+//! host.
 //!
 //! What one run measures (`docs/performance.md` explains every number):
 //!
 //! - **Sends**: throughput and latency (p50, p99, max) of sending a code at several
 //!   concurrencies, for a bare `reqwest` POST of the same JSON (the baseline), the adapter's
-//!   `send_code`, and the app's `SendCode` over the in-memory, SQLite and (given its URL)
-//!   PostgreSQL stores. Each row has its ratio to the baseline of the same run, the CPU time
+//!   `send_code`, and the library's `PhoneVerification::send_code` (the app rows) over the
+//!   in-memory, SQLite and (given its URL) PostgreSQL stores. Each row has its ratio to the baseline of the same run, the CPU time
 //!   the client and the simulator spent per send, and its checks: errors, and records found
 //!   against records expected. Each SQL store also has a floor row (the bare SQL of one
 //!   `INSERT` and one `UPDATE` a send, on the store's schema and durability settings), and

@@ -1,16 +1,16 @@
-//! What recording the metrics costs the app per send, apart from the network: the app's
-//! `SendCode` over the in-memory store and a gateway that answers at once (no socket, no
-//! simulator), measured without and with the recorder in alternating rounds. Over loopback,
+//! What recording the metrics costs the app per send, apart from the network: the library's
+//! `send_code`, wired by its builder, over the in-memory store and a gateway that answers at
+//! once (no socket, no simulator), measured without and with the recorder in alternating rounds. Over loopback,
 //! the rows of the send table are bound by the CPU both processes spend per send on 2 cores,
 //! so this difference over a row's CPU per send (client and simulator) is the share of
 //! throughput the recorder takes from it, with the run-to-run noise of whole rows left out.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use phone_verify_app::{InMemoryVerificationStore, SendCode, SendLimits, SendPolicy, Wiring};
+use phone_verify::policy::{SendLimits, SendPolicy};
+use phone_verify::{PhoneVerification, ProviderName};
 use phone_verify_domain::{
     CheckCodeRequest, CheckResult, CodeState, DeliveryState, DeliveryStatus, GatewayError,
     ReferenceId, SendCodeRequest, SendReceipt, VerificationGateway, VerificationStatus,
@@ -103,20 +103,25 @@ pub(crate) async fn measure(
 
 /// One round: `sends` sends, wall time per send in ns.
 async fn round(numbers: &Numbers, sends: usize, metrics: bool) -> anyhow::Result<f64> {
-    let gateway = Arc::new(InstantGateway {
+    let gateway = InstantGateway {
         reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF")?,
-    });
-    let store = Arc::new(InMemoryVerificationStore::new());
+    };
     let policy = SendPolicy {
         limits: SendLimits::default(),
         ..SendPolicy::default()
     };
-    let app = SendCode::new(Wiring::new(gateway, store), policy);
+    // Under IDMeta's name, so the recorder holds the same keys as in the app rows; the
+    // store is the builder's default, a fresh in-memory one.
+    let app = PhoneVerification::builder()
+        .provider(ProviderName::idmeta(), gateway)
+        .send_policy(policy)
+        .build()
+        .await?;
     let jobs = numbers.jobs(sends.max(1))?;
     let on = metrics.then(MetricsOn::start);
     let started = Instant::now();
     for job in &jobs {
-        app.send(&job.request)
+        app.send_code(&job.request)
             .await
             .map_err(|error| anyhow::anyhow!(phone_verify_domain::error_chain(&error)))?;
     }

@@ -36,8 +36,9 @@ pub(crate) const BASELINE: &str = "baseline (bare reqwest)";
 pub(crate) const BASELINE_DECODED: &str = "baseline + adapter's decode";
 /// The name of the adapter rows.
 pub(crate) const ADAPTER: &str = "adapter send_code";
-/// The name of the app rows, before the store's name.
-pub(crate) const APP: &str = "app SendCode";
+/// The name of the app rows (the library's `PhoneVerification::send_code`), before the
+/// store's name.
+pub(crate) const APP: &str = "app send_code";
 /// The name of the floor rows, before the store's name.
 pub(crate) const FLOOR: &str = "floor: bare SQL";
 

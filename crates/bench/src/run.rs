@@ -147,7 +147,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         // open files while the app opens as many again (the limit is often 20,000).
         drop(baseline);
         let store = StoreUnderTest::open(StoreKind::InMemory, None).await?;
-        let app: Arc<dyn Sender> = Arc::new(App::new(adapter(&url)?, &store));
+        let app: Arc<dyn Sender> = Arc::new(App::new(&url, &store).await?);
         let name = app_row_name(StoreKind::InMemory.label());
         let row = in_flight::measure(&bench, &name, &app, Some(&store), count).await?;
         report.in_flight.push(row);
@@ -282,7 +282,7 @@ impl Bench<'_> {
         metrics: bool,
     ) -> anyhow::Result<SendRow> {
         let store = StoreUnderTest::open(kind, self.plan.postgres_url.as_deref()).await?;
-        let app = Arc::new(App::new(adapter(url)?, &store));
+        let app = Arc::new(App::new(url, &store).await?);
         let name = app_row_name(kind.label());
         let counted_before = recorder::sends_counted();
         let on = metrics.then(MetricsOn::start);

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context;
-use phone_verify_app::{InMemoryVerificationStore, VerificationStore};
+use phone_verify::PhoneVerificationBuilder;
+use phone_verify::ports::InMemoryVerificationStore;
 use phone_verify_sql_store::{
     DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SqlVerificationStore, SqliteOptions,
 };
@@ -44,7 +45,6 @@ pub(crate) struct RecordCount {
 
 /// A fresh store for one row.
 pub(crate) struct StoreUnderTest {
-    port: Arc<dyn VerificationStore>,
     backend: Backend,
 }
 
@@ -112,18 +112,22 @@ impl StoreUnderTest {
                 Backend::Postgres { store, url, schema }
             }
         };
-        let port: Arc<dyn VerificationStore> = match &backend {
-            Backend::InMemory(store) => Arc::clone(store) as Arc<dyn VerificationStore>,
-            Backend::Sqlite { store, .. } | Backend::Postgres { store, .. } => {
-                Arc::new(store.clone())
-            }
-        };
-        Ok(Self { port, backend })
+        Ok(Self { backend })
     }
 
-    /// The store as the app's port.
-    pub(crate) fn port(&self) -> Arc<dyn VerificationStore> {
-        Arc::clone(&self.port)
+    /// `builder` keeping its records in this store, which the row still holds to count them
+    /// (an `Arc` of the in-memory store; a SQL store's clone, which shares its pool and is
+    /// closed by [`StoreUnderTest::remove`]).
+    pub(crate) fn keep_records(
+        &self,
+        builder: PhoneVerificationBuilder,
+    ) -> PhoneVerificationBuilder {
+        match &self.backend {
+            Backend::InMemory(store) => builder.store(Arc::clone(store)),
+            Backend::Sqlite { store, .. } | Backend::Postgres { store, .. } => {
+                builder.store(store.clone())
+            }
+        }
     }
 
     /// The benchmark's sends recorded so far (the seeded history is not counted).

@@ -1,13 +1,14 @@
-//! What a row sends through: the bare HTTP baseline, the adapter, or the app's use case.
+//! What a row sends through: the bare HTTP baseline, the adapter, or the library's
+//! `send_code` as its builder wires it.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use idmeta_adapter::{IdmetaClient, SEND_PATH};
-use phone_verify_app::{SendCode, SendLimits, SendPolicy, Wiring};
+use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, SEND_PATH};
+use phone_verify::PhoneVerification;
+use phone_verify::policy::{SendLimits, SendPolicy};
 use phone_verify_domain::VerificationGateway;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::SecretString;
@@ -207,9 +208,9 @@ fn now_ns() -> anyhow::Result<i64> {
         .context("the clock is out of range")
 }
 
-/// The adapter as the simulator's client, configured as an embedder would (plain HTTP
+/// The adapter's configuration for the simulator, as an embedder would write it (plain HTTP
 /// allowed for the loopback simulator only).
-pub(crate) fn adapter(base_url: &str) -> anyhow::Result<IdmetaClient> {
+fn adapter_builder(base_url: &str) -> IdmetaClientBuilder {
     IdmetaClient::builder()
         .trust_flow(idmeta_adapter::TrustFlowId::new(147))
         .base_url(base_url)
@@ -219,6 +220,11 @@ pub(crate) fn adapter(base_url: &str) -> anyhow::Result<IdmetaClient> {
         // 10,000 connections opened at once can wait in the listen backlog longer than the
         // default 5 s.
         .connect_timeout(REQUEST_TIMEOUT)
+}
+
+/// The adapter as the simulator's client, alone.
+pub(crate) fn adapter(base_url: &str) -> anyhow::Result<IdmetaClient> {
+    adapter_builder(base_url)
         .build()
         .context("the adapter refused its configuration")
 }
@@ -237,18 +243,26 @@ impl Sender for Adapter {
     }
 }
 
-/// The app's `SendCode` over the adapter and a store, with the default policy: every send
-/// of the run goes to a new number and trust validation, so the default limits never refuse.
-pub(crate) struct App(SendCode);
+/// The library's `send_code` over the adapter and a store, wired by its builder as an
+/// embedder wires it, with the default policy: every send of the run goes to a new number and
+/// trust validation, so the default limits never refuse.
+pub(crate) struct App(PhoneVerification);
 
 impl App {
-    pub(crate) fn new(gateway: IdmetaClient, store: &StoreUnderTest) -> Self {
-        let wiring = Wiring::new(Arc::new(gateway), store.port());
+    pub(crate) async fn new(base_url: &str, store: &StoreUnderTest) -> anyhow::Result<Self> {
         let policy = SendPolicy {
             limits: SendLimits::default(),
             ..SendPolicy::default()
         };
-        Self(SendCode::new(wiring, policy))
+        let builder = PhoneVerification::builder()
+            .idmeta(adapter_builder(base_url))
+            .send_policy(policy);
+        let verification = store
+            .keep_records(builder)
+            .build()
+            .await
+            .context("the library refused its configuration")?;
+        Ok(Self(verification))
     }
 }
 
@@ -256,7 +270,7 @@ impl App {
 impl Sender for App {
     async fn send(&self, job: &Job) -> Result<(), String> {
         self.0
-            .send(&job.request)
+            .send_code(&job.request)
             .await
             .map(drop)
             .map_err(|error| error_chain(&error))

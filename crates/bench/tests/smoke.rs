@@ -20,8 +20,8 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     );
     // Every SQL app row has its ratio to its engine's floor, and no other row has one.
     for row in &report.sends {
-        let over_sql = row.name.starts_with("app SendCode (SQLite)")
-            || row.name.starts_with("app SendCode (PostgreSQL)");
+        let over_sql = row.name.starts_with("app send_code (SQLite)")
+            || row.name.starts_with("app send_code (PostgreSQL)");
         assert_eq!(row.ratio_to_floor.is_some(), over_sql, "{}", row.name);
     }
     let floors = report
@@ -75,7 +75,7 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
         "{markdown}"
     );
     assert!(
-        markdown.contains("| app SendCode (in-memory) + metrics | 1 |"),
+        markdown.contains("| app send_code (in-memory) + metrics | 1 |"),
         "{markdown}"
     );
     assert!(

@@ -1,12 +1,14 @@
 //! # phone-verify-reliability
 //!
 //! Tests that break phone-verify on purpose, across the adapter, the use cases and the SQLite
-//! store, and the helpers they share. It is a composition root like the CLI: it wires the real
-//! [`idmeta_adapter::IdmetaClient`], the real [`SqlVerificationStore`] on a temporary file and
-//! the use cases of [`phone_verify_app`] against the local simulator ([`phone_verify_sim`]). Nothing
-//! depends on it; it is not published.
+//! store, and the helpers they share. It composes the library as an embedding back end does,
+//! through the facade's builder ([`phone_verify::PhoneVerification::builder`]): the real
+//! [`idmeta_adapter::IdmetaClient`] (wrapped, when a test needs to act between two writes), the
+//! real [`SqlVerificationStore`] on a temporary file, against the local simulator
+//! ([`phone_verify_sim`]); it never wires a use case by hand. Nothing depends on it; it is not
+//! published.
 //!
-//! - [`Stack`]: the simulator, the adapter, a SQLite store and the use cases, wired once.
+//! - [`Stack`]: the simulator, the adapter, a SQLite store and the facade's handle, wired once.
 //! - [`fixture`]: the token, distinct valid numbers, requests.
 //! - [`drive`]: many operations at once, as a busy application runs them.
 //! - [`process`]: the process's peak memory, and the helper programs' protocol.
@@ -25,5 +27,5 @@ mod stack;
 
 pub use stack::{
     Engine, Routing, Stack, StackConfig, closed_port_url, gateway, gateway_builder, open_store,
-    sql_failure_kind, twilio_gateway, twilio_name,
+    sql_failure_kind, twilio_gateway_builder,
 };

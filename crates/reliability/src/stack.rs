@@ -1,5 +1,6 @@
-//! The whole library wired as an embedding system would wire it: the simulator, the real
-//! adapter over loopback HTTP, the SQLite store on a temporary file, and the use cases.
+//! The whole library wired as an embedding system would wire it, through the facade's builder:
+//! the simulator, the real adapters over loopback HTTP, the SQLite store on a temporary file,
+//! and the [`PhoneVerification`] handle over them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,9 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
+use phone_verify::PhoneVerification;
 use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckPolicy, HistorySubject, MAX_PAGE_SIZE, PageRequest, Providers,
-    SendCode, SendPolicy, SendRecord, StoreError, VerificationStore, Wiring,
+    AttemptRecord, HistorySubject, MAX_PAGE_SIZE, PageRequest, SendPolicy, SendRecord, StoreError,
+    VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, ProviderName, TrustValidationId, VerificationGateway};
 use phone_verify_sim::{
@@ -20,7 +22,7 @@ use phone_verify_sql_store::{
     PostgresOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
 };
 use tempfile::TempDir;
-use twilio_verify_adapter::TwilioClient;
+use twilio_verify_adapter::{TwilioClient, TwilioClientBuilder};
 
 use crate::fixture::{TOKEN, number_keyring};
 
@@ -69,7 +71,7 @@ impl Routing {
     pub fn routed(self) -> ProviderName {
         match self {
             Self::IdmetaOnly | Self::IdmetaThenTwilio => ProviderName::idmeta(),
-            Self::TwilioThenIdmeta => twilio_name(),
+            Self::TwilioThenIdmeta => ProviderName::twilio(),
         }
     }
 
@@ -77,7 +79,7 @@ impl Routing {
     pub fn failover(self) -> Option<ProviderName> {
         match self {
             Self::IdmetaOnly => None,
-            Self::IdmetaThenTwilio => Some(twilio_name()),
+            Self::IdmetaThenTwilio => Some(ProviderName::twilio()),
             Self::TwilioThenIdmeta => Some(ProviderName::idmeta()),
         }
     }
@@ -114,8 +116,8 @@ impl Default for StackConfig {
     }
 }
 
-/// The simulator, the adapter, a SQLite store on a temporary file and the use cases over
-/// them. The file is removed when the stack is dropped.
+/// The simulator, the adapter, a SQLite store on a temporary file and the facade's
+/// [`PhoneVerification`] over them. The file is removed when the stack is dropped.
 ///
 /// ```
 /// use phone_verify_sim::{Fault, FaultScope};
@@ -128,8 +130,8 @@ impl Default for StackConfig {
 /// stack.sim.inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
 /// let phone = mobile_number(1);
 /// let error = stack
-///     .send
-///     .send(&send_request(phone.clone(), trust_validation("doc", 1)))
+///     .verification
+///     .send_code(&send_request(phone.clone(), trust_validation("doc", 1)))
 ///     .await
 ///     .unwrap_err();
 /// assert!(error.may_have_been_sent());
@@ -146,12 +148,12 @@ impl Default for StackConfig {
 pub struct Stack {
     /// The simulator the adapter talks to.
     pub sim: Simulator,
-    /// The store, on [`Stack::database`].
-    pub store: Arc<SqlVerificationStore>,
-    /// Sends through the adapter, recorded in the store.
-    pub send: SendCode,
-    /// Checks through the adapter, recorded in the store.
-    pub check: CheckCode,
+    /// The store, on [`Stack::database`]: a clone of the one [`Stack::verification`] records
+    /// in (clones share the pool), for the tests to read what was recorded.
+    pub store: SqlVerificationStore,
+    /// Sends and checks through the adapter, recorded in the store: the library's front
+    /// door, built by its builder.
+    pub verification: PhoneVerification,
     dir: TempDir,
 }
 
@@ -160,7 +162,7 @@ impl Stack {
     ///
     /// # Errors
     ///
-    /// The simulator does not start, the adapter's configuration is refused, or the store
+    /// The simulator does not start, an adapter's configuration is refused, or the store
     /// does not open.
     pub async fn start(config: StackConfig) -> anyhow::Result<Self> {
         Self::start_with(config, |gateway, _| gateway).await
@@ -168,6 +170,7 @@ impl Stack {
 
     /// As [`Stack::start`], with the IDMeta adapter wrapped by `wrap`, which is given the
     /// database file (to act on the store between the provider call and the second write).
+    /// Whatever `wrap` returns is wired as the provider `idmeta`.
     ///
     /// # Errors
     ///
@@ -189,37 +192,31 @@ impl Stack {
                     .context("the PostgreSQL store connects")?
             }
         };
-        let store = Arc::new(if config.protected_numbers {
+        let store = if config.protected_numbers {
             store.protect_numbers(number_keyring())
         } else {
             store
-        });
+        };
         let idmeta_url = config.idmeta_base_url.unwrap_or_else(|| sim.base_url());
-        let client = gateway(&idmeta_url, config.request_timeout, config.retry)?;
-        let idmeta = wrap(Arc::new(client), &database);
-        let providers = match config.routing.failover() {
-            None => Providers::new(ProviderName::idmeta(), idmeta),
-            Some(second) => {
-                let twilio: Arc<dyn VerificationGateway> = Arc::new(twilio_gateway(
+        let idmeta = gateway(&idmeta_url, config.request_timeout, config.retry)?;
+        let mut builder = PhoneVerification::builder()
+            .provider(ProviderName::idmeta(), wrap(Arc::new(idmeta), &database))
+            .default_provider(config.routing.routed())
+            // A clone: the stack keeps its own, to read what was recorded.
+            .store(store.clone())
+            .send_policy(config.send_policy);
+        if let Some(failover) = config.routing.failover() {
+            builder = builder
+                .twilio(twilio_gateway_builder(
                     &sim.base_url(),
                     config.request_timeout,
                     config.retry,
-                )?);
-                let (routed, failover) = if second == twilio_name() {
-                    (idmeta, twilio)
-                } else {
-                    (twilio, idmeta)
-                };
-                Providers::new(config.routing.routed(), routed)
-                    .with(second.clone(), failover)
-                    .and_then(|providers| providers.failover_to(second))
-                    .context("the providers are wired")?
-            }
-        };
-        let wiring = Wiring::with_providers(providers, store.clone());
+                ))
+                .failover_to(failover);
+        }
+        let verification = builder.build().await.context("the stack is wired")?;
         Ok(Self {
-            send: SendCode::new(wiring.clone(), config.send_policy),
-            check: CheckCode::new(wiring, CheckPolicy::default()),
+            verification,
             store,
             sim,
             dir,
@@ -300,26 +297,13 @@ pub fn gateway(
         .context("the adapter's configuration is valid")
 }
 
-/// `twilio`: the name the Twilio adapter is wired under.
-///
-/// # Panics
-///
-/// Never: the name is valid.
-pub fn twilio_name() -> ProviderName {
-    ProviderName::parse("twilio").expect("a valid provider name")
-}
-
-/// The Twilio adapter pointed at a simulator's `base_url`, with the simulator's default
-/// Service and Account credentials, this request timeout and retry policy.
-///
-/// # Errors
-///
-/// The adapter refuses the configuration.
-pub fn twilio_gateway(
+/// The Twilio adapter's builder pointed at a simulator's `base_url`, with the simulator's
+/// default Service and Account credentials, this request timeout and retry policy.
+pub fn twilio_gateway_builder(
     base_url: &str,
     request_timeout: Duration,
     retry: RetryPolicy,
-) -> anyhow::Result<TwilioClient> {
+) -> TwilioClientBuilder {
     TwilioClient::builder()
         .base_url(base_url)
         .allow_plain_http(true)
@@ -330,8 +314,6 @@ pub fn twilio_gateway(
         )
         .request_timeout(request_timeout)
         .retry_policy(retry)
-        .build()
-        .context("the Twilio adapter's configuration is valid")
 }
 
 /// The base URL of a loopback port nothing listens on (bound, then released): a connection

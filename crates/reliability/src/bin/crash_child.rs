@@ -1,22 +1,22 @@
 //! Sends codes until it is killed, as a busy application would:
 //! `crash_child <simulator base URL> <database file> <concurrency> <max sends>`.
 //!
-//! Wires the adapter, the SQLite store and `SendCode` as the CLI does, makes one send, prints
-//! `ready`, then runs `concurrency` workers that send to distinct numbers
-//! (`fixture::mobile_number(i)`, trust validation `crash-i`) until `max sends` were made or
-//! the process is killed. Failures are expected (the test may inject faults) and ignored: the
+//! Wires the adapter and the SQLite store through the facade's builder, as the CLI does,
+//! makes one send, prints `ready`, then runs `concurrency` workers that send to distinct
+//! numbers (`fixture::mobile_number(i)`, trust validation `crash-i`) until `max sends` were
+//! made or the process is killed. Failures are expected (the test may inject faults) and ignored: the
 //! test judges what was recorded, not what this process saw.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use idmeta_adapter::RetryPolicy;
-use phone_verify_app::{SendCode, SendPolicy, Wiring};
+use phone_verify::PhoneVerification;
+use phone_verify_app::SendPolicy;
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
+use phone_verify_reliability::gateway_builder;
 use phone_verify_reliability::process::READY;
-use phone_verify_reliability::{gateway, open_store};
 use phone_verify_sql_store::SqliteOptions;
 
 #[tokio::main]
@@ -29,19 +29,24 @@ async fn main() -> anyhow::Result<()> {
     let concurrency: u32 = concurrency.parse().context(usage)?;
     let max_sends: u32 = max_sends.parse().context(usage)?;
 
-    let store = open_store(database.as_ref(), SqliteOptions::default()).await?;
-    let client = gateway(base_url, Duration::from_secs(5), RetryPolicy::default())?;
-    let send = SendCode::new(
-        Wiring::new(Arc::new(client), Arc::new(store)),
-        SendPolicy::default(),
-    );
+    let verification = PhoneVerification::builder()
+        .idmeta(
+            gateway_builder(base_url)
+                .request_timeout(Duration::from_secs(5))
+                .retry_policy(RetryPolicy::default()),
+        )
+        .sqlite_with(database, SqliteOptions::default())
+        .send_policy(SendPolicy::default())
+        .build()
+        .await
+        .context("the library is wired")?;
     // One send before `ready`, so the kill, timed from `ready`, always lands while sending.
     let send_one = move |index| {
-        let send = send.clone();
+        let verification = verification.clone();
         async move {
             let request = send_request(mobile_number(index), trust_validation("crash", index));
             // Any outcome will do: the record is what the test judges.
-            let _ = send.send(&request).await;
+            let _ = verification.send_code(&request).await;
         }
     };
     send_one(0).await;

@@ -65,8 +65,8 @@ async fn main() -> anyhow::Result<()> {
             numbers[index].clone(),
             trust_validation("leak", index as u32),
         );
-        let send = stack.send.clone();
-        async move { send.send(&request).await }
+        let verification = stack.verification.clone();
+        async move { verification.send_code(&request).await }
     };
     let tv = |index| trust_validation("leak", index);
     let delivered = |index: usize| -> anyhow::Result<OtpCode> {
@@ -80,11 +80,18 @@ async fn main() -> anyhow::Result<()> {
     // A send and the right code; then the used code again (the provider refuses it); then
     // the same number again at once (refused by the cooldown guard).
     send(0).await.context("the first send succeeds")?;
-    stack.check.check(tv(0), delivered(0)?).await?;
-    stack.check.check(tv(0), delivered(0)?).await.ok();
     stack
-        .send
-        .send(&send_request(
+        .verification
+        .check_code(tv(0), delivered(0)?, None)
+        .await?;
+    stack
+        .verification
+        .check_code(tv(0), delivered(0)?, None)
+        .await
+        .ok();
+    stack
+        .verification
+        .send_code(&send_request(
             numbers[0].clone(),
             trust_validation("leak-again", 0),
         ))
@@ -95,7 +102,10 @@ async fn main() -> anyhow::Result<()> {
         .sim
         .inject(Fault::CloseAfterProcessing, FaultScope::Next(1));
     send(1).await.ok();
-    stack.check.check(tv(1), delivered(1)?).await?;
+    stack
+        .verification
+        .check_code(tv(1), delivered(1)?, None)
+        .await?;
     // Provider failures: 500, 503, `success: false`, an unreadable answer, a timeout.
     let faults = [
         Fault::ServerError {
@@ -117,13 +127,13 @@ async fn main() -> anyhow::Result<()> {
     // A wrong code typed, then a check whose answer is lost.
     send(7).await?;
     stack
-        .check
-        .check(tv(7), OtpCode::parse(TYPED_WRONG)?)
+        .verification
+        .check_code(tv(7), OtpCode::parse(TYPED_WRONG)?, None)
         .await?;
     stack.sim.inject(Fault::CloseAfterRead, FaultScope::Next(1));
     stack
-        .check
-        .check(tv(7), OtpCode::parse(TYPED_WRONG)?)
+        .verification
+        .check_code(tv(7), OtpCode::parse(TYPED_WRONG)?, None)
         .await
         .ok();
     // A number that is not one, parsed (the numbering-plan library logs what it refuses).

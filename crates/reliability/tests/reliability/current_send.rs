@@ -99,8 +99,8 @@ async fn send_then_check_while_another_send_is_on_its_way(
     let (first, second) = (mobile_number(index * 2), mobile_number(index * 2 + 1));
     let tv = trust_validation("check-while-sending", index);
     stack
-        .send
-        .send(&send_request(first, tv.clone()))
+        .verification
+        .send_code(&send_request(first, tv.clone()))
         .await
         .map_err(|error| format!("the first send: {error}"))?;
     let code = OtpCode::parse(&last_delivered(&stack, &tv).code).expect("a code");
@@ -110,8 +110,8 @@ async fn send_then_check_while_another_send_is_on_its_way(
     );
     let resend_request = send_request(second, tv.clone());
     let (resend, checked) = tokio::join!(
-        stack.send.send(&resend_request),
-        stack.check.check(tv.clone(), code),
+        stack.verification.send_code(&resend_request),
+        stack.verification.check_code(tv.clone(), code, None),
     );
     resend.map_err(|error| format!("the second send: {error}"))?;
     let checked = checked.map_err(|error| format!("the check: {error} ({error:?})"))?;
@@ -144,7 +144,7 @@ async fn overlapping_sends_answered_out_of_order(
     let started = {
         let stack = Arc::clone(&stack);
         let request = send_request(late, tv.clone());
-        tokio::spawn(async move { stack.send.send(&request).await })
+        tokio::spawn(async move { stack.verification.send_code(&request).await })
     };
     // The late send is reserved (in flight) before the second one starts.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -160,8 +160,8 @@ async fn overlapping_sends_answered_out_of_order(
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     stack
-        .send
-        .send(&send_request(early, tv.clone()))
+        .verification
+        .send_code(&send_request(early, tv.clone()))
         .await
         .map_err(|error| format!("the second send: {error}"))?;
     started
@@ -172,8 +172,8 @@ async fn overlapping_sends_answered_out_of_order(
     let live = last_delivered(&stack, &tv);
     let code = OtpCode::parse(&live.code).expect("a code");
     let checked = stack
-        .check
-        .check(tv.clone(), code)
+        .verification
+        .check_code(tv.clone(), code, None)
         .await
         .map_err(|error| format!("no code verifies: {error} ({error:?})"))?;
     if !checked.is_verified() {

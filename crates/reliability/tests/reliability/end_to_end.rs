@@ -1,13 +1,8 @@
-//! The use cases end to end: the real adapter over real HTTP to the simulator, with the
-//! in-memory store.
+//! The library end to end through its front door: the facade's handle over the real adapter,
+//! over real HTTP to the simulator, with the in-memory store.
 
-use std::sync::Arc;
-
-use idmeta_adapter::{IdmetaClient, SecretString};
-use phone_verify_app::{
-    AttemptRecord, CheckCode, CheckOutcome, CheckPolicy, InMemoryVerificationStore, PageRequest,
-    SendCode, SendOutcome, SendPolicy, VerificationHistory, Wiring,
-};
+use phone_verify::PhoneVerification;
+use phone_verify_app::{AttemptRecord, CheckOutcome, PageRequest, SendOutcome};
 use phone_verify_domain::{CheckVerdict, OtpCode, PhoneNumber, SendCodeRequest, TrustValidationId};
 
 const TOKEN: &str = "e2e-token";
@@ -17,23 +12,18 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
     let sim = phone_verify_sim::start(phone_verify_sim::SimConfig::default().idmeta_token(TOKEN))
         .await
         .expect("the simulator starts");
-    let gateway = IdmetaClient::builder()
-        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
-        .base_url(sim.base_url())
-        .allow_plain_http(true)
-        .token(SecretString::from(TOKEN))
+    // The adapter pointed at the simulator with its token, and the default in-memory store.
+    let verification = PhoneVerification::builder()
+        .simulator(&sim)
         .build()
+        .await
         .expect("valid configuration");
-    let store = Arc::new(InMemoryVerificationStore::new());
-    let wiring = Wiring::new(Arc::new(gateway), store.clone());
-    let send = SendCode::new(wiring.clone(), SendPolicy::default());
-    let check = CheckCode::new(wiring, CheckPolicy::default());
-    let history = VerificationHistory::new(store);
+    let records = verification.records();
 
     let phone = PhoneNumber::parse("+60 18-225 8491").expect("valid");
     let trust_validation = TrustValidationId::parse("tv-e2e").expect("valid");
-    let sent = send
-        .send(&SendCodeRequest {
+    let sent = verification
+        .send_code(&SendCodeRequest {
             phone: phone.clone(),
             trust_validation: trust_validation.clone(),
         })
@@ -43,18 +33,19 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
     let code = sim
         .last_code_for(phone.e164())
         .expect("the handset got the code");
-    let checked = check
-        .check(
+    let checked = verification
+        .check_code(
             trust_validation.clone(),
             OtpCode::parse(&code).expect("a valid code"),
+            None,
         )
         .await
         .expect("the check succeeds");
     assert_eq!(checked.verdict(), CheckVerdict::Verified);
     assert_eq!(checked.send, sent.attempt);
 
-    let page = history
-        .of_trust_validation(&trust_validation, PageRequest::first(10))
+    let page = records
+        .history_of_trust_validation(&trust_validation, PageRequest::first(10))
         .await
         .expect("history");
     assert_eq!(page.items.len(), 2);
@@ -78,8 +69,8 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
             submitted_at: Some(sent.receipt.submitted_at),
         }
     );
-    let by_number = history
-        .of_number(&phone, PageRequest::first(10))
+    let by_number = records
+        .history_of_number(&phone, PageRequest::first(10))
         .await
         .expect("history");
     assert_eq!(by_number.items, page.items);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use phone_verify_app::{AttemptRecord, SendOutcome};
 use phone_verify_domain::{OtpCode, ProviderName};
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
-use phone_verify_reliability::{Routing, Stack, StackConfig, closed_port_url, twilio_name};
+use phone_verify_reliability::{Routing, Stack, StackConfig, closed_port_url};
 use phone_verify_sim::{FaultScope, SimConfig};
 
 use crate::faults::{Failures, cases};
@@ -51,8 +51,8 @@ async fn whatever_fault_idmeta_has_at_most_one_provider_may_have_sent_and_the_ch
         stack.sim.inject(case.fault.clone(), FaultScope::Next(1));
 
         let answer = stack
-            .send
-            .send(&send_request(phone.clone(), tv.clone()))
+            .verification
+            .send_code(&send_request(phone.clone(), tv.clone()))
             .await;
         let counters = stack.sim.counters();
         let sends = stack.sends_to(&phone).await.expect("the store reads");
@@ -68,8 +68,12 @@ async fn whatever_fault_idmeta_has_at_most_one_provider_may_have_sent_and_the_ch
         let check_requests = if delivered {
             let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
             let checked = stack
-                .check
-                .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+                .verification
+                .check_code(
+                    tv.clone(),
+                    OtpCode::parse(&code).expect("a valid code"),
+                    None,
+                )
                 .await
                 .expect("the check is answered");
             assert!(checked.is_verified(), "{:?}", case.fault);
@@ -98,12 +102,12 @@ async fn whatever_fault_idmeta_has_at_most_one_provider_may_have_sent_and_the_ch
         let expected = Observed {
             send_requests: (1, u64::from(fails_over)),
             attempts: if fails_over {
-                vec![ProviderName::idmeta(), twilio_name()]
+                vec![ProviderName::idmeta(), ProviderName::twilio()]
             } else {
                 vec![ProviderName::idmeta()]
             },
             idmeta_outcome: Some(case.send.clone()),
-            sent_by: fails_over.then(twilio_name),
+            sent_by: fails_over.then(ProviderName::twilio),
             check_requests: if fails_over {
                 Some((0, 1))
             } else if delivered {
@@ -125,15 +129,19 @@ async fn with_idmeta_unreachable_the_send_and_its_check_go_to_twilio_and_both_at
     let tv = trust_validation("unreachable", 0);
 
     let sent = stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
         .expect("sent by twilio");
-    assert_eq!(sent.provider, twilio_name());
+    assert_eq!(sent.provider, ProviderName::twilio());
     let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
     let checked = stack
-        .check
-        .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+        .verification
+        .check_code(
+            tv.clone(),
+            OtpCode::parse(&code).expect("a valid code"),
+            None,
+        )
         .await
         .expect("answered");
     assert!(checked.is_verified());

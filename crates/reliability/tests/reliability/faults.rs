@@ -288,8 +288,8 @@ async fn every_fault_on_a_send_gives_a_typed_error_one_request_and_its_exact_rec
         stack.sim.inject(case.fault.clone(), FaultScope::Next(1));
 
         let error = stack
-            .send
-            .send(&request)
+            .verification
+            .send_code(&request)
             .await
             .expect_err("the fault fails it");
         let SendCodeError::Gateway(gateway) = &error else {
@@ -329,16 +329,20 @@ async fn every_fault_on_a_check_gives_a_typed_error_one_request_and_its_exact_re
         let phone = mobile_number(index);
         let tv = trust_validation("check-fault", index);
         let sent = stack
-            .send
-            .send(&send_request(phone.clone(), tv.clone()))
+            .verification
+            .send_code(&send_request(phone.clone(), tv.clone()))
             .await
             .expect("the send, unfaulted, succeeds");
         let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
         stack.sim.inject(case.fault.clone(), FaultScope::Next(1));
 
         let error = stack
-            .check
-            .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+            .verification
+            .check_code(
+                tv.clone(),
+                OtpCode::parse(&code).expect("a valid code"),
+                None,
+            )
             .await
             .expect_err("the fault fails it");
         let CheckCodeError::Gateway(gateway) = &error else {
@@ -447,8 +451,8 @@ async fn a_provider_that_cannot_be_reached_is_recorded_as_not_sent_after_the_pol
     let phone = mobile_number(1);
 
     let error = stack
-        .send
-        .send(&send_request(phone.clone(), trust_validation("dead", 1)))
+        .verification
+        .send_code(&send_request(phone.clone(), trust_validation("dead", 1)))
         .await
         .expect_err("nothing answers");
 

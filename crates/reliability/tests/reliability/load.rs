@@ -152,7 +152,7 @@ async fn sends_under_load_with_one_percent_faulted_each_leave_exactly_their_one_
             let stack = stack.clone();
             async move {
                 let request = send_request(mobile_number(index), trust_validation("load", index));
-                stack.send.send(&request).await
+                stack.verification.send_code(&request).await
             }
         }
     };

@@ -21,7 +21,7 @@ use phone_verify_app::{
 };
 use phone_verify_domain::{CheckVerdict, OtpCode, PhoneNumber, ProviderName, TrustValidationId};
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
-use phone_verify_reliability::{Routing, Stack, StackConfig, twilio_name};
+use phone_verify_reliability::{Routing, Stack, StackConfig};
 use phone_verify_sim::{Counters, Fault, FaultScope};
 
 use crate::faults::{Failures, processed_then, shape};
@@ -97,7 +97,7 @@ struct Requests {
 
 /// The requests that reached `provider`.
 fn at(counters: &Counters, provider: &ProviderName) -> Requests {
-    if *provider == twilio_name() {
+    if *provider == ProviderName::twilio() {
         Requests {
             sends: counters.twilio_send_requests,
             checks: counters.twilio_check_requests,
@@ -132,7 +132,7 @@ async fn check_last_code(stack: &Stack, phone: &PhoneNumber, tv: &TrustValidatio
         return "no code delivered".to_owned();
     };
     let code = OtpCode::parse(&code).expect("a valid code");
-    match stack.check.check(tv.clone(), code).await {
+    match stack.verification.check_code(tv.clone(), code, None).await {
         Ok(checked) => format!("{:?}", checked.verdict()),
         Err(CheckCodeError::NoPendingCode { .. }) => "no pending code".to_owned(),
         Err(CheckCodeError::Refused(refusal)) => format!("refused: {}", refusal.as_str()),
@@ -143,8 +143,8 @@ async fn check_last_code(stack: &Stack, phone: &PhoneNumber, tv: &TrustValidatio
 /// What a second send right after the first gets: refused (by which guard), or sent.
 async fn resend(stack: &Stack, phone: &PhoneNumber, tv: &TrustValidationId) -> String {
     match stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
     {
         Ok(sent) => format!("sent by {}", sent.provider),
@@ -178,8 +178,8 @@ async fn send_faulted(
 ) -> (String, bool) {
     stack.sim.inject(row.fault(), FaultScope::Next(1));
     match stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
     {
         Ok(sent) => (format!("sent by {}", sent.provider), true),
@@ -286,15 +286,19 @@ async fn check_faulted(
     tv: &TrustValidationId,
 ) -> (CheckCodeError, CheckOutcome, String) {
     stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
         .expect("the send, unfaulted, succeeds");
     let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
     stack.sim.inject(fault, FaultScope::Next(1));
     let error = stack
-        .check
-        .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+        .verification
+        .check_code(
+            tv.clone(),
+            OtpCode::parse(&code).expect("a valid code"),
+            None,
+        )
         .await
         .expect_err("the fault fails it");
     let attempts = stack.attempts_of(tv).await.expect("the store reads");
@@ -362,17 +366,17 @@ async fn idmetas_own_json_503_is_taken_at_its_word_so_a_send_it_processed_fails_
         .inject(processed_then(503, false, None), FaultScope::Next(1));
 
     let sent = stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
         .expect("Twilio sends");
 
-    assert_eq!(sent.provider, twilio_name());
+    assert_eq!(sent.provider, ProviderName::twilio());
     assert_eq!(
         recorded_sends(&stack, &phone).await,
         [
             (
-                twilio_name(),
+                ProviderName::twilio(),
                 SendOutcome::Sent {
                     reference: sent.receipt.reference.clone(),
                     submitted_at: Some(sent.receipt.submitted_at),
@@ -386,7 +390,7 @@ async fn idmetas_own_json_503_is_taken_at_its_word_so_a_send_it_processed_fails_
             ),
         ]
     );
-    let senders: Vec<u64> = [ProviderName::idmeta(), twilio_name()]
+    let senders: Vec<u64> = [ProviderName::idmeta(), ProviderName::twilio()]
         .iter()
         .map(|provider| at(&stack.sim.counters(), provider).sends)
         .collect();
@@ -415,8 +419,8 @@ async fn idmetas_own_json_503_is_taken_at_its_word_so_a_send_it_processed_is_sen
     );
 
     let error = stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
         .expect_err("the second request is refused");
 
@@ -429,7 +433,7 @@ async fn idmetas_own_json_503_is_taken_at_its_word_so_a_send_it_processed_is_sen
     assert_eq!(gateway.class(), ErrorClass::RateLimited, "{gateway:?}");
     assert!(!error.may_have_been_sent());
     assert_eq!(at(&stack.sim.counters(), &ProviderName::idmeta()).sends, 2);
-    assert_eq!(at(&stack.sim.counters(), &twilio_name()).sends, 0);
+    assert_eq!(at(&stack.sim.counters(), &ProviderName::twilio()).sends, 0);
     assert_eq!(stack.sim.inbox_for(phone.e164()).len(), 1);
     let records = recorded_sends(&stack, &phone).await;
     let [(_, SendOutcome::RateLimited { .. })] = records.as_slice() else {

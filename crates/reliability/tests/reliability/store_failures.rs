@@ -155,8 +155,8 @@ async fn a_send_while_another_process_holds_the_lock_is_not_made_and_can_be_made
     let mut holder = lock_from_another_process(&stack.database());
 
     let error = stack
-        .send
-        .send(&request)
+        .verification
+        .send_code(&request)
         .await
         .expect_err("the first write cannot be made");
     let SendCodeError::Store(store_error) = &error else {
@@ -174,8 +174,8 @@ async fn a_send_while_another_process_holds_the_lock_is_not_made_and_can_be_made
     holder.finish();
     assert_eq!(stack.sends_to(&phone).await.expect("reads"), vec![]);
     let sent = stack
-        .send
-        .send(&request)
+        .verification
+        .send_code(&request)
         .await
         .expect("once the lock is gone, it is made");
     let records = stack.sends_to(&phone).await.expect("reads");
@@ -191,8 +191,8 @@ async fn a_code_sent_while_another_process_takes_the_lock_is_returned_with_its_r
     gateway.armed.store(true, Ordering::SeqCst);
 
     let error = stack
-        .send
-        .send(&send_request(phone.clone(), trust_validation("locked", 2)))
+        .verification
+        .send_code(&send_request(phone.clone(), trust_validation("locked", 2)))
         .await
         .expect_err("the second write cannot be made");
     let SendCodeError::SentButNotRecorded {
@@ -222,8 +222,8 @@ async fn a_failed_send_whose_failure_cannot_be_recorded_says_what_failed() {
     gateway.armed.store(true, Ordering::SeqCst);
 
     let error = stack
-        .send
-        .send(&send_request(phone.clone(), trust_validation("locked", 3)))
+        .verification
+        .send_code(&send_request(phone.clone(), trust_validation("locked", 3)))
         .await
         .expect_err("the send fails, then its record");
     let SendCodeError::FailedAndNotRecorded {
@@ -250,16 +250,20 @@ async fn a_check_answered_while_another_process_takes_the_lock_returns_the_verdi
     let phone = mobile_number(4);
     let tv = trust_validation("locked", 4);
     stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
         .expect("sent");
     let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
     gateway.armed.store(true, Ordering::SeqCst);
 
     let error = stack
-        .check
-        .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+        .verification
+        .check_code(
+            tv.clone(),
+            OtpCode::parse(&code).expect("a valid code"),
+            None,
+        )
         .await
         .expect_err("the second write cannot be made");
     let CheckCodeError::CheckedButNotRecorded { result, source, .. } = &error else {

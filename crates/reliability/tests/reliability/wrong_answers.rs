@@ -27,15 +27,19 @@ async fn checked_under(
     .await
     .expect("the stack starts");
     let sent = stack
-        .send
-        .send(&send_request(phone.clone(), tv.clone()))
+        .verification
+        .send_code(&send_request(phone.clone(), tv.clone()))
         .await
         .expect("sent");
     let code = stack.sim.last_code_for(phone.e164()).expect("delivered");
     stack.sim.inject(fault, FaultScope::Next(1));
     let checked = stack
-        .check
-        .check(tv.clone(), OtpCode::parse(&code).expect("a valid code"))
+        .verification
+        .check_code(
+            tv.clone(),
+            OtpCode::parse(&code).expect("a valid code"),
+            None,
+        )
         .await;
     (stack, sent, checked)
 }
