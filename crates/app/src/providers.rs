@@ -62,7 +62,7 @@ pub struct ProviderNotWired;
 /// use phone_verify_app::{NumberPrefix, Providers, Route};
 /// use phone_verify_domain::{MockVerificationGateway, PhoneNumber, ProviderName};
 ///
-/// let twilio = ProviderName::parse("twilio")?;
+/// let twilio = ProviderName::twilio();
 /// let providers = Providers::new(ProviderName::idmeta(), Arc::new(MockVerificationGateway::new()))
 ///     .with(twilio.clone(), Arc::new(MockVerificationGateway::new()))?
 ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), twilio.clone())?

@@ -254,7 +254,7 @@ impl PhoneVerificationBuilder {
     /// ```
     /// use phone_verify::{PhoneVerification, ProviderName};
     ///
-    /// let builder = PhoneVerification::builder().default_provider(ProviderName::parse("twilio")?);
+    /// let builder = PhoneVerification::builder().default_provider(ProviderName::twilio());
     /// # let _ = builder;
     /// # Ok::<(), phone_verify::ProviderNameError>(())
     /// ```
@@ -272,7 +272,7 @@ impl PhoneVerificationBuilder {
     /// use phone_verify::{NumberPrefix, PhoneVerification, ProviderName, Route};
     ///
     /// let builder = PhoneVerification::builder()
-    ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), ProviderName::parse("twilio")?);
+    ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), ProviderName::twilio());
     /// # let _ = builder;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -288,7 +288,7 @@ impl PhoneVerificationBuilder {
     /// ```
     /// use phone_verify::{PhoneVerification, ProviderName};
     ///
-    /// let builder = PhoneVerification::builder().failover_to(ProviderName::parse("twilio")?);
+    /// let builder = PhoneVerification::builder().failover_to(ProviderName::twilio());
     /// # let _ = builder;
     /// # Ok::<(), phone_verify::ProviderNameError>(())
     /// ```

@@ -27,7 +27,7 @@ pub enum BuildError {
     /// use phone_verify::{BuildError, NumberPrefix, PhoneVerification, ProviderName, Route, testing::sim};
     ///
     /// let sim = sim::start(sim::SimConfig::default()).await?;
-    /// let twilio = ProviderName::parse("twilio")?;
+    /// let twilio = ProviderName::twilio();
     /// let error = PhoneVerification::builder()
     ///     .simulator(&sim)
     ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), twilio.clone())

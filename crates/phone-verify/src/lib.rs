@@ -74,7 +74,7 @@
 //! use phone_verify::{NumberPrefix, PhoneVerification, ProviderName, Route};
 //!
 //! let secret = |name| SecretString::from(std::env::var(name).unwrap_or_default());
-//! let twilio = ProviderName::parse("twilio")?;
+//! let twilio = ProviderName::twilio();
 //! let verification = PhoneVerification::builder()
 //!     .idmeta(IdmetaClient::builder()
 //!         .trust_flow(phone_verify::idmeta::TrustFlowId::new(147)).environment("integrate").token(secret("IDMETA_API_TOKEN")))

@@ -65,7 +65,7 @@ pub async fn a_check_goes_to_the_send_the_provider_accepted_last(
 pub async fn a_send_reads_back_with_its_provider_and_a_check_goes_to_it(
     store: Arc<dyn VerificationStore>,
 ) {
-    let twilio = ProviderName::parse("twilio").expect("a name");
+    let twilio = ProviderName::twilio();
     let first = id();
     let reserved = reserve(
         &*store,

@@ -12,7 +12,7 @@ use phone_verify_domain::{MockVerificationGateway, ProviderName};
 use crate::support::*;
 
 fn twilio() -> ProviderName {
-    ProviderName::parse("twilio").expect("a name")
+    ProviderName::twilio()
 }
 
 /// IDMeta first, failing over to Twilio.

@@ -14,7 +14,7 @@ use phone_verify::{
 use crate::support::{CODE, NUMBER, request, simulator};
 
 fn twilio() -> ProviderName {
-    ProviderName::parse("twilio").expect("a valid name")
+    ProviderName::twilio()
 }
 
 /// IDMeta first (the default) and Twilio, both on `sim`.
