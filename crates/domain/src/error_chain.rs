@@ -14,11 +14,14 @@
 /// ```
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+    if let Some(source) = error.source() {
+        let rest = error_chain(source);
+        // An error whose message already ends with its causes' (a top-level error that
+        // names the fix its source gives) is not told twice.
+        if !text.ends_with(&rest) {
+            text.push_str(": ");
+            text.push_str(&rest);
+        }
     }
     text
 }

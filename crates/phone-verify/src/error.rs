@@ -1,6 +1,12 @@
 //! Why a [`crate::PhoneVerification`] could not be built.
 
+use phone_verify_domain::error_chain;
+
 /// Why [`crate::PhoneVerificationBuilder::build`] failed. Nothing was sent or recorded.
+///
+/// Each message carries the whole reason, the fix included (`allow_plain_http(true)`, the
+/// database file's path), so a caller that prints only `{error}` still reads it; the cause
+/// stays available as `source()`.
 ///
 /// ```
 /// # tokio::runtime::Runtime::new()?.block_on(async {
@@ -63,7 +69,7 @@ pub enum BuildError {
     #[error("the failover to {0} goes to the provider every number is sent to")]
     FailoverToItself(crate::ProviderName),
     /// The providers could not be wired for another reason `Providers` gives (the source).
-    #[error("the providers could not be wired")]
+    #[error("the providers could not be wired: {}", error_chain(.0))]
     Providers(#[source] crate::policy::ProvidersError),
     /// Number keys were given for a store given ready-made (`store(..)` and
     /// `protect_numbers(..)`): the builder cannot reach into it, so protect the store where it
@@ -74,7 +80,7 @@ pub enum BuildError {
     /// The reconciliation asked for at open
     /// (`PhoneVerificationBuilder::reconcile_at_open`) failed: the store failed, and some
     /// attempts in flight may be closed (running it again is safe).
-    #[error("the attempts left in flight could not be reconciled")]
+    #[error("the attempts left in flight could not be reconciled: {}", error_chain(.0))]
     Reconcile(#[source] crate::records::ReconcileError),
     /// The IDMeta client's configuration is invalid (no token, a bad URL, plain HTTP without
     /// `allow_plain_http(true)`, ...); the source says which, and names that fix.
@@ -95,24 +101,25 @@ pub enum BuildError {
     ///     .await
     ///     .unwrap_err();
     /// assert!(matches!(error, BuildError::Idmeta(_)));
-    /// let source = std::error::Error::source(&error).expect("the adapter's error");
-    /// assert!(source.to_string().contains("allow_plain_http(true)"));
+    /// // The message itself names the fix; the adapter's error is its source.
+    /// assert!(error.to_string().contains("allow_plain_http(true)"), "{error}");
+    /// assert!(std::error::Error::source(&error).is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # })?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[cfg(feature = "idmeta")]
-    #[error("the idmeta client configuration is invalid")]
+    #[error("the idmeta client configuration is invalid: {}", error_chain(.0))]
     Idmeta(#[source] crate::idmeta::IdmetaConfigError),
     /// The Twilio client's configuration is invalid (no Service SID, malformed credentials,
     /// plain HTTP without `allow_plain_http(true)`, ...); the source says which, and names
     /// that fix.
     #[cfg(feature = "twilio")]
-    #[error("the twilio client configuration is invalid")]
+    #[error("the twilio client configuration is invalid: {}", error_chain(.0))]
     Twilio(#[source] crate::twilio::TwilioConfigError),
     /// The database could not be opened or brought up to date; the source says why
     /// ([`crate::ports::StoreError::Unavailable`] with a [`crate::sql::SqlFailure`] inside).
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
-    #[error("the store could not be opened")]
+    #[error("the store could not be opened: {}", error_chain(.0))]
     Store(#[source] crate::ports::StoreError),
 }

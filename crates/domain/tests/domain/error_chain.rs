@@ -23,3 +23,19 @@ fn an_error_chain_lists_the_error_then_each_source_separated_by_colons() {
          port 443 closed"
     );
 }
+
+/// An error whose message already carries its source's whole chain.
+#[derive(Debug, thiserror::Error)]
+#[error("the client configuration is invalid: {}", error_chain(.0))]
+struct Invalid(#[source] Refused);
+
+#[test]
+fn causes_a_message_already_ends_with_are_not_repeated() {
+    let error = Invalid(Refused {
+        source: std::io::Error::other("use allow_plain_http(true)"),
+    });
+    assert_eq!(
+        error_chain(&error),
+        "the client configuration is invalid: connection refused: use allow_plain_http(true)"
+    );
+}

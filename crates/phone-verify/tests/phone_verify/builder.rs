@@ -7,6 +7,7 @@ use phone_verify::idmeta::IdmetaClient;
 use phone_verify::numbers::{NumberKeyring, StoredNumber};
 use phone_verify::policy::{CheckPolicy, CheckRefusal, SendLimits, SendPolicy, SendRefusal};
 use phone_verify::records::{AttemptId, PageRequest};
+use phone_verify::sql::SqliteOptions;
 use phone_verify::testing::sim::{self, SimConfig};
 use phone_verify::testing::{ManualClock, SequentialIds};
 use phone_verify::{BuildError, CheckCodeError, OtpCode, PhoneVerification, SendCodeError};
@@ -317,4 +318,24 @@ async fn reconcile_at_open_closes_what_a_crash_left_in_flight_and_is_off_by_defa
             class: Some(phone_verify::ports::ErrorClass::Abandoned)
         }
     );
+}
+
+#[tokio::test]
+async fn a_missing_store_s_build_error_names_its_path_in_the_message_itself() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("lost").join("phone-verify.db");
+
+    let error = PhoneVerification::builder()
+        .sqlite_with(&path, SqliteOptions::default().create_if_missing(false))
+        .build_records()
+        .await
+        .expect_err("no such file, and none is created");
+
+    assert!(matches!(error, BuildError::Store(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&path.display().to_string()),
+        "what `{{error}}` prints names the file: {message}"
+    );
+    assert!(!path.exists(), "nothing was created");
 }
