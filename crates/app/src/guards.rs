@@ -51,6 +51,12 @@ impl SendLimits {
         self.window.max(self.cooldown)
     }
 
+    /// The earliest start of a send that matters to a new send at `now`: `now - horizon()`,
+    /// saturating at the earliest instant. What a store searches from.
+    pub fn horizon_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        sub(now, self.horizon())
+    }
+
     /// Decides a new send at `now` from the start times of the earlier sends to the same
     /// number (any order; those older than [`SendLimits::horizon`] are ignored) and the number of earlier
     /// sends for the same trust validation. Only sends that may have delivered a code are to
@@ -91,7 +97,7 @@ impl SendLimits {
         }
         let mut recent: Vec<DateTime<Utc>> = sends_to_number
             .into_iter()
-            .filter(|at| *at > sub(now, self.horizon()))
+            .filter(|at| *at > self.horizon_start(now))
             .collect();
         recent.sort_unstable();
         let window_start = sub(now, self.window);

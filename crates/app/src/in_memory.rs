@@ -11,8 +11,7 @@ use phone_verify_domain::{ReferenceId, TrustValidationId};
 
 use crate::guards::minimum_retention;
 use crate::store::{
-    AttemptCounts, CheckReservation, ConflictKind, HistorySubject, Page, PageCursor, PageRequest,
-    Reservation,
+    AttemptCounts, CheckReservation, ConflictKind, HistorySubject, Page, PageRequest, Reservation,
 };
 use crate::time::sub;
 use crate::{
@@ -478,7 +477,7 @@ impl VerificationStore for InMemoryVerificationStore {
             return Err(StoreError::conflict(ConflictKind::DuplicateId));
         }
         inner.retain_for(limits.horizon());
-        let horizon_start = sub(send.started_at, limits.horizon());
+        let horizon_start = limits.horizon_start(send.started_at);
         let to_number: Vec<DateTime<Utc>> = inner
             .sends(&inner.of_number(&send.lookup))
             .filter(|earlier| earlier.may_have_delivered() && earlier.started_at > horizon_start)
@@ -633,21 +632,12 @@ impl VerificationStore for InMemoryVerificationStore {
             HistorySubject::Number(lookup) => inner.of_number(lookup),
             HistorySubject::TrustValidation(id) => inner.of_validation(id).copied().collect(),
         };
-        let mut items: Vec<&AttemptRecord> = inner
+        let items: Vec<AttemptRecord> = inner
             .records(&indices)
             .filter(|record| page.cursor().is_none_or(|cursor| cursor.precedes(record)))
+            .cloned()
             .collect();
-        items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
-        let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
-        let has_more = items.len() > size;
-        items.truncate(size);
-        let items: Vec<AttemptRecord> = items.into_iter().cloned().collect();
-        let next = if has_more {
-            items.last().map(PageCursor::after)
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::newest_first(items, page))
     }
 
     async fn purge(

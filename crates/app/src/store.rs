@@ -247,6 +247,25 @@ pub struct Page<T> {
     pub next: Option<PageCursor>,
 }
 
+impl Page<AttemptRecord> {
+    /// The page `page` asks for out of `items`, the attempts a store's search found after
+    /// the page's cursor (at least one more than the page's size, when there are, to tell
+    /// whether another page follows): sorted newest first, cut to the page's size, with the
+    /// cursor of the next page when some were left out. The paging tail every store shares.
+    pub fn newest_first(mut items: Vec<AttemptRecord>, page: PageRequest) -> Self {
+        items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
+        let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
+        let has_more = items.len() > size;
+        items.truncate(size);
+        let next = if has_more {
+            items.last().map(PageCursor::after)
+        } else {
+            None
+        };
+        Self { items, next }
+    }
+}
+
 /// How many sends and checks an operation on many attempts touched (a purge, a
 /// reconciliation), or would touch (a dry run).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

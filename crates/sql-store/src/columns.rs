@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckOutcome, CheckRecord, CheckState, ErrorClass, MaskedNumber,
     NewSend, NumberDigest, NumberKeyId, ProtectedNumber, SendOutcome, SendRecord, SendState,
@@ -141,12 +141,6 @@ pub(crate) fn bound(at: DateTime<Utc>) -> i64 {
     } else {
         i64::MAX
     })
-}
-
-/// `at - duration`, saturating at the earliest instant.
-pub(crate) fn before(at: DateTime<Utc>, duration: Duration) -> DateTime<Utc> {
-    at.checked_sub_signed(TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 fn instant(nanos: i64) -> DateTime<Utc> {
@@ -696,9 +690,13 @@ mod tests {
         assert!(matches!(nanos(far), Err(StoreError::Unavailable { .. })));
         assert_eq!(bound(far), i64::MAX);
         assert_eq!(bound(DateTime::<Utc>::MIN_UTC), i64::MIN);
+        let unbounded = phone_verify_app::SendLimits {
+            window: Duration::MAX,
+            ..phone_verify_app::SendLimits::default()
+        };
         assert_eq!(
-            before(DateTime::<Utc>::MIN_UTC, Duration::MAX),
-            DateTime::<Utc>::MIN_UTC
+            bound(unbounded.horizon_start(DateTime::<Utc>::MIN_UTC)),
+            i64::MIN
         );
     }
 }

@@ -1,6 +1,6 @@
 //! The history of a number or a trust validation, a page at a time, newest first.
 
-use phone_verify_app::{AttemptRecord, HistorySubject, Page, PageCursor, PageRequest, StoreError};
+use phone_verify_app::{AttemptRecord, HistorySubject, Page, PageRequest, StoreError};
 
 use super::SqlVerificationStore;
 use super::numbers::number_keys;
@@ -55,22 +55,6 @@ impl SqlVerificationStore {
             .into_iter()
             .map(columns::StoredAttempt::into_record)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(newest_page(items, page))
+        Ok(Page::newest_first(items, page))
     }
-}
-
-/// The paging tail: `page` out of `items`, the attempts each search fetched (one more than
-/// the page's size, to tell whether another page follows). Sorts them newest first, keeps
-/// the page's size, and gives the cursor of the next page when some were left out.
-fn newest_page(mut items: Vec<AttemptRecord>, page: PageRequest) -> Page<AttemptRecord> {
-    items.sort_unstable_by_key(|record| std::cmp::Reverse((record.started_at(), record.id())));
-    let size = usize::try_from(page.size()).unwrap_or(usize::MAX);
-    let has_more = items.len() > size;
-    items.truncate(size);
-    let next = if has_more {
-        items.last().map(PageCursor::after)
-    } else {
-        None
-    };
-    Page { items, next }
 }

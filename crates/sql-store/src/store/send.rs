@@ -147,7 +147,7 @@ async fn reserve_send_locked(
     limits: &SendLimits,
 ) -> Result<Reservation<SendRefusal>, StoreError> {
     let row = InFlightRow::send(send)?;
-    let horizon_start = columns::bound(columns::before(send.started_at, limits.horizon()));
+    let horizon_start = columns::bound(limits.horizon_start(send.started_at));
     let (column, numbers) = number_keys(&send.lookup);
     let Some((first, others)) = numbers.split_first() else {
         return Err(StoreError::unavailable(SqlFailure::new(
