@@ -79,7 +79,29 @@ pub enum ProtectClearNumbersError {
     /// safe (the source says why).
     #[error("the numbers could not be protected")]
     Store(#[source] StoreError),
+    /// Rows are still in clear, held by another conversion running at the same time for
+    /// longer than [`CONCURRENT_CONVERSION_WAIT`] without progress: run again once it is
+    /// done. What this call converted stays converted.
+    #[error(
+        "{remaining} rows are still in clear, held by another conversion ({converted} converted here): run again once it is done"
+    )]
+    HeldElsewhere {
+        /// The rows this call converted.
+        converted: u64,
+        /// The rows still in clear when it gave up.
+        remaining: u64,
+    },
 }
+
+/// How long [`VerificationRecords::protect_clear_numbers`] waits, without progress, for
+/// another conversion to release the rows it holds: a batch is one short write, so a
+/// few seconds cover one many times over.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub const CONCURRENT_CONVERSION_WAIT: Duration = Duration::from_secs(10);
+
+/// How often a conversion that found nothing to take looks again.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+const CONVERSION_POLL: Duration = Duration::from_millis(50);
 
 impl VerificationRecords {
     /// The time on the library's clock (the one the guards read): what a `retry_at` is
@@ -178,24 +200,48 @@ impl VerificationRecords {
     /// Converts every row of the store that keeps its number in clear to the keys the
     /// builder was given (`protect_numbers`), in batches of `batch` rows (at least 1;
     /// [`crate::sql::DEFAULT_PROTECT_BATCH`] suits most), each one short write, and returns
-    /// how many rows it converted. Safe beside running instances and safe to run again.
+    /// how many rows this call converted. Safe beside running instances and safe to run
+    /// again. Beside another conversion (another process running it at the same time, on
+    /// PostgreSQL), a batch skips the rows the other holds; this call returns only once no
+    /// row is left in clear, so two converters' counts add up to the rows converted, and
+    /// neither reports "done" while the other's rows are still in clear.
     /// [`VerificationRecords::close`] afterwards, so that SQLite's WAL no longer holds the
     /// pages as they were (`docs/security.md`).
     ///
     /// # Errors
     ///
-    /// [`ProtectClearNumbersError`]: not a store this handle opened, no keys, or the store
-    /// failing (the batches before stay converted).
+    /// [`ProtectClearNumbersError`]: not a store this handle opened, no keys, the store
+    /// failing (the batches before stay converted), or rows still in clear that another
+    /// conversion has held for longer than [`CONCURRENT_CONVERSION_WAIT`].
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub async fn protect_clear_numbers(&self, batch: u32) -> Result<u64, ProtectClearNumbersError> {
         use crate::sql::ProtectNumbersError;
 
         let sql = self.opened_sql()?;
         let mut converted = 0_u64;
+        let mut waited = Duration::ZERO;
         loop {
             match sql.protect_clear_numbers(batch.max(1)).await {
-                Ok(0) => return Ok(converted),
-                Ok(rows) => converted = converted.saturating_add(rows),
+                Ok(0) => {
+                    // Nothing this call could take: done, unless another conversion holds
+                    // the rows still in clear (they are skipped, not waited for).
+                    let remaining = self.count_clear_numbers().await?;
+                    if remaining == 0 {
+                        return Ok(converted);
+                    }
+                    if waited >= CONCURRENT_CONVERSION_WAIT {
+                        return Err(ProtectClearNumbersError::HeldElsewhere {
+                            converted,
+                            remaining,
+                        });
+                    }
+                    tokio::time::sleep(CONVERSION_POLL).await;
+                    waited += CONVERSION_POLL;
+                }
+                Ok(rows) => {
+                    converted = converted.saturating_add(rows);
+                    waited = Duration::ZERO;
+                }
                 Err(ProtectNumbersError::NoKeyring) => {
                     return Err(ProtectClearNumbersError::NoKeyring);
                 }

@@ -3,6 +3,7 @@
 //! One test binary; the parts that need a process of their own (a crash, another process's
 //! lock, a memory measurement) run the helper programs of `src/bin/`.
 
+mod conversion;
 mod crash;
 mod current_send;
 mod end_to_end;
