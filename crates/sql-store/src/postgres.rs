@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use phone_verify_app::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions as _, Connection as _};
 
 use crate::failure::{failure, migration_error, store_error};
 use crate::migrations;
@@ -49,6 +50,15 @@ pub(crate) async fn connect(
         ("search_path", schema.to_owned()),
         ("lock_timeout", millis(options.lock_timeout)),
     ]);
+    // One connection first, outside the pool: a refused port, a failed handshake or refused
+    // credentials answer at once with their own error, where the pool would retry until its
+    // acquire timeout and say only that it timed out.
+    let probe = connect
+        .connect()
+        .await
+        .map_err(|error| StoreError::unavailable(failure(error)))?;
+    // Closing is a courtesy to the server; the connection is dropped either way.
+    let _ = probe.close().await;
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)

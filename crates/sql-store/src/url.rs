@@ -73,6 +73,10 @@ pub enum DatabaseUrlError {
     /// A `postgres:` URL whose `sslmode` is none of PostgreSQL's six.
     #[error("the URL's sslmode is none of disable, allow, prefer, require, verify-ca, verify-full")]
     BadSslMode,
+    /// A `postgres:` URL whose `sslrootcert` names no file that exists: the certificates to
+    /// trust are missing, which is configuration, not a database out of reach.
+    #[error("the URL's sslrootcert names no file that exists")]
+    MissingRootCert,
 }
 
 /// Reads a `postgres:` URL, telling an unknown `sslmode` from any other malformed URL.
@@ -95,6 +99,21 @@ pub(crate) fn postgres_options(
         .any(|(name, value)| name == "sslmode" && !MODES.contains(&value));
     if bad_mode {
         return Err(DatabaseUrlError::BadSslMode);
+    }
+    // A root certificate file that does not exist reads, once connecting, as an I/O error
+    // like a server out of reach; it is a configuration error, said before anything else.
+    // (A value with percent-escapes is left to the driver.)
+    let missing_root = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .any(|(name, value)| {
+            name == "sslrootcert"
+                && !value.contains('%')
+                && value != "system"
+                && !std::path::Path::new(value).is_file()
+        });
+    if missing_root {
+        return Err(DatabaseUrlError::MissingRootCert);
     }
     sqlx::postgres::PgConnectOptions::from_str(url).map_err(|_| DatabaseUrlError::BadPostgres)
 }
@@ -236,6 +255,14 @@ mod tests {
                 Err(DatabaseUrlError::BadSslMode),
             ),
             ("postgres://app@db/app?sslmode=verify-full", Ok(None)),
+            (
+                "postgres://app@db/app?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+                Err(DatabaseUrlError::MissingRootCert),
+            ),
+            (
+                "postgres://app@db/app?sslmode=verify-full&sslrootcert=Cargo.toml",
+                Ok(None),
+            ),
             ("records.db", Err(DatabaseUrlError::UnknownScheme)),
             ("mysql://db/app", Err(DatabaseUrlError::UnknownScheme)),
         ];

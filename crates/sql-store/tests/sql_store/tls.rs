@@ -209,3 +209,33 @@ async fn the_test_server_is_reached_over_tls_exactly_when_the_url_asks_and_it_of
     );
     store.close().await;
 }
+
+#[tokio::test]
+async fn a_refused_port_says_refused_at_once_not_that_a_pool_timed_out() {
+    // A port nothing listens on: bound, then released.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port")
+        .local_addr()
+        .expect("its address")
+        .port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/test");
+
+    let opened = SqlVerificationStore::open_postgres(&url, PostgresOptions::default()).await;
+
+    assert_eq!(failure_kind(&opened), Some(SqlFailureKind::Connection));
+    let message = chain(&opened.expect_err("nothing listens"));
+    assert!(
+        message.to_lowercase().contains("refused") && !message.contains("timed out"),
+        "the driver's own reason, not the pool's timeout: {message}"
+    );
+}
+
+#[test]
+fn a_missing_root_certificate_is_a_configuration_error_not_a_server_out_of_reach() {
+    let url = "postgres://postgres@127.0.0.1:5432/test?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem";
+    assert_eq!(
+        phone_verify_sql_store::DatabaseUrl::parse(url).map(|_| ()),
+        Err(phone_verify_sql_store::DatabaseUrlError::MissingRootCert)
+    );
+}
