@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn urls_are_read_as_sqlx_reads_them_and_malformed_ones_are_refused_by_kind() {
-        let table: [(&str, Result<Option<&str>, DatabaseUrlError>); 13] = [
+        let table: [(&str, Result<Option<&str>, DatabaseUrlError>); 15] = [
             ("sqlite://records.db", Ok(Some("records.db"))),
             ("sqlite:records.db?mode=ro", Ok(Some("records.db"))),
             ("SQLite://e%41.db", Ok(Some("eA.db"))),
