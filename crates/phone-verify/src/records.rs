@@ -155,18 +155,53 @@ impl VerificationRecords {
 
     /// Deletes (or, with [`PurgeMode::DryRun`], counts) the records of every trust validation
     /// whose attempts all finished more than `older_than` ago, in short batches, never what
-    /// the guards still need (`docs/operations.md`, "Retention and reconciliation").
+    /// the guards still need (`docs/operations.md`, "Retention and reconciliation"). When it
+    /// deleted something from a SQL store the builder opened, it ends with
+    /// [`VerificationRecords::scrub_number_traces`].
     ///
     /// # Errors
     ///
     /// [`PurgeError::TooRecent`] for an age the guards still need (nothing deleted);
-    /// [`PurgeError::Store`] when the store fails (what was deleted before is in it).
+    /// [`PurgeError::Store`] when the store fails, the scrub included (what was deleted is
+    /// in it; run [`VerificationRecords::scrub_number_traces`] again once the store is back).
     pub async fn purge(
         &self,
         older_than: Duration,
         mode: PurgeMode,
     ) -> Result<PurgeReport, PurgeError> {
-        self.purge.purge(older_than, mode).await
+        let report = self.purge.purge(older_than, mode).await?;
+        #[cfg(any(feature = "sqlite", feature = "postgres"))]
+        if report.attempts.total() > 0
+            && mode == PurgeMode::Delete
+            && let Some(sql) = &self.sql
+        {
+            sql.scrub_number_traces()
+                .await
+                .map_err(|source| PurgeError::Store {
+                    deleted: report.attempts,
+                    source,
+                })?;
+        }
+        Ok(report)
+    }
+
+    /// Removes what a conversion or a purge left of the numbers beside the rows: on
+    /// PostgreSQL, dead row versions (`VACUUM`), the indexes on the clear number (rebuilt
+    /// `CONCURRENTLY`) and the column statistics (`ANALYZE`), none of which stops sends; on
+    /// SQLite, the WAL (a truncating checkpoint). Run by [`VerificationRecords::purge`] and
+    /// [`VerificationRecords::protect_clear_numbers`] when they changed something; safe to
+    /// run again (`crate::sql::SqlVerificationStore::scrub_number_traces`). Nothing to do
+    /// for a store the builder did not open.
+    ///
+    /// # Errors
+    ///
+    /// The store's error when a statement fails (the ones before stay done).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub async fn scrub_number_traces(&self) -> Result<(), StoreError> {
+        match &self.sql {
+            Some(sql) => sql.scrub_number_traces().await,
+            None => Ok(()),
+        }
     }
 
     /// Closes the sends and checks a crash left in flight for longer than `older_than` as
@@ -205,13 +240,16 @@ impl VerificationRecords {
     /// PostgreSQL), a batch skips the rows the other holds; this call returns only once no
     /// row is left in clear, so two converters' counts add up to the rows converted, and
     /// neither reports "done" while the other's rows are still in clear.
-    /// [`VerificationRecords::close`] afterwards, so that SQLite's WAL no longer holds the
-    /// pages as they were (`docs/security.md`).
+    /// Once done, when it converted something, it runs
+    /// [`VerificationRecords::scrub_number_traces`], so that neither PostgreSQL's number
+    /// indexes and statistics nor SQLite's WAL keep the numbers it replaced; close the store
+    /// afterwards too (`docs/security.md`).
     ///
     /// # Errors
     ///
     /// [`ProtectClearNumbersError`]: not a store this handle opened, no keys, the store
-    /// failing (the batches before stay converted), or rows still in clear that another
+    /// failing, the scrub included (the batches before stay converted; run
+    /// [`VerificationRecords::scrub_number_traces`] again), or rows still in clear that another
     /// conversion has held for longer than [`CONCURRENT_CONVERSION_WAIT`].
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub async fn protect_clear_numbers(&self, batch: u32) -> Result<u64, ProtectClearNumbersError> {
@@ -227,6 +265,11 @@ impl VerificationRecords {
                     // the rows still in clear (they are skipped, not waited for).
                     let remaining = self.count_clear_numbers().await?;
                     if remaining == 0 {
+                        if converted > 0 {
+                            sql.scrub_number_traces()
+                                .await
+                                .map_err(ProtectClearNumbersError::Store)?;
+                        }
                         return Ok(converted);
                     }
                     if waited >= CONCURRENT_CONVERSION_WAIT {

@@ -69,6 +69,8 @@ mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
+#[cfg(feature = "postgres")]
+pub use store::POSTGRES_SCRUB;
 pub use store::{
     DEFAULT_PROTECT_BATCH, NumberKeysError, ProtectNumbersError, SqlVerificationStore,
 };

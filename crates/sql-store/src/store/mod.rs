@@ -10,6 +10,7 @@ mod open;
 mod protect;
 mod retention;
 mod rows;
+mod scrub;
 mod send;
 mod transaction;
 
@@ -30,6 +31,8 @@ use crate::group_commit::GroupCommit;
 
 pub use number_keys::NumberKeysError;
 pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
+#[cfg(feature = "postgres")]
+pub use scrub::POSTGRES_SCRUB;
 use transaction::Lock;
 
 /// The app's [`VerificationStore`] on SQL: SQLite (one file, embedded) or PostgreSQL (shared

@@ -364,4 +364,101 @@ mod postgres {
         store.close().await;
         assert_eq!(found_in(&table_text(&schema).await), Vec::<String>::new());
     }
+
+    /// The raw pages of `relation` (pageinspect's `get_raw_page`, installed in `public` once
+    /// for the database), concatenated: live entries, dead ones and the free space between.
+    async fn raw_pages(pool: &sqlx::PgPool, relation: &str) -> Vec<u8> {
+        for attempt in 0..5 {
+            // Two tests installing it at once may collide on the catalog: try again.
+            match sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pageinspect SCHEMA public")
+                .execute(pool)
+                .await
+            {
+                Ok(_) => break,
+                Err(error) if attempt == 4 => panic!("pageinspect: {error}"),
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            }
+        }
+        let pages: i64 = sqlx::query_scalar(
+            "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
+        )
+        .bind(relation)
+        .fetch_one(pool)
+        .await
+        .expect("the relation's size");
+        let mut bytes = Vec::new();
+        for page in 0..pages {
+            let raw: Vec<u8> = sqlx::query_scalar("SELECT public.get_raw_page($1, $2::int)")
+                .bind(relation)
+                .bind(page)
+                .fetch_one(pool)
+                .await
+                .expect("a raw page");
+            bytes.extend(raw);
+        }
+        bytes
+    }
+
+    /// What the planner's statistics say of the clear number's column.
+    async fn number_statistics(pool: &sqlx::PgPool, schema: &FreshSchema) -> Vec<u8> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT string_agg(coalesce(most_common_vals::text, '') || ' ' \
+             || coalesce(histogram_bounds::text, ''), E'\n') FROM pg_stats \
+             WHERE schemaname = $1 AND tablename = 'verification_attempts' \
+             AND attname = 'phone_e164'",
+        )
+        .bind(schema.name())
+        .fetch_one(pool)
+        .await
+        .expect("reads the statistics");
+        text.unwrap_or_default().into_bytes()
+    }
+
+    /// The number indexes' pages and the column statistics, together.
+    async fn traces(pool: &sqlx::PgPool, schema: &FreshSchema) -> Vec<u8> {
+        let mut bytes = raw_pages(pool, "verification_attempts_by_number").await;
+        bytes.extend(raw_pages(pool, "verification_attempts_counted_sends_by_number").await);
+        bytes.extend(number_statistics(pool, schema).await);
+        bytes
+    }
+
+    #[tokio::test]
+    async fn after_a_conversion_the_scrub_leaves_no_number_in_the_indexes_or_the_statistics() {
+        let Some(url) = phone_verify_sql_store::test_postgres_url(
+            "after_a_conversion_the_scrub_leaves_no_number_in_the_indexes_or_the_statistics",
+        ) else {
+            return;
+        };
+        let schema = FreshSchema::new(&url).await;
+        let pool = schema.raw_pool().await;
+        let clear = schema.connect().await;
+        send_and_check_each_number(Arc::new(clear.clone())).await;
+        clear.close().await;
+        sqlx::raw_sql("ANALYZE verification_attempts")
+            .execute(&pool)
+            .await
+            .expect("statistics");
+        assert!(
+            !found_in(&number_statistics(&pool, &schema).await).is_empty(),
+            "the statistics hold the numbers, so the search can fail"
+        );
+
+        let store = schema.connect().await.protect_numbers(keyring());
+        converts_in_batches_and_keeps_the_guards(&store).await;
+        assert!(
+            !found_in(&traces(&pool, &schema).await).is_empty(),
+            "converted, the indexes and the statistics still hold the numbers"
+        );
+        store.scrub_number_traces().await.expect("scrubbed");
+
+        assert_eq!(
+            found_in(&traces(&pool, &schema).await),
+            Vec::<String>::new()
+        );
+        assert_eq!(found_in(&table_text(&schema).await), Vec::<String>::new());
+        // Scrubbing again is safe.
+        store.scrub_number_traces().await.expect("scrubbed again");
+        store.close().await;
+        pool.close().await;
+    }
 }

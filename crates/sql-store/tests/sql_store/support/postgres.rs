@@ -45,6 +45,11 @@ impl FreshSchema {
     }
 
     /// A plain pool on the schema, for a test that acts as another instance would in SQL.
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &str {
+        self.name.as_str()
+    }
+
     pub(crate) async fn raw_pool(&self) -> sqlx::PgPool {
         let options: sqlx::postgres::PgConnectOptions = self.url.parse().expect("a URL");
         sqlx::PgPool::connect_with(options.options([("search_path", self.name.as_str())]))
