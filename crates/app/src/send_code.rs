@@ -18,6 +18,14 @@ use crate::{
     SendPolicy, SendRefusal, StoreError, StoreOperation, Wiring, fails_over,
 };
 
+/// Why the codes other flows have pending at the provider could not be ended.
+enum OtherFlows {
+    /// The number's history could not be read: which codes are pending is unknown.
+    Unknown(StoreError),
+    /// A pending code's cancel failed.
+    NotEnded(GatewayError),
+}
+
 /// What a successful send returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentCode {
@@ -40,7 +48,8 @@ pub enum SendCodeError {
     /// [`SendRefusal::retry_at`] says when to try again.
     #[error("the send was refused before reaching the provider")]
     Refused(#[from] SendRefusal),
-    /// The attempt could not be recorded (or the limits read) before the call, so the
+    /// The attempt could not be recorded (or the limits read, or, for a provider that keeps
+    /// one code per number, the number's pending codes read) before the call, so the
     /// provider was not called. Nothing was sent.
     #[error("the send could not be recorded, so it was not made")]
     Store(#[from] StoreError),
@@ -181,7 +190,7 @@ impl SendCode {
         request: &SendCodeRequest,
         provider: &ProviderName,
         gateway: &dyn VerificationGateway,
-    ) -> Result<(), GatewayError> {
+    ) -> Result<(), OtherFlows> {
         let rules = gateway.rules();
         if rules.isolates_trust_validations {
             return Ok(());
@@ -189,13 +198,11 @@ impl SendCode {
         let store = &*self.wiring.store;
         let subject = HistorySubject::Number(store.numbers().lookup(&request.phone));
         // A read failure leaves the pending codes unknown: sending would risk re-sending
-        // another flow's code, so it stops the send like a failed cancel.
+        // another flow's code, so it stops the send, as the store's failure it is.
         let page = store
             .history(&subject, PageRequest::first(MAX_PAGE_SIZE))
             .await
-            .map_err(|error| GatewayError::RequestNotBuilt {
-                source: Box::new(error),
-            })?;
+            .map_err(OtherFlows::Unknown)?;
         let lifetime = rules.code_lifetime.unwrap_or(Duration::MAX);
         let now = self.wiring.clock.now();
         let mut ended: Vec<&ReferenceId> = Vec::new();
@@ -222,7 +229,8 @@ impl SendCode {
                     reference: reference.clone(),
                     phone: Some(request.phone.clone()),
                 })
-                .await?;
+                .await
+                .map_err(OtherFlows::NotEnded)?;
             ended.push(reference);
         }
         Ok(())
@@ -292,7 +300,18 @@ impl SendCode {
             return Err(refusal.into());
         }
 
-        if let Err(source) = self.end_other_flows_codes(request, provider, gateway).await {
+        let other_flows = self.end_other_flows_codes(request, provider, gateway).await;
+        if let Err(OtherFlows::Unknown(error)) = other_flows {
+            error!(%error, "send not made: the number's pending codes could not be read");
+            let outcome = SendOutcome::NotSent {
+                class: crate::ErrorClass::NotSent,
+            };
+            // If this write fails too, the attempt stays in flight until reconciled: never
+            // sent, counted as outcome unknown, which errs on the side of the guards.
+            let _ = self.finish(provider, attempt, outcome).await;
+            return Err(SendCodeError::Store(error));
+        }
+        if let Err(OtherFlows::NotEnded(source)) = other_flows {
             warn!(
                 class = source.class().as_str(),
                 "send not made: another flow's code is pending"

@@ -544,3 +544,27 @@ async fn the_facade_sends_and_checks_over_twilio_and_a_404_is_no_pending_code() 
     assert!(!error.may_have_been_sent());
     assert_eq!(harness.checks_asked(), 2);
 }
+
+#[tokio::test]
+async fn a_send_whose_pending_codes_cannot_be_read_is_not_made_and_says_the_store_is_down() {
+    let store = phone_verify::testing::FailingStore::failing(&[
+        phone_verify::testing::StoreOperation::History,
+    ]);
+    let harness = Harness::new(Arc::new(store)).await;
+
+    let sent = harness
+        .verification
+        .send_code(&request("tv-unreadable"))
+        .await;
+
+    assert!(matches!(sent, Err(SendCodeError::Store(_))), "{sent:?}");
+    assert_eq!(
+        harness.verification.next_step(&sent),
+        phone_verify::NextStep::StoreDown
+    );
+    assert_eq!(
+        harness.sim.counters().twilio_send_requests,
+        0,
+        "nothing sent"
+    );
+}
