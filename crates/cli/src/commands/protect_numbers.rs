@@ -56,6 +56,10 @@ fn failed(error: ProtectClearNumbersError) -> CliError {
     match error {
         ProtectClearNumbersError::NoKeyring => no_keys(),
         ProtectClearNumbersError::Store(error) => error.into(),
+        held @ ProtectClearNumbersError::HeldElsewhere { .. } => {
+            CliError::new(Exit::Store, held.to_string())
+                .hint("another protect-numbers holds them: run this again once it is done")
+        }
         // `NotOpenedByBuilder` cannot happen: the command hands its store to the handle.
         other => CliError::new(Exit::Store, other.to_string()),
     }
