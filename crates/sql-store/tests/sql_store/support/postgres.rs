@@ -40,6 +40,11 @@ impl FreshSchema {
         }
     }
 
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &SchemaName {
+        &self.name
+    }
+
     pub(crate) fn options(&self) -> PostgresOptions {
         PostgresOptions::default().schema(self.name.clone())
     }
@@ -50,6 +55,44 @@ impl FreshSchema {
         sqlx::PgPool::connect_with(options.options([("search_path", self.name.as_str())]))
             .await
             .expect("connects")
+    }
+
+    /// The schema's tables and how many rows each holds, as text: equal before and after an
+    /// open that changed nothing.
+    pub(crate) async fn state(&self) -> Vec<String> {
+        let pool = self.raw_pool().await;
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = $1 ORDER BY table_name",
+        )
+        .bind(self.name.as_str())
+        .fetch_all(&pool)
+        .await
+        .expect("lists the tables");
+        let mut state = tables.clone();
+        for table in tables {
+            let rows: i64 =
+                sqlx::query_scalar(&format!("SELECT count(*) FROM {}.{table}", self.name))
+                    .fetch_one(&pool)
+                    .await
+                    .expect("counts");
+            state.push(format!("{table}: {rows} rows"));
+        }
+        pool.close().await;
+        state
+    }
+
+    /// Whether the schema exists.
+    pub(crate) async fn exists(&self) -> bool {
+        let pool = self.raw_pool().await;
+        let exists =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(self.name.as_str())
+                .fetch_one(&pool)
+                .await
+                .expect("reads the catalog");
+        pool.close().await;
+        exists
     }
 
     pub(crate) async fn connect(&self) -> SqlVerificationStore {
