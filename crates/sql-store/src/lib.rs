@@ -82,6 +82,8 @@ pub use refusal::{NotOurStore, NotOurStoreReason, SchemaBehind, StorePlace};
 pub use store::{
     DEFAULT_PROTECT_BATCH, NumberKeysError, ProtectNumbersError, SqlVerificationStore,
 };
+#[cfg(all(any(test, feature = "test-support"), feature = "postgres"))]
+pub use test_databases::SchemaSnapshot;
 #[cfg(any(test, feature = "test-support"))]
 pub use test_databases::{DirectorySnapshot, ForeignDatabase};
 #[cfg(any(test, feature = "test-support"))]

@@ -157,3 +157,59 @@ impl fmt::Debug for DirectorySnapshot {
             .finish()
     }
 }
+
+/// What a PostgreSQL schema holds, as far as telling a change needs: whether it exists, its
+/// tables, and how many rows each holds. Two equal snapshots, one taken before an open and one
+/// after, show that it created, migrated or wrote nothing there.
+#[cfg(feature = "postgres")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaSnapshot {
+    exists: bool,
+    /// `table: N rows`, by table name.
+    tables: Vec<String>,
+}
+
+#[cfg(feature = "postgres")]
+impl SchemaSnapshot {
+    /// The schema `schema` of the database at `url`, as it is now.
+    ///
+    /// # Errors
+    ///
+    /// What the server answered, when the catalog or a table could not be read.
+    pub async fn of(url: &str, schema: &crate::SchemaName) -> Result<Self, sqlx::Error> {
+        use sqlx::Connection;
+
+        let mut connection = sqlx::PgConnection::connect(url).await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(schema.as_str())
+                .fetch_one(&mut connection)
+                .await?;
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = $1 ORDER BY table_name",
+        )
+        .bind(schema.as_str())
+        .fetch_all(&mut connection)
+        .await?;
+        let mut counted = Vec::with_capacity(tables.len());
+        for table in tables {
+            // `schema` is a validated `SchemaName`, `table` a name the catalog gave.
+            let rows: i64 =
+                sqlx::query_scalar(&format!("SELECT count(*) FROM {schema}.\"{table}\""))
+                    .fetch_one(&mut connection)
+                    .await?;
+            counted.push(format!("{table}: {rows} rows"));
+        }
+        connection.close().await?;
+        Ok(Self {
+            exists,
+            tables: counted,
+        })
+    }
+
+    /// Whether the schema exists.
+    pub fn exists(&self) -> bool {
+        self.exists
+    }
+}

@@ -262,7 +262,7 @@ mod postgres {
             missing.reason(),
             phone_verify_sql_store::NotOurStoreReason::Missing
         );
-        assert!(!schema.exists().await, "no schema was created");
+        assert!(!schema.state().await.exists(), "no schema was created");
 
         let store = schema.connect().await;
         let reserved = store

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use phone_verify_app::VerificationStore;
-use phone_verify_sql_store::{PostgresOptions, SchemaName, SqlVerificationStore};
+use phone_verify_sql_store::{PostgresOptions, SchemaName, SchemaSnapshot, SqlVerificationStore};
 use sqlx::Connection;
 
 use super::Disposable;
@@ -57,42 +57,12 @@ impl FreshSchema {
             .expect("connects")
     }
 
-    /// The schema's tables and how many rows each holds, as text: equal before and after an
-    /// open that changed nothing.
-    pub(crate) async fn state(&self) -> Vec<String> {
-        let pool = self.raw_pool().await;
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT table_name::text FROM information_schema.tables \
-             WHERE table_schema = $1 ORDER BY table_name",
-        )
-        .bind(self.name.as_str())
-        .fetch_all(&pool)
-        .await
-        .expect("lists the tables");
-        let mut state = tables.clone();
-        for table in tables {
-            let rows: i64 =
-                sqlx::query_scalar(&format!("SELECT count(*) FROM {}.{table}", self.name))
-                    .fetch_one(&pool)
-                    .await
-                    .expect("counts");
-            state.push(format!("{table}: {rows} rows"));
-        }
-        pool.close().await;
-        state
-    }
-
-    /// Whether the schema exists.
-    pub(crate) async fn exists(&self) -> bool {
-        let pool = self.raw_pool().await;
-        let exists =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-                .bind(self.name.as_str())
-                .fetch_one(&pool)
-                .await
-                .expect("reads the catalog");
-        pool.close().await;
-        exists
+    /// Whether the schema exists, its tables and how many rows each holds: equal before and
+    /// after an open that changed nothing.
+    pub(crate) async fn state(&self) -> SchemaSnapshot {
+        SchemaSnapshot::of(&self.url, &self.name)
+            .await
+            .expect("reads the schema")
     }
 
     pub(crate) async fn connect(&self) -> SqlVerificationStore {
