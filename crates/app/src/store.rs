@@ -86,7 +86,9 @@ pub enum StoreError {
     },
     /// The store cannot be used as it was configured, and nothing was written: a protected
     /// store (`docs/storage.md`, "Numbers at rest") opened without its number keys, or with
-    /// a key id whose material is not the one the store recorded. Fix the configuration.
+    /// a key id whose material is not the one the store recorded; a database that is not a
+    /// store of this kind at all (another application's), or one a read-only open cannot
+    /// read without changing it (`docs/storage.md`, "Opening"). Fix the configuration.
     #[error("the store cannot be used as configured")]
     Misconfigured {
         /// What is wrong (the store's own error type), without any key material.

@@ -6,7 +6,7 @@ use phone_verify::idmeta::{BaseUrlError, HttpConfigError, IdmetaConfigError};
 use phone_verify::policy::CheckRefusal;
 use phone_verify::ports::{ConflictKind, GatewayError, RateLimitKind, StoreError};
 use phone_verify::records::{HistoryError, PurgeError, ReconcileError};
-use phone_verify::sql::{SqlFailure, SqlFailureKind};
+use phone_verify::sql::{NotOurStore, SchemaBehind, SqlFailure, SqlFailureKind};
 use phone_verify::twilio::TwilioConfigError;
 use phone_verify::{BuildError, CheckCodeError, SendCodeError};
 
@@ -154,11 +154,20 @@ from_config_error!(TwilioConfigError, "twilio");
 
 impl From<StoreError> for CliError {
     fn from(error: StoreError) -> Self {
-        if let StoreError::Misconfigured { .. } = &error {
-            return Self::new(Exit::Config, format!("store: {}", chain(&error))).hint(
+        if let StoreError::Misconfigured { source } = &error {
+            let hint = if source.is::<NotOurStore>() {
+                "nothing was written; phone-verify opens only a store of its own: check \
+                 --database-url (a file of its own, or a PostgreSQL database whose schema \
+                 phone_verify it made)"
+            } else if source.is::<SchemaBehind>() {
+                "nothing was written; this command only reads, and never migrates: run a \
+                 command that writes (phone-verify reconcile) with this release first, or \
+                 read it with the release that wrote it"
+            } else {
                 "nothing was written; give the store the number keys it was protected with \
-                 (--number-keys-file or PHONE_VERIFY_NUMBER_KEYS), the current key first",
-            );
+                 (--number-keys-file or PHONE_VERIFY_NUMBER_KEYS), the current key first"
+            };
+            return Self::new(Exit::Config, format!("store: {}", chain(&error))).hint(hint);
         }
         let failure = sql_failure(&error);
         if let Some(missing) = failure.filter(|f| f.kind() == SqlFailureKind::Missing) {

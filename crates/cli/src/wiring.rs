@@ -223,14 +223,19 @@ fn gateway(provider: &ProviderArgs) -> Result<(Arc<dyn VerificationGateway>, Str
     Ok((Arc::new(builder.build()?), credentials))
 }
 
-/// Whether a command may create the store when there is none.
+/// What a command may do to its store: create it, write to it, or only read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Create {
+pub(crate) enum Access {
     /// `send` and `demo`: a first send starts a store (and says so on stderr).
-    IfMissing,
-    /// `check` and `history`: they need what an earlier run recorded, and a new empty store
-    /// would silently stand in for a lost one.
-    Never,
+    CreateIfMissing,
+    /// `check`, `reconcile`, `purge --delete`, `protect-numbers --convert`: they write to a
+    /// store an earlier run made (migrating it first, when it is older), and a new empty
+    /// store would silently stand in for a lost one.
+    WriteExisting,
+    /// `history` and the dry runs of `purge` and `protect-numbers`: they change nothing, so
+    /// the store is opened read-only (no migration, no journal mode, no file created, no
+    /// `-wal` or `-shm` left; on PostgreSQL no DDL and read-only transactions).
+    ReadOnly,
 }
 
 /// The stores a run opened, closed before the process exits (errors included): SQLite's
@@ -254,11 +259,11 @@ impl Stores {
         &self,
         providers: PhoneVerificationBuilder,
         store: &StoreArgs,
-        create: Create,
+        access: Access,
     ) -> Result<PhoneVerification, CliError> {
         let url = store.url()?;
         let keyring = store.keyring()?;
-        let sql = self.open(&url, create).await?;
+        let sql = self.open(&url, access).await?;
         Ok(over(providers, sql, keyring).build().await?)
     }
 
@@ -267,35 +272,41 @@ impl Stores {
     pub(crate) async fn records(
         &self,
         store: &StoreArgs,
-        create: Create,
+        access: Access,
     ) -> Result<VerificationRecords, CliError> {
         let url = store.url()?;
         let keyring = store.keyring()?;
-        self.records_at(&url, create, keyring).await
+        self.records_at(&url, access, keyring).await
     }
 
     /// The records of the store at `url`, keeping numbers protected with `keyring` if any.
     pub(crate) async fn records_at(
         &self,
         url: &DatabaseUrl,
-        create: Create,
+        access: Access,
         keyring: Option<NumberKeyring>,
     ) -> Result<VerificationRecords, CliError> {
-        let sql = self.open(url, create).await?;
+        let sql = self.open(url, access).await?;
         Ok(over(PhoneVerification::builder(), sql, keyring)
             .build_records()
             .await?)
     }
 
-    /// The store at `url`, its schema migrated, closed at the end of the run; a note on stderr
-    /// when it was created, a warning when its file is readable by group or others.
+    /// The store at `url`, opened for `access` (its schema migrated unless read-only; a
+    /// database that is not a phone-verify store refused before anything is written), closed
+    /// at the end of the run; a note on stderr when it was created, a warning when its file
+    /// is readable by group or others.
     pub(crate) async fn open(
         &self,
         url: &DatabaseUrl,
-        create: Create,
+        access: Access,
     ) -> Result<SqlVerificationStore, CliError> {
-        let sqlite = SqliteOptions::default().create_if_missing(create == Create::IfMissing);
-        let store = SqlVerificationStore::open_url(url, sqlite, PostgresOptions::default()).await?;
+        let read_only = access == Access::ReadOnly;
+        let sqlite = SqliteOptions::default()
+            .create_if_missing(access == Access::CreateIfMissing)
+            .read_only(read_only);
+        let postgres = PostgresOptions::default().read_only(read_only);
+        let store = SqlVerificationStore::open_url(url, sqlite, postgres).await?;
         self.opened
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -117,8 +117,10 @@ pub enum BuildError {
     #[cfg(feature = "twilio")]
     #[error("the twilio client configuration is invalid: {}", error_chain(.0))]
     Twilio(#[source] crate::twilio::TwilioConfigError),
-    /// The database could not be opened or brought up to date; the source says why
-    /// ([`crate::ports::StoreError::Unavailable`] with a [`crate::sql::SqlFailure`] inside).
+    /// The database could not be opened or brought up to date, or is not a phone-verify
+    /// store; the source says why ([`crate::ports::StoreError::Unavailable`] with a
+    /// [`crate::sql::SqlFailure`] inside, or [`crate::ports::StoreError::Misconfigured`] with
+    /// a [`crate::sql::NotOurStore`] naming the database, nothing written).
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     #[error("the store could not be opened: {}", error_chain(.0))]
     Store(#[source] crate::ports::StoreError),

@@ -22,7 +22,8 @@
 //! ```
 
 pub use phone_verify_sql_store::{
-    DEFAULT_LOCK_WAIT, DEFAULT_PROTECT_BATCH, DatabaseUrl, DatabaseUrlError, NumberKeysError,
-    PostgresOptions, ProtectNumbersError, SchemaName, SchemaNameError, SqlFailure, SqlFailureKind,
-    SqlVerificationStore, SqliteOptions,
+    DEFAULT_LOCK_WAIT, DEFAULT_PROTECT_BATCH, DatabaseUrl, DatabaseUrlError, NotOurStore,
+    NotOurStoreReason, NumberKeysError, PostgresOptions, ProtectNumbersError, SchemaBehind,
+    SchemaName, SchemaNameError, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
+    StorePlace,
 };

@@ -10,7 +10,10 @@
 //!   of its own ([`PostgresOptions`]), with advisory locks per number and trust validation.
 //!
 //! Both are on by default. Opening a store creates its schema through versioned migrations,
-//! safe to run from several instances at once. The guards of the app hold across processes:
+//! safe to run from several instances at once. Before it changes anything, an open looks at
+//! the database and refuses one that is not a phone-verify store ([`NotOurStore`]); a
+//! read-only open ([`SqliteOptions::read_only`], [`PostgresOptions::read_only`]) changes
+//! nothing at all. The guards of the app hold across processes:
 //! of fifty sends to one number racing from two instances, one passes. Times are kept to the
 //! nanosecond in UTC, numbers in E.164 or, once [`SqlVerificationStore::protect_numbers`] gives
 //! the store a keyring, as a keyed digest and the masked form (no clear number reaches the
@@ -52,28 +55,39 @@ mod corrupt;
 mod failure;
 #[cfg(feature = "sqlite")]
 mod group_commit;
+mod identity;
 mod migrations;
 mod options;
 mod pool;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod refusal;
 mod session;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_contents;
 mod status_column;
 mod store;
+#[cfg(any(test, feature = "test-support"))]
+mod test_databases;
 #[cfg(any(test, feature = "test-support"))]
 mod test_postgres;
 mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
+pub use refusal::{NotOurStore, NotOurStoreReason, SchemaBehind, StorePlace};
 #[cfg(feature = "postgres")]
 pub use store::POSTGRES_SCRUB;
 pub use store::{
     DEFAULT_PROTECT_BATCH, NumberKeysError, ProtectNumbersError, SqlVerificationStore,
 };
+#[cfg(all(any(test, feature = "test-support"), feature = "postgres"))]
+pub use test_databases::SchemaSnapshot;
+#[cfg(any(test, feature = "test-support"))]
+pub use test_databases::{DirectorySnapshot, ForeignDatabase};
 #[cfg(any(test, feature = "test-support"))]
 pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};
 pub use url::{DatabaseUrl, DatabaseUrlError};

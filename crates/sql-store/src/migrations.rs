@@ -13,11 +13,11 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 /// One migration: version, description, SQL. A migration whose SQL both engines read alike
 /// is written once, in `migrations/common/`, and listed for each.
-type Embedded = (i64, &'static str, &'static str);
+pub(crate) type Embedded = (i64, &'static str, &'static str);
 
 /// The migrations of one backend, in version order.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Migrations(&'static [Embedded]);
+pub(crate) struct Migrations(pub(crate) &'static [Embedded]);
 
 #[cfg(feature = "sqlite")]
 pub(crate) const SQLITE: Migrations = Migrations(&[

@@ -58,9 +58,14 @@ impl SqliteOptions {
         }
     }
 
-    /// Opens the file read-only: reads work, every write fails with
-    /// [`crate::SqlFailureKind::ReadOnly`]. The file must exist and be migrated already (no
-    /// migration runs). Default off.
+    /// Opens the file read-only (`SQLITE_OPEN_READONLY`): reads work, every write fails with
+    /// [`crate::SqlFailureKind::ReadOnly`]. Nothing is changed: no migration, no journal
+    /// mode set, no file created, and the `-wal` and `-shm` files SQLite creates beside a
+    /// WAL database are removed when the store is closed
+    /// ([`crate::SqlVerificationStore::close`]). The file must hold a store of this release
+    /// already: a missing file is [`crate::SqlFailureKind::Missing`], an older store is
+    /// refused as [`crate::SchemaBehind`], and an empty file or another application's
+    /// database as [`crate::NotOurStore`]. Default off.
     pub fn read_only(self, read_only: bool) -> Self {
         Self { read_only, ..self }
     }
@@ -114,6 +119,7 @@ pub struct PostgresOptions {
     pub(crate) lock_timeout: Duration,
     pub(crate) max_connections: u32,
     pub(crate) acquire_timeout: Duration,
+    pub(crate) read_only: bool,
 }
 
 impl Default for PostgresOptions {
@@ -123,6 +129,7 @@ impl Default for PostgresOptions {
             lock_timeout: DEFAULT_LOCK_WAIT,
             max_connections: 8,
             acquire_timeout: Duration::from_secs(10),
+            read_only: false,
         }
     }
 }
@@ -159,6 +166,27 @@ impl PostgresOptions {
             acquire_timeout,
             ..self
         }
+    }
+
+    /// Connects read-only: no schema created, no migration run, and every transaction
+    /// read-only at the server (`default_transaction_read_only`), so reads work and every
+    /// write fails with [`crate::SqlFailureKind::ReadOnly`]. The schema must hold a store of
+    /// this release already (a missing or older one is refused when connecting). Default
+    /// off.
+    ///
+    /// ```
+    /// use phone_verify_sql_store::PostgresOptions;
+    ///
+    /// assert!(PostgresOptions::default().read_only(true).is_read_only());
+    /// assert!(!PostgresOptions::default().is_read_only());
+    /// ```
+    pub fn read_only(self, read_only: bool) -> Self {
+        Self { read_only, ..self }
+    }
+
+    /// Whether the store connects read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 }
 

@@ -9,8 +9,11 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection as _};
 
 use crate::failure::{failure, migration_error, store_error};
+use crate::identity::{self, Access, Contents};
 use crate::migrations;
-use crate::options::PostgresOptions;
+use crate::options::{PostgresOptions, SchemaName};
+use crate::pool::close_pool;
+use crate::refusal::{NotOurStore, NotOurStoreReason, StorePlace};
 use crate::session::{Session, Value};
 
 /// The first key of the store's advisory locks, one per kind of thing locked: the two-key
@@ -40,16 +43,23 @@ fn lock_key(value: &str) -> i32 {
 const LOCK: &str = "SELECT pg_advisory_xact_lock($1, $2)";
 const LOCK_TWO: &str = "SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($3, $4)";
 
-/// Opens a pool whose connections work in the options' schema, creating it and migrating.
+/// Opens a pool whose connections work in the options' schema. A writing open creates the
+/// schema and migrates it; a read-only one changes nothing (no DDL, every transaction
+/// read-only at the server). Either way, a schema that is not a phone-verify store is
+/// refused first.
 pub(crate) async fn connect(
     base: PgConnectOptions,
     options: &PostgresOptions,
 ) -> Result<PgPool, StoreError> {
     let schema = options.schema.as_str();
-    let connect = base.options([
+    let mut settings = vec![
         ("search_path", schema.to_owned()),
         ("lock_timeout", millis(options.lock_timeout)),
-    ]);
+    ];
+    if options.read_only {
+        settings.push(("default_transaction_read_only", String::from("on")));
+    }
+    let connect = base.options(settings);
     // One connection first, outside the pool: a refused port, a failed handshake or refused
     // credentials answer at once with their own error, where the pool would retry until its
     // acquire timeout and say only that it timed out.
@@ -65,9 +75,75 @@ pub(crate) async fn connect(
         .connect_with(connect)
         .await
         .map_err(|error| StoreError::unavailable(failure(error)))?;
-    create_schema(&pool, schema).await?;
-    migrate(&pool).await?;
+    if let Err(error) = prepare(&pool, options).await {
+        close_pool(&pool).await;
+        return Err(error);
+    }
     Ok(pool)
+}
+
+/// Looks at the schema, refuses it when it is not a phone-verify store (or, read-only, not
+/// one of this release), and otherwise creates and migrates it unless read-only.
+async fn prepare(pool: &PgPool, options: &PostgresOptions) -> Result<(), StoreError> {
+    let place = StorePlace::Schema(options.schema.clone());
+    let Some(contents) = contents(pool, &options.schema).await? else {
+        if options.read_only {
+            let missing = NotOurStore::new(place, NotOurStoreReason::Missing);
+            return Err(StoreError::misconfigured(missing));
+        }
+        create_schema(pool, options.schema.as_str()).await?;
+        return migrate(pool).await;
+    };
+    let ours = migrations::POSTGRES
+        .migrator()
+        .await
+        .map_err(migration_error)?;
+    let access = if options.read_only {
+        Access::ReadOnly
+    } else {
+        Access::Create
+    };
+    identity::admit(
+        identity::identify(&contents, &ours.migrations),
+        access,
+        &place,
+    )?;
+    if options.read_only {
+        return Ok(());
+    }
+    create_schema(pool, options.schema.as_str()).await?;
+    migrate(pool).await
+}
+
+/// What the schema holds, or `None` when there is no such schema.
+async fn contents(pool: &PgPool, schema: &SchemaName) -> Result<Option<Contents>, StoreError> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema.as_str())
+            .fetch_one(pool)
+            .await
+            .map_err(store_error)?;
+    if !exists {
+        return Ok(None);
+    }
+    // Tables, partitioned tables, views, materialized views and foreign tables.
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+    )
+    .bind(schema.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    let contents = Contents::of(&names, async || {
+        // `schema` is a validated `SchemaName`: safe to splice, as identifiers cannot be bound.
+        let rows = sqlx::query(&identity::history_query(Some(schema.as_str())))
+            .fetch_all(pool)
+            .await;
+        identity::read_history(rows)
+    })
+    .await?;
+    Ok(Some(contents))
 }
 
 fn millis(duration: Duration) -> String {

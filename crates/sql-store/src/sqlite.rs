@@ -14,20 +14,41 @@ use sqlx::sqlite::{
 };
 
 use crate::failure::{SqlFailure, SqlFailureKind, failure, migration_error, store_error};
+use crate::identity::{self, Access};
 use crate::migrations;
 use crate::options::SqliteOptions;
 use crate::pool::close_pool;
+use crate::refusal::StorePlace;
 use crate::session::Session;
+use crate::sqlite_contents::{self, WalFiles};
 use crate::url::SqliteTarget;
 
-/// An open SQLite pool, and the file opening it created, if it did.
+/// An open SQLite pool, the file opening it created, if it did, and, for a read-only pool,
+/// what to tidy once it is closed.
 pub(crate) struct Opened {
     pub(crate) pool: SqlitePool,
     pub(crate) created: Option<PathBuf>,
+    pub(crate) read_only: Option<ReadOnlyFile>,
+}
+
+/// A file opened read-only: the `-wal` and `-shm` its connections may leave, removed once
+/// they are all closed ([`ReadOnlyFile::tidy`]).
+#[derive(Debug, Clone)]
+pub(crate) struct ReadOnlyFile {
+    connect: SqliteConnectOptions,
+    wal_files: WalFiles,
+}
+
+impl ReadOnlyFile {
+    /// Once the pool is closed: removes the `-wal` and `-shm` its connections created.
+    pub(crate) async fn tidy(&self) {
+        self.wal_files.tidy(&self.connect).await;
+    }
 }
 
 /// Opens a pool on `target` with the store's settings, creating the file first when it is
-/// missing and the options allow it, and migrating unless read-only.
+/// missing and the options allow it, and migrating unless read-only. A database that is not
+/// a phone-verify store is refused before anything is changed in it.
 pub(crate) async fn open(
     target: &SqliteTarget,
     options: &SqliteOptions,
@@ -44,9 +65,10 @@ pub(crate) async fn open(
 async fn open_file(target: &SqliteTarget, options: &SqliteOptions) -> Result<Opened, StoreError> {
     let read_only = options.is_read_only() || target.read_only;
     let options = options.clone().read_only(read_only);
-    let created = match target.file() {
-        Some(file) => prepare_file(&file, &options)?.then_some(file),
-        None => None,
+    let file = target.file();
+    let created = match &file {
+        Some(file) => prepare_file(file, &options)?,
+        None => false,
     };
     let connect = target
         .connect
@@ -57,36 +79,90 @@ async fn open_file(target: &SqliteTarget, options: &SqliteOptions) -> Result<Ope
         // and cells: a purged row, or a number converted to its digest, leaves nothing of
         // the number in the file (the WAL keeps old pages until a checkpoint).
         .pragma("secure_delete", "on")
-        .read_only(read_only)
         // The store creates a missing file itself, with the mode it wants (`prepare_file`).
         .create_if_missing(target.in_memory);
+    // A file the store did not just create is looked at, read-only, before anything changes
+    // it: another application's database is refused, never migrated or switched to WAL.
+    if let Some(file) = file.as_deref().filter(|_| !created) {
+        let access = if read_only {
+            Access::ReadOnly
+        } else if options.creates_if_missing() {
+            Access::Create
+        } else {
+            Access::Existing
+        };
+        let identity = sqlite_contents::identify(&connect, file).await?;
+        identity::admit(identity, access, &StorePlace::File(file.to_owned()))?;
+    }
+    if read_only {
+        // A read-only open never creates: `prepare_file` refused a missing file.
+        return open_read_only(connect, file.as_deref(), &options).await;
+    }
+    let created = created.then_some(file).flatten();
     // WAL lets readers run beside the writer; it is a property of the file, set by the first
     // read-write open. FULL syncs the WAL at each commit: a committed attempt survives a
     // power cut, not only a crash.
-    let connect = if read_only {
-        connect
-    } else {
-        if !target.in_memory {
-            into_wal(&connect, options.busy_timeout).await?;
-        }
-        connect
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-    };
-    let pool = SqlitePoolOptions::new()
-        .max_connections(options.max_connections)
-        // Waiting for a free connection is waiting for the lock by other means: bounded
-        // alike, with room for the connection's own busy wait.
-        .acquire_timeout(options.busy_timeout.saturating_mul(2))
-        .connect_with(connect)
-        .await
-        .map_err(|error| StoreError::unavailable(failure(error)))?;
-    if !read_only && let Err(error) = migrate(&pool).await {
+    if !target.in_memory {
+        into_wal(&connect, options.busy_timeout).await?;
+    }
+    let connect = connect
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
+    let pool = pool(&options, &connect).await?;
+    if let Err(error) = migrate(&pool).await {
         // Closed, not dropped: the last connection to close checkpoints the WAL away.
         close_pool(&pool).await;
         return Err(error);
     }
-    Ok(Opened { pool, created })
+    Ok(Opened {
+        pool,
+        created,
+        read_only: None,
+    })
+}
+
+/// A pool of `connect`'s connections, as many as the options allow.
+async fn pool(
+    options: &SqliteOptions,
+    connect: &SqliteConnectOptions,
+) -> Result<SqlitePool, StoreError> {
+    SqlitePoolOptions::new()
+        .max_connections(options.max_connections)
+        // Waiting for a free connection is waiting for the lock by other means: bounded
+        // alike, with room for the connection's own busy wait.
+        .acquire_timeout(options.busy_timeout.saturating_mul(2))
+        .connect_with(connect.clone())
+        .await
+        .map_err(|error| StoreError::unavailable(failure(error)))
+}
+
+/// The read-only pool of `file` (already looked at: a store of this release): no migration,
+/// no journal mode asked for, and the `-wal` and `-shm` its connections create noted, to be
+/// removed once it is closed.
+async fn open_read_only(
+    connect: SqliteConnectOptions,
+    file: Option<&Path>,
+    options: &SqliteOptions,
+) -> Result<Opened, StoreError> {
+    let wal_files = file.map(WalFiles::before);
+    let read_only_connect = connect.clone().read_only(true);
+    let read_only = wal_files.map(|wal_files| ReadOnlyFile {
+        connect: connect.clone(),
+        wal_files,
+    });
+    match pool(options, &read_only_connect).await {
+        Ok(pool) => Ok(Opened {
+            pool,
+            created: None,
+            read_only,
+        }),
+        Err(error) => {
+            if let Some(read_only) = &read_only {
+                read_only.tidy().await;
+            }
+            Err(error)
+        }
+    }
 }
 
 /// Puts the file in WAL mode from one connection, before the pool opens its own. Changing the

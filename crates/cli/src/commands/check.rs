@@ -8,7 +8,7 @@ use crate::exit::{CliError, Exit};
 use crate::input;
 use crate::output::Output;
 use crate::provider_text;
-use crate::wiring::{self, Create, Stores};
+use crate::wiring::{self, Access, Stores};
 
 pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let trust_validation = wiring::arg(
@@ -29,7 +29,7 @@ pub(crate) async fn run(args: CheckArgs, out: Output, stores: &Stores) -> Result
         .transpose()?;
     let (providers, asked) = wiring::providers(&args.provider)?;
     let verification = stores
-        .verification(providers, &args.store, Create::Never)
+        .verification(providers, &args.store, Access::WriteExisting)
         .await?;
     let checked = verification
         .check_code(trust_validation.clone(), code, phone.as_ref())

@@ -18,7 +18,7 @@ use crate::args::{DemoArgs, ProviderChoice};
 use crate::commands::{check, history, send};
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring::{self, Create, Stores};
+use crate::wiring::{self, Access, Stores};
 
 /// The token the in-process simulator accepts: it is not a real credential.
 const DEMO_TOKEN: &str = "demo-token";
@@ -41,7 +41,7 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .unwrap_or_else(|| std::env::temp_dir().join(format!("phone-verify-demo-{stamp}.db")));
     // A path, not a URL: `a?mode=memory` and `e%41.db` are files of those names.
     let store = stores
-        .open(&DatabaseUrl::sqlite_file(&path), Create::IfMissing)
+        .open(&DatabaseUrl::sqlite_file(&path), Access::CreateIfMissing)
         .await?;
     out.field("database", path.display());
 

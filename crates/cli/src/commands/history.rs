@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::args::HistoryArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::{Output, cursor_text, record_json};
-use crate::wiring::{self, Create, Stores};
+use crate::wiring::{self, Access, Stores};
 
 pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let page = match &args.after {
@@ -29,7 +29,7 @@ pub(crate) async fn run(args: HistoryArgs, out: Output, stores: &Stores) -> Resu
         .as_deref()
         .map(|raw| wiring::arg("--trust-validation", raw, TrustValidationId::parse))
         .transpose()?;
-    let records = stores.records(&args.store, Create::Never).await?;
+    let records = stores.records(&args.store, Access::ReadOnly).await?;
     let listed = match (&phone, &trust_validation) {
         (Some(phone), _) => {
             out.heading(&format!("history of {phone}"));

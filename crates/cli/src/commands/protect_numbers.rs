@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::args::ProtectNumbersArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring::{Create, NUMBER_KEYS_VAR, Stores};
+use crate::wiring::{Access, NUMBER_KEYS_VAR, Stores};
 
 pub(crate) async fn run(
     args: ProtectNumbersArgs,
@@ -18,9 +18,13 @@ pub(crate) async fn run(
         return Err(no_keys());
     };
     let current = keyring.current().id().to_string();
-    let records = stores
-        .records_at(&url, Create::Never, Some(keyring))
-        .await?;
+    // A dry run counts, so it opens the store read-only: it changes nothing on disk.
+    let access = if args.convert {
+        Access::WriteExisting
+    } else {
+        Access::ReadOnly
+    };
+    let records = stores.records_at(&url, access, Some(keyring)).await?;
     let in_clear = records.count_clear_numbers().await.map_err(failed)?;
     if !args.convert {
         out.heading("protect numbers (dry run: nothing changed)");

@@ -6,17 +6,18 @@ use serde_json::json;
 use crate::args::PurgeArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring::{Create, Stores};
+use crate::wiring::{Access, Stores};
 
 pub(crate) async fn run(args: PurgeArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
+    let (mode, access) = if args.delete {
+        (PurgeMode::Delete, Access::WriteExisting)
+    } else {
+        // A dry run counts, so it opens the store read-only: it changes nothing on disk.
+        (PurgeMode::DryRun, Access::ReadOnly)
+    };
     // Built with the policies the other commands run with (the builder's defaults), whose
     // guards keep what they still need from the purge.
-    let records = stores.records(&args.store, Create::Never).await?;
-    let mode = if args.delete {
-        PurgeMode::Delete
-    } else {
-        PurgeMode::DryRun
-    };
+    let records = stores.records(&args.store, access).await?;
     let report = records.purge(args.older_than, mode).await?;
     let dry_run = mode == PurgeMode::DryRun;
     let counted = report.attempts;

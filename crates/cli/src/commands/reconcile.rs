@@ -5,14 +5,14 @@ use serde_json::json;
 use crate::args::ReconcileArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
-use crate::wiring::{Create, Stores};
+use crate::wiring::{Access, Stores};
 
 pub(crate) async fn run(
     args: ReconcileArgs,
     out: Output,
     stores: &Stores,
 ) -> Result<Exit, CliError> {
-    let records = stores.records(&args.store, Create::Never).await?;
+    let records = stores.records(&args.store, Access::WriteExisting).await?;
     let report = records.reconcile(args.older_than).await?;
     out.heading("reconcile");
     out.field("started before", report.cutoff.to_rfc3339());

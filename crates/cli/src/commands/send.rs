@@ -8,7 +8,7 @@ use crate::args::SendArgs;
 use crate::exit::{CliError, Exit};
 use crate::output::Output;
 use crate::provider_text;
-use crate::wiring::{self, Create, Stores};
+use crate::wiring::{self, Access, Stores};
 
 pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
     let request = SendCodeRequest {
@@ -21,7 +21,7 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
     };
     let (providers, asked) = wiring::providers(&args.provider)?;
     let verification = stores
-        .verification(providers, &args.store, Create::IfMissing)
+        .verification(providers, &args.store, Access::CreateIfMissing)
         .await?;
     let sent = verification
         .send_code(&request)

@@ -363,15 +363,15 @@ async fn an_unknown_outcome_exits_with_seven_and_says_what_to_do() {
 async fn a_corrupt_database_file_exits_with_eight() {
     let sim = simulator().await;
     let ws = Workspace::new();
-    std::fs::write(
-        ws.db(),
-        b"this is not a SQLite database, just bytes ".repeat(200),
-    )
-    .expect("write");
+    // SQLite's header, then damage: a database, but not one that can be read. (A file that
+    // does not even start as SQLite is not a store at all: exit 3, `read_only.rs`.)
+    let mut damaged = b"SQLite format 3\0".to_vec();
+    damaged.extend(b"this is not a SQLite database, just bytes ".repeat(200));
+    std::fs::write(ws.db(), damaged).expect("write");
     fails_with(
         &mut send(&sim.base_url(), &ws.db(), NUMBER, "tv-x"),
         8,
-        "store",
+        "the file is not a database or the database is damaged",
     )
     .await;
     assert_eq!(sim.counters().idmeta_send_requests, 0, "nothing was sent");

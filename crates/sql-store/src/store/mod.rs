@@ -79,13 +79,15 @@ enum Backend {
     Postgres(sqlx::PgPool),
 }
 
-/// A SQLite store's pool, and the writer every write of the process goes through
-/// ([`GroupCommit`]), shared by the store's clones.
+/// A SQLite store's pool, the writer every write of the process goes through
+/// ([`GroupCommit`]), shared by the store's clones, and, opened read-only, the file whose
+/// `-wal` and `-shm` closing removes.
 #[cfg(feature = "sqlite")]
 #[derive(Clone)]
 struct SqliteBackend {
     pool: sqlx::SqlitePool,
     writer: Arc<GroupCommit>,
+    read_only: Option<Arc<crate::sqlite::ReadOnlyFile>>,
 }
 
 impl fmt::Debug for SqlVerificationStore {

@@ -28,16 +28,22 @@ fn bad_url(error: DatabaseUrlError) -> StoreError {
 impl SqlVerificationStore {
     /// Opens the SQLite database file at `path` (a path, not a URL: see
     /// [`DatabaseUrl::sqlite_file`]), in WAL mode with the options' busy timeout, and brings
-    /// its schema up to date (unless read-only). A missing file is created, owner-only,
-    /// unless [`SqliteOptions::create_if_missing`] is off.
+    /// its schema up to date (unless read-only: see [`SqliteOptions::read_only`], which
+    /// changes nothing on disk). A missing file is created, owner-only, unless
+    /// [`SqliteOptions::create_if_missing`] is off. A file that holds anything but a
+    /// phone-verify store is refused before anything is changed in it.
     ///
     /// # Errors
     ///
+    /// [`StoreError::Misconfigured`], nothing written: its source a [`crate::NotOurStore`]
+    /// naming the file and why it is not a store (another application's tables or migrations,
+    /// not SQLite, or empty where a store must exist already), or, read-only, a
+    /// [`crate::SchemaBehind`] (a store this release would have to migrate).
     /// [`StoreError::Unavailable`], its source a [`SqlFailure`] saying why:
     /// [`SqlFailureKind::Missing`] (no file, and not to create one),
-    /// [`SqlFailureKind::Connection`] (no such directory), [`SqlFailureKind::Damaged`] (not a
-    /// database), [`SqlFailureKind::Locked`], [`SqlFailureKind::ReadOnly`],
-    /// [`SqlFailureKind::Migration`].
+    /// [`SqlFailureKind::Connection`] (no such directory), [`SqlFailureKind::Damaged`] (a
+    /// SQLite file that cannot be read), [`SqlFailureKind::Locked`],
+    /// [`SqlFailureKind::ReadOnly`], [`SqlFailureKind::Migration`].
     #[cfg(feature = "sqlite")]
     pub async fn open_sqlite(
         path: impl AsRef<Path>,
@@ -52,11 +58,16 @@ impl SqlVerificationStore {
     }
 
     /// Connects to PostgreSQL at `url` (`postgres://user@host:5432/database`), creates the
-    /// options' schema if missing and brings it up to date. Every connection of the pool
-    /// works in that schema (`search_path`).
+    /// options' schema if missing and brings it up to date (unless read-only: see
+    /// [`PostgresOptions::read_only`]). Every connection of the pool works in that schema
+    /// (`search_path`). A schema that holds anything but a phone-verify store is refused
+    /// before anything is changed in it.
     ///
     /// # Errors
     ///
+    /// [`StoreError::Misconfigured`], nothing written: its source a [`crate::NotOurStore`]
+    /// naming the schema (another application's tables or migrations; read-only, a missing
+    /// or empty schema) or, read-only, a [`crate::SchemaBehind`].
     /// [`StoreError::Unavailable`], its source a [`SqlFailure`]:
     /// [`SqlFailureKind::Connection`] (a bad URL, no server), [`SqlFailureKind::Migration`],
     /// or what the server answered.
@@ -89,7 +100,8 @@ impl SqlVerificationStore {
     }
 
     /// Opens the store at `url` with the options of its backend (the other's are unused). A
-    /// `?mode=ro` SQLite URL opens read-only whatever the options say.
+    /// `?mode=ro` SQLite URL opens read-only whatever the options say, as
+    /// [`SqliteOptions::read_only`] does.
     ///
     /// ```no_run
     /// use phone_verify_sql_store::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
@@ -123,6 +135,7 @@ impl SqlVerificationStore {
                     backend: Backend::Sqlite(SqliteBackend {
                         pool: opened.pool,
                         writer,
+                        read_only: opened.read_only.map(Arc::new),
                     }),
                     created: opened.created.map(Arc::from),
                     numbers: NumberProtection::Clear,
@@ -174,6 +187,9 @@ impl SqlVerificationStore {
                 // The writes already handed over are answered first.
                 sqlite.writer.stop().await;
                 close_pool(&sqlite.pool).await;
+                if let Some(read_only) = &sqlite.read_only {
+                    read_only.tidy().await;
+                }
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => close_pool(pool).await,

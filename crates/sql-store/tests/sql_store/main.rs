@@ -1,7 +1,9 @@
 //! Tests of the SQL store on both backends: the app's store contract, guards racing across
 //! two instances, durability across a restart, migrations run by several instances at once,
 //! no clear number in a protected store's file or table (and the conversion of one in clear),
-//! and the typed errors of a locked, read-only or damaged SQLite file.
+//! another application's database refused by name and left as it was, read-only opens that
+//! change nothing on disk, and the typed errors of a locked, read-only or unreachable SQLite
+//! file.
 //!
 //! Each backend's tests are compiled under its feature (`sqlite`, `postgres`), so
 //! `--no-default-features --features sqlite` runs the SQLite tests alone.
@@ -17,10 +19,12 @@ mod durability;
 #[cfg(feature = "sqlite")]
 mod files;
 mod migrations;
+mod not_ours;
 mod number_keys;
 mod numbers_at_rest;
 mod old_spellings;
 mod races;
+mod read_only;
 #[cfg(feature = "sqlite")]
 mod sqlite_failures;
 mod support;

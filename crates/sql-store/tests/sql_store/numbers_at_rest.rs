@@ -407,7 +407,7 @@ mod postgres {
              WHERE schemaname = $1 AND tablename = 'verification_attempts' \
              AND attname = 'phone_e164'",
         )
-        .bind(schema.name())
+        .bind(schema.name().as_str())
         .fetch_one(pool)
         .await
         .expect("reads the statistics");

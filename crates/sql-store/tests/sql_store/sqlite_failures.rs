@@ -1,4 +1,4 @@
-//! A SQLite file that is locked, read-only or not a database gives a typed error, never a
+//! A SQLite file that is locked, read-only or in a missing directory gives a typed error, never a
 //! panic, and never a half-written record.
 
 use std::time::Duration;
@@ -83,27 +83,6 @@ async fn a_read_only_file_serves_reads_and_refuses_writes_as_read_only() {
         );
         assert_eq!(support::history_of_number(&read_only).await, written);
     }
-}
-
-#[tokio::test]
-async fn a_file_that_is_not_a_database_fails_to_open_as_damaged() {
-    let dir = SqliteDir::new();
-    std::fs::write(dir.file(), b"this is not a SQLite database, ".repeat(200))
-        .expect("the file is written");
-    let error = SqlVerificationStore::open_sqlite(dir.file(), SqliteOptions::default())
-        .await
-        .expect_err("garbage is not a database");
-    assert_eq!(support::failure_kind(&error), Some(SqlFailureKind::Damaged));
-    assert_eq!(
-        error.to_string(),
-        "the store is unavailable",
-        "the port's message, the cause in the source"
-    );
-    let cause = phone_verify_domain::error_chain(&error);
-    assert!(
-        cause.contains(&dir.file().display().to_string()),
-        "the cause names the file: {cause}"
-    );
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use phone_verify_app::{
     StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId};
-use phone_verify_sql_store::SqlVerificationStore;
+use phone_verify_sql_store::{SqlFailure, SqlFailureKind, SqlVerificationStore};
 
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -21,7 +21,7 @@ mod sqlite;
 #[cfg(feature = "postgres")]
 pub(crate) use postgres::{FreshSchema, disposable_postgres};
 #[cfg(feature = "sqlite")]
-pub(crate) use sqlite::{SqliteDir, disposable_sqlite, failure_kind, sqlite_url};
+pub(crate) use sqlite::{SqliteDir, disposable_sqlite, sqlite_url};
 
 /// A store that takes its temporary file or schema with it when dropped, for the contract
 /// suite, which takes `Arc<dyn VerificationStore>`.
@@ -145,4 +145,14 @@ pub(crate) async fn history_of_number(store: &dyn VerificationStore) -> Vec<Atte
         .await
         .expect("the history reads")
         .items
+}
+
+/// The kind of database failure behind a store error, if it is one.
+pub(crate) fn failure_kind(error: &StoreError) -> Option<SqlFailureKind> {
+    match error {
+        StoreError::Unavailable { source } => {
+            source.downcast_ref::<SqlFailure>().map(SqlFailure::kind)
+        }
+        _ => None,
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use phone_verify_app::VerificationStore;
-use phone_verify_sql_store::{PostgresOptions, SchemaName, SqlVerificationStore};
+use phone_verify_sql_store::{PostgresOptions, SchemaName, SchemaSnapshot, SqlVerificationStore};
 use sqlx::Connection;
 
 use super::Disposable;
@@ -40,21 +40,29 @@ impl FreshSchema {
         }
     }
 
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &SchemaName {
+        &self.name
+    }
+
     pub(crate) fn options(&self) -> PostgresOptions {
         PostgresOptions::default().schema(self.name.clone())
     }
 
     /// A plain pool on the schema, for a test that acts as another instance would in SQL.
-    /// The schema's name.
-    pub(crate) fn name(&self) -> &str {
-        self.name.as_str()
-    }
-
     pub(crate) async fn raw_pool(&self) -> sqlx::PgPool {
         let options: sqlx::postgres::PgConnectOptions = self.url.parse().expect("a URL");
         sqlx::PgPool::connect_with(options.options([("search_path", self.name.as_str())]))
             .await
             .expect("connects")
+    }
+
+    /// Whether the schema exists, its tables and how many rows each holds: equal before and
+    /// after an open that changed nothing.
+    pub(crate) async fn state(&self) -> SchemaSnapshot {
+        SchemaSnapshot::of(&self.url, &self.name)
+            .await
+            .expect("reads the schema")
     }
 
     pub(crate) async fn connect(&self) -> SqlVerificationStore {

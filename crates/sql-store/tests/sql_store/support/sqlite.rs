@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use phone_verify_app::{Reservation, SendLimits, StoreError, VerificationStore};
-use phone_verify_sql_store::{SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions};
+use phone_verify_app::{Reservation, SendLimits, VerificationStore};
+use phone_verify_sql_store::{SqlVerificationStore, SqliteOptions};
 use tempfile::TempDir;
 
 use super::Disposable;
@@ -20,6 +20,11 @@ impl SqliteDir {
         Self {
             dir: tempfile::tempdir().expect("a temporary directory"),
         }
+    }
+
+    /// The directory itself.
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
     }
 
     pub(crate) fn file(&self) -> PathBuf {
@@ -59,15 +64,4 @@ pub(crate) async fn disposable_sqlite() -> Arc<dyn VerificationStore> {
 
 pub(crate) fn sqlite_url(path: &Path, mode: &str) -> String {
     format!("sqlite://{}?mode={mode}", path.display())
-}
-
-/// The kind of database failure behind a store error, if it is one.
-/// (Only the SQLite tests provoke failures.)
-pub(crate) fn failure_kind(error: &StoreError) -> Option<SqlFailureKind> {
-    match error {
-        StoreError::Unavailable { source } => {
-            source.downcast_ref::<SqlFailure>().map(SqlFailure::kind)
-        }
-        _ => None,
-    }
 }
