@@ -29,6 +29,15 @@ pub(crate) enum LockClass {
     /// send while a check of it was reserved, is retired: a check now chooses its send under
     /// the trust validation's lock.)
     TrustValidation = 0x5076_0002,
+    /// The scrub after a conversion or a purge (`SqlVerificationStore::scrub_number_traces`),
+    /// held by the session that runs it: two `REINDEX … CONCURRENTLY` of one index at once
+    /// deadlock, so scrubs run one after the other. The second key is the schema's.
+    Scrub = 0x5076_0004,
+}
+
+/// The second key of `value`'s advisory lock ([`lock_key`]), for a lock taken elsewhere.
+pub(crate) fn key_of(value: &str) -> i32 {
+    lock_key(value)
 }
 
 /// The second key: 32-bit FNV-1a of the locked value. Two values with one hash share a lock,

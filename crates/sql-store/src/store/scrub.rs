@@ -33,6 +33,10 @@ impl SqlVerificationStore {
     /// (`docs/security.md`). `phone_verify::VerificationRecords` runs it after a conversion
     /// and after a purge that deleted something.
     ///
+    /// Scrubs run one after the other, whichever instance runs them (a session advisory
+    /// lock on PostgreSQL: two rebuilds of one index at once deadlock); one that waited
+    /// repeats the work, which is safe.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Unavailable`] when a statement fails (one that ran stays done; running
@@ -45,15 +49,53 @@ impl SqlVerificationStore {
                 Ok(())
             }
             #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => {
-                for statement in POSTGRES_SCRUB {
-                    sqlx::raw_sql(statement)
-                        .execute(pool)
-                        .await
-                        .map_err(crate::failure::store_error)?;
-                }
-                Ok(())
-            }
+            Backend::Postgres(pool) => scrub_postgres(pool).await,
         }
     }
+}
+
+/// The scrub on PostgreSQL, on one connection holding the scrub's advisory lock (a session
+/// lock: none of the statements may run in a transaction), released whatever happened.
+#[cfg(feature = "postgres")]
+async fn scrub_postgres(pool: &sqlx::PgPool) -> Result<(), StoreError> {
+    use crate::failure::store_error;
+    use crate::postgres::{LockClass, key_of};
+
+    let mut connection = pool.acquire().await.map_err(store_error)?;
+    let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+        .fetch_one(&mut *connection)
+        .await
+        .map_err(store_error)?;
+    // Tried, not waited for: a statement waiting for the lock would hold a snapshot the
+    // holder's `REINDEX … CONCURRENTLY` waits for, a deadlock PostgreSQL then breaks.
+    loop {
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(LockClass::Scrub as i32)
+            .bind(key_of(&schema))
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(store_error)?;
+        if taken {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut scrubbed = Ok(());
+    for statement in POSTGRES_SCRUB {
+        if let Err(error) = sqlx::raw_sql(statement).execute(&mut *connection).await {
+            scrubbed = Err(store_error(error));
+            break;
+        }
+    }
+    // A connection that cannot unlock is closed, which releases the lock with it.
+    if sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+        .bind(LockClass::Scrub as i32)
+        .bind(key_of(&schema))
+        .execute(&mut *connection)
+        .await
+        .is_err()
+    {
+        connection.detach();
+    }
+    scrubbed
 }
