@@ -224,16 +224,17 @@ mod sqlite {
         let purging = dir.open(SqliteOptions::default()).await;
         // Batch by batch through the store port, as the purge use case runs it (the records
         // are younger than the use case would purge: a cutoff in the future).
-        let mut purged = 0;
+        let (mut purged, mut after) = (0, None);
         loop {
             let batch = purging
-                .purge(Utc::now() + chrono::Duration::days(1), 4)
+                .purge(Utc::now() + chrono::Duration::days(1), after.as_ref(), 4)
                 .await
                 .expect("purges");
-            if batch.total() == 0 {
-                break;
+            purged += batch.deleted.total();
+            match batch.next {
+                Some(next) => after = Some(next),
+                None => break,
             }
-            purged += batch.total();
         }
         assert_eq!(purged, 9);
         // Neither instance has closed: the WAL is what a backup or a disk image would copy.
@@ -248,10 +249,11 @@ mod sqlite {
         let store = dir.open(SqliteOptions::default()).await;
         send_and_check_each_number(Arc::new(store.clone())).await;
         let purged = store
-            .purge(Utc::now() + chrono::Duration::days(1), 1000)
+            .purge(Utc::now() + chrono::Duration::days(1), None, 1000)
             .await
             .expect("purges");
-        assert_eq!(purged.total(), 9);
+        assert_eq!(purged.deleted.total(), 9);
+        assert_eq!(purged.next, None, "one batch walked them all");
         store.close().await;
         assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
     }
