@@ -71,8 +71,8 @@ mod url;
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use store::{
-    DEFAULT_PROTECT_BATCH, NumberKeysError, ProtectNumbersError, SQLITE_BATCH_PAUSE,
-    SqlVerificationStore,
+    DEFAULT_PROTECT_BATCH, MAX_PROTECT_BATCH, NumberKeysError, ProtectNumbersError,
+    SQLITE_BATCH_PAUSE, SqlVerificationStore,
 };
 #[cfg(any(test, feature = "test-support"))]
 pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};

@@ -136,17 +136,6 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![Param::Int(500)],
         ),
         (
-            sql::PROTECT_NUMBER,
-            "primary key",
-            vec![
-                id(),
-                number(),
-                digest(),
-                Param::Text("k1"),
-                Param::Text("+60*****0042"),
-            ],
-        ),
-        (
             sql::HISTORY_OF_TRUST_VALIDATION,
             "verification_attempts_by_trust_validation",
             vec![validation(), Param::Int(11)],
@@ -169,14 +158,15 @@ fn purge_walk() -> Vec<Param> {
     ]
 }
 
-/// The write of a purge batch (its delete) on `engine`, the index it must search and its
-/// parameters: 50 trust validations, as a batch lists those it met settled.
+/// The writes of a purge batch (its delete) and of a conversion batch (its update) on
+/// `engine`, the index each must search and their parameters: 50 trust validations, as a
+/// purge batch lists those it met settled; two rows, as a conversion batch lists them.
 fn maintenance_writes(engine: &str) -> Vec<(&'static str, &'static str, Vec<Param>)> {
-    let delete = match engine {
+    let (delete, protect) = match engine {
         #[cfg(feature = "sqlite")]
-        "sqlite" => sql::PURGE_DELETE_SQLITE,
+        "sqlite" => (sql::PURGE_DELETE_SQLITE, sql::PROTECT_NUMBERS_SQLITE),
         #[cfg(feature = "postgres")]
-        "postgres" => sql::PURGE_DELETE_POSTGRES,
+        "postgres" => (sql::PURGE_DELETE_POSTGRES, sql::PROTECT_NUMBERS_POSTGRES),
         _ => unreachable!("an engine of this build"),
     };
     let list = || Param::Text(FIFTY_TRUST_VALIDATIONS);
@@ -191,6 +181,11 @@ fn maintenance_writes(engine: &str) -> Vec<(&'static str, &'static str, Vec<Para
             "verification_attempts_finished_by_trust_validation",
             vec![Param::Int(100 * 1_000_000_000), list()],
         ),
+        (
+            protect,
+            "primary key",
+            vec![Param::Text(TWO_CONVERTED_ROWS)],
+        ),
     ]
     .into_iter()
     // SQLite's plan shows the search of the foreign key (each deleted send's checks);
@@ -204,6 +199,14 @@ fn maintenance_writes(engine: &str) -> Vec<(&'static str, &'static str, Vec<Para
     }))
     .collect()
 }
+
+/// Two rows of a conversion batch: the attempts 42 and 43 of the fill, protected.
+const TWO_CONVERTED_ROWS: &str = concat!(
+    r#"[["0000000000000000000000000000002a","+60180000042","#,
+    r#""000000000000000000000000000000000000000000000000000000000000002a","k1","+60*****0042"],"#,
+    r#"["0000000000000000000000000000002b","+60180000043","#,
+    r#""000000000000000000000000000000000000000000000000000000000000002b","k1","+60*****0043"]]"#
+);
 
 /// `["tv-100", …, "tv-149"]`.
 const FIFTY_TRUST_VALIDATIONS: &str = concat!(
@@ -301,8 +304,8 @@ async fn every_sqlite_query_searches_its_index() {
                 .any(|step| step.starts_with("SEARCH") && step.contains(&expected)),
             "{query}\nsearches {expected}: {plan:?}"
         );
-        // A purge's delete scans the list it was given (`json_each`, a virtual table): the
-        // batch's trust validations, not the table.
+        // A purge's delete and a conversion's update scan the list they were given
+        // (`json_each`, a virtual table): the batch's, not the table.
         assert!(
             !plan.iter().any(
                 |step| (step.starts_with("SCAN") && !step.contains("VIRTUAL TABLE"))
@@ -364,8 +367,8 @@ async fn every_postgres_query_searches_its_index() {
     .await
     .expect("the table fills");
 
-    // A purge's delete runs once a batch, from a statement sqlx keeps: after five, its plan
-    // may be the generic one, on the analyzed table too.
+    // A purge's delete and a conversion's update run once a batch, from statements sqlx
+    // keeps: after five, their plans may be the generic ones, on the analyzed table too.
     failures.extend(generic_plans(&pool, "the filled table", maintenance_writes("postgres")).await);
     for (query, index, params) in queries().into_iter().chain(maintenance_writes("postgres")) {
         let explain = format!("EXPLAIN {query}");
@@ -414,16 +417,17 @@ fn postgres_plan_failure(query: &str, index: &str, plan: &[String]) -> Option<St
 /// The statements of maintenance (a purge's walk and dry run, conversion, reconcile), left out
 /// of the generic plans of a new table: they run seldom, on a table autovacuum has analyzed by
 /// then (and a new analysis replans every kept statement), and a new table is small whatever
-/// they scan. A purge's walk, run once a batch, is never kept: it is planned for its
-/// parameters each time (`sql::PURGE_WALK`). A purge's delete, kept, is planned generically
-/// here on both tables.
+/// they scan (a conversion's update, on a table with no rows in clear, updates nothing). A
+/// purge's walk, run once a batch, is never kept: it is planned for its parameters each time
+/// (`sql::PURGE_WALK`). A purge's delete, kept, is planned generically here on both tables,
+/// and a conversion's update on the filled one.
 const MAINTENANCE: &[&str] = &[
     sql::PURGE_WALK,
+    sql::PROTECT_NUMBERS_POSTGRES,
     sql::COUNT_PURGEABLE_CHECKS,
     sql::COUNT_PURGEABLE_SENDS,
     sql::CLOSE_ABANDONED,
     sql::CLEAR_NUMBERS,
-    sql::PROTECT_NUMBER,
 ];
 
 /// The plans sqlx's connections keep. sqlx prepares each statement once per connection and
@@ -433,8 +437,8 @@ const MAINTENANCE: &[&str] = &[
 /// minute or more: a statement whose generic plan then walks the wrong index (as the
 /// number's guard once walked the trust validation's, every entry of it, on every send)
 /// costs more with every row until then. So each query, planned generically on the new,
-/// empty, never-analyzed table, must already search its index; and so must a purge's delete
-/// on the filled, analyzed one (`table` says which).
+/// empty, never-analyzed table, must already search its index; and so must the writes of the
+/// purge and of the conversion on the filled, analyzed one (`table` says which).
 async fn generic_plans(
     pool: &sqlx::PgPool,
     table: &str,

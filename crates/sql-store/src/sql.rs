@@ -349,8 +349,25 @@ pub(crate) const CLEAR_NUMBERS: &str = "SELECT id, phone_e164 FROM verification_
 pub(crate) const COUNT_CLEAR_NUMBERS: &str =
     "SELECT COUNT(*) FROM verification_attempts WHERE phone_e164 IS NOT NULL";
 
-/// Replaces the number in clear (`$2`) of the attempt `$1` with its digest `$3` under the key
-/// `$4` and its masked form `$5`, unless another conversion got there first. Primary key.
-pub(crate) const PROTECT_NUMBER: &str = "UPDATE verification_attempts SET \
-     phone_e164 = NULL, phone_digest = $3, phone_key = $4, phone_masked = $5 \
-     WHERE id = $1 AND phone_e164 = $2";
+/// A conversion batch's update on SQLite: the numbers in clear of the batch replaced with their
+/// protected forms, in one statement. `$1` is a JSON array of rows `[id in 32 hex digits, the
+/// number in clear, digest, key id, masked form]`, read by `json_each`; a row's number is
+/// replaced unless another conversion got there first (its number in clear is no longer the
+/// one read). Primary key, once per row.
+#[cfg(feature = "sqlite")]
+pub(crate) const PROTECT_NUMBERS_SQLITE: &str = "UPDATE verification_attempts SET \
+     phone_e164 = NULL, phone_digest = json_extract(c.value, '$[2]'), \
+     phone_key = json_extract(c.value, '$[3]'), phone_masked = json_extract(c.value, '$[4]') \
+     FROM json_each($1) AS c \
+     WHERE verification_attempts.id = unhex(json_extract(c.value, '$[0]')) \
+     AND verification_attempts.phone_e164 = json_extract(c.value, '$[1]')";
+
+/// A conversion batch's update on PostgreSQL, as [`PROTECT_NUMBERS_SQLITE`], the rows read by
+/// `jsonb_array_elements`. Primary key, once per row.
+#[cfg(feature = "postgres")]
+pub(crate) const PROTECT_NUMBERS_POSTGRES: &str = "UPDATE verification_attempts SET \
+     phone_e164 = NULL, phone_digest = c.value ->> 2, phone_key = c.value ->> 3, \
+     phone_masked = c.value ->> 4 \
+     FROM jsonb_array_elements(CAST($1 AS JSONB)) AS c(value) \
+     WHERE verification_attempts.id = CAST(c.value ->> 0 AS UUID) \
+     AND verification_attempts.phone_e164 = c.value ->> 1";

@@ -30,7 +30,7 @@ use phone_verify_app::{
 use crate::group_commit::GroupCommit;
 
 pub use number_keys::NumberKeysError;
-pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
+pub use protect::{DEFAULT_PROTECT_BATCH, MAX_PROTECT_BATCH, ProtectNumbersError};
 pub use retention::SQLITE_BATCH_PAUSE;
 use transaction::Lock;
 
