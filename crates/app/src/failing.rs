@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 
 use crate::store::{
-    AttemptCounts, CheckReservation, HistorySubject, Page, PageRequest, Reservation, StoreOperation,
+    AttemptCounts, CheckReservation, HistorySubject, Page, PageRequest, PurgeBatch, PurgePosition,
+    Reservation, StoreOperation,
 };
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, InMemoryVerificationStore, NewCheck,
@@ -120,10 +121,11 @@ impl VerificationStore for FailingStore {
     async fn purge(
         &self,
         finished_before: DateTime<Utc>,
+        after: Option<&PurgePosition>,
         limit: u32,
-    ) -> Result<AttemptCounts, StoreError> {
+    ) -> Result<PurgeBatch, StoreError> {
         self.fail(StoreOperation::Purge)?;
-        self.inner.purge(finished_before, limit).await
+        self.inner.purge(finished_before, after, limit).await
     }
 
     async fn count_purgeable(

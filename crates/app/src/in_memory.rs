@@ -1,6 +1,6 @@
 //! The in-memory store: the default for embedding and for tests.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -11,7 +11,8 @@ use phone_verify_domain::{ReferenceId, TrustValidationId};
 
 use crate::guards::minimum_retention;
 use crate::store::{
-    AttemptCounts, CheckReservation, ConflictKind, HistorySubject, Page, PageRequest, Reservation,
+    AttemptCounts, CheckReservation, ConflictKind, HistorySubject, Page, PageRequest, PurgeBatch,
+    PurgePosition, Reservation,
 };
 use crate::time::sub;
 use crate::{
@@ -226,17 +227,21 @@ fn count(counts: &mut AttemptCounts, record: Option<&AttemptRecord>) {
     }
 }
 
-/// Whether an attempt is purgeable with its trust validation (see
-/// [`VerificationStore::purge`]).
-fn finished_before(record: &AttemptRecord, cutoff: DateTime<Utc>) -> bool {
-    let finished = match record {
+/// When an attempt finished; `None` while it is in flight.
+fn finished_at(record: &AttemptRecord) -> Option<DateTime<Utc>> {
+    match record {
         AttemptRecord::Send(send) => send.finished_at(),
         AttemptRecord::Check(check) => match &check.state {
             CheckState::InFlight => None,
             CheckState::Finished { at, .. } => Some(*at),
         },
-    };
-    finished.is_some_and(|at| at < cutoff)
+    }
+}
+
+/// Whether an attempt is purgeable with its trust validation (see
+/// [`VerificationStore::purge`]).
+fn finished_before(record: &AttemptRecord, cutoff: DateTime<Utc>) -> bool {
+    finished_at(record).is_some_and(|at| at < cutoff)
 }
 
 impl Inner {
@@ -336,27 +341,70 @@ impl Inner {
         self.retention = self.retention.max(needed);
     }
 
-    /// The sequence numbers purgeable before `cutoff`, checks first.
-    fn purgeable(&self, cutoff: DateTime<Utc>) -> Vec<u64> {
-        let (mut checks, mut sends) = (Vec::new(), Vec::new());
-        for validation in self.by_trust_validation.values() {
-            let whole = validation
-                .attempts
-                .iter()
-                .all(|seq| self.get(*seq).is_some_and(|r| finished_before(r, cutoff)));
-            if !whole {
+    /// Whether every attempt of the trust validation finished before `cutoff`.
+    fn purgeable(&self, validation: &Validation, cutoff: DateTime<Utc>) -> bool {
+        validation
+            .attempts
+            .iter()
+            .all(|seq| self.get(*seq).is_some_and(|r| finished_before(r, cutoff)))
+    }
+
+    /// The sequence numbers of every purgeable trust validation's attempts before `cutoff`.
+    fn all_purgeable(&self, cutoff: DateTime<Utc>) -> Vec<u64> {
+        self.by_trust_validation
+            .values()
+            .filter(|validation| self.purgeable(validation, cutoff))
+            .flat_map(|validation| validation.attempts.iter().copied())
+            .collect()
+    }
+
+    /// One batch of a purge ([`VerificationStore::purge`]): the walk of the attempts finished
+    /// before `cutoff` after `after`, in order of (finish time, trust validation), `limit`
+    /// of them, and the removal of the purgeable trust validations it met, whole. A scan of
+    /// the store: it is bounded by its retention.
+    fn purge_batch(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        after: Option<&PurgePosition>,
+        limit: usize,
+    ) -> PurgeBatch {
+        let mut walked: Vec<(DateTime<Utc>, &TrustValidationId)> = self
+            .attempts
+            .iter()
+            .flatten()
+            .filter_map(|record| {
+                let at = finished_at(record).filter(|at| *at < cutoff)?;
+                let position = (at, record.trust_validation());
+                after
+                    .is_none_or(|after| position > (after.finished_at, &after.trust_validation))
+                    .then_some(position)
+            })
+            .collect();
+        walked.sort_unstable();
+        walked.truncate(limit);
+        let next = (walked.len() == limit)
+            .then(|| walked.last())
+            .flatten()
+            .map(|(at, tv)| PurgePosition {
+                finished_at: *at,
+                trust_validation: (*tv).clone(),
+            });
+        let met: BTreeSet<TrustValidationId> =
+            walked.into_iter().map(|(_, tv)| tv.clone()).collect();
+        let mut deleted = AttemptCounts::default();
+        for tv in met {
+            let Some(validation) = self.by_trust_validation.get(&tv) else {
+                continue;
+            };
+            if !self.purgeable(validation, cutoff) {
                 continue;
             }
-            for seq in &validation.attempts {
-                match self.get(*seq) {
-                    Some(AttemptRecord::Check(_)) => checks.push(*seq),
-                    Some(AttemptRecord::Send(_)) => sends.push(*seq),
-                    None => {}
-                }
+            let attempts: Vec<u64> = validation.attempts.iter().copied().collect();
+            for seq in attempts {
+                count(&mut deleted, self.remove(seq, false).as_ref());
             }
         }
-        checks.append(&mut sends);
-        checks
+        PurgeBatch { deleted, next }
     }
 
     fn records<'a>(
@@ -643,15 +691,11 @@ impl VerificationStore for InMemoryVerificationStore {
     async fn purge(
         &self,
         finished_before: DateTime<Utc>,
+        after: Option<&PurgePosition>,
         limit: u32,
-    ) -> Result<AttemptCounts, StoreError> {
-        let mut inner = self.inner.lock();
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        let mut counts = AttemptCounts::default();
-        for seq in inner.purgeable(finished_before).into_iter().take(limit) {
-            count(&mut counts, inner.remove(seq, false).as_ref());
-        }
-        Ok(counts)
+    ) -> Result<PurgeBatch, StoreError> {
+        let limit = usize::try_from(limit.max(1)).unwrap_or(usize::MAX);
+        Ok(self.inner.lock().purge_batch(finished_before, after, limit))
     }
 
     async fn count_purgeable(
@@ -660,7 +704,7 @@ impl VerificationStore for InMemoryVerificationStore {
     ) -> Result<AttemptCounts, StoreError> {
         let inner = self.inner.lock();
         let mut counts = AttemptCounts::default();
-        for seq in inner.purgeable(finished_before) {
+        for seq in inner.all_purgeable(finished_before) {
             count(&mut counts, inner.get(seq));
         }
         Ok(counts)

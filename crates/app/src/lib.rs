@@ -140,6 +140,7 @@ pub use record::{
 pub use send_code::{SendCode, SendCodeError, SentCode};
 pub use store::{
     AttemptCounts, CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor,
-    PageRequest, Reservation, StoreError, StoreOperation, VerificationStore,
+    PageRequest, PurgeBatch, PurgePosition, Reservation, StoreError, StoreOperation,
+    VerificationStore,
 };
 pub use wiring::Wiring;

@@ -12,8 +12,9 @@ use crate::{
     AttemptCounts, CheckPolicy, Clock, SendLimits, StoreError, VerificationStore, minimum_retention,
 };
 
-/// How many attempts one batch of a purge deletes by default: each batch is one short
-/// transaction, so reservations wait for at most one batch.
+/// How many attempts one batch of a purge walks by default: it deletes the purgeable trust
+/// validations among them, whole, in one short transaction, so reservations wait for at most
+/// one batch (`docs/storage.md`, "The lifecycle of a record", says how long that is).
 pub const DEFAULT_PURGE_BATCH: u32 = 500;
 
 /// The largest difference tolerated between the clock of an instance that records sends and
@@ -43,6 +44,11 @@ pub struct PurgeReport {
     pub mode: PurgeMode,
     /// How many sends and checks were deleted, or would be.
     pub attempts: AttemptCounts,
+    /// How many batches the purge ran ([`VerificationStore::purge`] calls); none for a dry
+    /// run. Each walks at most the batch size of attempts finished before the cutoff, and
+    /// the batches walk each of them once, so this grows with those attempts, one batch per
+    /// batch size of them, plus one.
+    pub batches: u64,
 }
 
 /// Why a purge did not run, or stopped.
@@ -118,7 +124,8 @@ impl PurgeRecords {
         }
     }
 
-    /// Deletes at most `batch` attempts per transaction (at least one).
+    /// Walks at most `batch` attempts per batch (at least one), deleting the purgeable trust
+    /// validations among them in one transaction.
     #[must_use]
     pub fn batch_size(self, batch: u32) -> Self {
         Self {
@@ -150,6 +157,7 @@ impl PurgeRecords {
             });
         }
         let mut deleted = AttemptCounts::default();
+        let mut batches = 0;
         let failed = |deleted| move |source| PurgeError::Store { deleted, source };
         let now = self
             .store
@@ -165,21 +173,27 @@ impl PurgeRecords {
                 .await
                 .map_err(failed(deleted))?;
         } else {
+            // Each batch starts where the one before it stopped: a trust validation kept
+            // (still in use) is walked past once, not again by every batch.
+            let mut after = None;
             loop {
                 let batch = self
                     .store
-                    .purge(cutoff, self.batch)
+                    .purge(cutoff, after.as_ref(), self.batch)
                     .await
                     .map_err(failed(deleted))?;
-                if batch.total() == 0 {
-                    break;
+                batches += 1;
+                deleted = deleted.plus(batch.deleted);
+                match batch.next {
+                    Some(next) => after = Some(next),
+                    None => break,
                 }
-                deleted = deleted.plus(batch);
             }
         }
         info!(
             sends = deleted.sends,
             checks = deleted.checks,
+            batches,
             dry_run = mode == PurgeMode::DryRun,
             "purge done"
         );
@@ -187,6 +201,7 @@ impl PurgeRecords {
             cutoff,
             mode,
             attempts: deleted,
+            batches,
         })
     }
 }

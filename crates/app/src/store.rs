@@ -293,6 +293,29 @@ impl AttemptCounts {
     }
 }
 
+/// Where a purge's walk has got to ([`VerificationStore::purge`]): the attempts finished
+/// before the cutoff are walked in order of their finish time, then of their trust
+/// validation's id, and each batch starts just after the position the one before it ended
+/// at. The order of ids is the store's own (a SQL store's collation), the same for every
+/// batch; a position is only meaningful to the store that gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PurgePosition {
+    /// When the last attempt walked finished.
+    pub finished_at: DateTime<Utc>,
+    /// Its trust validation.
+    pub trust_validation: TrustValidationId,
+}
+
+/// What one batch of a purge did ([`VerificationStore::purge`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurgeBatch {
+    /// The sends and checks deleted: every attempt of the trust validations that went.
+    pub deleted: AttemptCounts,
+    /// Where the next batch starts; `None` once the walk has passed the last attempt
+    /// finished before the cutoff, when the purge is over.
+    pub next: Option<PurgePosition>,
+}
+
 /// The record of every send and every check, the port behind which the app keeps its state.
 ///
 /// [`crate::InMemoryVerificationStore`] ships with the crate; SQL stores implement the same
@@ -415,18 +438,28 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         page: PageRequest,
     ) -> Result<Page<AttemptRecord>, StoreError>;
 
-    /// Deletes at most `limit` attempts that are purgeable before `finished_before`, in one
-    /// short write (a lock held for one batch only), and returns how many of each kind went.
-    /// Zero means nothing purgeable is left; a purge calls this until then.
+    /// One batch of a purge before `finished_before`: walks at most `limit` attempts (at
+    /// least one) finished before the cutoff, in the order of [`PurgePosition`], starting
+    /// just after `after` (at the first when `None`), and deletes, in one short write,
+    /// every trust validation it met that is purgeable then, whole.
     ///
-    /// An attempt is purgeable when **every** attempt of its trust validation, itself
-    /// included, is finished and finished before `finished_before`. A trust validation's
-    /// records thus go together, never while one of them is in flight (a pending send or
-    /// check: reconcile it first) or recent, so the cap per trust validation never forgets a
-    /// send of a trust validation still in use, and a check never loses its send. Within a
-    /// batch checks go before their sends. The guards per number need the sends of the last
+    /// A trust validation is purgeable when **every** one of its attempts is finished, and
+    /// finished before `finished_before`. It goes whole: all its attempts (the walk's and
+    /// those it has not reached yet) in one atomic step, checked again inside that step, so
+    /// that a send or a check reserved for it before the step keeps all of it, and one
+    /// reserved after finds none of it. So a batch deletes at most `limit` trust
+    /// validations, every attempt of each. Its records thus go together, never while one
+    /// of them is in flight (a pending send or check: reconcile it first) or recent, so the
+    /// cap per trust validation never forgets a send of a trust validation still in use,
+    /// and a check never loses its send. The guards per number need the sends of the last
     /// [`SendLimits::horizon`]: a caller passes a cutoff at least that old (the purge use
     /// case refuses a newer one).
+    ///
+    /// A purge calls this with the same cutoff and the [`PurgeBatch::next`] of the batch
+    /// before, until it is `None`: the batches then walk each attempt finished before the
+    /// cutoff once (what they cost is linear in those attempts), and a trust validation
+    /// met and kept (one still in use) is not walked again from its start by every batch.
+    /// A batch may delete nothing and still have a next one.
     ///
     /// # Errors
     ///
@@ -436,8 +469,9 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
     async fn purge(
         &self,
         finished_before: DateTime<Utc>,
+        after: Option<&PurgePosition>,
         limit: u32,
-    ) -> Result<AttemptCounts, StoreError>;
+    ) -> Result<PurgeBatch, StoreError>;
 
     /// How many attempts [`VerificationStore::purge`] with this cutoff would delete, without
     /// deleting anything (a dry run).
@@ -546,9 +580,10 @@ macro_rules! forward_store {
             async fn purge(
                 &self,
                 finished_before: DateTime<Utc>,
+                after: Option<&PurgePosition>,
                 limit: u32,
-            ) -> Result<AttemptCounts, StoreError> {
-                (**self).purge(finished_before, limit).await
+            ) -> Result<PurgeBatch, StoreError> {
+                (**self).purge(finished_before, after, limit).await
             }
 
             async fn count_purgeable(

@@ -32,6 +32,10 @@
 //!   send (heap bytes and resident bytes) with hundreds and thousands of sends held open by
 //!   the simulator.
 //!
+//! Apart from the run, `phone-verify-bench purge-locks` ([`measure_purge_locks`]) measures
+//! how long a batch of the purge and of the conversion to protected numbers holds a SQL
+//! store's lock, on the shapes of issue 30, and how long another writer waits beside them.
+//!
 //! The simulator runs in a child process (this program, re-executed with a hidden
 //! `simulator` command) so that its CPU time and memory are measured apart from the
 //! client's. The library entry point is [`run`]; `main` only parses flags and prints.
@@ -57,6 +61,7 @@ mod machine;
 mod memory;
 mod metrics_cost;
 mod plan;
+mod purge_locks;
 mod recorder;
 mod report;
 mod run;
@@ -71,6 +76,7 @@ pub use driver::StatementRow;
 pub use machine::Machine;
 pub use metrics_cost::MetricsCost;
 pub use plan::{BenchArgs, Plan, SimPlacement};
+pub use purge_locks::{PurgeLockArgs, measure_purge_locks};
 pub use report::{
     ADAPTER_TARGET, APP_TARGET, FLOOR_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow,
     METRICS_TARGET, MetricsPair, POSTGRES_P99_TARGET_MS, Report, SQLITE_LATENCY_TARGET_MS,

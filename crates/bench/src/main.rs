@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use phone_verify_bench::{BenchArgs, COLD_START_COMMAND, Plan, SIMULATOR_COMMAND};
+use phone_verify_bench::{
+    BenchArgs, COLD_START_COMMAND, Plan, PurgeLockArgs, SIMULATOR_COMMAND, measure_purge_locks,
+};
 
 /// Benchmarks phone-verify against the simulator's IDMeta routes on loopback and prints a Markdown
 /// table. Release builds only (`cargo run --release -p phone-verify-bench`), except --smoke.
@@ -26,6 +28,10 @@ enum Command {
     /// benchmark runs itself this way, in fresh child processes).
     #[command(name = COLD_START_COMMAND, hide = true)]
     ColdStart,
+    /// Measures how long a batch of the purge and of the conversion to protected numbers
+    /// holds a SQL store's lock (SQLite, and PostgreSQL given its URL), and prints a
+    /// Markdown table.
+    PurgeLocks(PurgeLockArgs),
 }
 
 #[tokio::main]
@@ -39,6 +45,21 @@ async fn main() -> ExitCode {
             }
             Err(error) => {
                 eprintln!("cold start: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::PurgeLocks(args)) = &cli.command {
+        if cfg!(debug_assertions) {
+            eprintln!("note: a debug build; the times are a release build's several times over");
+        }
+        return match measure_purge_locks(args).await {
+            Ok(table) => {
+                print!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error:#}");
                 ExitCode::FAILURE
             }
         };

@@ -108,3 +108,31 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
         "{markdown}"
     );
 }
+
+/// `purge-locks` on small shapes: it must finish and give a row per shape, each batch of
+/// which deleted or converted what the shape holds. Timings are never asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purge_lock_measurement_runs_every_shape_and_purges_what_each_holds() {
+    let args = phone_verify_bench::PurgeLockArgs {
+        in_use: 40,
+        small: 30,
+        large: 700,
+        convert: 600,
+        postgres_url: None,
+    };
+    let table = phone_verify_bench::measure_purge_locks(&args)
+        .await
+        .expect("the measurement completes");
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|line| line.starts_with("| SQLite"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    // The deleted (or converted) column: the small trust validations' sends and checks, the
+    // large one's attempts, the rows in clear.
+    let done: Vec<&str> = rows
+        .iter()
+        .map(|row| row.split('|').nth(8).unwrap_or_default().trim())
+        .collect();
+    assert_eq!(done, ["60", "700", "600"], "{table}");
+}

@@ -354,7 +354,8 @@ pub(crate) struct ProtectNumbersArgs {
     /// Convert. Without it, nothing changes: the command counts the rows in clear.
     #[arg(long)]
     pub(crate) convert: bool,
-    /// Rows per batch, each batch one short write (1 to 10000).
+    /// Rows per batch, each batch one short write (1 to 10000; a batch converts at most 500,
+    /// the store's MAX_PROTECT_BATCH, so that it holds the store's lock for milliseconds).
     #[arg(
         long,
         default_value_t = DEFAULT_PROTECT_BATCH,

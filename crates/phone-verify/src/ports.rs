@@ -21,8 +21,8 @@ pub use async_trait::async_trait;
 pub use chrono::{DateTime, Utc};
 pub use phone_verify_app::{
     AttemptCounts, CheckReservation, CheckTarget, Clock, ConflictKind, HistorySubject, IdSource,
-    InMemoryVerificationStore, NewCheck, NewSend, RandomIds, Reservation, StoreError,
-    StoreOperation, SystemClock, VerificationStore,
+    InMemoryVerificationStore, NewCheck, NewSend, PurgeBatch, PurgePosition, RandomIds,
+    Reservation, StoreError, StoreOperation, SystemClock, VerificationStore,
 };
 pub use phone_verify_domain::{
     AttemptScope, BoxError, CancelCodeRequest, CancelNotSupported, CheckCodeRequest, CheckResult,

@@ -21,9 +21,13 @@
 //! # }
 //! ```
 
+/// The statements of the scrub on PostgreSQL (`VerificationRecords::scrub_number_traces`).
+#[cfg(feature = "postgres")]
+pub use phone_verify_sql_store::POSTGRES_SCRUB;
 pub use phone_verify_sql_store::{
     DEFAULT_LOCK_WAIT, DEFAULT_PROTECT_BATCH, DatabaseUrl, DatabaseUrlError, NotOurStore,
     NotOurStoreReason, NumberKeysError, PostgresOptions, ProtectNumbersError, SchemaBehind,
     SchemaName, SchemaNameError, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
     StorePlace,
 };
+pub use phone_verify_sql_store::{MAX_PROTECT_BATCH, SQLITE_BATCH_PAUSE};

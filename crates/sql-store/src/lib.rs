@@ -56,6 +56,7 @@ mod failure;
 #[cfg(feature = "sqlite")]
 mod group_commit;
 mod identity;
+mod json;
 mod migrations;
 mod options;
 mod pool;
@@ -82,7 +83,8 @@ pub use refusal::{NotOurStore, NotOurStoreReason, SchemaBehind, StorePlace};
 #[cfg(feature = "postgres")]
 pub use store::POSTGRES_SCRUB;
 pub use store::{
-    DEFAULT_PROTECT_BATCH, NumberKeysError, ProtectNumbersError, SqlVerificationStore,
+    DEFAULT_PROTECT_BATCH, MAX_PROTECT_BATCH, NumberKeysError, ProtectNumbersError,
+    SQLITE_BATCH_PAUSE, SqlVerificationStore,
 };
 #[cfg(all(any(test, feature = "test-support"), feature = "postgres"))]
 pub use test_databases::SchemaSnapshot;

@@ -51,6 +51,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "number keys",
         include_str!("../migrations/common/0006_number_keys.sql"),
     ),
+    (
+        7,
+        "linear purge",
+        include_str!("../migrations/common/0007_linear_purge.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -84,6 +89,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         6,
         "number keys",
         include_str!("../migrations/common/0006_number_keys.sql"),
+    ),
+    (
+        7,
+        "linear purge",
+        include_str!("../migrations/common/0007_linear_purge.sql"),
     ),
 ]);
 
@@ -302,8 +312,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            11,
-            "the attempts and their nine indexes, and the number keys: {schema}"
+            13,
+            "the attempts and their eleven indexes, and the number keys: {schema}"
         );
     }
 

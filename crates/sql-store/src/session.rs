@@ -216,6 +216,25 @@ macro_rules! on_connection {
     };
 }
 
+/// Runs `$query` with `$values` on the session's connection, whichever the backend (the query
+/// expression is evaluated in each backend's arm, for its types), and reads every row it
+/// returns with `$read` (`$row` bound to the row; `?` on a column read): the rows, or the
+/// store's error for the statement or for a column that does not decode.
+macro_rules! read_rows {
+    ($session:expr, $query:expr, $values:expr, |$row:ident| $read:expr) => {
+        on_connection!($session, conn => {
+            let rows = bind_all($query, $values)
+                .fetch_all(conn)
+                .await
+                .map_err(store_error)?;
+            rows.iter()
+                .map(|$row| -> Result<_, sqlx::Error> { Ok($read) })
+                .map(|read| read.map_err(undecodable))
+                .collect()
+        })
+    };
+}
+
 impl Session {
     /// The attempts `sql` selects.
     pub(crate) async fn attempts(
@@ -223,13 +242,7 @@ impl Session {
         sql: &'static str,
         values: Vec<Value>,
     ) -> Result<Vec<StoredAttempt>, StoreError> {
-        on_connection!(self, conn => {
-            let rows = bind_all(sqlx::query(sql), values)
-                .fetch_all(conn)
-                .await
-                .map_err(store_error)?;
-            rows.iter().map(|row| read_attempt(row).map_err(undecodable)).collect()
-        })
+        read_rows!(self, sqlx::query(sql), values, |row| read_attempt(row)?)
     }
 
     /// The first column of every row `sql` selects, as integers.
@@ -238,13 +251,8 @@ impl Session {
         sql: &'static str,
         values: Vec<Value>,
     ) -> Result<Vec<i64>, StoreError> {
-        on_connection!(self, conn => {
-            let rows = bind_all(sqlx::query(sql), values)
-                .fetch_all(conn)
-                .await
-                .map_err(store_error)?;
-            rows.iter().map(|row| row.try_get::<i64, _>(0).map_err(undecodable)).collect()
-        })
+        read_rows!(self, sqlx::query(sql), values, |row| row
+            .try_get::<i64, _>(0)?)
     }
 
     /// The first two columns of every row `sql` selects, as integers: a tag and a value.
@@ -253,20 +261,10 @@ impl Session {
         sql: &'static str,
         values: Vec<Value>,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
-        on_connection!(self, conn => {
-            let rows = bind_all(sqlx::query(sql), values)
-                .fetch_all(conn)
-                .await
-                .map_err(store_error)?;
-            rows.iter()
-                .map(|row| {
-                    Ok((
-                        row.try_get::<i64, _>(0).map_err(undecodable)?,
-                        row.try_get::<i64, _>(1).map_err(undecodable)?,
-                    ))
-                })
-                .collect()
-        })
+        read_rows!(self, sqlx::query(sql), values, |row| (
+            row.try_get::<i64, _>(0)?,
+            row.try_get::<i64, _>(1)?
+        ))
     }
 
     /// The count `sql` (a `SELECT COUNT(*)`) returns.
@@ -305,20 +303,35 @@ impl Session {
         &mut self,
         limit: i64,
     ) -> Result<Vec<(Uuid, String)>, StoreError> {
-        on_connection!(self, conn => {
-            let rows = bind_all(sqlx::query(crate::sql::CLEAR_NUMBERS), vec![limit.into()])
-                .fetch_all(conn)
-                .await
-                .map_err(store_error)?;
-            rows.iter()
-                .map(|row| {
-                    Ok((
-                        row.try_get::<Uuid, _>("id").map_err(undecodable)?,
-                        row.try_get::<String, _>("phone_e164").map_err(undecodable)?,
-                    ))
-                })
-                .collect()
-        })
+        let values = vec![limit.into()];
+        read_rows!(
+            self,
+            sqlx::query(crate::sql::CLEAR_NUMBERS),
+            values,
+            |row| (
+                row.try_get::<Uuid, _>("id")?,
+                row.try_get::<String, _>("phone_e164")?
+            )
+        )
+    }
+
+    /// The rows of [`crate::sql::PURGE_WALK`]: each attempt walked, as its finish time, its
+    /// trust validation and whether that is settled before the cutoff. Planned for its
+    /// parameters on every call, never kept (the statement says why).
+    pub(crate) async fn purge_walk(
+        &mut self,
+        values: Vec<Value>,
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        read_rows!(
+            self,
+            sqlx::query(crate::sql::PURGE_WALK).persistent(false),
+            values,
+            |row| (
+                row.try_get::<i64, _>(0)?,
+                row.try_get::<String, _>(1)?,
+                row.try_get::<i64, _>(2)? == 1
+            )
+        )
     }
 
     /// Runs a write; how many rows it changed.

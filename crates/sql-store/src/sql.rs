@@ -238,46 +238,100 @@ pub(crate) const HISTORY_OF_TRUST_VALIDATION: &str = history_page!("trust_valida
 pub(crate) const HISTORY_OF_TRUST_VALIDATION_AFTER: &str =
     history_page!("trust_validation = $1 AND (started_at_ns, id) < ($3, $4)");
 
-/// The attempts of kind `$kind` purgeable before the cutoff `$1` (see
-/// `VerificationStore::purge`): finished before it, in a trust validation with no attempt in
-/// flight or finished since. Indexes `verification_attempts_by_finished_at` and
-/// `verification_attempts_by_trust_validation`.
-macro_rules! purgeable {
-    ($kind:literal) => {
+/// Whether the trust validation in the column `$tv` is settled before the cutoff `$1`: none
+/// of its attempts in flight, none finished at or after the cutoff. Two index searches, each
+/// reading at most one entry however many attempts the trust validation holds:
+/// `verification_attempts_in_flight_by_trust_validation` (`trust_validation`, of the attempts
+/// in flight) and `verification_attempts_finished_by_trust_validation` (`trust_validation,
+/// finished_at_ns`, of the finished ones) from the cutoff on. (A first version had one
+/// `NOT EXISTS` with an `OR` of the two over the index by start time: a walk of all the trust
+/// validation's attempts for each attempt walked, which made the purge quadratic.)
+///
+/// `LIMIT 1 OFFSET 0` keeps each an index search per row on PostgreSQL: without the `OFFSET`
+/// its planner may turn a `NOT EXISTS` into a hashed subplan or an anti-join over every row
+/// finished since the cutoff (a scan of most of the table, once a batch), which it did on a
+/// table of 100,000 rows. SQLite searches either way.
+macro_rules! settled_before_cutoff {
+    ($tv:literal) => {
         concat!(
-            "FROM verification_attempts AS a WHERE a.kind = '",
-            $kind,
-            "' AND a.finished_at_ns IS NOT NULL AND a.finished_at_ns < $1 AND NOT EXISTS (SELECT 1 FROM verification_attempts AS b \
-             WHERE b.trust_validation = a.trust_validation \
-             AND (b.finished_at_ns IS NULL OR b.finished_at_ns >= $1))"
+            "NOT EXISTS (SELECT 1 FROM verification_attempts AS live WHERE live.trust_validation = ",
+            $tv,
+            " AND live.finished_at_ns IS NULL LIMIT 1 OFFSET 0) AND NOT EXISTS (SELECT 1 FROM \
+             verification_attempts AS late WHERE late.trust_validation = ",
+            $tv,
+            " AND late.finished_at_ns >= $1 LIMIT 1 OFFSET 0)"
         )
     };
 }
 
-/// Deletes at most `$2` purgeable checks (before the cutoff `$1`): one batch.
-/// Index `verification_attempts_by_finished_at`.
-pub(crate) const PURGE_CHECKS: &str = concat!(
-    "DELETE FROM verification_attempts WHERE id IN (SELECT a.id ",
-    purgeable!("check"),
-    " LIMIT $2)"
+/// One batch's walk of a purge before the cutoff `$1`: the next `$4` attempts finished before
+/// it, after the position `($2, $3)` (finish time, trust validation), in that order, each with
+/// its position and whether its trust validation is settled (1) or still in use (0). Run
+/// outside any write, so that walking past trust validations in use takes no lock, and
+/// planned for its parameters each time (`persistent(false)`): PostgreSQL's generic plan of it
+/// reads and sorts the whole range after the position instead of the first `$4` entries.
+/// Indexes `verification_attempts_by_finish` (the walk, a range of the index alone) and
+/// the two searches of `settled_before_cutoff!` per attempt walked.
+pub(crate) const PURGE_WALK: &str = concat!(
+    "SELECT finished_at_ns, trust_validation, CASE WHEN ",
+    settled_before_cutoff!("verification_attempts.trust_validation"),
+    " THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END AS settled \
+     FROM verification_attempts WHERE finished_at_ns IS NOT NULL AND finished_at_ns < $1 \
+     AND (finished_at_ns, trust_validation) > ($2, $3) \
+     ORDER BY finished_at_ns, trust_validation LIMIT $4"
 );
 
-/// Deletes at most `$2` purgeable sends (before the cutoff `$1`), run once no purgeable
-/// check is left, so that no check outlives its send.
-/// Index `verification_attempts_by_finished_at`.
-pub(crate) const PURGE_SENDS: &str = concat!(
-    "DELETE FROM verification_attempts WHERE id IN (SELECT a.id ",
-    purgeable!("send"),
-    " LIMIT $2)"
-);
+/// One batch's delete, of every attempt of the trust validations `$list` names that is
+/// settled before the cutoff `$1`, checked again here, in the write: whole trust validations,
+/// in one statement, so that a trust validation that got an attempt since the walk keeps
+/// all of its attempts. `$list` reads the JSON array of trust validation ids `$2` (the
+/// settled ones the walk met). Returns 1 for each send deleted and 0 for each check.
+macro_rules! purge_delete {
+    ($list:literal) => {
+        concat!(
+            "DELETE FROM verification_attempts WHERE trust_validation ",
+            $list,
+            " AND ",
+            settled_before_cutoff!("verification_attempts.trust_validation"),
+            " RETURNING CASE WHEN kind = 'send' THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END"
+        )
+    };
+}
+
+/// A purge batch's delete on SQLite (`purge_delete!`), the list read by `json_each`. Indexes
+/// `verification_attempts_by_trust_validation` (the attempts of each trust validation
+/// listed), the two of `settled_before_cutoff!` for each, and
+/// `verification_attempts_checks_by_send` (the foreign key of each send deleted).
+#[cfg(feature = "sqlite")]
+pub(crate) const PURGE_DELETE_SQLITE: &str = purge_delete!("IN (SELECT value FROM json_each($2))");
+
+/// A purge batch's delete on PostgreSQL (`purge_delete!`), the list read into an array
+/// once, so that every plan (generic ones too) searches the index for `= ANY` of it rather
+/// than join it to a scan of the table. Indexes as [`PURGE_DELETE_SQLITE`].
+#[cfg(feature = "postgres")]
+pub(crate) const PURGE_DELETE_POSTGRES: &str =
+    purge_delete!("= ANY(ARRAY(SELECT jsonb_array_elements_text(CAST($2 AS JSONB))))");
+
+/// How many attempts of kind `$kind` a purge before `$1` would delete (its dry run): those
+/// finished before the cutoff whose trust validation is settled before it. The range of
+/// `verification_attempts_by_finish` before the cutoff, and the two searches of
+/// `settled_before_cutoff!` per attempt in it.
+macro_rules! count_purgeable {
+    ($kind:literal) => {
+        concat!(
+            "SELECT COUNT(*) FROM verification_attempts AS a WHERE a.kind = '",
+            $kind,
+            "' AND a.finished_at_ns IS NOT NULL AND a.finished_at_ns < $1 AND ",
+            settled_before_cutoff!("a.trust_validation")
+        )
+    };
+}
 
 /// How many checks a purge before `$1` would delete.
-/// Index `verification_attempts_by_finished_at`.
-pub(crate) const COUNT_PURGEABLE_CHECKS: &str = concat!("SELECT COUNT(*) ", purgeable!("check"));
+pub(crate) const COUNT_PURGEABLE_CHECKS: &str = count_purgeable!("check");
 
 /// How many sends a purge before `$1` would delete.
-/// Index `verification_attempts_by_finished_at`.
-pub(crate) const COUNT_PURGEABLE_SENDS: &str = concat!("SELECT COUNT(*) ", purgeable!("send"));
+pub(crate) const COUNT_PURGEABLE_SENDS: &str = count_purgeable!("send");
 
 /// Closes the attempts of kind `$3` still in flight that started before `$1` as abandoned,
 /// finished at `$2`: outcome unknown, class `abandoned`, still counted.
@@ -295,8 +349,25 @@ pub(crate) const CLEAR_NUMBERS: &str = "SELECT id, phone_e164 FROM verification_
 pub(crate) const COUNT_CLEAR_NUMBERS: &str =
     "SELECT COUNT(*) FROM verification_attempts WHERE phone_e164 IS NOT NULL";
 
-/// Replaces the number in clear (`$2`) of the attempt `$1` with its digest `$3` under the key
-/// `$4` and its masked form `$5`, unless another conversion got there first. Primary key.
-pub(crate) const PROTECT_NUMBER: &str = "UPDATE verification_attempts SET \
-     phone_e164 = NULL, phone_digest = $3, phone_key = $4, phone_masked = $5 \
-     WHERE id = $1 AND phone_e164 = $2";
+/// A conversion batch's update on SQLite: the numbers in clear of the batch replaced with their
+/// protected forms, in one statement. `$1` is a JSON array of rows `[id in 32 hex digits, the
+/// number in clear, digest, key id, masked form]`, read by `json_each`; a row's number is
+/// replaced unless another conversion got there first (its number in clear is no longer the
+/// one read). Primary key, once per row.
+#[cfg(feature = "sqlite")]
+pub(crate) const PROTECT_NUMBERS_SQLITE: &str = "UPDATE verification_attempts SET \
+     phone_e164 = NULL, phone_digest = json_extract(c.value, '$[2]'), \
+     phone_key = json_extract(c.value, '$[3]'), phone_masked = json_extract(c.value, '$[4]') \
+     FROM json_each($1) AS c \
+     WHERE verification_attempts.id = unhex(json_extract(c.value, '$[0]')) \
+     AND verification_attempts.phone_e164 = json_extract(c.value, '$[1]')";
+
+/// A conversion batch's update on PostgreSQL, as [`PROTECT_NUMBERS_SQLITE`], the rows read by
+/// `jsonb_array_elements`. Primary key, once per row.
+#[cfg(feature = "postgres")]
+pub(crate) const PROTECT_NUMBERS_POSTGRES: &str = "UPDATE verification_attempts SET \
+     phone_e164 = NULL, phone_digest = c.value ->> 2, phone_key = c.value ->> 3, \
+     phone_masked = c.value ->> 4 \
+     FROM jsonb_array_elements(CAST($1 AS JSONB)) AS c(value) \
+     WHERE verification_attempts.id = CAST(c.value ->> 0 AS UUID) \
+     AND verification_attempts.phone_e164 = c.value ->> 1";

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use super::fixtures::*;
+use chrono::{DateTime, Utc};
+
 use crate::{
     AttemptCounts, AttemptRecord, CheckOutcome, ConflictKind, ErrorClass, HistorySubject,
-    Reservation, SendLimits, SendOutcome, SendRefusal, VerificationStore,
+    PurgeBatch, Reservation, SendLimits, SendOutcome, SendRefusal, VerificationStore,
 };
 
 fn counts(sends: u64, checks: u64) -> AttemptCounts {
@@ -28,6 +30,28 @@ async fn trust_validation_history(store: &dyn VerificationStore, tv: &str) -> Ve
     all_history(store, &HistorySubject::TrustValidation(validation(tv))).await
 }
 
+/// Runs a purge before `cutoff` to its end, `limit` attempts walked a batch, as the purge use
+/// case does; what each batch deleted, in order.
+async fn purge_to_the_end(
+    store: &dyn VerificationStore,
+    cutoff: DateTime<Utc>,
+    limit: u32,
+) -> Vec<AttemptCounts> {
+    let mut after = None;
+    let mut batches = Vec::new();
+    loop {
+        let batch = store
+            .purge(cutoff, after.as_ref(), limit)
+            .await
+            .expect("a purge batch");
+        batches.push(batch.deleted);
+        match batch.next {
+            Some(next) => after = Some(next),
+            None => return batches,
+        }
+    }
+}
+
 /// A purge deletes the trust validations whose attempts all finished before the cutoff, and
 /// nothing else; its dry run counts exactly that without deleting; a second purge finds
 /// nothing.
@@ -45,8 +69,12 @@ pub async fn a_purge_deletes_the_trust_validations_finished_before_the_cutoff(
     assert_eq!(trust_validation_history(&*store, "tv-old").await.len(), 2);
 
     assert_eq!(
-        store.purge(cutoff, 100).await.expect("a purge"),
-        counts(1, 1)
+        store.purge(cutoff, None, 100).await.expect("a purge"),
+        PurgeBatch {
+            deleted: counts(1, 1),
+            next: None,
+        },
+        "one batch walks the two attempts finished before the cutoff, and ends the purge"
     );
     assert!(trust_validation_history(&*store, "tv-old").await.is_empty());
     assert!(
@@ -57,8 +85,8 @@ pub async fn a_purge_deletes_the_trust_validations_finished_before_the_cutoff(
     );
     assert_eq!(trust_validation_history(&*store, "tv-new").await.len(), 2);
     assert_eq!(
-        store.purge(cutoff, 100).await.expect("a purge"),
-        counts(0, 0)
+        store.purge(cutoff, None, 100).await.expect("a purge"),
+        PurgeBatch::default()
     );
     assert_eq!(
         store.count_purgeable(cutoff).await.expect("a dry run"),
@@ -88,8 +116,8 @@ pub async fn a_purge_keeps_a_trust_validation_still_in_use(store: Arc<dyn Verifi
         counts(0, 0)
     );
     assert_eq!(
-        store.purge(cutoff, 100).await.expect("a purge"),
-        counts(0, 0)
+        purge_to_the_end(&*store, cutoff, 100).await,
+        vec![counts(0, 0)]
     );
     for (tv, kept) in [
         ("tv-pending", 2),
@@ -104,38 +132,129 @@ pub async fn a_purge_keeps_a_trust_validation_still_in_use(store: Arc<dyn Verifi
     }
 }
 
-/// A purge deletes at most its limit per call, checks before their sends, until nothing
-/// purgeable is left.
-pub async fn a_purge_goes_in_batches_of_its_limit_checks_first(store: Arc<dyn VerificationStore>) {
-    for (n, tv) in [(1, "tv-1"), (2, "tv-2"), (3, "tv-3")] {
-        finished_validation(&*store, tv, n, u64::from(n) * 10).await;
+/// A batch walks at most its limit of attempts finished before the cutoff, oldest first,
+/// and deletes the purgeable trust validations it met, whole: the attempts it has not
+/// walked yet too, however many. A trust validation still in use is walked past, once; the
+/// purge ends when the walk has passed the last attempt finished before the cutoff.
+pub async fn a_purge_goes_in_batches_of_whole_trust_validations(store: Arc<dyn VerificationStore>) {
+    // Finish times: tv-1 11 and 12; tv-big 21 (its send) and 22, 23, 24 (three checks);
+    // tv-kept 31, and a send in flight since after the cutoff; tv-3 41 and 42.
+    finished_validation(&*store, "tv-1", 1, 10).await;
+    record_send(&*store, &number(2), "tv-big", at(20), sent(2)).await;
+    for second in [22, 23, 24] {
+        let check = id();
+        reserve_check(&*store, check, "tv-big", at(second - 1)).await;
+        store
+            .finish_check(check, wrong_code(), at(second))
+            .await
+            .expect("the store records a check's outcome");
     }
-    let cutoff = at(500);
+    record_send(&*store, &number(3), "tv-kept", at(30), sent(3)).await;
+    send_in_flight(&*store, &number(3), "tv-kept", at(600)).await;
+    finished_validation(&*store, "tv-3", 4, 40).await;
+
     assert_eq!(
-        store.purge(cutoff, 2).await.expect("a batch"),
-        counts(0, 2),
-        "checks go first"
+        purge_to_the_end(&*store, at(500), 2).await,
+        vec![
+            counts(1, 1), // tv-1, walked whole
+            counts(1, 3), // tv-big: two of its attempts walked, all four deleted
+            counts(1, 1), // tv-kept walked past; tv-3, one of its two walked
+            counts(0, 0), // nothing left to walk
+        ]
     );
-    let mut total = counts(0, 2);
-    loop {
-        let batch = store.purge(cutoff, 2).await.expect("a batch");
-        assert!(batch.total() <= 2, "{batch:?}");
-        if batch.total() == 0 {
-            break;
-        }
-        total = total.plus(batch);
-        assert!(
-            batch.sends == 0 || total.checks == 3,
-            "no send goes before its checks: {total:?}"
-        );
-    }
-    assert_eq!(total, counts(3, 3));
-    for tv in ["tv-1", "tv-2", "tv-3"] {
-        assert!(
-            trust_validation_history(&*store, tv).await.is_empty(),
+    for (tv, kept) in [("tv-1", 0), ("tv-big", 0), ("tv-kept", 2), ("tv-3", 0)] {
+        assert_eq!(
+            trust_validation_history(&*store, tv).await.len(),
+            kept,
             "{tv}"
         );
     }
+}
+
+/// A send reserved for a trust validation between two batches of a purge, after the batch
+/// that walked past it or before the one that meets it, keeps the trust validation whole:
+/// none of its attempts goes, and its check keeps its send.
+pub async fn a_send_arriving_between_batches_keeps_its_trust_validation_whole(
+    store: Arc<dyn VerificationStore>,
+) {
+    for (n, tv) in [(1, "tv-a"), (2, "tv-b"), (3, "tv-c")] {
+        finished_validation(&*store, tv, n, u64::from(n) * 10).await;
+    }
+    let cutoff = at(500);
+    let first = store.purge(cutoff, None, 2).await.expect("a batch");
+    assert_eq!(first.deleted, counts(1, 1), "tv-a goes whole");
+    send_in_flight(&*store, &number(2), "tv-b", at(1000)).await;
+    let mut after = first.next;
+    let mut deleted = Vec::new();
+    while let Some(position) = after {
+        let batch = store
+            .purge(cutoff, Some(&position), 2)
+            .await
+            .expect("a batch");
+        deleted.push(batch.deleted);
+        after = batch.next;
+    }
+    assert_eq!(
+        deleted
+            .iter()
+            .fold(counts(0, 0), |sum, batch| sum.plus(*batch)),
+        counts(1, 1),
+        "tv-c went, and nothing of tv-b: {deleted:?}"
+    );
+    assert_eq!(trust_validation_history(&*store, "tv-a").await.len(), 0);
+    assert_eq!(
+        trust_validation_history(&*store, "tv-b").await.len(),
+        3,
+        "tv-b's send and check stay, beside its new send"
+    );
+    assert_eq!(trust_validation_history(&*store, "tv-c").await.len(), 0);
+}
+
+/// Sends reserved while a purge runs, for trust validations it is deleting: each batch
+/// races a send for one of the two trust validations it meets (between its walk and its
+/// delete, before both, or after). Each trust validation's old attempts go together or not
+/// at all, whichever came first; none is left with part of them (a send without its check).
+pub async fn sends_racing_a_purge_leave_their_trust_validations_whole(
+    store: Arc<dyn VerificationStore>,
+) {
+    const VALIDATIONS: u8 = 20;
+    let name = |n: u8| format!("tv-{n}");
+    // tv-n finishes at 10n + 1 and 10n + 2: a batch of 4 walks two trust validations.
+    for n in 0..VALIDATIONS {
+        finished_validation(&*store, &name(n), n % 10, u64::from(n) * 10).await;
+    }
+    // Within the in-memory store's retention of the oldest, so that nothing is evicted.
+    let cutoff = at(500);
+    let (mut after, mut deleted, mut batch_number) = (None, counts(0, 0), 0_u8);
+    loop {
+        let raced = name((batch_number * 2 + batch_number % 2).min(VALIDATIONS - 1));
+        let (batch, ()) = tokio::join!(store.purge(cutoff, after.as_ref(), 4), async {
+            send_in_flight(&*store, &number(1), &raced, at(1000)).await;
+        });
+        let batch = batch.expect("a purge batch");
+        deleted = deleted.plus(batch.deleted);
+        batch_number += 1;
+        match batch.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let mut kept = 0;
+    for n in 0..VALIDATIONS {
+        let history = trust_validation_history(&*store, &name(n)).await;
+        let old = history
+            .iter()
+            .filter(|record| !record.is_in_flight())
+            .count();
+        assert!(
+            old == 0 || old == 2,
+            "{}: {old} of its 2 old attempts left",
+            name(n)
+        );
+        kept += old;
+    }
+    let kept = u64::try_from(kept).expect("a count");
+    assert_eq!(deleted.total() + kept, u64::from(VALIDATIONS) * 2);
 }
 
 /// Closing the abandoned attempts finishes those in flight that started before the cutoff

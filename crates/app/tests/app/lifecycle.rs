@@ -49,10 +49,27 @@ async fn a_dry_run_counts_what_a_purge_then_deletes() {
         .await
         .expect("a purge");
     assert_eq!(done.attempts, one_send);
+    assert_eq!((dry.batches, done.batches), (0, 1));
     assert_eq!(
         done.cutoff,
         phone_verify_app::Clock::now(&*harness.clock) - secs(DAY)
     );
+    assert!(harness.recorded().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_purge_runs_batches_from_where_the_last_stopped_until_the_walk_ends() {
+    let harness = Harness::new(accepting_gateway(1));
+    harness.send.send(&request()).await.expect("sent");
+    harness.clock.advance(secs(2 * DAY));
+    // A batch of one walks the one send and may have more after it; the next walks nothing
+    // after it, and ends the purge.
+    let done = purge_over(&harness)
+        .batch_size(1)
+        .purge(secs(DAY), PurgeMode::Delete)
+        .await
+        .expect("a purge");
+    assert_eq!((done.attempts.total(), done.batches), (1, 2));
     assert!(harness.recorded().await.is_empty());
 }
 

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckReservation, Clock,
     HistorySubject, IdSource, InMemoryVerificationStore, ManualClock, NewCheck, NewSend,
-    NumberProtection, Page, PageRequest, Reservation, SendLimits, SendOutcome, SendPolicy,
-    SendRefusal, SequentialIds, StoreError, StoredNumber, VerificationStore,
+    NumberProtection, Page, PageRequest, PurgeBatch, PurgePosition, Reservation, SendLimits,
+    SendOutcome, SendPolicy, SendRefusal, SequentialIds, StoreError, StoredNumber,
+    VerificationStore,
 };
 
 use crate::support::{Harness, accepting_gateway, keyring, request, secs, t0};
@@ -93,8 +94,9 @@ impl VerificationStore for SharedClockStore {
     async fn purge(
         &self,
         _finished_before: DateTime<Utc>,
+        _after: Option<&PurgePosition>,
         _limit: u32,
-    ) -> Result<AttemptCounts, StoreError> {
+    ) -> Result<PurgeBatch, StoreError> {
         Err(out_of_reach())
     }
 

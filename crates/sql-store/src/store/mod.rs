@@ -22,15 +22,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckReservation,
-    HistorySubject, NewCheck, NewSend, NumberProtection, Page, PageRequest, Reservation,
-    SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+    HistorySubject, NewCheck, NewSend, NumberProtection, Page, PageRequest, PurgeBatch,
+    PurgePosition, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError,
+    VerificationStore,
 };
 
 #[cfg(feature = "sqlite")]
 use crate::group_commit::GroupCommit;
 
 pub use number_keys::NumberKeysError;
-pub use protect::{DEFAULT_PROTECT_BATCH, ProtectNumbersError};
+pub use protect::{DEFAULT_PROTECT_BATCH, MAX_PROTECT_BATCH, ProtectNumbersError};
+pub use retention::SQLITE_BATCH_PAUSE;
 #[cfg(feature = "postgres")]
 pub use scrub::POSTGRES_SCRUB;
 use transaction::Lock;
@@ -173,9 +175,10 @@ impl VerificationStore for SqlVerificationStore {
     async fn purge(
         &self,
         finished_before: DateTime<Utc>,
+        after: Option<&PurgePosition>,
         limit: u32,
-    ) -> Result<AttemptCounts, StoreError> {
-        self.purge_in(finished_before, limit).await
+    ) -> Result<PurgeBatch, StoreError> {
+        self.purge_in(finished_before, after, limit).await
     }
 
     async fn count_purgeable(

@@ -5,14 +5,22 @@ use phone_verify_app::{NumberProtection, StoreError, VerificationStore};
 use phone_verify_domain::PhoneNumber;
 use uuid::Uuid;
 
-use super::{Lock, SqlVerificationStore};
+use super::{Backend, Lock, SqlVerificationStore};
 use crate::columns::NumberColumns;
 use crate::corrupt::{CorruptRow, Defect};
+use crate::json;
 use crate::session::{Atomicity, Session};
 use crate::sql;
 
 /// The size of a conversion batch a caller with no reason to choose takes: one short write.
 pub const DEFAULT_PROTECT_BATCH: u32 = 500;
+
+/// The most rows one conversion batch converts, whatever it is asked: each is an `UPDATE` of
+/// its own inside the batch's write, so the batch holds SQLite's write lock (PostgreSQL: its
+/// rows' locks) about as long as it has rows. A larger batch asked for is taken as this one
+/// (`docs/storage.md` has the figures): 10,000 held the lock for seconds and failed sends of
+/// other processes (issue 30).
+pub const MAX_PROTECT_BATCH: u32 = 500;
 
 /// Why rows could not be converted to protected numbers.
 #[derive(Debug, thiserror::Error)]
@@ -42,9 +50,11 @@ impl SqlVerificationStore {
         Self::finish(session, counted.map(|count| (count, true))).await
     }
 
-    /// Converts at most `limit` rows that keep their number in clear to the store's
-    /// protection (its current key: digest, key id, masked form), in one short write, and
-    /// returns how many it converted; zero means none is left. Idempotent: a converted row
+    /// Converts at most `limit` rows (at least one, at most [`MAX_PROTECT_BATCH`]) that keep
+    /// their number in clear to the store's protection (its current key: digest, key id,
+    /// masked form), in one short write, and returns how many it converted; zero means none
+    /// is left. On SQLite a full batch is followed by [`crate::SQLITE_BATCH_PAUSE`] with the
+    /// file's lock free, so that another process's writes get it between two batches. Idempotent: a converted row
     /// keeps no number in clear, so it is never converted twice, and two conversions running
     /// at once skip each other's rows. Instances may keep running, protected: a guard finds a
     /// row by its digest once it is converted, and never by the number.
@@ -64,7 +74,15 @@ impl SqlVerificationStore {
             return Err(ProtectNumbersError::NoKeyring);
         }
         let numbers = numbers.clone();
+        let limit = limit.clamp(1, MAX_PROTECT_BATCH);
         self.check_number_keys().await?;
+        let update = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => sql::PROTECT_NUMBERS_SQLITE,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => sql::PROTECT_NUMBERS_POSTGRES,
+        };
+        let started = std::time::Instant::now();
         let converted = self
             .write_in(
                 Lock::Nothing,
@@ -72,30 +90,42 @@ impl SqlVerificationStore {
                 Box::new(move |session: &mut Session| {
                     Box::pin(async move {
                         let rows = session.clear_numbers(i64::from(limit)).await?;
-                        let mut converted = 0;
+                        if rows.is_empty() {
+                            return Ok((0, true));
+                        }
+                        let mut protected = Vec::with_capacity(rows.len());
                         for (id, e164) in rows {
                             let columns = protected_columns(&numbers, id, &e164)?;
-                            converted += session
-                                .execute(
-                                    sql::PROTECT_NUMBER,
-                                    vec![
-                                        id.into(),
-                                        e164.into(),
-                                        columns.digest.into(),
-                                        columns.key.into(),
-                                        columns.masked.into(),
-                                    ],
-                                )
-                                .await?;
+                            protected.push([
+                                id.simple().to_string(),
+                                e164,
+                                columns.digest.unwrap_or_default(),
+                                columns.key.unwrap_or_default(),
+                                columns.masked.unwrap_or_default(),
+                            ]);
                         }
+                        // One statement for the batch: a statement a row cost a round trip
+                        // each, and held the lock for the lot (`docs/storage.md`).
+                        let rows =
+                            json::rows(protected.iter().map(|row| row.iter().map(String::as_str)));
+                        let converted = session.execute(update, vec![rows.into()]).await?;
                         Ok((converted, true))
                     })
                 }),
             )
             .await?;
+        // What the lock costs others, as for a purge batch (`docs/storage.md`).
+        tracing::debug!(
+            converted,
+            write_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "conversion batch"
+        );
         if converted == 0 {
             // The conversion is over: the clear numbers it rewrote go from the WAL too.
             self.truncate_wal().await;
+        } else if converted >= u64::from(limit) {
+            // A full batch: more may be left, and a caller converts them at once.
+            self.pause_between_batches().await;
         }
         Ok(converted)
     }

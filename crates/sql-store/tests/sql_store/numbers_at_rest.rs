@@ -166,7 +166,7 @@ async fn cools_down_with_three_attempts(
 mod sqlite {
     use super::*;
     use crate::support::SqliteDir;
-    use phone_verify_sql_store::SqliteOptions;
+    use phone_verify_sql_store::{MAX_PROTECT_BATCH, SqliteOptions};
 
     /// The database file and its `-wal`, as they are on disk now.
     fn file_bytes(dir: &SqliteDir) -> Vec<u8> {
@@ -224,16 +224,17 @@ mod sqlite {
         let purging = dir.open(SqliteOptions::default()).await;
         // Batch by batch through the store port, as the purge use case runs it (the records
         // are younger than the use case would purge: a cutoff in the future).
-        let mut purged = 0;
+        let (mut purged, mut after) = (0, None);
         loop {
             let batch = purging
-                .purge(Utc::now() + chrono::Duration::days(1), 4)
+                .purge(Utc::now() + chrono::Duration::days(1), after.as_ref(), 4)
                 .await
                 .expect("purges");
-            if batch.total() == 0 {
-                break;
+            purged += batch.deleted.total();
+            match batch.next {
+                Some(next) => after = Some(next),
+                None => break,
             }
-            purged += batch.total();
         }
         assert_eq!(purged, 9);
         // Neither instance has closed: the WAL is what a backup or a disk image would copy.
@@ -248,10 +249,11 @@ mod sqlite {
         let store = dir.open(SqliteOptions::default()).await;
         send_and_check_each_number(Arc::new(store.clone())).await;
         let purged = store
-            .purge(Utc::now() + chrono::Duration::days(1), 1000)
+            .purge(Utc::now() + chrono::Duration::days(1), None, 1000)
             .await
             .expect("purges");
-        assert_eq!(purged.total(), 9);
+        assert_eq!(purged.deleted.total(), 9);
+        assert_eq!(purged.next, None, "one batch walked them all");
         store.close().await;
         assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
     }
@@ -274,6 +276,46 @@ mod sqlite {
         converts_in_batches_and_keeps_the_guards(&store).await;
         store.close().await;
         assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+    }
+
+    /// `protect-numbers --batch 10000` held SQLite's lock about 5 s a batch and failed sends
+    /// of other processes (issue 30): a batch converts at most `MAX_PROTECT_BATCH` rows,
+    /// whatever it is asked.
+    #[tokio::test]
+    async fn a_conversion_asked_for_more_than_its_maximum_converts_at_most_that_many_a_batch() {
+        let dir = SqliteDir::new();
+        dir.open(SqliteOptions::default()).await.close().await;
+        let rows = MAX_PROTECT_BATCH + 7;
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.file().display()))
+            .await
+            .expect("opens");
+        sqlx::raw_sql(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+             INSERT INTO verification_attempts (id, kind, phone_e164, trust_flow,
+                 trust_validation, started_at_ns, finished_at_ns, outcome, counts)
+             SELECT unhex(printf('%032x', i)), 'send', '+6012' || printf('%07d', i), 0,
+                 'tv-' || i, i, i + 1, 'sent', 1
+             FROM n"
+        ))
+        .execute(&pool)
+        .await
+        .expect("fills");
+        pool.close().await;
+
+        let store = dir
+            .open(SqliteOptions::default())
+            .await
+            .protect_numbers(keyring());
+        let mut batches = Vec::new();
+        loop {
+            let converted = store.protect_clear_numbers(10_000).await.expect("converts");
+            if converted == 0 {
+                break;
+            }
+            batches.push(converted);
+        }
+        assert_eq!(batches, [u64::from(MAX_PROTECT_BATCH), 7]);
+        store.close().await;
     }
 }
 

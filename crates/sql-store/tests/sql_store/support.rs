@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use phone_verify_app::{
     AttemptId, AttemptRecord, CheckOutcome, HistorySubject, NewSend, NumberLookup,
-    NumberProtection, Page, PageRequest, Reservation, SendLimits, SendOutcome, SendRefusal,
-    StoreError, VerificationStore,
+    NumberProtection, Page, PageRequest, PurgePosition, Reservation, SendLimits, SendOutcome,
+    SendRefusal, StoreError, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId};
 use phone_verify_sql_store::{SqlFailure, SqlFailureKind, SqlVerificationStore};
@@ -82,9 +82,10 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
     async fn purge(
         &self,
         finished_before: DateTime<Utc>,
+        after: Option<&PurgePosition>,
         limit: u32,
-    ) -> Result<phone_verify_app::AttemptCounts, StoreError> {
-        self.store.purge(finished_before, limit).await
+    ) -> Result<phone_verify_app::PurgeBatch, StoreError> {
+        self.store.purge(finished_before, after, limit).await
     }
 
     async fn count_purgeable(
