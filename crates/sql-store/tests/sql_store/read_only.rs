@@ -32,8 +32,8 @@ async fn read_everything(store: &SqlVerificationStore) -> (usize, u64) {
     (history.len(), clear)
 }
 
-/// The SQL of the last migration this release applies, undone as the previous release would
-/// have left the database: without its table and its row in `_sqlx_migrations`.
+/// Migration 6 undone as a release before it would have left the database: without its table
+/// and its row in `_sqlx_migrations` (a store behind this release, whatever came after 6).
 const UNDO_LAST_MIGRATION: [&str; 2] = [
     "DROP TABLE verification_number_keys",
     "DELETE FROM _sqlx_migrations WHERE version = 6",
@@ -210,7 +210,7 @@ mod sqlite {
         dir.open(SqliteOptions::default()).await.close().await;
         let newer = tempfile::tempdir().expect("a directory");
         std::fs::write(
-            newer.path().join("7_newer_release.sql"),
+            newer.path().join("1000_newer_release.sql"),
             "CREATE TABLE verification_newer_things (x INTEGER)",
         )
         .expect("a migration file");
