@@ -172,8 +172,9 @@ impl From<StoreError> for CliError {
         let failure = sql_failure(&error);
         if let Some(missing) = failure.filter(|f| f.kind() == SqlFailureKind::Missing) {
             return Self::new(Exit::Store, format!("store: {missing}")).hint(
-                "`check` and `history` never create a store (`send` does): \
-                 check --database-url, and whether the file was moved or deleted",
+                "only `send` and `demo` create a store (`check`, `history`, `purge`, `reconcile` \
+                 and `protect-numbers` never create a store): check --database-url, and \
+                 whether the file was moved or deleted",
             );
         }
         let hint = match failure.map(SqlFailure::kind) {
