@@ -62,6 +62,10 @@ impl SqlVerificationStore {
         // on its own: one round trip instead of three. Only when it finds no such send does
         // the transaction below look at why.
         #[cfg(feature = "postgres")]
+        #[cfg_attr(
+            not(feature = "sqlite"),
+            allow(irrefutable_let_patterns, reason = "one backend in this build")
+        )]
         if let Backend::Postgres(pool) = &self.backend {
             let mut session = postgres::autocommit(pool).await?;
             if record_outcome(&mut session, id, SEND, columns.clone(), finished_at)

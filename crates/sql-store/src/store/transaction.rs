@@ -57,6 +57,8 @@ impl SqlVerificationStore {
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres(pool) => {
+                // Every write has a transaction of its own here: atomic whatever it is.
+                let _ = atomicity;
                 let mut session = match &lock {
                     Lock::Send {
                         numbers,

@@ -14,7 +14,7 @@ use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, OtpCode,
     PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustValidationId, VerificationStatus,
 };
-use phone_verify_sql_store::{ProtectNumbersError, SqlVerificationStore};
+use phone_verify_sql_store::SqlVerificationStore;
 
 /// The numbers the tests send to, as E.164.
 const NUMBERS: [&str; 3] = ["+60182258491", "+447400123456", "+12015550123"];
@@ -265,7 +265,7 @@ mod sqlite {
         send_and_check_each_number(Arc::new(clear.clone())).await;
         assert!(matches!(
             clear.protect_clear_numbers(10).await,
-            Err(ProtectNumbersError::NoKeyring)
+            Err(phone_verify_sql_store::ProtectNumbersError::NoKeyring)
         ));
         clear.close().await;
 

@@ -33,6 +33,10 @@ pub(crate) struct Disposable<G: Send + Sync + 'static> {
 
 #[async_trait]
 impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposable<G> {
+    fn engine(&self) -> &'static str {
+        self.store.engine()
+    }
+
     fn numbers(&self) -> &NumberProtection {
         self.store.numbers()
     }
