@@ -131,11 +131,6 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![digest(), Param::Int(11), Param::Int(i64::MAX), id()],
         ),
         (
-            sql::CLEAR_NUMBERS,
-            "verification_attempts_by_number",
-            vec![Param::Int(500)],
-        ),
-        (
             sql::HISTORY_OF_TRUST_VALIDATION,
             "verification_attempts_by_trust_validation",
             vec![validation(), Param::Int(11)],
@@ -158,15 +153,24 @@ fn purge_walk() -> Vec<Param> {
     ]
 }
 
-/// The writes of a purge batch (its delete) and of a conversion batch (its update) on
-/// `engine`, the index each must search and their parameters: 50 trust validations, as a
-/// purge batch lists those it met settled; two rows, as a conversion batch lists them.
+/// The writes of a purge batch (its delete) and of a conversion batch (its locking read and
+/// its update) on `engine`, the index each must search and their parameters: 50 trust
+/// validations, as a purge batch lists those it met settled; two rows, as a conversion batch
+/// lists them.
 fn maintenance_writes(engine: &str) -> Vec<(&'static str, &'static str, Vec<Param>)> {
-    let (delete, protect) = match engine {
+    let (delete, select, protect) = match engine {
         #[cfg(feature = "sqlite")]
-        "sqlite" => (sql::PURGE_DELETE_SQLITE, sql::PROTECT_NUMBERS_SQLITE),
+        "sqlite" => (
+            sql::PURGE_DELETE_SQLITE,
+            sql::CLEAR_NUMBERS_SQLITE,
+            sql::PROTECT_NUMBERS_SQLITE,
+        ),
         #[cfg(feature = "postgres")]
-        "postgres" => (sql::PURGE_DELETE_POSTGRES, sql::PROTECT_NUMBERS_POSTGRES),
+        "postgres" => (
+            sql::PURGE_DELETE_POSTGRES,
+            sql::CLEAR_NUMBERS_POSTGRES,
+            sql::PROTECT_NUMBERS_POSTGRES,
+        ),
         _ => unreachable!("an engine of this build"),
     };
     let list = || Param::Text(FIFTY_TRUST_VALIDATIONS);
@@ -180,6 +184,11 @@ fn maintenance_writes(engine: &str) -> Vec<(&'static str, &'static str, Vec<Para
             delete,
             "verification_attempts_finished_by_trust_validation",
             vec![Param::Int(100 * 1_000_000_000), list()],
+        ),
+        (
+            select,
+            "verification_attempts_by_number",
+            vec![Param::Int(500)],
         ),
         (
             protect,
@@ -427,7 +436,7 @@ const MAINTENANCE: &[&str] = &[
     sql::COUNT_PURGEABLE_CHECKS,
     sql::COUNT_PURGEABLE_SENDS,
     sql::CLOSE_ABANDONED,
-    sql::CLEAR_NUMBERS,
+    sql::CLEAR_NUMBERS_POSTGRES,
 ];
 
 /// The plans sqlx's connections keep. sqlx prepares each statement once per connection and

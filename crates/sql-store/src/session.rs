@@ -301,18 +301,14 @@ impl Session {
     /// The ids and numbers of at most `limit` attempts that keep their number in clear.
     pub(crate) async fn clear_numbers(
         &mut self,
+        query: &'static str,
         limit: i64,
     ) -> Result<Vec<(Uuid, String)>, StoreError> {
         let values = vec![limit.into()];
-        read_rows!(
-            self,
-            sqlx::query(crate::sql::CLEAR_NUMBERS),
-            values,
-            |row| (
-                row.try_get::<Uuid, _>("id")?,
-                row.try_get::<String, _>("phone_e164")?
-            )
-        )
+        read_rows!(self, sqlx::query(query), values, |row| (
+            row.try_get::<Uuid, _>("id")?,
+            row.try_get::<String, _>("phone_e164")?
+        ))
     }
 
     /// The rows of [`crate::sql::PURGE_WALK`]: each attempt walked, as its finish time, its

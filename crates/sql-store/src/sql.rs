@@ -340,10 +340,28 @@ pub(crate) const CLOSE_ABANDONED: &str = "UPDATE verification_attempts SET \
      finished_at_ns = $2, outcome = 'outcome_unknown', error_class = 'abandoned', counts = TRUE \
      WHERE finished_at_ns IS NULL AND started_at_ns < $1 AND kind = $3";
 
+/// The query of [`CLEAR_NUMBERS_SQLITE`] and [`CLEAR_NUMBERS_POSTGRES`], up to its locking.
+macro_rules! clear_numbers {
+    () => {
+        "SELECT id, phone_e164 FROM verification_attempts \
+         WHERE phone_e164 IS NOT NULL ORDER BY phone_e164 LIMIT $1"
+    };
+}
+
 /// At most `$1` attempts that keep their number in clear, with it: a batch of the conversion
-/// to protected numbers. Index `verification_attempts_by_number`.
-pub(crate) const CLEAR_NUMBERS: &str = "SELECT id, phone_e164 FROM verification_attempts \
-     WHERE phone_e164 IS NOT NULL ORDER BY phone_e164 LIMIT $1";
+/// to protected numbers. SQLite has one writer at a time, so two conversions never hold rows
+/// at once. Index `verification_attempts_by_number`.
+#[cfg(feature = "sqlite")]
+pub(crate) const CLEAR_NUMBERS_SQLITE: &str = clear_numbers!();
+
+/// [`CLEAR_NUMBERS_SQLITE`] on PostgreSQL, each row locked as it is read and the rows another
+/// transaction holds skipped: a batch then updates only rows it already holds, so two
+/// conversions at once never wait for each other. Read unlocked, both read the same rows and
+/// their updates took them in different orders: a deadlock, reported as the store failing
+/// (CI, stop 32). Index `verification_attempts_by_number`.
+#[cfg(feature = "postgres")]
+pub(crate) const CLEAR_NUMBERS_POSTGRES: &str =
+    concat!(clear_numbers!(), " FOR UPDATE SKIP LOCKED");
 
 /// How many attempts keep their number in clear. Index `verification_attempts_by_number`.
 pub(crate) const COUNT_CLEAR_NUMBERS: &str =

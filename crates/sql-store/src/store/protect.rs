@@ -76,11 +76,11 @@ impl SqlVerificationStore {
         let numbers = numbers.clone();
         let limit = limit.clamp(1, MAX_PROTECT_BATCH);
         self.check_number_keys().await?;
-        let update = match &self.backend {
+        let (select, update) = match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => sql::PROTECT_NUMBERS_SQLITE,
+            Backend::Sqlite(_) => (sql::CLEAR_NUMBERS_SQLITE, sql::PROTECT_NUMBERS_SQLITE),
             #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => sql::PROTECT_NUMBERS_POSTGRES,
+            Backend::Postgres(_) => (sql::CLEAR_NUMBERS_POSTGRES, sql::PROTECT_NUMBERS_POSTGRES),
         };
         let started = std::time::Instant::now();
         let converted = self
@@ -89,7 +89,7 @@ impl SqlVerificationStore {
                 Atomicity::Savepoint,
                 Box::new(move |session: &mut Session| {
                     Box::pin(async move {
-                        let rows = session.clear_numbers(i64::from(limit)).await?;
+                        let rows = session.clear_numbers(select, i64::from(limit)).await?;
                         if rows.is_empty() {
                             return Ok((0, true));
                         }
