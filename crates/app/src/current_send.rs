@@ -252,6 +252,7 @@ mod tests {
             ),
             trust_validation: TrustValidationId::parse("tv").expect("an id"),
             provider: ProviderName::idmeta(),
+            channel: phone_verify_domain::Channel::Sms,
             started_at: at(started),
             state,
         }

@@ -9,7 +9,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use phone_verify_domain::{NumberKind, PhoneNumber, ProviderName, ProviderRules, RegionCode};
+use phone_verify_domain::{
+    Channel, NumberKind, PhoneNumber, ProviderName, ProviderRules, RegionCode,
+};
 
 use crate::time::{add, sub};
 
@@ -174,6 +176,14 @@ pub enum SendRefusal {
         /// The number's kind.
         kind: NumberKind,
     },
+    /// No wired provider offers the channel the send asked for
+    /// ([`ProviderRules::channels`](phone_verify_domain::ProviderRules::channels)): no
+    /// request was made. Another channel may be offered.
+    #[error("no provider sends codes by {channel}")]
+    ChannelNotOffered {
+        /// The channel asked for.
+        channel: Channel,
+    },
 }
 
 impl SendRefusal {
@@ -187,13 +197,14 @@ impl SendRefusal {
             Self::TrustValidationLimitReached { .. }
             | Self::CountryNotAllowed
             | Self::PrefixDenied
-            | Self::NumberKindDenied { .. } => None,
+            | Self::NumberKindDenied { .. }
+            | Self::ChannelNotOffered { .. } => None,
         }
     }
 
     /// The guard's stable name, as metrics label the refusal: `cooling_down`,
     /// `number_limit_reached`, `trust_validation_limit_reached`, `country_not_allowed`,
-    /// `prefix_denied` or `number_kind_denied`.
+    /// `prefix_denied`, `number_kind_denied` or `channel_not_offered`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CoolingDown { .. } => "cooling_down",
@@ -202,6 +213,7 @@ impl SendRefusal {
             Self::CountryNotAllowed => "country_not_allowed",
             Self::PrefixDenied => "prefix_denied",
             Self::NumberKindDenied { .. } => "number_kind_denied",
+            Self::ChannelNotOffered { .. } => "channel_not_offered",
         }
     }
 }

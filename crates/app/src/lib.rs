@@ -58,10 +58,10 @@
 //! let wiring = Wiring::new(Arc::new(gateway), Arc::new(InMemoryVerificationStore::new()));
 //! let send = SendCode::new(wiring.clone(), SendPolicy::default());
 //! let sent = send
-//!     .send(&SendCodeRequest {
-//!         phone: PhoneNumber::parse("+60 18-225 8491")?,
-//!         trust_validation: TrustValidationId::parse("tv-1")?,
-//!     })
+//!     .send(&SendCodeRequest::new(
+//!         PhoneNumber::parse("+60 18-225 8491")?,
+//!         TrustValidationId::parse("tv-1")?,
+//!     ))
 //!     .await?;
 //! assert_eq!(sent.receipt.reference.as_str(), "0123456789ABCDEF0123456789ABCDEF");
 //! let _check = CheckCode::new(wiring, CheckPolicy::default());
@@ -92,6 +92,7 @@ mod store;
 #[cfg(feature = "store-contract")]
 pub mod store_contract;
 mod telemetry;
+mod test_numbers;
 mod time;
 mod wiring;
 
@@ -143,4 +144,5 @@ pub use store::{
     PageRequest, PurgeBatch, PurgePosition, Reservation, StoreError, StoreOperation,
     VerificationStore,
 };
+pub use test_numbers::{MAX_TEST_NUMBER_ENTRIES, TestNumbers, TestNumbersError};
 pub use wiring::Wiring;

@@ -66,6 +66,9 @@ pub enum NextStep {
     /// This verification (trust validation) has had all the codes or checks it may have:
     /// start it again under a new trust validation.
     StartOver,
+    /// No provider sends codes on the channel asked for (a call, WhatsApp): offer another
+    /// channel (SMS), and stop offering this one. Nothing was sent.
+    ChannelUnavailable,
     /// The service is misconfigured: the provider refused its credentials or its request,
     /// or a check lacked the number a provider needs. Not the end user's fault; an operator
     /// must act. Retrying will not help.
@@ -84,7 +87,7 @@ pub enum NextStep {
 impl NextStep {
     /// The step's stable name: `use_code_sent`, `verified`, `wait`, `code_may_be_on_its_way`,
     /// `number_cannot_receive`, `wrong_code`, `code_gone`, `start_over`,
-    /// `service_misconfigured`, `provider_down`, `store_down`.
+    /// `channel_unavailable`, `service_misconfigured`, `provider_down`, `store_down`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::UseCodeSent => "use_code_sent",
@@ -95,6 +98,7 @@ impl NextStep {
             Self::WrongCode { .. } => "wrong_code",
             Self::CodeGone => "code_gone",
             Self::StartOver => "start_over",
+            Self::ChannelUnavailable => "channel_unavailable",
             Self::ServiceMisconfigured => "service_misconfigured",
             Self::ProviderDown { .. } => "provider_down",
             Self::StoreDown => "store_down",
@@ -201,7 +205,8 @@ fn wait_until(at: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
 
 impl TellsNextStep for SendRefusal {
     /// Wait for the cooldown or the number's cap; start over when the trust validation has
-    /// had its codes; another number when this one is not served.
+    /// had its codes; another number when this one is not served; another channel when
+    /// none sends on this one.
     fn next_step(&self, now: DateTime<Utc>) -> NextStep {
         match self {
             Self::CoolingDown { retry_at } | Self::NumberLimitReached { retry_at, .. } => {
@@ -213,6 +218,7 @@ impl TellsNextStep for SendRefusal {
             Self::CountryNotAllowed | Self::PrefixDenied | Self::NumberKindDenied { .. } => {
                 NextStep::NumberCannotReceive
             }
+            Self::ChannelNotOffered { .. } => NextStep::ChannelUnavailable,
         }
     }
 }
@@ -385,6 +391,12 @@ mod tests {
                     kind: NumberKind::Voip,
                 }),
                 NextStep::NumberCannotReceive,
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::ChannelNotOffered {
+                    channel: phone_verify_domain::Channel::WhatsApp,
+                }),
+                NextStep::ChannelUnavailable,
             ),
             (SendCodeError::Store(store_down()), NextStep::StoreDown),
             (
@@ -576,6 +588,7 @@ mod tests {
             NextStep::WrongCode { tries_left: None },
             NextStep::CodeGone,
             NextStep::StartOver,
+            NextStep::ChannelUnavailable,
             NextStep::ServiceMisconfigured,
             NextStep::ProviderDown { retry_after: None },
             NextStep::StoreDown,
@@ -592,6 +605,7 @@ mod tests {
                 "wrong_code",
                 "code_gone",
                 "start_over",
+                "channel_unavailable",
                 "service_misconfigured",
                 "provider_down",
                 "store_down"

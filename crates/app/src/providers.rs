@@ -7,11 +7,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use phone_verify_domain::{
-    CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderName, ProviderRules,
+    Channel, CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderName, ProviderRules,
     RegionCode, VerificationGateway,
 };
 
-use crate::NumberPrefix;
+use crate::test_numbers::TestNumbersGateway;
+use crate::{Clock, NumberPrefix, TestNumbers};
 
 /// Which numbers a routing rule sends to its provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,10 @@ pub enum ProvidersError {
     /// A route or the failover names a provider that is not wired.
     #[error("no provider is named {0}")]
     UnknownProvider(ProviderName),
+    /// A gateway named [`ProviderName::test`] beside test numbers, whose sends are recorded
+    /// under that name: a check could not tell which one holds a code.
+    #[error("the provider name `test` is taken by the test numbers")]
+    TestNameTaken,
 }
 
 /// A check was to go to a provider that is not wired (a send recorded by another
@@ -60,7 +65,7 @@ pub struct ProviderNotWired;
 /// ```
 /// use std::sync::Arc;
 /// use phone_verify_app::{NumberPrefix, Providers, Route};
-/// use phone_verify_domain::{MockVerificationGateway, PhoneNumber, ProviderName};
+/// use phone_verify_domain::{Channel, MockVerificationGateway, PhoneNumber, ProviderName};
 ///
 /// let twilio = ProviderName::twilio();
 /// let providers = Providers::new(ProviderName::idmeta(), Arc::new(MockVerificationGateway::new()))
@@ -68,7 +73,11 @@ pub struct ProviderNotWired;
 ///     .route(Route::Prefix(NumberPrefix::parse("+1")?), twilio.clone())?
 ///     .failover_to(twilio.clone())?;
 /// let malaysian = PhoneNumber::parse("+60 18-225 8491")?;
-/// let names: Vec<&str> = providers.plan(&malaysian).map(|(name, _)| name.as_str()).collect();
+/// let names: Vec<&str> = providers
+///     .plan(&malaysian, Channel::Sms)
+///     .into_iter()
+///     .map(|(name, _)| name.as_str())
+///     .collect();
 /// assert_eq!(names, ["idmeta", "twilio"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -80,6 +89,10 @@ pub struct Providers {
     routes: Vec<(Route, ProviderName)>,
     /// The providers a send fails over to, in order.
     failover: Vec<ProviderName>,
+    /// The test numbers, answered without a provider ([`TestNumbers`]).
+    test_numbers: Option<Arc<dyn VerificationGateway>>,
+    /// The test numbers themselves, to route by.
+    test_list: TestNumbers,
 }
 
 impl Providers {
@@ -89,7 +102,39 @@ impl Providers {
             gateways: vec![(name, gateway)],
             routes: Vec::new(),
             failover: Vec::new(),
+            test_numbers: None,
+            test_list: TestNumbers::new(),
         }
+    }
+
+    /// Sends to `numbers` go to none of the providers: they are recorded under
+    /// [`ProviderName::test`] and verified by their fixed codes, whatever the routes, the
+    /// failover and the channel ([`TestNumbers`]). `clock` dates their receipts and checks (the
+    /// use cases' own). An empty list changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`ProvidersError::TestNameTaken`] when a gateway is wired under `test`.
+    pub fn test_numbers(
+        mut self,
+        numbers: TestNumbers,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ProvidersError> {
+        if self.gateway(&ProviderName::test()).is_some() {
+            return Err(ProvidersError::TestNameTaken);
+        }
+        if numbers.is_empty() {
+            return Ok(self);
+        }
+        self.test_list = numbers.clone();
+        let gateway: TestNumbersGateway = numbers.gateway(clock);
+        self.test_numbers = Some(Arc::new(gateway));
+        Ok(self)
+    }
+
+    /// The test numbers ([`Providers::test_numbers`]); empty unless given.
+    pub fn test_list(&self) -> &TestNumbers {
+        &self.test_list
     }
 
     /// One more provider, reached through a route or the failover chain.
@@ -103,7 +148,11 @@ impl Providers {
         gateway: Arc<dyn VerificationGateway>,
     ) -> Result<Self, ProvidersError> {
         if self.gateway(&name).is_some() {
-            return Err(ProvidersError::DuplicateName(name));
+            return Err(if name == ProviderName::test() {
+                ProvidersError::TestNameTaken
+            } else {
+                ProvidersError::DuplicateName(name)
+            });
         }
         self.gateways.push((name, gateway));
         Ok(self)
@@ -145,8 +194,11 @@ impl Providers {
         &self.gateways[0].0
     }
 
-    /// The gateway wired under `name`.
+    /// The gateway wired under `name` (the test numbers' under [`ProviderName::test`]).
     pub fn gateway(&self, name: &ProviderName) -> Option<&Arc<dyn VerificationGateway>> {
+        if *name == ProviderName::test() && self.test_numbers.is_some() {
+            return self.test_numbers.as_ref();
+        }
         self.gateways
             .iter()
             .find(|(wired, _)| wired == name)
@@ -170,16 +222,52 @@ impl Providers {
             .map_or_else(|| self.default_provider(), |(_, name)| name)
     }
 
-    /// The providers a send to `phone` may try, in order: the routed one, then the failover
-    /// chain without it. Never empty.
+    /// The providers a send to `phone` on `channel` may try, in order: the first that offers
+    /// the channel ([`ProviderRules::channels`]) of the routed one, the failover chain and the
+    /// other providers in the order given; then the failover chain's others that offer it. A
+    /// test number goes to the test numbers alone. Empty when no provider offers the channel.
     pub fn plan<'a>(
         &'a self,
         phone: &PhoneNumber,
-    ) -> impl Iterator<Item = (&'a ProviderName, &'a Arc<dyn VerificationGateway>)> + 'a {
+        channel: Channel,
+    ) -> Vec<(&'a ProviderName, &'a Arc<dyn VerificationGateway>)> {
+        static TEST: ProviderName = ProviderName::test();
+        if let Some(test) = &self.test_numbers
+            && self.test_list.contains(phone)
+        {
+            return vec![(&TEST, test)];
+        }
+        let offers = |name: &'a ProviderName| self.offering(name, channel);
         let routed = self.routed(phone);
-        std::iter::once(routed)
-            .chain(self.failover.iter().filter(move |name| *name != routed))
-            .filter_map(|name| self.gateway(name).map(|gateway| (name, gateway)))
+        let first = std::iter::once(routed)
+            .chain(&self.failover)
+            .chain(self.gateways.iter().map(|(name, _)| name))
+            .find_map(offers);
+        let Some(first) = first else {
+            return Vec::new();
+        };
+        let rest = self
+            .failover
+            .iter()
+            .filter(|name| **name != *first.0)
+            .filter_map(offers);
+        std::iter::once(first).chain(rest).collect()
+    }
+
+    /// The gateway named `name`, if it offers `channel`.
+    fn offering<'a>(
+        &'a self,
+        name: &'a ProviderName,
+        channel: Channel,
+    ) -> Option<(&'a ProviderName, &'a Arc<dyn VerificationGateway>)> {
+        self.gateway(name)
+            .filter(|gateway| gateway.rules().channels.contains(channel))
+            .map(|gateway| (name, gateway))
+    }
+
+    /// Whether some provider offers `channel` to `phone` ([`Providers::plan`] is not empty).
+    pub fn offers(&self, phone: &PhoneNumber, channel: Channel) -> bool {
+        !self.plan(phone, channel).is_empty()
     }
 
     /// Checks a code at `provider`; a provider not wired here is a check that never left
@@ -235,6 +323,7 @@ impl fmt::Debug for Providers {
             .field("gateways", &self.gateways)
             .field("routes", &self.routes)
             .field("failover", &self.failover)
+            .field("test_numbers", &self.test_list)
             .finish()
     }
 }
@@ -265,7 +354,8 @@ mod tests {
     fn plan(providers: &Providers, phone: &str) -> Vec<String> {
         let phone = PhoneNumber::parse(phone).expect("a number");
         providers
-            .plan(&phone)
+            .plan(&phone, Channel::Sms)
+            .into_iter()
             .map(|(name, _)| name.to_string())
             .collect()
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckVerdict, ErrorClass, GatewayError, ProviderName, ReferenceId, RejectionKind,
+    Channel, CheckVerdict, ErrorClass, GatewayError, ProviderName, ReferenceId, RejectionKind,
     TrustValidationId, VerificationStatus,
 };
 
@@ -196,6 +196,8 @@ pub struct NewSend {
     pub trust_validation: TrustValidationId,
     /// The provider the send goes to.
     pub provider: ProviderName,
+    /// How the code goes out (the request's channel).
+    pub channel: Channel,
     /// When the attempt started.
     pub started_at: DateTime<Utc>,
 }
@@ -215,6 +217,9 @@ pub struct SendRecord {
     /// goes to. Records written before providers were named read as
     /// [`ProviderName::idmeta`].
     pub provider: ProviderName,
+    /// How the code went out. Records written before channels were recorded read as
+    /// [`Channel::Sms`], the only channel there was.
+    pub channel: Channel,
     /// When the attempt started (before the provider call).
     pub started_at: DateTime<Utc>,
     /// In flight or finished.
@@ -229,6 +234,7 @@ impl SendRecord {
             number: send.number,
             trust_validation: send.trust_validation,
             provider: send.provider,
+            channel: send.channel,
             started_at: send.started_at,
             state: SendState::InFlight,
         }

@@ -164,7 +164,17 @@ impl SendCode {
             telemetry::count_send_refusal(provider, &refusal, &request.phone);
             return Err(refusal.into());
         }
-        let mut plan = self.wiring.providers.plan(&request.phone).peekable();
+        let plan = self.wiring.providers.plan(&request.phone, request.channel);
+        if plan.is_empty() {
+            let refusal = SendRefusal::ChannelNotOffered {
+                channel: request.channel,
+            };
+            warn!(%refusal, "send refused: no provider offers the channel");
+            let provider = self.wiring.providers.routed(&request.phone);
+            telemetry::count_send_refusal(provider, &refusal, &request.phone);
+            return Err(refusal.into());
+        }
+        let mut plan = plan.into_iter().peekable();
         while let Some((provider, gateway)) = plan.next() {
             match self.attempt(request, provider, &**gateway).await {
                 Err(SendCodeError::Gateway(error))
@@ -175,7 +185,7 @@ impl SendCode {
                 answer => return answer,
             }
         }
-        unreachable!("a plan names at least the routed provider")
+        unreachable!("a plan that is not empty ends in an answer")
     }
 
     /// Where `provider` keeps one pending code per number whoever asked
@@ -282,6 +292,7 @@ impl SendCode {
             lookup: numbers.lookup(&request.phone),
             trust_validation: request.trust_validation.clone(),
             provider: provider.clone(),
+            channel: request.channel,
             started_at: self.wiring.clock.now(),
         };
         let reservation = telemetry::store_call(

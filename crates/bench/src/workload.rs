@@ -65,12 +65,12 @@ impl Numbers {
 fn job(n: u64) -> anyhow::Result<Job> {
     let national = national_number(n);
     let trust_validation = format!("{TRUST_VALIDATION_PREFIX}{n}");
-    let request = SendCodeRequest {
-        phone: PhoneNumber::from_parts(COUNTRY_CODE, &national)
+    let request = SendCodeRequest::new(
+        PhoneNumber::from_parts(COUNTRY_CODE, &national)
             .context("a generated number is not a valid Malaysian mobile")?,
-        trust_validation: TrustValidationId::parse(&trust_validation)
+        TrustValidationId::parse(&trust_validation)
             .context("a generated trust validation is not valid")?,
-    };
+    );
     let body = serde_json::to_vec(&json!({
         "country_code": COUNTRY_CODE,
         "phone_number": national,

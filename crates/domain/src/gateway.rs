@@ -388,7 +388,7 @@ pub struct CancelNotSupported;
 ///     before,
 ///     Err(GatewayError::Rejected { kind: RejectionKind::NotFound, .. })
 /// ));
-/// let send = SendCodeRequest { phone: PhoneNumber::parse("+60182258491")?, trust_validation };
+/// let send = SendCodeRequest::new(PhoneNumber::parse("+60182258491")?, trust_validation);
 /// block_on(gateway.send_code(&send))?;
 /// assert_eq!(block_on(gateway.check_code(&check))?.verdict(), CheckVerdict::Verified);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -28,15 +28,16 @@
 //! ```
 //! use phone_verify_domain::{PhoneNumber, RegionCode, SendCodeRequest, TrustFlowId, TrustValidationId};
 //!
-//! let request = SendCodeRequest {
-//!     phone: PhoneNumber::parse_national("018-225 8491", RegionCode::parse("MY")?)?,
-//!     trust_validation: TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
-//! };
+//! let request = SendCodeRequest::new(
+//!     PhoneNumber::parse_national("018-225 8491", RegionCode::parse("MY")?)?,
+//!     TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
+//! );
 //! assert_eq!(request.phone.e164(), "+60182258491");
 //! assert!(!format!("{request:?}").contains("182258491"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod channel;
 mod error_chain;
 mod gateway;
 mod ids;
@@ -49,6 +50,9 @@ mod rules;
 mod status;
 mod verification;
 
+pub use channel::{
+    APP_HASH_LEN, AppHash, AppHashError, Channel, Channels, Locale, LocaleError, MAX_LOCALE_LEN,
+};
 /// The time types of the port's answers ([`SendReceipt::submitted_at`],
 /// [`CheckResult::checked_at`]), re-exported from `chrono` so that a gateway of your own needs
 /// no `chrono` dependency of its own (nor one of the same version).

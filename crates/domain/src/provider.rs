@@ -78,6 +78,12 @@ impl ProviderName {
         Self::from_static("twilio")
     }
 
+    /// `test`: the name the sends to test numbers are recorded under. No provider is called
+    /// for them, and no gateway may be wired under this name beside test numbers.
+    pub const fn test() -> Self {
+        Self::from_static("test")
+    }
+
     /// The name as records and routing spell it.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::Channels;
+
 /// Which of a provider's codes a check reaches when it names no send (no reference): how the
 /// provider keeps its live codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,6 +47,13 @@ pub enum AttemptScope {
 /// assert!(twilio.resend_reuses_code);
 /// assert_eq!(twilio.attempts, AttemptScope::Code);
 /// assert_eq!(ProviderRules::default().code_lifetime, None);
+///
+/// // What a send may ask beyond the number: SMS alone, no locale, unless declared.
+/// use phone_verify_domain::{Channel, Channels};
+/// let rules = twilio.offering(Channels::of(&[Channel::Sms, Channel::Call])).honouring_locale();
+/// assert!(rules.channels.contains(Channel::Call));
+/// assert!(rules.honours_locale);
+/// assert!(!ProviderRules::default().channels.contains(Channel::Call));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -65,6 +74,15 @@ pub struct ProviderRules {
     /// pending for another must end that code first, or a code requested in one flow would
     /// verify the other ([`crate::VerificationGateway::cancel_code`]).
     pub isolates_trust_validations: bool,
+    /// The channels the provider delivers codes on. Routing sends a request only to a provider
+    /// that offers its channel, and fails over only among those ([`Channels::SMS`] unless
+    /// declared).
+    pub channels: Channels,
+    /// Whether the provider writes the message in the language a send asks for
+    /// ([`crate::SendCodeRequest::locale`]) and puts the Android app hash in an SMS
+    /// ([`crate::SendCodeRequest::app_hash`]). When it does not, both are ignored, by this
+    /// declaration: the send goes out in the provider's own words (`false` unless declared).
+    pub honours_locale: bool,
 }
 
 impl ProviderRules {
@@ -77,6 +95,8 @@ impl ProviderRules {
             resend_reuses_code: false,
             attempts: AttemptScope::Send,
             isolates_trust_validations: true,
+            channels: Channels::SMS,
+            honours_locale: false,
         }
     }
 
@@ -90,6 +110,23 @@ impl ProviderRules {
             resend_reuses_code: true,
             attempts: AttemptScope::Code,
             isolates_trust_validations: false,
+            channels: Channels::SMS,
+            honours_locale: false,
+        }
+    }
+
+    /// These rules, the provider offering `channels`.
+    #[must_use]
+    pub const fn offering(self, channels: Channels) -> Self {
+        Self { channels, ..self }
+    }
+
+    /// These rules, the provider honouring a send's locale and app hash.
+    #[must_use]
+    pub const fn honouring_locale(self) -> Self {
+        Self {
+            honours_locale: true,
+            ..self
         }
     }
 }

@@ -3,20 +3,85 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    CodeState, DeliveryState, DeliveryStatus, OtpCode, PhoneNumber, ReferenceId, TrustValidationId,
-    VerificationStatus,
+    AppHash, Channel, CodeState, DeliveryState, DeliveryStatus, Locale, OtpCode, PhoneNumber,
+    ReferenceId, TrustValidationId, VerificationStatus,
 };
 
-/// Ask the provider to send a code by SMS.
+/// Ask the provider to send a code: to whom, for which trust validation, on which channel,
+/// in which language.
 ///
 /// Every field is already validated, so a request that exists is well formed. `Debug` masks the
-/// phone number.
+/// phone number. Made with [`SendCodeRequest::new`] (an SMS in the number's language) and
+/// the `with_…` methods; `#[non_exhaustive]`, so a new option does not break a caller.
+///
+/// ```
+/// use phone_verify_domain::{Channel, Locale, PhoneNumber, SendCodeRequest, TrustValidationId};
+///
+/// let phone = PhoneNumber::parse("+60 18-225 8491")?;
+/// let tv = TrustValidationId::parse("signup-42")?;
+/// let sms = SendCodeRequest::new(phone.clone(), tv.clone());
+/// assert_eq!(sms.channel, Channel::Sms);
+/// // "No SMS? Call me instead", in English although the number is Malaysian:
+/// let call = SendCodeRequest::new(phone, tv)
+///     .with_channel(Channel::Call)
+///     .with_locale(Locale::parse("en")?);
+/// assert_eq!(call.locale.as_ref().map(|l| l.as_str()), Some("en"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SendCodeRequest {
-    /// Who receives the SMS.
+    /// Who receives the code.
     pub phone: PhoneNumber,
     /// The Trust Validation (one run of the flow for one end user).
     pub trust_validation: TrustValidationId,
+    /// How the code reaches the end user ([`Channel::Sms`] unless asked). Only a provider
+    /// that offers it is called ([`crate::ProviderRules::channels`]).
+    pub channel: Channel,
+    /// The language of the message; `None` leaves it to the provider (Twilio: the number's
+    /// country). Ignored by a provider that does not honour it
+    /// ([`crate::ProviderRules::honours_locale`]).
+    pub locale: Option<Locale>,
+    /// The Android app hash an SMS ends with, for the SMS Retriever; sent with SMS only, and
+    /// ignored by a provider that does not honour it.
+    pub app_hash: Option<AppHash>,
+}
+
+impl SendCodeRequest {
+    /// An SMS to `phone` for `trust_validation`, in the language the provider picks.
+    pub fn new(phone: PhoneNumber, trust_validation: TrustValidationId) -> Self {
+        Self {
+            phone,
+            trust_validation,
+            channel: Channel::Sms,
+            locale: None,
+            app_hash: None,
+        }
+    }
+
+    /// This request on `channel`.
+    #[must_use]
+    pub fn with_channel(self, channel: Channel) -> Self {
+        Self { channel, ..self }
+    }
+
+    /// This request in `locale`.
+    #[must_use]
+    pub fn with_locale(self, locale: Locale) -> Self {
+        Self {
+            locale: Some(locale),
+            ..self
+        }
+    }
+
+    /// This request with the Android app hash `app_hash` (SMS only).
+    #[must_use]
+    pub fn with_app_hash(self, app_hash: AppHash) -> Self {
+        Self {
+            app_hash: Some(app_hash),
+            ..self
+        }
+    }
 }
 
 /// What the provider answered to a send it accepted.

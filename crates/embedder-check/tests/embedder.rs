@@ -69,10 +69,10 @@ async fn send_and_check(
     number: &str,
     trust_validation: &str,
 ) {
-    let request = SendCodeRequest {
-        phone: PhoneNumber::parse(number).expect("a number"),
-        trust_validation: TrustValidationId::parse(trust_validation).expect("an id"),
-    };
+    let request = SendCodeRequest::new(
+        PhoneNumber::parse(number).expect("a number"),
+        TrustValidationId::parse(trust_validation).expect("an id"),
+    );
     let sent = verification.send_code(&request).await;
     assert_eq!(
         verification.next_step(&sent),

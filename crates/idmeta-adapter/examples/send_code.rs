@@ -27,10 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let phone = PhoneNumber::parse("+60 18-225 8491")?;
     let trust_validation = TrustValidationId::parse("example-trust-validation")?;
     let receipt = gateway
-        .send_code(&SendCodeRequest {
-            phone: phone.clone(),
-            trust_validation: trust_validation.clone(),
-        })
+        .send_code(&SendCodeRequest::new(
+            phone.clone(),
+            trust_validation.clone(),
+        ))
         .await?;
     println!("sent to {phone}: reference {}", receipt.reference);
 

@@ -18,6 +18,7 @@
 //! | `wait` (cooldown, number cap, provider rate limit) | 429 + `Retry-After` | `"error": "wait"` |
 //! | `start_over` (the sign-up had all its codes or checks) | 429 | `"error": "start_over"` |
 //! | `number_cannot_receive` (country, prefix, kind not served; provider refused it) | 422 | `"error": "number_cannot_receive"` |
+//! | `channel_unavailable` (no provider calls or messages on WhatsApp) | 422 | `"error": "channel_unavailable"` |
 //! | `code_may_be_on_its_way` (a send whose outcome is unknown) | 409 | `"error": "code_may_be_on_its_way"` |
 //! | `wrong_code` | 422 | `"error": "wrong_code"`, `"tries_left"` |
 //! | `code_gone` (none sent, expired, used up, none pending, an unclear answer) | 410 | `"error": "code_gone"` |
@@ -109,10 +110,7 @@ async fn send_code(
         // The parse errors never echo the input, and neither does this answer.
         return invalid("the phone number or the signup id is not valid");
     };
-    let request = SendCodeRequest {
-        phone,
-        trust_validation,
-    };
+    let request = SendCodeRequest::new(phone, trust_validation);
     let sent = signup.verification.send_code(&request).await;
     answer(signup.verification.next_step(&sent))
 }
@@ -145,9 +143,9 @@ fn answer(step: NextStep) -> Response {
         NextStep::Verified => StatusCode::OK,
         NextStep::Wait { .. } | NextStep::StartOver => StatusCode::TOO_MANY_REQUESTS,
         NextStep::CodeMayBeOnItsWay => StatusCode::CONFLICT,
-        NextStep::NumberCannotReceive | NextStep::WrongCode { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        NextStep::NumberCannotReceive
+        | NextStep::WrongCode { .. }
+        | NextStep::ChannelUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
         NextStep::CodeGone => StatusCode::GONE,
         NextStep::ServiceMisconfigured => StatusCode::BAD_GATEWAY,
         NextStep::ProviderDown { .. } => StatusCode::SERVICE_UNAVAILABLE,

@@ -29,10 +29,10 @@
 //! # tokio::runtime::Runtime::new()?.block_on(async {
 //! let sim = sim::start(sim::SimConfig::default()).await?;
 //! let verification = PhoneVerification::builder().simulator(&sim).build().await?;
-//! let request = SendCodeRequest {
-//!     phone: PhoneNumber::parse("+60 18-225 8491")?,
-//!     trust_validation: TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
-//! };
+//! let request = SendCodeRequest::new(
+//!     PhoneNumber::parse("+60 18-225 8491")?,
+//!     TrustValidationId::parse("7f0c2a4e-9d1b-4c52-8f3a-1b2c3d4e5f60")?,
+//! );
 //! verification.send_code(&request).await?;
 //! let code = sim.last_code_for("+60182258491").ok_or("no code delivered")?;
 //! let checked = verification.check_code(request.trust_validation, OtpCode::parse(&code)?, None).await?;
@@ -176,10 +176,11 @@ pub use verification::PhoneVerification;
 pub use phone_verify_app::NumberPrefix;
 pub use phone_verify_app::{
     CheckCodeError, CheckedCode, NextStep, ProviderName, ProviderNameError, Route, SendCodeError,
-    SentCode, TellsNextStep,
+    SentCode, TellsNextStep, TestNumbers, TestNumbersError,
 };
 pub use phone_verify_domain::{
-    IdError, OtpCode, OtpCodeError, PhoneNumber, SendCodeRequest, TrustValidationId,
+    AppHash, AppHashError, Channel, IdError, Locale, LocaleError, OtpCode, OtpCodeError,
+    PhoneNumber, SendCodeRequest, TrustValidationId,
 };
 
 /// Keeps the numbering library's logs, which print phone numbers in clear, out of every

@@ -19,10 +19,10 @@
 //!     .store(FailingStore::failing(&[StoreOperation::ReserveSend]))
 //!     .build()
 //!     .await?;
-//! let request = SendCodeRequest {
-//!     phone: PhoneNumber::parse("+60182258491")?,
-//!     trust_validation: TrustValidationId::parse("tv-1")?,
-//! };
+//! let request = SendCodeRequest::new(
+//!     PhoneNumber::parse("+60182258491")?,
+//!     TrustValidationId::parse("tv-1")?,
+//! );
 //! let error = verification.send_code(&request).await.unwrap_err();
 //! assert!(matches!(error, SendCodeError::Store(_)));
 //! assert_eq!(sim.counters().idmeta_send_requests, 0, "nothing unrecorded is sent");

@@ -27,10 +27,10 @@ use crate::{PhoneVerificationBuilder, VerificationRecords};
 /// let sim = sim::start(sim::SimConfig::default()).await?;
 /// let verification = PhoneVerification::builder().simulator(&sim).build().await?;
 /// let phone = PhoneNumber::parse("+60182258491")?;
-/// let request = SendCodeRequest {
-///     phone: phone.clone(),
-///     trust_validation: TrustValidationId::parse("tv-1")?,
-/// };
+/// let request = SendCodeRequest::new(
+///     phone.clone(),
+///     TrustValidationId::parse("tv-1")?,
+/// );
 /// let for_a_handler = verification.clone();
 /// for_a_handler.send_code(&request).await?;
 /// let history = verification.records().history_of_number(&phone, PageRequest::first(10)).await?;
@@ -86,10 +86,10 @@ impl PhoneVerification {
     ///     .clock(ManualClock::new("2026-05-14T10:00:00Z".parse()?))
     ///     .build()
     ///     .await?;
-    /// let request = SendCodeRequest {
-    ///     phone: PhoneNumber::parse("+60182258491")?,
-    ///     trust_validation: TrustValidationId::parse("tv-1")?,
-    /// };
+    /// let request = SendCodeRequest::new(
+    ///     PhoneNumber::parse("+60182258491")?,
+    ///     TrustValidationId::parse("tv-1")?,
+    /// );
     /// let sent = verification.send_code(&request).await;
     /// assert_eq!(verification.next_step(&sent), NextStep::UseCodeSent);
     /// // At once again: the cooldown (30 s by default) refuses, and says how long to wait.

@@ -42,8 +42,5 @@ pub fn trust_validation(prefix: &str, index: u32) -> TrustValidationId {
 
 /// A send of a code to `phone` for `trust_validation`, in [`TRUST_FLOW`].
 pub fn send_request(phone: PhoneNumber, trust_validation: TrustValidationId) -> SendCodeRequest {
-    SendCodeRequest {
-        phone,
-        trust_validation,
-    }
+    SendCodeRequest::new(phone, trust_validation)
 }

@@ -73,6 +73,8 @@ pub(crate) struct StoredAttempt {
     pub(crate) submitted_at_ns: Option<i64>,
     /// The provider of the send (of a check: of its send).
     pub(crate) provider: String,
+    /// The channel of the send, by its stable name (of a check: the default, not read).
+    pub(crate) channel: String,
 }
 
 /// The columns of a new attempt, in flight.
@@ -88,6 +90,8 @@ pub(crate) struct InFlightRow {
     pub(crate) reference: Option<String>,
     pub(crate) started_at_ns: i64,
     pub(crate) provider: String,
+    /// The send's channel; a check row's is SMS, never read.
+    pub(crate) channel: &'static str,
 }
 
 /// What a new row keeps in `trust_flow`: nothing of meaning. The Trust Flow is IDMeta's
@@ -159,6 +163,7 @@ impl InFlightRow {
             reference: None,
             started_at_ns: nanos(send.started_at)?,
             provider: send.provider.as_str().to_owned(),
+            channel: send.channel.as_str(),
         })
     }
 
@@ -174,6 +179,7 @@ impl InFlightRow {
             reference: check.reference.as_ref().map(|r| r.as_str().to_owned()),
             started_at_ns: nanos(check.started_at)?,
             provider: provider.as_str().to_owned(),
+            channel: phone_verify_domain::Channel::Sms.as_str(),
         })
     }
 }
@@ -461,6 +467,11 @@ impl Reader<'_> {
             trust_validation: self.trust_validation()?,
             provider: ProviderName::parse(&self.row.provider)
                 .map_err(|_| self.corrupt(Defect::InvalidProvider))?,
+            channel: self
+                .row
+                .channel
+                .parse()
+                .map_err(|_| self.corrupt(Defect::UnknownChannel))?,
             started_at: instant(self.row.started_at_ns),
             state,
         })
@@ -543,6 +554,7 @@ mod tests {
             status_code: None,
             submitted_at_ns: None,
             provider: "idmeta".to_owned(),
+            channel: "sms".to_owned(),
         }
     }
 
@@ -604,7 +616,7 @@ mod tests {
     #[test]
     fn rows_that_hold_no_valid_record_are_corrupt_and_never_name_the_number() {
         type Breakage = (&'static str, fn(&mut StoredAttempt));
-        let broken: [Breakage; 16] = [
+        let broken: [Breakage; 17] = [
             ("unknown kind", |row| row.kind = "call".into()),
             (
                 "outcome holds an unknown name: not a known send outcome",
@@ -668,6 +680,9 @@ mod tests {
             }),
             ("the provider name is not valid", |row| {
                 row.provider = "IDMeta".into();
+            }),
+            ("the channel is not one this release knows", |row| {
+                row.channel = "pigeon".into();
             }),
         ];
         for (expected, breaks) in broken {

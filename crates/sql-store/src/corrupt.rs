@@ -32,6 +32,8 @@ pub(crate) enum Defect {
     InvalidReference,
     #[error("the provider name is not valid")]
     InvalidProvider,
+    #[error("the channel is not one this release knows")]
+    UnknownChannel,
     #[error("the outcome and its time disagree")]
     OutcomeTimeDisagree,
     #[error("a sent send has no reference")]

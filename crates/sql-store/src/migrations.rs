@@ -56,6 +56,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "linear purge",
         include_str!("../migrations/common/0007_linear_purge.sql"),
     ),
+    (
+        8,
+        "channel",
+        include_str!("../migrations/common/0008_channel.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -94,6 +99,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         7,
         "linear purge",
         include_str!("../migrations/common/0007_linear_purge.sql"),
+    ),
+    (
+        8,
+        "channel",
+        include_str!("../migrations/common/0008_channel.sql"),
     ),
 ]);
 
@@ -257,6 +267,7 @@ mod upgrade_tests {
             lookup: store.numbers().lookup(&phone),
             trust_validation: TrustValidationId::parse(tv).expect("an id"),
             provider: ProviderName::idmeta(),
+            channel: phone_verify_domain::Channel::Sms,
             started_at,
         };
         let refused = store

@@ -168,6 +168,7 @@ where
         status_code: row.try_get("status_code")?,
         submitted_at_ns: row.try_get("submitted_at_ns")?,
         provider: row.try_get("provider")?,
+        channel: row.try_get("channel")?,
     })
 }
 

@@ -7,7 +7,7 @@ macro_rules! attempt_columns {
     () => {
         "id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
          finished_at_ns, outcome, error_class, refusal_reason, retry_after_ns, verdict, status, \
-         status_code, submitted_at_ns, provider, phone_digest, phone_key, phone_masked"
+         status_code, submitted_at_ns, provider, phone_digest, phone_key, phone_masked, channel"
     };
 }
 
@@ -136,8 +136,8 @@ pub(crate) const NUMBER_KEY_FINGERPRINT: &str =
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
-     provider, phone_digest, phone_key, phone_masked, counts) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, TRUE)";
+     provider, phone_digest, phone_key, phone_masked, channel, counts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
 /// written (none when nothing was in flight), so finishing a check needs no second read.

@@ -65,18 +65,24 @@ fn at(started_at: DateTime<Utc>) -> String {
     started_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// One line: `send <id> to <masked number> via <provider> for <trust validation>: <outcome>
-/// at <start>`, e.g. `send 00000000-0000-0000-0000-000000000001 to +60*****8491 via idmeta
-/// for tv-1: sent (reference 0123…) at 2026-05-14T10:00:00Z`. The number is masked even when
+/// One line: `send <id> to <masked number> via <provider>[ by <channel>] for <trust
+/// validation>: <outcome> at <start>`, e.g. `send 00000000-0000-0000-0000-000000000001 to
+/// +60*****8491 via idmeta for tv-1: sent (reference 0123…) at 2026-05-14T10:00:00Z`; the
+/// channel is named when it is not SMS (`via twilio by call`). The number is masked even when
 /// the record keeps it in clear.
 impl fmt::Display for SendRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "send {} to {} via {} for {}: {} at {}",
-            self.id,
-            self.number,
-            self.provider,
+            "send {} to {} via {}",
+            self.id, self.number, self.provider
+        )?;
+        if self.channel != phone_verify_domain::Channel::Sms {
+            write!(f, " by {}", self.channel)?;
+        }
+        write!(
+            f,
+            " for {}: {} at {}",
             self.trust_validation,
             self.outcome(),
             at(self.started_at),

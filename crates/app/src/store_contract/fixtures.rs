@@ -80,6 +80,7 @@ pub(super) fn new_send_kept(
         lookup: numbers.lookup(phone),
         trust_validation: validation(tv),
         provider: ProviderName::idmeta(),
+        channel: phone_verify_domain::Channel::Sms,
         started_at,
     }
 }

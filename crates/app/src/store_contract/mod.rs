@@ -76,6 +76,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!($($then)* [
             sends::a_reserved_send_reads_back_in_flight_as_outcome_unknown,
             sends::a_finished_send_reads_back_with_its_outcome,
+            sends::a_send_reads_back_with_its_channel_and_every_channel_counts,
             sends::an_outcome_is_recorded_once_and_only_for_a_stored_attempt,
             sends::an_attempt_id_is_stored_once,
             sends::a_send_within_the_cooldown_is_refused_until_the_cooldown_ends,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::fixtures::*;
 use crate::{
-    AttemptRecord, ConflictKind, ErrorClass, HistorySubject, RefusalReason, Reservation,
+    AttemptRecord, ConflictKind, ErrorClass, HistorySubject, NewSend, RefusalReason, Reservation,
     SendLimits, SendOutcome, SendRefusal, SendState, VerificationStore,
 };
 
@@ -34,6 +34,51 @@ pub async fn a_reserved_send_reads_back_in_flight_as_outcome_unknown(
     assert_eq!(
         latest.outcome(),
         SendOutcome::OutcomeUnknown { class: None }
+    );
+}
+
+/// A send reads back with the channel it went out on; the channels count together under the
+/// limits (a call after an SMS to the same number is within the cooldown).
+pub async fn a_send_reads_back_with_its_channel_and_every_channel_counts(
+    store: Arc<dyn VerificationStore>,
+) {
+    let channels = [
+        phone_verify_domain::Channel::Call,
+        phone_verify_domain::Channel::WhatsApp,
+        phone_verify_domain::Channel::Sms,
+    ];
+    for (n, channel) in (0u8..).zip(channels) {
+        let send_id = id();
+        let tv = format!("tv-channel-{n}");
+        let send = NewSend {
+            channel,
+            ..new_send(send_id, &number(n + 1), &tv, t0())
+        };
+        assert_eq!(
+            reserve(&*store, send, &no_limits()).await,
+            Reservation::Reserved
+        );
+        assert_eq!(stored_send(&*store, &tv, send_id).await.channel, channel);
+    }
+    let limits = SendLimits {
+        cooldown: Duration::from_secs(60),
+        ..no_limits()
+    };
+    let call_after_sms = NewSend {
+        channel: phone_verify_domain::Channel::Call,
+        ..new_send(
+            id(),
+            &number(3),
+            "tv-channel-2",
+            t0() + Duration::from_secs(1),
+        )
+    };
+    assert!(
+        matches!(
+            reserve(&*store, call_after_sms, &limits).await,
+            Reservation::Refused(SendRefusal::CoolingDown { .. })
+        ),
+        "a call within the cooldown of an SMS to the number is refused"
     );
 }
 

@@ -46,6 +46,7 @@ async fn send(
         lookup: store.numbers().lookup(&phone),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
+        channel: phone_verify_domain::Channel::Sms,
         started_at: at,
     };
     let reservation = store

@@ -19,6 +19,7 @@ fn send(number: StoredNumber, state: SendState) -> SendRecord {
         number,
         trust_validation: tv(),
         provider: ProviderName::idmeta(),
+        channel: phone_verify_domain::Channel::Sms,
         started_at: t0(),
         state,
     }

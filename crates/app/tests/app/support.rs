@@ -53,10 +53,10 @@ pub(crate) fn reference(n: u8) -> ReferenceId {
 }
 
 pub(crate) fn request_to(phone: PhoneNumber, trust_validation: &str) -> SendCodeRequest {
-    SendCodeRequest {
+    SendCodeRequest::new(
         phone,
-        trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
-    }
+        TrustValidationId::parse(trust_validation).expect("a valid id"),
+    )
 }
 
 pub(crate) fn request() -> SendCodeRequest {

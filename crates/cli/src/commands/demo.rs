@@ -50,11 +50,11 @@ pub(crate) async fn run(args: DemoArgs, out: Output, stores: &Stores) -> Result<
         .sql_store(store)
         .build()
         .await?;
-    let request = SendCodeRequest {
-        phone: phone.clone(),
-        trust_validation: TrustValidationId::parse(&format!("demo-{stamp}"))
+    let request = SendCodeRequest::new(
+        phone.clone(),
+        TrustValidationId::parse(&format!("demo-{stamp}"))
             .map_err(|error| CliError::usage(format!("trust validation: {error}")))?,
-    };
+    );
     // The simulator's own credentials, which nobody configured: no settings to name.
     let sent = verification
         .send_code(&request)

@@ -11,14 +11,14 @@ use crate::provider_text;
 use crate::wiring::{self, Access, Stores};
 
 pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<Exit, CliError> {
-    let request = SendCodeRequest {
-        phone: args.phone.parse()?,
-        trust_validation: wiring::arg(
+    let request = SendCodeRequest::new(
+        args.phone.parse()?,
+        wiring::arg(
             "--trust-validation",
             &args.trust_validation,
             TrustValidationId::parse,
         )?,
-    };
+    );
     let (providers, asked) = wiring::providers(&args.provider)?;
     let verification = stores
         .verification(providers, &args.store, Access::CreateIfMissing)

@@ -42,6 +42,7 @@ async fn seed(
         lookup: store.numbers().lookup(&phone),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
+        channel: phone_verify::Channel::Sms,
         started_at: at,
     };
     let reserved = store

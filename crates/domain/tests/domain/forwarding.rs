@@ -58,10 +58,10 @@ struct Observed {
 
 fn observe(gateway: &impl VerificationGateway) -> Observed {
     let trust_validation = TrustValidationId::parse("tv-1").expect("a valid id");
-    let send = SendCodeRequest {
-        phone: PhoneNumber::parse("+60182258491").expect("a valid number"),
-        trust_validation: trust_validation.clone(),
-    };
+    let send = SendCodeRequest::new(
+        PhoneNumber::parse("+60182258491").expect("a valid number"),
+        trust_validation.clone(),
+    );
     let check = CheckCodeRequest {
         code: OtpCode::parse("918273").expect("a valid code"),
         trust_validation,

@@ -30,10 +30,10 @@ fn a_short_number_keeps_at_most_half_of_its_digits_visible() {
 #[test]
 fn requests_do_not_show_the_number_or_the_code() {
     let phone = PhoneNumber::parse(FULL).expect("valid");
-    let send = SendCodeRequest {
-        phone: phone.clone(),
-        trust_validation: TrustValidationId::parse("tv-1").expect("valid"),
-    };
+    let send = SendCodeRequest::new(
+        phone.clone(),
+        TrustValidationId::parse("tv-1").expect("valid"),
+    );
     let check = CheckCodeRequest {
         code: OtpCode::parse("918273").expect("valid"),
         trust_validation: TrustValidationId::parse("tv-1").expect("valid"),

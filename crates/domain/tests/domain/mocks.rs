@@ -18,10 +18,10 @@ fn the_mock_gateway_is_usable_as_a_shared_trait_object() {
     let gateway: Arc<dyn VerificationGateway> = Arc::new(mock);
     // `Debug` is a supertrait of the port: whatever holds one can show it.
     assert!(format!("{gateway:?}").contains("MockVerificationGateway"));
-    let request = SendCodeRequest {
-        phone: PhoneNumber::parse("+60182258491").expect("valid"),
-        trust_validation: TrustValidationId::parse("tv").expect("valid"),
-    };
+    let request = SendCodeRequest::new(
+        PhoneNumber::parse("+60182258491").expect("valid"),
+        TrustValidationId::parse("tv").expect("valid"),
+    );
     let outcome = block_on(gateway.send_code(&request));
     assert!(matches!(outcome, Err(GatewayError::Unauthorized)));
 }

@@ -38,10 +38,10 @@ fn phone(e164: &str) -> PhoneNumber {
 }
 
 pub(crate) fn send_request(e164: &str, trust_validation: &str) -> SendCodeRequest {
-    SendCodeRequest {
-        phone: phone(e164),
-        trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
-    }
+    SendCodeRequest::new(
+        phone(e164),
+        TrustValidationId::parse(trust_validation).expect("a valid id"),
+    )
 }
 
 pub(crate) fn check_request(code: &str, trust_validation: &str) -> CheckCodeRequest {

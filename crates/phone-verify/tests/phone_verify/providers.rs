@@ -117,10 +117,10 @@ async fn a_number_goes_to_the_provider_its_calling_code_is_routed_to() {
         .build()
         .await
         .expect("builds");
-    let american = SendCodeRequest {
-        phone: PhoneNumber::parse("+1 650-253-0000").expect("a number"),
-        trust_validation: TrustValidationId::parse("tv-us").expect("an id"),
-    };
+    let american = SendCodeRequest::new(
+        PhoneNumber::parse("+1 650-253-0000").expect("a number"),
+        TrustValidationId::parse("tv-us").expect("an id"),
+    );
 
     let to_twilio = verification.send_code(&american).await.expect("sent");
     let to_idmeta = verification

@@ -14,10 +14,10 @@ pub(crate) const NUMBER: &str = "+60182258491";
 pub(crate) const CODE: &str = "123456";
 
 pub(crate) fn request(trust_validation: &str) -> SendCodeRequest {
-    SendCodeRequest {
-        phone: PhoneNumber::parse(NUMBER).expect("a valid number"),
-        trust_validation: TrustValidationId::parse(trust_validation).expect("a valid id"),
-    }
+    SendCodeRequest::new(
+        PhoneNumber::parse(NUMBER).expect("a valid number"),
+        TrustValidationId::parse(trust_validation).expect("a valid id"),
+    )
 }
 
 /// A simulator that always sends [`CODE`].

@@ -122,10 +122,7 @@ impl Harness {
 }
 
 fn request(tv: &str) -> SendCodeRequest {
-    SendCodeRequest {
-        phone: PhoneNumber::parse(TO).expect("valid"),
-        trust_validation: tv_id(tv),
-    }
+    SendCodeRequest::new(PhoneNumber::parse(TO).expect("valid"), tv_id(tv))
 }
 
 fn tv_id(tv: &str) -> TrustValidationId {
@@ -520,10 +517,8 @@ async fn the_facade_sends_and_checks_over_twilio_and_a_404_is_no_pending_code() 
 
     // A second number whose code Twilio lets expire (its clock, not the library's).
     let other = "+15017122662";
-    let to_other = SendCodeRequest {
-        phone: PhoneNumber::parse(other).expect("valid"),
-        trust_validation: tv_id("tv-app-2"),
-    };
+    let to_other =
+        SendCodeRequest::new(PhoneNumber::parse(other).expect("valid"), tv_id("tv-app-2"));
     harness
         .verification
         .send_code(&to_other)

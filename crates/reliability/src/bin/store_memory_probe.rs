@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
             lookup: store.numbers().lookup(phone),
             trust_validation: tv.clone(),
             provider: phone_verify_domain::ProviderName::idmeta(),
+            channel: phone_verify_domain::Channel::Sms,
             started_at: at,
         };
         let reserved = store.reserve_send(new_send, &limits).await?;

@@ -34,6 +34,7 @@ async fn seed(store: &SqlVerificationStore) {
             lookup: store.numbers().lookup(&phone),
             trust_validation: TrustValidationId::parse(&format!("tv-{n}")).expect("an id"),
             provider: ProviderName::idmeta(),
+            channel: phone_verify_domain::Channel::Sms,
             started_at,
         };
         let reserved = store

@@ -23,10 +23,10 @@ async fn send_read_the_inbox_check_and_the_history_shows_both() {
     let phone = PhoneNumber::parse("+60 18-225 8491").expect("valid");
     let trust_validation = TrustValidationId::parse("tv-e2e").expect("valid");
     let sent = verification
-        .send_code(&SendCodeRequest {
-            phone: phone.clone(),
-            trust_validation: trust_validation.clone(),
-        })
+        .send_code(&SendCodeRequest::new(
+            phone.clone(),
+            trust_validation.clone(),
+        ))
         .await
         .expect("the send succeeds");
 

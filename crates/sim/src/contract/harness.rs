@@ -196,10 +196,10 @@ impl Said {
 
 /// A send of a code to [`PHONE`].
 pub(crate) fn send_request() -> SendCodeRequest {
-    SendCodeRequest {
-        phone: phone(),
-        trust_validation: TrustValidationId::parse(TRUST_VALIDATION).expect("a valid id"),
-    }
+    SendCodeRequest::new(
+        phone(),
+        TrustValidationId::parse(TRUST_VALIDATION).expect("a valid id"),
+    )
 }
 
 /// A check of `code` naming the send by its reference, the number, or both (and always the

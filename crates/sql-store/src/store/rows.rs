@@ -56,6 +56,7 @@ pub(super) async fn insert(session: &mut Session, row: InFlightRow) -> Result<()
                 row.number.digest.into(),
                 row.number.key.into(),
                 row.number.masked.into(),
+                row.channel.into(),
             ],
         )
         .await?;

@@ -110,10 +110,7 @@ async fn send_and_check_each_number(store: Arc<dyn VerificationStore>) {
     let cases = use_cases(store).await;
     for (n, number) in NUMBERS.iter().enumerate() {
         let phone = PhoneNumber::parse(number).expect("a number");
-        let request = SendCodeRequest {
-            phone: phone.clone(),
-            trust_validation: validation(n),
-        };
+        let request = SendCodeRequest::new(phone.clone(), validation(n));
         cases.send_code(&request).await.expect("sent");
         let code = OtpCode::parse("123456").expect("a code");
         cases
@@ -137,10 +134,7 @@ async fn cools_down_with_three_attempts(
     tv: TrustValidationId,
 ) -> Vec<phone_verify_app::AttemptRecord> {
     let again = cases
-        .send_code(&SendCodeRequest {
-            phone: phone.clone(),
-            trust_validation: tv,
-        })
+        .send_code(&SendCodeRequest::new(phone.clone(), tv))
         .await;
     assert!(
         matches!(

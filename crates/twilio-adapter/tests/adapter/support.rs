@@ -51,10 +51,10 @@ pub(crate) fn builder(base_url: &str) -> twilio_verify_adapter::TwilioClientBuil
 }
 
 pub(crate) fn send_request(e164: &str) -> SendCodeRequest {
-    SendCodeRequest {
-        phone: PhoneNumber::parse(e164).expect("a valid number"),
-        trust_validation: TrustValidationId::parse("tv-twilio").expect("a valid id"),
-    }
+    SendCodeRequest::new(
+        PhoneNumber::parse(e164).expect("a valid number"),
+        TrustValidationId::parse("tv-twilio").expect("a valid id"),
+    )
 }
 
 /// A check by the send's reference, or by the number when there is none.
