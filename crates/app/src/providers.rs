@@ -110,7 +110,8 @@ impl Providers {
     /// Sends to `numbers` go to none of the providers: they are recorded under
     /// [`ProviderName::test`] and verified by their fixed codes, whatever the routes, the
     /// failover and the channel ([`TestNumbers`]). `clock` dates their receipts and checks (the
-    /// use cases' own). An empty list changes nothing.
+    /// use cases' own). An empty list changes nothing. Logs the list once, at `info`, masked
+    /// as every number is and without its codes.
     ///
     /// # Errors
     ///
@@ -126,6 +127,13 @@ impl Providers {
         if numbers.is_empty() {
             return Ok(self);
         }
+        // Once per composition, so once at a process's start: which numbers never reach a
+        // provider, masked as every number is; never their codes.
+        tracing::info!(
+            entries = numbers.len(),
+            numbers = %numbers,
+            "test numbers: sends to these reach no provider and verify with their fixed codes"
+        );
         self.test_list = numbers.clone();
         let gateway: TestNumbersGateway = numbers.gateway(clock);
         self.test_numbers = Some(Arc::new(gateway));
@@ -476,5 +484,105 @@ mod tests {
             .expect_err("not wired");
         assert!(matches!(error, GatewayError::NotSent { .. }), "{error:?}");
         assert!(!error.may_have_been_sent());
+    }
+
+    /// A mock that declares `rules` (a mock's own are the default's).
+    #[derive(Debug)]
+    struct Declaring {
+        rules: ProviderRules,
+        inner: MockVerificationGateway,
+    }
+
+    #[async_trait::async_trait]
+    impl VerificationGateway for Declaring {
+        async fn send_code(
+            &self,
+            request: &phone_verify_domain::SendCodeRequest,
+        ) -> Result<phone_verify_domain::SendReceipt, GatewayError> {
+            self.inner.send_code(request).await
+        }
+
+        async fn check_code(
+            &self,
+            request: &CheckCodeRequest,
+        ) -> Result<CheckResult, GatewayError> {
+            self.inner.check_code(request).await
+        }
+
+        fn rules(&self) -> ProviderRules {
+            self.rules.clone()
+        }
+    }
+
+    /// A gateway that offers `channels`.
+    fn offering_channels(channels: &[Channel]) -> Arc<dyn VerificationGateway> {
+        Arc::new(Declaring {
+            rules: ProviderRules::per_trust_validation()
+                .offering(phone_verify_domain::Channels::of(channels)),
+            inner: MockVerificationGateway::new(),
+        })
+    }
+
+    fn plan_on(providers: &Providers, phone: &str, channel: Channel) -> Vec<String> {
+        let phone = PhoneNumber::parse(phone).expect("a number");
+        providers
+            .plan(&phone, channel)
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_send_plans_only_providers_that_offer_its_channel() {
+        // a: SMS alone (the default); b: SMS and calls; c: every channel. +1 goes to a.
+        let providers = Providers::new(name("a"), offering_channels(&[Channel::Sms]))
+            .with(name("b"), offering_channels(&[Channel::Sms, Channel::Call]))
+            .and_then(|p| p.with(name("c"), offering_channels(&Channel::ALL)))
+            .and_then(|p| {
+                p.route(
+                    Route::Prefix(NumberPrefix::parse("+1").expect("a prefix")),
+                    name("a"),
+                )
+            })
+            .and_then(|p| p.failover_to(name("a")))
+            .and_then(|p| p.failover_to(name("c")))
+            .expect("wired");
+        let us = "+12025550142";
+        // SMS: the route, then the chain.
+        assert_eq!(plan_on(&providers, us, Channel::Sms), ["a", "c"]);
+        // A call skips a wherever it stands: the chain's c is the first that calls, and
+        // nothing after it calls.
+        assert_eq!(plan_on(&providers, us, Channel::Call), ["c"]);
+        assert_eq!(plan_on(&providers, us, Channel::WhatsApp), ["c"]);
+
+        // Without a chain that calls, the first provider wired that calls is asked, alone.
+        let unchained = Providers::new(name("a"), offering_channels(&[Channel::Sms]))
+            .with(name("b"), offering_channels(&[Channel::Sms, Channel::Call]))
+            .expect("wired");
+        assert_eq!(plan_on(&unchained, us, Channel::Call), ["b"]);
+        assert!(plan_on(&unchained, us, Channel::WhatsApp).is_empty());
+        let phone = PhoneNumber::parse(us).expect("a number");
+        assert!(!unchained.offers(&phone, Channel::WhatsApp));
+        assert!(unchained.offers(&phone, Channel::Call));
+    }
+
+    #[test]
+    fn a_test_number_plans_the_test_gateway_alone_whatever_the_channel() {
+        let numbers = TestNumbers::parse("+12025550100..+12025550199 424242").expect("a list");
+        let providers = Providers::new(name("a"), offering_channels(&[Channel::Sms]))
+            .test_numbers(
+                numbers,
+                Arc::new(crate::ManualClock::new(chrono::Utc::now())),
+            )
+            .expect("no provider is named test");
+        for channel in Channel::ALL {
+            assert_eq!(plan_on(&providers, "+12025550142", channel), ["test"]);
+        }
+        assert_eq!(plan_on(&providers, "+12025550200", Channel::Sms), ["a"]);
+        assert!(plan_on(&providers, "+12025550200", Channel::Call).is_empty());
+        let taken = Providers::new(name("test"), mock())
+            .test_numbers(TestNumbers::new(), Arc::new(crate::SystemClock))
+            .expect_err("the name is taken");
+        assert!(matches!(taken, ProvidersError::TestNameTaken), "{taken:?}");
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use phone_verify::records::MAX_PAGE_SIZE;
 use phone_verify::sql::DEFAULT_PROTECT_BATCH;
+use phone_verify::{Channel, Locale};
 use phone_verify_sim::cli::SimArgs;
 
 /// The longest `--timeout-secs`: a provider request that takes longer has failed.
@@ -184,6 +185,11 @@ pub(crate) struct ProviderArgs {
     /// this; the provider a send fails over to has as much again.
     #[arg(long, value_parser = number_in::<u64, 1, MAX_TOTAL_TIMEOUT_SECS>)]
     pub(crate) total_timeout_secs: Option<u64>,
+    /// A file of test numbers, each line `<number> <code>` or `<first>..<last> <code>` (`#`
+    /// starts a comment): a send to one reaches no provider and is recorded under provider
+    /// `test`, and its fixed code verifies it. Give the same file to the check.
+    #[arg(long)]
+    pub(crate) test_numbers: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -219,10 +225,31 @@ pub(crate) struct SendArgs {
     /// The Trust Validation id.
     #[arg(long)]
     pub(crate) trust_validation: String,
+    /// How the code reaches the end user: `sms`, `call` (a voice call reads it out) or
+    /// `whatsapp`. IDMeta sends SMS alone: `call` and `whatsapp` need Twilio (--provider or
+    /// --failover-to); a send again on `call` for the same trust validation is "no SMS? call
+    /// me instead".
+    #[arg(long, default_value = "sms", value_parser = channel)]
+    pub(crate) channel: Channel,
+    /// The language of the message, a BCP 47 tag (`en`, `ms`, `pt-BR`); without it Twilio
+    /// picks it from the number. IDMeta ignores it.
+    #[arg(long, value_parser = locale)]
+    pub(crate) locale: Option<Locale>,
     #[command(flatten)]
     pub(crate) provider: ProviderArgs,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+}
+
+/// `--channel`: a channel's stable name.
+fn channel(text: &str) -> Result<Channel, String> {
+    text.parse()
+        .map_err(|_| "expected sms, call or whatsapp".to_owned())
+}
+
+/// `--locale`: a BCP 47 tag.
+fn locale(text: &str) -> Result<Locale, String> {
+    Locale::parse(text).map_err(|error| error.to_string())
 }
 
 #[derive(Debug, Args)]

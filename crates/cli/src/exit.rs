@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use phone_verify::idmeta::{BaseUrlError, HttpConfigError, IdmetaConfigError};
-use phone_verify::policy::CheckRefusal;
+use phone_verify::policy::{CheckRefusal, SendRefusal};
 use phone_verify::ports::{ConflictKind, GatewayError, RateLimitKind, StoreError};
 use phone_verify::records::{HistoryError, PurgeError, ReconcileError};
 use phone_verify::sql::{NotOurStore, SchemaBehind, SqlFailure, SqlFailureKind};
@@ -278,6 +278,12 @@ impl CliError {
     /// A failed send; a provider's failure told as `by`'s ([`CliError::of_gateway`]).
     pub(crate) fn of_send(error: SendCodeError, by: Option<&Configured>) -> Self {
         match error {
+            SendCodeError::Refused(refusal @ SendRefusal::ChannelNotOffered { .. }) => {
+                Self::new(Exit::RefusedLocally, format!("send refused: {refusal}")).hint(
+                    "nothing was sent; IDMeta sends SMS alone: wire Twilio for calls and \
+                     WhatsApp (--provider twilio, or --failover-to twilio)",
+                )
+            }
             SendCodeError::Refused(refusal) => {
                 let cli = Self::new(Exit::RefusedLocally, format!("send refused: {refusal}"));
                 match refusal.retry_at() {

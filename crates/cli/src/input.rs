@@ -19,17 +19,36 @@ pub(crate) const MAX_CODE_LINE_BYTES: u64 = 64;
 /// The token file's contents (untrimmed), read up to [`MAX_TOKEN_BYTES`], after a warning if
 /// the file is readable by group or others.
 pub(crate) fn token_file(path: &Path) -> Result<String, CliError> {
-    secret_file(path, "token file", "the API token")
+    secret_file(path, "token file", "the API token", MAX_TOKEN_BYTES)
 }
 
 /// The number keys file's contents (`--number-keys-file`), read as the token file is.
 pub(crate) fn keys_file(path: &Path) -> Result<String, CliError> {
-    secret_file(path, "number keys file", "the keys of the numbers' digests")
+    secret_file(
+        path,
+        "number keys file",
+        "the keys of the numbers' digests",
+        MAX_TOKEN_BYTES,
+    )
 }
 
-/// The contents (untrimmed) of the file `what` names, which holds `holds`, read up to
-/// [`MAX_TOKEN_BYTES`], after a warning if the file is readable by group or others.
-fn secret_file(path: &Path, what: &str, holds: &str) -> Result<String, CliError> {
+/// The most bytes of a test numbers file: room for its 1000 entries with comments.
+pub(crate) const MAX_TEST_NUMBERS_BYTES: u64 = 64 * 1024;
+
+/// The test numbers file's contents (`--test-numbers`), read as the token file is, up to
+/// [`MAX_TEST_NUMBERS_BYTES`]: its fixed codes verify its numbers.
+pub(crate) fn test_numbers_file(path: &Path) -> Result<String, CliError> {
+    secret_file(
+        path,
+        "test numbers file",
+        "the fixed codes of the test numbers",
+        MAX_TEST_NUMBERS_BYTES,
+    )
+}
+
+/// The contents (untrimmed) of the file `what` names, which holds `holds`, read up to `max`
+/// bytes, after a warning if the file is readable by group or others.
+fn secret_file(path: &Path, what: &str, holds: &str, max: u64) -> Result<String, CliError> {
     let unreadable = |error: std::io::Error| {
         CliError::new(
             Exit::Config,
@@ -46,16 +65,13 @@ fn secret_file(path: &Path, what: &str, holds: &str) -> Result<String, CliError>
         );
     }
     let mut bytes = Vec::new();
-    file.take(MAX_TOKEN_BYTES + 1)
+    file.take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_TOKEN_BYTES {
+    if bytes.len() as u64 > max {
         return Err(CliError::new(
             Exit::Config,
-            format!(
-                "the {what} {} holds more than {MAX_TOKEN_BYTES} bytes",
-                path.display()
-            ),
+            format!("the {what} {} holds more than {max} bytes", path.display()),
         )
         .hint(format!("the file should hold {holds} alone")));
     }

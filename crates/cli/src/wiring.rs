@@ -14,7 +14,8 @@ use phone_verify::ports::VerificationGateway;
 use phone_verify::sql::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use phone_verify::twilio::TwilioClient;
 use phone_verify::{
-    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName, VerificationRecords,
+    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName, TestNumbers,
+    VerificationRecords,
 };
 
 use crate::args::{PhoneArgs, ProviderArgs, ProviderChoice, StoreArgs};
@@ -100,13 +101,28 @@ pub(crate) fn providers(
 ) -> Result<(PhoneVerificationBuilder, LastAsked), CliError> {
     let asked = LastAsked::default();
     let first = provider.provider;
-    let builder = PhoneVerification::builder().default_provider(first.name());
+    let mut builder = PhoneVerification::builder().default_provider(first.name());
+    if let Some(path) = &provider.test_numbers {
+        builder = builder.test_numbers(test_numbers(path)?);
+    }
     let builder = choose(builder, provider, first, &asked)?;
     let Some(second) = provider.failover_to.filter(|second| *second != first) else {
         return Ok((builder, asked));
     };
     let builder = choose(builder, provider, second, &asked)?.failover_to(second.name());
     Ok((builder, asked))
+}
+
+/// The test numbers of the file at `path` (`--test-numbers`); a line it cannot read is named
+/// by its number, never quoted (it may hold a code).
+fn test_numbers(path: &Path) -> Result<TestNumbers, CliError> {
+    TestNumbers::parse(&input::test_numbers_file(path)?).map_err(|error| {
+        CliError::new(
+            Exit::Config,
+            format!("the test numbers file {}: {error}", path.display()),
+        )
+        .hint("each line is `<number> <code>` or `<first>..<last> <code>`; `#` starts a comment")
+    })
 }
 
 /// `builder` with the provider `choice` as these arguments configure it, under its name,

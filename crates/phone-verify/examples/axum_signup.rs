@@ -1,6 +1,10 @@
 //! A sign-up back end on axum that verifies the end user's phone number:
 //!
-//! - `POST /signup/phone` `{"signup_id": "…", "phone": "+60 18-225 8491"}` sends a code;
+//! - `POST /signup/phone` `{"signup_id": "…", "phone": "+60 18-225 8491"}` sends a code, by
+//!   SMS unless the body names a `"channel"` (`"call"`, `"whatsapp"`), in the language of an
+//!   optional `"locale"` (`"en"`); "no SMS? call me instead" is the same sign-up posted again
+//!   with `"channel": "call"` (a provider that calls must be wired: Twilio, feature `twilio`;
+//!   with IDMeta alone the answer is 422 `channel_unavailable`);
 //! - `POST /signup/verify` `{"signup_id": "…", "code": "123456"}` checks it;
 //! - `GET /metrics` shows the library's metrics in Prometheus' text format
 //!   (`metrics-exporter-prometheus`, installed as the process's recorder in `main`; the names
@@ -44,7 +48,8 @@ use axum::{Router, serve};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
 use phone_verify::{
-    NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId,
+    Channel, Locale, NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest,
+    TrustValidationId,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -88,6 +93,13 @@ async fn metrics(State(signup): State<Signup>) -> String {
 struct PhoneForm {
     signup_id: String,
     phone: String,
+    /// `sms` (the default), `call` or `whatsapp`: "no SMS? call me instead" posts the same
+    /// sign-up again with `"channel": "call"`.
+    #[serde(default)]
+    channel: Option<String>,
+    /// The language of the message, a BCP 47 tag (`"en"`); the provider's choice without it.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -110,7 +122,19 @@ async fn send_code(
         // The parse errors never echo the input, and neither does this answer.
         return invalid("the phone number or the signup id is not valid");
     };
-    let request = SendCodeRequest::new(phone, trust_validation);
+    let mut request = SendCodeRequest::new(phone, trust_validation);
+    if let Some(channel) = &form.channel {
+        let Ok(channel) = channel.parse::<Channel>() else {
+            return invalid("the channel is not one of sms, call, whatsapp");
+        };
+        request = request.with_channel(channel);
+    }
+    if let Some(locale) = &form.locale {
+        let Ok(locale) = Locale::parse(locale) else {
+            return invalid("the locale is not a BCP 47 language tag");
+        };
+        request = request.with_locale(locale);
+    }
     let sent = signup.verification.send_code(&request).await;
     answer(signup.verification.next_step(&sent))
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use phone_verify_app::{
     CheckCode, CheckPolicy, Clock, IdSource, InMemoryVerificationStore, NumberKeyring,
     ProviderName, Providers, ProvidersError, PurgeRecords, ReconcileInFlight, Route, SendCode,
-    SendPolicy, SystemClock, VerificationHistory, VerificationStore, Wiring,
+    SendPolicy, SystemClock, TestNumbers, VerificationHistory, VerificationStore, Wiring,
 };
 use phone_verify_domain::VerificationGateway;
 
@@ -69,6 +69,7 @@ pub struct PhoneVerificationBuilder {
     ids: Option<Arc<dyn IdSource>>,
     number_keys: Option<NumberKeyring>,
     reconcile_after: Option<Duration>,
+    test_numbers: TestNumbers,
 }
 
 /// Where a provider comes from.
@@ -461,6 +462,31 @@ impl PhoneVerificationBuilder {
         self
     }
 
+    /// Sends to `numbers` reach no provider: each is recorded under provider `test`, counted
+    /// by the guards as any send, and verified by its fixed code (a wrong code counts as a
+    /// wrong attempt), whatever the routes, the failover and the channel. For store reviewers,
+    /// QA and load tests; none by default. The list is logged once when the handle is built,
+    /// at `info`, masked as every number is and without its codes. A call replaces the list of
+    /// an earlier one. A provider named `test` cannot be wired beside it
+    /// (`BuildError::Providers`).
+    ///
+    /// ```
+    /// use phone_verify::{OtpCode, PhoneNumber, PhoneVerification, TestNumbers};
+    ///
+    /// let reviewers = TestNumbers::parse(
+    ///     "# the app store's review account\n\
+    ///      +12025550100..+12025550199 424242\n",
+    /// )?
+    /// .number(PhoneNumber::parse("+60182258491")?, OtpCode::parse("918273")?)?;
+    /// let builder = PhoneVerification::builder().test_numbers(reviewers);
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn test_numbers(mut self, numbers: TestNumbers) -> Self {
+        self.test_numbers = numbers;
+        self
+    }
+
     /// Guards sends with `policy` (default [`SendPolicy::default`]: a 30 s cooldown, 5 codes
     /// per number per hour, 10 per trust validation, no premium-rate or shared-cost numbers).
     ///
@@ -564,16 +590,19 @@ impl PhoneVerificationBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn build(self) -> Result<PhoneVerification, BuildError> {
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let providers = wire_providers(
             self.providers,
             self.default_provider,
             self.routes,
             self.failover,
-        )?;
+        )?
+        .test_numbers(self.test_numbers, Arc::clone(&clock))
+        .map_err(BuildError::from)?;
         let records = open_records(
             self.store,
             self.number_keys,
-            self.clock,
+            Some(clock),
             self.reconcile_after,
             &self.send_policy,
             &self.check_policy,
@@ -829,6 +858,7 @@ impl fmt::Debug for PhoneVerificationBuilder {
             .field("routes", &self.routes)
             .field("failover", &self.failover)
             .field("store", &store)
+            .field("test_numbers", &self.test_numbers)
             .field("send_policy", &self.send_policy)
             .field("check_policy", &self.check_policy)
             .field("number_keys", &self.number_keys)

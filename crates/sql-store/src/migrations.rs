@@ -200,7 +200,7 @@ mod upgrade_tests {
         }};
     }
 
-    /// Reads back what [`FIRST_SCHEMA_ROWS`] wrote (the send as IDMeta's), then records a check the provider had
+    /// Reads back what [`FIRST_SCHEMA_ROWS`] wrote (the send as IDMeta's SMS), then records a check the provider had
     /// no code for (an outcome the first schema refused).
     async fn assert_upgraded(store: &SqlVerificationStore) {
         let tv = TrustValidationId::parse("tv-old").expect("an id");
@@ -229,6 +229,11 @@ mod upgrade_tests {
             send.provider,
             ProviderName::idmeta(),
             "a send written before providers were named is IDMeta's"
+        );
+        assert_eq!(
+            send.channel,
+            phone_verify_domain::Channel::Sms,
+            "a send written before channels were named was an SMS"
         );
 
         let started_at = Utc

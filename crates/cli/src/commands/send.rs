@@ -18,7 +18,12 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
             &args.trust_validation,
             TrustValidationId::parse,
         )?,
-    );
+    )
+    .with_channel(args.channel);
+    let request = match args.locale {
+        Some(locale) => request.with_locale(locale),
+        None => request,
+    };
     let (providers, asked) = wiring::providers(&args.provider)?;
     let verification = stores
         .verification(providers, &args.store, Access::CreateIfMissing)
@@ -37,6 +42,7 @@ pub(crate) async fn run(args: SendArgs, out: Output, stores: &Stores) -> Result<
 pub(crate) fn report(request: &SendCodeRequest, sent: &SentCode, out: Output) {
     out.field("phone", &request.phone);
     out.field("trust validation", &request.trust_validation);
+    out.field("channel", request.channel);
     out.status("result", "sent", true);
     out.field("provider", &sent.provider);
     out.field("reference", &sent.receipt.reference);
@@ -53,6 +59,7 @@ pub(crate) fn send_json(request: &SendCodeRequest, sent: &SentCode) -> serde_jso
         "result": "sent",
         "phone": request.phone.masked(),
         "trust_validation": request.trust_validation.as_str(),
+        "channel": request.channel.as_str(),
         "provider": sent.provider.as_str(),
         "reference": sent.receipt.reference.as_str(),
         "submitted_at": sent.receipt.submitted_at.to_rfc3339(),

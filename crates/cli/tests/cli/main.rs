@@ -4,6 +4,7 @@
 //! provider with failover, numbers protected at rest, and commands that only read (or that
 //! meet another application's database) leaving the files as they were.
 
+mod channels;
 mod commands;
 mod errors;
 mod failover;

@@ -7,6 +7,7 @@
 mod axum_signup;
 
 mod builder;
+mod channels;
 mod lifecycle;
 mod own_ports;
 mod providers;

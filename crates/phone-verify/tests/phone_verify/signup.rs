@@ -285,3 +285,77 @@ async fn a_check_the_provider_cannot_answer_is_503() {
         "{answer:?}"
     );
 }
+
+#[tokio::test]
+async fn no_sms_call_me_instead_calls_where_a_provider_calls_and_is_422_where_none_does() {
+    let sim = simulator().await;
+    let cooldown = phone_verify::policy::SendLimits {
+        cooldown: Duration::ZERO,
+        ..phone_verify::policy::SendLimits::default()
+    };
+    let backend = Backend::start(
+        PhoneVerification::builder()
+            .simulator(&sim)
+            .twilio_simulator(&sim)
+            .send_policy(SendPolicy {
+                limits: cooldown,
+                ..SendPolicy::default()
+            }),
+    )
+    .await;
+    let sent = backend.ask_for_code("signup-call", "+60 18-225 8491").await;
+    assert_eq!((sent.status, sent.says()), (202, "code_sent"), "{sent:?}");
+    let call = backend
+        .post(
+            "/signup/phone",
+            r#"{"signup_id": "signup-call", "phone": "+60 18-225 8491", "channel": "call", "locale": "en"}"#,
+        )
+        .await;
+    assert_eq!((call.status, call.says()), (202, "code_sent"), "{call:?}");
+    let counters = sim.counters();
+    assert_eq!(
+        (counters.idmeta_send_requests, counters.twilio_send_requests),
+        (1, 1),
+        "the SMS went through IDMeta, the call through Twilio"
+    );
+    let code = sim.last_code_for(NUMBER).expect("the call was made");
+    let verified = backend.verify("signup-call", &code).await;
+    assert_eq!(
+        (verified.status, verified.says()),
+        (200, "verified"),
+        "{verified:?}"
+    );
+
+    for (body, expected) in [
+        (
+            r#"{"signup_id": "s", "phone": "+60 18-225 8491", "channel": "pigeon"}"#,
+            (400, "invalid_request"),
+        ),
+        (
+            r#"{"signup_id": "s", "phone": "+60 18-225 8491", "locale": "not a tag"}"#,
+            (400, "invalid_request"),
+        ),
+    ] {
+        let answer = backend.post("/signup/phone", body).await;
+        assert_eq!((answer.status, answer.says()), expected, "{answer:?}");
+    }
+
+    let idmeta_alone = Backend::start(PhoneVerification::builder().simulator(&sim)).await;
+    let refused = idmeta_alone
+        .post(
+            "/signup/phone",
+            r#"{"signup_id": "signup-2", "phone": "+60 18-225 8491", "channel": "whatsapp"}"#,
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.says()),
+        (422, "channel_unavailable"),
+        "{refused:?}"
+    );
+    assert!(!refused.text.contains("8491"), "{}", refused.text);
+    assert_eq!(
+        sim.counters().idmeta_send_requests,
+        1,
+        "nothing more was asked"
+    );
+}
