@@ -115,14 +115,24 @@ pub(crate) fn providers(
 
 /// The test numbers of the file at `path` (`--test-numbers`); a line it cannot read is named
 /// by its number, never quoted (it may hold a code).
+/// A file without an entry is no error (a list emptied on purpose), but it is said on
+/// stderr: every number then goes to the provider.
 fn test_numbers(path: &Path) -> Result<TestNumbers, CliError> {
-    TestNumbers::parse(&input::test_numbers_file(path)?).map_err(|error| {
+    let numbers = TestNumbers::parse(&input::test_numbers_file(path)?).map_err(|error| {
         CliError::new(
             Exit::Config,
             format!("the test numbers file {}: {error}", path.display()),
         )
         .hint("each line is `<number> <code>` or `<first>..<last> <code>`; `#` starts a comment")
-    })
+    })?;
+    if numbers.is_empty() {
+        eprintln!(
+            "phone-verify: warning: the test numbers file {} holds no entry: every number goes \
+             to the provider",
+            path.display()
+        );
+    }
+    Ok(numbers)
 }
 
 /// `builder` with the provider `choice` as these arguments configure it, under its name,

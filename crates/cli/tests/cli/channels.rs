@@ -56,6 +56,14 @@ async fn a_bad_test_numbers_file_names_its_line_and_never_quotes_it() {
     assert!(!all.contains("987654"), "{all}");
     assert!(!all.contains("12025550150"), "{all}");
     assert!(!line.is_empty());
+
+    // An empty list is no error, but said: every number then goes to the provider.
+    let empty = ws.file("empty.txt", b"# nobody yet\n");
+    let mut sending = send("http://127.0.0.1:9", &ws.db(), NUMBER, "tv-2");
+    sending.args(["--test-numbers", empty.to_str().expect("a UTF-8 path")]);
+    let sent = run(&mut sending).await;
+    assert_eq!(sent.code, 6, "the provider was tried: {}", sent.all());
+    assert!(sent.stderr.contains("holds no entry"), "{}", sent.stderr);
 }
 
 #[tokio::test]
