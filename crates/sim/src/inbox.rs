@@ -1,5 +1,5 @@
-//! The handset inbox both providers' routes deliver to: the SMS each number received, oldest
-//! first, and how many codes it was sent.
+//! The handset inbox both providers' routes deliver to: the messages (SMS, voice calls,
+//! WhatsApp messages) each number received, oldest first, and how many codes it was sent.
 //!
 //! Numbers are sharded behind `parking_lot` mutexes held for a few map operations and never
 //! across an await. A delivery takes its number's shard last, after any lock of the provider's
@@ -15,7 +15,9 @@ use serde::Serialize;
 use crate::mask::Masked;
 use crate::sharded::Sharded;
 
-/// One SMS the simulator "delivered": what a handset with that number would have received.
+/// One message the simulator "delivered": what a handset with that number would have received,
+/// on the channel the send asked for (an SMS unless a Twilio send asked for a call or WhatsApp).
+/// The name is the historical one: a call or WhatsApp message is recorded here too.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct DeliveredSms {
@@ -31,6 +33,15 @@ pub struct DeliveredSms {
     pub trust_validation_id: String,
     /// The send's `trustFlowId` (0 for Twilio, which has none).
     pub trust_flow_id: i64,
+    /// The channel it went out on, by its stable name: `"sms"`, `"call"` or `"whatsapp"`
+    /// (IDMeta's routes deliver SMS only; Twilio's name it in `Channel`).
+    pub channel: &'static str,
+    /// The language the send asked for (Twilio's `Locale`), as given; `None` when it asked for
+    /// none (the provider picks) or the provider has no such field (IDMeta).
+    pub locale: Option<String>,
+    /// The Android app hash the SMS ends with (Twilio's `AppHash`), as given; `None` when the
+    /// send had none.
+    pub app_hash: Option<String>,
     /// When it was sent, by the simulator's clock.
     pub sent_at: DateTime<Utc>,
     /// Order of delivery across all numbers.
@@ -39,7 +50,8 @@ pub struct DeliveredSms {
 }
 
 impl DeliveredSms {
-    /// An SMS of `provider`'s route, without trust ids (a route that has them sets them).
+    /// An SMS of `provider`'s route, without trust ids (a route that has them sets them), a
+    /// locale or an app hash (a route that has them sets them with [`DeliveredSms::via`]).
     pub(crate) fn new(
         provider: &'static str,
         phone: &str,
@@ -54,8 +66,26 @@ impl DeliveredSms {
             reference_id: reference_id.to_owned(),
             trust_validation_id: String::new(),
             trust_flow_id: 0,
+            channel: "sms",
+            locale: None,
+            app_hash: None,
             sent_at,
             sequence: 0,
+        }
+    }
+
+    /// This message, delivered on `channel` (a stable name) in `locale`, with `app_hash`.
+    pub(crate) fn via(
+        self,
+        channel: &'static str,
+        locale: Option<String>,
+        app_hash: Option<String>,
+    ) -> Self {
+        Self {
+            channel,
+            locale,
+            app_hash,
+            ..self
         }
     }
 }
@@ -70,6 +100,9 @@ impl fmt::Debug for DeliveredSms {
             .field("reference_id", &self.reference_id)
             .field("trust_validation_id", &self.trust_validation_id)
             .field("trust_flow_id", &self.trust_flow_id)
+            .field("channel", &self.channel)
+            .field("locale", &self.locale)
+            .field("app_hash", &self.app_hash)
             .field("sent_at", &self.sent_at)
             .finish()
     }

@@ -25,7 +25,9 @@ use crate::inbox::DeliveredSms;
 use crate::pipeline::{ApiRoute, Call, handle, phone_fault};
 use crate::respond;
 use crate::server::{Connection, Shared};
-use crate::twilio_state::{CheckRefused, Checked, MaxSendAttempts, Target, Verification, sid};
+use crate::twilio_state::{
+    Channel, CheckRefused, Checked, MaxSendAttempts, SendAttempt, Target, Verification, sid,
+};
 
 /// The send route, below the base URL (axum's path syntax).
 pub(crate) const SEND_ROUTE: &str = "/v2/Services/{service_sid}/Verifications";
@@ -225,23 +227,48 @@ async fn process_send(route: &TwilioRoute, call: &mut Call<'_>) -> Response {
         call.trace.outcome = "invalid";
         return invalid("Invalid parameter `To`");
     };
-    if form_value(bytes, "Channel").as_deref() != Some("sms") {
+    let Some(channel) = form_value(bytes, "Channel")
+        .as_deref()
+        .and_then(Channel::parse)
+    else {
         call.trace.outcome = "invalid";
         return invalid("Invalid parameter `Channel`");
+    };
+    let locale = form_value(bytes, "Locale");
+    if locale.as_deref().is_some_and(|tag| !is_locale(tag)) {
+        call.trace.outcome = "invalid";
+        return invalid("Invalid parameter `Locale`");
+    }
+    let app_hash = form_value(bytes, "AppHash").filter(|hash| !hash.is_empty());
+    if app_hash.is_some() && channel != Channel::Sms {
+        // Twilio's error 60602 (HTTP 400), "App hash can only be used with SMS channel":
+        // "do not use app Hash with channel other than SMS". Refused, not ignored, as Twilio
+        // does, so that a client sending one with a call is caught by its tests.
+        call.trace.outcome = "invalid";
+        return error(
+            StatusCode::BAD_REQUEST,
+            60602,
+            "App hash can only be used with SMS channel",
+        );
     }
     call.trace.phone = Some(to.clone());
     if let Some(response) = phone_fault(call, route, || Some(to.clone())).await {
         return response;
     }
     let now = shared.config.clock.now();
-    match shared.twilio.send(&to, now, &shared.config) {
+    match shared.twilio.send(&to, channel, now, &shared.config) {
         Ok(verification) => {
             Metrics::bump(&shared.metrics.codes_sent);
             Metrics::bump(&shared.metrics.twilio_codes_sent);
-            shared.inbox.deliver(
-                DeliveredSms::new("twilio", &to, &verification.code, &verification.sid, now),
-                shared.config.inbox_capacity_per_number,
-            );
+            let message =
+                DeliveredSms::new("twilio", &to, &verification.code, &verification.sid, now).via(
+                    channel.name(),
+                    locale,
+                    app_hash,
+                );
+            shared
+                .inbox
+                .deliver(message, shared.config.inbox_capacity_per_number);
             call.trace.outcome = "code sent";
             route.resource(shared, &verification, "pending", false)
         }
@@ -380,7 +407,7 @@ impl TwilioRoute {
             service_sid: &account.service_sid,
             account_sid,
             to: &verification.to,
-            channel: "sms",
+            channel: verification.channel.name(),
             status,
             valid,
         };
@@ -400,7 +427,7 @@ impl TwilioRoute {
                     .iter()
                     .map(|attempt| WireAttempt {
                         time: timestamp(attempt.time),
-                        channel: "SMS",
+                        channel: attempt.channel.attempt_name(),
                         attempt_sid: &attempt.attempt_sid,
                     })
                     .collect(),
@@ -479,12 +506,14 @@ fn example_verification(to: &str, now: DateTime<Utc>) -> Verification {
         sid: sid("VE"),
         to: to.to_owned(),
         code: String::new(),
+        channel: Channel::Sms,
         created: now,
         updated: now,
         expires: now,
         checks: 0,
-        attempts: vec![crate::twilio_state::SendAttempt {
+        attempts: vec![SendAttempt {
             time: now,
+            channel: Channel::Sms,
             attempt_sid: sid("VL"),
         }],
         exhausted: false,
@@ -545,6 +574,21 @@ fn is_e164(value: &str) -> bool {
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0')
     })
+}
+
+/// A well-formed language tag, as Twilio's `Locale` takes them (`en`, `pt-BR`, `zh-HK`; its
+/// supported-languages page: "country-region format as described in IETF's BCP 47"): a
+/// language of 2 or 3 letters, then subtags of 1 to 8 letters or digits, each after a `-`, 35
+/// characters at most. Whether Twilio has a translation for a well-formed tag is not simulated.
+fn is_locale(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let language = subtags.next().unwrap_or_default();
+    tag.len() <= 35
+        && (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && subtags.all(|subtag| {
+            (1..=8).contains(&subtag.len()) && subtag.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
 }
 
 /// Twilio's timestamps: UTC, whole seconds, `Z`.

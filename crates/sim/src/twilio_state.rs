@@ -25,10 +25,56 @@ pub(crate) const MAX_CHECKS: u32 = 5;
 /// life (it ends when checked, cancelled or expired)".
 pub(crate) const MAX_SENDS: usize = 5;
 
+/// The channels a send may name (`Channel`), of those Twilio lists (the reference's Send table:
+/// "`sms` (others: `call`, `whatsapp`, `email`, `sna`, `auto`)"): the three that deliver a code
+/// to a phone number's handset. `email` needs an email address, `sna` (Silent Network Auth)
+/// delivers no code and needs Twilio's approval, and `auto` lets Twilio pick; none of them is
+/// simulated, so each is answered as an invalid parameter (Twilio's 60200 page: "`Channel`
+/// parameter is not one of the accepted options, or you might not have access to the requested
+/// channel").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    Sms,
+    Call,
+    WhatsApp,
+}
+
+impl Channel {
+    /// The channel a send's `Channel` value names (exactly, as Twilio's values are lowercase).
+    pub(crate) fn parse(value: &str) -> Option<Self> {
+        match value {
+            "sms" => Some(Self::Sms),
+            "call" => Some(Self::Call),
+            "whatsapp" => Some(Self::WhatsApp),
+            _ => None,
+        }
+    }
+
+    /// The value a send names it by, which the resource's `channel` and the inbox show.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Call => "call",
+            Self::WhatsApp => "whatsapp",
+        }
+    }
+
+    /// How `send_code_attempts[].channel` names it: upper case, as the reference's example
+    /// shows `"SMS"` (the other two by the same rule, assumed).
+    pub(crate) fn attempt_name(self) -> &'static str {
+        match self {
+            Self::Sms => "SMS",
+            Self::Call => "CALL",
+            Self::WhatsApp => "WHATSAPP",
+        }
+    }
+}
+
 /// One send of a verification's code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SendAttempt {
     pub(crate) time: DateTime<Utc>,
+    pub(crate) channel: Channel,
     pub(crate) attempt_sid: String,
 }
 
@@ -38,6 +84,8 @@ pub(crate) struct Verification {
     pub(crate) sid: String,
     pub(crate) to: String,
     pub(crate) code: String,
+    /// The channel of the latest send: a resend on another channel moves it.
+    pub(crate) channel: Channel,
     pub(crate) created: DateTime<Utc>,
     pub(crate) updated: DateTime<Utc>,
     /// `created` + the Verify Service's lifetime: a resend does not move it.
@@ -119,17 +167,21 @@ pub(crate) struct TwilioStore {
 }
 
 impl TwilioStore {
-    /// Sends (or re-sends) the code of `to`'s verification, unless it was sent 5 times already
-    /// or is exhausted.
+    /// Sends (or re-sends) the code of `to`'s verification on `channel`, unless it was sent 5
+    /// times already or is exhausted. A resend on another channel (no SMS arrived, so a call)
+    /// re-sends the same code on the same `sid`: the reference's "re-sends the same code on the
+    /// same `sid`" names no channel, so none makes a difference.
     pub(crate) fn send(
         &self,
         to: &str,
+        channel: Channel,
         now: DateTime<Utc>,
         config: &SimConfig,
     ) -> Result<Verification, MaxSendAttempts> {
         let mut book = self.book.lock();
         let attempt = SendAttempt {
             time: now,
+            channel,
             attempt_sid: sid("VL"),
         };
         if let Some(live) = book.live(to, now) {
@@ -139,6 +191,7 @@ impl TwilioStore {
                 return Err(MaxSendAttempts);
             }
             live.attempts.push(attempt);
+            live.channel = channel;
             live.updated = now;
             return Ok(live.clone());
         }
@@ -146,6 +199,7 @@ impl TwilioStore {
             sid: sid("VE"),
             to: to.to_owned(),
             code: new_code(config),
+            channel,
             created: now,
             updated: now,
             expires: now + to_delta(config.twilio.verification_lifetime),
@@ -229,21 +283,52 @@ mod tests {
     #[test]
     fn a_resend_while_pending_keeps_the_sid_and_the_code() {
         let store = TwilioStore::default();
-        let first = store.send("+15017122661", at(0), &config()).expect("sent");
-        let again = store.send("+15017122661", at(30), &config()).expect("sent");
+        let first = store
+            .send("+15017122661", Channel::Sms, at(0), &config())
+            .expect("sent");
+        let again = store
+            .send("+15017122661", Channel::Sms, at(30), &config())
+            .expect("sent");
         assert_eq!(again.sid, first.sid);
         assert_eq!(again.attempts.len(), 2);
         // Past the lifetime a send starts a new verification.
         let later = store
-            .send("+15017122661", at(601), &config())
+            .send("+15017122661", Channel::Sms, at(601), &config())
             .expect("sent");
         assert_ne!(later.sid, first.sid);
     }
 
     #[test]
+    fn a_resend_on_another_channel_keeps_the_sid_and_the_code_and_names_the_new_channel() {
+        let store = TwilioStore::default();
+        let sms = store
+            .send("+15017122661", Channel::Sms, at(0), &config())
+            .expect("sent");
+        let call = store
+            .send("+15017122661", Channel::Call, at(30), &config())
+            .expect("sent");
+        assert_eq!((&call.sid, &call.code), (&sms.sid, &sms.code));
+        assert_eq!(call.channel, Channel::Call);
+        let channels: Vec<_> = call.attempts.iter().map(|a| a.channel).collect();
+        assert_eq!(channels, [Channel::Sms, Channel::Call]);
+    }
+
+    #[test]
+    fn only_sms_call_and_whatsapp_are_channels() {
+        for channel in [Channel::Sms, Channel::Call, Channel::WhatsApp] {
+            assert_eq!(Channel::parse(channel.name()), Some(channel));
+        }
+        for other in ["email", "sna", "auto", "SMS", "", "sms "] {
+            assert_eq!(Channel::parse(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
     fn a_check_after_the_fifth_is_refused_and_no_new_verification_starts_before_expiry() {
         let store = TwilioStore::default();
-        let sent = store.send("+15017122661", at(0), &config()).expect("sent");
+        let sent = store
+            .send("+15017122661", Channel::Sms, at(0), &config())
+            .expect("sent");
         let target = Target::Sid(sent.sid.clone());
         for _ in 0..MAX_CHECKS {
             assert!(matches!(
@@ -260,11 +345,11 @@ mod tests {
             Err(CheckRefused::NotFound)
         );
         assert_eq!(
-            store.send("+15017122661", at(599), &config()),
+            store.send("+15017122661", Channel::Sms, at(599), &config()),
             Err(MaxSendAttempts)
         );
         let next = store
-            .send("+15017122661", at(600), &config())
+            .send("+15017122661", Channel::Sms, at(600), &config())
             .expect("a new verification once the old one expired");
         assert_ne!(next.sid, sent.sid);
     }
@@ -272,7 +357,9 @@ mod tests {
     #[test]
     fn an_approved_or_expired_verification_is_gone() {
         let store = TwilioStore::default();
-        store.send("+15017122661", at(0), &config()).expect("sent");
+        store
+            .send("+15017122661", Channel::Sms, at(0), &config())
+            .expect("sent");
         let target = Target::To("+15017122661".into());
         assert!(matches!(
             store.check(&target, "123456", at(1)),
@@ -282,7 +369,9 @@ mod tests {
             store.check(&target, "123456", at(2)),
             Err(CheckRefused::NotFound)
         );
-        store.send("+15017122661", at(10), &config()).expect("sent");
+        store
+            .send("+15017122661", Channel::Sms, at(10), &config())
+            .expect("sent");
         assert_eq!(
             store.check(&target, "123456", at(610)),
             Err(CheckRefused::NotFound)
@@ -294,11 +383,11 @@ mod tests {
         let store = TwilioStore::default();
         for i in 0..5 {
             store
-                .send("+15017122661", at(i), &config())
+                .send("+15017122661", Channel::Sms, at(i), &config())
                 .expect("within the limit");
         }
         assert_eq!(
-            store.send("+15017122661", at(5), &config()),
+            store.send("+15017122661", Channel::Sms, at(5), &config()),
             Err(MaxSendAttempts)
         );
         let target = Target::To("+15017122661".into());
@@ -306,6 +395,10 @@ mod tests {
             store.check(&target, "123456", at(6)),
             Ok(Checked::Approved(_))
         ));
-        assert!(store.send("+15017122661", at(7), &config()).is_ok());
+        assert!(
+            store
+                .send("+15017122661", Channel::Sms, at(7), &config())
+                .is_ok()
+        );
     }
 }

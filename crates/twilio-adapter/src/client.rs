@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use phone_verify_domain::{
-    CancelCodeRequest, CheckCodeRequest, CheckResult, GatewayError, PhoneNumber, ProviderRules,
-    SendCodeRequest, SendReceipt, VerificationGateway,
+    AppHash, CancelCodeRequest, Channel, Channels, CheckCodeRequest, CheckResult, GatewayError,
+    Locale, PhoneNumber, ProviderRules, SendCodeRequest, SendReceipt, VerificationGateway,
 };
 use phone_verify_http::{Adapter, Answer, Caller, ErrorCode, RequestBody, call_span};
 use reqwest::Url;
@@ -19,7 +19,11 @@ use tracing::field::Empty;
 
 use crate::classify::{classify_cancel, classify_check, classify_send, error_code};
 use crate::config::{TwilioClientBuilder, TwilioConfigError, Validated, is_sid};
-use crate::wire::{Asked, cancel_form, check_form, send_form};
+use crate::wire::{Asked, SendDefaults, cancel_form, check_form, send_form};
+
+/// The channels Twilio Verify delivers a phone code on that the port names (Twilio's `email`,
+/// `sna` and `auto` have no counterpart in [`Channel`]).
+const CHANNELS: Channels = Channels::of(&[Channel::Sms, Channel::Call, Channel::WhatsApp]);
 
 /// This adapter to the shared call loop: Twilio's error code of an answer outside 2xx goes
 /// into the span as `twilio.error_code`.
@@ -49,6 +53,8 @@ struct Inner {
     check_url: Url,
     /// The Service's base for one verification: `…/Verifications/` (its sid is appended).
     verifications_url: Url,
+    /// The locale and app hash of a send that asks for none.
+    send_defaults: SendDefaults,
     rules: ProviderRules,
 }
 
@@ -78,7 +84,10 @@ impl TwilioClient {
                 send_url: service("Verifications")?,
                 check_url: service("VerificationCheck")?,
                 verifications_url: service("Verifications/")?,
-                rules: ProviderRules::per_number(config.verification_lifetime),
+                send_defaults: config.send_defaults.clone(),
+                rules: ProviderRules::per_number(config.verification_lifetime)
+                    .offering(CHANNELS)
+                    .honouring_locale(),
                 caller,
                 service_sid,
             }),
@@ -94,15 +103,28 @@ impl TwilioClient {
     pub fn service_sid(&self) -> &str {
         &self.inner.service_sid
     }
+
+    /// The locale of a send that asks for none ([`TwilioClientBuilder::locale`]).
+    pub fn locale(&self) -> Option<&Locale> {
+        self.inner.send_defaults.locale.as_ref()
+    }
+
+    /// The app hash of an SMS whose send asks for none ([`TwilioClientBuilder::app_hash`]).
+    pub fn app_hash(&self) -> Option<&AppHash> {
+        self.inner.send_defaults.app_hash.as_ref()
+    }
 }
 
 #[async_trait]
 impl VerificationGateway for TwilioClient {
-    /// Posts `To` and `Channel=sms` to the Service's `Verifications`. While a verification of the
-    /// number is pending, Twilio re-sends the same code on the same `sid`.
+    /// Posts `To` and `Channel` (`sms`, `call` or `whatsapp`) to the Service's
+    /// `Verifications`, with `Locale` when the request or the client has one, and `AppHash`
+    /// when the request or the client has one and the channel is SMS (the request's values
+    /// win). While a verification of the number is pending, Twilio re-sends the same code on
+    /// the same `sid`, on the channel this send names.
     async fn send_code(&self, request: &SendCodeRequest) -> Result<SendReceipt, GatewayError> {
         let span = call_span!("twilio", "send_code", request, twilio.error_code = Empty);
-        let form = RequestBody::form(send_form(request));
+        let form = RequestBody::form(send_form(request, &self.inner.send_defaults));
         let url = &self.inner.send_url;
         self.inner.caller.post(url, form, classify_send, span).await
     }
@@ -152,6 +174,9 @@ impl VerificationGateway for TwilioClient {
             .await
     }
 
+    /// One pending verification per number ([`ProviderRules::per_number`], the configured
+    /// lifetime), offering SMS, voice calls and WhatsApp, and honouring a send's locale and app
+    /// hash.
     fn rules(&self) -> ProviderRules {
         self.inner.rules.clone()
     }
@@ -167,6 +192,7 @@ impl fmt::Debug for TwilioClient {
         f.debug_struct("TwilioClient")
             .field("service_sid", &self.inner.service_sid)
             .field("credentials", &"<redacted>")
+            .field("locale", &self.locale().map(Locale::as_str))
             .field("http", &self.inner.caller)
             .finish_non_exhaustive()
     }

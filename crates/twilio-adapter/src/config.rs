@@ -4,8 +4,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use phone_verify_domain::{AppHash, Locale};
 use phone_verify_http::{HttpConfigError, HttpOptions};
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::wire::SendDefaults;
 
 /// Twilio Verify's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://verify.twilio.com/";
@@ -152,6 +155,7 @@ pub struct TwilioClientBuilder {
     api_key: Option<Credentials>,
     base_url: Option<String>,
     pub(crate) verification_lifetime: Duration,
+    pub(crate) send_defaults: SendDefaults,
     pub(crate) http: HttpOptions,
 }
 
@@ -163,6 +167,7 @@ impl Default for TwilioClientBuilder {
             api_key: None,
             base_url: None,
             verification_lifetime: DEFAULT_VERIFICATION_LIFETIME,
+            send_defaults: SendDefaults::default(),
             http: HttpOptions::default(),
         }
     }
@@ -218,6 +223,56 @@ impl TwilioClientBuilder {
         self
     }
 
+    /// The language of every message whose send asks for none
+    /// ([`SendCodeRequest::locale`](phone_verify_domain::SendCodeRequest::locale) wins), sent as
+    /// `Locale` on every channel. Without it, and without one in the request, Twilio picks the
+    /// language from the number's country. Which tags Twilio supports is its own list.
+    ///
+    /// ```
+    /// use phone_verify_domain::Locale;
+    /// use twilio_verify_adapter::{SecretString, TwilioClient};
+    ///
+    /// let client = TwilioClient::builder()
+    ///     .service_sid("VA0123456789abcdef0123456789abcdef")
+    ///     .api_key(
+    ///         SecretString::from("SK0123456789abcdef0123456789abcdef"),
+    ///         SecretString::from("my-key-secret"),
+    ///     )
+    ///     .locale(Locale::parse("en-GB")?)
+    ///     .build()?;
+    /// assert_eq!(client.locale().map(Locale::as_str), Some("en-GB"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn locale(mut self, locale: Locale) -> Self {
+        self.send_defaults.locale = Some(locale);
+        self
+    }
+
+    /// The Android app hash of every SMS whose send asks for none
+    /// ([`SendCodeRequest::app_hash`](phone_verify_domain::SendCodeRequest::app_hash) wins),
+    /// sent as `AppHash` so that the SMS Retriever hands the code to the app. SMS only: a call
+    /// or WhatsApp send goes out without it (Twilio refuses an app hash on another channel).
+    ///
+    /// ```
+    /// use phone_verify_domain::AppHash;
+    /// use twilio_verify_adapter::{SecretString, TwilioClient};
+    ///
+    /// let client = TwilioClient::builder()
+    ///     .service_sid("VA0123456789abcdef0123456789abcdef")
+    ///     .api_key(
+    ///         SecretString::from("SK0123456789abcdef0123456789abcdef"),
+    ///         SecretString::from("my-key-secret"),
+    ///     )
+    ///     .app_hash(AppHash::parse("He42w354ol9")?)
+    ///     .build()?;
+    /// assert_eq!(client.app_hash().map(AppHash::as_str), Some("He42w354ol9"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn app_hash(mut self, app_hash: AppHash) -> Self {
+        self.send_defaults.app_hash = Some(app_hash);
+        self
+    }
+
     phone_verify_http::http_option_setters!(http);
 
     /// Validates the settings and builds the client (one connection pool, built once).
@@ -268,6 +323,14 @@ impl fmt::Debug for TwilioClientBuilder {
             .field("credentials", &kind)
             .field("base_url", &self.base_url)
             .field("verification_lifetime", &self.verification_lifetime)
+            .field(
+                "locale",
+                &self.send_defaults.locale.as_ref().map(Locale::as_str),
+            )
+            .field(
+                "app_hash",
+                &self.send_defaults.app_hash.as_ref().map(AppHash::as_str),
+            )
             .field("http", &self.http)
             .finish()
     }

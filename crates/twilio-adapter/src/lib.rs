@@ -6,10 +6,17 @@
 //! HTTP plumbing both adapters share), and nothing depends on it except composition roots.
 //!
 //! What it promises:
-//! - Requests are `application/x-www-form-urlencoded` with Twilio's PascalCase fields (`To`,
-//!   `Channel=sms`; `Code` with `VerificationSid`, or `To` when the send's reference is
-//!   unknown). The Trust Flow and Trust Validation are not sent: the Verify Service plays the
-//!   flow's role, and the validation stays the application's own correlation key.
+//! - Requests are `application/x-www-form-urlencoded` with Twilio's PascalCase fields. A send
+//!   is `To` and `Channel` (the request's [`Channel`]: `sms`, `call` or `whatsapp`), then
+//!   `Locale` when the request or the client ([`TwilioClientBuilder::locale`]) has one, and
+//!   `AppHash` when the request or the client ([`TwilioClientBuilder::app_hash`]) has one and
+//!   the channel is SMS (Twilio refuses it on another channel, so a call or WhatsApp send goes
+//!   out without it); the request's values win over the client's. A check is `Code` with
+//!   `VerificationSid`, or `To` when the send's reference is unknown. The Trust Flow and Trust
+//!   Validation are not sent: the Verify Service plays the flow's role, and the validation
+//!   stays the application's own correlation key.
+//! - Its [`ProviderRules`] declare one pending verification per number, the channels SMS,
+//!   call and WhatsApp, and that the locale and app hash are honoured.
 //! - HTTP Basic with an Account SID + Auth Token or an API key SID + secret, both halves
 //!   [`secrecy::SecretString`], sent only over HTTPS (plain HTTP only when explicitly allowed,
 //!   for a local simulator), never to a redirect target, never shown by `Debug` or in traces.
@@ -42,6 +49,8 @@
 //! ```
 //!
 //! [`VerificationGateway`]: phone_verify_domain::VerificationGateway
+//! [`Channel`]: phone_verify_domain::Channel
+//! [`ProviderRules`]: phone_verify_domain::ProviderRules
 //! [`GatewayError`]: phone_verify_domain::GatewayError
 //! [`GatewayError::RateLimited`]: phone_verify_domain::GatewayError::RateLimited
 //! [`RejectionKind::NotFound`]: phone_verify_domain::RejectionKind::NotFound

@@ -5,22 +5,48 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{
-    CheckCodeRequest, CodeState, DeliveryState, DeliveryStatus, ReferenceId, SendCodeRequest,
-    VerificationStatus,
+    AppHash, Channel, CheckCodeRequest, CodeState, DeliveryState, DeliveryStatus, Locale,
+    ReferenceId, SendCodeRequest, VerificationStatus,
 };
 use phone_verify_http::{Unreadable, parse_timestamp};
 use serde::Deserialize;
 
-/// The only channel the port offers.
-const CHANNEL: &str = "sms";
+/// What a client sends when a request does not say: its configured locale and app hash
+/// (`TwilioClientBuilder::locale`, `TwilioClientBuilder::app_hash`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SendDefaults {
+    pub(crate) locale: Option<Locale>,
+    pub(crate) app_hash: Option<AppHash>,
+}
 
-/// `To=<E.164>&Channel=sms`. The Trust Flow and Trust Validation have no Twilio meaning and are
-/// not sent.
-pub(crate) fn send_form(request: &SendCodeRequest) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .append_pair("To", request.phone.e164())
-        .append_pair("Channel", CHANNEL)
-        .finish()
+/// Twilio's `Channel` value for each of the port's channels. Exhaustive on purpose: a new
+/// channel does not compile until its wire value is chosen here.
+fn channel_value(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Sms => "sms",
+        Channel::Call => "call",
+        Channel::WhatsApp => "whatsapp",
+    }
+}
+
+/// `To=<E.164>&Channel=<channel>`, then `Locale=<tag>` and `AppHash=<hash>` when there is one,
+/// always in that order. The request's locale and app hash win over the client's defaults.
+/// `AppHash` goes with SMS only: Twilio refuses it on any other channel (its error 60602, "App
+/// hash can only be used with SMS channel"), and a call or WhatsApp message has no SMS Retriever
+/// to read it, so it is left out rather than failing the send. The Trust Flow and Trust
+/// Validation have no Twilio meaning and are not sent.
+pub(crate) fn send_form(request: &SendCodeRequest, defaults: &SendDefaults) -> String {
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    form.append_pair("To", request.phone.e164())
+        .append_pair("Channel", channel_value(request.channel));
+    if let Some(locale) = request.locale.as_ref().or(defaults.locale.as_ref()) {
+        form.append_pair("Locale", locale.as_str());
+    }
+    let app_hash = request.app_hash.as_ref().or(defaults.app_hash.as_ref());
+    if let (Channel::Sms, Some(app_hash)) = (request.channel, app_hash) {
+        form.append_pair("AppHash", app_hash.as_str());
+    }
+    form.finish()
 }
 
 /// `Status=canceled`: the update that ends a pending verification.
@@ -213,6 +239,76 @@ mod tests {
     use phone_verify_domain::{OtpCode, PhoneNumber, TrustValidationId};
 
     use super::*;
+
+    fn send(channel: Channel) -> SendCodeRequest {
+        SendCodeRequest::new(
+            PhoneNumber::parse("+15017122661").expect("phone"),
+            TrustValidationId::parse("tv").expect("id"),
+        )
+        .with_channel(channel)
+    }
+
+    fn locale(tag: &str) -> Locale {
+        Locale::parse(tag).expect("locale")
+    }
+
+    fn app_hash(hash: &str) -> AppHash {
+        AppHash::parse(hash).expect("app hash")
+    }
+
+    #[test]
+    fn a_send_names_its_channel_by_twilio_s_value() {
+        let none = SendDefaults::default();
+        for (channel, form) in [
+            (Channel::Sms, "To=%2B15017122661&Channel=sms"),
+            (Channel::Call, "To=%2B15017122661&Channel=call"),
+            (Channel::WhatsApp, "To=%2B15017122661&Channel=whatsapp"),
+        ] {
+            assert_eq!(send_form(&send(channel), &none), form);
+        }
+    }
+
+    #[test]
+    fn the_request_s_locale_and_app_hash_win_over_the_client_s() {
+        let defaults = SendDefaults {
+            locale: Some(locale("ms")),
+            app_hash: Some(app_hash("KRkY+kXZhTh")),
+        };
+        assert_eq!(
+            send_form(&send(Channel::Sms), &defaults),
+            "To=%2B15017122661&Channel=sms&Locale=ms&AppHash=KRkY%2BkXZhTh"
+        );
+        let asked = send(Channel::Sms)
+            .with_locale(locale("pt-BR"))
+            .with_app_hash(app_hash("He42w354ol9"));
+        assert_eq!(
+            send_form(&asked, &defaults),
+            "To=%2B15017122661&Channel=sms&Locale=pt-BR&AppHash=He42w354ol9"
+        );
+        assert_eq!(
+            send_form(&asked, &SendDefaults::default()),
+            "To=%2B15017122661&Channel=sms&Locale=pt-BR&AppHash=He42w354ol9"
+        );
+    }
+
+    #[test]
+    fn an_app_hash_goes_with_sms_only_and_the_locale_with_every_channel() {
+        let defaults = SendDefaults {
+            locale: None,
+            app_hash: Some(app_hash("KRkY+kXZhTh")),
+        };
+        let call = send(Channel::Call)
+            .with_locale(locale("en-GB"))
+            .with_app_hash(app_hash("He42w354ol9"));
+        assert_eq!(
+            send_form(&call, &defaults),
+            "To=%2B15017122661&Channel=call&Locale=en-GB"
+        );
+        assert_eq!(
+            send_form(&send(Channel::WhatsApp), &defaults),
+            "To=%2B15017122661&Channel=whatsapp"
+        );
+    }
 
     fn check(reference: Option<&str>, phone: Option<&str>) -> CheckCodeRequest {
         CheckCodeRequest {

@@ -1,11 +1,13 @@
-//! A code's life through the port: sent and verified, a wrong code, too many of them, a code
-//! used or never sent, and the provider's own limit on sends.
+//! A code's life through the port: sent and verified (on every channel the rules offer), a
+//! wrong code, too many of them, a code used or never sent, and the provider's own limit on
+//! sends.
 
 use phone_verify_domain::{CheckVerdict, CodeState, ErrorClass, GatewayError, VerificationStatus};
 
 use super::ContractTarget;
 use super::harness::{
-    Harness, Said, check_of, is_no_pending_code, send_request, unnamed_check, wrong,
+    Harness, IDMETA_RESEND_COOLDOWN, PHONE, Said, check_of, is_no_pending_code, send_request,
+    unnamed_check, wrong,
 };
 
 /// Enough checks of a wrong code to reach any provider's attempt limit.
@@ -43,6 +45,53 @@ pub async fn a_sent_code_checked_by_its_send_verifies(target: &dyn ContractTarge
     assert_eq!(result.reference, Some(receipt.reference), "{result:?}");
     let seen = harness.seen();
     assert_eq!((seen.sends, seen.checks, seen.codes), (1, 1, 1));
+    harness.finish().await;
+}
+
+/// Every channel the rules offer (`ProviderRules::channels`) delivers a code on that channel,
+/// under the send's reference, and that code verifies: a channel declared is a channel the
+/// provider's API takes, and the adapter names it as the provider does.
+pub async fn every_channel_the_rules_offer_delivers_a_code_on_it_that_verifies(
+    target: &dyn ContractTarget,
+) {
+    let harness = Harness::start(target).await;
+    let channels = harness.rules().channels;
+    assert!(
+        channels.contains(phone_verify_domain::Channel::Sms),
+        "every provider offers SMS: {channels}"
+    );
+    for channel in channels.iter() {
+        let receipt = harness
+            .gateway
+            .send_code(&send_request().with_channel(channel))
+            .await
+            .unwrap_or_else(|error| panic!("a send on {channel} succeeds: {error:?}"));
+        let delivered = harness
+            .sim
+            .inbox_for(PHONE)
+            .pop()
+            .expect("a code was delivered");
+        assert_eq!(delivered.channel, channel.as_str(), "{delivered:?}");
+        assert_eq!(delivered.reference_id, receipt.reference.as_str());
+        let result = harness
+            .answer(
+                &check_of(&delivered.code, &receipt),
+                "the check is answered",
+            )
+            .await;
+        assert_eq!(
+            result.verdict(),
+            CheckVerdict::Verified,
+            "{channel}: {result:?}"
+        );
+        // Past a resend cooldown, where the provider has one.
+        harness
+            .sim
+            .clock()
+            .advance(IDMETA_RESEND_COOLDOWN + std::time::Duration::from_secs(1));
+    }
+    let sent = u64::try_from(channels.iter().count()).expect("a few channels");
+    assert_eq!(harness.seen().codes, sent);
     harness.finish().await;
 }
 

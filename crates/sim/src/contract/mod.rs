@@ -23,7 +23,8 @@
 //! declares which 5xx answers its provider documents as unprocessed ([`ServerAnswer`]). The
 //! provider's rules come from the gateway itself (`VerificationGateway::rules`), and the cases
 //! hold the adapter to them: what a resend does to the first code, what a check that names no
-//! send reaches, how long a code lives, whether a pending code can be cancelled.
+//! send reaches, how long a code lives, whether a pending code can be cancelled, which channels
+//! deliver, and whether a locale and app hash reach the message.
 //!
 //! The cases are listed once, in that macro, and every adapter runs them through it: a case
 //! cannot be left out of one adapter and run on another. The cases live in private modules by
@@ -246,12 +247,14 @@ macro_rules! gateway_contract_tests {
             retries::a_provider_nothing_listens_on_is_not_sent_and_may_be_retried,
             retries::refused_credentials_are_unauthorized_and_neither_send_nor_check,
             flow::a_sent_code_checked_by_its_send_verifies,
+            flow::every_channel_the_rules_offer_delivers_a_code_on_it_that_verifies,
             flow::a_wrong_code_is_an_answer_and_the_right_code_still_verifies,
             flow::too_many_wrong_codes_is_an_answer_after_which_the_code_never_verifies,
             flow::a_used_code_leaves_no_pending_code,
             flow::a_check_where_no_code_was_sent_is_no_pending_code,
             flow::the_provider_s_own_limit_on_sends_is_a_rate_limit_that_delivers_nothing,
             rules::a_resend_does_to_the_first_code_what_the_rules_declare,
+            rules::a_locale_and_app_hash_reach_the_message_only_where_the_rules_honour_them,
             rules::the_code_of_a_send_whose_answer_was_lost_verifies_through_the_declared_code_scope,
             rules::a_check_naming_only_the_trust_validation_reaches_its_code_only_where_the_rules_say_so,
             rules::a_code_lives_as_long_as_the_rules_declare_and_then_never_verifies,

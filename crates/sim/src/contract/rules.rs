@@ -1,17 +1,55 @@
 //! The rules an adapter declares (`VerificationGateway::rules`), held against the provider the
 //! simulator plays: what a resend does to the first code, what a check that names no send
-//! reaches, how long a code lives, and whether a pending code can be ended.
+//! reaches, how long a code lives, whether a pending code can be ended, and whether a locale
+//! and app hash reach the message.
 
 use std::time::Duration;
 
-use phone_verify_domain::{CancelCodeRequest, CheckVerdict, CodeScope, GatewayError, PhoneNumber};
+use phone_verify_domain::{
+    AppHash, CancelCodeRequest, CheckVerdict, CodeScope, GatewayError, Locale, PhoneNumber,
+};
 
 use super::ContractTarget;
 use super::faults::lost_answers;
 use super::harness::{
     Harness, IDMETA_RESEND_COOLDOWN, PHONE, check_naming, check_of, is_no_pending_code,
-    simulated_lifetime, unnamed_check, wrong,
+    send_request, simulated_lifetime, unnamed_check, wrong,
 };
+
+/// An SMS asked for in a language and with an Android app hash reaches the handset with both
+/// where the rules declare them honoured (`ProviderRules::honours_locale`), and is sent in the
+/// provider's own words, neither reaching it, where they do not: the declaration is what the
+/// wire does.
+pub async fn a_locale_and_app_hash_reach_the_message_only_where_the_rules_honour_them(
+    target: &dyn ContractTarget,
+) {
+    let harness = Harness::start(target).await;
+    let request = send_request()
+        .with_locale(Locale::parse("en-GB").expect("a valid locale"))
+        .with_app_hash(AppHash::parse("He42w354ol9").expect("a valid app hash"));
+    harness
+        .gateway
+        .send_code(&request)
+        .await
+        .unwrap_or_else(|error| panic!("the send succeeds: {error:?}"));
+
+    let delivered = harness
+        .sim
+        .inbox_for(PHONE)
+        .pop()
+        .expect("a code was delivered");
+    let honoured = harness.rules().honours_locale;
+    assert_eq!(
+        (delivered.locale.as_deref(), delivered.app_hash.as_deref()),
+        if honoured {
+            (Some("en-GB"), Some("He42w354ol9"))
+        } else {
+            (None, None)
+        },
+        "honours_locale is {honoured}: {delivered:?}"
+    );
+    harness.finish().await;
+}
 
 /// A second send to the number while its code is pending delivers a code, and does to the
 /// first what `resend_reuses_code` declares: where it is declared, the same code on the same

@@ -11,4 +11,5 @@ mod rate_limits;
 mod shapes;
 mod support;
 mod twilio;
+mod twilio_channels;
 mod twilio_update;

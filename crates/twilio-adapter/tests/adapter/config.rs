@@ -118,3 +118,14 @@ fn a_valid_configuration_builds_and_hides_its_credentials() {
             .is_ok()
     );
 }
+
+#[test]
+fn the_rules_offer_sms_call_and_whatsapp_and_honour_the_locale() {
+    use phone_verify_domain::{Channel, VerificationGateway};
+    let rules = valid().build().expect("valid").rules();
+    assert_eq!(
+        rules.channels.iter().collect::<Vec<_>>(),
+        [Channel::Sms, Channel::Call, Channel::WhatsApp]
+    );
+    assert!(rules.honours_locale);
+}

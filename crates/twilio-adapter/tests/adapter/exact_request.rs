@@ -1,9 +1,11 @@
 //! The exact bytes the adapter sends, recorded by a raw TCP server that answers with the
 //! reference's own examples (`tests/fixtures/`, copied byte for byte).
 
-use phone_verify_domain::{ReferenceId, VerificationGateway};
+use phone_verify_domain::{
+    AppHash, Channel, Locale, ReferenceId, SendCodeRequest, VerificationGateway,
+};
 use phone_verify_sim::{one_shot_server, raw_answer};
-use twilio_verify_adapter::{RetryPolicy, SecretString, TwilioClient};
+use twilio_verify_adapter::{RetryPolicy, SecretString, TwilioClient, TwilioClientBuilder};
 
 use crate::support::{check_request, send_request};
 
@@ -14,6 +16,10 @@ const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
 const API_KEY: &str = "SK0123456789abcdef0123456789abcdef";
 
 pub(crate) fn client(url: &str) -> TwilioClient {
+    builder(url).build().expect("valid")
+}
+
+fn builder(url: &str) -> TwilioClientBuilder {
     TwilioClient::builder()
         .base_url(url)
         .allow_plain_http(true)
@@ -23,8 +29,18 @@ pub(crate) fn client(url: &str) -> TwilioClient {
             SecretString::from("exact-auth-token"),
         )
         .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("valid")
+}
+
+/// The body a client, as `configure` sets it up, sends for `request`.
+async fn sent_body(
+    configure: impl FnOnce(TwilioClientBuilder) -> TwilioClientBuilder,
+    request: &SendCodeRequest,
+) -> String {
+    let (url, recorded) =
+        one_shot_server(raw_answer("201 Created", "application/json", SEND_OK)).await;
+    let gateway = configure(builder(&url)).build().expect("valid");
+    gateway.send_code(request).await.expect("a success");
+    split(&recorded.await.expect("a request")).1
 }
 
 /// The request line, the headers, and the body.
@@ -128,4 +144,76 @@ async fn an_api_key_authenticates_as_its_sid_and_secret() {
         header(&lines, "authorization"),
         Some("Basic U0swMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZjpleGFjdC1rZXktc2VjcmV0")
     );
+}
+
+fn locale(tag: &str) -> Locale {
+    Locale::parse(tag).expect("a valid locale")
+}
+
+fn app_hash(hash: &str) -> AppHash {
+    AppHash::parse(hash).expect("a valid app hash")
+}
+
+#[tokio::test]
+async fn a_call_and_a_whatsapp_send_name_their_channel() {
+    for (channel, body) in [
+        (Channel::Call, "To=%2B15017122661&Channel=call"),
+        (Channel::WhatsApp, "To=%2B15017122661&Channel=whatsapp"),
+    ] {
+        let request = send_request("+15017122661").with_channel(channel);
+        assert_eq!(sent_body(|builder| builder, &request).await, body);
+    }
+}
+
+#[tokio::test]
+async fn the_client_s_locale_and_app_hash_go_with_a_send_that_asks_for_none() {
+    let configured = |builder: TwilioClientBuilder| {
+        builder
+            .locale(locale("ms"))
+            .app_hash(app_hash("KRkY+kXZhTh"))
+    };
+    assert_eq!(
+        sent_body(configured, &send_request("+15017122661")).await,
+        "To=%2B15017122661&Channel=sms&Locale=ms&AppHash=KRkY%2BkXZhTh"
+    );
+}
+
+#[tokio::test]
+async fn the_request_s_locale_and_app_hash_win_over_the_client_s() {
+    let configured = |builder: TwilioClientBuilder| {
+        builder
+            .locale(locale("ms"))
+            .app_hash(app_hash("KRkY+kXZhTh"))
+    };
+    let request = send_request("+15017122661")
+        .with_locale(locale("en-GB"))
+        .with_app_hash(app_hash("He42w354ol9"));
+    assert_eq!(
+        sent_body(configured, &request).await,
+        "To=%2B15017122661&Channel=sms&Locale=en-GB&AppHash=He42w354ol9"
+    );
+}
+
+#[tokio::test]
+async fn a_call_goes_out_in_the_asked_locale_without_the_app_hash() {
+    let configured = |builder: TwilioClientBuilder| builder.app_hash(app_hash("KRkY+kXZhTh"));
+    let request = send_request("+15017122661")
+        .with_channel(Channel::Call)
+        .with_locale(locale("en"))
+        .with_app_hash(app_hash("He42w354ol9"));
+    assert_eq!(
+        sent_body(configured, &request).await,
+        "To=%2B15017122661&Channel=call&Locale=en"
+    );
+}
+
+#[test]
+fn the_client_shows_its_locale_and_keeps_its_credentials_hidden() {
+    let configured = builder("http://127.0.0.1:1")
+        .locale(locale("pt-BR"))
+        .build()
+        .expect("valid");
+    let shown = format!("{configured:?}");
+    assert!(shown.contains("pt-BR"), "{shown}");
+    assert!(!shown.contains("exact-auth-token"), "{shown}");
 }
