@@ -49,18 +49,30 @@ impl CheckTarget {
     }
 }
 
-/// Whether the provider is known to have accepted `earlier` before `later`: both carry the
-/// provider's submit time and `earlier`'s is smaller, or `earlier` was finished before
-/// `later` was even started.
+/// Whether the provider is known to have accepted `earlier` before `later`: `earlier` was
+/// finished before `later` was even started (our clock), or, when our clock cannot tell (the
+/// two overlapped), both are the same provider's and carry its submit times, `earlier`'s the
+/// smaller. Submit times of two providers are two clocks, of different precision (Twilio's
+/// are whole seconds), so they never order sends across providers: an SMS at IDMeta
+/// submitted at 10:00:00.5 and a call at Twilio started after it, dated 10:00:00, would
+/// otherwise make the SMS the current send, and the code the end user heard would not check.
 fn known_to_precede(earlier: &SendRecord, later: &SendRecord) -> bool {
-    let by_provider = match (earlier.submitted_at(), later.submitted_at()) {
-        (Some(earlier), Some(later)) => earlier < later,
-        _ => false,
-    };
-    by_provider
-        || earlier
+    let finished_before_started = |first: &SendRecord, second: &SendRecord| {
+        first
             .finished_at()
-            .is_some_and(|finished| finished <= later.started_at)
+            .is_some_and(|finished| finished <= second.started_at)
+    };
+    if finished_before_started(earlier, later) {
+        return true;
+    }
+    if finished_before_started(later, earlier) {
+        return false;
+    }
+    earlier.provider == later.provider
+        && match (earlier.submitted_at(), later.submitted_at()) {
+            (Some(earlier), Some(later)) => earlier < later,
+            _ => false,
+        }
 }
 
 impl CheckPolicy {
@@ -350,6 +362,30 @@ mod tests {
                 vec![sent(1, 0, 9, Some(8)), sent(2, 1, 2, Some(1))],
                 20,
                 Ok((1, true)),
+            ),
+            (
+                "sequential sends at two providers: our clock, whatever their submit times say",
+                vec![
+                    sent(1, 0, 1, Some(3)),
+                    SendRecord {
+                        provider: ProviderName::twilio(),
+                        ..sent(2, 2, 3, Some(2))
+                    },
+                ],
+                20,
+                Ok((2, true)),
+            ),
+            (
+                "overlapping sends at two providers: their submit times do not order them",
+                vec![
+                    sent(1, 0, 9, Some(8)),
+                    SendRecord {
+                        provider: ProviderName::twilio(),
+                        ..sent(2, 1, 2, Some(1))
+                    },
+                ],
+                20,
+                Ok((2, false)),
             ),
             (
                 "overlapping sends with equal submit times: unknown order",

@@ -131,8 +131,8 @@ pub enum LocaleError {
 /// Without one, Twilio Verify picks the language from the number's country, so a `+60`
 /// number gets Malay even in an English sign-up. IDMeta writes its own message and ignores
 /// it ([`crate::ProviderRules::honours_locale`]). Which tags a provider supports is its own
-/// list: Twilio answers an unsupported one with a 404, and its adapter then sends again
-/// without it (Twilio's advice), in the number's language.
+/// list, and a tag outside it is the provider's refusal of the request (nothing sent, not
+/// retried without the locale: `docs/provider-api.md`, "Not handled").
 ///
 /// ```
 /// use phone_verify_domain::Locale;

@@ -11,7 +11,8 @@ use chrono::{TimeZone, Utc};
 use phone_verify::policy::{SendLimits, SendPolicy, SendRefusal};
 use phone_verify::records::{AttemptRecord, PageRequest};
 use phone_verify::testing::ManualClock;
-use phone_verify::testing::sim::{Fault, FaultScope, Simulator};
+use phone_verify::testing::sim::{self, SimConfig, Simulator};
+use phone_verify::twilio::{SecretString, TwilioClient};
 use phone_verify::{
     Channel, NextStep, OtpCode, PhoneNumber, PhoneVerification, PhoneVerificationBuilder,
     ProviderName, SendCodeError, SendCodeRequest, TestNumbers, TrustValidationId,
@@ -311,20 +312,27 @@ async fn a_call_goes_to_the_provider_that_offers_calls_and_is_checked_there() {
 #[tokio::test]
 async fn a_call_never_fails_over_to_a_provider_that_sends_sms_only() {
     let sim = simulator().await;
-    // Twilio is the default, IDMeta the failover: a call has nowhere to fail over to.
-    let verification = both(&sim)
-        .default_provider(ProviderName::twilio())
+    // Twilio, the default, refuses these credentials (401: nothing sent, a failure that fails
+    // over); IDMeta, the failover, sends SMS alone.
+    let (user, _) = sim.twilio_credentials();
+    let twilio = TwilioClient::builder()
+        .base_url(sim.base_url())
+        .allow_plain_http(true)
+        .service_sid(sim.twilio_service_sid());
+    let wrong = SecretString::from("not-the-secret".to_owned());
+    let twilio = if user.starts_with("SK") {
+        twilio.api_key(SecretString::from(user.to_owned()), wrong)
+    } else {
+        twilio.account_credentials(SecretString::from(user.to_owned()), wrong)
+    };
+    let verification = PhoneVerification::builder()
+        .twilio(twilio)
+        .simulator(&sim)
         .failover_to(ProviderName::idmeta())
         .build()
         .await
         .expect("builds");
-    // Twilio turns the send away unprocessed (a 429 is documented as never processed).
-    sim.inject(
-        Fault::RateLimited {
-            retry_after_secs: None,
-        },
-        FaultScope::Next(1),
-    );
+
     let failed = verification
         .send_code(&request("tv-call").with_channel(Channel::Call))
         .await
@@ -337,18 +345,61 @@ async fn a_call_never_fails_over_to_a_provider_that_sends_sms_only() {
         "the call was not turned into an SMS at IDMeta"
     );
 
-    // An SMS under the same fault fails over as before.
-    sim.inject(
-        Fault::RateLimited {
-            retry_after_secs: None,
-        },
-        FaultScope::Next(1),
-    );
+    // An SMS after the same refusal fails over as before.
     let sent = verification
         .send_code(&request("tv-sms"))
         .await
         .expect("failed over");
     assert_eq!(sent.provider, ProviderName::idmeta());
+    assert_eq!(sim.counters().twilio_send_requests, 2);
+}
+
+#[tokio::test]
+async fn a_call_at_twilio_after_an_sms_at_idmeta_is_the_send_a_check_goes_to() {
+    // Codes drawn at random, so a check of the wrong send would not verify.
+    let sim = sim::start(SimConfig::default())
+        .await
+        .expect("the simulator starts");
+    let verification = both(&sim)
+        .send_policy(SendPolicy {
+            limits: SendLimits {
+                cooldown: Duration::ZERO,
+                ..SendLimits::default()
+            },
+            ..SendPolicy::default()
+        })
+        .build()
+        .await
+        .expect("builds");
+    // Sent within the same second: Twilio dates its verification in whole seconds, IDMeta
+    // to the millisecond, so their submit times would put the call first.
+    verification
+        .send_code(&request("tv-both"))
+        .await
+        .expect("texted by IDMeta");
+    let sms_code = sim.last_code_for("+60182258491").expect("texted");
+    let call = verification
+        .send_code(&request("tv-both").with_channel(Channel::Call))
+        .await
+        .expect("called by Twilio");
+    assert_eq!(call.provider, ProviderName::twilio());
+    let call_code = sim.last_code_for("+60182258491").expect("called");
+    assert_ne!(sms_code, call_code, "two providers, two codes");
+
+    let checked = verification
+        .check_code(tv("tv-both"), code(&call_code), None)
+        .await
+        .expect("answered");
+    assert!(checked.is_verified(), "{checked:?}");
+    assert_eq!(checked.send, call.attempt);
+    let counters = sim.counters();
+    assert_eq!(
+        (
+            counters.idmeta_verify_requests,
+            counters.twilio_check_requests
+        ),
+        (0, 1)
+    );
 }
 
 #[tokio::test]
