@@ -70,6 +70,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "test-util")]
+mod captured_logs;
 mod check_code;
 mod clock;
 mod current_send;
@@ -101,6 +103,8 @@ pub use phone_verify_domain as domain;
 /// [`domain::GatewayError`]).
 pub use phone_verify_domain::ErrorClass;
 
+#[cfg(feature = "test-util")]
+pub use captured_logs::CapturedLogs;
 pub use check_code::{CheckCode, CheckCodeError, CheckedCode};
 #[cfg(feature = "test-util")]
 pub use clock::ManualClock;

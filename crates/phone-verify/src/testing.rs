@@ -33,7 +33,9 @@
 //! ```
 
 #[cfg(feature = "test-util")]
-pub use phone_verify_app::{FailingStore, ManualClock, SequentialIds, StoreOperation};
+pub use phone_verify_app::{
+    CapturedLogs, FailingStore, ManualClock, SequentialIds, StoreOperation,
+};
 #[cfg(feature = "mocks")]
 pub use phone_verify_domain::MockVerificationGateway;
 

@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 use crate::support::{FULL_NUMBER, NATIONAL_NUMBER};
-use crate::tracing_masking::Captured;
+use phone_verify_app::CapturedLogs as Captured;
 
 /// Filters that enable the library's records: by level, by span, by field, by each module.
 const FILTERS: &[&str] = &[

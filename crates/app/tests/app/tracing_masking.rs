@@ -1,43 +1,12 @@
 //! Traces mask the number and never carry the code: proven on captured output.
 
-use std::io;
-use std::sync::{Arc, Mutex};
-
+use phone_verify_app::CapturedLogs as Captured;
 use phone_verify_domain::MockVerificationGateway;
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::support::{
     CODE, FULL_NUMBER, Harness, NATIONAL_NUMBER, REFERENCE, code, gateway_error, receipt, request,
     request_to, secs, tv, verified,
 };
-
-/// Everything the subscriber writes, kept for the assertions.
-#[derive(Clone, Default)]
-pub(crate) struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    pub(crate) fn text(&self) -> String {
-        String::from_utf8(self.0.lock().expect("not poisoned").clone()).expect("utf-8")
-    }
-}
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Self;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 #[tokio::test]
 async fn traces_of_sends_and_checks_mask_the_number_and_never_show_the_code() {

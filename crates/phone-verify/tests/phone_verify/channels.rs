@@ -3,21 +3,18 @@
 //! its fixed code, a channel goes only to a provider that offers it, and a channel none offers
 //! is refused before any request.
 
-use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use phone_verify::policy::{SendLimits, SendPolicy, SendRefusal};
 use phone_verify::records::{AttemptRecord, PageRequest};
-use phone_verify::testing::ManualClock;
 use phone_verify::testing::sim::{self, SimConfig, Simulator};
+use phone_verify::testing::{CapturedLogs, ManualClock};
 use phone_verify::twilio::{SecretString, TwilioClient};
 use phone_verify::{
     Channel, NextStep, OtpCode, PhoneNumber, PhoneVerification, PhoneVerificationBuilder,
     ProviderName, SendCodeError, SendCodeRequest, TestNumbers, TrustValidationId,
 };
-use tracing_subscriber::fmt::MakeWriter;
 
 use crate::support::{CODE, request, simulator};
 
@@ -160,31 +157,9 @@ async fn a_test_number_takes_every_channel_even_one_no_provider_offers() {
     assert_eq!(requests(&sim), 0);
 }
 
-/// Everything a subscriber writes, kept for the assertions.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Self;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn the_test_numbers_are_logged_once_at_build_masked_and_without_their_codes() {
-    let captured = Captured::default();
+    let captured = CapturedLogs::default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(captured.clone())
         .with_max_level(tracing::Level::TRACE)
@@ -209,7 +184,7 @@ async fn the_test_numbers_are_logged_once_at_build_masked_and_without_their_code
         .await
         .expect("sent to the test number");
 
-    let text = String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("utf-8");
+    let text = captured.text();
     let lines: Vec<&str> = text
         .lines()
         .filter(|line| line.contains("test numbers"))
