@@ -67,17 +67,18 @@ impl Output {
             println!("  (no attempts)");
         }
         println!(
-            "  {:<24} {:<6} {:<14} {:<8} {:<20} reference",
-            "started (UTC)", "kind", "phone", "provider", "outcome"
+            "  {:<24} {:<6} {:<14} {:<8} {:<8} {:<20} reference",
+            "started (UTC)", "kind", "phone", "provider", "channel", "outcome"
         );
         for record in records {
             let row = record_json(record);
             println!(
-                "  {:<24} {:<6} {:<14} {:<8} {:<20} {}",
+                "  {:<24} {:<6} {:<14} {:<8} {:<8} {:<20} {}",
                 record.started_at().format("%Y-%m-%d %H:%M:%S%.3f"),
                 row["kind"].as_str().unwrap_or_default(),
                 record.number().masked(),
                 row["provider"].as_str().unwrap_or("-"),
+                row["channel"].as_str().unwrap_or("-"),
                 row["outcome"].as_str().unwrap_or_default(),
                 record.reference().map(|r| r.as_str()).unwrap_or("-"),
             );
@@ -126,13 +127,14 @@ fn check_outcome_name(outcome: &CheckOutcome) -> String {
 
 /// One attempt as JSON; the number masked, never the code (which is never stored anyway).
 pub(crate) fn record_json(record: &AttemptRecord) -> Value {
-    let (kind, outcome, provider) = match record {
+    let (kind, outcome, provider, channel) = match record {
         AttemptRecord::Send(send) => (
             "send",
             send_outcome_name(&send.outcome()),
             Some(send.provider.as_str()),
+            Some(send.channel.as_str()),
         ),
-        AttemptRecord::Check(check) => ("check", check_outcome_name(&check.outcome()), None),
+        AttemptRecord::Check(check) => ("check", check_outcome_name(&check.outcome()), None, None),
     };
     json!({
         "id": record.id().to_string(),
@@ -142,6 +144,7 @@ pub(crate) fn record_json(record: &AttemptRecord) -> Value {
         "trust_validation": record.trust_validation().as_str(),
         "reference": record.reference().map(|r| r.as_str()),
         "provider": provider,
+        "channel": channel,
         "outcome": outcome,
         "in_flight": record.is_in_flight(),
     })

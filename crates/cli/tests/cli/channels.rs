@@ -118,5 +118,30 @@ async fn a_call_fails_over_past_idmeta_to_twilio_and_is_checked_there() {
     with_twilio(&mut checking, &url);
     let checked = run(&mut checking).await;
     assert_eq!(checked.code, 0, "{}", checked.all());
+
+    // The history names each send's channel; a check has none.
+    let mut history = crate::support::binary();
+    history.args([
+        "history",
+        "--database-url",
+        &ws.database_url(),
+        "--trust-validation",
+        "tv-call",
+        "--json",
+    ]);
+    let listed = run(&mut history).await;
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    let channels: Vec<serde_json::Value> = listed.json()["attempts"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|attempt| attempt["channel"].clone())
+        .collect();
+    assert_eq!(
+        channels,
+        [serde_json::Value::Null, "call".into()],
+        "{}",
+        listed.stdout
+    );
     sim.shutdown().await;
 }
