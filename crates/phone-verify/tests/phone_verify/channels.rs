@@ -12,8 +12,9 @@ use phone_verify::testing::sim::{self, SimConfig, Simulator};
 use phone_verify::testing::{CapturedLogs, ManualClock};
 use phone_verify::twilio::{SecretString, TwilioClient};
 use phone_verify::{
-    Channel, NextStep, OtpCode, PhoneNumber, PhoneVerification, PhoneVerificationBuilder,
-    ProviderName, SendCodeError, SendCodeRequest, TestNumbers, TrustValidationId,
+    AppHash, Channel, Locale, NextStep, OtpCode, PhoneNumber, PhoneVerification,
+    PhoneVerificationBuilder, ProviderName, SendCodeError, SendCodeRequest, TestNumbers,
+    TrustValidationId,
 };
 
 use crate::support::{CODE, request, simulator};
@@ -422,5 +423,72 @@ async fn no_sms_call_me_instead_resends_the_same_trust_validation_on_a_call() {
     assert_eq!(
         (counters.twilio_send_requests, counters.twilio_codes_sent),
         (2, 2)
+    );
+}
+
+#[tokio::test]
+async fn the_locale_and_the_app_hash_reach_the_end_users_phone_through_the_facade() {
+    let sim = simulator().await;
+    // Twilio with a default locale and app hash, as an embedder configures its client.
+    let (user, secret) = sim.twilio_credentials();
+    let client = TwilioClient::builder()
+        .base_url(sim.base_url())
+        .allow_plain_http(true)
+        .service_sid(sim.twilio_service_sid())
+        .locale(Locale::parse("en").expect("a tag"))
+        .app_hash(AppHash::parse("FA+9qCX9VSu").expect("an app hash"));
+    let (user, secret) = (
+        SecretString::from(user.to_owned()),
+        SecretString::from(secret.to_owned()),
+    );
+    let client = if sim.twilio_credentials().0.starts_with("SK") {
+        client.api_key(user, secret)
+    } else {
+        client.account_credentials(user, secret)
+    };
+    let verification = PhoneVerification::builder()
+        .twilio(client)
+        .send_policy(SendPolicy {
+            limits: SendLimits {
+                cooldown: Duration::ZERO,
+                ..SendLimits::default()
+            },
+            ..SendPolicy::default()
+        })
+        .build()
+        .await
+        .expect("builds");
+
+    // The client's defaults on an SMS.
+    verification
+        .send_code(&request("tv-lang"))
+        .await
+        .expect("texted");
+    // A Malay call: the request's locale over the client's; no app hash on a call.
+    verification
+        .send_code(
+            &request("tv-lang")
+                .with_channel(Channel::Call)
+                .with_locale(Locale::parse("ms").expect("a tag")),
+        )
+        .await
+        .expect("called");
+    let inbox = sim.inbox_for("+60182258491");
+    let seen: Vec<(&str, Option<&str>, Option<&str>)> = inbox
+        .iter()
+        .map(|message| {
+            (
+                message.channel,
+                message.locale.as_deref(),
+                message.app_hash.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("sms", Some("en"), Some("FA+9qCX9VSu")),
+            ("call", Some("ms"), None)
+        ]
     );
 }
