@@ -33,6 +33,143 @@ pub struct SendLimits {
     pub window: Duration,
     /// Most sends for one trust validation, ever. Default 10.
     pub max_per_trust_validation: u32,
+    /// Most sends to one country within a rolling window, per country (its calling code)
+    /// with a default for the rest ([`CountryBudgets`]). Default: none, every country
+    /// unbounded (only the embedder knows its traffic).
+    pub country_budgets: CountryBudgets,
+}
+
+/// At most `max_sends` sends to one country within the rolling `window`: a bound on what SMS
+/// pumping can cost there, whatever the numbers and trust validations it uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountryBudget {
+    /// The cap. Zero refuses every send to the country (with `now` as the retry time).
+    pub max_sends: u32,
+    /// The rolling window of the cap.
+    pub window: Duration,
+}
+
+/// The budget of each country, by calling code, and one for every other country.
+///
+/// ```
+/// use std::time::Duration;
+/// use phone_verify_app::{CountryBudget, CountryBudgets};
+///
+/// let hour = Duration::from_secs(3600);
+/// let budgets = CountryBudgets::default()
+///     .otherwise(CountryBudget { max_sends: 200, window: hour })
+///     .country("+60", CountryBudget { max_sends: 5_000, window: hour })?;
+/// assert_eq!(budgets.of("+60").map(|b| b.max_sends), Some(5_000));
+/// assert_eq!(budgets.of("+44").map(|b| b.max_sends), Some(200));
+/// assert!(CountryBudgets::default().of("+44").is_none());
+/// # Ok::<(), phone_verify_app::CallingCodeError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CountryBudgets {
+    /// The budget of a country with none of its own; `None`: unbounded.
+    pub default: Option<CountryBudget>,
+    /// Budgets by calling code (`"+60"`), each replacing the default for its country.
+    per_country: Vec<(String, CountryBudget)>,
+}
+
+/// Why a string is not a country calling code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a country calling code is a `+` followed by 1 to 3 digits, the first not 0")]
+pub struct CallingCodeError;
+
+impl CountryBudgets {
+    /// These budgets with `budget` for every country without one of its own.
+    #[must_use]
+    pub fn otherwise(mut self, budget: CountryBudget) -> Self {
+        self.default = Some(budget);
+        self
+    }
+
+    /// These budgets with `budget` for the country of `calling_code` (`"+60"`), replacing
+    /// an earlier one for it.
+    ///
+    /// # Errors
+    ///
+    /// [`CallingCodeError`] when `calling_code` is not `+` and 1 to 3 digits, the first not 0.
+    pub fn country(
+        mut self,
+        calling_code: &str,
+        budget: CountryBudget,
+    ) -> Result<Self, CallingCodeError> {
+        let digits = calling_code.strip_prefix('+').ok_or(CallingCodeError)?;
+        if digits.is_empty()
+            || digits.len() > 3
+            || digits.starts_with('0')
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(CallingCodeError);
+        }
+        self.per_country.retain(|(code, _)| code != calling_code);
+        self.per_country.push((calling_code.to_owned(), budget));
+        Ok(self)
+    }
+
+    /// The budget of the country of `calling_code` (`"+60"`), if any.
+    pub fn of(&self, calling_code: &str) -> Option<CountryBudget> {
+        self.per_country
+            .iter()
+            .find(|(code, _)| code == calling_code)
+            .map(|(_, budget)| *budget)
+            .or(self.default)
+    }
+}
+
+impl CountryBudget {
+    /// Decides a new send to the country at `now`, from how many counted sends to it started
+    /// after `now - window` (`in_window`) and, when that reaches the cap, the start of the one
+    /// whose leaving the window lets a send pass (the `in_window - max_sends + 1`-th oldest
+    /// of them: a store reads it only then).
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::CountryBudgetSpent`] once `in_window` reaches the cap.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chrono::{TimeZone, Utc};
+    /// use phone_verify_app::{CountryBudget, SendRefusal};
+    ///
+    /// let budget = CountryBudget { max_sends: 2, window: Duration::from_secs(3600) };
+    /// let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+    /// let oldest = now - Duration::from_secs(600);
+    /// assert_eq!(budget.evaluate("+60", 1, None, now), Ok(()));
+    /// assert_eq!(
+    ///     budget.evaluate("+60", 2, Some(oldest), now),
+    ///     Err(SendRefusal::CountryBudgetSpent {
+    ///         calling_code: "+60".into(),
+    ///         limit: 2,
+    ///         window: Duration::from_secs(3600),
+    ///         retry_at: oldest + Duration::from_secs(3600),
+    ///     }),
+    /// );
+    /// ```
+    pub fn evaluate(
+        &self,
+        calling_code: &str,
+        in_window: u64,
+        leaving_first: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendRefusal> {
+        if in_window < u64::from(self.max_sends) {
+            return Ok(());
+        }
+        Err(SendRefusal::CountryBudgetSpent {
+            calling_code: calling_code.to_owned(),
+            limit: self.max_sends,
+            window: self.window,
+            retry_at: leaving_first.map_or(now, |start| add(start, self.window).max(now)),
+        })
+    }
+
+    /// The earliest start of a send that counts against the budget at `now`.
+    pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        sub(now, self.window)
+    }
 }
 
 impl Default for SendLimits {
@@ -42,15 +179,48 @@ impl Default for SendLimits {
             max_per_number: 5,
             window: Duration::from_secs(60 * 60),
             max_per_trust_validation: 10,
+            country_budgets: CountryBudgets::default(),
         }
     }
 }
 
 impl SendLimits {
-    /// How far back the sends to a number matter: the longer of the window and the cooldown.
-    /// A store passes [`SendLimits::evaluate`] the sends started after `now - horizon()`.
+    /// How far back sends matter: the longest of the window, the cooldown and the country
+    /// budgets' windows. A store passes [`SendLimits::evaluate`] the sends to the number
+    /// started after `now - horizon()`, and keeps every send at least this long.
     pub fn horizon(&self) -> Duration {
-        self.window.max(self.cooldown)
+        let countries = self
+            .country_budgets
+            .default
+            .iter()
+            .chain(
+                self.country_budgets
+                    .per_country
+                    .iter()
+                    .map(|(_, budget)| budget),
+            )
+            .map(|budget| budget.window)
+            .max()
+            .unwrap_or(Duration::ZERO);
+        self.window.max(self.cooldown).max(countries)
+    }
+
+    /// The refusal of two guards' decisions that tells the caller the truth: a refusal that
+    /// waiting does not lift (no `retry_at`) over one that it does, else the later
+    /// `retry_at`, so the time given is one at which the send passes both.
+    pub fn binding(
+        first: Result<(), SendRefusal>,
+        second: Result<(), SendRefusal>,
+    ) -> Result<(), SendRefusal> {
+        match (first, second) {
+            (Ok(()), other) | (other, Ok(())) => other,
+            (Err(first), Err(second)) => match (first.retry_at(), second.retry_at()) {
+                (None, _) => Err(first),
+                (_, None) => Err(second),
+                (Some(a), Some(b)) if b > a => Err(second),
+                _ => Err(first),
+            },
+        }
     }
 
     /// The earliest start of a send that matters to a new send at `now`: `now - horizon()`,
@@ -176,6 +346,19 @@ pub enum SendRefusal {
         /// The number's kind.
         kind: NumberKind,
     },
+    /// The number's country had its budget of sends within the window
+    /// ([`SendLimits::country_budgets`]): what SMS pumping to it can cost is capped.
+    #[error("codes to this country reached their budget of {limit} within the window")]
+    CountryBudgetSpent {
+        /// The country's calling code (`"+60"`).
+        calling_code: String,
+        /// The cap.
+        limit: u32,
+        /// The rolling window.
+        window: Duration,
+        /// When enough sends to the country have aged out of the window.
+        retry_at: DateTime<Utc>,
+    },
     /// No wired provider offers the channel the send asked for
     /// ([`ProviderRules::channels`](phone_verify_domain::ProviderRules::channels)): no
     /// request was made. Another channel may be offered.
@@ -191,9 +374,9 @@ impl SendRefusal {
     /// validation or another number is needed).
     pub fn retry_at(&self) -> Option<DateTime<Utc>> {
         match self {
-            Self::CoolingDown { retry_at } | Self::NumberLimitReached { retry_at, .. } => {
-                Some(*retry_at)
-            }
+            Self::CoolingDown { retry_at }
+            | Self::NumberLimitReached { retry_at, .. }
+            | Self::CountryBudgetSpent { retry_at, .. } => Some(*retry_at),
             Self::TrustValidationLimitReached { .. }
             | Self::CountryNotAllowed
             | Self::PrefixDenied
@@ -204,7 +387,7 @@ impl SendRefusal {
 
     /// The guard's stable name, as metrics label the refusal: `cooling_down`,
     /// `number_limit_reached`, `trust_validation_limit_reached`, `country_not_allowed`,
-    /// `prefix_denied`, `number_kind_denied` or `channel_not_offered`.
+    /// `prefix_denied`, `number_kind_denied`, `country_budget_spent` or `channel_not_offered`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CoolingDown { .. } => "cooling_down",
@@ -213,6 +396,7 @@ impl SendRefusal {
             Self::CountryNotAllowed => "country_not_allowed",
             Self::PrefixDenied => "prefix_denied",
             Self::NumberKindDenied { .. } => "number_kind_denied",
+            Self::CountryBudgetSpent { .. } => "country_budget_spent",
             Self::ChannelNotOffered { .. } => "channel_not_offered",
         }
     }

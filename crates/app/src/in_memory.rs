@@ -542,7 +542,38 @@ impl VerificationStore for InMemoryVerificationStore {
         let for_validation = u64::try_from(kept)
             .unwrap_or(u64::MAX)
             .saturating_add(evicted);
-        if let Err(refusal) = limits.evaluate(to_number, for_validation, send.started_at) {
+        let by_number = limits.evaluate(to_number, for_validation, send.started_at);
+        let calling_code = send.number.calling_code();
+        let by_country = match limits.country_budgets.of(calling_code) {
+            None => Ok(()),
+            Some(budget) => {
+                let window_start = budget.window_start(send.started_at);
+                let mut in_window: Vec<DateTime<Utc>> = inner
+                    .attempts
+                    .iter()
+                    .flatten()
+                    .filter_map(|record| match record {
+                        AttemptRecord::Send(earlier)
+                            if earlier.may_have_delivered()
+                                && earlier.started_at > window_start
+                                && earlier.number.calling_code() == calling_code =>
+                        {
+                            Some(earlier.started_at)
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                in_window.sort_unstable();
+                let count = u64::try_from(in_window.len()).unwrap_or(u64::MAX);
+                let max = usize::try_from(budget.max_sends).unwrap_or(usize::MAX);
+                let leaving = in_window
+                    .len()
+                    .checked_sub(max)
+                    .and_then(|at| in_window.get(at).copied());
+                budget.evaluate(calling_code, count, leaving, send.started_at)
+            }
+        };
+        if let Err(refusal) = SendLimits::binding(by_number, by_country) {
             return Ok(Reservation::Refused(refusal));
         }
         inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));

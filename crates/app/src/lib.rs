@@ -113,8 +113,8 @@ pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
 pub use failing::FailingStore;
 pub use guards::{
-    CheckPolicy, CheckRefusal, NumberPrefix, NumberPrefixError, SendLimits, SendPolicy,
-    SendRefusal, minimum_retention,
+    CallingCodeError, CheckPolicy, CheckRefusal, CountryBudget, CountryBudgets, NumberPrefix,
+    NumberPrefixError, SendLimits, SendPolicy, SendRefusal, minimum_retention,
 };
 pub use history::{HistoryError, VerificationHistory};
 #[cfg(feature = "test-util")]

@@ -209,11 +209,11 @@ impl TellsNextStep for SendRefusal {
     /// none sends on this one.
     fn next_step(&self, now: DateTime<Utc>) -> NextStep {
         match self {
-            Self::CoolingDown { retry_at } | Self::NumberLimitReached { retry_at, .. } => {
-                NextStep::Wait {
-                    wait: wait_until(*retry_at, now),
-                }
-            }
+            Self::CoolingDown { retry_at }
+            | Self::NumberLimitReached { retry_at, .. }
+            | Self::CountryBudgetSpent { retry_at, .. } => NextStep::Wait {
+                wait: wait_until(*retry_at, now),
+            },
             Self::TrustValidationLimitReached { .. } => NextStep::StartOver,
             Self::CountryNotAllowed | Self::PrefixDenied | Self::NumberKindDenied { .. } => {
                 NextStep::NumberCannotReceive
@@ -373,6 +373,15 @@ mod tests {
                     retry_at: now() - TimeDelta::seconds(1),
                 }),
                 NextStep::Wait { wait: secs(0) },
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::CountryBudgetSpent {
+                    calling_code: "+60".into(),
+                    limit: 1000,
+                    window: secs(3600),
+                    retry_at: in_30s,
+                }),
+                NextStep::Wait { wait: secs(30) },
             ),
             (
                 SendCodeError::Refused(SendRefusal::TrustValidationLimitReached { limit: 5 }),

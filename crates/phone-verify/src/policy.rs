@@ -2,13 +2,15 @@
 //! defaults, and what they refuse with.
 //!
 //! [`SendPolicy`] (with [`SendLimits`]: cooldown, caps per number and per trust validation,
-//! countries, prefixes and kinds of number) refuses with a [`SendRefusal`]; [`CheckPolicy`]
+//! budgets per country ([`CountryBudgets`]), countries, prefixes and kinds of number) refuses
+//! with a [`SendRefusal`]; [`CheckPolicy`]
 //! (lifetime, attempts, checks) refuses with a [`CheckRefusal`]. Give them to the builder
 //! (`send_policy`, `check_policy`). Each refusal says what to do next through
 //! [`crate::NextStep`]; [`DEFAULT_PROVIDER_WAIT`] is the wait a provider's rate limit without
 //! a `Retry-After` asks for.
 
 pub use phone_verify_app::{
-    CLOCK_MARGIN, CheckPolicy, CheckRefusal, DEFAULT_PROVIDER_WAIT, NumberPrefixError,
-    ProvidersError, SendLimits, SendPolicy, SendRefusal, minimum_retention,
+    CLOCK_MARGIN, CallingCodeError, CheckPolicy, CheckRefusal, CountryBudget, CountryBudgets,
+    DEFAULT_PROVIDER_WAIT, NumberPrefixError, ProvidersError, SendLimits, SendPolicy, SendRefusal,
+    minimum_retention,
 };

@@ -92,6 +92,8 @@ pub(crate) struct InFlightRow {
     pub(crate) provider: String,
     /// The send's channel; a check row's is SMS, never read.
     pub(crate) channel: &'static str,
+    /// The number's country calling code (`+60`), what the country budgets count by.
+    pub(crate) calling_code: String,
 }
 
 /// What a new row keeps in `trust_flow`: nothing of meaning. The Trust Flow is IDMeta's
@@ -164,6 +166,7 @@ impl InFlightRow {
             started_at_ns: nanos(send.started_at)?,
             provider: send.provider.as_str().to_owned(),
             channel: send.channel.as_str(),
+            calling_code: send.number.calling_code().to_owned(),
         })
     }
 
@@ -180,6 +183,7 @@ impl InFlightRow {
             started_at_ns: nanos(check.started_at)?,
             provider: provider.as_str().to_owned(),
             channel: phone_verify_domain::Channel::Sms.as_str(),
+            calling_code: check.number.calling_code().to_owned(),
         })
     }
 }

@@ -61,6 +61,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "channel",
         include_str!("../migrations/common/0008_channel.sql"),
     ),
+    (
+        9,
+        "calling code",
+        include_str!("../migrations/common/0009_calling_code.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -104,6 +109,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         8,
         "channel",
         include_str!("../migrations/common/0008_channel.sql"),
+    ),
+    (
+        9,
+        "calling code",
+        include_str!("../migrations/common/0009_calling_code.sql"),
     ),
 ]);
 
@@ -328,8 +338,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            13,
-            "the attempts and their eleven indexes, and the number keys: {schema}"
+            14,
+            "the attempts and their twelve indexes, and the number keys: {schema}"
         );
     }
 

@@ -116,6 +116,16 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![number(), Param::Int(11), Param::Int(i64::MAX), id()],
         ),
         (
+            sql::COUNTED_SENDS_TO_COUNTRY_AFTER,
+            "verification_attempts_counted_sends_by_country",
+            vec![Param::Text("+7"), Param::Int(0)],
+        ),
+        (
+            sql::NTH_COUNTED_SEND_TO_COUNTRY_AFTER,
+            "verification_attempts_counted_sends_by_country",
+            vec![Param::Text("+7"), Param::Int(0), Param::Int(100)],
+        ),
+        (
             sql::COUNTED_SENDS_TO_DIGEST_AFTER,
             "verification_attempts_counted_sends_by_digest",
             vec![digest(), Param::Int(0)],
@@ -267,10 +277,11 @@ async fn every_sqlite_query_searches_its_index() {
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns,
-              finished_at_ns, outcome, counts)
+              finished_at_ns, outcome, counts, calling_code)
          SELECT unhex(printf('%032x', i)), 'send', printf('+6018%07d', i % 5000), 147,
                 'tv-' || (i % 7000), i * 1000000000, i * 1000000000 + 1,
-                CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0
+                CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0,
+                '+' || (i % 50 + 1)
          FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
@@ -360,10 +371,11 @@ async fn every_postgres_query_searches_its_index() {
     sqlx::raw_sql(
         "INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns,
-              finished_at_ns, outcome, counts)
+              finished_at_ns, outcome, counts, calling_code)
          SELECT lpad(to_hex(i), 32, '0')::uuid, 'send', '+6018' || lpad((i % 5000)::text, 7, '0'),
                 147, 'tv-' || (i % 7000), i * 1000000000::bigint, i * 1000000000::bigint + 1,
-                CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0
+                CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0,
+                '+' || (i % 50 + 1)
          FROM generate_series(1, 20000) AS i;
          INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts)

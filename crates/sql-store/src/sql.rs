@@ -61,6 +61,19 @@ pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = concat!(
     counted_sends_to!("phone_digest", "$1", "$2")
 );
 
+/// How many counted sends to the country of calling code `$1` started after `$2`: what its
+/// budget has spent. Index `verification_attempts_counted_sends_by_country`.
+pub(crate) const COUNTED_SENDS_TO_COUNTRY_AFTER: &str = "SELECT COUNT(*) \
+     FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
+     AND started_at_ns > $2";
+
+/// The start of the `$3`-th oldest (from 0) of those sends: the one whose leaving the window
+/// lets a send pass, read only when the budget is spent. Index
+/// `verification_attempts_counted_sends_by_country`.
+pub(crate) const NTH_COUNTED_SEND_TO_COUNTRY_AFTER: &str = "SELECT started_at_ns \
+     FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
+     AND started_at_ns > $2 ORDER BY started_at_ns LIMIT 1 OFFSET $3";
+
 /// What a send's reservation reads, in one statement, the number searched in `$column`.
 macro_rules! send_guards {
     ($column:literal) => {
@@ -136,8 +149,8 @@ pub(crate) const NUMBER_KEY_FINGERPRINT: &str =
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
-     provider, phone_digest, phone_key, phone_masked, channel, counts) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, TRUE)";
+     provider, phone_digest, phone_key, phone_masked, channel, calling_code, counts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
 /// written (none when nothing was in flight), so finishing a check needs no second read.

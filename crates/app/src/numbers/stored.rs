@@ -168,6 +168,19 @@ impl StoredNumber {
         }
     }
 
+    /// The country calling code (`+60`), whichever way the number is kept: a protected
+    /// number's masked form begins with it ([`MaskedNumber`] keeps the calling code and hides
+    /// the digits after it).
+    pub fn calling_code(&self) -> &str {
+        match self {
+            Self::Clear(phone) => phone.country_calling_code(),
+            Self::Protected(protected) => {
+                let masked = protected.masked.as_str();
+                masked.find('*').map_or(masked, |star| &masked[..star])
+            }
+        }
+    }
+
     /// The masked form (`+60*****8491`), whichever way the number is kept.
     pub fn masked(&self) -> String {
         match self {

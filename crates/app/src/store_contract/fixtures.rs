@@ -52,6 +52,7 @@ pub(super) fn no_limits() -> SendLimits {
         max_per_number: u32::MAX,
         window: Duration::from_secs(3600),
         max_per_trust_validation: u32::MAX,
+        country_budgets: crate::CountryBudgets::default(),
     }
 }
 

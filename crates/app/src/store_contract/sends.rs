@@ -311,3 +311,96 @@ pub async fn sends_that_delivered_nothing_do_not_use_up_the_limits(
     let next = reserve(&*store, new_send(id(), &number(1), "tv-a", at(1)), &limits).await;
     assert_eq!(next, Reservation::Reserved);
 }
+
+/// A country's budget caps the sends to it within the window whatever the numbers and trust
+/// validations; a country without a budget of its own has the default; sends that delivered
+/// nothing do not count; a send passes again once the oldest has aged out. Numbers are kept
+/// as the store keeps them ([`VerificationStore::numbers`]), so a protected store is held to
+/// the same budgets.
+pub async fn a_country_budget_caps_the_sends_to_the_country_whatever_the_numbers(
+    store: Arc<dyn VerificationStore>,
+) {
+    let hour = Duration::from_secs(3600);
+    let limits = SendLimits {
+        country_budgets: crate::CountryBudgets::default()
+            .otherwise(crate::CountryBudget {
+                max_sends: 1,
+                window: hour,
+            })
+            .country(
+                "+60",
+                crate::CountryBudget {
+                    max_sends: 2,
+                    window: hour,
+                },
+            )
+            .expect("a calling code"),
+        ..no_limits()
+    };
+    let numbers = store.numbers().clone();
+    let send = |phone: &phone_verify_domain::PhoneNumber, tv: &str, at| {
+        new_send_kept(&numbers, id(), phone, tv, at)
+    };
+    let uk = |n: u8| {
+        phone_verify_domain::PhoneNumber::parse(&format!("+44791112345{n}")).expect("a UK number")
+    };
+
+    // Delivered nothing: not counted.
+    record_send_kept(
+        &*store,
+        &numbers,
+        &number(9),
+        "tv-0",
+        t0(),
+        SendOutcome::NotSent {
+            class: ErrorClass::NotSent,
+        },
+    )
+    .await;
+    for (n, at_secs) in [(1, 0), (2, 10)] {
+        let reserved = reserve(
+            &*store,
+            send(&number(n), &format!("tv-{n}"), at(at_secs)),
+            &limits,
+        )
+        .await;
+        assert_eq!(reserved, Reservation::Reserved, "send {n} to +60");
+    }
+    let third = reserve(&*store, send(&number(3), "tv-3", at(20)), &limits).await;
+    assert_eq!(
+        third,
+        Reservation::Refused(SendRefusal::CountryBudgetSpent {
+            calling_code: "+60".to_owned(),
+            limit: 2,
+            window: hour,
+            retry_at: t0() + hour,
+        }),
+        "a third number in the country, within the hour"
+    );
+
+    // Another country: its own (the default) budget.
+    let first_uk = reserve(&*store, send(&uk(1), "tv-uk-1", at(30)), &limits).await;
+    assert_eq!(first_uk, Reservation::Reserved);
+    let second_uk = reserve(&*store, send(&uk(2), "tv-uk-2", at(40)), &limits).await;
+    assert_eq!(
+        second_uk,
+        Reservation::Refused(SendRefusal::CountryBudgetSpent {
+            calling_code: "+44".to_owned(),
+            limit: 1,
+            window: hour,
+            retry_at: at(30) + hour,
+        })
+    );
+
+    // The first +60 send ages out of the window: one more passes, and only one.
+    let after = reserve(&*store, send(&number(4), "tv-4", at(3601)), &limits).await;
+    assert_eq!(after, Reservation::Reserved);
+    let beyond = reserve(&*store, send(&number(5), "tv-5", at(3602)), &limits).await;
+    assert!(
+        matches!(
+            beyond,
+            Reservation::Refused(SendRefusal::CountryBudgetSpent { .. })
+        ),
+        "{beyond:?}"
+    );
+}

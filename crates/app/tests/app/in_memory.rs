@@ -27,6 +27,7 @@ fn cap_per_validation(cap: u32) -> SendLimits {
         max_per_number: u32::MAX,
         window: secs(3600),
         max_per_trust_validation: cap,
+        country_budgets: phone_verify_app::CountryBudgets::default(),
     }
 }
 

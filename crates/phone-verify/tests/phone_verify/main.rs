@@ -6,6 +6,7 @@
 #[path = "../../examples/axum_signup.rs"]
 mod axum_signup;
 
+mod budgets;
 mod builder;
 mod channels;
 mod lifecycle;

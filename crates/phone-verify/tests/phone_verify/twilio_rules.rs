@@ -416,6 +416,7 @@ async fn twilio_s_limit_of_sends_per_code_tells_the_caller_to_use_the_code_alrea
             max_per_number: 100,
             window: Duration::from_secs(60),
             max_per_trust_validation: 100,
+            ..SendLimits::default()
         },
         ..SendPolicy::default()
     };

@@ -57,6 +57,7 @@ pub(super) async fn insert(session: &mut Session, row: InFlightRow) -> Result<()
                 row.number.key.into(),
                 row.number.masked.into(),
                 row.channel.into(),
+                row.calling_code.into(),
             ],
         )
         .await?;

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, ConflictKind, NewSend, Reservation, SendLimits, SendOutcome,
-    SendRefusal, StoreError,
+    AttemptId, AttemptRecord, ConflictKind, CountryBudget, NewSend, Reservation, SendLimits,
+    SendOutcome, SendRefusal, StoreError,
 };
 
 #[cfg(feature = "postgres")]
@@ -197,11 +197,55 @@ async fn reserve_send_locked(
         );
     }
     let to_number = to_number.into_iter().map(DateTime::from_timestamp_nanos);
-    if let Err(refusal) = limits.evaluate(to_number, for_validation, send.started_at) {
+    let by_number = limits.evaluate(to_number, for_validation, send.started_at);
+    let by_country = match limits.country_budgets.of(&row.calling_code) {
+        None => Ok(()),
+        Some(budget) => country_budget(session, &row.calling_code, budget, send.started_at).await?,
+    };
+    if let Err(refusal) = SendLimits::binding(by_number, by_country) {
         return Ok(Reservation::Refused(refusal));
     }
     insert(session, row).await?;
     Ok(Reservation::Reserved)
+}
+
+/// The country budget's decision on a send at `now` to the country of `calling_code`: a count
+/// of the sends in the window, and only when that reaches the cap, the start of the send
+/// whose leaving the window lets one pass. Read in the reservation's transaction but under no
+/// lock of the country's (only the number's and the trust validation's are held), so sends to
+/// one country never wait for each other; two reserving at once may both see the budget not
+/// yet spent, so it can be overshot by the sends reserving at that moment
+/// (`docs/architecture.md`, "Country budgets"). SQLite's single writer makes it exact.
+async fn country_budget(
+    session: &mut Session,
+    calling_code: &str,
+    budget: CountryBudget,
+    now: DateTime<Utc>,
+) -> Result<Result<(), SendRefusal>, StoreError> {
+    let window_start = columns::bound(budget.window_start(now));
+    let in_window = session
+        .count(
+            sql::COUNTED_SENDS_TO_COUNTRY_AFTER,
+            vec![calling_code.to_owned().into(), window_start.into()],
+        )
+        .await?;
+    let leaving = match in_window.checked_sub(u64::from(budget.max_sends)) {
+        None => None,
+        Some(offset) => session
+            .integers(
+                sql::NTH_COUNTED_SEND_TO_COUNTRY_AFTER,
+                vec![
+                    calling_code.to_owned().into(),
+                    window_start.into(),
+                    i64::try_from(offset).unwrap_or(i64::MAX).into(),
+                ],
+            )
+            .await?
+            .first()
+            .copied()
+            .map(DateTime::from_timestamp_nanos),
+    };
+    Ok(budget.evaluate(calling_code, in_window, leaving, now))
 }
 
 fn reserved<R>(reservation: &Reservation<R>) -> bool {
