@@ -37,6 +37,94 @@ pub struct SendLimits {
     /// with a default for the rest ([`CountryBudgets`]). Default: none, every country
     /// unbounded (only the embedder knows its traffic).
     pub country_budgets: CountryBudgets,
+    /// At most so many distinct numbers of one range (the numbers sharing all but their last
+    /// digits) within a rolling window ([`NumberRanges`]): SMS pumping walks consecutive
+    /// numbers. Default: none.
+    pub number_ranges: Option<NumberRanges>,
+}
+
+/// At most `max_numbers` distinct numbers sharing all but their last `hidden_digits` digits
+/// may be sent to within the rolling `window`; a send to a further number of the range is
+/// refused ([`SendRefusal::NumberRangeBusy`]). A number already sent to in the window is not
+/// a further one (its own guards decide). Two end users of one app a hundred numbers apart
+/// within an hour are rare; a bot walking `…0000`, `…0001`, … meets it at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberRanges {
+    /// How many last digits the numbers of a range differ in: 1 to 6 (2: blocks of 100).
+    pub hidden_digits: u8,
+    /// The most distinct numbers of one range within the window; zero refuses every send.
+    pub max_numbers: u32,
+    /// The rolling window.
+    pub window: Duration,
+}
+
+impl NumberRanges {
+    /// Decides a new send at `now` to the number `this`, from the earlier counted sends to
+    /// numbers of its range, each as (the number as the store keeps it, start time); those
+    /// older than the window are ignored.
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::NumberRangeBusy`] when `this` is not among the range's numbers in the
+    /// window and they are already `max_numbers`; it passes once enough of them have had no
+    /// send within the window.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chrono::{TimeZone, Utc};
+    /// use phone_verify_app::{NumberRanges, SendRefusal};
+    ///
+    /// let ranges = NumberRanges { hidden_digits: 2, max_numbers: 2, window: Duration::from_secs(3600) };
+    /// let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+    /// let earlier = [("…00", now - Duration::from_secs(60)), ("…01", now - Duration::from_secs(30))];
+    /// assert_eq!(ranges.evaluate(earlier, &"…01", now), Ok(()), "not a further number");
+    /// assert!(matches!(
+    ///     ranges.evaluate(earlier, &"…02", now),
+    ///     Err(SendRefusal::NumberRangeBusy { limit: 2, .. })
+    /// ));
+    /// ```
+    pub fn evaluate<K: PartialEq>(
+        &self,
+        earlier: impl IntoIterator<Item = (K, DateTime<Utc>)>,
+        this: &K,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendRefusal> {
+        let window_start = sub(now, self.window);
+        // Each number of the range with its latest send in the window.
+        let mut latest: Vec<(K, DateTime<Utc>)> = Vec::new();
+        for (number, at) in earlier {
+            if at <= window_start {
+                continue;
+            }
+            if number == *this {
+                return Ok(());
+            }
+            match latest.iter_mut().find(|(seen, _)| *seen == number) {
+                Some((_, seen_at)) => *seen_at = (*seen_at).max(at),
+                None => latest.push((number, at)),
+            }
+        }
+        let max = usize::try_from(self.max_numbers).unwrap_or(usize::MAX);
+        if latest.len() < max {
+            return Ok(());
+        }
+        // It passes once all but `max - 1` numbers have left the window.
+        let mut times: Vec<DateTime<Utc>> = latest.into_iter().map(|(_, at)| at).collect();
+        times.sort_unstable();
+        let retry_at = times
+            .get(times.len() - max)
+            .map_or(now, |at| add(*at, self.window));
+        Err(SendRefusal::NumberRangeBusy {
+            limit: self.max_numbers,
+            window: self.window,
+            retry_at,
+        })
+    }
+
+    /// The earliest start of a send that counts at `now`.
+    pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        sub(now, self.window)
+    }
 }
 
 /// At most `max_sends` sends to one country within the rolling `window`: a bound on what SMS
@@ -180,6 +268,7 @@ impl Default for SendLimits {
             window: Duration::from_secs(60 * 60),
             max_per_trust_validation: 10,
             country_budgets: CountryBudgets::default(),
+            number_ranges: None,
         }
     }
 }
@@ -200,6 +289,7 @@ impl SendLimits {
                     .map(|(_, budget)| budget),
             )
             .map(|budget| budget.window)
+            .chain(self.number_ranges.map(|ranges| ranges.window))
             .max()
             .unwrap_or(Duration::ZERO);
         self.window.max(self.cooldown).max(countries)
@@ -359,6 +449,18 @@ pub enum SendRefusal {
         /// When enough sends to the country have aged out of the window.
         retry_at: DateTime<Utc>,
     },
+    /// The number's range (the numbers sharing all but its last digits) had sends to its
+    /// allowance of distinct numbers within the window ([`SendLimits::number_ranges`]): the
+    /// pattern of SMS pumping walking consecutive numbers.
+    #[error("codes went to {limit} numbers of this number's range within the window")]
+    NumberRangeBusy {
+        /// The cap of distinct numbers.
+        limit: u32,
+        /// The rolling window.
+        window: Duration,
+        /// When enough of the range's numbers have left the window.
+        retry_at: DateTime<Utc>,
+    },
     /// No wired provider offers the channel the send asked for
     /// ([`ProviderRules::channels`](phone_verify_domain::ProviderRules::channels)): no
     /// request was made. Another channel may be offered.
@@ -376,7 +478,8 @@ impl SendRefusal {
         match self {
             Self::CoolingDown { retry_at }
             | Self::NumberLimitReached { retry_at, .. }
-            | Self::CountryBudgetSpent { retry_at, .. } => Some(*retry_at),
+            | Self::CountryBudgetSpent { retry_at, .. }
+            | Self::NumberRangeBusy { retry_at, .. } => Some(*retry_at),
             Self::TrustValidationLimitReached { .. }
             | Self::CountryNotAllowed
             | Self::PrefixDenied
@@ -387,7 +490,8 @@ impl SendRefusal {
 
     /// The guard's stable name, as metrics label the refusal: `cooling_down`,
     /// `number_limit_reached`, `trust_validation_limit_reached`, `country_not_allowed`,
-    /// `prefix_denied`, `number_kind_denied`, `country_budget_spent` or `channel_not_offered`.
+    /// `prefix_denied`, `number_kind_denied`, `country_budget_spent`, `number_range_busy` or
+    /// `channel_not_offered`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CoolingDown { .. } => "cooling_down",
@@ -397,6 +501,7 @@ impl SendRefusal {
             Self::PrefixDenied => "prefix_denied",
             Self::NumberKindDenied { .. } => "number_kind_denied",
             Self::CountryBudgetSpent { .. } => "country_budget_spent",
+            Self::NumberRangeBusy { .. } => "number_range_busy",
             Self::ChannelNotOffered { .. } => "channel_not_offered",
         }
     }

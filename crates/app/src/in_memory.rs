@@ -17,8 +17,9 @@ use crate::store::{
 use crate::time::sub;
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState, ErrorClass,
-    NewCheck, NewSend, NumberDigest, NumberKeyring, NumberLookup, NumberProtection, SendLimits,
-    SendOutcome, SendRecord, SendRefusal, SendState, StoreError, StoredNumber, VerificationStore,
+    NewCheck, NewSend, NumberDigest, NumberKeyring, NumberLookup, NumberProtection, NumberRange,
+    SendLimits, SendOutcome, SendRecord, SendRefusal, SendState, StoreError, StoredNumber,
+    VerificationStore,
 };
 
 /// A [`VerificationStore`] in memory: every attempt in a queue behind one lock, oldest
@@ -95,6 +96,8 @@ struct Inner {
     by_number: HashMap<NumberIndex, VecDeque<u64>>,
     by_trust_validation: HashMap<TrustValidationId, Validation>,
     checks_by_send: HashMap<AttemptId, Vec<u64>>,
+    /// The range of each send that recorded one ([`NewSend::range`]).
+    ranges: HashMap<AttemptId, NumberRange>,
     /// How long an attempt is kept at least (grows with the guards the calls pass).
     retention: Duration,
     max_attempts: Option<usize>,
@@ -122,6 +125,7 @@ impl Default for Inner {
             by_number: HashMap::new(),
             by_trust_validation: HashMap::new(),
             checks_by_send: HashMap::new(),
+            ranges: HashMap::new(),
             retention: default_retention(),
             max_attempts: None,
             newest: None,
@@ -284,6 +288,7 @@ impl Inner {
         let record = self.attempts.get_mut(position)?.take()?;
         self.stored -= 1;
         self.by_id.remove(&record.id());
+        self.ranges.remove(&record.id());
         let number = NumberIndex::of(record.number());
         if let Some(list) = self.by_number.get_mut(&number) {
             remove_from(list, seq);
@@ -573,8 +578,34 @@ impl VerificationStore for InMemoryVerificationStore {
                 budget.evaluate(calling_code, count, leaving, send.started_at)
             }
         };
-        if let Err(refusal) = SendLimits::binding(by_number, by_country) {
+        let by_range = match (&limits.number_ranges, &send.range) {
+            (Some(ranges), Some(range)) => {
+                let window_start = ranges.window_start(send.started_at);
+                let earlier: Vec<(StoredNumber, DateTime<Utc>)> = inner
+                    .attempts
+                    .iter()
+                    .flatten()
+                    .filter_map(|record| match record {
+                        AttemptRecord::Send(earlier)
+                            if earlier.may_have_delivered()
+                                && earlier.started_at > window_start
+                                && inner.ranges.get(&earlier.id) == Some(range) =>
+                        {
+                            Some((earlier.number.clone(), earlier.started_at))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                ranges.evaluate(earlier, &send.number, send.started_at)
+            }
+            _ => Ok(()),
+        };
+        let refused = SendLimits::binding(SendLimits::binding(by_number, by_country), by_range);
+        if let Err(refusal) = refused {
             return Ok(Reservation::Refused(refusal));
+        }
+        if let Some(range) = &send.range {
+            inner.ranges.insert(send.id, range.clone());
         }
         inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));
         inner.evict();

@@ -114,7 +114,7 @@ pub use current_send::CheckTarget;
 pub use failing::FailingStore;
 pub use guards::{
     CallingCodeError, CheckPolicy, CheckRefusal, CountryBudget, CountryBudgets, NumberPrefix,
-    NumberPrefixError, SendLimits, SendPolicy, SendRefusal, minimum_retention,
+    NumberPrefixError, NumberRanges, SendLimits, SendPolicy, SendRefusal, minimum_retention,
 };
 pub use history::{HistoryError, VerificationHistory};
 #[cfg(feature = "test-util")]
@@ -127,7 +127,7 @@ pub use next_step::{DEFAULT_PROVIDER_WAIT, NextStep, TellsNextStep};
 pub use numbers::{
     MAX_NUMBER_KEY_BYTES, MAX_NUMBER_KEY_ID_LEN, MIN_NUMBER_KEY_BYTES, MaskedNumber, NumberDigest,
     NumberKey, NumberKeyError, NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError,
-    NumberLookup, NumberProtection, ProtectedNumber, StoredNumber, StoredNumberError,
+    NumberLookup, NumberProtection, NumberRange, ProtectedNumber, StoredNumber, StoredNumberError,
 };
 pub use phone_verify_domain::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
 pub use providers::{ProviderNotWired, Providers, ProvidersError, Route, fails_over};

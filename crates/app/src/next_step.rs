@@ -211,7 +211,8 @@ impl TellsNextStep for SendRefusal {
         match self {
             Self::CoolingDown { retry_at }
             | Self::NumberLimitReached { retry_at, .. }
-            | Self::CountryBudgetSpent { retry_at, .. } => NextStep::Wait {
+            | Self::CountryBudgetSpent { retry_at, .. }
+            | Self::NumberRangeBusy { retry_at, .. } => NextStep::Wait {
                 wait: wait_until(*retry_at, now),
             },
             Self::TrustValidationLimitReached { .. } => NextStep::StartOver,
@@ -378,6 +379,14 @@ mod tests {
                 SendCodeError::Refused(SendRefusal::CountryBudgetSpent {
                     calling_code: "+60".into(),
                     limit: 1000,
+                    window: secs(3600),
+                    retry_at: in_30s,
+                }),
+                NextStep::Wait { wait: secs(30) },
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::NumberRangeBusy {
+                    limit: 3,
                     window: secs(3600),
                     retry_at: in_30s,
                 }),

@@ -10,7 +10,7 @@ use phone_verify_domain::{
     TrustValidationId, VerificationStatus,
 };
 
-use crate::{AttemptId, CheckTarget, NumberLookup, StoredNumber};
+use crate::{AttemptId, CheckTarget, NumberLookup, NumberRange, StoredNumber};
 
 mod display;
 
@@ -198,6 +198,8 @@ pub struct NewSend {
     pub provider: ProviderName,
     /// How the code goes out (the request's channel).
     pub channel: Channel,
+    /// The number's range, when the guard of ranges is on ([`crate::SendLimits::number_ranges`]).
+    pub range: Option<NumberRange>,
     /// When the attempt started.
     pub started_at: DateTime<Utc>,
 }

@@ -293,6 +293,11 @@ impl SendCode {
             trust_validation: request.trust_validation.clone(),
             provider: provider.clone(),
             channel: request.channel,
+            range: self
+                .policy
+                .limits
+                .number_ranges
+                .map(|ranges| numbers.range_of(&request.phone, ranges.hidden_digits)),
             started_at: self.wiring.clock.now(),
         };
         let reservation = telemetry::store_call(

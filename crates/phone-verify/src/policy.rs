@@ -2,7 +2,8 @@
 //! defaults, and what they refuse with.
 //!
 //! [`SendPolicy`] (with [`SendLimits`]: cooldown, caps per number and per trust validation,
-//! budgets per country ([`CountryBudgets`]), countries, prefixes and kinds of number) refuses
+//! budgets per country ([`CountryBudgets`]), distinct numbers per range ([`NumberRanges`]),
+//! countries, prefixes and kinds of number) refuses
 //! with a [`SendRefusal`]; [`CheckPolicy`]
 //! (lifetime, attempts, checks) refuses with a [`CheckRefusal`]. Give them to the builder
 //! (`send_policy`, `check_policy`). Each refusal says what to do next through
@@ -11,6 +12,6 @@
 
 pub use phone_verify_app::{
     CLOCK_MARGIN, CallingCodeError, CheckPolicy, CheckRefusal, CountryBudget, CountryBudgets,
-    DEFAULT_PROVIDER_WAIT, NumberPrefixError, ProvidersError, SendLimits, SendPolicy, SendRefusal,
-    minimum_retention,
+    DEFAULT_PROVIDER_WAIT, NumberPrefixError, NumberRanges, ProvidersError, SendLimits, SendPolicy,
+    SendRefusal, minimum_retention,
 };

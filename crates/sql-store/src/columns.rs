@@ -35,6 +35,15 @@ pub(crate) struct NumberColumns {
 }
 
 impl NumberColumns {
+    /// The number as [`sql::COUNTED_SENDS_TO_RANGE_AFTER`](crate::sql) reads a row's: the
+    /// E.164 form in clear, else the digest.
+    pub(crate) fn identity(&self) -> String {
+        self.e164
+            .clone()
+            .or_else(|| self.digest.clone())
+            .unwrap_or_default()
+    }
+
     /// The columns of `number`, as the store is handed it.
     pub(crate) fn of(number: &StoredNumber) -> Self {
         match number {
@@ -94,6 +103,8 @@ pub(crate) struct InFlightRow {
     pub(crate) channel: &'static str,
     /// The number's country calling code (`+60`), what the country budgets count by.
     pub(crate) calling_code: String,
+    /// A send's number range, when the guard of ranges is on; a check's is none.
+    pub(crate) number_range: Option<String>,
 }
 
 /// What a new row keeps in `trust_flow`: nothing of meaning. The Trust Flow is IDMeta's
@@ -167,6 +178,7 @@ impl InFlightRow {
             provider: send.provider.as_str().to_owned(),
             channel: send.channel.as_str(),
             calling_code: send.number.calling_code().to_owned(),
+            number_range: send.range.as_ref().map(|range| range.as_str().to_owned()),
         })
     }
 
@@ -184,6 +196,7 @@ impl InFlightRow {
             provider: provider.as_str().to_owned(),
             channel: phone_verify_domain::Channel::Sms.as_str(),
             calling_code: check.number.calling_code().to_owned(),
+            number_range: None,
         })
     }
 }

@@ -66,6 +66,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "calling code",
         include_str!("../migrations/common/0009_calling_code.sql"),
     ),
+    (
+        10,
+        "number range",
+        include_str!("../migrations/common/0010_number_range.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -114,6 +119,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         9,
         "calling code",
         include_str!("../migrations/common/0009_calling_code.sql"),
+    ),
+    (
+        10,
+        "number range",
+        include_str!("../migrations/common/0010_number_range.sql"),
     ),
 ]);
 
@@ -283,6 +293,7 @@ mod upgrade_tests {
             trust_validation: TrustValidationId::parse(tv).expect("an id"),
             provider: ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
+            range: None,
             started_at,
         };
         let refused = store
@@ -338,8 +349,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            14,
-            "the attempts and their twelve indexes, and the number keys: {schema}"
+            15,
+            "the attempts and their thirteen indexes, and the number keys: {schema}"
         );
     }
 

@@ -126,6 +126,11 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![Param::Text("+7"), Param::Int(0), Param::Int(100)],
         ),
         (
+            sql::COUNTED_SENDS_TO_RANGE_AFTER,
+            "verification_attempts_counted_sends_by_range",
+            vec![Param::Text("+601800042**"), Param::Int(0)],
+        ),
+        (
             sql::COUNTED_SENDS_TO_DIGEST_AFTER,
             "verification_attempts_counted_sends_by_digest",
             vec![digest(), Param::Int(0)],
@@ -277,11 +282,11 @@ async fn every_sqlite_query_searches_its_index() {
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns,
-              finished_at_ns, outcome, counts, calling_code)
+              finished_at_ns, outcome, counts, calling_code, number_range)
          SELECT unhex(printf('%032x', i)), 'send', printf('+6018%07d', i % 5000), 147,
                 'tv-' || (i % 7000), i * 1000000000, i * 1000000000 + 1,
                 CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0,
-                '+' || (i % 50 + 1)
+                '+' || (i % 50 + 1), printf('+6018%05d**', i % 5000)
          FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
@@ -371,11 +376,11 @@ async fn every_postgres_query_searches_its_index() {
     sqlx::raw_sql(
         "INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns,
-              finished_at_ns, outcome, counts, calling_code)
+              finished_at_ns, outcome, counts, calling_code, number_range)
          SELECT lpad(to_hex(i), 32, '0')::uuid, 'send', '+6018' || lpad((i % 5000)::text, 7, '0'),
                 147, 'tv-' || (i % 7000), i * 1000000000::bigint, i * 1000000000::bigint + 1,
                 CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0,
-                '+' || (i % 50 + 1)
+                '+' || (i % 50 + 1), '+6018' || lpad((i % 5000)::text, 5, '0') || '**'
          FROM generate_series(1, 20000) AS i;
          INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts)

@@ -268,6 +268,18 @@ impl Session {
         ))
     }
 
+    /// The first two columns of every row `sql` selects: a text and an integer.
+    pub(crate) async fn texts_and_integers(
+        &mut self,
+        sql: &'static str,
+        values: Vec<Value>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        read_rows!(self, sqlx::query(sql), values, |row| (
+            row.try_get::<String, _>(0)?,
+            row.try_get::<i64, _>(1)?
+        ))
+    }
+
     /// The count `sql` (a `SELECT COUNT(*)`) returns.
     pub(crate) async fn count(
         &mut self,

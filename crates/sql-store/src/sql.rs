@@ -74,6 +74,13 @@ pub(crate) const NTH_COUNTED_SEND_TO_COUNTRY_AFTER: &str = "SELECT started_at_ns
      FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
      AND started_at_ns > $2 ORDER BY started_at_ns LIMIT 1 OFFSET $3";
 
+/// The counted sends to the range `$1` started after `$2`, each as its number (the E.164 form
+/// in clear, else the digest) and start: what the guard of ranges counts distinct numbers
+/// in. Index `verification_attempts_counted_sends_by_range`.
+pub(crate) const COUNTED_SENDS_TO_RANGE_AFTER: &str = "SELECT \
+     COALESCE(phone_e164, phone_digest) AS number, started_at_ns FROM verification_attempts \
+     WHERE kind = 'send' AND counts AND number_range = $1 AND started_at_ns > $2";
+
 /// What a send's reservation reads, in one statement, the number searched in `$column`.
 macro_rules! send_guards {
     ($column:literal) => {
@@ -149,8 +156,8 @@ pub(crate) const NUMBER_KEY_FINGERPRINT: &str =
 /// A new attempt, in flight.
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
-     provider, phone_digest, phone_key, phone_masked, channel, calling_code, counts) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, TRUE)";
+     provider, phone_digest, phone_key, phone_masked, channel, calling_code, number_range, \
+     counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
 /// written (none when nothing was in flight), so finishing a check needs no second read.

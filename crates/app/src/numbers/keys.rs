@@ -164,6 +164,16 @@ impl NumberKey {
         NumberDigest::from_bytes(mac.finalize().into_bytes().into())
     }
 
+    /// HMAC-SHA256 under this key of a number range: the E.164 form of `phone` without its
+    /// last `hidden_digits` digits, labelled so that it is never a number's digest.
+    pub fn range_digest(&self, phone: &PhoneNumber, hidden_digits: u8) -> NumberDigest {
+        let mut mac = self.mac();
+        mac.update(b"phone-verify number range v1:");
+        mac.update(range_prefix(phone, hidden_digits).as_bytes());
+        mac.update(&[b':', hidden_digits]);
+        NumberDigest::from_bytes(mac.finalize().into_bytes().into())
+    }
+
     /// A fingerprint of the key's material: the first 8 bytes of its HMAC of a fixed label,
     /// as a signed integer. A store records it beside the key's id, so that a key id reused
     /// with other material is told apart; it says nothing of the key.
@@ -540,4 +550,17 @@ mod tests {
             Err(NumberKeyringError::DuplicateId { position: 2 })
         ));
     }
+}
+
+/// The E.164 form of `phone` without its last `hidden_digits` digits (never fewer than the
+/// calling code's digits and one more).
+pub(crate) fn range_prefix(phone: &PhoneNumber, hidden_digits: u8) -> &str {
+    let e164 = phone.e164();
+    let floor = phone.country_calling_code().len() + 1;
+    let end = e164
+        .len()
+        .saturating_sub(usize::from(hidden_digits))
+        .max(floor)
+        .min(e164.len());
+    &e164[..end]
 }

@@ -24,7 +24,8 @@ pub use keys::{
     NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError,
 };
 pub use stored::{
-    MaskedNumber, NumberDigest, NumberLookup, ProtectedNumber, StoredNumber, StoredNumberError,
+    MaskedNumber, NumberDigest, NumberLookup, NumberRange, ProtectedNumber, StoredNumber,
+    StoredNumberError,
 };
 
 /// How a store keeps numbers: in clear, or protected with a [`NumberKeyring`]. Cheap to
@@ -79,6 +80,26 @@ impl NumberProtection {
                     current.digest(phone),
                     MaskedNumber::of(phone),
                 )))
+            }
+        }
+    }
+
+    /// The range of `phone` as a new record keeps it ([`NumberRange`]): the numbers sharing
+    /// all but its last `hidden_digits` digits; under the current key when protected.
+    pub fn range_of(&self, phone: &PhoneNumber, hidden_digits: u8) -> NumberRange {
+        match self {
+            Self::Clear => {
+                let prefix = keys::range_prefix(phone, hidden_digits);
+                let hidden = phone.e164().len() - prefix.len();
+                NumberRange::new(format!("{prefix}{}", "*".repeat(hidden)))
+            }
+            Self::Keyed(keyring) => {
+                let current = keyring.current();
+                NumberRange::new(format!(
+                    "{}:{}",
+                    current.id().as_str(),
+                    current.range_digest(phone, hidden_digits)
+                ))
             }
         }
     }
@@ -138,6 +159,44 @@ mod tests {
 
     fn phone(n: u8) -> PhoneNumber {
         PhoneNumber::parse(&format!("+6018225849{n}")).expect("a number")
+    }
+
+    #[test]
+    fn a_range_holds_its_neighbours_and_a_protected_one_keeps_no_prefix_in_clear() {
+        let clear = NumberProtection::Clear;
+        assert_eq!(clear.range_of(&phone(1), 2).as_str(), "+601822584**");
+        assert_eq!(clear.range_of(&phone(1), 1).as_str(), "+6018225849*");
+        let far = PhoneNumber::parse("+60182259991").expect("a number");
+        let keyed = NumberProtection::keyed(keyring(&[("k1", 1)]));
+        for numbers in [&clear, &keyed] {
+            assert_eq!(
+                numbers.range_of(&phone(1), 2),
+                numbers.range_of(&phone(7), 2)
+            );
+            assert_ne!(numbers.range_of(&phone(1), 2), numbers.range_of(&far, 2));
+            assert_ne!(
+                numbers.range_of(&phone(1), 2),
+                numbers.range_of(&phone(1), 3)
+            );
+            assert_eq!(
+                format!("{:?}", numbers.range_of(&phone(1), 2)),
+                "NumberRange(..)"
+            );
+        }
+        let protected = keyed.range_of(&phone(1), 2);
+        assert!(
+            protected.as_str().starts_with("k1:"),
+            "{}",
+            protected.as_str()
+        );
+        assert!(
+            !protected.as_str().contains("1822584"),
+            "{}",
+            protected.as_str()
+        );
+        assert_eq!(NumberRange::parse(protected.as_str()), Ok(protected));
+        // Never fewer digits than the calling code and one more.
+        assert_eq!(clear.range_of(&phone(1), 200).as_str(), "+601********");
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub enum StoredNumberError {
     /// shows.
     #[error("a masked number is not of the masked form")]
     Masked,
+    /// A number range is empty, too long or holds a character no range has.
+    #[error("a number range is not of a range's form")]
+    Range,
 }
 
 impl NumberDigest {
@@ -61,6 +64,53 @@ impl fmt::Display for NumberDigest {
 impl fmt::Debug for NumberDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "NumberDigest({}…)", hex::encode(&self.0[..4]))
+    }
+}
+
+/// The range a number belongs to: the numbers sharing all of it but its last few digits, as
+/// a record keeps it (the guard of [`crate::NumberRanges`] counts the distinct numbers of a
+/// range). In clear, the number's E.164 prefix and how many digits it hides
+/// (`+601822584**`); protected, the prefix's keyed digest under the current key, with the
+/// key's id (`k1:` and 64 hexadecimal digits). `Debug` shows neither: in clear it is most of
+/// a number.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct NumberRange(String);
+
+/// The longest [`NumberRange`] a store reads back.
+const MAX_NUMBER_RANGE_LEN: usize = 100;
+
+impl NumberRange {
+    pub(crate) fn new(text: String) -> Self {
+        Self(text)
+    }
+
+    /// Reads a range back as a store keeps it: 1 to 100 characters of `+`, `*`, `:`, `_`,
+    /// `-`, ASCII letters and digits.
+    ///
+    /// # Errors
+    ///
+    /// [`StoredNumberError::Range`] for anything else.
+    pub fn parse(text: &str) -> Result<Self, StoredNumberError> {
+        let well_formed = !text.is_empty()
+            && text.len() <= MAX_NUMBER_RANGE_LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+*:_-".contains(&b));
+        if !well_formed {
+            return Err(StoredNumberError::Range);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The range as a store keeps it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NumberRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NumberRange(..)")
     }
 }
 

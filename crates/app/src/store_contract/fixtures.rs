@@ -53,6 +53,7 @@ pub(super) fn no_limits() -> SendLimits {
         window: Duration::from_secs(3600),
         max_per_trust_validation: u32::MAX,
         country_budgets: crate::CountryBudgets::default(),
+        number_ranges: None,
     }
 }
 
@@ -82,6 +83,7 @@ pub(super) fn new_send_kept(
         trust_validation: validation(tv),
         provider: ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
+        range: None,
         started_at,
     }
 }

@@ -66,6 +66,7 @@ pub async fn a_send_reads_back_with_its_channel_and_every_channel_counts(
     };
     let call_after_sms = NewSend {
         channel: phone_verify_domain::Channel::Call,
+        range: None,
         ..new_send(
             id(),
             &number(3),
@@ -402,5 +403,71 @@ pub async fn a_country_budget_caps_the_sends_to_the_country_whatever_the_numbers
             Reservation::Refused(SendRefusal::CountryBudgetSpent { .. })
         ),
         "{beyond:?}"
+    );
+}
+
+/// The guard of ranges caps the distinct numbers of one range (all but the last digits
+/// shared) sent to within the window: a further number is refused until one has left the
+/// window, a number already sent to is not a further one, and another range is not held
+/// back. Numbers and ranges are kept as the store keeps them, so a protected store is held to
+/// the same guard.
+pub async fn a_range_of_numbers_takes_so_many_distinct_numbers_within_the_window(
+    store: Arc<dyn VerificationStore>,
+) {
+    let hour = Duration::from_secs(3600);
+    let ranges = crate::NumberRanges {
+        hidden_digits: 2,
+        max_numbers: 2,
+        window: hour,
+    };
+    let limits = SendLimits {
+        number_ranges: Some(ranges),
+        ..no_limits()
+    };
+    let numbers = store.numbers().clone();
+    let send = |phone: &phone_verify_domain::PhoneNumber, tv: &str, at| NewSend {
+        range: Some(numbers.range_of(phone, ranges.hidden_digits)),
+        ..new_send_kept(&numbers, id(), phone, tv, at)
+    };
+
+    for (n, at_secs) in [(1, 0), (2, 10)] {
+        let reserved = reserve(
+            &*store,
+            send(&number(n), &format!("tv-{n}"), at(at_secs)),
+            &limits,
+        )
+        .await;
+        assert_eq!(reserved, Reservation::Reserved, "number {n} of the range");
+    }
+    let third = reserve(&*store, send(&number(3), "tv-3", at(20)), &limits).await;
+    assert_eq!(
+        third,
+        Reservation::Refused(SendRefusal::NumberRangeBusy {
+            limit: 2,
+            window: hour,
+            retry_at: t0() + hour,
+        }),
+        "a third number of the range within the hour"
+    );
+    let again = reserve(&*store, send(&number(2), "tv-2b", at(30)), &limits).await;
+    assert_eq!(
+        again,
+        Reservation::Reserved,
+        "a number of the range already sent to"
+    );
+    let elsewhere = phone_verify_domain::PhoneNumber::parse("+60182259991").expect("a number");
+    let other_range = reserve(&*store, send(&elsewhere, "tv-x", at(40)), &limits).await;
+    assert_eq!(other_range, Reservation::Reserved, "another range");
+
+    // Number 1's only send leaves the window: number 3 passes, and a fourth does not.
+    let later = reserve(&*store, send(&number(3), "tv-3b", at(3601)), &limits).await;
+    assert_eq!(later, Reservation::Reserved);
+    let fourth = reserve(&*store, send(&number(4), "tv-4", at(3602)), &limits).await;
+    assert!(
+        matches!(
+            fourth,
+            Reservation::Refused(SendRefusal::NumberRangeBusy { .. })
+        ),
+        "{fourth:?}"
     );
 }

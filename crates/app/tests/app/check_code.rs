@@ -281,6 +281,7 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
                 trust_validation: tv(),
                 provider: phone_verify_domain::ProviderName::idmeta(),
                 channel: phone_verify_domain::Channel::Sms,
+                range: None,
                 started_at: t0() + secs(40),
             },
             &SendLimits::default(),

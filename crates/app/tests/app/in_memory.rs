@@ -28,6 +28,7 @@ fn cap_per_validation(cap: u32) -> SendLimits {
         window: secs(3600),
         max_per_trust_validation: cap,
         country_budgets: phone_verify_app::CountryBudgets::default(),
+        number_ranges: None,
     }
 }
 
@@ -48,6 +49,7 @@ async fn send(
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
+        range: None,
         started_at: at,
     };
     let reservation = store

@@ -43,6 +43,7 @@ async fn seed(
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify::Channel::Sms,
+        range: None,
         started_at: at,
     };
     let reserved = store

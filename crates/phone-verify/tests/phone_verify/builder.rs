@@ -251,6 +251,7 @@ async fn store_with_a_send_left_in_flight(path: &std::path::Path) {
                 trust_validation: request.trust_validation,
                 provider: phone_verify::ProviderName::idmeta(),
                 channel: phone_verify::Channel::Sms,
+                range: None,
                 started_at: t0(),
             },
             &SendLimits::default(),

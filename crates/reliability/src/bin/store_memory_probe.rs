@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
             trust_validation: tv.clone(),
             provider: phone_verify_domain::ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
+            range: None,
             started_at: at,
         };
         let reserved = store.reserve_send(new_send, &limits).await?;

@@ -35,6 +35,7 @@ async fn seed(store: &SqlVerificationStore) {
             trust_validation: TrustValidationId::parse(&format!("tv-{n}")).expect("an id"),
             provider: ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
+            range: None,
             started_at,
         };
         let reserved = store

@@ -58,6 +58,7 @@ pub(super) async fn insert(session: &mut Session, row: InFlightRow) -> Result<()
                 row.number.masked.into(),
                 row.channel.into(),
                 row.calling_code.into(),
+                row.number_range.into(),
             ],
         )
         .await?;

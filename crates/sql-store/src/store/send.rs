@@ -202,7 +202,23 @@ async fn reserve_send_locked(
         None => Ok(()),
         Some(budget) => country_budget(session, &row.calling_code, budget, send.started_at).await?,
     };
-    if let Err(refusal) = SendLimits::binding(by_number, by_country) {
+    let by_range = match (&limits.number_ranges, &row.number_range) {
+        (Some(ranges), Some(range)) => {
+            let window_start = columns::bound(ranges.window_start(send.started_at));
+            let earlier = session
+                .texts_and_integers(
+                    sql::COUNTED_SENDS_TO_RANGE_AFTER,
+                    vec![range.clone().into(), window_start.into()],
+                )
+                .await?
+                .into_iter()
+                .map(|(number, at)| (number, DateTime::from_timestamp_nanos(at)));
+            ranges.evaluate(earlier, &row.number.identity(), send.started_at)
+        }
+        _ => Ok(()),
+    };
+    let refused = SendLimits::binding(SendLimits::binding(by_number, by_country), by_range);
+    if let Err(refusal) = refused {
         return Ok(Reservation::Refused(refusal));
     }
     insert(session, row).await?;

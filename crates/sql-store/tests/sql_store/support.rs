@@ -138,6 +138,7 @@ pub(crate) fn new_send(n: u128, tv: &str, started_at: DateTime<Utc>) -> NewSend 
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
+        range: None,
         started_at,
     }
 }
