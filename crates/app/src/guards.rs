@@ -41,6 +41,128 @@ pub struct SendLimits {
     /// digits) within a rolling window ([`NumberRanges`]): SMS pumping walks consecutive
     /// numbers. Default: none.
     pub number_ranges: Option<NumberRanges>,
+    /// Refuses sends to a country whose codes are not being verified ([`ConversionBreaker`]).
+    /// Default: none.
+    pub conversion: Option<ConversionBreaker>,
+}
+
+/// A circuit breaker per country on the share of codes verified: when at least `min_sends`
+/// counted sends to a country started within the window (leaving out the last `grace`, too
+/// recent to be verified yet) and the verified checks of the country within the window are
+/// fewer than `min_conversion_percent` of them, new sends there are refused for `cool_off`,
+/// after which the share decides again. Its state is the records' (nothing kept beside
+/// them, nothing to lose in a crash). An operator pins a country open or closed.
+///
+/// The share is an approximation: the checks counted are those of the window, of whichever
+/// sends; with a window much longer than the time end users take to type a code it is the
+/// share of codes verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionBreaker {
+    /// The fewest sends in the window for the share to decide (below it, the country passes).
+    pub min_sends: u32,
+    /// The least share of codes verified, in percent (0 to 100).
+    pub min_conversion_percent: u8,
+    /// The rolling window the share is measured over.
+    pub window: Duration,
+    /// The most recent sends left out of the share: not yet verified by an honest end user.
+    pub grace: Duration,
+    /// How long a tripped country is refused before the share decides again.
+    pub cool_off: Duration,
+    /// Countries (calling codes, `+60`) the operator pinned: open (never refused by the
+    /// breaker) or closed (always refused).
+    pub pinned: Vec<(String, Pinned)>,
+}
+
+/// How an operator pinned a country in the [`ConversionBreaker`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pinned {
+    /// Never refused by the breaker.
+    Open,
+    /// Always refused by the breaker, whatever the share.
+    Closed,
+}
+
+/// What the conversion breaker reads of a country: the counted sends within the window
+/// before the grace, and the verified checks within the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountryConversion {
+    /// Counted sends started within the window, the grace left out.
+    pub sends: u64,
+    /// Checks that verified a code, started within the window.
+    pub verified: u64,
+}
+
+impl ConversionBreaker {
+    /// How the operator pinned the country of `calling_code`, if at all.
+    pub fn pinned(&self, calling_code: &str) -> Option<Pinned> {
+        self.pinned
+            .iter()
+            .find(|(code, _)| code == calling_code)
+            .map(|(_, pin)| *pin)
+    }
+
+    /// The instants a store counts between at `now`: sends started after the first and not
+    /// after the second, verified checks started after the first.
+    pub fn bounds(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        (sub(now, self.window), sub(now, self.grace))
+    }
+
+    /// Decides a send at `now` to the country of `calling_code` from what its records say
+    /// (`None` when the country is pinned and nothing was read).
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::ConversionTooLow`] when the country is pinned closed, or had
+    /// `min_sends` sends and verified fewer than `min_conversion_percent` of them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chrono::{TimeZone, Utc};
+    /// use phone_verify_app::{ConversionBreaker, CountryConversion, SendRefusal};
+    ///
+    /// let breaker = ConversionBreaker {
+    ///     min_sends: 50,
+    ///     min_conversion_percent: 20,
+    ///     window: Duration::from_secs(3600),
+    ///     grace: Duration::from_secs(600),
+    ///     cool_off: Duration::from_secs(900),
+    ///     pinned: Vec::new(),
+    /// };
+    /// let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+    /// let honest = CountryConversion { sends: 200, verified: 150 };
+    /// let pumped = CountryConversion { sends: 200, verified: 3 };
+    /// assert_eq!(breaker.evaluate("+63", Some(honest), now), Ok(()));
+    /// assert!(matches!(
+    ///     breaker.evaluate("+63", Some(pumped), now),
+    ///     Err(SendRefusal::ConversionTooLow { conversion_percent: Some(1), .. })
+    /// ));
+    /// ```
+    pub fn evaluate(
+        &self,
+        calling_code: &str,
+        read: Option<CountryConversion>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendRefusal> {
+        let refusal = |conversion_percent| SendRefusal::ConversionTooLow {
+            calling_code: calling_code.to_owned(),
+            conversion_percent,
+            retry_at: add(now, self.cool_off),
+        };
+        match (self.pinned(calling_code), read) {
+            (Some(Pinned::Open), _) | (None, None) => Ok(()),
+            (Some(Pinned::Closed), _) => Err(refusal(None)),
+            (None, Some(read)) => {
+                if read.sends < u64::from(self.min_sends) || read.sends == 0 {
+                    return Ok(());
+                }
+                let percent = read.verified.saturating_mul(100) / read.sends;
+                if percent >= u64::from(self.min_conversion_percent) {
+                    return Ok(());
+                }
+                Err(refusal(Some(u8::try_from(percent).unwrap_or(100))))
+            }
+        }
+    }
 }
 
 /// At most `max_numbers` distinct numbers sharing all but their last `hidden_digits` digits
@@ -269,6 +391,7 @@ impl Default for SendLimits {
             max_per_trust_validation: 10,
             country_budgets: CountryBudgets::default(),
             number_ranges: None,
+            conversion: None,
         }
     }
 }
@@ -290,6 +413,7 @@ impl SendLimits {
             )
             .map(|budget| budget.window)
             .chain(self.number_ranges.map(|ranges| ranges.window))
+            .chain(self.conversion.as_ref().map(|breaker| breaker.window))
             .max()
             .unwrap_or(Duration::ZERO);
         self.window.max(self.cooldown).max(countries)
@@ -461,6 +585,19 @@ pub enum SendRefusal {
         /// When enough of the range's numbers have left the window.
         retry_at: DateTime<Utc>,
     },
+    /// The codes sent to the number's country are not being verified
+    /// ([`SendLimits::conversion`]): the mark of SMS pumping. Refused for a cool-off, after
+    /// which the share decides again.
+    #[error("codes sent to this country are not being verified")]
+    ConversionTooLow {
+        /// The country's calling code (`"+60"`).
+        calling_code: String,
+        /// The share of codes verified in the window, in percent; `None` when the operator
+        /// pinned the country closed.
+        conversion_percent: Option<u8>,
+        /// When the breaker decides again.
+        retry_at: DateTime<Utc>,
+    },
     /// No wired provider offers the channel the send asked for
     /// ([`ProviderRules::channels`](phone_verify_domain::ProviderRules::channels)): no
     /// request was made. Another channel may be offered.
@@ -480,6 +617,11 @@ impl SendRefusal {
             | Self::NumberLimitReached { retry_at, .. }
             | Self::CountryBudgetSpent { retry_at, .. }
             | Self::NumberRangeBusy { retry_at, .. } => Some(*retry_at),
+            Self::ConversionTooLow {
+                conversion_percent,
+                retry_at,
+                ..
+            } => conversion_percent.map(|_| *retry_at),
             Self::TrustValidationLimitReached { .. }
             | Self::CountryNotAllowed
             | Self::PrefixDenied
@@ -490,8 +632,8 @@ impl SendRefusal {
 
     /// The guard's stable name, as metrics label the refusal: `cooling_down`,
     /// `number_limit_reached`, `trust_validation_limit_reached`, `country_not_allowed`,
-    /// `prefix_denied`, `number_kind_denied`, `country_budget_spent`, `number_range_busy` or
-    /// `channel_not_offered`.
+    /// `prefix_denied`, `number_kind_denied`, `country_budget_spent`, `number_range_busy`,
+    /// `conversion_too_low` or `channel_not_offered`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CoolingDown { .. } => "cooling_down",
@@ -502,6 +644,7 @@ impl SendRefusal {
             Self::NumberKindDenied { .. } => "number_kind_denied",
             Self::CountryBudgetSpent { .. } => "country_budget_spent",
             Self::NumberRangeBusy { .. } => "number_range_busy",
+            Self::ConversionTooLow { .. } => "conversion_too_low",
             Self::ChannelNotOffered { .. } => "channel_not_offered",
         }
     }

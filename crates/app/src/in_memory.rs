@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
-use phone_verify_domain::{ReferenceId, TrustValidationId};
+use phone_verify_domain::{CheckVerdict, ReferenceId, TrustValidationId};
 
 use crate::guards::minimum_retention;
 use crate::store::{
@@ -16,10 +16,10 @@ use crate::store::{
 };
 use crate::time::sub;
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState, ErrorClass,
-    NewCheck, NewSend, NumberDigest, NumberKeyring, NumberLookup, NumberProtection, NumberRange,
-    SendLimits, SendOutcome, SendRecord, SendRefusal, SendState, StoreError, StoredNumber,
-    VerificationStore,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState,
+    CountryConversion, ErrorClass, NewCheck, NewSend, NumberDigest, NumberKeyring, NumberLookup,
+    NumberProtection, NumberRange, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState,
+    StoreError, StoredNumber, VerificationStore,
 };
 
 /// A [`VerificationStore`] in memory: every attempt in a queue behind one lock, oldest
@@ -277,6 +277,44 @@ impl Inner {
         self.newest = self.newest.max(Some(record.started_at()));
         self.attempts.push_back(Some(record));
         self.stored += 1;
+    }
+
+    /// What the conversion breaker reads of the country of `calling_code`: its counted sends
+    /// started within `(from, until]` and its verified checks started after `from`.
+    fn conversion(
+        &self,
+        calling_code: &str,
+        (from, until): (DateTime<Utc>, DateTime<Utc>),
+    ) -> CountryConversion {
+        let mut read = CountryConversion {
+            sends: 0,
+            verified: 0,
+        };
+        for record in self.attempts.iter().flatten() {
+            if record.number().calling_code() != calling_code || record.started_at() <= from {
+                continue;
+            }
+            match record {
+                AttemptRecord::Send(send)
+                    if send.may_have_delivered() && send.started_at <= until =>
+                {
+                    read.sends += 1;
+                }
+                AttemptRecord::Check(check)
+                    if matches!(
+                        check.outcome(),
+                        CheckOutcome::Answered {
+                            verdict: CheckVerdict::Verified,
+                            ..
+                        }
+                    ) =>
+                {
+                    read.verified += 1;
+                }
+                _ => {}
+            }
+        }
+        read
     }
 
     /// Takes the attempt `seq` out of the queue and every index. An evicted send that may
@@ -600,7 +638,20 @@ impl VerificationStore for InMemoryVerificationStore {
             }
             _ => Ok(()),
         };
-        let refused = SendLimits::binding(SendLimits::binding(by_number, by_country), by_range);
+        let by_conversion = match &limits.conversion {
+            None => Ok(()),
+            Some(breaker) => {
+                let read = breaker
+                    .pinned(calling_code)
+                    .is_none()
+                    .then(|| inner.conversion(calling_code, breaker.bounds(send.started_at)));
+                breaker.evaluate(calling_code, read, send.started_at)
+            }
+        };
+        let refused = SendLimits::binding(
+            SendLimits::binding(SendLimits::binding(by_number, by_country), by_range),
+            by_conversion,
+        );
         if let Err(refusal) = refused {
             return Ok(Reservation::Refused(refusal));
         }

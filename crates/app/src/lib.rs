@@ -113,8 +113,9 @@ pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
 pub use failing::FailingStore;
 pub use guards::{
-    CallingCodeError, CheckPolicy, CheckRefusal, CountryBudget, CountryBudgets, NumberPrefix,
-    NumberPrefixError, NumberRanges, SendLimits, SendPolicy, SendRefusal, minimum_retention,
+    CallingCodeError, CheckPolicy, CheckRefusal, ConversionBreaker, CountryBudget, CountryBudgets,
+    CountryConversion, NumberPrefix, NumberPrefixError, NumberRanges, Pinned, SendLimits,
+    SendPolicy, SendRefusal, minimum_retention,
 };
 pub use history::{HistoryError, VerificationHistory};
 #[cfg(feature = "test-util")]

@@ -215,6 +215,17 @@ impl TellsNextStep for SendRefusal {
             | Self::NumberRangeBusy { retry_at, .. } => NextStep::Wait {
                 wait: wait_until(*retry_at, now),
             },
+            Self::ConversionTooLow {
+                conversion_percent: Some(_),
+                retry_at,
+                ..
+            } => NextStep::Wait {
+                wait: wait_until(*retry_at, now),
+            },
+            Self::ConversionTooLow {
+                conversion_percent: None,
+                ..
+            } => NextStep::NumberCannotReceive,
             Self::TrustValidationLimitReached { .. } => NextStep::StartOver,
             Self::CountryNotAllowed | Self::PrefixDenied | Self::NumberKindDenied { .. } => {
                 NextStep::NumberCannotReceive
@@ -391,6 +402,22 @@ mod tests {
                     retry_at: in_30s,
                 }),
                 NextStep::Wait { wait: secs(30) },
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::ConversionTooLow {
+                    calling_code: "+63".into(),
+                    conversion_percent: Some(2),
+                    retry_at: in_30s,
+                }),
+                NextStep::Wait { wait: secs(30) },
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::ConversionTooLow {
+                    calling_code: "+63".into(),
+                    conversion_percent: None,
+                    retry_at: in_30s,
+                }),
+                NextStep::NumberCannotReceive,
             ),
             (
                 SendCodeError::Refused(SendRefusal::TrustValidationLimitReached { limit: 5 }),

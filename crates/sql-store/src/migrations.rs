@@ -71,6 +71,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "number range",
         include_str!("../migrations/common/0010_number_range.sql"),
     ),
+    (
+        11,
+        "verified by country",
+        include_str!("../migrations/common/0011_verified_by_country.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -124,6 +129,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         10,
         "number range",
         include_str!("../migrations/common/0010_number_range.sql"),
+    ),
+    (
+        11,
+        "verified by country",
+        include_str!("../migrations/common/0011_verified_by_country.sql"),
     ),
 ]);
 
@@ -349,8 +359,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            15,
-            "the attempts and their thirteen indexes, and the number keys: {schema}"
+            16,
+            "the attempts and their fourteen indexes, and the number keys: {schema}"
         );
     }
 

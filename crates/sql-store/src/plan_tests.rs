@@ -126,6 +126,16 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![Param::Text("+7"), Param::Int(0), Param::Int(100)],
         ),
         (
+            sql::COUNTRY_CONVERSION,
+            "verification_attempts_counted_sends_by_country",
+            vec![Param::Text("+7"), Param::Int(0), Param::Int(i64::MAX)],
+        ),
+        (
+            sql::COUNTRY_CONVERSION,
+            "verification_attempts_verified_checks_by_country",
+            vec![Param::Text("+7"), Param::Int(0), Param::Int(i64::MAX)],
+        ),
+        (
             sql::COUNTED_SENDS_TO_RANGE_AFTER,
             "verification_attempts_counted_sends_by_range",
             vec![Param::Text("+601800042**"), Param::Int(0)],
@@ -290,9 +300,11 @@ async fn every_sqlite_query_searches_its_index() {
          FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
-             (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts)
+             (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts,
+              calling_code, verdict)
          SELECT unhex(printf('%032x', 100000 + i)), 'check', printf('+6018%07d', i % 5000),
-                147, 'tv-' || (i % 7000), unhex(printf('%032x', i)), i * 1000000000 + 5, 1
+                147, 'tv-' || (i % 7000), unhex(printf('%032x', i)), i * 1000000000 + 5, 1,
+                '+' || (i % 50 + 1), CASE WHEN i % 4 = 0 THEN 'verified' ELSE NULL END
          FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
@@ -383,10 +395,12 @@ async fn every_postgres_query_searches_its_index() {
                 '+' || (i % 50 + 1), '+6018' || lpad((i % 5000)::text, 5, '0') || '**'
          FROM generate_series(1, 20000) AS i;
          INSERT INTO verification_attempts
-             (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts)
+             (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts,
+              calling_code, verdict)
          SELECT lpad(to_hex(100000 + i), 32, '0')::uuid, 'check',
                 '+6018' || lpad((i % 5000)::text, 7, '0'), 147, 'tv-' || (i % 7000),
-                lpad(to_hex(i), 32, '0')::uuid, i * 1000000000::bigint + 5, TRUE
+                lpad(to_hex(i), 32, '0')::uuid, i * 1000000000::bigint + 5, TRUE,
+                '+' || (i % 50 + 1), CASE WHEN i % 4 = 0 THEN 'verified' ELSE NULL END
          FROM generate_series(1, 20000) AS i;
          INSERT INTO verification_attempts
              (id, kind, phone_digest, phone_key, phone_masked, trust_flow, trust_validation,

@@ -74,6 +74,22 @@ pub(crate) const NTH_COUNTED_SEND_TO_COUNTRY_AFTER: &str = "SELECT started_at_ns
      FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
      AND started_at_ns > $2 ORDER BY started_at_ns LIMIT 1 OFFSET $3";
 
+/// What the conversion breaker reads of the country of calling code `$1`, in one statement:
+/// rows of (tag, count), tag [`CONVERSION_SENDS`] the counted sends started after `$2` and
+/// not after `$3` (index `verification_attempts_counted_sends_by_country`), tag
+/// [`CONVERSION_VERIFIED`] the checks that verified a code started after `$2` (index
+/// `verification_attempts_verified_checks_by_country`).
+pub(crate) const COUNTRY_CONVERSION: &str = "SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value \
+     FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
+     AND started_at_ns > $2 AND started_at_ns <= $3 \
+     UNION ALL SELECT 1, COUNT(*) FROM verification_attempts WHERE kind = 'check' \
+     AND verdict = 'verified' AND calling_code = $1 AND started_at_ns > $2";
+
+/// The tags of [`COUNTRY_CONVERSION`]'s rows.
+pub(crate) const CONVERSION_SENDS: i64 = 0;
+/// See [`CONVERSION_SENDS`].
+pub(crate) const CONVERSION_VERIFIED: i64 = 1;
+
 /// The counted sends to the range `$1` started after `$2`, each as its number (the E.164 form
 /// in clear, else the digest) and start: what the guard of ranges counts distinct numbers
 /// in. Index `verification_attempts_counted_sends_by_range`.

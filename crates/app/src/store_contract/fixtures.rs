@@ -54,6 +54,7 @@ pub(super) fn no_limits() -> SendLimits {
         max_per_trust_validation: u32::MAX,
         country_budgets: crate::CountryBudgets::default(),
         number_ranges: None,
+        conversion: None,
     }
 }
 

@@ -471,3 +471,111 @@ pub async fn a_range_of_numbers_takes_so_many_distinct_numbers_within_the_window
         "{fourth:?}"
     );
 }
+
+/// The conversion breaker refuses a country whose codes are not being verified, from the
+/// records alone: the sends of the window before the grace against the checks that verified;
+/// the sends within the grace are not held against it, a country with too few sends passes,
+/// and an operator's pin overrides the share either way.
+pub async fn a_country_whose_codes_are_not_verified_is_refused_for_a_cool_off(
+    store: Arc<dyn VerificationStore>,
+) {
+    let minute = Duration::from_secs(60);
+    let breaker = crate::ConversionBreaker {
+        min_sends: 4,
+        min_conversion_percent: 50,
+        window: 60 * minute,
+        grace: 10 * minute,
+        cool_off: 15 * minute,
+        pinned: vec![("+44".to_owned(), crate::Pinned::Closed)],
+    };
+    let limits = |breaker: crate::ConversionBreaker| SendLimits {
+        conversion: Some(breaker),
+        ..no_limits()
+    };
+    let numbers = store.numbers().clone();
+    // Four sends to +60, one of them verified.
+    for n in 1..=4_u8 {
+        record_send_kept(
+            &*store,
+            &numbers,
+            &number(n),
+            &format!("tv-{n}"),
+            at(u64::from(n) * 10),
+            sent(n),
+        )
+        .await;
+    }
+    let check = id();
+    reserve_check(&*store, check, "tv-1", at(60)).await;
+    store
+        .finish_check(
+            check,
+            answered(
+                phone_verify_domain::CheckVerdict::Verified,
+                Some(reference(1)),
+            ),
+            at(61),
+        )
+        .await
+        .expect("the check is recorded");
+
+    // Five minutes in, the four are within the grace: too few sends to judge.
+    let early = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &number(5), "tv-5", at(300)),
+        &limits(breaker.clone()),
+    )
+    .await;
+    assert_eq!(early, Reservation::Reserved);
+    // Eleven minutes in, the four are past it (the fifth is not): 1 verified of 4.
+    let late = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &number(6), "tv-6", at(660)),
+        &limits(breaker.clone()),
+    )
+    .await;
+    assert_eq!(
+        late,
+        Reservation::Refused(SendRefusal::ConversionTooLow {
+            calling_code: "+60".to_owned(),
+            conversion_percent: Some(25),
+            retry_at: at(660) + 15 * minute,
+        })
+    );
+    // A lower bar, or the country pinned open, lets it through.
+    let lower = crate::ConversionBreaker {
+        min_conversion_percent: 25,
+        ..breaker.clone()
+    };
+    let passes = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &number(6), "tv-6", at(661)),
+        &limits(lower),
+    )
+    .await;
+    assert_eq!(passes, Reservation::Reserved);
+    let pinned_open = crate::ConversionBreaker {
+        pinned: vec![("+60".to_owned(), crate::Pinned::Open)],
+        ..breaker.clone()
+    };
+    let open = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &number(7), "tv-7", at(662)),
+        &limits(pinned_open),
+    )
+    .await;
+    assert_eq!(open, Reservation::Reserved);
+    // A country pinned closed is refused whatever its records, and waiting does not help.
+    let uk = phone_verify_domain::PhoneNumber::parse("+447911123451").expect("a UK number");
+    let closed = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &uk, "tv-uk", at(663)),
+        &limits(breaker),
+    )
+    .await;
+    let Reservation::Refused(refusal) = closed else {
+        panic!("refused: {closed:?}");
+    };
+    assert_eq!(refusal.as_str(), "conversion_too_low");
+    assert_eq!(refusal.retry_at(), None);
+}

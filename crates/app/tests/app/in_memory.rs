@@ -29,6 +29,7 @@ fn cap_per_validation(cap: u32) -> SendLimits {
         max_per_trust_validation: cap,
         country_budgets: phone_verify_app::CountryBudgets::default(),
         number_ranges: None,
+        conversion: None,
     }
 }
 

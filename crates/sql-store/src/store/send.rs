@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
-    AttemptId, AttemptRecord, ConflictKind, CountryBudget, NewSend, Reservation, SendLimits,
-    SendOutcome, SendRefusal, StoreError,
+    AttemptId, AttemptRecord, ConflictKind, ConversionBreaker, CountryBudget, CountryConversion,
+    NewSend, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError,
 };
 
 #[cfg(feature = "postgres")]
@@ -217,12 +217,62 @@ async fn reserve_send_locked(
         }
         _ => Ok(()),
     };
-    let refused = SendLimits::binding(SendLimits::binding(by_number, by_country), by_range);
+    let by_conversion = match &limits.conversion {
+        None => Ok(()),
+        Some(breaker) => {
+            let read = match breaker.pinned(&row.calling_code) {
+                Some(_) => None,
+                None => Some(
+                    country_conversion(session, &row.calling_code, breaker, send.started_at)
+                        .await?,
+                ),
+            };
+            breaker.evaluate(&row.calling_code, read, send.started_at)
+        }
+    };
+    let refused = SendLimits::binding(
+        SendLimits::binding(SendLimits::binding(by_number, by_country), by_range),
+        by_conversion,
+    );
     if let Err(refusal) = refused {
         return Ok(Reservation::Refused(refusal));
     }
     insert(session, row).await?;
     Ok(Reservation::Reserved)
+}
+
+/// What the conversion breaker reads of the country of `calling_code` at `now`, in one
+/// statement, under no lock of the country's.
+async fn country_conversion(
+    session: &mut Session,
+    calling_code: &str,
+    breaker: &ConversionBreaker,
+    now: DateTime<Utc>,
+) -> Result<CountryConversion, StoreError> {
+    let (from, until) = breaker.bounds(now);
+    let rows = session
+        .tagged_integers(
+            sql::COUNTRY_CONVERSION,
+            vec![
+                calling_code.to_owned().into(),
+                columns::bound(from).into(),
+                columns::bound(until).into(),
+            ],
+        )
+        .await?;
+    let mut read = CountryConversion {
+        sends: 0,
+        verified: 0,
+    };
+    for (tag, count) in rows {
+        let count = u64::try_from(count).unwrap_or_default();
+        match tag {
+            sql::CONVERSION_SENDS => read.sends = count,
+            sql::CONVERSION_VERIFIED => read.verified = count,
+            _ => {}
+        }
+    }
+    Ok(read)
 }
 
 /// The country budget's decision on a send at `now` to the country of `calling_code`: a count
