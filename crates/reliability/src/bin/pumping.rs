@@ -9,7 +9,9 @@
 use std::time::Instant;
 
 use phone_verify::policy::SendPolicy;
-use phone_verify_reliability::pumping::{PumpingScenario, pumping_guards, run, table};
+use phone_verify_reliability::pumping::{
+    COUNTRIES, PumpingScenario, hourly_budget, pumping_guards, run, table,
+};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -29,10 +31,24 @@ async fn main() -> anyhow::Result<()> {
         ("pumping_guards()", &guarded),
     ] {
         println!(
-            "{name}: legit refused by reason {:?}; attack refused by reason {:?}",
-            report.legit.refused, report.attack.refused
+            "{name}: legit refused by reason {:?}, by country {:?}; attack refused by reason {:?}, by country {:?}",
+            report.legit.refused,
+            report.legit.refused_by_country,
+            report.attack.refused,
+            report.attack.refused_by_country
         );
     }
+    let budgets: Vec<String> = COUNTRIES
+        .iter()
+        .map(|country| {
+            format!(
+                "{} {}",
+                country.calling_code,
+                hourly_budget(&scenario, country)
+            )
+        })
+        .collect();
+    println!("pumping_guards() budgets per hour: {}", budgets.join(", "));
     println!(
         "seed {}, both runs in {:.1} s",
         scenario.seed,

@@ -6,7 +6,8 @@
 //!
 //! - [`PumpingScenario`]: the traffic's shape and seed; [`PumpingScenario::traffic`] draws it.
 //! - [`run`]: replays it under a policy, giving a [`PumpingReport`].
-//! - [`pumping_guards`]: the policy the scenario measures the guards with.
+//! - [`pumping_guards`]: the policy the scenario measures the guards with
+//!   ([`hourly_budget`]: its budget per country).
 //! - [`COUNTRIES`]: the countries, their mobile ranges, and the assumed SMS prices.
 //!
 //! ```no_run
@@ -49,19 +50,12 @@ pub const BUDGET_WINDOW: Duration = Duration::from_secs(3600);
 /// Never: the table's calling codes are valid.
 pub fn pumping_guards() -> SendPolicy {
     let scenario = PumpingScenario::default();
-    let hours = scenario.duration.as_secs_f64() / 3600.0;
-    let sends_per_user = 1.0 + f64::from(scenario.resend_percent) / 100.0;
     let mut budgets = CountryBudgets::default().otherwise(CountryBudget {
         max_sends: MIN_BUDGET,
         window: BUDGET_WINDOW,
     });
     for country in &COUNTRIES {
-        let hourly = f64::from(scenario.legit_users) * f64::from(country.share_percent) / 100.0
-            * sends_per_user
-            / hours;
-        // Small, positive and far below u32::MAX: the conversion is exact after `ceil`.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let max_sends = ((3.0 * hourly).ceil() as u32).max(MIN_BUDGET);
+        let max_sends = hourly_budget(&scenario, country);
         budgets = budgets
             .country(
                 country.calling_code,
@@ -83,6 +77,29 @@ pub fn pumping_guards() -> SendPolicy {
 
 /// The smallest budget of [`pumping_guards`], sends per [`BUDGET_WINDOW`].
 const MIN_BUDGET: u32 = 10;
+
+/// The budget [`pumping_guards`] gives `country` (with `scenario` the default): three times
+/// its legitimate sends in an hour of `scenario`, rounded up, and at least 10. Computed in
+/// integers, so that a budget is what the arithmetic says (`3 × 1,000 × 12 % × 1.05 / 6` is
+/// 63, where floating point makes it 64).
+///
+/// ```
+/// use phone_verify_reliability::pumping::{PumpingScenario, country, hourly_budget};
+///
+/// let india = country("+91").expect("in the table");
+/// assert_eq!(hourly_budget(&PumpingScenario::default(), india), 63);
+/// ```
+pub fn hourly_budget(scenario: &PumpingScenario, country: &Country) -> u32 {
+    let sends_times_10k = 3
+        * u64::from(scenario.legit_users)
+        * u64::from(country.share_percent)
+        * (100 + u64::from(scenario.resend_percent))
+        * BUDGET_WINDOW.as_secs();
+    let per = 100 * 100 * scenario.duration.as_secs().max(1);
+    u32::try_from(sends_times_10k.div_ceil(per))
+        .unwrap_or(u32::MAX)
+        .max(MIN_BUDGET)
+}
 
 /// The table of `docs/reliability.md` (promise 6), in Markdown: one row per named run.
 pub fn table(rows: &[(&str, &PumpingReport)]) -> String {

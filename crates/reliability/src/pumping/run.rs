@@ -26,6 +26,8 @@ pub struct SendTally {
     pub failed: u64,
     /// Delivered sends by calling code (`"+63"`).
     pub delivered_by_country: BTreeMap<&'static str, u64>,
+    /// Refused sends by calling code: where a guard's refusals fell.
+    pub refused_by_country: BTreeMap<&'static str, u64>,
     /// The SMS bill of the delivered sends, in millionths of a US dollar, at the assumed
     /// prices of [`super::COUNTRIES`].
     pub bill_micros: u64,
@@ -137,16 +139,17 @@ pub async fn run(scenario: &PumpingScenario, policy: SendPolicy) -> anyhow::Resu
                     Sender::Attack => &mut report.attack,
                 };
                 tally.attempted += 1;
+                let (calling_code, price) = price_of(phone)?;
                 match verification.send_code(&request).await {
                     Ok(_) => {
-                        let (code, price) = price_of(phone)?;
-                        tally.delivered(code, price);
+                        tally.delivered(calling_code, price);
                         if let Sender::Legit(user) = sender {
                             has_code[*user] = true;
                         }
                     }
                     Err(SendCodeError::Refused(refusal)) => {
                         *tally.refused.entry(refusal.as_str()).or_default() += 1;
+                        *tally.refused_by_country.entry(calling_code).or_default() += 1;
                     }
                     Err(_) => tally.failed += 1,
                 }

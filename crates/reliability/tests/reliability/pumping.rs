@@ -194,6 +194,10 @@ async fn without_pumping_guards_every_attack_send_is_delivered_and_billed_and_no
             tally.delivered_by_country.values().sum::<u64>(),
             tally.delivered
         );
+        assert_eq!(
+            tally.refused_by_country.values().sum::<u64>(),
+            tally.refused_total()
+        );
         let bill: u64 = tally
             .delivered_by_country
             .iter()
