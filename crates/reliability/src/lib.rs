@@ -12,17 +12,21 @@
 //! - [`fixture`]: the token, distinct valid numbers, requests.
 //! - [`drive`]: many operations at once, as a busy application runs them.
 //! - [`process`]: the process's peak memory, and the helper programs' protocol.
+//! - [`pumping`]: the SMS-pumping scenario, legitimate sign-ups mixed with an attack, under a
+//!   policy of guards.
 //!
 //! The helper programs (`src/bin/`) run as separate processes: `crash_child` sends until it is
 //! killed, `lock_holder` holds a SQLite file's write lock, `memory_probe` is a client whose
-//! memory is measured apart from the test's. The promises these tests prove, and which test
-//! proves each, are listed in `docs/reliability.md` and `docs/security.md`.
+//! memory is measured apart from the test's. One is run by hand: `pumping` prints the table
+//! of the SMS-pumping scenario. The promises these tests prove, and which test proves each,
+//! are listed in `docs/reliability.md` and `docs/security.md`.
 //!
 //! [`SqlVerificationStore`]: phone_verify_sql_store::SqlVerificationStore
 
 pub mod drive;
 pub mod fixture;
 pub mod process;
+pub mod pumping;
 mod stack;
 
 pub use stack::{

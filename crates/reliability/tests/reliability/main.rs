@@ -14,6 +14,7 @@ mod load;
 mod memory;
 mod processed_5xx;
 mod properties;
+mod pumping;
 mod purge_beside_sends;
 mod store_failures;
 mod store_memory;
