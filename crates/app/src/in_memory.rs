@@ -279,6 +279,22 @@ impl Inner {
         self.stored += 1;
     }
 
+    /// Every send that may have delivered a code and started after `after`: what the guards
+    /// beyond the number's count.
+    fn counted_sends_after(&self, after: DateTime<Utc>) -> impl Iterator<Item = &SendRecord> {
+        self.attempts
+            .iter()
+            .flatten()
+            .filter_map(move |record| match record {
+                AttemptRecord::Send(send)
+                    if send.may_have_delivered() && send.started_at > after =>
+                {
+                    Some(send)
+                }
+                _ => None,
+            })
+    }
+
     /// What the conversion breaker reads of the country of `calling_code`: its counted sends
     /// started within `(from, until]` and its verified checks started after `from`.
     fn conversion(
@@ -592,19 +608,9 @@ impl VerificationStore for InMemoryVerificationStore {
             Some(budget) => {
                 let window_start = budget.window_start(send.started_at);
                 let mut in_window: Vec<DateTime<Utc>> = inner
-                    .attempts
-                    .iter()
-                    .flatten()
-                    .filter_map(|record| match record {
-                        AttemptRecord::Send(earlier)
-                            if earlier.may_have_delivered()
-                                && earlier.started_at > window_start
-                                && earlier.number.calling_code() == calling_code =>
-                        {
-                            Some(earlier.started_at)
-                        }
-                        _ => None,
-                    })
+                    .counted_sends_after(window_start)
+                    .filter(|earlier| earlier.number.calling_code() == calling_code)
+                    .map(|earlier| earlier.started_at)
                     .collect();
                 in_window.sort_unstable();
                 let count = u64::try_from(in_window.len()).unwrap_or(u64::MAX);
@@ -620,19 +626,9 @@ impl VerificationStore for InMemoryVerificationStore {
             (Some(ranges), Some(range)) => {
                 let window_start = ranges.window_start(send.started_at);
                 let earlier: Vec<(StoredNumber, DateTime<Utc>)> = inner
-                    .attempts
-                    .iter()
-                    .flatten()
-                    .filter_map(|record| match record {
-                        AttemptRecord::Send(earlier)
-                            if earlier.may_have_delivered()
-                                && earlier.started_at > window_start
-                                && inner.ranges.get(&earlier.id) == Some(range) =>
-                        {
-                            Some((earlier.number.clone(), earlier.started_at))
-                        }
-                        _ => None,
-                    })
+                    .counted_sends_after(window_start)
+                    .filter(|earlier| inner.ranges.get(&earlier.id) == Some(range))
+                    .map(|earlier| (earlier.number.clone(), earlier.started_at))
                     .collect();
                 ranges.evaluate(earlier, &send.number, send.started_at)
             }

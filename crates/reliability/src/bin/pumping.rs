@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use phone_verify::policy::SendPolicy;
 use phone_verify_reliability::pumping::{
-    COUNTRIES, PumpingScenario, hourly_budget, pumping_guards, run, table,
+    COUNTRIES, PumpingScenario, hourly_budget, pumping_guards, range_and_conversion_guards, run,
+    table,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -19,16 +20,22 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let unguarded = run(&scenario, SendPolicy::default()).await?;
     let guarded = run(&scenario, pumping_guards()).await?;
+    let ranges = run(&scenario, range_and_conversion_guards()).await?;
     println!(
         "{}",
         table(&[
             ("no pumping guards (`SendPolicy::default()`)", &unguarded),
             ("`pumping_guards()`: country budgets", &guarded),
+            (
+                "`range_and_conversion_guards()`: ranges and the conversion breaker",
+                &ranges
+            ),
         ])
     );
     for (name, report) in [
         ("no pumping guards", &unguarded),
         ("pumping_guards()", &guarded),
+        ("range_and_conversion_guards()", &ranges),
     ] {
         println!(
             "{name}: legit refused by reason {:?}, by country {:?}; attack refused by reason {:?}, by country {:?}",

@@ -27,7 +27,9 @@ mod traffic;
 
 use std::time::Duration;
 
-use phone_verify::policy::{CountryBudget, CountryBudgets, SendLimits, SendPolicy};
+use phone_verify::policy::{
+    ConversionBreaker, CountryBudget, CountryBudgets, NumberRanges, SendLimits, SendPolicy,
+};
 
 pub use countries::{COUNTRIES, Country, country};
 pub use run::{PumpingReport, SendTally, dollars, run};
@@ -69,6 +71,41 @@ pub fn pumping_guards() -> SendPolicy {
     SendPolicy {
         limits: SendLimits {
             country_budgets: budgets,
+            ..SendLimits::default()
+        },
+        ..SendPolicy::default()
+    }
+}
+
+/// The guard of ranges the scenario runs: at most 3 distinct numbers of one block of 1000
+/// (all but the last 3 digits shared) within an hour.
+pub fn range_guard() -> NumberRanges {
+    NumberRanges {
+        hidden_digits: 3,
+        max_numbers: 3,
+        window: Duration::from_secs(60 * 60),
+    }
+}
+
+/// The conversion breaker the scenario runs: at least 20 sends to a country in the hour, the
+/// last 10 minutes left out, and at least 20 % of them verified, else 15 minutes refused.
+pub fn conversion_breaker() -> ConversionBreaker {
+    ConversionBreaker {
+        min_sends: 20,
+        min_conversion_percent: 20,
+        window: Duration::from_secs(60 * 60),
+        grace: Duration::from_secs(10 * 60),
+        cool_off: Duration::from_secs(15 * 60),
+        pinned: Vec::new(),
+    }
+}
+
+/// `SendPolicy::default()` with the guard of ranges and the conversion breaker, no budgets.
+pub fn range_and_conversion_guards() -> SendPolicy {
+    SendPolicy {
+        limits: SendLimits {
+            number_ranges: Some(range_guard()),
+            conversion: Some(conversion_breaker()),
             ..SendLimits::default()
         },
         ..SendPolicy::default()

@@ -209,3 +209,46 @@ async fn without_pumping_guards_every_attack_send_is_delivered_and_billed_and_no
     assert_eq!(report.provider_send_requests, delivered);
     assert_eq!(report.provider_codes_sent, delivered);
 }
+
+/// With the guard of ranges and the conversion breaker (`range_and_conversion_guards()`), the
+/// issue's targets: at least 95 % of the attack refused, at most 1 % of legitimate sends, and
+/// the attack's bill cut accordingly. The counts are exact (seeded traffic, manual clocks):
+/// integers are compared, no time is measured.
+#[tokio::test]
+async fn ranges_and_the_conversion_breaker_refuse_the_attack_and_almost_no_end_user() {
+    let scenario = PumpingScenario::default();
+    let unguarded = run(&scenario, SendPolicy::default())
+        .await
+        .expect("the scenario runs");
+    let guarded = run(
+        &scenario,
+        phone_verify_reliability::pumping::range_and_conversion_guards(),
+    )
+    .await
+    .expect("the scenario runs");
+    let attack_refused = guarded.attack.refused_total();
+    assert!(
+        attack_refused * 100 >= guarded.attack.attempted * 95,
+        "attack refused {attack_refused} of {}",
+        guarded.attack.attempted
+    );
+    let legit_refused = guarded.legit.refused_total();
+    assert!(
+        legit_refused * 100 <= guarded.legit.attempted,
+        "legitimate sends refused {legit_refused} of {}: {:?}",
+        guarded.legit.attempted,
+        guarded.legit.refused
+    );
+    assert!(
+        guarded.bill_micros() * 4 < unguarded.bill_micros(),
+        "the bill: {} guarded, {} unguarded",
+        guarded.bill_micros(),
+        unguarded.bill_micros()
+    );
+    for reason in guarded.attack.refused.keys() {
+        assert!(
+            ["number_range_busy", "conversion_too_low"].contains(reason),
+            "{reason}"
+        );
+    }
+}
