@@ -100,3 +100,49 @@ pub async fn concurrent_checks_of_one_send_let_exactly_the_limit_through(
     }
     assert_eq!(reserved, 5, "exactly the attempt limit of checks pass");
 }
+
+/// Fifty sends to fifty numbers of one country at the same instant, in parallel, under a
+/// budget of ten: the budget is always spent in full (never fewer than ten pass), and exactly
+/// ten pass on a store with one writer at a time (in memory, SQLite). A store that reads the
+/// budget without a lock of the country's (PostgreSQL) may let through as many more as were
+/// reserving at that moment (`docs/architecture.md`, "Country budgets").
+pub async fn concurrent_sends_to_one_country_spend_its_budget_and_one_writer_keeps_it_exact(
+    store: Arc<dyn VerificationStore>,
+) {
+    let limits = Arc::new(SendLimits {
+        country_budgets: crate::CountryBudgets::default()
+            .country(
+                "+60",
+                crate::CountryBudget {
+                    max_sends: 10,
+                    window: std::time::Duration::from_secs(3600),
+                },
+            )
+            .expect("a calling code"),
+        ..no_limits()
+    });
+    let numbers = store.numbers().clone();
+    let tasks: Vec<_> = (0..50_u32)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let limits = Arc::clone(&limits);
+            let phone =
+                phone_verify_domain::PhoneNumber::parse(&format!("+60123{:06}", 1_000 * n + 1))
+                    .expect("a valid number");
+            let send = new_send_kept(&numbers, id(), &phone, &format!("tv-{n}"), t0());
+            tokio::spawn(async move { store.reserve_send(send, &limits).await })
+        })
+        .collect();
+    let mut reserved = 0;
+    for task in tasks {
+        match task.await.expect("the task completes") {
+            Ok(Reservation::Reserved) => reserved += 1,
+            Ok(Reservation::Refused(SendRefusal::CountryBudgetSpent { limit: 10, .. })) => {}
+            other => panic!("a concurrent send is reserved or over the budget, got {other:?}"),
+        }
+    }
+    assert!(reserved >= 10, "the budget is spent in full: {reserved}");
+    if matches!(store.engine(), "memory" | "sqlite") {
+        assert_eq!(reserved, 10, "one writer at a time keeps the budget exact");
+    }
+}

@@ -101,6 +101,7 @@ macro_rules! store_contract_tests {
             concurrency::concurrent_sends_to_one_number_let_exactly_one_through,
             concurrency::concurrent_checks_of_one_send_let_exactly_the_limit_through,
             concurrency::concurrent_protected_sends_during_a_key_rotation_let_exactly_one_through,
+            concurrency::concurrent_sends_to_one_country_spend_its_budget_and_one_writer_keeps_it_exact,
             lifecycle::a_purge_deletes_the_trust_validations_finished_before_the_cutoff,
             lifecycle::a_purge_keeps_a_trust_validation_still_in_use,
             lifecycle::a_purge_goes_in_batches_of_whole_trust_validations,
