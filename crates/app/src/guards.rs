@@ -44,6 +44,76 @@ pub struct SendLimits {
     /// Refuses sends to a country whose codes are not being verified ([`ConversionBreaker`]).
     /// Default: none.
     pub conversion: Option<ConversionBreaker>,
+    /// A cooldown and a cap per end user's client ([`ClientLimits`]), for the sends whose
+    /// request names one (`SendCodeRequest::with_client`); needs number keys, since a client
+    /// is kept only as its keyed digest. Default: none.
+    pub clients: Option<ClientLimits>,
+}
+
+/// A cooldown and a cap on the sends from one end user's client (an IP address, a device, a
+/// session, as the application names it in `SendCodeRequest::client`), whatever the numbers:
+/// a bot reuses its clients across numbers. The client is kept as its keyed digest only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientLimits {
+    /// Least time between two sends from one client; zero switches it off.
+    pub cooldown: Duration,
+    /// Most sends from one client within the window; zero refuses every send from a client.
+    pub max_sends: u32,
+    /// The rolling window of the cap.
+    pub window: Duration,
+}
+
+impl ClientLimits {
+    /// How far back the client's sends matter: the longer of the window and the cooldown.
+    pub fn horizon(&self) -> Duration {
+        self.window.max(self.cooldown)
+    }
+
+    /// The earliest start of a send that matters at `now`: `now - horizon()`, saturating.
+    pub fn horizon_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        sub(now, self.horizon())
+    }
+
+    /// Decides a new send at `now` from the start times of the client's earlier counted sends
+    /// (those older than the horizon are ignored).
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::ClientLimitReached`] or [`SendRefusal::ClientCoolingDown`], the later
+    /// retry time when both.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chrono::{TimeZone, Utc};
+    /// use phone_verify_app::{ClientLimits, SendRefusal};
+    ///
+    /// let limits = ClientLimits { cooldown: Duration::from_secs(10), max_sends: 2, window: Duration::from_secs(3600) };
+    /// let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+    /// let a_minute_ago = now - Duration::from_secs(60);
+    /// assert_eq!(limits.evaluate([a_minute_ago], now), Ok(()));
+    /// assert!(matches!(
+    ///     limits.evaluate([a_minute_ago, now - Duration::from_secs(5)], now),
+    ///     Err(SendRefusal::ClientLimitReached { limit: 2, .. })
+    /// ));
+    /// ```
+    pub fn evaluate(
+        &self,
+        earlier: impl IntoIterator<Item = DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendRefusal> {
+        let (cap, cooldown) = waits(earlier, self.max_sends, self.window, self.cooldown, now);
+        let capped = cap.map_or(Ok(()), |retry_at| {
+            Err(SendRefusal::ClientLimitReached {
+                limit: self.max_sends,
+                window: self.window,
+                retry_at,
+            })
+        });
+        let cooling = cooldown.map_or(Ok(()), |retry_at| {
+            Err(SendRefusal::ClientCoolingDown { retry_at })
+        });
+        SendLimits::binding(capped, cooling)
+    }
 }
 
 /// A circuit breaker per country on the share of codes verified: when at least `min_sends`
@@ -392,6 +462,7 @@ impl Default for SendLimits {
             country_budgets: CountryBudgets::default(),
             number_ranges: None,
             conversion: None,
+            clients: None,
         }
     }
 }
@@ -414,6 +485,7 @@ impl SendLimits {
             .map(|budget| budget.window)
             .chain(self.number_ranges.map(|ranges| ranges.window))
             .chain(self.conversion.as_ref().map(|breaker| breaker.window))
+            .chain(self.clients.map(|clients| clients.horizon()))
             .max()
             .unwrap_or(Duration::ZERO);
         self.window.max(self.cooldown).max(countries)
@@ -481,43 +553,63 @@ impl SendLimits {
                 limit: self.max_per_trust_validation,
             });
         }
-        let mut recent: Vec<DateTime<Utc>> = sends_to_number
-            .into_iter()
-            .filter(|at| *at > self.horizon_start(now))
-            .collect();
-        recent.sort_unstable();
-        let window_start = sub(now, self.window);
-        let in_window: Vec<DateTime<Utc>> = recent
-            .iter()
-            .copied()
-            .filter(|at| *at > window_start)
-            .collect();
-
-        let mut refusal: Option<SendRefusal> = None;
-        let max = usize::try_from(self.max_per_number).unwrap_or(usize::MAX);
-        if in_window.len() >= max {
-            // The send passes once enough of the sends in the window have aged out of it.
-            let retry_at = in_window
-                .get(in_window.len() - max)
-                .map_or(now, |oldest| add(*oldest, self.window));
-            refusal = Some(SendRefusal::NumberLimitReached {
+        let (cap, cooldown) = waits(
+            sends_to_number,
+            self.max_per_number,
+            self.window,
+            self.cooldown,
+            now,
+        );
+        let capped = cap.map_or(Ok(()), |retry_at| {
+            Err(SendRefusal::NumberLimitReached {
                 limit: self.max_per_number,
                 window: self.window,
                 retry_at,
-            });
-        }
-        // A send stamped later than `now` (another process's clock runs ahead) counts as
-        // recent; a zero cooldown switches the guard off.
-        let cooldown_start = sub(now, self.cooldown);
-        let latest = recent.last().copied();
-        if let Some(latest) = latest.filter(|at| !self.cooldown.is_zero() && *at > cooldown_start) {
-            let retry_at = add(latest, self.cooldown);
-            if refusal.as_ref().and_then(SendRefusal::retry_at) < Some(retry_at) {
-                refusal = Some(SendRefusal::CoolingDown { retry_at });
-            }
-        }
-        refusal.map_or(Ok(()), Err)
+            })
+        });
+        let cooling = cooldown.map_or(Ok(()), |retry_at| {
+            Err(SendRefusal::CoolingDown { retry_at })
+        });
+        Self::binding(capped, cooling)
     }
+}
+
+/// A cap of `max` sends within a rolling `window` and a `cooldown` between sends, over the
+/// start times of the earlier sends (any order): when the cap lets a send pass again, if it
+/// is reached (once enough sends of the window have aged out of it), and when the cooldown is
+/// over, if it runs. A send stamped later than `now` (another process's clock runs ahead)
+/// counts as recent; a zero cooldown is off. The guards per number and per client.
+fn waits(
+    earlier: impl IntoIterator<Item = DateTime<Utc>>,
+    max: u32,
+    window: Duration,
+    cooldown: Duration,
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let horizon_start = sub(now, window.max(cooldown));
+    let mut recent: Vec<DateTime<Utc>> = earlier
+        .into_iter()
+        .filter(|at| *at > horizon_start)
+        .collect();
+    recent.sort_unstable();
+    let window_start = sub(now, window);
+    let in_window: Vec<DateTime<Utc>> = recent
+        .iter()
+        .copied()
+        .filter(|at| *at > window_start)
+        .collect();
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    let cap = (in_window.len() >= max).then(|| {
+        in_window
+            .get(in_window.len() - max)
+            .map_or(now, |oldest| add(*oldest, window))
+    });
+    let cooling = recent
+        .last()
+        .copied()
+        .filter(|latest| !cooldown.is_zero() && *latest > sub(now, cooldown))
+        .map(|latest| add(latest, cooldown));
+    (cap, cooling)
 }
 
 /// Why a send was refused before it reached the provider, and when it may be tried again.
@@ -598,6 +690,23 @@ pub enum SendRefusal {
         /// When the breaker decides again.
         retry_at: DateTime<Utc>,
     },
+    /// A send from the same client (`SendCodeRequest::client`) went out less than the
+    /// client cooldown ago ([`SendLimits::clients`]).
+    #[error("a code was asked from this client too recently")]
+    ClientCoolingDown {
+        /// When the cooldown is over.
+        retry_at: DateTime<Utc>,
+    },
+    /// The client had its allowance of sends within the window ([`SendLimits::clients`]).
+    #[error("this client has asked for {limit} codes within the window")]
+    ClientLimitReached {
+        /// The cap.
+        limit: u32,
+        /// The rolling window.
+        window: Duration,
+        /// When enough of the client's sends have aged out of the window.
+        retry_at: DateTime<Utc>,
+    },
     /// No wired provider offers the channel the send asked for
     /// ([`ProviderRules::channels`](phone_verify_domain::ProviderRules::channels)): no
     /// request was made. Another channel may be offered.
@@ -616,7 +725,9 @@ impl SendRefusal {
             Self::CoolingDown { retry_at }
             | Self::NumberLimitReached { retry_at, .. }
             | Self::CountryBudgetSpent { retry_at, .. }
-            | Self::NumberRangeBusy { retry_at, .. } => Some(*retry_at),
+            | Self::NumberRangeBusy { retry_at, .. }
+            | Self::ClientCoolingDown { retry_at }
+            | Self::ClientLimitReached { retry_at, .. } => Some(*retry_at),
             Self::ConversionTooLow {
                 conversion_percent,
                 retry_at,
@@ -633,7 +744,8 @@ impl SendRefusal {
     /// The guard's stable name, as metrics label the refusal: `cooling_down`,
     /// `number_limit_reached`, `trust_validation_limit_reached`, `country_not_allowed`,
     /// `prefix_denied`, `number_kind_denied`, `country_budget_spent`, `number_range_busy`,
-    /// `conversion_too_low` or `channel_not_offered`.
+    /// `conversion_too_low`, `client_cooling_down`, `client_limit_reached` or
+    /// `channel_not_offered`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::CoolingDown { .. } => "cooling_down",
@@ -645,6 +757,8 @@ impl SendRefusal {
             Self::CountryBudgetSpent { .. } => "country_budget_spent",
             Self::NumberRangeBusy { .. } => "number_range_busy",
             Self::ConversionTooLow { .. } => "conversion_too_low",
+            Self::ClientCoolingDown { .. } => "client_cooling_down",
+            Self::ClientLimitReached { .. } => "client_limit_reached",
             Self::ChannelNotOffered { .. } => "channel_not_offered",
         }
     }

@@ -17,8 +17,8 @@ use crate::store::{
 use crate::time::sub;
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState,
-    CountryConversion, ErrorClass, NewCheck, NewSend, NumberDigest, NumberKeyring, NumberLookup,
-    NumberProtection, NumberRange, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState,
+    CountryConversion, ErrorClass, GuardKey, NewCheck, NewSend, NumberDigest, NumberKeyring,
+    NumberLookup, NumberProtection, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState,
     StoreError, StoredNumber, VerificationStore,
 };
 
@@ -97,7 +97,9 @@ struct Inner {
     by_trust_validation: HashMap<TrustValidationId, Validation>,
     checks_by_send: HashMap<AttemptId, Vec<u64>>,
     /// The range of each send that recorded one ([`NewSend::range`]).
-    ranges: HashMap<AttemptId, NumberRange>,
+    ranges: HashMap<AttemptId, GuardKey>,
+    /// The client digest of each send that recorded one ([`NewSend::client`]).
+    clients: HashMap<AttemptId, GuardKey>,
     /// How long an attempt is kept at least (grows with the guards the calls pass).
     retention: Duration,
     max_attempts: Option<usize>,
@@ -126,6 +128,7 @@ impl Default for Inner {
             by_trust_validation: HashMap::new(),
             checks_by_send: HashMap::new(),
             ranges: HashMap::new(),
+            clients: HashMap::new(),
             retention: default_retention(),
             max_attempts: None,
             newest: None,
@@ -343,6 +346,7 @@ impl Inner {
         self.stored -= 1;
         self.by_id.remove(&record.id());
         self.ranges.remove(&record.id());
+        self.clients.remove(&record.id());
         let number = NumberIndex::of(record.number());
         if let Some(list) = self.by_number.get_mut(&number) {
             remove_from(list, seq);
@@ -644,15 +648,30 @@ impl VerificationStore for InMemoryVerificationStore {
                 breaker.evaluate(calling_code, read, send.started_at)
             }
         };
-        let refused = SendLimits::binding(
-            SendLimits::binding(SendLimits::binding(by_number, by_country), by_range),
-            by_conversion,
+        let by_client = match (&limits.clients, &send.client) {
+            (Some(clients), Some(client)) => {
+                let horizon_start = clients.horizon_start(send.started_at);
+                let earlier: Vec<DateTime<Utc>> = inner
+                    .counted_sends_after(horizon_start)
+                    .filter(|earlier| inner.clients.get(&earlier.id) == Some(client))
+                    .map(|earlier| earlier.started_at)
+                    .collect();
+                clients.evaluate(earlier, send.started_at)
+            }
+            _ => Ok(()),
+        };
+        let refused = [by_range, by_conversion, by_client].into_iter().fold(
+            SendLimits::binding(by_number, by_country),
+            SendLimits::binding,
         );
         if let Err(refusal) = refused {
             return Ok(Reservation::Refused(refusal));
         }
         if let Some(range) = &send.range {
             inner.ranges.insert(send.id, range.clone());
+        }
+        if let Some(client) = &send.client {
+            inner.clients.insert(send.id, client.clone());
         }
         inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));
         inner.evict();

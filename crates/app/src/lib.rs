@@ -113,9 +113,9 @@ pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
 pub use failing::FailingStore;
 pub use guards::{
-    CallingCodeError, CheckPolicy, CheckRefusal, ConversionBreaker, CountryBudget, CountryBudgets,
-    CountryConversion, NumberPrefix, NumberPrefixError, NumberRanges, Pinned, SendLimits,
-    SendPolicy, SendRefusal, minimum_retention,
+    CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits, ConversionBreaker, CountryBudget,
+    CountryBudgets, CountryConversion, NumberPrefix, NumberPrefixError, NumberRanges, Pinned,
+    SendLimits, SendPolicy, SendRefusal, minimum_retention,
 };
 pub use history::{HistoryError, VerificationHistory};
 #[cfg(feature = "test-util")]
@@ -126,9 +126,10 @@ pub use in_memory::InMemoryVerificationStore;
 pub use log_guard::PhoneLogGuard;
 pub use next_step::{DEFAULT_PROVIDER_WAIT, NextStep, TellsNextStep};
 pub use numbers::{
-    MAX_NUMBER_KEY_BYTES, MAX_NUMBER_KEY_ID_LEN, MIN_NUMBER_KEY_BYTES, MaskedNumber, NumberDigest,
-    NumberKey, NumberKeyError, NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError,
-    NumberLookup, NumberProtection, NumberRange, ProtectedNumber, StoredNumber, StoredNumberError,
+    GuardKey, MAX_NUMBER_KEY_BYTES, MAX_NUMBER_KEY_ID_LEN, MIN_NUMBER_KEY_BYTES, MaskedNumber,
+    NumberDigest, NumberKey, NumberKeyError, NumberKeyId, NumberKeyIdError, NumberKeyring,
+    NumberKeyringError, NumberLookup, NumberProtection, ProtectedNumber, StoredNumber,
+    StoredNumberError,
 };
 pub use phone_verify_domain::{MAX_PROVIDER_NAME_LEN, ProviderName, ProviderNameError};
 pub use providers::{ProviderNotWired, Providers, ProvidersError, Route, fails_over};

@@ -212,7 +212,9 @@ impl TellsNextStep for SendRefusal {
             Self::CoolingDown { retry_at }
             | Self::NumberLimitReached { retry_at, .. }
             | Self::CountryBudgetSpent { retry_at, .. }
-            | Self::NumberRangeBusy { retry_at, .. } => NextStep::Wait {
+            | Self::NumberRangeBusy { retry_at, .. }
+            | Self::ClientCoolingDown { retry_at }
+            | Self::ClientLimitReached { retry_at, .. } => NextStep::Wait {
                 wait: wait_until(*retry_at, now),
             },
             Self::ConversionTooLow {
@@ -418,6 +420,18 @@ mod tests {
                     retry_at: in_30s,
                 }),
                 NextStep::NumberCannotReceive,
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::ClientCoolingDown { retry_at: in_30s }),
+                NextStep::Wait { wait: secs(30) },
+            ),
+            (
+                SendCodeError::Refused(SendRefusal::ClientLimitReached {
+                    limit: 10,
+                    window: secs(3600),
+                    retry_at: in_30s,
+                }),
+                NextStep::Wait { wait: secs(30) },
             ),
             (
                 SendCodeError::Refused(SendRefusal::TrustValidationLimitReached { limit: 5 }),

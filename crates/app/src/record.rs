@@ -10,7 +10,7 @@ use phone_verify_domain::{
     TrustValidationId, VerificationStatus,
 };
 
-use crate::{AttemptId, CheckTarget, NumberLookup, NumberRange, StoredNumber};
+use crate::{AttemptId, CheckTarget, GuardKey, NumberLookup, StoredNumber};
 
 mod display;
 
@@ -199,7 +199,10 @@ pub struct NewSend {
     /// How the code goes out (the request's channel).
     pub channel: Channel,
     /// The number's range, when the guard of ranges is on ([`crate::SendLimits::number_ranges`]).
-    pub range: Option<NumberRange>,
+    pub range: Option<GuardKey>,
+    /// The keyed digest of the end user's client, when the request names one and the guard of
+    /// clients is on ([`crate::SendLimits::clients`]).
+    pub client: Option<GuardKey>,
     /// When the attempt started.
     pub started_at: DateTime<Utc>,
 }

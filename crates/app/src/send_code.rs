@@ -298,6 +298,12 @@ impl SendCode {
                 .limits
                 .number_ranges
                 .map(|ranges| numbers.range_of(&request.phone, ranges.hidden_digits)),
+            client: self
+                .policy
+                .limits
+                .clients
+                .and(request.client.as_ref())
+                .and_then(|client| numbers.client_digest(client)),
             started_at: self.wiring.clock.now(),
         };
         let reservation = telemetry::store_call(

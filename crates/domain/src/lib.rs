@@ -38,6 +38,7 @@
 //! ```
 
 mod channel;
+mod client;
 mod error_chain;
 mod gateway;
 mod ids;
@@ -57,6 +58,7 @@ pub use channel::{
 /// [`CheckResult::checked_at`]), re-exported from `chrono` so that a gateway of your own needs
 /// no `chrono` dependency of its own (nor one of the same version).
 pub use chrono::{DateTime, Utc};
+pub use client::{ClientKey, ClientKeyError, MAX_CLIENT_KEY_LEN};
 pub use error_chain::error_chain;
 #[cfg(feature = "mocks")]
 pub use gateway::MockVerificationGateway;

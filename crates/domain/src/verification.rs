@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    AppHash, Channel, CodeState, DeliveryState, DeliveryStatus, Locale, OtpCode, PhoneNumber,
-    ReferenceId, TrustValidationId, VerificationStatus,
+    AppHash, Channel, ClientKey, CodeState, DeliveryState, DeliveryStatus, Locale, OtpCode,
+    PhoneNumber, ReferenceId, TrustValidationId, VerificationStatus,
 };
 
 /// Ask the provider to send a code: to whom, for which trust validation, on which channel,
@@ -45,6 +45,9 @@ pub struct SendCodeRequest {
     /// The Android app hash an SMS ends with, for the SMS Retriever; sent with SMS only, and
     /// ignored by a provider that does not honour it.
     pub app_hash: Option<AppHash>,
+    /// The end user's client, when the application names one: what the guard of clients
+    /// counts sends by. Never sent to a provider.
+    pub client: Option<ClientKey>,
 }
 
 impl SendCodeRequest {
@@ -56,6 +59,7 @@ impl SendCodeRequest {
             channel: Channel::Sms,
             locale: None,
             app_hash: None,
+            client: None,
         }
     }
 
@@ -79,6 +83,15 @@ impl SendCodeRequest {
     pub fn with_app_hash(self, app_hash: AppHash) -> Self {
         Self {
             app_hash: Some(app_hash),
+            ..self
+        }
+    }
+
+    /// This request from the end user's `client` (an IP address, a device, a session).
+    #[must_use]
+    pub fn with_client(self, client: ClientKey) -> Self {
+        Self {
+            client: Some(client),
             ..self
         }
     }

@@ -571,6 +571,8 @@ impl PhoneVerificationBuilder {
     /// - `BuildError::Store`: the database could not be opened or migrated.
     /// - [`BuildError::KeysForGivenStore`]: number keys for a store given ready-made.
     /// - [`BuildError::Reconcile`]: the reconciliation at open failed.
+    /// - [`BuildError::ClientsWithoutNumberKeys`]: the send policy limits clients and the store
+    ///   keeps numbers in clear.
     ///
     /// ```
     /// # #[cfg(feature = "mocks")]
@@ -599,6 +601,11 @@ impl PhoneVerificationBuilder {
         )?
         .test_numbers(self.test_numbers, Arc::clone(&clock))
         .map_err(BuildError::from)?;
+        let clients_without_keys =
+            self.send_policy.limits.clients.is_some() && self.number_keys.is_none();
+        if clients_without_keys && !matches!(self.store, StoreChoice::Given(_)) {
+            return Err(BuildError::ClientsWithoutNumberKeys);
+        }
         let records = open_records(
             self.store,
             self.number_keys,
@@ -608,6 +615,10 @@ impl PhoneVerificationBuilder {
             &self.check_policy,
         )
         .await?;
+        if self.send_policy.limits.clients.is_some() && !records.store.numbers().is_keyed() {
+            records.close().await;
+            return Err(BuildError::ClientsWithoutNumberKeys);
+        }
         let mut wiring = Wiring::with_providers(providers, Arc::clone(&records.store))
             .clock(Arc::clone(&records.clock));
         if let Some(ids) = self.ids {

@@ -77,6 +77,11 @@ pub enum BuildError {
     /// `SqlVerificationStore::protect_numbers`).
     #[error("number keys were given for a store the builder does not open")]
     KeysForGivenStore,
+    /// The send policy limits clients (`SendLimits::clients`) but the store keeps numbers in
+    /// clear: a client key is kept only as its keyed digest, so the guard needs number keys
+    /// (`PhoneVerificationBuilder::protect_numbers`).
+    #[error("the guard of clients needs number keys: a client is kept only as its keyed digest")]
+    ClientsWithoutNumberKeys,
     /// The reconciliation asked for at open
     /// (`PhoneVerificationBuilder::reconcile_at_open`) failed: the store failed, and some
     /// attempts in flight may be closed (running it again is safe).

@@ -179,8 +179,8 @@ pub use phone_verify_app::{
     SentCode, TellsNextStep, TestNumbers, TestNumbersError,
 };
 pub use phone_verify_domain::{
-    AppHash, AppHashError, Channel, IdError, Locale, LocaleError, OtpCode, OtpCodeError,
-    PhoneNumber, SendCodeRequest, TrustValidationId,
+    AppHash, AppHashError, Channel, ClientKey, ClientKeyError, IdError, Locale, LocaleError,
+    OtpCode, OtpCodeError, PhoneNumber, SendCodeRequest, TrustValidationId,
 };
 
 /// Keeps the numbering library's logs, which print phone numbers in clear, out of every

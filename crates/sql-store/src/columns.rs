@@ -105,6 +105,9 @@ pub(crate) struct InFlightRow {
     pub(crate) calling_code: String,
     /// A send's number range, when the guard of ranges is on; a check's is none.
     pub(crate) number_range: Option<String>,
+    /// A send's client digest, when its request names a client and the guard of clients is
+    /// on; a check's is none.
+    pub(crate) client_digest: Option<String>,
 }
 
 /// What a new row keeps in `trust_flow`: nothing of meaning. The Trust Flow is IDMeta's
@@ -179,6 +182,10 @@ impl InFlightRow {
             channel: send.channel.as_str(),
             calling_code: send.number.calling_code().to_owned(),
             number_range: send.range.as_ref().map(|range| range.as_str().to_owned()),
+            client_digest: send
+                .client
+                .as_ref()
+                .map(|client| client.as_str().to_owned()),
         })
     }
 
@@ -197,6 +204,7 @@ impl InFlightRow {
             channel: phone_verify_domain::Channel::Sms.as_str(),
             calling_code: check.number.calling_code().to_owned(),
             number_range: None,
+            client_digest: None,
         })
     }
 }

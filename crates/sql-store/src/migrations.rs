@@ -76,6 +76,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "verified by country",
         include_str!("../migrations/common/0011_verified_by_country.sql"),
     ),
+    (
+        12,
+        "client digest",
+        include_str!("../migrations/common/0012_client_digest.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -134,6 +139,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         11,
         "verified by country",
         include_str!("../migrations/common/0011_verified_by_country.sql"),
+    ),
+    (
+        12,
+        "client digest",
+        include_str!("../migrations/common/0012_client_digest.sql"),
     ),
 ]);
 
@@ -304,6 +314,7 @@ mod upgrade_tests {
             provider: ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
             range: None,
+            client: None,
             started_at,
         };
         let refused = store
@@ -359,8 +370,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            16,
-            "the attempts and their fourteen indexes, and the number keys: {schema}"
+            17,
+            "the attempts and their fifteen indexes, and the number keys: {schema}"
         );
     }
 

@@ -136,6 +136,14 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![Param::Text("+7"), Param::Int(0), Param::Int(i64::MAX)],
         ),
         (
+            sql::COUNTED_SENDS_FROM_CLIENT_AFTER,
+            "verification_attempts_counted_sends_by_client",
+            vec![
+                Param::Text("k1:00000000000000000000000000000000000000000000000000000000000000ab"),
+                Param::Int(0),
+            ],
+        ),
+        (
             sql::COUNTED_SENDS_TO_RANGE_AFTER,
             "verification_attempts_counted_sends_by_range",
             vec![Param::Text("+601800042**"), Param::Int(0)],

@@ -90,6 +90,12 @@ pub(crate) const CONVERSION_SENDS: i64 = 0;
 /// See [`CONVERSION_SENDS`].
 pub(crate) const CONVERSION_VERIFIED: i64 = 1;
 
+/// The start times of the counted sends from the client of digest `$1` started after `$2`:
+/// what the guard of clients counts. Index `verification_attempts_counted_sends_by_client`.
+pub(crate) const COUNTED_SENDS_FROM_CLIENT_AFTER: &str = "SELECT started_at_ns \
+     FROM verification_attempts WHERE kind = 'send' AND counts AND client_digest = $1 \
+     AND started_at_ns > $2";
+
 /// The counted sends to the range `$1` started after `$2`, each as its number (the E.164 form
 /// in clear, else the digest) and start: what the guard of ranges counts distinct numbers
 /// in. Index `verification_attempts_counted_sends_by_range`.
@@ -173,7 +179,8 @@ pub(crate) const NUMBER_KEY_FINGERPRINT: &str =
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
      provider, phone_digest, phone_key, phone_masked, channel, calling_code, number_range, \
-     counts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, TRUE)";
+     client_digest, counts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
 /// written (none when nothing was in flight), so finishing a check needs no second read.

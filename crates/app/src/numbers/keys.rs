@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use phone_verify_domain::PhoneNumber;
+use phone_verify_domain::{ClientKey, PhoneNumber};
 use secrecy::zeroize::Zeroize;
 use secrecy::{ExposeSecret, SecretSlice};
 use sha2::Sha256;
@@ -171,6 +171,15 @@ impl NumberKey {
         mac.update(b"phone-verify number range v1:");
         mac.update(range_prefix(phone, hidden_digits).as_bytes());
         mac.update(&[b':', hidden_digits]);
+        NumberDigest::from_bytes(mac.finalize().into_bytes().into())
+    }
+
+    /// HMAC-SHA256 under this key of an end user's client key, labelled so that it is never
+    /// a number's or a range's digest.
+    pub fn client_digest(&self, client: &ClientKey) -> NumberDigest {
+        let mut mac = self.mac();
+        mac.update(b"phone-verify client v1:");
+        mac.update(client.expose().as_bytes());
         NumberDigest::from_bytes(mac.finalize().into_bytes().into())
     }
 

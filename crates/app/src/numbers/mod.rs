@@ -17,14 +17,14 @@ mod stored;
 use std::fmt;
 use std::sync::Arc;
 
-use phone_verify_domain::PhoneNumber;
+use phone_verify_domain::{ClientKey, PhoneNumber};
 
 pub use keys::{
     MAX_NUMBER_KEY_BYTES, MAX_NUMBER_KEY_ID_LEN, MIN_NUMBER_KEY_BYTES, NumberKey, NumberKeyError,
     NumberKeyId, NumberKeyIdError, NumberKeyring, NumberKeyringError,
 };
 pub use stored::{
-    MaskedNumber, NumberDigest, NumberLookup, NumberRange, ProtectedNumber, StoredNumber,
+    GuardKey, MaskedNumber, NumberDigest, NumberLookup, ProtectedNumber, StoredNumber,
     StoredNumberError,
 };
 
@@ -84,22 +84,40 @@ impl NumberProtection {
         }
     }
 
-    /// The range of `phone` as a new record keeps it ([`NumberRange`]): the numbers sharing
+    /// The range of `phone` as a new record keeps it ([`GuardKey`]): the numbers sharing
     /// all but its last `hidden_digits` digits; under the current key when protected.
-    pub fn range_of(&self, phone: &PhoneNumber, hidden_digits: u8) -> NumberRange {
+    pub fn range_of(&self, phone: &PhoneNumber, hidden_digits: u8) -> GuardKey {
         match self {
             Self::Clear => {
                 let prefix = keys::range_prefix(phone, hidden_digits);
                 let hidden = phone.e164().len() - prefix.len();
-                NumberRange::new(format!("{prefix}{}", "*".repeat(hidden)))
+                GuardKey::new(format!("{prefix}{}", "*".repeat(hidden)))
             }
             Self::Keyed(keyring) => {
                 let current = keyring.current();
-                NumberRange::new(format!(
+                GuardKey::new(format!(
                     "{}:{}",
                     current.id().as_str(),
                     current.range_digest(phone, hidden_digits)
                 ))
+            }
+        }
+    }
+
+    /// What a new record keeps of the end user's `client`: its HMAC under the current key, with
+    /// the key's id (`k1:` and 64 hexadecimal digits); `None` in a store in clear, which has no
+    /// key to keep it by (a client key is personal data, never kept in clear: the guard of
+    /// clients needs number keys).
+    pub fn client_digest(&self, client: &ClientKey) -> Option<GuardKey> {
+        match self {
+            Self::Clear => None,
+            Self::Keyed(keyring) => {
+                let current = keyring.current();
+                Some(GuardKey::new(format!(
+                    "{}:{}",
+                    current.id().as_str(),
+                    current.client_digest(client)
+                )))
             }
         }
     }
@@ -180,7 +198,7 @@ mod tests {
             );
             assert_eq!(
                 format!("{:?}", numbers.range_of(&phone(1), 2)),
-                "NumberRange(..)"
+                "GuardKey(..)"
             );
         }
         let protected = keyed.range_of(&phone(1), 2);
@@ -194,7 +212,7 @@ mod tests {
             "{}",
             protected.as_str()
         );
-        assert_eq!(NumberRange::parse(protected.as_str()), Ok(protected));
+        assert_eq!(GuardKey::parse(protected.as_str()), Ok(protected));
         // Never fewer digits than the calling code and one more.
         assert_eq!(clear.range_of(&phone(1), 200).as_str(), "+601********");
     }

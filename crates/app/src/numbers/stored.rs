@@ -26,8 +26,8 @@ pub enum StoredNumberError {
     /// shows.
     #[error("a masked number is not of the masked form")]
     Masked,
-    /// A number range is empty, too long or holds a character no range has.
-    #[error("a number range is not of a range's form")]
+    /// A guard key (a range or a client digest) is empty, too long or holds a character none has.
+    #[error("a guard key is not of a guard key's form")]
     Range,
 }
 
@@ -67,19 +67,24 @@ impl fmt::Debug for NumberDigest {
     }
 }
 
-/// The range a number belongs to: the numbers sharing all of it but its last few digits, as
-/// a record keeps it (the guard of [`crate::NumberRanges`] counts the distinct numbers of a
-/// range). In clear, the number's E.164 prefix and how many digits it hides
-/// (`+601822584**`); protected, the prefix's keyed digest under the current key, with the
-/// key's id (`k1:` and 64 hexadecimal digits). `Debug` shows neither: in clear it is most of
-/// a number.
+/// What a guard beyond the number counts sends by, as a record keeps it:
+///
+/// - the range a number belongs to, the numbers sharing all of it but its last few digits
+///   ([`crate::NumberProtection::range_of`]; the guard of [`crate::NumberRanges`] counts the
+///   distinct numbers of a range): in clear, the number's E.164 prefix and how many digits it
+///   hides (`+601822584**`); protected, the prefix's keyed digest under the current key, with
+///   the key's id (`k1:` and 64 hexadecimal digits);
+/// - the end user's client ([`crate::NumberProtection::client_digest`]; the guard of
+///   [`crate::ClientLimits`]): always its keyed digest with the key's id.
+///
+/// `Debug` shows nothing of it: a range in clear is most of a number.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct NumberRange(String);
+pub struct GuardKey(String);
 
-/// The longest [`NumberRange`] a store reads back.
-const MAX_NUMBER_RANGE_LEN: usize = 100;
+/// The longest [`GuardKey`] a store reads back.
+const MAX_GUARD_KEY_LEN: usize = 100;
 
-impl NumberRange {
+impl GuardKey {
     pub(crate) fn new(text: String) -> Self {
         Self(text)
     }
@@ -92,7 +97,7 @@ impl NumberRange {
     /// [`StoredNumberError::Range`] for anything else.
     pub fn parse(text: &str) -> Result<Self, StoredNumberError> {
         let well_formed = !text.is_empty()
-            && text.len() <= MAX_NUMBER_RANGE_LEN
+            && text.len() <= MAX_GUARD_KEY_LEN
             && text
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+*:_-".contains(&b));
@@ -108,9 +113,9 @@ impl NumberRange {
     }
 }
 
-impl fmt::Debug for NumberRange {
+impl fmt::Debug for GuardKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("NumberRange(..)")
+        f.write_str("GuardKey(..)")
     }
 }
 

@@ -55,6 +55,7 @@ pub(super) fn no_limits() -> SendLimits {
         country_budgets: crate::CountryBudgets::default(),
         number_ranges: None,
         conversion: None,
+        clients: None,
     }
 }
 
@@ -85,6 +86,7 @@ pub(super) fn new_send_kept(
         provider: ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
         range: None,
+        client: None,
         started_at,
     }
 }

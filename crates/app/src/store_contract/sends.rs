@@ -67,6 +67,7 @@ pub async fn a_send_reads_back_with_its_channel_and_every_channel_counts(
     let call_after_sms = NewSend {
         channel: phone_verify_domain::Channel::Call,
         range: None,
+        client: None,
         ..new_send(
             id(),
             &number(3),
@@ -578,4 +579,64 @@ pub async fn a_country_whose_codes_are_not_verified_is_refused_for_a_cool_off(
     };
     assert_eq!(refusal.as_str(), "conversion_too_low");
     assert_eq!(refusal.retry_at(), None);
+}
+
+/// The guard of clients: one client's sends cool down and are capped whatever the numbers;
+/// another client, or a send that names none, is not held back. The store keeps and compares
+/// the client's keyed digest only.
+pub async fn a_client_cools_down_and_is_capped_whatever_the_numbers(
+    store: Arc<dyn VerificationStore>,
+) {
+    let hour = Duration::from_secs(3600);
+    let limits = SendLimits {
+        clients: Some(crate::ClientLimits {
+            cooldown: Duration::from_secs(30),
+            max_sends: 2,
+            window: hour,
+        }),
+        ..no_limits()
+    };
+    let digests = keyed(&[("k1", 1)]);
+    let client = |key: &str| {
+        digests.client_digest(&phone_verify_domain::ClientKey::parse(key).expect("a client key"))
+    };
+    let numbers = store.numbers().clone();
+    let send = |n: u8, from: Option<&str>, at: chrono::DateTime<chrono::Utc>| NewSend {
+        client: from.and_then(client),
+        ..new_send_kept(
+            &numbers,
+            id(),
+            &number(n),
+            &format!("tv-{n}-{}", at.timestamp()),
+            at,
+        )
+    };
+
+    let first = reserve(&*store, send(1, Some("203.0.113.7"), t0()), &limits).await;
+    assert_eq!(first, Reservation::Reserved);
+    let too_soon = reserve(&*store, send(2, Some("203.0.113.7"), at(10)), &limits).await;
+    assert_eq!(
+        too_soon,
+        Reservation::Refused(SendRefusal::ClientCoolingDown { retry_at: at(30) }),
+        "another number, the same client, within the cooldown"
+    );
+    let second = reserve(&*store, send(2, Some("203.0.113.7"), at(40)), &limits).await;
+    assert_eq!(second, Reservation::Reserved);
+    let third = reserve(&*store, send(3, Some("203.0.113.7"), at(100)), &limits).await;
+    assert_eq!(
+        third,
+        Reservation::Refused(SendRefusal::ClientLimitReached {
+            limit: 2,
+            window: hour,
+            retry_at: t0() + hour,
+        })
+    );
+    let other = reserve(&*store, send(3, Some("198.51.100.1"), at(100)), &limits).await;
+    assert_eq!(other, Reservation::Reserved, "another client");
+    let unnamed = reserve(&*store, send(4, None, at(100)), &limits).await;
+    assert_eq!(
+        unnamed,
+        Reservation::Reserved,
+        "a send that names no client"
+    );
 }

@@ -30,6 +30,7 @@ fn cap_per_validation(cap: u32) -> SendLimits {
         country_budgets: phone_verify_app::CountryBudgets::default(),
         number_ranges: None,
         conversion: None,
+        clients: None,
     }
 }
 
@@ -51,6 +52,7 @@ async fn send(
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
         range: None,
+        client: None,
         started_at: at,
     };
     let reservation = store

@@ -44,6 +44,7 @@ async fn seed(
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify::Channel::Sms,
         range: None,
+        client: None,
         started_at: at,
     };
     let reserved = store

@@ -5,10 +5,14 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use phone_verify::policy::{CountryBudget, CountryBudgets, SendLimits, SendPolicy, SendRefusal};
+use phone_verify::numbers::NumberKeyring;
+use phone_verify::policy::{
+    ClientLimits, CountryBudget, CountryBudgets, SendLimits, SendPolicy, SendRefusal,
+};
 use phone_verify::testing::ManualClock;
 use phone_verify::{
-    NextStep, PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest, TrustValidationId,
+    BuildError, ClientKey, NextStep, PhoneNumber, PhoneVerification, SendCodeError,
+    SendCodeRequest, TrustValidationId,
 };
 
 use crate::support::simulator;
@@ -111,4 +115,80 @@ async fn a_country_that_spent_its_budget_is_refused_until_its_oldest_send_ages_o
         .await
         .expect("the budget has room again");
     verification.records().close().await;
+}
+
+#[tokio::test]
+async fn a_client_that_asks_again_for_another_number_is_told_to_wait_and_needs_number_keys() {
+    let sim = simulator().await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let policy = || SendPolicy {
+        limits: SendLimits {
+            clients: Some(ClientLimits {
+                cooldown: Duration::from_secs(60),
+                max_sends: 5,
+                window: Duration::from_secs(3600),
+            }),
+            ..SendLimits::default()
+        },
+        ..SendPolicy::default()
+    };
+    // A client is kept only as its keyed digest: without number keys, no guard of clients.
+    let refused = PhoneVerification::builder()
+        .simulator(&sim)
+        .send_policy(policy())
+        .build()
+        .await
+        .expect_err("needs number keys");
+    assert!(
+        matches!(refused, BuildError::ClientsWithoutNumberKeys),
+        "{refused:?}"
+    );
+
+    let keyring = NumberKeyring::parse(&format!("k1:{}", "6d".repeat(32))).expect("keys");
+    let verification = PhoneVerification::builder()
+        .simulator(&sim)
+        .sqlite(dir.path().join("records.db"))
+        .protect_numbers(keyring)
+        .send_policy(policy())
+        .build()
+        .await
+        .expect("builds");
+    let bot = ClientKey::parse("203.0.113.7").expect("a client key");
+    verification
+        .send_code(&request("+60182258491", "bot-1").with_client(bot.clone()))
+        .await
+        .expect("the client's first send");
+    let again = verification
+        .send_code(&request("+60182258492", "bot-2").with_client(bot))
+        .await
+        .expect_err("the same client, another number, at once");
+    assert!(
+        matches!(
+            again,
+            SendCodeError::Refused(SendRefusal::ClientCoolingDown { .. })
+        ),
+        "{again:?}"
+    );
+    // The system clock: the wait is the cooldown less the time since the first send.
+    let NextStep::Wait { wait } = verification.next_step(&again) else {
+        panic!("{again:?}");
+    };
+    assert!(
+        wait > Duration::from_secs(30) && wait <= Duration::from_secs(60),
+        "{wait:?}"
+    );
+    let other = ClientKey::parse("198.51.100.1").expect("a client key");
+    verification
+        .send_code(&request("+60182258492", "user-2").with_client(other))
+        .await
+        .expect("another client");
+    assert_eq!(sim.counters().idmeta_send_requests, 2);
+    // Nothing of the client key reaches the records in clear.
+    drop(verification);
+    let bytes = std::fs::read(dir.path().join("records.db")).expect("the file");
+    let wal = std::fs::read(dir.path().join("records.db-wal")).unwrap_or_default();
+    for file in [&bytes, &wal] {
+        let text = String::from_utf8_lossy(file);
+        assert!(!text.contains("203.0.113.7"), "the client key in clear");
+    }
 }

@@ -59,6 +59,8 @@ fn the_root_holds_about_twenty_names_and_the_modules() {
         "LocaleError",
         "AppHash",
         "AppHashError",
+        "ClientKey",
+        "ClientKeyError",
         "TestNumbers",
         "TestNumbersError",
         "SentCode",

@@ -56,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
             provider: phone_verify_domain::ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
             range: None,
+            client: None,
             started_at: at,
         };
         let reserved = store.reserve_send(new_send, &limits).await?;

@@ -1,5 +1,5 @@
 -- A send records its number's range when the guard of ranges is on (docs/storage.md,
--- migration 0010): the numbers sharing all but the last digits, as the app's NumberRange
+-- migration 0010): the numbers sharing all but the last digits, as the app's GuardKey
 -- keeps it (the E.164 prefix in a store in clear, its keyed digest in a protected one). The
 -- guard reads the counted sends of a range within its window from one index. Rows written
 -- before, or with the guard off, keep NULL and are not counted. The same SQL on SQLite and

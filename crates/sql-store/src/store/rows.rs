@@ -59,6 +59,7 @@ pub(super) async fn insert(session: &mut Session, row: InFlightRow) -> Result<()
                 row.channel.into(),
                 row.calling_code.into(),
                 row.number_range.into(),
+                row.client_digest.into(),
             ],
         )
         .await?;

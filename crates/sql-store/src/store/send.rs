@@ -230,9 +230,25 @@ async fn reserve_send_locked(
             breaker.evaluate(&row.calling_code, read, send.started_at)
         }
     };
-    let refused = SendLimits::binding(
-        SendLimits::binding(SendLimits::binding(by_number, by_country), by_range),
-        by_conversion,
+    let by_client = match (&limits.clients, &row.client_digest) {
+        (Some(clients), Some(client)) => {
+            let horizon_start = columns::bound(clients.horizon_start(send.started_at));
+            let earlier = session
+                .integers(
+                    sql::COUNTED_SENDS_FROM_CLIENT_AFTER,
+                    vec![client.clone().into(), horizon_start.into()],
+                )
+                .await?;
+            clients.evaluate(
+                earlier.into_iter().map(DateTime::from_timestamp_nanos),
+                send.started_at,
+            )
+        }
+        _ => Ok(()),
+    };
+    let refused = [by_range, by_conversion, by_client].into_iter().fold(
+        SendLimits::binding(by_number, by_country),
+        SendLimits::binding,
     );
     if let Err(refusal) = refused {
         return Ok(Reservation::Refused(refusal));
