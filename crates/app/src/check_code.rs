@@ -233,6 +233,7 @@ impl CheckCode {
         provider: &ProviderName,
         attempt: AttemptId,
         outcome: CheckOutcome,
+        calling_code: &str,
     ) -> Result<AttemptId, StoreError> {
         // Counted by what the write does: the outcome moves into it.
         let if_recorded = CheckCounted::after_call(&outcome, true);
@@ -249,7 +250,7 @@ impl CheckCode {
         } else {
             if_not_recorded
         };
-        telemetry::count_check(provider, counted, verdict, None);
+        telemetry::count_check(provider, counted, verdict, None, Some(calling_code));
         recorded
     }
 
@@ -261,12 +262,13 @@ impl CheckCode {
         &self,
         attempt: AttemptId,
         provider: &ProviderName,
+        calling_code: &str,
     ) -> Result<CheckedCode, CheckCodeError> {
         warn!("check not made: the provider finds this code by number, and none was given");
         let outcome = CheckOutcome::NotChecked {
             class: ErrorClass::RequestNotBuilt,
         };
-        match self.finish(provider, attempt, outcome).await {
+        match self.finish(provider, attempt, outcome, calling_code).await {
             Ok(_) => Err(CheckCodeError::NumberNeeded { attempt }),
             Err(source) => Err(CheckCodeError::Store(source)),
         }
@@ -311,13 +313,13 @@ impl CheckCode {
         .await
         .inspect_err(|error| {
             error!(%error, "check not recorded, provider not called");
-            telemetry::count_check(provider, CheckCounted::StoreFailed, None, None);
+            telemetry::count_check(provider, CheckCounted::StoreFailed, None, None, None);
         })?;
         let target = match reservation {
             CheckReservation::Reserved(target) => target,
             CheckReservation::Refused(refusal) => {
                 warn!(%refusal, "check refused");
-                telemetry::count_check(provider, CheckCounted::Refused, None, Some(&refusal));
+                telemetry::count_check(provider, CheckCounted::Refused, None, Some(&refusal), None);
                 return Err(refusal.into());
             }
         };
@@ -339,7 +341,9 @@ impl CheckCode {
             && request.phone.is_none()
             && self.policy.rules_of(provider).code_scope == CodeScope::Number
         {
-            return self.unaddressable(attempt, provider).await;
+            return self
+                .unaddressable(attempt, provider, target.send.number.calling_code())
+                .await;
         }
         let in_flight = InFlight::start(provider, ProviderOperation::CheckCode);
         let answer = telemetry::provider_call(
@@ -350,7 +354,14 @@ impl CheckCode {
         .await;
         let outcome = CheckOutcome::from_gateway(&answer);
         let no_pending_code = outcome == CheckOutcome::NoPendingCode;
-        let recorded = self.finish(provider, attempt, outcome).await;
+        let recorded = self
+            .finish(
+                provider,
+                attempt,
+                outcome,
+                target.send.number.calling_code(),
+            )
+            .await;
         in_flight.recorded(recorded.is_ok());
 
         match (answer, recorded) {

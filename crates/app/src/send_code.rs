@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use phone_verify_domain::{
-    CancelCodeRequest, GatewayError, ProviderName, ReferenceId, SendCodeRequest, SendReceipt,
-    VerificationGateway,
+    CancelCodeRequest, GatewayError, PhoneNumber, ProviderName, ReferenceId, SendCodeRequest,
+    SendReceipt, VerificationGateway,
 };
 use tracing::field::{Empty, display};
 use tracing::{Span, error, info, warn};
@@ -252,6 +252,7 @@ impl SendCode {
         provider: &ProviderName,
         attempt: AttemptId,
         outcome: SendOutcome,
+        phone: &PhoneNumber,
     ) -> Result<(), StoreError> {
         // Counted by what the write does: the outcome moves into it.
         let if_recorded = SendCounted::after_call(&outcome, true);
@@ -268,7 +269,7 @@ impl SendCode {
         } else {
             if_not_recorded
         };
-        telemetry::count_send(provider, counted, reason);
+        telemetry::count_send(provider, counted, reason, phone.country_calling_code());
         recorded
     }
 
@@ -314,7 +315,12 @@ impl SendCode {
         .await
         .inspect_err(|error| {
             error!(%error, "send not recorded, provider not called");
-            telemetry::count_send(provider, SendCounted::StoreFailed, None);
+            telemetry::count_send(
+                provider,
+                SendCounted::StoreFailed,
+                None,
+                request.phone.country_calling_code(),
+            );
         })?;
         if let Reservation::Refused(refusal) = reservation {
             warn!(%refusal, retry_at = ?refusal.retry_at(), "send refused by a limit");
@@ -330,7 +336,9 @@ impl SendCode {
             };
             // If this write fails too, the attempt stays in flight until reconciled: never
             // sent, counted as outcome unknown, which errs on the side of the guards.
-            let _ = self.finish(provider, attempt, outcome).await;
+            let _ = self
+                .finish(provider, attempt, outcome, &request.phone)
+                .await;
             return Err(SendCodeError::Store(error));
         }
         if let Err(OtherFlows::NotEnded(source)) = other_flows {
@@ -341,7 +349,9 @@ impl SendCode {
             let outcome = SendOutcome::NotSent {
                 class: source.class(),
             };
-            let recorded = self.finish(provider, attempt, outcome).await;
+            let recorded = self
+                .finish(provider, attempt, outcome, &request.phone)
+                .await;
             return Err(match recorded {
                 Ok(()) => SendCodeError::PendingElsewhere { attempt, source },
                 Err(store_error) => SendCodeError::FailedAndNotRecorded {
@@ -363,7 +373,9 @@ impl SendCode {
             Span::current().record("reference", display(&receipt.reference));
         }
         let outcome = SendOutcome::from_gateway(&answer);
-        let recorded = self.finish(provider, attempt, outcome).await;
+        let recorded = self
+            .finish(provider, attempt, outcome, &request.phone)
+            .await;
         in_flight.recorded(recorded.is_ok());
 
         match (answer, recorded) {

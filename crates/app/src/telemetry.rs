@@ -159,15 +159,25 @@ impl CheckCounted {
     }
 }
 
-/// Counts one send.
+/// The `country_code` label of a calling code: its digits, without `+` (`60`).
+fn country_label(calling_code: &str) -> Label {
+    Label::new(
+        label::COUNTRY_CODE,
+        SharedString::from(calling_code.trim_start_matches('+').to_owned()),
+    )
+}
+
+/// Counts one send, with the country calling code of its number.
 pub(crate) fn count_send(
     provider: &ProviderName,
     outcome: SendCounted,
     reason: Option<&'static str>,
+    calling_code: &str,
 ) {
     let mut labels = vec![
         Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, outcome.as_str()),
+        country_label(calling_code),
     ];
     if let Some(reason) = reason {
         labels.push(Label::new(label::REASON, reason));
@@ -185,30 +195,27 @@ pub(crate) fn count_send_refusal(
         Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, SendCounted::Refused.as_str()),
         Label::new(label::REASON, refusal.as_str()),
-        Label::new(
-            label::COUNTRY_CODE,
-            SharedString::from(
-                phone
-                    .country_calling_code()
-                    .trim_start_matches('+')
-                    .to_owned(),
-            ),
-        ),
+        country_label(phone.country_calling_code()),
     ];
     counter!(name::SENDS_TOTAL, labels).increment(1);
 }
 
-/// Counts one check: its verdict when answered, the guard when refused.
+/// Counts one check: its verdict when answered, the guard when refused, and the country
+/// calling code of its send's number once the store chose the send.
 pub(crate) fn count_check(
     provider: &ProviderName,
     outcome: CheckCounted,
     verdict: Option<CheckVerdict>,
     refusal: Option<&CheckRefusal>,
+    calling_code: Option<&str>,
 ) {
     let mut labels = vec![
         Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, outcome.as_str()),
     ];
+    if let Some(calling_code) = calling_code {
+        labels.push(country_label(calling_code));
+    }
     if let Some(verdict) = verdict {
         labels.push(Label::new(label::VERDICT, verdict.as_str()));
     }

@@ -112,7 +112,7 @@ fn a_sent_code_emits_one_send_one_timed_call_and_two_timed_writes() {
         lines(&[
             "phone_verify_calls_in_flight{kind=send,provider=idmeta}",
             "phone_verify_provider_call_seconds{class=ok,operation=send_code,provider=idmeta}",
-            "phone_verify_sends_total{outcome=sent,provider=idmeta}",
+            "phone_verify_sends_total{country_code=60,outcome=sent,provider=idmeta}",
             "phone_verify_store_operation_seconds{engine=memory,operation=finish_send}",
             "phone_verify_store_operation_seconds{engine=memory,operation=reserve_send}",
         ]),
@@ -120,7 +120,7 @@ fn a_sent_code_emits_one_send_one_timed_call_and_two_timed_writes() {
     );
     assert_eq!(
         emitted.of(SENDS),
-        ["phone_verify_sends_total{outcome=sent,provider=idmeta} 1"]
+        ["phone_verify_sends_total{country_code=60,outcome=sent,provider=idmeta} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::CALLS_IN_FLIGHT),
@@ -149,7 +149,7 @@ fn the_provider_label_is_the_name_the_wiring_gives() {
     });
     assert_eq!(
         emitted.of(SENDS),
-        ["phone_verify_sends_total{outcome=sent,provider=sms-co} 1"]
+        ["phone_verify_sends_total{country_code=60,outcome=sent,provider=sms-co} 1"]
     );
 }
 
@@ -267,7 +267,7 @@ fn every_guard_refusal_of_a_send_is_counted_with_its_reason_and_country_code() {
             two_sends(policy, phone()),
             lines(&[
                 refused,
-                "phone_verify_sends_total{outcome=sent,provider=idmeta} 1"
+                "phone_verify_sends_total{country_code=60,outcome=sent,provider=idmeta} 1"
             ])
         );
     }
@@ -328,7 +328,9 @@ fn every_gateway_error_of_a_send_is_counted_by_what_it_means_and_timed_by_its_cl
         };
         assert_eq!(
             emitted.of(SENDS),
-            [format!("phone_verify_sends_total{{{labels}}} 1")],
+            [format!(
+                "phone_verify_sends_total{{country_code=60,{labels}}} 1"
+            )],
             "{error}"
         );
         assert_eq!(
@@ -382,7 +384,7 @@ fn a_store_failure_at_each_write_of_a_send_is_counted_with_the_send() {
     let emitted = send_over_failing_store(Op::ReserveSend, None);
     assert_eq!(
         emitted.of(SENDS),
-        ["phone_verify_sends_total{outcome=store_failed,provider=idmeta} 1"]
+        ["phone_verify_sends_total{country_code=60,outcome=store_failed,provider=idmeta} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::STORE_ERRORS_TOTAL),
@@ -403,7 +405,7 @@ fn a_store_failure_at_each_write_of_a_send_is_counted_with_the_send() {
         assert_eq!(
             emitted.of(SENDS),
             [format!(
-                "phone_verify_sends_total{{outcome={counted},provider=idmeta}} 1"
+                "phone_verify_sends_total{{country_code=60,outcome={counted},provider=idmeta}} 1"
             )]
         );
         assert_second_write_failed(&emitted, "send");
@@ -547,7 +549,9 @@ fn every_answer_to_a_check_is_counted_with_its_verdict_or_what_it_means() {
         let emitted = sent_then_checked(in_memory(), answer);
         assert_eq!(
             emitted.of(CHECKS),
-            [format!("phone_verify_checks_total{{{counted}}} 1")],
+            [format!(
+                "phone_verify_checks_total{{country_code=60,{counted}}} 1"
+            )],
             "{case}"
         );
         assert_eq!(
@@ -616,7 +620,7 @@ fn every_guard_refusal_of_a_check_is_counted_with_its_reason() {
     assert_eq!(
         exhausted.of(CHECKS),
         lines(&[
-            "phone_verify_checks_total{outcome=answered,provider=idmeta,verdict=wrong_code} 5",
+            "phone_verify_checks_total{country_code=60,outcome=answered,provider=idmeta,verdict=wrong_code} 5",
             &refused("too_many_attempts"),
         ])
     );
@@ -673,7 +677,9 @@ fn a_store_failure_at_each_write_of_a_check_is_counted_with_the_check() {
         drop(store);
         assert_eq!(
             emitted.of(CHECKS),
-            [format!("phone_verify_checks_total{{{counted}}} 1")],
+            [format!(
+                "phone_verify_checks_total{{country_code=60,{counted}}} 1"
+            )],
             "{answer}"
         );
         assert_second_write_failed(&emitted, "check");

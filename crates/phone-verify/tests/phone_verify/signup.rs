@@ -48,8 +48,8 @@ async fn metrics_shows_the_send_and_the_check_of_a_sign_up() {
         .filter(|line| line.starts_with("phone_verify_") && !line.contains("_bucket"))
         .collect();
     for expected in [
-        r#"phone_verify_sends_total{provider="idmeta",outcome="sent"} 1"#,
-        r#"phone_verify_checks_total{provider="idmeta",outcome="answered",verdict="verified"} 1"#,
+        r#"phone_verify_sends_total{provider="idmeta",outcome="sent",country_code="60"} 1"#,
+        r#"phone_verify_checks_total{provider="idmeta",outcome="answered",country_code="60",verdict="verified"} 1"#,
         r#"phone_verify_provider_call_seconds_count{operation="send_code",provider="idmeta",class="ok"} 1"#,
         r#"phone_verify_provider_call_seconds_count{operation="check_code",provider="idmeta",class="ok"} 1"#,
         r#"phone_verify_store_operation_seconds_count{operation="reserve_send",engine="memory"} 1"#,
