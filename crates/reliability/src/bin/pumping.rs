@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use phone_verify::policy::SendPolicy;
 use phone_verify_reliability::pumping::{
-    COUNTRIES, PumpingScenario, hourly_budget, pumping_guards, range_and_conversion_guards, run,
-    table,
+    AttackPattern, COUNTRIES, PumpingScenario, hourly_budget, pumping_guards,
+    range_and_conversion_guards, run, table,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -21,6 +21,12 @@ async fn main() -> anyhow::Result<()> {
     let unguarded = run(&scenario, SendPolicy::default()).await?;
     let guarded = run(&scenario, pumping_guards()).await?;
     let ranges = run(&scenario, range_and_conversion_guards()).await?;
+    let spread_scenario = PumpingScenario {
+        pattern: AttackPattern::Spread,
+        ..scenario.clone()
+    };
+    let spread_unguarded = run(&spread_scenario, SendPolicy::default()).await?;
+    let spread = run(&spread_scenario, range_and_conversion_guards()).await?;
     println!(
         "{}",
         table(&[
@@ -30,12 +36,15 @@ async fn main() -> anyhow::Result<()> {
                 "`range_and_conversion_guards()`: ranges and the conversion breaker",
                 &ranges
             ),
+            ("spread attack, no pumping guards", &spread_unguarded),
+            ("spread attack, `range_and_conversion_guards()`", &spread),
         ])
     );
     for (name, report) in [
         ("no pumping guards", &unguarded),
         ("pumping_guards()", &guarded),
         ("range_and_conversion_guards()", &ranges),
+        ("spread attack, range_and_conversion_guards()", &spread),
     ] {
         println!(
             "{name}: legit refused by reason {:?}, by country {:?}; attack refused by reason {:?}, by country {:?}",

@@ -33,7 +33,7 @@ use phone_verify::policy::{
 
 pub use countries::{COUNTRIES, Country, country};
 pub use run::{PumpingReport, SendTally, dollars, run};
-pub use traffic::{Action, Event, LegitUser, PumpingScenario, Sender, Traffic};
+pub use traffic::{Action, AttackPattern, Event, LegitUser, PumpingScenario, Sender, Traffic};
 
 /// The window of [`pumping_guards`]' country budgets.
 pub const BUDGET_WINDOW: Duration = Duration::from_secs(3600);

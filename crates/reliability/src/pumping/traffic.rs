@@ -35,6 +35,19 @@ pub struct PumpingScenario {
     pub burst_sends: u32,
     /// Time between two sends of a burst.
     pub burst_spacing: Duration,
+    /// Which numbers a burst walks.
+    pub pattern: AttackPattern,
+}
+
+/// Which numbers an attack burst sends to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttackPattern {
+    /// Consecutive numbers of one block under a mobile prefix (`…0000`, `…0001`, …): the
+    /// walk a range shares its fee on.
+    Consecutive,
+    /// Random valid mobile numbers of the country, as legitimate end users' are: nothing
+    /// but the country and the missing checks gives it away.
+    Spread,
 }
 
 impl Default for PumpingScenario {
@@ -52,6 +65,7 @@ impl Default for PumpingScenario {
             bursts: 12,
             burst_sends: 120,
             burst_spacing: Duration::from_secs(2),
+            pattern: AttackPattern::Consecutive,
         }
     }
 }
@@ -147,6 +161,9 @@ impl PumpingScenario {
             return Ok(());
         }
         let mut send = 0u64;
+        // The spread numbers come from a draw of their own, so that the rest of the traffic
+        // (the bursts' times, the legitimate users) is the same whatever the pattern.
+        let mut spread = ChaCha8Rng::seed_from_u64(self.seed.wrapping_add(1));
         for burst in 0..self.bursts {
             let target = targets[burst as usize % targets.len()];
             let start = uniform(rng, self.duration);
@@ -155,7 +172,15 @@ impl PumpingScenario {
             let prefix = rng.random_range(0..target.prefix_count());
             let block = rng.random_range(0..target.blocks());
             for index in 0..u64::from(self.burst_sends) {
-                let e164 = target.consecutive(prefix, block, index);
+                let e164 = match self.pattern {
+                    AttackPattern::Consecutive => target.consecutive(prefix, block, index),
+                    AttackPattern::Spread => loop {
+                        let drawn = target.draw(&mut spread);
+                        if !taken.contains(&drawn) {
+                            break drawn;
+                        }
+                    },
+                };
                 taken.insert(e164.clone());
                 events.push(Event {
                     at: start + self.burst_spacing * u32::try_from(index)?,

@@ -252,3 +252,44 @@ async fn ranges_and_the_conversion_breaker_refuse_the_attack_and_almost_no_end_u
         );
     }
 }
+
+/// A spread attack (`AttackPattern::Spread`) changes the attack's numbers only: the bursts'
+/// times and the legitimate traffic are the consecutive scenario's, so the two compare.
+#[test]
+fn a_spread_attack_changes_only_the_attacks_numbers() {
+    let consecutive = PumpingScenario::default();
+    let spread = PumpingScenario {
+        pattern: phone_verify_reliability::pumping::AttackPattern::Spread,
+        ..consecutive.clone()
+    };
+    let (a, b) = (
+        consecutive.traffic().expect("draws"),
+        spread.traffic().expect("draws"),
+    );
+    assert_eq!(
+        numbers_of(&a, false),
+        numbers_of(&b, false),
+        "the same end users"
+    );
+    let times = |traffic: &phone_verify_reliability::pumping::Traffic| {
+        traffic
+            .events
+            .iter()
+            .filter(|event| {
+                matches!(&event.action, Action::Send { sender, .. } if *sender == Sender::Attack)
+            })
+            .map(|event| event.at)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(times(&a), times(&b), "the same bursts");
+    let attacked = numbers_of(&b, true);
+    let in_one_block = attacked
+        .windows(2)
+        .filter(|pair| pair[0][..pair[0].len() - 3] == pair[1][..pair[1].len() - 3])
+        .count();
+    assert!(
+        in_one_block * 10 < attacked.len(),
+        "spread numbers rarely share a block of 1000: {in_one_block} of {}",
+        attacked.len()
+    );
+}
