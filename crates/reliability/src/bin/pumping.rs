@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use phone_verify::policy::SendPolicy;
 use phone_verify_reliability::pumping::{
-    AttackPattern, COUNTRIES, PumpingScenario, hourly_budget, pumping_guards,
+    AttackPattern, COUNTRIES, PumpingScenario, all_guards, hourly_budget, pumping_guards,
     range_and_conversion_guards, run, table,
 };
 
@@ -27,6 +27,8 @@ async fn main() -> anyhow::Result<()> {
     };
     let spread_unguarded = run(&spread_scenario, SendPolicy::default()).await?;
     let spread = run(&spread_scenario, range_and_conversion_guards()).await?;
+    let spread_all = run(&spread_scenario, all_guards()).await?;
+    let consecutive_all = run(&scenario, all_guards()).await?;
     println!(
         "{}",
         table(&[
@@ -38,6 +40,11 @@ async fn main() -> anyhow::Result<()> {
             ),
             ("spread attack, no pumping guards", &spread_unguarded),
             ("spread attack, `range_and_conversion_guards()`", &spread),
+            (
+                "`all_guards()`: ranges, breaker and clients",
+                &consecutive_all
+            ),
+            ("spread attack, `all_guards()`", &spread_all),
         ])
     );
     for (name, report) in [
@@ -45,6 +52,8 @@ async fn main() -> anyhow::Result<()> {
         ("pumping_guards()", &guarded),
         ("range_and_conversion_guards()", &ranges),
         ("spread attack, range_and_conversion_guards()", &spread),
+        ("all_guards()", &consecutive_all),
+        ("spread attack, all_guards()", &spread_all),
     ] {
         println!(
             "{name}: legit refused by reason {:?}, by country {:?}; attack refused by reason {:?}, by country {:?}",

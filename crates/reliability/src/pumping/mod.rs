@@ -28,11 +28,12 @@ mod traffic;
 use std::time::Duration;
 
 use phone_verify::policy::{
-    ConversionBreaker, CountryBudget, CountryBudgets, NumberRanges, SendLimits, SendPolicy,
+    ClientLimits, ConversionBreaker, CountryBudget, CountryBudgets, NumberRanges, SendLimits,
+    SendPolicy,
 };
 
 pub use countries::{COUNTRIES, Country, country};
-pub use run::{PumpingReport, SendTally, dollars, run};
+pub use run::{ATTACK_CLIENTS, PumpingReport, SendTally, dollars, run};
 pub use traffic::{Action, AttackPattern, Event, LegitUser, PumpingScenario, Sender, Traffic};
 
 /// The window of [`pumping_guards`]' country budgets.
@@ -110,6 +111,18 @@ pub fn range_and_conversion_guards() -> SendPolicy {
         },
         ..SendPolicy::default()
     }
+}
+
+/// [`range_and_conversion_guards`] with the guard of clients: at most 5 sends an hour from one
+/// client, 30 s apart.
+pub fn all_guards() -> SendPolicy {
+    let mut policy = range_and_conversion_guards();
+    policy.limits.clients = Some(ClientLimits {
+        cooldown: Duration::from_secs(30),
+        max_sends: 5,
+        window: Duration::from_secs(60 * 60),
+    });
+    policy
 }
 
 /// The smallest budget of [`pumping_guards`], sends per [`BUDGET_WINDOW`].

@@ -109,9 +109,14 @@ pub async fn run(scenario: &PumpingScenario, policy: SendPolicy) -> anyhow::Resu
         .await
         .context("starting the simulator")?;
     let clock = ManualClock::new(start);
+    // Numbers kept protected, as the guard of clients needs (a client is kept only as its
+    // keyed digest); nothing else of the scenario depends on it.
+    let keys = phone_verify::numbers::NumberKeyring::parse(&format!("k1:{}", "5a".repeat(32)))
+        .context("the scenario's number key")?;
     let verification = PhoneVerification::builder()
         .simulator(&sim)
         .clock(clock.clone())
+        .protect_numbers(keys)
         .send_policy(policy)
         .build()
         .await
@@ -133,7 +138,8 @@ pub async fn run(scenario: &PumpingScenario, policy: SendPolicy) -> anyhow::Resu
                 trust_validation,
             } => {
                 let request =
-                    phone_verify::SendCodeRequest::new(phone.clone(), trust_validation.clone());
+                    phone_verify::SendCodeRequest::new(phone.clone(), trust_validation.clone())
+                        .with_client(client_of(*sender, trust_validation)?);
                 let tally = match sender {
                     Sender::Legit(_) => &mut report.legit,
                     Sender::Attack => &mut report.attack,
@@ -211,4 +217,29 @@ pub fn dollars(micros: u64) -> String {
         grouped.push(digit);
     }
     format!("${grouped}.{:02}", cents % 100)
+}
+
+/// How many clients (addresses, devices) the attack rotates through: an assumption of the
+/// scenario, a botnet's handful of exits.
+pub const ATTACK_CLIENTS: u64 = 8;
+
+/// The client a send comes from: each legitimate end user its own; the attack's sends
+/// round-robin over [`ATTACK_CLIENTS`] clients (by the send's index, `bot-<n>`).
+fn client_of(
+    sender: Sender,
+    trust_validation: &phone_verify::TrustValidationId,
+) -> anyhow::Result<phone_verify::ClientKey> {
+    let key = match sender {
+        Sender::Legit(user) => format!("user-{user}"),
+        Sender::Attack => {
+            let index: u64 = trust_validation
+                .as_str()
+                .strip_prefix("bot-")
+                .context("an attack send's trust validation is bot-<n>")?
+                .parse()
+                .context("an attack send's index")?;
+            format!("bot-client-{}", index % ATTACK_CLIENTS)
+        }
+    };
+    Ok(phone_verify::ClientKey::parse(&key)?)
 }
