@@ -296,20 +296,22 @@ impl NumberRanges {
                 None => latest.push((number, at)),
             }
         }
-        let max = usize::try_from(self.max_numbers).unwrap_or(usize::MAX);
-        if latest.len() < max {
-            return Ok(());
-        }
-        // It passes once all but `max - 1` numbers have left the window.
-        let mut times: Vec<DateTime<Utc>> = latest.into_iter().map(|(_, at)| at).collect();
-        times.sort_unstable();
-        let retry_at = times
-            .get(times.len() - max)
-            .map_or(now, |at| add(*at, self.window));
-        Err(SendRefusal::NumberRangeBusy {
-            limit: self.max_numbers,
-            window: self.window,
-            retry_at,
+        // A cap on the numbers' latest sends: it passes once all but `max_numbers - 1` of
+        // the numbers have left the window.
+        let latest_sends = latest.into_iter().map(|(_, at)| at);
+        let (cap, _) = waits(
+            latest_sends,
+            self.max_numbers,
+            self.window,
+            Duration::ZERO,
+            now,
+        );
+        cap.map_or(Ok(()), |retry_at| {
+            Err(SendRefusal::NumberRangeBusy {
+                limit: self.max_numbers,
+                window: self.window,
+                retry_at,
+            })
         })
     }
 
@@ -438,12 +440,37 @@ impl CountryBudget {
         if in_window < u64::from(self.max_sends) {
             return Ok(());
         }
-        Err(SendRefusal::CountryBudgetSpent {
+        Err(self.spent(
+            calling_code,
+            leaving_first.map_or(now, |start| add(start, self.window).max(now)),
+        ))
+    }
+
+    /// [`CountryBudget::evaluate`] for a store that holds the start times of the counted
+    /// sends to the country (any order; those outside the window are ignored) rather than
+    /// counting them.
+    ///
+    /// # Errors
+    ///
+    /// [`SendRefusal::CountryBudgetSpent`], as [`CountryBudget::evaluate`].
+    pub fn evaluate_starts(
+        &self,
+        calling_code: &str,
+        starts: impl IntoIterator<Item = DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), SendRefusal> {
+        let (cap, _) = waits(starts, self.max_sends, self.window, Duration::ZERO, now);
+        cap.map_or(Ok(()), |retry_at| Err(self.spent(calling_code, retry_at)))
+    }
+
+    /// The refusal of a spent budget, which passes again at `retry_at`.
+    fn spent(&self, calling_code: &str, retry_at: DateTime<Utc>) -> SendRefusal {
+        SendRefusal::CountryBudgetSpent {
             calling_code: calling_code.to_owned(),
             limit: self.max_sends,
             window: self.window,
-            retry_at: leaving_first.map_or(now, |start| add(start, self.window).max(now)),
-        })
+            retry_at,
+        }
     }
 
     /// The earliest start of a send that counts against the budget at `now`.
@@ -507,6 +534,13 @@ impl SendLimits {
                 _ => Err(first),
             },
         }
+    }
+
+    /// [`SendLimits::binding`] of every guard's decision: `Ok` when none refused.
+    pub fn most_binding(
+        decisions: impl IntoIterator<Item = Result<(), SendRefusal>>,
+    ) -> Result<(), SendRefusal> {
+        decisions.into_iter().fold(Ok(()), Self::binding)
     }
 
     /// The earliest start of a send that matters to a new send at `now`: `now - horizon()`,

@@ -610,20 +610,11 @@ impl VerificationStore for InMemoryVerificationStore {
         let by_country = match limits.country_budgets.of(calling_code) {
             None => Ok(()),
             Some(budget) => {
-                let window_start = budget.window_start(send.started_at);
-                let mut in_window: Vec<DateTime<Utc>> = inner
-                    .counted_sends_after(window_start)
+                let in_window = inner
+                    .counted_sends_after(budget.window_start(send.started_at))
                     .filter(|earlier| earlier.number.calling_code() == calling_code)
-                    .map(|earlier| earlier.started_at)
-                    .collect();
-                in_window.sort_unstable();
-                let count = u64::try_from(in_window.len()).unwrap_or(u64::MAX);
-                let max = usize::try_from(budget.max_sends).unwrap_or(usize::MAX);
-                let leaving = in_window
-                    .len()
-                    .checked_sub(max)
-                    .and_then(|at| in_window.get(at).copied());
-                budget.evaluate(calling_code, count, leaving, send.started_at)
+                    .map(|earlier| earlier.started_at);
+                budget.evaluate_starts(calling_code, in_window, send.started_at)
             }
         };
         let by_range = match (&limits.number_ranges, &send.range) {
@@ -660,10 +651,8 @@ impl VerificationStore for InMemoryVerificationStore {
             }
             _ => Ok(()),
         };
-        let refused = [by_range, by_conversion, by_client].into_iter().fold(
-            SendLimits::binding(by_number, by_country),
-            SendLimits::binding,
-        );
+        let refused =
+            SendLimits::most_binding([by_number, by_country, by_range, by_conversion, by_client]);
         if let Err(refusal) = refused {
             return Ok(Reservation::Refused(refusal));
         }

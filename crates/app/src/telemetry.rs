@@ -191,13 +191,12 @@ pub(crate) fn count_send_refusal(
     refusal: &SendRefusal,
     phone: &PhoneNumber,
 ) {
-    let labels = vec![
-        Label::new(label::PROVIDER, label_of(provider)),
-        Label::new(label::OUTCOME, SendCounted::Refused.as_str()),
-        Label::new(label::REASON, refusal.as_str()),
-        country_label(phone.country_calling_code()),
-    ];
-    counter!(name::SENDS_TOTAL, labels).increment(1);
+    count_send(
+        provider,
+        SendCounted::Refused,
+        Some(refusal.as_str()),
+        phone.country_calling_code(),
+    );
 }
 
 /// Counts one check: its verdict when answered, the guard when refused, and the country

@@ -17,7 +17,7 @@ use phone_verify::{
     TrustValidationId,
 };
 
-use crate::support::{CODE, request, simulator};
+use crate::support::{CODE, no_cooldown, request, simulator};
 
 /// The fixed code of the test numbers below: never the simulator's [`CODE`].
 const TEST_CODE: &str = "424242";
@@ -337,13 +337,7 @@ async fn a_call_at_twilio_after_an_sms_at_idmeta_is_the_send_a_check_goes_to() {
         .await
         .expect("the simulator starts");
     let verification = both(&sim)
-        .send_policy(SendPolicy {
-            limits: SendLimits {
-                cooldown: Duration::ZERO,
-                ..SendLimits::default()
-            },
-            ..SendPolicy::default()
-        })
+        .send_policy(no_cooldown())
         .build()
         .await
         .expect("builds");
@@ -448,13 +442,7 @@ async fn the_locale_and_the_app_hash_reach_the_end_users_phone_through_the_facad
     };
     let verification = PhoneVerification::builder()
         .twilio(client)
-        .send_policy(SendPolicy {
-            limits: SendLimits {
-                cooldown: Duration::ZERO,
-                ..SendLimits::default()
-            },
-            ..SendPolicy::default()
-        })
+        .send_policy(no_cooldown())
         .build()
         .await
         .expect("builds");

@@ -289,18 +289,11 @@ async fn a_check_the_provider_cannot_answer_is_503() {
 #[tokio::test]
 async fn no_sms_call_me_instead_calls_where_a_provider_calls_and_is_422_where_none_does() {
     let sim = simulator().await;
-    let cooldown = phone_verify::policy::SendLimits {
-        cooldown: Duration::ZERO,
-        ..phone_verify::policy::SendLimits::default()
-    };
     let backend = Backend::start(
         PhoneVerification::builder()
             .simulator(&sim)
             .twilio_simulator(&sim)
-            .send_policy(SendPolicy {
-                limits: cooldown,
-                ..SendPolicy::default()
-            }),
+            .send_policy(crate::support::no_cooldown()),
     )
     .await;
     let sent = backend.ask_for_code("signup-call", "+60 18-225 8491").await;

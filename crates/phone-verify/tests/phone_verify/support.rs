@@ -20,6 +20,18 @@ pub(crate) fn request(trust_validation: &str) -> SendCodeRequest {
     )
 }
 
+/// The default send policy without its cooldown: a second send at once passes (a resend on
+/// another channel, a test that need not wait).
+pub(crate) fn no_cooldown() -> phone_verify::policy::SendPolicy {
+    phone_verify::policy::SendPolicy {
+        limits: phone_verify::policy::SendLimits {
+            cooldown: std::time::Duration::ZERO,
+            ..phone_verify::policy::SendLimits::default()
+        },
+        ..phone_verify::policy::SendPolicy::default()
+    }
+}
+
 /// A simulator that always sends [`CODE`].
 pub(crate) async fn simulator() -> Simulator {
     sim::start(SimConfig::default().fixed_code(CODE))

@@ -246,10 +246,8 @@ async fn reserve_send_locked(
         }
         _ => Ok(()),
     };
-    let refused = [by_range, by_conversion, by_client].into_iter().fold(
-        SendLimits::binding(by_number, by_country),
-        SendLimits::binding,
-    );
+    let refused =
+        SendLimits::most_binding([by_number, by_country, by_range, by_conversion, by_client]);
     if let Err(refusal) = refused {
         return Ok(Reservation::Refused(refusal));
     }
