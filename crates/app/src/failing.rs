@@ -12,8 +12,8 @@ use crate::store::{
     Reservation, StoreOperation,
 };
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, InMemoryVerificationStore, NewCheck,
-    NewSend, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CountryStats, InMemoryVerificationStore,
+    NewCheck, NewSend, SendLimits, SendOutcome, SendRefusal, StoreError, VerificationStore,
 };
 
 /// A fake store: the in-memory store, except that the chosen operations fail with
@@ -143,5 +143,24 @@ impl VerificationStore for FailingStore {
     ) -> Result<AttemptCounts, StoreError> {
         self.fail(StoreOperation::CloseAbandoned)?;
         self.inner.close_abandoned(started_before, closed_at).await
+    }
+
+    async fn count_refusal(
+        &self,
+        calling_code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.fail(StoreOperation::CountRefusal)?;
+        self.inner.count_refusal(calling_code, reason, at).await
+    }
+
+    async fn send_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CountryStats>, StoreError> {
+        self.fail(StoreOperation::SendStats)?;
+        self.inner.send_stats(since, until).await
     }
 }

@@ -39,10 +39,11 @@ pub struct SendLimits {
     pub country_budgets: CountryBudgets,
     /// At most so many distinct numbers of one range (the numbers sharing all but their last
     /// digits) within a rolling window ([`NumberRanges`]): SMS pumping walks consecutive
-    /// numbers. Default: none.
+    /// numbers. Default: 3 numbers of a block of 1,000 an hour ([`NumberRanges::default`]);
+    /// `None` switches it off.
     pub number_ranges: Option<NumberRanges>,
     /// Refuses sends to a country whose codes are not being verified ([`ConversionBreaker`]).
-    /// Default: none.
+    /// Default: on ([`ConversionBreaker::default`]); `None` switches it off.
     pub conversion: Option<ConversionBreaker>,
     /// A cooldown and a cap per end user's client ([`ClientLimits`]), for the sends whose
     /// request names one (`SendCodeRequest::with_client`); needs number keys, since a client
@@ -162,6 +163,24 @@ pub struct CountryConversion {
     pub verified: u64,
 }
 
+/// The breaker `SendLimits::default()` turns on: a country with at least 20 counted sends in
+/// the last hour (the last 10 minutes left out, for codes still on their way to being
+/// entered) of which fewer than 20 % were verified is refused for 15 minutes; no country
+/// pinned. Honest sign-ups verify 60 to 90 % of their codes (`docs/architecture.md`, "The
+/// conversion breaker").
+impl Default for ConversionBreaker {
+    fn default() -> Self {
+        Self {
+            min_sends: 20,
+            min_conversion_percent: 20,
+            window: Duration::from_secs(60 * 60),
+            grace: Duration::from_secs(10 * 60),
+            cool_off: Duration::from_secs(15 * 60),
+            pinned: Vec::new(),
+        }
+    }
+}
+
 impl ConversionBreaker {
     /// How the operator pinned the country of `calling_code`, if at all.
     pub fn pinned(&self, calling_code: &str) -> Option<Pinned> {
@@ -248,6 +267,21 @@ pub struct NumberRanges {
     pub max_numbers: u32,
     /// The rolling window.
     pub window: Duration,
+}
+
+/// At most 3 distinct numbers of one block of 1,000 (all but the last 3 digits shared)
+/// within an hour: the guard `SendLimits::default()` turns on. Honest sign-ups land in a
+/// block of a thousand numbers three times an hour only when an app sends to about a twentieth
+/// of a percent of a country's numbers every hour (`docs/architecture.md`, "Number ranges");
+/// an app that busy chooses blocks of 100 instead.
+impl Default for NumberRanges {
+    fn default() -> Self {
+        Self {
+            hidden_digits: 3,
+            max_numbers: 3,
+            window: Duration::from_secs(60 * 60),
+        }
+    }
 }
 
 impl NumberRanges {
@@ -446,23 +480,6 @@ impl CountryBudget {
         ))
     }
 
-    /// [`CountryBudget::evaluate`] for a store that holds the start times of the counted
-    /// sends to the country (any order; those outside the window are ignored) rather than
-    /// counting them.
-    ///
-    /// # Errors
-    ///
-    /// [`SendRefusal::CountryBudgetSpent`], as [`CountryBudget::evaluate`].
-    pub fn evaluate_starts(
-        &self,
-        calling_code: &str,
-        starts: impl IntoIterator<Item = DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<(), SendRefusal> {
-        let (cap, _) = waits(starts, self.max_sends, self.window, Duration::ZERO, now);
-        cap.map_or(Ok(()), |retry_at| Err(self.spent(calling_code, retry_at)))
-    }
-
     /// The refusal of a spent budget, which passes again at `retry_at`.
     fn spent(&self, calling_code: &str, retry_at: DateTime<Utc>) -> SendRefusal {
         SendRefusal::CountryBudgetSpent {
@@ -487,14 +504,36 @@ impl Default for SendLimits {
             window: Duration::from_secs(60 * 60),
             max_per_trust_validation: 10,
             country_budgets: CountryBudgets::default(),
-            number_ranges: None,
-            conversion: None,
+            number_ranges: Some(NumberRanges::default()),
+            conversion: Some(ConversionBreaker::default()),
             clients: None,
         }
     }
 }
 
 impl SendLimits {
+    /// The guards per number and per trust validation of [`SendLimits::default`], and none
+    /// of the guards against SMS pumping (no guard of ranges, no conversion breaker, no
+    /// country budget, no guard of clients): for synthetic traffic, which walks consecutive
+    /// numbers and verifies few codes as a pumping bot does, never for end users.
+    ///
+    /// ```
+    /// use phone_verify_app::SendLimits;
+    ///
+    /// let limits = SendLimits::without_pumping_guards();
+    /// assert!(limits.number_ranges.is_none() && limits.conversion.is_none());
+    /// assert_eq!(limits.cooldown, SendLimits::default().cooldown);
+    /// ```
+    pub fn without_pumping_guards() -> Self {
+        Self {
+            country_budgets: CountryBudgets::default(),
+            number_ranges: None,
+            conversion: None,
+            clients: None,
+            ..Self::default()
+        }
+    }
+
     /// How far back sends matter: the longest of the window, the cooldown and the country
     /// budgets' windows. A store passes [`SendLimits::evaluate`] the sends to the number
     /// started after `now - horizon()`, and keeps every send at least this long.
@@ -889,6 +928,16 @@ impl Default for SendPolicy {
 }
 
 impl SendPolicy {
+    /// [`SendPolicy::default`] with [`SendLimits::without_pumping_guards`]: for synthetic
+    /// traffic (a load test walking consecutive numbers, checking no code), never for end
+    /// users.
+    pub fn without_pumping_guards() -> Self {
+        Self {
+            limits: SendLimits::without_pumping_guards(),
+            ..Self::default()
+        }
+    }
+
     /// The guards that need nothing but the number: allow-list of regions, deny-lists of
     /// prefixes and kinds.
     ///

@@ -1,6 +1,8 @@
 //! The in-memory store: the default for embedding and for tests.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+mod guard_index;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use parking_lot::Mutex;
 use phone_verify_domain::{CheckVerdict, ReferenceId, TrustValidationId};
 
 use crate::guards::minimum_retention;
+use crate::stats::{StatsByCountry, refusal_minute};
 use crate::store::{
     AttemptCounts, CheckReservation, ConflictKind, HistorySubject, Page, PageRequest, PurgeBatch,
     PurgePosition, Reservation,
@@ -17,10 +20,11 @@ use crate::store::{
 use crate::time::sub;
 use crate::{
     AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRecord, CheckState,
-    CountryConversion, ErrorClass, GuardKey, NewCheck, NewSend, NumberDigest, NumberKeyring,
-    NumberLookup, NumberProtection, SendLimits, SendOutcome, SendRecord, SendRefusal, SendState,
-    StoreError, StoredNumber, VerificationStore,
+    CountryConversion, CountryStats, ErrorClass, GuardKey, NewCheck, NewSend, NumberDigest,
+    NumberKeyring, NumberLookup, NumberProtection, SendLimits, SendOutcome, SendRecord,
+    SendRefusal, SendState, StoreError, StoredNumber, VerificationStore,
 };
+use guard_index::{Country, Keyed};
 
 /// A [`VerificationStore`] in memory: every attempt in a queue behind one lock, oldest
 /// first, indexed by id, number, trust validation and send.
@@ -96,10 +100,14 @@ struct Inner {
     by_number: HashMap<NumberIndex, VecDeque<u64>>,
     by_trust_validation: HashMap<TrustValidationId, Validation>,
     checks_by_send: HashMap<AttemptId, Vec<u64>>,
-    /// The range of each send that recorded one ([`NewSend::range`]).
-    ranges: HashMap<AttemptId, GuardKey>,
-    /// The client digest of each send that recorded one ([`NewSend::client`]).
-    clients: HashMap<AttemptId, GuardKey>,
+    /// The sends of each range, for the sends that recorded one ([`NewSend::range`]).
+    ranges: Keyed,
+    /// The sends of each client, for the sends that named one ([`NewSend::client`]).
+    clients: Keyed,
+    /// By calling code: the counted sends and the verified checks, in order of start.
+    countries: HashMap<String, Country>,
+    /// Refused sends by (minute, calling code, reason) ([`VerificationStore::count_refusal`]).
+    refusals: BTreeMap<(DateTime<Utc>, String, String), u64>,
     /// How long an attempt is kept at least (grows with the guards the calls pass).
     retention: Duration,
     max_attempts: Option<usize>,
@@ -127,8 +135,10 @@ impl Default for Inner {
             by_number: HashMap::new(),
             by_trust_validation: HashMap::new(),
             checks_by_send: HashMap::new(),
-            ranges: HashMap::new(),
-            clients: HashMap::new(),
+            ranges: Keyed::default(),
+            clients: Keyed::default(),
+            countries: HashMap::new(),
+            refusals: BTreeMap::new(),
             retention: default_retention(),
             max_attempts: None,
             newest: None,
@@ -225,6 +235,25 @@ fn remove_from(list: &mut VecDeque<u64>, seq: u64) {
     }
 }
 
+/// Whether `record` is a send that may have delivered a code: what the guards count.
+fn counts_as_send(record: &AttemptRecord) -> bool {
+    matches!(record, AttemptRecord::Send(send) if send.may_have_delivered())
+}
+
+/// Whether `record` is a check that verified a code: what the conversion breaker counts.
+fn verified(record: &AttemptRecord) -> bool {
+    matches!(
+        record,
+        AttemptRecord::Check(check) if matches!(
+            check.outcome(),
+            CheckOutcome::Answered {
+                verdict: CheckVerdict::Verified,
+                ..
+            }
+        )
+    )
+}
+
 /// Adds `record`, if any, to the count of its kind.
 fn count(counts: &mut AttemptCounts, record: Option<&AttemptRecord>) {
     match record {
@@ -262,7 +291,8 @@ impl Inner {
         self.attempts.get_mut(position)?.as_mut()
     }
 
-    fn insert(&mut self, record: AttemptRecord) {
+    /// Stores `record`, giving its sequence number.
+    fn insert(&mut self, record: AttemptRecord) -> u64 {
         let seq = self.first + self.attempts.len() as u64;
         self.by_id.insert(record.id(), seq);
         self.by_number
@@ -280,22 +310,29 @@ impl Inner {
         self.newest = self.newest.max(Some(record.started_at()));
         self.attempts.push_back(Some(record));
         self.stored += 1;
+        seq
     }
 
-    /// Every send that may have delivered a code and started after `after`: what the guards
-    /// beyond the number's count.
-    fn counted_sends_after(&self, after: DateTime<Utc>) -> impl Iterator<Item = &SendRecord> {
-        self.attempts
-            .iter()
-            .flatten()
-            .filter_map(move |record| match record {
-                AttemptRecord::Send(send)
-                    if send.may_have_delivered() && send.started_at > after =>
-                {
-                    Some(send)
-                }
-                _ => None,
-            })
+    /// Keeps the attempt `seq` in its country's counts as what it is now: a send while it may
+    /// have delivered a code, a check once it verified one.
+    fn recount(&mut self, seq: u64) {
+        let Some(record) = self.get(seq) else { return };
+        let (code, at) = (
+            record.number().calling_code().to_owned(),
+            record.started_at(),
+        );
+        let is_send = matches!(record, AttemptRecord::Send(_));
+        let (counted, verified) = (counts_as_send(record), verified(record));
+        let country = self.countries.entry(code).or_default();
+        // Remove first: an attempt is in each list at most once, whatever it was before.
+        country.counted_sends.remove(at, seq);
+        if counted {
+            country.counted_sends.insert(at, seq);
+        }
+        if !is_send && verified {
+            country.verified_checks.remove(at, seq);
+            country.verified_checks.insert(at, seq);
+        }
     }
 
     /// What the conversion breaker reads of the country of `calling_code`: its counted sends
@@ -305,35 +342,27 @@ impl Inner {
         calling_code: &str,
         (from, until): (DateTime<Utc>, DateTime<Utc>),
     ) -> CountryConversion {
-        let mut read = CountryConversion {
-            sends: 0,
-            verified: 0,
-        };
-        for record in self.attempts.iter().flatten() {
-            if record.number().calling_code() != calling_code || record.started_at() <= from {
-                continue;
-            }
-            match record {
-                AttemptRecord::Send(send)
-                    if send.may_have_delivered() && send.started_at <= until =>
-                {
-                    read.sends += 1;
-                }
-                AttemptRecord::Check(check)
-                    if matches!(
-                        check.outcome(),
-                        CheckOutcome::Answered {
-                            verdict: CheckVerdict::Verified,
-                            ..
-                        }
-                    ) =>
-                {
-                    read.verified += 1;
-                }
-                _ => {}
-            }
-        }
-        read
+        self.countries.get(calling_code).map_or(
+            CountryConversion {
+                sends: 0,
+                verified: 0,
+            },
+            |country| CountryConversion {
+                sends: country.counted_sends.count_in(from, Some(until)),
+                verified: country.verified_checks.count_in(from, None),
+            },
+        )
+    }
+
+    /// The start times of the counted sends recorded under `key` of a guard, after `after`.
+    fn keyed_sends_after<'a>(
+        &'a self,
+        guard: &'a Keyed,
+        key: &'a GuardKey,
+        after: DateTime<Utc>,
+    ) -> impl Iterator<Item = &'a SendRecord> {
+        self.sends(guard.sends(key))
+            .filter(move |send| send.may_have_delivered() && send.started_at > after)
     }
 
     /// Takes the attempt `seq` out of the queue and every index. An evicted send that may
@@ -345,8 +374,16 @@ impl Inner {
         let record = self.attempts.get_mut(position)?.take()?;
         self.stored -= 1;
         self.by_id.remove(&record.id());
-        self.ranges.remove(&record.id());
-        self.clients.remove(&record.id());
+        self.ranges.remove(record.id(), seq);
+        self.clients.remove(record.id(), seq);
+        let code = record.number().calling_code();
+        if let Some(country) = self.countries.get_mut(code) {
+            country.counted_sends.remove(record.started_at(), seq);
+            country.verified_checks.remove(record.started_at(), seq);
+            if country.is_empty() {
+                self.countries.remove(code);
+            }
+        }
         let number = NumberIndex::of(record.number());
         if let Some(list) = self.by_number.get_mut(&number) {
             remove_from(list, seq);
@@ -386,6 +423,7 @@ impl Inner {
     fn evict(&mut self) {
         let Some(newest) = self.newest else { return };
         let horizon = sub(newest, self.retention);
+        self.forget_refusals_before(horizon);
         let mut budget = EVICTIONS_PER_RESERVATION;
         while let Some(Some(oldest)) = self.attempts.front() {
             let over_cap = self.max_attempts.is_some_and(|max| self.stored > max);
@@ -396,6 +434,16 @@ impl Inner {
             budget = budget.saturating_sub(1);
             let seq = self.first;
             self.remove(seq, true);
+        }
+    }
+
+    /// Drops the counts of refusals of the minutes before `cutoff`.
+    fn forget_refusals_before(&mut self, cutoff: DateTime<Utc>) {
+        while let Some(entry) = self.refusals.first_entry() {
+            if entry.key().0 >= refusal_minute(cutoff) {
+                break;
+            }
+            entry.remove();
         }
     }
 
@@ -610,19 +658,23 @@ impl VerificationStore for InMemoryVerificationStore {
         let by_country = match limits.country_budgets.of(calling_code) {
             None => Ok(()),
             Some(budget) => {
-                let in_window = inner
-                    .counted_sends_after(budget.window_start(send.started_at))
-                    .filter(|earlier| earlier.number.calling_code() == calling_code)
-                    .map(|earlier| earlier.started_at);
-                budget.evaluate_starts(calling_code, in_window, send.started_at)
+                let window_start = budget.window_start(send.started_at);
+                let sends = inner
+                    .countries
+                    .get(calling_code)
+                    .map(|country| &country.counted_sends);
+                let in_window = sends.map_or(0, |sends| sends.count_in(window_start, None));
+                let leaving = in_window
+                    .checked_sub(u64::from(budget.max_sends))
+                    .and_then(|n| sends?.nth_after(window_start, n));
+                budget.evaluate(calling_code, in_window, leaving, send.started_at)
             }
         };
         let by_range = match (&limits.number_ranges, &send.range) {
             (Some(ranges), Some(range)) => {
                 let window_start = ranges.window_start(send.started_at);
                 let earlier: Vec<(StoredNumber, DateTime<Utc>)> = inner
-                    .counted_sends_after(window_start)
-                    .filter(|earlier| inner.ranges.get(&earlier.id) == Some(range))
+                    .keyed_sends_after(&inner.ranges, range, window_start)
                     .map(|earlier| (earlier.number.clone(), earlier.started_at))
                     .collect();
                 ranges.evaluate(earlier, &send.number, send.started_at)
@@ -643,8 +695,7 @@ impl VerificationStore for InMemoryVerificationStore {
             (Some(clients), Some(client)) => {
                 let horizon_start = clients.horizon_start(send.started_at);
                 let earlier: Vec<DateTime<Utc>> = inner
-                    .counted_sends_after(horizon_start)
-                    .filter(|earlier| inner.clients.get(&earlier.id) == Some(client))
+                    .keyed_sends_after(&inner.clients, client, horizon_start)
                     .map(|earlier| earlier.started_at)
                     .collect();
                 clients.evaluate(earlier, send.started_at)
@@ -656,13 +707,15 @@ impl VerificationStore for InMemoryVerificationStore {
         if let Err(refusal) = refused {
             return Ok(Reservation::Refused(refusal));
         }
-        if let Some(range) = &send.range {
-            inner.ranges.insert(send.id, range.clone());
+        let (id, range, client) = (send.id, send.range.clone(), send.client.clone());
+        let seq = inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));
+        if let Some(range) = range {
+            inner.ranges.insert(id, range, seq);
         }
-        if let Some(client) = &send.client {
-            inner.clients.insert(send.id, client.clone());
+        if let Some(client) = client {
+            inner.clients.insert(id, client, seq);
         }
-        inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));
+        inner.recount(seq);
         inner.evict();
         Ok(Reservation::Reserved)
     }
@@ -695,6 +748,9 @@ impl VerificationStore for InMemoryVerificationStore {
         };
         let at = send.finished_at().unwrap_or(finished_at);
         send.state = SendState::Finished { at, outcome };
+        if let Some(seq) = inner.by_id.get(&id).copied() {
+            inner.recount(seq);
+        }
         Ok(())
     }
 
@@ -779,6 +835,9 @@ impl VerificationStore for InMemoryVerificationStore {
             at: finished_at,
             outcome,
         };
+        if let Some(seq) = inner.by_id.get(&id).copied() {
+            inner.recount(seq);
+        }
         Ok(match answered {
             Some(reference) => {
                 inner.reconcile(id, send_id, &trust_validation, reference, finished_at)
@@ -812,7 +871,11 @@ impl VerificationStore for InMemoryVerificationStore {
         limit: u32,
     ) -> Result<PurgeBatch, StoreError> {
         let limit = usize::try_from(limit.max(1)).unwrap_or(usize::MAX);
-        Ok(self.inner.lock().purge_batch(finished_before, after, limit))
+        let mut inner = self.inner.lock();
+        if after.is_none() {
+            inner.forget_refusals_before(finished_before);
+        }
+        Ok(inner.purge_batch(finished_before, after, limit))
     }
 
     async fn count_purgeable(
@@ -825,6 +888,45 @@ impl VerificationStore for InMemoryVerificationStore {
             count(&mut counts, inner.get(seq));
         }
         Ok(counts)
+    }
+
+    async fn count_refusal(
+        &self,
+        calling_code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.inner.lock();
+        let key = (
+            refusal_minute(at),
+            calling_code.to_owned(),
+            reason.to_owned(),
+        );
+        let count = inner.refusals.entry(key).or_default();
+        *count = count.saturating_add(1);
+        Ok(())
+    }
+
+    async fn send_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CountryStats>, StoreError> {
+        let inner = self.inner.lock();
+        let mut stats = StatsByCountry::default();
+        for (code, country) in &inner.countries {
+            let figures = stats.country(code);
+            figures.sent = country.counted_sends.count_in(since, Some(until));
+            figures.verified = country.verified_checks.count_in(since, Some(until));
+        }
+        let minutes = (refusal_minute(since), String::new(), String::new())..;
+        for ((minute, code, reason), count) in inner.refusals.range(minutes) {
+            if *minute > until {
+                break;
+            }
+            stats.refused(code, reason, *count);
+        }
+        Ok(stats.into_countries())
     }
 
     async fn close_abandoned(

@@ -90,6 +90,7 @@ mod purge;
 mod reconcile;
 mod record;
 mod send_code;
+mod stats;
 mod store;
 #[cfg(feature = "store-contract")]
 pub mod store_contract;
@@ -145,6 +146,7 @@ pub use record::{
     SendOutcome, SendRecord, SendState,
 };
 pub use send_code::{SendCode, SendCodeError, SentCode};
+pub use stats::{CountryStats, SendStats, StatsByCountry, refusal_minute};
 pub use store::{
     AttemptCounts, CheckReservation, ConflictKind, HistorySubject, MAX_PAGE_SIZE, Page, PageCursor,
     PageRequest, PurgeBatch, PurgePosition, Reservation, StoreError, StoreOperation,

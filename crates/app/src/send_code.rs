@@ -44,7 +44,8 @@ pub struct SentCode {
 /// catch-all that reports it as something else.
 #[derive(Debug, thiserror::Error)]
 pub enum SendCodeError {
-    /// A guard refused the send; the provider was not called and nothing was recorded.
+    /// A guard refused the send; the provider was not called and no record was written (the
+    /// store counts the refusal by country and reason, for `stats`).
     /// [`SendRefusal::retry_at`] says when to try again.
     #[error("the send was refused before reaching the provider")]
     Refused(#[from] SendRefusal),
@@ -141,7 +142,8 @@ impl SendCode {
     ///
     /// # Errors
     ///
-    /// - [`SendCodeError::Refused`]: a guard said no; nothing was sent or recorded.
+    /// - [`SendCodeError::Refused`]: a guard said no; nothing was sent or recorded (the
+    ///   refusal is counted: [`crate::VerificationStore::count_refusal`]).
     /// - [`SendCodeError::Store`]: the first write failed; the provider was not called.
     /// - [`SendCodeError::Gateway`]: the provider call failed; the failure is recorded.
     /// - [`SendCodeError::SentButNotRecorded`], [`SendCodeError::FailedAndNotRecorded`]: the
@@ -161,8 +163,7 @@ impl SendCode {
         if let Err(refusal) = self.policy.check_number(&request.phone) {
             warn!(%refusal, "send refused by a number guard");
             let provider = self.wiring.providers.routed(&request.phone);
-            telemetry::count_send_refusal(provider, &refusal, &request.phone);
-            return Err(refusal.into());
+            return Err(self.refused(provider, refusal, &request.phone).await);
         }
         let plan = self.wiring.providers.plan(&request.phone, request.channel);
         if plan.is_empty() {
@@ -171,8 +172,7 @@ impl SendCode {
             };
             warn!(%refusal, "send refused: no provider offers the channel");
             let provider = self.wiring.providers.routed(&request.phone);
-            telemetry::count_send_refusal(provider, &refusal, &request.phone);
-            return Err(refusal.into());
+            return Err(self.refused(provider, refusal, &request.phone).await);
         }
         let mut plan = plan.into_iter().peekable();
         while let Some((provider, gateway)) = plan.next() {
@@ -274,6 +274,30 @@ impl SendCode {
     }
 
     /// One attempt at one provider: reserve, call, record.
+    /// Counts a refusal (logged by the caller) in the metrics and in the store's counts of
+    /// refusals, which `stats` reads; the error to answer. A store that fails to count it
+    /// changes nothing of the answer: the failure is logged and counted as the store's.
+    async fn refused(
+        &self,
+        provider: &ProviderName,
+        refusal: SendRefusal,
+        phone: &PhoneNumber,
+    ) -> SendCodeError {
+        telemetry::count_send_refusal(provider, &refusal, phone);
+        let store = &*self.wiring.store;
+        let counted = store.count_refusal(
+            phone.country_calling_code(),
+            refusal.as_str(),
+            self.wiring.clock.now(),
+        );
+        if let Err(error) =
+            telemetry::store_call(store, StoreOperation::CountRefusal, counted).await
+        {
+            warn!(%error, "the refusal was answered but not counted in the store");
+        }
+        refusal.into()
+    }
+
     async fn attempt(
         &self,
         request: &SendCodeRequest,
@@ -324,8 +348,7 @@ impl SendCode {
         })?;
         if let Reservation::Refused(refusal) = reservation {
             warn!(%refusal, retry_at = ?refusal.retry_at(), "send refused by a limit");
-            telemetry::count_send_refusal(provider, &refusal, &request.phone);
-            return Err(refusal.into());
+            return Err(self.refused(provider, refusal, &request.phone).await);
         }
 
         let other_flows = self.end_other_flows_codes(request, provider, gateway).await;

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use phone_verify_domain::{BoxError, TrustValidationId};
 
 use crate::{
-    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRefusal, CheckTarget, NewCheck,
-    NewSend, NumberLookup, NumberProtection, SendLimits, SendOutcome, SendRefusal,
+    AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckRefusal, CheckTarget, CountryStats,
+    NewCheck, NewSend, NumberLookup, NumberProtection, SendLimits, SendOutcome, SendRefusal,
 };
 #[cfg(doc)]
 use crate::{CheckRecord, StoredNumber};
@@ -53,6 +53,10 @@ pub enum StoreOperation {
     CountPurgeable,
     /// [`VerificationStore::close_abandoned`]: reconciliation's write.
     CloseAbandoned,
+    /// [`VerificationStore::count_refusal`]: the count of a refused send.
+    CountRefusal,
+    /// [`VerificationStore::send_stats`]: the read of the figures per country.
+    SendStats,
 }
 
 phone_verify_domain::stable_names!(StoreOperation, "store operation", {
@@ -64,6 +68,8 @@ phone_verify_domain::stable_names!(StoreOperation, "store operation", {
     Purge => "purge",
     CountPurgeable => "count_purgeable",
     CloseAbandoned => "close_abandoned",
+    CountRefusal => "count_refusal",
+    SendStats => "send_stats",
 });
 
 /// What went wrong in the store, and what it means for the write.
@@ -461,6 +467,10 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
     /// met and kept (one still in use) is not walked again from its start by every batch.
     /// A batch may delete nothing and still have a next one.
     ///
+    /// The first batch (`after` is `None`) also deletes the counts of refusals
+    /// ([`VerificationStore::count_refusal`]) of the minutes before the cutoff, in steps of
+    /// at most `limit` counts; they are not in the batch's counts of attempts.
+    ///
     /// # Errors
     ///
     /// [`StoreError::Unavailable`]: the batch may or may not be deleted (it is one
@@ -503,6 +513,37 @@ pub trait VerificationStore: Send + Sync + fmt::Debug {
         started_before: DateTime<Utc>,
         closed_at: DateTime<Utc>,
     ) -> Result<AttemptCounts, StoreError>;
+
+    /// Counts one send a guard refused before the provider (a refused send has no record):
+    /// one more refusal of `reason` (`SendRefusal::as_str`) for the country of
+    /// `calling_code` in the minute of `at` ([`crate::refusal_minute`]). Nothing of the
+    /// number is kept. [`VerificationStore::purge`] deletes the counts of minutes before its
+    /// cutoff.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`]: the refusal may or may not be counted; the refusal
+    /// itself stands (the send use case logs the failure and answers the refusal).
+    async fn count_refusal(
+        &self,
+        calling_code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Per country, over the period after `since` and up to `until`: the counted sends and
+    /// the verified checks started within it, and the refusals counted from the minute of
+    /// `since` ([`CountryStats`]); only countries with any, by calling code. Each figure is
+    /// read with an index search per country, however large the store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] or [`StoreError::Corrupt`]; nothing changes.
+    async fn send_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CountryStats>, StoreError>;
 
     /// The current time on a clock every instance using this store shares, when the store
     /// has one (PostgreSQL: the database server's); `None` otherwise (a store local to one
@@ -599,6 +640,23 @@ macro_rules! forward_store {
                 closed_at: DateTime<Utc>,
             ) -> Result<AttemptCounts, StoreError> {
                 (**self).close_abandoned(started_before, closed_at).await
+            }
+
+            async fn count_refusal(
+                &self,
+                calling_code: &str,
+                reason: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                (**self).count_refusal(calling_code, reason, at).await
+            }
+
+            async fn send_stats(
+                &self,
+                since: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> Result<Vec<CountryStats>, StoreError> {
+                (**self).send_stats(since, until).await
             }
 
             async fn shared_now(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -92,6 +92,13 @@ pub(crate) enum Command {
         phone-verify protect-numbers --number-keys-file keys.txt\n  \
         PHONE_VERIFY_NUMBER_KEYS=\"k1:$(openssl rand -hex 32)\" phone-verify protect-numbers --convert")]
     ProtectNumbers(ProtectNumbersArgs),
+    /// Per country, over the last --since: the codes sent, the codes verified, the
+    /// conversion, and the sends the guards refused, by reason; what an operator reads in the
+    /// middle of an SMS-pumping attack. Reads only.
+    #[command(after_help = "Examples:\n  \
+        phone-verify stats --since 24h\n  \
+        phone-verify stats --since 1h --json")]
+    Stats(StatsArgs),
     /// Run the simulator (IDMeta's and Twilio Verify's routes) as a server until interrupted (for tests in other languages).
     #[command(
         after_help = "Example:\n  phone-verify sim --port 8080 --idmeta-token test-token --fixed-code 123456"
@@ -372,6 +379,15 @@ pub(crate) struct ReconcileArgs {
     /// request lasts with its retries (a number and s, m, h or d).
     #[arg(long, default_value = "15m", value_parser = parse_age)]
     pub(crate) older_than: Duration,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatsArgs {
+    /// The period to report, ending now: a number and s, m, h or d.
+    #[arg(long, default_value = "24h", value_parser = parse_age)]
+    pub(crate) since: Duration,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 }

@@ -77,6 +77,7 @@ async fn run(command: Command, out: Output) -> Result<Exit, CliError> {
         Command::Purge(args) => commands::purge::run(args, out, &stores).await,
         Command::Reconcile(args) => commands::reconcile::run(args, out, &stores).await,
         Command::ProtectNumbers(args) => commands::protect_numbers::run(args, out, &stores).await,
+        Command::Stats(args) => commands::stats::run(args, out, &stores).await,
         Command::Sim(args) => commands::sim::run(args).await,
     };
     stores.close().await;

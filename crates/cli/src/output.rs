@@ -58,6 +58,34 @@ impl Output {
         }
     }
 
+    /// Rows of cells, the first the header, in columns as wide as their widest cell; the
+    /// last column left unpadded.
+    pub(crate) fn table<const N: usize>(&self, rows: &[[String; N]]) {
+        if self.json {
+            return;
+        }
+        let mut widths = [0_usize; N];
+        for row in rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        for row in rows {
+            let mut line = String::from(" ");
+            for (column, (cell, width)) in row.iter().zip(widths).enumerate() {
+                line.push(' ');
+                if column + 1 == N {
+                    line.push_str(cell);
+                } else if column == 0 {
+                    line.push_str(&format!("{cell:<width$}"));
+                } else {
+                    line.push_str(&format!("{cell:>width$}"));
+                }
+            }
+            println!("{}", line.trim_end());
+        }
+    }
+
     /// A history page: a table for people.
     pub(crate) fn records(&self, records: &[AttemptRecord], next: Option<PageCursor>) {
         if self.json {

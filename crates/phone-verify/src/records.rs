@@ -10,10 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-use phone_verify_app::StoreError;
 use phone_verify_app::{
-    Clock, PurgeRecords, ReconcileInFlight, VerificationHistory, VerificationStore,
+    Clock, PurgeRecords, ReconcileInFlight, StoreError, VerificationHistory, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, TrustValidationId};
 
@@ -23,6 +21,7 @@ pub use phone_verify_app::{
     Page, PageCursor, PageRequest, PurgeError, PurgeMode, PurgeReport, ReconcileError,
     ReconcileReport, RefusalReason, SendOutcome, SendRecord, SendState,
 };
+pub use phone_verify_app::{CountryStats, SendStats};
 
 /// The record of attempts: its history, and the upkeep of the store the builder opened
 /// (purge, reconcile, convert numbers, close).
@@ -202,6 +201,33 @@ impl VerificationRecords {
             Some(sql) => sql.scrub_number_traces().await,
             None => Ok(()),
         }
+    }
+
+    /// What an operator reads in the middle of an SMS-pumping attack: per country, over the
+    /// last `period`, the codes sent (sends that may have delivered one), the codes verified,
+    /// the conversion, and the sends the guards refused by reason (counted per minute, so the
+    /// period's first minute is counted whole). The period ends at the store's shared clock
+    /// when it has one (PostgreSQL's), else the library's. Every figure is an index search
+    /// per country (`phone-verify stats`, `docs/cli.md`).
+    ///
+    /// # Errors
+    ///
+    /// The store's error; nothing changes.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new()?.block_on(async {
+    /// use std::time::Duration;
+    /// use phone_verify::PhoneVerification;
+    ///
+    /// let records = PhoneVerification::builder().build_records().await?;
+    /// let stats = records.stats(Duration::from_secs(24 * 3600)).await?;
+    /// assert!(stats.countries.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub async fn stats(&self, period: Duration) -> Result<SendStats, StoreError> {
+        SendStats::read(&*self.store, &*self.clock, period).await
     }
 
     /// Closes the sends and checks a crash left in flight for longer than `older_than` as

@@ -36,7 +36,9 @@ pub struct StackConfig {
     pub request_timeout: Duration,
     /// The adapter's retry policy.
     pub retry: RetryPolicy,
-    /// The send guards.
+    /// The send guards. Default: [`SendPolicy::without_pumping_guards`], since the suite's
+    /// traffic walks consecutive numbers and checks few of its codes, as a pumping bot does;
+    /// the guards against pumping are measured by the pumping scenario ([`crate::pumping`]).
     pub send_policy: SendPolicy,
     /// The SQLite store's options.
     pub sqlite: SqliteOptions,
@@ -106,7 +108,7 @@ impl Default for StackConfig {
             sim: SimConfig::default(),
             request_timeout: Duration::from_millis(300),
             retry: RetryPolicy::default(),
-            send_policy: SendPolicy::default(),
+            send_policy: SendPolicy::without_pumping_guards(),
             sqlite: SqliteOptions::default(),
             engine: Engine::Sqlite,
             routing: Routing::IdmetaOnly,

@@ -135,6 +135,22 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             "verification_attempts_verified_checks_by_country",
             vec![Param::Text("+7"), Param::Int(0), Param::Int(i64::MAX)],
         ),
+        // `stats`: the walk of the countries, then per country the breaker's counts.
+        (
+            sql::NEXT_COUNTRY_WITH_SENDS,
+            "verification_attempts_counted_sends_by_country",
+            vec![Param::Text("+3")],
+        ),
+        (
+            sql::REFUSAL_COUNTS,
+            REFUSALS_KEY,
+            vec![Param::Int(0), Param::Int(60 * 1_000_000_000)],
+        ),
+        (
+            sql::PURGE_REFUSALS,
+            REFUSALS_KEY,
+            vec![Param::Int(60 * 1_000_000_000), Param::Int(500)],
+        ),
         (
             sql::COUNTED_SENDS_FROM_CLIENT_AFTER,
             "verification_attempts_counted_sends_by_client",
@@ -260,6 +276,9 @@ const FIFTY_TRUST_VALIDATIONS: &str = concat!(
     r#""tv-145","tv-146","tv-147","tv-148","tv-149"]"#
 );
 
+/// The primary key of `verification_refusals`, as the tests name it on either engine.
+const REFUSALS_KEY: &str = "refusals primary key";
+
 /// The digest the fills give the protected number 42: 64 hex digits of 42.
 const DIGEST_42: &str = "000000000000000000000000000000000000000000000000000000000000002a";
 
@@ -322,6 +341,9 @@ async fn every_sqlite_query_searches_its_index() {
                 '+60*****0042', 147, 'tv-p' || (i % 7000), i * 1000000000,
                 i * 1000000000 + 1, CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0
          FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+         INSERT INTO verification_refusals (minute_ns, calling_code, reason, refusals)
+         SELECT (i / 10) * 60000000000, '+' || (i % 10 + 1), 'number_range_busy', i FROM n;
          ANALYZE;",
     )
     .execute(&pool)
@@ -350,6 +372,8 @@ async fn every_sqlite_query_searches_its_index() {
         let _ = writeln!(std::io::stderr(), "{query}\n  -> {plan:?}");
         let expected = if index == "primary key" {
             "sqlite_autoindex_verification_attempts_1".to_owned()
+        } else if index == REFUSALS_KEY {
+            "INDEX sqlite_autoindex_verification_refusals_1 ".to_owned()
         } else {
             format!("INDEX {index} ")
         };
@@ -418,7 +442,11 @@ async fn every_postgres_query_searches_its_index() {
                 i * 1000000000::bigint + 1, CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END,
                 i % 3 <> 0
          FROM generate_series(1, 20000) AS i;
-         ANALYZE verification_attempts;",
+         INSERT INTO verification_refusals (minute_ns, calling_code, reason, refusals)
+         SELECT (i / 10) * 60000000000::bigint, '+' || (i % 10 + 1), 'number_range_busy', i
+         FROM generate_series(1, 20000) AS i;
+         ANALYZE verification_attempts;
+         ANALYZE verification_refusals;",
     )
     .execute(&pool)
     .await
@@ -452,10 +480,10 @@ async fn every_postgres_query_searches_its_index() {
 /// Why a PostgreSQL plan does not search `index` (or scans the table), or `None` when it is
 /// as it should be.
 fn postgres_plan_failure(query: &str, index: &str, plan: &[String]) -> Option<String> {
-    let index = if index == "primary key" {
-        "verification_attempts_pkey"
-    } else {
-        index
+    let index = match index {
+        "primary key" => "verification_attempts_pkey",
+        REFUSALS_KEY => "verification_refusals_pkey",
+        index => index,
     };
     let searches = plan.iter().any(|step| {
         step.contains(&format!("Index Scan using {index} "))
@@ -471,8 +499,8 @@ fn postgres_plan_failure(query: &str, index: &str, plan: &[String]) -> Option<St
     (!searches || scans).then(|| format!("{query}\nsearches {index}, never scans: {plan:#?}"))
 }
 
-/// The statements of maintenance (a purge's walk and dry run, conversion, reconcile), left out
-/// of the generic plans of a new table: they run seldom, on a table autovacuum has analyzed by
+/// The statements of maintenance (a purge's walk and dry run, conversion, reconcile, `stats`),
+/// left out of the generic plans of a new table: they run seldom, on a table autovacuum has analyzed by
 /// then (and a new analysis replans every kept statement), and a new table is small whatever
 /// they scan (a conversion's update, on a table with no rows in clear, updates nothing). A
 /// purge's walk, run once a batch, is never kept: it is planned for its parameters each time
@@ -480,6 +508,9 @@ fn postgres_plan_failure(query: &str, index: &str, plan: &[String]) -> Option<St
 /// and a conversion's update on the filled one.
 const MAINTENANCE: &[&str] = &[
     sql::PURGE_WALK,
+    sql::PURGE_REFUSALS,
+    sql::NEXT_COUNTRY_WITH_SENDS,
+    sql::REFUSAL_COUNTS,
     sql::PROTECT_NUMBERS_POSTGRES,
     sql::COUNT_PURGEABLE_CHECKS,
     sql::COUNT_PURGEABLE_SENDS,

@@ -280,6 +280,29 @@ impl Session {
         ))
     }
 
+    /// The first column of every row `sql` selects, as texts.
+    pub(crate) async fn texts(
+        &mut self,
+        sql: &'static str,
+        values: Vec<Value>,
+    ) -> Result<Vec<String>, StoreError> {
+        read_rows!(self, sqlx::query(sql), values, |row| row
+            .try_get::<String, _>(0)?)
+    }
+
+    /// The first three columns of every row `sql` selects: two texts and an integer.
+    pub(crate) async fn labelled_counts(
+        &mut self,
+        sql: &'static str,
+        values: Vec<Value>,
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        read_rows!(self, sqlx::query(sql), values, |row| (
+            row.try_get::<String, _>(0)?,
+            row.try_get::<String, _>(1)?,
+            row.try_get::<i64, _>(2)?
+        ))
+    }
+
     /// The count `sql` (a `SELECT COUNT(*)`) returns.
     pub(crate) async fn count(
         &mut self,

@@ -85,6 +85,32 @@ pub(crate) const COUNTRY_CONVERSION: &str = "SELECT CAST(0 AS BIGINT) AS tag, CO
      UNION ALL SELECT 1, COUNT(*) FROM verification_attempts WHERE kind = 'check' \
      AND verdict = 'verified' AND calling_code = $1 AND started_at_ns > $2";
 
+/// One more refusal of reason `$3` for the country of calling code `$2` in the minute `$1`
+/// (nanoseconds): an upsert on the primary key of `verification_refusals` (migration 0013).
+pub(crate) const COUNT_REFUSAL: &str = "INSERT INTO verification_refusals \
+     (minute_ns, calling_code, reason, refusals) VALUES ($1, $2, $3, 1) \
+     ON CONFLICT (minute_ns, calling_code, reason) \
+     DO UPDATE SET refusals = verification_refusals.refusals + 1";
+
+/// The first calling code after `$1`, in the database's order, with a counted send: the
+/// stats' walk of the countries, one search of one entry each. Index
+/// `verification_attempts_counted_sends_by_country`.
+pub(crate) const NEXT_COUNTRY_WITH_SENDS: &str = "SELECT calling_code \
+     FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code IS NOT NULL \
+     AND calling_code > $1 ORDER BY calling_code LIMIT 1";
+
+/// The counts of refusals of the minutes from `$1` to `$2` (nanoseconds), as (calling code,
+/// reason, count) rows, a row per minute: summed by the caller, so that the search is a range
+/// of the primary key and nothing is sorted. Primary key of `verification_refusals`.
+pub(crate) const REFUSAL_COUNTS: &str = "SELECT calling_code, reason, refusals \
+     FROM verification_refusals WHERE minute_ns >= $1 AND minute_ns <= $2";
+
+/// Deletes at most `$2` counts of refusals of the minutes before `$1`, oldest first: a step of
+/// a purge. Primary key of `verification_refusals`, for the choice and for the delete.
+pub(crate) const PURGE_REFUSALS: &str = "DELETE FROM verification_refusals \
+     WHERE (minute_ns, calling_code, reason) IN (SELECT minute_ns, calling_code, reason \
+     FROM verification_refusals WHERE minute_ns < $1 ORDER BY minute_ns LIMIT $2)";
+
 /// The tags of [`COUNTRY_CONVERSION`]'s rows.
 pub(crate) const CONVERSION_SENDS: i64 = 0;
 /// See [`CONVERSION_SENDS`].

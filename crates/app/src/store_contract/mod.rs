@@ -39,6 +39,8 @@ mod lifecycle;
 mod numbers;
 #[deny(dead_code)]
 mod sends;
+#[deny(dead_code)]
+mod stats;
 
 crate::store_contract_tests!(@list @export);
 
@@ -113,6 +115,9 @@ macro_rules! store_contract_tests {
             numbers::history_of_a_protected_number_finds_its_sends_and_checks_by_digest,
             numbers::after_a_key_rotation_lookups_match_every_key_and_new_sends_use_the_current_one,
             numbers::clear_and_protected_rows_of_one_number_read_back_as_they_were_kept,
+            stats::the_stats_count_each_country_s_sends_verified_codes_and_refusals,
+            stats::refusals_counted_at_once_are_all_counted,
+            stats::a_purge_deletes_the_counts_of_refusals_before_its_cutoff,
         ]);
     };
     // In `phone_verify_app::store_contract`: the cases' public names.

@@ -225,8 +225,12 @@ fn every_guard_refusal_of_a_send_is_counted_with_its_reason_and_country_code() {
     for (policy, phone, expected) in by_number {
         let emitted = refused_send(policy, phone);
         assert_eq!(emitted.of(SENDS), [expected]);
-        assert!(
-            emitted.of(metric_names::STORE_OPERATION_SECONDS).is_empty(),
+        // The one store operation: the refusal's count, for `stats`.
+        assert_eq!(
+            emitted.of(metric_names::STORE_OPERATION_SECONDS),
+            [
+                "phone_verify_store_operation_seconds{engine=memory,operation=count_refusal} samples=1"
+            ],
             "{emitted:?}"
         );
         assert!(
@@ -756,6 +760,7 @@ const BOUNDED_VALUES: &[&str] = &[
     "reserve_check",
     "finish_check",
     "history",
+    "count_refusal",
     "memory",
     "sqlite",
     "postgres",

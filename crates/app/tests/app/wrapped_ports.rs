@@ -114,6 +114,23 @@ impl VerificationStore for SharedClockStore {
     ) -> Result<AttemptCounts, StoreError> {
         Err(out_of_reach())
     }
+
+    async fn count_refusal(
+        &self,
+        _calling_code: &str,
+        _reason: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        Err(out_of_reach())
+    }
+
+    async fn send_stats(
+        &self,
+        _since: DateTime<Utc>,
+        _until: DateTime<Utc>,
+    ) -> Result<Vec<phone_verify_app::CountryStats>, StoreError> {
+        Err(out_of_reach())
+    }
 }
 
 /// What a caller of `store` learns from its provided methods.

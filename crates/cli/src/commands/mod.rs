@@ -10,3 +10,4 @@ pub(crate) mod purge;
 pub(crate) mod reconcile;
 pub(crate) mod send;
 pub(crate) mod sim;
+pub(crate) mod stats;

@@ -15,6 +15,7 @@ mod numbers;
 mod processes;
 mod provider_text;
 mod read_only;
+mod stats;
 mod store_file;
 mod support;
 mod twilio;

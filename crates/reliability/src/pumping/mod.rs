@@ -15,7 +15,7 @@
 //! use phone_verify::policy::SendPolicy;
 //! use phone_verify_reliability::pumping::{PumpingScenario, run};
 //!
-//! let report = run(&PumpingScenario::default(), SendPolicy::default()).await?;
+//! let report = run(&PumpingScenario::default(), SendPolicy::without_pumping_guards()).await?;
 //! println!("{} of {} attack sends delivered", report.attack.delivered, report.attack.attempted);
 //! # Ok(())
 //! # }
@@ -27,10 +27,7 @@ mod traffic;
 
 use std::time::Duration;
 
-use phone_verify::policy::{
-    ClientLimits, ConversionBreaker, CountryBudget, CountryBudgets, NumberRanges, SendLimits,
-    SendPolicy,
-};
+use phone_verify::policy::{ClientLimits, CountryBudget, CountryBudgets, SendLimits, SendPolicy};
 
 pub use countries::{COUNTRIES, Country, country};
 pub use run::{ATTACK_CLIENTS, PumpingReport, SendTally, dollars, run};
@@ -39,8 +36,8 @@ pub use traffic::{Action, AttackPattern, Event, LegitUser, PumpingScenario, Send
 /// The window of [`pumping_guards`]' country budgets.
 pub const BUDGET_WINDOW: Duration = Duration::from_secs(3600);
 
-/// The guards against pumping, as an embedder who knows its traffic would set them today:
-/// [`SendPolicy::default`] (the guards per number and per trust validation) with a budget per
+/// Country budgets alone, as an embedder who knows its traffic would set them: the guards per
+/// number and per trust validation ([`SendPolicy::without_pumping_guards`]) with a budget per
 /// country (`SendLimits::country_budgets`, `docs/architecture.md`, "Country budgets").
 ///
 /// Each country of [`COUNTRIES`] gets three times the sends its legitimate end users make in
@@ -72,51 +69,17 @@ pub fn pumping_guards() -> SendPolicy {
     SendPolicy {
         limits: SendLimits {
             country_budgets: budgets,
-            ..SendLimits::default()
+            ..SendLimits::without_pumping_guards()
         },
         ..SendPolicy::default()
     }
 }
 
-/// The guard of ranges the scenario runs: at most 3 distinct numbers of one block of 1000
-/// (all but the last 3 digits shared) within an hour.
-pub fn range_guard() -> NumberRanges {
-    NumberRanges {
-        hidden_digits: 3,
-        max_numbers: 3,
-        window: Duration::from_secs(60 * 60),
-    }
-}
-
-/// The conversion breaker the scenario runs: at least 20 sends to a country in the hour, the
-/// last 10 minutes left out, and at least 20 % of them verified, else 15 minutes refused.
-pub fn conversion_breaker() -> ConversionBreaker {
-    ConversionBreaker {
-        min_sends: 20,
-        min_conversion_percent: 20,
-        window: Duration::from_secs(60 * 60),
-        grace: Duration::from_secs(10 * 60),
-        cool_off: Duration::from_secs(15 * 60),
-        pinned: Vec::new(),
-    }
-}
-
-/// `SendPolicy::default()` with the guard of ranges and the conversion breaker, no budgets.
-pub fn range_and_conversion_guards() -> SendPolicy {
-    SendPolicy {
-        limits: SendLimits {
-            number_ranges: Some(range_guard()),
-            conversion: Some(conversion_breaker()),
-            ..SendLimits::default()
-        },
-        ..SendPolicy::default()
-    }
-}
-
-/// [`range_and_conversion_guards`] with the guard of clients: at most 5 sends an hour from one
+/// The defaults (`SendPolicy::default()`: the guard of ranges and the conversion breaker) with
+/// the guard of clients: at most 5 sends an hour from one
 /// client, 30 s apart.
 pub fn all_guards() -> SendPolicy {
-    let mut policy = range_and_conversion_guards();
+    let mut policy = SendPolicy::default();
     policy.limits.clients = Some(ClientLimits {
         cooldown: Duration::from_secs(30),
         max_sends: 5,

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use phone_verify_app::{AttemptRecord, SendPolicy};
+use phone_verify_app::AttemptRecord;
 use phone_verify_domain::{OtpCode, TrustValidationId};
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
@@ -31,7 +31,6 @@ fn config(engine: Engine) -> StackConfig {
         sim: SimConfig::default(),
         // Longer than the late answer, so it is an answer, not a timeout.
         request_timeout: Duration::from_secs(10),
-        send_policy: SendPolicy::default(),
         engine,
         ..StackConfig::default()
     }

@@ -123,7 +123,7 @@ async fn without_pumping_guards_every_attack_send_is_delivered_and_billed_and_no
  {
     let scenario = PumpingScenario::default();
     let traffic = scenario.traffic().expect("the traffic draws");
-    let report = run(&scenario, SendPolicy::default())
+    let report = run(&scenario, SendPolicy::without_pumping_guards())
         .await
         .expect("the scenario runs");
 
@@ -210,22 +210,19 @@ async fn without_pumping_guards_every_attack_send_is_delivered_and_billed_and_no
     assert_eq!(report.provider_codes_sent, delivered);
 }
 
-/// With the guard of ranges and the conversion breaker (`range_and_conversion_guards()`), the
+/// With the defaults (`SendPolicy::default()`: the guard of ranges and the conversion breaker), the
 /// issue's targets: at least 95 % of the attack refused, at most 1 % of legitimate sends, and
 /// the attack's bill cut accordingly. The counts are exact (seeded traffic, manual clocks):
 /// integers are compared, no time is measured.
 #[tokio::test]
-async fn ranges_and_the_conversion_breaker_refuse_the_attack_and_almost_no_end_user() {
+async fn the_default_guards_refuse_the_attack_and_almost_no_end_user() {
     let scenario = PumpingScenario::default();
-    let unguarded = run(&scenario, SendPolicy::default())
+    let unguarded = run(&scenario, SendPolicy::without_pumping_guards())
         .await
         .expect("the scenario runs");
-    let guarded = run(
-        &scenario,
-        phone_verify_reliability::pumping::range_and_conversion_guards(),
-    )
-    .await
-    .expect("the scenario runs");
+    let guarded = run(&scenario, SendPolicy::default())
+        .await
+        .expect("the scenario runs");
     let attack_refused = guarded.attack.refused_total();
     assert!(
         attack_refused * 100 >= guarded.attack.attempted * 95,

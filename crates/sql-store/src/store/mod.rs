@@ -12,6 +12,7 @@ mod retention;
 mod rows;
 mod scrub;
 mod send;
+mod stats;
 mod transaction;
 
 use std::fmt;
@@ -22,8 +23,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
     AttemptCounts, AttemptId, AttemptRecord, CheckOutcome, CheckPolicy, CheckReservation,
-    HistorySubject, NewCheck, NewSend, NumberProtection, Page, PageRequest, PurgeBatch,
-    PurgePosition, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError,
+    CountryStats, HistorySubject, NewCheck, NewSend, NumberProtection, Page, PageRequest,
+    PurgeBatch, PurgePosition, Reservation, SendLimits, SendOutcome, SendRefusal, StoreError,
     VerificationStore,
 };
 
@@ -194,6 +195,23 @@ impl VerificationStore for SqlVerificationStore {
         closed_at: DateTime<Utc>,
     ) -> Result<AttemptCounts, StoreError> {
         self.close_abandoned_before(started_before, closed_at).await
+    }
+
+    async fn count_refusal(
+        &self,
+        calling_code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.count_refusal_in(calling_code, reason, at).await
+    }
+
+    async fn send_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CountryStats>, StoreError> {
+        self.send_stats_in(since, until).await
     }
 
     /// PostgreSQL: the database server's clock, which every instance shares. SQLite: `None`

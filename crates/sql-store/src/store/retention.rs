@@ -44,6 +44,9 @@ impl SqlVerificationStore {
     ) -> Result<PurgeBatch, StoreError> {
         let cutoff = columns::bound(finished_before);
         let limit = limit.max(1);
+        if after.is_none() {
+            self.purge_refusals(cutoff, limit).await?;
+        }
         // No trust validation id is empty, so the earliest instant and '' come before every
         // position: the first batch walks from the first attempt.
         let from: Position = after.map_or_else(

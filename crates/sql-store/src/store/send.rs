@@ -264,6 +264,18 @@ async fn country_conversion(
     now: DateTime<Utc>,
 ) -> Result<CountryConversion, StoreError> {
     let (from, until) = breaker.bounds(now);
+    conversion_between(session, calling_code, from, until).await
+}
+
+/// The counted sends to the country of `calling_code` started after `from` and not after
+/// `until`, and its checks that verified a code started after `from`, in one statement
+/// ([`sql::COUNTRY_CONVERSION`]): what the breaker and `stats` read of a country.
+pub(super) async fn conversion_between(
+    session: &mut Session,
+    calling_code: &str,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<CountryConversion, StoreError> {
     let rows = session
         .tagged_integers(
             sql::COUNTRY_CONVERSION,

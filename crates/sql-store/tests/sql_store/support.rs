@@ -107,6 +107,23 @@ impl<G: std::fmt::Debug + Send + Sync + 'static> VerificationStore for Disposabl
         self.store.close_abandoned(started_before, closed_at).await
     }
 
+    async fn count_refusal(
+        &self,
+        calling_code: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store.count_refusal(calling_code, reason, at).await
+    }
+
+    async fn send_stats(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<phone_verify_app::CountryStats>, StoreError> {
+        self.store.send_stats(since, until).await
+    }
+
     async fn shared_now(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.store.shared_now().await
     }
