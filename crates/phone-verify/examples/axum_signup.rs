@@ -47,9 +47,9 @@ use axum::routing::{get, post};
 use axum::{Router, serve};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
+use phone_verify::request::{Channel, Locale};
 use phone_verify::{
-    Channel, Locale, NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest,
-    TrustValidationId,
+    NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};

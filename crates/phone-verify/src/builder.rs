@@ -471,7 +471,8 @@ impl PhoneVerificationBuilder {
     /// (`BuildError::Providers`).
     ///
     /// ```
-    /// use phone_verify::{OtpCode, PhoneNumber, PhoneVerification, TestNumbers};
+    /// use phone_verify::numbers::TestNumbers;
+    /// use phone_verify::{OtpCode, PhoneNumber, PhoneVerification};
     ///
     /// let reviewers = TestNumbers::parse(
     ///     "# the app store's review account\n\
