@@ -112,8 +112,9 @@
 //! - [`PhoneLogGuard`] (feature `log-guard`, default): keeps the numbering library's logs,
 //!   which print numbers in clear, out of your subscriber.
 //! - [`metric_names`]: the metrics, emitted through the `metrics` facade (install the
-//!   exporter you run); the provider label is the provider's name (`idmeta`, `twilio`, or
-//!   the one given to [`PhoneVerificationBuilder::provider`]).
+//!   exporter you run); the provider label is the provider's name (`idmeta`, `twilio`,
+//!   `default` for [`PhoneVerificationBuilder::gateway`], or the one given to
+//!   [`PhoneVerificationBuilder::provider`]).
 //!
 //! The rest is in modules:
 //! - [`request`]: the options of a send ([`request::Channel`], [`request::Locale`],
