@@ -36,10 +36,10 @@ pub struct Wiring {
 }
 
 impl Wiring {
-    /// One provider, named [`ProviderName::idmeta`] in the records, and the store, with the
-    /// system clock and random ids.
+    /// One provider, named [`ProviderName::unnamed`] (`default`) in the records and metrics,
+    /// as the facade names a lone gateway, and the store, with the system clock and random ids.
     pub fn new(gateway: Arc<dyn VerificationGateway>, store: Arc<dyn VerificationStore>) -> Self {
-        Self::with_providers(Providers::new(ProviderName::idmeta(), gateway), store)
+        Self::with_providers(Providers::new(ProviderName::unnamed(), gateway), store)
     }
 
     /// The given providers and store, with the system clock and random ids.

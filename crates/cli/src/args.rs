@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use phone_verify::records::MAX_PAGE_SIZE;
+use phone_verify::request::{Channel, Locale};
 use phone_verify::sql::DEFAULT_PROTECT_BATCH;
-use phone_verify::{Channel, Locale};
 use phone_verify_sim::cli::SimArgs;
 
 /// The longest `--timeout-secs`: a provider request that takes longer has failed.

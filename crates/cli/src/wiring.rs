@@ -9,13 +9,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
-use phone_verify::numbers::{NumberKeyring, PhoneNumberError, RegionCode};
+use phone_verify::numbers::{NumberKeyring, PhoneNumberError, RegionCode, TestNumbers};
 use phone_verify::ports::VerificationGateway;
 use phone_verify::sql::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use phone_verify::twilio::TwilioClient;
 use phone_verify::{
-    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName, TestNumbers,
-    VerificationRecords,
+    PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName, VerificationRecords,
 };
 
 use crate::args::{PhoneArgs, ProviderArgs, ProviderChoice, StoreArgs};

@@ -67,10 +67,16 @@ impl ProviderName {
     }
 
     /// `idmeta`: the name of the first provider, which every record written before records
-    /// named their provider reads as (the stores' default), and the name a lone gateway is
-    /// wired under.
+    /// named their provider reads as (the stores' default).
     pub const fn idmeta() -> Self {
         Self::from_static("idmeta")
+    }
+
+    /// `default`: the name a gateway given without one is wired under (the facade's
+    /// `gateway(..)`, the app's `Wiring::new`). Not `idmeta`: such a gateway is any provider,
+    /// a decorator or a test double, and its records should not pass for IDMeta's.
+    pub const fn unnamed() -> Self {
+        Self::from_static("default")
     }
 
     /// `twilio`: the name the Twilio Verify adapter is wired under by the command line.

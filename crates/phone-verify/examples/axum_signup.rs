@@ -47,9 +47,9 @@ use axum::routing::{get, post};
 use axum::{Router, serve};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
+use phone_verify::request::{Channel, Locale};
 use phone_verify::{
-    Channel, Locale, NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest,
-    TrustValidationId,
+    NextStep, OtpCode, PhoneNumber, PhoneVerification, SendCodeRequest, TrustValidationId,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -162,26 +162,23 @@ async fn verify_code(
 /// The HTTP answer to what the end user should do next. The wait is the library's, computed
 /// on its clock; `Retry-After` is in whole seconds, rounded up, at least 1.
 fn answer(step: NextStep) -> Response {
-    let status = match step {
-        NextStep::UseCodeSent => StatusCode::ACCEPTED,
-        NextStep::Verified => StatusCode::OK,
-        NextStep::Wait { .. } | NextStep::StartOver => StatusCode::TOO_MANY_REQUESTS,
-        NextStep::CodeMayBeOnItsWay => StatusCode::CONFLICT,
-        NextStep::NumberCannotReceive
-        | NextStep::WrongCode { .. }
-        | NextStep::ChannelUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
-        NextStep::CodeGone => StatusCode::GONE,
-        NextStep::ServiceMisconfigured => StatusCode::BAD_GATEWAY,
-        NextStep::ProviderDown { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        NextStep::StoreDown => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    let body = match step {
-        NextStep::UseCodeSent => json!({"status": "code_sent"}),
-        NextStep::Verified => json!({"status": "verified"}),
-        NextStep::WrongCode { tries_left } => {
-            json!({"error": "wrong_code", "tries_left": tries_left})
+    let error = |status: StatusCode| (status, json!({"error": step.as_str()}));
+    let (status, body) = match step {
+        NextStep::UseCodeSent => (StatusCode::ACCEPTED, json!({"status": "code_sent"})),
+        NextStep::Verified => (StatusCode::OK, json!({"status": "verified"})),
+        NextStep::WrongCode { tries_left } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"error": "wrong_code", "tries_left": tries_left}),
+        ),
+        NextStep::NumberCannotReceive | NextStep::ChannelUnavailable => {
+            error(StatusCode::UNPROCESSABLE_ENTITY)
         }
-        other => json!({"error": other.as_str()}),
+        NextStep::Wait { .. } | NextStep::StartOver => error(StatusCode::TOO_MANY_REQUESTS),
+        NextStep::CodeMayBeOnItsWay => error(StatusCode::CONFLICT),
+        NextStep::CodeGone => error(StatusCode::GONE),
+        NextStep::ServiceMisconfigured => error(StatusCode::BAD_GATEWAY),
+        NextStep::ProviderDown { .. } => error(StatusCode::SERVICE_UNAVAILABLE),
+        NextStep::StoreDown => error(StatusCode::INTERNAL_SERVER_ERROR),
     };
     let mut response = (status, Json(body)).into_response();
     if let Some(wait) = step.retry_after() {
@@ -249,8 +246,10 @@ async fn main() -> anyhow::Result<()> {
             upkeep.run_upkeep();
         }
     });
+    // A clone (clones share the store) is kept to close the store once the server stops.
+    let verification = builder.build().await?;
     let signup = Signup {
-        verification: builder.build().await?,
+        verification: verification.clone(),
         metrics,
     };
 
@@ -262,6 +261,9 @@ async fn main() -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    // Graceful shutdown: the writes in flight are answered, then the store closes, which
+    // checkpoints SQLite's WAL into the database file (a backup of the `.db` has everything).
+    verification.records().close().await;
     if let Some(sim) = simulator {
         sim.shutdown().await;
     }

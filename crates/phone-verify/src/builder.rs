@@ -211,7 +211,8 @@ impl PhoneVerificationBuilder {
         self.twilio(client)
     }
 
-    /// Sends and checks codes through `gateway`, as the provider named `default`: another
+    /// Sends and checks codes through `gateway`, as the provider named `default`
+    /// ([`ProviderName::unnamed`]): another
     /// provider, a decorator around one, or a test double. To wire one of several, name it
     /// with [`PhoneVerificationBuilder::provider`].
     ///
@@ -226,7 +227,7 @@ impl PhoneVerificationBuilder {
     /// # }
     /// ```
     pub fn gateway(self, gateway: impl VerificationGateway + 'static) -> Self {
-        self.provider(UNNAMED, gateway)
+        self.provider(ProviderName::unnamed(), gateway)
     }
 
     /// Sends and checks codes through `gateway`, as the provider `name`: the name every send
@@ -471,7 +472,8 @@ impl PhoneVerificationBuilder {
     /// (`BuildError::Providers`).
     ///
     /// ```
-    /// use phone_verify::{OtpCode, PhoneNumber, PhoneVerification, TestNumbers};
+    /// use phone_verify::numbers::TestNumbers;
+    /// use phone_verify::{OtpCode, PhoneNumber, PhoneVerification};
     ///
     /// let reviewers = TestNumbers::parse(
     ///     "# the app store's review account\n\
@@ -706,9 +708,6 @@ const IDMETA: ProviderName = ProviderName::from_static(idmeta_adapter::PROVIDER)
 /// Twilio's name in records and metrics, checked when this crate compiles.
 #[cfg(feature = "twilio")]
 const TWILIO: ProviderName = ProviderName::from_static(twilio_verify_adapter::PROVIDER);
-
-/// The name of a gateway given with [`PhoneVerificationBuilder::gateway`].
-const UNNAMED: ProviderName = ProviderName::from_static("default");
 
 /// The app's [`Providers`] for what was chosen: every client built, the default first, then
 /// the routes and the failover chain, each refused by `Providers` itself when it names a

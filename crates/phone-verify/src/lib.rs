@@ -100,7 +100,8 @@
 //!   [`PhoneVerification::check_code`]; providers are named ([`ProviderName`]) and routed
 //!   ([`Route`], [`NumberPrefix`]).
 //! - The values: [`PhoneNumber`], [`TrustValidationId`], [`OtpCode`] (each with its parse
-//!   error), [`SendCodeRequest`], and the answers [`SentCode`] and [`CheckedCode`].
+//!   error), [`SendCodeRequest`] (its options, channel, language, app hash and client, are in
+//!   [`request`]), and the answers [`SentCode`] and [`CheckedCode`].
 //! - One error per operation, [`SendCodeError`] and [`CheckCodeError`], whose variants say
 //!   what happened to the SMS and to its record, and [`NextStep`]: what to tell the end user
 //!   after any answer or error ([`PhoneVerification::next_step`], [`TellsNextStep`]).
@@ -110,20 +111,24 @@
 //!   ([`PhoneVerificationBuilder::build_records`]).
 //! - [`PhoneLogGuard`] (feature `log-guard`, default): keeps the numbering library's logs,
 //!   which print numbers in clear, out of your subscriber.
+//! - [`metric_names`]: the metrics, emitted through the `metrics` facade (install the
+//!   exporter you run); the provider label is the provider's name (`idmeta`, `twilio`,
+//!   `default` for [`PhoneVerificationBuilder::gateway`], or the one given to
+//!   [`PhoneVerificationBuilder::provider`]).
 //!
 //! The rest is in modules:
+//! - [`request`]: the options of a send ([`request::Channel`], [`request::Locale`],
+//!   [`request::AppHash`], [`request::ClientKey`]).
 //! - [`policy`]: the guards ([`policy::SendPolicy`], [`policy::CheckPolicy`]) and their
 //!   refusals.
 //! - [`records`]: history records, pages, purge and reconcile reports.
-//! - [`numbers`]: regions, kinds, and the keys that keep numbers protected at rest.
+//! - [`numbers`]: regions, kinds, the keys that keep numbers protected at rest, and test
+//!   numbers ([`numbers::TestNumbers`]), which verify with a fixed code and reach no provider.
 //! - [`ports`]: the gateway, store, clock and id ports, to plug in your own, the values that
 //!   cross them (with constructors: [`ports::SendReceipt::accepted`],
 //!   [`ports::CheckResult::verified`], ...; times are [`ports::DateTime`]`<`[`ports::Utc`]`>`),
 //!   and [`macro@ports::async_trait`] to implement them: no other dependency is needed. An
 //!   `Arc` of a port is that port, so the builder can be given one you keep a handle on.
-//! - [`metric_names`]: the metrics, emitted through the `metrics` facade (install the
-//!   exporter you run); the provider label is the provider's name (`idmeta`, `twilio`, or
-//!   the one given to [`PhoneVerificationBuilder::provider`]).
 //! - Behind features, one module each: `idmeta` (the IDMeta v3 adapter, default), `twilio`
 //!   (the Twilio Verify v2 adapter), `sql` (SQLite by default, PostgreSQL with `postgres`),
 //!   `testing` (`mocks`: the mockall gateway; `test-util`: the simulator of both providers, a
@@ -134,7 +139,8 @@
 //! `phone-verify-app`, `idmeta-adapter`, `twilio-verify-adapter`, `phone-verify-sql-store`);
 //! this crate only composes them, and `docs/architecture.md` says what the builder wires.
 //!
-//! The root's names, all of them (a test keeps this list and the root in step):
+//! The root's names besides its modules, all of them (a test keeps this list and the root in
+//! step):
 //!
 //! ```
 //! #[allow(unused_imports)]
@@ -142,7 +148,7 @@
 //!     BuildError, CheckCodeError, CheckedCode, IdError, NextStep, NumberPrefix, OtpCode,
 //!     OtpCodeError, PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName,
 //!     ProviderNameError, Route, SendCodeError, SendCodeRequest, SentCode, TellsNextStep,
-//!     TrustValidationId, VerificationRecords,
+//!     TrustValidationId, VerificationRecords, metric_names,
 //! };
 //! #[cfg(feature = "log-guard")]
 //! #[allow(unused_imports)]
@@ -159,6 +165,7 @@ pub mod numbers;
 pub mod policy;
 pub mod ports;
 pub mod records;
+pub mod request;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub mod sql;
 #[cfg(any(feature = "mocks", feature = "test-util"))]
@@ -176,11 +183,10 @@ pub use verification::PhoneVerification;
 pub use phone_verify_app::NumberPrefix;
 pub use phone_verify_app::{
     CheckCodeError, CheckedCode, NextStep, ProviderName, ProviderNameError, Route, SendCodeError,
-    SentCode, TellsNextStep, TestNumbers, TestNumbersError,
+    SentCode, TellsNextStep,
 };
 pub use phone_verify_domain::{
-    AppHash, AppHashError, Channel, ClientKey, ClientKeyError, IdError, Locale, LocaleError,
-    OtpCode, OtpCodeError, PhoneNumber, SendCodeRequest, TrustValidationId,
+    IdError, OtpCode, OtpCodeError, PhoneNumber, SendCodeRequest, TrustValidationId,
 };
 
 /// Keeps the numbering library's logs, which print phone numbers in clear, out of every

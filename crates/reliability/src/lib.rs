@@ -3,7 +3,7 @@
 //! Tests that break phone-verify on purpose, across the adapter, the use cases and the SQLite
 //! store, and the helpers they share. It composes the library as an embedding back end does,
 //! through the facade's builder ([`phone_verify::PhoneVerification::builder`]): the real
-//! [`idmeta_adapter::IdmetaClient`] (wrapped, when a test needs to act between two writes), the
+//! [`phone_verify::idmeta::IdmetaClient`] (wrapped, when a test needs to act between two writes), the
 //! real [`SqlVerificationStore`] on a temporary file, against the local simulator
 //! ([`phone_verify_sim`]); it never wires a use case by hand. Nothing depends on it; it is not
 //! published.

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
 use phone_verify::PhoneVerification;
+use phone_verify::idmeta::{IdmetaClient, IdmetaClientBuilder, RetryPolicy, SecretString};
+use phone_verify::twilio::{TwilioClient, TwilioClientBuilder};
 use phone_verify_app::{
     AttemptRecord, HistorySubject, MAX_PAGE_SIZE, PageRequest, SendPolicy, SendRecord, StoreError,
     VerificationStore,
@@ -22,7 +23,6 @@ use phone_verify_sql_store::{
     PostgresOptions, SchemaName, SqlFailure, SqlFailureKind, SqlVerificationStore, SqliteOptions,
 };
 use tempfile::TempDir;
-use twilio_verify_adapter::{TwilioClient, TwilioClientBuilder};
 
 use crate::fixture::{TOKEN, number_keyring};
 
@@ -275,7 +275,7 @@ impl Stack {
 /// [`TOKEN`]; the rest is the adapter's defaults.
 pub fn gateway_builder(base_url: &str) -> IdmetaClientBuilder {
     IdmetaClient::builder()
-        .trust_flow(idmeta_adapter::TrustFlowId::new(147))
+        .trust_flow(phone_verify::idmeta::TrustFlowId::new(147))
         .base_url(base_url)
         .allow_plain_http(true)
         .token(SecretString::from(TOKEN))

@@ -465,11 +465,11 @@ fn a_send_cancelled_during_the_provider_call_is_counted_as_left_in_flight() {
     });
     assert_eq!(
         emitted.of(metric_names::RECORDS_LEFT_IN_FLIGHT_TOTAL),
-        ["phone_verify_records_left_in_flight_total{cause=cancelled,kind=send,provider=idmeta} 1"]
+        ["phone_verify_records_left_in_flight_total{cause=cancelled,kind=send,provider=default} 1"]
     );
     assert_eq!(
         emitted.of(metric_names::CALLS_IN_FLIGHT),
-        ["phone_verify_calls_in_flight{kind=send,provider=idmeta} 0"]
+        ["phone_verify_calls_in_flight{kind=send,provider=default} 0"]
     );
     assert!(
         emitted.of(SENDS).is_empty(),

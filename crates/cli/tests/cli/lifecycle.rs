@@ -42,7 +42,7 @@ async fn seed(
         lookup: store.numbers().lookup(&phone),
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
-        channel: phone_verify::Channel::Sms,
+        channel: phone_verify::request::Channel::Sms,
         range: None,
         client: None,
         started_at: at,

@@ -9,10 +9,11 @@ use phone_verify::numbers::NumberKeyring;
 use phone_verify::policy::{
     ClientLimits, CountryBudget, CountryBudgets, SendLimits, SendPolicy, SendRefusal,
 };
+use phone_verify::request::ClientKey;
 use phone_verify::testing::ManualClock;
 use phone_verify::{
-    BuildError, ClientKey, NextStep, PhoneNumber, PhoneVerification, SendCodeError,
-    SendCodeRequest, TrustValidationId,
+    BuildError, NextStep, PhoneNumber, PhoneVerification, SendCodeError, SendCodeRequest,
+    TrustValidationId,
 };
 
 use crate::support::simulator;

@@ -250,7 +250,7 @@ async fn store_with_a_send_left_in_flight(path: &std::path::Path) {
                 lookup: numbers.lookup(&request.phone),
                 trust_validation: request.trust_validation,
                 provider: phone_verify::ProviderName::idmeta(),
-                channel: phone_verify::Channel::Sms,
+                channel: phone_verify::request::Channel::Sms,
                 range: None,
                 client: None,
                 started_at: t0(),

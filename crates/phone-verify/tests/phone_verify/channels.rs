@@ -6,15 +6,16 @@
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use phone_verify::numbers::TestNumbers;
 use phone_verify::policy::{SendLimits, SendPolicy, SendRefusal};
 use phone_verify::records::{AttemptRecord, PageRequest};
+use phone_verify::request::{AppHash, Channel, Locale};
 use phone_verify::testing::sim::{self, SimConfig, Simulator};
 use phone_verify::testing::{CapturedLogs, ManualClock};
 use phone_verify::twilio::{SecretString, TwilioClient};
 use phone_verify::{
-    AppHash, Channel, Locale, NextStep, OtpCode, PhoneNumber, PhoneVerification,
-    PhoneVerificationBuilder, ProviderName, SendCodeError, SendCodeRequest, TestNumbers,
-    TrustValidationId,
+    NextStep, OtpCode, PhoneNumber, PhoneVerification, PhoneVerificationBuilder, ProviderName,
+    SendCodeError, SendCodeRequest, TrustValidationId,
 };
 
 use crate::support::{CODE, no_cooldown, request, simulator};

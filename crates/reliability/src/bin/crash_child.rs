@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use idmeta_adapter::RetryPolicy;
 use phone_verify::PhoneVerification;
+use phone_verify::idmeta::RetryPolicy;
 use phone_verify_app::SendPolicy;
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};

@@ -7,7 +7,7 @@
 //! what a target directive cannot hold back), with the `log` crate bridged into it
 //! (`tracing_log::LogTracer`), as an application that also wants its dependencies' `log`
 //! records does. `documented` adds the layer `docs/security.md` prescribes
-//! (`phone_verify_app::PhoneLogGuard`); `unfiltered` does not. The simulator runs in this
+//! (`phone_verify::PhoneLogGuard`, as an embedder gets it); `unfiltered` does not. The simulator runs in this
 //! process and its own target is off: it stands in for the provider, its logs are not the
 //! library's.
 //!
@@ -18,7 +18,7 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use phone_verify_app::PhoneLogGuard;
+use phone_verify::PhoneLogGuard;
 use phone_verify_domain::{OtpCode, PhoneNumber};
 use phone_verify_reliability::fixture::{TOKEN, mobile_number, send_request, trust_validation};
 use phone_verify_reliability::{Stack, StackConfig};

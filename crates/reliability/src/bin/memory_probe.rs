@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use idmeta_adapter::RetryPolicy;
+use phone_verify::idmeta::RetryPolicy;
 use phone_verify_domain::{GatewayError, VerificationGateway};
 use phone_verify_reliability::drive::concurrently;
 use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};

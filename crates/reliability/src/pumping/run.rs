@@ -228,7 +228,7 @@ pub const ATTACK_CLIENTS: u64 = 8;
 fn client_of(
     sender: Sender,
     trust_validation: &phone_verify::TrustValidationId,
-) -> anyhow::Result<phone_verify::ClientKey> {
+) -> anyhow::Result<phone_verify::request::ClientKey> {
     let key = match sender {
         Sender::Legit(user) => format!("user-{user}"),
         Sender::Attack => {
@@ -241,5 +241,5 @@ fn client_of(
             format!("bot-client-{}", index % ATTACK_CLIENTS)
         }
     };
-    Ok(phone_verify::ClientKey::parse(&key)?)
+    Ok(phone_verify::request::ClientKey::parse(&key)?)
 }

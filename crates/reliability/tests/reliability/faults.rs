@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use idmeta_adapter::RetryPolicy;
+use phone_verify::idmeta::RetryPolicy;
 use phone_verify_app::{
     AttemptRecord, CheckCodeError, CheckOutcome, CheckState, ErrorClass, RefusalReason,
     SendCodeError, SendOutcome, SendState,

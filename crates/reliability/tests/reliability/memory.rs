@@ -66,7 +66,13 @@ async fn gigabytes_of_answers_and_endless_ones_leave_the_client_within_a_few_meb
     sim.inject(Fault::Oversized { bytes: 50 * MIB }, FaultScope::Next(50));
     sim.inject(Fault::Trickle, FaultScope::Next(8));
 
-    let report = probe(&sim, 58, 8, idmeta_adapter::DEFAULT_MAX_RESPONSE_BYTES).await;
+    let report = probe(
+        &sim,
+        58,
+        8,
+        phone_verify::idmeta::DEFAULT_MAX_RESPONSE_BYTES,
+    )
+    .await;
 
     println!(
         "2,500 MiB offered (and endless answers), the client's peak grew by {} KiB",

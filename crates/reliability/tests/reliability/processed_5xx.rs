@@ -15,7 +15,7 @@
 
 use std::time::Duration;
 
-use idmeta_adapter::RetryPolicy;
+use phone_verify::idmeta::RetryPolicy;
 use phone_verify_app::{
     AttemptRecord, CheckCodeError, CheckOutcome, ErrorClass, SendCodeError, SendOutcome,
 };
