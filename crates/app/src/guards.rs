@@ -117,16 +117,13 @@ impl ClientLimits {
     }
 }
 
-/// A circuit breaker per country on the share of codes verified: when at least `min_sends`
-/// counted sends to a country started within the window (leaving out the last `grace`, too
-/// recent to be verified yet) and the verified checks of the country within the window are
-/// fewer than `min_conversion_percent` of them, new sends there are refused for `cool_off`,
-/// after which the share decides again. Its state is the records' (nothing kept beside
-/// them, nothing to lose in a crash). An operator pins a country open or closed.
-///
-/// The share is an approximation: the checks counted are those of the window, of whichever
-/// sends; with a window much longer than the time end users take to type a code it is the
-/// share of codes verified.
+/// A circuit breaker per country on the share of codes verified: of the latest counted sends
+/// to a country started within the window (leaving out the last `grace`, too recent to be
+/// verified yet; at most [`ConversionBreaker::sample`] of them), when there are at least
+/// `min_sends` and fewer than `min_conversion_percent` of them had a check that verified, new
+/// sends there are refused for `cool_off`, after which the share decides again. Its state is
+/// the records' (nothing kept beside them, nothing to lose in a crash). An operator pins a
+/// country open or closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversionBreaker {
     /// The fewest sends in the window for the share to decide (below it, the country passes).
@@ -144,6 +141,11 @@ pub struct ConversionBreaker {
     pub pinned: Vec<(String, Pinned)>,
 }
 
+/// How many of a country's latest sends the [`ConversionBreaker`] judges it on, unless its
+/// `min_sends` is more ([`ConversionBreaker::sample`]): enough that the share is within a
+/// few points of the truth, few enough to read in a fraction of a millisecond.
+pub const CONVERSION_SAMPLE: u32 = 200;
+
 /// How an operator pinned a country in the [`ConversionBreaker`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pinned {
@@ -153,13 +155,15 @@ pub enum Pinned {
     Closed,
 }
 
-/// What the conversion breaker reads of a country: the counted sends within the window
-/// before the grace, and the verified checks within the window.
+/// What the conversion breaker reads of a country: its latest counted sends within the window
+/// before the grace (at most [`ConversionBreaker::sample`]), and how many of those sends a
+/// check verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountryConversion {
-    /// Counted sends started within the window, the grace left out.
+    /// Counted sends started within the window, the grace left out: the latest of them, at
+    /// most [`ConversionBreaker::sample`].
     pub sends: u64,
-    /// Checks that verified a code, started within the window.
+    /// How many of those sends a check verified.
     pub verified: u64,
 }
 
@@ -190,8 +194,16 @@ impl ConversionBreaker {
             .map(|(_, pin)| *pin)
     }
 
-    /// The instants a store counts between at `now`: sends started after the first and not
-    /// after the second, verified checks started after the first.
+    /// The most sends the breaker reads of a country: the latest [`CONVERSION_SAMPLE`] of its
+    /// window (before the grace), or `min_sends` if more. Bounded, so that the breaker costs
+    /// each send the same however busy the country: a count of a whole hour's sends would
+    /// cost a send to a country sent to 100,000 times an hour 100,000 index entries.
+    pub fn sample(&self) -> u32 {
+        self.min_sends.max(CONVERSION_SAMPLE)
+    }
+
+    /// The instants a store reads sends between at `now`: started after the first and not
+    /// after the second.
     pub fn bounds(&self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
         (sub(now, self.window), sub(now, self.grace))
     }

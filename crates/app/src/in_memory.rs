@@ -335,23 +335,32 @@ impl Inner {
         }
     }
 
-    /// What the conversion breaker reads of the country of `calling_code`: its counted sends
-    /// started within `(from, until]` and its verified checks started after `from`.
+    /// What the conversion breaker reads of the country of `calling_code`: its latest
+    /// `sample` counted sends started within `(from, until]`, and how many of them a check
+    /// verified.
     fn conversion(
         &self,
         calling_code: &str,
         (from, until): (DateTime<Utc>, DateTime<Utc>),
+        sample: u32,
     ) -> CountryConversion {
-        self.countries.get(calling_code).map_or(
-            CountryConversion {
-                sends: 0,
-                verified: 0,
-            },
-            |country| CountryConversion {
-                sends: country.counted_sends.count_in(from, Some(until)),
-                verified: country.verified_checks.count_in(from, None),
-            },
-        )
+        let mut read = CountryConversion {
+            sends: 0,
+            verified: 0,
+        };
+        let Some(country) = self.countries.get(calling_code) else {
+            return read;
+        };
+        let sample = usize::try_from(sample).unwrap_or(usize::MAX);
+        for seq in country.counted_sends.latest_in(from, until, sample) {
+            read.sends += 1;
+            let Some(send) = self.get(seq) else { continue };
+            let checks = self.checks_by_send.get(&send.id());
+            if self.records(checks.into_iter().flatten()).any(verified) {
+                read.verified += 1;
+            }
+        }
+        read
     }
 
     /// The start times of the counted sends recorded under `key` of a guard, after `after`.
@@ -684,10 +693,13 @@ impl VerificationStore for InMemoryVerificationStore {
         let by_conversion = match &limits.conversion {
             None => Ok(()),
             Some(breaker) => {
-                let read = breaker
-                    .pinned(calling_code)
-                    .is_none()
-                    .then(|| inner.conversion(calling_code, breaker.bounds(send.started_at)));
+                let read = breaker.pinned(calling_code).is_none().then(|| {
+                    inner.conversion(
+                        calling_code,
+                        breaker.bounds(send.started_at),
+                        breaker.sample(),
+                    )
+                });
                 breaker.evaluate(calling_code, read, send.started_at)
             }
         };

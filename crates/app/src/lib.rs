@@ -114,9 +114,10 @@ pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
 pub use failing::FailingStore;
 pub use guards::{
-    CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits, ConversionBreaker, CountryBudget,
-    CountryBudgets, CountryConversion, NumberPrefix, NumberPrefixError, NumberRanges, Pinned,
-    SendLimits, SendPolicy, SendRefusal, minimum_retention,
+    CONVERSION_SAMPLE, CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits,
+    ConversionBreaker, CountryBudget, CountryBudgets, CountryConversion, NumberPrefix,
+    NumberPrefixError, NumberRanges, Pinned, SendLimits, SendPolicy, SendRefusal,
+    minimum_retention,
 };
 pub use history::{HistoryError, VerificationHistory};
 #[cfg(feature = "test-util")]

@@ -74,16 +74,31 @@ pub(crate) const NTH_COUNTED_SEND_TO_COUNTRY_AFTER: &str = "SELECT started_at_ns
      FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
      AND started_at_ns > $2 ORDER BY started_at_ns LIMIT 1 OFFSET $3";
 
-/// What the conversion breaker reads of the country of calling code `$1`, in one statement:
-/// rows of (tag, count), tag [`CONVERSION_SENDS`] the counted sends started after `$2` and
-/// not after `$3` (index `verification_attempts_counted_sends_by_country`), tag
-/// [`CONVERSION_VERIFIED`] the checks that verified a code started after `$2` (index
+/// What `stats` reads of the country of calling code `$1`, in one statement: rows of (tag,
+/// count), tag [`CONVERSION_SENDS`] the counted sends started after `$2` and not after `$3`
+/// (index `verification_attempts_counted_sends_by_country`), tag [`CONVERSION_VERIFIED`] the
+/// checks that verified a code started after `$2` (index
 /// `verification_attempts_verified_checks_by_country`).
 pub(crate) const COUNTRY_CONVERSION: &str = "SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value \
      FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
      AND started_at_ns > $2 AND started_at_ns <= $3 \
      UNION ALL SELECT 1, COUNT(*) FROM verification_attempts WHERE kind = 'check' \
      AND verdict = 'verified' AND calling_code = $1 AND started_at_ns > $2";
+
+/// What the conversion breaker reads of the country of calling code `$1`, in one statement:
+/// its latest `$4` counted sends started after `$2` and not after `$3` (index
+/// `verification_attempts_counted_sends_by_country`, read backwards), tag
+/// [`CONVERSION_SENDS`] their count, tag [`CONVERSION_VERIFIED`] how many of them have a check
+/// that verified (index `verification_attempts_checks_by_send`, one search per send): at most
+/// `$4` entries of each, however busy the country.
+pub(crate) const BREAKER_SAMPLE: &str = "WITH recent AS (SELECT id FROM verification_attempts \
+     WHERE kind = 'send' AND counts AND calling_code = $1 AND started_at_ns > $2 \
+     AND started_at_ns <= $3 ORDER BY started_at_ns DESC LIMIT $4) \
+     SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM recent \
+     UNION ALL SELECT 1, CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 \
+     FROM verification_attempts AS checks WHERE checks.send_id = recent.id \
+     AND checks.kind = 'check' AND checks.verdict = 'verified') THEN 1 ELSE 0 END), 0) \
+     AS BIGINT) FROM recent";
 
 /// One more refusal of reason `$3` for the country of calling code `$2` in the minute `$1`
 /// (nanoseconds): an upsert on the primary key of `verification_refusals` (migration 0013).

@@ -51,6 +51,19 @@ impl Starts {
         u64::try_from(count).unwrap_or(u64::MAX)
     }
 
+    /// The sequence numbers of the latest `n` attempts started after `after` and not after
+    /// `until`, newest first.
+    pub(super) fn latest_in(
+        &self,
+        after: DateTime<Utc>,
+        until: DateTime<Utc>,
+        n: usize,
+    ) -> impl Iterator<Item = u64> + '_ {
+        let end = self.0.partition_point(|(at, _)| *at <= until);
+        let start = self.first_after(after).min(end);
+        self.0.range(start..end).rev().take(n).map(|(_, seq)| *seq)
+    }
+
     /// The start of the `n`-th (from 0) oldest attempt started after `after`.
     pub(super) fn nth_after(&self, after: DateTime<Utc>, n: u64) -> Option<DateTime<Utc>> {
         let n = usize::try_from(n).ok()?;
@@ -129,6 +142,8 @@ mod tests {
         assert_eq!(starts.nth_after(at(5), 0), Some(at(10)));
         assert_eq!(starts.nth_after(at(5), 2), Some(at(30)));
         assert_eq!(starts.nth_after(at(5), 4), None);
+        let latest: Vec<u64> = starts.latest_in(at(5), at(30), 2).collect();
+        assert_eq!(latest, [2, 3], "30 s and 20 s, newest first");
 
         starts.remove(at(20), 3);
         starts.remove(at(20), 9);

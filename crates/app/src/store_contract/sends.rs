@@ -640,3 +640,61 @@ pub async fn a_client_cools_down_and_is_capped_whatever_the_numbers(
         "a send that names no client"
     );
 }
+
+/// The breaker judges a country on its latest sends only (`ConversionBreaker::sample`, 200),
+/// so that it costs a send the same however busy the country: 50 verified sends followed by
+/// 200 unverified ones read as 0 % verified (all 250 would read 20 %, enough to pass).
+pub async fn the_breaker_judges_a_country_on_its_latest_sends_only(
+    store: Arc<dyn VerificationStore>,
+) {
+    let numbers = store.numbers().clone();
+    let phone = |n: u32| {
+        phone_verify_domain::PhoneNumber::parse(&format!("+60123{n:06}")).expect("a number")
+    };
+    for n in 0..250_u32 {
+        let tv = format!("tv-sample-{n}");
+        let started = at(u64::from(n));
+        record_send_kept(&*store, &numbers, &phone(n), &tv, started, sent(1)).await;
+        if n < 50 {
+            let check = id();
+            reserve_check(&*store, check, &tv, started).await;
+            store
+                .finish_check(
+                    check,
+                    answered(phone_verify_domain::CheckVerdict::Verified, None),
+                    started,
+                )
+                .await
+                .expect("the check is recorded");
+        }
+    }
+    let minute = Duration::from_secs(60);
+    let breaker = crate::ConversionBreaker {
+        min_sends: 20,
+        min_conversion_percent: 20,
+        window: 60 * minute,
+        grace: 10 * minute,
+        cool_off: 15 * minute,
+        pinned: Vec::new(),
+    };
+    assert_eq!(breaker.sample(), crate::CONVERSION_SAMPLE);
+    let limits = SendLimits {
+        conversion: Some(breaker),
+        ..no_limits()
+    };
+    let now = at(249) + 11 * minute;
+    let refused = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &phone(999), "tv-sample-new", now),
+        &limits,
+    )
+    .await;
+    assert_eq!(
+        refused,
+        Reservation::Refused(SendRefusal::ConversionTooLow {
+            calling_code: "+60".to_owned(),
+            conversion_percent: Some(0),
+            retry_at: now + 15 * minute,
+        })
+    );
+}

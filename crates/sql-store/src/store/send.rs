@@ -256,7 +256,8 @@ async fn reserve_send_locked(
 }
 
 /// What the conversion breaker reads of the country of `calling_code` at `now`, in one
-/// statement, under no lock of the country's.
+/// statement ([`sql::BREAKER_SAMPLE`]: its latest sends, at most the breaker's sample), under
+/// no lock of the country's.
 async fn country_conversion(
     session: &mut Session,
     calling_code: &str,
@@ -264,28 +265,40 @@ async fn country_conversion(
     now: DateTime<Utc>,
 ) -> Result<CountryConversion, StoreError> {
     let (from, until) = breaker.bounds(now);
-    conversion_between(session, calling_code, from, until).await
+    let values = vec![
+        calling_code.to_owned().into(),
+        columns::bound(from).into(),
+        columns::bound(until).into(),
+        i64::from(breaker.sample()).into(),
+    ];
+    read_conversion(session, sql::BREAKER_SAMPLE, values).await
 }
 
 /// The counted sends to the country of `calling_code` started after `from` and not after
 /// `until`, and its checks that verified a code started after `from`, in one statement
-/// ([`sql::COUNTRY_CONVERSION`]): what the breaker and `stats` read of a country.
+/// ([`sql::COUNTRY_CONVERSION`]): what `stats` reads of a country.
 pub(super) async fn conversion_between(
     session: &mut Session,
     calling_code: &str,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<CountryConversion, StoreError> {
-    let rows = session
-        .tagged_integers(
-            sql::COUNTRY_CONVERSION,
-            vec![
-                calling_code.to_owned().into(),
-                columns::bound(from).into(),
-                columns::bound(until).into(),
-            ],
-        )
-        .await?;
+    let values = vec![
+        calling_code.to_owned().into(),
+        columns::bound(from).into(),
+        columns::bound(until).into(),
+    ];
+    read_conversion(session, sql::COUNTRY_CONVERSION, values).await
+}
+
+/// The (tag, count) rows of a statement tagged [`sql::CONVERSION_SENDS`] and
+/// [`sql::CONVERSION_VERIFIED`].
+async fn read_conversion(
+    session: &mut Session,
+    statement: &'static str,
+    values: Vec<crate::session::Value>,
+) -> Result<CountryConversion, StoreError> {
+    let rows = session.tagged_integers(statement, values).await?;
     let mut read = CountryConversion {
         sends: 0,
         verified: 0,
