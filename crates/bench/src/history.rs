@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::report::{HistoryRow, app_row_name};
 use crate::run::Bench;
 use crate::stores::{StoreKind, StoreUnderTest};
-use crate::targets::App;
+use crate::targets::{App, app_policy};
 
 /// For each history size of the plan: a fresh store of `kind`, seeded, then one row of
 /// sends through the app. The large history's median is compared with the small one's.
@@ -26,7 +26,7 @@ pub(crate) async fn rows(
             "{} history of {past_records} records seeded in {seed_secs:.1} s",
             kind.label()
         );
-        let app = Arc::new(App::new(bench.sim.base_url(), &store).await?);
+        let app = Arc::new(App::new(bench.sim.base_url(), &store, app_policy()).await?);
         let name = app_row_name(kind.label());
         let sends = bench
             .measure(

@@ -687,6 +687,15 @@ pub(crate) fn with_metrics(row: &str) -> String {
     format!("{row}{METRICS_SUFFIX}")
 }
 
+/// What the name of a row measured under the guards against pumping ends with.
+const PUMPING_SUFFIX: &str = " + pumping guards";
+
+/// The name of the row measuring `row` again under `targets::pumping_guards`: its throughput
+/// over the row's own is what the guards cost (at least 0.9, issue 27).
+pub(crate) fn with_pumping_guards(row: &str) -> String {
+    format!("{row}{PUMPING_SUFFIX}")
+}
+
 /// The name of the floor row of the SQL store labelled `store`.
 pub(crate) fn floor_row_name(store: &str) -> String {
     format!("{FLOOR} ({store})")

@@ -14,12 +14,15 @@ use crate::metrics_cost;
 use crate::recorder::{self, MetricsOn};
 use crate::report::{
     ADAPTER, BASELINE, BASELINE_DECODED, MetricsPair, Report, SendRow, app_row_name,
-    floor_row_name, with_metrics,
+    floor_row_name, with_metrics, with_pumping_guards,
 };
 use crate::sim::Sim;
 use crate::stats::Percentiles;
 use crate::stores::{StoreKind, StoreUnderTest};
-use crate::targets::{Adapter, App, BareSqlSend, Baseline, BaselineDecoded, Sender, adapter};
+use crate::targets::{
+    Adapter, App, BareSqlSend, Baseline, BaselineDecoded, Sender, adapter, app_policy,
+    pumping_guards,
+};
 use crate::workload::Numbers;
 use crate::{Plan, SimPlacement, history, in_flight, machine::Machine};
 
@@ -90,6 +93,12 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
                 let row = bench.measure_app(kind, &url, concurrency, false).await?;
                 report.sends.push(row);
             }
+            if kind != StoreKind::InMemory {
+                let row = bench
+                    .measure_app_under(kind, &url, concurrency, false, true)
+                    .await?;
+                report.sends.push(row);
+            }
         }
         for row in report
             .sends
@@ -108,11 +117,11 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
                 .map(|row| row.throughput);
             let app = app_row_name(kind.label());
             let on = with_metrics(&app);
-            for row in report
-                .sends
-                .iter_mut()
-                .filter(|row| row.concurrency == concurrency && (row.name == app || row.name == on))
-            {
+            let guarded = with_pumping_guards(&app);
+            for row in report.sends.iter_mut().filter(|row| {
+                row.concurrency == concurrency
+                    && (row.name == app || row.name == on || row.name == guarded)
+            }) {
                 row.ratio_to_floor = floor.map(|floor| row.throughput / floor);
             }
         }
@@ -147,7 +156,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         // open files while the app opens as many again (the limit is often 20,000).
         drop(baseline);
         let store = StoreUnderTest::open(StoreKind::InMemory, None).await?;
-        let app: Arc<dyn Sender> = Arc::new(App::new(&url, &store).await?);
+        let app: Arc<dyn Sender> = Arc::new(App::new(&url, &store, app_policy()).await?);
         let name = app_row_name(StoreKind::InMemory.label());
         let row = in_flight::measure(&bench, &name, &app, Some(&store), count).await?;
         report.in_flight.push(row);
@@ -281,9 +290,32 @@ impl Bench<'_> {
         concurrency: usize,
         metrics: bool,
     ) -> anyhow::Result<SendRow> {
+        self.measure_app_under(kind, url, concurrency, metrics, false)
+            .await
+    }
+
+    /// [`Bench::measure_app`] under the app rows' policy, or with `pumping` under
+    /// [`pumping_guards`] (the row's name says so).
+    async fn measure_app_under(
+        &mut self,
+        kind: StoreKind,
+        url: &str,
+        concurrency: usize,
+        metrics: bool,
+        pumping: bool,
+    ) -> anyhow::Result<SendRow> {
         let store = StoreUnderTest::open(kind, self.plan.postgres_url.as_deref()).await?;
-        let app = Arc::new(App::new(url, &store).await?);
-        let name = app_row_name(kind.label());
+        let policy = if pumping {
+            pumping_guards()
+        } else {
+            app_policy()
+        };
+        let app = Arc::new(App::new(url, &store, policy).await?);
+        let name = if pumping {
+            with_pumping_guards(&app_row_name(kind.label()))
+        } else {
+            app_row_name(kind.label())
+        };
         let counted_before = recorder::sends_counted();
         let on = metrics.then(MetricsOn::start);
         let row = self

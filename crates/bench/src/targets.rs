@@ -8,7 +8,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use idmeta_adapter::{IdmetaClient, IdmetaClientBuilder, SEND_PATH};
 use phone_verify::PhoneVerification;
-use phone_verify::policy::{SendLimits, SendPolicy};
+use phone_verify::policy::{ConversionBreaker, NumberRanges, SendPolicy};
 use phone_verify_domain::VerificationGateway;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::SecretString;
@@ -244,16 +244,16 @@ impl Sender for Adapter {
 }
 
 /// The library's `send_code` over the adapter and a store, wired by its builder as an
-/// embedder wires it, with the default policy: every send of the run goes to a new number and
-/// trust validation, so the default limits never refuse.
+/// embedder wires it, under `policy`: [`app_policy`] for the app rows, [`pumping_guards`] for
+/// the rows that measure what the guards against pumping cost.
 pub(crate) struct App(PhoneVerification);
 
 impl App {
-    pub(crate) async fn new(base_url: &str, store: &StoreUnderTest) -> anyhow::Result<Self> {
-        let policy = SendPolicy {
-            limits: SendLimits::default(),
-            ..SendPolicy::default()
-        };
+    pub(crate) async fn new(
+        base_url: &str,
+        store: &StoreUnderTest,
+        policy: SendPolicy,
+    ) -> anyhow::Result<Self> {
         let builder = PhoneVerification::builder()
             .idmeta(adapter_builder(base_url))
             .send_policy(policy);
@@ -264,6 +264,33 @@ impl App {
             .context("the library refused its configuration")?;
         Ok(Self(verification))
     }
+}
+
+/// The app rows' policy: the default guards per number and per trust validation, none of the
+/// guards against pumping. Every send of a run goes to a new number and trust validation, so
+/// these never refuse; the default guard of ranges would (a run sends to thousands of numbers
+/// of one country within a minute, beyond any honest traffic: `docs/architecture.md`, "Guard
+/// defaults").
+pub(crate) fn app_policy() -> SendPolicy {
+    SendPolicy::without_pumping_guards()
+}
+
+/// The guards against pumping that the defaults turn on, each reading what it reads on every
+/// send but set so that none refuses the run's traffic: the guard of ranges (3 hidden
+/// digits, no cap on the numbers) and the conversion breaker (its sample of 200 sends read,
+/// no least share). Country budgets (a count of up to the budget's sends a send) and the guard
+/// of clients (number keys and a client per request) are not measured.
+pub(crate) fn pumping_guards() -> SendPolicy {
+    let mut policy = SendPolicy::default();
+    policy.limits.number_ranges = Some(NumberRanges {
+        max_numbers: u32::MAX,
+        ..NumberRanges::default()
+    });
+    policy.limits.conversion = Some(ConversionBreaker {
+        min_conversion_percent: 0,
+        ..ConversionBreaker::default()
+    });
+    policy
 }
 
 #[async_trait]

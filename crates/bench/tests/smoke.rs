@@ -8,16 +8,23 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     let plan = Plan::smoke();
     let report = run(&plan).await.expect("the smoke run completes");
 
-    // Baseline, baseline with the adapter's decode, adapter, app over in-memory and SQLite (and PostgreSQL when configured), each
-    // without and with a metrics recorder, and the floor of each SQL store, at each
-    // concurrency.
+    // Baseline, baseline with the adapter's decode, adapter, app over in-memory and SQLite (and
+    // PostgreSQL when configured), each without and with a metrics recorder, and the floor
+    // of each SQL store, at each concurrency.
     let app_stores = if plan.postgres_url.is_some() { 3 } else { 2 };
     let sql_stores = app_stores - 1;
     assert!(plan.metrics, "the smoke run measures with metrics too");
+    // Each SQL store's app row also runs under the guards against pumping.
     assert_eq!(
         report.sends.len(),
-        (3 + 2 * app_stores + sql_stores) * plan.concurrencies.len()
+        (3 + 2 * app_stores + 2 * sql_stores) * plan.concurrencies.len()
     );
+    let pumping = report
+        .sends
+        .iter()
+        .filter(|row| row.name.ends_with("+ pumping guards"))
+        .count();
+    assert_eq!(pumping, sql_stores * plan.concurrencies.len());
     // Every SQL app row has its ratio to its engine's floor, and no other row has one.
     for row in &report.sends {
         let over_sql = row.name.starts_with("app send_code (SQLite)")
