@@ -81,6 +81,11 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
         "client digest",
         include_str!("../migrations/common/0012_client_digest.sql"),
     ),
+    (
+        13,
+        "clear ranges",
+        include_str!("../migrations/common/0013_clear_ranges.sql"),
+    ),
 ]);
 
 #[cfg(feature = "postgres")]
@@ -144,6 +149,11 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
         12,
         "client digest",
         include_str!("../migrations/common/0012_client_digest.sql"),
+    ),
+    (
+        13,
+        "clear ranges",
+        include_str!("../migrations/common/0013_clear_ranges.sql"),
     ),
 ]);
 
@@ -370,8 +380,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            17,
-            "the attempts and their fifteen indexes, and the number keys: {schema}"
+            18,
+            "the attempts and their sixteen indexes, and the number keys: {schema}"
         );
     }
 

@@ -10,14 +10,23 @@ use super::{Backend, SqlVerificationStore};
 /// each on its own outside any transaction (none of them may run in one). None takes a
 /// lock that stops sends or checks (`SHARE UPDATE EXCLUSIVE` at most).
 #[cfg(feature = "postgres")]
-pub const POSTGRES_SCRUB: [&str; 4] = [
+pub const POSTGRES_SCRUB: [&str; 8] = [
     // Dead row versions (the numbers a conversion replaced, the rows a purge deleted) are
     // removed from the table's pages and from every index's entries.
     "VACUUM verification_attempts",
-    // The indexes on the clear number, rebuilt from the live rows: the pages of the old
-    // ones (which kept the numbers' bytes in their free space) are dropped.
+    // The indexes whose entries hold a number, in any form, rebuilt from the live rows: the
+    // pages of the old ones (which kept the entries' bytes in their free space) are dropped.
+    // The clear number's two and the range's (a range in clear is all of a number but its
+    // last digits, which the masked form shows)...
     "REINDEX INDEX CONCURRENTLY verification_attempts_by_number",
     "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_number",
+    "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_range",
+    // ... and the keyed digests' of numbers and of clients: whoever holds the key could test
+    // a purged number or client against them (empty in a store in clear, rebuilt at once).
+    // The index of the calling codes is left: a country is no number.
+    "REINDEX INDEX CONCURRENTLY verification_attempts_by_digest",
+    "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_digest",
+    "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_client",
     // The planner's statistics (`pg_stats.most_common_vals`, `histogram_bounds`) sampled
     // again from the live rows, which hold no number in clear any more.
     "ANALYZE verification_attempts",
@@ -26,10 +35,10 @@ pub const POSTGRES_SCRUB: [&str; 4] = [
 impl SqlVerificationStore {
     /// Removes the traces a conversion to protected numbers or a purge leaves beside the
     /// rows: on PostgreSQL, the statements of [`POSTGRES_SCRUB`] (dead row versions vacuumed,
-    /// the two indexes on the clear number rebuilt, the statistics sampled again), none of
-    /// which stops sends or checks; on SQLite, a truncating checkpoint of the WAL (the file
-    /// itself zeroes what it deletes: `secure_delete`). What stays out of reach: PostgreSQL's
-    /// WAL segments, archives and backups, and the file system's freed blocks
+    /// the indexes on a number, a range or a client rebuilt, the statistics sampled again),
+    /// none of which stops sends or checks; on SQLite, a truncating checkpoint of the WAL
+    /// (the file itself zeroes what it deletes: `secure_delete`). What stays out of reach:
+    /// PostgreSQL's WAL segments, archives and backups, and the file system's freed blocks
     /// (`docs/security.md`). `phone_verify::VerificationRecords` runs it after a conversion
     /// and after a purge that deleted something.
     ///
