@@ -551,53 +551,11 @@ mod postgres {
         assert_eq!(found_in(&table_text(&schema).await), Vec::<String>::new());
     }
 
-    /// The raw pages of `relation` (pageinspect's `get_raw_page`, installed in `public` once
-    /// for the database), concatenated: live entries, dead ones and the free space between.
-    async fn raw_pages(pool: &sqlx::PgPool, relation: &str) -> Vec<u8> {
-        for attempt in 0..5 {
-            // Two tests installing it at once may collide on the catalog: try again.
-            match sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pageinspect SCHEMA public")
-                .execute(pool)
-                .await
-            {
-                Ok(_) => break,
-                Err(error) if attempt == 4 => panic!("pageinspect: {error}"),
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            }
-        }
-        let pages: i64 = sqlx::query_scalar(
-            "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
-        )
-        .bind(relation)
-        .fetch_one(pool)
-        .await
-        .expect("the relation's size");
-        let mut bytes = Vec::new();
-        for page in 0..pages {
-            let raw: Vec<u8> = sqlx::query_scalar("SELECT public.get_raw_page($1, $2::int)")
-                .bind(relation)
-                .bind(page)
-                .fetch_one(pool)
-                .await
-                .expect("a raw page");
-            bytes.extend(raw);
-        }
-        bytes
-    }
-
     /// What the planner's statistics say of the clear number's column and the range's.
     async fn number_statistics(pool: &sqlx::PgPool, schema: &FreshSchema) -> Vec<u8> {
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT string_agg(coalesce(most_common_vals::text, '') || ' ' \
-             || coalesce(histogram_bounds::text, ''), E'\n') FROM pg_stats \
-             WHERE schemaname = $1 AND tablename = 'verification_attempts' \
-             AND attname IN ('phone_e164', 'number_range')",
-        )
-        .bind(schema.name().as_str())
-        .fetch_one(pool)
-        .await
-        .expect("reads the statistics");
-        text.unwrap_or_default().into_bytes()
+        let columns = ["phone_e164", "number_range"];
+        phone_verify_sql_store::postgres_column_statistics(pool, schema.name().as_str(), &columns)
+            .await
     }
 
     /// The indexes whose entries hold a number in clear or its range.
@@ -612,7 +570,7 @@ mod postgres {
     async fn traces(pool: &sqlx::PgPool, schema: &FreshSchema) -> Vec<u8> {
         let mut bytes = Vec::new();
         for index in CLEAR_NUMBER_INDEXES {
-            bytes.extend(raw_pages(pool, index).await);
+            bytes.extend(phone_verify_sql_store::postgres_raw_pages(pool, index).await);
         }
         bytes.extend(number_statistics(pool, schema).await);
         bytes
