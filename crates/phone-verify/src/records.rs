@@ -19,9 +19,9 @@ use phone_verify_domain::{PhoneNumber, TrustValidationId};
 
 pub use phone_verify_app::{
     AttemptId, AttemptIdError, AttemptRecord, CheckOutcome, CheckRecord, CheckState,
-    DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, HistoryError, MAX_PAGE_SIZE, MIN_ABANDONED_AFTER,
-    Page, PageCursor, PageRequest, PurgeError, PurgeMode, PurgeReport, ReconcileError,
-    ReconcileReport, RefusalReason, SendOutcome, SendRecord, SendState,
+    DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, HistoryError, MAX_PAGE_SIZE, MAX_PROVIDER_TIME,
+    MIN_ABANDONED_AFTER, Page, PageCursor, PageRequest, PurgeError, PurgeMode, PurgeReport,
+    ReconcileError, ReconcileReport, RefusalReason, SendOutcome, SendRecord, SendState,
 };
 
 /// The record of attempts: its history, and the upkeep of the store the builder opened
