@@ -156,13 +156,15 @@ impl InMemoryVerificationStore {
     }
 
     /// Keeps numbers protected with `keyring`: each record holds the number's digest under
-    /// the current key and its masked form, never the number (see "Numbers" above).
+    /// the current key and its masked form, never the number (see "Numbers" above). Records
+    /// the store already holds in clear are converted, their ranges too
+    /// ([`NumberProtection::protect_range`]), as the SQL stores' conversion does: the guards
+    /// go on counting them.
     #[must_use]
     pub fn protect_numbers(self, keyring: NumberKeyring) -> Self {
-        Self {
-            numbers: NumberProtection::keyed(keyring),
-            ..self
-        }
+        let numbers = NumberProtection::keyed(keyring);
+        self.inner.lock().protect(&numbers);
+        Self { numbers, ..self }
     }
 
     /// Keeps every attempt for at least `keep_for` after it started (for history), and
@@ -289,6 +291,30 @@ impl Inner {
     fn get_mut(&mut self, seq: u64) -> Option<&mut AttemptRecord> {
         let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
         self.attempts.get_mut(position)?.as_mut()
+    }
+
+    /// Converts what is kept in clear (numbers, ranges) to `numbers`' protection, and
+    /// indexes the records by their new numbers, oldest first as before.
+    fn protect(&mut self, numbers: &NumberProtection) {
+        for record in self.attempts.iter_mut().flatten() {
+            let number = match record {
+                AttemptRecord::Send(send) => &mut send.number,
+                AttemptRecord::Check(check) => &mut check.number,
+            };
+            if let StoredNumber::Clear(phone) = number {
+                *number = numbers.at_rest(phone);
+            }
+        }
+        self.ranges.rekey(|range| numbers.protect_range(range));
+        self.by_number.clear();
+        for (seq, record) in (self.first..).zip(&self.attempts) {
+            if let Some(record) = record {
+                self.by_number
+                    .entry(NumberIndex::of(record.number()))
+                    .or_default()
+                    .push_back(seq);
+            }
+        }
     }
 
     /// Stores `record`, giving its sequence number.

@@ -139,8 +139,8 @@ pub use purge::{
     CLOCK_MARGIN, DEFAULT_PURGE_BATCH, PurgeError, PurgeMode, PurgeRecords, PurgeReport,
 };
 pub use reconcile::{
-    DEFAULT_ABANDONED_AFTER, MIN_ABANDONED_AFTER, ReconcileError, ReconcileInFlight,
-    ReconcileReport,
+    DEFAULT_ABANDONED_AFTER, MAX_PROVIDER_TIME, MIN_ABANDONED_AFTER, ReconcileError,
+    ReconcileInFlight, ReconcileReport,
 };
 pub use record::{
     AttemptRecord, CheckOutcome, CheckRecord, CheckState, NewCheck, NewSend, RefusalReason,

@@ -14,12 +14,21 @@ use crate::{AttemptCounts, Clock, StoreError, VerificationStore};
 /// timeout is seconds), so a live call is never closed under its process.
 pub const DEFAULT_ABANDONED_AFTER: Duration = Duration::from_secs(15 * 60);
 
-/// The youngest age at which an attempt in flight may be taken as abandoned: the longest a
-/// provider call lasts with its retries under the adapters' defaults (a budget of twice the
-/// request timeout, 30 s, at each of at most a few providers of a failover chain), with room,
-/// plus [`CLOCK_MARGIN`](crate::CLOCK_MARGIN). A reconciliation refuses anything younger:
-/// it would close live calls, whose late answers then cannot be recorded.
-pub const MIN_ABANDONED_AFTER: Duration = Duration::from_secs(2 * 60 + 5 * 60);
+/// The longest a send's or a check's provider calls may take in all, retries and the
+/// providers of a failover chain included, for a reconciliation never to take a live call for
+/// abandoned. The adapters' defaults take a quarter of it at most (a budget of twice the
+/// request timeout, 30 s, at each of two providers). A deployment whose timeouts allow more
+/// (each provider's total timeout, times the providers a send may try) breaks
+/// [`MIN_ABANDONED_AFTER`]'s promise: the command line refuses such timeouts
+/// (`docs/operations.md`, "Retention and reconciliation").
+pub const MAX_PROVIDER_TIME: Duration = Duration::from_secs(2 * 60);
+
+/// The youngest age at which an attempt in flight may be taken as abandoned:
+/// [`MAX_PROVIDER_TIME`] plus [`CLOCK_MARGIN`](crate::CLOCK_MARGIN), 7 minutes. A
+/// reconciliation refuses anything younger: it would close live calls, whose late answers
+/// then cannot be recorded.
+pub const MIN_ABANDONED_AFTER: Duration =
+    Duration::from_secs(MAX_PROVIDER_TIME.as_secs() + crate::CLOCK_MARGIN.as_secs());
 
 /// What a reconciliation closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

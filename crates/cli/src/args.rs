@@ -4,16 +4,20 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use phone_verify::records::MAX_PAGE_SIZE;
+use phone_verify::records::{MAX_PAGE_SIZE, MAX_PROVIDER_TIME};
 use phone_verify::request::{Channel, Locale};
 use phone_verify::sql::DEFAULT_PROTECT_BATCH;
 use phone_verify_sim::cli::SimArgs;
 
-/// The longest `--timeout-secs`: a provider request that takes longer has failed.
-const MAX_TIMEOUT_SECS: u64 = 300;
+/// The longest `--total-timeout-secs`: all a send's provider calls may take
+/// ([`MAX_PROVIDER_TIME`], two minutes), so that `reconcile`, which takes an attempt in flight
+/// for [`phone_verify::records::MIN_ABANDONED_AFTER`] for abandoned, never closes a live one.
+/// With `--failover-to` the two providers share it (`ProviderArgs::check_provider_time`).
+const MAX_TOTAL_TIMEOUT_SECS: u64 = MAX_PROVIDER_TIME.as_secs();
 
-/// The longest `--total-timeout-secs`: two whole attempts of the longest `--timeout-secs`.
-const MAX_TOTAL_TIMEOUT_SECS: u64 = 2 * MAX_TIMEOUT_SECS;
+/// The longest `--timeout-secs`: one attempt may take the whole of the longest
+/// `--total-timeout-secs`, never more.
+const MAX_TIMEOUT_SECS: u64 = MAX_TOTAL_TIMEOUT_SECS;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -173,7 +177,7 @@ pub(crate) struct ProviderArgs {
     #[arg(long)]
     pub(crate) allow_plain_http: bool,
     /// Seconds one attempt at a provider may take, from opening its connection to the last
-    /// byte of its answer (1 to 300). A provider is tried up to three times when nothing was
+    /// byte of its answer (1 to 120). A provider is tried up to three times when nothing was
     /// sent, all within --total-timeout-secs.
     #[arg(
         long,
@@ -187,9 +191,11 @@ pub(crate) struct ProviderArgs {
     #[arg(long, default_value_t = 5, value_parser = number_in::<u64, 1, { u64::MAX }>)]
     pub(crate) connect_timeout_secs: u64,
     /// Seconds one provider may take in all: its attempts and the waits between them (1 to
-    /// 600, at least --timeout-secs; default twice --timeout-secs). A retry starts only when a
+    /// 120, at least --timeout-secs; default twice --timeout-secs). A retry starts only when a
     /// whole --timeout-secs still fits, so a provider that cannot be reached is given up within
-    /// this; the provider a send fails over to has as much again.
+    /// this; the provider a send fails over to has as much again, and the two together may
+    /// take at most 120 (`reconcile` takes a call still in flight after 7 minutes for
+    /// abandoned).
     #[arg(long, value_parser = number_in::<u64, 1, MAX_TOTAL_TIMEOUT_SECS>)]
     pub(crate) total_timeout_secs: Option<u64>,
     /// A file of test numbers, each line `<number> <code>` or `<first>..<last> <code>` (`#`

@@ -11,6 +11,7 @@ use std::time::Duration;
 use phone_verify::idmeta::{IdmetaClient, SecretString, TrustFlowId};
 use phone_verify::numbers::{NumberKeyring, PhoneNumberError, RegionCode, TestNumbers};
 use phone_verify::ports::VerificationGateway;
+use phone_verify::records::{MAX_PROVIDER_TIME, MIN_ABANDONED_AFTER};
 use phone_verify::sql::{DatabaseUrl, PostgresOptions, SqlVerificationStore, SqliteOptions};
 use phone_verify::twilio::TwilioClient;
 use phone_verify::{
@@ -98,6 +99,7 @@ impl ProviderChoice {
 pub(crate) fn providers(
     provider: &ProviderArgs,
 ) -> Result<(PhoneVerificationBuilder, LastAsked), CliError> {
+    provider.check_provider_time()?;
     let asked = LastAsked::default();
     let first = provider.provider;
     let mut builder = PhoneVerification::builder().default_provider(first.name());
@@ -375,6 +377,46 @@ fn over(
 }
 
 impl ProviderArgs {
+    /// Refuses timeouts that let a send's provider calls take longer than
+    /// [`MAX_PROVIDER_TIME`]: each provider's budget (`--total-timeout-secs`, else the
+    /// adapters' default, twice `--timeout-secs`) times the providers a send may try (two with
+    /// `--failover-to`). `reconcile` takes an attempt in flight for
+    /// [`MIN_ABANDONED_AFTER`] (that, plus the clock margin) for abandoned: a call allowed to
+    /// last longer could be closed while live, and its late answer not recorded.
+    fn check_provider_time(&self) -> Result<(), CliError> {
+        let budget = self
+            .total_timeout_secs
+            .unwrap_or_else(|| self.timeout_secs.saturating_mul(2));
+        let providers = match self.failover_to {
+            Some(second) if second != self.provider => 2,
+            _ => 1,
+        };
+        let most = MAX_PROVIDER_TIME.as_secs();
+        if budget.saturating_mul(providers) <= most {
+            return Ok(());
+        }
+        let flag = if self.total_timeout_secs.is_some() {
+            "--total-timeout-secs"
+        } else {
+            "--timeout-secs"
+        };
+        let with_failover = if providers == 2 {
+            " with --failover-to"
+        } else {
+            ""
+        };
+        Err(CliError::usage(format!(
+            "{flag}: a send may take up to {}s at its providers, more than {most}s",
+            budget.saturating_mul(providers)
+        ))
+        .hint(format!(
+            "keep --total-timeout-secs (default twice --timeout-secs) at most {}s{with_failover}: \
+             `reconcile` takes an attempt still in flight after {} minutes for abandoned",
+            most / providers,
+            MIN_ABANDONED_AFTER.as_secs() / 60
+        )))
+    }
+
     /// `--total-timeout-secs`, when given (else the adapters' default, twice the request
     /// timeout). Below `--timeout-secs` it is refused: the first attempt always runs its whole
     /// timeout, so the bound would not hold.

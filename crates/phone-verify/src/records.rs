@@ -17,9 +17,9 @@ use phone_verify_domain::{PhoneNumber, TrustValidationId};
 
 pub use phone_verify_app::{
     AttemptId, AttemptIdError, AttemptRecord, CheckOutcome, CheckRecord, CheckState,
-    DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, HistoryError, MAX_PAGE_SIZE, MIN_ABANDONED_AFTER,
-    Page, PageCursor, PageRequest, PurgeError, PurgeMode, PurgeReport, ReconcileError,
-    ReconcileReport, RefusalReason, SendOutcome, SendRecord, SendState,
+    DEFAULT_ABANDONED_AFTER, DEFAULT_PURGE_BATCH, HistoryError, MAX_PAGE_SIZE, MAX_PROVIDER_TIME,
+    MIN_ABANDONED_AFTER, Page, PageCursor, PageRequest, PurgeError, PurgeMode, PurgeReport,
+    ReconcileError, ReconcileReport, RefusalReason, SendOutcome, SendRecord, SendState,
 };
 pub use phone_verify_app::{CountryStats, SendStats};
 
@@ -185,9 +185,9 @@ impl VerificationRecords {
     }
 
     /// Removes what a conversion or a purge left of the numbers beside the rows: on
-    /// PostgreSQL, dead row versions (`VACUUM`), the indexes on the clear number (rebuilt
-    /// `CONCURRENTLY`) and the column statistics (`ANALYZE`), none of which stops sends; on
-    /// SQLite, the WAL (a truncating checkpoint). Run by [`VerificationRecords::purge`] and
+    /// PostgreSQL, dead row versions (`VACUUM`), the indexes whose entries hold a number, a
+    /// range or a client (rebuilt `CONCURRENTLY`) and the column statistics (`ANALYZE`), none
+    /// of which stops sends; on SQLite, the WAL (a truncating checkpoint). Run by [`VerificationRecords::purge`] and
     /// [`VerificationRecords::protect_clear_numbers`] when they changed something; safe to
     /// run again (`crate::sql::SqlVerificationStore::scrub_number_traces`). Nothing to do
     /// for a store the builder did not open.

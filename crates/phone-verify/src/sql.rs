@@ -21,9 +21,6 @@
 //! # }
 //! ```
 
-/// The statements of the scrub on PostgreSQL (`VerificationRecords::scrub_number_traces`).
-#[cfg(feature = "postgres")]
-pub use phone_verify_sql_store::POSTGRES_SCRUB;
 pub use phone_verify_sql_store::{
     DEFAULT_LOCK_WAIT, DEFAULT_PROTECT_BATCH, DatabaseUrl, DatabaseUrlError, NotOurStore,
     NotOurStoreReason, NumberKeysError, PostgresOptions, ProtectNumbersError, SchemaBehind,
@@ -31,3 +28,9 @@ pub use phone_verify_sql_store::{
     StorePlace,
 };
 pub use phone_verify_sql_store::{MAX_PROTECT_BATCH, SQLITE_BATCH_PAUSE};
+/// The statements of the scrub on PostgreSQL (`VerificationRecords::scrub_number_traces`),
+/// and what it runs when the table is empty.
+#[cfg(feature = "postgres")]
+pub use phone_verify_sql_store::{
+    POSTGRES_FORGET_STATISTICS, POSTGRES_FORGET_STATISTICS_WAIT, POSTGRES_SCRUB,
+};

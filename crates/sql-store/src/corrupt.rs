@@ -22,6 +22,8 @@ pub(crate) enum Defect {
     UnknownKind,
     #[error("the phone number is not a valid E.164 number")]
     InvalidPhone,
+    #[error("the number range is neither in clear nor keyed")]
+    InvalidRange,
     #[error("the number is neither in clear nor protected (digest, key id and masked form)")]
     NumberForms,
     #[error("the protected number's {part} is not valid")]

@@ -75,23 +75,27 @@ mod store;
 mod test_databases;
 #[cfg(any(test, feature = "test-support"))]
 mod test_postgres;
+#[cfg(all(any(test, feature = "test-support"), feature = "postgres"))]
+mod test_traces;
 mod url;
 
 pub use failure::{SqlFailure, SqlFailureKind};
 pub use options::{DEFAULT_LOCK_WAIT, PostgresOptions, SchemaName, SchemaNameError, SqliteOptions};
 pub use refusal::{NotOurStore, NotOurStoreReason, SchemaBehind, StorePlace};
-#[cfg(feature = "postgres")]
-pub use store::POSTGRES_SCRUB;
 pub use store::{
     DEFAULT_PROTECT_BATCH, MAX_PROTECT_BATCH, NumberKeysError, ProtectNumbersError,
     SQLITE_BATCH_PAUSE, SqlVerificationStore,
 };
+#[cfg(feature = "postgres")]
+pub use store::{POSTGRES_FORGET_STATISTICS, POSTGRES_FORGET_STATISTICS_WAIT, POSTGRES_SCRUB};
 #[cfg(all(any(test, feature = "test-support"), feature = "postgres"))]
 pub use test_databases::SchemaSnapshot;
 #[cfg(any(test, feature = "test-support"))]
 pub use test_databases::{DirectorySnapshot, ForeignDatabase};
 #[cfg(any(test, feature = "test-support"))]
 pub use test_postgres::{TEST_POSTGRES_URL_VAR, test_postgres_url};
+#[cfg(all(any(test, feature = "test-support"), feature = "postgres"))]
+pub use test_traces::{postgres_column_statistics, postgres_raw_pages};
 pub use url::{DatabaseUrl, DatabaseUrlError};
 #[cfg(all(test, feature = "sqlite", feature = "postgres"))]
 mod plan_tests;

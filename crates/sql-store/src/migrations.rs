@@ -83,8 +83,13 @@ pub(crate) const SQLITE: Migrations = Migrations(&[
     ),
     (
         13,
+        "clear ranges",
+        include_str!("../migrations/common/0013_clear_ranges.sql"),
+    ),
+    (
+        14,
         "refusal counts",
-        include_str!("../migrations/common/0013_refusal_counts.sql"),
+        include_str!("../migrations/common/0014_refusal_counts.sql"),
     ),
 ]);
 
@@ -152,8 +157,13 @@ pub(crate) const POSTGRES: Migrations = Migrations(&[
     ),
     (
         13,
+        "clear ranges",
+        include_str!("../migrations/common/0013_clear_ranges.sql"),
+    ),
+    (
+        14,
         "refusal counts",
-        include_str!("../migrations/common/0013_refusal_counts.sql"),
+        include_str!("../migrations/common/0014_refusal_counts.sql"),
     ),
 ]);
 
@@ -380,8 +390,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            18,
-            "the attempts and their fifteen indexes, the number keys and the refusal counts: {schema}"
+            19,
+            "the attempts and their sixteen indexes, the number keys and the refusal counts: {schema}"
         );
     }
 

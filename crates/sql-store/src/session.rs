@@ -334,16 +334,18 @@ impl Session {
         })
     }
 
-    /// The ids and numbers of at most `limit` attempts that keep their number in clear.
+    /// The ids, numbers in clear and ranges of at most `limit` attempts that keep their number
+    /// or its range in clear (`query` says which).
     pub(crate) async fn clear_numbers(
         &mut self,
         query: &'static str,
         limit: i64,
-    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+    ) -> Result<Vec<(Uuid, Option<String>, Option<String>)>, StoreError> {
         let values = vec![limit.into()];
         read_rows!(self, sqlx::query(query), values, |row| (
             row.try_get::<Uuid, _>("id")?,
-            row.try_get::<String, _>("phone_e164")?
+            row.try_get::<Option<String>, _>("phone_e164")?,
+            row.try_get::<Option<String>, _>("number_range")?
         ))
     }
 

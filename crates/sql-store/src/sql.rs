@@ -101,7 +101,7 @@ pub(crate) const BREAKER_SAMPLE: &str = "WITH recent AS (SELECT id FROM verifica
      AS BIGINT) FROM recent";
 
 /// One more refusal of reason `$3` for the country of calling code `$2` in the minute `$1`
-/// (nanoseconds): an upsert on the primary key of `verification_refusals` (migration 0013).
+/// (nanoseconds): an upsert on the primary key of `verification_refusals` (migration 0014).
 pub(crate) const COUNT_REFUSAL: &str = "INSERT INTO verification_refusals \
      (minute_ns, calling_code, reason, refusals) VALUES ($1, $2, $3, 1) \
      ON CONFLICT (minute_ns, calling_code, reason) \
@@ -427,14 +427,14 @@ pub(crate) const CLOSE_ABANDONED: &str = "UPDATE verification_attempts SET \
 /// The query of [`CLEAR_NUMBERS_SQLITE`] and [`CLEAR_NUMBERS_POSTGRES`], up to its locking.
 macro_rules! clear_numbers {
     () => {
-        "SELECT id, phone_e164 FROM verification_attempts \
+        "SELECT id, phone_e164, number_range FROM verification_attempts \
          WHERE phone_e164 IS NOT NULL ORDER BY phone_e164 LIMIT $1"
     };
 }
 
-/// At most `$1` attempts that keep their number in clear, with it: a batch of the conversion
-/// to protected numbers. SQLite has one writer at a time, so two conversions never hold rows
-/// at once. Index `verification_attempts_by_number`.
+/// At most `$1` attempts that keep their number in clear, with it and their range: a batch of
+/// the conversion to protected numbers. SQLite has one writer at a time, so two conversions
+/// never hold rows at once. Index `verification_attempts_by_number`.
 #[cfg(feature = "sqlite")]
 pub(crate) const CLEAR_NUMBERS_SQLITE: &str = clear_numbers!();
 
@@ -447,29 +447,79 @@ pub(crate) const CLEAR_NUMBERS_SQLITE: &str = clear_numbers!();
 pub(crate) const CLEAR_NUMBERS_POSTGRES: &str =
     concat!(clear_numbers!(), " FOR UPDATE SKIP LOCKED");
 
-/// How many attempts keep their number in clear. Index `verification_attempts_by_number`.
-pub(crate) const COUNT_CLEAR_NUMBERS: &str =
-    "SELECT COUNT(*) FROM verification_attempts WHERE phone_e164 IS NOT NULL";
+/// Which rows keep their number protected but its range in clear (`+601822584**`): the rows a
+/// conversion of the first version left so (it converted the number only, and the prefix with
+/// the masked form's last digits is the whole number). A range in clear starts with `+`, a
+/// keyed one with its key's id, which never does. The condition of the index
+/// `verification_attempts_clear_ranges` (migration 0013), written alike in every statement
+/// that must search it.
+macro_rules! clear_ranges {
+    () => {
+        "phone_key IS NOT NULL AND substr(number_range, 1, 1) = '+'"
+    };
+}
 
-/// A conversion batch's update on SQLite: the numbers in clear of the batch replaced with their
-/// protected forms, in one statement. `$1` is a JSON array of rows `[id in 32 hex digits, the
-/// number in clear, digest, key id, masked form]`, read by `json_each`; a row's number is
-/// replaced unless another conversion got there first (its number in clear is no longer the
-/// one read). Primary key, once per row.
+/// The query of [`CLEAR_RANGES_SQLITE`] and [`CLEAR_RANGES_POSTGRES`], up to its locking.
+macro_rules! clear_ranges_query {
+    () => {
+        concat!(
+            "SELECT id, phone_e164, number_range FROM verification_attempts WHERE ",
+            clear_ranges!(),
+            " ORDER BY id LIMIT $1"
+        )
+    };
+}
+
+/// At most `$1` attempts that keep their number protected but their range in clear, with it:
+/// what a conversion batch converts once no number is left in clear. Index
+/// `verification_attempts_clear_ranges`.
+#[cfg(feature = "sqlite")]
+pub(crate) const CLEAR_RANGES_SQLITE: &str = clear_ranges_query!();
+
+/// [`CLEAR_RANGES_SQLITE`] on PostgreSQL, locking and skipping as [`CLEAR_NUMBERS_POSTGRES`].
+/// Index `verification_attempts_clear_ranges`.
+#[cfg(feature = "postgres")]
+pub(crate) const CLEAR_RANGES_POSTGRES: &str =
+    concat!(clear_ranges_query!(), " FOR UPDATE SKIP LOCKED");
+
+/// How many attempts keep their number, or their number's range, in clear. Indexes
+/// `verification_attempts_by_number` and `verification_attempts_clear_ranges`.
+pub(crate) const COUNT_CLEAR_NUMBERS: &str = concat!(
+    "SELECT (SELECT COUNT(*) FROM verification_attempts WHERE phone_e164 IS NOT NULL) \
+     + (SELECT COUNT(*) FROM verification_attempts WHERE ",
+    clear_ranges!(),
+    ")"
+);
+
+/// A conversion batch's update on SQLite: what the batch's rows keep in clear replaced with
+/// its protected form, in one statement. `$1` is a JSON array of rows `[id in 32 hex digits,
+/// the number in clear, digest, key id, masked form, the range in clear, the protected
+/// range]`, read by `json_each`, where an empty string is "none": a number in clear becomes
+/// its digest, key id and masked form, a range in clear its keyed digest. A row is converted
+/// unless another conversion got there first (its number or range is no longer the one read).
+/// Primary key, once per row.
 #[cfg(feature = "sqlite")]
 pub(crate) const PROTECT_NUMBERS_SQLITE: &str = "UPDATE verification_attempts SET \
-     phone_e164 = NULL, phone_digest = json_extract(c.value, '$[2]'), \
-     phone_key = json_extract(c.value, '$[3]'), phone_masked = json_extract(c.value, '$[4]') \
+     phone_e164 = NULL, \
+     phone_digest = COALESCE(NULLIF(json_extract(c.value, '$[2]'), ''), phone_digest), \
+     phone_key = COALESCE(NULLIF(json_extract(c.value, '$[3]'), ''), phone_key), \
+     phone_masked = COALESCE(NULLIF(json_extract(c.value, '$[4]'), ''), phone_masked), \
+     number_range = COALESCE(NULLIF(json_extract(c.value, '$[6]'), ''), number_range) \
      FROM json_each($1) AS c \
      WHERE verification_attempts.id = unhex(json_extract(c.value, '$[0]')) \
-     AND verification_attempts.phone_e164 = json_extract(c.value, '$[1]')";
+     AND COALESCE(verification_attempts.phone_e164, '') = json_extract(c.value, '$[1]') \
+     AND COALESCE(verification_attempts.number_range, '') = json_extract(c.value, '$[5]')";
 
 /// A conversion batch's update on PostgreSQL, as [`PROTECT_NUMBERS_SQLITE`], the rows read by
 /// `jsonb_array_elements`. Primary key, once per row.
 #[cfg(feature = "postgres")]
 pub(crate) const PROTECT_NUMBERS_POSTGRES: &str = "UPDATE verification_attempts SET \
-     phone_e164 = NULL, phone_digest = c.value ->> 2, phone_key = c.value ->> 3, \
-     phone_masked = c.value ->> 4 \
+     phone_e164 = NULL, \
+     phone_digest = COALESCE(NULLIF(c.value ->> 2, ''), phone_digest), \
+     phone_key = COALESCE(NULLIF(c.value ->> 3, ''), phone_key), \
+     phone_masked = COALESCE(NULLIF(c.value ->> 4, ''), phone_masked), \
+     number_range = COALESCE(NULLIF(c.value ->> 6, ''), number_range) \
      FROM jsonb_array_elements(CAST($1 AS JSONB)) AS c(value) \
      WHERE verification_attempts.id = CAST(c.value ->> 0 AS UUID) \
-     AND verification_attempts.phone_e164 = c.value ->> 1";
+     AND COALESCE(verification_attempts.phone_e164, '') = c.value ->> 1 \
+     AND COALESCE(verification_attempts.number_range, '') = c.value ->> 5";

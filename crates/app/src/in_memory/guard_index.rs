@@ -113,6 +113,20 @@ impl Keyed {
         }
     }
 
+    /// Replaces each key `convert` gives a new one for (a range kept in clear, protected by
+    /// a conversion), keeping its sends.
+    pub(super) fn rekey(&mut self, mut convert: impl FnMut(&GuardKey) -> Option<GuardKey>) {
+        for (key, sends) in std::mem::take(&mut self.sends) {
+            let key = convert(&key).unwrap_or(key);
+            self.sends.entry(key).or_default().extend(sends);
+        }
+        for key in self.of.values_mut() {
+            if let Some(converted) = convert(key) {
+                *key = converted;
+            }
+        }
+    }
+
     /// The sequence numbers of the sends recorded under `key`.
     pub(super) fn sends(&self, key: &GuardKey) -> impl Iterator<Item = &u64> {
         self.sends.get(key).into_iter().flatten()

@@ -165,12 +165,25 @@ impl NumberKey {
     }
 
     /// HMAC-SHA256 under this key of a number range: the E.164 form of `phone` without its
-    /// last `hidden_digits` digits, labelled so that it is never a number's digest.
+    /// last `hidden_digits` digits and how many digits that hides (fewer than `hidden_digits`
+    /// when the number has too few to hide them all), labelled so that it is never a
+    /// number's digest. The same two things a range in clear keeps (`+601822584**`), so that
+    /// a conversion computes it from such a range alone
+    /// ([`crate::NumberProtection::protect_range`]).
     pub fn range_digest(&self, phone: &PhoneNumber, hidden_digits: u8) -> NumberDigest {
+        let prefix = range_prefix(phone, hidden_digits);
+        self.prefix_digest(prefix, phone.e164().len() - prefix.len())
+    }
+
+    /// HMAC-SHA256 under this key of the range of the numbers that start with `prefix` and
+    /// have `hidden` digits more.
+    pub(crate) fn prefix_digest(&self, prefix: &str, hidden: usize) -> NumberDigest {
         let mut mac = self.mac();
         mac.update(b"phone-verify number range v1:");
-        mac.update(range_prefix(phone, hidden_digits).as_bytes());
-        mac.update(&[b':', hidden_digits]);
+        mac.update(prefix.as_bytes());
+        // An E.164 number has at most 15 digits: the count always fits the one byte the
+        // digest was first defined with.
+        mac.update(&[b':', u8::try_from(hidden).unwrap_or(u8::MAX)]);
         NumberDigest::from_bytes(mac.finalize().into_bytes().into())
     }
 

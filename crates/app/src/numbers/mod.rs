@@ -104,6 +104,43 @@ impl NumberProtection {
         }
     }
 
+    /// The range a protected store keeps for `range`, a range as a store in clear keeps it
+    /// (`+601822584**`, from [`NumberProtection::range_of`]): its keyed digest under the
+    /// current key with the key's id, the very range `range_of` gives a new send of one of its
+    /// numbers, so that the guard of ranges counts converted and new sends together. What a
+    /// conversion to protected numbers writes in place of a range in clear (a prefix in clear
+    /// beside the masked form's last digits would give the whole number back). `None` when
+    /// numbers are kept in clear or `range` is no range in clear (already keyed).
+    ///
+    /// ```
+    /// use phone_verify_app::{NumberKeyring, NumberProtection};
+    /// use phone_verify_domain::PhoneNumber;
+    ///
+    /// let keyed = NumberProtection::keyed(NumberKeyring::parse(&format!("k1:{}", "ab".repeat(32)))?);
+    /// let phone = PhoneNumber::parse("+60182258491")?;
+    /// let in_clear = NumberProtection::Clear.range_of(&phone, 2);
+    /// assert_eq!(keyed.protect_range(&in_clear), Some(keyed.range_of(&phone, 2)));
+    /// assert_eq!(keyed.protect_range(&keyed.range_of(&phone, 2)), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn protect_range(&self, range: &GuardKey) -> Option<GuardKey> {
+        let Self::Keyed(keyring) = self else {
+            return None;
+        };
+        let text = range.as_str();
+        let digits = text.strip_prefix('+')?.trim_end_matches('*');
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let prefix = &text[..=digits.len()];
+        let current = keyring.current();
+        Some(GuardKey::new(format!(
+            "{}:{}",
+            current.id().as_str(),
+            current.prefix_digest(prefix, text.len() - prefix.len())
+        )))
+    }
+
     /// What a new record keeps of the end user's `client`: its HMAC under the current key, with
     /// the key's id (`k1:` and 64 hexadecimal digits); `None` in a store in clear, which has no
     /// key to keep it by (a client key is personal data, never kept in clear: the guard of
@@ -215,6 +252,39 @@ mod tests {
         assert_eq!(GuardKey::parse(protected.as_str()), Ok(protected));
         // Never fewer digits than the calling code and one more.
         assert_eq!(clear.range_of(&phone(1), 200).as_str(), "+601********");
+    }
+
+    #[test]
+    fn a_range_in_clear_protects_to_the_range_a_protected_store_writes_for_its_numbers() {
+        let keyed = NumberProtection::keyed(keyring(&[("k2", 2), ("k1", 1)]));
+        let clear = NumberProtection::Clear;
+        let numbers = [
+            "+60182258491",
+            "+447400123456",
+            "+12015550123",
+            "+6591234567",
+        ];
+        for number in numbers {
+            let phone = PhoneNumber::parse(number).expect("a number");
+            // 200: more than any number has, the prefix kept at its floor.
+            for hidden in [1, 2, 3, 6, 200] {
+                let in_clear = clear.range_of(&phone, hidden);
+                let protected = keyed.protect_range(&in_clear);
+                assert_eq!(
+                    protected,
+                    Some(keyed.range_of(&phone, hidden)),
+                    "{number}, {hidden} hidden"
+                );
+                let protected = protected.expect("protected");
+                assert!(protected.as_str().starts_with("k2:"));
+                assert_eq!(keyed.protect_range(&protected), None, "already keyed");
+                assert_eq!(clear.protect_range(&in_clear), None, "no key");
+            }
+        }
+        for not_a_range in ["+", "+**", "*", "+60a1**", "k1:abc", "+60*1*"] {
+            let range = GuardKey::parse(not_a_range).expect("a guard key");
+            assert_eq!(keyed.protect_range(&range), None, "{not_a_range}");
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! The in-memory store's bounded memory: what it evicts, and what it keeps counting. (The
-//! million-send run and its memory are in `crates/reliability`, `store_memory`.)
+//! The in-memory store's bounded memory: what it evicts, and what it keeps counting (the
+//! million-send run and its memory are in `crates/reliability`, `store_memory`); and its
+//! conversion to protected numbers.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use phone_verify_app::{
-    AttemptId, HistorySubject, InMemoryVerificationStore, NewSend, PageRequest, Reservation,
-    SendLimits, SendOutcome, SendRefusal, VerificationStore,
+    AttemptId, HistorySubject, InMemoryVerificationStore, NewSend, NumberRanges, PageRequest,
+    Reservation, SendLimits, SendOutcome, SendRefusal, VerificationStore,
 };
 use phone_verify_domain::{PhoneNumber, ReferenceId, TrustValidationId};
 
@@ -34,7 +35,8 @@ fn cap_per_validation(cap: u32) -> SendLimits {
     }
 }
 
-/// Reserves and finishes a send as sent; returns the reservation.
+/// Reserves and finishes a send as sent, with its range when `limits` guard ranges (as the use
+/// case makes it); returns the reservation.
 async fn send(
     store: &InMemoryVerificationStore,
     id: u128,
@@ -51,7 +53,9 @@ async fn send(
         trust_validation: validation(tv),
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
-        range: None,
+        range: limits
+            .number_ranges
+            .map(|ranges| store.numbers().range_of(&phone, ranges.hidden_digits)),
         client: None,
         started_at: at,
     };
@@ -168,4 +172,65 @@ async fn a_cap_on_the_attempts_keeps_the_newest_whatever_their_age() {
             .expect("reads");
         assert_eq!(page.items.len(), kept, "{subject:?}");
     }
+}
+
+/// Protecting a store that already holds sends in clear converts them, their ranges too: the
+/// history shows no number in clear, and the guards per number and per range count the old
+/// sends beside the new ones.
+#[tokio::test]
+async fn a_store_protected_after_its_sends_converts_them_and_its_guards_still_count_them() {
+    let limits = SendLimits {
+        cooldown: secs(60),
+        number_ranges: Some(NumberRanges {
+            hidden_digits: 2,
+            max_numbers: 2,
+            window: secs(3600),
+        }),
+        ..cap_per_validation(10)
+    };
+    let store = InMemoryVerificationStore::new();
+    for n in [1, 2] {
+        let at = t0() + secs(u64::from(n));
+        let tv = format!("tv-{n}");
+        let reserved = send(&store, u128::from(n), number(n), &tv, at, &limits).await;
+        assert_eq!(reserved, Reservation::Reserved, "number {n} in clear");
+    }
+
+    let store = store.protect_numbers(crate::support::keyring());
+    let history = store
+        .history(
+            &HistorySubject::Number(store.numbers().lookup(&number(1))),
+            PageRequest::first(10),
+        )
+        .await
+        .expect("reads");
+    assert_eq!(history.items.len(), 1, "found by its digest: {history:?}");
+    assert!(
+        history
+            .items
+            .iter()
+            .all(|record| record.number().clear().is_none())
+    );
+    let cooling = send(&store, 3, number(1), "tv-3", t0() + secs(10), &limits).await;
+    assert!(
+        matches!(
+            cooling,
+            Reservation::Refused(SendRefusal::CoolingDown { .. })
+        ),
+        "the converted send's cooldown: {cooling:?}"
+    );
+    let third = send(&store, 4, number(3), "tv-4", t0() + secs(20), &limits).await;
+    assert!(
+        matches!(
+            third,
+            Reservation::Refused(SendRefusal::NumberRangeBusy { limit: 2, .. })
+        ),
+        "the converted sends count in their range: {third:?}"
+    );
+    let again = send(&store, 5, number(2), "tv-5", t0() + secs(120), &limits).await;
+    assert_eq!(
+        again,
+        Reservation::Reserved,
+        "a number of the range already sent to"
+    );
 }

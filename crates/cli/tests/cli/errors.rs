@@ -75,6 +75,73 @@ async fn malformed_arguments_exit_with_two() {
     sim.shutdown().await;
 }
 
+/// `command` (`send` or `check`) against the simulator at `url`, with `timeouts` as its only
+/// timeouts and both providers configured.
+fn with_timeouts(command: &str, url: &str, ws: &Workspace, timeouts: &[&str]) -> Command {
+    let mut binary = binary();
+    binary
+        .env("IDMETA_API_TOKEN", TOKEN)
+        .env("IDMETA_TRUST_FLOW", "147")
+        .args([command, "--idmeta-base-url", url, "--allow-plain-http"])
+        .args(timeouts)
+        .args(["--database-url", &ws.database_url()]);
+    with_twilio(&mut binary, url);
+    binary
+}
+
+/// `reconcile` takes an attempt still in flight after `MIN_ABANDONED_AFTER` (7 minutes) for
+/// abandoned, and so assumes a send's provider calls take at most `MAX_PROVIDER_TIME` (2
+/// minutes) in all: timeouts that allow more are a usage error before anything is sent, each
+/// provider's budget (default twice `--timeout-secs`) counted once per provider a send may
+/// try. What fits runs.
+#[tokio::test]
+async fn timeouts_a_live_call_could_outlast_the_reconcile_floor_with_are_refused() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let url = sim.base_url();
+    for (timeouts, says) in [
+        (
+            vec!["--timeout-secs", "61"],
+            "--timeout-secs: a send may take up to 122s at its providers, more than 120s",
+        ),
+        (
+            vec!["--total-timeout-secs", "61", "--failover-to", "twilio"],
+            "--total-timeout-secs: a send may take up to 122s at its providers, more than 120s",
+        ),
+    ] {
+        let mut sending = with_timeouts("send", &url, &ws, &timeouts);
+        sending.args(["--phone", NUMBER, "--trust-validation", "tv-long"]);
+        let line = fails_with(&mut sending, 2, says).await;
+        assert!(line.contains(says), "{line}");
+        let mut checking = with_timeouts("check", &url, &ws, &timeouts);
+        checking.args(["--trust-validation", "tv-long", "--code", CODE]);
+        fails_with(&mut checking, 2, "at most").await;
+    }
+    assert_eq!(sim.counters().requests_total, 0, "nothing was sent");
+
+    for (n, timeouts) in [
+        vec!["--timeout-secs", "60"],
+        vec!["--total-timeout-secs", "120"],
+        vec!["--total-timeout-secs", "60", "--failover-to", "twilio"],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A number each: the cooldown of the one before holds its number back.
+        let number = format!("+6018225849{}", n + 5);
+        let mut sending = with_timeouts("send", &url, &ws, &timeouts);
+        sending.args([
+            "--phone",
+            &number,
+            "--trust-validation",
+            &format!("tv-fits-{n}"),
+        ]);
+        let sent = run(&mut sending).await;
+        assert_eq!(sent.code, 0, "{timeouts:?}: {}", sent.all());
+    }
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn configuration_errors_exit_with_three() {
     let sim = simulator().await;

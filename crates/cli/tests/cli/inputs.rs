@@ -269,15 +269,15 @@ async fn out_of_range_numbers_are_refused_with_their_range() {
         ),
         (
             vec!["send", "--timeout-secs", "0"],
-            "--timeout-secs: expected a whole number from 1 to 300",
+            "--timeout-secs: expected a whole number from 1 to 120",
         ),
         (
-            vec!["check", "--timeout-secs", "301"],
-            "--timeout-secs: expected a whole number from 1 to 300",
+            vec!["check", "--timeout-secs", "121"],
+            "--timeout-secs: expected a whole number from 1 to 120",
         ),
         (
-            vec!["send", "--total-timeout-secs", "601"],
-            "--total-timeout-secs: expected a whole number from 1 to 600",
+            vec!["send", "--total-timeout-secs", "121"],
+            "--total-timeout-secs: expected a whole number from 1 to 120",
         ),
     ] {
         let mut command = binary();

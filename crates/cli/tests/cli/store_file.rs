@@ -127,7 +127,9 @@ async fn the_store_and_its_wal_and_shm_are_created_owner_only_whatever_the_umask
             &url,
             "--allow-plain-http",
             "--timeout-secs",
-            "300",
+            "120",
+            "--total-timeout-secs",
+            "120",
         ])
         .args(["--database-url", &ws.database_url()])
         .args([

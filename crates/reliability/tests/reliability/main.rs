@@ -12,6 +12,7 @@ mod faults;
 mod leaks;
 mod load;
 mod memory;
+mod number_traces;
 mod processed_5xx;
 mod properties;
 mod pumping;

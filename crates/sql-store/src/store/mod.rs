@@ -35,7 +35,7 @@ pub use number_keys::NumberKeysError;
 pub use protect::{DEFAULT_PROTECT_BATCH, MAX_PROTECT_BATCH, ProtectNumbersError};
 pub use retention::SQLITE_BATCH_PAUSE;
 #[cfg(feature = "postgres")]
-pub use scrub::POSTGRES_SCRUB;
+pub use scrub::{POSTGRES_FORGET_STATISTICS, POSTGRES_FORGET_STATISTICS_WAIT, POSTGRES_SCRUB};
 use transaction::Lock;
 
 /// The app's [`VerificationStore`] on SQL: SQLite (one file, embedded) or PostgreSQL (shared

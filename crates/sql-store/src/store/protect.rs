@@ -1,7 +1,7 @@
 //! Converting a store's rows kept in clear to protected numbers (`docs/storage.md`, "Numbers at
 //! rest"): in batches, each one short write, safe to run again and beside running instances.
 
-use phone_verify_app::{NumberProtection, StoreError, VerificationStore};
+use phone_verify_app::{AttemptId, GuardKey, NumberProtection, StoreError, VerificationStore};
 use phone_verify_domain::PhoneNumber;
 use uuid::Uuid;
 
@@ -38,8 +38,8 @@ pub enum ProtectNumbersError {
 }
 
 impl SqlVerificationStore {
-    /// How many rows (sends and checks) keep their number in clear: what
-    /// [`SqlVerificationStore::protect_clear_numbers`] has left to convert (a dry run).
+    /// How many rows (sends and checks) keep their number, or their number's range, in clear:
+    /// what [`SqlVerificationStore::protect_clear_numbers`] has left to convert (a dry run).
     ///
     /// # Errors
     ///
@@ -53,7 +53,11 @@ impl SqlVerificationStore {
     /// Converts at most `limit` rows (at least one, at most [`MAX_PROTECT_BATCH`]) that keep
     /// their number in clear to the store's protection (its current key: digest, key id,
     /// masked form), in one short write, and returns how many it converted; zero means none
-    /// is left. On SQLite a full batch is followed by [`crate::SQLITE_BATCH_PAUSE`] with the
+    /// is left. A send's range in clear (`+601822584**`, the guard of ranges) becomes the
+    /// keyed digest a protected store writes for it
+    /// ([`NumberProtection::protect_range`]), so that the guard counts old and new sends
+    /// together and no prefix of a number stays beside its masked form's last digits; rows
+    /// an earlier release converted with their range left in clear are converted too. On SQLite a full batch is followed by [`crate::SQLITE_BATCH_PAUSE`] with the
     /// file's lock free, so that another process's writes get it between two batches. Idempotent: a converted row
     /// keeps no number in clear, so it is never converted twice, and two conversions running
     /// at once skip each other's rows. Instances may keep running, protected: a guard finds a
@@ -76,11 +80,19 @@ impl SqlVerificationStore {
         let numbers = numbers.clone();
         let limit = limit.clamp(1, MAX_PROTECT_BATCH);
         self.check_number_keys().await?;
-        let (select, update) = match &self.backend {
+        let (select_numbers, select_ranges, update) = match &self.backend {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => (sql::CLEAR_NUMBERS_SQLITE, sql::PROTECT_NUMBERS_SQLITE),
+            Backend::Sqlite(_) => (
+                sql::CLEAR_NUMBERS_SQLITE,
+                sql::CLEAR_RANGES_SQLITE,
+                sql::PROTECT_NUMBERS_SQLITE,
+            ),
             #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => (sql::CLEAR_NUMBERS_POSTGRES, sql::PROTECT_NUMBERS_POSTGRES),
+            Backend::Postgres(_) => (
+                sql::CLEAR_NUMBERS_POSTGRES,
+                sql::CLEAR_RANGES_POSTGRES,
+                sql::PROTECT_NUMBERS_POSTGRES,
+            ),
         };
         let started = std::time::Instant::now();
         let converted = self
@@ -89,20 +101,18 @@ impl SqlVerificationStore {
                 Atomicity::Savepoint,
                 Box::new(move |session: &mut Session| {
                     Box::pin(async move {
-                        let rows = session.clear_numbers(select, i64::from(limit)).await?;
+                        let limit = i64::from(limit);
+                        let mut rows = session.clear_numbers(select_numbers, limit).await?;
+                        let left = limit - i64::try_from(rows.len()).unwrap_or(limit);
+                        if left > 0 {
+                            rows.extend(session.clear_numbers(select_ranges, left).await?);
+                        }
                         if rows.is_empty() {
                             return Ok((0, true));
                         }
                         let mut protected = Vec::with_capacity(rows.len());
-                        for (id, e164) in rows {
-                            let columns = protected_columns(&numbers, id, &e164)?;
-                            protected.push([
-                                id.simple().to_string(),
-                                e164,
-                                columns.digest.unwrap_or_default(),
-                                columns.key.unwrap_or_default(),
-                                columns.masked.unwrap_or_default(),
-                            ]);
+                        for (id, e164, range) in rows {
+                            protected.push(protected_row(&numbers, id, e164, range)?);
                         }
                         // One statement for the batch: a statement a row cost a round trip
                         // each, and held the lock for the lot (`docs/storage.md`).
@@ -131,17 +141,40 @@ impl SqlVerificationStore {
     }
 }
 
-/// The protected columns of the number `e164` of the row `id`.
-fn protected_columns(
+/// The row `id` of an update of [`sql::PROTECT_NUMBERS_SQLITE`] or
+/// [`sql::PROTECT_NUMBERS_POSTGRES`]: what it keeps in clear as read (its number `e164` and its
+/// `range`, `None` for neither), and their protected forms, each empty where nothing is
+/// replaced (a range already keyed is left as it is).
+fn protected_row(
     numbers: &NumberProtection,
     id: Uuid,
-    e164: &str,
-) -> Result<NumberColumns, StoreError> {
-    let phone = PhoneNumber::parse(e164).map_err(|_| {
-        CorruptRow::of(
-            Some(phone_verify_app::AttemptId::from_u128(id.as_u128())),
-            Defect::InvalidPhone,
-        )
-    })?;
-    Ok(NumberColumns::of(&numbers.at_rest(&phone)))
+    e164: Option<String>,
+    range: Option<String>,
+) -> Result<[String; 7], StoreError> {
+    let corrupt = |defect| CorruptRow::of(Some(AttemptId::from_u128(id.as_u128())), defect);
+    let columns = match &e164 {
+        Some(e164) => {
+            let phone = PhoneNumber::parse(e164).map_err(|_| corrupt(Defect::InvalidPhone))?;
+            NumberColumns::of(&numbers.at_rest(&phone))
+        }
+        None => NumberColumns::default(),
+    };
+    let protected_range = match range.as_deref() {
+        Some(clear) if clear.starts_with('+') => GuardKey::parse(clear)
+            .ok()
+            .and_then(|clear| numbers.protect_range(&clear))
+            .ok_or_else(|| corrupt(Defect::InvalidRange))?
+            .as_str()
+            .to_owned(),
+        _ => String::new(),
+    };
+    Ok([
+        id.simple().to_string(),
+        e164.unwrap_or_default(),
+        columns.digest.unwrap_or_default(),
+        columns.key.unwrap_or_default(),
+        columns.masked.unwrap_or_default(),
+        range.unwrap_or_default(),
+        protected_range,
+    ])
 }

@@ -1,6 +1,6 @@
 //! The counts of refused sends and the figures per country `phone-verify stats` reads
 //! ([`phone_verify_app::VerificationStore::count_refusal`] and `send_stats`): table
-//! `verification_refusals` (migration 0013) and the indexes by country.
+//! `verification_refusals` (migration 0014) and the indexes by country.
 
 use chrono::{DateTime, Utc};
 use phone_verify_app::{CountryStats, StatsByCountry, StoreError, refusal_minute};

@@ -1,15 +1,19 @@
 //! No clear numbers at rest: sends, checks and history through the use cases on a protected
-//! store leave no form of the number in the SQLite file and its WAL, nor in the PostgreSQL
-//! table; a store in clear does (so the search can fail); a store in clear converted by
-//! `protect_clear_numbers` holds no number any more while its guards still see the old sends;
-//! and on SQLite a purge leaves nothing of what it deleted in the file (`secure_delete`).
+//! store leave no form of the number, nor the prefix the guard of ranges keeps of it, in the
+//! SQLite file and its WAL, nor in the PostgreSQL table; a store in clear does (so the search
+//! can fail); a store in clear converted by `protect_clear_numbers` holds no number or prefix
+//! any more while its guards (per number and per range) still see the old sends; and on
+//! SQLite a purge leaves nothing of what it deleted in the file (`secure_delete`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::Utc;
 use phone_verify::PhoneVerification;
-use phone_verify_app::{NumberKeyring, PageRequest, SendCodeError, SendRefusal, VerificationStore};
+use phone_verify_app::{
+    NumberKeyring, NumberRanges, PageRequest, SendCodeError, SendLimits, SendPolicy, SendRefusal,
+    VerificationStore,
+};
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, OtpCode,
     PhoneNumber, ReferenceId, SendCodeRequest, SendReceipt, TrustValidationId, VerificationStatus,
@@ -19,8 +23,18 @@ use phone_verify_sql_store::SqlVerificationStore;
 /// The numbers the tests send to, as E.164.
 const NUMBERS: [&str; 3] = ["+60182258491", "+447400123456", "+12015550123"];
 
-/// Every form a number may be written in: E.164, its digits, its national digits, and the
-/// national number with the separators people type (and with the national prefix 0).
+/// The guard of ranges the use cases run: two numbers of a range (all but the last two digits
+/// shared) an hour. A store in clear keeps each send's range as the number's prefix
+/// (`+601822584**`), which with the masked form's last four digits is the whole number.
+const RANGES: NumberRanges = NumberRanges {
+    hidden_digits: 2,
+    max_numbers: 2,
+    window: std::time::Duration::from_secs(3600),
+};
+
+/// Every form a number may be written in: E.164, its digits, its national digits, the
+/// national number with the separators people type (and with the national prefix 0), and the
+/// prefix the guard of ranges keeps of it, with and without its `+`.
 fn forms(e164: &str) -> Vec<String> {
     let phone = PhoneNumber::parse(e164).expect("a number");
     let national = phone.national_number().to_owned();
@@ -36,6 +50,9 @@ fn forms(e164: &str) -> Vec<String> {
         forms.push(format!("{head}{separator}{tail}"));
         forms.push(format!("{country} {head}{separator}{tail}"));
     }
+    let prefix = &e164[..e164.len() - usize::from(RANGES.hidden_digits)];
+    forms.push(prefix.to_owned());
+    forms.push(prefix[1..].to_owned());
     forms
 }
 
@@ -89,12 +106,19 @@ fn gateway() -> MockVerificationGateway {
     gateway
 }
 
-/// The use cases over `store`, with the real clock and the default guards, wired by the
-/// facade.
+/// The use cases over `store`, with the real clock and the default guards and [`RANGES`],
+/// wired by the facade.
 async fn use_cases(store: Arc<dyn VerificationStore>) -> PhoneVerification {
     PhoneVerification::builder()
         .gateway(gateway())
         .store(store)
+        .send_policy(SendPolicy {
+            limits: SendLimits {
+                number_ranges: Some(RANGES),
+                ..SendLimits::default()
+            },
+            ..SendPolicy::default()
+        })
         .build()
         .await
         .expect("the facade builds")
@@ -272,6 +296,47 @@ mod sqlite {
         assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
     }
 
+    #[tokio::test]
+    async fn ranges_a_first_version_conversion_left_in_clear_are_converted_too() {
+        let dir = SqliteDir::new();
+        let clear = dir.open(SqliteOptions::default()).await;
+        send_and_check_each_number(Arc::new(clear.clone())).await;
+        clear.close().await;
+        let url = format!("sqlite://{}", dir.file().display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("opens");
+        let ranges: Vec<(String, String)> = sqlx::query_as(
+            "SELECT hex(id), number_range FROM verification_attempts \
+             WHERE number_range IS NOT NULL",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("reads the ranges");
+        assert_eq!(ranges.len(), 3, "a range a send");
+
+        let store = dir
+            .open(SqliteOptions::default())
+            .await
+            .protect_numbers(keyring());
+        convert_all(&store).await;
+        for (id, range) in ranges {
+            sqlx::query("UPDATE verification_attempts SET number_range = ?1 WHERE id = unhex(?2)")
+                .bind(range)
+                .bind(id)
+                .execute(&pool)
+                .await
+                .expect("the first version left the range");
+        }
+        pool.close().await;
+        assert!(
+            !found_in(&file_bytes(&dir)).is_empty(),
+            "the prefixes are back"
+        );
+
+        converts_the_ranges_left_in_clear(&store).await;
+        store.close().await;
+        assert_eq!(found_in(&file_bytes(&dir)), Vec::<String>::new());
+    }
+
     /// `protect-numbers --batch 10000` held SQLite's lock about 5 s a batch and failed sends
     /// of other processes (issue 30): a batch converts at most `MAX_PROTECT_BATCH` rows,
     /// whatever it is asked.
@@ -314,7 +379,8 @@ mod sqlite {
 }
 
 /// Converts the nine rows of [`send_and_check_each_number`] two at a time, then finds none
-/// left to convert; the old sends still hold their cooldown and their history by number.
+/// left to convert; the old sends still hold their cooldown and their history by number, and
+/// count in their range beside new sends.
 async fn converts_in_batches_and_keeps_the_guards(store: &SqlVerificationStore) {
     assert_eq!(store.count_clear_numbers().await.expect("counts"), 9);
     let mut batches = Vec::new();
@@ -343,6 +409,48 @@ async fn converts_in_batches_and_keeps_the_guards(store: &SqlVerificationStore) 
                 .all(|record| record.number().clear().is_none())
         );
     }
+    range_counts_converted_and_new_sends(&cases).await;
+}
+
+/// The range of `NUMBERS[0]` (`+601822584**`), sent to once before the conversion: a second
+/// number of it passes, a third is refused ([`RANGES`]: two an hour). The converted send is
+/// counted only if its range is the keyed digest the protected store writes for new sends.
+async fn range_counts_converted_and_new_sends(cases: &PhoneVerification) {
+    let neighbour = |last: u8| {
+        let phone = PhoneNumber::parse(&format!("+6018225849{last}")).expect("a number");
+        SendCodeRequest::new(phone, validation(100 + usize::from(last)))
+    };
+    cases
+        .send_code(&neighbour(2))
+        .await
+        .expect("the range's second number");
+    let third = cases.send_code(&neighbour(3)).await;
+    assert!(
+        matches!(
+            third,
+            Err(SendCodeError::Refused(SendRefusal::NumberRangeBusy {
+                limit: 2,
+                ..
+            }))
+        ),
+        "the converted send counts in its range: {third:?}"
+    );
+}
+
+/// A store the first version converted: numbers protected, the three sends' ranges left in
+/// clear. The conversion counts and converts those three, and the guard of ranges then counts
+/// them beside new sends.
+async fn converts_the_ranges_left_in_clear(store: &SqlVerificationStore) {
+    assert_eq!(store.count_clear_numbers().await.expect("counts"), 3);
+    assert_eq!(store.protect_clear_numbers(500).await.expect("converts"), 3);
+    assert_eq!(store.protect_clear_numbers(500).await.expect("converts"), 0);
+    assert_eq!(store.count_clear_numbers().await.expect("counts"), 0);
+    range_counts_converted_and_new_sends(&use_cases(Arc::new(store.clone())).await).await;
+}
+
+/// Converts every row of `store`, as many batches as it takes.
+async fn convert_all(store: &SqlVerificationStore) {
+    while store.protect_clear_numbers(500).await.expect("converts") > 0 {}
 }
 
 #[cfg(feature = "postgres")]
@@ -401,59 +509,69 @@ mod postgres {
         assert_eq!(found_in(&table_text(&schema).await), Vec::<String>::new());
     }
 
-    /// The raw pages of `relation` (pageinspect's `get_raw_page`, installed in `public` once
-    /// for the database), concatenated: live entries, dead ones and the free space between.
-    async fn raw_pages(pool: &sqlx::PgPool, relation: &str) -> Vec<u8> {
-        for attempt in 0..5 {
-            // Two tests installing it at once may collide on the catalog: try again.
-            match sqlx::raw_sql("CREATE EXTENSION IF NOT EXISTS pageinspect SCHEMA public")
-                .execute(pool)
-                .await
-            {
-                Ok(_) => break,
-                Err(error) if attempt == 4 => panic!("pageinspect: {error}"),
-                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
-            }
-        }
-        let pages: i64 = sqlx::query_scalar(
-            "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
+    #[tokio::test]
+    async fn ranges_a_first_version_conversion_left_in_clear_are_converted_too() {
+        let Some(url) = phone_verify_sql_store::test_postgres_url(
+            "ranges_a_first_version_conversion_left_in_clear_are_converted_too",
+        ) else {
+            return;
+        };
+        let schema = FreshSchema::new(&url).await;
+        let clear = schema.connect().await;
+        send_and_check_each_number(Arc::new(clear.clone())).await;
+        clear.close().await;
+        let pool = schema.raw_pool().await;
+        let ranges: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id::text, number_range FROM verification_attempts \
+             WHERE number_range IS NOT NULL",
         )
-        .bind(relation)
-        .fetch_one(pool)
+        .fetch_all(&pool)
         .await
-        .expect("the relation's size");
-        let mut bytes = Vec::new();
-        for page in 0..pages {
-            let raw: Vec<u8> = sqlx::query_scalar("SELECT public.get_raw_page($1, $2::int)")
-                .bind(relation)
-                .bind(page)
-                .fetch_one(pool)
+        .expect("reads the ranges");
+        assert_eq!(ranges.len(), 3, "a range a send");
+
+        let store = schema.connect().await.protect_numbers(keyring());
+        convert_all(&store).await;
+        for (id, range) in ranges {
+            sqlx::query("UPDATE verification_attempts SET number_range = $1 WHERE id = $2::uuid")
+                .bind(range)
+                .bind(id)
+                .execute(&pool)
                 .await
-                .expect("a raw page");
-            bytes.extend(raw);
+                .expect("the first version left the range");
         }
-        bytes
+        pool.close().await;
+        assert!(
+            !found_in(&table_text(&schema).await).is_empty(),
+            "the prefixes are back"
+        );
+
+        converts_the_ranges_left_in_clear(&store).await;
+        store.close().await;
+        assert_eq!(found_in(&table_text(&schema).await), Vec::<String>::new());
     }
 
-    /// What the planner's statistics say of the clear number's column.
+    /// What the planner's statistics say of the clear number's column and the range's.
     async fn number_statistics(pool: &sqlx::PgPool, schema: &FreshSchema) -> Vec<u8> {
-        let text: Option<String> = sqlx::query_scalar(
-            "SELECT string_agg(coalesce(most_common_vals::text, '') || ' ' \
-             || coalesce(histogram_bounds::text, ''), E'\n') FROM pg_stats \
-             WHERE schemaname = $1 AND tablename = 'verification_attempts' \
-             AND attname = 'phone_e164'",
-        )
-        .bind(schema.name().as_str())
-        .fetch_one(pool)
-        .await
-        .expect("reads the statistics");
-        text.unwrap_or_default().into_bytes()
+        let columns = ["phone_e164", "number_range"];
+        phone_verify_sql_store::postgres_column_statistics(pool, schema.name().as_str(), &columns)
+            .await
     }
 
-    /// The number indexes' pages and the column statistics, together.
+    /// The indexes whose entries hold a number in clear or its range.
+    const CLEAR_NUMBER_INDEXES: [&str; 3] = [
+        "verification_attempts_by_number",
+        "verification_attempts_counted_sends_by_number",
+        "verification_attempts_counted_sends_by_range",
+    ];
+
+    /// The pages of the indexes on a number in clear or its range, and the column statistics,
+    /// together.
     async fn traces(pool: &sqlx::PgPool, schema: &FreshSchema) -> Vec<u8> {
-        let mut bytes = raw_pages(pool, "verification_attempts_by_number").await;
-        bytes.extend(raw_pages(pool, "verification_attempts_counted_sends_by_number").await);
+        let mut bytes = Vec::new();
+        for index in CLEAR_NUMBER_INDEXES {
+            bytes.extend(phone_verify_sql_store::postgres_raw_pages(pool, index).await);
+        }
         bytes.extend(number_statistics(pool, schema).await);
         bytes
     }

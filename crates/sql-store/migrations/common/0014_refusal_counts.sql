@@ -1,5 +1,5 @@
 -- Sends refused before the provider have no record (nothing was sent); `phone-verify stats`
--- reports them per country and reason from these counts (docs/storage.md, migration 0013):
+-- reports them per country and reason from these counts (docs/storage.md, migration 0014):
 -- one row per minute, calling code and reason (a `SendRefusal` stable name), never a
 -- number, so an attack of any size adds at most minutes x countries x reasons rows. The
 -- primary key is the upsert's conflict target and the stats' range search by minute; a
