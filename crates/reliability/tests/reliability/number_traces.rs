@@ -75,7 +75,10 @@ async fn seed(store: &SqlVerificationStore, first: u32, ago: Duration) -> Vec<St
             started_at,
         };
         let reserved = store
-            .reserve_send(send, &phone_verify::policy::SendLimits::default())
+            .reserve_send(
+                send,
+                &phone_verify::policy::SendLimits::without_pumping_guards(),
+            )
             .await
             .expect("reserved");
         assert_eq!(reserved, Reservation::Reserved);
