@@ -315,8 +315,9 @@ impl CliError {
                     )
                 } else {
                     format!(
-                        "the code is on its way; attempt {attempt} still reads \"in flight\"; \
-                         reconcile it with the reference"
+                        "the code is on its way; attempt {attempt} still reads \"in flight\" \
+                         and counts against the guards until a check's answer records it or \
+                         `phone-verify reconcile` closes it as abandoned; check the code as usual"
                     )
                 };
                 Self::new(
@@ -551,6 +552,54 @@ mod tests {
             "{hint}"
         );
         assert!(!hint.contains("in flight"), "{hint}");
+    }
+
+    #[test]
+    fn a_late_send_after_a_reconcile_says_the_code_is_on_its_way_and_the_attempt_abandoned() {
+        use phone_verify::ports::{
+            CodeState, DeliveryState, DeliveryStatus, ReferenceId, SendReceipt, VerificationStatus,
+        };
+        let attempt = AttemptId::from_u128(7);
+        let reference = "0123456789ABCDEF0123456789ABCDEF";
+        let late = |source| {
+            CliError::of_send(
+                SendCodeError::SentButNotRecorded {
+                    attempt,
+                    receipt: SendReceipt {
+                        reference: ReferenceId::parse(reference).expect("a reference"),
+                        submitted_at: phone_verify::ports::DateTime::UNIX_EPOCH,
+                        delivery: DeliveryStatus {
+                            state: DeliveryState::InProgress,
+                            updated_on: None,
+                        },
+                        code_state: CodeState::Unknown,
+                        verification_status: VerificationStatus::Pending,
+                    },
+                    source,
+                },
+                None,
+            )
+        };
+
+        let closed = late(StoreError::conflict(ConflictKind::AlreadyFinished));
+        assert_eq!(closed.exit, Exit::NotRecorded);
+        assert!(closed.message.contains(reference), "{}", closed.message);
+        let hint = closed.hint.unwrap_or_default();
+        for said in [
+            "on its way",
+            "closed meanwhile as abandoned",
+            "still counts",
+        ] {
+            assert!(hint.contains(said), "{said}: {hint}");
+        }
+        assert!(!hint.contains("in flight"), "{hint}");
+
+        let unrecorded = late(StoreError::unavailable(io_error()));
+        assert_eq!(unrecorded.exit, Exit::NotRecorded);
+        let hint = unrecorded.hint.unwrap_or_default();
+        for said in ["on its way", "\"in flight\"", "phone-verify reconcile"] {
+            assert!(hint.contains(said), "{said}: {hint}");
+        }
     }
 
     #[test]

@@ -298,6 +298,10 @@ async fn a_malformed_database_url_is_a_configuration_error_and_opens_nothing() {
         ("sqlite://", "names no file"),
         (bad_sqlite.as_str(), "not a SQLite URL"),
         ("postgres://app:s3cret@db:port/app", "not a PostgreSQL URL"),
+        (
+            "postgres://app:s3cret@db/app?sslmode=bogus",
+            "sslmode is none of disable, allow, prefer, require, verify-ca, verify-full",
+        ),
     ] {
         let refused = run(binary().args([
             "history",

@@ -18,7 +18,12 @@ fn key_entries() -> String {
 
 /// A key file in `ws`, readable by its owner only.
 fn key_file(ws: &Workspace) -> PathBuf {
-    let path = ws.file("number-keys.txt", key_entries().as_bytes());
+    owner_only_file(ws, "number-keys.txt", &key_entries())
+}
+
+/// The file `name` in `ws` holding `text`, readable by its owner only.
+fn owner_only_file(ws: &Workspace, name: &str, text: &str) -> PathBuf {
+    let path = ws.file(name, text.as_bytes());
     #[cfg(unix)]
     std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .expect("chmod");
@@ -41,6 +46,19 @@ fn with_keys<'c>(command: &'c mut Command, keys: &Path) -> &'c mut Command {
     command.arg("--number-keys-file").arg(keys)
 }
 
+/// Sends to [`NUMBER`] for `tv-1` with the keys of [`key_file`], which it returns: a
+/// protected store with one send.
+async fn sent_with_keys(base_url: &str, ws: &Workspace) -> PathBuf {
+    let keys = key_file(ws);
+    let sent = run(with_keys(
+        &mut send(base_url, &ws.db(), NUMBER, "tv-1"),
+        &keys,
+    ))
+    .await;
+    assert_eq!(sent.code, 0, "{}", sent.all());
+    keys
+}
+
 fn history_of_number(ws: &Workspace) -> Command {
     let mut history = binary();
     history
@@ -53,13 +71,7 @@ fn history_of_number(ws: &Workspace) -> Command {
 async fn with_number_keys_send_check_and_history_work_and_the_store_holds_no_number() {
     let sim = simulator().await;
     let ws = Workspace::new();
-    let keys = key_file(&ws);
-    let sent = run(with_keys(
-        &mut send(&sim.base_url(), &ws.db(), NUMBER, "tv-1"),
-        &keys,
-    ))
-    .await;
-    assert_eq!(sent.code, 0, "{}", sent.all());
+    let keys = sent_with_keys(&sim.base_url(), &ws).await;
     let mut checked = check(&sim.base_url(), &ws.db(), "tv-1", CODE);
     checked.args(["--phone", NUMBER]);
     let checked = run(with_keys(&mut checked, &keys)).await;
@@ -135,6 +147,70 @@ async fn protect_numbers_counts_then_converts_a_store_in_clear_whose_guards_stil
     .await;
     let listed = run(with_keys(&mut history_of_number(&ws), &keys)).await;
     assert_eq!(listed.json()["attempts"].as_array().map(Vec::len), Some(2));
+}
+
+/// How many attempts of `trust_validation` the store holds, read with `keys`.
+async fn attempts_of(ws: &Workspace, keys: &Path, trust_validation: &str) -> usize {
+    let mut history = binary();
+    history
+        .args(["history", "--json", "--trust-validation", trust_validation])
+        .args(["--database-url", &ws.database_url()]);
+    let listed = run(with_keys(&mut history, keys)).await;
+    assert_eq!(listed.code, 0, "{}", listed.all());
+    listed.json()["attempts"].as_array().map_or(0, Vec::len)
+}
+
+/// A protected store knows its keys: a write without them would keep numbers in clear in it
+/// and miss every cooldown, and one under a key id whose material changed would do the same,
+/// silently. `send`, `check` and `protect-numbers --convert` refuse both as a configuration
+/// error (exit 3) saying nothing was written, before the provider is asked or a row written.
+#[tokio::test]
+async fn a_protected_store_without_its_keys_or_with_a_changed_key_is_exit_three_and_unchanged() {
+    let sim = simulator().await;
+    let ws = Workspace::new();
+    let keys = sent_with_keys(&sim.base_url(), &ws).await;
+    let asked = sim.counters().requests_total;
+    // The same key id, other material.
+    let changed = owner_only_file(
+        &ws,
+        "changed-keys.txt",
+        &format!("k1:{}\n", "7b".repeat(32)),
+    );
+    let other = "+60182258492";
+    let convert = || {
+        let mut command = binary();
+        command
+            .args(["protect-numbers", "--convert"])
+            .args(["--database-url", &ws.database_url()]);
+        command
+    };
+    let missing = "the store keeps numbers protected: open it with its number keys";
+    let key_changed = "number key k1 is not the key this store recorded under that id";
+    for (mut command, says) in [
+        (send(&sim.base_url(), &ws.db(), other, "tv-2"), missing),
+        (check(&sim.base_url(), &ws.db(), "tv-1", CODE), missing),
+        (send(&sim.base_url(), &ws.db(), other, "tv-2"), key_changed),
+        (check(&sim.base_url(), &ws.db(), "tv-1", CODE), key_changed),
+        (convert(), key_changed),
+    ] {
+        if says == key_changed {
+            with_keys(&mut command, &changed);
+        }
+        let ran = run(&mut command).await;
+        assert_eq!(ran.code, 3, "{says}: {}", ran.all());
+        for told in [says, "nothing was written"] {
+            assert!(ran.stderr.contains(told), "{told}: {}", ran.stderr);
+        }
+        assert!(!ran.all().contains(&"7b".repeat(32)), "{}", ran.all());
+    }
+    assert_eq!(
+        sim.counters().requests_total,
+        asked,
+        "the provider was not asked"
+    );
+    assert_eq!(attempts_of(&ws, &keys, "tv-1").await, 1, "the send alone");
+    assert_eq!(attempts_of(&ws, &keys, "tv-2").await, 0, "no send written");
+    assert_eq!(numbers_in_store(&ws.db()), Vec::<&str>::new());
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! lock, a memory measurement) run the helper programs of `src/bin/`.
 
 mod conversion;
+mod conversion_beside_sends;
 mod crash;
 mod current_send;
 mod end_to_end;
@@ -17,6 +18,7 @@ mod processed_5xx;
 mod properties;
 mod pumping;
 mod purge_beside_sends;
+mod senders;
 mod store_failures;
 mod store_memory;
 mod support;

@@ -21,15 +21,15 @@
 //! asserted: the machine is shared. `docs/storage.md` has the measured lock times.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use phone_verify::PhoneVerification;
 use phone_verify::records::{DEFAULT_PURGE_BATCH, PurgeMode, PurgeReport};
-use phone_verify_domain::error_chain;
-use phone_verify_reliability::fixture::{mobile_number, send_request, trust_validation};
+use phone_verify::{PhoneVerification, TrustValidationId};
+use phone_verify_reliability::fixture::trust_validation;
 use phone_verify_reliability::{Engine, Stack, StackConfig, open_store};
+
+use crate::senders::{SENDERS, Senders};
 use phone_verify_sql_store::{PostgresOptions, SchemaName, SqlVerificationStore, SqliteOptions};
 
 /// The old attempts of the trust validation in use.
@@ -38,8 +38,6 @@ const IN_USE_OLD: u32 = 20_000;
 const OLD: u32 = 3_000;
 /// Small trust validations finished minutes ago: the purge's to keep.
 const RECENT: u32 = 200;
-/// Sends at once beside the purge.
-const SENDERS: u32 = 4;
 /// Every this many sends goes to an old trust validation, which the purge is deleting.
 const TO_AN_OLD_ONE: u32 = 10;
 /// The purge's age: the old attempts are a month old, the recent ones minutes.
@@ -122,62 +120,20 @@ fn fill_sql(engine: &str, at: &Instants) -> String {
     )
 }
 
-/// What the senders did while the purge ran.
-#[derive(Default)]
-struct Sent {
-    failures: Vec<String>,
-    sends: u32,
-    /// The old trust validations a send went to.
-    to_old: Vec<u32>,
-    slowest: Duration,
+/// The trust validation of the send of index `index`: every [`TO_AN_OLD_ONE`]-th goes to an
+/// old one (which the purge is deleting), the others to fresh ones.
+fn trust_validation_of(index: u32) -> TrustValidationId {
+    match old_one_of(index) {
+        Some(old) => trust_validation("tv-old", old),
+        None => trust_validation("beside-purge", index),
+    }
 }
 
-/// Sends from `stack`, [`SENDERS`] at a time, until `purging` is false; the first send of
-/// each sender is done before this returns the handle, so that sends run beside the purge
-/// from its start.
-async fn send_while(
-    stack: &Arc<Stack>,
-    purging: &Arc<AtomicBool>,
-) -> Vec<tokio::task::JoinHandle<Sent>> {
-    let mut senders = Vec::new();
-    for sender in 0..SENDERS {
-        let (stack, purging) = (Arc::clone(stack), Arc::clone(purging));
-        let (ready, started) = tokio::sync::oneshot::channel();
-        senders.push(tokio::spawn(async move {
-            let mut sent = Sent::default();
-            let mut ready = Some(ready);
-            for round in 0.. {
-                if round > 0 && !purging.load(Ordering::SeqCst) {
-                    break;
-                }
-                let index = round * SENDERS + sender;
-                let tv = if index.is_multiple_of(TO_AN_OLD_ONE) {
-                    let old = index / TO_AN_OLD_ONE % OLD + 1;
-                    sent.to_old.push(old);
-                    trust_validation("tv-old", old)
-                } else {
-                    trust_validation("beside-purge", index)
-                };
-                let began = Instant::now();
-                let result = stack
-                    .verification
-                    .send_code(&send_request(mobile_number(index), tv))
-                    .await;
-                sent.slowest = sent.slowest.max(began.elapsed());
-                sent.sends += 1;
-                if let Err(error) = result {
-                    sent.failures
-                        .push(format!("send {index}: {}", error_chain(&error)));
-                }
-                if let Some(ready) = ready.take() {
-                    let _ = ready.send(());
-                }
-            }
-            sent
-        }));
-        started.await.expect("the sender's first send is done");
-    }
-    senders
+/// The old trust validation the send of index `index` goes to, if any.
+fn old_one_of(index: u32) -> Option<u32> {
+    index
+        .is_multiple_of(TO_AN_OLD_ONE)
+        .then(|| index / TO_AN_OLD_ONE % OLD + 1)
 }
 
 /// The rows of each trust validation, split into those that started before `split_ns` (the
@@ -243,25 +199,21 @@ async fn purge_beside_sends(
         .await
         .expect("the purging instance is wired");
 
-    let purging = Arc::new(AtomicBool::new(true));
-    let senders = send_while(&stack, &purging).await;
+    let senders = Senders::start(&stack, trust_validation_of).await;
     let began = Instant::now();
     let purged = records.purge(OLDER_THAN, PurgeMode::Delete).await;
     let took = began.elapsed();
-    purging.store(false, Ordering::SeqCst);
-    let mut sent = Sent::default();
-    for sender in senders {
-        let done = sender.await.expect("a sender");
-        sent.failures.extend(done.failures);
-        sent.sends += done.sends;
-        sent.to_old.extend(done.to_old);
-        sent.slowest = sent.slowest.max(done.slowest);
-    }
+    let sent = senders.stop().await;
+    let to_old: Vec<u32> = sent.indices.iter().filter_map(|&n| old_one_of(n)).collect();
     let report: PurgeReport = purged.expect("the purge runs to its end");
     println!(
         "{engine}: purge of {} sends and {} checks in {} batches took {took:?}; {} sends beside \
          it, the slowest {:?}",
-        report.attempts.sends, report.attempts.checks, report.batches, sent.sends, sent.slowest
+        report.attempts.sends,
+        report.attempts.checks,
+        report.batches,
+        sent.sends(),
+        sent.slowest
     );
 
     assert_eq!(
@@ -270,9 +222,9 @@ async fn purge_beside_sends(
         "{engine}: no send fails beside a purge"
     );
     assert!(
-        sent.sends > SENDERS,
+        sent.sends() > SENDERS,
         "{engine}: sends ran beside the purge ({} of them)",
-        sent.sends
+        sent.sends()
     );
     let walked = u64::from(IN_USE_OLD + 2 * OLD);
     assert!(
@@ -304,7 +256,7 @@ async fn purge_beside_sends(
             old_rows == 0 || old_rows == 2,
             "{engine}: {tv} keeps {old_rows} of its 2 old attempts"
         );
-        if sent.to_old.contains(&old) {
+        if to_old.contains(&old) {
             assert!(new_rows >= 1, "{engine}: {tv}'s new send is kept");
         } else {
             assert_eq!((old_rows, new_rows), (0, 0), "{engine}: {tv} is purged");
@@ -319,7 +271,7 @@ async fn purge_beside_sends(
     let new_rows: i64 = rows.values().map(|(_, new)| new).sum();
     assert_eq!(
         new_rows,
-        i64::from(2 * RECENT + 1) + i64::from(sent.sends),
+        i64::from(2 * RECENT + 1) + i64::from(sent.sends()),
         "{engine}: every send beside the purge is recorded, once"
     );
 }
