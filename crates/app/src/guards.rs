@@ -42,8 +42,9 @@ pub struct SendLimits {
     /// numbers. Default: 3 numbers of a block of 1,000 an hour ([`NumberRanges::default`]);
     /// `None` switches it off.
     pub number_ranges: Option<NumberRanges>,
-    /// Refuses sends to a country whose codes are not being verified ([`ConversionBreaker`]).
-    /// Default: on ([`ConversionBreaker::default`]); `None` switches it off.
+    /// Refuses sends to a country, or a number prefix, whose codes are not being verified
+    /// ([`ConversionBreaker`]). Default: on, per country ([`ConversionBreaker::default`]);
+    /// `None` switches it off.
     pub conversion: Option<ConversionBreaker>,
     /// A cooldown and a cap per end user's client ([`ClientLimits`]), for the sends whose
     /// request names one (`SendCodeRequest::with_client`); needs number keys, since a client
@@ -117,13 +118,14 @@ impl ClientLimits {
     }
 }
 
-/// A circuit breaker per country on the share of codes verified: of the latest counted sends
-/// to a country started within the window (leaving out the last `grace`, too recent to be
-/// verified yet; at most [`ConversionBreaker::sample`] of them), when there are at least
-/// `min_sends` and fewer than `min_conversion_percent` of them had a check that verified, new
-/// sends there are refused for `cool_off`, after which the share decides again. Its state is
-/// the records' (nothing kept beside them, nothing to lose in a crash). An operator pins a
-/// country open or closed.
+/// A circuit breaker per country, or per number prefix ([`BreakerScope`]), on the share of
+/// codes verified: of the latest counted sends to a country (or to the numbers of a prefix)
+/// started within the window (leaving out the last `grace`, too recent to be verified yet; at
+/// most [`ConversionBreaker::sample`] of them), when there are at least `min_sends` and fewer
+/// than `min_conversion_percent` of them had a check that verified, new sends there are
+/// refused for `cool_off`, after which the share decides again. Its state is the records'
+/// (nothing kept beside them, nothing to lose in a crash). An operator pins a country open or
+/// closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversionBreaker {
     /// The fewest sends in the window for the share to decide (below it, the country passes).
@@ -137,8 +139,63 @@ pub struct ConversionBreaker {
     /// How long a tripped country is refused before the share decides again.
     pub cool_off: Duration,
     /// Countries (calling codes, `+60`) the operator pinned: open (never refused by the
-    /// breaker) or closed (always refused).
+    /// breaker) or closed (always refused), whatever the scope.
     pub pinned: Vec<(String, Pinned)>,
+    /// What a share is measured over: a whole country (the default), or each prefix of a
+    /// length the operator chooses, so that a tripped prefix refuses its own numbers only.
+    pub scope: BreakerScope,
+}
+
+/// What the [`ConversionBreaker`] measures a share of codes verified over, and so what a
+/// refusal closes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BreakerScope {
+    /// The whole country of the number (its calling code): one share a country. A pumped
+    /// country's cool-off refuses its honest users too.
+    #[default]
+    Country,
+    /// The numbers sharing the calling code and the first `national_digits` digits of the
+    /// national number (`+63 917`: `national_digits: 3`, a mobile operator's prefix): one
+    /// share a prefix, so that an attack on a few prefixes closes those only and the rest of
+    /// the country is served. A prefix longer than a number's national number is the whole
+    /// number. Each send records its prefix (in a protected store, its keyed digest only).
+    Prefix {
+        /// How many digits of the national number after the calling code make the prefix.
+        national_digits: u8,
+    },
+}
+
+impl BreakerScope {
+    /// What the scope names in a refusal's message: `this country` or `this number's
+    /// prefix`.
+    fn subject(self) -> &'static str {
+        match self {
+            Self::Country => "this country",
+            Self::Prefix { .. } => "this number's prefix",
+        }
+    }
+
+    /// How many last digits of `phone` lie outside its prefix, for a prefix scope: the
+    /// digits [`crate::NumberProtection::range_of`] hides to give the prefix's key.
+    ///
+    /// ```
+    /// use phone_verify_app::BreakerScope;
+    /// use phone_verify_domain::PhoneNumber;
+    ///
+    /// let phone = PhoneNumber::parse("+639171234567")?; // +63 917 123 4567
+    /// assert_eq!(BreakerScope::Prefix { national_digits: 3 }.hidden_digits(&phone), Some(7));
+    /// assert_eq!(BreakerScope::Prefix { national_digits: 20 }.hidden_digits(&phone), Some(0));
+    /// assert_eq!(BreakerScope::Country.hidden_digits(&phone), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn hidden_digits(self, phone: &PhoneNumber) -> Option<u8> {
+        let Self::Prefix { national_digits } = self else {
+            return None;
+        };
+        let national = phone.national_number().len();
+        let hidden = national.saturating_sub(usize::from(national_digits));
+        Some(u8::try_from(hidden).unwrap_or(u8::MAX))
+    }
 }
 
 /// How many of a country's latest sends the [`ConversionBreaker`] judges it on, unless its
@@ -181,6 +238,7 @@ impl Default for ConversionBreaker {
             grace: Duration::from_secs(10 * 60),
             cool_off: Duration::from_secs(15 * 60),
             pinned: Vec::new(),
+            scope: BreakerScope::Country,
         }
     }
 }
@@ -208,8 +266,9 @@ impl ConversionBreaker {
         (sub(now, self.window), sub(now, self.grace))
     }
 
-    /// Decides a send at `now` to the country of `calling_code` from what its records say
-    /// (`None` when the country is pinned and nothing was read).
+    /// Decides a send at `now` to the country of `calling_code` from what the records say of
+    /// its country, or of its prefix in a prefix scope (`None` when the country is pinned and
+    /// nothing was read).
     ///
     /// # Errors
     ///
@@ -219,7 +278,7 @@ impl ConversionBreaker {
     /// ```
     /// use std::time::Duration;
     /// use chrono::{TimeZone, Utc};
-    /// use phone_verify_app::{ConversionBreaker, CountryConversion, SendRefusal};
+    /// use phone_verify_app::{BreakerScope, ConversionBreaker, CountryConversion, SendRefusal};
     ///
     /// let breaker = ConversionBreaker {
     ///     min_sends: 50,
@@ -228,6 +287,7 @@ impl ConversionBreaker {
     ///     grace: Duration::from_secs(600),
     ///     cool_off: Duration::from_secs(900),
     ///     pinned: Vec::new(),
+    ///     scope: BreakerScope::Country,
     /// };
     /// let now = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
     /// let honest = CountryConversion { sends: 200, verified: 150 };
@@ -244,8 +304,13 @@ impl ConversionBreaker {
         read: Option<CountryConversion>,
         now: DateTime<Utc>,
     ) -> Result<(), SendRefusal> {
-        let refusal = |conversion_percent| SendRefusal::ConversionTooLow {
+        let refusal = |conversion_percent: Option<u8>| SendRefusal::ConversionTooLow {
             calling_code: calling_code.to_owned(),
+            scope: if conversion_percent.is_some() {
+                self.scope
+            } else {
+                BreakerScope::Country
+            },
             conversion_percent,
             retry_at: add(now, self.cool_off),
         };
@@ -762,13 +827,16 @@ pub enum SendRefusal {
         /// When enough of the range's numbers have left the window.
         retry_at: DateTime<Utc>,
     },
-    /// The codes sent to the number's country are not being verified
-    /// ([`SendLimits::conversion`]): the mark of SMS pumping. Refused for a cool-off, after
-    /// which the share decides again.
-    #[error("codes sent to this country are not being verified")]
+    /// The codes sent to the number's country, or to its prefix ([`BreakerScope`]), are not
+    /// being verified ([`SendLimits::conversion`]): the mark of SMS pumping. Refused for a
+    /// cool-off, after which the share decides again.
+    #[error("codes sent to {} are not being verified", scope.subject())]
     ConversionTooLow {
         /// The country's calling code (`"+60"`).
         calling_code: String,
+        /// What the share was measured over: the country, or the number's prefix (a country
+        /// pinned closed is refused as a country).
+        scope: BreakerScope,
         /// The share of codes verified in the window, in percent; `None` when the operator
         /// pinned the country closed.
         conversion_percent: Option<u8>,

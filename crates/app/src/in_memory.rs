@@ -104,6 +104,8 @@ struct Inner {
     ranges: Keyed,
     /// The sends of each client, for the sends that named one ([`NewSend::client`]).
     clients: Keyed,
+    /// The sends of each prefix, for the sends that recorded one ([`NewSend::prefix`]).
+    prefixes: Keyed,
     /// By calling code: the counted sends and the verified checks, in order of start.
     countries: HashMap<String, Country>,
     /// Refused sends by (minute, calling code, reason) ([`VerificationStore::count_refusal`]).
@@ -137,6 +139,7 @@ impl Default for Inner {
             checks_by_send: HashMap::new(),
             ranges: Keyed::default(),
             clients: Keyed::default(),
+            prefixes: Keyed::default(),
             countries: HashMap::new(),
             refusals: BTreeMap::new(),
             retention: default_retention(),
@@ -306,6 +309,7 @@ impl Inner {
             }
         }
         self.ranges.rekey(|range| numbers.protect_range(range));
+        self.prefixes.rekey(|prefix| numbers.protect_range(prefix));
         self.by_number.clear();
         for (seq, record) in (self.first..).zip(&self.attempts) {
             if let Some(record) = record {
@@ -361,24 +365,48 @@ impl Inner {
         }
     }
 
-    /// What the conversion breaker reads of the country of `calling_code`: its latest
-    /// `sample` counted sends started within `(from, until]`, and how many of them a check
-    /// verified.
+    /// What the conversion breaker reads of the country of `calling_code`, or of the prefix
+    /// `prefix` when it measures prefixes: its latest `sample` counted sends started within
+    /// `(from, until]`, and how many of them a check verified.
     fn conversion(
         &self,
         calling_code: &str,
+        prefix: Option<&GuardKey>,
         (from, until): (DateTime<Utc>, DateTime<Utc>),
         sample: u32,
     ) -> CountryConversion {
+        let sample = usize::try_from(sample).unwrap_or(usize::MAX);
+        match prefix {
+            // A prefix's sends are kept in the order they were reserved, which is the order
+            // of their starts: the latest are read from the end.
+            Some(prefix) => self.share_verified(
+                self.prefixes
+                    .latest(prefix)
+                    .filter(|seq| {
+                        self.sends([seq]).next().is_some_and(|send| {
+                            send.may_have_delivered()
+                                && send.started_at > from
+                                && send.started_at <= until
+                        })
+                    })
+                    .take(sample),
+            ),
+            None => self.share_verified(
+                self.countries
+                    .get(calling_code)
+                    .into_iter()
+                    .flat_map(|country| country.counted_sends.latest_in(from, until, sample)),
+            ),
+        }
+    }
+
+    /// How many of the sends `seqs` there are, and how many of them a check verified.
+    fn share_verified(&self, seqs: impl Iterator<Item = u64>) -> CountryConversion {
         let mut read = CountryConversion {
             sends: 0,
             verified: 0,
         };
-        let Some(country) = self.countries.get(calling_code) else {
-            return read;
-        };
-        let sample = usize::try_from(sample).unwrap_or(usize::MAX);
-        for seq in country.counted_sends.latest_in(from, until, sample) {
+        for seq in seqs {
             read.sends += 1;
             let Some(send) = self.get(seq) else { continue };
             let checks = self.checks_by_send.get(&send.id());
@@ -411,6 +439,7 @@ impl Inner {
         self.by_id.remove(&record.id());
         self.ranges.remove(record.id(), seq);
         self.clients.remove(record.id(), seq);
+        self.prefixes.remove(record.id(), seq);
         let code = record.number().calling_code();
         if let Some(country) = self.countries.get_mut(code) {
             country.counted_sends.remove(record.started_at(), seq);
@@ -722,6 +751,7 @@ impl VerificationStore for InMemoryVerificationStore {
                 let read = breaker.pinned(calling_code).is_none().then(|| {
                     inner.conversion(
                         calling_code,
+                        send.prefix.as_ref(),
                         breaker.bounds(send.started_at),
                         breaker.sample(),
                     )
@@ -745,13 +775,21 @@ impl VerificationStore for InMemoryVerificationStore {
         if let Err(refusal) = refused {
             return Ok(Reservation::Refused(refusal));
         }
-        let (id, range, client) = (send.id, send.range.clone(), send.client.clone());
+        let (id, range, client, prefix) = (
+            send.id,
+            send.range.clone(),
+            send.client.clone(),
+            send.prefix.clone(),
+        );
         let seq = inner.insert(AttemptRecord::Send(SendRecord::in_flight(send)));
         if let Some(range) = range {
             inner.ranges.insert(id, range, seq);
         }
         if let Some(client) = client {
             inner.clients.insert(id, client, seq);
+        }
+        if let Some(prefix) = prefix {
+            inner.prefixes.insert(id, prefix, seq);
         }
         inner.recount(seq);
         inner.evict();

@@ -114,7 +114,7 @@ pub use current_send::CheckTarget;
 #[cfg(feature = "test-util")]
 pub use failing::FailingStore;
 pub use guards::{
-    CONVERSION_SAMPLE, CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits,
+    BreakerScope, CONVERSION_SAMPLE, CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits,
     ConversionBreaker, CountryBudget, CountryBudgets, CountryConversion, NumberPrefix,
     NumberPrefixError, NumberRanges, Pinned, SendLimits, SendPolicy, SendRefusal,
     minimum_retention,

@@ -408,6 +408,7 @@ mod tests {
             (
                 SendCodeError::Refused(SendRefusal::ConversionTooLow {
                     calling_code: "+63".into(),
+                    scope: crate::BreakerScope::Prefix { national_digits: 3 },
                     conversion_percent: Some(2),
                     retry_at: in_30s,
                 }),
@@ -416,6 +417,7 @@ mod tests {
             (
                 SendCodeError::Refused(SendRefusal::ConversionTooLow {
                     calling_code: "+63".into(),
+                    scope: crate::BreakerScope::Country,
                     conversion_percent: None,
                     retry_at: in_30s,
                 }),

@@ -200,6 +200,10 @@ pub struct NewSend {
     pub channel: Channel,
     /// The number's range, when the guard of ranges is on ([`crate::SendLimits::number_ranges`]).
     pub range: Option<GuardKey>,
+    /// The number's prefix, when the conversion breaker measures prefixes
+    /// ([`crate::BreakerScope::Prefix`]): the range of the numbers sharing it, kept as a
+    /// range is ([`crate::NumberProtection::range_of`]).
+    pub prefix: Option<GuardKey>,
     /// The keyed digest of the end user's client, when the request names one and the guard of
     /// clients is on ([`crate::SendLimits::clients`]).
     pub client: Option<GuardKey>,

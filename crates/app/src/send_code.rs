@@ -323,6 +323,13 @@ impl SendCode {
                 .limits
                 .number_ranges
                 .map(|ranges| numbers.range_of(&request.phone, ranges.hidden_digits)),
+            prefix: self
+                .policy
+                .limits
+                .conversion
+                .as_ref()
+                .and_then(|breaker| breaker.scope.hidden_digits(&request.phone))
+                .map(|hidden| numbers.range_of(&request.phone, hidden)),
             client: self
                 .policy
                 .limits

@@ -3,7 +3,8 @@
 //!
 //! [`SendPolicy`] (with [`SendLimits`]: cooldown, caps per number and per trust validation,
 //! budgets per country ([`CountryBudgets`]), distinct numbers per range ([`NumberRanges`]), a
-//! breaker on the share of codes verified per country ([`ConversionBreaker`]), a cooldown and a
+//! breaker on the share of codes verified per country or per prefix ([`ConversionBreaker`],
+//! [`BreakerScope`]), a cooldown and a
 //! cap per end user's client ([`ClientLimits`]),
 //! countries, prefixes and kinds of number) refuses
 //! with a [`SendRefusal`]; [`CheckPolicy`]
@@ -13,7 +14,8 @@
 //! a `Retry-After` asks for.
 
 pub use phone_verify_app::{
-    CLOCK_MARGIN, CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits, ConversionBreaker,
-    CountryBudget, CountryBudgets, CountryConversion, DEFAULT_PROVIDER_WAIT, NumberPrefixError,
-    NumberRanges, Pinned, ProvidersError, SendLimits, SendPolicy, SendRefusal, minimum_retention,
+    BreakerScope, CLOCK_MARGIN, CallingCodeError, CheckPolicy, CheckRefusal, ClientLimits,
+    ConversionBreaker, CountryBudget, CountryBudgets, CountryConversion, DEFAULT_PROVIDER_WAIT,
+    NumberPrefixError, NumberRanges, Pinned, ProvidersError, SendLimits, SendPolicy, SendRefusal,
+    minimum_retention,
 };

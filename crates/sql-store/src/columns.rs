@@ -108,6 +108,9 @@ pub(crate) struct InFlightRow {
     /// A send's client digest, when its request names a client and the guard of clients is
     /// on; a check's is none.
     pub(crate) client_digest: Option<String>,
+    /// A send's number prefix, when the conversion breaker measures prefixes; a check's is
+    /// none.
+    pub(crate) number_prefix: Option<String>,
 }
 
 /// What a new row keeps in `trust_flow`: nothing of meaning. The Trust Flow is IDMeta's
@@ -186,6 +189,10 @@ impl InFlightRow {
                 .client
                 .as_ref()
                 .map(|client| client.as_str().to_owned()),
+            number_prefix: send
+                .prefix
+                .as_ref()
+                .map(|prefix| prefix.as_str().to_owned()),
         })
     }
 
@@ -205,6 +212,7 @@ impl InFlightRow {
             calling_code: check.number.calling_code().to_owned(),
             number_range: None,
             client_digest: None,
+            number_prefix: None,
         })
     }
 }

@@ -19,153 +19,104 @@ pub(crate) type Embedded = (i64, &'static str, &'static str);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Migrations(pub(crate) &'static [Embedded]);
 
+/// The migrations of the engine whose own files are in `migrations/<$engine>/` (1, 2 and 5);
+/// every other one is in `migrations/common/`, read alike by both. One list for both engines,
+/// so that a migration cannot be added to one and forgotten in the other.
+macro_rules! migrations {
+    ($engine:literal) => {
+        Migrations(&[
+            (
+                1,
+                "verification attempts",
+                include_str!(concat!(
+                    "../migrations/",
+                    $engine,
+                    "/0001_verification_attempts.sql"
+                )),
+            ),
+            (
+                2,
+                "current send",
+                include_str!(concat!("../migrations/", $engine, "/0002_current_send.sql")),
+            ),
+            (
+                3,
+                "lifecycle",
+                include_str!("../migrations/common/0003_lifecycle.sql"),
+            ),
+            (
+                4,
+                "provider",
+                include_str!("../migrations/common/0004_provider.sql"),
+            ),
+            (
+                5,
+                "protected numbers",
+                include_str!(concat!(
+                    "../migrations/",
+                    $engine,
+                    "/0005_protected_numbers.sql"
+                )),
+            ),
+            (
+                6,
+                "number keys",
+                include_str!("../migrations/common/0006_number_keys.sql"),
+            ),
+            (
+                7,
+                "linear purge",
+                include_str!("../migrations/common/0007_linear_purge.sql"),
+            ),
+            (
+                8,
+                "channel",
+                include_str!("../migrations/common/0008_channel.sql"),
+            ),
+            (
+                9,
+                "calling code",
+                include_str!("../migrations/common/0009_calling_code.sql"),
+            ),
+            (
+                10,
+                "number range",
+                include_str!("../migrations/common/0010_number_range.sql"),
+            ),
+            (
+                11,
+                "verified by country",
+                include_str!("../migrations/common/0011_verified_by_country.sql"),
+            ),
+            (
+                12,
+                "client digest",
+                include_str!("../migrations/common/0012_client_digest.sql"),
+            ),
+            (
+                13,
+                "clear ranges",
+                include_str!("../migrations/common/0013_clear_ranges.sql"),
+            ),
+            (
+                14,
+                "refusal counts",
+                include_str!("../migrations/common/0014_refusal_counts.sql"),
+            ),
+            (
+                15,
+                "breaker prefix",
+                include_str!("../migrations/common/0015_breaker_prefix.sql"),
+            ),
+        ])
+    };
+}
+
 #[cfg(feature = "sqlite")]
-pub(crate) const SQLITE: Migrations = Migrations(&[
-    (
-        1,
-        "verification attempts",
-        include_str!("../migrations/sqlite/0001_verification_attempts.sql"),
-    ),
-    (
-        2,
-        "current send",
-        include_str!("../migrations/sqlite/0002_current_send.sql"),
-    ),
-    (
-        3,
-        "lifecycle",
-        include_str!("../migrations/common/0003_lifecycle.sql"),
-    ),
-    (
-        4,
-        "provider",
-        include_str!("../migrations/common/0004_provider.sql"),
-    ),
-    (
-        5,
-        "protected numbers",
-        include_str!("../migrations/sqlite/0005_protected_numbers.sql"),
-    ),
-    (
-        6,
-        "number keys",
-        include_str!("../migrations/common/0006_number_keys.sql"),
-    ),
-    (
-        7,
-        "linear purge",
-        include_str!("../migrations/common/0007_linear_purge.sql"),
-    ),
-    (
-        8,
-        "channel",
-        include_str!("../migrations/common/0008_channel.sql"),
-    ),
-    (
-        9,
-        "calling code",
-        include_str!("../migrations/common/0009_calling_code.sql"),
-    ),
-    (
-        10,
-        "number range",
-        include_str!("../migrations/common/0010_number_range.sql"),
-    ),
-    (
-        11,
-        "verified by country",
-        include_str!("../migrations/common/0011_verified_by_country.sql"),
-    ),
-    (
-        12,
-        "client digest",
-        include_str!("../migrations/common/0012_client_digest.sql"),
-    ),
-    (
-        13,
-        "clear ranges",
-        include_str!("../migrations/common/0013_clear_ranges.sql"),
-    ),
-    (
-        14,
-        "refusal counts",
-        include_str!("../migrations/common/0014_refusal_counts.sql"),
-    ),
-]);
+pub(crate) const SQLITE: Migrations = migrations!("sqlite");
 
 #[cfg(feature = "postgres")]
-pub(crate) const POSTGRES: Migrations = Migrations(&[
-    (
-        1,
-        "verification attempts",
-        include_str!("../migrations/postgres/0001_verification_attempts.sql"),
-    ),
-    (
-        2,
-        "current send",
-        include_str!("../migrations/postgres/0002_current_send.sql"),
-    ),
-    (
-        3,
-        "lifecycle",
-        include_str!("../migrations/common/0003_lifecycle.sql"),
-    ),
-    (
-        4,
-        "provider",
-        include_str!("../migrations/common/0004_provider.sql"),
-    ),
-    (
-        5,
-        "protected numbers",
-        include_str!("../migrations/postgres/0005_protected_numbers.sql"),
-    ),
-    (
-        6,
-        "number keys",
-        include_str!("../migrations/common/0006_number_keys.sql"),
-    ),
-    (
-        7,
-        "linear purge",
-        include_str!("../migrations/common/0007_linear_purge.sql"),
-    ),
-    (
-        8,
-        "channel",
-        include_str!("../migrations/common/0008_channel.sql"),
-    ),
-    (
-        9,
-        "calling code",
-        include_str!("../migrations/common/0009_calling_code.sql"),
-    ),
-    (
-        10,
-        "number range",
-        include_str!("../migrations/common/0010_number_range.sql"),
-    ),
-    (
-        11,
-        "verified by country",
-        include_str!("../migrations/common/0011_verified_by_country.sql"),
-    ),
-    (
-        12,
-        "client digest",
-        include_str!("../migrations/common/0012_client_digest.sql"),
-    ),
-    (
-        13,
-        "clear ranges",
-        include_str!("../migrations/common/0013_clear_ranges.sql"),
-    ),
-    (
-        14,
-        "refusal counts",
-        include_str!("../migrations/common/0014_refusal_counts.sql"),
-    ),
-]);
+pub(crate) const POSTGRES: Migrations = migrations!("postgres");
 
 impl MigrationSource<'static> for Migrations {
     fn resolve(
@@ -334,6 +285,7 @@ mod upgrade_tests {
             provider: ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
             range: None,
+            prefix: None,
             client: None,
             started_at,
         };
@@ -390,8 +342,8 @@ mod upgrade_tests {
         );
         assert_eq!(
             schema.split(',').count(),
-            19,
-            "the attempts and their sixteen indexes, the number keys and the refusal counts: {schema}"
+            20,
+            "the attempts and their seventeen indexes, the number keys and the refusal counts: {schema}"
         );
     }
 

@@ -28,28 +28,9 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             "verification_attempts_counted_sends_by_number",
             vec![number(), Param::Int(0)],
         ),
-        // The send's guards in one statement search the three indexes of the three
-        // statements they replace.
-        (
-            sql::SEND_GUARDS_BY_NUMBER,
-            "primary key",
-            vec![id(), validation(), number(), Param::Int(0)],
-        ),
-        (
-            sql::SEND_GUARDS_BY_NUMBER,
-            "verification_attempts_counted_sends_by_trust_validation",
-            vec![id(), validation(), number(), Param::Int(0)],
-        ),
-        (
-            sql::SEND_GUARDS_BY_NUMBER,
-            "verification_attempts_counted_sends_by_number",
-            vec![id(), validation(), number(), Param::Int(0)],
-        ),
-        (
-            sql::SEND_GUARDS_BY_DIGEST,
-            "verification_attempts_counted_sends_by_digest",
-            vec![id(), validation(), digest(), Param::Int(0)],
-        ),
+        // A send's guards in one statement: each part searches its own index (every part
+        // on; the parts of the guards against pumping further down).
+        (sql::SEND_GUARDS_BY_NUMBER, "primary key", send_guards()),
         (
             sql::COUNT_COUNTED_CHECKS_OF_SEND,
             "verification_attempts_checks_by_send",
@@ -151,38 +132,46 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             REFUSALS_KEY,
             vec![Param::Int(60 * 1_000_000_000), Param::Int(500)],
         ),
+        // A send's guards, every part on: each part searches its own index.
         (
-            sql::BREAKER_SAMPLE,
-            "verification_attempts_counted_sends_by_country",
-            vec![
-                Param::Text("+7"),
-                Param::Int(0),
-                Param::Int(i64::MAX),
-                Param::Int(200),
-            ],
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_number",
+            send_guards(),
         ),
         (
-            sql::BREAKER_SAMPLE,
-            "verification_attempts_checks_by_send",
-            vec![
-                Param::Text("+7"),
-                Param::Int(0),
-                Param::Int(i64::MAX),
-                Param::Int(200),
-            ],
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_trust_validation",
+            send_guards(),
         ),
         (
-            sql::COUNTED_SENDS_FROM_CLIENT_AFTER,
-            "verification_attempts_counted_sends_by_client",
-            vec![
-                Param::Text("k1:00000000000000000000000000000000000000000000000000000000000000ab"),
-                Param::Int(0),
-            ],
-        ),
-        (
-            sql::COUNTED_SENDS_TO_RANGE_AFTER,
+            sql::SEND_GUARDS_BY_NUMBER,
             "verification_attempts_counted_sends_by_range",
-            vec![Param::Text("+601800042**"), Param::Int(0)],
+            send_guards(),
+        ),
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_country",
+            send_guards(),
+        ),
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_prefix",
+            send_guards(),
+        ),
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_checks_by_send",
+            send_guards(),
+        ),
+        (
+            sql::SEND_GUARDS_BY_NUMBER,
+            "verification_attempts_counted_sends_by_client",
+            send_guards(),
+        ),
+        (
+            sql::SEND_GUARDS_BY_DIGEST,
+            "verification_attempts_counted_sends_by_digest",
+            send_guards_by_digest(),
         ),
         (
             sql::COUNTED_SENDS_TO_DIGEST_AFTER,
@@ -210,6 +199,33 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![validation(), Param::Int(11), Param::Int(i64::MAX), id()],
         ),
     ]
+}
+
+/// The parameters of a send's guards ([`sql::SEND_GUARDS_BY_NUMBER`]) with every part on:
+/// the number, its range, its country and prefix, a sample of 200, a client.
+fn send_guards() -> Vec<Param> {
+    vec![
+        Param::Id(Uuid::from_u128(42)),
+        Param::Text("tv-42"),
+        Param::Text("+60180000042"),
+        Param::Int(0),
+        Param::Text("+601800042**"),
+        Param::Int(0),
+        Param::Text("+7"),
+        Param::Text("+601042******"),
+        Param::Int(0),
+        Param::Int(i64::MAX),
+        Param::Int(200),
+        Param::Text("k1:00000000000000000000000000000000000000000000000000000000000000ab"),
+        Param::Int(0),
+    ]
+}
+
+/// [`send_guards`] for a protected number, by its digest.
+fn send_guards_by_digest() -> Vec<Param> {
+    let mut params = send_guards();
+    params[2] = Param::Text(DIGEST_42);
+    params
 }
 
 /// The parameters of a purge batch's walk: the cutoff of [`queries`], from the start, 500.
@@ -354,11 +370,12 @@ async fn every_sqlite_query_searches_its_index() {
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns,
-              finished_at_ns, outcome, counts, calling_code, number_range)
+              finished_at_ns, outcome, counts, calling_code, number_range, number_prefix)
          SELECT unhex(printf('%032x', i)), 'send', printf('+6018%07d', i % 5000), 147,
                 'tv-' || (i % 7000), i * 1000000000, i * 1000000000 + 1,
                 CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0,
-                '+' || (i % 50 + 1), printf('+6018%05d**', i % 5000)
+                '+' || (i % 50 + 1), printf('+6018%05d**', i % 5000),
+                printf('+601%03d******', i % 200)
          FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
          INSERT INTO verification_attempts
@@ -426,10 +443,14 @@ async fn every_sqlite_query_searches_its_index() {
         );
         // A purge's delete and a conversion's update scan the list they were given
         // (`json_each`, a virtual table): the batch's, not the table. The breaker scans the
-        // few sends its own statement materialized (`MATERIALIZE recent`, at most its sample).
+        // few sends its own statement read (`MATERIALIZE recent` and its co-routines
+        // `of_country`, `of_prefix`: at most its sample each).
         let materialized: Vec<String> = plan
             .iter()
-            .filter_map(|step| step.strip_prefix("MATERIALIZE "))
+            .filter_map(|step| {
+                step.strip_prefix("MATERIALIZE ")
+                    .or_else(|| step.strip_prefix("CO-ROUTINE "))
+            })
             .map(|name| format!("SCAN {name}"))
             .collect();
         assert!(
@@ -469,11 +490,12 @@ async fn every_postgres_query_searches_its_index() {
     sqlx::raw_sql(
         "INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, started_at_ns,
-              finished_at_ns, outcome, counts, calling_code, number_range)
+              finished_at_ns, outcome, counts, calling_code, number_range, number_prefix)
          SELECT lpad(to_hex(i), 32, '0')::uuid, 'send', '+6018' || lpad((i % 5000)::text, 7, '0'),
                 147, 'tv-' || (i % 7000), i * 1000000000::bigint, i * 1000000000::bigint + 1,
                 CASE WHEN i % 3 = 0 THEN 'not_sent' ELSE 'sent' END, i % 3 <> 0,
-                '+' || (i % 50 + 1), '+6018' || lpad((i % 5000)::text, 5, '0') || '**'
+                '+' || (i % 50 + 1), '+6018' || lpad((i % 5000)::text, 5, '0') || '**',
+                '+601' || lpad((i % 200)::text, 3, '0') || '******'
          FROM generate_series(1, 20000) AS i;
          INSERT INTO verification_attempts
              (id, kind, phone_e164, trust_flow, trust_validation, send_id, started_at_ns, counts,

@@ -268,15 +268,17 @@ impl Session {
         ))
     }
 
-    /// The first two columns of every row `sql` selects: a text and an integer.
-    pub(crate) async fn texts_and_integers(
+    /// The first three columns of every row `sql` selects: a tag, an integer and a text that
+    /// may be `NULL` (a send's guards, [`crate::sql::SEND_GUARDS_BY_NUMBER`]).
+    pub(crate) async fn tagged_rows(
         &mut self,
         sql: &'static str,
         values: Vec<Value>,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
+    ) -> Result<Vec<(i64, i64, Option<String>)>, StoreError> {
         read_rows!(self, sqlx::query(sql), values, |row| (
-            row.try_get::<String, _>(0)?,
-            row.try_get::<i64, _>(1)?
+            row.try_get::<i64, _>(0)?,
+            row.try_get::<i64, _>(1)?,
+            row.try_get::<Option<String>, _>(2)?
         ))
     }
 

@@ -85,21 +85,6 @@ pub(crate) const COUNTRY_CONVERSION: &str = "SELECT CAST(0 AS BIGINT) AS tag, CO
      UNION ALL SELECT 1, COUNT(*) FROM verification_attempts WHERE kind = 'check' \
      AND verdict = 'verified' AND calling_code = $1 AND started_at_ns > $2";
 
-/// What the conversion breaker reads of the country of calling code `$1`, in one statement:
-/// its latest `$4` counted sends started after `$2` and not after `$3` (index
-/// `verification_attempts_counted_sends_by_country`, read backwards), tag
-/// [`CONVERSION_SENDS`] their count, tag [`CONVERSION_VERIFIED`] how many of them have a check
-/// that verified (index `verification_attempts_checks_by_send`, one search per send): at most
-/// `$4` entries of each, however busy the country.
-pub(crate) const BREAKER_SAMPLE: &str = "WITH recent AS (SELECT id FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND calling_code = $1 AND started_at_ns > $2 \
-     AND started_at_ns <= $3 ORDER BY started_at_ns DESC LIMIT $4) \
-     SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM recent \
-     UNION ALL SELECT 1, CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 \
-     FROM verification_attempts AS checks WHERE checks.send_id = recent.id \
-     AND checks.kind = 'check' AND checks.verdict = 'verified') THEN 1 ELSE 0 END), 0) \
-     AS BIGINT) FROM recent";
-
 /// One more refusal of reason `$3` for the country of calling code `$2` in the minute `$1`
 /// (nanoseconds): an upsert on the primary key of `verification_refusals` (migration 0014).
 pub(crate) const COUNT_REFUSAL: &str = "INSERT INTO verification_refusals \
@@ -131,41 +116,59 @@ pub(crate) const CONVERSION_SENDS: i64 = 0;
 /// See [`CONVERSION_SENDS`].
 pub(crate) const CONVERSION_VERIFIED: i64 = 1;
 
-/// The start times of the counted sends from the client of digest `$1` started after `$2`:
-/// what the guard of clients counts. Index `verification_attempts_counted_sends_by_client`.
-pub(crate) const COUNTED_SENDS_FROM_CLIENT_AFTER: &str = "SELECT started_at_ns \
-     FROM verification_attempts WHERE kind = 'send' AND counts AND client_digest = $1 \
-     AND started_at_ns > $2";
-
-/// The counted sends to the range `$1` started after `$2`, each as its number (the E.164 form
-/// in clear, else the digest) and start: what the guard of ranges counts distinct numbers
-/// in. Index `verification_attempts_counted_sends_by_range`.
-pub(crate) const COUNTED_SENDS_TO_RANGE_AFTER: &str = "SELECT \
-     COALESCE(phone_e164, phone_digest) AS number, started_at_ns FROM verification_attempts \
-     WHERE kind = 'send' AND counts AND number_range = $1 AND started_at_ns > $2";
-
 /// What a send's reservation reads, in one statement, the number searched in `$column`.
 macro_rules! send_guards {
     ($column:literal) => {
         concat!(
-            "SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value FROM verification_attempts \
-             WHERE id = $1 \
-             UNION ALL SELECT 1, COUNT(*) FROM verification_attempts \
+            "WITH recent AS (SELECT id FROM (SELECT id FROM verification_attempts \
+             WHERE kind = 'send' AND counts AND calling_code = $7 AND started_at_ns > $9 \
+             AND started_at_ns <= $10 ORDER BY started_at_ns DESC LIMIT $11) AS of_country \
+             UNION ALL SELECT id FROM (SELECT id FROM verification_attempts \
+             WHERE kind = 'send' AND counts AND number_prefix = $8 AND started_at_ns > $9 \
+             AND started_at_ns <= $10 ORDER BY started_at_ns DESC LIMIT $11) AS of_prefix) \
+             SELECT CAST(0 AS BIGINT) AS tag, COUNT(*) AS value, CAST(NULL AS TEXT) AS number \
+             FROM verification_attempts WHERE id = $1 \
+             UNION ALL SELECT 1, COUNT(*), NULL FROM verification_attempts \
              WHERE kind = 'send' AND counts AND trust_validation = $2 \
-             UNION ALL SELECT 2, started_at_ns FROM verification_attempts WHERE ",
-            counted_sends_to!($column, "$3", "$4")
+             UNION ALL SELECT 2, started_at_ns, NULL FROM verification_attempts WHERE ",
+            counted_sends_to!($column, "$3", "$4"),
+            " UNION ALL SELECT 3, started_at_ns, COALESCE(phone_e164, phone_digest) \
+             FROM verification_attempts WHERE kind = 'send' AND counts AND number_range = $5 \
+             AND started_at_ns > $6 \
+             UNION ALL SELECT 4, COUNT(*), NULL FROM recent \
+             UNION ALL SELECT 5, CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 \
+             FROM verification_attempts AS checks WHERE checks.send_id = recent.id \
+             AND checks.kind = 'check' AND checks.verdict = 'verified') THEN 1 ELSE 0 END), 0) \
+             AS BIGINT), NULL FROM recent \
+             UNION ALL SELECT 6, started_at_ns, NULL FROM verification_attempts \
+             WHERE kind = 'send' AND counts AND client_digest = $12 AND started_at_ns > $13"
         )
     };
 }
 
-/// What a send's reservation reads, in one statement: rows of (tag, value), the tag saying
-/// which part of the statement the value is from. [`GUARD_ID_STORED`]: how many attempts
-/// have the new id ($1); [`GUARD_OF_TRUST_VALIDATION`]: how many counted sends the trust
-/// validation ($2) has; tag 2, one row each: the start times of the counted
-/// sends to the number ($3) after the guards' horizon ($4). Each part uses its own index, as
-/// the three statements it replaces did ([`COUNT_ID`], a count of the trust validation's
-/// counted sends on `verification_attempts_counted_sends_by_trust_validation`, and
-/// [`COUNTED_SENDS_TO_NUMBER_AFTER`]).
+/// What a send's reservation reads, in one statement (a statement each was a round trip each
+/// inside the reservation's transaction: the guards against pumping on separate statements
+/// cost the SQL rows of the benchmark a third of their throughput): rows of (tag, value,
+/// number), the tag saying which part of the statement the row is from, each part searching
+/// its own index, a part whose key is `NULL` reading nothing.
+///
+/// - [`GUARD_ID_STORED`]: how many attempts have the new id (`$1`, primary key);
+/// - [`GUARD_OF_TRUST_VALIDATION`]: how many counted sends the trust validation (`$2`) has
+///   (`verification_attempts_counted_sends_by_trust_validation`);
+/// - [`GUARD_OF_NUMBER`], a row each: the start of each counted send to the number (`$3`)
+///   after the guards' horizon (`$4`) (`verification_attempts_counted_sends_by_number`, or
+///   `_by_digest`);
+/// - [`GUARD_OF_RANGE`], a row each: the start and the number (the E.164 form in clear, else
+///   the digest) of each counted send to the range `$5` after `$6`, what the guard of ranges
+///   counts distinct numbers in (`verification_attempts_counted_sends_by_range`);
+/// - [`GUARD_SAMPLED`] and [`GUARD_SAMPLED_VERIFIED`]: what the conversion breaker reads, the
+///   latest `$11` counted sends started after `$9` and not after `$10` to the country of
+///   calling code `$7` (`verification_attempts_counted_sends_by_country`, read backwards) or
+///   to the prefix `$8` (`verification_attempts_counted_sends_by_prefix`), one of the two
+///   `NULL`, and how many of them a check verified (`verification_attempts_checks_by_send`,
+///   one search a send): at most `$11` entries of each, however busy the country;
+/// - [`GUARD_OF_CLIENT`], a row each: the start of each counted send from the client of
+///   digest `$12` after `$13` (`verification_attempts_counted_sends_by_client`).
 pub(crate) const SEND_GUARDS_BY_NUMBER: &str = send_guards!("phone_e164");
 
 /// [`SEND_GUARDS_BY_NUMBER`] for a protected number, by one of its digests ($3).
@@ -175,6 +178,16 @@ pub(crate) const SEND_GUARDS_BY_DIGEST: &str = send_guards!("phone_digest");
 pub(crate) const GUARD_ID_STORED: i64 = 0;
 /// See [`GUARD_ID_STORED`].
 pub(crate) const GUARD_OF_TRUST_VALIDATION: i64 = 1;
+/// See [`GUARD_ID_STORED`].
+pub(crate) const GUARD_OF_NUMBER: i64 = 2;
+/// See [`GUARD_ID_STORED`].
+pub(crate) const GUARD_OF_RANGE: i64 = 3;
+/// See [`GUARD_ID_STORED`].
+pub(crate) const GUARD_SAMPLED: i64 = 4;
+/// See [`GUARD_ID_STORED`].
+pub(crate) const GUARD_SAMPLED_VERIFIED: i64 = 5;
+/// See [`GUARD_ID_STORED`].
+pub(crate) const GUARD_OF_CLIENT: i64 = 6;
 
 /// How many counted checks a send has: the guard of a check.
 /// Index `verification_attempts_checks_by_send`.
@@ -220,8 +233,8 @@ pub(crate) const NUMBER_KEY_FINGERPRINT: &str =
 pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      (id, kind, phone_e164, trust_flow, trust_validation, send_id, reference, started_at_ns, \
      provider, phone_digest, phone_key, phone_masked, channel, calling_code, number_range, \
-     client_digest, counts) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, TRUE)";
+     client_digest, number_prefix, counts) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, TRUE)";
 
 /// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
 /// written (none when nothing was in flight), so finishing a check needs no second read.
@@ -495,7 +508,9 @@ pub(crate) const COUNT_CLEAR_NUMBERS: &str = concat!(
 /// its protected form, in one statement. `$1` is a JSON array of rows `[id in 32 hex digits,
 /// the number in clear, digest, key id, masked form, the range in clear, the protected
 /// range]`, read by `json_each`, where an empty string is "none": a number in clear becomes
-/// its digest, key id and masked form, a range in clear its keyed digest. A row is converted
+/// its digest, key id and masked form, a range in clear its keyed digest, and a prefix in clear
+/// (the breaker's, migration 0015) is emptied: the breaker forgets those sends, for one
+/// window at most, rather than keep a prefix beside the masked form. A row is converted
 /// unless another conversion got there first (its number or range is no longer the one read).
 /// Primary key, once per row.
 #[cfg(feature = "sqlite")]
@@ -504,7 +519,9 @@ pub(crate) const PROTECT_NUMBERS_SQLITE: &str = "UPDATE verification_attempts SE
      phone_digest = COALESCE(NULLIF(json_extract(c.value, '$[2]'), ''), phone_digest), \
      phone_key = COALESCE(NULLIF(json_extract(c.value, '$[3]'), ''), phone_key), \
      phone_masked = COALESCE(NULLIF(json_extract(c.value, '$[4]'), ''), phone_masked), \
-     number_range = COALESCE(NULLIF(json_extract(c.value, '$[6]'), ''), number_range) \
+     number_range = COALESCE(NULLIF(json_extract(c.value, '$[6]'), ''), number_range), \
+     number_prefix = CASE WHEN substr(number_prefix, 1, 1) = '+' THEN NULL \
+     ELSE number_prefix END \
      FROM json_each($1) AS c \
      WHERE verification_attempts.id = unhex(json_extract(c.value, '$[0]')) \
      AND COALESCE(verification_attempts.phone_e164, '') = json_extract(c.value, '$[1]') \
@@ -518,7 +535,9 @@ pub(crate) const PROTECT_NUMBERS_POSTGRES: &str = "UPDATE verification_attempts 
      phone_digest = COALESCE(NULLIF(c.value ->> 2, ''), phone_digest), \
      phone_key = COALESCE(NULLIF(c.value ->> 3, ''), phone_key), \
      phone_masked = COALESCE(NULLIF(c.value ->> 4, ''), phone_masked), \
-     number_range = COALESCE(NULLIF(c.value ->> 6, ''), number_range) \
+     number_range = COALESCE(NULLIF(c.value ->> 6, ''), number_range), \
+     number_prefix = CASE WHEN substr(number_prefix, 1, 1) = '+' THEN NULL \
+     ELSE number_prefix END \
      FROM jsonb_array_elements(CAST($1 AS JSONB)) AS c(value) \
      WHERE verification_attempts.id = CAST(c.value ->> 0 AS UUID) \
      AND COALESCE(verification_attempts.phone_e164, '') = c.value ->> 1 \

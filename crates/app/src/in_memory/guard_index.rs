@@ -1,7 +1,7 @@
 //! The in-memory store's indices for the guards beyond the number: the counted sends and the
 //! verified checks of each country in order of start, so that a country's budget and its
 //! conversion are counted by binary search however busy the country, and the sends of each
-//! range and each client, so that those guards read their own few sends only.
+//! range, each client and each prefix, so that those guards read their own few sends only.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -130,6 +130,14 @@ impl Keyed {
     /// The sequence numbers of the sends recorded under `key`.
     pub(super) fn sends(&self, key: &GuardKey) -> impl Iterator<Item = &u64> {
         self.sends.get(key).into_iter().flatten()
+    }
+
+    /// The sequence numbers of the sends recorded under `key`, newest first.
+    pub(super) fn latest(&self, key: &GuardKey) -> impl Iterator<Item = u64> + '_ {
+        self.sends
+            .get(key)
+            .into_iter()
+            .flat_map(|sends| sends.iter().rev().copied())
     }
 }
 

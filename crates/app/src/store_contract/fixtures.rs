@@ -86,6 +86,7 @@ pub(super) fn new_send_kept(
         provider: ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
         range: None,
+        prefix: None,
         client: None,
         started_at,
     }

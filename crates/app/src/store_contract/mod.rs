@@ -83,6 +83,7 @@ macro_rules! store_contract_tests {
             sends::a_range_of_numbers_takes_so_many_distinct_numbers_within_the_window,
             sends::a_country_whose_codes_are_not_verified_is_refused_for_a_cool_off,
             sends::the_breaker_judges_a_country_on_its_latest_sends_only,
+            sends::a_prefix_whose_codes_are_not_verified_is_refused_and_its_country_served,
             sends::a_client_cools_down_and_is_capped_whatever_the_numbers,
             sends::an_outcome_is_recorded_once_and_only_for_a_stored_attempt,
             sends::an_attempt_id_is_stored_once,

@@ -488,6 +488,7 @@ pub async fn a_country_whose_codes_are_not_verified_is_refused_for_a_cool_off(
         grace: 10 * minute,
         cool_off: 15 * minute,
         pinned: vec![("+44".to_owned(), crate::Pinned::Closed)],
+        scope: crate::BreakerScope::Country,
     };
     let limits = |breaker: crate::ConversionBreaker| SendLimits {
         conversion: Some(breaker),
@@ -539,6 +540,7 @@ pub async fn a_country_whose_codes_are_not_verified_is_refused_for_a_cool_off(
         late,
         Reservation::Refused(SendRefusal::ConversionTooLow {
             calling_code: "+60".to_owned(),
+            scope: crate::BreakerScope::Country,
             conversion_percent: Some(25),
             retry_at: at(660) + 15 * minute,
         })
@@ -676,6 +678,7 @@ pub async fn the_breaker_judges_a_country_on_its_latest_sends_only(
         grace: 10 * minute,
         cool_off: 15 * minute,
         pinned: Vec::new(),
+        scope: crate::BreakerScope::Country,
     };
     assert_eq!(breaker.sample(), crate::CONVERSION_SAMPLE);
     let limits = SendLimits {
@@ -693,8 +696,125 @@ pub async fn the_breaker_judges_a_country_on_its_latest_sends_only(
         refused,
         Reservation::Refused(SendRefusal::ConversionTooLow {
             calling_code: "+60".to_owned(),
+            scope: crate::BreakerScope::Country,
             conversion_percent: Some(0),
             retry_at: now + 15 * minute,
         })
     );
+}
+
+/// A breaker that measures prefixes (`BreakerScope::Prefix`) refuses the prefix whose codes
+/// are not verified and serves the rest of its country: 30 unverified sends to `+60 123…`
+/// close that prefix only; `+60 190…` and `+60 124…` pass, and a send that recorded no prefix
+/// (before the scope was set) is neither judged by it nor counted in it.
+pub async fn a_prefix_whose_codes_are_not_verified_is_refused_and_its_country_served(
+    store: Arc<dyn VerificationStore>,
+) {
+    let numbers = store.numbers().clone();
+    let minute = Duration::from_secs(60);
+    let breaker = crate::ConversionBreaker {
+        min_sends: 20,
+        min_conversion_percent: 20,
+        window: 60 * minute,
+        grace: 10 * minute,
+        cool_off: 15 * minute,
+        pinned: Vec::new(),
+        scope: crate::BreakerScope::Prefix { national_digits: 3 },
+    };
+    let limits = SendLimits {
+        conversion: Some(breaker.clone()),
+        ..no_limits()
+    };
+    let phone = |e164: String| phone_verify_domain::PhoneNumber::parse(&e164).expect("a number");
+    let send = |phone: &phone_verify_domain::PhoneNumber, tv: &str, at| {
+        let hidden = breaker.scope.hidden_digits(phone).expect("a prefix scope");
+        NewSend {
+            prefix: Some(numbers.range_of(phone, hidden)),
+            ..new_send_kept(&numbers, id(), phone, tv, at)
+        }
+    };
+    // 30 sends to +60 123…, none verified; 30 to +60 190…, all verified.
+    for n in 0..30_u32 {
+        for (prefix, verify) in [("+60123", false), ("+60190", true)] {
+            let tv = format!("tv-{prefix}-{n}");
+            let started = at(u64::from(n));
+            let sending = send(&phone(format!("{prefix}{n:06}")), &tv, started);
+            let sent_id = sending.id;
+            assert_eq!(
+                reserve(&*store, sending, &limits).await,
+                Reservation::Reserved
+            );
+            store
+                .finish_send(sent_id, sent(1), started)
+                .await
+                .expect("the outcome is recorded");
+            if verify {
+                let check = id();
+                reserve_check(&*store, check, &tv, started).await;
+                store
+                    .finish_check(
+                        check,
+                        answered(phone_verify_domain::CheckVerdict::Verified, None),
+                        started,
+                    )
+                    .await
+                    .expect("the check is recorded");
+            }
+        }
+    }
+    let now = at(30) + 11 * minute;
+    let pumped = reserve(
+        &*store,
+        send(&phone("+60123999999".into()), "tv-a", now),
+        &limits,
+    )
+    .await;
+    assert_eq!(
+        pumped,
+        Reservation::Refused(SendRefusal::ConversionTooLow {
+            calling_code: "+60".to_owned(),
+            scope: crate::BreakerScope::Prefix { national_digits: 3 },
+            conversion_percent: Some(0),
+            retry_at: now + 15 * minute,
+        })
+    );
+    if let Reservation::Refused(refusal) = &pumped {
+        assert_eq!(
+            refusal.to_string(),
+            "codes sent to this number's prefix are not being verified"
+        );
+    }
+    for (other, why) in [
+        ("+60190999999", "a prefix whose codes are verified"),
+        ("+60124999999", "a prefix with no sends"),
+    ] {
+        let served = reserve(&*store, send(&phone(other.into()), "tv-b", now), &limits).await;
+        assert_eq!(served, Reservation::Reserved, "{why}");
+    }
+    let unscoped = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &phone("+60123999998".into()), "tv-c", now),
+        &limits,
+    )
+    .await;
+    assert_eq!(
+        unscoped,
+        Reservation::Reserved,
+        "a send that recorded no prefix"
+    );
+    // The same records under a breaker of the whole country: 30 verified of 60 pass.
+    let country = SendLimits {
+        conversion: Some(crate::ConversionBreaker {
+            scope: crate::BreakerScope::Country,
+            ..breaker
+        }),
+        ..no_limits()
+    };
+    let whole = reserve(
+        &*store,
+        new_send_kept(&numbers, id(), &phone("+60123999997".into()), "tv-d", now),
+        &country,
+    )
+    .await;
+    assert_eq!(whole, Reservation::Reserved, "the country converts at 50 %");
 }

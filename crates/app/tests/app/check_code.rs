@@ -282,6 +282,7 @@ async fn a_check_while_a_newer_send_is_in_flight_names_neither_reference_nor_num
                 provider: phone_verify_domain::ProviderName::idmeta(),
                 channel: phone_verify_domain::Channel::Sms,
                 range: None,
+                prefix: None,
                 client: None,
                 started_at: t0() + secs(40),
             },

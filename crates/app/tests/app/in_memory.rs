@@ -56,6 +56,7 @@ async fn send(
         range: limits
             .number_ranges
             .map(|ranges| store.numbers().range_of(&phone, ranges.hidden_digits)),
+        prefix: None,
         client: None,
         started_at: at,
     };

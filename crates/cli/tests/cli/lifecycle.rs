@@ -44,6 +44,7 @@ async fn seed(
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify::request::Channel::Sms,
         range: None,
+        prefix: None,
         client: None,
         started_at: at,
     };

@@ -252,6 +252,7 @@ async fn store_with_a_send_left_in_flight(path: &std::path::Path) {
                 provider: phone_verify::ProviderName::idmeta(),
                 channel: phone_verify::request::Channel::Sms,
                 range: None,
+                prefix: None,
                 client: None,
                 started_at: t0(),
             },

@@ -56,6 +56,7 @@ async fn main() -> anyhow::Result<()> {
             provider: phone_verify_domain::ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
             range: None,
+            prefix: None,
             client: None,
             started_at: at,
         };

@@ -25,7 +25,13 @@ impl Country {
     /// A random mobile number of this country, in E.164 (`+639171234567`). Personal data in
     /// form, though drawn at random: never logged.
     pub fn draw(&self, rng: &mut impl Rng) -> String {
-        let prefix = self.prefixes[rng.random_range(0..self.prefixes.len())];
+        self.draw_under(rng.random_range(0..self.prefixes.len()), rng)
+    }
+
+    /// A random mobile number of this country under its prefix `prefix` (an index of its
+    /// prefixes): what an attack on the ranges one operator leases draws from.
+    pub(crate) fn draw_under(&self, prefix: usize, rng: &mut impl Rng) -> String {
+        let prefix = self.prefixes[prefix % self.prefixes.len()];
         let subscriber = rng.random_range(0..10u64.pow(self.digits));
         format!(
             "{}{prefix}{subscriber:0width$}",

@@ -27,7 +27,10 @@ mod traffic;
 
 use std::time::Duration;
 
-use phone_verify::policy::{ClientLimits, CountryBudget, CountryBudgets, SendLimits, SendPolicy};
+use phone_verify::policy::{
+    BreakerScope, ClientLimits, ConversionBreaker, CountryBudget, CountryBudgets, SendLimits,
+    SendPolicy,
+};
 
 pub use countries::{COUNTRIES, Country, country};
 pub use run::{ATTACK_CLIENTS, PumpingReport, SendTally, dollars, run};
@@ -84,6 +87,18 @@ pub fn all_guards() -> SendPolicy {
         cooldown: Duration::from_secs(30),
         max_sends: 5,
         window: Duration::from_secs(60 * 60),
+    });
+    policy
+}
+
+/// The defaults with the conversion breaker measuring prefixes of the calling code and 3
+/// national digits (`+63 917`, `BreakerScope::Prefix`) instead of whole countries: an attack
+/// on one operator's prefix closes that prefix only.
+pub fn prefix_breaker() -> SendPolicy {
+    let mut policy = SendPolicy::default();
+    policy.limits.conversion = Some(ConversionBreaker {
+        scope: BreakerScope::Prefix { national_digits: 3 },
+        ..ConversionBreaker::default()
     });
     policy
 }

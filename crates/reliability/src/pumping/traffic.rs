@@ -48,6 +48,10 @@ pub enum AttackPattern {
     /// Random valid mobile numbers of the country, as legitimate end users' are: nothing
     /// but the country and the missing checks gives it away.
     Spread,
+    /// Random numbers under one mobile prefix of the country a burst (`+63 917 …`), as an
+    /// attack on the ranges one operator shares its fee on: no walk to give it away, but its
+    /// prefix's codes are never verified.
+    SpreadInPrefix,
 }
 
 impl Default for PumpingScenario {
@@ -174,8 +178,12 @@ impl PumpingScenario {
             for index in 0..u64::from(self.burst_sends) {
                 let e164 = match self.pattern {
                     AttackPattern::Consecutive => target.consecutive(prefix, block, index),
-                    AttackPattern::Spread => loop {
-                        let drawn = target.draw(&mut spread);
+                    AttackPattern::Spread | AttackPattern::SpreadInPrefix => loop {
+                        let drawn = if self.pattern == AttackPattern::Spread {
+                            target.draw(&mut spread)
+                        } else {
+                            target.draw_under(prefix, &mut spread)
+                        };
                         if !taken.contains(&drawn) {
                             break drawn;
                         }

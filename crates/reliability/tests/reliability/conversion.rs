@@ -36,6 +36,7 @@ async fn seed(store: &SqlVerificationStore) {
             provider: ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
             range: None,
+            prefix: None,
             client: None,
             started_at,
         };

@@ -71,6 +71,9 @@ async fn seed(store: &SqlVerificationStore, first: u32, ago: Duration) -> Vec<St
             provider: ProviderName::idmeta(),
             channel: phone_verify_domain::Channel::Sms,
             range: Some(numbers.range_of(&phone, HIDDEN)),
+            // The breaker's prefix, as long as the range: the searches for the range's
+            // prefix find it too.
+            prefix: Some(numbers.range_of(&phone, HIDDEN)),
             client: numbers.client_digest(&client),
             started_at,
         };

@@ -60,6 +60,7 @@ pub(super) async fn insert(session: &mut Session, row: InFlightRow) -> Result<()
                 row.calling_code.into(),
                 row.number_range.into(),
                 row.client_digest.into(),
+                row.number_prefix.into(),
             ],
         )
         .await?;

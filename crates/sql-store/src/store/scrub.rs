@@ -10,17 +10,18 @@ use super::{Backend, SqlVerificationStore};
 /// each on its own outside any transaction (none of them may run in one). None takes a
 /// lock that stops sends or checks (`SHARE UPDATE EXCLUSIVE` at most).
 #[cfg(feature = "postgres")]
-pub const POSTGRES_SCRUB: [&str; 8] = [
+pub const POSTGRES_SCRUB: [&str; 9] = [
     // Dead row versions (the numbers a conversion replaced, the rows a purge deleted) are
     // removed from the table's pages and from every index's entries.
     "VACUUM verification_attempts",
     // The indexes whose entries hold a number, in any form, rebuilt from the live rows: the
     // pages of the old ones (which kept the entries' bytes in their free space) are dropped.
-    // The clear number's two and the range's (a range in clear is all of a number but its
-    // last digits, which the masked form shows)...
+    // The clear number's two, the range's (a range in clear is all of a number but its
+    // last digits, which the masked form shows) and the breaker's prefix's...
     "REINDEX INDEX CONCURRENTLY verification_attempts_by_number",
     "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_number",
     "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_range",
+    "REINDEX INDEX CONCURRENTLY verification_attempts_counted_sends_by_prefix",
     // ... and the keyed digests' of numbers and of clients: whoever holds the key could test
     // a purged number or client against them (empty in a store in clear, rebuilt at once).
     // The index of the calling codes is left: a country is no number.
@@ -41,11 +42,12 @@ pub const POSTGRES_SCRUB: [&str; 8] = [
 /// lock, waited for at most [`POSTGRES_FORGET_STATISTICS_WAIT`] (a send that arrives
 /// meanwhile waits no longer than that); a table that got rows in the meantime has them
 /// sampled by the `ANALYZE` instead, which replaces the statistics. The columns are those
-/// that hold a number, a range or a client, in any form.
+/// that hold a number, a range, a prefix or a client, in any form.
 #[cfg(feature = "postgres")]
 pub const POSTGRES_FORGET_STATISTICS: &str = "ALTER TABLE verification_attempts \
      ALTER COLUMN phone_e164 TYPE TEXT, ALTER COLUMN number_range TYPE TEXT, \
-     ALTER COLUMN phone_digest TYPE TEXT, ALTER COLUMN client_digest TYPE TEXT";
+     ALTER COLUMN phone_digest TYPE TEXT, ALTER COLUMN client_digest TYPE TEXT, \
+     ALTER COLUMN number_prefix TYPE TEXT";
 
 /// How long [`POSTGRES_FORGET_STATISTICS`] waits for its lock (`lock_timeout`).
 #[cfg(feature = "postgres")]

@@ -159,28 +159,73 @@ async fn reserve_send_locked(
             "a number lookup with no form to search by",
         )));
     };
-    // Whether the id is stored, the trust validation's count and the number's sends, in one
-    // statement (one round trip on PostgreSQL); a protected number's other digests (a key
-    // rotation) are searched after it.
-    let mut stored = 0;
-    let mut for_validation = 0;
-    let mut to_number = Vec::new();
-    let guards = session
-        .tagged_integers(
-            column.send_guards(),
-            vec![
-                columns::uuid(send.id).into(),
-                row.trust_validation.clone().into(),
-                first.clone().into(),
-                horizon_start.into(),
-            ],
+    // Every guard's reads in one statement (one round trip on PostgreSQL, one trip to
+    // SQLite's worker): whether the id is stored, the trust validation's count, the number's
+    // sends, and what the guards against pumping that are on read (a guard that is off, or a
+    // send that recorded no key for it, binds `NULL` and reads nothing). A protected
+    // number's other digests (a key rotation) are searched after it.
+    let now = send.started_at;
+    let ranges = limits.number_ranges.zip(row.number_range.clone());
+    let clients = limits.clients.zip(row.client_digest.clone());
+    // The breaker reads the send's prefix when it recorded one, else its country; nothing
+    // when the country is pinned.
+    let breaker = limits
+        .conversion
+        .as_ref()
+        .filter(|breaker| breaker.pinned(&row.calling_code).is_none());
+    let (sampled_country, sampled_prefix) = match (breaker, &row.number_prefix) {
+        (None, _) => (None, None),
+        (Some(_), Some(prefix)) => (None, Some(prefix.clone())),
+        (Some(_), None) => (Some(row.calling_code.clone()), None),
+    };
+    let (sample_from, sample_until) = breaker.map_or((now, now), |breaker| breaker.bounds(now));
+    let values = vec![
+        columns::uuid(send.id).into(),
+        row.trust_validation.clone().into(),
+        first.clone().into(),
+        horizon_start.into(),
+        ranges.as_ref().map(|(_, range)| range.clone()).into(),
+        columns::bound(
+            ranges
+                .as_ref()
+                .map_or(now, |(ranges, _)| ranges.window_start(now)),
         )
-        .await?;
-    for (tag, value) in guards {
+        .into(),
+        sampled_country.into(),
+        sampled_prefix.into(),
+        columns::bound(sample_from).into(),
+        columns::bound(sample_until).into(),
+        i64::from(breaker.map_or(0, ConversionBreaker::sample)).into(),
+        clients.as_ref().map(|(_, client)| client.clone()).into(),
+        columns::bound(
+            clients
+                .as_ref()
+                .map_or(now, |(clients, _)| clients.horizon_start(now)),
+        )
+        .into(),
+    ];
+    let (mut stored, mut for_validation) = (0, 0);
+    let (mut to_number, mut to_range, mut from_client) = (Vec::new(), Vec::new(), Vec::new());
+    let mut sample = CountryConversion {
+        sends: 0,
+        verified: 0,
+    };
+    for (tag, value, number) in session.tagged_rows(column.send_guards(), values).await? {
+        let count = || u64::try_from(value).unwrap_or(0);
         match tag {
             sql::GUARD_ID_STORED => stored = value,
-            sql::GUARD_OF_TRUST_VALIDATION => for_validation = u64::try_from(value).unwrap_or(0),
-            _ => to_number.push(value),
+            sql::GUARD_OF_TRUST_VALIDATION => for_validation = count(),
+            sql::GUARD_OF_NUMBER => to_number.push(value),
+            sql::GUARD_OF_RANGE => {
+                to_range.push((
+                    number.unwrap_or_default(),
+                    DateTime::from_timestamp_nanos(value),
+                ));
+            }
+            sql::GUARD_SAMPLED => sample.sends = count(),
+            sql::GUARD_SAMPLED_VERIFIED => sample.verified = count(),
+            sql::GUARD_OF_CLIENT => from_client.push(DateTime::from_timestamp_nanos(value)),
+            _ => {}
         }
     }
     if stored > 0 {
@@ -197,55 +242,18 @@ async fn reserve_send_locked(
         );
     }
     let to_number = to_number.into_iter().map(DateTime::from_timestamp_nanos);
-    let by_number = limits.evaluate(to_number, for_validation, send.started_at);
+    let by_number = limits.evaluate(to_number, for_validation, now);
     let by_country = match limits.country_budgets.of(&row.calling_code) {
         None => Ok(()),
-        Some(budget) => country_budget(session, &row.calling_code, budget, send.started_at).await?,
+        Some(budget) => country_budget(session, &row.calling_code, budget, now).await?,
     };
-    let by_range = match (&limits.number_ranges, &row.number_range) {
-        (Some(ranges), Some(range)) => {
-            let window_start = columns::bound(ranges.window_start(send.started_at));
-            let earlier = session
-                .texts_and_integers(
-                    sql::COUNTED_SENDS_TO_RANGE_AFTER,
-                    vec![range.clone().into(), window_start.into()],
-                )
-                .await?
-                .into_iter()
-                .map(|(number, at)| (number, DateTime::from_timestamp_nanos(at)));
-            ranges.evaluate(earlier, &row.number.identity(), send.started_at)
-        }
-        _ => Ok(()),
-    };
-    let by_conversion = match &limits.conversion {
-        None => Ok(()),
-        Some(breaker) => {
-            let read = match breaker.pinned(&row.calling_code) {
-                Some(_) => None,
-                None => Some(
-                    country_conversion(session, &row.calling_code, breaker, send.started_at)
-                        .await?,
-                ),
-            };
-            breaker.evaluate(&row.calling_code, read, send.started_at)
-        }
-    };
-    let by_client = match (&limits.clients, &row.client_digest) {
-        (Some(clients), Some(client)) => {
-            let horizon_start = columns::bound(clients.horizon_start(send.started_at));
-            let earlier = session
-                .integers(
-                    sql::COUNTED_SENDS_FROM_CLIENT_AFTER,
-                    vec![client.clone().into(), horizon_start.into()],
-                )
-                .await?;
-            clients.evaluate(
-                earlier.into_iter().map(DateTime::from_timestamp_nanos),
-                send.started_at,
-            )
-        }
-        _ => Ok(()),
-    };
+    let by_range = ranges.map_or(Ok(()), |(ranges, _)| {
+        ranges.evaluate(to_range, &row.number.identity(), now)
+    });
+    let by_conversion = limits.conversion.as_ref().map_or(Ok(()), |conversion| {
+        conversion.evaluate(&row.calling_code, breaker.map(|_| sample), now)
+    });
+    let by_client = clients.map_or(Ok(()), |(clients, _)| clients.evaluate(from_client, now));
     let refused =
         SendLimits::most_binding([by_number, by_country, by_range, by_conversion, by_client]);
     if let Err(refusal) = refused {
@@ -253,25 +261,6 @@ async fn reserve_send_locked(
     }
     insert(session, row).await?;
     Ok(Reservation::Reserved)
-}
-
-/// What the conversion breaker reads of the country of `calling_code` at `now`, in one
-/// statement ([`sql::BREAKER_SAMPLE`]: its latest sends, at most the breaker's sample), under
-/// no lock of the country's.
-async fn country_conversion(
-    session: &mut Session,
-    calling_code: &str,
-    breaker: &ConversionBreaker,
-    now: DateTime<Utc>,
-) -> Result<CountryConversion, StoreError> {
-    let (from, until) = breaker.bounds(now);
-    let values = vec![
-        calling_code.to_owned().into(),
-        columns::bound(from).into(),
-        columns::bound(until).into(),
-        i64::from(breaker.sample()).into(),
-    ];
-    read_conversion(session, sql::BREAKER_SAMPLE, values).await
 }
 
 /// The counted sends to the country of `calling_code` started after `from` and not after

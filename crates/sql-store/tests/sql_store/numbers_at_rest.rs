@@ -1,5 +1,6 @@
 //! No clear numbers at rest: sends, checks and history through the use cases on a protected
-//! store leave no form of the number, nor the prefix the guard of ranges keeps of it, in the
+//! store leave no form of the number, nor the prefixes the guard of ranges and the conversion
+//! breaker keep of it, in the
 //! SQLite file and its WAL, nor in the PostgreSQL table; a store in clear does (so the search
 //! can fail); a store in clear converted by `protect_clear_numbers` holds no number or prefix
 //! any more while its guards (per number and per range) still see the old sends; and on
@@ -11,8 +12,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use chrono::Utc;
 use phone_verify::PhoneVerification;
 use phone_verify_app::{
-    NumberKeyring, NumberRanges, PageRequest, SendCodeError, SendLimits, SendPolicy, SendRefusal,
-    VerificationStore,
+    BreakerScope, ConversionBreaker, NumberKeyring, NumberRanges, PageRequest, SendCodeError,
+    SendLimits, SendPolicy, SendRefusal, VerificationStore,
 };
 use phone_verify_domain::{
     CheckResult, CodeState, DeliveryState, DeliveryStatus, MockVerificationGateway, OtpCode,
@@ -32,9 +33,13 @@ const RANGES: NumberRanges = NumberRanges {
     window: std::time::Duration::from_secs(3600),
 };
 
+/// The conversion breaker the use cases run: per prefix of the calling code and 6 national
+/// digits. A store in clear keeps each send's prefix (`+60182258***`).
+const BREAKER_SCOPE: BreakerScope = BreakerScope::Prefix { national_digits: 6 };
+
 /// Every form a number may be written in: E.164, its digits, its national digits, the
 /// national number with the separators people type (and with the national prefix 0), and the
-/// prefix the guard of ranges keeps of it, with and without its `+`.
+/// prefixes the guard of ranges and the breaker keep of it, with and without their `+`.
 fn forms(e164: &str) -> Vec<String> {
     let phone = PhoneNumber::parse(e164).expect("a number");
     let national = phone.national_number().to_owned();
@@ -50,9 +55,12 @@ fn forms(e164: &str) -> Vec<String> {
         forms.push(format!("{head}{separator}{tail}"));
         forms.push(format!("{country} {head}{separator}{tail}"));
     }
-    let prefix = &e164[..e164.len() - usize::from(RANGES.hidden_digits)];
-    forms.push(prefix.to_owned());
-    forms.push(prefix[1..].to_owned());
+    let breaker_hidden = BREAKER_SCOPE.hidden_digits(&phone).expect("a prefix scope");
+    for hidden in [RANGES.hidden_digits, breaker_hidden] {
+        let prefix = &e164[..e164.len() - usize::from(hidden)];
+        forms.push(prefix.to_owned());
+        forms.push(prefix[1..].to_owned());
+    }
     forms
 }
 
@@ -106,8 +114,8 @@ fn gateway() -> MockVerificationGateway {
     gateway
 }
 
-/// The use cases over `store`, with the real clock and the default guards and [`RANGES`],
-/// wired by the facade.
+/// The use cases over `store`, with the real clock and the default guards, [`RANGES`] and the
+/// breaker per prefix ([`BREAKER_SCOPE`]), wired by the facade.
 async fn use_cases(store: Arc<dyn VerificationStore>) -> PhoneVerification {
     PhoneVerification::builder()
         .gateway(gateway())
@@ -115,6 +123,10 @@ async fn use_cases(store: Arc<dyn VerificationStore>) -> PhoneVerification {
         .send_policy(SendPolicy {
             limits: SendLimits {
                 number_ranges: Some(RANGES),
+                conversion: Some(ConversionBreaker {
+                    scope: BREAKER_SCOPE,
+                    ..ConversionBreaker::default()
+                }),
                 ..SendLimits::default()
             },
             ..SendPolicy::default()
@@ -312,6 +324,16 @@ mod sqlite {
         .await
         .expect("reads the ranges");
         assert_eq!(ranges.len(), 3, "a range a send");
+        let (prefixes,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM verification_attempts WHERE number_prefix LIKE '+%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("reads the prefixes");
+        assert_eq!(
+            prefixes, 3,
+            "a prefix in clear a send, for the conversion to empty"
+        );
 
         let store = dir
             .open(SqliteOptions::default())
@@ -529,6 +551,16 @@ mod postgres {
         .await
         .expect("reads the ranges");
         assert_eq!(ranges.len(), 3, "a range a send");
+        let (prefixes,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM verification_attempts WHERE number_prefix LIKE '+%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("reads the prefixes");
+        assert_eq!(
+            prefixes, 3,
+            "a prefix in clear a send, for the conversion to empty"
+        );
 
         let store = schema.connect().await.protect_numbers(keyring());
         convert_all(&store).await;

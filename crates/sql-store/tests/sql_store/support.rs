@@ -156,6 +156,7 @@ pub(crate) fn new_send(n: u128, tv: &str, started_at: DateTime<Utc>) -> NewSend 
         provider: phone_verify_domain::ProviderName::idmeta(),
         channel: phone_verify_domain::Channel::Sms,
         range: None,
+        prefix: None,
         client: None,
         started_at,
     }
