@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use phone_verify::policy::SendPolicy;
 use phone_verify_reliability::pumping::{
-    AttackPattern, COUNTRIES, PumpingScenario, all_guards, hourly_budget, pumping_guards, run,
-    table,
+    AttackPattern, COUNTRIES, PumpingScenario, all_guards, hourly_budget, prefix_breaker,
+    pumping_guards, run, table,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -29,6 +29,13 @@ async fn main() -> anyhow::Result<()> {
     let spread = run(&spread_scenario, SendPolicy::default()).await?;
     let spread_all = run(&spread_scenario, all_guards()).await?;
     let consecutive_all = run(&scenario, all_guards()).await?;
+    let in_prefix_scenario = PumpingScenario {
+        pattern: AttackPattern::SpreadInPrefix,
+        ..scenario.clone()
+    };
+    let in_prefix = run(&in_prefix_scenario, SendPolicy::default()).await?;
+    let in_prefix_by_prefix = run(&in_prefix_scenario, prefix_breaker()).await?;
+    let spread_by_prefix = run(&spread_scenario, prefix_breaker()).await?;
     println!(
         "{}",
         table(&[
@@ -48,6 +55,18 @@ async fn main() -> anyhow::Result<()> {
                 &consecutive_all
             ),
             ("spread attack, `all_guards()`", &spread_all),
+            (
+                "spread attack, breaker per prefix (`prefix_breaker()`)",
+                &spread_by_prefix
+            ),
+            (
+                "attack spread in one prefix a burst, `SendPolicy::default()`",
+                &in_prefix
+            ),
+            (
+                "attack spread in one prefix a burst, breaker per prefix (`prefix_breaker()`)",
+                &in_prefix_by_prefix
+            ),
         ])
     );
     for (name, report) in [
@@ -57,6 +76,9 @@ async fn main() -> anyhow::Result<()> {
         ("spread attack, SendPolicy::default()", &spread),
         ("all_guards()", &consecutive_all),
         ("spread attack, all_guards()", &spread_all),
+        ("spread attack, prefix_breaker()", &spread_by_prefix),
+        ("in one prefix, SendPolicy::default()", &in_prefix),
+        ("in one prefix, prefix_breaker()", &in_prefix_by_prefix),
     ] {
         println!(
             "{name}: legit refused by reason {:?}, by country {:?}; attack refused by reason {:?}, by country {:?}",

@@ -290,3 +290,40 @@ fn a_spread_attack_changes_only_the_attacks_numbers() {
         attacked.len()
     );
 }
+
+/// The breaker per prefix (`prefix_breaker()`) against the breaker per country on an attack
+/// spread within one prefix a burst (`docs/reliability.md`): it refuses fewer honest users
+/// (those of the attacked prefixes only) and, its prefixes tripping only when a burst comes
+/// back to them, less of the attack. Seeded traffic, manual clocks: integers compared.
+#[tokio::test]
+async fn a_breaker_per_prefix_refuses_fewer_end_users_and_less_of_the_attack() {
+    let scenario = PumpingScenario {
+        pattern: phone_verify_reliability::pumping::AttackPattern::SpreadInPrefix,
+        ..PumpingScenario::default()
+    };
+    let by_country = run(&scenario, SendPolicy::default())
+        .await
+        .expect("the scenario runs");
+    let by_prefix = run(
+        &scenario,
+        phone_verify_reliability::pumping::prefix_breaker(),
+    )
+    .await
+    .expect("the scenario runs");
+    let legit =
+        |report: &phone_verify_reliability::pumping::PumpingReport| report.legit.refused_total();
+    let attack =
+        |report: &phone_verify_reliability::pumping::PumpingReport| report.attack.refused_total();
+    assert!(
+        legit(&by_prefix) * 2 < legit(&by_country),
+        "honest refused: {} per prefix, {} per country",
+        legit(&by_prefix),
+        legit(&by_country)
+    );
+    assert!(
+        0 < attack(&by_prefix) && attack(&by_prefix) < attack(&by_country),
+        "attack refused: {} per prefix, {} per country",
+        attack(&by_prefix),
+        attack(&by_country)
+    );
+}
