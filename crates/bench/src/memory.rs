@@ -71,6 +71,13 @@ pub(crate) fn cpu_time_of_command(command: &str) -> Option<Duration> {
     Some(total)
 }
 
+/// Calls the process has made to the allocator so far, allocations and reallocations, from
+/// the counting allocator: per send, what a row's sends cost the allocator.
+pub(crate) fn allocations() -> u64 {
+    let stats = crate::ALLOCATOR.stats();
+    u64::try_from(stats.allocations.saturating_add(stats.reallocations)).unwrap_or(u64::MAX)
+}
+
 /// Bytes the process has allocated and not freed, from the counting allocator.
 pub(crate) fn heap_live_bytes() -> i64 {
     let stats = crate::ALLOCATOR.stats();
@@ -105,6 +112,15 @@ mod tests {
         let (name, time) = stat_cpu_time(stat).expect("parses");
         assert_eq!(name, "postgres: x");
         assert_eq!(time, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_thousand_boxes_are_a_thousand_allocations_at_least() {
+        let before = allocations();
+        let boxes: Vec<Box<u64>> = (0..1_000).map(Box::new).collect();
+        let after = allocations();
+        assert!(after - before >= 1_000, "{before} -> {after}");
+        drop(boxes);
     }
 
     #[test]

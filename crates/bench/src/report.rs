@@ -78,6 +78,10 @@ pub struct SendRow {
     pub client_cpu_us: Option<f64>,
     /// CPU time the simulator's process spent per counted send, µs.
     pub sim_cpu_us: Option<f64>,
+    /// Calls this process made to the allocator (allocations and reallocations) per counted
+    /// send, from the counting allocator: every thread's, the runtime's and the store's
+    /// worker threads' included (and the simulator's, when it runs in this process).
+    pub allocations_per_send: Option<f64>,
     /// CPU time every process of the machine's PostgreSQL server spent per counted send, µs:
     /// the PostgreSQL rows' database work (about zero in the others, whatever else the
     /// server did meanwhile).
@@ -729,15 +733,15 @@ fn micros(value: Option<f64>) -> String {
 fn send_table_head(out: &mut String, first: &str) {
     let _ = writeln!(
         out,
-        "| {first} | concurrency | requests | sends/s | p50 ms | p99 ms | max ms | ÷ baseline | ÷ floor | client CPU µs/send | simulator CPU µs/send | PostgreSQL CPU µs/send | errors | records ok |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "| {first} | concurrency | requests | sends/s | p50 ms | p99 ms | max ms | ÷ baseline | ÷ floor | client CPU µs/send | simulator CPU µs/send | PostgreSQL CPU µs/send | client allocations/send | errors | records ok |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
 }
 
 fn send_table_row(out: &mut String, name: &str, row: &SendRow) {
     let _ = writeln!(
         out,
-        "| {name} | {} | {} | {:.0} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {:.0} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} |",
         row.concurrency,
         row.requests,
         row.throughput,
@@ -749,6 +753,7 @@ fn send_table_row(out: &mut String, name: &str, row: &SendRow) {
         micros(row.client_cpu_us),
         micros(row.sim_cpu_us),
         micros(row.postgres_cpu_us),
+        micros(row.allocations_per_send),
         row.errors,
         records(row),
     );

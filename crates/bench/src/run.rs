@@ -368,10 +368,13 @@ impl Bench<'_> {
             None => (self.numbers.jobs(requests)?, None),
         };
         let (cpu, sim_cpu) = (memory::cpu_time(None), self.sim.cpu_time());
+        let allocations = memory::allocations();
         let db_cpu = memory::cpu_time_of_command(POSTGRES_COMMAND);
         let started = Instant::now();
         let mut measured = drive(sender, jobs, concurrency, deadline.map(|d| started + d)).await;
         let requests = measured.latencies.len();
+        let allocations_per_send = (requests > 0)
+            .then(|| memory::allocations().saturating_sub(allocations) as f64 / requests as f64);
         let per_send = |before: Option<Duration>, after: Option<Duration>| {
             let spent = after?.checked_sub(before?)?;
             Some(spent.as_secs_f64() * 1e6 / requests as f64)
@@ -413,6 +416,7 @@ impl Bench<'_> {
             records_found,
             client_cpu_us,
             sim_cpu_us,
+            allocations_per_send,
             sends_counted_by_metrics: None,
             ratio_to_floor: None,
             postgres_cpu_us,

@@ -267,22 +267,26 @@ fn count_sql(table: &str) -> String {
 }
 
 // The numbers are the workload's (`workload::national_number`): the block of `+6012`,
-// scrambled by the same multiplier. One send every two seconds from 30 days ago.
+// scrambled by the same multiplier, its seven digits read backwards (SQLite has no
+// `reverse`: digit by digit). One send every two seconds from 30 days ago.
 const SQLITE_SEED: &str = "\
 WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < ?1)
 INSERT INTO verification_attempts
     (id, kind, phone_e164, trust_flow, trust_validation, reference,
      started_at_ns, finished_at_ns, outcome, counts)
-SELECT randomblob(16), 'send', '+6012' || printf('%07d', (n * 7654321) % 10000000), 147,
+SELECT randomblob(16), 'send', '+6012' || printf('%07d', x % 10 * 1000000
+       + x / 10 % 10 * 100000 + x / 100 % 10 * 10000 + x / 1000 % 10 * 1000
+       + x / 10000 % 10 * 100 + x / 100000 % 10 * 10 + x / 1000000 % 10), 147,
        'history-' || n, upper(hex(randomblob(16))),
        ?2 + n * 2000000000, ?2 + n * 2000000000 + 300000000, 'sent', 1
-FROM seq";
+FROM (SELECT n, (n * 7654321) % 10000000 AS x FROM seq)";
 
 const POSTGRES_SEED: &str = "\
 INSERT INTO {table}
     (id, kind, phone_e164, trust_flow, trust_validation, reference,
      started_at_ns, finished_at_ns, outcome, counts)
-SELECT gen_random_uuid(), 'send', '+6012' || lpad(((n * 7654321) % 10000000)::text, 7, '0'), 147,
+SELECT gen_random_uuid(), 'send',
+       '+6012' || reverse(lpad(((n * 7654321) % 10000000)::text, 7, '0')), 147,
        'history-' || n, upper(md5(n::text)),
        $2 + n * 2000000000, $2 + n * 2000000000 + 300000000, 'sent', true
 FROM generate_series(0, $1 - 1) AS n";
@@ -293,12 +297,14 @@ mod tests {
 
     #[test]
     fn the_seeded_numbers_are_the_workloads_first_block() {
-        // The SQL above hard-codes the prefix and the multiplier of the first block.
+        // The SQL above hard-codes the prefix, the multiplier and the reversal of the first
+        // block.
         assert_eq!(MULTIPLIER, 7_654_321);
         assert_eq!(BLOCK, 10_000_000);
-        assert_eq!(
-            national_number(3),
-            format!("12{:07}", 3 * 7_654_321 % 10_000_000)
-        );
+        for n in [3, 1_234] {
+            let forwards = format!("{:07}", n * 7_654_321 % 10_000_000);
+            let backwards: String = forwards.chars().rev().collect();
+            assert_eq!(national_number(n), format!("12{backwards}"));
+        }
     }
 }

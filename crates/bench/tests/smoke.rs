@@ -64,6 +64,13 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
     {
         assert_eq!(row.errors, 0, "{}: {:?}", row.name, row.first_error);
         assert_eq!(row.records_found, row.records_expected, "{}", row.name);
+        // A send allocates (a request, a body, a future at least): the column is read.
+        assert!(
+            row.allocations_per_send.is_some_and(|calls| calls >= 1.0),
+            "{}: {:?} allocations a send",
+            row.name,
+            row.allocations_per_send
+        );
     }
     for row in &report.in_flight {
         assert_eq!(row.errors, 0, "{}: {:?}", row.name, row.first_error);

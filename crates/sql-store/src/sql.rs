@@ -236,17 +236,38 @@ pub(crate) const INSERT_IN_FLIGHT: &str = "INSERT INTO verification_attempts \
      client_digest, number_prefix, counts) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, TRUE)";
 
-/// Records the outcome of an attempt of kind `$2` still in flight, and returns the row as
-/// written (none when nothing was in flight), so finishing a check needs no second read.
-/// Primary key.
-pub(crate) const FINISH: &str = concat!(
-    "UPDATE verification_attempts SET \
-     finished_at_ns = $3, outcome = $4, error_class = $5, refusal_reason = $6, \
-     retry_after_ns = $7, verdict = $8, status = $9, status_code = $10, counts = $11, \
-     reference = COALESCE($12, reference), submitted_at_ns = $13 \
-     WHERE id = $1 AND kind = $2 AND outcome IS NULL RETURNING ",
-    attempt_columns!()
-);
+/// The update of [`FINISH_COUNTED`] and [`FINISH_NOT_COUNTED`], `$counts` what it sets of
+/// `counts`.
+macro_rules! finish {
+    ($counts:literal) => {
+        concat!(
+            "UPDATE verification_attempts SET \
+             finished_at_ns = $3, outcome = $4, error_class = $5, refusal_reason = $6, \
+             retry_after_ns = $7, verdict = $8, status = $9, status_code = $10, ",
+            $counts,
+            "reference = COALESCE($11, reference), submitted_at_ns = $12 \
+             WHERE id = $1 AND kind = $2 AND outcome IS NULL RETURNING ",
+            attempt_columns!()
+        )
+    };
+}
+
+/// Records the outcome of an attempt of kind `$2` still in flight, one that still counts
+/// against the guards, and returns the row as written (none when nothing was in flight), so
+/// finishing a check needs no second read. Primary key.
+///
+/// It leaves `counts` as it is (an attempt in flight counts: [`INSERT_IN_FLIGHT`] writes it
+/// `TRUE` and nothing changes it before the outcome): SQLite rewrites the entry of every
+/// index whose condition names a column the `UPDATE` sets, whatever the value, and `counts`
+/// is in the condition of the seven partial indexes of counted attempts. Setting it to the
+/// `TRUE` it already was doubled the time of a send's finish (32 µs to 64 µs a row on a
+/// table of 20,000 sends, `docs/performance.md`).
+pub(crate) const FINISH_COUNTED: &str = finish!("");
+
+/// [`FINISH_COUNTED`] for an outcome that no longer counts (nothing was delivered, the
+/// provider never had the check): `counts` set to `FALSE`, which takes the row out of the
+/// partial indexes of counted attempts. Primary key.
+pub(crate) const FINISH_NOT_COUNTED: &str = finish!("counts = FALSE, ");
 
 /// The attempt with this id. Primary key.
 pub(crate) const ATTEMPT: &str = concat!(

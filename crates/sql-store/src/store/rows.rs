@@ -16,9 +16,14 @@ pub(super) async fn record_outcome(
     columns: OutcomeColumns,
     finished_at: i64,
 ) -> Result<Option<columns::StoredAttempt>, StoreError> {
+    let statement = if columns.counts {
+        sql::FINISH_COUNTED
+    } else {
+        sql::FINISH_NOT_COUNTED
+    };
     let rows = session
         .attempts(
-            sql::FINISH,
+            statement,
             vec![
                 columns::uuid(id).into(),
                 kind.into(),
@@ -30,7 +35,6 @@ pub(super) async fn record_outcome(
                 columns.verdict.into(),
                 columns.status.into(),
                 columns.status_code.into(),
-                columns.counts.into(),
                 columns.reference.into(),
                 columns.submitted_at_ns.into(),
             ],
