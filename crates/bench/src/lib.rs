@@ -79,8 +79,8 @@ pub use plan::{BenchArgs, Plan, SimPlacement};
 pub use purge_locks::{PurgeLockArgs, measure_purge_locks};
 pub use report::{
     ADAPTER_TARGET, APP_TARGET, FLOOR_TARGET, HISTORY_TARGET, HistoryRow, InFlightRow,
-    METRICS_TARGET, MetricsPair, POSTGRES_P99_TARGET_MS, Report, SQLITE_LATENCY_TARGET_MS,
-    STORE_TARGET_AT, SendRow,
+    METRICS_TARGET, MetricsPair, POSTGRES_P99_TARGET_MS, PUMPING_TARGET, Report,
+    SQLITE_LATENCY_TARGET_MS, STORE_TARGET_AT, SendRow,
 };
 pub use run::run;
 pub use sim::SIMULATOR_COMMAND;

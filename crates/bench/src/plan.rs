@@ -70,6 +70,11 @@ pub struct BenchArgs {
     /// rounds [default: 1].
     #[arg(long, requires = "metrics")]
     pub metrics_rounds: Option<usize>,
+    /// How many times each app row over a SQL store is measured without and with the guards
+    /// against pumping, alternating which goes first; the guards' table gives the median of
+    /// the rounds [default: 1: the send table's pair only].
+    #[arg(long)]
+    pub guard_rounds: Option<usize>,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -109,6 +114,9 @@ pub struct Plan {
     /// How many pairs (without, with the recorder) each app row is measured in, when
     /// [`Plan::metrics`]; at least 1.
     pub metrics_rounds: usize,
+    /// How many pairs (without, with the guards against pumping) each app row over a SQL
+    /// store is measured in; at least 1.
+    pub guard_rounds: usize,
     /// Where to write the JSON report, if anywhere.
     pub json: Option<PathBuf>,
     /// Free text about the machine.
@@ -183,6 +191,7 @@ impl Plan {
             }),
             metrics: args.metrics || smoke,
             metrics_rounds: args.metrics_rounds.unwrap_or(1).clamp(1, 100),
+            guard_rounds: args.guard_rounds.unwrap_or(1).clamp(1, 100),
             json: args.json,
             machine_note: args.machine_note,
         }

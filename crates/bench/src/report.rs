@@ -17,6 +17,9 @@ pub const APP_TARGET: f64 = 0.90;
 /// The most the app's throughput ratio to the baseline may fall with a metrics recorder
 /// installed, as a share of the ratio without.
 pub const METRICS_TARGET: f64 = 0.02;
+/// The least throughput of an app row over a SQL store with the guards against pumping on,
+/// over the same row without them (issue 27): the median over the guard rounds.
+pub const PUMPING_TARGET: f64 = 0.90;
 /// The least throughput of a SQL store's app row, as a share of its floor's (the bare SQL of
 /// one `INSERT` and one `UPDATE` a send), at the concurrencies of [`STORE_TARGET_AT`].
 pub const FLOOR_TARGET: f64 = 1.0;
@@ -209,6 +212,9 @@ pub struct Report {
     pub in_flight: Vec<InFlightRow>,
     /// Every round of the metrics measurement.
     pub metrics: Vec<MetricsPair>,
+    /// Every round of the guards' measurement: the app row over a SQL store without
+    /// (`off`) and with (`on`) the guards against pumping ([`crate::Plan::guard_rounds`]).
+    pub guards: Vec<MetricsPair>,
     /// The first parse of a phone number in fresh processes.
     pub cold_start: Option<ColdStartRow>,
     /// One statement's cost through sqlx, per driver.
@@ -233,6 +239,7 @@ impl Report {
             history: Vec::new(),
             in_flight: Vec::new(),
             metrics: Vec::new(),
+            guards: Vec::new(),
             cold_start: None,
             statements: Vec::new(),
             metrics_cost: None,
@@ -268,6 +275,7 @@ impl Report {
         self.write_header(&mut out);
         self.write_sends(&mut out);
         self.write_metrics(&mut out);
+        self.write_guards(&mut out);
         self.write_history(&mut out);
         self.write_memory(&mut out);
         self.write_cold_start(&mut out);
@@ -556,8 +564,50 @@ impl Report {
 
     /// The metrics rounds grouped by store and concurrency, in the order measured.
     fn metrics_summaries(&self) -> Vec<MetricsSummary<'_>> {
+        summaries(&self.metrics)
+    }
+
+    /// The guards' rounds: per SQL store and concurrency, the median of (throughput with the
+    /// guards against pumping ÷ without) and its lowest and highest round, against
+    /// [`PUMPING_TARGET`].
+    fn write_guards(&self, out: &mut String) {
+        let summaries = summaries(&self.guards);
+        if summaries.is_empty() {
+            return;
+        }
+        out.push_str(
+            "### What the guards against pumping cost\n\n\
+             Each app row over a SQL store measured without and with the guards against pumping \
+             (`targets::pumping_guards()`), over fresh stores, in rounds that alternate which \
+             goes first (the first round's pair is the send table's); medians over the rounds.\n\n\
+             | store | concurrency | rounds | throughput with ÷ without (median) | lowest | highest | client CPU µs/send without | with | target |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        );
+        for s in summaries {
+            let ratio = 1.0 + s.change;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {} | {} | ≥ {PUMPING_TARGET:.2}: {} |",
+                s.store,
+                s.concurrency,
+                s.rounds,
+                ratio,
+                1.0 + s.lowest,
+                1.0 + s.highest,
+                micros(s.cpu_off),
+                micros(s.cpu_on),
+                met(ratio >= PUMPING_TARGET),
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// What the rounds of `pairs` say per store and concurrency, medians over the rounds.
+fn summaries(pairs: &[MetricsPair]) -> Vec<MetricsSummary<'_>> {
+    {
         let mut groups: Vec<(&str, usize)> = Vec::new();
-        for pair in &self.metrics {
+        for pair in pairs {
             if !groups.contains(&(pair.store.as_str(), pair.concurrency)) {
                 groups.push((pair.store.as_str(), pair.concurrency));
             }
@@ -565,8 +615,7 @@ impl Report {
         groups
             .into_iter()
             .filter_map(|(store, concurrency)| {
-                let pairs: Vec<&MetricsPair> = self
-                    .metrics
+                let pairs: Vec<&MetricsPair> = pairs
                     .iter()
                     .filter(|p| p.store == store && p.concurrency == concurrency)
                     .collect();
@@ -588,7 +637,9 @@ impl Report {
             })
             .collect()
     }
+}
 
+impl Report {
     fn write_metrics(&self, out: &mut String) {
         let summaries = self.metrics_summaries();
         if summaries.is_empty() {

@@ -94,10 +94,9 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
                 report.sends.push(row);
             }
             if kind != StoreKind::InMemory {
-                let row = bench
-                    .measure_app_under(kind, &url, concurrency, false, true)
+                bench
+                    .guard_rounds(kind, &url, concurrency, &mut report)
                     .await?;
-                report.sends.push(row);
             }
         }
         for row in report
@@ -277,6 +276,54 @@ impl Bench<'_> {
                 report.sends.push(off);
                 report.sends.push(on);
             }
+        }
+        Ok(())
+    }
+
+    /// The app row of `kind` with the guards against pumping, and [`Plan::guard_rounds`]
+    /// pairs without and with them: the first pair is the app row just measured (the send
+    /// table's) and the guarded row, which joins the send table; the next ones alternate
+    /// which goes first, each over fresh stores, so that a drift of the machine weighs on
+    /// both alike. Every pair goes to the guards' table.
+    async fn guard_rounds(
+        &mut self,
+        kind: StoreKind,
+        url: &str,
+        concurrency: usize,
+        report: &mut Report,
+    ) -> anyhow::Result<()> {
+        let app = app_row_name(kind.label());
+        let first_off = report
+            .sends
+            .iter()
+            .rev()
+            .find(|row| row.concurrency == concurrency && row.name == app)
+            .cloned();
+        let first_on = self
+            .measure_app_under(kind, url, concurrency, false, true)
+            .await?;
+        report.sends.push(first_on.clone());
+        if let Some(off) = first_off {
+            report
+                .guards
+                .push(MetricsPair::of(kind.label(), 0, &off, &first_on));
+        }
+        for round in 1..self.plan.guard_rounds {
+            let on_first = round % 2 == 1;
+            let first = self
+                .measure_app_under(kind, url, concurrency, false, on_first)
+                .await?;
+            let second = self
+                .measure_app_under(kind, url, concurrency, false, !on_first)
+                .await?;
+            let (off, on) = if on_first {
+                (second, first)
+            } else {
+                (first, second)
+            };
+            report
+                .guards
+                .push(MetricsPair::of(kind.label(), round, &off, &on));
         }
         Ok(())
     }

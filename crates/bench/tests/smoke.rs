@@ -25,6 +25,14 @@ async fn the_smoke_run_fills_every_table_without_an_error_or_a_lost_record() {
         .filter(|row| row.name.ends_with("+ pumping guards"))
         .count();
     assert_eq!(pumping, sql_stores * plan.concurrencies.len());
+    // One pair of the guards' rounds per SQL store and concurrency, the send table's rows.
+    assert_eq!(report.guards.len(), sql_stores * plan.concurrencies.len());
+    for pair in &report.guards {
+        assert!(
+            pair.throughput_off > 0.0 && pair.throughput_on > 0.0,
+            "{pair:?}"
+        );
+    }
     // Every SQL app row has its ratio to its engine's floor, and no other row has one.
     for row in &report.sends {
         let over_sql = row.name.starts_with("app send_code (SQLite)")
