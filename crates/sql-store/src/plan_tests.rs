@@ -97,11 +97,6 @@ fn queries() -> Vec<(&'static str, &'static str, Vec<Param>)> {
             vec![number(), Param::Int(11), Param::Int(i64::MAX), id()],
         ),
         (
-            sql::COUNTED_SENDS_TO_COUNTRY_AFTER,
-            "verification_attempts_counted_sends_by_country",
-            vec![Param::Text("+7"), Param::Int(0)],
-        ),
-        (
             sql::NTH_COUNTED_SEND_TO_COUNTRY_AFTER,
             "verification_attempts_counted_sends_by_country",
             vec![Param::Text("+7"), Param::Int(0), Param::Int(100)],
@@ -217,6 +212,8 @@ fn send_guards() -> Vec<Param> {
         Param::Int(i64::MAX),
         Param::Int(200),
         Param::Text("k1:00000000000000000000000000000000000000000000000000000000000000ab"),
+        Param::Int(0),
+        Param::Text("+7"),
         Param::Int(0),
     ]
 }

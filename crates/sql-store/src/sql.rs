@@ -61,14 +61,9 @@ pub(crate) const COUNTED_SENDS_TO_DIGEST_AFTER: &str = concat!(
     counted_sends_to!("phone_digest", "$1", "$2")
 );
 
-/// How many counted sends to the country of calling code `$1` started after `$2`: what its
-/// budget has spent. Index `verification_attempts_counted_sends_by_country`.
-pub(crate) const COUNTED_SENDS_TO_COUNTRY_AFTER: &str = "SELECT COUNT(*) \
-     FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
-     AND started_at_ns > $2";
-
-/// The start of the `$3`-th oldest (from 0) of those sends: the one whose leaving the window
-/// lets a send pass, read only when the budget is spent. Index
+/// The start of the `$3`-th oldest (from 0) of the counted sends to the country of calling
+/// code `$1` started after `$2` (what its budget has spent, [`GUARD_OF_COUNTRY`]): the one
+/// whose leaving the window lets a send pass, read only when the budget is spent. Index
 /// `verification_attempts_counted_sends_by_country`.
 pub(crate) const NTH_COUNTED_SEND_TO_COUNTRY_AFTER: &str = "SELECT started_at_ns \
      FROM verification_attempts WHERE kind = 'send' AND counts AND calling_code = $1 \
@@ -141,7 +136,9 @@ macro_rules! send_guards {
              AND checks.kind = 'check' AND checks.verdict = 'verified') THEN 1 ELSE 0 END), 0) \
              AS BIGINT), NULL FROM recent \
              UNION ALL SELECT 6, started_at_ns, NULL FROM verification_attempts \
-             WHERE kind = 'send' AND counts AND client_digest = $12 AND started_at_ns > $13"
+             WHERE kind = 'send' AND counts AND client_digest = $12 AND started_at_ns > $13 \
+             UNION ALL SELECT 7, COUNT(*), NULL FROM verification_attempts \
+             WHERE kind = 'send' AND counts AND calling_code = $14 AND started_at_ns > $15"
         )
     };
 }
@@ -168,7 +165,10 @@ macro_rules! send_guards {
 ///   `NULL`, and how many of them a check verified (`verification_attempts_checks_by_send`,
 ///   one search a send): at most `$11` entries of each, however busy the country;
 /// - [`GUARD_OF_CLIENT`], a row each: the start of each counted send from the client of
-///   digest `$12` after `$13` (`verification_attempts_counted_sends_by_client`).
+///   digest `$12` after `$13` (`verification_attempts_counted_sends_by_client`);
+/// - [`GUARD_OF_COUNTRY`]: how many counted sends the country of calling code `$14` had
+///   after `$15`, what its budget has spent (`verification_attempts_counted_sends_by_country`;
+///   `$14` is `NULL` unless the country has a budget).
 pub(crate) const SEND_GUARDS_BY_NUMBER: &str = send_guards!("phone_e164");
 
 /// [`SEND_GUARDS_BY_NUMBER`] for a protected number, by one of its digests ($3).
@@ -188,6 +188,8 @@ pub(crate) const GUARD_SAMPLED: i64 = 4;
 pub(crate) const GUARD_SAMPLED_VERIFIED: i64 = 5;
 /// See [`GUARD_ID_STORED`].
 pub(crate) const GUARD_OF_CLIENT: i64 = 6;
+/// See [`GUARD_ID_STORED`].
+pub(crate) const GUARD_OF_COUNTRY: i64 = 7;
 
 /// How many counted checks a send has: the guard of a check.
 /// Index `verification_attempts_checks_by_send`.

@@ -179,6 +179,7 @@ async fn reserve_send_locked(
         (Some(_), None) => (Some(row.calling_code.clone()), None),
     };
     let (sample_from, sample_until) = breaker.map_or((now, now), |breaker| breaker.bounds(now));
+    let budget = limits.country_budgets.of(&row.calling_code);
     let values = vec![
         columns::uuid(send.id).into(),
         row.trust_validation.clone().into(),
@@ -203,8 +204,10 @@ async fn reserve_send_locked(
                 .map_or(now, |(clients, _)| clients.horizon_start(now)),
         )
         .into(),
+        budget.map(|_| row.calling_code.clone()).into(),
+        columns::bound(budget.map_or(now, |budget| budget.window_start(now))).into(),
     ];
-    let (mut stored, mut for_validation) = (0, 0);
+    let (mut stored, mut for_validation, mut to_country) = (0, 0, 0);
     let (mut to_number, mut to_range, mut from_client) = (Vec::new(), Vec::new(), Vec::new());
     let mut sample = CountryConversion {
         sends: 0,
@@ -225,6 +228,7 @@ async fn reserve_send_locked(
             sql::GUARD_SAMPLED => sample.sends = count(),
             sql::GUARD_SAMPLED_VERIFIED => sample.verified = count(),
             sql::GUARD_OF_CLIENT => from_client.push(DateTime::from_timestamp_nanos(value)),
+            sql::GUARD_OF_COUNTRY => to_country = count(),
             _ => {}
         }
     }
@@ -243,9 +247,9 @@ async fn reserve_send_locked(
     }
     let to_number = to_number.into_iter().map(DateTime::from_timestamp_nanos);
     let by_number = limits.evaluate(to_number, for_validation, now);
-    let by_country = match limits.country_budgets.of(&row.calling_code) {
+    let by_country = match budget {
         None => Ok(()),
-        Some(budget) => country_budget(session, &row.calling_code, budget, now).await?,
+        Some(budget) => country_budget(session, &row.calling_code, budget, to_country, now).await?,
     };
     let by_range = ranges.map_or(Ok(()), |(ranges, _)| {
         ranges.evaluate(to_range, &row.number.identity(), now)
@@ -303,9 +307,10 @@ async fn read_conversion(
     Ok(read)
 }
 
-/// The country budget's decision on a send at `now` to the country of `calling_code`: a count
-/// of the sends in the window, and only when that reaches the cap, the start of the send
-/// whose leaving the window lets one pass. Read in the reservation's transaction but under no
+/// The country budget's decision on a send at `now` to the country of `calling_code`, whose
+/// sends in the window the send's guards counted (`in_window`): only when that reaches the
+/// cap, the start of the send whose leaving the window lets one pass is read. Read in the
+/// reservation's transaction but under no
 /// lock of the country's (only the number's and the trust validation's are held), so sends to
 /// one country never wait for each other; two reserving at once may both see the budget not
 /// yet spent, so it can be overshot by the sends reserving at that moment
@@ -314,15 +319,10 @@ async fn country_budget(
     session: &mut Session,
     calling_code: &str,
     budget: CountryBudget,
+    in_window: u64,
     now: DateTime<Utc>,
 ) -> Result<Result<(), SendRefusal>, StoreError> {
     let window_start = columns::bound(budget.window_start(now));
-    let in_window = session
-        .count(
-            sql::COUNTED_SENDS_TO_COUNTRY_AFTER,
-            vec![calling_code.to_owned().into(), window_start.into()],
-        )
-        .await?;
     let leaving = match in_window.checked_sub(u64::from(budget.max_sends)) {
         None => None,
         Some(offset) => session
