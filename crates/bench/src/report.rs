@@ -85,6 +85,10 @@ pub struct SendRow {
     /// send, from the counting allocator: every thread's, the runtime's and the store's
     /// worker threads' included (and the simulator's, when it runs in this process).
     pub allocations_per_send: Option<f64>,
+    /// Context switches of this process's threads per counted send
+    /// ([`memory::context_switches`](crate::memory)): a worker parking for want of work and
+    /// woken again, a blocking call, a preemption.
+    pub context_switches_per_send: Option<f64>,
     /// CPU time every process of the machine's PostgreSQL server spent per counted send, µs:
     /// the PostgreSQL rows' database work (about zero in the others, whatever else the
     /// server did meanwhile).
@@ -784,15 +788,15 @@ fn micros(value: Option<f64>) -> String {
 fn send_table_head(out: &mut String, first: &str) {
     let _ = writeln!(
         out,
-        "| {first} | concurrency | requests | sends/s | p50 ms | p99 ms | max ms | ÷ baseline | ÷ floor | client CPU µs/send | simulator CPU µs/send | PostgreSQL CPU µs/send | client allocations/send | errors | records ok |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "| {first} | concurrency | requests | sends/s | p50 ms | p99 ms | max ms | ÷ baseline | ÷ floor | client CPU µs/send | simulator CPU µs/send | PostgreSQL CPU µs/send | client allocations/send | client context switches/send | errors | records ok |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
 }
 
 fn send_table_row(out: &mut String, name: &str, row: &SendRow) {
     let _ = writeln!(
         out,
-        "| {name} | {} | {} | {:.0} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {:.0} | {:.3} | {:.3} | {:.3} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         row.concurrency,
         row.requests,
         row.throughput,
@@ -805,6 +809,8 @@ fn send_table_row(out: &mut String, name: &str, row: &SendRow) {
         micros(row.sim_cpu_us),
         micros(row.postgres_cpu_us),
         micros(row.allocations_per_send),
+        row.context_switches_per_send
+            .map_or_else(|| "n/a".to_owned(), |switches| format!("{switches:.2}")),
         row.errors,
         records(row),
     );

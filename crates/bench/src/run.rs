@@ -216,6 +216,15 @@ fn app_stores(plan: &Plan, report: &mut Report) -> Vec<StoreKind> {
     stores
 }
 
+/// What a pair of app rows measures without and with.
+#[derive(Debug, Clone, Copy)]
+enum Toggled {
+    /// The metrics recorder.
+    Recorder,
+    /// The guards against pumping ([`pumping_guards`]).
+    PumpingGuards,
+}
+
 /// The state a run shares between its rows.
 pub(crate) struct Bench<'a> {
     pub(crate) plan: &'a Plan,
@@ -261,14 +270,9 @@ impl Bench<'_> {
         report: &mut Report,
     ) -> anyhow::Result<()> {
         for round in 0..self.plan.metrics_rounds {
-            let on_first = round % 2 == 1;
-            let first = self.measure_app(kind, url, concurrency, on_first).await?;
-            let second = self.measure_app(kind, url, concurrency, !on_first).await?;
-            let (off, on) = if on_first {
-                (second, first)
-            } else {
-                (first, second)
-            };
+            let (off, on) = self
+                .measure_pair(kind, url, concurrency, Toggled::Recorder, round)
+                .await?;
             report
                 .metrics
                 .push(MetricsPair::of(kind.label(), round, &off, &on));
@@ -309,23 +313,44 @@ impl Bench<'_> {
                 .push(MetricsPair::of(kind.label(), 0, &off, &first_on));
         }
         for round in 1..self.plan.guard_rounds {
-            let on_first = round % 2 == 1;
-            let first = self
-                .measure_app_under(kind, url, concurrency, false, on_first)
+            let (off, on) = self
+                .measure_pair(kind, url, concurrency, Toggled::PumpingGuards, round)
                 .await?;
-            let second = self
-                .measure_app_under(kind, url, concurrency, false, !on_first)
-                .await?;
-            let (off, on) = if on_first {
-                (second, first)
-            } else {
-                (first, second)
-            };
             report
                 .guards
                 .push(MetricsPair::of(kind.label(), round, &off, &on));
         }
         Ok(())
+    }
+
+    /// The app row of `kind` without and with what `toggled` names, each over a fresh store:
+    /// off first in even rounds, on first in odd ones. Returns (off, on).
+    async fn measure_pair(
+        &mut self,
+        kind: StoreKind,
+        url: &str,
+        concurrency: usize,
+        toggled: Toggled,
+        round: usize,
+    ) -> anyhow::Result<(SendRow, SendRow)> {
+        let on_first = round % 2 == 1;
+        let mut rows = Vec::with_capacity(2);
+        for on in [on_first, !on_first] {
+            let (metrics, pumping) = match toggled {
+                Toggled::Recorder => (on, false),
+                Toggled::PumpingGuards => (false, on),
+            };
+            rows.push(
+                self.measure_app_under(kind, url, concurrency, metrics, pumping)
+                    .await?,
+            );
+        }
+        let (first, second) = (rows.remove(0), rows.remove(0));
+        Ok(if on_first {
+            (second, first)
+        } else {
+            (first, second)
+        })
     }
 
     /// One app row over a new store of `kind`, with the recorder switched on or not. With
@@ -416,12 +441,17 @@ impl Bench<'_> {
         };
         let (cpu, sim_cpu) = (memory::cpu_time(None), self.sim.cpu_time());
         let allocations = memory::allocations();
+        let switches = memory::context_switches();
         let db_cpu = memory::cpu_time_of_command(POSTGRES_COMMAND);
         let started = Instant::now();
         let mut measured = drive(sender, jobs, concurrency, deadline.map(|d| started + d)).await;
         let requests = measured.latencies.len();
         let allocations_per_send = (requests > 0)
             .then(|| memory::allocations().saturating_sub(allocations) as f64 / requests as f64);
+        let context_switches_per_send = switches
+            .zip(memory::context_switches())
+            .filter(|_| requests > 0)
+            .map(|(before, after)| after.saturating_sub(before) as f64 / requests as f64);
         let per_send = |before: Option<Duration>, after: Option<Duration>| {
             let spent = after?.checked_sub(before?)?;
             Some(spent.as_secs_f64() * 1e6 / requests as f64)
@@ -464,6 +494,7 @@ impl Bench<'_> {
             client_cpu_us,
             sim_cpu_us,
             allocations_per_send,
+            context_switches_per_send,
             sends_counted_by_metrics: None,
             ratio_to_floor: None,
             postgres_cpu_us,
