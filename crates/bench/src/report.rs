@@ -85,8 +85,8 @@ pub struct SendRow {
     /// send, from the counting allocator: every thread's, the runtime's and the store's
     /// worker threads' included (and the simulator's, when it runs in this process).
     pub allocations_per_send: Option<f64>,
-    /// Context switches of this process's threads per counted send
-    /// ([`memory::context_switches`](crate::memory)): a worker parking for want of work and
+    /// Context switches of this process's threads per counted send (voluntary and
+    /// involuntary, from `/proc/self/task/*/status`): a worker parking for want of work and
     /// woken again, a blocking call, a preemption.
     pub context_switches_per_send: Option<f64>,
     /// CPU time every process of the machine's PostgreSQL server spent per counted send, µs:
