@@ -346,14 +346,26 @@ impl Inner {
     /// Keeps the attempt `seq` in its country's counts as what it is now: a send while it may
     /// have delivered a code, a check once it verified one.
     fn recount(&mut self, seq: u64) {
-        let Some(record) = self.get(seq) else { return };
-        let (code, at) = (
-            record.number().calling_code().to_owned(),
-            record.started_at(),
-        );
+        // The record is read through its field, not `get`, so that it stays borrowed while
+        // the countries change: its calling code is looked up as it is, and copied only for
+        // a country not yet counted (a copy a send and a finish was two allocations a send).
+        let Some(record) = seq
+            .checked_sub(self.first)
+            .and_then(|position| usize::try_from(position).ok())
+            .and_then(|position| self.attempts.get(position))
+            .and_then(Option::as_ref)
+        else {
+            return;
+        };
+        let (code, at) = (record.number().calling_code(), record.started_at());
         let is_send = matches!(record, AttemptRecord::Send(_));
         let (counted, verified) = (counts_as_send(record), verified(record));
-        let country = self.countries.entry(code).or_default();
+        if !self.countries.contains_key(code) {
+            self.countries.insert(code.to_owned(), Country::default());
+        }
+        let Some(country) = self.countries.get_mut(code) else {
+            return;
+        };
         // Remove first: an attempt is in each list at most once, whatever it was before.
         country.counted_sends.remove(at, seq);
         if counted {

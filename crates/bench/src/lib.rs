@@ -74,7 +74,7 @@ mod workload;
 pub use cold_start::{COLD_START_COMMAND, ColdParse, ColdStartRow, measure_this_process};
 pub use driver::StatementRow;
 pub use machine::Machine;
-pub use metrics_cost::MetricsCost;
+pub use metrics_cost::{LibraryLoop, MetricsCost, library_loop};
 pub use plan::{BenchArgs, Plan, SimPlacement};
 pub use purge_locks::{PurgeLockArgs, measure_purge_locks};
 pub use report::{

@@ -28,6 +28,14 @@ enum Command {
     /// benchmark runs itself this way, in fresh child processes).
     #[command(name = COLD_START_COMMAND, hide = true)]
     ColdStart,
+    /// Sends through the library alone (in-memory store, a gateway that answers at once, no
+    /// socket), one at a time, and prints ns and allocator calls per send as JSON: the
+    /// program to run under `valgrind --tool=dhat` or `perf record` (docs/performance.md).
+    LibraryLoop {
+        /// Sends counted (as many again are sent first, not counted).
+        #[arg(long, default_value_t = 20_000)]
+        sends: usize,
+    },
     /// Measures how long a batch of the purge and of the conversion to protected numbers
     /// holds a SQL store's lock (SQLite, and PostgreSQL given its URL), and prints a
     /// Markdown table.
@@ -45,6 +53,18 @@ async fn main() -> ExitCode {
             }
             Err(error) => {
                 eprintln!("cold start: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::LibraryLoop { sends }) = cli.command {
+        return match phone_verify_bench::library_loop(sends).await {
+            Ok(figures) => {
+                println!("{}", serde_json::json!(figures));
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error:#}");
                 ExitCode::FAILURE
             }
         };

@@ -101,30 +101,80 @@ pub(crate) async fn measure(
     })
 }
 
-/// One round: `sends` sends, wall time per send in ns.
-async fn round(numbers: &Numbers, sends: usize, metrics: bool) -> anyhow::Result<f64> {
+/// What the library alone costs a send: `sends` sends through the app over the in-memory
+/// store and a gateway that answers at once, one at a time, after as many again not
+/// counted (`phone-verify-bench library-loop`, the program to run under `valgrind
+/// --tool=dhat` or `perf record` to see where a send's allocations and CPU go).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct LibraryLoop {
+    /// Sends counted.
+    pub sends: usize,
+    /// Wall time per send, ns.
+    pub ns_per_send: f64,
+    /// Calls to the allocator per send (allocations and reallocations).
+    pub allocations_per_send: f64,
+}
+
+/// Runs the [`LibraryLoop`]: the app rows' policy, without the recorder.
+///
+/// # Errors
+///
+/// When the library refuses its configuration or a send fails.
+pub async fn library_loop(sends: usize) -> anyhow::Result<LibraryLoop> {
+    let numbers = Numbers::starting_at(0);
+    let sends = sends.max(1);
+    let app = instant_app(crate::targets::app_policy()).await?;
+    let warm = numbers.jobs(sends)?;
+    let counted = Numbers::starting_at(sends as u64).jobs(sends)?;
+    send_all(&app, &warm).await?;
+    let allocations = crate::memory::allocations();
+    let started = Instant::now();
+    send_all(&app, &counted).await?;
+    let spent = started.elapsed();
+    let calls = crate::memory::allocations().saturating_sub(allocations);
+    Ok(LibraryLoop {
+        sends,
+        ns_per_send: spent.as_secs_f64() * 1e9 / sends as f64,
+        allocations_per_send: calls as f64 / sends as f64,
+    })
+}
+
+/// The library over a fresh in-memory store (the builder's default) and an
+/// [`InstantGateway`] under IDMeta's name, so the recorder holds the same keys as in the app
+/// rows.
+async fn instant_app(policy: SendPolicy) -> anyhow::Result<PhoneVerification> {
     let gateway = InstantGateway {
         reference: ReferenceId::parse("0123456789ABCDEF0123456789ABCDEF")?,
     };
-    let policy = SendPolicy {
-        limits: SendLimits::default(),
-        ..SendPolicy::default()
-    };
-    // Under IDMeta's name, so the recorder holds the same keys as in the app rows; the
-    // store is the builder's default, a fresh in-memory one.
-    let app = PhoneVerification::builder()
+    Ok(PhoneVerification::builder()
         .provider(ProviderName::idmeta(), gateway)
         .send_policy(policy)
         .build()
-        .await?;
-    let jobs = numbers.jobs(sends.max(1))?;
-    let on = metrics.then(MetricsOn::start);
-    let started = Instant::now();
-    for job in &jobs {
+        .await?)
+}
+
+/// Sends every job, one at a time.
+async fn send_all(app: &PhoneVerification, jobs: &[crate::workload::Job]) -> anyhow::Result<()> {
+    for job in jobs {
         app.send_code(&job.request)
             .await
             .map_err(|error| anyhow::anyhow!(phone_verify_domain::error_chain(&error)))?;
     }
+    Ok(())
+}
+
+/// One round: `sends` sends, wall time per send in ns.
+async fn round(numbers: &Numbers, sends: usize, metrics: bool) -> anyhow::Result<f64> {
+    let policy = SendPolicy {
+        limits: SendLimits::default(),
+        ..SendPolicy::default()
+    };
+    let app = instant_app(policy).await?;
+    let jobs = numbers.jobs(sends.max(1))?;
+    let on = metrics.then(MetricsOn::start);
+    let started = Instant::now();
+    send_all(&app, &jobs).await?;
     let spent = started.elapsed();
     drop(on);
     Ok(spent.as_secs_f64() * 1e9 / jobs.len() as f64)

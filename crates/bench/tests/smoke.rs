@@ -158,3 +158,15 @@ async fn the_purge_lock_measurement_runs_every_shape_and_purges_what_each_holds(
         .collect();
     assert_eq!(done, ["60", "700", "600"], "{table}");
 }
+
+/// The library loop (`phone-verify-bench library-loop`, the program profiled under DHAT and
+/// perf) sends through the library and counts what a send costs the allocator.
+#[tokio::test]
+async fn the_library_loop_sends_and_counts_its_allocations() {
+    let figures = phone_verify_bench::library_loop(200)
+        .await
+        .expect("the loop runs");
+    assert_eq!(figures.sends, 200);
+    assert!(figures.ns_per_send > 0.0, "{figures:?}");
+    assert!(figures.allocations_per_send >= 1.0, "{figures:?}");
+}

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Records perf samples of the benchmark process during chosen rows of one run (issue 29,
+# docs/performance.md "Where a send's microseconds go"): when the line of the row before
+# appears on stderr, records the process for SECS seconds, 1.5 s into the next row's counted
+# part (4 s), in the background so that adjacent rows are caught. Then:
+#   python3 crates/bench/scripts/perf-categories.py OUTDIR baseline16 adapter16 app16 baseline256 app256
+# usage (from the workspace root, release build first): crates/bench/scripts/perf-rows.sh OUTDIR
+OUT=${1:-/tmp/perfrows}; mkdir -p $OUT
+SECS=2.5
+export PHONE_VERIFY_TEST_POSTGRES_URL=${PHONE_VERIFY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+./target/release/phone-verify-bench --concurrency 1,16,256 --history-records 100 --history-small 10 --history-requests 50 --in-flight 16 --duration-secs 4 > $OUT/bench.md 2> $OUT/bench.err &
+PID=$!
+declare -A done
+while kill -0 $PID 2>/dev/null; do
+  for trig in "app send_code (PostgreSQL) + pumping guards @1:|baseline16" "baseline (bare reqwest) @16:|decoded16" "baseline + adapter's decode @16:|adapter16" "adapter send_code @16:|app16" "app send_code (PostgreSQL) + pumping guards @16:|baseline256" "adapter send_code @256:|app256"; do
+    line=${trig%|*}; name=${trig#*|}
+    if [ -z "${done[$name]}" ] && grep -qF "$line" $OUT/bench.err; then
+      done[$name]=1
+      # past the next row's warm-up, in the background: the rows follow each other closely
+      ( sleep 1.5; perf record -F 1999 -g -p $PID -o $OUT/$name.data -- sleep $SECS 2>/dev/null ) &
+    fi
+  done
+  sleep 0.05
+done
+wait; echo finished
