@@ -1,5 +1,6 @@
 """Shares of a perf recording's samples by where the sampled instruction is (its leaf frame):
-the kernel, the allocator, hyper, tokio, phone-verify's own code, ... One column per
+the kernel, the allocator, hyper, tokio, phone-verify's own code, ... Only the samples of
+the runtime's worker threads count (those that run the row's sends). One column per
 recording made by perf-rows.sh; multiply a share by the row's client CPU per send for
 microseconds (docs/performance.md, "Where a send's microseconds go").
 
@@ -33,6 +34,10 @@ for name in sys.argv[2:]:
     for block in txt.split('\n\n'):
         lines=[l for l in block.strip().split('\n') if l.strip()]
         if len(lines)<2: continue
+        # Only the runtime's workers run the row's sends: a sample of another thread (the
+        # main thread preparing the next row, a store of the next row) is the window
+        # overrunning the row.
+        if not lines[0].strip().startswith('tokio-rt-worker'): continue
         leaf=lines[1].strip()
         m=re.match(r'[0-9a-f]+\s+(.*)\s+\((.*)\)$', leaf)
         if not m: continue

@@ -5,10 +5,11 @@
 # part (4 s), in the background so that adjacent rows are caught. Then:
 #   python3 crates/bench/scripts/perf-categories.py OUTDIR baseline16 adapter16 app16 baseline256 app256
 # usage (from the workspace root, release build first): crates/bench/scripts/perf-rows.sh OUTDIR
+# (BENCH_BIN=path/to/phone-verify-bench for another build, one with frame pointers say)
 OUT=${1:-/tmp/perfrows}; mkdir -p $OUT
 SECS=2.5
 export PHONE_VERIFY_TEST_POSTGRES_URL=${PHONE_VERIFY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
-./target/release/phone-verify-bench --concurrency 1,16,256 --history-records 100 --history-small 10 --history-requests 50 --in-flight 16 --duration-secs 4 > $OUT/bench.md 2> $OUT/bench.err &
+${BENCH_BIN:-./target/release/phone-verify-bench} --concurrency 1,16,256 --history-records 100 --history-small 10 --history-requests 50 --in-flight 16 --duration-secs 4 > $OUT/bench.md 2> $OUT/bench.err &
 PID=$!
 declare -A done
 while kill -0 $PID 2>/dev/null; do
