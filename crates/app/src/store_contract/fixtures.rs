@@ -136,6 +136,28 @@ pub(super) fn answered(verdict: CheckVerdict, reference: Option<ReferenceId>) ->
     }
 }
 
+/// Records a check of the trust validation `tv` that verified its code: reserved at
+/// `reserved_at`, answered at `answered_at`, the answer naming `reference` or none. What the
+/// conversion breaker and `stats` count as verified.
+pub(super) async fn record_verified_check(
+    store: &dyn VerificationStore,
+    tv: &str,
+    reference: Option<ReferenceId>,
+    reserved_at: DateTime<Utc>,
+    answered_at: DateTime<Utc>,
+) {
+    let check = id();
+    reserve_check(store, check, tv, reserved_at).await;
+    store
+        .finish_check(
+            check,
+            answered(CheckVerdict::Verified, reference),
+            answered_at,
+        )
+        .await
+        .expect("the check is recorded");
+}
+
 /// Reserves a check; panics unless it is reserved. Returns the target the store chose.
 pub(super) async fn reserve_check(
     store: &dyn VerificationStore,

@@ -507,19 +507,7 @@ pub async fn a_country_whose_codes_are_not_verified_is_refused_for_a_cool_off(
         )
         .await;
     }
-    let check = id();
-    reserve_check(&*store, check, "tv-1", at(60)).await;
-    store
-        .finish_check(
-            check,
-            answered(
-                phone_verify_domain::CheckVerdict::Verified,
-                Some(reference(1)),
-            ),
-            at(61),
-        )
-        .await
-        .expect("the check is recorded");
+    record_verified_check(&*store, "tv-1", Some(reference(1)), at(60), at(61)).await;
 
     // Five minutes in, the four are within the grace: too few sends to judge.
     let early = reserve(
@@ -658,16 +646,7 @@ pub async fn the_breaker_judges_a_country_on_its_latest_sends_only(
         let started = at(u64::from(n));
         record_send_kept(&*store, &numbers, &phone(n), &tv, started, sent(1)).await;
         if n < 50 {
-            let check = id();
-            reserve_check(&*store, check, &tv, started).await;
-            store
-                .finish_check(
-                    check,
-                    answered(phone_verify_domain::CheckVerdict::Verified, None),
-                    started,
-                )
-                .await
-                .expect("the check is recorded");
+            record_verified_check(&*store, &tv, None, started, started).await;
         }
     }
     let minute = Duration::from_secs(60);
@@ -749,16 +728,7 @@ pub async fn a_prefix_whose_codes_are_not_verified_is_refused_and_its_country_se
                 .await
                 .expect("the outcome is recorded");
             if verify {
-                let check = id();
-                reserve_check(&*store, check, &tv, started).await;
-                store
-                    .finish_check(
-                        check,
-                        answered(phone_verify_domain::CheckVerdict::Verified, None),
-                        started,
-                    )
-                    .await
-                    .expect("the check is recorded");
+                record_verified_check(&*store, &tv, None, started, started).await;
             }
         }
     }

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use phone_verify_domain::{CheckVerdict, PhoneNumber};
+use phone_verify_domain::PhoneNumber;
 
-use super::fixtures::{answered, at, id, number, record_send, reference, reserve_check, sent};
+use super::fixtures::{at, number, record_send, record_verified_check, reference, sent};
 use crate::{CountryStats, SendOutcome, VerificationStore};
 
 fn uk() -> PhoneNumber {
@@ -47,16 +47,7 @@ pub async fn the_stats_count_each_country_s_sends_verified_codes_and_refusals(
     record_send(&*store, &number(4), "tv-4", at(40), not_sent).await;
     record_send(&*store, &uk(), "tv-uk", at(50), sent(5)).await;
     record_send(&*store, &number(6), "tv-6", at(200), sent(6)).await;
-    let check = id();
-    reserve_check(&*store, check, "tv-1", at(60)).await;
-    store
-        .finish_check(
-            check,
-            answered(CheckVerdict::Verified, Some(reference(1))),
-            at(61),
-        )
-        .await
-        .expect("the check is recorded");
+    record_verified_check(&*store, "tv-1", Some(reference(1)), at(60), at(61)).await;
     for (code, reason, seconds) in [
         ("+60", "number_range_busy", 70),
         ("+60", "number_range_busy", 75),
