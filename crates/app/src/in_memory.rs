@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use phone_verify_domain::{CheckVerdict, ReferenceId, TrustValidationId};
+use smallvec::{SmallVec, smallvec};
 
 use crate::guards::minimum_retention;
 use crate::stats::{StatsByCountry, refusal_minute};
@@ -97,7 +98,7 @@ struct Inner {
     stored: usize,
     by_id: HashMap<AttemptId, u64>,
     /// Keyed by the number as stored: sends and checks of the number, oldest first.
-    by_number: HashMap<NumberIndex, VecDeque<u64>>,
+    by_number: ByNumber,
     by_trust_validation: HashMap<TrustValidationId, Validation>,
     checks_by_send: HashMap<AttemptId, Vec<u64>>,
     /// The sends of each range, for the sends that recorded one ([`NewSend::range`]).
@@ -121,7 +122,7 @@ struct Inner {
 #[derive(Default)]
 struct Validation {
     /// Its attempts, oldest first.
-    attempts: VecDeque<u64>,
+    attempts: Seqs,
     /// Sends that may have delivered a code, evicted while later attempts of the trust
     /// validation were kept: still counted against its cap.
     evicted_sends: u64,
@@ -134,7 +135,7 @@ impl Default for Inner {
             first: 0,
             stored: 0,
             by_id: HashMap::new(),
-            by_number: HashMap::new(),
+            by_number: ByNumber::default(),
             by_trust_validation: HashMap::new(),
             checks_by_send: HashMap::new(),
             ranges: Keyed::default(),
@@ -206,36 +207,75 @@ impl fmt::Debug for InMemoryVerificationStore {
     }
 }
 
-/// A number as the index by number holds it: the stored number's own comparable part.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum NumberIndex {
-    Clear(String),
-    Digest(NumberDigest),
+/// The sequence numbers of an index entry, oldest first: most numbers and trust validations
+/// have one or two attempts, held without an allocation.
+type Seqs = SmallVec<[u64; 2]>;
+
+/// The index by number: each number as stored (in clear or as its digest) to its attempts,
+/// oldest first. Read by the number's borrowed forms, so a lookup copies nothing.
+#[derive(Default)]
+struct ByNumber {
+    clear: HashMap<String, Seqs>,
+    digests: HashMap<NumberDigest, Seqs>,
 }
 
-impl NumberIndex {
-    fn of(number: &StoredNumber) -> Self {
+impl ByNumber {
+    /// Adds the attempt `seq` to `number`'s, as the newest.
+    fn insert(&mut self, number: &StoredNumber, seq: u64) {
         match number {
-            StoredNumber::Clear(phone) => Self::Clear(phone.e164().to_owned()),
-            StoredNumber::Protected(protected) => Self::Digest(*protected.digest()),
+            StoredNumber::Clear(phone) => match self.clear.get_mut(phone.e164()) {
+                Some(list) => list.push(seq),
+                None => {
+                    self.clear.insert(phone.e164().to_owned(), smallvec![seq]);
+                }
+            },
+            StoredNumber::Protected(protected) => self
+                .digests
+                .entry(*protected.digest())
+                .or_default()
+                .push(seq),
         }
     }
 
-    /// The entries of the index a lookup reads.
-    fn of_lookup(lookup: &NumberLookup) -> Vec<Self> {
-        match lookup {
-            NumberLookup::Clear(phone) => vec![Self::Clear(phone.e164().to_owned())],
-            NumberLookup::Digests(digests) => digests.iter().copied().map(Self::Digest).collect(),
+    /// Takes the attempt `seq` out of `number`'s, and the number out once it has none.
+    fn remove(&mut self, number: &StoredNumber, seq: u64) {
+        match number {
+            StoredNumber::Clear(phone) => {
+                if let Some(list) = self.clear.get_mut(phone.e164()) {
+                    remove_from(list, seq);
+                    if list.is_empty() {
+                        self.clear.remove(phone.e164());
+                    }
+                }
+            }
+            StoredNumber::Protected(protected) => {
+                if let Some(list) = self.digests.get_mut(protected.digest()) {
+                    remove_from(list, seq);
+                    if list.is_empty() {
+                        self.digests.remove(protected.digest());
+                    }
+                }
+            }
         }
+    }
+
+    /// The attempts of the number `lookup` finds, under every form it names.
+    fn of<'a>(&'a self, lookup: &'a NumberLookup) -> impl Iterator<Item = &'a u64> + 'a {
+        let (clear, digests) = match lookup {
+            NumberLookup::Clear(phone) => (self.clear.get(phone.e164()), &[][..]),
+            NumberLookup::Digests(digests) => (None, &digests[..]),
+        };
+        clear
+            .into_iter()
+            .chain(digests.iter().filter_map(|digest| self.digests.get(digest)))
+            .flatten()
     }
 }
 
 /// Removes `seq` from an index list kept oldest first: at the front when it is the oldest
 /// (eviction), searched otherwise (a purge).
-fn remove_from(list: &mut VecDeque<u64>, seq: u64) {
-    if list.front() == Some(&seq) {
-        list.pop_front();
-    } else if let Some(position) = list.iter().position(|other| *other == seq) {
+fn remove_from(list: &mut Seqs, seq: u64) {
+    if let Some(position) = list.iter().position(|other| *other == seq) {
         list.remove(position);
     }
 }
@@ -310,13 +350,10 @@ impl Inner {
         }
         self.ranges.rekey(|range| numbers.protect_range(range));
         self.prefixes.rekey(|prefix| numbers.protect_range(prefix));
-        self.by_number.clear();
+        self.by_number = ByNumber::default();
         for (seq, record) in (self.first..).zip(&self.attempts) {
             if let Some(record) = record {
-                self.by_number
-                    .entry(NumberIndex::of(record.number()))
-                    .or_default()
-                    .push_back(seq);
+                self.by_number.insert(record.number(), seq);
             }
         }
     }
@@ -325,15 +362,18 @@ impl Inner {
     fn insert(&mut self, record: AttemptRecord) -> u64 {
         let seq = self.first + self.attempts.len() as u64;
         self.by_id.insert(record.id(), seq);
-        self.by_number
-            .entry(NumberIndex::of(record.number()))
-            .or_default()
-            .push_back(seq);
-        self.by_trust_validation
-            .entry(record.trust_validation().clone())
-            .or_default()
-            .attempts
-            .push_back(seq);
+        self.by_number.insert(record.number(), seq);
+        match self.by_trust_validation.get_mut(record.trust_validation()) {
+            Some(validation) => validation.attempts.push(seq),
+            None => {
+                let validation = Validation {
+                    attempts: smallvec![seq],
+                    evicted_sends: 0,
+                };
+                self.by_trust_validation
+                    .insert(record.trust_validation().clone(), validation);
+            }
+        }
         if let AttemptRecord::Check(check) = &record {
             self.checks_by_send.entry(check.send).or_default().push(seq);
         }
@@ -460,13 +500,7 @@ impl Inner {
                 self.countries.remove(code);
             }
         }
-        let number = NumberIndex::of(record.number());
-        if let Some(list) = self.by_number.get_mut(&number) {
-            remove_from(list, seq);
-            if list.is_empty() {
-                self.by_number.remove(&number);
-            }
-        }
+        self.by_number.remove(record.number(), seq);
         let tv = record.trust_validation();
         if let Some(validation) = self.by_trust_validation.get_mut(tv) {
             remove_from(&mut validation.attempts, seq);
@@ -612,13 +646,8 @@ impl Inner {
     }
 
     /// The attempts of the number a lookup finds, under every form it names.
-    fn of_number(&self, lookup: &NumberLookup) -> Vec<u64> {
-        NumberIndex::of_lookup(lookup)
-            .iter()
-            .filter_map(|number| self.by_number.get(number))
-            .flatten()
-            .copied()
-            .collect()
+    fn of_number<'a>(&'a self, lookup: &'a NumberLookup) -> impl Iterator<Item = &'a u64> + 'a {
+        self.by_number.of(lookup)
     }
 
     fn of_validation(&self, tv: &TrustValidationId) -> impl Iterator<Item = &u64> {
@@ -714,7 +743,7 @@ impl VerificationStore for InMemoryVerificationStore {
         inner.retain_for(limits.horizon());
         let horizon_start = limits.horizon_start(send.started_at);
         let to_number: Vec<DateTime<Utc>> = inner
-            .sends(&inner.of_number(&send.lookup))
+            .sends(inner.of_number(&send.lookup))
             .filter(|earlier| earlier.may_have_delivered() && earlier.started_at > horizon_start)
             .map(|earlier| earlier.started_at)
             .collect();
@@ -941,7 +970,7 @@ impl VerificationStore for InMemoryVerificationStore {
     ) -> Result<Page<AttemptRecord>, StoreError> {
         let inner = self.inner.lock();
         let indices: Vec<u64> = match subject {
-            HistorySubject::Number(lookup) => inner.of_number(lookup),
+            HistorySubject::Number(lookup) => inner.of_number(lookup).copied().collect(),
             HistorySubject::TrustValidation(id) => inner.of_validation(id).copied().collect(),
         };
         let items: Vec<AttemptRecord> = inner

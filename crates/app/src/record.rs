@@ -290,7 +290,12 @@ impl SendRecord {
 
     /// Whether a code may have reached the end user (in flight, sent or outcome unknown).
     pub fn may_have_delivered(&self) -> bool {
-        self.outcome().may_have_delivered()
+        // Read in place, not through `outcome()`: the guards ask it of every earlier send,
+        // and a copy of the outcome was an allocation (its reference) each time.
+        match &self.state {
+            SendState::InFlight => true,
+            SendState::Finished { outcome, .. } => outcome.may_have_delivered(),
+        }
     }
 }
 

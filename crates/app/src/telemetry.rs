@@ -6,12 +6,15 @@
 //! Nothing here carries a number, a code, a token or an id: the only label that comes from the
 //! request is the country calling code of a number a guard refused.
 
+mod keys;
+
 use std::future::Future;
 use std::time::Instant;
 
-use metrics::{Label, SharedString, counter, gauge, histogram};
+use metrics::{Label, SharedString};
 use phone_verify_domain::metric_names::{self as name, CLASS_OK, label};
 use phone_verify_domain::{CheckVerdict, GatewayError, PhoneNumber};
+use smallvec::{SmallVec, smallvec};
 
 use crate::{
     CheckOutcome, CheckRefusal, ProviderName, SendOutcome, SendRefusal, StoreError, StoreOperation,
@@ -161,11 +164,11 @@ impl CheckCounted {
 
 /// The `country_code` label of a calling code: its digits, without `+` (`60`).
 fn country_label(calling_code: &str) -> Label {
-    Label::new(
-        label::COUNTRY_CODE,
-        SharedString::from(calling_code.trim_start_matches('+').to_owned()),
-    )
+    Label::new(label::COUNTRY_CODE, keys::calling_code(calling_code))
 }
+
+/// The labels of one key, on the stack.
+type Labels = SmallVec<[Label; 5]>;
 
 /// Counts one send, with the country calling code of its number.
 pub(crate) fn count_send(
@@ -174,7 +177,7 @@ pub(crate) fn count_send(
     reason: Option<&'static str>,
     calling_code: &str,
 ) {
-    let mut labels = vec![
+    let mut labels: Labels = smallvec![
         Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, outcome.as_str()),
         country_label(calling_code),
@@ -182,7 +185,7 @@ pub(crate) fn count_send(
     if let Some(reason) = reason {
         labels.push(Label::new(label::REASON, reason));
     }
-    counter!(name::SENDS_TOTAL, labels).increment(1);
+    keys::counter(name::SENDS_TOTAL, &labels).increment(1);
 }
 
 /// Counts one send a guard refused, with the guard and the number's country calling code.
@@ -208,7 +211,7 @@ pub(crate) fn count_check(
     refusal: Option<&CheckRefusal>,
     calling_code: Option<&str>,
 ) {
-    let mut labels = vec![
+    let mut labels: Labels = smallvec![
         Label::new(label::PROVIDER, label_of(provider)),
         Label::new(label::OUTCOME, outcome.as_str()),
     ];
@@ -221,7 +224,7 @@ pub(crate) fn count_check(
     if let Some(refusal) = refusal {
         labels.push(Label::new(label::REASON, refusal.as_str()));
     }
-    counter!(name::CHECKS_TOTAL, labels).increment(1);
+    keys::counter(name::CHECKS_TOTAL, &labels).increment(1);
 }
 
 /// Runs one provider call, timed by operation, provider and outcome class. The time includes
@@ -236,11 +239,13 @@ pub(crate) async fn provider_call<T>(
     let class = answer
         .as_ref()
         .map_or_else(|error| error.class().as_str(), |_| CLASS_OK);
-    histogram!(
+    keys::histogram(
         name::PROVIDER_CALL_SECONDS,
-        label::OPERATION => operation.as_str(),
-        label::PROVIDER => label_of(provider),
-        label::CLASS => class,
+        &[
+            Label::new(label::OPERATION, operation.as_str()),
+            Label::new(label::PROVIDER, label_of(provider)),
+            Label::new(label::CLASS, class),
+        ],
     )
     .record(started.elapsed());
     answer
@@ -255,18 +260,22 @@ pub(crate) async fn store_call<T>(
     let started = Instant::now();
     let result = call.await;
     let engine = store.engine();
-    histogram!(
+    keys::histogram(
         name::STORE_OPERATION_SECONDS,
-        label::OPERATION => operation.as_str(),
-        label::ENGINE => engine,
+        &[
+            Label::new(label::OPERATION, operation.as_str()),
+            Label::new(label::ENGINE, engine),
+        ],
     )
     .record(started.elapsed());
     if let Err(error) = &result {
-        counter!(
+        keys::counter(
             name::STORE_ERRORS_TOTAL,
-            label::OPERATION => operation.as_str(),
-            label::ENGINE => engine,
-            label::KIND => error.kind_name(),
+            &[
+                Label::new(label::OPERATION, operation.as_str()),
+                Label::new(label::ENGINE, engine),
+                Label::new(label::KIND, error.kind_name()),
+            ],
         )
         .increment(1);
     }
@@ -301,10 +310,12 @@ impl InFlight {
     }
 
     fn gauge(&self) -> metrics::Gauge {
-        gauge!(
+        keys::gauge(
             name::CALLS_IN_FLIGHT,
-            label::KIND => self.operation.attempt_kind(),
-            label::PROVIDER => self.provider.clone(),
+            &[
+                Label::new(label::KIND, self.operation.attempt_kind()),
+                Label::new(label::PROVIDER, self.provider.clone()),
+            ],
         )
     }
 
@@ -312,11 +323,13 @@ impl InFlight {
         self.ended = true;
         self.gauge().decrement(1.0);
         if let Some(cause) = left_in_flight {
-            counter!(
+            keys::counter(
                 name::RECORDS_LEFT_IN_FLIGHT_TOTAL,
-                label::KIND => self.operation.attempt_kind(),
-                label::PROVIDER => self.provider.clone(),
-                label::CAUSE => cause,
+                &[
+                    Label::new(label::KIND, self.operation.attempt_kind()),
+                    Label::new(label::PROVIDER, self.provider.clone()),
+                    Label::new(label::CAUSE, cause),
+                ],
             )
             .increment(1);
         }

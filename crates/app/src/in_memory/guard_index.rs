@@ -6,7 +6,9 @@
 use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
+use smallvec::smallvec;
 
+use super::Seqs;
 use crate::{AttemptId, GuardKey};
 
 /// Attempts (start time, sequence number) kept in ascending order.
@@ -92,12 +94,17 @@ impl Country {
 #[derive(Debug, Default)]
 pub(super) struct Keyed {
     of: HashMap<AttemptId, GuardKey>,
-    sends: HashMap<GuardKey, VecDeque<u64>>,
+    sends: HashMap<GuardKey, Seqs>,
 }
 
 impl Keyed {
     pub(super) fn insert(&mut self, id: AttemptId, key: GuardKey, seq: u64) {
-        self.sends.entry(key.clone()).or_default().push_back(seq);
+        match self.sends.get_mut(&key) {
+            Some(sends) => sends.push(seq),
+            None => {
+                self.sends.insert(key.clone(), smallvec![seq]);
+            }
+        }
         self.of.insert(id, key);
     }
 
