@@ -3,7 +3,7 @@
 # docs/performance.md "Where a send's microseconds go"): when the line of the row before
 # appears on stderr, records the process for SECS seconds, 1.5 s into the next row's counted
 # part (4 s), in the background so that adjacent rows are caught. Then:
-#   python3 crates/bench/scripts/perf-categories.py OUTDIR baseline16 adapter16 app16 baseline256 app256
+#   python3 crates/bench/scripts/perf-categories.py OUTDIR baseline16 adapter16 app16 baseline256 adapter256 app256
 # usage (from the workspace root, release build first): crates/bench/scripts/perf-rows.sh OUTDIR
 # (BENCH_BIN=path/to/phone-verify-bench for another build, one with frame pointers say)
 OUT=${1:-/tmp/perfrows}; mkdir -p $OUT
@@ -13,7 +13,7 @@ ${BENCH_BIN:-./target/release/phone-verify-bench} --concurrency 1,16,256 --histo
 PID=$!
 declare -A done
 while kill -0 $PID 2>/dev/null; do
-  for trig in "app send_code (PostgreSQL) + pumping guards @1:|baseline16" "baseline (bare reqwest) @16:|decoded16" "baseline + adapter's decode @16:|adapter16" "adapter send_code @16:|app16" "app send_code (PostgreSQL) + pumping guards @16:|baseline256" "adapter send_code @256:|app256"; do
+  for trig in "app send_code (PostgreSQL) + pumping guards @1:|baseline16" "baseline (bare reqwest) @16:|decoded16" "baseline + adapter's decode @16:|adapter16" "adapter send_code @16:|app16" "app send_code (PostgreSQL) + pumping guards @16:|baseline256" "baseline + adapter's decode @256:|adapter256" "adapter send_code @256:|app256"; do
     line=${trig%|*}; name=${trig#*|}
     if [ -z "${done[$name]}" ] && grep -qF "$line" $OUT/bench.err; then
       done[$name]=1
