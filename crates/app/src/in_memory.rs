@@ -10,6 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use phone_verify_domain::{CheckVerdict, ReferenceId, TrustValidationId};
+use rustc_hash::FxHashMap;
 use smallvec::{SmallVec, smallvec};
 
 use crate::guards::minimum_retention;
@@ -96,11 +97,13 @@ struct Inner {
     first: u64,
     /// How many of `attempts` are `Some`.
     stored: usize,
-    by_id: HashMap<AttemptId, u64>,
+    /// Hashed without a seed, as every index by attempt id: the ids come from the program's
+    /// own [`crate::IdSource`], never from a caller, so no caller can flood a bucket.
+    by_id: FxHashMap<AttemptId, u64>,
     /// Keyed by the number as stored: sends and checks of the number, oldest first.
     by_number: ByNumber,
     by_trust_validation: HashMap<TrustValidationId, Validation>,
-    checks_by_send: HashMap<AttemptId, Vec<u64>>,
+    checks_by_send: FxHashMap<AttemptId, Vec<u64>>,
     /// The sends of each range, for the sends that recorded one ([`NewSend::range`]).
     ranges: Keyed,
     /// The sends of each client, for the sends that named one ([`NewSend::client`]).
@@ -134,10 +137,10 @@ impl Default for Inner {
             attempts: VecDeque::new(),
             first: 0,
             stored: 0,
-            by_id: HashMap::new(),
+            by_id: FxHashMap::default(),
             by_number: ByNumber::default(),
             by_trust_validation: HashMap::new(),
-            checks_by_send: HashMap::new(),
+            checks_by_send: FxHashMap::default(),
             ranges: Keyed::default(),
             clients: Keyed::default(),
             prefixes: Keyed::default(),
@@ -415,13 +418,14 @@ impl Inner {
         let Some(country) = self.countries.get_mut(code) else {
             return;
         };
-        // Remove first: an attempt is in each list at most once, whatever it was before.
-        country.counted_sends.remove(at, seq);
+        // An attempt is in each list at most once: one that stays what it was is left where
+        // it is (a finish far behind the newest send moved half the list twice before).
         if counted {
             country.counted_sends.insert(at, seq);
+        } else {
+            country.counted_sends.remove(at, seq);
         }
         if !is_send && verified {
-            country.verified_checks.remove(at, seq);
             country.verified_checks.insert(at, seq);
         }
     }

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use smallvec::smallvec;
 
 use super::Seqs;
@@ -16,19 +17,14 @@ use crate::{AttemptId, GuardKey};
 pub(super) struct Starts(VecDeque<(DateTime<Utc>, u64)>);
 
 impl Starts {
-    /// Adds an attempt. Attempts arrive nearly in order of start, so the place is looked for
-    /// from the newest end.
+    /// Adds an attempt, unless it is there already (by binary search: a recount of an
+    /// attempt that stays counted moves nothing).
     pub(super) fn insert(&mut self, at: DateTime<Utc>, seq: u64) {
-        let entry = (at, seq);
-        let position = self
-            .0
-            .iter()
-            .rposition(|earlier| *earlier < entry)
-            .map_or(0, |earlier| earlier + 1);
-        self.0.insert(position, entry);
+        if let Err(position) = self.0.binary_search(&(at, seq)) {
+            self.0.insert(position, (at, seq));
+        }
     }
 
-    /// Takes an attempt out, if it is there.
     pub(super) fn remove(&mut self, at: DateTime<Utc>, seq: u64) {
         if let Ok(position) = self.0.binary_search(&(at, seq)) {
             self.0.remove(position);
@@ -93,7 +89,7 @@ impl Country {
 /// The sends recorded under each key of one guard (a range, a client), oldest first.
 #[derive(Debug, Default)]
 pub(super) struct Keyed {
-    of: HashMap<AttemptId, GuardKey>,
+    of: FxHashMap<AttemptId, GuardKey>,
     sends: HashMap<GuardKey, Seqs>,
 }
 
@@ -163,10 +159,14 @@ mod tests {
     #[test]
     fn starts_count_and_find_in_a_window_whatever_order_they_arrive_in() {
         let mut starts = Starts::default();
-        for (seconds, seq) in [(10, 1), (30, 2), (20, 3), (40, 4), (5, 5)] {
+        for (seconds, seq) in [(10, 1), (30, 2), (20, 3), (40, 4), (5, 5), (20, 3)] {
             starts.insert(at(seconds), seq);
         }
-        assert_eq!(starts.count_in(at(5), None), 4, "after 5 s: 10, 20, 30, 40");
+        assert_eq!(
+            starts.count_in(at(5), None),
+            4,
+            "after 5 s: 10, 20, 30, 40, the attempt added twice once"
+        );
         assert_eq!(starts.count_in(at(10), Some(at(30))), 2, "20 and 30");
         assert_eq!(starts.nth_after(at(5), 0), Some(at(10)));
         assert_eq!(starts.nth_after(at(5), 2), Some(at(30)));
