@@ -4,6 +4,9 @@ the runtime's worker threads count (those that run the row's sends). One column 
 recording made by perf-rows.sh; multiply a share by the row's client CPU per send for
 microseconds (docs/performance.md, "Where a send's microseconds go").
 
+With the counts of a MODE=stat run of perf-rows.sh (NAME.stat), prints them per send instead:
+the sends of the window are the row's sends/s (OUTDIR/bench.md) times its length.
+
 usage: perf-categories.py OUTDIR NAME...
 """
 import subprocess, re, sys, collections
@@ -24,9 +27,43 @@ def cats(sym, dso):
     if re.search(r'chrono|uuid|rand|hashbrown|core::hash|siphash|HashMap|sha2|hmac', s): return 'hashing, time, ids'
     if re.search(r'alloc::|core::|std::', s): return 'std/core/alloc code'
     return 'other: '+dso
-out=collections.OrderedDict()
 import os
 os.chdir(sys.argv[1])
+ROWS={'baseline':'baseline (bare reqwest)','decoded':"baseline + adapter's decode",
+      'adapter':'adapter send_code','app':'app send_code (in-memory)'}
+def row_cell(name, column):
+    """A cell of the row of NAME (the row's prefix and its concurrency) in bench.md's send
+    table, by the column's heading."""
+    m=re.match(r'([a-z]+)(\d+)$', name)
+    lines=[[c.strip() for c in line.split('|')] for line in open('bench.md')]
+    heading=next(cells for cells in lines if len(cells)>4 and cells[1]=='what')
+    for cells in lines:
+        if len(cells)>4 and cells[1]==ROWS[m.group(1)] and cells[2]==m.group(2):
+            return float(cells[heading.index(column)])
+    raise SystemExit(f'no row for {name} in bench.md')
+def sends_per_second(name):
+    return row_cell(name, 'sends/s')
+if all(os.path.exists(f'{name}.stat') for name in sys.argv[2:]):
+    SECS=2.5  # perf-rows.sh's window
+    per=collections.OrderedDict()
+    for name in sys.argv[2:]:
+        counts={}
+        for line in open(f'{name}.stat'):
+            cells=line.strip().split(',')
+            if len(cells)>2 and cells[0].replace('.','',1).isdigit():
+                counts[cells[2]]=float(cells[0])
+        sends=sends_per_second(name)*SECS
+        per[name]={'client CPU (task-clock) us':counts.get('task-clock',0)*1e3/sends,
+                   'syscalls':counts.get('raw_syscalls:sys_enter',0)/sends,
+                   'context switches':counts.get('sched:sched_switch',0)/sends,
+                   'wake-ups':counts.get('sched:sched_wakeup',0)/sends,
+                   'migrations':counts.get('cpu-migrations',0)/sends}
+    print("| per send | "+" | ".join(per.keys())+" |")
+    print("|---|"+"---:|"*len(per))
+    for k in next(iter(per.values())):
+        print(f"| {k} | "+" | ".join(f"{v[k]:.2f}" for v in per.values())+" |")
+    sys.exit(0)
+out=collections.OrderedDict()
 for name in sys.argv[2:]:
     txt=subprocess.run(['perf','script','-i',f'{name}.data','-F','comm,ip,sym,dso'],capture_output=True,text=True).stdout
     c=collections.Counter(); n=0
@@ -48,3 +85,11 @@ print("| category | "+" | ".join(out.keys())+" |")
 for k in allc:
     print(f"| {k} | "+" | ".join(f"{100*c[k]/n:.1f} %" for n,c in out.values())+" |")
 print("| samples | "+" | ".join(str(n) for n,c in out.values())+" |")
+# The same shares in microseconds a send: times the row's client CPU in the same run.
+cpu={name: row_cell(name, 'client CPU µs/send') for name in out}
+print()
+print("| µs a send | "+" | ".join(out.keys())+" |")
+print("|---|"+"---:|"*len(out))
+for k in allc:
+    print(f"| {k} | "+" | ".join(f"{cpu[name]*c[k]/n:.1f}" for name,(n,c) in out.items())+" |")
+print("| client CPU µs/send | "+" | ".join(f"{cpu[name]:.0f}" for name in out)+" |")

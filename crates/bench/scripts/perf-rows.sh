@@ -6,6 +6,9 @@
 #   python3 crates/bench/scripts/perf-categories.py OUTDIR baseline16 adapter16 app16 baseline256 adapter256 app256
 # usage (from the workspace root, release build first): crates/bench/scripts/perf-rows.sh OUTDIR
 # (BENCH_BIN=path/to/phone-verify-bench for another build, one with frame pointers say)
+# MODE=stat counts instead of sampling (perf stat: syscalls, context switches, wake-ups,
+# migrations, CPU time of the whole process), into OUTDIR/NAME.stat; perf-categories.py then
+# prints them per send too.
 OUT=${1:-/tmp/perfrows}; mkdir -p $OUT
 SECS=2.5
 export PHONE_VERIFY_TEST_POSTGRES_URL=${PHONE_VERIFY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
@@ -18,7 +21,11 @@ while kill -0 $PID 2>/dev/null; do
     if [ -z "${done[$name]}" ] && grep -qF "$line" $OUT/bench.err; then
       done[$name]=1
       # past the next row's warm-up, in the background: the rows follow each other closely
-      ( sleep 1.5; perf record -F 1999 -g -p $PID -o $OUT/$name.data -- sleep $SECS 2>/dev/null ) &
+      if [ "$MODE" = stat ]; then
+        ( sleep 1.5; perf stat -x, -o $OUT/$name.stat -e task-clock,raw_syscalls:sys_enter,sched:sched_switch,sched:sched_wakeup,cpu-migrations -p $PID -- sleep $SECS 2>/dev/null ) &
+      else
+        ( sleep 1.5; perf record -F 1999 -g -p $PID -o $OUT/$name.data -- sleep $SECS 2>/dev/null ) &
+      fi
     fi
   done
   sleep 0.05

@@ -1,6 +1,7 @@
 //! One whole run: the send table, the history table, the memory measurements, in that
 //! order, against one simulator.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         sim,
         // The seeded histories take the numbers below their size.
         numbers: Numbers::starting_at(plan.histories[1]),
+        fastest: BTreeMap::new(),
     };
     let stores = app_stores(plan, &mut report);
 
@@ -230,6 +232,9 @@ pub(crate) struct Bench<'a> {
     pub(crate) plan: &'a Plan,
     pub(crate) sim: Sim,
     pub(crate) numbers: Numbers,
+    /// The highest throughput a row reached so far at each concurrency: a timed row
+    /// prepares sends for at least that pace.
+    pub(crate) fastest: BTreeMap<usize, f64>,
 }
 
 impl Bench<'_> {
@@ -429,11 +434,19 @@ impl Bench<'_> {
             None,
         )
         .await;
-        // A timed row gets twice what the warm-up's pace would send in the time, prepared
-        // beforehand like every job (and bounded, for memory).
+        // A timed row gets twice what it could send in the time at the warm-up's pace or the
+        // fastest row's so far at this concurrency, whichever is higher, prepared beforehand
+        // like every job (and bounded, for memory). The warm-up's pace alone (its first
+        // sends open connections) left rows short of their time: the in-memory app row at 16
+        // ran out of sends after about 2 of its 4 s, and a profile of its last seconds
+        // recorded the next row (docs/performance.md, issue 29).
         let (jobs, deadline) = match duration {
             Some(duration) => {
-                let pace = warm.latencies.len() as f64 / warm.wall.as_secs_f64().max(1e-3);
+                let warm_pace = warm.latencies.len() as f64 / warm.wall.as_secs_f64().max(1e-3);
+                let pace = self
+                    .fastest
+                    .get(&concurrency)
+                    .map_or(warm_pace, |fastest| fastest.max(warm_pace));
                 let count = (pace * duration.as_secs_f64() * 2.0).clamp(2_000.0, 400_000.0);
                 (self.numbers.jobs(count as usize)?, Some(duration))
             }
@@ -446,6 +459,15 @@ impl Bench<'_> {
         let started = Instant::now();
         let mut measured = drive(sender, jobs, concurrency, deadline.map(|d| started + d)).await;
         let requests = measured.latencies.len();
+        if let Some(duration) = deadline
+            && measured.wall < duration.mul_f64(0.95)
+        {
+            eprintln!(
+                "note: {name} @{concurrency} ran out of prepared sends after {:.1} s of its {:.1} s",
+                measured.wall.as_secs_f64(),
+                duration.as_secs_f64()
+            );
+        }
         let allocations_per_send = (requests > 0)
             .then(|| memory::allocations().saturating_sub(allocations) as f64 / requests as f64);
         let context_switches_per_send = switches
@@ -499,6 +521,8 @@ impl Bench<'_> {
             ratio_to_floor: None,
             postgres_cpu_us,
         };
+        let fastest = self.fastest.entry(concurrency).or_insert(0.0);
+        *fastest = fastest.max(row.throughput);
         eprintln!(
             "{} @{}: {:.0}/s p50 {:.3} ms p99 {:.3} ms, {} errors{}",
             row.name,
