@@ -110,8 +110,10 @@ struct Inner {
     clients: Keyed,
     /// The sends of each prefix, for the sends that recorded one ([`NewSend::prefix`]).
     prefixes: Keyed,
-    /// By calling code: the counted sends and the verified checks, in order of start.
-    countries: HashMap<String, Country>,
+    /// By calling code: the counted sends and the verified checks, in order of start. Hashed
+    /// without a seed: there are at most a thousand calling codes, so no caller can flood a
+    /// bucket.
+    countries: FxHashMap<String, Country>,
     /// Refused sends by (minute, calling code, reason) ([`VerificationStore::count_refusal`]).
     refusals: BTreeMap<(DateTime<Utc>, String, String), u64>,
     /// How long an attempt is kept at least (grows with the guards the calls pass).
@@ -144,7 +146,7 @@ impl Default for Inner {
             ranges: Keyed::default(),
             clients: Keyed::default(),
             prefixes: Keyed::default(),
-            countries: HashMap::new(),
+            countries: FxHashMap::default(),
             refusals: BTreeMap::new(),
             retention: default_retention(),
             max_attempts: None,
@@ -760,14 +762,13 @@ impl VerificationStore for InMemoryVerificationStore {
             .filter(|earlier| earlier.may_have_delivered() && earlier.started_at > horizon_start)
             .map(|earlier| earlier.started_at)
             .collect();
+        // Looked up once for both counts (a trust validation's id is hashed with a seed).
+        let validation = inner.by_trust_validation.get(&send.trust_validation);
         let kept = inner
-            .sends(inner.of_validation(&send.trust_validation))
+            .sends(validation.into_iter().flat_map(|tv| tv.attempts.iter()))
             .filter(|earlier| earlier.may_have_delivered())
             .count();
-        let evicted = inner
-            .by_trust_validation
-            .get(&send.trust_validation)
-            .map_or(0, |validation| validation.evicted_sends);
+        let evicted = validation.map_or(0, |validation| validation.evicted_sends);
         let for_validation = u64::try_from(kept)
             .unwrap_or(u64::MAX)
             .saturating_add(evicted);
