@@ -7,6 +7,9 @@ microseconds (docs/performance.md, "Where a send's microseconds go").
 With the counts of a MODE=stat run of perf-rows.sh (NAME.stat), prints them per send instead:
 the sends of the window are the row's sends/s (OUTDIR/bench.md) times its length.
 
+With the recordings of a MODE=futex run (NAME.futex.data), prints the futex calls of the
+runtime's workers per send by who made them.
+
 usage: perf-categories.py OUTDIR NAME...
 """
 import subprocess, re, sys, collections
@@ -43,6 +46,31 @@ def row_cell(name, column):
     raise SystemExit(f'no row for {name} in bench.md')
 def sends_per_second(name):
     return row_cell(name, 'sends/s')
+def futex_caller(stack):
+    """Who made a futex call, from its call stack (innermost first)."""
+    body=' '.join(stack)
+    # glibc's internal lock, which its allocator takes on an arena (glibc has no frame
+    # pointers: the stack ends there).
+    if '__lll_lock' in body: return 'glibc malloc arena lock'
+    if 'in_memory' in body or 'VerificationStore' in body: return 'the in-memory store mutex'
+    if 'park' in body or 'worker::Context::run' in body: return 'tokio parking and waking'
+    return 'other'
+if all(os.path.exists(f'{name}.futex.data') for name in sys.argv[2:]):
+    per=collections.OrderedDict()
+    for name in sys.argv[2:]:
+        txt=subprocess.run(['perf','script','-i',f'{name}.futex.data','-F','comm,ip,sym'],capture_output=True,text=True).stdout
+        c=collections.Counter()
+        for block in txt.split('\n\n'):
+            lines=[l.strip() for l in block.strip().split('\n') if l.strip()]
+            if lines and lines[0].startswith('tokio-rt-worker'):
+                c[futex_caller(lines[1:])]+=1
+        per[name]=(c, sends_per_second(name)*2.5)  # perf-rows.sh's window
+    kinds=['glibc malloc arena lock','tokio parking and waking','the in-memory store mutex','other']
+    print("| futex calls per send | "+" | ".join(per.keys())+" |")
+    print("|---|"+"---:|"*len(per))
+    for k in kinds:
+        print(f"| {k} | "+" | ".join(f"{c[k]/sends:.3f}" for c,sends in per.values())+" |")
+    sys.exit(0)
 if all(os.path.exists(f'{name}.stat') for name in sys.argv[2:]):
     SECS=2.5  # perf-rows.sh's window
     per=collections.OrderedDict()

@@ -8,7 +8,10 @@
 # (BENCH_BIN=path/to/phone-verify-bench for another build, one with frame pointers say)
 # MODE=stat counts instead of sampling (perf stat: syscalls, context switches, wake-ups,
 # migrations, CPU time of the whole process), into OUTDIR/NAME.stat; perf-categories.py then
-# prints them per send too.
+# prints them per send too. MODE=futex records every futex call with its call stack (into
+# OUTDIR/NAME.futex.data; a build with frame pointers names the callers), and
+# perf-categories.py prints them per send by who made them (the allocator's locks, tokio's
+# parking, the in-memory store's mutex).
 OUT=${1:-/tmp/perfrows}; mkdir -p $OUT
 SECS=2.5
 export PHONE_VERIFY_TEST_POSTGRES_URL=${PHONE_VERIFY_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
@@ -21,7 +24,9 @@ while kill -0 $PID 2>/dev/null; do
     if [ -z "${done[$name]}" ] && grep -qF "$line" $OUT/bench.err; then
       done[$name]=1
       # past the next row's warm-up, in the background: the rows follow each other closely
-      if [ "$MODE" = stat ]; then
+      if [ "$MODE" = futex ]; then
+        ( sleep 1.5; perf record -e raw_syscalls:sys_enter --filter 'id == 202' -g -p $PID -o $OUT/$name.futex.data -- sleep $SECS 2>/dev/null ) &
+      elif [ "$MODE" = stat ]; then
         ( sleep 1.5; perf stat -x, -o $OUT/$name.stat -e task-clock,raw_syscalls:sys_enter,sched:sched_switch,sched:sched_wakeup,cpu-migrations -p $PID -- sleep $SECS 2>/dev/null ) &
       else
         ( sleep 1.5; perf record -F 1999 -g -p $PID -o $OUT/$name.data -- sleep $SECS 2>/dev/null ) &

@@ -233,7 +233,7 @@ pub(crate) struct Bench<'a> {
     pub(crate) sim: Sim,
     pub(crate) numbers: Numbers,
     /// The highest throughput a row reached so far at each concurrency: a timed row
-    /// prepares sends for at least that pace.
+    /// prepares sends for at least the highest of them.
     pub(crate) fastest: BTreeMap<usize, f64>,
 }
 
@@ -435,7 +435,7 @@ impl Bench<'_> {
         )
         .await;
         // A timed row gets twice what it could send in the time at the warm-up's pace or the
-        // fastest row's so far at this concurrency, whichever is higher, prepared beforehand
+        // fastest row's so far (at any concurrency), whichever is higher, prepared beforehand
         // like every job (and bounded, for memory). The warm-up's pace alone (its first
         // sends open connections) left rows short of their time: the in-memory app row at 16
         // ran out of sends after about 2 of its 4 s, and a profile of its last seconds
@@ -445,8 +445,8 @@ impl Bench<'_> {
                 let warm_pace = warm.latencies.len() as f64 / warm.wall.as_secs_f64().max(1e-3);
                 let pace = self
                     .fastest
-                    .get(&concurrency)
-                    .map_or(warm_pace, |fastest| fastest.max(warm_pace));
+                    .values()
+                    .fold(warm_pace, |pace, fastest| pace.max(*fastest));
                 let count = (pace * duration.as_secs_f64() * 2.0).clamp(2_000.0, 400_000.0);
                 (self.numbers.jobs(count as usize)?, Some(duration))
             }
