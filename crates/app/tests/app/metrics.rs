@@ -101,6 +101,31 @@ fn lines(expected: &[&str]) -> Vec<String> {
 const SENDS: &str = metric_names::SENDS_TOTAL;
 const CHECKS: &str = metric_names::CHECKS_TOTAL;
 
+/// The keys' labels are interned for the process (`telemetry/keys.rs`), but no handle is kept:
+/// a recorder installed after sends were made without one sees the sends made under it.
+#[test]
+fn a_recorder_installed_after_the_first_send_counts_the_next() {
+    let harness = Harness::new(accepting_gateway(2));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime
+        .block_on(harness.send.send(&request()))
+        .expect("sent without a recorder");
+    let other = request_to(
+        PhoneNumber::parse("+60182258492").expect("a valid number"),
+        "tv-2",
+    );
+    let (sent, emitted) = emitted(|| harness.send.send(&other));
+    sent.expect("sent under the recorder");
+    assert_eq!(
+        emitted.of(SENDS),
+        ["phone_verify_sends_total{country_code=60,outcome=sent,provider=idmeta} 1"],
+        "{emitted:?}"
+    );
+}
+
 #[test]
 fn a_sent_code_emits_one_send_one_timed_call_and_two_timed_writes() {
     let (_, emitted) = emitted(|| async {
