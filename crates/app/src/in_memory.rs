@@ -286,8 +286,9 @@ impl ByNumber {
     }
 }
 
-/// Removes `seq` from an index list kept oldest first: at the front when it is the oldest
-/// (eviction), searched otherwise (a purge).
+/// Removes `seq` from an index list kept oldest first (found first when it is the oldest, as
+/// in an eviction). The lists are short as a rule: a number's or a trust validation's attempts
+/// within the retention.
 fn remove_from(list: &mut Seqs, seq: u64) {
     if let Some(position) = list.iter().position(|other| *other == seq) {
         list.remove(position);

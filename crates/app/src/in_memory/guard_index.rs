@@ -7,9 +7,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
-use smallvec::smallvec;
 
-use super::Seqs;
 use crate::{AttemptId, GuardKey};
 
 /// Attempts (start time, sequence number) kept in ascending order.
@@ -25,6 +23,7 @@ impl Starts {
         }
     }
 
+    /// Takes an attempt out, if it is there.
     pub(super) fn remove(&mut self, at: DateTime<Utc>, seq: u64) {
         if let Ok(position) = self.0.binary_search(&(at, seq)) {
             self.0.remove(position);
@@ -90,15 +89,17 @@ impl Country {
 #[derive(Debug, Default)]
 pub(super) struct Keyed {
     of: FxHashMap<AttemptId, GuardKey>,
-    sends: HashMap<GuardKey, Seqs>,
+    /// A queue, not an inline list: a range or a prefix can hold thousands of sends, and
+    /// an eviction takes the oldest from the front.
+    sends: HashMap<GuardKey, VecDeque<u64>>,
 }
 
 impl Keyed {
     pub(super) fn insert(&mut self, id: AttemptId, key: GuardKey, seq: u64) {
         match self.sends.get_mut(&key) {
-            Some(sends) => sends.push(seq),
+            Some(sends) => sends.push_back(seq),
             None => {
-                self.sends.insert(key.clone(), smallvec![seq]);
+                self.sends.insert(key.clone(), VecDeque::from([seq]));
             }
         }
         self.of.insert(id, key);
@@ -109,7 +110,11 @@ impl Keyed {
             return;
         };
         if let Some(sends) = self.sends.get_mut(&key) {
-            super::remove_from(sends, seq);
+            if sends.front() == Some(&seq) {
+                sends.pop_front();
+            } else if let Some(position) = sends.iter().position(|other| *other == seq) {
+                sends.remove(position);
+            }
             if sends.is_empty() {
                 self.sends.remove(&key);
             }
