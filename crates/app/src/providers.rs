@@ -239,27 +239,37 @@ impl Providers {
         phone: &PhoneNumber,
         channel: Channel,
     ) -> Vec<(&'a ProviderName, &'a Arc<dyn VerificationGateway>)> {
+        self.plan_steps(phone, channel).collect()
+    }
+
+    /// [`Providers::plan`], one provider at a time, without collecting it: what a send walks
+    /// (a `Vec` a send was an allocation the guarantees do not need).
+    pub(crate) fn plan_steps<'a>(
+        &'a self,
+        phone: &PhoneNumber,
+        channel: Channel,
+    ) -> impl Iterator<Item = (&'a ProviderName, &'a Arc<dyn VerificationGateway>)> + 'a {
         static TEST: ProviderName = ProviderName::test();
-        if let Some(test) = &self.test_numbers
-            && self.test_list.contains(phone)
-        {
-            return vec![(&TEST, test)];
-        }
-        let offers = |name: &'a ProviderName| self.offering(name, channel);
-        let routed = self.routed(phone);
-        let first = std::iter::once(routed)
-            .chain(&self.failover)
-            .chain(self.gateways.iter().map(|(name, _)| name))
-            .find_map(offers);
-        let Some(first) = first else {
-            return Vec::new();
+        let test = self
+            .test_numbers
+            .as_ref()
+            .filter(|_| self.test_list.contains(phone))
+            .map(|test| (&TEST, test));
+        let offers = move |name: &'a ProviderName| self.offering(name, channel);
+        let first = match test {
+            Some(_) => None,
+            None => std::iter::once(self.routed(phone))
+                .chain(&self.failover)
+                .chain(self.gateways.iter().map(|(name, _)| name))
+                .find_map(offers),
         };
-        let rest = self
-            .failover
-            .iter()
-            .filter(|name| **name != *first.0)
-            .filter_map(offers);
-        std::iter::once(first).chain(rest).collect()
+        let rest = first.into_iter().flat_map(move |first| {
+            self.failover
+                .iter()
+                .filter(move |name| **name != *first.0)
+                .filter_map(offers)
+        });
+        test.into_iter().chain(first).chain(rest)
     }
 
     /// The gateway named `name`, if it offers `channel`.
@@ -275,7 +285,7 @@ impl Providers {
 
     /// Whether some provider offers `channel` to `phone` ([`Providers::plan`] is not empty).
     pub fn offers(&self, phone: &PhoneNumber, channel: Channel) -> bool {
-        !self.plan(phone, channel).is_empty()
+        self.plan_steps(phone, channel).next().is_some()
     }
 
     /// Checks a code at `provider`; a provider not wired here is a check that never left

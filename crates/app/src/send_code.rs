@@ -165,8 +165,12 @@ impl SendCode {
             let provider = self.wiring.providers.routed(&request.phone);
             return Err(self.refused(provider, refusal, &request.phone).await);
         }
-        let plan = self.wiring.providers.plan(&request.phone, request.channel);
-        if plan.is_empty() {
+        let mut plan = self
+            .wiring
+            .providers
+            .plan_steps(&request.phone, request.channel)
+            .peekable();
+        if plan.peek().is_none() {
             let refusal = SendRefusal::ChannelNotOffered {
                 channel: request.channel,
             };
@@ -174,7 +178,6 @@ impl SendCode {
             let provider = self.wiring.providers.routed(&request.phone);
             return Err(self.refused(provider, refusal, &request.phone).await);
         }
-        let mut plan = plan.into_iter().peekable();
         while let Some((provider, gateway)) = plan.next() {
             match self.attempt(request, provider, &**gateway).await {
                 Err(SendCodeError::Gateway(error))
