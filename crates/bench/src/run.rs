@@ -227,6 +227,16 @@ enum Toggled {
     PumpingGuards,
 }
 
+impl Toggled {
+    /// The report's table of the pairs that toggle it.
+    fn table(self, report: &mut Report) -> &mut Vec<MetricsPair> {
+        match self {
+            Self::Recorder => &mut report.metrics,
+            Self::PumpingGuards => &mut report.guards,
+        }
+    }
+}
+
 /// The state a run shares between its rows.
 pub(crate) struct Bench<'a> {
     pub(crate) plan: &'a Plan,
@@ -276,11 +286,8 @@ impl Bench<'_> {
     ) -> anyhow::Result<()> {
         for round in 0..self.plan.metrics_rounds {
             let (off, on) = self
-                .measure_pair(kind, url, concurrency, Toggled::Recorder, round)
+                .measure_pair(kind, url, concurrency, Toggled::Recorder, round, report)
                 .await?;
-            report
-                .metrics
-                .push(MetricsPair::of(kind.label(), round, &off, &on));
             if round == 0 {
                 report.sends.push(off);
                 report.sends.push(on);
@@ -313,23 +320,30 @@ impl Bench<'_> {
             .await?;
         report.sends.push(first_on.clone());
         if let Some(off) = first_off {
-            report
-                .guards
-                .push(MetricsPair::of(kind.label(), 0, &off, &first_on));
+            Toggled::PumpingGuards.table(report).push(MetricsPair::of(
+                kind.label(),
+                0,
+                &off,
+                &first_on,
+            ));
         }
         for round in 1..self.plan.guard_rounds {
-            let (off, on) = self
-                .measure_pair(kind, url, concurrency, Toggled::PumpingGuards, round)
-                .await?;
-            report
-                .guards
-                .push(MetricsPair::of(kind.label(), round, &off, &on));
+            self.measure_pair(
+                kind,
+                url,
+                concurrency,
+                Toggled::PumpingGuards,
+                round,
+                report,
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// The app row of `kind` without and with what `toggled` names, each over a fresh store:
-    /// off first in even rounds, on first in odd ones. Returns (off, on).
+    /// off first in even rounds, on first in odd ones. The pair joins `toggled`'s table of
+    /// `report`; returns (off, on).
     async fn measure_pair(
         &mut self,
         kind: StoreKind,
@@ -337,6 +351,7 @@ impl Bench<'_> {
         concurrency: usize,
         toggled: Toggled,
         round: usize,
+        report: &mut Report,
     ) -> anyhow::Result<(SendRow, SendRow)> {
         let on_first = round % 2 == 1;
         let mut rows = Vec::with_capacity(2);
@@ -351,11 +366,15 @@ impl Bench<'_> {
             );
         }
         let (first, second) = (rows.remove(0), rows.remove(0));
-        Ok(if on_first {
+        let (off, on) = if on_first {
             (second, first)
         } else {
             (first, second)
-        })
+        };
+        toggled
+            .table(report)
+            .push(MetricsPair::of(kind.label(), round, &off, &on));
+        Ok((off, on))
     }
 
     /// One app row over a new store of `kind`, with the recorder switched on or not. With
