@@ -341,13 +341,17 @@ fn finished_before(record: &AttemptRecord, cutoff: DateTime<Utc>) -> bool {
 }
 
 impl Inner {
+    /// Where the attempt `seq` is in `attempts`, if it is still in the queue's range.
+    fn position(&self, seq: u64) -> Option<usize> {
+        usize::try_from(seq.checked_sub(self.first)?).ok()
+    }
+
     fn get(&self, seq: u64) -> Option<&AttemptRecord> {
-        let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
-        self.attempts.get(position)?.as_ref()
+        self.attempts.get(self.position(seq)?)?.as_ref()
     }
 
     fn get_mut(&mut self, seq: u64) -> Option<&mut AttemptRecord> {
-        let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        let position = self.position(seq)?;
         self.attempts.get_mut(position)?.as_mut()
     }
 
@@ -404,9 +408,8 @@ impl Inner {
         // The record is read through its field, not `get`, so that it stays borrowed while
         // the countries change: its calling code is looked up as it is, and copied only for
         // a country not yet counted (a copy a send and a finish was two allocations a send).
-        let Some(record) = seq
-            .checked_sub(self.first)
-            .and_then(|position| usize::try_from(position).ok())
+        let Some(record) = self
+            .position(seq)
             .and_then(|position| self.attempts.get(position))
             .and_then(Option::as_ref)
         else {
@@ -501,7 +504,7 @@ impl Inner {
     /// validation has other attempts; a purged one does not (its trust validation goes
     /// whole).
     fn remove(&mut self, seq: u64, evicted: bool) -> Option<AttemptRecord> {
-        let position = usize::try_from(seq.checked_sub(self.first)?).ok()?;
+        let position = self.position(seq)?;
         let record = self.attempts.get_mut(position)?.take()?;
         self.stored -= 1;
         self.by_id.remove(&record.id());
